@@ -1,0 +1,56 @@
+// The audit log: append-only JSONL, created with mode 0600, each line fsync'd before the action it records
+// is considered done. A crash mid-write leaves at most a torn last line, which readAudit skips with a warning.
+
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
+import { maskDeep } from '../engine/mask.js';
+
+export interface AuditEntry {
+  time: string;
+  mode: 'dry-run' | 'apply';
+  rule: string;
+  subject: string;
+  action: string;
+  target: string;
+  outcome: 'applied' | 'skipped' | 'failed' | 'planned' | 'started';
+  detail: string;
+  [k: string]: unknown;
+}
+
+export class AuditLog {
+  private fd: number | null = null;
+  constructor(readonly file: string) {}
+
+  append(entry: AuditEntry): void {
+    if (this.fd === null) {
+      mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+      this.fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+    }
+    // Secrets never reach the audit log, whatever a caller passes in.
+    const line = JSON.stringify(maskDeep(entry)) + '\n';
+    writeSync(this.fd, line);
+    fsyncSync(this.fd);
+  }
+
+  close(): void {
+    if (this.fd !== null) {
+      closeSync(this.fd);
+      this.fd = null;
+    }
+  }
+}
+
+export function readAudit(file: string, warn: (msg: string) => void = (m) => process.stderr.write(m + '\n')): AuditEntry[] {
+  if (!existsSync(file)) return [];
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const out: AuditEntry[] = [];
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line));
+    } catch {
+      warn(`${file}:${i + 1}: skipping a torn or corrupt audit line (${line.length} bytes)`);
+    }
+  });
+  return out;
+}

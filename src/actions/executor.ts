@@ -1,0 +1,359 @@
+// The executor is the only code that writes to the world. Dry-run unless --apply. Before each action it
+// re-reads live state and skips when the world has moved; it never acts on a `running` agent (the handbook:
+// don't disturb a heartbeat); a 409 is an outcome, not an error; a kill switch stops everything; circuit
+// breakers (per agent and for the server) contain failures; every decision is appended to the audit log
+// and, when configured, to the company's Paperclip activity log.
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding, FindingAction } from '../types.js';
+import { detectSecrets, redactSecrets } from '../detectors/secrets/index.js';
+import type { PaperclipClient } from '../sources/paperclip/client.js';
+import { AuditLog } from './audit.js';
+import { Ledger } from './ledger.js';
+
+export interface ExecutorOptions {
+  mode: 'dry-run' | 'apply';
+  client: PaperclipClient | null;
+  stateDir: string;
+  activityLog: boolean;
+  now: Date;
+  env?: NodeJS.ProcessEnv;
+  /** Consecutive failures before an agent's (or the server's) circuit opens. */
+  breaker?: { perAgent: number; server: number };
+  secretOptions?: Parameters<typeof detectSecrets>[1];
+}
+
+export const KILL_SWITCH_ENV = 'CLIPGUARD_KILL_SWITCH';
+export const KILL_SWITCH_FILE = 'KILL';
+
+export function killSwitchOn(stateDir: string, env: NodeJS.ProcessEnv = process.env): string | null {
+  const v = env[KILL_SWITCH_ENV];
+  if (v && v !== '0' && v.toLowerCase() !== 'false') return `kill switch: $${KILL_SWITCH_ENV} is set`;
+  if (existsSync(join(stateDir, KILL_SWITCH_FILE))) return `kill switch: ${join(stateDir, KILL_SWITCH_FILE)} exists`;
+  return null;
+}
+
+type Outcome = { status: 'applied' | 'skipped' | 'failed'; detail: string };
+
+class Circuit {
+  private agentFails = new Map<string, number>();
+  private serverFails = 0;
+  constructor(private limits: { perAgent: number; server: number }) {}
+  open(agentId: string | null): string | null {
+    if (this.serverFails >= this.limits.server) return `circuit open: ${this.serverFails} consecutive server failures this scan`;
+    if (agentId && (this.agentFails.get(agentId) ?? 0) >= this.limits.perAgent) return `circuit open for this agent: ${this.agentFails.get(agentId)} failures this scan`;
+    return null;
+  }
+  record(agentId: string | null, ok: boolean, serverFault: boolean): void {
+    if (ok) {
+      this.serverFails = 0;
+      if (agentId) this.agentFails.set(agentId, 0);
+      return;
+    }
+    if (serverFault) this.serverFails++;
+    if (agentId) this.agentFails.set(agentId, (this.agentFails.get(agentId) ?? 0) + 1);
+  }
+}
+
+export async function executeActions(findings: Finding[], opts: ExecutorOptions): Promise<void> {
+  if (opts.mode !== 'apply') return;
+  const audit = new AuditLog(join(opts.stateDir, 'audit.jsonl'));
+  const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
+  const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
+  const ctx: Ctx = { opts, audit, ledger, circuit };
+  try {
+    await resumePending(ctx);
+    for (const f of findings) {
+      for (const a of f.actions) {
+        if (a.status !== 'planned') continue;
+        const kill = killSwitchOn(opts.stateDir, opts.env);
+        const agentId = (a.params?.agentId as string) ?? null;
+        const open = circuit.open(agentId);
+        let out: Outcome;
+        if (kill) out = { status: 'skipped', detail: kill };
+        else if (open) out = { status: 'skipped', detail: open };
+        else {
+          try {
+            out = await perform(ctx, f, a);
+            circuit.record(agentId, out.status !== 'failed', false);
+          } catch (e) {
+            const err = e as { code?: string; status?: number; message: string };
+            const serverFault = err.code === 'unavailable' || err.code === 'timeout' || (err.status ?? 0) >= 500;
+            circuit.record(agentId, false, serverFault);
+            out = { status: 'failed', detail: err.message };
+          }
+        }
+        a.status = out.status;
+        a.detail = a.detail ? `${a.detail}: ${out.detail}` : out.detail;
+        record(ctx, f, a, out);
+      }
+    }
+    ledger.prune();
+  } finally {
+    audit.close();
+  }
+}
+
+interface Ctx {
+  opts: ExecutorOptions;
+  audit: AuditLog;
+  ledger: Ledger;
+  circuit: Circuit;
+}
+
+function record(ctx: Ctx, f: Finding, a: FindingAction, out: Outcome): void {
+  ctx.audit.append({
+    time: new Date().toISOString(),
+    mode: 'apply',
+    rule: f.ruleId,
+    subject: `${f.subject.type}:${f.subject.id}`,
+    action: a.type,
+    target: a.target,
+    outcome: out.status,
+    detail: out.detail,
+    fingerprint: f.fingerprint,
+  });
+}
+
+async function activity(ctx: Ctx, companyId: unknown, a: FindingAction, f: Finding, entityType: string, entityId: string, outcome: string): Promise<void> {
+  if (!ctx.opts.activityLog || !ctx.opts.client || typeof companyId !== 'string') return;
+  try {
+    await ctx.opts.client.postActivity(companyId, {
+      actorType: 'system',
+      actorId: 'clipguard',
+      action: `clipguard.${a.type}`,
+      entityType,
+      entityId,
+      details: { rule: f.ruleId, target: a.target, outcome, fingerprint: f.fingerprint },
+    });
+  } catch {
+    // The activity log is a courtesy copy; the local audit log is the record.
+  }
+}
+
+const ok = (detail: string): Outcome => ({ status: 'applied', detail });
+const skip = (detail: string): Outcome => ({ status: 'skipped', detail });
+const fail = (detail: string): Outcome => ({ status: 'failed', detail });
+
+function ledgerKey(a: FindingAction): string {
+  const p = a.params ?? {};
+  return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
+}
+
+async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome> {
+  const key = ledgerKey(a);
+  const done = ctx.ledger.get(key);
+  if (done?.status === 'applied') return skip(`already done at ${done.at} (idempotency ledger)`);
+  const client = ctx.opts.client;
+  const p = a.params ?? {};
+  if (['checkout', 'release-checkout', 'release', 'pause', 'resume', 'comment', 'redact', 'reset-session'].includes(a.type) && !client) {
+    return skip('Paperclip is not connected');
+  }
+  let out: Outcome;
+  switch (a.type) {
+    case 'checkout':
+      out = await doCheckout(ctx, f, a);
+      break;
+    case 'release-checkout':
+      out = await doReleaseCheckout(ctx, f, a, key);
+      break;
+    case 'release':
+      out = await doRelease(ctx, p);
+      break;
+    case 'pause':
+    case 'resume':
+      out = await doPauseResume(ctx, a.type, p);
+      break;
+    case 'comment':
+      out = await doComment(ctx, p);
+      break;
+    case 'redact':
+      out = p.commentId ? await doRedactComment(ctx, p) : await doRedactIssue(ctx, p);
+      break;
+    case 'reset-session': {
+      const agent = await client!.getAgent(String(p.agentId));
+      if (agent.status === 'running') return skip('agent is running: not disturbing its heartbeat');
+      const r = await client!.resetSession(String(p.agentId), (p.taskKey as string) ?? undefined);
+      out = r.status < 300 ? ok('session reset') : fail(`HTTP ${r.status}`);
+      break;
+    }
+    case 'exec':
+      out = await doExec(p);
+      break;
+    default:
+      out = skip(`action ${a.type} is not executable here`);
+  }
+  if (out.status === 'applied') {
+    ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
+    const companyId = (p.companyId as string) ?? null;
+    await activity(ctx, companyId, a, f, p.issueId ? 'issue' : 'agent', String(p.issueId ?? p.agentId ?? ''), out.status);
+  }
+  return out;
+}
+
+async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const p = a.params ?? {};
+  const agentId = String(p.agentId);
+  const tried: string[] = [];
+  const candidates = [{ id: String(p.issueId), identifier: String(p.identifier) }, ...(((p.fallbacks as { id: string; identifier: string }[]) ?? []))];
+  for (const c of candidates) {
+    const agent = await client.getAgent(agentId);
+    if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
+    if (agent.status !== 'idle') return skip(`agent is ${agent.status} now, no longer idle`);
+    const issue = await client.getIssue(c.id);
+    if (!['backlog', 'todo'].includes(issue.status) || (issue.assigneeAgentId && issue.assigneeAgentId !== agentId)) {
+      tried.push(`${c.identifier}: taken (${issue.status})`);
+      continue;
+    }
+    const r = await client.checkout(c.id, agentId, ['backlog', 'todo']);
+    if (r.status === 409) {
+      tried.push(`${c.identifier}: 409 conflict (someone else took it)`);
+      continue;
+    }
+    if (r.status >= 200 && r.status < 300) {
+      a.target = `issue:${c.identifier}`;
+      return ok(`${c.identifier} checked out to the agent${tried.length ? ` after ${tried.join('; ')}` : ''}`);
+    }
+    return fail(`checkout ${c.identifier}: HTTP ${r.status} ${errText(r.body)}`);
+  }
+  return skip(`no candidate issue left: ${tried.join('; ')}`);
+}
+
+async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: string): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const p = a.params ?? {};
+  const agent = await client.getAgent(String(p.agentId));
+  if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
+  const issue = await client.getIssue(String(p.issueId));
+  if (issue.status !== 'in_progress' || issue.assigneeAgentId !== p.agentId) return skip(`issue is ${issue.status}, assigned to ${issue.assigneeAgentId ?? 'nobody'}: nothing to recover`);
+  const rel = await client.release(String(p.issueId));
+  if (rel.status >= 300) return fail(`release: HTTP ${rel.status} ${errText(rel.body)}`);
+  // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
+  // completed by the next run instead of leaving the issue orphaned.
+  ctx.ledger.set(key, { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params: p, rule: f.ruleId, target: a.target } });
+  const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
+  if (co.status === 409) {
+    ctx.ledger.delete(key);
+    return skip('released; the re-checkout got 409: someone else took the issue');
+  }
+  if (co.status >= 300) return fail(`released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)`);
+  return ok('released and checked out again to the same agent');
+}
+
+/** Finish multi-step actions a previous run left half-done (e.g. the server died between release and checkout). */
+async function resumePending(ctx: Ctx): Promise<void> {
+  const client = ctx.opts.client;
+  if (!client) return;
+  for (const [key, e] of ctx.ledger.pending()) {
+    const p = e.resume!.params;
+    let out: Outcome;
+    try {
+      const issue = await client.getIssue(String(p.issueId));
+      if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) out = ok('already checked out again');
+      else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
+      else {
+        const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
+        out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
+      }
+    } catch (err) {
+      continue; // still unreachable: keep the entry for the next run
+    }
+    if (out.status === 'failed') continue;
+    ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
+    ctx.audit.append({ time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail });
+  }
+}
+
+async function doRelease(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const issue = await client.getIssue(String(p.issueId));
+  if (issue.status !== 'in_progress') return skip(`issue is ${issue.status} now`);
+  if (issue.assigneeAgentId) {
+    const agent = await client.getAgent(issue.assigneeAgentId);
+    if (agent.status === 'running') return skip('assignee is running now: not disturbing its heartbeat');
+  }
+  const r = await client.release(String(p.issueId));
+  return r.status < 300 ? ok('released') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+}
+
+async function doPauseResume(ctx: Ctx, type: 'pause' | 'resume', p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const agent = await client.getAgent(String(p.agentId));
+  if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
+  if (type === 'pause') {
+    if (agent.status === 'paused') return skip(`already paused (${agent.pauseReason})`);
+    const r = await client.pauseAgent(String(p.agentId));
+    return r.status < 300 ? ok('paused') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+  }
+  if (agent.status !== 'paused') return skip(`agent is ${agent.status} now`);
+  const r = await client.resumeAgent(String(p.agentId));
+  return r.status < 300 ? ok('resumed') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+}
+
+async function doComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const issue = await client.getIssue(String(p.issueId));
+  if (issue.status !== 'blocked') return skip(`issue is ${issue.status} now`);
+  const since = Date.parse(issue.updatedAt) - 5000;
+  const comments = await client.listComments(String(p.issueId));
+  if (comments.some((c: any) => !c.deletedAt && c.authorType !== 'system' && Date.parse(c.createdAt) >= since)) return skip('a comment was added meanwhile');
+  const body = String(p.comment ?? 'clipguard: this issue is blocked but no comment records why. Please add the real blocker.');
+  const r = await client.addComment(String(p.issueId), body);
+  return r.status < 300 ? ok('asked for the blocker in a comment') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+}
+
+async function doRedactIssue(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  // Re-read the full issue: list rows truncate descriptions to 1200 characters.
+  const issue = await client.getIssue(String(p.issueId));
+  const patch: Record<string, string> = {};
+  let n = 0;
+  for (const field of ['title', 'description'] as const) {
+    const text = issue[field];
+    if (typeof text !== 'string') continue;
+    const ms = detectSecrets(text, ctx.opts.secretOptions).filter((m) => !(m as { inlineIgnored?: boolean }).inlineIgnored);
+    if (ms.length) {
+      patch[field] = redactSecrets(text, ms);
+      n += ms.length;
+    }
+  }
+  if (!n) return skip('no secret left in the issue (already redacted?)');
+  const r = await client.patchIssue(String(p.issueId), patch);
+  return r.status < 300 ? ok(`redacted ${n} secret(s) in ${Object.keys(patch).join(' and ')}`) : fail(`HTTP ${r.status} ${errText(r.body)}`);
+}
+
+async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const comments = await client.listComments(String(p.issueId));
+  const c = comments.find((x: any) => x.id === p.commentId);
+  if (!c || c.deletedAt || !c.body) return skip('comment already deleted');
+  const ms = detectSecrets(c.body, ctx.opts.secretOptions).filter((m) => !(m as { inlineIgnored?: boolean }).inlineIgnored);
+  if (!ms.length) return skip('no secret left in the comment');
+  const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : c.authorType;
+  const body = `clipguard replaced a comment by ${author} from ${c.createdAt} that contained ${ms.length} secret(s) (${[...new Set(ms.map((m) => m.kind))].join(', ')}). Rotate the exposed key(s). The comment, redacted:\n\n${redactSecrets(c.body, ms)}`;
+  // Copy first, delete second: if the copy is not stored, the original stays and the finding says so.
+  const posted = await client.addComment(String(p.issueId), body);
+  if (posted.status >= 300 || !(posted.body as { id?: string })?.id) return fail(`the redacted copy could not be stored (HTTP ${posted.status}); the original comment was left in place`);
+  const del = await client.deleteComment(String(p.issueId), String(p.commentId));
+  if (del.status >= 300) return fail(`the redacted copy was stored (${(posted.body as { id: string }).id}) but deleting the original failed: HTTP ${del.status}`);
+  return ok(`posted redacted copy ${(posted.body as { id: string }).id} and deleted the original`);
+}
+
+function doExec(p: Record<string, unknown>): Promise<Outcome> {
+  const argv = p.argv as string[] | undefined;
+  if (!argv?.length) return Promise.resolve(skip('no command configured'));
+  // argv array, no shell: nothing in a finding or a rule can inject a command.
+  return new Promise((resolve) => {
+    execFile(argv[0], argv.slice(1), { timeout: 120_000, shell: false }, (err, _stdout, stderr) => {
+      resolve(err ? fail(`${argv[0]} failed: ${(err as NodeJS.ErrnoException).code ?? err.message} ${String(stderr).slice(0, 200)}`) : ok(`${argv[0]} exited 0`));
+    });
+  });
+}
+
+function errText(body: unknown): string {
+  const e = (body as { error?: unknown })?.error;
+  return typeof e === 'string' ? e.slice(0, 200) : '';
+}

@@ -1,0 +1,61 @@
+// The idempotency ledger: what clipguard already did (or started doing), persisted in the state dir, so a
+// repeated or interrupted `scan --apply` never does an action twice. Written atomically (tmp + rename).
+
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export interface LedgerEntry {
+  status: 'started' | 'partial' | 'applied';
+  at: string;
+  /** For a multi-step action interrupted half-way (release done, checkout not): what is left. */
+  resume?: { type: string; params: Record<string, unknown>; rule: string; target: string };
+}
+
+export class Ledger {
+  private entries: Record<string, LedgerEntry> = {};
+  constructor(
+    readonly file: string,
+    readonly ttlMs = 60 * 60 * 1000,
+  ) {
+    if (existsSync(file)) {
+      try {
+        this.entries = JSON.parse(readFileSync(file, 'utf8')).entries ?? {};
+      } catch {
+        // A corrupt ledger must not stop the scan: start empty; re-read-before-act still prevents repeats.
+        this.entries = {};
+      }
+    }
+  }
+
+  get(key: string, now = Date.now()): LedgerEntry | null {
+    const e = this.entries[key];
+    if (!e) return null;
+    if (e.status === 'applied' && now - Date.parse(e.at) > this.ttlMs) return null;
+    return e;
+  }
+
+  set(key: string, entry: LedgerEntry): void {
+    this.entries[key] = entry;
+    this.save();
+  }
+
+  delete(key: string): void {
+    delete this.entries[key];
+    this.save();
+  }
+
+  pending(): [string, LedgerEntry][] {
+    return Object.entries(this.entries).filter(([, e]) => e.status === 'partial' && e.resume);
+  }
+
+  prune(now = Date.now()): void {
+    for (const [k, e] of Object.entries(this.entries)) if (now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) delete this.entries[k];
+  }
+
+  private save(): void {
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries }, null, 1), { mode: 0o600 });
+    renameSync(tmp, this.file);
+  }
+}

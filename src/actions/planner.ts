@@ -1,0 +1,139 @@
+// The planner turns the actions rules ask for into concrete ones: which issue goes to which idle agent (at
+// most one each per scan, highest priority then oldest, never one issue to two agents, an issue assigned
+// to an agent only to that agent), what to release, what to pause. It never writes anything.
+
+import type { Finding, FindingAction, Subject } from '../types.js';
+import { compareIssues } from '../sources/paperclip/subjects.js';
+
+export interface PlanLimits {
+  maxPerScan: number;
+  maxPerAgent: number;
+  exec: Record<string, string[]>;
+}
+
+type SubjectIndex = Map<string, Subject>;
+const key = (type: string, id: string) => `${type}:${id}`;
+
+export function planActions(findings: Finding[], subjects: Subject[], limits: PlanLimits): void {
+  const index: SubjectIndex = new Map(subjects.map((s) => [key(s.type, s.id), s]));
+  planCheckouts(findings, index);
+  for (const f of findings) {
+    if (f.suppressed) {
+      f.actions = [];
+      continue;
+    }
+    const s = index.get(key(f.subject.type, f.subject.id));
+    f.actions = f.actions.flatMap((a) => (a.type === 'checkout' ? [a] : planOne(f, a, s, limits)));
+  }
+  for (const f of findings) {
+    const facts = index.get(key(f.subject.type, f.subject.id))?.facts ?? {};
+    const companyId = (facts.company as any)?.id ?? (facts.agent as any)?.companyId ?? (facts.comment as any)?.companyId;
+    for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
+  }
+  applyLimits(findings, limits);
+}
+
+function planCheckouts(findings: Finding[], index: SubjectIndex): void {
+  const wanting = findings.filter((f) => !f.suppressed && f.actions.some((a) => a.type === 'checkout' && a.status === 'planned'));
+  if (!wanting.length) return;
+  // Global dispatch: walk every candidate issue in priority order and give it to the first still-free
+  // agent that may take it. An issue pre-assigned to an agent is only in that agent's candidate list.
+  const agents = wanting.map((f) => ({ f, s: index.get(key('agent', f.subject.id)) })).filter((x) => x.s);
+  const candidates = new Map<string, any[]>(agents.map(({ f, s }) => [f.subject.id, (s!.facts.assignableIssues as any[]) ?? []]));
+  const all = new Map<string, any>();
+  for (const list of candidates.values()) for (const i of list) all.set(i.id, i);
+  const ordered = [...all.values()].sort(compareIssues);
+  const given = new Map<string, any>();
+  const taken = new Set<string>();
+  for (const issue of ordered) {
+    // A pre-assigned issue is only in its assignee's list; otherwise the first free agent in name order.
+    const pick = agents
+      .filter(({ f }) => !given.has(f.subject.id) && (candidates.get(f.subject.id) ?? []).some((i) => i.id === issue.id))
+      .sort((a, b) => a.f.subject.label.localeCompare(b.f.subject.label))[0];
+    if (!pick) continue;
+    given.set(pick.f.subject.id, issue);
+    taken.add(issue.id);
+  }
+  for (const { f } of agents) {
+    const issue = given.get(f.subject.id);
+    f.actions = f.actions.map((a) => {
+      if (a.type !== 'checkout') return a;
+      if (!issue) return { ...a, status: 'skipped', target: `agent:${f.subject.label}`, detail: 'every assignable issue went to another idle agent this scan' } as FindingAction;
+      // Fallbacks for a 409 at execution time: this agent's other candidates, not given to anyone else.
+      const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, 5).map((i) => ({ id: i.id, identifier: i.identifier }));
+      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(issue.title)}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
+    });
+  }
+}
+
+function truncate(s: string, n = 60): string {
+  return s && s.length > n ? s.slice(0, n - 1) + '…' : (s ?? '');
+}
+
+function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: PlanLimits): FindingAction[] {
+  const facts = s?.facts ?? {};
+  const agent = facts.agent as any;
+  switch (a.type) {
+    case 'release-checkout': {
+      const held = (facts.heldIssues as any[]) ?? [];
+      return held.slice(0, 1).map((i) => ({ ...a, target: `issue:${i.identifier}`, detail: `release ${i.identifier} and check it out again to ${agent?.name}`, params: { ...a.params, agentId: agent?.id, issueId: i.id, identifier: i.identifier } }));
+    }
+    case 'release': {
+      const issue = (facts.issue as any) ?? ((facts.heldIssues as any[]) ?? [])[0];
+      return issue ? [{ ...a, target: `issue:${issue.identifier}`, detail: `release ${issue.identifier}`, params: { ...a.params, issueId: issue.id, agentId: issue.assigneeAgentId } }] : [];
+    }
+    case 'pause':
+      // Paperclip normally pauses an over-budget agent itself; act only when it did not.
+      if (!agent || agent.status === 'paused') return [];
+      return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id } }];
+    case 'resume': {
+      const reasons = (a.params?.resumeReasons as string[]) ?? ['manual'];
+      if (!agent || !reasons.includes(agent.pauseReason)) return [];
+      return [{ ...a, target: `agent:${agent.name}`, detail: `resume ${agent.name} (paused: ${agent.pauseReason})`, params: { ...a.params, agentId: agent.id } }];
+    }
+    case 'comment': {
+      const issue = facts.issue as any;
+      return issue ? [{ ...a, target: `issue:${issue.identifier}`, detail: `comment on ${issue.identifier} asking for the blocker`, params: { ...a.params, issueId: issue.id } }] : [];
+    }
+    case 'redact': {
+      if (f.subject.type === 'issue') {
+        const issue = facts.issue as any;
+        return [{ ...a, target: `issue:${issue.identifier}`, detail: `replace each secret in ${issue.identifier} with [REDACTED:<kind>]`, params: { ...a.params, issueId: issue.id } }];
+      }
+      const c = facts.comment as any;
+      const issue = facts.issue as any;
+      return [{ ...a, target: `comment:${c.id}`, detail: `post a redacted copy on ${issue.identifier}, then delete the original comment`, params: { ...a.params, issueId: issue.id, commentId: c.id } }];
+    }
+    case 'exec': {
+      const name = String(a.params?.command ?? '');
+      if (!limits.exec[name]) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
+      return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];
+    }
+    default:
+      return [{ ...a, target: a.target || `${f.subject.type}:${f.subject.label}` }];
+  }
+}
+
+/** Cap write actions per scan and per agent (blast radius); the rest are skipped, saying why. */
+function applyLimits(findings: Finding[], limits: PlanLimits): void {
+  let total = 0;
+  const perAgent = new Map<string, number>();
+  // Most severe first, so the cap keeps what matters.
+  const order = ['critical', 'error', 'warning', 'info'];
+  const sorted = [...findings].sort((a, b) => order.indexOf(a.severity) - order.indexOf(b.severity));
+  for (const f of sorted) {
+    for (const a of f.actions) {
+      if (a.status !== 'planned') continue;
+      const agentId = (a.params?.agentId as string) ?? (f.subject.type === 'agent' ? f.subject.id : null);
+      const n = agentId ? (perAgent.get(agentId) ?? 0) : 0;
+      if (total >= limits.maxPerScan) {
+        Object.assign(a, { status: 'skipped', detail: `${a.detail}; skipped: limit of ${limits.maxPerScan} actions per scan (actions.maxPerScan)` });
+      } else if (agentId && n >= limits.maxPerAgent) {
+        Object.assign(a, { status: 'skipped', detail: `${a.detail}; skipped: limit of ${limits.maxPerAgent} actions per agent (actions.maxPerAgent)` });
+      } else {
+        total++;
+        if (agentId) perAgent.set(agentId, n + 1);
+      }
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// The handbook's daily checklist (每日運維 Checklist): six ✅/⚠️/❌ items, each with the detail behind it,
+// computed from one scan (ops, budget, git, deploy and i18n rules) — the checklist reuses the rules.
+
+import type { Config } from './config/load.js';
+import { runScan, type ScanResult } from './scan.js';
+import type { Finding, Report } from './types.js';
+import { markdownCell, oneLine } from './report/sanitize.js';
+
+export type Mark = 'ok' | 'warn' | 'fail';
+const ICON: Record<Mark, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
+
+export interface ChecklistItem {
+  n: number;
+  title: string;
+  handbook: string;
+  status: Mark;
+  detail: string;
+  findings: string[];
+}
+
+export interface Checklist {
+  date: string;
+  mode: Report['mode'];
+  items: ChecklistItem[];
+  ok: boolean;
+  report: Report;
+}
+
+const ITEMS = [
+  { n: 1, title: 'Every agent in a normal state (not error, not paused)', handbook: '所有 agent 狀態正常?(非 error/paused)' },
+  { n: 2, title: 'No idle agent while assignable work waits', handbook: '有沒有 idle agent + backlog issue?→ checkout' },
+  { n: 3, title: "The month's spend within budget", handbook: '月花費在預算內?' },
+  { n: 4, title: 'No unpushed commits', handbook: 'Git 有沒有 unpushed commits?→ push' },
+  { n: 5, title: 'The deploy is up', handbook: '部署成功?' },
+  { n: 6, title: 'No Simplified characters in zh-Hant files (and the reverse)', handbook: 'i18n 繁簡混用檢查?' },
+];
+
+export async function runChecklist(config: Config, opts: { now?: Date } = {}): Promise<Checklist> {
+  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now });
+  return checklistFrom(result, config);
+}
+
+export function checklistFrom(result: ScanResult, config: Config): Checklist {
+  const { report, subjects } = result;
+  const active = report.findings.filter((f) => !f.suppressed);
+  const by = (pred: (f: Finding) => boolean) => active.filter(pred);
+  const pc = report.sources.find((s) => s.name === 'paperclip');
+  const pcDown = pc?.status === 'unavailable' ? `Paperclip unavailable: ${pc.detail}` : null;
+  const pcOff = pc?.status === 'skipped' ? 'Paperclip not scanned' : null;
+  const agents = subjects.filter((s) => s.type === 'agent').map((s) => s.facts.agent as { name: string; status: string; pauseReason?: string });
+  const items: ChecklistItem[] = [];
+  const push = (n: number, status: Mark, detail: string, fs: Finding[] = []) => items.push({ ...ITEMS[n - 1], status, detail, findings: fs.map((f) => f.message) });
+
+  // 1. agent states
+  if (pcDown || pcOff) push(1, pcDown ? 'fail' : 'warn', (pcDown ?? pcOff)!);
+  else {
+    const err = agents.filter((a) => a.status === 'error');
+    const paused = agents.filter((a) => a.status === 'paused');
+    const list = (xs: typeof agents) => xs.map((a) => `${a.name}${a.pauseReason ? ` (${a.pauseReason})` : ''}`).join(', ');
+    push(1, err.length ? 'fail' : paused.length ? 'warn' : 'ok', err.length || paused.length ? [err.length ? `error: ${list(err)}` : '', paused.length ? `paused: ${list(paused)}` : ''].filter(Boolean).join('; ') : `${agents.length} agent(s), none in error or paused`, by((f) => f.ruleId === 'ops/error-agent-holding-issue' || f.ruleId === 'ops/paused-agent'));
+  }
+  // 2. idle agents with work waiting
+  if (pcDown || pcOff) push(2, pcDown ? 'fail' : 'warn', (pcDown ?? pcOff)!);
+  else {
+    const idle = by((f) => f.ruleId === 'ops/idle-agent-backlog');
+    const acted = idle.flatMap((f) => f.actions).filter((a) => a.status === 'applied').length;
+    push(2, idle.length ? (acted === idle.length ? 'ok' : 'warn') : 'ok', idle.length ? `${idle.length} idle agent(s) with assignable work${acted ? `; ${acted} checked out` : ' (scan --apply checks it out)'}` : 'no idle agent while work waits', idle);
+  }
+  // 3. budget
+  if (pcDown || pcOff) push(3, pcDown ? 'fail' : 'warn', (pcDown ?? pcOff)!);
+  else {
+    const over = by((f) => f.ruleId === 'budget/agent-spend-exceeded' || (f.ruleId === 'budget/company-spend' && f.severity === 'error'));
+    const warn = by((f) => f.ruleId.startsWith('budget/') && !over.includes(f) && f.severity !== 'info');
+    const companies = report.budget?.companies ?? [];
+    const summary = companies.map((c) => `${c.name}: ${(c.spentCents / 100).toFixed(2)} of ${c.budgetCents ? (c.budgetCents / 100).toFixed(2) : 'no budget'} ${config.budget.currency}${c.budgetCents ? ` (${c.percent.toFixed(1)}%, forecast ${(c.forecastCents / 100).toFixed(2)})` : ''}`).join('; ');
+    push(3, over.length ? 'fail' : warn.length ? 'warn' : 'ok', [summary, over.length ? `${over.length} over budget` : '', warn.length ? `${warn.length} warning(s)` : ''].filter(Boolean).join('; ') || 'no budget data', [...over, ...warn]);
+  }
+  // 4. git
+  const repos = report.sources.filter((s) => s.name.startsWith('git:'));
+  const unpushed = by((f) => f.ruleId === 'git/unpushed-commits');
+  push(4, !repos.length ? 'warn' : unpushed.length ? 'warn' : repos.some((r) => r.status !== 'ok') ? 'warn' : 'ok', !repos.length ? 'no git repository configured (repos in config, or run inside one)' : unpushed.length ? unpushed.map((f) => f.message).join('; ') : `${repos.length} repo(s), nothing unpushed`, unpushed);
+  // 5. deploy
+  const down = by((f) => f.ruleId === 'deploy/url-down');
+  push(5, !config.deploy.urls.length ? 'warn' : down.length ? 'fail' : 'ok', !config.deploy.urls.length ? 'no deploy URL configured (deploy.urls in config)' : down.length ? down.map((f) => f.message).join('; ') : `${config.deploy.urls.length} URL(s) up`, down);
+  // 6. i18n
+  const mixed = by((f) => f.ruleId === 'i18n/simplified-in-hant' || f.ruleId === 'i18n/traditional-in-hans');
+  const variants = by((f) => f.ruleId === 'i18n/regional-variant' || f.ruleId === 'i18n/japanese-form');
+  const files = subjects.filter((s) => s.type === 'file').length;
+  push(6, mixed.length ? 'fail' : variants.length ? 'warn' : 'ok', mixed.length || variants.length ? `${mixed.length} script mix(es), ${variants.length} variant form(s) in ${files} locale file(s)` : `${files} zh locale file(s) clean`, [...mixed, ...variants]);
+
+  return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report };
+}
+
+export function renderChecklistText(c: Checklist): string {
+  const lines = [`clipguard daily checklist ${c.date.slice(0, 16).replace('T', ' ')} UTC (${c.mode})`];
+  for (const i of c.items) {
+    lines.push(`${ICON[i.status]} ${i.n}. ${i.title} — ${oneLine(i.detail, 300)}`);
+    for (const f of i.findings.slice(0, 10)) lines.push(`     · ${oneLine(f, 200)}`);
+    if (i.findings.length > 10) lines.push(`     · … ${i.findings.length - 10} more`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function renderChecklistMarkdown(c: Checklist): string {
+  const lines = [`## clipguard daily checklist — ${c.date.slice(0, 10)}`, '', '| | item | detail |', '| --- | --- | --- |'];
+  for (const i of c.items) lines.push(`| ${ICON[i.status]} | ${i.n}. ${markdownCell(i.title)} (${markdownCell(i.handbook)}) | ${markdownCell(i.detail, 500)} |`);
+  return lines.join('\n') + '\n';
+}
+
+export function renderChecklistJson(c: Checklist): string {
+  return JSON.stringify({ version: 1, date: c.date, mode: c.mode, ok: c.ok, items: c.items }, null, 2) + '\n';
+}

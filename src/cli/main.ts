@@ -1,0 +1,124 @@
+// The clipguard CLI. Commands are thin: parse flags, call the core, print, exit.
+// Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad usage, config or rule file.
+
+import { Command, CommanderError } from 'commander';
+import { configFrom } from './config.js';
+import { explainRule, rulesList, rulesTest, rulesValidate } from './rules.js';
+import { addReportOptions, emit, EXIT } from './output.js';
+import { RulePackError } from '../engine/load.js';
+import { runScan } from '../scan.js';
+import { UserFileError } from '../util/json-file.js';
+import { VERSION } from '../version.js';
+import { registerPrecommit } from './precommit.js';
+import { registerI18n } from './i18n.js';
+import { registerWatch } from './watch.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('clipguard')
+    .description(
+      'Policy as code for companies of AI agents on Paperclip: enforce the operations handbook with declarative\n' +
+        'rules (json-rules-engine), detectors for leaked secrets and zh script mixing, reports, and a careful,\n' +
+        'dry-run-by-default action executor.',
+    )
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <file>', 'config file (default: clipguard.config.json found upward from the cwd)')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText(
+      'after',
+      `
+Examples:
+  clipguard scan                              scan this repo and the local Paperclip (dry-run)
+  clipguard scan --only budget --format markdown >> "$GITHUB_STEP_SUMMARY"
+  clipguard scan --apply                      act: checkout, release/re-checkout, redact, pause
+  clipguard precommit                         block staged secrets (see: clipguard hook install)
+  clipguard i18n locales/                     Simplified characters in zh-Hant files, and the reverse
+  clipguard rules list | clipguard explain ops/idle-agent-backlog
+
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, config or rule file.
+Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWITCH=1 (stops all actions).`,
+    );
+
+  const scan = program
+    .command('scan')
+    .description('read every configured source, evaluate the rule packs, report (and act with --apply)')
+    .option('--paperclip <url>', 'Paperclip base URL (default $PAPERCLIP_API_URL, else http://127.0.0.1:3100)')
+    .option('--no-paperclip', 'do not read Paperclip')
+    .option('--api-key <key>', 'Paperclip API key (default $PAPERCLIP_API_KEY; none needed in local_trusted mode)')
+    .option('--company <id-or-prefix...>', 'only these companies (id or issue prefix); default: every visible company')
+    .option('--repo <dir...>', 'git repositories to scan (default: the current directory when it is a git repo)')
+    .option('--rules <path...>', 'extra rule packs (files or directories), on top of the built-in one')
+    .option('--only <rule-or-tag...>', 'run only these rules: ids, areas (ops, budget, security, i18n) or tags')
+    .option('--git-range <a..b>', 'commits to scan for secrets (default: unpushed commits)')
+    .option('--apply', 'act on findings (default: dry-run, plan only)')
+    .option('--explain', 'show, for each finding, why the rule fired (condition tree with fact values, secrets masked)')
+    .option('--baseline <file>', 'report only findings not in this baseline')
+    .option('--write-baseline <file>', 'write the current findings as a baseline');
+  addReportOptions(scan).action(async (opts) => {
+    const config = configFrom({ ...program.opts(), ...opts });
+    const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange });
+    process.exitCode = emit(report, opts, rules);
+  });
+
+  const rules = program.command('rules').description('list, validate and test rule packs');
+  rules
+    .command('list')
+    .description('list the loaded rules: id, severity, subject, title')
+    .option('--rules <path...>', 'extra rule packs')
+    .option('--json', 'print as JSON')
+    .action((opts) => {
+      process.exitCode = rulesList(configFrom({ ...program.opts(), ...opts }), opts.json);
+    });
+  rules
+    .command('validate')
+    .description('validate rule files (unknown fact, operator, subject, action type, a path that cannot match, invalid JSON)')
+    .argument('<paths...>', 'rule files or directories')
+    .action((paths: string[]) => {
+      process.exitCode = rulesValidate(paths);
+    });
+  rules
+    .command('test')
+    .description('run each rule against its fixtures (fixtures/<rule-id>/*.json beside the pack); no paths: the built-in pack')
+    .argument('[paths...]', 'rule packs to test')
+    .option('--only <rule-id...>', 'only these rules')
+    .action(async (paths: string[], opts) => {
+      process.exitCode = await rulesTest(paths, opts.only);
+    });
+  program
+    .command('explain')
+    .description('print a rule: what it checks, why, and how to fix it')
+    .argument('<rule-id>')
+    .option('--rules <path...>', 'extra rule packs')
+    .action((id: string, opts) => {
+      process.exitCode = explainRule(configFrom({ ...program.opts(), ...opts }), id);
+    });
+
+  registerPrecommit(program);
+  registerI18n(program);
+  registerWatch(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+    return Number(process.exitCode ?? 0);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version exit 0; every usage error exits 2.
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT.usage;
+    }
+    if (e instanceof UserFileError || e instanceof RulePackError) {
+      process.stderr.write(`clipguard: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    process.stderr.write(`clipguard: unexpected error: ${(e as Error).message}\n`);
+    if (process.env.CLIPGUARD_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
+    return EXIT.usage;
+  }
+}

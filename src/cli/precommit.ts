@@ -1,0 +1,84 @@
+// `clipguard precommit`: block staged secrets (pre-commit hook) and secrets in the commit message
+// (commit-msg hook); `clipguard hook install|uninstall` wires them into .git/hooks.
+
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { readStagedDiff } from '../sources/git.js';
+import { commitSubjects, diffSubjects } from '../sources/index.js';
+import { installHooks, uninstallHooks } from '../hooks/install.js';
+import { gitRoot, runScan } from '../scan.js';
+import { addReportOptions, emit, EXIT } from './output.js';
+import { configFrom } from './config.js';
+
+export function registerPrecommit(program: Command): void {
+  const cmd = program
+    .command('precommit')
+    .description('scan the staged diff (added lines only) for secrets; exit 1 to block the commit')
+    .option('--commit-msg <file>', 'scan this commit message file instead (for the commit-msg hook)')
+    .option('--repo <dir>', 'repository (default: the enclosing one)');
+  addReportOptions(cmd).action(async (opts) => {
+    const config = configFrom({ ...program.opts(), ...opts, repo: undefined, paperclip: false });
+    config.failOn = opts.failOn ?? config.failOn;
+    const repo = gitRoot(opts.repo ?? process.cwd());
+    if (!repo) {
+      process.stderr.write('clipguard precommit: not inside a git repository\n');
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    config.repos = [repo];
+    let subjects;
+    const statuses = [];
+    if (opts.commitMsg) {
+      // git leaves comment lines (starting with #) in the file; they are not part of the message.
+      const message = readFileSync(opts.commitMsg, 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      subjects = commitSubjects(repo, [{ sha: 'commit-message', subject: message.split('\n')[0] ?? '', message, author: '', date: new Date().toISOString() }], config);
+      statuses.push({ name: 'commit-message', status: 'ok' as const, detail: opts.commitMsg });
+    } else {
+      const staged = await readStagedDiff(repo);
+      subjects = diffSubjects(repo, staged.files, config);
+      const notes = staged.skipped.map((s: { path: string; reason: string }) => `${s.path} (${s.reason})`);
+      statuses.push({ name: 'git:staged', status: 'ok' as const, detail: `${staged.files.length} file(s) with added lines${notes.length ? `; skipped: ${notes.join(', ')}` : ''}` });
+      if (notes.length && opts.format === 'text') process.stderr.write(`clipguard: skipped ${notes.join(', ')}\n`);
+    }
+    const only = [opts.commitMsg ? 'security/secret-in-commit-message' : 'security/secret-in-diff'];
+    const { report, rules } = await runScan(config, { only, subjects, statuses });
+    process.exitCode = emit(report, opts, rules);
+    if (report.summary.failed && opts.format === 'text') {
+      process.stderr.write(
+        opts.commitMsg
+          ? '\nclipguard: commit blocked: the commit message contains a secret. Edit the message (the key is masked above) and rotate the key if it was ever shared.\n'
+          : '\nclipguard: commit blocked. Remove the secret from the staged file (read it from the environment or Paperclip secrets), `git add` again, and rotate the key if it was ever pushed.\n' +
+              'A false positive? Add `clipguard-ignore security/secret-in-diff -- <reason>` on the line, or an entry in secrets.allowlist of clipguard.config.json.\n',
+      );
+    }
+  });
+
+  const hook = program.command('hook').description('install or remove the git hooks (pre-commit and commit-msg)');
+  hook
+    .command('install')
+    .description('write .git/hooks/pre-commit and commit-msg (an existing hook is kept and chained, never overwritten)')
+    .option('--command <cmd>', 'how the hook runs clipguard', 'npx --no-install clipguard')
+    .action(async (opts) => {
+      const repo = gitRoot(process.cwd());
+      if (!repo) {
+        process.stderr.write('clipguard hook install: not inside a git repository\n');
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const r = await installHooks(repo, { command: opts.command });
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    });
+  hook
+    .command('uninstall')
+    .description('remove clipguard hooks and restore what was there before')
+    .action(async () => {
+      const repo = gitRoot(process.cwd());
+      if (!repo) {
+        process.stderr.write('clipguard hook uninstall: not inside a git repository\n');
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      const r = await uninstallHooks(repo);
+      process.stdout.write(`${JSON.stringify(r)}\n`);
+    });
+}

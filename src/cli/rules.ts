@@ -1,0 +1,77 @@
+// `clipguard rules list|validate|test` and `clipguard explain`.
+
+import { resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import { formatProblem, loadRulePacks } from '../engine/load.js';
+import { runRuleTests } from '../engine/rule-tests.js';
+import { plain } from '../report/sanitize.js';
+import { EXIT } from './output.js';
+
+export function rulesList(config: Config, json: boolean): number {
+  const { rules, problems } = loadRulePacks(config.rules.packs);
+  if (problems.length) {
+    process.stderr.write(problems.map(formatProblem).join('\n') + '\n');
+    return EXIT.usage;
+  }
+  if (json) {
+    process.stdout.write(JSON.stringify(rules.map((r) => ({ id: r.id, severity: r.severity, subject: r.subject, title: r.title, tags: r.tags, action: r.action?.type ?? null, file: r.file })), null, 2) + '\n');
+    return EXIT.ok;
+  }
+  const w = Math.max(...rules.map((r) => r.id.length), 2);
+  const lines = [`${'id'.padEnd(w)}  ${'severity'.padEnd(8)}  ${'subject'.padEnd(12)}  title`];
+  for (const r of rules) lines.push(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.subject.padEnd(12)}  ${r.title}${r.action ? `  [action: ${r.action.type}${r.action.enabled === false ? ', off by default' : ''}]` : ''}`);
+  process.stdout.write(lines.join('\n') + `\n\n${rules.length} rules. Details: clipguard explain <id>\n`);
+  return EXIT.ok;
+}
+
+export function rulesValidate(paths: string[]): number {
+  const { rules, problems } = loadRulePacks(paths.map((p) => resolve(p)), { builtin: false });
+  if (problems.length) {
+    process.stderr.write(problems.map(formatProblem).join('\n') + `\n${problems.length} problem(s); ${rules.length} valid rule(s)\n`);
+    return EXIT.usage;
+  }
+  process.stdout.write(`${rules.length} rule(s) valid\n`);
+  return EXIT.ok;
+}
+
+export async function rulesTest(paths: string[], only?: string[]): Promise<number> {
+  const results = await runRuleTests(paths.map((p) => resolve(p)), { only });
+  let failed = 0;
+  for (const r of results) {
+    if (r.ok) process.stdout.write(`ok    ${r.ruleId}  ${r.file}\n`);
+    else {
+      failed++;
+      process.stdout.write(`FAIL  ${r.ruleId}  ${r.file}\n${r.errors.map((e) => `      ${e}`).join('\n')}\n`);
+    }
+  }
+  const passed = results.length - failed;
+  process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
+  return failed ? EXIT.findings : EXIT.ok;
+}
+
+export function explainRule(config: Config, id: string): number {
+  const { rules } = loadRulePacks(config.rules.packs);
+  const r = rules.find((x) => x.id === id);
+  if (!r) {
+    const near = rules.filter((x) => x.id.includes(id.split('/').pop() ?? id)).map((x) => x.id);
+    process.stderr.write(`clipguard: no rule "${id}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (clipguard rules list)\n`);
+    return EXIT.usage;
+  }
+  const out = [
+    `${r.id}  (${r.severity}, subject: ${r.subject}, tags: ${r.tags.join(', ')})`,
+    r.title,
+    '',
+    `Why:  ${r.description}`,
+    r.handbook ? `Handbook: ${r.handbook}` : '',
+    `Fix:  ${r.remediation}`,
+    r.action ? `Action: ${r.action.type}${r.action.enabled === false ? ' (off by default; enable with rules.overrides["' + r.id + '"].action.enabled)' : ' (planned in dry-run, done with --apply)'}` : 'Action: none (report only)',
+    r.params ? `Params (override in rules.overrides["${r.id}"].params): ${JSON.stringify(r.params)}` : '',
+    '',
+    'Conditions:',
+    JSON.stringify(r.conditions, null, 2),
+    '',
+    `File: ${r.file}`,
+  ].filter((l, i, a) => l !== '' || a[i - 1] !== '');
+  process.stdout.write(plain(out.join('\n')) + '\n');
+  return EXIT.ok;
+}

@@ -1,0 +1,84 @@
+// `clipguard watch` and `clipguard checklist`.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } from '../checklist.js';
+import { jobsFromConfig, ScheduleError, Watcher } from '../schedule/watch.js';
+import { LockError } from '../schedule/lock.js';
+import { configFrom } from './config.js';
+import { EXIT } from './output.js';
+
+export function registerWatch(program: Command): void {
+  program
+    .command('watch')
+    .description('run the scheduled jobs (default: a compliance scan every 15 min, dry-run; the daily checklist at 09:00 local time)')
+    .option('--once', 'run every job once and exit (for cron, systemd timers, Kubernetes CronJobs, CI)')
+    .addOption(new Option('--log-format <format>', 'one status line per run').choices(['text', 'json']).default('text'))
+    .option('--jitter <ms>', 'random delay before each scheduled run', (v) => Number(v), 5000)
+    .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
+    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true. Stop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
+    .action(async (opts) => {
+      const config = configFrom({ ...program.opts(), ...opts });
+      if (opts.stateDir) config.stateDir = resolve(opts.stateDir);
+      let jobs;
+      try {
+        jobs = jobsFromConfig(config);
+      } catch (e) {
+        if (e instanceof ScheduleError) {
+          process.stderr.write(`clipguard watch: ${config.file ?? 'config'}: ${e.message}\n`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
+        throw e;
+      }
+      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, log: (l) => process.stdout.write(l + '\n') });
+      try {
+        if (opts.once) {
+          process.exitCode = (await watcher.once()) ? EXIT.ok : EXIT.findings;
+          return;
+        }
+        await watcher.start();
+      } catch (e) {
+        if (e instanceof LockError) {
+          process.stderr.write(`clipguard watch: ${e.message}\n`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
+        throw e;
+      }
+      await new Promise<void>((resolveStop) => {
+        const stop = (sig: string) => {
+          process.stdout.write(`${new Date().toISOString()} - signal ${sig}: shutting down\n`);
+          void watcher.stop().then(() => resolveStop());
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      process.exit(process.exitCode ?? 0);
+    });
+
+  program
+    .command('checklist')
+    .description("the handbook's daily checklist: six ✅/⚠️/❌ items with the detail behind them")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
+    .option('-o, --output <file>', 'write to a file')
+    .option('--apply', 'act on findings while checking (checkout idle agents, ...)')
+    .option('--post-issue <id>', 'also post the checklist (markdown) as a comment on this Paperclip issue')
+    .action(async (opts) => {
+      const config = configFrom({ ...program.opts(), ...opts });
+      const c = await runChecklist(config);
+      const text = opts.format === 'json' ? renderChecklistJson(c) : opts.format === 'markdown' ? renderChecklistMarkdown(c) : renderChecklistText(c);
+      if (opts.output) {
+        mkdirSync(dirname(resolve(opts.output)), { recursive: true });
+        writeFileSync(opts.output, text);
+      } else process.stdout.write(text);
+      if (opts.postIssue) {
+        const { PaperclipClient } = await import('../sources/paperclip/client.js');
+        const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined });
+        const r = await client.addComment(opts.postIssue, renderChecklistMarkdown(c));
+        process.stderr.write(r.status < 300 ? `clipguard: checklist posted on ${opts.postIssue}\n` : `clipguard: posting the checklist failed: HTTP ${r.status}\n`);
+      }
+      process.exitCode = c.ok ? EXIT.ok : EXIT.findings;
+    });
+}

@@ -1,0 +1,118 @@
+// Configuration: built-in defaults < clipguard.config.json (found upward from the cwd, or --config) < env < flags.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { Ajv } from 'ajv';
+import type { Severity } from '../types.js';
+import type { RuleOverride } from '../engine/evaluate.js';
+import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
+import { configJsonSchema } from './schema.js';
+
+export const CONFIG_FILE = 'clipguard.config.json';
+
+export interface Config {
+  /** The file it came from, or null for defaults only. */
+  file: string | null;
+  /** Directory relative paths resolve against. */
+  baseDir: string;
+  paperclip: { enabled: boolean; url: string; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean };
+  repos: string[] | null;
+  rules: { packs: string[]; overrides: Record<string, RuleOverride> };
+  secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
+  i18n: { include: string[]; exclude: string[]; locales: { glob: string; locale: string }[]; allow: Record<string, string[]> };
+  budget: { companyMonthlyCents: number | null; currency: string; forecastWindowDays: number };
+  actions: { apply: boolean; maxPerScan: number; maxPerAgent: number; exec: Record<string, string[]> };
+  deploy: { urls: { url: string; expectStatus?: number; expectText?: string; timeoutMs?: number }[] };
+  schedule: Record<string, unknown>;
+  stateDir: string;
+  waivers: string | null;
+  failOn: Severity;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validate = ajv.compile(configJsonSchema);
+
+export function findConfigFile(startDir: string): string | null {
+  let dir = resolve(startDir);
+  for (;;) {
+    const p = join(dir, CONFIG_FILE);
+    if (existsSync(p)) return p;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
+  }
+}
+
+export interface ConfigFlags {
+  config?: string;
+  /** Ignore any config file: built-in defaults + env + flags only (rule tests). */
+  noConfigFile?: boolean;
+  paperclip?: string | false;
+  apiKey?: string;
+  company?: string[];
+  repo?: string[];
+  rules?: string[];
+  apply?: boolean;
+  failOn?: Severity;
+}
+
+export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const file = flags.noConfigFile ? null : flags.config ? resolve(cwd, flags.config) : findConfigFile(cwd);
+  let raw: Record<string, any> = {};
+  if (file) {
+    if (!existsSync(file)) throw new UserFileError(file, 'config file not found (check --config)');
+    const text = readFileSync(file, 'utf8');
+    const parsed = parseJsonText(text, file);
+    if (!validate(parsed)) {
+      const e = validate.errors![0];
+      const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+      const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
+      const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : field.split('.').pop();
+      throw new UserFileError(file, `${field}: ${e.message}${extra} (see schema/config.schema.json)`, lineOfKey(text, key));
+    }
+    raw = parsed as Record<string, any>;
+  }
+  const baseDir = file ? dirname(file) : cwd;
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+  const pc = raw.paperclip ?? {};
+  const keyEnv = pc.apiKeyEnv ?? 'PAPERCLIP_API_KEY';
+  const cfg: Config = {
+    file,
+    baseDir,
+    paperclip: {
+      enabled: pc.enabled ?? true,
+      url: (pc.url ?? env.PAPERCLIP_API_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, ''),
+      apiKey: env[keyEnv] || null,
+      companies: pc.companies ?? (env.PAPERCLIP_COMPANY_ID ? [env.PAPERCLIP_COMPANY_ID] : []),
+      timeoutMs: pc.timeoutMs ?? 10_000,
+      retries: pc.retries ?? 3,
+      activityLog: pc.activityLog ?? true,
+    },
+    repos: raw.repos ? (raw.repos as string[]).map(abs) : null,
+    rules: { packs: ((raw.rules?.packs as string[]) ?? []).map(abs), overrides: raw.rules?.overrides ?? {} },
+    secrets: {
+      allowlist: { regexes: [], values: [], paths: [], ...(raw.secrets?.allowlist ?? {}) },
+      patterns: raw.secrets?.patterns ?? [],
+    },
+    i18n: { include: [], exclude: [], locales: [], allow: {}, ...(raw.i18n ?? {}) },
+    budget: { companyMonthlyCents: null, currency: 'USD', forecastWindowDays: 7, ...(raw.budget ?? {}) },
+    actions: { apply: false, maxPerScan: 20, maxPerAgent: 3, exec: {}, ...(raw.actions ?? {}) },
+    deploy: { urls: raw.deploy?.urls ?? [] },
+    schedule: raw.schedule ?? {},
+    stateDir: abs(raw.stateDir ?? env.CLIPGUARD_STATE_DIR ?? '.clipguard'),
+    waivers: raw.waivers ? abs(raw.waivers) : existsSync(join(baseDir, 'clipguard.waivers.json')) ? join(baseDir, 'clipguard.waivers.json') : null,
+    failOn: raw.failOn ?? 'error',
+  };
+  // env
+  if (env.CLIPGUARD_FAIL_ON) cfg.failOn = env.CLIPGUARD_FAIL_ON as Severity;
+  // flags
+  if (flags.paperclip === false) cfg.paperclip.enabled = false;
+  else if (typeof flags.paperclip === 'string') cfg.paperclip.url = flags.paperclip.replace(/\/+$/, '');
+  if (flags.apiKey) cfg.paperclip.apiKey = flags.apiKey;
+  if (flags.company?.length) cfg.paperclip.companies = flags.company;
+  if (flags.repo?.length) cfg.repos = flags.repo.map((r) => resolve(cwd, r));
+  if (flags.rules?.length) cfg.rules.packs.push(...flags.rules.map((r) => resolve(cwd, r)));
+  if (flags.apply) cfg.actions.apply = true;
+  if (flags.failOn) cfg.failOn = flags.failOn;
+  return cfg;
+}

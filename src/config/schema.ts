@@ -1,0 +1,113 @@
+// The JSON Schema of clipguard.config.json (written to schema/config.schema.json for editors).
+
+import { SEVERITIES } from '../types.js';
+
+const ruleOverride = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    enabled: { type: 'boolean' },
+    severity: { enum: [...SEVERITIES] },
+    params: { type: 'object' },
+    action: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' }, params: { type: 'object' } } },
+  },
+};
+
+const stringList = { type: 'array', items: { type: 'string' } };
+
+export const configJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://clipguard.dev/schema/config.schema.json',
+  title: 'clipguard configuration (clipguard.config.json)',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    paperclip: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean', description: 'Read a Paperclip server (default true).' },
+        url: { type: 'string', description: 'Base URL, default $PAPERCLIP_API_URL or http://127.0.0.1:3100' },
+        apiKeyEnv: { type: 'string', description: 'Name of the env var holding the API key (default PAPERCLIP_API_KEY). Keys are never stored in this file.' },
+        companies: { ...stringList, description: 'Company ids or issue prefixes; default: every visible company.' },
+        timeoutMs: { type: 'integer', minimum: 100 },
+        retries: { type: 'integer', minimum: 0, maximum: 10 },
+        activityLog: { type: 'boolean', description: 'Record each applied action in the company activity log.' },
+      },
+    },
+    repos: { ...stringList, description: 'Git repositories to scan (default: the current directory when it is a git repo).' },
+    rules: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        packs: { ...stringList, description: 'Extra rule packs (files or directories) on top of the built-in one.' },
+        overrides: { type: 'object', additionalProperties: ruleOverride, description: 'Per-rule enabled/severity/params/action.' },
+      },
+    },
+    secrets: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        allowlist: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { regexes: stringList, values: stringList, paths: stringList },
+        },
+        patterns: { type: 'array', items: { type: 'object' }, description: 'Extra detector rows (same shape as the built-in table).' },
+      },
+    },
+    i18n: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        include: stringList,
+        exclude: stringList,
+        locales: { type: 'array', items: { type: 'object', required: ['glob', 'locale'], properties: { glob: { type: 'string' }, locale: { type: 'string' } } } },
+        allow: { type: 'object', additionalProperties: stringList, description: 'Per-locale characters or phrases that are correct as written (autonyms such as 简体中文).' },
+      },
+    },
+    budget: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        companyMonthlyCents: { type: 'integer', minimum: 0 },
+        currency: { type: 'string' },
+        forecastWindowDays: { type: 'integer', minimum: 1, maximum: 31 },
+      },
+    },
+    actions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        apply: { type: 'boolean', description: 'Act without --apply (default false: dry-run).' },
+        maxPerScan: { type: 'integer', minimum: 0 },
+        maxPerAgent: { type: 'integer', minimum: 0 },
+        exec: {
+          type: 'object',
+          additionalProperties: { type: 'array', items: { type: 'string' }, minItems: 1 },
+          description: 'Named commands the exec action may run, as argv arrays (no shell).',
+        },
+      },
+    },
+    deploy: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        urls: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['url'],
+            additionalProperties: false,
+            properties: { url: { type: 'string' }, expectStatus: { type: 'integer' }, expectText: { type: 'string' }, timeoutMs: { type: 'integer' } },
+          },
+        },
+      },
+    },
+    schedule: { type: 'object', description: 'Jobs for `clipguard watch`.' },
+    stateDir: { type: 'string', description: 'Persisted state, ledger and audit log (default .clipguard).' },
+    waivers: { type: 'string', description: 'Waivers file (default clipguard.waivers.json when present).' },
+    failOn: { enum: [...SEVERITIES] },
+  },
+} as const;

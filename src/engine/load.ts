@@ -1,0 +1,229 @@
+// Loading rule packs: every file is validated before json-rules-engine sees it, with errors that name the
+// file, the rule id and the bad field, because json-rules-engine itself silently accepts a mistyped path,
+// fact or operator and the rule then never fires.
+
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Ajv } from 'ajv';
+import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
+import { lineOfKey, parseJsonText } from '../util/json-file.js';
+import { FACTS, checkPathAgainstShape, closest } from './facts.js';
+import { JsonPathError, parsePath } from './jsonpath.js';
+import { isKnownOperator, ruleJsonSchema, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
+
+export interface RuleProblem {
+  file: string;
+  ruleId: string | null;
+  field: string;
+  message: string;
+  line?: number;
+}
+
+export function formatProblem(p: RuleProblem): string {
+  return `${p.file}${p.line ? `:${p.line}` : ''}: ${p.ruleId ? `rule "${p.ruleId}"` : 'rule'}: ${p.field}: ${p.message}`;
+}
+
+export class RulePackError extends Error {
+  constructor(readonly problems: RuleProblem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'RulePackError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const validateSchema = ajv.compile(ruleJsonSchema);
+
+export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
+
+/** All `*.json` rule files under a file or directory (sorted, so load order is stable). */
+export function listRuleFiles(path: string): string[] {
+  const st = statSync(path);
+  if (st.isFile()) return [path];
+  const out: string[] = [];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir).sort()) {
+      const p = join(dir, name);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else if (name.endsWith('.json')) out.push(p);
+    }
+  };
+  walk(path);
+  return out;
+}
+
+/** Validate one parsed rule; returns its problems (empty when valid). */
+export function validateRule(raw: unknown, file: string, text = ''): RuleProblem[] {
+  const ruleId = raw && typeof raw === 'object' && typeof (raw as { id?: unknown }).id === 'string' ? (raw as { id: string }).id : null;
+  const problems: RuleProblem[] = [];
+  const add = (field: string, message: string, key?: string) => problems.push({ file, ruleId, field, message, line: lineOfKey(text, key ?? field.split(/[./[\]]/).filter(Boolean).pop()) });
+
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    return [{ file, ruleId, field: '(root)', message: 'a rule file must hold one JSON object' }];
+  }
+  const r = raw as Record<string, unknown>;
+  // Semantic checks first for the fields with the most useful messages; the schema catches the rest.
+  if (typeof r.subject === 'string' && !(SUBJECT_TYPES as readonly string[]).includes(r.subject)) {
+    const hint = closest(r.subject, [...SUBJECT_TYPES]);
+    add('subject', `unknown subject "${r.subject}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${SUBJECT_TYPES.join(', ')}`);
+  }
+  const action = r.action as { type?: unknown } | undefined;
+  if (action && typeof action === 'object' && typeof action.type === 'string' && !(ACTION_TYPES as readonly string[]).includes(action.type)) {
+    const hint = closest(action.type, [...ACTION_TYPES]);
+    add('action.type', `unknown action type "${action.type}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${ACTION_TYPES.join(', ')}`, 'type');
+  }
+  if (!validateSchema(raw)) {
+    for (const e of validateSchema.errors ?? []) {
+      const field = (e.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || '(root)';
+      if ((field === 'subject' || field === 'action.type') && problems.some((p) => p.field === field)) continue;
+      // oneOf errors on conditions are noisy; the semantic walk below explains them precisely.
+      if (field.startsWith('conditions') && (e.keyword === 'oneOf' || e.keyword === 'required' || e.keyword === 'additionalProperties')) continue;
+      const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
+      add(field, `${e.message}${extra}`);
+    }
+  }
+  const subject = r.subject as SubjectType;
+  const facts = FACTS[subject];
+  if (facts && r.conditions && typeof r.conditions === 'object') {
+    walkConditions(r.conditions as Condition, 'conditions', (leaf, where) => checkLeaf(leaf, where, facts, subject, add));
+  }
+  if (facts && typeof r.each === 'string') {
+    const [head, ...rest] = r.each.split('.');
+    const shape = facts[head];
+    if (!shape) add('each', `unknown fact "${head}" for subject "${subject}"; facts: ${Object.keys(facts).join(', ')}`);
+    else {
+      const err = checkPathAgainstShape(shape, rest.map((name) => ({ kind: 'prop' as const, name })));
+      const leaf = rest.reduce<import('./facts.js').Shape | undefined>((s, n) => (s && typeof s === 'object' && s.kind === 'object' ? s.props[n] : undefined), shape);
+      if (err) add('each', err);
+      else if (!(leaf && typeof leaf === 'object' && leaf.kind === 'array')) add('each', `"${r.each}" is not an array fact`);
+    }
+  }
+  const sev = r.severityFrom as { fact?: string; path?: string } | undefined;
+  if (facts && sev && typeof sev.fact === 'string') {
+    const shape = facts[sev.fact];
+    if (!shape) add('severityFrom.fact', `unknown fact "${sev.fact}" for subject "${subject}"`);
+    else if (typeof sev.path === 'string') {
+      try {
+        const err = checkPathAgainstShape(shape, parsePath(sev.path).map((s) => (s.kind === 'prop' ? { kind: 'prop' as const, name: s.name } : { kind: 'index' as const })));
+        if (err) add('severityFrom.path', err);
+      } catch (e) {
+        add('severityFrom.path', (e as Error).message);
+      }
+    }
+  }
+  if (facts && typeof r.message === 'string') {
+    for (const m of r.message.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)) {
+      const [head, ...rest] = m[1].split('.');
+      if (head === 'item' && typeof r.each === 'string') continue;
+      const shape = facts[head];
+      if (!shape) {
+        add('message', `placeholder {{${m[1]}}} names unknown fact "${head}"`);
+        continue;
+      }
+      const err = checkPathAgainstShape(shape, rest.map((name) => ({ kind: 'prop' as const, name })));
+      if (err) add('message', `placeholder {{${m[1]}}}: ${err}`);
+    }
+  }
+  return problems;
+}
+
+function walkConditions(c: Condition, where: string, visit: (leaf: ConditionLeaf, where: string) => void): void {
+  if (!c || typeof c !== 'object') return;
+  if ('all' in c && Array.isArray(c.all)) c.all.forEach((x, i) => walkConditions(x, `${where}.all[${i}]`, visit));
+  else if ('any' in c && Array.isArray(c.any)) c.any.forEach((x, i) => walkConditions(x, `${where}.any[${i}]`, visit));
+  else if ('not' in c) walkConditions(c.not, `${where}.not`, visit);
+  else visit(c as ConditionLeaf, where);
+}
+
+function checkLeaf(
+  leaf: ConditionLeaf,
+  where: string,
+  facts: Record<string, import('./facts.js').Shape>,
+  subject: string,
+  add: (field: string, message: string, key?: string) => void,
+): void {
+  if ('condition' in (leaf as object)) {
+    add(where, 'shared condition references ("condition") are not supported; inline the condition', 'condition');
+    return;
+  }
+  if (typeof leaf.fact !== 'string') {
+    add(where, 'a condition needs "fact", "operator" and "value" (or "all"/"any"/"not")');
+    return;
+  }
+  const checkRef = (fact: string, path: string | undefined, field: string) => {
+    const shape = facts[fact];
+    if (!shape) {
+      const hint = closest(fact, Object.keys(facts));
+      add(field, `unknown fact "${fact}" for subject "${subject}"${hint ? ` (did you mean "${hint}"?)` : ''}; facts: ${Object.keys(facts).join(', ')}`, 'fact');
+      return;
+    }
+    if (path === undefined) return;
+    try {
+      const segs = parsePath(path);
+      const err = checkPathAgainstShape(shape, segs.map((s) => (s.kind === 'prop' ? { kind: 'prop' as const, name: s.name } : { kind: 'index' as const })));
+      if (err) add(`${field}.path`, `path "${path}" cannot match fact "${fact}": ${err}`, 'path');
+    } catch (e) {
+      if (e instanceof JsonPathError) add(`${field}.path`, e.message, 'path');
+      else throw e;
+    }
+  };
+  checkRef(leaf.fact, leaf.path, where);
+  if (typeof leaf.operator !== 'string' || !isKnownOperator(leaf.operator)) {
+    add(`${where}.operator`, `unknown operator "${String(leaf.operator)}"; use equal, notEqual, lessThan, lessThanInclusive, greaterThan, greaterThanInclusive, in, notIn, contains, doesNotContain (optionally with a someFact:/everyFact:/not: decorator)`, 'operator');
+  }
+  const v = leaf.value as { fact?: unknown; path?: unknown } | null;
+  if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.fact === 'string') {
+    checkRef(v.fact, typeof v.path === 'string' ? v.path : undefined, `${where}.value`);
+  }
+}
+
+export interface LoadResult {
+  rules: LoadedRule[];
+  problems: RuleProblem[];
+}
+
+/** Load and validate rule files from paths (files or directories). Duplicated ids are problems. */
+export function loadRulePacks(paths: string[], opts: { builtin?: boolean } = {}): LoadResult {
+  const all = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...paths];
+  const rules: LoadedRule[] = [];
+  const problems: RuleProblem[] = [];
+  const seen = new Map<string, string>();
+  for (const packPath of all) {
+    let files: string[];
+    try {
+      files = listRuleFiles(packPath);
+    } catch (e) {
+      problems.push({ file: packPath, ruleId: null, field: '(file)', message: `cannot read rule pack: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` });
+      continue;
+    }
+    const pack = packPath === BUILTIN_RULES_DIR ? 'builtin' : basename(packPath);
+    for (const file of files) {
+      const shown = packPath === BUILTIN_RULES_DIR ? join('rules', relative(BUILTIN_RULES_DIR, file)) : file;
+      let text: string;
+      let raw: unknown;
+      try {
+        text = readFileSync(file, 'utf8');
+        raw = parseJsonText(text, shown);
+      } catch (e) {
+        const ue = e as { line?: number; message: string };
+        problems.push({ file: shown, ruleId: null, field: '(file)', message: ue.message.replace(`${shown}${ue.line ? `:${ue.line}` : ''}`, '').replace(/^:\d+:\s*|^:\s*/, ''), line: ue.line });
+        continue;
+      }
+      const ps = validateRule(raw, shown, text);
+      if (ps.length) {
+        problems.push(...ps);
+        continue;
+      }
+      const def = raw as RuleDef;
+      const prev = seen.get(def.id);
+      if (prev) {
+        problems.push({ file: shown, ruleId: def.id, field: 'id', message: `duplicate rule id, already defined in ${prev}`, line: lineOfKey(text, 'id') });
+        continue;
+      }
+      seen.set(def.id, shown);
+      rules.push({ ...def, file: shown, pack });
+    }
+  }
+  return { rules, problems };
+}

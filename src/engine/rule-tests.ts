@@ -1,0 +1,154 @@
+// Rule tests, ESLint RuleTester-style: each rule has fixtures under `fixtures/<rule-id>/*.json`, each case an
+// input (a Paperclip snapshot, files, commits, diffs or source states), and the exact findings expected.
+// `clipguard rules test` runs them for the built-in pack and for users' own packs alike.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { loadConfig, type Config } from '../config/load.js';
+import { planActions } from '../actions/planner.js';
+import { paperclipSubjects } from '../sources/paperclip/subjects.js';
+import { commitSubjects, diffSubjects, maskedSecrets } from '../sources/index.js';
+import { lintLocaleFile, detectLocale } from '../sources/locales.js';
+import type { Finding, Subject } from '../types.js';
+import { parseJsonText } from '../util/json-file.js';
+import { activateRules, Evaluator } from './evaluate.js';
+import { BUILTIN_RULES_DIR, loadRulePacks, RulePackError } from './load.js';
+import type { LoadedRule } from './rule.js';
+import { applySuppressions } from './suppress.js';
+
+export interface FixtureCase {
+  description?: string;
+  now?: string;
+  config?: { rules?: { overrides?: Record<string, unknown> }; budget?: Record<string, unknown>; i18n?: Record<string, unknown> };
+  input: {
+    paperclip?: { companies: any[] };
+    files?: Record<string, string>;
+    commits?: { sha: string; subject: string; message: string; author?: string; date?: string }[];
+    diffs?: { path: string; lines: { line: number; text: string }[] }[];
+    sources?: Record<string, unknown>[];
+  };
+  expect: { subject?: string; severity?: string; message?: string; location?: unknown; actions?: { type: string; target?: string; status?: string }[]; suppressed?: boolean }[];
+}
+
+export interface CaseResult {
+  ruleId: string;
+  file: string;
+  ok: boolean;
+  errors: string[];
+}
+
+export function fixturesDirFor(rule: LoadedRule, packRoot: string): string | null {
+  for (const base of [join(dirname(packRoot), 'fixtures'), join(packRoot, 'fixtures')]) {
+    const d = join(base, rule.id);
+    if (existsSync(d)) return d;
+  }
+  return null;
+}
+
+export function subjectsFromInput(input: FixtureCase['input'], config: Config, now: Date): Subject[] {
+  const out: Subject[] = [];
+  if (input.paperclip) {
+    out.push(...paperclipSubjects(input.paperclip.companies, { now, detectSecrets: maskedSecrets(config), budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays } }));
+  }
+  for (const [path, content] of Object.entries(input.files ?? {})) {
+    const locale = detectLocale(path, config.i18n.locales as never);
+    const found = locale ? lintLocaleFile(path, content, locale, { allow: config.i18n.allow[locale] ?? [] }) : [];
+    const pick = (k: string) => found.filter((x: { kind: string }) => x.kind === k).map((x: any) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.line}:${x.column}` }));
+    out.push({
+      type: 'file',
+      id: path,
+      label: path,
+      source: 'files',
+      location: { file: path, line: 1, column: 1 },
+      facts: {
+        file: { path, locale, size: content.length },
+        zh: { simplifiedInHant: pick('simplified-in-hant'), traditionalInHans: pick('traditional-in-hans'), regionalVariant: pick('regional-variant'), japaneseForm: pick('japanese-form') },
+        secrets: maskedSecrets(config, path)(content),
+      },
+    });
+  }
+  if (input.commits) out.push(...commitSubjects('.', input.commits.map((c) => ({ author: 'test', date: '2026-01-01T00:00:00Z', ...c })), config));
+  if (input.diffs) out.push(...diffSubjects('.', input.diffs, config));
+  for (const s of input.sources ?? []) {
+    out.push({ type: 'source', id: String(s.name), label: String(s.name), source: String(s.kind), facts: { source: { url: null, health: null, git: null, deploy: null, detail: '', ...s }, problems: (s.problems as unknown[]) ?? [] } });
+  }
+  return out;
+}
+
+export async function runRuleTests(packPaths: string[], opts: { builtin?: boolean; only?: string[] } = {}): Promise<CaseResult[]> {
+  const { rules, problems } = loadRulePacks(packPaths, { builtin: opts.builtin ?? packPaths.length === 0 });
+  if (problems.length) throw new RulePackError(problems);
+  const results: CaseResult[] = [];
+  for (const rule of rules) {
+    if (opts.only?.length && !opts.only.includes(rule.id)) continue;
+    const packRoot = rule.pack === 'builtin' ? BUILTIN_RULES_DIR : resolve(packPaths.find((p) => resolve(rule.file).startsWith(resolve(p))) ?? dirname(rule.file));
+    const dir = fixturesDirFor(rule, packRoot);
+    if (!dir) {
+      results.push({ ruleId: rule.id, file: '(none)', ok: false, errors: [`no fixtures: add fixtures/${rule.id}/<case>.json with a case that must produce findings and one that must not`] });
+      continue;
+    }
+    const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    const kinds = { positive: false, negative: false };
+    for (const name of files) {
+      const file = join(dir, name);
+      const shown = relative(process.cwd(), file) || file;
+      const errors: string[] = [];
+      try {
+        const c = parseJsonText(readFileSync(file, 'utf8'), shown) as FixtureCase;
+        if (c.expect.length) kinds.positive = true;
+        else kinds.negative = true;
+        const findings = await runCase(rule, c);
+        errors.push(...compare(c.expect, findings));
+      } catch (e) {
+        errors.push((e as Error).message);
+      }
+      results.push({ ruleId: rule.id, file: shown, ok: errors.length === 0, errors });
+    }
+    if (!kinds.positive || !kinds.negative) {
+      results.push({ ruleId: rule.id, file: dir, ok: false, errors: [`fixtures need at least one case that produces findings and one that produces none (have: ${kinds.positive ? 'positive' : ''}${kinds.negative ? ' negative' : ''})`] });
+    }
+  }
+  return results;
+}
+
+export async function runCase(rule: LoadedRule, c: FixtureCase): Promise<Finding[]> {
+  const now = new Date(c.now ?? '2026-11-15T12:00:00Z');
+  const config = loadConfig(process.cwd(), { noConfigFile: true }, {});
+  Object.assign(config.budget, c.config?.budget ?? {});
+  Object.assign(config.i18n, c.config?.i18n ?? {});
+  const overrides = (c.config?.rules?.overrides ?? {}) as Record<string, never>;
+  const active = activateRules([rule], overrides);
+  const subjects = subjectsFromInput(c.input, config, now);
+  let findings = await new Evaluator(active).evaluate(subjects, { now });
+  findings = applySuppressions(findings, { now });
+  planActions(findings, subjects, { maxPerScan: 1000, maxPerAgent: 1000, exec: {} });
+  return findings;
+}
+
+function compare(expected: FixtureCase['expect'], actual: Finding[]): string[] {
+  const errors: string[] = [];
+  const show = (f: Finding) => `${f.subject.type}:${f.subject.label} "${f.message}"`;
+  if (expected.length !== actual.length) {
+    errors.push(`expected ${expected.length} finding(s), got ${actual.length}: ${actual.map(show).join('; ') || 'none'}`);
+  }
+  const remaining = [...actual];
+  for (const e of expected) {
+    const i = remaining.findIndex((f) => matches(e, f));
+    if (i < 0) errors.push(`no finding matches ${JSON.stringify(e)}; got: ${remaining.map((f) => JSON.stringify({ subject: `${f.subject.type}:${f.subject.label}`, severity: f.severity, message: f.message, actions: f.actions.map((a) => ({ type: a.type, target: a.target, status: a.status })) })).join('; ') || 'none'}`);
+    else remaining.splice(i, 1);
+  }
+  return errors;
+}
+
+function matches(e: FixtureCase['expect'][number], f: Finding): boolean {
+  if (e.subject !== undefined && e.subject !== `${f.subject.type}:${f.subject.label}`) return false;
+  if (e.severity !== undefined && e.severity !== f.severity) return false;
+  if (e.message !== undefined && e.message !== f.message) return false;
+  if (e.suppressed !== undefined && e.suppressed !== Boolean(f.suppressed)) return false;
+  if (e.location !== undefined && JSON.stringify(e.location) !== JSON.stringify(f.location)) return false;
+  if (e.actions !== undefined) {
+    if (e.actions.length !== f.actions.length) return false;
+    return e.actions.every((ea, i) => ea.type === f.actions[i].type && (ea.target === undefined || ea.target === f.actions[i].target) && (ea.status === undefined || ea.status === f.actions[i].status));
+  }
+  return true;
+}

@@ -1,0 +1,6 @@
+import type { Report } from '../types.js';
+
+/** The json report is the contract other tools read (schema/report.schema.json). */
+export function renderJson(report: Report): string {
+  return JSON.stringify(report, (_k, v) => (typeof v === 'string' ? v.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd') : v), 2) + '\n';
+}

@@ -1,0 +1,36 @@
+// Scanned content is hostile: comments and file names can carry ANSI escapes, NUL bytes, lone surrogates,
+// XML/HTML markup or Markdown pipes. Every reporter passes strings through one of these before output.
+
+/** Remove C0/C1 controls (incl. ESC, so no ANSI sequence survives) except tab/newline, and lone surrogates. */
+export function plain(s: string): string {
+  return s
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
+
+/** One line, bounded length: for terminal and table cells. */
+export function oneLine(s: string, max = 400): string {
+  const t = plain(s).replace(/\s*\n\s*/g, ' ');
+  return t.length > max ? t.slice(0, max - 1) + '…' : t;
+}
+
+export function xml(s: string): string {
+  return plain(s)
+    .replace(/\t/g, ' ')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;');
+}
+
+export const html = xml;
+
+export function markdownCell(s: string, max = 300): string {
+  return oneLine(s, max)
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([`*_[\]])/g, '\\$1');
+}

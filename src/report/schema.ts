@@ -1,0 +1,69 @@
+// JSON Schema of the json report: the contract other tools read (written to schema/report.schema.json).
+
+import { ACTION_TYPES, SEVERITIES, SUBJECT_TYPES } from '../types.js';
+
+const location = {
+  type: ['object', 'null'],
+  required: ['file', 'line', 'column'],
+  properties: { file: { type: 'string' }, line: { type: 'integer', minimum: 1 }, column: { type: 'integer', minimum: 1 }, endLine: { type: 'integer' }, endColumn: { type: 'integer' } },
+};
+
+export const reportJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://clipguard.dev/schema/report.schema.json',
+  title: 'clipguard json report (version 1)',
+  type: 'object',
+  required: ['version', 'startedAt', 'finishedAt', 'mode', 'sources', 'findings', 'summary'],
+  properties: {
+    version: { const: 1 },
+    tool: { type: 'object', properties: { name: { const: 'clipguard' }, version: { type: 'string' } } },
+    startedAt: { type: 'string', format: 'date-time' },
+    finishedAt: { type: 'string', format: 'date-time' },
+    mode: { enum: ['dry-run', 'apply'] },
+    sources: {
+      type: 'array',
+      items: { type: 'object', required: ['name', 'status', 'detail'], properties: { name: { type: 'string' }, status: { enum: ['ok', 'unavailable', 'skipped'] }, detail: { type: 'string' } } },
+    },
+    findings: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['ruleId', 'severity', 'message', 'subject', 'location', 'fingerprint', 'actions'],
+        properties: {
+          ruleId: { type: 'string' },
+          severity: { enum: [...SEVERITIES] },
+          title: { type: 'string' },
+          message: { type: 'string' },
+          subject: { type: 'object', required: ['type', 'id', 'label'], properties: { type: { enum: [...SUBJECT_TYPES] }, id: { type: 'string' }, label: { type: 'string' } } },
+          location,
+          fingerprint: { type: 'string', pattern: '^[0-9a-f]{32}$' },
+          tags: { type: 'array', items: { type: 'string' } },
+          actions: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['type', 'status', 'target', 'detail'],
+              properties: { type: { enum: [...ACTION_TYPES] }, status: { enum: ['planned', 'applied', 'skipped', 'failed'] }, target: { type: 'string' }, detail: { type: 'string' }, params: { type: 'object' } },
+            },
+          },
+          suppressed: { type: 'object', required: ['kind', 'reason'], properties: { kind: { enum: ['inline', 'waiver', 'baseline'] }, reason: { type: 'string' }, expires: { type: 'string' } } },
+          explanation: {},
+          data: { type: 'object' },
+        },
+      },
+    },
+    summary: {
+      type: 'object',
+      required: ['total', 'suppressed', 'bySeverity', 'actions', 'failOn', 'failed'],
+      properties: {
+        total: { type: 'integer' },
+        suppressed: { type: 'integer' },
+        bySeverity: { type: 'object', required: [...SEVERITIES] },
+        actions: { type: 'object' },
+        failOn: { enum: [...SEVERITIES] },
+        failed: { type: 'boolean' },
+      },
+    },
+    budget: { type: 'object' },
+  },
+} as const;

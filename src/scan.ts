@@ -1,0 +1,187 @@
+// The scan pipeline: sources -> subjects -> engine -> findings -> suppressions -> planner -> executor -> report.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import type { Config } from './config/load.js';
+import { activateRules, Evaluator, type ActiveRule } from './engine/evaluate.js';
+import { loadRulePacks, RulePackError } from './engine/load.js';
+import type { LoadedRule } from './engine/rule.js';
+import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
+import { planActions } from './actions/planner.js';
+import { executeActions } from './actions/executor.js';
+import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
+import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
+import { SEVERITIES, severityRank } from './types.js';
+import { VERSION } from './version.js';
+
+export interface ScanOptions {
+  only?: string[];
+  explain?: boolean;
+  baseline?: string;
+  writeBaseline?: string;
+  gitRange?: string;
+  now?: Date;
+  /** Subjects supplied by the caller (precommit, i18n, rule tests) instead of reading sources. */
+  subjects?: Subject[];
+  statuses?: Report['sources'];
+}
+
+export interface ScanResult {
+  report: Report;
+  rules: ActiveRule[];
+  subjects: Subject[];
+  requestCount: number;
+}
+
+/** Find the enclosing git work tree of `dir`, or null. */
+export function gitRoot(dir: string): string | null {
+  let d = resolve(dir);
+  for (;;) {
+    if (existsSync(join(d, '.git'))) return d;
+    const up = dirname(d);
+    if (up === d) return null;
+    d = up;
+  }
+}
+
+export function loadActiveRules(config: Config, only?: string[]): { all: LoadedRule[]; active: ActiveRule[] } {
+  const { rules, problems } = loadRulePacks(config.rules.packs);
+  if (problems.length) throw new RulePackError(problems);
+  for (const id of Object.keys(config.rules.overrides)) {
+    if (!rules.some((r) => r.id === id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
+  }
+  const active = activateRules(rules, config.rules.overrides, only);
+  if (only?.length && !active.length) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
+  return { all: rules, active };
+}
+
+export async function runScan(config: Config, opts: ScanOptions = {}): Promise<ScanResult> {
+  const startedAt = new Date();
+  const now = opts.now ?? startedAt;
+  const { active } = loadActiveRules(config, opts.only);
+  const evaluator = new Evaluator(active);
+  const uses = (pred: (r: ActiveRule) => boolean) => active.some(pred);
+  if (config.repos === null) {
+    const root = gitRoot(process.cwd());
+    config.repos = root ? [root] : [];
+  }
+
+  let sources: SourceOutput;
+  if (opts.subjects) {
+    sources = { statuses: opts.statuses ?? [], subjects: opts.subjects, paperclip: null, requestCount: 0 };
+  } else {
+    sources = await readSources({
+      config,
+      now,
+      needs: {
+        paperclip: uses((r) => ['company', 'agent', 'issue', 'comment'].includes(r.subject) || r.id.startsWith('source/paperclip') || r.id === 'ops/server-health'),
+        comments: uses((r) => r.subject === 'comment'),
+        secrets: uses((r) => r.tags.includes('secrets')),
+        git: uses((r) => r.id.startsWith('git/')),
+        gitRange: opts.gitRange,
+        locales: uses((r) => r.tags.includes('i18n')),
+        deploy: uses((r) => r.id.startsWith('deploy/')),
+      },
+    });
+  }
+
+  let findings = await evaluator.evaluate(sources.subjects, { now, explain: opts.explain });
+  const waiversFile = config.waivers;
+  findings = applySuppressions(findings, {
+    now,
+    waivers: waiversFile ? loadWaivers(waiversFile) : [],
+    waiversFile: waiversFile ?? undefined,
+    baseline: opts.baseline ? readBaseline(resolve(opts.baseline)) : undefined,
+    readLine: lineReader(config.repos ?? []),
+  });
+  findings.sort(compareFindings);
+
+  const mode = config.actions.apply ? 'apply' : 'dry-run';
+  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec });
+  await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config) });
+
+  if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);
+  const report = buildReport({ startedAt, finishedAt: new Date(), mode, sources: sources.statuses, findings, failOn: config.failOn });
+  if (active.some((r) => r.tags.includes('budget'))) report.budget = budgetSection(sources.subjects, config.budget.currency);
+  await (sources.paperclip as { close?: () => Promise<void> } | null)?.close?.();
+  return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount };
+}
+
+export function compareFindings(a: Finding, b: Finding): number {
+  return severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId) || a.subject.label.localeCompare(b.subject.label) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || a.fingerprint.localeCompare(b.fingerprint);
+}
+
+export function buildReport(p: { startedAt: Date; finishedAt: Date; mode: 'dry-run' | 'apply'; sources: Report['sources']; findings: Finding[]; failOn: Severity }): Report {
+  const active = p.findings.filter((f) => !f.suppressed);
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, active.filter((f) => f.severity === s).length])) as Record<Severity, number>;
+  const actions = { planned: 0, applied: 0, skipped: 0, failed: 0 };
+  for (const f of p.findings) for (const a of f.actions) actions[a.status]++;
+  return {
+    version: 1,
+    tool: { name: 'clipguard', version: VERSION },
+    startedAt: p.startedAt.toISOString(),
+    finishedAt: p.finishedAt.toISOString(),
+    mode: p.mode,
+    sources: p.sources,
+    findings: p.findings,
+    summary: {
+      total: active.length,
+      suppressed: p.findings.length - active.length,
+      bySeverity,
+      actions,
+      failOn: p.failOn,
+      failed: active.some((f) => severityRank(f.severity) >= severityRank(p.failOn)),
+    },
+  };
+}
+
+/** Budget figures for every company and agent read, for the budget report (not only flagged ones). */
+export function budgetSection(subjects: Subject[], currency: string): BudgetSection {
+  const row = (name: string, status: string | undefined, b: any): BudgetRow => ({
+    name,
+    status,
+    spentCents: b.spentCents,
+    budgetCents: b.budgetCents,
+    percent: b.percent,
+    warnPercent: b.warnPercent,
+    forecastCents: b.forecastCents,
+    projectedCrossDate: b.projectedCrossDate,
+    level: b.level,
+  });
+  const companies = subjects
+    .filter((s) => s.type === 'company')
+    .map((c) => {
+      const company = c.facts.company as any;
+      const agents = subjects
+        .filter((s) => s.type === 'agent' && (s.facts.agent as any).companyId === company.id)
+        .map((s) => row((s.facts.agent as any).name, (s.facts.agent as any).status, s.facts.budget))
+        .sort((a, b) => b.percent - a.percent || a.name.localeCompare(b.name));
+      return { id: company.id, ...row(company.name, company.status, c.facts.budget), agents };
+    });
+  return { currency, companies };
+}
+
+/** Reads line N of a repo file for inline ignores; bounded, cached, never outside the given roots. */
+function lineReader(roots: string[]) {
+  const cache = new Map<string, string[] | null>();
+  return (file: string, line: number): string | null => {
+    let lines = cache.get(file);
+    if (lines === undefined) {
+      lines = null;
+      for (const root of roots.length ? roots : [process.cwd()]) {
+        const abs = isAbsolute(file) ? file : resolve(root, file);
+        if (!abs.startsWith(resolve(root) + '/')) continue;
+        try {
+          if (statSync(abs).isFile() && statSync(abs).size < 5 * 1024 * 1024) {
+            lines = readFileSync(abs, 'utf8').split('\n');
+            break;
+          }
+        } catch {
+          /* not a readable file */
+        }
+      }
+      cache.set(file, lines);
+    }
+    return lines?.[line - 1] ?? null;
+  };
+}

@@ -1,0 +1,219 @@
+// `clipguard watch`: the scheduled compliance scan and the daily checklist, unattended, for months.
+// node-cron schedules each job (cron + timezone, validated at start); a job never overlaps itself; one
+// `watch` per state dir (lock with stale detection); after downtime one catch-up run, not a burst; a small
+// random jitter; a deadline per run shorter than its period; graceful shutdown on SIGTERM/SIGINT.
+
+import { join } from 'node:path';
+import cron from 'node-cron';
+import type { Config } from '../config/load.js';
+import { runScan } from '../scan.js';
+import { runChecklist } from '../checklist.js';
+import { StateLock } from './lock.js';
+import { loadState, saveState, type WatchState } from './state.js';
+import { SEVERITIES } from '../types.js';
+
+export interface JobDef {
+  name: string;
+  type: 'scan' | 'checklist';
+  cron: string;
+  timezone?: string;
+  /** Act (scan --apply) on this job's runs; default false (dry-run). */
+  apply?: boolean;
+  only?: string[];
+  deadlineMs?: number;
+}
+
+export interface WatchOptions {
+  logFormat: 'text' | 'json';
+  jitterMs: number;
+  log: (line: string) => void;
+  /** For tests: a function that runs one job (default: the real scan / checklist). */
+  runner?: (job: JobDef, config: Config) => Promise<RunSummary>;
+}
+
+export interface RunSummary {
+  ok: boolean;
+  findings: number;
+  bySeverity?: Record<string, number>;
+  actions?: Record<string, number>;
+  requests?: number;
+  note?: string;
+}
+
+export function localTimezone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+export function defaultJobs(): JobDef[] {
+  return [
+    { name: 'compliance-scan', type: 'scan', cron: '*/15 * * * *' },
+    { name: 'daily-checklist', type: 'checklist', cron: '0 9 * * *', timezone: localTimezone() },
+  ];
+}
+
+export class ScheduleError extends Error {}
+
+/** Jobs from config (`schedule.jobs`), validated: a bad cron or timezone is an error naming the job and field. */
+export function jobsFromConfig(config: Config): JobDef[] {
+  const raw = (config.schedule as { jobs?: unknown }).jobs;
+  const jobs = raw === undefined ? defaultJobs() : raw;
+  if (!Array.isArray(jobs) || !jobs.length) throw new ScheduleError('schedule.jobs: must be a non-empty array of {name, type: "scan"|"checklist", cron, timezone?, apply?}');
+  const names = new Set<string>();
+  return jobs.map((j: any, i: number) => {
+    const where = `schedule.jobs[${i}]${j?.name ? ` (${j.name})` : ''}`;
+    if (!j || typeof j !== 'object') throw new ScheduleError(`${where}: must be an object`);
+    if (typeof j.name !== 'string' || !j.name) throw new ScheduleError(`${where}.name: required`);
+    if (names.has(j.name)) throw new ScheduleError(`${where}.name: duplicate job name`);
+    names.add(j.name);
+    if (j.type !== 'scan' && j.type !== 'checklist') throw new ScheduleError(`${where}.type: must be "scan" or "checklist"`);
+    const v = cron.validateDetailed(String(j.cron ?? ''));
+    if (!v.valid) throw new ScheduleError(`${where}.cron: invalid cron expression ${JSON.stringify(j.cron)}: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
+    if (j.timezone !== undefined) {
+      try {
+        new Intl.DateTimeFormat('en-US', { timeZone: j.timezone });
+      } catch {
+        throw new ScheduleError(`${where}.timezone: unknown time zone ${JSON.stringify(j.timezone)} (use an IANA name such as Asia/Taipei)`);
+      }
+    }
+    return j as JobDef;
+  });
+}
+
+/** The period of a job: the gap between its next two fire times. */
+export function periodMs(job: JobDef): number {
+  const task = cron.createTask(job.cron, () => undefined, { timezone: job.timezone, name: `period-${job.name}` });
+  try {
+    const [a, b] = task.getNextRuns(2);
+    return a && b ? b.getTime() - a.getTime() : 15 * 60_000;
+  } finally {
+    void task.destroy();
+  }
+}
+
+async function defaultRunner(job: JobDef, config: Config): Promise<RunSummary> {
+  const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
+  if (job.type === 'checklist') {
+    const c = await runChecklist(cfg);
+    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note: c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') };
+  }
+  const r = await runScan(cfg, { only: job.only });
+  const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);
+  return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: down.length ? `unavailable: ${down.join(', ')}` : undefined };
+}
+
+export class Watcher {
+  private tasks: cron.ScheduledTask[] = [];
+  private running = new Map<string, Promise<void>>();
+  private state: WatchState;
+  private lock: StateLock;
+  private stopping = false;
+  readonly stateFile: string;
+
+  constructor(
+    readonly config: Config,
+    readonly jobs: JobDef[],
+    readonly opts: WatchOptions,
+  ) {
+    this.stateFile = join(config.stateDir, 'state.json');
+    this.lock = new StateLock(join(config.stateDir, 'watch.lock'));
+    this.state = loadState(this.stateFile);
+  }
+
+  private log(fields: Record<string, unknown>): void {
+    if (this.opts.logFormat === 'json') this.opts.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
+    else {
+      const { event, job, ...rest } = fields;
+      this.opts.log(`${new Date().toISOString()} ${String(job ?? '-')} ${String(event)} ${Object.entries(rest).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`.trimEnd());
+    }
+  }
+
+  /** Run a job unless it is already running (noOverlap across timer, catch-up and --once runs). */
+  async runJob(job: JobDef, reason: 'scheduled' | 'catch-up' | 'once'): Promise<void> {
+    if (this.stopping) return;
+    if (this.running.has(job.name)) {
+      this.log({ event: 'skipped', job: job.name, reason: 'previous run still going (noOverlap)' });
+      return;
+    }
+    const p = this.execute(job, reason).finally(() => this.running.delete(job.name));
+    this.running.set(job.name, p);
+    await p;
+  }
+
+  private async execute(job: JobDef, reason: string): Promise<void> {
+    const started = Date.now();
+    const deadline = job.deadlineMs ?? Math.max(5_000, Math.floor(periodMs(job) * 0.8));
+    const js = (this.state.jobs[job.name] ??= {});
+    js.lastRunAt = new Date(started).toISOString();
+    js.runs = (js.runs ?? 0) + 1;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const work = (this.opts.runner ?? defaultRunner)(job, this.config);
+      const timeout = new Promise<never>((_, rej) => {
+        timer = setTimeout(() => rej(new Error(`deadline of ${deadline} ms exceeded`)), deadline);
+      });
+      const r = await Promise.race([work, timeout]);
+      js.lastSuccessAt = new Date().toISOString();
+      js.lastError = undefined;
+      const sev = r.bySeverity ? SEVERITIES.filter((s) => r.bySeverity![s]).map((s) => `${s}:${r.bySeverity![s]}`).join(',') : undefined;
+      this.log({ event: 'ok', job: job.name, reason, ms: Date.now() - started, findings: r.findings, severities: sev, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
+    } catch (e) {
+      js.lastError = (e as Error).message;
+      js.failures = (js.failures ?? 0) + 1;
+      this.log({ event: 'failed', job: job.name, reason, ms: Date.now() - started, error: (e as Error).message });
+    } finally {
+      clearTimeout(timer);
+      saveState(this.stateFile, this.state);
+    }
+  }
+
+  /** Acquire the lock, schedule every job, and do one catch-up run per job that missed its period. */
+  async start(): Promise<void> {
+    const note = this.lock.acquire();
+    if (note) this.log({ event: 'lock', job: '-', note });
+    for (const job of this.jobs) {
+      const task = cron.schedule(job.cron, () => this.runJob(job, 'scheduled'), {
+        name: `clipguard-${job.name}`,
+        timezone: job.timezone,
+        noOverlap: true,
+        maxRandomDelay: this.opts.jitterMs,
+      });
+      this.tasks.push(task);
+      this.log({ event: 'scheduled', job: job.name, cron: job.cron, timezone: job.timezone ?? localTimezone(), next: task.getNextRun()?.toISOString(), apply: Boolean(job.apply) });
+    }
+    const now = Date.now();
+    const due = this.jobs.filter((job) => {
+      const last = this.state.jobs[job.name]?.lastSuccessAt;
+      return !last || now - Date.parse(last) > periodMs(job);
+    });
+    for (const job of due) void this.runJob(job, 'catch-up');
+  }
+
+  async once(): Promise<boolean> {
+    this.lock.acquire();
+    try {
+      for (const job of this.jobs) await this.runJob(job, 'once');
+    } finally {
+      this.lock.release();
+    }
+    return this.jobs.every((j) => !this.state.jobs[j.name]?.lastError);
+  }
+
+  /** Stop scheduling, let a current run finish within `graceMs` (else abandon it), save state, release the lock. */
+  async stop(graceMs = 10_000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const t of this.tasks) await t.destroy();
+    const current = [...this.running.values()];
+    if (current.length) {
+      this.log({ event: 'stopping', job: '-', waiting: current.length });
+      await Promise.race([Promise.allSettled(current), new Promise((r) => setTimeout(r, graceMs).unref())]);
+    }
+    saveState(this.stateFile, this.state);
+    this.lock.release();
+    this.log({ event: 'stopped', job: '-' });
+  }
+
+  jobState(): WatchState {
+    return this.state;
+  }
+}

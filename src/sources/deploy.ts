@@ -1,0 +1,41 @@
+// Deployment check (handbook checklist item 5): a configured URL must answer with the expected status,
+// and optionally contain a text, within a timeout.
+
+import { request } from 'undici';
+
+export interface DeployTarget {
+  url: string;
+  expectStatus?: number;
+  expectText?: string;
+  timeoutMs?: number;
+}
+
+export interface DeployResult {
+  url: string;
+  httpStatus: number | null;
+  expectStatus: number;
+  textFound: boolean;
+  ok: boolean;
+  error: string | null;
+  ms: number;
+}
+
+export async function checkDeploy(t: DeployTarget): Promise<DeployResult> {
+  const expectStatus = t.expectStatus ?? 200;
+  const started = performance.now();
+  const timeout = t.timeoutMs ?? 10_000;
+  try {
+    const res = await request(t.url, { method: 'GET', headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.timeout(timeout), maxRedirections: 0 } as never);
+    // Read at most 1 MB of the body: enough to find a marker text, bounded for a misbehaving server.
+    let body = '';
+    for await (const chunk of res.body) {
+      if (body.length < 1_000_000) body += chunk.toString();
+    }
+    const textFound = t.expectText ? body.includes(t.expectText) : true;
+    const ok = res.statusCode === expectStatus && textFound;
+    return { url: t.url, httpStatus: res.statusCode, expectStatus, textFound, ok, error: ok ? null : textFound ? 'unexpected status' : `text ${JSON.stringify(t.expectText)} not found`, ms: Math.round(performance.now() - started) };
+  } catch (e) {
+    const err = e as { code?: string; name?: string; message: string };
+    return { url: t.url, httpStatus: null, expectStatus, textFound: false, ok: false, error: err.code ?? err.name ?? err.message, ms: Math.round(performance.now() - started) };
+  }
+}

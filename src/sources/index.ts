@@ -1,0 +1,176 @@
+// Sources read the world once per scan and yield subjects. A source that cannot be read yields a `source`
+// subject with status `unavailable` (which a rule turns into a finding), never an exception.
+
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
+import type { Config } from '../config/load.js';
+import type { SourceStatus, Subject } from '../types.js';
+import { detectSecrets } from '../detectors/secrets/index.js';
+import { PaperclipClient } from './paperclip/client.js';
+import { readPaperclip } from './paperclip/read.js';
+import { paperclipSubjects } from './paperclip/subjects.js';
+import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
+import { findLocaleFiles, lintLocaleFile } from './locales.js';
+import { checkDeploy } from './deploy.js';
+
+export interface SourceOutput {
+  statuses: SourceStatus[];
+  subjects: Subject[];
+  /** Live clients the executor may use to act (sources never act themselves). */
+  paperclip: PaperclipClient | null;
+  requestCount: number;
+}
+
+export interface ReadOptions {
+  config: Config;
+  now: Date;
+  /** Which facts active rules need, so unused detectors and reads are skipped. */
+  needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+}
+
+export function secretOptions(config: Config) {
+  return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns as never };
+}
+
+/** Detector wrapper that returns only masked, rule-ready data (never the secret). */
+export function maskedSecrets(config: Config, path?: string) {
+  return (text: string) =>
+    detectSecrets(text, { ...secretOptions(config), path }).map((m) => ({
+      kind: m.kind,
+      description: m.description,
+      line: m.line,
+      column: m.column,
+      preview: m.preview,
+      inlineIgnored: Boolean((m as { inlineIgnored?: boolean }).inlineIgnored),
+      fingerprintKey: `${m.kind}@${m.line}`,
+    }));
+}
+
+function sourceSubject(name: string, kind: string, status: SourceStatus['status'], detail: string, extra: Record<string, unknown> = {}, problems: unknown[] = []): Subject {
+  return {
+    type: 'source',
+    id: name,
+    label: name,
+    source: kind,
+    facts: { source: { name, kind, status, detail, url: null, health: null, git: null, deploy: null, ...extra }, problems },
+  };
+}
+
+export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
+  const { config, now, needs } = opts;
+  const out: SourceOutput = { statuses: [], subjects: [], paperclip: null, requestCount: 0 };
+
+  if (config.paperclip.enabled && needs.paperclip) {
+    const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
+    out.paperclip = client;
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now });
+    out.requestCount += read.requestCount;
+    const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
+    out.statuses.push(status);
+    out.subjects.push(sourceSubject('paperclip', 'paperclip', read.status, read.detail, { url: config.paperclip.url, health: read.health ?? null }, read.schemaProblems));
+    if (read.status === 'ok') {
+      out.subjects.push(
+        ...paperclipSubjects(read.companies, {
+          now,
+          detectSecrets: needs.secrets ? maskedSecrets(config) : undefined,
+          budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays },
+        }),
+      );
+    }
+  } else {
+    out.statuses.push({ name: 'paperclip', status: 'skipped', detail: config.paperclip.enabled ? 'no active rule reads Paperclip' : 'disabled (--no-paperclip)' });
+  }
+
+  for (const dir of config.repos ?? []) {
+    const name = `git:${relative(process.cwd(), dir) || '.'}`;
+    if (!existsSync(resolve(dir, '.git'))) {
+      out.statuses.push({ name, status: 'unavailable', detail: `${dir} is not a git repository` });
+      continue;
+    }
+    try {
+      if (needs.git) {
+        const up = await unpushedCommits(dir);
+        out.subjects.push(
+          sourceSubject(name, 'git', 'ok', `${up.ahead} unpushed`, { git: { dir, branch: up.branch, upstream: up.upstream, ahead: up.ahead, commits: up.commits.map((c) => ({ sha: c.sha, subject: c.subject })) } }),
+        );
+      }
+      if (needs.secrets) {
+        const range = needs.gitRange ?? (await defaultRange(dir));
+        if (range) {
+          const r = await readCommitRange(dir, range);
+          out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config));
+        }
+      }
+      if (needs.locales) out.subjects.push(...localeSubjects(dir, config));
+      out.statuses.push({ name, status: 'ok', detail: dir });
+    } catch (e) {
+      out.statuses.push({ name, status: 'unavailable', detail: (e as Error).message });
+    }
+  }
+
+  if (needs.deploy) {
+    for (const d of config.deploy.urls) {
+      const r = await checkDeploy(d);
+      out.subjects.push(sourceSubject(`deploy:${d.url}`, 'deploy', 'ok', r.ok ? 'up' : 'down', { url: d.url, deploy: r }));
+    }
+  }
+  return out;
+}
+
+export function commitSubjects(repo: string, commits: { sha: string; subject: string; message: string; author: string; date: string }[], config: Config): Subject[] {
+  const detect = maskedSecrets(config);
+  return commits.map((c) => ({
+    type: 'commit' as const,
+    id: c.sha,
+    label: `${c.sha.slice(0, 10)} ${c.subject}`,
+    source: 'git',
+    facts: { commit: { ...c, sha: c.sha.slice(0, 12) }, secrets: detect(c.message) },
+  }));
+}
+
+export function diffSubjects(repo: string, files: { path: string; lines: { line: number; text: string }[] }[], config: Config): Subject[] {
+  const out: Subject[] = [];
+  for (const f of files) {
+    const detect = maskedSecrets(config, f.path);
+    // Detect per added line so each match carries the file's own line number.
+    const secrets = f.lines.flatMap((l) => detect(l.text).map((m) => ({ ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` })));
+    out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
+  }
+  return out;
+}
+
+// Fingerprint key of a secret in a diff: the kind, the column and a hash of the line *without* the secret
+// would be ideal; the column plus line length keeps it stable across unrelated edits above it.
+function hashLine(text: string, column: number): string {
+  return `${column}:${text.length}`;
+}
+
+export function localeSubjects(root: string, config: Config): Subject[] {
+  const out: Subject[] = [];
+  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales as never });
+  for (const f of files) {
+    const abs = resolve(root, f.path);
+    let content: string;
+    try {
+      if (statSync(abs).size > 5 * 1024 * 1024) continue;
+      content = readFileSync(abs, 'utf8');
+    } catch {
+      continue;
+    }
+    const found = lintLocaleFile(f.path, content, f.locale, { allow: config.i18n.allow[f.locale] ?? [] });
+    const pick = (k: string) => found.filter((x: { kind: string }) => x.kind === k).map((x: any) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.line}:${x.column}` }));
+    out.push({
+      type: 'file',
+      id: f.path,
+      label: f.path,
+      source: 'locales',
+      location: { file: f.path, line: 1, column: 1 },
+      facts: {
+        file: { path: f.path, locale: f.locale, size: content.length },
+        zh: { simplifiedInHant: pick('simplified-in-hant'), traditionalInHans: pick('traditional-in-hans'), regionalVariant: pick('regional-variant'), japaneseForm: pick('japanese-form') },
+        secrets: [],
+      },
+    });
+  }
+  return out;
+}

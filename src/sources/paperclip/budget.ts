@@ -1,0 +1,74 @@
+// Budget facts for an agent or a company: month spend against budget, the warn threshold, whether a budget
+// policy enforces it, and a forecast at the recent burn rate. Paperclip's monthly window is the UTC calendar
+// month, and only budget *policies* enforce anything (the budgetMonthlyCents field alone does not).
+
+export interface BudgetInputs {
+  now: Date;
+  budgets: any | null; // GET /companies/{id}/budgets/overview
+  recentCosts: { byAgent: any[]; from: string; to: string } | null; // costs/by-agent over the burn window
+  companyMonthlyCents: number | null;
+  forecastWindowDays: number;
+  warnPercent?: number;
+}
+
+const DAY = 86_400_000;
+
+export function monthWindow(now: Date): { start: Date; end: Date } {
+  const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+  const end = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  return { start, end };
+}
+
+export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: BudgetInputs) {
+  const { start, end } = monthWindow(inp.now);
+  const policies: any[] = inp.budgets?.policies ?? [];
+  const policy = policies.find((p) => p.scopeType === scope && p.scopeId === entity.id && (p.windowKind ?? 'calendar_month_utc') === 'calendar_month_utc');
+  const configured = scope === 'company' && inp.companyMonthlyCents != null ? inp.companyMonthlyCents : null;
+  const budgetCents = configured ?? (policy && policy.isActive !== false ? Number(policy.amount) : Number(entity.budgetMonthlyCents ?? 0));
+  const spentCents = Number(entity.spentMonthlyCents ?? policy?.observedAmount ?? 0);
+  const percent = budgetCents > 0 ? round2((spentCents / budgetCents) * 100) : 0;
+
+  // Burn rate: spend in the last N days (never before the month started), per day.
+  let windowSpend = 0;
+  if (inp.recentCosts) {
+    const rows = inp.recentCosts.byAgent ?? [];
+    windowSpend = scope === 'agent' ? Number(rows.find((r) => r.agentId === entity.id)?.costCents ?? 0) : rows.reduce((s, r) => s + Number(r.costCents ?? 0), 0);
+  }
+  const windowStart = Math.max(inp.now.getTime() - inp.forecastWindowDays * DAY, start.getTime());
+  const windowDays = Math.max((inp.now.getTime() - windowStart) / DAY, 1 / 24);
+  const burn = inp.recentCosts ? windowSpend / windowDays : 0;
+  const daysLeft = (end.getTime() - inp.now.getTime()) / DAY;
+  const forecastCents = Math.round(spentCents + burn * daysLeft);
+  let projectedCrossDate: string | null = null;
+  if (budgetCents > 0 && spentCents < budgetCents && burn > 0) {
+    const at = inp.now.getTime() + ((budgetCents - spentCents) / burn) * DAY;
+    if (at < end.getTime()) projectedCrossDate = new Date(at).toISOString().slice(0, 10);
+  }
+  const incidents: any[] = inp.budgets?.activeIncidents ?? [];
+  const pausedAt = entity.pausedAt ? Date.parse(entity.pausedAt) : NaN;
+  const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? 80);
+  const level = budgetCents <= 0 ? 'none' : percent >= 100 ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
+  return {
+    scope,
+    level,
+    spentCents,
+    budgetCents,
+    percent,
+    warnPercent,
+    hasPolicy: Boolean(policy),
+    policyActive: Boolean(policy && policy.isActive !== false),
+    hardStopEnabled: Boolean(policy?.hardStopEnabled),
+    daysLeftInMonth: Math.ceil(daysLeft),
+    monthEnd: new Date(end.getTime() - 1).toISOString().slice(0, 10),
+    forecastCents,
+    forecastPercent: budgetCents > 0 ? round2((forecastCents / budgetCents) * 100) : 0,
+    projectedCrossDate,
+    burnCentsPerDay: Math.round(burn),
+    openIncidents: incidents.filter((i) => i.scopeId === entity.id && i.status === 'open').length,
+    monthRolledOverSincePause: !Number.isNaN(pausedAt) && pausedAt < start.getTime(),
+  };
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,309 @@
+// Reads one snapshot of a Paperclip server: health, then for each company its agents, all issues, the
+// comments of the issues that need them, recent heartbeat runs, budgets and costs. Never throws: an
+// unreachable server gives `status: 'unavailable'` with a detail saying why; a failing call for one company
+// is recorded in that company's `errors`; a record of the wrong shape is dropped and listed in
+// `schemaProblems`.
+
+import { PaperclipError, type PaperclipClient } from './client.js';
+import {
+  keepValid,
+  validateAgent,
+  validateBudgetsOverview,
+  validateComment,
+  validateCompany,
+  validateCostRow,
+  validateIssue,
+  validateRun,
+  type SchemaProblem,
+} from './validate.js';
+
+export interface CompanySnapshot {
+  company: any;
+  agents: any[];
+  issues: any[];
+  /** issueId -> comments, oldest first (only for the issues that need them). */
+  comments: Record<string, any[]>;
+  /** Heartbeat runs, newest first (summary=true, limit 1000). */
+  runs: any[];
+  /** GET /companies/{id}/budgets/overview. */
+  budgets: any | null;
+  /** costs/by-agent for this UTC month: windowStart inclusive, windowEnd exclusive. */
+  monthCosts: { byAgent: any[]; windowStart: string; windowEnd: string } | null;
+  /** costs/by-agent over the burn-rate window (the last `burnWindowDays`, never before this month started). */
+  recentCosts: { byAgent: any[]; from: string; to: string } | null;
+  /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
+  errors: string[];
+}
+
+export interface PaperclipRead {
+  status: 'ok' | 'unavailable';
+  detail: string;
+  health: any | null;
+  companies: CompanySnapshot[];
+  schemaProblems: SchemaProblem[];
+  /** HTTP requests this read sent (retries included). */
+  requestCount: number;
+  /** Failures outside a company: companies asked for but not found, a company that could not be read. */
+  errors: string[];
+}
+
+export interface ReadPaperclipOptions {
+  client: PaperclipClient;
+  /** Company ids or issue prefixes (case-insensitive). Empty or absent: every company the key can see. */
+  companies?: string[];
+  /** Issues whose comments are read besides the blocked ones (e.g. `() => true` for secret scanning). */
+  commentsFor?: (issue: any) => boolean;
+  /**
+   * Issues whose full description is fetched when the list row truncated it (`descriptionTruncated`, list rows
+   * stop at 1200 characters). Default: the issues `commentsFor` selects (those are the ones scanned for text).
+   */
+  fullDescriptionFor?: (issue: any) => boolean;
+  now?: Date;
+  /** Companies read at the same time. Default 3. */
+  companyConcurrency?: number;
+  /** Requests in flight at once across the whole read. Default 6 (the server answers 429 above 8 concurrent issue lists). */
+  requestConcurrency?: number;
+  /** Days of spend behind the burn rate. Default 7. */
+  burnWindowDays?: number;
+  /** Heartbeat runs read per company. Default 1000 (the server's maximum). */
+  runLimit?: number;
+}
+
+const DAY = 86_400_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function readPaperclip(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
+  const before = opts.client.requestCount;
+  try {
+    return await read(opts);
+  } catch (e) {
+    // Not expected (every call is guarded); a bug here must still not take the scan down.
+    return {
+      status: 'unavailable',
+      detail: `${opts.client.baseUrl}: read failed: ${why(e)}`,
+      health: null,
+      companies: [],
+      schemaProblems: [],
+      requestCount: opts.client.requestCount - before,
+      errors: [],
+    };
+  }
+}
+
+async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
+  const { client } = opts;
+  const now = opts.now ?? new Date();
+  const startCount = client.requestCount;
+  const schemaProblems: SchemaProblem[] = [];
+  const errors: string[] = [];
+  const limit = limiter(opts.requestConcurrency ?? 6);
+  const base = client.baseUrl;
+  const result = (status: PaperclipRead['status'], detail: string, health: any, companies: CompanySnapshot[]): PaperclipRead => ({
+    status,
+    detail,
+    health,
+    companies,
+    schemaProblems,
+    requestCount: client.requestCount - startCount,
+    errors,
+  });
+
+  let health: any;
+  try {
+    health = await client.health();
+  } catch (e) {
+    return result('unavailable', `${base}: ${why(e)}`, null, []);
+  }
+  if (health?.status !== 'ok') {
+    return result('unavailable', `${base}: server reports status ${JSON.stringify(health?.status ?? null)}${health?.error ? ` (${health.error})` : ''}`, health, []);
+  }
+
+  let companies: any[];
+  try {
+    companies = await selectCompanies(client, opts.companies ?? [], errors);
+  } catch (e) {
+    return result('unavailable', `${base}: cannot list companies: ${why(e)}`, health, []);
+  }
+  companies = keepValid<any>(companies, validateCompany, schemaProblems, 'companies');
+
+  const snapshots = await mapBounded(companies, opts.companyConcurrency ?? 3, (c) => readCompany(client, c, { ...opts, now }, limit, schemaProblems));
+  const agents = snapshots.reduce((n, s) => n + s.agents.length, 0);
+  const issues = snapshots.reduce((n, s) => n + s.issues.length, 0);
+  const partial = snapshots.reduce((n, s) => n + s.errors.length, 0) + errors.length;
+  const requests = client.requestCount - startCount;
+  const detail =
+    `${base}: ${plural(snapshots.length, 'company', 'companies')}, ${plural(agents, 'agent')}, ${plural(issues, 'issue')}, ${plural(requests, 'request')}` +
+    (partial ? `; ${plural(partial, 'partial failure')}` : '') +
+    (schemaProblems.length ? `; ${plural(schemaProblems.length, 'schema problem')}` : '');
+  return result('ok', detail, health, snapshots);
+}
+
+async function selectCompanies(client: PaperclipClient, wanted: string[], errors: string[]): Promise<any[]> {
+  const want = wanted.map((w) => w.trim()).filter(Boolean);
+  let all: any[];
+  try {
+    all = await client.listCompanies();
+  } catch (e) {
+    // An agent key cannot list companies (board only) but can read its own company by id.
+    const denied = e instanceof PaperclipError && (e.status === 401 || e.status === 403);
+    if (!denied || !want.length || !want.every((w) => UUID.test(w))) throw e;
+    const out: any[] = [];
+    for (const id of want) {
+      try {
+        out.push(await client.getCompany(id));
+      } catch (err) {
+        errors.push(`company ${id}: ${why(err)}`);
+      }
+    }
+    if (!out.length) throw e;
+    return out;
+  }
+  if (!want.length) return all;
+  const out: any[] = [];
+  for (const w of want) {
+    const lw = w.toLowerCase();
+    const c = all.find((x) => x && (x.id === w || (typeof x.issuePrefix === 'string' && x.issuePrefix.toLowerCase() === lw)));
+    if (!c) errors.push(`company ${w}: not found on the server`);
+    else if (!out.includes(c)) out.push(c);
+  }
+  return out;
+}
+
+async function readCompany(
+  client: PaperclipClient,
+  company: any,
+  opts: ReadPaperclipOptions & { now: Date },
+  limit: Limiter,
+  problems: SchemaProblem[],
+): Promise<CompanySnapshot> {
+  const id: string = company.id;
+  const errors: string[] = [];
+  const { start, end } = monthWindow(opts.now);
+  const burnDays = opts.burnWindowDays ?? 7;
+  const recentFrom = new Date(Math.max(opts.now.getTime() - burnDays * DAY, start.getTime()));
+  const attempt = async <T>(what: string, f: () => Promise<T>): Promise<T | null> => {
+    try {
+      return await f();
+    } catch (e) {
+      errors.push(`${what}: ${why(e)}`);
+      return null;
+    }
+  };
+
+  const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, monthRaw, recentRaw] = await Promise.all([
+    attempt('agents', () => limit(() => client.listAgents(id))),
+    // Pages are read one after the other inside listIssues; one slot of the limiter is held meanwhile.
+    attempt('issues', () => limit(() => client.listIssues(id))),
+    attempt('heartbeat runs', () => limit(() => client.listHeartbeatRuns(id, { limit: opts.runLimit ?? 1000, summary: true }))),
+    attempt('budgets overview', () => limit(() => client.budgetsOverview(id))),
+    attempt('month costs', () => limit(() => client.costsByAgent(id, { from: start, to: new Date(end.getTime() - 1) }))),
+    attempt('recent costs', () => limit(() => client.costsByAgent(id, { from: recentFrom, to: opts.now }))),
+  ]);
+
+  const agents = agentsRaw ? keepValid<any>(agentsRaw, validateAgent, problems, 'agents') : [];
+  let issues = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
+  const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
+  const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
+  const monthCosts = monthRaw ? { byAgent: keepValid<any>(monthRaw, validateCostRow, problems, 'cost rows'), windowStart: start.toISOString(), windowEnd: end.toISOString() } : null;
+  const recentCosts = recentRaw ? { byAgent: keepValid<any>(recentRaw, validateCostRow, problems, 'cost rows'), from: recentFrom.toISOString(), to: opts.now.toISOString() } : null;
+
+  // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
+  const extra = opts.commentsFor;
+  const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
+  const comments: Record<string, any[]> = {};
+  await Promise.all(
+    needComments.map(async (i) => {
+      const cs = await attempt(`comments of ${i.identifier ?? i.id}`, () => limit(() => client.listComments(i.id)));
+      if (cs) comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
+    }),
+  );
+
+  // Full descriptions where the list row cut them and the text matters (secret scanning).
+  const fullFor = opts.fullDescriptionFor ?? extra;
+  if (fullFor) {
+    const cut = issues.filter((i) => i.descriptionTruncated === true && safe(fullFor, i));
+    const full = new Map<string, any>();
+    await Promise.all(
+      cut.map(async (i) => {
+        const f = await attempt(`issue ${i.identifier ?? i.id}`, () => limit(() => client.getIssue(i.id)));
+        if (f && typeof f.description === 'string') full.set(i.id, f.description);
+      }),
+    );
+    if (full.size) issues = issues.map((i) => (full.has(i.id) ? { ...i, description: full.get(i.id), descriptionTruncated: false } : i));
+  }
+
+  return { company, agents, issues, comments, runs, budgets, monthCosts, recentCosts, errors };
+}
+
+// ------------------------------------------------------------------ helpers
+
+export function monthWindow(now: Date): { start: Date; end: Date } {
+  return {
+    start: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)),
+    end: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)),
+  };
+}
+
+/** Why a call failed, in words for a report (never contains the API key: PaperclipError messages are scrubbed). */
+function why(e: unknown): string {
+  if (e instanceof PaperclipError) {
+    const tries = e.attempts > 1 ? `, after ${e.attempts} attempts` : '';
+    if (e.code === 'http') return `${e.reason} (${e.method} ${e.path}${tries})`;
+    if (e.code === 'schema') return `unexpected answer to ${e.method} ${e.path}: ${e.reason}`;
+    return `${e.reason}${tries}`;
+  }
+  return (e as Error)?.message ?? String(e);
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function safe(f: (i: any) => boolean, i: any): boolean {
+  try {
+    return Boolean(f(i));
+  } catch {
+    return false;
+  }
+}
+
+type Limiter = <T>(f: () => Promise<T>) => Promise<T>;
+
+/** At most `n` tasks at once; the others wait in order. */
+function limiter(n: number): Limiter {
+  let active = 0;
+  const queue: (() => void)[] = [];
+  const next = () => {
+    if (active >= n) return;
+    const run = queue.shift();
+    if (run) {
+      active++;
+      run();
+    }
+  };
+  return <T>(f: () => Promise<T>) =>
+    new Promise<T>((resolve, reject) => {
+      queue.push(() => {
+        f()
+          .then(resolve, reject)
+          .finally(() => {
+            active--;
+            next();
+          });
+      });
+      next();
+    });
+}
+
+async function mapBounded<T, R>(items: T[], n: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let i = 0;
+  const workers = Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
+    while (i < items.length) {
+      const k = i++;
+      out[k] = await f(items[k]);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

@@ -1,0 +1,137 @@
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { jobsFromConfig, periodMs, ScheduleError, Watcher, type JobDef } from '../../src/schedule/watch.js';
+import { LockError, StateLock } from '../../src/schedule/lock.js';
+import { tempDir } from '../helpers/cli.js';
+
+function config(stateDir = tempDir()): Config {
+  const c = loadConfig(stateDir, { noConfigFile: true }, {});
+  c.stateDir = stateDir;
+  return c;
+}
+
+const quiet = { logFormat: 'json' as const, jitterMs: 0 };
+
+describe('schedule config', () => {
+  it('defaults to a 15-minute scan and a 09:00 checklist', () => {
+    const jobs = jobsFromConfig(config());
+    expect(jobs.map((j) => [j.name, j.cron])).toEqual([
+      ['compliance-scan', '*/15 * * * *'],
+      ['daily-checklist', '0 9 * * *'],
+    ]);
+    expect(periodMs(jobs[0])).toBe(15 * 60_000);
+    expect(periodMs(jobs[1])).toBe(24 * 3600_000);
+  });
+
+  it('rejects a bad cron expression or timezone with the job and field', () => {
+    const c = config();
+    c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '61 * * * *' }] };
+    expect(() => jobsFromConfig(c)).toThrow(ScheduleError);
+    expect(() => jobsFromConfig(c)).toThrow(/schedule\.jobs\[0\] \(scan\)\.cron: invalid cron expression/);
+    c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', timezone: 'Mars/Olympus' }] };
+    expect(() => jobsFromConfig(c)).toThrow(/timezone: unknown time zone "Mars\/Olympus"/);
+  });
+});
+
+describe('watch', () => {
+  it('never overlaps a job with itself', async () => {
+    const lines: string[] = [];
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    const job: JobDef = { name: 'slow', type: 'scan', cron: '*/15 * * * *' };
+    const w = new Watcher(config(), [job], {
+      ...quiet,
+      log: (l) => lines.push(l),
+      runner: async () => {
+        concurrent++;
+        maxConcurrent = Math.max(maxConcurrent, concurrent);
+        await new Promise((r) => setTimeout(r, 100));
+        concurrent--;
+        return { ok: true, findings: 0 };
+      },
+    });
+    await Promise.all([w.runJob(job, 'scheduled'), w.runJob(job, 'scheduled'), w.runJob(job, 'catch-up')]);
+    expect(maxConcurrent).toBe(1);
+    expect(lines.filter((l) => l.includes('"skipped"'))).toHaveLength(2);
+  });
+
+  it('does exactly one catch-up run after downtime, and none when the last success is recent', async () => {
+    const dir = tempDir();
+    const job: JobDef = { name: 'scan', type: 'scan', cron: '*/15 * * * *' };
+    let runs = 0;
+    const runner = async () => {
+      runs++;
+      return { ok: true, findings: 0 };
+    };
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'state.json'), JSON.stringify({ version: 1, jobs: { scan: { lastSuccessAt: new Date(Date.now() - 5 * 3600_000).toISOString() } }, cursors: {} }));
+    const w1 = new Watcher(config(dir), [job], { ...quiet, log: () => {}, runner });
+    await w1.start();
+    await new Promise((r) => setTimeout(r, 200));
+    await w1.stop();
+    expect(runs).toBe(1);
+    const w2 = new Watcher(config(dir), [job], { ...quiet, log: () => {}, runner });
+    await w2.start();
+    await new Promise((r) => setTimeout(r, 200));
+    await w2.stop();
+    expect(runs).toBe(1);
+    expect(existsSync(join(dir, 'watch.lock'))).toBe(false);
+  });
+
+  it('a run past its deadline is failed and the watcher goes on', async () => {
+    const lines: string[] = [];
+    const job: JobDef = { name: 'stuck', type: 'scan', cron: '*/15 * * * *', deadlineMs: 50 };
+    const w = new Watcher(config(), [job], { ...quiet, log: (l) => lines.push(l), runner: () => new Promise(() => {}) });
+    await w.runJob(job, 'once');
+    expect(lines.join()).toContain('deadline of 50 ms exceeded');
+    expect(w.jobState().jobs.stuck.lastError).toContain('deadline');
+  });
+
+  it('survives 1,000 consecutive failing runs with flat memory', async () => {
+    const job: JobDef = { name: 'failing', type: 'scan', cron: '*/15 * * * *' };
+    const w = new Watcher(config(), [job], { ...quiet, log: () => {}, runner: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:3100'); } });
+    for (let i = 0; i < 100; i++) await w.runJob(job, 'scheduled');
+    global.gc?.();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 1000; i++) await w.runJob(job, 'scheduled');
+    global.gc?.();
+    const after = process.memoryUsage().heapUsed;
+    expect(w.jobState().jobs.failing.failures).toBe(1100);
+    // Flat: growth well under what retaining 1,000 errors and log lines would cost.
+    expect(after - before).toBeLessThan(8 * 1024 * 1024);
+  });
+});
+
+describe('state lock', () => {
+  it('refuses a second holder while the first is alive, and takes over a dead one', () => {
+    const dir = tempDir();
+    const a = new StateLock(join(dir, 'watch.lock'));
+    a.acquire();
+    expect(() => new StateLock(join(dir, 'watch.lock')).acquire()).toThrow(LockError);
+    a.release();
+    // A lock left by a process that no longer exists (a crash) is stale.
+    const child = spawn(process.execPath, ['-e', '0']);
+    return new Promise<void>((resolve) => {
+      child.on('exit', () => {
+        writeFileSync(join(dir, 'watch.lock'), JSON.stringify({ pid: child.pid, host: hostname(), startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() }));
+        const b = new StateLock(join(dir, 'watch.lock'));
+        expect(b.acquire()).toMatch(/took over a stale lock from pid \d+ \(process gone\)/);
+        expect(JSON.parse(readFileSync(join(dir, 'watch.lock'), 'utf8')).pid).toBe(process.pid);
+        b.release();
+        resolve();
+      });
+    });
+  });
+
+  it('takes over a lock whose heartbeat is too old (a frozen holder)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'watch.lock'), JSON.stringify({ pid: process.pid, host: 'elsewhere', startedAt: '2026-01-01T00:00:00Z', heartbeatAt: '2026-01-01T00:00:00Z' }));
+    const l = new StateLock(join(dir, 'watch.lock'), 60_000);
+    expect(l.acquire()).toContain('no heartbeat since 2026-01-01T00:00:00Z');
+    l.release();
+  });
+});
