@@ -114,14 +114,21 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
   }
   if (facts && typeof r.message === 'string') {
     for (const m of r.message.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)) {
-      const [head, ...rest] = m[1].split('.');
+      let segs;
+      try {
+        segs = parsePath('$.' + m[1]);
+      } catch (e) {
+        add('message', `placeholder {{${m[1]}}}: ${(e as Error).message}`);
+        continue;
+      }
+      const head = segs[0]?.kind === 'prop' ? segs[0].name : '';
       if (head === 'item' && typeof r.each === 'string') continue;
       const shape = facts[head];
       if (!shape) {
         add('message', `placeholder {{${m[1]}}} names unknown fact "${head}"`);
         continue;
       }
-      const err = checkPathAgainstShape(shape, rest.map((name) => ({ kind: 'prop' as const, name })));
+      const err = checkPathAgainstShape(shape, segs.slice(1).map((s) => (s.kind === 'prop' ? { kind: 'prop' as const, name: s.name } : { kind: 'index' as const })));
       if (err) add('message', `placeholder {{${m[1]}}}: ${err}`);
     }
   }

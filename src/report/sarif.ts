@@ -41,7 +41,7 @@ export function renderSarif(report: Report, rules: LoadedRule[]): string {
 }
 
 function result(f: Finding, ruleIndex: number) {
-  const uri = f.location?.file ?? `paperclip/${f.subject.type}/${encodeURIComponent(f.subject.label || f.subject.id)}`;
+  const uri = f.location?.file ?? `paperclip/${f.subject.type}/${encodeURIComponent(plain(f.subject.label || f.subject.id))}`;
   const region: Record<string, number> = { startLine: Math.max(1, f.location?.line ?? 1), startColumn: Math.max(1, f.location?.column ?? 1) };
   if (f.location?.endLine) region.endLine = f.location.endLine;
   if (f.location?.endColumn) region.endColumn = f.location.endColumn;

@@ -102,7 +102,7 @@ async function defaultRunner(job: JobDef, config: Config): Promise<RunSummary> {
 }
 
 export class Watcher {
-  private tasks: cron.ScheduledTask[] = [];
+  private tasks: ReturnType<typeof cron.schedule>[] = [];
   private running = new Map<string, Promise<void>>();
   private state: WatchState;
   private lock: StateLock;

@@ -215,6 +215,33 @@ describe('PaperclipClient on a real server', () => {
     const missing = await c.patchIssue('00000000-0000-4000-8000-000000000000', { priority: 'low' });
     expect(missing.status).toBe(404);
   });
+
+  it('the writes the client retries are idempotent on the server (a repeat answers 200 again)', async () => {
+    const c = client();
+    const issue = await seed.createIssue(company.id, { title: 'Idempotency', status: 'backlog' });
+    const cm = await seed.addComment(issue.id, 'delete me twice');
+    expect((await c.deleteComment(issue.id, cm.id)).status).toBe(200);
+    expect((await c.deleteComment(issue.id, cm.id)).status).toBe(200);
+    expect((await c.pauseAgent(bob.id)).status).toBe(200);
+    expect((await c.pauseAgent(bob.id)).body).toMatchObject({ status: 'paused' });
+    expect((await c.resumeAgent(bob.id)).status).toBe(200);
+    expect((await c.resumeAgent(bob.id)).body).toMatchObject({ status: 'idle' });
+    expect((await c.resetSession(bob.id)).status).toBe(200);
+    expect((await c.resetSession(bob.id)).status).toBe(200);
+    expect((await c.patchIssue(issue.id, { priority: 'high' })).status).toBe(200);
+    expect((await c.patchIssue(issue.id, { priority: 'high' })).body).toMatchObject({ priority: 'high', changes: {} });
+  });
+
+  it('an unknown bearer token is refused with 401 even in local_trusted, and never echoed', async () => {
+    const key = 'pcp_board_0123456789abcdef0123456789abcdef0123456789abcdef';
+    const c = client({ apiKey: key, retries: 0 });
+    const err = await c.health().catch((e) => e);
+    expect(err).toMatchObject({ code: 'http', status: 401 });
+    const read = await readPaperclip({ client: c });
+    expect(read.status).toBe('unavailable');
+    expect(read.detail).toMatch(/HTTP 401 Agent token did not verify/);
+    expect(JSON.stringify(read) + String(err) + JSON.stringify(err)).not.toContain(key);
+  });
 });
 
 describe('readPaperclip on a real server', () => {
@@ -284,7 +311,9 @@ describe('readPaperclip on a real server', () => {
       },
       { timeoutMs: 30_000, what: 'the woken agent to finish its runs' },
     );
-    expect(runs[0]).toMatchObject({ agentId: loud.id, status: 'succeeded', invocationSource: 'assignment' });
+    // Newest first: the oldest run is the assignment wake (the server may add an `automation` follow-up run).
+    expect(runs[runs.length - 1]).toMatchObject({ agentId: loud.id, status: 'succeeded', invocationSource: 'assignment' });
+    console.log(`[e2e] runs of the woken agent: ${runs.map((r) => `${r.invocationSource}/${r.status}/${r.livenessState}`).join(', ')}`);
     const after = await c.getIssue(issue.id);
     console.log(`[e2e] after ${runs.length} 'true' run(s): issue ${after.status}, assignee ${after.assigneeAgentId === loud.id ? 'kept' : after.assigneeAgentId}`);
   });

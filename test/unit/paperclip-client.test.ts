@@ -499,6 +499,10 @@ describe('the API key never shows in errors', () => {
     for (const e of errors) expect(leaks(e), inspect(e)).toBe(false);
     expect(errors[0].message).toContain('Agent token did not verify: Bearer ***');
     expect(JSON.stringify(events)).not.toContain(KEY);
+    // Error bodies of writes are scrubbed too (callers quote them in findings).
+    const w = await c.addComment('x', 'hi');
+    expect(w.status).toBe(404);
+    expect(JSON.stringify(w)).not.toContain(KEY);
     expect(s.seen.every((x) => x.headers.authorization === `Bearer ${KEY}`)).toBe(true);
   });
 

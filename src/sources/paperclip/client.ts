@@ -404,7 +404,9 @@ export class PaperclipClient {
     const fullPath = this.fullPath(path);
     const res = await this.call(method, fullPath, { body, retry });
     const parsed = tryJson(res.text);
-    return { status: res.status, body: parsed === undefined ? null : parsed };
+    const answer = parsed === undefined ? null : parsed;
+    // Error bodies end up in findings and logs: scrub the key from them (success bodies are data).
+    return { status: res.status, body: res.status >= 300 && answer !== null ? (this.scrubDeep(answer) ?? null) : answer };
   }
 
   private schemaError(method: string, path: string, what: string): PaperclipError {

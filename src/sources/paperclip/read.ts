@@ -114,8 +114,9 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   } catch (e) {
     return result('unavailable', `${base}: ${why(e)}`, null, []);
   }
-  if (health?.status !== 'ok') {
-    return result('unavailable', `${base}: server reports status ${JSON.stringify(health?.status ?? null)}${health?.error ? ` (${health.error})` : ''}`, health, []);
+  // A 503 {status:"unhealthy"} already threw above; a 200 that still says unhealthy is unavailable too.
+  if (health?.status === 'unhealthy') {
+    return result('unavailable', `${base}: server reports status "unhealthy"${health?.error ? ` (${health.error})` : ''}`, health, []);
   }
 
   let companies: any[];

@@ -1,0 +1,748 @@
+// The leaked-secret detector: keyword prefilter -> the rows whose keywords occur -> candidate checks
+// (entropy, placeholders, allowlists, structure, context) -> overlap resolution -> masked matches.
+//
+// The secret itself never leaves this module: a match carries its offsets, a masked preview and a
+// sha256 (for dedup and allowlisting), so nothing downstream can print it by accident.
+
+import { createHash } from 'node:crypto';
+import picomatch from 'picomatch';
+import { charClassCount, shannonEntropy } from './entropy.js';
+import { KeywordScanner, isOneByte } from './keywords.js';
+import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
+import { maskSecret } from './redact.js';
+
+export interface SecretMatch {
+  /** The pattern row that matched (e.g. "github-pat"). */
+  kind: string;
+  description: string;
+  /** UTF-16 offsets of the secret in the scanned text (end exclusive). */
+  start: number;
+  end: number;
+  /** 1-based line of `start`. */
+  line: number;
+  /** 1-based column of `start`, in code points (what an editor shows). */
+  column: number;
+  /** Masked: the first characters and an ellipsis. */
+  preview: string;
+  /** sha256 (hex) of the secret: for dedup and allowlisting, never the secret itself. */
+  hash: string;
+  /** The line (or the line above, with -next-line) carries `clipguard-ignore` for this kind. */
+  inlineIgnored: boolean;
+}
+
+export interface SecretAllowlist {
+  /** Regexes (JS source) tested against the secret. */
+  regexes?: string[];
+  /** Exact secrets, or their sha256 as reported in `hash` (optionally prefixed "sha256:"). */
+  values?: string[];
+  /** Globs (picomatch) of paths never scanned. */
+  paths?: string[];
+}
+
+export interface DetectOptions {
+  /** Extra rows (clipguard.config.json `secrets.patterns`); they default to anchor 'scan'. */
+  extraPatterns?: readonly SecretPattern[];
+  allowlist?: SecretAllowlist;
+  /** Path of the scanned text, for `allowlist.paths`. */
+  path?: string;
+}
+
+/** A pattern row that cannot be used; the message names the row and the field. */
+export class SecretPatternError extends Error {
+  override name = 'SecretPatternError';
+}
+
+type Verifier = (secret: string, m: RegExpExecArray) => boolean;
+
+interface Row {
+  pattern: SecretPattern;
+  priority: number;
+  mode: 'keyword' | 'window' | 'scan';
+  window: number;
+  sticky: RegExp;
+  global: RegExp;
+  groups: number[];
+  keywords: string[];
+  minEntropy: number;
+  context: RegExp | null;
+  contextWindow: number;
+  antiContext: RegExp | null;
+  antiContextWindow: number;
+  allow: RegExp[];
+  matchAllow: RegExp | null;
+  stopwords: string[];
+  verify: Verifier | null;
+  valueRun: ValueRun | null;
+  precheck: ((text: string, from: number) => boolean) | null;
+}
+
+/** Compiled `valueRun`: the class, and its membership table once a text needs it. */
+interface ValueRun {
+  key: string;
+  cls: RegExp;
+  member: Uint8Array | null;
+  length: number;
+}
+
+interface Engine {
+  rows: Row[];
+  scanner: KeywordScanner;
+  /** Keyword index -> rows that use it. */
+  keywordRows: number[][];
+  /** Rows without keywords: always run (user rows only). */
+  unconditional: number[];
+  kinds: Set<string>;
+}
+
+interface Candidate {
+  row: Row;
+  /** Start of the whole regex match (the keyword, for anchored rows). */
+  matchStart: number;
+  start: number;
+  end: number;
+  m: RegExpExecArray;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Compilation
+
+const ALLOWED_FLAGS = /^[imsu]*$/;
+
+function compileRow(p: SecretPattern, priority: number, where: string, defaultAnchor: Row['mode']): Row {
+  const fail = (field: string, why: string): never => {
+    throw new SecretPatternError(`${where} (${typeof p?.id === 'string' ? p.id : '?'}): ${field}: ${why}`);
+  };
+  if (!p || typeof p !== 'object') fail('row', 'must be an object');
+  if (typeof p.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(p.id)) fail('id', 'required: letters, digits, ".", "_" or "-"');
+  if (p.description !== undefined && typeof p.description !== 'string') fail('description', 'must be a string');
+  if (!Array.isArray(p.keywords) || p.keywords.some((k) => typeof k !== 'string' || !k)) fail('keywords', 'must be an array of non-empty strings');
+  if (typeof p.regex !== 'string' || !p.regex) fail('regex', 'required (JavaScript RegExp source)');
+  const flags = p.flags ?? '';
+  if (typeof flags !== 'string' || !ALLOWED_FLAGS.test(flags)) fail('flags', 'only i, m, s and u are allowed');
+  const compile = (src: string, f: string, field: string): RegExp => {
+    try {
+      return new RegExp(src, f);
+    } catch (e) {
+      return fail(field, (e as Error).message);
+    }
+  };
+  const sticky = compile(p.regex, flags + 'yd', 'regex');
+  const global = compile(p.regex, flags + 'gd', 'regex');
+  const groupCount = (new RegExp(`${p.regex}|`, flags).exec('') ?? []).length - 1;
+  const groups = p.secretGroup === undefined ? [0] : Array.isArray(p.secretGroup) ? p.secretGroup : [p.secretGroup];
+  if (!groups.length || groups.some((g) => !Number.isInteger(g) || g < 0 || g > groupCount)) fail('secretGroup', `must name capture groups 0..${groupCount}`);
+  const mode = p.anchor ?? defaultAnchor;
+  if (!['keyword', 'window', 'scan'].includes(mode)) fail('anchor', 'must be "keyword", "window" or "scan"');
+  if (mode !== 'scan' && !p.keywords.length) fail('keywords', `anchor "${mode}" needs keywords`);
+  const window = p.window ?? 200;
+  if (!Number.isInteger(window) || window < 1 || window > 100_000) fail('window', 'must be an integer 1..100000');
+  for (const f of ['minEntropy', 'contextWindow', 'antiContextWindow'] as const) {
+    if (p[f] !== undefined && (typeof p[f] !== 'number' || !(p[f]! >= 0))) fail(f, 'must be a non-negative number');
+  }
+  const verify = p.verify === undefined ? null : VERIFIERS[p.verify];
+  if (verify === undefined) fail('verify', `unknown check (known: ${Object.keys(VERIFIERS).join(', ')})`);
+  if (p.precheck !== undefined && !Object.hasOwn(PRECHECKS, p.precheck)) fail('precheck', `unknown check (known: ${Object.keys(PRECHECKS).join(', ')})`);
+  const al = p.allowlist ?? {};
+  const list = (v: unknown, field: string): string[] => {
+    if (v === undefined) return [];
+    if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) fail(field, 'must be an array of strings');
+    return v as string[];
+  };
+  const matchAllow = list(al.matchRegexes, 'allowlist.matchRegexes');
+  let valueRun: ValueRun | null = null;
+  if (p.valueRun !== undefined) {
+    const { chars, length } = p.valueRun ?? ({} as { chars?: unknown; length?: unknown });
+    if (typeof chars !== 'string' || !Number.isInteger(length) || (length as number) < 1) fail('valueRun', 'must be {chars: "<class body>", length: <integer>}');
+    valueRun = { key: `${chars}/${length}`, cls: compile(`[${chars}]`, 'u', 'valueRun.chars'), member: null, length: length as number };
+  }
+  return {
+    pattern: p,
+    priority,
+    mode,
+    window,
+    sticky,
+    global,
+    groups,
+    keywords: p.keywords.map((k) => k.toLowerCase()),
+    minEntropy: p.minEntropy ?? 0,
+    context: p.context ? compile(p.context, 'i', 'context') : null,
+    contextWindow: p.contextWindow ?? 200,
+    antiContext: p.antiContext ? compile(p.antiContext, 'i', 'antiContext') : null,
+    antiContextWindow: p.antiContextWindow ?? 40,
+    allow: list(al.regexes, 'allowlist.regexes').map((r, i) => compile(r, '', `allowlist.regexes[${i}]`)),
+    matchAllow: matchAllow.length ? compile(matchAllow.map((r) => `(?:${r})`).join('|'), 'i', 'allowlist.matchRegexes') : null,
+    stopwords: list(al.stopwords, 'allowlist.stopwords').map((s) => s.toLowerCase()),
+    verify,
+    valueRun,
+    precheck: p.precheck === undefined ? null : PRECHECKS[p.precheck],
+  };
+}
+
+// Rows that match any assignment or any JWT: a specific row (built-in or the user's) wins an overlap.
+const GENERIC_ROWS = new Set(['jwt', 'generic-password', 'generic-api-key']);
+
+function buildEngine(extra: readonly SecretPattern[]): Engine {
+  if (!Array.isArray(extra)) throw new SecretPatternError('secrets.patterns: must be an array of pattern rows');
+  const ordered: [SecretPattern, string, Row['mode']][] = [
+    ...SECRET_PATTERNS.filter((p) => !GENERIC_ROWS.has(p.id)).map((p) => [p, `built-in pattern`, 'keyword'] as [SecretPattern, string, Row['mode']]),
+    ...extra.map((p, i) => [p, `secrets.patterns[${i}]`, 'scan'] as [SecretPattern, string, Row['mode']]),
+    ...SECRET_PATTERNS.filter((p) => GENERIC_ROWS.has(p.id)).map((p) => [p, `built-in pattern`, 'keyword'] as [SecretPattern, string, Row['mode']]),
+  ];
+  const rows = ordered.map(([p, where, mode], i) => compileRow(p, i, where, mode));
+  const keywordIndex = new Map<string, number>();
+  const keywordRows: number[][] = [];
+  const unconditional: number[] = [];
+  rows.forEach((row, r) => {
+    if (!row.keywords.length) unconditional.push(r);
+    for (const k of new Set(row.keywords)) {
+      let id = keywordIndex.get(k);
+      if (id === undefined) {
+        id = keywordRows.length;
+        keywordIndex.set(k, id);
+        keywordRows.push([]);
+      }
+      keywordRows[id].push(r);
+    }
+  });
+  return { rows, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, kinds: new Set(rows.map((r) => r.pattern.id)) };
+}
+
+let builtinEngine: Engine | null = null;
+const extraEngines = new WeakMap<readonly SecretPattern[], Engine>();
+
+function engineFor(extra: readonly SecretPattern[] | undefined): Engine {
+  if (!extra || (Array.isArray(extra) && extra.length === 0)) return (builtinEngine ??= buildEngine([]));
+  let e = extraEngines.get(extra);
+  if (!e) {
+    e = buildEngine(extra);
+    extraEngines.set(extra, e);
+  }
+  return e;
+}
+
+/** Compile rows as the detector would (built-ins plus `extra`); throws SecretPatternError on a bad row. */
+export function validateSecretPatterns(extra: readonly SecretPattern[]): void {
+  buildEngine(extra);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Candidate checks
+
+// Placeholders and references that are never the secret itself, whatever the row.
+const PLACEHOLDER = new RegExp(
+  [
+    'example',
+    'x{5,}',
+    String.raw`\*{3,}`,
+    '•{3,}',
+    String.raw`\.{3}`,
+    '…',
+    '<[^<>]*>',
+    String.raw`\$\{[^}]*\}`,
+    String.raw`\{\{[^}]*\}\}`,
+    String.raw`^\$[A-Za-z_][A-Za-z0-9_]*$`,
+    String.raw`^%[A-Za-z_][A-Za-z0-9_]*%$`,
+    'change[_-]?me|changeit',
+    String.raw`your[_-]?(?:api[_-]?)?(?:key|token|secret|password|pass)`,
+    String.raw`(?:key|token|secret)[_-]?here`,
+    'placeholder|redacted|dummy|replace[_-]?me',
+    String.raw`insert[_-]?(?:key|token|here)`,
+    String.raw`process\.env|os\.environ|os\.getenv|import\.meta\.env|getenv\(|System\.getenv|ENV\[`,
+  ].join('|'),
+  'i',
+);
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Identifier-like: made of words (3+ letters with a vowel), acronyms and short numbers, the words holding
+ * most of the letters ("bert-base-uncased-v2", "awsS3BucketName2"). Random keys break into fragments
+ * like "Xk" or "3f9a0c" that are neither, so they never pass. Parts are cut at separators and at
+ * lower/digit-to-upper steps, without building arrays: dense text sends many candidates through here.
+ */
+function looksLikeWords(s: string): boolean {
+  let wordLetters = 0;
+  let letters = 0;
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const start = i;
+    let upper = 0;
+    let lower = 0;
+    let digits = 0;
+    let vowel = false;
+    let digitThenLetter = false;
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 45 || c === 95 || c === 46 || c === 47 || c === 43 || c === 61 || c === 126) break; // - _ . / + = ~
+      const isUpper = c >= 65 && c <= 90;
+      if (isUpper && i > start && (lower > 0 || digits > 0) && (CHAR_CLASS[s.charCodeAt(i - 1)] & 3) !== 0) break; // camelCase step
+      if (isUpper) upper++;
+      else if (c >= 97 && c <= 122) lower++;
+      else if (c >= 48 && c <= 57) digits++;
+      else return false;
+      if (!isUpper && c >= 97 && digits > 0) digitThenLetter = true;
+      if (VOWEL[c]) vowel = true;
+    }
+    if (i < n && CHAR_CLASS[s.charCodeAt(i)] === 0) i++; // skip the separator
+    const len = upper + lower + digits;
+    if (len === 0) continue;
+    letters += upper + lower;
+    const first = s.charCodeAt(start);
+    const word = upper <= 1 && (upper === 0 || (first >= 65 && first <= 90)) && lower >= 2 && upper + lower >= 3 && digits <= 3 && !digitThenLetter && vowel && !(first >= 48 && first <= 57);
+    if (word) wordLetters += upper + lower;
+    else if (!((lower === 0 && upper >= 1 && upper <= 5 && digits <= 3 && !(first >= 48 && first <= 57)) || (upper + lower === 0 && digits <= 4) || (upper === 0 && lower === 1 && first === 118 && digits >= 1 && digits <= 3))) return false;
+  }
+  return wordLetters > 0 && wordLetters >= 0.6 * letters;
+}
+
+// 1: lowercase, 2: digit, 4: uppercase, 0: anything else (for looksLikeWords).
+const CHAR_CLASS = new Uint8Array(65536);
+const VOWEL = new Uint8Array(65536);
+for (let c = 97; c <= 122; c++) CHAR_CLASS[c] = 1;
+for (let c = 48; c <= 57; c++) CHAR_CLASS[c] = 2;
+for (let c = 65; c <= 90; c++) CHAR_CLASS[c] = 4;
+for (const ch of 'aeiouyAEIOUY') VOWEL[ch.charCodeAt(0)] = 1;
+
+function genericValue(s: string): boolean {
+  if (s.includes('://')) return false; // a URL: its credentials are url-basic-auth's business
+  if (/^(?:\/|\.{1,2}\/|~\/|[A-Za-z]:\\)/.test(s)) return false; // a path
+  if (/^[A-Za-z_.-]+$/.test(s)) return false; // letters only: a word or an identifier (gitleaks does the same)
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(s)) return false; // config.db.password
+  if (UUID.test(s)) return false;
+  if (/^sha(?:1|224|256|384|512)-[A-Za-z0-9+/]+=*$/.test(s)) return false; // SRI / lockfile integrity
+  if (/^[0-9\s.:_/+-]+$/.test(s)) return false; // numbers, dates, versions
+  if (/^\$(?:2[abxy]?|argon2\w*|scrypt|pbkdf2[\w-]*|[156])\$/.test(s)) return false; // a password hash, not a password
+  if (looksLikeWords(s)) return false;
+  if (charClassCount(s) === 1 && shannonEntropy(s) < 3.5) return false; // "abcdefghij", "1234567890123"
+  return true;
+}
+
+const URL_PLACEHOLDER_PASSWORDS = /^(?:pass(?:word|wd)?|pwd|secret|changeme|root|admin|user(?:name)?|postgres|mysql|redis|rabbitmq|mongo(?:db)?|guest|test|default|x+|\*+)$/i;
+
+function urlPassword(secret: string, m: RegExpExecArray): boolean {
+  if (secret.length < 4) return false;
+  if (URL_PLACEHOLDER_PASSWORDS.test(secret)) return false;
+  if (secret === m[1]) return false; // guest:guest, postgres:postgres
+  if (/^%[sd]$|%\(\w+\)s|^\{\w*\}$|^:\w+$|^\$\w+$|^\$\(/.test(secret)) return false; // format strings and variables
+  return true;
+}
+
+function decodeJson(segment: string): Record<string, unknown> | null {
+  const json = Buffer.from(segment, 'base64url').toString('utf8');
+  // Random base64 after "eyJ" decodes to `{"` and garbage: reject it without paying for a JSON.parse
+  // exception (the benchmark's near-miss text is full of those).
+  if (!/\}\s*$/.test(json)) return null;
+  try {
+    const v = JSON.parse(json);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+}
+
+type JwtParts = { header: Record<string, unknown>; payload: Record<string, unknown> } | null;
+// Both JWT rows verify the same span, one after the other: decode it once.
+let lastJwt: { secret: string; parts: JwtParts } = { secret: '', parts: null };
+
+function jwtParts(secret: string): JwtParts {
+  if (lastJwt.secret === secret) return lastJwt.parts;
+  const [h, p] = secret.split('.');
+  const header = decodeJson(h);
+  const payload = header && typeof header.alg === 'string' ? decodeJson(p) : null;
+  const parts = header && payload ? { header, payload } : null;
+  lastJwt = { secret, parts };
+  return parts;
+}
+
+const VERIFIERS: Record<NonNullable<SecretPattern['verify']>, Verifier> = {
+  jwt: (s) => jwtParts(s) !== null,
+  // Paperclip's server signs run tokens HS256 with `run_id` and `company_id` claims (agent-auth-jwt.ts).
+  'paperclip-run-jwt': (s) => {
+    const j = jwtParts(s);
+    return j !== null && j.header.alg === 'HS256' && 'run_id' in j.payload && 'company_id' in j.payload;
+  },
+  // Random base64 keys (AWS secret keys, PayPal secrets) use all three classes, which a hex hash or a
+  // word never does.
+  'random-key': (s) => /[A-Z]/.test(s) && /[a-z]/.test(s) && /[0-9]/.test(s),
+  'generic-value': (s) => genericValue(s),
+  'url-password': (s, m) => urlPassword(s, m),
+};
+
+interface UserAllow {
+  regexes: RegExp[];
+  values: Set<string>;
+  paths: ((p: string) => boolean) | null;
+}
+
+const userAllowCache = new WeakMap<SecretAllowlist, UserAllow>();
+
+function userAllow(a: SecretAllowlist | undefined): UserAllow | null {
+  if (!a) return null;
+  let u = userAllowCache.get(a);
+  if (!u) {
+    u = {
+      regexes: (a.regexes ?? []).map((r, i) => {
+        try {
+          return new RegExp(r);
+        } catch (e) {
+          throw new SecretPatternError(`secrets.allowlist.regexes[${i}]: ${(e as Error).message}`);
+        }
+      }),
+      values: new Set((a.values ?? []).map((v) => v.replace(/^sha256:/, ''))),
+      paths: a.paths?.length ? picomatch(a.paths, { dot: true }) : null,
+    };
+    userAllowCache.set(a, u);
+  }
+  return u;
+}
+
+function sha256(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
+  const row = c.row;
+  const secret = text.slice(c.start, c.end);
+  if (!secret) return false;
+  // Cheapest first: most candidates in dense text fail entropy or the row's own structure check.
+  if (row.minEntropy && shannonEntropy(secret) < row.minEntropy) return false;
+  if (row.verify && !row.verify(secret, c.m)) return false;
+  if (PLACEHOLDER.test(secret)) return false;
+  if (row.stopwords.length) {
+    const lower = secret.toLowerCase();
+    if (row.stopwords.some((w) => lower.includes(w))) return false;
+  }
+  if (row.allow.some((re) => re.test(secret))) return false;
+  if (row.matchAllow) {
+    // The key part: the identifier the keyword sits in (extended left, as gitleaks' `[\w.-]{0,50}?`
+    // does) up to the secret. `public_key`, `page_token` and `secretName` are decided here.
+    let keyStart = c.matchStart;
+    while (keyStart > 0 && c.matchStart - keyStart < 64 && IDENT_CODE[text.charCodeAt(keyStart - 1)] === 1) keyStart--;
+    if (row.matchAllow.test(text.slice(keyStart, c.start))) return false;
+  }
+  if (row.context && !row.context.test(text.slice(Math.max(0, c.start - row.contextWindow), c.end + row.contextWindow))) return false;
+  if (row.antiContext) {
+    const lineStart = text.lastIndexOf('\n', c.start - 1) + 1;
+    if (row.antiContext.test(text.slice(Math.max(lineStart, c.start - row.antiContextWindow), c.start))) return false;
+  }
+  if (allow) {
+    if (allow.regexes.some((re) => re.test(secret))) return false;
+    if (allow.values.size && (allow.values.has(secret) || allow.values.has(sha256(secret)))) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Candidate collection
+
+function candidate(row: Row, m: RegExpExecArray): Candidate | null {
+  const idx = m.indices;
+  if (!idx) return null;
+  for (const g of row.groups) {
+    const span = idx[g];
+    if (span && span[1] > span[0]) return { row, matchStart: m.index, start: span[0], end: span[1], m };
+  }
+  return null;
+}
+
+function scanAll(row: Row, text: string, out: Candidate[]): void {
+  const re = row.global;
+  re.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text))) {
+    const c = candidate(row, m);
+    if (c) out.push(c);
+    if (m[0].length === 0) re.lastIndex++;
+  }
+}
+
+/** Window rows: run the regex over slices around the keyword hits, then confirm each match in the full text. */
+function scanWindows(row: Row, text: string, hitStarts: number[], out: Candidate[]): void {
+  hitStarts.sort((a, b) => a - b);
+  const w = row.window;
+  let i = 0;
+  while (i < hitStarts.length) {
+    const a = Math.max(0, hitStarts[i] - w);
+    let b = Math.min(text.length, hitStarts[i] + w + 64);
+    while (i + 1 < hitStarts.length && hitStarts[i + 1] - w <= b) b = Math.min(text.length, hitStarts[++i] + w + 64);
+    i++;
+    // A slice hides the text around it from lookbehind and lookahead; re-running the sticky regex at the
+    // same start in the full text gives the true match (or none).
+    const slice = text.slice(a, b);
+    const re = row.global;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(slice))) {
+      if (m[0].length === 0) re.lastIndex++;
+      row.sticky.lastIndex = a + m.index;
+      const full = row.sticky.exec(text);
+      const c = full && candidate(row, full);
+      if (c) out.push(c);
+    }
+  }
+}
+
+/**
+ * Runs of at least `run.length` class characters, as sorted [start, end) pairs. Skip search: a run of
+ * length L must cover one of every L-th position, so most of the text is never read.
+ */
+function findRuns(text: string, run: ValueRun): number[] {
+  // Built on first use: testing the class against all 65536 code units costs a few milliseconds.
+  if (!run.member) {
+    run.member = new Uint8Array(65536);
+    for (let c = 0; c < 65536; c++) if (run.cls.test(String.fromCharCode(c))) run.member[c] = 1;
+  }
+  const { member, length: L } = run;
+  const n = text.length;
+  const out: number[] = [];
+  let floor = 0; // everything before it has been classified
+  for (let i = L - 1; i < n; ) {
+    if (!member[text.charCodeAt(i)]) {
+      i += L;
+      continue;
+    }
+    let s = i;
+    while (s > floor && member[text.charCodeAt(s - 1)]) s--;
+    let e = i + 1;
+    while (e < n && member[text.charCodeAt(e)]) e++;
+    if (e - s >= L) out.push(s, e);
+    floor = e;
+    i = e + L;
+  }
+  return out;
+}
+
+/** Is there a run intersecting [from, to)? (`runs` sorted, non-overlapping.) */
+function runNear(runs: number[], from: number, to: number): boolean {
+  let lo = 0;
+  let hi = runs.length >> 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (runs[2 * mid + 1] <= from) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < runs.length >> 1 && runs[2 * lo] < to;
+}
+
+/**
+ * Does an assignment operator follow the keyword that ends at `from`? Mirrors the start of the ASSIGN
+ * shape (identifier rest, optional quote, blanks, operator) without the regex engine, and never says no
+ * where the regex could match.
+ */
+function operatorFollows(text: string, from: number): boolean {
+  const n = text.length;
+  let i = from;
+  const identEnd = Math.min(n, from + 26);
+  while (i < identEnd && IDENT_CODE[text.charCodeAt(i)] === 1) i++;
+  let c = text.charCodeAt(i);
+  if (c === 92) c = text.charCodeAt(++i); // backslash before a quote: JSON inside a string
+  if (c === 39 || c === 34 || c === 96 || c === 93) c = text.charCodeAt(++i);
+  for (let blanks = 0; (c === 32 || c === 9) && blanks < 8; blanks++) c = text.charCodeAt(++i);
+  return c === 61 || c === 58 || c === 62 || c === 63 || c === 0xff1a; // = : > ? ：
+}
+
+/**
+ * Does the URL whose "://" ends at `from` carry credentials, i.e. both ":" and "@" in its authority (up to
+ * the first / ? # quote, bracket or blank, at most 520 characters, the bound of the URL rows' regexes)?
+ */
+function userinfoFollows(text: string, from: number): boolean {
+  const end = Math.min(text.length, from + 520);
+  let colon = false;
+  for (let i = from; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 58) colon = true;
+    else if (c === 64) return colon;
+    else if (AUTHORITY_END[c] === 1) return false;
+  }
+  return false;
+}
+
+const AUTHORITY_END = new Uint8Array(65536);
+for (const ch of '/?#\'"`<> \t\r\n\f\v') AUTHORITY_END[ch.charCodeAt(0)] = 1;
+
+const PRECHECKS: Record<NonNullable<SecretPattern['precheck']>, (text: string, from: number) => boolean> = {
+  assignment: operatorFollows,
+  userinfo: userinfoFollows,
+};
+
+// Indexed by any UTF-16 code unit: an out-of-range read on a typed array is a slow path in V8.
+const IDENT_CODE = new Uint8Array(65536);
+for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-') IDENT_CODE[ch.charCodeAt(0)] = 1;
+
+function collect(text: string, engine: Engine): Candidate[] {
+  const out: Candidate[] = [];
+  const hits = engine.scanner.scan(text);
+  const { rows, keywordRows } = engine;
+  const keywords = engine.scanner.keywords;
+  let windowHits: Map<Row, number[]> | null = null;
+  let scanRows: Set<Row> | null = null;
+  let runs: Map<string, number[]> | null = null;
+  for (let i = 0; i < hits.starts.length; i++) {
+    const start = hits.starts[i];
+    for (const r of keywordRows[hits.ids[i]]) {
+      const row = rows[r];
+      if (row.valueRun) {
+        runs ??= new Map();
+        let list = runs.get(row.valueRun.key);
+        if (!list) runs.set(row.valueRun.key, (list = findRuns(text, row.valueRun)));
+        if (!runNear(list, start - row.window, start + row.window)) continue;
+      }
+      if (row.precheck && !row.precheck(text, start + keywords[hits.ids[i]].length)) continue;
+      if (row.mode === 'keyword') {
+        const re = row.sticky;
+        re.lastIndex = start;
+        const m = re.exec(text);
+        if (m) {
+          const c = candidate(row, m);
+          if (c) out.push(c);
+        }
+      } else if (row.mode === 'window') {
+        windowHits ??= new Map();
+        const list = windowHits.get(row);
+        if (list) list.push(start);
+        else windowHits.set(row, [start]);
+      } else {
+        (scanRows ??= new Set()).add(row);
+      }
+    }
+  }
+  if (windowHits) for (const [row, starts] of windowHits) scanWindows(row, text, starts, out);
+  for (const r of engine.unconditional) (scanRows ??= new Set()).add(rows[r]);
+  if (scanRows) for (const row of scanRows) scanAll(row, text, out);
+  return out;
+}
+
+/** The same rows without the prefilter: every regex over the whole text (the benchmark's baseline). */
+function collectUnfiltered(text: string, engine: Engine): Candidate[] {
+  const out: Candidate[] = [];
+  let lower: string | null = null;
+  for (const row of engine.rows) {
+    const found: Candidate[] = [];
+    scanAll(row, text, found);
+    for (const c of found) {
+      if (row.mode === 'window') {
+        // "near a keyword", checked directly around the match
+        const around = text.slice(Math.max(0, c.matchStart - row.window - 64), c.matchStart + row.window + 64).toLowerCase();
+        if (!row.keywords.some((k) => around.includes(k))) continue;
+      } else if (row.mode === 'scan' && row.keywords.length) {
+        lower ??= text.toLowerCase();
+        if (!row.keywords.some((k) => lower!.includes(k))) continue;
+      }
+      out.push(c);
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Results
+
+const INLINE = /clipguard-ignore(-next-line)?(?:[ \t]+([A-Za-z0-9*][\w./*-]*(?:[ \t]*,[ \t]*[A-Za-z0-9*][\w./*-]*)*))?/g;
+
+/** Does `lineText` carry a clipguard-ignore (or, for the line above, -next-line) that covers `kind`? */
+function ignores(lineText: string, kind: string, nextLine: boolean, kinds: Set<string>): boolean {
+  if (!lineText.includes('clipguard-ignore')) return false;
+  INLINE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = INLINE.exec(lineText))) {
+    if (Boolean(m[1]) !== nextLine) continue;
+    // Words after the marker count as targets only if they name a kind or a rule ("-- reason" and prose
+    // do not): `clipguard-ignore` alone covers every kind.
+    const ids = (m[2] ?? '').split(/[ \t]*,[ \t]*/).filter((id) => id === '*' || id.includes('/') || kinds.has(id));
+    if (!ids.length || ids.some((id) => id === '*' || id === kind || id.startsWith('security/'))) return true;
+  }
+  return false;
+}
+
+function resolveOverlaps(cands: Candidate[]): Candidate[] {
+  // Highest priority (lowest row index) first; an accepted span blocks every overlapping one after it.
+  cands.sort((a, b) => a.row.priority - b.row.priority || a.start - b.start || b.end - a.end);
+  const kept: Candidate[] = []; // sorted by start
+  for (const c of cands) {
+    let lo = 0;
+    let hi = kept.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (kept[mid].start < c.start) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0 && kept[lo - 1].end > c.start) continue;
+    if (lo < kept.length && kept[lo].start < c.end) continue;
+    kept.splice(lo, 0, c);
+  }
+  return kept;
+}
+
+function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAllow | null): SecretMatch[] {
+  const kept = resolveOverlaps(cands.filter((c) => accept(c, text, allow)));
+  const oneByte = kept.length > 0 && isOneByte(text);
+  const out: SecretMatch[] = [];
+  let line = 1;
+  let lineStart = 0;
+  for (const c of kept) {
+    for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < c.start; nl = text.indexOf('\n', lineStart)) {
+      line++;
+      lineStart = nl + 1;
+    }
+    let column = c.start - lineStart + 1;
+    if (!oneByte) {
+      for (let i = lineStart; i < c.start; i++) {
+        const u = text.charCodeAt(i);
+        if (u >= 0xd800 && u <= 0xdbff && i + 1 < c.start) {
+          const v = text.charCodeAt(i + 1);
+          if (v >= 0xdc00 && v <= 0xdfff) {
+            column--;
+            i++;
+          }
+        }
+      }
+    }
+    const kind = c.row.pattern.id;
+    const lineEnd = text.indexOf('\n', c.start);
+    let inlineIgnored = ignores(text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd), kind, false, engine.kinds);
+    if (!inlineIgnored && lineStart > 0) {
+      const prevStart = text.lastIndexOf('\n', lineStart - 2) + 1;
+      inlineIgnored = ignores(text.slice(prevStart, lineStart - 1), kind, true, engine.kinds);
+    }
+    const secret = text.slice(c.start, c.end);
+    out.push({
+      kind,
+      description: c.row.pattern.description ?? kind,
+      start: c.start,
+      end: c.end,
+      line,
+      column,
+      preview: maskSecret(secret),
+      hash: sha256(secret),
+      inlineIgnored,
+    });
+  }
+  return out;
+}
+
+/**
+ * Find secrets in `text`. Matches are sorted by position and never overlap; allowlisted ones are dropped,
+ * inline-ignored ones are kept with `inlineIgnored: true` so reports can show them as suppressed.
+ */
+export function detectSecrets(text: string, options: DetectOptions = {}): SecretMatch[] {
+  if (!text) return [];
+  const allow = userAllow(options.allowlist);
+  if (options.path && allow?.paths?.(options.path)) return [];
+  const engine = engineFor(options.extraPatterns);
+  const cands = collect(text, engine);
+  return cands.length ? finish(text, cands, engine, allow) : [];
+}
+
+/**
+ * The same pattern table and checks without the keyword prefilter: every row's regex over the whole
+ * text. Same results as detectSecrets; it exists as the benchmark's baseline and a test oracle.
+ */
+export function detectSecretsUnfiltered(text: string, options: DetectOptions = {}): SecretMatch[] {
+  if (!text) return [];
+  const allow = userAllow(options.allowlist);
+  if (options.path && allow?.paths?.(options.path)) return [];
+  const engine = engineFor(options.extraPatterns);
+  const cands = collectUnfiltered(text, engine);
+  return cands.length ? finish(text, cands, engine, allow) : [];
+}

@@ -1,0 +1,260 @@
+// The keyword prefilter: one Aho-Corasick pass, case-insensitive for ASCII, reporting where each keyword
+// occurs. Text without any keyword costs this pass and nothing else.
+//
+// Why a hand-rolled DFA: V8 has no multi-pattern search. One combined RegExp of the keywords, or one
+// indexOf per keyword, measured 3-10x slower on 5 MB of source text than this table walk. The walk is a
+// chain of dependent loads (state -> next state), so on large inputs it runs four independent automata
+// over four quarters of the text in the same loop: the CPU overlaps their loads. That loop runs in
+// WebAssembly when it can (dfa-wasm.ts, about 2x faster again: no bounds checks); the JavaScript version
+// below is the fallback and the reference. Both read the text from a typed array copy, because indexing a
+// typed array is much cheaper than String.prototype.charCodeAt on sliced or cons strings.
+
+import { WASM_LANES, WasmWalker } from './dfa-wasm.js';
+
+/** Keyword occurrences, sorted by end position: `starts[i]` is where keyword `ids[i]` begins. */
+export interface KeywordHits {
+  starts: number[];
+  ids: number[];
+}
+
+const LARGE = 4096; // below this, the copy into a typed array costs more than it saves
+const ONE_BYTE = /[^\x00-\xff]/; // V8 answers this in O(1) for strings stored one byte per character
+
+export class KeywordScanner {
+  readonly keywords: readonly string[];
+  private readonly cls = new Uint8Array(65536);
+  private readonly delta: Uint16Array | Uint32Array;
+  /** Premultiplied state offsets >= outBase have outputs. */
+  private readonly outBase: number;
+  private readonly outputs: Int32Array[]; // keyword ids of output state (offset - outBase) / stride
+  private readonly stride: number;
+  private readonly maxLen: number;
+  private wasm: WasmWalker | null | undefined;
+
+  constructor(keywords: readonly string[]) {
+    this.keywords = keywords;
+    // Character classes: one per distinct (case-folded) keyword character; everything else is class 0.
+    let nClasses = 1;
+    for (const k of keywords) {
+      for (const ch of k) {
+        const c = ch.charCodeAt(0);
+        if (this.cls[c]) continue;
+        if (nClasses === 255) throw new Error('secret keywords use too many distinct characters');
+        this.cls[c] = nClasses;
+        const up = ch.toUpperCase();
+        if (up.length === 1 && up.charCodeAt(0) !== c) this.cls[up.charCodeAt(0)] = nClasses;
+        nClasses++;
+      }
+    }
+    const K = nClasses;
+    // Trie.
+    const next: Map<number, number>[] = [new Map()];
+    const out: number[][] = [[]];
+    keywords.forEach((k, id) => {
+      let s = 0;
+      for (const ch of k) {
+        const c = this.cls[ch.charCodeAt(0)];
+        let t = next[s].get(c);
+        if (t === undefined) {
+          t = next.length;
+          next.push(new Map());
+          out.push([]);
+          next[s].set(c, t);
+        }
+        s = t;
+      }
+      out[s].push(id);
+    });
+    // Failure links folded into a full transition table (BFS order).
+    const n = next.length;
+    const d = new Int32Array(n * K);
+    const fail = new Int32Array(n);
+    const queue: number[] = [];
+    for (let c = 0; c < K; c++) {
+      const t = next[0].get(c);
+      if (t !== undefined) {
+        d[c] = t;
+        queue.push(t);
+      }
+    }
+    for (let qi = 0; qi < queue.length; qi++) {
+      const s = queue[qi];
+      for (let c = 0; c < K; c++) {
+        const t = next[s].get(c);
+        if (t !== undefined) {
+          fail[t] = d[fail[s] * K + c];
+          out[t] = out[t].concat(out[fail[t]]);
+          d[s * K + c] = t;
+          queue.push(t);
+        } else {
+          d[s * K + c] = d[fail[s] * K + c];
+        }
+      }
+    }
+    // Renumber so that states with outputs come last, and store premultiplied offsets (no multiplication
+    // in the hot loop). Output states start at a power of two, `outBase`: every other offset is below it,
+    // so OR-ing the states of the four lanes and testing one bit tells exactly whether any lane just
+    // completed a keyword (with a plain ">=" the OR of two small offsets could pass).
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => Number(out[a].length > 0) - Number(out[b].length > 0) || a - b);
+    const rank = new Int32Array(n);
+    order.forEach((old, i) => (rank[old] = i));
+    let firstOut = order.findIndex((s) => out[s].length > 0);
+    if (firstOut < 0) firstOut = n;
+    let outBase = 1;
+    while (outBase < firstOut * K) outBase *= 2;
+    const offset = (s: number) => (rank[s] < firstOut ? rank[s] * K : outBase + (rank[s] - firstOut) * K);
+    const size = outBase + (n - firstOut) * K;
+    this.stride = K;
+    // 16-bit offsets for the built-in table (half the cache footprint; the WebAssembly walk needs them).
+    const table = size <= 65536 ? new Uint16Array(size) : new Uint32Array(size);
+    for (let s = 0; s < n; s++) for (let c = 0; c < K; c++) table[offset(s) + c] = offset(d[s * K + c]);
+    this.delta = table;
+    this.outBase = firstOut < n ? outBase : Number.MAX_SAFE_INTEGER;
+    this.outputs = new Array(n - firstOut);
+    for (let s = 0; s < n; s++) if (rank[s] >= firstOut) this.outputs[rank[s] - firstOut] = Int32Array.from(out[s]);
+    this.maxLen = keywords.reduce((m, k) => Math.max(m, k.length), 1);
+  }
+
+  /** Every occurrence of every keyword (overlapping ones included). */
+  scan(text: string): KeywordHits {
+    const ends: number[] = [];
+    const states: number[] = [];
+    if (text.length < LARGE) this.walk(text, ends, states);
+    else if (!this.walkWasm(text, ends, states)) this.walkLanes(toCodeUnits(text), ends, states);
+    const hits: KeywordHits = { starts: [], ids: [] };
+    const K = this.stride;
+    for (let i = 0; i < ends.length; i++) {
+      for (const kw of this.outputs[(states[i] - this.outBase) / K]) {
+        hits.starts.push(ends[i] - this.keywords[kw].length + 1);
+        hits.ids.push(kw);
+      }
+    }
+    return hits;
+  }
+
+  private walk(text: string, ends: number[], states: number[]): void {
+    const { cls, delta, outBase } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      s = delta[s + cls[text.charCodeAt(i)]];
+      if (s >= outBase) {
+        ends.push(i);
+        states.push(s);
+      }
+    }
+  }
+
+  /** The same multi-lane walk in WebAssembly (dfa-wasm.ts); false when it cannot run (then walkLanes does). */
+  private walkWasm(text: string, ends: number[], states: number[]): boolean {
+    if (this.wasm === undefined) this.wasm = WasmWalker.create(this.cls, this.delta);
+    if (!this.wasm) return false;
+    const { cls, delta } = this;
+    const n = text.length;
+    const q = Math.floor(n / WASM_LANES);
+    const warm = Math.min(this.maxLen - 1, q);
+    // Lane k starts in the state the automaton has after the `warm` characters before its part.
+    const start = [0];
+    for (let k = 1; k < WASM_LANES; k++) {
+      let s = 0;
+      for (let i = k * q - warm; i < k * q; i++) s = delta[s + cls[text.charCodeAt(i)]];
+      start.push(s);
+    }
+    let s = this.wasm.walk(text, isOneByte(text), q, start, this.outBase, ends, states);
+    if (s < 0) return false;
+    for (let i = WASM_LANES * q; i < n; i++) {
+      s = delta[s + cls[text.charCodeAt(i)]];
+      if (s >= this.outBase) {
+        ends.push(i);
+        states.push(s);
+      }
+    }
+    return true;
+  }
+
+  /** @internal Exposed for tests: the JavaScript four-lane walk the WebAssembly one must agree with. */
+  scanWithoutWasm(text: string): KeywordHits {
+    const saved = this.wasm;
+    this.wasm = null;
+    try {
+      return this.scan(text);
+    } finally {
+      this.wasm = saved;
+    }
+  }
+
+  private walkLanes(u: Uint8Array | Uint16Array, ends: number[], states: number[]): void {
+    const { cls, delta, outBase } = this;
+    const n = u.length;
+    const q = n >> 2;
+    // Lanes b, c and d start `warm` characters early so their automaton is in the right state when their
+    // own quarter begins; what they see while warming up belongs to the previous lane.
+    const warm = Math.min(this.maxLen - 1, q);
+    let a = 0;
+    let b = 0;
+    let c = 0;
+    let d = 0;
+    for (let k = q - warm; k < q; k++) {
+      b = delta[b + cls[u[k]]];
+      c = delta[c + cls[u[q + k]]];
+      d = delta[d + cls[u[2 * q + k]]];
+    }
+    const hb: number[] = [];
+    const hc: number[] = [];
+    const hd: number[] = [];
+    for (let i = 0; i < q; i++) {
+      a = delta[a + cls[u[i]]];
+      b = delta[b + cls[u[q + i]]];
+      c = delta[c + cls[u[2 * q + i]]];
+      d = delta[d + cls[u[3 * q + i]]];
+      // outBase is a power of two above every non-output offset: one test for the four lanes.
+      if ((a | b | c | d) >= outBase) {
+        if (a >= outBase) {
+          ends.push(i);
+          states.push(a);
+        }
+        if (b >= outBase) hb.push(q + i, b);
+        if (c >= outBase) hc.push(2 * q + i, c);
+        if (d >= outBase) hd.push(3 * q + i, d);
+      }
+    }
+    for (let i = 4 * q; i < n; i++) {
+      d = delta[d + cls[u[i]]];
+      if (d >= outBase) hd.push(i, d);
+    }
+    for (const lane of [hb, hc, hd]) {
+      for (let i = 0; i < lane.length; i += 2) {
+        ends.push(lane[i]);
+        states.push(lane[i + 1]);
+      }
+    }
+  }
+}
+
+/** Whether a string holds only Latin-1 characters (then UTF-16 offsets are code point offsets too). */
+export function isOneByte(text: string): boolean {
+  return !ONE_BYTE.test(text);
+}
+
+// One scratch buffer reused across calls: copying 5 MB into a fresh Buffer per call costs little, but the
+// garbage it leaves behind cost more than the copy in the benchmark. Capped so that one huge text does not
+// pin its size in memory for the life of the process.
+const SCRATCH_KEEP = 32 * 1024 * 1024;
+let scratch: Buffer | null = null;
+
+function scratchOf(bytes: number): Buffer {
+  if (scratch && scratch.length >= bytes) return scratch;
+  const buf = Buffer.allocUnsafeSlow(bytes); // its own ArrayBuffer, offset 0: safe to view as Uint16Array
+  if (bytes <= SCRATCH_KEEP) scratch = buf;
+  return buf;
+}
+
+function toCodeUnits(text: string): Uint8Array | Uint16Array {
+  if (isOneByte(text)) {
+    const buf = scratchOf(text.length);
+    buf.write(text, 0, 'latin1');
+    return buf.subarray(0, text.length);
+  }
+  const buf = scratchOf(text.length * 2);
+  buf.write(text, 0, 'utf16le');
+  return new Uint16Array(buf.buffer, buf.byteOffset, text.length);
+}

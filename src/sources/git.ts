@@ -1,0 +1,377 @@
+// The git source: added lines of the staged change and of commit ranges, and the unpushed commits of the
+// current branch. Read through simple-git from git's object database only, never from the working tree,
+// so nothing outside the repository is ever opened (a symlink is skipped, not followed).
+//
+// Parsing strategy: `--raw -z` gives every changed path exactly (NUL-separated, no quoting) with modes
+// and blob ids, which decide what to skip (symlinks, submodules, files over the size limit) before any
+// content is produced; the `--unified=0` patch is then parsed by counting hunk lines, so an added line
+// that itself reads "diff --git" or "+++ b/x" cannot derail the parser.
+
+import { randomBytes } from 'node:crypto';
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+export interface DiffLine {
+  /** 1-based line number in the new version of the file. */
+  line: number;
+  text: string;
+}
+
+export interface DiffFile {
+  /** Path in the new version (after a rename), relative to the repository root. */
+  path: string;
+  lines: DiffLine[];
+  /** The commit that added these lines (commit ranges only). */
+  commit?: string;
+}
+
+export type SkipReason = 'binary' | 'too large' | 'symlink' | 'submodule';
+
+export interface SkippedFile {
+  path: string;
+  reason: SkipReason;
+  commit?: string;
+}
+
+export interface StagedDiff {
+  files: DiffFile[];
+  skipped: SkippedFile[];
+}
+
+export interface CommitInfo {
+  sha: string;
+  subject: string;
+  message: string;
+  /** "Name <email>" */
+  author: string;
+  /** Author date, ISO 8601 */
+  date: string;
+}
+
+export interface CommitRange {
+  commits: CommitInfo[];
+  files: DiffFile[];
+  skipped: SkippedFile[];
+}
+
+export interface UnpushedCommits {
+  /** Current branch, or null on a detached HEAD. */
+  branch: string | null;
+  upstream: string | null;
+  ahead: number;
+  commits: CommitInfo[];
+}
+
+export interface DiffReadOptions {
+  /** Files whose new blob is larger are skipped as 'too large' (default 2 MiB). */
+  maxFileBytes?: number;
+}
+
+const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+
+// Flags that make the output independent of the user's git config: no colour, no external diff or
+// textconv driver, fixed a/ b/ prefixes (diff.noprefix and diff.mnemonicPrefix change them), full blob ids.
+const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', '--full-index', '--no-abbrev', '--src-prefix=a/', '--dst-prefix=b/'];
+
+// log.showSignature=true would print gpg output into the formatted log.
+const LOG_FLAGS = ['--no-show-signature'];
+
+function git(repoDir: string, input?: string): SimpleGit {
+  return simpleGit({
+    baseDir: repoDir,
+    // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
+    config: ['core.quotePath=false', 'color.ui=false'],
+    trimmed: false,
+    maxConcurrentProcesses: 4,
+    ...(input !== undefined ? { input: () => input } : {}),
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Raw entries (`--raw -z`)
+
+interface RawEntry {
+  srcMode: string;
+  dstMode: string;
+  dstSha: string;
+  status: string; // A M D R C T U (R and C with a score)
+  srcPath: string;
+  path: string;
+  commit?: string;
+}
+
+/**
+ * Parse `--raw -z` output, optionally interleaved with `${marker}<sha>` commit lines (git log). Paths are
+ * read as the NUL-separated fields following each entry, so any byte in a path is fine.
+ */
+function parseRaw(out: string, marker?: string): RawEntry[] {
+  const fields = out.split('\0');
+  const entries: RawEntry[] = [];
+  let commit: string | undefined;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i].replace(/^\n+/, '');
+    if (marker && f.startsWith(marker)) {
+      commit = f.slice(marker.length).trim();
+      continue;
+    }
+    if (!f.startsWith(':')) continue; // the empty field that ends the output
+    const [srcMode, dstMode, , dstSha, status] = f.slice(1).split(' ');
+    const two = status.startsWith('R') || status.startsWith('C');
+    const srcPath = fields[++i];
+    const path = two ? fields[++i] : srcPath;
+    entries.push({ srcMode, dstMode, dstSha, status: status[0], srcPath, path, commit });
+  }
+  return entries;
+}
+
+/** Blob sizes in one `git cat-file --batch-check` process (one per file would be slow on big commits). */
+async function blobSizes(repoDir: string, shas: string[]): Promise<Map<string, number>> {
+  const sizes = new Map<string, number>();
+  const unique = [...new Set(shas)].filter((s) => /^[0-9a-f]{40,64}$/.test(s) && !/^0+$/.test(s));
+  if (!unique.length) return sizes;
+  const out = await git(repoDir, unique.join('\n') + '\n').raw(['cat-file', '--batch-check=%(objectname) %(objectsize)']);
+  for (const line of out.split('\n')) {
+    const [sha, size] = line.split(' ');
+    if (sha && size && /^\d+$/.test(size)) sizes.set(sha, Number(size));
+  }
+  return sizes;
+}
+
+/** What to skip before asking git for content: deleted files are ignored, links and big files skipped. */
+function triage(entries: RawEntry[], sizes: Map<string, number>, max: number): { keep: RawEntry[]; skipped: SkippedFile[] } {
+  const keep: RawEntry[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const e of entries) {
+    if (e.status === 'D' || e.status === 'U') continue;
+    const at = e.commit ? { commit: e.commit } : {};
+    if (e.dstMode === '120000') skipped.push({ path: e.path, reason: 'symlink', ...at });
+    else if (e.dstMode === '160000') skipped.push({ path: e.path, reason: 'submodule', ...at });
+    else if ((sizes.get(e.dstSha) ?? 0) > max) skipped.push({ path: e.path, reason: 'too large', ...at });
+    else keep.push(e);
+  }
+  return { keep, skipped };
+}
+
+/** Pathspecs that keep skipped files out of the patch (their content is never produced at all). */
+function excludes(skipped: SkippedFile[], entries: RawEntry[]): string[] {
+  const big = new Set(skipped.filter((s) => s.reason === 'too large').map((s) => s.path));
+  if (!big.size) return [];
+  const paths = new Set<string>();
+  for (const e of entries) if (big.has(e.path)) paths.add(e.path).add(e.srcPath);
+  return ['--', ...[...paths].map((p) => `:(exclude,literal,top)${p}`)];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Patches (`-p --unified=0`)
+
+interface PatchFile {
+  commit?: string;
+  path: string | null;
+  binary: boolean;
+  lines: DiffLine[];
+}
+
+/** Undo git's C-style quoting of a path ("a\tb", "\303\274.txt"). */
+function unquote(s: string): string {
+  if (!s.startsWith('"') || !s.endsWith('"')) return s;
+  const bytes: number[] = [];
+  const body = s.slice(1, -1);
+  const esc: Record<string, number> = { a: 7, b: 8, t: 9, n: 10, v: 11, f: 12, r: 13, '"': 34, '\\': 92 };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c !== '\\') {
+      bytes.push(...Buffer.from(c, 'utf8'));
+      continue;
+    }
+    const d = body[++i];
+    if (/[0-7]/.test(d)) {
+      bytes.push(parseInt(body.slice(i, i + 3), 8));
+      i += 2;
+    } else bytes.push(esc[d] ?? d.charCodeAt(0));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The path after a/ or b/ in a ---/+++ line (git appends a tab to names containing spaces). */
+function sidePath(rest: string, prefix: string): string | null {
+  const p = unquote(rest.replace(/\t$/, ''));
+  if (p === '/dev/null') return null;
+  return p.startsWith(prefix) ? p.slice(prefix.length) : p;
+}
+
+/** `diff --git a/X b/X` when no other header names the file (binary or mode-only changes). */
+function pathFromDiffLine(rest: string): string | null {
+  if (rest.startsWith('"')) {
+    const m = /^("(?:[^"\\]|\\.)*") ("(?:[^"\\]|\\.)*"|\S.*)$/.exec(rest);
+    return m ? sidePath(m[2], 'b/') : null;
+  }
+  // Unquoted: "a/" + X + " b/" + X, so X is half of what remains.
+  const n = rest.length;
+  if ((n - 5) % 2 === 0) {
+    const x = rest.slice(2, 2 + (n - 5) / 2);
+    if (rest === `a/${x} b/${x}`) return x;
+  }
+  return null;
+}
+
+function parsePatch(out: string, marker?: string): PatchFile[] {
+  const files: PatchFile[] = [];
+  let commit: string | undefined;
+  let cur: PatchFile | null = null;
+  let adds = 0;
+  let dels = 0;
+  let next = 0; // next new-file line number
+  const lines = out.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    if (adds > 0 || dels > 0) {
+      // Inside a hunk: exactly `adds` '+' lines and `dels` '-' lines, whatever they contain.
+      const c = line[0];
+      if (c === '+') {
+        cur!.lines.push({ line: next++, text: line.slice(1).replace(/\r$/, '') });
+        adds--;
+      } else if (c === '-') dels--;
+      else if (c === ' ') next++;
+      continue; // '\ No newline at end of file'
+    }
+    if (marker && line.startsWith(marker)) {
+      commit = line.slice(marker.length).trim();
+      cur = null;
+    } else if (line.startsWith('diff --git ')) {
+      cur = { commit, path: pathFromDiffLine(line.slice(11)), binary: false, lines: [] };
+      files.push(cur);
+    } else if (!cur) {
+      continue;
+    } else if (line.startsWith('@@ ')) {
+      const m = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+      if (!m) continue;
+      dels = m[1] === undefined ? 1 : Number(m[1]);
+      next = Number(m[2]);
+      adds = m[3] === undefined ? 1 : Number(m[3]);
+    } else if (cur.lines.length === 0) {
+      // Extended header lines (only before the first hunk).
+      if (line.startsWith('+++ ')) cur.path = sidePath(line.slice(4), 'b/');
+      else if (line.startsWith('rename to ') || line.startsWith('copy to ')) cur.path = unquote(line.slice(line.indexOf(' to ') + 4));
+      else if (line.startsWith('deleted file mode')) cur.path = null;
+      else if (line.startsWith('Binary files ') || line === 'GIT binary patch') cur.binary = true;
+    }
+  }
+  return files;
+}
+
+/** Join patch sections to the kept raw entries by (commit, path); binary sections become skips. */
+function assemble(patches: PatchFile[], keep: RawEntry[], skipped: SkippedFile[]): { files: DiffFile[]; skipped: SkippedFile[] } {
+  const wanted = new Set(keep.map((e) => `${e.commit ?? ''}\0${e.path}`));
+  const files: DiffFile[] = [];
+  for (const p of patches) {
+    if (p.path === null || !wanted.has(`${p.commit ?? ''}\0${p.path}`)) continue;
+    const at = p.commit ? { commit: p.commit } : {};
+    if (p.binary) skipped.push({ path: p.path, reason: 'binary', ...at });
+    else if (p.lines.length) files.push({ path: p.path, lines: p.lines, ...at });
+  }
+  return { files, skipped };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Public API
+
+/** Added lines of the staged change (`git diff --cached`), what a pre-commit hook must check. */
+export async function readStagedDiff(repoDir: string, options: DiffReadOptions = {}): Promise<StagedDiff> {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const g = git(repoDir);
+  const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
+  const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
+  const { keep, skipped } = triage(entries, sizes, max);
+  if (!keep.length) return { files: [], skipped };
+  const patch = await g.raw(['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...excludes(skipped, entries)]);
+  return assemble(parsePatch(patch), keep, skipped);
+}
+
+const RANGE_OPTIONS = /^--(?:not|all|branches|remotes|tags)(?:=[\w./*-]+)?$/;
+
+/**
+ * A revision range as git arguments. Ranges come from the command line (`--git-range`), so anything
+ * that could be an option other than the rev-list selectors above is refused: `--output=<file>` would
+ * make git write a file.
+ */
+export function rangeArgs(range: string): string[] {
+  const args = range.trim().split(/\s+/).filter(Boolean);
+  if (!args.length) throw new Error('empty git range');
+  for (const a of args) {
+    if (a.startsWith('-') ? !RANGE_OPTIONS.test(a) : /[\0\n]/.test(a)) throw new Error(`invalid git range argument: ${JSON.stringify(a)}`);
+  }
+  return args;
+}
+
+async function listCommits(g: SimpleGit, args: string[]): Promise<CommitInfo[]> {
+  const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
+  const out = await g.raw(['log', ...LOG_FLAGS, `--format=${marker}%H%x00%an <%ae>%x00%aI%x00%B%x00`, ...args, '--']);
+  const commits: CommitInfo[] = [];
+  for (const record of out.split(marker).slice(1)) {
+    const [sha, author, date, body] = record.split('\0');
+    const message = (body ?? '').replace(/\n+$/, '');
+    commits.push({ sha, subject: message.split('\n')[0] ?? '', message, author, date });
+  }
+  return commits;
+}
+
+/** Commits of `range` (e.g. "origin/main..HEAD", oldest first) and the lines each of them added. */
+export async function readCommitRange(repoDir: string, range: string, options: DiffReadOptions = {}): Promise<CommitRange> {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const args = rangeArgs(range);
+  const g = git(repoDir);
+  const commits = (await listCommits(g, args)).reverse();
+  if (!commits.length) return { commits, files: [], skipped: [] };
+  // Each commit's own diff (not a..b as one diff): a key added in one commit and removed in the next is
+  // still in the history that would be pushed. Merge commits show no diff here; their parents' commits do.
+  const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
+  const entries = parseRaw(await g.raw(['log', ...LOG_FLAGS, '--reverse', `--format=${marker}%H`, '--raw', '-z', ...DIFF_FLAGS, ...args, '--']), marker);
+  const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
+  const { keep, skipped } = triage(entries, sizes, max);
+  if (!keep.length) return { commits, files: [], skipped };
+  const ex = excludes(skipped, entries);
+  const patch = await g.raw(['log', ...LOG_FLAGS, '--reverse', `--format=${marker}%H`, '-p', '--unified=0', ...DIFF_FLAGS, ...args, ...(ex.length ? ex : ['--'])]);
+  const { files } = assemble(parsePatch(patch, marker), keep, skipped);
+  return { commits, files, skipped };
+}
+
+async function quiet(p: Promise<string>): Promise<string | null> {
+  try {
+    return (await p).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+interface BranchState {
+  head: boolean;
+  branch: string | null;
+  upstream: string | null;
+}
+
+async function branchState(g: SimpleGit): Promise<BranchState> {
+  const [head, branch, upstream] = await Promise.all([
+    quiet(g.raw(['rev-parse', '--verify', '-q', 'HEAD'])),
+    quiet(g.raw(['symbolic-ref', '--short', '-q', 'HEAD'])),
+    quiet(g.raw(['rev-parse', '--abbrev-ref', '--symbolic-full-name', '@{upstream}'])),
+  ]);
+  return { head: head !== null, branch, upstream };
+}
+
+function unpushedRange(s: BranchState): string | null {
+  if (!s.head) return null;
+  // Without an upstream, "unpushed" means on no remote at all (all commits when there is no remote).
+  return s.upstream ? '@{upstream}..HEAD' : 'HEAD --not --remotes';
+}
+
+/** The range of commits not pushed yet: `@{upstream}..HEAD`, or `HEAD --not --remotes`; null before the first commit. */
+export async function defaultRange(repoDir: string): Promise<string | null> {
+  return unpushedRange(await branchState(git(repoDir)));
+}
+
+export async function unpushedCommits(repoDir: string): Promise<UnpushedCommits> {
+  const g = git(repoDir);
+  const s = await branchState(g);
+  const range = unpushedRange(s);
+  const commits = range ? await listCommits(g, rangeArgs(range)) : [];
+  return { branch: s.branch, upstream: s.upstream, ahead: commits.length, commits };
+}

@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultRange, rangeArgs, readCommitRange, readStagedDiff, unpushedCommits } from '../../src/sources/git.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function repo(): { dir: string; git: (...args: string[]) => string; write: (path: string, content: string | Buffer) => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'clipguard-git-'));
+  dirs.push(dir);
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8' });
+  git('init', '-q');
+  const write = (path: string, content: string | Buffer) => {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  };
+  return { dir, git, write };
+}
+
+describe('readStagedDiff', () => {
+  it('returns added lines only, with their line numbers in the new file', async () => {
+    const { dir, git, write } = repo();
+    write('a.txt', 'one\ntwo\nthree\nfour\n');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    write('a.txt', 'one\nTWO\nthree\ninserted 1\ninserted 2\nfour\nlast\n');
+    write('new.md', '# title\n\nbody\n');
+    git('add', '-A');
+    const r = await readStagedDiff(dir);
+    expect(r.skipped).toEqual([]);
+    expect(r.files).toEqual([
+      { path: 'a.txt', lines: [{ line: 2, text: 'TWO' }, { line: 4, text: 'inserted 1' }, { line: 5, text: 'inserted 2' }, { line: 7, text: 'last' }] },
+      { path: 'new.md', lines: [{ line: 1, text: '# title' }, { line: 2, text: '' }, { line: 3, text: 'body' }] },
+    ]);
+  });
+
+  it('handles renames, spaces, unicode, quotes and tabs in paths, CRLF and a missing final newline', async () => {
+    const { dir, git, write } = repo();
+    write('old name.txt', 'shared line 1\nshared line 2\nshared line 3\nshared line 4\n');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    mkdirSync(join(dir, 'dir with space'));
+    git('mv', 'old name.txt', 'dir with space/新 名字.txt');
+    write('dir with space/新 名字.txt', 'shared line 1\nshared line 2\nshared line 3\nshared line 4\nadded after rename\n');
+    write('we"ird\tname.txt', 'q\r\nno newline at end');
+    git('add', '-A');
+    const r = await readStagedDiff(dir);
+    expect(r.files).toEqual([
+      { path: 'dir with space/新 名字.txt', lines: [{ line: 5, text: 'added after rename' }] },
+      { path: 'we"ird\tname.txt', lines: [{ line: 1, text: 'q' }, { line: 2, text: 'no newline at end' }] },
+    ]);
+  });
+
+  it('is not fooled by added lines that look like diff headers', async () => {
+    const { dir, git, write } = repo();
+    write('x.patch', 'diff --git a/evil b/evil\n+++ b/evil\n--- a/evil\n@@ -1 +1 @@\n+fake\n');
+    git('add', '-A');
+    const r = await readStagedDiff(dir);
+    expect(r.files).toEqual([{ path: 'x.patch', lines: ['diff --git a/evil b/evil', '+++ b/evil', '--- a/evil', '@@ -1 +1 @@', '+fake'].map((text, i) => ({ line: i + 1, text })) }]);
+  });
+
+  it('skips binary, too large, symlinked (never followed) files and submodules; ignores deletions', async () => {
+    const outside = mkdtempSync(join(tmpdir(), 'clipguard-outside-'));
+    dirs.push(outside);
+    const secretOutside = fakeToken('github-pat', 5);
+    writeFileSync(join(outside, 'creds.txt'), `token=${secretOutside}\n`);
+    const { dir, git, write } = repo();
+    write('gone.txt', 'bye\n');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    git('rm', '-q', 'gone.txt');
+    write('img.bin', Buffer.from([0, 1, 2, 3, 0, 255]));
+    write('big.txt', 'x'.repeat(5000) + '\n');
+    symlinkSync(join(outside, 'creds.txt'), join(dir, 'link-out'));
+    write('small.txt', 'ok\n');
+    git('add', '-A');
+    // A submodule is a gitlink entry (mode 160000) naming a commit of another repository.
+    git('update-index', '--add', '--cacheinfo', `160000,${'ab'.repeat(20)},vendored`);
+    const r = await readStagedDiff(dir, { maxFileBytes: 1000 });
+    expect(r.files).toEqual([{ path: 'small.txt', lines: [{ line: 1, text: 'ok' }] }]);
+    expect(r.skipped.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'big.txt', reason: 'too large' },
+      { path: 'img.bin', reason: 'binary' },
+      { path: 'link-out', reason: 'symlink' },
+      { path: 'vendored', reason: 'submodule' },
+    ]);
+    expect(JSON.stringify(r)).not.toContain(secretOutside);
+  });
+
+  it('returns nothing when nothing is staged, and works before the first commit', async () => {
+    const { dir, git, write } = repo();
+    expect(await readStagedDiff(dir)).toEqual({ files: [], skipped: [] });
+    write('first.txt', 'hello\n');
+    git('add', '-A');
+    expect((await readStagedDiff(dir)).files).toEqual([{ path: 'first.txt', lines: [{ line: 1, text: 'hello' }] }]);
+  });
+});
+
+describe('readCommitRange', () => {
+  it('lists the commits of a range and the lines each added, including lines a later commit removed', async () => {
+    const { dir, git, write } = repo();
+    write('README.md', 'hi\n');
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    const base = git('rev-parse', 'HEAD').trim();
+    const key = fakeToken('stripe-secret-key', 9);
+    write('config.env', `STRIPE=${key}\nLEVEL=debug\n`);
+    git('add', '-A');
+    git('commit', '-qm', 'add config', '-m', 'with a body line');
+    write('config.env', 'LEVEL=debug\n');
+    git('add', '-A');
+    git('commit', '-qm', 'remove the key again');
+    const r = await readCommitRange(dir, `${base}..HEAD`);
+    expect(r.commits.map((c) => [c.subject, c.author])).toEqual([
+      ['add config', 't <t@t>'],
+      ['remove the key again', 't <t@t>'],
+    ]);
+    expect(r.commits[0].message).toBe('add config\n\nwith a body line');
+    expect(r.commits[0].sha).toMatch(/^[0-9a-f]{40}$/);
+    expect(Date.parse(r.commits[0].date)).not.toBeNaN();
+    expect(r.files).toEqual([{ path: 'config.env', commit: r.commits[0].sha, lines: [{ line: 1, text: `STRIPE=${key}` }, { line: 2, text: 'LEVEL=debug' }] }]);
+  });
+
+  it('skips large and binary files per commit and accepts rev-list selectors', async () => {
+    const { dir, git, write } = repo();
+    write('a.txt', 'a\n');
+    write('blob.bin', Buffer.from([0, 0, 1]));
+    write('huge.txt', 'y'.repeat(3000) + '\n');
+    git('add', '-A');
+    git('commit', '-qm', 'everything');
+    const r = await readCommitRange(dir, 'HEAD --not --remotes', { maxFileBytes: 2000 });
+    expect(r.files.map((f) => f.path)).toEqual(['a.txt']);
+    expect(r.skipped.map((s) => [s.path, s.reason]).sort()).toEqual([
+      ['blob.bin', 'binary'],
+      ['huge.txt', 'too large'],
+    ]);
+  });
+
+  it('refuses range arguments that would be git options', async () => {
+    expect(rangeArgs('origin/main..HEAD')).toEqual(['origin/main..HEAD']);
+    expect(rangeArgs(' HEAD  --not --remotes ')).toEqual(['HEAD', '--not', '--remotes']);
+    expect(() => rangeArgs('--output=/tmp/pwned')).toThrow(/invalid git range/);
+    expect(() => rangeArgs('HEAD -p')).toThrow(/invalid git range/);
+    expect(() => rangeArgs('')).toThrow(/empty/);
+    const { dir } = repo();
+    await expect(readCommitRange(dir, '--output=x')).rejects.toThrow(/invalid git range/);
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+});
+
+describe('unpushedCommits and defaultRange', () => {
+  it('has no range before the first commit', async () => {
+    const { dir } = repo();
+    expect(await defaultRange(dir)).toBeNull();
+    expect(await unpushedCommits(dir)).toEqual({ branch: 'main', upstream: null, ahead: 0, commits: [] });
+  });
+
+  it('counts every commit when there is no remote, and none on a detached HEAD at a pushed commit', async () => {
+    const { dir, git, write } = repo();
+    for (const n of [1, 2, 3]) {
+      write(`f${n}.txt`, `${n}\n`);
+      git('add', '-A');
+      git('commit', '-qm', `commit ${n}`);
+    }
+    expect(await defaultRange(dir)).toBe('HEAD --not --remotes');
+    const u = await unpushedCommits(dir);
+    expect([u.branch, u.upstream, u.ahead]).toEqual(['main', null, 3]);
+    expect(u.commits.map((c) => c.subject)).toEqual(['commit 3', 'commit 2', 'commit 1']);
+  });
+
+  it('uses the upstream when there is one, and remote branches otherwise', async () => {
+    const remote = mkdtempSync(join(tmpdir(), 'clipguard-remote-'));
+    dirs.push(remote);
+    execFileSync('git', ['init', '-q', '--bare', remote]);
+    const { dir, git, write } = repo();
+    write('a.txt', 'a\n');
+    git('add', '-A');
+    git('commit', '-qm', 'pushed');
+    git('remote', 'add', 'origin', remote);
+    git('push', '-q', '-u', 'origin', 'main');
+    expect(await unpushedCommits(dir)).toMatchObject({ branch: 'main', upstream: 'origin/main', ahead: 0 });
+    write('b.txt', 'b\n');
+    git('add', '-A');
+    git('commit', '-qm', 'local only');
+    expect(await defaultRange(dir)).toBe('@{upstream}..HEAD');
+    const u = await unpushedCommits(dir);
+    expect([u.ahead, u.commits.map((c) => c.subject)]).toEqual([1, ['local only']]);
+    const r = await readCommitRange(dir, (await defaultRange(dir))!);
+    expect(r.files).toEqual([{ path: 'b.txt', commit: u.commits[0].sha, lines: [{ line: 1, text: 'b' }] }]);
+
+    // A new branch without upstream: only what no remote has.
+    git('checkout', '-q', '-b', 'feature');
+    write('c.txt', 'c\n');
+    git('add', '-A');
+    git('commit', '-qm', 'feature work');
+    const f = await unpushedCommits(dir);
+    expect([f.branch, f.upstream, f.commits.map((c) => c.subject)]).toEqual(['feature', null, ['feature work', 'local only']]);
+
+    git('checkout', '-q', '--detach', 'origin/main');
+    expect(await unpushedCommits(dir)).toMatchObject({ branch: null, upstream: null, ahead: 0 });
+  });
+});

@@ -1,0 +1,154 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readlinkSync, lstatSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HookInstallError, hooksDir, installHooks, uninstallHooks } from '../../src/hooks/install.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(d);
+  return d;
+}
+
+/** A repository plus a fake `clipguard` that logs its arguments and exits with $FAKE_EXIT. */
+function setup() {
+  const dir = tmp('clipguard-hooks-');
+  const bin = tmp('clipguard-bin-');
+  const log = join(bin, 'calls.log');
+  const fake = join(bin, 'fake-clipguard');
+  writeFileSync(fake, `#!/bin/sh\necho "clipguard $*" >> "${log}"\nexit \${FAKE_EXIT:-0}\n`, { mode: 0o755 });
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8' });
+  git('init', '-q');
+  const commit = (msg: string, env: Record<string, string> = {}) => {
+    writeFileSync(join(dir, `f${Math.random()}.txt`), 'x\n');
+    git('add', '-A');
+    return spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', msg], { cwd: dir, encoding: 'utf8', env: { ...process.env, ...env } });
+  };
+  const calls = () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+  return { dir, git, fake, log, commit, calls };
+}
+
+describe('installHooks', () => {
+  it('writes executable pre-commit and commit-msg hooks that git runs', async () => {
+    const { dir, fake, commit, calls } = setup();
+    const r = await installHooks(dir, { command: fake });
+    expect(r.hooksDir).toBe(join(dir, '.git', 'hooks'));
+    expect(r.hooks.map((h) => [h.name, h.action, h.chained])).toEqual([
+      ['pre-commit', 'installed', null],
+      ['commit-msg', 'installed', null],
+    ]);
+    for (const h of r.hooks) expect(statSync(h.path).mode & 0o111).toBe(0o111);
+    expect(commit('first').status).toBe(0);
+    expect(calls()).toEqual(['clipguard precommit', 'clipguard precommit --commit-msg .git/COMMIT_EDITMSG']);
+  });
+
+  it('defaults to `npx --no-install clipguard precommit`', async () => {
+    const { dir } = setup();
+    const r = await installHooks(dir);
+    expect(readFileSync(r.hooks[0].path, 'utf8')).toContain('exec npx --no-install clipguard precommit\n');
+    expect(readFileSync(r.hooks[1].path, 'utf8')).toContain('exec npx --no-install clipguard precommit --commit-msg "$1"\n');
+  });
+
+  it('blocks the commit when clipguard exits non-zero', async () => {
+    const { dir, fake, commit, git } = setup();
+    await installHooks(dir, { command: fake });
+    const r = commit('blocked', { FAKE_EXIT: '1' });
+    expect(r.status).not.toBe(0);
+    expect(() => git('rev-parse', '--verify', '-q', 'HEAD')).toThrow();
+  });
+
+  it('chains an existing hook: runs it first, propagates its failure, and is idempotent', async () => {
+    const { dir, fake, commit, calls, log } = setup();
+    const original = `#!/bin/sh\necho "old hook [$*]" >> "${log}"\nexit \${OLD_EXIT:-0}\n`;
+    const path = join(dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(path, original, { mode: 0o750 });
+    const r = await installHooks(dir, { command: fake });
+    expect(r.hooks[0]).toMatchObject({ action: 'installed', chained: `${path}.clipguard-chained` });
+    expect(readFileSync(`${path}.clipguard-chained`, 'utf8')).toBe(original);
+
+    expect(commit('ok').status).toBe(0);
+    expect(calls().slice(0, 2)).toEqual(['old hook []', 'clipguard precommit']);
+
+    const failing = commit('old hook fails', { OLD_EXIT: '3' });
+    expect(failing.status).not.toBe(0);
+    expect(calls().slice(-1)).toEqual(['old hook []']); // clipguard did not run after the failure
+
+    // Re-install: nothing changes, and our hook is never chained to itself.
+    const again = await installHooks(dir, { command: fake });
+    expect(again.hooks.map((h) => h.action)).toEqual(['unchanged', 'unchanged']);
+    expect(readFileSync(`${path}.clipguard-chained`, 'utf8')).toBe(original);
+    const other = await installHooks(dir, { command: `${fake} --quiet` });
+    expect(other.hooks.map((h) => h.action)).toEqual(['updated', 'updated']);
+    expect(readFileSync(`${path}.clipguard-chained`, 'utf8')).toBe(original);
+  });
+
+  it('uninstall restores exactly what was there (content, mode, symlinks) or removes ours', async () => {
+    const { dir, fake } = setup();
+    const hooks = join(dir, '.git', 'hooks');
+    const original = '#!/bin/sh\n# my linter\nexit 0\n';
+    writeFileSync(join(hooks, 'pre-commit'), original, { mode: 0o700 });
+    const target = join(tmp('clipguard-target-'), 'msg-hook');
+    writeFileSync(target, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    symlinkSync(target, join(hooks, 'commit-msg'));
+    await installHooks(dir, { command: fake });
+    const u = await uninstallHooks(dir);
+    expect(u.hooks.map((h) => [h.name, h.action])).toEqual([
+      ['pre-commit', 'restored'],
+      ['commit-msg', 'restored'],
+    ]);
+    expect(readFileSync(join(hooks, 'pre-commit'), 'utf8')).toBe(original);
+    expect(statSync(join(hooks, 'pre-commit')).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(hooks, 'commit-msg')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(hooks, 'commit-msg'))).toBe(target);
+    expect(existsSync(join(hooks, 'pre-commit.clipguard-chained'))).toBe(false);
+
+    const { dir: plain } = setup();
+    await installHooks(plain, { command: fake });
+    expect((await uninstallHooks(plain)).hooks.map((h) => h.action)).toEqual(['removed', 'removed']);
+    expect(existsSync(join(plain, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect((await uninstallHooks(plain)).hooks.map((h) => h.action)).toEqual(['not installed', 'not installed']);
+  });
+
+  it('leaves a foreign hook alone on uninstall', async () => {
+    const { dir } = setup();
+    writeFileSync(join(dir, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    expect((await uninstallHooks(dir)).hooks[0].action).toBe('left alone (not ours)');
+    expect(existsSync(join(dir, '.git', 'hooks', 'pre-commit'))).toBe(true);
+  });
+
+  it('honours core.hooksPath', async () => {
+    const { dir, git, fake, commit, calls } = setup();
+    git('config', 'core.hooksPath', '.githooks');
+    expect(await hooksDir(dir)).toBe(join(dir, '.githooks'));
+    const r = await installHooks(dir, { command: fake });
+    expect(r.hooks[0].path).toBe(join(dir, '.githooks', 'pre-commit'));
+    expect(existsSync(join(dir, '.git', 'hooks', 'pre-commit'))).toBe(false);
+    expect(commit('via hooksPath').status).toBe(0);
+    expect(calls()[0]).toBe('clipguard precommit');
+  });
+
+  it('refuses, changing nothing, when a foreign hook and an older chained hook both exist', async () => {
+    const { dir, fake } = setup();
+    const hooks = join(dir, '.git', 'hooks');
+    writeFileSync(join(hooks, 'pre-commit'), '#!/bin/sh\necho new\n', { mode: 0o755 });
+    writeFileSync(join(hooks, 'pre-commit.clipguard-chained'), '#!/bin/sh\necho old\n', { mode: 0o755 });
+    await expect(installHooks(dir, { command: fake })).rejects.toThrow(HookInstallError);
+    expect(readFileSync(join(hooks, 'pre-commit'), 'utf8')).toBe('#!/bin/sh\necho new\n');
+    expect(existsSync(join(hooks, 'commit-msg'))).toBe(false);
+  });
+
+  it('rejects a multi-line command', async () => {
+    const { dir } = setup();
+    await expect(installHooks(dir, { command: 'clipguard\nrm -rf /' })).rejects.toThrow(/one non-empty line/);
+  });
+
+  it('ships a .pre-commit-hooks.yaml for the pre-commit framework', () => {
+    const yaml = readFileSync(new URL('../../.pre-commit-hooks.yaml', import.meta.url), 'utf8');
+    expect(yaml).toMatch(/- id: clipguard-secrets\n[\s\S]*?entry: clipguard precommit\n[\s\S]*?language: node\n[\s\S]*?pass_filenames: false/);
+    expect(yaml).toMatch(/- id: clipguard-commit-msg\n[\s\S]*?entry: clipguard precommit --commit-msg\n[\s\S]*?stages: \[commit-msg\]/);
+  });
+});

@@ -1,0 +1,104 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { SECRET_PATTERNS, detectSecrets, detectSecretsUnfiltered, redactSecrets } from '../../src/detectors/secrets/index.js';
+import { KeywordScanner } from '../../src/detectors/secrets/keywords.js';
+import { FAKE_KINDS, fakeSample } from '../helpers/fake-secrets.js';
+
+const KEYWORDS = [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords))];
+const MARKER = /\[REDACTED:[a-z0-9._-]+\]/g;
+
+// Text around the secrets: any Unicode, plus an alphabet heavy in the characters keywords and tokens are
+// made of, so near-misses (half keywords, token-like runs) are common.
+const tokenish = fc.string({ unit: fc.constantFrom(...'abcdeghijkoprstwxyzAEKIJPST0123456789_-.:=/@ "\'\n\t中文😀'.split('')), maxLength: 120 });
+const anyText = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 120 }), tokenish).filter((s) => !s.includes('clipguard-ignore') && !s.includes('[REDACTED:'));
+
+const sample = fc.record({ kind: fc.constantFrom(...FAKE_KINDS), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), style: fc.nat(10) }).map((r) => ({ ...r, ...fakeSample(r.kind, r.seed, r.style) }));
+
+describe('secrets detector properties', () => {
+  it('finds a generated token of every kind embedded in arbitrary text, at the right offsets, never leaking it', () => {
+    fc.assert(
+      fc.property(anyText, sample, anyText, (before, s, after) => {
+        const text = `${before}\n${s.text}\n${after}`;
+        const start = before.length + 1 + s.offset;
+        const ms = detectSecrets(text);
+        const hit = ms.find((m) => m.start === start);
+        expect(hit, `${s.kind} not found at ${start}`).toBeDefined();
+        expect(hit!.kind).toBe(s.kind);
+        expect(hit!.end).toBe(start + s.secret.length);
+        expect(text.slice(hit!.start, hit!.end)).toBe(s.secret);
+        expect(JSON.stringify(ms)).not.toContain(s.secret);
+        // The prefilter changes the cost, never the answer.
+        expect(detectSecretsUnfiltered(text)).toEqual(ms);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('returns sorted, non-overlapping matches', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(anyText, sample), { minLength: 1, maxLength: 6 }), (parts) => {
+        const text = parts.map(([t, s]) => `${t}\n${s.text}\n`).join('');
+        const ms = detectSecrets(text);
+        for (let i = 1; i < ms.length; i++) expect(ms[i].start).toBeGreaterThanOrEqual(ms[i - 1].end);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('redaction keeps every non-secret character in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(anyText, sample), { minLength: 1, maxLength: 5 }), anyText, (parts, tail) => {
+        const text = parts.map(([t, s]) => `${t}\n${s.text}\n`).join('') + tail;
+        const ms = detectSecrets(text);
+        expect(ms.length).toBeGreaterThanOrEqual(parts.length);
+        const redacted = redactSecrets(text, ms);
+        for (const [, s] of parts) expect(redacted).not.toContain(s.secret);
+        let withoutSecrets = '';
+        let pos = 0;
+        for (const m of ms) {
+          withoutSecrets += text.slice(pos, m.start);
+          pos = m.end;
+        }
+        withoutSecrets += text.slice(pos);
+        expect(redacted.replace(MARKER, '')).toBe(withoutSecrets);
+        expect(redacted.match(MARKER)).toHaveLength(ms.length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('finds nothing in text that contains no keyword', () => {
+    fc.assert(
+      fc.property(fc.oneof(anyText, fc.string({ unit: 'binary', maxLength: 2000 }), tokenish.map((s) => s.repeat(20))), (text) => {
+        fc.pre(!KEYWORDS.some((k) => text.toLowerCase().includes(k)));
+        expect(detectSecrets(text)).toEqual([]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('the keyword scan (WebAssembly lanes, JavaScript lanes) finds exactly what a naive search finds', () => {
+    const scanner = new KeywordScanner(KEYWORDS);
+    const naive = (text: string) => {
+      const lower = text.toLowerCase();
+      const found: string[] = [];
+      KEYWORDS.forEach((k, id) => {
+        for (let p = lower.indexOf(k); p !== -1; p = lower.indexOf(k, p + 1)) found.push(`${p}:${id}`);
+      });
+      return found.sort();
+    };
+    const pieces = fc.constantFrom(...KEYWORDS, ...KEYWORDS.map((k) => k.toUpperCase()), ...KEYWORDS.map((k) => k.slice(0, -1)), ' ', 'x', '\n', '中', '😀', 'ß');
+    // Long enough for the four-lane walks (>= 4096 units), so keywords also straddle the lane boundaries.
+    const big = fc.array(pieces, { minLength: 600, maxLength: 3000 }).map((a) => a.join('').padEnd(4096, 'y'));
+    fc.assert(
+      fc.property(big, (text) => {
+        fc.pre(!/[\u0130\u212a]/.test(text)); // toLowerCase() would fold these to ASCII; the scanner does not
+        const hits = scanner.scan(text);
+        const key = (h: { starts: number[]; ids: number[] }) => h.starts.map((p, i) => `${p}:${h.ids[i]}`).sort();
+        expect(key(hits)).toEqual(naive(text));
+        expect(scanner.scanWithoutWasm(text)).toEqual(hits);
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
