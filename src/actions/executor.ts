@@ -203,6 +203,11 @@ async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outco
     const agent = await client.getAgent(agentId);
     if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
     if (agent.status !== 'idle') return skip(`agent is ${agent.status} now, no longer idle`);
+    // Another controller may have given this agent work meanwhile (an agent that never wakes stays idle).
+    if (typeof p.companyId === 'string') {
+      const busy = (await client.listIssues(p.companyId, { status: 'in_progress' })).find((i: any) => i.assigneeAgentId === agentId);
+      if (busy) return skip(`agent already holds ${busy.identifier} in progress${tried.length ? ` (${tried.join('; ')})` : ''}`);
+    }
     const issue = await client.getIssue(c.id);
     if (!['backlog', 'todo'].includes(issue.status) || (issue.assigneeAgentId && issue.assigneeAgentId !== agentId)) {
       tried.push(`${c.identifier}: taken (${issue.status})`);
