@@ -7,8 +7,8 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/load.js';
 import { planActions } from '../actions/planner.js';
 import { paperclipSubjects } from '../sources/paperclip/subjects.js';
-import { commitSubjects, diffSubjects, maskedSecrets } from '../sources/index.js';
-import { lintLocaleFile, detectLocale } from '../sources/locales.js';
+import { commitSubjects, diffSubjects, localeFileSubject, maskedSecrets } from '../sources/index.js';
+import { detectLocale } from '../sources/locales.js';
 import type { Finding, Subject } from '../types.js';
 import { parseJsonText } from '../util/json-file.js';
 import { activateRules, Evaluator } from './evaluate.js';
@@ -51,21 +51,7 @@ export function subjectsFromInput(input: FixtureCase['input'], config: Config, n
     out.push(...paperclipSubjects(input.paperclip.companies, { now, detectSecrets: maskedSecrets(config), budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays } }));
   }
   for (const [path, content] of Object.entries(input.files ?? {})) {
-    const locale = detectLocale(path, config.i18n.locales as never);
-    const found = locale ? lintLocaleFile(path, content, locale, { allow: config.i18n.allow[locale] ?? [] }) : [];
-    const pick = (k: string) => found.filter((x: { kind: string }) => x.kind === k).map((x: any) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.line}:${x.column}` }));
-    out.push({
-      type: 'file',
-      id: path,
-      label: path,
-      source: 'files',
-      location: { file: path, line: 1, column: 1 },
-      facts: {
-        file: { path, locale, size: content.length },
-        zh: { simplifiedInHant: pick('simplified-in-hant'), traditionalInHans: pick('traditional-in-hans'), regionalVariant: pick('regional-variant'), japaneseForm: pick('japanese-form') },
-        secrets: maskedSecrets(config, path)(content),
-      },
-    });
+    out.push(localeFileSubject(path, content, detectLocale(path, config.i18n.locales as never), config, maskedSecrets(config, path)(content)));
   }
   if (input.commits) out.push(...commitSubjects('.', input.commits.map((c) => ({ author: 'test', date: '2026-01-01T00:00:00Z', ...c })), config));
   if (input.diffs) out.push(...diffSubjects('.', input.diffs, config));

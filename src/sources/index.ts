@@ -157,20 +157,25 @@ export function localeSubjects(root: string, config: Config): Subject[] {
     } catch {
       continue;
     }
-    const found = lintLocaleFile(f.path, content, f.locale, { allow: config.i18n.allow[f.locale] ?? [] });
-    const pick = (k: string) => found.filter((x: { kind: string }) => x.kind === k).map((x: any) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.line}:${x.column}` }));
-    out.push({
-      type: 'file',
-      id: f.path,
-      label: f.path,
-      source: 'locales',
-      location: { file: f.path, line: 1, column: 1 },
-      facts: {
-        file: { path: f.path, locale: f.locale, size: content.length },
-        zh: { simplifiedInHant: pick('simplified-in-hant'), traditionalInHans: pick('traditional-in-hans'), regionalVariant: pick('regional-variant'), japaneseForm: pick('japanese-form') },
-        secrets: [],
-      },
-    });
+    out.push(localeFileSubject(f.path, content, f.locale, config));
   }
   return out;
+}
+
+/** One locale file as a `file` subject: the zh findings split by kind (one array per i18n rule). */
+export function localeFileSubject(path: string, content: string, locale: string | null, config: Config, secrets: unknown[] = []): Subject {
+  const found = locale ? lintLocaleFile(path, content, locale as never, { allow: config.i18n.allow[locale] ?? [] }) : [];
+  const pick = (k: string) => found.filter((x: { kind: string }) => x.kind === k).map((x: any) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.line}:${x.column}` }));
+  return {
+    type: 'file',
+    id: path,
+    label: path,
+    source: 'locales',
+    location: { file: path, line: 1, column: 1 },
+    facts: {
+      file: { path, locale, size: content.length },
+      zh: { simplifiedInHant: pick('simplified-in-hant'), traditionalInHans: pick('traditional-in-hans'), regionalVariant: pick('regional-variant'), japaneseForm: pick('japanese-form') },
+      secrets,
+    },
+  };
 }
