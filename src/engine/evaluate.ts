@@ -106,7 +106,7 @@ export class Evaluator {
       for (const res of results) {
         const rule = this.byId.get(res.name as string);
         if (!rule) continue;
-        const explanation = opts.explain ? maskDeep(explainConditions((res as unknown as { conditions: unknown }).conditions)) : undefined;
+        const explanation = opts.explain ? maskDeep(explainTree((res as unknown as { conditions: unknown }).conditions)) : undefined;
         findings.push(...this.findingsFor(rule, subject, { ...facts, params: rule.effectiveParams }, explanation));
       }
     }
@@ -164,13 +164,24 @@ export function renderMessage(template: string, facts: Record<string, unknown>):
 }
 
 /** The condition tree json-rules-engine evaluated, with each leaf's fact value and outcome. */
-function explainConditions(c: unknown): unknown {
+export function explainTree(c: unknown): unknown {
   if (!c || typeof c !== 'object') return c;
   const node = c as Record<string, unknown>;
+  // json-rules-engine records a result on leaves only (and skips the leaves after a short-circuit), so the
+  // outcome of all/any/not is computed here from the children it did evaluate.
+  const outcome = (x: unknown) => (x as { result?: boolean }).result;
   for (const k of ['all', 'any'] as const) {
-    if (Array.isArray(node[k])) return { [k]: (node[k] as unknown[]).map(explainConditions), result: node.result };
+    if (Array.isArray(node[k])) {
+      const children = (node[k] as unknown[]).map(explainTree);
+      const results = children.map(outcome);
+      const result = typeof node.result === 'boolean' ? node.result : k === 'all' ? results.every((r) => r === true) : results.some((r) => r === true);
+      return { [k]: children, result };
+    }
   }
-  if (node.not) return { not: explainConditions(node.not), result: node.result };
+  if (node.not) {
+    const inner = explainTree(node.not);
+    return { not: inner, result: typeof node.result === 'boolean' ? node.result : outcome(inner) === undefined ? undefined : !outcome(inner) };
+  }
   const summarise = (v: unknown) => (Array.isArray(v) ? (v.length > 5 ? { length: v.length, first: v.slice(0, 5) } : v) : v);
   return { fact: node.fact, path: node.path, operator: node.operator, value: node.value, factResult: summarise(node.factResult), valueResult: node.valueResult, result: node.result };
 }
