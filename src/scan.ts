@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
+import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { activateRules, Evaluator, type ActiveRule } from './engine/evaluate.js';
 import { loadRulePacks, RulePackError } from './engine/load.js';
 import type { LoadedRule } from './engine/rule.js';
@@ -24,6 +25,8 @@ export interface ScanOptions {
   /** Subjects supplied by the caller (precommit, i18n, rule tests) instead of reading sources. */
   subjects?: Subject[];
   statuses?: Report['sources'];
+  /** Kept across the runs of `watch`: Paperclip is then read incrementally. */
+  paperclipCache?: PaperclipReadCache;
 }
 
 export interface ScanResult {
@@ -82,6 +85,7 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
         locales: uses((r) => r.tags.includes('i18n')),
         deploy: uses((r) => r.id.startsWith('deploy/')),
       },
+      paperclipCache: opts.paperclipCache,
     });
   }
 

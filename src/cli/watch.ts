@@ -33,28 +33,30 @@ export function registerWatch(program: Command): void {
         throw e;
       }
       const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, log: (l) => process.stdout.write(l + '\n') });
-      try {
-        if (opts.once) {
+      if (opts.once) {
+        try {
           process.exitCode = (await watcher.once()) ? EXIT.ok : EXIT.findings;
-          return;
-        }
-        await watcher.start();
-      } catch (e) {
-        if (e instanceof LockError) {
+        } catch (e) {
+          if (!(e instanceof LockError)) throw e;
           process.stderr.write(`clipguard watch: ${e.message}\n`);
           process.exitCode = EXIT.usage;
-          return;
         }
-        throw e;
+        return;
       }
-      await new Promise<void>((resolveStop) => {
-        const stop = (sig: string) => {
-          process.stdout.write(`${new Date().toISOString()} - signal ${sig}: shutting down\n`);
-          void watcher.stop().then(() => resolveStop());
-        };
+      // Handlers first: a SIGTERM that arrives while the catch-up run starts must still stop cleanly.
+      const stopped = new Promise<void>((resolveStop) => {
+        const stop = (sig: string) => void watcher.stop(10_000, sig).then(() => resolveStop());
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      try {
+        await watcher.start();
+      } catch (e) {
+        if (!(e instanceof LockError)) throw e;
+        process.stderr.write(`clipguard watch: ${e.message}\n`);
+        process.exit(EXIT.usage);
+      }
+      await stopped;
       process.exit(process.exitCode ?? 0);
     });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import cron from 'node-cron';
 import type { Config } from '../config/load.js';
 import { runScan } from '../scan.js';
+import { PaperclipReadCache } from '../sources/paperclip/cache.js';
 import { runChecklist } from '../checklist.js';
 import { StateLock } from './lock.js';
 import { loadState, saveState, type WatchState } from './state.js';
@@ -28,7 +29,7 @@ export interface WatchOptions {
   jitterMs: number;
   log: (line: string) => void;
   /** For tests: a function that runs one job (default: the real scan / checklist). */
-  runner?: (job: JobDef, config: Config) => Promise<RunSummary>;
+  runner?: (job: JobDef, config: Config, cache: PaperclipReadCache) => Promise<RunSummary>;
 }
 
 export interface RunSummary {
@@ -90,13 +91,13 @@ export function periodMs(job: JobDef): number {
   }
 }
 
-async function defaultRunner(job: JobDef, config: Config): Promise<RunSummary> {
+async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache): Promise<RunSummary> {
   const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
     const c = await runChecklist(cfg);
     return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note: c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') };
   }
-  const r = await runScan(cfg, { only: job.only });
+  const r = await runScan(cfg, { only: job.only, paperclipCache: cache });
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);
   return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: down.length ? `unavailable: ${down.join(', ')}` : undefined };
 }
@@ -107,6 +108,8 @@ export class Watcher {
   private state: WatchState;
   private lock: StateLock;
   private stopping = false;
+  /** Paperclip reads shared by this process's runs, so a repeat scan asks only for what changed. */
+  private cache = new PaperclipReadCache();
   readonly stateFile: string;
 
   constructor(
@@ -147,7 +150,7 @@ export class Watcher {
     js.runs = (js.runs ?? 0) + 1;
     let timer: NodeJS.Timeout | undefined;
     try {
-      const work = (this.opts.runner ?? defaultRunner)(job, this.config);
+      const work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache);
       const timeout = new Promise<never>((_, rej) => {
         timer = setTimeout(() => rej(new Error(`deadline of ${deadline} ms exceeded`)), deadline);
       });
@@ -199,9 +202,10 @@ export class Watcher {
   }
 
   /** Stop scheduling, let a current run finish within `graceMs` (else abandon it), save state, release the lock. */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 10_000, signal?: string): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (signal) this.log({ event: 'signal', job: '-', signal, note: 'shutting down' });
     for (const t of this.tasks) await t.destroy();
     const current = [...this.running.values()];
     if (current.length) {

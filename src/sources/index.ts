@@ -7,6 +7,7 @@ import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
 import { PaperclipClient } from './paperclip/client.js';
+import type { PaperclipReadCache } from './paperclip/cache.js';
 import { readPaperclip } from './paperclip/read.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
@@ -26,6 +27,8 @@ export interface ReadOptions {
   now: Date;
   /** Which facts active rules need, so unused detectors and reads are skipped. */
   needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+  /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
+  paperclipCache?: PaperclipReadCache;
 }
 
 export function secretOptions(config: Config) {
@@ -63,7 +66,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   if (config.paperclip.enabled && needs.paperclip) {
     const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
     out.paperclip = client;
-    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now });
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache });
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);

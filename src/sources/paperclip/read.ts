@@ -4,6 +4,7 @@
 // is recorded in that company's `errors`; a record of the wrong shape is dropped and listed in
 // `schemaProblems`.
 
+import { PaperclipReadCache, type CachedCompany } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
 import {
   keepValid,
@@ -67,6 +68,11 @@ export interface ReadPaperclipOptions {
   burnWindowDays?: number;
   /** Heartbeat runs read per company. Default 1000 (the server's maximum). */
   runLimit?: number;
+  /**
+   * The previous reads of a long-running process (`watch`): only issues changed since then are listed, and only
+   * their comments and descriptions re-read, so an unchanged company costs a fixed number of requests.
+   */
+  cache?: PaperclipReadCache;
 }
 
 const DAY = 86_400_000;
@@ -191,10 +197,12 @@ async function readCompany(
     }
   };
 
+  const cached = opts.cache?.lookup(client.baseUrl, id, opts.now) ?? null;
+  const since = cached ? PaperclipReadCache.since(cached) : null;
   const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, monthRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),
     // Pages are read one after the other inside listIssues; one slot of the limiter is held meanwhile.
-    attempt('issues', () => limit(() => client.listIssues(id))),
+    attempt('issues', () => limit(() => client.listIssues(id, since ? { updatedSince: since } : {}))),
     attempt('heartbeat runs', () => limit(() => client.listHeartbeatRuns(id, { limit: opts.runLimit ?? 1000, summary: true }))),
     attempt('budgets overview', () => limit(() => client.budgetsOverview(id))),
     attempt('month costs', () => limit(() => client.costsByAgent(id, { from: start, to: new Date(end.getTime() - 1) }))),
@@ -202,7 +210,13 @@ async function readCompany(
   ]);
 
   const agents = agentsRaw ? keepValid<any>(agentsRaw, validateAgent, problems, 'agents') : [];
-  let issues = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
+  const listed = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
+  // With a cache and an incremental list, `listed` holds only the changed issues.
+  const incremental = Boolean(cached && since && issuesRaw);
+  let issues = incremental ? PaperclipReadCache.merge(cached!, listed) : listed;
+  // What the previous read kept of an issue still holds when the issue's updatedAt is the same: the list asks
+  // a little before the newest updatedAt (slack), so an issue in `listed` is not necessarily a changed one.
+  const unchanged = (i: any, entry: { updatedAt: string } | undefined) => incremental && entry !== undefined && entry.updatedAt === i.updatedAt;
   const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
   const monthCosts = monthRaw ? { byAgent: keepValid<any>(monthRaw, validateCostRow, problems, 'cost rows'), windowStart: start.toISOString(), windowEnd: end.toISOString() } : null;
@@ -212,25 +226,51 @@ async function readCompany(
   const extra = opts.commentsFor;
   const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
   const comments: Record<string, any[]> = {};
+  const commentsRead = new Map<string, { updatedAt: string; comments: any[] }>();
   await Promise.all(
     needComments.map(async (i) => {
+      const prev = cached?.comments.get(i.id);
+      if (unchanged(i, prev)) {
+        comments[i.id] = prev!.comments;
+        commentsRead.set(i.id, prev!);
+        return;
+      }
       const cs = await attempt(`comments of ${i.identifier ?? i.id}`, () => limit(() => client.listComments(i.id)));
-      if (cs) comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
+      if (cs) {
+        comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
+        commentsRead.set(i.id, { updatedAt: i.updatedAt, comments: comments[i.id] });
+      }
     }),
   );
 
   // Full descriptions where the list row cut them and the text matters (secret scanning).
   const fullFor = opts.fullDescriptionFor ?? extra;
+  const descriptionsRead = new Map<string, { updatedAt: string; description: string }>();
   if (fullFor) {
     const cut = issues.filter((i) => i.descriptionTruncated === true && safe(fullFor, i));
-    const full = new Map<string, any>();
     await Promise.all(
       cut.map(async (i) => {
+        const prev = cached?.descriptions.get(i.id);
+        if (unchanged(i, prev)) return void descriptionsRead.set(i.id, prev!);
         const f = await attempt(`issue ${i.identifier ?? i.id}`, () => limit(() => client.getIssue(i.id)));
-        if (f && typeof f.description === 'string') full.set(i.id, f.description);
+        if (f && typeof f.description === 'string') descriptionsRead.set(i.id, { updatedAt: i.updatedAt, description: f.description });
       }),
     );
-    if (full.size) issues = issues.map((i) => (full.has(i.id) ? { ...i, description: full.get(i.id), descriptionTruncated: false } : i));
+    if (descriptionsRead.size) issues = issues.map((i) => (descriptionsRead.has(i.id) ? { ...i, description: descriptionsRead.get(i.id)!.description, descriptionTruncated: false } : i));
+  }
+
+  if (opts.cache) {
+    if (!issuesRaw) opts.cache.forget(client.baseUrl, id); // the list failed: read everything next time
+    else {
+      const entry: CachedCompany = {
+        // The list rows (truncated descriptions stay truncated here; the full ones are kept apart, by updatedAt).
+        issues: new Map((incremental ? PaperclipReadCache.merge(cached!, listed) : listed).map((i) => [i.id, i])),
+        comments: commentsRead,
+        descriptions: descriptionsRead,
+        fullAt: incremental ? cached!.fullAt : opts.now.getTime(),
+      };
+      opts.cache.store(client.baseUrl, id, entry);
+    }
   }
 
   return { company, agents, issues, comments, runs, budgets, monthCosts, recentCosts, errors };
