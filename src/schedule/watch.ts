@@ -149,10 +149,15 @@ export class Watcher {
     js.lastRunAt = new Date(started).toISOString();
     js.runs = (js.runs ?? 0) + 1;
     let timer: NodeJS.Timeout | undefined;
+    let work: Promise<RunSummary> | undefined;
+    let late = false;
     try {
-      const work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache);
+      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache);
       const timeout = new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`deadline of ${deadline} ms exceeded`)), deadline);
+        timer = setTimeout(() => {
+          late = true;
+          rej(new Error(`deadline of ${deadline} ms exceeded`));
+        }, deadline);
       });
       const r = await Promise.race([work, timeout]);
       js.lastSuccessAt = new Date().toISOString();
@@ -167,6 +172,17 @@ export class Watcher {
       clearTimeout(timer);
       saveState(this.stateFile, this.state);
     }
+    if (late && work) {
+      // The late run cannot be cancelled mid-request, and with `apply` it may still act: the job stays
+      // "running" (so the next run is skipped, not overlapped) until it ends, or for one more deadline at most.
+      let grace: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        work.then(() => true, () => true),
+        new Promise<false>((res) => (grace = setTimeout(() => res(false), deadline))),
+      ]);
+      clearTimeout(grace);
+      this.log({ event: settled ? 'late-run-ended' : 'late-run-abandoned', job: job.name, ms: Date.now() - started });
+    }
   }
 
   /** Acquire the lock, schedule every job, and do one catch-up run per job that missed its period. */
@@ -177,7 +193,7 @@ export class Watcher {
       const task = cron.schedule(job.cron, () => this.runJob(job, 'scheduled'), {
         name: `clipguard-${job.name}`,
         timezone: job.timezone,
-        noOverlap: true,
+        noOverlap: false, // ours (runJob) logs a skip in the log format; node-cron's own warning is a raw console line
         maxRandomDelay: this.opts.jitterMs,
       });
       this.tasks.push(task);
