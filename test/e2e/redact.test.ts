@@ -41,6 +41,14 @@ describe('secret redaction on a real Paperclip', () => {
   const all = async (issueId: string) => (await seed.req('GET', `/issues/${issueId}/comments`)) as any[];
   const comments = async (issueId: string) => (await all(issueId)).filter((c) => !c.deletedAt);
 
+  it('a comment bumps its issue’s updatedAt (the reader skips comment reads of never-updated issues)', async () => {
+    const fresh = await seed.createIssue(company.id, { title: 'Fresh' });
+    expect(fresh.updatedAt).toBe(fresh.createdAt);
+    await seed.addComment(fresh.id, 'first words');
+    const after = await seed.getIssue(fresh.id);
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(fresh.createdAt));
+  });
+
   it('dry-run finds the three secrets, masked, plans redaction, and leaves the PayPal email alone', async () => {
     const { report, code } = scan([], tempDir());
     expect(code).toBe(1);

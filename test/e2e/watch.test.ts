@@ -60,7 +60,7 @@ describe('watch on a real Paperclip', () => {
   beforeAll(async () => {
     company = await seed.createCompany({ name: unique('Watch') });
     worker = await seed.createAgent(company.id, { name: 'Worker', role: 'engineer' });
-    await seed.createIssues(company.id, 100, (k) => ({ title: `Task ${k}`, status: 'todo', priority: 'low' }));
+    await commentOnAll(await seed.createIssues(company.id, 100, (k) => ({ title: `Task ${k}`, status: 'todo', priority: 'low' })));
     writeFileSync(
       config,
       JSON.stringify({
@@ -72,6 +72,19 @@ describe('watch on a real Paperclip', () => {
       }),
     );
   });
+
+  /** One comment on each issue: a touched issue's comments must be read (an untouched one has none). */
+  async function commentOnAll(issues: any[]): Promise<void> {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < issues.length) {
+          const i = issues[next++];
+          await seed.addComment(i.id, `notes on ${i.identifier}`);
+        }
+      }),
+    );
+  }
 
   afterAll(() => {
     for (const p of procs) if (p.proc.exitCode === null) p.proc.kill('SIGKILL');
@@ -99,11 +112,11 @@ describe('watch on a real Paperclip', () => {
 
     // Grow the company to 2,000 issues while watch keeps running.
     const seen = w.runs().length;
-    await seed.createIssues(company.id, 1900, (k) => ({ title: `More ${k}`, status: 'backlog', priority: 'low' }));
+    await commentOnAll(await seed.createIssues(company.id, 1900, (k) => ({ title: `More ${k}`, status: 'backlog', priority: 'low' })));
     // The runs during and after the growth read the new issues (and their comments) once; then the scans of the
     // unchanged company cost exactly what they cost at 100 issues.
-    const after = await w.waitRuns(seen + 3, 170_000);
-    await waitFor(() => (w.runs().length >= seen + 3 && w.runs().slice(-2).every((r) => r.requests === small[0]) ? true : null), { what: 'two unchanged scans after the growth', timeoutMs: 170_000, intervalMs: 500 });
+    const after = await w.waitRuns(seen + 3, 600_000);
+    await waitFor(() => (w.runs().length >= seen + 3 && w.runs().slice(-2).every((r) => r.requests === small[0]) ? true : null), { what: 'two unchanged scans after the growth', timeoutMs: 600_000, intervalMs: 500 });
     const grown = w.runs().slice(seen);
     expect(grown.every((r) => r.event === 'ok')).toBe(true);
     expect(grown.reduce((n, r) => n + (r.requests ?? 0), 0)).toBeGreaterThan(1900);
@@ -114,7 +127,7 @@ describe('watch on a real Paperclip', () => {
     expect(await w.exited).toBe(0);
     expect(w.lines.at(-1)?.event).toBe('stopped');
     expect(existsSync(join(state, 'watch.lock'))).toBe(false);
-  });
+  }, 900_000); // seeding 1,900 issues and comments through the API is most of it
 
   it('SIGTERM mid-run releases the lock; a restart does one catch-up and acts on nothing twice', async () => {
     await new Promise((r) => setTimeout(r, 3_500)); // down for more than a period: the next start catches up
@@ -149,5 +162,5 @@ describe('watch on a real Paperclip', () => {
     expect(audit.filter((e) => e.outcome === 'applied').map((e) => e.action)).toEqual(['checkout']);
     const held = (await seed.req('GET', `/companies/${company.id}/issues?assigneeAgentId=${worker.id}&status=in_progress`)) as any[];
     expect(held).toHaveLength(1);
-  });
+  }, 300_000);
 });
