@@ -76,8 +76,20 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const comments = snap.comments ?? {};
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
-    const sorted = [...issues].sort(compareIssues);
-    const waiting = sorted.filter((i) => ASSIGNABLE.has(i.status));
+    // Assignable issues, best first: the ones nobody holds (shared by every agent) and, per agent, the ones
+    // already assigned to it. Filtering the whole waiting list per agent would cost agents x issues.
+    const waiting = issues.filter((i) => ASSIGNABLE.has(i.status)).sort(compareIssues);
+    const openToAll: any[] = [];
+    const waitingFor = new Map<string, any[]>();
+    for (const i of waiting) {
+      if (i.assigneeAgentId && !i.assigneeUserId) {
+        const list = waitingFor.get(i.assigneeAgentId) ?? [];
+        list.push(i);
+        waitingFor.set(i.assigneeAgentId, list);
+      } else if (isAssignableTo(i, '')) {
+        openToAll.push(i);
+      }
+    }
     const runsByAgent = new Map<string, any[]>();
     for (const r of runs) {
       const list = runsByAgent.get(r.agentId) ?? [];
@@ -133,7 +145,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         facts: {
           agent,
           company,
-          assignableIssues: waiting.filter((i) => isAssignableTo(i, agent.id)).slice(0, 50).map(issueSummary),
+          assignableIssues: firstAssignable(openToAll, waitingFor.get(agent.id) ?? [], agent.id, 50).map(issueSummary),
           heldIssues: held.get(agent.id) ?? [],
           budget: budgetFacts('agent', agent, budgetIn),
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
@@ -177,6 +189,19 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         });
       }
     }
+  }
+  return out;
+}
+
+/** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
+function firstAssignable(open: any[], own: any[], agentId: string, n: number): any[] {
+  const mine = own.filter((i) => isAssignableTo(i, agentId));
+  const out: any[] = [];
+  let a = 0;
+  let b = 0;
+  while (out.length < n && (a < open.length || b < mine.length)) {
+    if (b >= mine.length || (a < open.length && compareIssues(open[a], mine[b]) <= 0)) out.push(open[a++]);
+    else out.push(mine[b++]);
   }
   return out;
 }
