@@ -156,6 +156,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
 
     for (const issue of issues) {
       const cs = comments[issue.id] ?? [];
+      let summary: ReturnType<typeof issueSummary> | undefined;
       const blockedSince = issue.status === 'blocked' ? sinceBlocked(issue) : null;
       const sys = issue.status === 'blocked' ? systemBlock(issue, cs) : { bySystem: false, systemReason: null, runId: null };
       const text = `${issue.title ?? ''}\n${issue.description ?? ''}`;
@@ -185,7 +186,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           id: c.id,
           label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`,
           source: 'paperclip',
-          facts: { comment: c, issue: issueSummary(issue), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
+          facts: { comment: c, issue: (summary ??= issueSummary(issue)), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
         });
       }
     }
@@ -207,5 +208,5 @@ function firstAssignable(open: any[], own: any[], agentId: string, n: number): a
 }
 
 function withField(matches: Record<string, unknown>[], field: (m: Record<string, unknown>) => string) {
-  return matches.map((m) => ({ ...m, field: field(m) }));
+  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, field: field(m) }));
 }
