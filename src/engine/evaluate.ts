@@ -6,12 +6,14 @@
 // almost every one of them on its first leaf (`issue.status == blocked`, `secrets.length > 0`). An engine
 // run costs ~20 µs of promises, fact objects and a deep clone of the rule's conditions, so each rule has a
 // gate: the leaves of its top-level `all` whose value is a literal, evaluated synchronously with the
-// engine's own operators and path resolver. A gate only rejects what json-rules-engine would reject (a
-// failing leaf of a top-level `all`), so the findings are the same; the engine still decides every rule
-// that passes its gate, and produces the explanation.
+// json-rules-engine's default operators (below, the same functions) and the engine's path resolver. A gate
+// only rejects what json-rules-engine would reject (a failing leaf of a top-level `all`), so the findings
+// are the same; the engine still decides every rule that passes its gate, and produces the explanation.
+// json-rules-engine itself loads on the first rule that passes a gate: a clean `clipguard precommit`
+// never loads it.
 
 import { createHash } from 'node:crypto';
-import { Engine, Fact, type RuleProperties } from 'json-rules-engine';
+import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
 import { getDotted, resolvePath } from './jsonpath.js';
 import type { Condition, LoadedRule } from './rule.js';
@@ -76,19 +78,36 @@ interface GateLeaf {
   fact: string;
   path?: string;
   value: unknown;
-  op: { evaluate(factValue: unknown, value: unknown): boolean };
+  op: (factValue: unknown, value: unknown) => boolean;
 }
 
 interface RunnableRule {
   rule: ActiveRule;
-  engine: Engine;
+  conditions: Condition;
+  engine?: Engine;
   gate: GateLeaf[];
 }
 
-/** Leaves of a top-level `all` with a literal value: each must hold for the rule to fire. */
-function gateOf(conditions: Condition, engine: Engine): GateLeaf[] {
+// json-rules-engine 7's default operators, as in its engine-default-operators.js: the operator's callback
+// guarded by its fact-value validator (Array.isArray for contains, a number check for the comparisons).
+// test/unit/engine-gate.test.ts checks them against the engine's own on a grid of values.
+const numeric = (a: unknown) => Number.parseFloat(a as string).toString() !== 'NaN';
+export const GATE_OPERATORS: Record<string, (a: any, b: any) => boolean> = {
+  equal: (a, b) => a === b,
+  notEqual: (a, b) => a !== b,
+  in: (a, b) => b.indexOf(a) > -1,
+  notIn: (a, b) => b.indexOf(a) === -1,
+  contains: (a, b) => Array.isArray(a) && a.indexOf(b) > -1,
+  doesNotContain: (a, b) => Array.isArray(a) && a.indexOf(b) === -1,
+  lessThan: (a, b) => numeric(a) && a < b,
+  lessThanInclusive: (a, b) => numeric(a) && a <= b,
+  greaterThan: (a, b) => numeric(a) && a > b,
+  greaterThanInclusive: (a, b) => numeric(a) && a >= b,
+};
+
+/** Leaves of a top-level `all` with a literal value and a plain operator: each must hold for the rule to fire. */
+function gateOf(conditions: Condition): GateLeaf[] {
   if (!('all' in conditions)) return [];
-  const operators = (engine as unknown as { operators: { get(name: string): GateLeaf['op'] | undefined } }).operators;
   const gate: GateLeaf[] = [];
   for (const c of conditions.all) {
     if ('all' in c || 'any' in c || 'not' in c) continue;
@@ -96,22 +115,29 @@ function gateOf(conditions: Condition, engine: Engine): GateLeaf[] {
     if (leaf.params !== undefined) continue;
     const v = leaf.value as { fact?: unknown } | null;
     if (v && typeof v === 'object' && !Array.isArray(v) && 'fact' in v) continue;
-    const op = operators.get(leaf.operator);
+    const op = Object.prototype.hasOwnProperty.call(GATE_OPERATORS, leaf.operator) ? GATE_OPERATORS[leaf.operator] : undefined;
     if (!op) continue;
     gate.push({ fact: leaf.fact, path: leaf.path, value: leaf.value, op });
   }
   return gate;
 }
 
-/** The leaf as json-rules-engine evaluates it: the path applies only to an object fact value. */
+/** The leaves as json-rules-engine evaluates them: the path applies only to an object fact value. An
+ * operator that throws (e.g. `in` against a non-array) is left to the engine, which reports it. */
 function gatePasses(gate: GateLeaf[], factOf: (name: string) => unknown): boolean {
   for (const g of gate) {
     let v = factOf(g.fact);
     if (g.path && v !== null && typeof v === 'object') v = resolvePath(v, g.path);
-    if (!g.op.evaluate(v, g.value)) return false;
+    try {
+      if (!g.op(v, g.value)) return false;
+    } catch {
+      return true;
+    }
   }
   return true;
 }
+
+let rulesEngine: { Engine: typeof Engine; Fact: typeof Fact } | undefined;
 
 export class Evaluator {
   private byType = new Map<SubjectType, RunnableRule[]>();
@@ -120,11 +146,9 @@ export class Evaluator {
   constructor(readonly rules: ActiveRule[]) {
     for (const r of rules) {
       this.paramsFact[r.id] = r.effectiveParams;
-      const engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath });
       const conditions = rewriteParams(r.conditions as Condition, r.id);
-      engine.addRule({ name: r.id, conditions, event: { type: r.id } } as RuleProperties);
       const list = this.byType.get(r.subject) ?? [];
-      list.push({ rule: r, engine, gate: gateOf(conditions, engine) });
+      list.push({ rule: r, conditions, gate: gateOf(conditions) });
       this.byType.set(r.subject, list);
     }
   }
@@ -148,11 +172,13 @@ export class Evaluator {
       const factOf = (name: string): unknown => (name === 'params' ? this.paramsFact : name === 'now' ? nowIso : name === 'subject' ? subjectFact : subject.facts[name]);
       let facts: Record<string, unknown> | undefined;
       let engineFacts: Record<string, Fact> | undefined;
-      for (const { rule, engine, gate } of runnable) {
+      for (const runnable_ of runnable) {
+        const { rule, gate } = runnable_;
         if (!gatePasses(gate, factOf)) continue;
+        const engine = (runnable_.engine ??= await this.engineFor(runnable_));
         facts ??= { ...subject.facts, params: this.paramsFact, now: nowIso, subject: subjectFact };
         // Constant facts without json-rules-engine's result cache: its cache key is a hash per fact per run.
-        engineFacts ??= Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, new Fact(k, v, { cache: false })]));
+        engineFacts ??= Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, new rulesEngine!.Fact(k, v, { cache: false })]));
         const { results } = await engine.run(engineFacts);
         for (const res of results) {
           const explanation = opts.explain ? maskDeep(explainConditions((res as unknown as { conditions: unknown }).conditions)) : undefined;
@@ -161,6 +187,13 @@ export class Evaluator {
       }
     }
     return findings;
+  }
+
+  private async engineFor(r: RunnableRule): Promise<Engine> {
+    const { Engine: EngineClass } = (rulesEngine ??= await import('json-rules-engine'));
+    const engine = new EngineClass([], { allowUndefinedFacts: true, pathResolver: resolvePath });
+    engine.addRule({ name: r.rule.id, conditions: r.conditions, event: { type: r.rule.id } } as RuleProperties);
+    return engine;
   }
 
   private findingsFor(rule: ActiveRule, subject: Subject, facts: Record<string, unknown>, explanation: unknown): Finding[] {

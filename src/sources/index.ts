@@ -6,12 +6,12 @@ import { relative, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
-import { PaperclipClient } from './paperclip/client.js';
-import { readPaperclip } from './paperclip/read.js';
+// The Paperclip client and the deploy probe (undici) load only when a scan reads them: `precommit` and
+// `i18n` build subjects from this module too, and start on every commit.
+import type { PaperclipClient } from './paperclip/client.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
 import { findLocaleFiles, lintLocaleFile } from './locales.js';
-import { checkDeploy } from './deploy.js';
 
 export interface SourceOutput {
   statuses: SourceStatus[];
@@ -61,6 +61,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   const out: SourceOutput = { statuses: [], subjects: [], paperclip: null, requestCount: 0 };
 
   if (config.paperclip.enabled && needs.paperclip) {
+    const { PaperclipClient } = await import('./paperclip/client.js');
+    const { readPaperclip } = await import('./paperclip/read.js');
     const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
     out.paperclip = client;
     const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now });
@@ -109,6 +111,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   }
 
   if (needs.deploy) {
+    const { checkDeploy } = await import('./deploy.js');
     for (const d of config.deploy.urls) {
       const r = await checkDeploy(d);
       out.subjects.push(sourceSubject(`deploy:${d.url}`, 'deploy', 'ok', r.ok ? 'up' : 'down', { url: d.url, deploy: r }));
