@@ -43,19 +43,32 @@ async function child(kind, scale) {
   process.stdout.write(JSON.stringify({ kind, scale, ms, findings, rssMB: Math.round(rss / 1048576), maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024), rssDeltaMB: Math.round((rss - rssBefore) / 1048576) }));
 }
 
-export function benchEngine() {
+/** Rows {kind, scale, ms, maxRssMB, findings}: both sides at each scale, ROUNDS rounds round-robin, the
+ * fastest run of each (the peak RSS is that of the same run). */
+export function benchEngine(scales = [0.1, 1], rounds = Number(process.env.BENCH_ENGINE_ROUNDS ?? 2)) {
   const run = (kind, scale) => {
-    const r = spawnSync(process.execPath, ['--max-old-space-size=8192', '--expose-gc', SELF, kind, String(scale)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.status !== 0) throw new Error(r.stderr);
+    const heap = scale > 1 ? ['--max-old-space-size=12288'] : ['--max-old-space-size=4096'];
+    const r = spawnSync(process.execPath, [...heap, '--expose-gc', SELF, kind, String(scale)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`engine bench ${kind} ${scale}: ${r.stderr}`);
     return JSON.parse(r.stdout);
   };
-  const rows = [];
-  for (const scale of [0.1, 1]) for (const kind of ['clipguard', 'hand-written']) rows.push(run(kind, scale));
+  const best = new Map();
+  for (let i = 0; i < rounds; i++) {
+    for (const scale of scales) {
+      for (const kind of ['clipguard', 'hand-written']) {
+        const r = run(kind, scale);
+        const k = `${kind}@${scale}`;
+        if (!best.has(k) || r.ms < best.get(k).ms) best.set(k, r);
+      }
+    }
+  }
+  const rows = [...best.values()];
+  rows.rounds = rounds;
   return rows;
 }
 
 if (process.argv[2] === 'clipguard' || process.argv[2] === 'hand-written') {
   await child(process.argv[2], Number(process.argv[3]));
 } else if (process.argv[1] === SELF) {
-  console.table(benchEngine());
+  console.table(benchEngine().map((r) => ({ ...r, findings: Object.values(r.findings).reduce((a, b) => a + b, 0) })));
 }
