@@ -15,7 +15,10 @@ type SubjectIndex = Map<string, Subject>;
 const key = (type: string, id: string) => `${type}:${id}`;
 
 export function planActions(findings: Finding[], subjects: Subject[], limits: PlanLimits): void {
-  const index: SubjectIndex = new Map(subjects.map((s) => [key(s.type, s.id), s]));
+  // Index only the subjects findings name: a scan has hundreds of thousands of subjects, a few findings.
+  const named = new Set(findings.map((f) => f.subject.id));
+  const index: SubjectIndex = new Map();
+  for (const s of subjects) if (named.has(s.id)) index.set(key(s.type, s.id), s);
   planCheckouts(findings, index);
   for (const f of findings) {
     if (f.suppressed) {
@@ -43,13 +46,21 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
   const all = new Map<string, any>();
   for (const list of candidates.values()) for (const i of list) all.set(i.id, i);
   const ordered = [...all.values()].sort(compareIssues);
+  // Which agents may take each issue, in name order (an inverted index of the candidate lists).
+  const byName = [...agents].sort((a, b) => a.f.subject.label.localeCompare(b.f.subject.label));
+  const takers = new Map<string, typeof agents>();
+  for (const x of byName) {
+    for (const i of candidates.get(x.f.subject.id) ?? []) {
+      const list = takers.get(i.id) ?? [];
+      if (list[list.length - 1] !== x) list.push(x);
+      takers.set(i.id, list);
+    }
+  }
   const given = new Map<string, any>();
   const taken = new Set<string>();
   for (const issue of ordered) {
     // A pre-assigned issue is only in its assignee's list; otherwise the first free agent in name order.
-    const pick = agents
-      .filter(({ f }) => !given.has(f.subject.id) && (candidates.get(f.subject.id) ?? []).some((i) => i.id === issue.id))
-      .sort((a, b) => a.f.subject.label.localeCompare(b.f.subject.label))[0];
+    const pick = (takers.get(issue.id) ?? []).find(({ f }) => !given.has(f.subject.id));
     if (!pick) continue;
     given.set(pick.f.subject.id, issue);
     taken.add(issue.id);

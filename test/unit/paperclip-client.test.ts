@@ -523,9 +523,11 @@ describe('the API key never shows in errors', () => {
 
 describe('readPaperclip', () => {
   const NOW = new Date('2026-11-24T12:00:00Z');
+  const LATER = '2026-11-24T11:00:00.000Z';
 
   it('reads a snapshot from the recorded server', async () => {
-    const withBlocked = issues.map((i) => (i.id === comments[0].issueId ? { ...i, status: 'blocked' } : i));
+    // Blocking an issue bumps its updatedAt on the server (the list was recorded before that).
+    const withBlocked = issues.map((i) => (i.id === comments[0].issueId ? { ...i, status: 'blocked', updatedAt: LATER } : i));
     const s = await serve(replay({}, withBlocked));
     const c = client(s.url);
     const read = await readPaperclip({ client: c, now: NOW });
@@ -610,7 +612,7 @@ describe('readPaperclip', () => {
   });
 
   it('commentsFor adds comments (secret scanning) and fetches descriptions the list truncated', async () => {
-    const cut = issues.map((i, k) => (k === 1 ? { ...i, description: 'x'.repeat(1200), descriptionTruncated: true } : i));
+    const cut = issues.map((i, k) => ({ ...i, updatedAt: LATER, ...(k === 1 ? { description: 'x'.repeat(1200), descriptionTruncated: true } : {}) }));
     const full = { ...sample('16-issue-get-after-checkout'), id: issues[1].id, description: `${'x'.repeat(1300)} sk-live-secret` };
     const s = await serve(replay({ [`GET /api/issues/${issues[1].id}`]: () => full }, cut));
     const read = await readPaperclip({ client: client(s.url), commentsFor: () => true, now: NOW });
@@ -619,6 +621,16 @@ describe('readPaperclip', () => {
     expect(snap.issues[1].description).toContain('sk-live-secret');
     expect(snap.issues[1].descriptionTruncated).toBe(false);
     expect(read.requestCount).toBe(8 + 3 + 1); // 8 reads, 3 comment lists, 1 full issue
+  });
+
+  it('asks no comments of an issue never updated since it was created (a comment would have bumped updatedAt)', async () => {
+    const mixed = issues.map((i, k) => ({ ...i, createdAt: i.createdAt, updatedAt: k === 0 ? LATER : i.createdAt }));
+    const s = await serve(replay({}, mixed));
+    const read = await readPaperclip({ client: client(s.url), commentsFor: () => true, now: NOW });
+    const asked = s.seen.filter((x) => x.path.endsWith('/comments')).map((x) => x.path);
+    expect(asked).toEqual([`/api/issues/${issues[0].id}/comments`]);
+    expect(read.companies[0].comments[issues[1].id]).toEqual([]);
+    expect(Object.keys(read.companies[0].comments).sort()).toEqual(issues.map((i) => i.id).sort());
   });
 
   it('keeps requests in flight bounded', async () => {

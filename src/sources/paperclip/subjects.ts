@@ -76,8 +76,20 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const comments = snap.comments ?? {};
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
-    const sorted = [...issues].sort(compareIssues);
-    const waiting = sorted.filter((i) => ASSIGNABLE.has(i.status));
+    // Assignable issues, best first: the ones nobody holds (shared by every agent) and, per agent, the ones
+    // already assigned to it. Filtering the whole waiting list per agent would cost agents x issues.
+    const waiting = issues.filter((i) => ASSIGNABLE.has(i.status)).sort(compareIssues);
+    const openToAll: any[] = [];
+    const waitingFor = new Map<string, any[]>();
+    for (const i of waiting) {
+      if (i.assigneeAgentId && !i.assigneeUserId) {
+        const list = waitingFor.get(i.assigneeAgentId) ?? [];
+        list.push(i);
+        waitingFor.set(i.assigneeAgentId, list);
+      } else if (isAssignableTo(i, '')) {
+        openToAll.push(i);
+      }
+    }
     const runsByAgent = new Map<string, any[]>();
     for (const r of runs) {
       const list = runsByAgent.get(r.agentId) ?? [];
@@ -133,7 +145,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         facts: {
           agent,
           company,
-          assignableIssues: waiting.filter((i) => isAssignableTo(i, agent.id)).slice(0, 50).map(issueSummary),
+          assignableIssues: firstAssignable(openToAll, waitingFor.get(agent.id) ?? [], agent.id, 50).map(issueSummary),
           heldIssues: held.get(agent.id) ?? [],
           budget: budgetFacts('agent', agent, budgetIn),
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
@@ -144,6 +156,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
 
     for (const issue of issues) {
       const cs = comments[issue.id] ?? [];
+      let summary: ReturnType<typeof issueSummary> | undefined;
       const blockedSince = issue.status === 'blocked' ? sinceBlocked(issue) : null;
       const sys = issue.status === 'blocked' ? systemBlock(issue, cs) : { bySystem: false, systemReason: null, runId: null };
       const text = `${issue.title ?? ''}\n${issue.description ?? ''}`;
@@ -173,7 +186,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           id: c.id,
           label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`,
           source: 'paperclip',
-          facts: { comment: c, issue: issueSummary(issue), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
+          facts: { comment: c, issue: (summary ??= issueSummary(issue)), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
         });
       }
     }
@@ -181,6 +194,19 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
   return out;
 }
 
+/** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
+function firstAssignable(open: any[], own: any[], agentId: string, n: number): any[] {
+  const mine = own.filter((i) => isAssignableTo(i, agentId));
+  const out: any[] = [];
+  let a = 0;
+  let b = 0;
+  while (out.length < n && (a < open.length || b < mine.length)) {
+    if (b >= mine.length || (a < open.length && compareIssues(open[a], mine[b]) <= 0)) out.push(open[a++]);
+    else out.push(mine[b++]);
+  }
+  return out;
+}
+
 function withField(matches: Record<string, unknown>[], field: (m: Record<string, unknown>) => string) {
-  return matches.map((m) => ({ ...m, field: field(m) }));
+  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, field: field(m) }));
 }
