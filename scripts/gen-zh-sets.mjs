@@ -63,7 +63,18 @@ export function generate() {
   }
   const traditionalOnly = new Set();
   const ambiguousHans = new Set();
-  for (const k of traditional) if (isChar(k) && !simplified.has(k)) traditionalOnly.add(k); // TW/HK forms too (裡 衞)
+  for (const k of d.TSCharacters.keys()) if (isChar(k) && !simplified.has(k)) traditionalOnly.add(k);
+  for (const vs of d.STCharacters.values()) for (const v of vs) if (isChar(v) && !simplified.has(v)) traditionalOnly.add(v);
+  // A TW/HK form absent from the script tables (衞) is Traditional-only when the standard form it stands
+  // for is (衛); one standing for a Simplified form is not (著 for 着: 著名 is Simplified too).
+  for (const t of [d.TWVariants, d.HKVariants]) {
+    for (const [k, vs] of t) {
+      for (const v of vs) {
+        if (!isChar(v) || simplified.has(v) || d.TSCharacters.has(v)) continue;
+        if (traditionalOnly.has(k)) traditionalOnly.add(v);
+      }
+    }
+  }
   for (const [k, vs] of d.TSCharacters) if (isChar(k) && simplified.has(k) && vs.some((v) => v !== k)) ambiguousHans.add(k);
   // Variant forms TW replaces (爲 啓 裏 着 峯 ...): OpenCC's TWVariants maps the OpenCC standard form to
   // Taiwan's. Only keys that are not themselves among their values are wrong in TW text.

@@ -1,21 +1,27 @@
-// opencc-js converters and what the detector derives from them: single-character conversions (cached,
-// since a locale file reuses a few thousand characters) and the set of adjacent pairs that occur inside a
-// phrase of the converter's dictionaries. A character whose pairs with its neighbours occur in no phrase
-// is converted by the character table alone, so the detector only runs opencc-js on a window when a
-// phrase could apply.
+// opencc-js converters and what the detector derives from their dictionaries: single-character
+// conversions (cached: a locale file reuses a few thousand characters), the phrase table that decides
+// whether a character valid in both scripts is wrong *in its phrase*, and the adjacent pairs that occur
+// inside those phrases (a cheap test that no phrase can cover a character, the common case).
 
 import * as OpenCC from 'opencc-js';
 
 type Convert = (text: string) => string;
+type Groups = readonly (readonly unknown[])[];
 
 export interface Direction {
-  /** Converts a window of text to the target script (cn->tw, cn->hk or tw->cn). */
+  /** Converts a window of text to the target script (cn->tw, cn->hk or tw->cn): suggestions. */
   convert: Convert;
   /** One character to the target script, cached. */
   single(ch: string): string;
-  /** One character to the *other* script, cached: normalises the neighbours before a window is converted. */
+  /** One character to the *other* script, cached: normalises the neighbours before a phrase lookup. */
   normalise(ch: string): string;
-  /** Pairs of adjacent characters (in the source script) that occur inside a dictionary phrase. */
+  /** The region's variant step applied after the script conversion (裏 -> 裡 for TW); identity for cn. */
+  post(ch: string): string;
+  /** Script-conversion phrases keyed in the source script (之后 -> 之後), two or more characters. */
+  phrases: Map<string, string>;
+  /** Longest phrase, in code points. */
+  maxPhrase: number;
+  /** Adjacent pairs that occur inside a phrase key. */
   phrasePairs: Set<string>;
 }
 
@@ -33,42 +39,45 @@ function cached(convert: Convert): (ch: string) => string {
   };
 }
 
-/** Adjacent pairs of every multi-character key in the dictionary groups a converter is built from. */
-function pairsOf(groups: readonly (readonly unknown[])[]): Set<string> {
-  const pairs = new Set<string>();
-  const add = (key: string) => {
+function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase: number; phrasePairs: Set<string> } {
+  const phrases = new Map<string, string>();
+  const phrasePairs = new Set<string>();
+  let maxPhrase = 0;
+  const add = (key: string, value: string) => {
     const cps = Array.from(key);
-    for (let i = 1; i < cps.length; i++) pairs.add(cps[i - 1] + cps[i]);
+    if (cps.length < 2) return;
+    phrases.set(key, value);
+    maxPhrase = Math.max(maxPhrase, cps.length);
+    for (let i = 1; i < cps.length; i++) phrasePairs.add(cps[i - 1] + cps[i]);
   };
   for (const group of groups) {
     for (const dict of group) {
       if (typeof dict === 'string') {
         for (const entry of dict.split('|')) {
           const space = entry.indexOf(' ');
-          if (space > 0) add(entry.slice(0, space));
+          if (space > 0) add(entry.slice(0, space), entry.slice(space + 1));
         }
       } else if (Array.isArray(dict)) {
-        for (const [key] of dict as [string, string][]) add(key);
+        for (const [key, value] of dict as [string, string][]) add(key, value);
       }
     }
   }
-  return pairs;
+  return { phrases, maxPhrase, phrasePairs };
 }
 
 /** `target` is the script the text should be in: 'tw' or 'hk' (Traditional) or 'cn' (Simplified). */
 export function direction(target: 'tw' | 'hk' | 'cn'): Direction {
   let d = cache.get(target);
   if (d) return d;
+  const locale = OpenCC.Locale as unknown as { from: Record<string, Groups>; to: Record<string, Groups> };
   const from = target === 'cn' ? 'tw' : 'cn';
   const convert = OpenCC.Converter({ from, to: target });
-  const back = OpenCC.Converter({ from: target === 'cn' ? 'cn' : target, to: target === 'cn' ? 'tw' : 'cn' });
-  const locale = OpenCC.Locale as unknown as { from: Record<string, readonly (readonly unknown[])[]>; to: Record<string, readonly (readonly unknown[])[]> };
-  d = {
-    convert,
-    single: cached(convert),
-    normalise: cached(back),
-    phrasePairs: pairsOf([...locale.from[from], ...locale.to[target]]),
-  };
+  const back = OpenCC.Converter({ from: target, to: target === 'cn' ? 'tw' : 'cn' });
+  // Simplified -> Traditional phrases live in the `from cn` group (STPhrases); Traditional -> Simplified
+  // ones in the `to cn` group (TSPhrases). The regional step (TWVariants, HKVariants) follows the former.
+  const table = phraseTable(target === 'cn' ? locale.to.cn : locale.from.cn);
+  const post = target === 'cn' ? (ch: string) => ch : cached(OpenCC.ConverterFactory(locale.to[target] as never));
+  d = { convert, single: cached(convert), normalise: cached(back), post, ...table };
   cache.set(target, d);
   return d;
 }

@@ -3,12 +3,13 @@
 // context. Precision first: a character is flagged on its own only when it exists in one script alone
 // (sets generated from the full OpenCC dictionaries); a character valid in both scripts is flagged only
 // when OpenCC rewrites it inside its phrase once its neighbours are normalised to the other script
-// (之后 -> 之後, 确認 -> 確認), because flagging every character cn->tw changes is mostly false on real text.
+// (之后 -> 之後, 确認 -> 確認), never by OpenCC's single-character default (里 -> 裏 would flag every 公里 and
+// every transliterated name), because flagging every character cn->tw changes is mostly false on real text.
 
 import { ZH_SETS } from './data/sets.js';
 import { direction, type Direction } from './convert.js';
 import { scriptOf, type ZhKind, type ZhLocale, type ZhScript } from './locale.js';
-import { HANT_VARIANT_CHOICES, HK_CANTONESE } from './tuning.js';
+import { DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE } from './tuning.js';
 
 export interface ZhHit {
   kind: ZhKind;
@@ -31,6 +32,8 @@ interface Profile {
   variants: Map<string, string>;
   japanese: Map<string, string>;
   dir: Direction;
+  /** Regional variant steps a phrase rewrite must survive: a rewrite one region undoes is no slip there. */
+  posts: ((ch: string) => string)[];
   /** Characters a context rewrite may change without it being a slip (see tuning.ts). */
   choices: Set<string>;
 }
@@ -62,7 +65,10 @@ function profile(locale: ZhLocale): Profile {
     variants,
     japanese,
     dir: direction(script === 'hans' ? 'cn' : locale === 'zh-HK' ? 'hk' : 'tw'),
-    choices: script === 'hant' ? HANT_VARIANT_CHOICES : new Set(),
+    // TW text is held to TW forms only; HK and generic zh-Hant text to what both regions agree on (HK
+    // writes 群 though OpenCC's HK table keeps 羣).
+    posts: script === 'hans' ? [direction('cn').post] : locale === 'zh-TW' ? [direction('tw').post] : [direction('hk').post, direction('tw').post],
+    choices: script === 'hans' ? new Set() : locale === 'zh-TW' ? HANT_VARIANT_CHOICES : new Set([...HANT_VARIANT_CHOICES, ...HK_ACCEPTED]),
   };
   profiles.set(locale, p);
   return p;
@@ -109,22 +115,57 @@ function inContext(text: string, offset: number, ch: string, dir: Direction): st
   return out.length === chars.length ? out[at] : dir.single(ch);
 }
 
-/** Could a dictionary phrase cover `ch` here? Only then is a window conversion needed. */
-function phraseMayApply(text: string, offset: number, ch: string, dir: Direction): boolean {
-  let prev = '';
-  if (offset > 0) {
+/** Normalised neighbour of the character at `offset` on one side, or '' when it is no Han character. */
+function neighbour(text: string, offset: number, width: number, side: -1 | 1, dir: Direction): string {
+  if (side < 0) {
+    if (offset === 0) return '';
     const unit = text.charCodeAt(offset - 1);
     const start = unit >= 0xdc00 && unit <= 0xdfff && offset >= 2 ? offset - 2 : offset - 1;
     const cp = text.codePointAt(start)!;
-    if (isHan(cp)) prev = dir.normalise(String.fromCodePoint(cp));
+    return isHan(cp) ? dir.normalise(String.fromCodePoint(cp)) : '';
   }
-  let next = '';
-  const after = offset + ch.length;
-  if (after < text.length) {
-    const cp = text.codePointAt(after)!;
-    if (isHan(cp)) next = dir.normalise(String.fromCodePoint(cp));
+  const after = offset + width;
+  if (after >= text.length) return '';
+  const cp = text.codePointAt(after)!;
+  return isHan(cp) ? dir.normalise(String.fromCodePoint(cp)) : '';
+}
+
+/**
+ * What a dictionary phrase makes of `chars[at]`, or null. OpenCC segments by longest match from the left,
+ * so where the segmentation starts decides which phrase wins (美制度: 美制 -> 美製, but 制度 keeps 制).
+ * Every start left of the character is tried: the verdict is a rewrite only when some phrase covers the
+ * character and none keeps it, so segmentation accidents (裡面包含 -> 裡麵包含) are not reported.
+ */
+function phraseRewrite(chars: string[], at: number, dir: Direction): string | null {
+  let result: string | null = null;
+  for (let s = 0; s <= at; s++) {
+    let p = s;
+    while (p <= at) {
+      let len = 0;
+      let value = '';
+      let key = '';
+      for (let l = Math.min(dir.maxPhrase, chars.length - p); l >= 2; l--) {
+        key = chars.slice(p, p + l).join('');
+        const v = dir.phrases.get(key);
+        if (v !== undefined) {
+          len = l;
+          value = v;
+          break;
+        }
+      }
+      if (len === 0) {
+        p++;
+        continue;
+      }
+      if (p + len > at) {
+        const out = Array.from(value);
+        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(key)) return null;
+        result = out[at - p];
+      }
+      p += len;
+    }
   }
-  return (prev !== '' && dir.phrasePairs.has(prev + ch)) || (next !== '' && dir.phrasePairs.has(ch + next));
+  return result;
 }
 
 /**
@@ -162,8 +203,18 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       const kyujitai = p.japanese.get(ch)!;
       hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
     } else if (!p.choices.has(ch)) {
-      const out = phraseMayApply(text, i, ch, p.dir) ? inContext(text, i, ch, p.dir) : p.dir.single(ch);
-      if (out !== ch) hit = { kind: p.kind, char: ch, suggestion: out, offset: i };
+      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences share no phrase
+      // pair with either neighbour and end here without building a window.
+      const prev = neighbour(text, i, width, -1, p.dir);
+      const next = neighbour(text, i, width, 1, p.dir);
+      if ((prev && p.dir.phrasePairs.has(prev + ch)) || (next && p.dir.phrasePairs.has(ch + next))) {
+        const { chars, at } = windowAt(text, i, ch, p.dir);
+        const r = phraseRewrite(chars, at, p.dir);
+        if (r !== null) {
+          const finals = p.posts.map((post) => post(r));
+          if (finals.every((f) => f !== ch)) hit = { kind: p.kind, char: ch, suggestion: finals[0], offset: i };
+        }
+      }
     }
     if (hit) hits.push(hit);
     i += width - 1;
