@@ -5,11 +5,12 @@ import { extname } from 'node:path';
 import { jsonSegments } from './json.js';
 import { markdownSegments } from './markdown.js';
 import { poSegments } from './po.js';
+import { scriptSegments } from './script.js';
 import type { Segment } from './types.js';
 import { yamlSegments } from './yaml.js';
 
 export type { Segment } from './types.js';
-export type FileFormat = 'json' | 'yaml' | 'po' | 'markdown' | 'text';
+export type FileFormat = 'json' | 'yaml' | 'po' | 'markdown' | 'script' | 'text';
 
 export function formatOf(path: string): FileFormat {
   const ext = extname(path).toLowerCase();
@@ -17,6 +18,7 @@ export function formatOf(path: string): FileFormat {
   if (ext === '.yaml' || ext === '.yml') return 'yaml';
   if (ext === '.po' || ext === '.pot') return 'po';
   if (ext === '.md' || ext === '.markdown' || ext === '.mdx') return 'markdown';
+  if (['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts', '.jsx', '.tsx'].includes(ext)) return 'script';
   return 'text';
 }
 
@@ -48,6 +50,7 @@ export function extractSegments(path: string, text: string, format: FileFormat =
   else if (format === 'yaml') segs = yamlSegments(text) ?? [{ start: 0, end: text.length }];
   else if (format === 'po') segs = poSegments(text);
   else if (format === 'markdown') segs = markdownSegments(text);
+  else if (format === 'script') segs = scriptSegments(text);
   else segs = [{ start: 0, end: text.length }];
   return withoutPlaceholders(text, segs);
 }
