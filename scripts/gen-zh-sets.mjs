@@ -28,6 +28,11 @@ function readDict(dir, name) {
   return map;
 }
 
+// Shinjitai whose kyujitai is written the same in both Chinese scripts (步 每 黑 ...), so OpenCC's script
+// tables do not name it and the rule below cannot tell them from shinjitai that are Chinese too (研 欠
+// 概 予 慎 翻). Reviewed by hand from the JPShinjitaiCharacters keys that rule leaves out.
+const JP_ONLY_SAME_KYUJITAI = Array.from('乗仮剰効勅収圏増壌壱巣徳恵戻払抜拝挿掲掻晩曽渇渉痩砕稲穣粋蔵覇酔鉱陥髄黒黙歩毎桝');
+
 const isChar = (s) => [...s].length === 1;
 const sorted = (set) => [...set].sort((a, b) => a.codePointAt(0) - b.codePointAt(0)).join('');
 const sortedMap = (map) => Object.fromEntries([...map].sort(([a], [b]) => a.codePointAt(0) - b.codePointAt(0)));
@@ -91,7 +96,7 @@ export function generate() {
   const japanese = new Map();
   for (const [k, vs] of d.JPShinjitaiCharacters) {
     if (!isChar(k) || traditional.has(k) || simplified.has(k) || vs.includes(k)) continue;
-    const kyujitai = vs.find((v) => d.TSCharacters.has(v) || traditional.has(v));
+    const kyujitai = vs.find((v) => d.TSCharacters.has(v) || traditional.has(v)) ?? (JP_ONLY_SAME_KYUJITAI.includes(k) ? vs[0] : undefined);
     if (!kyujitai || (d.TSCharacters.get(kyujitai) ?? [kyujitai]).includes(k)) continue;
     japanese.set(k, kyujitai);
   }
