@@ -4,7 +4,7 @@
 import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { allowKeysFor, detectZh, type ZhKind, type ZhLocale } from '../detectors/chinese/index.js';
+import { allowKeysFor, detectZh, type ZhHit, type ZhKind, type ZhLocale } from '../detectors/chinese/index.js';
 import { inlineIgnoreReason } from '../engine/suppress.js';
 import { LineIndex } from '../util/position.js';
 import { extractSegments, type Segment } from './extract/index.js';
@@ -60,28 +60,35 @@ export function lintLocaleFile(path: string, content: string, locale: ZhLocale, 
   const allowMap = Array.isArray(options.allow) ? { [locale]: options.allow } : (options.allow ?? {});
   const allowed = allowFor(locale, allowMap);
   const segments: Segment[] = extractSegments(path, content);
-  const lines = new LineIndex(content);
-  const out: LocaleFinding[] = [];
+  // Hits of all segments first, positions after: most files have none, and then need no line index.
+  const hits: { seg: Segment; hit: ZhHit }[] = [];
+  const buffer: ZhHit[] = [];
   for (const seg of segments) {
-    const covered = allowed.length ? coveredRanges(content, seg, allowed) : [];
-    const skip = covered.length ? (o: number) => covered.some(([s, e]) => o >= s && o < e) : undefined;
-    for (const hit of detectZh(content, locale, seg.start, seg.end, skip)) {
-      const { line, column } = lines.position(hit.offset);
-      const ruleId = `i18n/${hit.kind}`;
-      const here = inlineIgnoreReason(lines.lineText(line), ruleId);
-      const above = line > 1 && /clipguard-ignore-next-line/.test(lines.lineText(line - 1)) ? inlineIgnoreReason(lines.lineText(line - 1), ruleId) : null;
-      const reason = here ?? above;
-      out.push({
-        kind: hit.kind,
-        char: hit.char,
-        suggestion: hit.suggestion,
-        line,
-        column,
-        context: contextAround(content, seg, hit.offset, hit.char.length),
-        inlineIgnored: reason !== null,
-        ...(reason !== null ? { ignoreReason: reason } : {}),
-      });
-    }
+    const covered = allowed.length ? coveredRanges(content, seg, allowed) : null;
+    const skip = covered?.length ? (o: number) => covered.some(([s, e]) => o >= s && o < e) : undefined;
+    buffer.length = 0;
+    detectZh(content, locale, seg.start, seg.end, skip, buffer);
+    for (const hit of buffer) hits.push({ seg, hit });
+  }
+  const out: LocaleFinding[] = [];
+  if (!hits.length) return out;
+  const lines = new LineIndex(content);
+  for (const { seg, hit } of hits) {
+    const { line, column } = lines.position(hit.offset);
+    const ruleId = `i18n/${hit.kind}`;
+    const here = inlineIgnoreReason(lines.lineText(line), ruleId);
+    const above = line > 1 && /clipguard-ignore-next-line/.test(lines.lineText(line - 1)) ? inlineIgnoreReason(lines.lineText(line - 1), ruleId) : null;
+    const reason = here ?? above;
+    out.push({
+      kind: hit.kind,
+      char: hit.char,
+      suggestion: hit.suggestion,
+      line,
+      column,
+      context: contextAround(content, seg, hit.offset, hit.char.length),
+      inlineIgnored: reason !== null,
+      ...(reason !== null ? { ignoreReason: reason } : {}),
+    });
   }
   return out;
 }

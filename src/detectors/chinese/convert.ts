@@ -21,8 +21,12 @@ export interface Direction {
   phrases: Map<string, string>;
   /** Longest phrase, in code points. */
   maxPhrase: number;
-  /** Adjacent pairs that occur inside a phrase key. */
-  phrasePairs: Set<string>;
+  /** Adjacent pairs that occur inside a phrase key, as pairKey(first, second) numbers (no strings built). */
+  phrasePairs: Set<number>;
+  /** Code point of the normalised form of a code point (itself when it has none of one code point). */
+  normaliseCp(cp: number): number;
+  /** Every prefix (two or more characters) of a phrase key: longest-match lookup stops at the first miss. */
+  phrasePrefixes: Set<string>;
 }
 
 const cache = new Map<string, Direction>();
@@ -39,16 +43,25 @@ function cached(convert: Convert): (ch: string) => string {
   };
 }
 
-function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase: number; phrasePairs: Set<string> } {
+/** One number for an ordered pair of code points. */
+export const pairKey = (a: number, b: number): number => a * 0x110000 + b;
+
+function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase: number; phrasePairs: Set<number>; phrasePrefixes: Set<string> } {
   const phrases = new Map<string, string>();
-  const phrasePairs = new Set<string>();
+  const phrasePairs = new Set<number>();
+  const phrasePrefixes = new Set<string>();
   let maxPhrase = 0;
   const add = (key: string, value: string) => {
     const cps = Array.from(key);
     if (cps.length < 2) return;
     phrases.set(key, value);
     maxPhrase = Math.max(maxPhrase, cps.length);
-    for (let i = 1; i < cps.length; i++) phrasePairs.add(cps[i - 1] + cps[i]);
+    let prefix = cps[0];
+    for (let i = 1; i < cps.length; i++) {
+      phrasePairs.add(pairKey(cps[i - 1].codePointAt(0)!, cps[i].codePointAt(0)!));
+      prefix += cps[i];
+      phrasePrefixes.add(prefix);
+    }
   };
   for (const group of groups) {
     for (const dict of group) {
@@ -62,7 +75,7 @@ function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase:
       }
     }
   }
-  return { phrases, maxPhrase, phrasePairs };
+  return { phrases, maxPhrase, phrasePairs, phrasePrefixes };
 }
 
 /** `target` is the script the text should be in: 'tw' or 'hk' (Traditional) or 'cn' (Simplified). */
@@ -77,7 +90,18 @@ export function direction(target: 'tw' | 'hk' | 'cn'): Direction {
   // ones in the `to cn` group (TSPhrases). The regional step (TWVariants, HKVariants) follows the former.
   const table = phraseTable(target === 'cn' ? locale.to.cn : locale.from.cn);
   const post = target === 'cn' ? (ch: string) => ch : cached(OpenCC.ConverterFactory(locale.to[target] as never));
-  d = { convert, single: cached(convert), normalise: cached(back), post, ...table };
+  const normalise = cached(back);
+  const cpMemo = new Map<number, number>();
+  const normaliseCp = (cp: number) => {
+    let out = cpMemo.get(cp);
+    if (out === undefined) {
+      const n = normalise(String.fromCodePoint(cp));
+      out = n.length === (cp > 0xffff ? 2 : 1) || n.length === 1 ? n.codePointAt(0)! : cp;
+      cpMemo.set(cp, out);
+    }
+    return out;
+  };
+  d = { convert, single: cached(convert), normalise, normaliseCp, post, ...table };
   cache.set(target, d);
   return d;
 }

@@ -7,7 +7,7 @@
 // every transliterated name), because flagging every character cn->tw changes is mostly false on real text.
 
 import { ZH_SETS } from './data/sets.js';
-import { direction, type Direction } from './convert.js';
+import { direction, pairKey, type Direction } from './convert.js';
 import { scriptOf, type ZhKind, type ZhLocale, type ZhScript } from './locale.js';
 import { DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE } from './tuning.js';
 
@@ -27,8 +27,8 @@ const AMBIGUOUS = 4;
 interface Profile {
   script: ZhScript;
   kind: ZhKind;
-  /** code point -> ONLY | JAPANESE | VARIANT | AMBIGUOUS */
-  classes: Map<number, number>;
+  /** code point -> ONLY | JAPANESE | VARIANT | AMBIGUOUS, 0 for none: a flat table, the hot lookup. */
+  classes: Uint8Array;
   variants: Map<string, string>;
   japanese: Map<string, string>;
   dir: Direction;
@@ -40,8 +40,14 @@ interface Profile {
 
 const profiles = new Map<ZhLocale, Profile>();
 
-function addAll(map: Map<number, number>, chars: Iterable<string>, cls: number) {
-  for (const ch of chars) if (!map.has(ch.codePointAt(0)!)) map.set(ch.codePointAt(0)!, cls);
+/** Every Han block the detector knows ends below U+40000. */
+const TABLE_SIZE = 0x40000;
+
+function addAll(table: Uint8Array, chars: Iterable<string>, cls: number) {
+  for (const ch of chars) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < TABLE_SIZE && table[cp] === 0) table[cp] = cls;
+  }
 }
 
 function profile(locale: ZhLocale): Profile {
@@ -50,7 +56,7 @@ function profile(locale: ZhLocale): Profile {
   const script = scriptOf(locale);
   const variants = new Map<string, string>(Object.entries(locale === 'zh-TW' ? ZH_SETS.twVariants : locale === 'zh-HK' ? ZH_SETS.hkVariants : {}));
   const japanese = new Map<string, string>(Object.entries(ZH_SETS.japanese));
-  const classes = new Map<number, number>();
+  const classes = new Uint8Array(TABLE_SIZE);
   // Order matters: the first class a character gets wins (a TW variant such as 着 is also a valid
   // Simplified form; in zh-TW it is a regional variant, not a Simplified slip).
   addAll(classes, variants.keys(), VARIANT);
@@ -115,19 +121,18 @@ function inContext(text: string, offset: number, ch: string, dir: Direction): st
   return out.length === chars.length ? out[at] : dir.single(ch);
 }
 
-/** Normalised neighbour of the character at `offset` on one side, or '' when it is no Han character. */
-function neighbour(text: string, offset: number, width: number, side: -1 | 1, dir: Direction): string {
+/** Normalised code point of the Han neighbour on one side of [offset, offset + width), or -1. */
+function neighbourCp(text: string, offset: number, width: number, side: -1 | 1, dir: Direction): number {
+  let cp: number;
   if (side < 0) {
-    if (offset === 0) return '';
+    if (offset === 0) return -1;
     const unit = text.charCodeAt(offset - 1);
-    const start = unit >= 0xdc00 && unit <= 0xdfff && offset >= 2 ? offset - 2 : offset - 1;
-    const cp = text.codePointAt(start)!;
-    return isHan(cp) ? dir.normalise(String.fromCodePoint(cp)) : '';
+    cp = unit >= 0xdc00 && unit <= 0xdfff && offset >= 2 ? text.codePointAt(offset - 2)! : unit;
+  } else {
+    if (offset + width >= text.length) return -1;
+    cp = text.codePointAt(offset + width)!;
   }
-  const after = offset + width;
-  if (after >= text.length) return '';
-  const cp = text.codePointAt(after)!;
-  return isHan(cp) ? dir.normalise(String.fromCodePoint(cp)) : '';
+  return isHan(cp) ? dir.normaliseCp(cp) : -1;
 }
 
 /**
@@ -138,19 +143,26 @@ function neighbour(text: string, offset: number, width: number, side: -1 | 1, di
  */
 function phraseRewrite(chars: string[], at: number, dir: Direction): string | null {
   let result: string | null = null;
+  // Walks from different starts merge once they reach the same segment boundary (the rest of the walk is
+  // then identical), so each boundary is walked once.
+  const walked = new Array<boolean>(at + 1).fill(false);
   for (let s = 0; s <= at; s++) {
     let p = s;
-    while (p <= at) {
+    while (p <= at && !walked[p]) {
+      walked[p] = true;
+      // Longest phrase starting at p, extending only while the text is still a prefix of some phrase.
       let len = 0;
       let value = '';
-      let key = '';
-      for (let l = Math.min(dir.maxPhrase, chars.length - p); l >= 2; l--) {
-        key = chars.slice(p, p + l).join('');
+      let matchedKey = '';
+      let key = chars[p];
+      for (let l = 2; p + l <= chars.length; l++) {
+        key += chars[p + l - 1];
+        if (!dir.phrasePrefixes.has(key)) break;
         const v = dir.phrases.get(key);
         if (v !== undefined) {
           len = l;
           value = v;
-          break;
+          matchedKey = key;
         }
       }
       if (len === 0) {
@@ -159,7 +171,7 @@ function phraseRewrite(chars: string[], at: number, dir: Direction): string | nu
       }
       if (p + len > at) {
         const out = Array.from(value);
-        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(key)) return null;
+        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(matchedKey)) return null;
         result = out[at - p];
       }
       p += len;
@@ -169,12 +181,11 @@ function phraseRewrite(chars: string[], at: number, dir: Direction): string | nu
 }
 
 /**
- * Findings in `text` for `locale`, from `from` to `to` (UTF-16 offsets; default: all of it). `skip(offset)`
- * lets the caller exclude allow-listed phrases and placeholders.
+ * Findings in `text` for `locale`, from `from` to `to` (UTF-16 offsets; default: all of it), appended to
+ * `hits`. `skip(offset)` lets the caller exclude allow-listed phrases.
  */
-export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.length, skip?: (offset: number, length: number) => boolean): ZhHit[] {
+export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.length, skip?: (offset: number, length: number) => boolean, hits: ZhHit[] = []): ZhHit[] {
   const p = profile(locale);
-  const hits: ZhHit[] = [];
   for (let i = from; i < to; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x3400) continue; // below every Han block: the common case for markup and Latin text
@@ -184,8 +195,8 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       cp = text.codePointAt(i)!;
       width = cp > 0xffff ? 2 : 1;
     }
-    const cls = p.classes.get(cp);
-    if (cls === undefined) {
+    const cls = cp < TABLE_SIZE ? p.classes[cp] : 0;
+    if (cls === 0) {
       i += width - 1;
       continue;
     }
@@ -205,9 +216,9 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
     } else if (!p.choices.has(ch)) {
       // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences share no phrase
       // pair with either neighbour and end here without building a window.
-      const prev = neighbour(text, i, width, -1, p.dir);
-      const next = neighbour(text, i, width, 1, p.dir);
-      if ((prev && p.dir.phrasePairs.has(prev + ch)) || (next && p.dir.phrasePairs.has(ch + next))) {
+      const prev = neighbourCp(text, i, width, -1, p.dir);
+      const next = neighbourCp(text, i, width, 1, p.dir);
+      if ((prev >= 0 && p.dir.phrasePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.phrasePairs.has(pairKey(cp, next)))) {
         const { chars, at } = windowAt(text, i, ch, p.dir);
         const r = phraseRewrite(chars, at, p.dir);
         if (r !== null) {

@@ -26,12 +26,14 @@ export function formatOf(path: string): FileFormat {
 function withoutPlaceholders(text: string, segs: Segment[]): Segment[] {
   const out: Segment[] = [];
   const re = /\{\{[\s\S]*?\}\}/g;
+  let nextOpen = -2; // next `{{` at or after the current segment, found once and reused
   for (const s of segs) {
-    const piece = text.slice(s.start, s.end);
-    if (!piece.includes('{{')) {
+    if (nextOpen !== -1 && nextOpen < s.start) nextOpen = text.indexOf('{{', s.start);
+    if (nextOpen === -1 || nextOpen >= s.end - 1) {
       out.push(s);
       continue;
     }
+    const piece = text.slice(s.start, s.end);
     let last = 0;
     re.lastIndex = 0;
     let m: RegExpExecArray | null;
