@@ -13,9 +13,9 @@ const REAL = join(import.meta.dirname, '../../fixtures/locales-real');
 const hanIn = (file: string) => Array.from(readFileSync(join(REAL, file), 'utf8')).filter((c) => /\p{Script=Han}/u.test(c));
 const traditionalPool = [...new Set([...hanIn('typescript-5.9.3/zh-tw/diagnosticMessages.generated.json'), ...hanIn('cldr-48.2.0/zh-Hant/languages.json')])];
 const simplifiedPool = [...new Set([...hanIn('typescript-5.9.3/zh-cn/diagnosticMessages.generated.json'), ...hanIn('cldr-48.2.0/zh-Hans/territories.json')])];
-const simplifiedOnly = new Set(Array.from(ZH_SETS.simplifiedOnly));
-const t2s = OpenCC.Converter({ from: 'tw', to: 'cn' });
-const s2tw = OpenCC.Converter({ from: 'cn', to: 'tw' });
+const simplifiedOnly = new Set<string>(Array.from(ZH_SETS.simplifiedOnly as string));
+const t2s: (text: string) => string = OpenCC.Converter({ from: 'tw', to: 'cn' });
+const s2tw: (text: string) => string = OpenCC.Converter({ from: 'cn', to: 'tw' });
 
 const words = (pool: string[]) => fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
 const text = (pool: string[]) => fc.array(fc.oneof({ weight: 5, arbitrary: words(pool) }, { weight: 1, arbitrary: fc.constantFrom('，', '。', ' ', 'OK', '{0}', '𠮷', '\n') }), { maxLength: 8 }).map((p) => p.join(''));
