@@ -3,7 +3,8 @@
 import { statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { localeSubjects } from '../sources/index.js';
+import { readLocaleSubjects, skippedNote } from '../sources/index.js';
+import type { SkippedFile } from '../sources/locales.js';
 import { runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';
@@ -20,16 +21,23 @@ export function registerI18n(program: Command): void {
     if (opts.include) config.i18n.include = opts.include;
     if (opts.exclude) config.i18n.exclude = [...config.i18n.exclude, ...opts.exclude];
     const roots = paths.length ? paths : ['.'];
+    const skipped: SkippedFile[] = [];
     const subjects = roots.flatMap((p) => {
       const abs = resolve(p);
       if (statSync(abs).isFile()) {
         const dir = resolve(abs, '..');
-        return localeSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } }).map((s) => relabel(s, p));
+        const read = readLocaleSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } });
+        skipped.push(...read.skipped.map((s) => ({ ...s, path: p })));
+        return read.subjects.map((s) => relabel(s, p));
       }
-      return localeSubjects(abs, config).map((s) => relabel(s, relative(process.cwd(), resolve(abs, s.id)) || s.id));
+      const read = readLocaleSubjects(abs, config);
+      const shown = (id: string) => relative(process.cwd(), resolve(abs, id)) || id;
+      skipped.push(...read.skipped.map((s) => ({ ...s, path: shown(s.path) })));
+      return read.subjects.map((s) => relabel(s, shown(s.id)));
     });
     config.repos = roots.map((p) => resolve(p));
-    const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail: `${subjects.length} locale file(s)` }] });
+    const detail = `${subjects.length} locale file(s)${skipped.length ? `; skipped ${skippedNote(skipped)}` : ''}`;
+    const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }] });
     process.exitCode = emit(report, opts, rules);
   });
 }

@@ -6,6 +6,7 @@ import { validatorFor } from '../util/validators.js';
 import type { Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
+import type { LocaleOverride } from '../sources/locales.js';
 
 export const CONFIG_FILE = 'clipguard.config.json';
 
@@ -18,7 +19,7 @@ export interface Config {
   repos: string[] | null;
   rules: { packs: string[]; overrides: Record<string, RuleOverride> };
   secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
-  i18n: { include: string[]; exclude: string[]; locales: { glob: string; locale: string }[]; allow: Record<string, string[]> };
+  i18n: { include: string[]; exclude: string[]; locales: LocaleOverride[]; allow: Record<string, string[]> };
   budget: { companyMonthlyCents: number | null; currency: string; forecastWindowDays: number };
   actions: { apply: boolean; maxPerScan: number; maxPerAgent: number; exec: Record<string, string[]> };
   deploy: { urls: { url: string; expectStatus?: number; expectText?: string; timeoutMs?: number }[] };

@@ -1,6 +1,7 @@
 // The JSON Schema of clipguard.config.json (written to schema/config.schema.json for editors).
 
 import { SEVERITIES } from '../types.js';
+import { ZH_LOCALES } from '../detectors/chinese/locale.js';
 
 const ruleOverride = {
   type: 'object',
@@ -61,10 +62,24 @@ export const configJsonSchema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        include: stringList,
-        exclude: stringList,
-        locales: { type: 'array', items: { type: 'object', required: ['glob', 'locale'], properties: { glob: { type: 'string' }, locale: { type: 'string' } } } },
-        allow: { type: 'object', additionalProperties: stringList, description: 'Per-locale characters or phrases that are correct as written (autonyms such as 简体中文).' },
+        include: { ...stringList, description: 'Only locale files matching these globs (relative to the repository).' },
+        exclude: { ...stringList, description: 'Skip locale files matching these globs.' },
+        locales: {
+          type: 'array',
+          description: 'Locale of files by glob, before detection from the path (zh-TW, zh_Hant_HK ... in a folder or file name); "none" marks a file as not zh.',
+          items: {
+            type: 'object',
+            required: ['glob', 'locale'],
+            additionalProperties: false,
+            properties: { glob: { type: 'string' }, locale: { enum: [...ZH_LOCALES, 'none'] } },
+          },
+        },
+        allow: {
+          type: 'object',
+          propertyNames: { enum: [...ZH_LOCALES, '*'] },
+          additionalProperties: stringList,
+          description: 'Per-locale characters or phrases that are correct as written (autonyms such as 简体中文); zh-Hant covers zh-TW and zh-HK, zh-Hans covers zh-CN and zh-SG, "*" every locale.',
+        },
       },
     },
     budget: {

@@ -145,6 +145,8 @@ export const zhFindingShape = obj({
   line: N,
   column: N,
   context: S,
+  inlineIgnored: B,
+  ignoreReason: S,
 });
 
 export const runShape = obj({

@@ -51,7 +51,7 @@ export function subjectsFromInput(input: FixtureCase['input'], config: Config, n
     out.push(...paperclipSubjects(input.paperclip.companies, { now, detectSecrets: maskedSecrets(config), budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays } }));
   }
   for (const [path, content] of Object.entries(input.files ?? {})) {
-    out.push(localeFileSubject(path, content, detectLocale(path, config.i18n.locales as never), config, maskedSecrets(config, path)(content)));
+    out.push(localeFileSubject(path, content, detectLocale(path, config.i18n.locales), config, maskedSecrets(config, path)(content)));
   }
   if (input.commits) out.push(...commitSubjects('.', input.commits.map((c) => ({ author: 'test', date: '2026-01-01T00:00:00Z', ...c })), config));
   if (input.diffs) out.push(...diffSubjects('.', input.diffs, config));

@@ -1,7 +1,7 @@
 // Sources read the world once per scan and yield subjects. A source that cannot be read yields a `source`
 // subject with status `unavailable` (which a rule turns into a finding), never an exception.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
@@ -12,7 +12,8 @@ import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache } from './paperclip/cache.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
-import { findLocaleFiles, lintLocaleFile } from './locales.js';
+import { findLocaleFiles, lintLocaleFile, readLocaleText, type SkippedFile } from './locales.js';
+import { isZhLocale } from '../detectors/chinese/index.js';
 
 export interface SourceOutput {
   statuses: SourceStatus[];
@@ -106,8 +107,13 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
           out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config));
         }
       }
-      if (needs.locales) out.subjects.push(...localeSubjects(dir, config));
-      out.statuses.push({ name, status: 'ok', detail: dir });
+      let detail = dir;
+      if (needs.locales) {
+        const read = readLocaleSubjects(dir, config);
+        out.subjects.push(...read.subjects);
+        if (read.skipped.length) detail += `; skipped ${skippedNote(read.skipped)}`;
+      }
+      out.statuses.push({ name, status: 'ok', detail });
     } catch (e) {
       out.statuses.push({ name, status: 'unavailable', detail: (e as Error).message });
     }
@@ -163,27 +169,29 @@ function hashLine(text: string, column: number): string {
   return `${column}:${text.length}`;
 }
 
-export function localeSubjects(root: string, config: Config): Subject[] {
-  const out: Subject[] = [];
-  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales as never });
+/** Locale files under `root` as `file` subjects, and the files skipped with the reason (binary, too large, ...). */
+export function readLocaleSubjects(root: string, config: Config): { subjects: Subject[]; skipped: SkippedFile[] } {
+  const skipped: SkippedFile[] = [];
+  const subjects: Subject[] = [];
+  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales }, skipped);
   for (const f of files) {
-    const abs = resolve(root, f.path);
-    let content: string;
-    try {
-      if (statSync(abs).size > 5 * 1024 * 1024) continue;
-      content = readFileSync(abs, 'utf8');
-    } catch {
-      continue;
-    }
-    out.push(localeFileSubject(f.path, content, f.locale, config));
+    const read = readLocaleText(resolve(root, f.path));
+    if ('skip' in read) skipped.push({ path: f.path, reason: read.skip });
+    else subjects.push(localeFileSubject(f.path, read.text, f.locale, config));
   }
-  return out;
+  return { subjects, skipped };
+}
+
+export function localeSubjects(root: string, config: Config): Subject[] {
+  return readLocaleSubjects(root, config).subjects;
 }
 
 /** One locale file as a `file` subject: the zh findings split by kind (one array per i18n rule). */
 export function localeFileSubject(path: string, content: string, locale: string | null, config: Config, secrets: unknown[] = []): Subject {
-  const found = locale ? lintLocaleFile(path, content, locale as never, { allow: config.i18n.allow[locale] ?? [] }) : [];
-  const pick = (k: string) => found.filter((x: { kind: string }) => x.kind === k).map((x: any) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.line}:${x.column}` }));
+  const found = locale && isZhLocale(locale) ? lintLocaleFile(path, content, locale, { allow: config.i18n.allow }) : [];
+  // The fingerprint holds the character and its line text, not its line number, so a baseline survives
+  // edits above it.
+  const pick = (k: string) => found.filter((x) => x.kind === k).map((x) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.context}#${x.column}` }));
   return {
     type: 'file',
     id: path,
@@ -196,4 +204,10 @@ export function localeFileSubject(path: string, content: string, locale: string 
       secrets,
     },
   };
+}
+
+/** "a.json (binary ...), b.po (...)", shortened: a status line, not a listing. */
+export function skippedNote(skipped: SkippedFile[]): string {
+  const shown = skipped.slice(0, 5).map((s) => `${s.path} (${s.reason})`);
+  return shown.join(', ') + (skipped.length > 5 ? ` and ${skipped.length - 5} more` : '');
 }

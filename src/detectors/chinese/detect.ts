@@ -1,0 +1,234 @@
+// The zh script detector: finds Simplified characters in Traditional text (and the reverse), regional
+// variant forms and Japanese shinjitai, with their code-point position and a suggestion from opencc-js in
+// context. Precision first: a character is flagged on its own only when it exists in one script alone
+// (sets generated from the full OpenCC dictionaries); a character valid in both scripts is flagged only
+// when OpenCC rewrites it inside its phrase once its neighbours are normalised to the other script
+// (之后 -> 之後, 确認 -> 確認), never by OpenCC's single-character default (里 -> 裏 would flag every 公里 and
+// every transliterated name), because flagging every character cn->tw changes is mostly false on real text.
+
+import { ZH_SETS } from './data/sets.js';
+import { direction, pairKey, type Direction } from './convert.js';
+import { scriptOf, type ZhKind, type ZhLocale, type ZhScript } from './locale.js';
+import { DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE } from './tuning.js';
+
+export interface ZhHit {
+  kind: ZhKind;
+  char: string;
+  suggestion: string;
+  /** UTF-16 offset of the character in the text given. */
+  offset: number;
+}
+
+const ONLY = 1;
+const JAPANESE = 2;
+const VARIANT = 3;
+const AMBIGUOUS = 4;
+
+interface Profile {
+  script: ZhScript;
+  kind: ZhKind;
+  /** code point -> ONLY | JAPANESE | VARIANT | AMBIGUOUS, 0 for none: a flat table, the hot lookup. */
+  classes: Uint8Array;
+  variants: Map<string, string>;
+  japanese: Map<string, string>;
+  dir: Direction;
+  /** Regional variant steps a phrase rewrite must survive: a rewrite one region undoes is no slip there. */
+  posts: ((ch: string) => string)[];
+  /** Characters a context rewrite may change without it being a slip (see tuning.ts). */
+  choices: Set<string>;
+}
+
+const profiles = new Map<ZhLocale, Profile>();
+
+/** Every Han block the detector knows ends below U+40000. */
+const TABLE_SIZE = 0x40000;
+
+function addAll(table: Uint8Array, chars: Iterable<string>, cls: number) {
+  for (const ch of chars) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < TABLE_SIZE && table[cp] === 0) table[cp] = cls;
+  }
+}
+
+function profile(locale: ZhLocale): Profile {
+  let p = profiles.get(locale);
+  if (p) return p;
+  const script = scriptOf(locale);
+  const variants = new Map<string, string>(Object.entries(locale === 'zh-TW' ? ZH_SETS.twVariants : locale === 'zh-HK' ? ZH_SETS.hkVariants : {}));
+  const japanese = new Map<string, string>(Object.entries(ZH_SETS.japanese));
+  const classes = new Uint8Array(TABLE_SIZE);
+  // Order matters: the first class a character gets wins (a TW variant such as 着 is also a valid
+  // Simplified form; in zh-TW it is a regional variant, not a Simplified slip).
+  addAll(classes, variants.keys(), VARIANT);
+  const only = Array.from(script === 'hant' ? ZH_SETS.simplifiedOnly : ZH_SETS.traditionalOnly).filter((c) => !(locale === 'zh-HK' && HK_CANTONESE.has(c)));
+  addAll(classes, only, ONLY);
+  addAll(classes, japanese.keys(), JAPANESE);
+  addAll(classes, script === 'hant' ? ZH_SETS.ambiguousHant : ZH_SETS.ambiguousHans, AMBIGUOUS);
+  p = {
+    script,
+    kind: script === 'hant' ? 'simplified-in-hant' : 'traditional-in-hans',
+    classes,
+    variants,
+    japanese,
+    dir: direction(script === 'hans' ? 'cn' : locale === 'zh-HK' ? 'hk' : 'tw'),
+    // TW text is held to TW forms only; HK and generic zh-Hant text to what both regions agree on (HK
+    // writes 群 though OpenCC's HK table keeps 羣).
+    posts: script === 'hans' ? [direction('cn').post] : locale === 'zh-TW' ? [direction('tw').post] : [direction('hk').post, direction('tw').post],
+    choices: script === 'hans' ? new Set() : locale === 'zh-TW' ? HANT_VARIANT_CHOICES : new Set([...HANT_VARIANT_CHOICES, ...HK_ACCEPTED]),
+  };
+  profiles.set(locale, p);
+  return p;
+}
+
+export function isHan(cp: number): boolean {
+  return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x3ffff) || (cp >= 0xf900 && cp <= 0xfaff);
+}
+
+/** Neighbours taken on each side for the context check: longer than most OpenCC phrases it can match. */
+const WINDOW = 4;
+
+/**
+ * Characters of the Han run around `offset` (at most WINDOW each side), neighbours normalised to the
+ * other script, and the index of the character itself.
+ */
+function windowAt(text: string, offset: number, ch: string, dir: Direction): { chars: string[]; at: number } {
+  const left: string[] = [];
+  let i = offset;
+  while (left.length < WINDOW && i > 0) {
+    const prevUnit = text.charCodeAt(i - 1);
+    const start = prevUnit >= 0xdc00 && prevUnit <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+    const cp = text.codePointAt(start)!;
+    if (!isHan(cp)) break;
+    left.unshift(dir.normalise(String.fromCodePoint(cp)));
+    i = start;
+  }
+  const right: string[] = [];
+  let j = offset + ch.length;
+  while (right.length < WINDOW && j < text.length) {
+    const cp = text.codePointAt(j)!;
+    if (!isHan(cp)) break;
+    const c = String.fromCodePoint(cp);
+    right.push(dir.normalise(c));
+    j += c.length;
+  }
+  return { chars: [...left, ch, ...right], at: left.length };
+}
+
+/** What OpenCC makes of `ch` inside its window; the single-character conversion when lengths shift. */
+function inContext(text: string, offset: number, ch: string, dir: Direction): string {
+  const { chars, at } = windowAt(text, offset, ch, dir);
+  const out = Array.from(dir.convert(chars.join('')));
+  return out.length === chars.length ? out[at] : dir.single(ch);
+}
+
+/** Normalised code point of the Han neighbour on one side of [offset, offset + width), or -1. */
+function neighbourCp(text: string, offset: number, width: number, side: -1 | 1, dir: Direction): number {
+  let cp: number;
+  if (side < 0) {
+    if (offset === 0) return -1;
+    const unit = text.charCodeAt(offset - 1);
+    cp = unit >= 0xdc00 && unit <= 0xdfff && offset >= 2 ? text.codePointAt(offset - 2)! : unit;
+  } else {
+    if (offset + width >= text.length) return -1;
+    cp = text.codePointAt(offset + width)!;
+  }
+  return isHan(cp) ? dir.normaliseCp(cp) : -1;
+}
+
+/**
+ * What a dictionary phrase makes of `chars[at]`, or null. OpenCC segments by longest match from the left,
+ * so where the segmentation starts decides which phrase wins (美制度: 美制 -> 美製, but 制度 keeps 制).
+ * Every start left of the character is tried: the verdict is a rewrite only when some phrase covers the
+ * character and none keeps it, so segmentation accidents (裡面包含 -> 裡麵包含) are not reported.
+ */
+function phraseRewrite(chars: string[], at: number, dir: Direction): string | null {
+  let result: string | null = null;
+  // Walks from different starts merge once they reach the same segment boundary (the rest of the walk is
+  // then identical), so each boundary is walked once.
+  const walked = new Array<boolean>(at + 1).fill(false);
+  for (let s = 0; s <= at; s++) {
+    let p = s;
+    while (p <= at && !walked[p]) {
+      walked[p] = true;
+      // Longest phrase starting at p, extending only while the text is still a prefix of some phrase.
+      let len = 0;
+      let value = '';
+      let matchedKey = '';
+      let key = chars[p];
+      for (let l = 2; p + l <= chars.length; l++) {
+        key += chars[p + l - 1];
+        if (!dir.phrasePrefixes.has(key)) break;
+        const v = dir.phrases.get(key);
+        if (v !== undefined) {
+          len = l;
+          value = v;
+          matchedKey = key;
+        }
+      }
+      if (len === 0) {
+        p++;
+        continue;
+      }
+      if (p + len > at) {
+        const out = Array.from(value);
+        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(matchedKey)) return null;
+        result = out[at - p];
+      }
+      p += len;
+    }
+  }
+  return result;
+}
+
+/**
+ * Findings in `text` for `locale`, from `from` to `to` (UTF-16 offsets; default: all of it), appended to
+ * `hits`. `skip(offset)` lets the caller exclude allow-listed phrases.
+ */
+export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.length, skip?: (offset: number, length: number) => boolean, hits: ZhHit[] = []): ZhHit[] {
+  const p = profile(locale);
+  for (let i = from; i < to; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x3400) continue; // below every Han block: the common case for markup and Latin text
+    let cp = unit;
+    let width = 1;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      cp = text.codePointAt(i)!;
+      width = cp > 0xffff ? 2 : 1;
+    }
+    const cls = cp < TABLE_SIZE ? p.classes[cp] : 0;
+    if (cls === 0) {
+      i += width - 1;
+      continue;
+    }
+    const ch = width === 2 ? text.slice(i, i + 2) : text[i];
+    if (skip && skip(i, width)) {
+      i += width - 1;
+      continue;
+    }
+    let hit: ZhHit | null = null;
+    if (cls === ONLY) {
+      hit = { kind: p.kind, char: ch, suggestion: inContext(text, i, ch, p.dir), offset: i };
+    } else if (cls === VARIANT) {
+      hit = { kind: 'regional-variant', char: ch, suggestion: p.variants.get(ch)!, offset: i };
+    } else if (cls === JAPANESE) {
+      const kyujitai = p.japanese.get(ch)!;
+      hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
+    } else if (!p.choices.has(ch)) {
+      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences share no phrase
+      // pair with either neighbour and end here without building a window.
+      const prev = neighbourCp(text, i, width, -1, p.dir);
+      const next = neighbourCp(text, i, width, 1, p.dir);
+      if ((prev >= 0 && p.dir.phrasePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.phrasePairs.has(pairKey(cp, next)))) {
+        const { chars, at } = windowAt(text, i, ch, p.dir);
+        const r = phraseRewrite(chars, at, p.dir);
+        if (r !== null) {
+          const finals = p.posts.map((post) => post(r));
+          if (finals.every((f) => f !== ch)) hit = { kind: p.kind, char: ch, suggestion: finals[0], offset: i };
+        }
+      }
+    }
+    if (hit) hits.push(hit);
+    i += width - 1;
+  }
+  return hits;
+}

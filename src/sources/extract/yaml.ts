@@ -1,0 +1,25 @@
+// YAML scalar values, not keys, with their source ranges from the `yaml` parser. A file the parser
+// rejects yields null, and the caller falls back to plain text.
+
+import { isScalar, parseDocument, visit } from 'yaml';
+import type { Segment } from './types.js';
+
+export function yamlSegments(text: string, base = 0): Segment[] | null {
+  const out: Segment[] = [];
+  let docs;
+  try {
+    docs = [parseDocument(text, { keepSourceTokens: false, uniqueKeys: false })];
+  } catch {
+    return null;
+  }
+  for (const doc of docs) {
+    if (doc.errors.length) return null;
+    visit(doc, {
+      Scalar(key, node) {
+        if (key === 'key') return; // keys are identifiers, not translations
+        if (isScalar(node) && typeof node.value === 'string' && node.range) out.push({ start: base + node.range[0], end: base + node.range[1] });
+      },
+    });
+  }
+  return out;
+}

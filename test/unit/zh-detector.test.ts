@@ -1,0 +1,124 @@
+// The zh detector on the cases the issue names: what must be reported, and what must not.
+import { describe, expect, it } from 'vitest';
+import { detectZh } from '../../src/detectors/chinese/index.js';
+import { detectLocale, lintLocaleFile } from '../../src/sources/locales.js';
+
+const chars = (text: string, locale: Parameters<typeof detectZh>[1], kind?: string) =>
+  detectZh(text, locale)
+    .filter((h) => !kind || h.kind === kind)
+    .map((h) => `${h.char}>${h.suggestion}`);
+
+describe('simplified-in-hant', () => {
+  it('reports Simplified-only characters with the Traditional form in context', () => {
+    expect(chars('請輸入设定的说明', 'zh-TW')).toEqual(['设>設', '说>說']);
+    expect(chars('头发很长', 'zh-TW')).toEqual(['头>頭', '发>髮', '长>長']);
+  });
+
+  it('reports a both-script character only where OpenCC rewrites it inside its phrase', () => {
+    expect(chars('之后再說', 'zh-TW')).toEqual(['后>後']);
+    expect(chars('请确認', 'zh-TW')).toEqual(['请>請', '确>確']);
+    expect(chars('要么現在', 'zh-TW')).toEqual(['么>麼']);
+    expect(chars('在里面', 'zh-TW')).toEqual(['里>裡']);
+  });
+
+  it('does not report both-script characters used correctly, nor OpenCC segmentation accidents', () => {
+    for (const ok of ['皇后與國王', '避免干擾', '歡迎來到台灣', '我了解了', '裡面包含三個檔案', '五公里', '阿斯圖里亞文', '美制單位', '分布式', '占用空間', '游標位置', '若干擾動']) {
+      expect([ok, chars(ok, 'zh-TW')]).toEqual([ok, []]);
+    }
+  });
+
+  it('accepts Cantonese 吓 and 晒 in zh-HK only: HK rules never apply to TW', () => {
+    expect(chars('等一吓，全部刪晒', 'zh-HK')).toEqual([]);
+    expect(chars('等一吓，全部刪晒', 'zh-TW')).toEqual(['吓>嚇', '晒>曬']);
+  });
+
+  it('judges HK text by what both regions accept (群島 is HK usage although OpenCC HK writes 羣)', () => {
+    expect(chars('奧蘭群島', 'zh-HK')).toEqual([]);
+    expect(chars('之后', 'zh-HK')).toEqual(['后>後']);
+  });
+});
+
+describe('traditional-in-hans', () => {
+  it('reports Traditional-only characters and phrase rewrites, not shared forms', () => {
+    expect(chars('這是測試', 'zh-CN')).toEqual(['這>这', '測>测', '試>试']);
+    expect(chars('他不瞭解', 'zh-CN')).toEqual(['瞭>了']);
+    expect(chars('瞭望塔，土著，乾隆年間', 'zh-CN', 'traditional-in-hans')).toEqual(['間>间']);
+  });
+});
+
+describe('regional-variant and japanese-form', () => {
+  it('TW: OpenCC-standard forms Taiwan replaces; HK: only forms neither region writes', () => {
+    expect(chars('爲什麼啓動裏面着急峯', 'zh-TW')).toEqual(['爲>為', '啓>啟', '裏>裡', '着>著', '峯>峰']);
+    expect(chars('爲什麼啓動', 'zh-HK')).toEqual(['爲>為']);
+    expect(chars('爲什麼啓動', 'zh-Hant')).toEqual([]);
+  });
+
+  it('shinjitai are reported as Japanese forms with the locale script form', () => {
+    expect(chars('発行一覧変更歩道', 'zh-TW')).toEqual(['発>發', '覧>覽', '変>變', '歩>步']);
+    expect(chars('発行一覧', 'zh-CN')).toEqual(['発>发', '覧>览']);
+    expect(chars('研究概念', 'zh-TW')).toEqual([]);
+  });
+});
+
+describe('positions', () => {
+  it('are UTF-16 offsets from detectZh and code-point columns from lintLocaleFile', () => {
+    const text = '𠮷𠮷设';
+    expect(detectZh(text, 'zh-TW')[0].offset).toBe(4);
+    const [f] = lintLocaleFile('a.txt', `第一行\n𠮷𠮷设`, 'zh-TW');
+    expect([f.line, f.column, f.char]).toEqual([2, 3, '设']);
+  });
+});
+
+describe('ignores', () => {
+  it('allow-listed phrases per locale (zh-Hant covers zh-TW; "*" every locale)', () => {
+    const json = '{"zh_CN": "简体中文", "note": "简体"}';
+    expect(lintLocaleFile('zh-TW.json', json, 'zh-TW').map((f) => f.char)).toEqual(['简', '体', '简', '体']);
+    expect(lintLocaleFile('zh-TW.json', json, 'zh-TW', { allow: { 'zh-TW': ['简体中文'] } }).map((f) => f.column)).toEqual([28, 29]);
+    expect(lintLocaleFile('zh-TW.json', json, 'zh-TW', { allow: { 'zh-Hant': ['简体'] } })).toEqual([]);
+    expect(lintLocaleFile('zh-TW.json', json, 'zh-TW', { allow: { 'zh-CN': ['简体'] } })).toHaveLength(4);
+    expect(lintLocaleFile('zh-TW.json', json, 'zh-TW', { allow: { '*': ['简', '体'] } })).toEqual([]);
+  });
+
+  it('inline clipguard-ignore on the line or the line above, for the finding rule only', () => {
+    const yaml = 'a: 简体 # clipguard-ignore i18n/simplified-in-hant -- autonym\n# clipguard-ignore-next-line i18n\nb: 简体\nc: 简体 # clipguard-ignore i18n/regional-variant\n';
+    const got = lintLocaleFile('zh-TW.yml', yaml, 'zh-TW').map((f) => [f.line, f.inlineIgnored]);
+    expect(got).toEqual([
+      [1, true],
+      [1, true],
+      [3, true],
+      [3, true],
+      [4, false],
+      [4, false],
+    ]);
+  });
+});
+
+describe('locale detection', () => {
+  it('reads zh tags in folder or file names, innermost first', () => {
+    const cases: Record<string, string | null> = {
+      'locales/zh-TW/common.json': 'zh-TW',
+      'i18n/zh_TW.po': 'zh-TW',
+      'messages.zh-Hant.json': 'zh-Hant',
+      'lang/zh_Hant_HK/app.yml': 'zh-HK',
+      'zh-HK.json': 'zh-HK',
+      'zh-CN/a.md': 'zh-CN',
+      'zh-Hans.json': 'zh-Hans',
+      'src/zh_CN.ts': 'zh-CN',
+      'locales/zh-TW/zh-CN-terms.json': 'zh-CN',
+      'zh_tweaks.json': null,
+      'docs/en/readme.md': null,
+    };
+    for (const [path, want] of Object.entries(cases)) expect([path, detectLocale(path)]).toEqual([path, want]);
+  });
+
+  it('config overrides by glob come first, "none" excludes', () => {
+    const overrides = [
+      { glob: 'legacy/**', locale: 'zh-HK' as const },
+      { glob: '**/zh-TW/vendor/**', locale: 'none' as const },
+    ];
+    expect(detectLocale('legacy/strings.json', overrides)).toBe('zh-HK');
+    expect(detectLocale('legacy/zh-TW.json', overrides)).toBe('zh-HK');
+    expect(detectLocale('app/zh-TW/vendor/x.json', overrides)).toBeNull();
+    expect(detectLocale('app/zh-TW/x.json', overrides)).toBe('zh-TW');
+  });
+});

@@ -1,0 +1,83 @@
+// Properties of the zh detector (fast-check), over text built from characters of the genuine locale files,
+// so generated strings look like the Chinese the detector meets.
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import * as OpenCC from 'opencc-js';
+import { describe, expect, it } from 'vitest';
+import { detectZh, ZH_SETS } from '../../src/detectors/chinese/index.js';
+import { lintLocaleFile } from '../../src/sources/locales.js';
+import { extractSegments } from '../../src/sources/extract/index.js';
+
+const REAL = join(import.meta.dirname, '../../fixtures/locales-real');
+const hanIn = (file: string) => Array.from(readFileSync(join(REAL, file), 'utf8')).filter((c) => /\p{Script=Han}/u.test(c));
+const traditionalPool = [...new Set([...hanIn('typescript-5.9.3/zh-tw/diagnosticMessages.generated.json'), ...hanIn('cldr-48.2.0/zh-Hant/languages.json')])];
+const simplifiedPool = [...new Set([...hanIn('typescript-5.9.3/zh-cn/diagnosticMessages.generated.json'), ...hanIn('cldr-48.2.0/zh-Hans/territories.json')])];
+const simplifiedOnly = new Set<string>(Array.from(ZH_SETS.simplifiedOnly as string));
+const t2s: (text: string) => string = OpenCC.Converter({ from: 'tw', to: 'cn' });
+const s2tw: (text: string) => string = OpenCC.Converter({ from: 'cn', to: 'tw' });
+
+const words = (pool: string[]) => fc.array(fc.constantFrom(...pool), { minLength: 1, maxLength: 12 }).map((cs) => cs.join(''));
+const text = (pool: string[]) => fc.array(fc.oneof({ weight: 5, arbitrary: words(pool) }, { weight: 1, arbitrary: fc.constantFrom('，', '。', ' ', 'OK', '{0}', '𠮷', '\n') }), { maxLength: 8 }).map((p) => p.join(''));
+
+describe('zh detector properties', () => {
+  it('Traditional text converted to Simplified is reported wherever a changed character is Simplified-only', () => {
+    fc.assert(
+      fc.property(text(traditionalPool), (trad) => {
+        const simp = t2s(trad);
+        const t = Array.from(trad);
+        const s = Array.from(simp);
+        fc.pre(s.length === t.length);
+        const hits = detectZh(simp, 'zh-TW');
+        let offset = 0;
+        for (let i = 0; i < s.length; i++) {
+          if (s[i] !== t[i] && simplifiedOnly.has(s[i])) {
+            expect(hits.some((h) => h.offset === offset && h.kind === 'simplified-in-hant')).toBe(true);
+          }
+          offset += s[i].length;
+        }
+        if (s.some((c, i) => c !== t[i] && simplifiedOnly.has(c))) expect(hits.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('the cn->tw output of opencc-js is never reported as Simplified in zh-TW', () => {
+    fc.assert(
+      fc.property(text(simplifiedPool), (simp) => {
+        const tw = s2tw(simp);
+        expect(detectZh(tw, 'zh-TW').filter((h) => h.kind === 'simplified-in-hant')).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every finding points at its character: line and column in code points', () => {
+    const mixed = fc.array(fc.oneof(words(simplifiedPool), words(traditionalPool), fc.constantFrom('\n', '\r\n', 'ab ', '𠮷𠮷', '😀', '\t')), { maxLength: 15 }).map((p) => p.join(''));
+    fc.assert(
+      fc.property(mixed, (content) => {
+        const lines = content.split('\n').map((l) => l.replace(/\r$/, ''));
+        for (const f of lintLocaleFile('notes.txt', content, 'zh-TW')) {
+          expect(Array.from(lines[f.line - 1])[f.column - 1]).toBe(f.char);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('JSON and .po extractors map each value back to its source text, and never to a key or msgid', () => {
+    const value = fc.oneof(words(simplifiedPool), words(traditionalPool), fc.constantFrom('a𠮷b', '設定 {0}'));
+    fc.assert(
+      fc.property(fc.dictionary(fc.stringMatching(/^[a-z]{1,6}$/), value, { minKeys: 1, maxKeys: 6 }), (obj) => {
+        const json = JSON.stringify(obj, null, 2);
+        const got = extractSegments('x.json', json).map((s) => json.slice(s.start, s.end));
+        expect(got).toEqual(Object.values(obj));
+        const entries = Object.entries(obj).map(([k, v]) => `#: src/${k}.ts\nmsgid "${k}"\nmsgstr "${v}"\n`).join('\n');
+        const po = `msgid ""\nmsgstr "Language: zh_TW\\n"\n\n${entries}`;
+        const fromPo = extractSegments('x.po', po).map((s) => po.slice(s.start, s.end));
+        expect(fromPo).toEqual(Object.values(obj));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
