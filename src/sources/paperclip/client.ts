@@ -296,6 +296,11 @@ export class PaperclipClient {
     });
   }
 
+  /** One heartbeat run with its full fields (`error`, `errorCode`, `retryExhaustedReason`, ...); 404 "Heartbeat run not found". */
+  getHeartbeatRun(runId: string): Promise<any> {
+    return this.readObject('GET', `/heartbeat-runs/${seg(runId)}`);
+  }
+
   budgetsOverview(companyId: string): Promise<any> {
     return this.readObject('GET', `/companies/${seg(companyId)}/budgets/overview`);
   }
