@@ -360,11 +360,12 @@ export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: an
   const issues = assignable
     .map((i) => {
       const waitingSince = Math.max(Date.parse(i.createdAt) || -Infinity, Date.parse(i.updatedAt) || -Infinity);
-      return { i, waitingSince, waitedMinutes: Math.floor((o.now.getTime() - waitingSince) / MINUTE) };
+      return { i, waitingSince, waitedMs: o.now.getTime() - waitingSince };
     })
-    .filter((x) => Number.isFinite(x.waitingSince) && x.waitedMinutes >= o.thresholdMinutes && idleSince <= x.waitingSince)
+    // Compared in milliseconds: a short CEO interval (seconds) must not be rounded away.
+    .filter((x) => Number.isFinite(x.waitingSince) && x.waitedMs >= o.thresholdMinutes * MINUTE && idleSince <= x.waitingSince)
     .slice(0, 10)
-    .map((x) => ({ ...issueSummary(x.i), waitingSince: new Date(x.waitingSince).toISOString(), waitedMinutes: x.waitedMinutes }));
+    .map((x) => ({ ...issueSummary(x.i), waitingSince: new Date(x.waitingSince).toISOString(), waitedMinutes: Math.floor(x.waitedMs / MINUTE) }));
   return { ...base, idleSince: Number.isFinite(idleSince) ? new Date(idleSince).toISOString() : null, issues };
 }
 
