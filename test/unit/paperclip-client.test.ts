@@ -540,6 +540,9 @@ describe('readPaperclip', () => {
     // the 1 blocked issue, and its activity (its comments show no server block, so the activity must tell).
     expect(read.requestCount).toBe(10);
     expect(snap0(read).activity).toEqual({ [comments[0].issueId]: [] });
+    // The run history of every agent comes from one bounded request per company, never one per agent.
+    const runQueries = s.seen.filter((x) => x.path.endsWith('/heartbeat-runs')).map((x) => Object.fromEntries(x.query));
+    expect(runQueries).toEqual([{ limit: '1000', summary: 'true' }]);
     const snap = read.companies[0];
     expect(snap.company.id).toBe(CID);
     expect(snap.agents).toHaveLength(3);
