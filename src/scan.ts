@@ -10,6 +10,7 @@ import type { LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
 import { executeActions } from './actions/executor.js';
+import { sessionResets } from './actions/ledger.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
@@ -86,6 +87,8 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
         deploy: uses((r) => r.id.startsWith('deploy/')),
       },
       paperclipCache: opts.paperclipCache,
+      ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
+      sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),
     });
   }
 

@@ -91,7 +91,30 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     case 'release': {
       const issue = (facts.issue as any) ?? ((facts.heldIssues as any[]) ?? [])[0];
-      return issue ? [{ ...a, target: `issue:${issue.identifier}`, detail: `release ${issue.identifier}`, params: { ...a.params, issueId: issue.id, agentId: issue.assigneeAgentId } }] : [];
+      if (!issue) return [];
+      const target = `issue:${issue.identifier}`;
+      // `whenAssignee` limits the release to assignees in those states (stale work: an idle assignee only;
+      // an assignee in error is the release-checkout SOP's, a running one is never disturbed).
+      const when = a.params?.whenAssignee as string[] | undefined;
+      const assignee = (facts.assignee as any) ?? agent ?? null;
+      if (when && !when.includes(assignee?.status)) {
+        return [{ ...a, status: 'skipped', target, detail: `release ${issue.identifier}: not while its assignee ${assignee?.name ?? 'nobody'} is ${assignee?.status ?? 'unknown'} (only when ${when.join(' or ')})` }];
+      }
+      return [{ ...a, target, detail: `release ${issue.identifier} from ${assignee?.name ?? 'nobody'} so it can be handed out again`, params: { ...a.params, issueId: issue.id, agentId: issue.assigneeAgentId } }];
+    }
+    case 'reset-session': {
+      if (!agent) return [];
+      const loop = (facts.loop as any) ?? {};
+      const taskKey: string | null = loop.taskKey ?? null;
+      const runIds: string[] = loop.runIds ?? [];
+      return [
+        {
+          ...a,
+          target: `agent:${agent.name}`,
+          detail: `reset ${agent.name}'s session${taskKey ? ` for task ${taskKey}` : ''}`,
+          params: { ...a.params, agentId: agent.id, taskKey, newestRunId: runIds[0] ?? null },
+        },
+      ];
     }
     case 'pause':
       // Paperclip normally pauses an over-budget agent itself; act only when it did not.

@@ -30,6 +30,10 @@ export interface ReadOptions {
   needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; gitRange?: string; locales: boolean; deploy: boolean };
   /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
   paperclipCache?: PaperclipReadCache;
+  /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
+  ruleParams?: Record<string, Record<string, unknown>>;
+  /** Agent id -> when clipguard last reset its session (from the executor's ledger). */
+  sessionResets?: Record<string, string>;
 }
 
 export function secretOptions(config: Config) {
@@ -80,6 +84,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
           now,
           detectSecrets: needs.secrets ? maskedSecrets(config) : undefined,
           budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays },
+          ruleParams: opts.ruleParams,
+          sessionResets: opts.sessionResets,
         }),
       );
     }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { PaperclipReadCache, type CachedCompany } from '../../src/sources/paperclip/cache.js';
 
 const issue = (id: string, updatedAt: string, extra: Record<string, unknown> = {}) => ({ id, updatedAt, ...extra });
-const entry = (issues: any[], fullAt = 0): CachedCompany => ({ issues: new Map(issues.map((i) => [i.id, i])), comments: new Map(), descriptions: new Map(), fullAt });
+const entry = (issues: any[], fullAt = 0): CachedCompany => ({ issues: new Map(issues.map((i) => [i.id, i])), comments: new Map(), descriptions: new Map(), activity: new Map(), fullAt });
 
 describe('PaperclipReadCache', () => {
   it('asks for issues updated since 2 s before the newest one it holds, or everything when it holds none', () => {

@@ -15,6 +15,8 @@ export interface CachedCompany {
   comments: Map<string, { updatedAt: string; comments: any[] }>;
   /** issueId -> full description (the list row was truncated) as read when the issue had this updatedAt. */
   descriptions: Map<string, { updatedAt: string; description: string }>;
+  /** issueId -> the activity rows of a blocked issue (who blocked it), as read when it had this updatedAt. */
+  activity: Map<string, { updatedAt: string; rows: any[] }>;
   /** When the last full issue list was read (ms since epoch). */
   fullAt: number;
 }

@@ -6,6 +6,7 @@
 
 import { PaperclipReadCache, type CachedCompany } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
+import { systemBlock } from './subjects.js';
 import {
   keepValid,
   validateAgent,
@@ -13,6 +14,7 @@ import {
   validateComment,
   validateCompany,
   validateCostRow,
+  validateActivity,
   validateIssue,
   validateRun,
   type SchemaProblem,
@@ -24,8 +26,16 @@ export interface CompanySnapshot {
   issues: any[];
   /** issueId -> comments, oldest first (only for the issues that need them). */
   comments: Record<string, any[]>;
-  /** Heartbeat runs, newest first (summary=true, limit 1000). */
+  /** Heartbeat runs, newest first (summary=true, limit 1000): one request per company, whatever the agent count. */
   runs: any[];
+  /**
+   * issueId -> activity entries, newest first, for blocked issues whose comments and recovery field do not show
+   * a server block: the execution-recovery sweep blocks an issue after a failed run without any comment, and
+   * only its activity (`issue.execution_recovery_settled`, actor `system`) says so.
+   */
+  activity: Record<string, any[]>;
+  /** runId -> full run (GET /heartbeat-runs/{id}) for runs that caused a server block but are not in `runs`. */
+  blockRuns: Record<string, any>;
   /** GET /companies/{id}/budgets/overview. */
   budgets: any | null;
   /** costs/by-agent for this UTC month: windowStart inclusive, windowEnd exclusive. */
@@ -73,6 +83,8 @@ export interface ReadPaperclipOptions {
    * their comments and descriptions re-read, so an unchanged company costs a fixed number of requests.
    */
   cache?: PaperclipReadCache;
+  /** Runs fetched one by one (GET /heartbeat-runs/{id}) per company for server blocks whose run is not in the list. Default 20. */
+  blockRunLimit?: number;
 }
 
 const DAY = 86_400_000;
@@ -249,6 +261,50 @@ async function readCompany(
     }),
   );
 
+  // Server blocks that left no comment and no recovery field (a failed run, then the recovery sweep): the
+  // issue's activity tells. Only those issues: they are the ones ops/blocked-without-reason would otherwise
+  // comment on, and a comment wakes the assignee.
+  const activity: Record<string, any[]> = {};
+  const activityRead = new Map<string, { updatedAt: string; rows: any[] }>();
+  const unexplained = issues.filter((i) => i.status === 'blocked' && !systemBlock(i, comments[i.id] ?? [], []).bySystem);
+  await Promise.all(
+    unexplained.map(async (i) => {
+      const prev = cached?.activity.get(i.id);
+      if (unchanged(i, prev)) {
+        activity[i.id] = prev!.rows;
+        activityRead.set(i.id, prev!);
+        return;
+      }
+      const rows = await attempt(`activity of ${i.identifier ?? i.id}`, () => limit(() => client.listActivity(id, { entityType: 'issue', entityId: i.id, limit: 20 })));
+      if (rows) {
+        activity[i.id] = keepValid<any>(rows, validateActivity, problems, 'activity');
+        activityRead.set(i.id, { updatedAt: i.updatedAt, rows: activity[i.id] });
+      }
+    }),
+  );
+
+  // The run behind each server block, when the runs list (newest 1000) no longer has it: bounded per company.
+  const runsListed = new Set(runs.map((r) => r.id));
+  const missing = [
+    ...new Set(
+      issues
+        .filter((i) => i.status === 'blocked')
+        .map((i) => systemBlock(i, comments[i.id] ?? [], activity[i.id] ?? []).runId)
+        .filter((r): r is string => typeof r === 'string' && !runsListed.has(r)),
+    ),
+  ].slice(0, opts.blockRunLimit ?? 20);
+  const blockRuns: Record<string, any> = {};
+  await Promise.all(
+    missing.map(async (runId) => {
+      // A run the server no longer has (404) is not a failure of the read: the finding just names its id.
+      const r = await attempt(`heartbeat run ${runId}`, () => limit(() => client.getHeartbeatRun(runId).catch((e) => (e instanceof PaperclipError && e.status === 404 ? null : Promise.reject(e)))));
+      if (!r) return;
+      const p = validateRun(r);
+      if (p.length) problems.push(...p);
+      else blockRuns[runId] = r;
+    }),
+  );
+
   // Full descriptions where the list row cut them and the text matters (secret scanning).
   const fullFor = opts.fullDescriptionFor ?? extra;
   const descriptionsRead = new Map<string, { updatedAt: string; description: string }>();
@@ -273,13 +329,14 @@ async function readCompany(
         issues: new Map((incremental ? PaperclipReadCache.merge(cached!, listed) : listed).map((i) => [i.id, i])),
         comments: commentsRead,
         descriptions: descriptionsRead,
+        activity: activityRead,
         fullAt: incremental ? cached!.fullAt : opts.now.getTime(),
       };
       opts.cache.store(client.baseUrl, id, entry);
     }
   }
 
-  return { company, agents, issues, comments, runs, budgets, monthCosts, recentCosts, errors };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors };
 }
 
 // ------------------------------------------------------------------ helpers
