@@ -67,7 +67,13 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);
-    out.subjects.push(sourceSubject('paperclip', 'paperclip', read.status, read.detail, { url: config.paperclip.url, health: read.health ?? null }, read.schemaProblems));
+    // A part that could not be read (one list answered 500, or mangled JSON) must not pass as "nothing to
+    // report": each partial failure is a problem of the source, like a record of the wrong shape.
+    const partial = [
+      ...read.errors.map((e) => ({ entity: 'paperclip', id: '-', field: '(read)', message: e })),
+      ...read.companies.flatMap((c) => c.errors.map((e) => ({ entity: 'company', id: String(c.company?.id ?? '?'), field: e.split(':')[0], message: `company ${c.company?.issuePrefix ?? c.company?.name ?? '?'}: could not read ${e}` }))),
+    ];
+    out.subjects.push(sourceSubject('paperclip', 'paperclip', read.status, read.detail, { url: config.paperclip.url, health: read.health ?? null }, [...read.schemaProblems, ...partial]));
     if (read.status === 'ok') {
       out.subjects.push(
         ...paperclipSubjects(read.companies, {
