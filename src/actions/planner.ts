@@ -12,6 +12,7 @@ export interface PlanLimits {
 }
 
 type SubjectIndex = Map<string, Subject>;
+const MAX_FALLBACKS = 25;
 const key = (type: string, id: string) => `${type}:${id}`;
 
 export function planActions(findings: Finding[], subjects: Subject[], limits: PlanLimits): void {
@@ -59,8 +60,10 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
     f.actions = f.actions.map((a) => {
       if (a.type !== 'checkout') return a;
       if (!issue) return { ...a, status: 'skipped', target: `agent:${f.subject.label}`, detail: 'every assignable issue went to another idle agent this scan' } as FindingAction;
-      // Fallbacks for a 409 at execution time: this agent's other candidates, not given to anyone else.
-      const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, 5).map((i) => ({ id: i.id, identifier: i.identifier }));
+      // Fallbacks for a 409 at execution time: this agent's other candidates, not given to anyone else. They
+      // are shared by every agent (each is re-read before use), so a short list runs dry in a 409 storm while
+      // free issues remain: keep enough of them (bounded, the list travels in the report).
+      const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, MAX_FALLBACKS).map((i) => ({ id: i.id, identifier: i.identifier }));
       return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(issue.title)}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
     });
   }

@@ -152,3 +152,164 @@ describe('watch goes on to the next cycle', () => {
     expect(r.stdout).toContain('"event":"stopped"');
   });
 });
+
+const audit = (state: string) =>
+  readFileSync(join(state, 'audit.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+/** The server's own record: how often each issue was checked out (activity `issue.checked_out`). */
+async function checkoutsPerIssue(companyId: string): Promise<Map<string, number>> {
+  const acts = await seed.req('GET', `/companies/${companyId}/activity?limit=500&entityType=issue`);
+  const n = new Map<string, number>();
+  for (const a of acts) if (a.action === 'issue.checked_out') n.set(a.entityId, (n.get(a.entityId) ?? 0) + 1);
+  return n;
+}
+
+describe('the server dies in the middle of scan --apply', () => {
+  it('dispatch: the next run completes the plan, nothing is done twice (server activity + audit log)', async () => {
+    const company = await seed.createCompany({ name: unique('Dies') });
+    const agents = [];
+    for (let i = 0; i < 4; i++) agents.push(await seed.createAgent(company.id, { name: `Worker${i}` }));
+    await seed.createIssues(company.id, 6, (k) => ({ title: `Job ${k}`, priority: 'medium' }));
+    const state = tempDir();
+    const cwd = workDir();
+    // The 2nd checkout reaches the server (it is applied) but its answer is lost; from then on the server is gone.
+    let checkouts = 0;
+    let dead = false;
+    proxy.reset(({ method, path }) => {
+      if (dead) return { kind: 'reset' };
+      if (method === 'POST' && /\/checkout$/.test(path) && ++checkouts === 2) {
+        dead = true;
+        return { kind: 'reset-after-forward' };
+      }
+      return { kind: 'pass' };
+    });
+    const first = await scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], { cwd, state });
+    expect(first.stderr).not.toMatch(NO_STACK);
+    const firstActions = first.report.findings.flatMap((f: any) => f.actions);
+    expect(firstActions.filter((a: any) => a.status === 'applied')).toHaveLength(1);
+    expect(firstActions.filter((a: any) => a.status === 'failed').length).toBeGreaterThanOrEqual(1);
+
+    // The server is back.
+    proxy.reset();
+    const second = await scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], { cwd, state });
+    expect(second.code, second.stderr).not.toBe(2);
+    const third = await scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], { cwd, state });
+    expect(third.report.findings.flatMap((f: any) => f.actions).filter((a: any) => a.status === 'applied')).toEqual([]);
+
+    // The real server: every agent holds exactly one issue, and no issue was ever checked out twice.
+    const issues = await seed.req('GET', `/companies/${company.id}/issues`);
+    const held = issues.filter((i: any) => i.status === 'in_progress');
+    expect(held).toHaveLength(4);
+    expect(new Set(held.map((i: any) => i.assigneeAgentId))).toEqual(new Set(agents.map((a) => a.id)));
+    const perIssue = await checkoutsPerIssue(company.id);
+    expect([...perIssue.values()].every((n) => n === 1), JSON.stringify([...perIssue])).toBe(true);
+    expect(perIssue.size).toBe(4);
+    // The audit log: three checkouts recorded applied across the runs (the lost answer was recorded failed,
+    // and the next run found that agent already holding the issue), one per agent.
+    const log = audit(state);
+    const applied = log.filter((e) => e.action === 'checkout' && e.outcome === 'applied');
+    expect(applied).toHaveLength(3);
+    expect(new Set(applied.map((e) => e.subject)).size).toBe(3);
+    // The agent whose checkout answer was lost is not asked to take a second issue.
+    const lost = firstActions.find((a: any) => a.status === 'failed' && /checkout: connection reset/.test(a.detail));
+    expect(lost).toBeDefined();
+    expect(applied.map((e) => e.subject)).not.toContain(`agent:${lost.params.agentId}`);
+    expect(held.filter((i: any) => i.assigneeAgentId === lost.params.agentId)).toHaveLength(1);
+  });
+
+  it('release + re-checkout cut between its two writes is completed by the next run, once', async () => {
+    const company = await seed.createCompany({ name: unique('Half') });
+    const carol = await seed.createErrorAgent(company.id, { name: 'Carol' });
+    await seed.req('PATCH', `/agents/${carol.id}`, { runtimeConfig: { heartbeat: { enabled: false, wakeOnDemand: false } } });
+    const issue = await seed.createIssue(company.id, { title: 'Held by a broken agent' });
+    await seed.req('POST', `/issues/${issue.id}/checkout`, { agentId: carol.id, expectedStatuses: ['backlog', 'todo'] });
+    const state = tempDir();
+    const cwd = workDir();
+    // The release goes through; the server dies before the checkout that should follow it.
+    let released = false;
+    proxy.reset(({ method, path }) => {
+      if (released) return { kind: 'reset' };
+      if (method === 'POST' && path.endsWith(`/issues/${issue.id}/release`)) {
+        released = true;
+        return { kind: 'pass' };
+      }
+      return { kind: 'pass' };
+    });
+    const first = await scan(['--company', company.issuePrefix, '--only', 'ops/error-agent-holding-issue', '--apply'], { cwd, state });
+    expect(first.stderr).not.toMatch(NO_STACK);
+    expect(first.report.findings.flatMap((f: any) => f.actions).map((a: any) => a.status)).toEqual(['failed']);
+    expect((await seed.getIssue(issue.id)).status).toBe('todo'); // released, not re-checked-out: half done
+    const ledger = JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8'));
+    expect(Object.values(ledger.entries).map((e: any) => e.status)).toEqual(['partial']);
+
+    proxy.reset();
+    await scan(['--company', company.issuePrefix, '--only', 'ops/error-agent-holding-issue', '--apply'], { cwd, state });
+    await scan(['--company', company.issuePrefix, '--only', 'ops/error-agent-holding-issue', '--apply'], { cwd, state });
+    const after = await seed.getIssue(issue.id);
+    expect(after.status).toBe('in_progress');
+    expect(after.assigneeAgentId).toBe(carol.id);
+    // Server: one checkout by the seed, one by clipguard's completion; one release.
+    const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500&entityType=issue&entityId=${issue.id}`);
+    expect(acts.filter((a: any) => a.action === 'issue.checked_out')).toHaveLength(2);
+    expect(acts.filter((a: any) => a.action === 'issue.released')).toHaveLength(1);
+    const log = audit(state);
+    expect(log.filter((e) => e.outcome === 'applied').map((e) => e.detail)).toEqual(['completed the re-checkout an earlier run left half-done']);
+  });
+});
+
+describe('409 storm: another controller takes the issues clipguard is about to check out', () => {
+  it('every 409 is an outcome, each agent gets its next issue, no issue is checked out twice', async () => {
+    const company = await seed.createCompany({ name: unique('Storm') });
+    const agents = [];
+    for (let i = 0; i < 3; i++) agents.push(await seed.createAgent(company.id, { name: `Mine${i}` }));
+    // The rival controller's agents (role ceo: clipguard's dispatch rule leaves them out).
+    const rivals = [];
+    for (let i = 0; i < 6; i++) rivals.push(await seed.createAgent(company.id, { name: `Rival${i}`, role: 'ceo' }));
+    await seed.createIssues(company.id, 10, (k) => ({ title: `Storm ${k}`, priority: k < 3 ? 'high' : 'medium' }));
+    const state = tempDir();
+    // The first two checkouts clipguard sends for each agent lose a real race: just before the request
+    // reaches the server, a rival checks the same issue out.
+    const attempts = new Map<string, number>();
+    let rival = 0;
+    const raced: string[] = [];
+    proxy.reset(({ method, path, body }) => {
+      const m = /^\/api\/issues\/([^/]+)\/checkout$/.exec(path);
+      if (method !== 'POST' || !m) return { kind: 'pass' };
+      const agentId = JSON.parse(body).agentId;
+      const n = (attempts.get(agentId) ?? 0) + 1;
+      attempts.set(agentId, n);
+      if (n > 2) return { kind: 'pass' };
+      return {
+        kind: 'race',
+        before: async () => {
+          raced.push(m[1]);
+          await seed.req('POST', `/issues/${m[1]}/checkout`, { agentId: rivals[rival++ % rivals.length].id, expectedStatuses: ['backlog', 'todo'] });
+        },
+      };
+    });
+    const r = await scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], { state });
+    expect(r.stderr).not.toMatch(NO_STACK);
+    const conflicts = proxy.log.filter((e) => e.fault === 'race');
+    expect(conflicts.map((e) => e.status)).toEqual(conflicts.map(() => 409));
+    expect(conflicts.length).toBe(6);
+
+    // Every 409 is in the audit log as an outcome, and the agent went on to its next issue.
+    const log = audit(state).filter((e) => e.action === 'checkout');
+    expect(log.filter((e) => e.outcome === 'failed')).toEqual([]);
+    const mentions = log.map((e) => (e.detail.match(/409 conflict/g) ?? []).length).reduce((a, b) => a + b, 0);
+    expect(mentions).toBe(conflicts.length);
+    expect(log.filter((e) => e.outcome === 'applied')).toHaveLength(3);
+
+    // The server: each of clipguard's agents holds one issue, none of the raced ones; no issue checked out twice.
+    const issues = await seed.req('GET', `/companies/${company.id}/issues`);
+    const mine = issues.filter((i: any) => i.status === 'in_progress' && agents.some((a) => a.id === i.assigneeAgentId));
+    expect(mine).toHaveLength(3);
+    expect(new Set(mine.map((i: any) => i.assigneeAgentId)).size).toBe(3);
+    for (const i of mine) expect(raced).not.toContain(i.id);
+    const perIssue = await checkoutsPerIssue(company.id);
+    expect([...perIssue.values()].every((n) => n === 1), JSON.stringify([...perIssue])).toBe(true);
+  });
+});
