@@ -4,6 +4,7 @@
 
 import type { Finding, FindingAction, Subject } from '../types.js';
 import { compareIssues } from '../sources/paperclip/subjects.js';
+import { maskText } from '../engine/mask.js';
 
 export interface PlanLimits {
   maxPerScan: number;
@@ -32,6 +33,9 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
     for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
   }
   applyLimits(findings, limits);
+  // Targets and details quote titles and names people and agents wrote: they go to every report and the
+  // audit log, so a secret in them is masked here, once, for all of them.
+  for (const f of findings) for (const a of f.actions) Object.assign(a, { target: maskText(a.target), detail: maskText(a.detail) });
 }
 
 function planCheckouts(findings: Finding[], index: SubjectIndex): void {
@@ -64,7 +68,7 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
       // are shared by every agent (each is re-read before use), so a short list runs dry in a 409 storm while
       // free issues remain: keep enough of them (bounded, the list travels in the report).
       const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, MAX_FALLBACKS).map((i) => ({ id: i.id, identifier: i.identifier }));
-      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(issue.title)}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
+      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(maskText(issue.title))}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
     });
   }
 }

@@ -138,7 +138,7 @@ export class Evaluator {
       };
       if (it.inlineIgnored === true) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
       if (rule.action && rule.actionEnabled) {
-        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${subject.label}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
+        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${maskText(subject.label)}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
       }
       if (explanation !== undefined) finding.explanation = explanation;
       out.push(finding);

@@ -32,7 +32,7 @@ export interface ProxiedRequest {
   status?: number;
 }
 
-export type Decide = (req: { method: string; path: string; body: string; n: number; writes: number }) => Fault;
+export type Decide = (req: { method: string; path: string; body: string; headers: IncomingMessage['headers']; n: number; writes: number }) => Fault;
 
 export class FaultProxy {
   decide: Decide = () => ({ kind: 'pass' });
@@ -89,7 +89,7 @@ export class FaultProxy {
     const path = req.url ?? '/';
     const isWrite = method !== 'GET' && method !== 'HEAD';
     if (isWrite) this.writes++;
-    const fault = this.decide({ method, path, body, n: ++this.n, writes: this.writes });
+    const fault = this.decide({ method, path, body, headers: req.headers, n: ++this.n, writes: this.writes });
     const entry: ProxiedRequest = { method, path, body, fault: fault.kind };
     this.log.push(entry);
     switch (fault.kind) {
