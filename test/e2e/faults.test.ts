@@ -170,7 +170,7 @@ async function checkoutsPerIssue(companyId: string): Promise<Map<string, number>
 describe('the server dies in the middle of scan --apply', () => {
   it('dispatch: the next run completes the plan, nothing is done twice (server activity + audit log)', async () => {
     const company = await seed.createCompany({ name: unique('Dies') });
-    const agents = [];
+    const agents: any[] = [];
     for (let i = 0; i < 4; i++) agents.push(await seed.createAgent(company.id, { name: `Worker${i}` }));
     await seed.createIssues(company.id, 6, (k) => ({ title: `Job ${k}`, priority: 'medium' }));
     const state = tempDir();
@@ -263,10 +263,10 @@ describe('the server dies in the middle of scan --apply', () => {
 describe('409 storm: another controller takes the issues clipguard is about to check out', () => {
   it('every 409 is an outcome, each agent gets its next issue, no issue is checked out twice', async () => {
     const company = await seed.createCompany({ name: unique('Storm') });
-    const agents = [];
+    const agents: any[] = [];
     for (let i = 0; i < 3; i++) agents.push(await seed.createAgent(company.id, { name: `Mine${i}` }));
     // The rival controller's agents (role ceo: clipguard's dispatch rule leaves them out).
-    const rivals = [];
+    const rivals: any[] = [];
     for (let i = 0; i < 6; i++) rivals.push(await seed.createAgent(company.id, { name: `Rival${i}`, role: 'ceo' }));
     await seed.createIssues(company.id, 10, (k) => ({ title: `Storm ${k}`, priority: k < 3 ? 'high' : 'medium' }));
     const state = tempDir();
