@@ -113,7 +113,8 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     case 'exec': {
       const name = String(a.params?.command ?? '');
-      if (!limits.exec[name]) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
+      // Own entries only: "toString" or "constructor" must not find Object.prototype.
+      if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
       return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];
     }
     default:

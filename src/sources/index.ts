@@ -93,6 +93,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       out.statuses.push({ name, status: 'unavailable', detail: `${dir} is not a git repository` });
       continue;
     }
+    const skipped: string[] = [];
     try {
       if (needs.git) {
         const up = await unpushedCommits(dir);
@@ -105,10 +106,13 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         if (range) {
           const r = await readCommitRange(dir, range);
           out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config));
+          // Binary, too large, symlinked (never followed) files and submodules are not scanned: say so.
+          skipped.push(...r.skipped.map((f) => `${f.path} (${f.reason}${f.commit ? ` in ${f.commit.slice(0, 10)}` : ''})`));
         }
       }
       if (needs.locales) out.subjects.push(...localeSubjects(dir, config));
-      out.statuses.push({ name, status: 'ok', detail: dir });
+      const more = skipped.length > 20 ? ` and ${skipped.length - 20} more` : '';
+      out.statuses.push({ name, status: 'ok', detail: skipped.length ? `${dir}; not scanned: ${skipped.slice(0, 20).join(', ')}${more}` : dir });
     } catch (e) {
       out.statuses.push({ name, status: 'unavailable', detail: (e as Error).message });
     }
