@@ -142,11 +142,28 @@ export function diffSubjects(repo: string, files: { path: string; lines: { line:
   const out: Subject[] = [];
   for (const f of files) {
     const detect = maskedSecrets(config, f.path);
-    // Detect per added line so each match carries the file's own line number.
-    const secrets = f.lines.flatMap((l) => detect(l.text).map((m) => ({ ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` })));
+    // Detect per run of consecutive added lines (a private key spans many lines: line by line, its armour and
+    // body are never seen together), then map each match back to the file's own line number.
+    const secrets = addedBlocks(f.lines).flatMap((block) =>
+      detect(block.map((l) => l.text).join('\n')).map((m) => {
+        const l = block[m.line - 1] ?? block[0];
+        return { ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` };
+      }),
+    );
     out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
   }
   return out;
+}
+
+/** Added lines grouped into runs of consecutive line numbers. */
+function addedBlocks(lines: { line: number; text: string }[]): { line: number; text: string }[][] {
+  const blocks: { line: number; text: string }[][] = [];
+  for (const l of lines) {
+    const cur = blocks[blocks.length - 1];
+    if (cur && cur[cur.length - 1].line + 1 === l.line) cur.push(l);
+    else blocks.push([l]);
+  }
+  return blocks;
 }
 
 // Fingerprint key of a secret in a diff: the kind, the column and a hash of the line *without* the secret
