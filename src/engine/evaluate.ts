@@ -160,7 +160,6 @@ export function renderMessage(template: string, facts: Record<string, unknown>):
   return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, path: string) => maskText(placeholderValue(facts, path)));
 }
 
-
 function placeholderValue(facts: Record<string, unknown>, path: string): string {
   const v = getDotted(facts, path.trim());
   if (v === undefined || v === null) return '?';
