@@ -1,6 +1,6 @@
 // The scan pipeline: sources -> subjects -> engine -> findings -> suppressions -> planner -> executor -> report.
 
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
@@ -179,8 +179,12 @@ function lineReader(roots: string[]) {
         const abs = isAbsolute(file) ? file : resolve(root, file);
         if (!abs.startsWith(resolve(root) + '/')) continue;
         try {
-          if (statSync(abs).isFile() && statSync(abs).size < 5 * 1024 * 1024) {
-            lines = readFileSync(abs, 'utf8').split('\n');
+          // A symlink (or a symlinked directory) in the work tree may point anywhere: only a file whose real
+          // path is inside the repository is read.
+          const real = realpathSync(abs);
+          if (!real.startsWith(realpathSync(root) + '/')) continue;
+          if (statSync(real).isFile() && statSync(real).size < 5 * 1024 * 1024) {
+            lines = readFileSync(real, 'utf8').split('\n');
             break;
           }
         } catch {

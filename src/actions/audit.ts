@@ -1,7 +1,7 @@
 // The audit log: append-only JSONL, created with mode 0600, each line fsync'd before the action it records
 // is considered done. A crash mid-write leaves at most a torn last line, which readAudit skips with a warning.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, writeSync, constants } from 'node:fs';
 import { dirname } from 'node:path';
 import { maskDeep } from '../engine/mask.js';
 
@@ -25,6 +25,18 @@ export class AuditLog {
     if (this.fd === null) {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       this.fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      // A crash may have left a torn last line: end it, or the next entry would be glued to it and lost too.
+      const size = fstatSync(this.fd).size;
+      if (size > 0) {
+        const last = Buffer.alloc(1);
+        const rfd = openSync(this.file, constants.O_RDONLY);
+        try {
+          readSync(rfd, last, 0, 1, size - 1);
+        } finally {
+          closeSync(rfd);
+        }
+        if (last[0] !== 0x0a) writeSync(this.fd, '\n');
+      }
     }
     // Secrets never reach the audit log, whatever a caller passes in.
     const line = JSON.stringify(maskDeep(entry)) + '\n';

@@ -11,6 +11,7 @@ import type { Finding, FindingAction } from '../types.js';
 import { detectSecrets, redactSecrets } from '../detectors/secrets/index.js';
 import type { PaperclipClient } from '../sources/paperclip/client.js';
 import { AuditLog } from './audit.js';
+import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
 
 export interface ExecutorOptions {
@@ -87,7 +88,8 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
           }
         }
         a.status = out.status;
-        a.detail = a.detail ? `${a.detail}: ${out.detail}` : out.detail;
+        // Outcome details can quote server answers: masked like everything else that reaches a report.
+        a.detail = maskText(a.detail ? `${a.detail}: ${out.detail}` : out.detail);
         record(ctx, f, a, out);
       }
     }

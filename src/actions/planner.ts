@@ -4,6 +4,7 @@
 
 import type { Finding, FindingAction, Subject } from '../types.js';
 import { compareIssues } from '../sources/paperclip/subjects.js';
+import { maskText } from '../engine/mask.js';
 
 export interface PlanLimits {
   maxPerScan: number;
@@ -12,6 +13,7 @@ export interface PlanLimits {
 }
 
 type SubjectIndex = Map<string, Subject>;
+const MAX_FALLBACKS = 25;
 const key = (type: string, id: string) => `${type}:${id}`;
 
 export function planActions(findings: Finding[], subjects: Subject[], limits: PlanLimits): void {
@@ -34,6 +36,9 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
     for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
   }
   applyLimits(findings, limits);
+  // Targets and details quote titles and names people and agents wrote: they go to every report and the
+  // audit log, so a secret in them is masked here, once, for all of them.
+  for (const f of findings) for (const a of f.actions) Object.assign(a, { target: maskText(a.target), detail: maskText(a.detail) });
 }
 
 function planCheckouts(findings: Finding[], index: SubjectIndex): void {
@@ -70,9 +75,11 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
     f.actions = f.actions.map((a) => {
       if (a.type !== 'checkout') return a;
       if (!issue) return { ...a, status: 'skipped', target: `agent:${f.subject.label}`, detail: 'every assignable issue went to another idle agent this scan' } as FindingAction;
-      // Fallbacks for a 409 at execution time: this agent's other candidates, not given to anyone else.
-      const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, 5).map((i) => ({ id: i.id, identifier: i.identifier }));
-      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(issue.title)}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
+      // Fallbacks for a 409 at execution time: this agent's other candidates, not given to anyone else. They
+      // are shared by every agent (each is re-read before use), so a short list runs dry in a 409 storm while
+      // free issues remain: keep enough of them (bounded, the list travels in the report).
+      const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, MAX_FALLBACKS).map((i) => ({ id: i.id, identifier: i.identifier }));
+      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(maskText(issue.title))}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
     });
   }
 }
@@ -140,7 +147,8 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     case 'exec': {
       const name = String(a.params?.command ?? '');
-      if (!limits.exec[name]) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
+      // Own entries only: "toString" or "constructor" must not find Object.prototype.
+      if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
       return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];
     }
     default:

@@ -221,7 +221,7 @@ export class Evaluator {
       };
       if (it.inlineIgnored === true) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
       if (rule.action && rule.actionEnabled) {
-        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${subject.label}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
+        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${maskText(subject.label)}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
       }
       if (explanation !== undefined) finding.explanation = explanation;
       out.push(finding);
@@ -234,16 +234,22 @@ export function fingerprint(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
 }
 
-/** `{{fact.path}}` placeholders; unknown values render as `?`. Numbers get at most 2 decimals. */
+/**
+ * `{{fact.path}}` placeholders; unknown values render as `?`. Numbers get at most 2 decimals. Each value is
+ * masked on its own before it meets the template: the template's words ("commit", "hash") can be the
+ * anti-context that makes the detector pass over a secret in the finished message.
+ */
 export function renderMessage(template: string, facts: Record<string, unknown>): string {
-  return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, path: string) => {
-    const v = getDotted(facts, path.trim());
-    if (v === undefined || v === null) return '?';
-    if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/\.?0+$/, '');
-    if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x ? ((x as { identifier?: string; id?: string }).identifier ?? (x as { id?: string }).id ?? JSON.stringify(x)) : String(x))).join(', ');
-    if (typeof v === 'object') return JSON.stringify(v);
-    return String(v);
-  });
+  return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, path: string) => maskText(placeholderValue(facts, path)));
+}
+
+function placeholderValue(facts: Record<string, unknown>, path: string): string {
+  const v = getDotted(facts, path.trim());
+  if (v === undefined || v === null) return '?';
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/\.?0+$/, '');
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x ? ((x as { identifier?: string; id?: string }).identifier ?? (x as { id?: string }).id ?? JSON.stringify(x)) : String(x))).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
 }
 
 /** The condition tree json-rules-engine evaluated, with each leaf's fact value and outcome. */

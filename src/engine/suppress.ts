@@ -21,19 +21,48 @@ export function loadWaivers(file: string): Waiver[] {
   const raw = parseJsonText(text, file) as { waivers?: unknown };
   const list = Array.isArray(raw) ? raw : raw?.waivers;
   if (!Array.isArray(list)) throw new UserFileError(file, 'expected {"waivers": [{"rule", "fingerprint" or "path", "reason", "expires"}]}');
+  const lines = arrayElementLines(text, Array.isArray(raw) ? 0 : text.indexOf('"waivers"'));
   return list.map((w, i) => {
     const where = `waivers[${i}]`;
-    const line = lineOfKey(text, 'rule');
+    const line = lines[i] ?? lineOfKey(text, 'rule');
     if (!w || typeof w !== 'object') throw new UserFileError(file, `${where}: must be an object`, line);
     const o = w as Record<string, unknown>;
     if (typeof o.rule !== 'string' || !o.rule) throw new UserFileError(file, `${where}.rule: required (a rule id, or "*")`, line);
     if (typeof o.reason !== 'string' || !o.reason.trim()) throw new UserFileError(file, `${where}.reason: required: say why the finding is acceptable`, line);
     if (o.fingerprint === undefined && o.path === undefined) throw new UserFileError(file, `${where}: give "fingerprint" or "path" (a glob)`, line);
+    if (o.fingerprint !== undefined && (typeof o.fingerprint !== 'string' || !o.fingerprint)) throw new UserFileError(file, `${where}.fingerprint: must be a fingerprint string (from the json report)`, line);
+    if (o.path !== undefined && (typeof o.path !== 'string' || !o.path)) throw new UserFileError(file, `${where}.path: must be a glob string, e.g. "docs/examples/**"`, line);
     if (o.expires !== undefined && (typeof o.expires !== 'string' || Number.isNaN(Date.parse(o.expires)))) {
       throw new UserFileError(file, `${where}.expires: not a date (use YYYY-MM-DD)`, lineOfKey(text, 'expires'));
     }
     return o as unknown as Waiver;
   });
+}
+
+/** 1-based line of each element of the first JSON array at or after `from` (for errors naming one waiver). */
+function arrayElementLines(text: string, from: number): number[] {
+  const lines: number[] = [];
+  let i = text.indexOf('[', Math.max(0, from));
+  if (i < 0) return lines;
+  let depth = 0;
+  let line = 1;
+  for (let k = 0; k < i; k++) if (text.charCodeAt(k) === 10) line++;
+  let expectValue = true;
+  for (; i < text.length; i++) {
+    const c = text[i];
+    if (c === '\n') line++;
+    else if (c === '"') {
+      if (depth === 1 && expectValue) lines.push(line), (expectValue = false);
+      for (i++; i < text.length && text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    } else if (c === '[' || c === '{') {
+      if (depth === 1 && expectValue) lines.push(line), (expectValue = false);
+      depth++;
+    } else if (c === ']' || c === '}') {
+      if (--depth === 0) break;
+    } else if (c === ',' && depth === 1) expectValue = true;
+    else if (depth === 1 && expectValue && !/\s/.test(c)) lines.push(line), (expectValue = false);
+  }
+  return lines;
 }
 
 const INLINE = /clipguard-ignore(?:-next-line)?(?:\s+([a-z0-9/*-]+(?:\s*,\s*[a-z0-9/*-]+)*))?(?:\s+--\s*(.*))?/;

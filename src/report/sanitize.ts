@@ -1,16 +1,19 @@
 // Scanned content is hostile: comments and file names can carry ANSI escapes, NUL bytes, lone surrogates,
 // XML/HTML markup or Markdown pipes. Every reporter passes strings through one of these before output.
 
-/** Remove C0/C1 controls (incl. ESC, so no ANSI sequence survives) except tab/newline, and lone surrogates. */
+/** Remove C0/C1 controls (incl. ESC, so no ANSI sequence survives) except tab/newline; replace lone surrogates and U+FFFE/U+FFFF. */
 export function plain(s: string): string {
   return s
     .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
-    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+    .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
+    // Noncharacters U+FFFE and U+FFFF are not XML characters: a JUnit file holding one does not parse.
+    .replace(/[\ufffe\uffff]/g, '\ufffd');
 }
 
 /** One line, bounded length: for terminal and table cells. */
 export function oneLine(s: string, max = 400): string {
-  const t = plain(s).replace(/\s*\n\s*/g, ' ');
+  // Cut before cleaning: a 10 MB line needs no full pass to yield 400 characters.
+  const t = plain(s.length > max * 4 ? s.slice(0, max * 4) : s).replace(/\s*\n\s*/g, ' ');
   return t.length > max ? t.slice(0, max - 1) + '…' : t;
 }
 

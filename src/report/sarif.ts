@@ -41,7 +41,9 @@ export function renderSarif(report: Report, rules: LoadedRule[]): string {
 }
 
 function result(f: Finding, ruleIndex: number) {
-  const uri = f.location?.file ?? `paperclip/${f.subject.type}/${encodeURIComponent(plain(f.subject.label || f.subject.id))}`;
+  // A file path from a diff is any bytes git allows (spaces, '#', '%', control characters): SARIF wants a URI
+  // reference, so each segment is percent-encoded.
+  const uri = f.location?.file !== undefined ? pathUri(f.location.file) : `paperclip/${f.subject.type}/${encodeURIComponent(plain(f.subject.label || f.subject.id))}`;
   const region: Record<string, number> = { startLine: Math.max(1, f.location?.line ?? 1), startColumn: Math.max(1, f.location?.column ?? 1) };
   if (f.location?.endLine) region.endLine = f.location.endLine;
   if (f.location?.endColumn) region.endColumn = f.location.endColumn;
@@ -50,9 +52,17 @@ function result(f: Finding, ruleIndex: number) {
     ruleIndex,
     level: LEVEL[f.severity],
     message: { text: plain(f.message) || f.ruleId },
-    locations: [{ physicalLocation: { artifactLocation: { uri: uri.replace(/\\/g, '/') }, region } }],
+    locations: [{ physicalLocation: { artifactLocation: { uri }, region } }],
     partialFingerprints: { 'clipguard/v1': f.fingerprint },
     properties: { subject: { type: f.subject.type, id: plain(f.subject.id), label: plain(f.subject.label) }, severity: f.severity, actions: f.actions.map((a) => ({ type: a.type, status: a.status, target: plain(a.target) })) },
     ...(f.suppressed ? { suppressions: [{ kind: f.suppressed.kind === 'inline' ? 'inSource' : 'external', justification: plain(f.suppressed.reason) }] } : {}),
   };
+}
+
+function pathUri(file: string): string {
+  return plain(file)
+    .replace(/\\/g, '/')
+    .split('/')
+    .map((seg) => encodeURIComponent(seg))
+    .join('/');
 }

@@ -77,7 +77,13 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);
-    out.subjects.push(sourceSubject('paperclip', 'paperclip', read.status, read.detail, { url: config.paperclip.url, health: read.health ?? null }, read.schemaProblems));
+    // A part that could not be read (one list answered 500, or mangled JSON) must not pass as "nothing to
+    // report": each partial failure is a problem of the source, like a record of the wrong shape.
+    const partial = [
+      ...read.errors.map((e) => ({ entity: 'paperclip', id: '-', field: '(read)', message: e })),
+      ...read.companies.flatMap((c) => c.errors.map((e) => ({ entity: 'company', id: String(c.company?.id ?? '?'), field: e.split(':')[0], message: `company ${c.company?.issuePrefix ?? c.company?.name ?? '?'}: could not read ${e}` }))),
+    ];
+    out.subjects.push(sourceSubject('paperclip', 'paperclip', read.status, read.detail, { url: config.paperclip.url, health: read.health ?? null }, [...read.schemaProblems, ...partial]));
     if (read.status === 'ok') {
       out.subjects.push(
         ...paperclipSubjects(read.companies, {
@@ -99,6 +105,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       out.statuses.push({ name, status: 'unavailable', detail: `${dir} is not a git repository` });
       continue;
     }
+    const skipped: string[] = [];
     try {
       if (needs.git) {
         const up = await unpushedCommits(dir);
@@ -111,9 +118,12 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         if (range) {
           const r = await readCommitRange(dir, range);
           out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config));
+          // Binary, too large, symlinked (never followed) files and submodules are not scanned: say so.
+          skipped.push(...r.skipped.map((f) => `${f.path} (${f.reason}${f.commit ? ` in ${f.commit.slice(0, 10)}` : ''})`));
         }
       }
       let detail = dir;
+      if (skipped.length) detail += `; not scanned: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ` and ${skipped.length - 20} more` : ''}`;
       if (needs.locales) {
         const read = readLocaleSubjects(dir, config);
         out.subjects.push(...read.subjects);
@@ -150,23 +160,29 @@ export function diffSubjects(repo: string, files: { path: string; lines: { line:
   const out: Subject[] = [];
   for (const f of files) {
     const detect = maskedSecrets(config, f.path);
-    // Detect once per block of consecutive added lines (a multi-line key is found whole, and one call per
-    // block instead of one per line is what makes a 20,000-line commit fast); each match carries the
-    // file's own line number. `clipguard-ignore-next-line` works within a block, as in the file.
-    const secrets: Record<string, unknown>[] = [];
-    for (let a = 0; a < f.lines.length; ) {
-      let b = a + 1;
-      while (b < f.lines.length && f.lines[b].line === f.lines[b - 1].line + 1) b++;
-      const block = f.lines.slice(a, b);
-      for (const m of detect(block.length === 1 ? block[0].text : block.map((l) => l.text).join('\n'))) {
+    // Detect per run of consecutive added lines (a private key spans many lines: line by line, its armour and
+    // body are never seen together; and one call per block is what makes a 20,000-line commit fast), then map
+    // each match back to the file's own line number.
+    const secrets = addedBlocks(f.lines).flatMap((block) =>
+      detect(block.map((l) => l.text).join('\n')).map((m) => {
         const l = block[m.line - 1] ?? block[0];
-        secrets.push({ ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` });
-      }
-      a = b;
-    }
+        return { ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` };
+      }),
+    );
     out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
   }
   return out;
+}
+
+/** Added lines grouped into runs of consecutive line numbers. */
+function addedBlocks(lines: { line: number; text: string }[]): { line: number; text: string }[][] {
+  const blocks: { line: number; text: string }[][] = [];
+  for (const l of lines) {
+    const cur = blocks[blocks.length - 1];
+    if (cur && cur[cur.length - 1].line + 1 === l.line) cur.push(l);
+    else blocks.push([l]);
+  }
+  return blocks;
 }
 
 // Fingerprint key of a secret in a diff: the kind, the column and a hash of the line *without* the secret

@@ -1,0 +1,123 @@
+// Secrets never leak, on a REAL Paperclip: generated secrets are planted in issue titles, descriptions and
+// comments; clipguard scans them (every report format, --explain, --apply) and the plain secret must appear
+// in no output channel: stdout of every format, stderr, the report file, the audit log, and the entries
+// clipguard writes to the Paperclip activity log. API keys given with --api-key or $PAPERCLIP_API_KEY never
+// appear either, even when the server echoes them back.
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
+import { FAKE_KINDS, SELF_CONTAINED_KINDS, fakeSample, fakeToken } from '../helpers/fake-secrets.js';
+import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
+import { e2eUrl, Seed, unique } from './seed.js';
+
+const seed = new Seed();
+let proxy: FaultProxy;
+beforeAll(async () => {
+  proxy = await startProxy(e2eUrl());
+});
+afterAll(async () => {
+  await proxy?.stop();
+});
+
+const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
+const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
+
+const words = fc.string({ unit: fc.constantFrom(...'abcdefghij klmnop =:"|<>&中文'.split('')), maxLength: 30 }).filter((s) => !s.includes('clipguard-ignore'));
+// Titles are one line and cut to 60 characters in action details: short self-contained tokens, first.
+const shortKinds = SELF_CONTAINED_KINDS.filter((k) => fakeToken(k, 1).length <= 55);
+const token = (kinds: string[]) => fc.record({ kind: fc.constantFrom(...kinds), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), style: fc.nat(10) }).map((r) => fakeSample(r.kind, r.seed, r.style));
+const planted = fc.record({ title: token(shortKinds), titleTail: words, description: token(FAKE_KINDS), before: words, comment: token(FAKE_KINDS), after: words });
+
+describe('no output channel ever carries a planted secret', () => {
+  it('text, json, sarif, junit, markdown, html, --explain, stderr, -o file, audit log, Paperclip activity', async () => {
+    await fc.assert(
+      fc.asyncProperty(planted, async (p) => {
+        const secrets = [p.title.secret, p.description.secret, p.comment.secret];
+        const company = await seed.createCompany({ name: unique('Leak') });
+        await seed.createAgent(company.id, { name: 'Idle' });
+        const issue = await seed.createIssue(company.id, { title: `${p.title.text} ${p.titleTail}`.trim(), description: `${p.before}\n${p.description.text}\n${p.after}`, priority: 'high' });
+        await seed.addComment(issue.id, `${p.before}\n${p.comment.text}\n${p.after}`);
+        const cwd = tempDir();
+        const state = join(cwd, 'state');
+        writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { activityLog: true } }));
+        const outputs: Record<string, string> = {};
+        const run = async (name: string, args: string[]) => {
+          const r = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--explain', ...args], { cwd, env: { CLIPGUARD_STATE_DIR: state } });
+          expect(r.code, r.stderr).toBe(1);
+          expect(r.stderr).not.toMatch(NO_STACK);
+          outputs[`${name} stdout`] = r.stdout;
+          outputs[`${name} stderr`] = r.stderr;
+        };
+        proxy.reset();
+        for (const f of FORMATS) await run(f, ['--format', f]);
+        await run('file', ['--format', 'json', '-o', join(cwd, 'report.json')]);
+        outputs['report file'] = readFileSync(join(cwd, 'report.json'), 'utf8');
+        await run('apply', ['--format', 'json', '--apply']);
+        outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
+        const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);
+        const ours = acts.filter((a: any) => String(a.action).startsWith('clipguard.'));
+        outputs['paperclip activity'] = JSON.stringify(ours);
+
+        // The scan did see and act on what was planted (else "no leak" would prove nothing).
+        const report = JSON.parse(outputs['apply stdout']);
+        const rules = new Set(report.findings.map((f: any) => f.ruleId));
+        expect([...rules]).toEqual(expect.arrayContaining(['security/secret-in-issue', 'security/secret-in-comment', 'ops/idle-agent-backlog']));
+        expect(ours.length).toBeGreaterThanOrEqual(2);
+        expect(outputs['text stdout']).toMatch(/why: /);
+        for (const [channel, text] of Object.entries(outputs)) {
+          for (const s of secrets) expect(text.includes(s), `${channel} carries a planted secret`).toBe(false);
+        }
+      }),
+      { numRuns: 4 },
+    );
+  });
+});
+
+describe('API keys never appear in output', () => {
+  it('--api-key and $PAPERCLIP_API_KEY, with a server that refuses the key and echoes it back', async () => {
+    const key = fakeToken('paperclip-board-key', 77);
+    const envKey = fakeToken('paperclip-agent-key', 78);
+    // The proxy answers like a careless server: the Authorization header it received, in the error body.
+    proxy.reset(({ headers }) => ({ kind: 'status', status: 401, body: JSON.stringify({ error: `invalid credentials: ${headers.authorization}`, echo: headers.authorization }) }));
+    const cwd = tempDir();
+    writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { retries: 0 }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
+    const channels: string[] = [];
+    for (const f of FORMATS) {
+      const r = await cliAsync(['scan', '--paperclip', proxy.url, '--api-key', key, '--format', f], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 's') } });
+      expect(r.code).toBe(1);
+      channels.push(r.stdout, r.stderr);
+    }
+    const viaEnv = await cliAsync(['scan', '--paperclip', proxy.url, '--format', 'json'], { cwd, env: { PAPERCLIP_API_KEY: envKey, CLIPGUARD_STATE_DIR: join(cwd, 's') } });
+    channels.push(viaEnv.stdout, viaEnv.stderr);
+    const watch = await cliAsync(['watch', '--once', '--log-format', 'json'], { cwd, env: { PAPERCLIP_API_KEY: envKey, PAPERCLIP_API_URL: proxy.url, CLIPGUARD_STATE_DIR: join(cwd, 's') } });
+    channels.push(watch.stdout, watch.stderr, readFileSync(join(cwd, 's', 'state.json'), 'utf8'));
+    // The key did reach the server (and came back in its answers), so the scrubbing is what kept it out.
+    expect(proxy.log.some((e) => JSON.stringify(e).length > 0)).toBe(true);
+    expect(JSON.parse(viaEnv.stdout).findings.map((f: any) => f.ruleId)).toContain('source/paperclip-unavailable');
+    expect(viaEnv.stdout).toMatch(/HTTP 401/);
+    for (const c of channels) {
+      expect(c).not.toContain(key);
+      expect(c).not.toContain(envKey);
+    }
+  });
+
+  it('a wrong server (nothing listening) and a URL with credentials: no key, no password in any output', async () => {
+    const key = fakeToken('paperclip-board-key', 79);
+    const password = fakeToken('github-pat', 80).slice(4, 28);
+    const cwd = tempDir();
+    for (const url of ['http://127.0.0.1:9', `http://board:${password}@127.0.0.1:9`, `http://board:${password}@127.0.0.1:${proxy.port}`]) {
+      proxy.reset(() => ({ kind: 'reset' }));
+      for (const f of ['text', 'json', 'sarif'] as const) {
+        const r = await cliAsync(['scan', '--paperclip', url, '--api-key', key, '--format', f], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 's') } });
+        expect(r.code, r.stderr).toBe(1);
+        for (const c of [r.stdout, r.stderr]) {
+          expect(c).not.toContain(key);
+          expect(c).not.toContain(password);
+        }
+      }
+    }
+  });
+});
