@@ -214,11 +214,11 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       const kyujitai = p.japanese.get(ch)!;
       hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
     } else if (!p.choices.has(ch)) {
-      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences share no phrase
-      // pair with either neighbour and end here without building a window.
+      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences form no pair with
+      // either neighbour that a rewriting phrase contains, and end here without building a window.
       const prev = neighbourCp(text, i, width, -1, p.dir);
       const next = neighbourCp(text, i, width, 1, p.dir);
-      if ((prev >= 0 && p.dir.phrasePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.phrasePairs.has(pairKey(cp, next)))) {
+      if ((prev >= 0 && p.dir.rewritePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.rewritePairs.has(pairKey(cp, next)))) {
         const { chars, at } = windowAt(text, i, ch, p.dir);
         const r = phraseRewrite(chars, at, p.dir);
         if (r !== null) {
