@@ -3,12 +3,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
+import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { activateRules, Evaluator, type ActiveRule } from './engine/evaluate.js';
 import { loadRulePacks, RulePackError } from './engine/load.js';
 import type { LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
 import { executeActions } from './actions/executor.js';
+import { sessionResets } from './actions/ledger.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
@@ -24,6 +26,8 @@ export interface ScanOptions {
   /** Subjects supplied by the caller (precommit, i18n, rule tests) instead of reading sources. */
   subjects?: Subject[];
   statuses?: Report['sources'];
+  /** Kept across the runs of `watch`: Paperclip is then read incrementally. */
+  paperclipCache?: PaperclipReadCache;
 }
 
 export interface ScanResult {
@@ -82,6 +86,9 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
         locales: uses((r) => r.tags.includes('i18n')),
         deploy: uses((r) => r.id.startsWith('deploy/')),
       },
+      paperclipCache: opts.paperclipCache,
+      ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
+      sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),
     });
   }
 

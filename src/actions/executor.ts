@@ -35,7 +35,8 @@ export function killSwitchOn(stateDir: string, env: NodeJS.ProcessEnv = process.
   return null;
 }
 
-type Outcome = { status: 'applied' | 'skipped' | 'failed'; detail: string };
+/** `serverFault`: the server answered 5xx to a write (counts toward the server's circuit, not only the agent's). */
+type Outcome = { status: 'applied' | 'skipped' | 'failed'; detail: string; serverFault?: boolean };
 
 class Circuit {
   private agentFails = new Map<string, number>();
@@ -77,7 +78,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
         else {
           try {
             out = await perform(ctx, f, a);
-            circuit.record(agentId, out.status !== 'failed', false);
+            circuit.record(agentId, out.status !== 'failed', out.serverFault === true);
           } catch (e) {
             const err = e as { code?: string; status?: number; message: string };
             const serverFault = err.code === 'unavailable' || err.code === 'timeout' || (err.status ?? 0) >= 500;
@@ -136,6 +137,8 @@ async function activity(ctx: Ctx, companyId: unknown, a: FindingAction, f: Findi
 const ok = (detail: string): Outcome => ({ status: 'applied', detail });
 const skip = (detail: string): Outcome => ({ status: 'skipped', detail });
 const fail = (detail: string): Outcome => ({ status: 'failed', detail });
+/** A write the server refused: a 5xx is the server's fault, a 4xx this action's. */
+const failHttp = (what: string, r: { status: number; body: unknown }): Outcome => ({ status: 'failed', detail: `${what}HTTP ${r.status} ${errText(r.body)}`.trim(), serverFault: r.status >= 500 });
 
 function ledgerKey(a: FindingAction): string {
   const p = a.params ?? {};
@@ -172,13 +175,9 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
     case 'redact':
       out = p.commentId ? await doRedactComment(ctx, p) : await doRedactIssue(ctx, p);
       break;
-    case 'reset-session': {
-      const agent = await client!.getAgent(String(p.agentId));
-      if (agent.status === 'running') return skip('agent is running: not disturbing its heartbeat');
-      const r = await client!.resetSession(String(p.agentId), (p.taskKey as string) ?? undefined);
-      out = r.status < 300 ? ok('session reset') : fail(`HTTP ${r.status}`);
+    case 'reset-session':
+      out = await doResetSession(ctx, p);
       break;
-    }
     case 'exec':
       out = await doExec(p);
       break;
@@ -222,7 +221,7 @@ async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outco
       a.target = `issue:${c.identifier}`;
       return ok(`${c.identifier} checked out to the agent${tried.length ? ` after ${tried.join('; ')}` : ''}`);
     }
-    return fail(`checkout ${c.identifier}: HTTP ${r.status} ${errText(r.body)}`);
+    return failHttp(`checkout ${c.identifier}: `, r);
   }
   return skip(`no candidate issue left: ${tried.join('; ')}`);
 }
@@ -235,7 +234,7 @@ async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: st
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'in_progress' || issue.assigneeAgentId !== p.agentId) return skip(`issue is ${issue.status}, assigned to ${issue.assigneeAgentId ?? 'nobody'}: nothing to recover`);
   const rel = await client.release(String(p.issueId));
-  if (rel.status >= 300) return fail(`release: HTTP ${rel.status} ${errText(rel.body)}`);
+  if (rel.status >= 300) return failHttp('release: ', rel);
   // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
   // completed by the next run instead of leaving the issue orphaned.
   ctx.ledger.set(key, { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params: p, rule: f.ruleId, target: a.target } });
@@ -244,7 +243,7 @@ async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: st
     ctx.ledger.delete(key);
     return skip('released; the re-checkout got 409: someone else took the issue');
   }
-  if (co.status >= 300) return fail(`released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)`);
+  if (co.status >= 300) return { ...failHttp('released, but checkout failed: ', co), detail: `released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)` };
   return ok('released and checked out again to the same agent');
 }
 
@@ -276,12 +275,30 @@ async function doRelease(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome>
   const client = ctx.opts.client!;
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'in_progress') return skip(`issue is ${issue.status} now`);
+  if (p.agentId && issue.assigneeAgentId !== p.agentId) return skip(`issue changed hands (now ${issue.assigneeAgentId ?? 'unassigned'})`);
   if (issue.assigneeAgentId) {
     const agent = await client.getAgent(issue.assigneeAgentId);
     if (agent.status === 'running') return skip('assignee is running now: not disturbing its heartbeat');
+    const when = p.whenAssignee as string[] | undefined;
+    if (when && !when.includes(agent.status)) return skip(`assignee is ${agent.status} now (released only when ${when.join(' or ')})`);
   }
   const r = await client.release(String(p.issueId));
-  return r.status < 300 ? ok('released') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+  return r.status < 300 ? ok('released') : failHttp('', r);
+}
+
+async function doResetSession(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const agentId = String(p.agentId);
+  const agent = await client.getAgent(agentId);
+  if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
+  // The streak the scan saw may be over: a successful run since then means the loop broke by itself.
+  if (typeof p.companyId === 'string') {
+    const [newest] = await client.listHeartbeatRuns(p.companyId, { agentId, limit: 1 });
+    if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded') return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
+  }
+  const taskKey = typeof p.taskKey === 'string' && p.taskKey ? p.taskKey : undefined;
+  const r = await client.resetSession(agentId, taskKey);
+  return r.status < 300 ? ok(`session reset${taskKey ? ` for task ${taskKey}` : ''}; ops/agent-looping stays quiet for this agent during its cool-down`) : failHttp('', r);
 }
 
 async function doPauseResume(ctx: Ctx, type: 'pause' | 'resume', p: Record<string, unknown>): Promise<Outcome> {
@@ -291,11 +308,11 @@ async function doPauseResume(ctx: Ctx, type: 'pause' | 'resume', p: Record<strin
   if (type === 'pause') {
     if (agent.status === 'paused') return skip(`already paused (${agent.pauseReason})`);
     const r = await client.pauseAgent(String(p.agentId));
-    return r.status < 300 ? ok('paused') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+    return r.status < 300 ? ok('paused') : failHttp('', r);
   }
   if (agent.status !== 'paused') return skip(`agent is ${agent.status} now`);
   const r = await client.resumeAgent(String(p.agentId));
-  return r.status < 300 ? ok('resumed') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+  return r.status < 300 ? ok('resumed') : failHttp('', r);
 }
 
 async function doComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
@@ -307,7 +324,7 @@ async function doComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome>
   if (comments.some((c: any) => !c.deletedAt && c.authorType !== 'system' && Date.parse(c.createdAt) >= since)) return skip('a comment was added meanwhile');
   const body = String(p.comment ?? 'clipguard: this issue is blocked but no comment records why. Please add the real blocker.');
   const r = await client.addComment(String(p.issueId), body);
-  return r.status < 300 ? ok('asked for the blocker in a comment') : fail(`HTTP ${r.status} ${errText(r.body)}`);
+  return r.status < 300 ? ok('asked for the blocker in a comment') : failHttp('', r);
 }
 
 async function doRedactIssue(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
@@ -327,7 +344,7 @@ async function doRedactIssue(ctx: Ctx, p: Record<string, unknown>): Promise<Outc
   }
   if (!n) return skip('no secret left in the issue (already redacted?)');
   const r = await client.patchIssue(String(p.issueId), patch);
-  return r.status < 300 ? ok(`redacted ${n} secret(s) in ${Object.keys(patch).join(' and ')}`) : fail(`HTTP ${r.status} ${errText(r.body)}`);
+  return r.status < 300 ? ok(`redacted ${n} secret(s) in ${Object.keys(patch).join(' and ')}`) : failHttp('', r);
 }
 
 async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {

@@ -44,6 +44,11 @@ export class Ledger {
     this.save();
   }
 
+  /** Applied entries whose key starts with `prefix` (e.g. every `reset-session:` done), newest state per key. */
+  applied(prefix: string): [string, LedgerEntry][] {
+    return Object.entries(this.entries).filter(([k, e]) => k.startsWith(prefix) && e.status === 'applied');
+  }
+
   pending(): [string, LedgerEntry][] {
     return Object.entries(this.entries).filter(([, e]) => e.status === 'partial' && e.resume);
   }
@@ -58,4 +63,18 @@ export class Ledger {
     writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries }, null, 1), { mode: 0o600 });
     renameSync(tmp, this.file);
   }
+}
+
+/**
+ * When clipguard last reset each agent's session (agent id -> ISO time), read from the ledger's applied
+ * `reset-session:<agentId>:...` entries. The loop fact starts counting runs after it and keeps
+ * ops/agent-looping quiet for its cool-down, so a reset is not repeated on every scan.
+ */
+export function sessionResets(file: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, e] of new Ledger(file).applied('reset-session:')) {
+    const agentId = key.split(':')[1];
+    if (agentId && (!out[agentId] || out[agentId] < e.at)) out[agentId] = e.at;
+  }
+  return out;
 }

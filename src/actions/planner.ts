@@ -15,7 +15,10 @@ type SubjectIndex = Map<string, Subject>;
 const key = (type: string, id: string) => `${type}:${id}`;
 
 export function planActions(findings: Finding[], subjects: Subject[], limits: PlanLimits): void {
-  const index: SubjectIndex = new Map(subjects.map((s) => [key(s.type, s.id), s]));
+  // Index only the subjects findings name: a scan has hundreds of thousands of subjects, a few findings.
+  const named = new Set(findings.map((f) => f.subject.id));
+  const index: SubjectIndex = new Map();
+  for (const s of subjects) if (named.has(s.id)) index.set(key(s.type, s.id), s);
   planCheckouts(findings, index);
   for (const f of findings) {
     if (f.suppressed) {
@@ -43,13 +46,21 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
   const all = new Map<string, any>();
   for (const list of candidates.values()) for (const i of list) all.set(i.id, i);
   const ordered = [...all.values()].sort(compareIssues);
+  // Which agents may take each issue, in name order (an inverted index of the candidate lists).
+  const byName = [...agents].sort((a, b) => a.f.subject.label.localeCompare(b.f.subject.label));
+  const takers = new Map<string, typeof agents>();
+  for (const x of byName) {
+    for (const i of candidates.get(x.f.subject.id) ?? []) {
+      const list = takers.get(i.id) ?? [];
+      if (list[list.length - 1] !== x) list.push(x);
+      takers.set(i.id, list);
+    }
+  }
   const given = new Map<string, any>();
   const taken = new Set<string>();
   for (const issue of ordered) {
     // A pre-assigned issue is only in its assignee's list; otherwise the first free agent in name order.
-    const pick = agents
-      .filter(({ f }) => !given.has(f.subject.id) && (candidates.get(f.subject.id) ?? []).some((i) => i.id === issue.id))
-      .sort((a, b) => a.f.subject.label.localeCompare(b.f.subject.label))[0];
+    const pick = (takers.get(issue.id) ?? []).find(({ f }) => !given.has(f.subject.id));
     if (!pick) continue;
     given.set(pick.f.subject.id, issue);
     taken.add(issue.id);
@@ -80,7 +91,30 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     case 'release': {
       const issue = (facts.issue as any) ?? ((facts.heldIssues as any[]) ?? [])[0];
-      return issue ? [{ ...a, target: `issue:${issue.identifier}`, detail: `release ${issue.identifier}`, params: { ...a.params, issueId: issue.id, agentId: issue.assigneeAgentId } }] : [];
+      if (!issue) return [];
+      const target = `issue:${issue.identifier}`;
+      // `whenAssignee` limits the release to assignees in those states (stale work: an idle assignee only;
+      // an assignee in error is the release-checkout SOP's, a running one is never disturbed).
+      const when = a.params?.whenAssignee as string[] | undefined;
+      const assignee = (facts.assignee as any) ?? agent ?? null;
+      if (when && !when.includes(assignee?.status)) {
+        return [{ ...a, status: 'skipped', target, detail: `release ${issue.identifier}: not while its assignee ${assignee?.name ?? 'nobody'} is ${assignee?.status ?? 'unknown'} (only when ${when.join(' or ')})` }];
+      }
+      return [{ ...a, target, detail: `release ${issue.identifier} from ${assignee?.name ?? 'nobody'} so it can be handed out again`, params: { ...a.params, issueId: issue.id, agentId: issue.assigneeAgentId } }];
+    }
+    case 'reset-session': {
+      if (!agent) return [];
+      const loop = (facts.loop as any) ?? {};
+      const taskKey: string | null = loop.taskKey ?? null;
+      const runIds: string[] = loop.runIds ?? [];
+      return [
+        {
+          ...a,
+          target: `agent:${agent.name}`,
+          detail: `reset ${agent.name}'s session${taskKey ? ` for task ${taskKey}` : ''}`,
+          params: { ...a.params, agentId: agent.id, taskKey, newestRunId: runIds[0] ?? null },
+        },
+      ];
     }
     case 'pause':
       // Paperclip normally pauses an over-budget agent itself; act only when it did not.

@@ -23,6 +23,8 @@ export function buildProgram(): Command {
         'dry-run-by-default action executor.',
     )
     .version(VERSION, '-V, --version')
+    // Set before any subcommand is added: subcommands copy it, so their usage errors also exit 2, not 1.
+    .exitOverride()
     .option('-c, --config <file>', 'config file (default: clipguard.config.json found upward from the cwd)')
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true })
@@ -103,7 +105,6 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
     return Number(process.exitCode ?? 0);

@@ -3,9 +3,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } from '../checklist.js';
-import { jobsFromConfig, ScheduleError, Watcher } from '../schedule/watch.js';
-import { LockError } from '../schedule/lock.js';
+// The scheduler (node-cron) and the checklist load only when these commands run: `clipguard precommit`
+// starts on every commit and must not pay for them.
 import { configFrom } from './config.js';
 import { EXIT } from './output.js';
 
@@ -19,6 +18,8 @@ export function registerWatch(program: Command): void {
     .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
     .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true. Stop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
     .action(async (opts) => {
+      const { jobsFromConfig, ScheduleError, Watcher } = await import('../schedule/watch.js');
+      const { LockError } = await import('../schedule/lock.js');
       const config = configFrom({ ...program.opts(), ...opts });
       if (opts.stateDir) config.stateDir = resolve(opts.stateDir);
       let jobs;
@@ -32,29 +33,31 @@ export function registerWatch(program: Command): void {
         }
         throw e;
       }
-      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, log: (l) => process.stdout.write(l + '\n') });
-      try {
-        if (opts.once) {
+      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, log: (l: string) => process.stdout.write(l + '\n') });
+      if (opts.once) {
+        try {
           process.exitCode = (await watcher.once()) ? EXIT.ok : EXIT.findings;
-          return;
-        }
-        await watcher.start();
-      } catch (e) {
-        if (e instanceof LockError) {
+        } catch (e) {
+          if (!(e instanceof LockError)) throw e;
           process.stderr.write(`clipguard watch: ${e.message}\n`);
           process.exitCode = EXIT.usage;
-          return;
         }
-        throw e;
+        return;
       }
-      await new Promise<void>((resolveStop) => {
-        const stop = (sig: string) => {
-          process.stdout.write(`${new Date().toISOString()} - signal ${sig}: shutting down\n`);
-          void watcher.stop().then(() => resolveStop());
-        };
+      // Handlers first: a SIGTERM that arrives while the catch-up run starts must still stop cleanly.
+      const stopped = new Promise<void>((resolveStop) => {
+        const stop = (sig: string) => void watcher.stop(10_000, sig).then(() => resolveStop());
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      try {
+        await watcher.start();
+      } catch (e) {
+        if (!(e instanceof LockError)) throw e;
+        process.stderr.write(`clipguard watch: ${e.message}\n`);
+        process.exit(EXIT.usage);
+      }
+      await stopped;
       process.exit(process.exitCode ?? 0);
     });
 
@@ -66,6 +69,7 @@ export function registerWatch(program: Command): void {
     .option('--apply', 'act on findings while checking (checkout idle agents, ...)')
     .option('--post-issue <id>', 'also post the checklist (markdown) as a comment on this Paperclip issue')
     .action(async (opts) => {
+      const { renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } = await import('../checklist.js');
       const config = configFrom({ ...program.opts(), ...opts });
       const c = await runChecklist(config);
       const text = opts.format === 'json' ? renderChecklistJson(c) : opts.format === 'markdown' ? renderChecklistMarkdown(c) : renderChecklistText(c);

@@ -2,11 +2,10 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { Ajv } from 'ajv';
+import { validatorFor } from '../util/validators.js';
 import type { Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
-import { configJsonSchema } from './schema.js';
 import type { LocaleOverride } from '../sources/locales.js';
 
 export const CONFIG_FILE = 'clipguard.config.json';
@@ -30,8 +29,6 @@ export interface Config {
   failOn: Severity;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = ajv.compile(configJsonSchema);
 
 export function findConfigFile(startDir: string): string | null {
   let dir = resolve(startDir);
@@ -64,6 +61,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     if (!existsSync(file)) throw new UserFileError(file, 'config file not found (check --config)');
     const text = readFileSync(file, 'utf8');
     const parsed = parseJsonText(text, file);
+    const validate = validatorFor('config');
     if (!validate(parsed)) {
       const e = validate.errors![0];
       const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';

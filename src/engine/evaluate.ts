@@ -1,9 +1,19 @@
-// Evaluation: one json-rules-engine Engine per subject type holding every active rule of that type, and one
-// engine run per subject (json-rules-engine has no loop construct). Rule params differ per rule while the
-// `params` fact is per run, so each rule's references to `params` are rewritten to its own slice.
+// Evaluation: one json-rules-engine Engine per active rule, and one engine run per (subject, rule) that can
+// still fire (json-rules-engine has no loop construct). Rule params differ per rule while the `params` fact
+// is per run, so each rule's references to `params` are rewritten to its own slice.
+//
+// Speed: a scan has hundreds of thousands of subjects (issues, comments) and almost every rule fails on
+// almost every one of them on its first leaf (`issue.status == blocked`, `secrets.length > 0`). An engine
+// run costs ~20 µs of promises, fact objects and a deep clone of the rule's conditions, so each rule has a
+// gate: the leaves of its top-level `all` whose value is a literal, evaluated synchronously with the
+// json-rules-engine's default operators (below, the same functions) and the engine's path resolver. A gate
+// only rejects what json-rules-engine would reject (a failing leaf of a top-level `all`), so the findings
+// are the same; the engine still decides every rule that passes its gate, and produces the explanation.
+// json-rules-engine itself loads on the first rule that passes a gate: a clean `clipguard precommit`
+// never loads it.
 
 import { createHash } from 'node:crypto';
-import { Engine, type RuleProperties } from 'json-rules-engine';
+import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
 import { getDotted, resolvePath } from './jsonpath.js';
 import type { Condition, LoadedRule } from './rule.js';
@@ -64,30 +74,87 @@ function rewriteParams(c: Condition, ruleId: string): Condition {
   return leaf;
 }
 
+interface GateLeaf {
+  fact: string;
+  path?: string;
+  value: unknown;
+  op: (factValue: unknown, value: unknown) => boolean;
+}
+
+interface RunnableRule {
+  rule: ActiveRule;
+  conditions: Condition;
+  engine?: Engine;
+  gate: GateLeaf[];
+}
+
+// json-rules-engine 7's default operators, as in its engine-default-operators.js: the operator's callback
+// guarded by its fact-value validator (Array.isArray for contains, a number check for the comparisons).
+// test/unit/engine-gate.test.ts checks them against the engine's own on a grid of values.
+const numeric = (a: unknown) => Number.parseFloat(a as string).toString() !== 'NaN';
+export const GATE_OPERATORS: Record<string, (a: any, b: any) => boolean> = {
+  equal: (a, b) => a === b,
+  notEqual: (a, b) => a !== b,
+  in: (a, b) => b.indexOf(a) > -1,
+  notIn: (a, b) => b.indexOf(a) === -1,
+  contains: (a, b) => Array.isArray(a) && a.indexOf(b) > -1,
+  doesNotContain: (a, b) => Array.isArray(a) && a.indexOf(b) === -1,
+  lessThan: (a, b) => numeric(a) && a < b,
+  lessThanInclusive: (a, b) => numeric(a) && a <= b,
+  greaterThan: (a, b) => numeric(a) && a > b,
+  greaterThanInclusive: (a, b) => numeric(a) && a >= b,
+};
+
+/** Leaves of a top-level `all` with a literal value and a plain operator: each must hold for the rule to fire. */
+function gateOf(conditions: Condition): GateLeaf[] {
+  if (!('all' in conditions)) return [];
+  const gate: GateLeaf[] = [];
+  for (const c of conditions.all) {
+    if ('all' in c || 'any' in c || 'not' in c) continue;
+    const leaf = c as { fact: string; path?: string; operator: string; value: unknown; params?: unknown };
+    if (leaf.params !== undefined) continue;
+    const v = leaf.value as { fact?: unknown } | null;
+    if (v && typeof v === 'object' && !Array.isArray(v) && 'fact' in v) continue;
+    const op = Object.prototype.hasOwnProperty.call(GATE_OPERATORS, leaf.operator) ? GATE_OPERATORS[leaf.operator] : undefined;
+    if (!op) continue;
+    gate.push({ fact: leaf.fact, path: leaf.path, value: leaf.value, op });
+  }
+  return gate;
+}
+
+/** The leaves as json-rules-engine evaluates them: the path applies only to an object fact value. An
+ * operator that throws (e.g. `in` against a non-array) is left to the engine, which reports it. */
+function gatePasses(gate: GateLeaf[], factOf: (name: string) => unknown): boolean {
+  for (const g of gate) {
+    let v = factOf(g.fact);
+    if (g.path && v !== null && typeof v === 'object') v = resolvePath(v, g.path);
+    try {
+      if (!g.op(v, g.value)) return false;
+    } catch {
+      return true;
+    }
+  }
+  return true;
+}
+
+let rulesEngine: { Engine: typeof Engine; Fact: typeof Fact } | undefined;
+
 export class Evaluator {
-  private engines = new Map<SubjectType, Engine>();
-  private byId = new Map<string, ActiveRule>();
+  private byType = new Map<SubjectType, RunnableRule[]>();
   private paramsFact: Record<string, Record<string, unknown>> = {};
 
   constructor(readonly rules: ActiveRule[]) {
     for (const r of rules) {
-      this.byId.set(r.id, r);
       this.paramsFact[r.id] = r.effectiveParams;
-      let engine = this.engines.get(r.subject);
-      if (!engine) {
-        engine = new Engine([], { allowUndefinedFacts: true, pathResolver: resolvePath });
-        this.engines.set(r.subject, engine);
-      }
-      engine.addRule({
-        name: r.id,
-        conditions: rewriteParams(r.conditions as Condition, r.id),
-        event: { type: r.id },
-      } as RuleProperties);
+      const conditions = rewriteParams(r.conditions as Condition, r.id);
+      const list = this.byType.get(r.subject) ?? [];
+      list.push({ rule: r, conditions, gate: gateOf(conditions) });
+      this.byType.set(r.subject, list);
     }
   }
 
   subjectTypes(): SubjectType[] {
-    return [...this.engines.keys()];
+    return [...this.byType.keys()];
   }
 
   /** Facts the active rules of a subject type use (lets sources skip work nobody needs, e.g. detectors). */
@@ -99,18 +166,34 @@ export class Evaluator {
     const findings: Finding[] = [];
     const nowIso = opts.now.toISOString();
     for (const subject of subjects) {
-      const engine = this.engines.get(subject.type);
-      if (!engine) continue;
-      const facts = { ...subject.facts, params: this.paramsFact, now: nowIso, subject: { type: subject.type, id: subject.id, label: subject.label } };
-      const { results } = await engine.run(facts);
-      for (const res of results) {
-        const rule = this.byId.get(res.name as string);
-        if (!rule) continue;
-        const explanation = opts.explain ? maskDeep(explainConditions((res as unknown as { conditions: unknown }).conditions)) : undefined;
-        findings.push(...this.findingsFor(rule, subject, { ...facts, params: rule.effectiveParams }, explanation));
+      const runnable = this.byType.get(subject.type);
+      if (!runnable) continue;
+      const subjectFact = { type: subject.type, id: subject.id, label: subject.label };
+      const factOf = (name: string): unknown => (name === 'params' ? this.paramsFact : name === 'now' ? nowIso : name === 'subject' ? subjectFact : subject.facts[name]);
+      let facts: Record<string, unknown> | undefined;
+      let engineFacts: Record<string, Fact> | undefined;
+      for (const runnable_ of runnable) {
+        const { rule, gate } = runnable_;
+        if (!gatePasses(gate, factOf)) continue;
+        const engine = (runnable_.engine ??= await this.engineFor(runnable_));
+        facts ??= { ...subject.facts, params: this.paramsFact, now: nowIso, subject: subjectFact };
+        // Constant facts without json-rules-engine's result cache: its cache key is a hash per fact per run.
+        engineFacts ??= Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, new rulesEngine!.Fact(k, v, { cache: false })]));
+        const { results } = await engine.run(engineFacts);
+        for (const res of results) {
+          const explanation = opts.explain ? maskDeep(explainTree((res as unknown as { conditions: unknown }).conditions)) : undefined;
+          findings.push(...this.findingsFor(rule, subject, { ...facts, params: rule.effectiveParams }, explanation));
+        }
       }
     }
     return findings;
+  }
+
+  private async engineFor(r: RunnableRule): Promise<Engine> {
+    const { Engine: EngineClass } = (rulesEngine ??= await import('json-rules-engine'));
+    const engine = new EngineClass([], { allowUndefinedFacts: true, pathResolver: resolvePath });
+    engine.addRule({ name: r.rule.id, conditions: r.conditions, event: { type: r.rule.id } } as RuleProperties);
+    return engine;
   }
 
   private findingsFor(rule: ActiveRule, subject: Subject, facts: Record<string, unknown>, explanation: unknown): Finding[] {
@@ -164,13 +247,24 @@ export function renderMessage(template: string, facts: Record<string, unknown>):
 }
 
 /** The condition tree json-rules-engine evaluated, with each leaf's fact value and outcome. */
-function explainConditions(c: unknown): unknown {
+export function explainTree(c: unknown): unknown {
   if (!c || typeof c !== 'object') return c;
   const node = c as Record<string, unknown>;
+  // json-rules-engine records a result on leaves only (and skips the leaves after a short-circuit), so the
+  // outcome of all/any/not is computed here from the children it did evaluate.
+  const outcome = (x: unknown) => (x as { result?: boolean }).result;
   for (const k of ['all', 'any'] as const) {
-    if (Array.isArray(node[k])) return { [k]: (node[k] as unknown[]).map(explainConditions), result: node.result };
+    if (Array.isArray(node[k])) {
+      const children = (node[k] as unknown[]).map(explainTree);
+      const results = children.map(outcome);
+      const result = typeof node.result === 'boolean' ? node.result : k === 'all' ? results.every((r) => r === true) : results.some((r) => r === true);
+      return { [k]: children, result };
+    }
   }
-  if (node.not) return { not: explainConditions(node.not), result: node.result };
+  if (node.not) {
+    const inner = explainTree(node.not);
+    return { not: inner, result: typeof node.result === 'boolean' ? node.result : outcome(inner) === undefined ? undefined : !outcome(inner) };
+  }
   const summarise = (v: unknown) => (Array.isArray(v) ? (v.length > 5 ? { length: v.length, first: v.slice(0, 5) } : v) : v);
   return { fact: node.fact, path: node.path, operator: node.operator, value: node.value, factResult: summarise(node.factResult), valueResult: node.valueResult, result: node.result };
 }

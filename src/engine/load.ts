@@ -5,12 +5,12 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Ajv } from 'ajv';
+import { validatorFor } from '../util/validators.js';
 import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
 import { lineOfKey, parseJsonText } from '../util/json-file.js';
 import { FACTS, checkPathAgainstShape, closest } from './facts.js';
 import { JsonPathError, parsePath } from './jsonpath.js';
-import { isKnownOperator, ruleJsonSchema, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
+import { isKnownOperator, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
 
 export interface RuleProblem {
   file: string;
@@ -31,8 +31,6 @@ export class RulePackError extends Error {
   }
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validateSchema = ajv.compile(ruleJsonSchema);
 
 export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
 
@@ -73,6 +71,7 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     const hint = closest(action.type, [...ACTION_TYPES]);
     add('action.type', `unknown action type "${action.type}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${ACTION_TYPES.join(', ')}`, 'type');
   }
+  const validateSchema = validatorFor('rule');
   if (!validateSchema(raw)) {
     for (const e of validateSchema.errors ?? []) {
       const field = (e.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || '(root)';

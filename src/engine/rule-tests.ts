@@ -26,6 +26,8 @@ export interface FixtureCase {
     commits?: { sha: string; subject: string; message: string; author?: string; date?: string }[];
     diffs?: { path: string; lines: { line: number; text: string }[] }[];
     sources?: Record<string, unknown>[];
+    /** Agent id -> when clipguard last reset its session (what the executor's ledger would say). */
+    sessionResets?: Record<string, string>;
   };
   expect: { subject?: string; severity?: string; message?: string; location?: unknown; actions?: { type: string; target?: string; status?: string }[]; suppressed?: boolean }[];
 }
@@ -45,10 +47,17 @@ export function fixturesDirFor(rule: LoadedRule, packRoot: string): string | nul
   return null;
 }
 
-export function subjectsFromInput(input: FixtureCase['input'], config: Config, now: Date): Subject[] {
+export function subjectsFromInput(input: FixtureCase['input'], config: Config, now: Date, extra: { ruleParams?: Record<string, Record<string, unknown>>; sessionResets?: Record<string, string> } = {}): Subject[] {
   const out: Subject[] = [];
   if (input.paperclip) {
-    out.push(...paperclipSubjects(input.paperclip.companies, { now, detectSecrets: maskedSecrets(config), budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays } }));
+    out.push(
+      ...paperclipSubjects(input.paperclip.companies, {
+        now,
+        detectSecrets: maskedSecrets(config),
+        budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays },
+        ...extra,
+      }),
+    );
   }
   for (const [path, content] of Object.entries(input.files ?? {})) {
     out.push(localeFileSubject(path, content, detectLocale(path, config.i18n.locales), config, maskedSecrets(config, path)(content)));
@@ -104,7 +113,7 @@ export async function runCase(rule: LoadedRule, c: FixtureCase): Promise<Finding
   Object.assign(config.i18n, c.config?.i18n ?? {});
   const overrides = (c.config?.rules?.overrides ?? {}) as Record<string, never>;
   const active = activateRules([rule], overrides);
-  const subjects = subjectsFromInput(c.input, config, now);
+  const subjects = subjectsFromInput(c.input, config, now, { ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])), sessionResets: c.input.sessionResets });
   let findings = await new Evaluator(active).evaluate(subjects, { now });
   findings = applySuppressions(findings, { now });
   planActions(findings, subjects, { maxPerScan: 1000, maxPerAgent: 1000, exec: {} });

@@ -45,7 +45,7 @@ function renderFinding(f: Finding, c: (code: string, s: string) => string): stri
 
 function explainLines(node: unknown, prefix: string): string[] {
   const n = node as Record<string, unknown>;
-  const mark = (r: unknown) => (r ? '✓' : '✗');
+  const mark = (r: unknown) => (r === undefined ? '·' : r ? '✓' : '✗'); // · = not evaluated (short-circuit)
   if (Array.isArray(n?.all) || Array.isArray(n?.any)) {
     const k = Array.isArray(n.all) ? 'all' : 'any';
     return [`${prefix}${k} ${mark(n.result)}`, ...(n[k] as unknown[]).flatMap((x) => explainLines(x, prefix.replace(/why: $/, '     ') + '  '))];

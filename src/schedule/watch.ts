@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import cron from 'node-cron';
 import type { Config } from '../config/load.js';
 import { runScan } from '../scan.js';
+import { PaperclipReadCache } from '../sources/paperclip/cache.js';
 import { runChecklist } from '../checklist.js';
 import { StateLock } from './lock.js';
 import { loadState, saveState, type WatchState } from './state.js';
@@ -28,7 +29,7 @@ export interface WatchOptions {
   jitterMs: number;
   log: (line: string) => void;
   /** For tests: a function that runs one job (default: the real scan / checklist). */
-  runner?: (job: JobDef, config: Config) => Promise<RunSummary>;
+  runner?: (job: JobDef, config: Config, cache: PaperclipReadCache) => Promise<RunSummary>;
 }
 
 export interface RunSummary {
@@ -90,13 +91,13 @@ export function periodMs(job: JobDef): number {
   }
 }
 
-async function defaultRunner(job: JobDef, config: Config): Promise<RunSummary> {
+async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache): Promise<RunSummary> {
   const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
     const c = await runChecklist(cfg);
     return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note: c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') };
   }
-  const r = await runScan(cfg, { only: job.only });
+  const r = await runScan(cfg, { only: job.only, paperclipCache: cache });
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);
   return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: down.length ? `unavailable: ${down.join(', ')}` : undefined };
 }
@@ -107,6 +108,8 @@ export class Watcher {
   private state: WatchState;
   private lock: StateLock;
   private stopping = false;
+  /** Paperclip reads shared by this process's runs, so a repeat scan asks only for what changed. */
+  private cache = new PaperclipReadCache();
   readonly stateFile: string;
 
   constructor(
@@ -146,10 +149,15 @@ export class Watcher {
     js.lastRunAt = new Date(started).toISOString();
     js.runs = (js.runs ?? 0) + 1;
     let timer: NodeJS.Timeout | undefined;
+    let work: Promise<RunSummary> | undefined;
+    let late = false;
     try {
-      const work = (this.opts.runner ?? defaultRunner)(job, this.config);
+      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache);
       const timeout = new Promise<never>((_, rej) => {
-        timer = setTimeout(() => rej(new Error(`deadline of ${deadline} ms exceeded`)), deadline);
+        timer = setTimeout(() => {
+          late = true;
+          rej(new Error(`deadline of ${deadline} ms exceeded`));
+        }, deadline);
       });
       const r = await Promise.race([work, timeout]);
       js.lastSuccessAt = new Date().toISOString();
@@ -164,6 +172,17 @@ export class Watcher {
       clearTimeout(timer);
       saveState(this.stateFile, this.state);
     }
+    if (late && work) {
+      // The late run cannot be cancelled mid-request, and with `apply` it may still act: the job stays
+      // "running" (so the next run is skipped, not overlapped) until it ends, or for one more deadline at most.
+      let grace: NodeJS.Timeout | undefined;
+      const settled = await Promise.race([
+        work.then(() => true, () => true),
+        new Promise<false>((res) => (grace = setTimeout(() => res(false), deadline))),
+      ]);
+      clearTimeout(grace);
+      this.log({ event: settled ? 'late-run-ended' : 'late-run-abandoned', job: job.name, ms: Date.now() - started });
+    }
   }
 
   /** Acquire the lock, schedule every job, and do one catch-up run per job that missed its period. */
@@ -174,7 +193,7 @@ export class Watcher {
       const task = cron.schedule(job.cron, () => this.runJob(job, 'scheduled'), {
         name: `clipguard-${job.name}`,
         timezone: job.timezone,
-        noOverlap: true,
+        noOverlap: false, // ours (runJob) logs a skip in the log format; node-cron's own warning is a raw console line
         maxRandomDelay: this.opts.jitterMs,
       });
       this.tasks.push(task);
@@ -199,9 +218,10 @@ export class Watcher {
   }
 
   /** Stop scheduling, let a current run finish within `graceMs` (else abandon it), save state, release the lock. */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 10_000, signal?: string): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (signal) this.log({ event: 'signal', job: '-', signal, note: 'shutting down' });
     for (const t of this.tasks) await t.destroy();
     const current = [...this.running.values()];
     if (current.length) {

@@ -6,13 +6,14 @@ import { relative, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
-import { PaperclipClient } from './paperclip/client.js';
-import { readPaperclip } from './paperclip/read.js';
+// The Paperclip client and the deploy probe (undici) load only when a scan reads them: `precommit` and
+// `i18n` build subjects from this module too, and start on every commit.
+import type { PaperclipClient } from './paperclip/client.js';
+import type { PaperclipReadCache } from './paperclip/cache.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
 import { findLocaleFiles, lintLocaleFile, readLocaleText, type SkippedFile } from './locales.js';
 import { isZhLocale } from '../detectors/chinese/index.js';
-import { checkDeploy } from './deploy.js';
 
 export interface SourceOutput {
   statuses: SourceStatus[];
@@ -27,6 +28,12 @@ export interface ReadOptions {
   now: Date;
   /** Which facts active rules need, so unused detectors and reads are skipped. */
   needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+  /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
+  paperclipCache?: PaperclipReadCache;
+  /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
+  ruleParams?: Record<string, Record<string, unknown>>;
+  /** Agent id -> when clipguard last reset its session (from the executor's ledger). */
+  sessionResets?: Record<string, string>;
 }
 
 export function secretOptions(config: Config) {
@@ -62,9 +69,11 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   const out: SourceOutput = { statuses: [], subjects: [], paperclip: null, requestCount: 0 };
 
   if (config.paperclip.enabled && needs.paperclip) {
+    const { PaperclipClient } = await import('./paperclip/client.js');
+    const { readPaperclip } = await import('./paperclip/read.js');
     const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
     out.paperclip = client;
-    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now });
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache });
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);
@@ -75,6 +84,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
           now,
           detectSecrets: needs.secrets ? maskedSecrets(config) : undefined,
           budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays },
+          ruleParams: opts.ruleParams,
+          sessionResets: opts.sessionResets,
         }),
       );
     }
@@ -115,6 +126,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   }
 
   if (needs.deploy) {
+    const { checkDeploy } = await import('./deploy.js');
     for (const d of config.deploy.urls) {
       const r = await checkDeploy(d);
       out.subjects.push(sourceSubject(`deploy:${d.url}`, 'deploy', 'ok', r.ok ? 'up' : 'down', { url: d.url, deploy: r }));
@@ -138,8 +150,20 @@ export function diffSubjects(repo: string, files: { path: string; lines: { line:
   const out: Subject[] = [];
   for (const f of files) {
     const detect = maskedSecrets(config, f.path);
-    // Detect per added line so each match carries the file's own line number.
-    const secrets = f.lines.flatMap((l) => detect(l.text).map((m) => ({ ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` })));
+    // Detect once per block of consecutive added lines (a multi-line key is found whole, and one call per
+    // block instead of one per line is what makes a 20,000-line commit fast); each match carries the
+    // file's own line number. `clipguard-ignore-next-line` works within a block, as in the file.
+    const secrets: Record<string, unknown>[] = [];
+    for (let a = 0; a < f.lines.length; ) {
+      let b = a + 1;
+      while (b < f.lines.length && f.lines[b].line === f.lines[b - 1].line + 1) b++;
+      const block = f.lines.slice(a, b);
+      for (const m of detect(block.length === 1 ? block[0].text : block.map((l) => l.text).join('\n'))) {
+        const l = block[m.line - 1] ?? block[0];
+        secrets.push({ ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` });
+      }
+      a = b;
+    }
     out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
   }
   return out;

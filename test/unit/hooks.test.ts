@@ -152,3 +152,40 @@ describe('installHooks', () => {
     expect(yaml).toMatch(/- id: clipguard-commit-msg\n[\s\S]*?entry: clipguard precommit --commit-msg\n[\s\S]*?stages: \[commit-msg\]/);
   });
 });
+
+// The whole path a user gets: `clipguard hook install`, then plain `git commit`, with the real CLI in the hook.
+describe('installed hook with the real clipguard', () => {
+  it('blocks a staged key and a key in the commit message, lets a clean commit through, and still runs an existing hook', async () => {
+    const { BIN, cli } = await import('../helpers/cli.js');
+    const { fakeToken } = await import('../helpers/fake-secrets.js');
+    const { dir, git, log } = setup();
+    const old = join(dir, '.git', 'hooks', 'pre-commit');
+    writeFileSync(old, `#!/bin/sh\necho "old hook ran" >> "${log}"\n`, { mode: 0o755 });
+    const install = cli(['hook', 'install', '--command', `"${process.execPath}" "${BIN}"`], { cwd: dir });
+    expect(install.code).toBe(0);
+    const commit = (msg: string) => spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', msg], { cwd: dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    const key = fakeToken('anthropic-api-key', 77);
+
+    writeFileSync(join(dir, 'settings.py'), `ANTHROPIC_API_KEY = "${key}"\n`);
+    git('add', '-A');
+    const blocked = commit('add settings');
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain('settings.py:1');
+    expect(blocked.stdout + blocked.stderr).not.toContain(key);
+    expect(() => git('rev-parse', '--verify', '-q', 'HEAD')).toThrow();
+    expect(readFileSync(log, 'utf8')).toContain('old hook ran');
+
+    writeFileSync(join(dir, 'settings.py'), 'ANTHROPIC_API_KEY = os.environ["ANTHROPIC_API_KEY"]\n');
+    git('add', '-A');
+    const clean = commit('read the key from the environment');
+    expect(clean.status).toBe(0);
+    expect(git('log', '--format=%s')).toBe('read the key from the environment\n');
+
+    writeFileSync(join(dir, 'notes.txt'), 'ok\n');
+    git('add', '-A');
+    const msgBlocked = commit(`rotate: the old key was ${key}`);
+    expect(msgBlocked.status).not.toBe(0);
+    expect(msgBlocked.stdout + msgBlocked.stderr).not.toContain(key);
+    expect(git('log', '--format=%s')).toBe('read the key from the environment\n');
+  });
+});

@@ -24,6 +24,8 @@ const comments: any[] = sample('21-comments-list');
 const runs: any[] = sample('41-heartbeat-runs');
 const budgets = sample('34-budgets-overview-after-spend');
 const costs: any[] = sample('33-costs-by-agent-after-spend');
+const recoveryActivity: any[] = sample('45-issue-activity-recovery-settled');
+const snap0 = (read: { companies: any[] }) => read.companies[0];
 const KEY = 'pcp_board_0123456789abcdef0123456789abcdef0123456789abcdef';
 
 /** `n` issues cloned from a real list row, with ids in ascending order (as `sortField=id&sortDir=asc` returns them). */
@@ -142,6 +144,8 @@ function replay(overrides: Partial<Record<string, (s: Seen) => unknown>> = {}, a
     if (s.method === 'GET' && m(/^\/api\/issues\/[^/]+\/comments$/)) return json(res, 200, comments);
     if (s.method === 'GET' && m(/^\/api\/issues\/[^/]+$/)) return json(res, 200, sample('16-issue-get-after-checkout'));
     if (s.method === 'GET' && m(/^\/api\/companies\/[^/]+\/heartbeat-runs$/)) return json(res, 200, runs);
+    // The server filters the activity log by entity; the recorded entries are of one issue the recovery sweep blocked.
+    if (s.method === 'GET' && m(/^\/api\/companies\/[^/]+\/activity$/)) return json(res, 200, recoveryActivity.filter((a) => !s.query.get('entityId') || a.entityId === s.query.get('entityId')));
     if (s.method === 'GET' && m(/^\/api\/companies\/[^/]+\/budgets\/overview$/)) return json(res, 200, budgets);
     if (s.method === 'GET' && m(/^\/api\/companies\/[^/]+\/costs\/by-agent$/)) return json(res, 200, costs);
     if (s.method === 'POST' && m(/^\/api\/issues\/[^/]+\/checkout$/)) return json(res, 200, sample('15-issue-checkout'));
@@ -523,17 +527,24 @@ describe('the API key never shows in errors', () => {
 
 describe('readPaperclip', () => {
   const NOW = new Date('2026-11-24T12:00:00Z');
+  const LATER = '2026-11-24T11:00:00.000Z';
 
   it('reads a snapshot from the recorded server', async () => {
-    const withBlocked = issues.map((i) => (i.id === comments[0].issueId ? { ...i, status: 'blocked' } : i));
+    // Blocking an issue bumps its updatedAt on the server (the list was recorded before that).
+    const withBlocked = issues.map((i) => (i.id === comments[0].issueId ? { ...i, status: 'blocked', updatedAt: LATER } : i));
     const s = await serve(replay({}, withBlocked));
     const c = client(s.url);
     const read = await readPaperclip({ client: c, now: NOW });
     expect(read.status).toBe('ok');
     expect(read.schemaProblems).toEqual([]);
-    expect(read.detail).toBe(`${s.url}: 1 company, 3 agents, 3 issues, 9 requests`);
-    // health, companies, then per company: agents, issues, runs, budgets, month costs, recent costs, comments of the 1 blocked issue.
-    expect(read.requestCount).toBe(9);
+    expect(read.detail).toBe(`${s.url}: 1 company, 3 agents, 3 issues, 10 requests`);
+    // health, companies, then per company: agents, issues, runs, budgets, month costs, recent costs, comments of
+    // the 1 blocked issue, and its activity (its comments show no server block, so the activity must tell).
+    expect(read.requestCount).toBe(10);
+    expect(snap0(read).activity).toEqual({ [comments[0].issueId]: [] });
+    // The run history of every agent comes from one bounded request per company, never one per agent.
+    const runQueries = s.seen.filter((x) => x.path.endsWith('/heartbeat-runs')).map((x) => Object.fromEntries(x.query));
+    expect(runQueries).toEqual([{ limit: '1000', summary: 'true' }]);
     const snap = read.companies[0];
     expect(snap.company.id).toBe(CID);
     expect(snap.agents).toHaveLength(3);
@@ -546,6 +557,43 @@ describe('readPaperclip', () => {
     const costQueries = s.seen.filter((x) => x.path.endsWith('/costs/by-agent')).map((x) => Object.fromEntries(x.query));
     expect(costQueries).toContainEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-30T23:59:59.999Z' });
     expect(costQueries).toContainEqual({ from: '2026-11-17T12:00:00.000Z', to: '2026-11-24T12:00:00.000Z' });
+  });
+
+  it('a block the recovery sweep left without a comment is found in the activity, and its run is read by id when the list lacks it', async () => {
+    // Recorded: EXP-1 blocked after a failed run (only an issue.execution_recovery_settled entry says so), EXP-2
+    // blocked for a missing disposition (recovery field and system comments: no activity read needed).
+    const blockedIssues: any[] = sample('48-issues-list-server-blocked');
+    const allRuns: any[] = sample('42-heartbeat-runs-failing');
+    const exp1 = blockedIssues.find((i) => i.identifier === 'EXP-1');
+    const causing = recoveryActivity[0].runId as string;
+    const listed = allRuns.filter((r) => r.id !== causing); // the causing run fell out of the newest-N list
+    const s = await serve(
+      replay(
+        {
+          [`GET /api/companies/${CID}/heartbeat-runs`]: () => listed,
+          [`GET /api/issues/${exp1.id}/comments`]: () => [],
+          'GET /api/issues/[^/]+/comments': () => sample('47-comments-missing-disposition'),
+          [`GET /api/heartbeat-runs/${causing}`]: () => allRuns.find((r) => r.id === causing),
+        },
+        blockedIssues,
+      ),
+    );
+    const read = await readPaperclip({ client: client(s.url), now: NOW });
+    const snap = snap0(read);
+    expect(snap.errors).toEqual([]);
+    expect(Object.keys(snap.activity)).toEqual([exp1.id]);
+    expect(Object.keys(snap.blockRuns)).toEqual([causing]);
+    expect(s.seen.filter((x) => x.path.includes('/activity')).length).toBe(1);
+    expect(s.seen.filter((x) => x.path.includes('/heartbeat-runs')).map((x) => x.path)).toEqual([`/api/companies/${CID}/heartbeat-runs`, `/api/heartbeat-runs/${causing}`]);
+  });
+
+  it('a causing run the server no longer has (404) is not a partial failure', async () => {
+    const blockedIssues: any[] = sample('48-issues-list-server-blocked');
+    const s = await serve(replay({ [`GET /api/companies/${CID}/heartbeat-runs`]: () => [], 'GET /api/issues/[^/]+/comments': () => [] }, blockedIssues));
+    const read = await readPaperclip({ client: client(s.url), now: NOW });
+    expect(snap0(read).errors).toEqual([]);
+    expect(snap0(read).blockRuns).toEqual({});
+    expect(s.seen.some((x) => x.path.startsWith('/api/heartbeat-runs/'))).toBe(true);
   });
 
   it('the burn window never starts before the month does', async () => {
@@ -610,7 +658,7 @@ describe('readPaperclip', () => {
   });
 
   it('commentsFor adds comments (secret scanning) and fetches descriptions the list truncated', async () => {
-    const cut = issues.map((i, k) => (k === 1 ? { ...i, description: 'x'.repeat(1200), descriptionTruncated: true } : i));
+    const cut = issues.map((i, k) => ({ ...i, updatedAt: LATER, ...(k === 1 ? { description: 'x'.repeat(1200), descriptionTruncated: true } : {}) }));
     const full = { ...sample('16-issue-get-after-checkout'), id: issues[1].id, description: `${'x'.repeat(1300)} sk-live-secret` };
     const s = await serve(replay({ [`GET /api/issues/${issues[1].id}`]: () => full }, cut));
     const read = await readPaperclip({ client: client(s.url), commentsFor: () => true, now: NOW });
@@ -619,6 +667,16 @@ describe('readPaperclip', () => {
     expect(snap.issues[1].description).toContain('sk-live-secret');
     expect(snap.issues[1].descriptionTruncated).toBe(false);
     expect(read.requestCount).toBe(8 + 3 + 1); // 8 reads, 3 comment lists, 1 full issue
+  });
+
+  it('asks no comments of an issue never updated since it was created (a comment would have bumped updatedAt)', async () => {
+    const mixed = issues.map((i, k) => ({ ...i, createdAt: i.createdAt, updatedAt: k === 0 ? LATER : i.createdAt }));
+    const s = await serve(replay({}, mixed));
+    const read = await readPaperclip({ client: client(s.url), commentsFor: () => true, now: NOW });
+    const asked = s.seen.filter((x) => x.path.endsWith('/comments')).map((x) => x.path);
+    expect(asked).toEqual([`/api/issues/${issues[0].id}/comments`]);
+    expect(read.companies[0].comments[issues[1].id]).toEqual([]);
+    expect(Object.keys(read.companies[0].comments).sort()).toEqual(issues.map((i) => i.id).sort());
   });
 
   it('keeps requests in flight bounded', async () => {

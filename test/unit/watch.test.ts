@@ -91,6 +91,27 @@ describe('watch', () => {
     expect(w.jobState().jobs.stuck.lastError).toContain('deadline');
   });
 
+  it('a late run keeps the job busy until it ends: the next run is skipped, not overlapped', async () => {
+    const lines: string[] = [];
+    const job: JobDef = { name: 'slow', type: 'scan', cron: '*/15 * * * *', deadlineMs: 50 };
+    let active = 0;
+    let maxActive = 0;
+    const runner = async () => {
+      maxActive = Math.max(maxActive, ++active);
+      await new Promise((r) => setTimeout(r, 80));
+      active--;
+      return { ok: true, findings: 0 };
+    };
+    const w = new Watcher(config(), [job], { ...quiet, log: (l) => lines.push(l), runner });
+    const first = w.runJob(job, 'scheduled');
+    await new Promise((r) => setTimeout(r, 60)); // past the deadline, before the run ends
+    await w.runJob(job, 'scheduled');
+    await first;
+    expect(maxActive).toBe(1);
+    expect(lines.some((l) => l.includes('skipped'))).toBe(true);
+    expect(lines.some((l) => l.includes('late-run-ended'))).toBe(true);
+  });
+
   it('survives 1,000 consecutive failing runs with flat memory', async () => {
     const job: JobDef = { name: 'failing', type: 'scan', cron: '*/15 * * * *' };
     const w = new Watcher(config(), [job], { ...quiet, log: () => {}, runner: async () => { throw new Error('connect ECONNREFUSED 127.0.0.1:3100'); } });

@@ -22,7 +22,7 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
 export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: BudgetInputs) {
   const { start, end } = monthWindow(inp.now);
   const policies: any[] = inp.budgets?.policies ?? [];
-  const policy = policies.find((p) => p.scopeType === scope && p.scopeId === entity.id && (p.windowKind ?? 'calendar_month_utc') === 'calendar_month_utc');
+  const policy = indexed(policies, (p) => ((p.windowKind ?? 'calendar_month_utc') === 'calendar_month_utc' ? `${p.scopeType}:${p.scopeId}` : null)).get(`${scope}:${entity.id}`);
   const configured = scope === 'company' && inp.companyMonthlyCents != null ? inp.companyMonthlyCents : null;
   const budgetCents = configured ?? (policy && policy.isActive !== false ? Number(policy.amount) : Number(entity.budgetMonthlyCents ?? 0));
   const spentCents = Number(entity.spentMonthlyCents ?? policy?.observedAmount ?? 0);
@@ -32,7 +32,7 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
   let windowSpend = 0;
   if (inp.recentCosts) {
     const rows = inp.recentCosts.byAgent ?? [];
-    windowSpend = scope === 'agent' ? Number(rows.find((r) => r.agentId === entity.id)?.costCents ?? 0) : rows.reduce((s, r) => s + Number(r.costCents ?? 0), 0);
+    windowSpend = scope === 'agent' ? Number(indexed(rows, (r) => r.agentId).get(entity.id)?.costCents ?? 0) : rows.reduce((s, r) => s + Number(r.costCents ?? 0), 0);
   }
   const windowStart = Math.max(inp.now.getTime() - inp.forecastWindowDays * DAY, start.getTime());
   const windowDays = Math.max((inp.now.getTime() - windowStart) / DAY, 1 / 24);
@@ -64,9 +64,25 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
     forecastPercent: budgetCents > 0 ? round2((forecastCents / budgetCents) * 100) : 0,
     projectedCrossDate,
     burnCentsPerDay: Math.round(burn),
-    openIncidents: incidents.filter((i) => i.scopeId === entity.id && i.status === 'open').length,
+    openIncidents: incidents.length ? incidents.filter((i) => i.scopeId === entity.id && i.status === 'open').length : 0,
     monthRolledOverSincePause: !Number.isNaN(pausedAt) && pausedAt < start.getTime(),
   };
+}
+
+// Budget facts are built once per agent over the same company-wide lists: index each list once (the first
+// row per key wins, as Array.find would) instead of searching it per agent.
+const indexes = new WeakMap<object, Map<string, any>>();
+function indexed(rows: any[], keyOf: (row: any) => string | null): Map<string, any> {
+  let m = indexes.get(rows);
+  if (!m) {
+    m = new Map();
+    for (const r of rows) {
+      const k = keyOf(r);
+      if (k !== null && !m.has(k)) m.set(k, r);
+    }
+    indexes.set(rows, m);
+  }
+  return m;
 }
 
 function round2(n: number): number {

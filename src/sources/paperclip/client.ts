@@ -287,13 +287,22 @@ export class PaperclipClient {
     return out;
   }
 
-  /** Heartbeat runs, newest first. `summary` (default true) drops the heavy fields; `limit` is clamped to 1..1000 by the server. */
+  /**
+   * Heartbeat runs, newest first. `summary` (default true) drops the heavy fields; `limit` is clamped to 1..1000
+   * by the server. There is no paging (checked on 2026.916.1: no offset or cursor; `limit=0` or no limit returns
+   * every run, unknown parameters are ignored), so callers always send a limit: the newest N runs are the history.
+   */
   listHeartbeatRuns(companyId: string, opts: { agentId?: string; limit?: number; summary?: boolean } = {}): Promise<any[]> {
     return this.readArray(`/companies/${seg(companyId)}/heartbeat-runs`, {
       agentId: opts.agentId,
       limit: opts.limit,
       summary: opts.summary === false ? undefined : 'true',
     });
+  }
+
+  /** One heartbeat run with its full fields (`error`, `errorCode`, `retryExhaustedReason`, ...); 404 "Heartbeat run not found". */
+  getHeartbeatRun(runId: string): Promise<any> {
+    return this.readObject('GET', `/heartbeat-runs/${seg(runId)}`);
   }
 
   budgetsOverview(companyId: string): Promise<any> {

@@ -4,7 +4,9 @@
 // is recorded in that company's `errors`; a record of the wrong shape is dropped and listed in
 // `schemaProblems`.
 
+import { PaperclipReadCache, type CachedCompany } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
+import { systemBlock } from './subjects.js';
 import {
   keepValid,
   validateAgent,
@@ -12,6 +14,7 @@ import {
   validateComment,
   validateCompany,
   validateCostRow,
+  validateActivity,
   validateIssue,
   validateRun,
   type SchemaProblem,
@@ -23,8 +26,16 @@ export interface CompanySnapshot {
   issues: any[];
   /** issueId -> comments, oldest first (only for the issues that need them). */
   comments: Record<string, any[]>;
-  /** Heartbeat runs, newest first (summary=true, limit 1000). */
+  /** Heartbeat runs, newest first (summary=true, limit 1000): one request per company, whatever the agent count. */
   runs: any[];
+  /**
+   * issueId -> activity entries, newest first, for blocked issues whose comments and recovery field do not show
+   * a server block: the execution-recovery sweep blocks an issue after a failed run without any comment, and
+   * only its activity (`issue.execution_recovery_settled`, actor `system`) says so.
+   */
+  activity: Record<string, any[]>;
+  /** runId -> full run (GET /heartbeat-runs/{id}) for runs that caused a server block but are not in `runs`. */
+  blockRuns: Record<string, any>;
   /** GET /companies/{id}/budgets/overview. */
   budgets: any | null;
   /** costs/by-agent for this UTC month: windowStart inclusive, windowEnd exclusive. */
@@ -67,6 +78,13 @@ export interface ReadPaperclipOptions {
   burnWindowDays?: number;
   /** Heartbeat runs read per company. Default 1000 (the server's maximum). */
   runLimit?: number;
+  /**
+   * The previous reads of a long-running process (`watch`): only issues changed since then are listed, and only
+   * their comments and descriptions re-read, so an unchanged company costs a fixed number of requests.
+   */
+  cache?: PaperclipReadCache;
+  /** Runs fetched one by one (GET /heartbeat-runs/{id}) per company for server blocks whose run is not in the list. Default 20. */
+  blockRunLimit?: number;
 }
 
 const DAY = 86_400_000;
@@ -191,10 +209,12 @@ async function readCompany(
     }
   };
 
+  const cached = opts.cache?.lookup(client.baseUrl, id, opts.now) ?? null;
+  const since = cached ? PaperclipReadCache.since(cached) : null;
   const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, monthRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),
     // Pages are read one after the other inside listIssues; one slot of the limiter is held meanwhile.
-    attempt('issues', () => limit(() => client.listIssues(id))),
+    attempt('issues', () => limit(() => client.listIssues(id, since ? { updatedSince: since } : {}))),
     attempt('heartbeat runs', () => limit(() => client.listHeartbeatRuns(id, { limit: opts.runLimit ?? 1000, summary: true }))),
     attempt('budgets overview', () => limit(() => client.budgetsOverview(id))),
     attempt('month costs', () => limit(() => client.costsByAgent(id, { from: start, to: new Date(end.getTime() - 1) }))),
@@ -202,7 +222,13 @@ async function readCompany(
   ]);
 
   const agents = agentsRaw ? keepValid<any>(agentsRaw, validateAgent, problems, 'agents') : [];
-  let issues = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
+  const listed = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
+  // With a cache and an incremental list, `listed` holds only the changed issues.
+  const incremental = Boolean(cached && since && issuesRaw);
+  let issues = incremental ? PaperclipReadCache.merge(cached!, listed) : listed;
+  // What the previous read kept of an issue still holds when the issue's updatedAt is the same: the list asks
+  // a little before the newest updatedAt (slack), so an issue in `listed` is not necessarily a changed one.
+  const unchanged = (i: any, entry: { updatedAt: string } | undefined) => incremental && entry !== undefined && entry.updatedAt === i.updatedAt;
   const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
   const monthCosts = monthRaw ? { byAgent: keepValid<any>(monthRaw, validateCostRow, problems, 'cost rows'), windowStart: start.toISOString(), windowEnd: end.toISOString() } : null;
@@ -212,28 +238,105 @@ async function readCompany(
   const extra = opts.commentsFor;
   const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
   const comments: Record<string, any[]> = {};
+  const commentsRead = new Map<string, { updatedAt: string; comments: any[] }>();
   await Promise.all(
     needComments.map(async (i) => {
+      // Posting or deleting a comment bumps the issue's updatedAt (test/e2e/redact.test.ts checks it), so an
+      // issue never updated since it was created has no comments: no request for the untouched backlog.
+      if (typeof i.createdAt === 'string' && i.createdAt === i.updatedAt) {
+        comments[i.id] = [];
+        return;
+      }
+      const prev = cached?.comments.get(i.id);
+      if (unchanged(i, prev)) {
+        comments[i.id] = prev!.comments;
+        commentsRead.set(i.id, prev!);
+        return;
+      }
       const cs = await attempt(`comments of ${i.identifier ?? i.id}`, () => limit(() => client.listComments(i.id)));
-      if (cs) comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
+      if (cs) {
+        comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
+        commentsRead.set(i.id, { updatedAt: i.updatedAt, comments: comments[i.id] });
+      }
+    }),
+  );
+
+  // Server blocks that left no comment and no recovery field (a failed run, then the recovery sweep): the
+  // issue's activity tells. Only those issues: they are the ones ops/blocked-without-reason would otherwise
+  // comment on, and a comment wakes the assignee.
+  const activity: Record<string, any[]> = {};
+  const activityRead = new Map<string, { updatedAt: string; rows: any[] }>();
+  const unexplained = issues.filter((i) => i.status === 'blocked' && !systemBlock(i, comments[i.id] ?? [], []).bySystem);
+  await Promise.all(
+    unexplained.map(async (i) => {
+      const prev = cached?.activity.get(i.id);
+      if (unchanged(i, prev)) {
+        activity[i.id] = prev!.rows;
+        activityRead.set(i.id, prev!);
+        return;
+      }
+      const rows = await attempt(`activity of ${i.identifier ?? i.id}`, () => limit(() => client.listActivity(id, { entityType: 'issue', entityId: i.id, limit: 20 })));
+      if (rows) {
+        activity[i.id] = keepValid<any>(rows, validateActivity, problems, 'activity');
+        activityRead.set(i.id, { updatedAt: i.updatedAt, rows: activity[i.id] });
+      }
+    }),
+  );
+
+  // The run behind each server block, when the runs list (newest 1000) no longer has it: bounded per company.
+  const runsListed = new Set(runs.map((r) => r.id));
+  const missing = [
+    ...new Set(
+      issues
+        .filter((i) => i.status === 'blocked')
+        .map((i) => systemBlock(i, comments[i.id] ?? [], activity[i.id] ?? []).runId)
+        .filter((r): r is string => typeof r === 'string' && !runsListed.has(r)),
+    ),
+  ].slice(0, opts.blockRunLimit ?? 20);
+  const blockRuns: Record<string, any> = {};
+  await Promise.all(
+    missing.map(async (runId) => {
+      // A run the server no longer has (404) is not a failure of the read: the finding just names its id.
+      const r = await attempt(`heartbeat run ${runId}`, () => limit(() => client.getHeartbeatRun(runId).catch((e) => (e instanceof PaperclipError && e.status === 404 ? null : Promise.reject(e)))));
+      if (!r) return;
+      const p = validateRun(r);
+      if (p.length) problems.push(...p);
+      else blockRuns[runId] = r;
     }),
   );
 
   // Full descriptions where the list row cut them and the text matters (secret scanning).
   const fullFor = opts.fullDescriptionFor ?? extra;
+  const descriptionsRead = new Map<string, { updatedAt: string; description: string }>();
   if (fullFor) {
     const cut = issues.filter((i) => i.descriptionTruncated === true && safe(fullFor, i));
-    const full = new Map<string, any>();
     await Promise.all(
       cut.map(async (i) => {
+        const prev = cached?.descriptions.get(i.id);
+        if (unchanged(i, prev)) return void descriptionsRead.set(i.id, prev!);
         const f = await attempt(`issue ${i.identifier ?? i.id}`, () => limit(() => client.getIssue(i.id)));
-        if (f && typeof f.description === 'string') full.set(i.id, f.description);
+        if (f && typeof f.description === 'string') descriptionsRead.set(i.id, { updatedAt: i.updatedAt, description: f.description });
       }),
     );
-    if (full.size) issues = issues.map((i) => (full.has(i.id) ? { ...i, description: full.get(i.id), descriptionTruncated: false } : i));
+    if (descriptionsRead.size) issues = issues.map((i) => (descriptionsRead.has(i.id) ? { ...i, description: descriptionsRead.get(i.id)!.description, descriptionTruncated: false } : i));
   }
 
-  return { company, agents, issues, comments, runs, budgets, monthCosts, recentCosts, errors };
+  if (opts.cache) {
+    if (!issuesRaw) opts.cache.forget(client.baseUrl, id); // the list failed: read everything next time
+    else {
+      const entry: CachedCompany = {
+        // The list rows (truncated descriptions stay truncated here; the full ones are kept apart, by updatedAt).
+        issues: new Map((incremental ? PaperclipReadCache.merge(cached!, listed) : listed).map((i) => [i.id, i])),
+        comments: commentsRead,
+        descriptions: descriptionsRead,
+        activity: activityRead,
+        fullAt: incremental ? cached!.fullAt : opts.now.getTime(),
+      };
+      opts.cache.store(client.baseUrl, id, entry);
+    }
+  }
+
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors };
 }
 
 // ------------------------------------------------------------------ helpers

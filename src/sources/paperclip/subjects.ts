@@ -14,6 +14,10 @@ export interface SnapshotCompany {
   issues: any[];
   comments?: Record<string, any[]>;
   runs?: any[];
+  /** issueId -> activity entries of blocked issues (see read.ts). */
+  activity?: Record<string, any[]>;
+  /** runId -> full run, for server blocks whose run is not in `runs`. */
+  blockRuns?: Record<string, any>;
   budgets?: any | null;
   monthCosts?: { byAgent: any[] } | null;
   recentCosts?: { byAgent: any[]; from: string; to: string } | null;
@@ -24,8 +28,96 @@ export interface SubjectOptions {
   /** Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text. */
   detectSecrets?: (text: string) => Record<string, unknown>[];
   budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number };
-  /** Agents whose loop rule is cooling down after a session reset (agent id -> until ISO). */
-  coolingDown?: Record<string, string>;
+  /**
+   * Effective params of the active rules, by rule id. The `loop` fact takes `windowMinutes`, `runs` and
+   * `cooldownMinutes` from ops/agent-looping, the `dispatchMissed` fact `intervals` and
+   * `defaultCeoIntervalSec` from ops/dispatch-missed: a condition cannot compare across the elements of a
+   * run list, so those windows have to be applied where the lists are built. Defaults apply otherwise.
+   */
+  ruleParams?: Record<string, Record<string, unknown>>;
+  /** When clipguard last reset each agent's session (agent id -> ISO time), from the executor's ledger. */
+  sessionResets?: Record<string, string>;
+}
+
+const FAILED_RUN = new Set(['failed', 'timed_out']);
+const LIVE_RUN = new Set(['queued', 'running', 'scheduled_retry']);
+const MINUTE = 60_000;
+
+function numParam(params: Record<string, unknown> | undefined, name: string, dflt: number): number {
+  const v = params?.[name];
+  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : dflt;
+}
+
+function runIssueId(r: any): string | null {
+  return r.contextSnapshot?.issueId ?? r.issueId ?? null;
+}
+
+/** When the run last did something: finished, else started, else queued. */
+function runTime(r: any): number {
+  return Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);
+}
+
+/**
+ * When the issue entered its current status, where the record says (startedAt for in_progress, completedAt,
+ * cancelledAt); null when it does not. updatedAt is no use: the server bumps it on every run of the issue.
+ */
+function statusSince(issue: any): number | null {
+  const at = issue.status === 'in_progress' ? issue.startedAt : issue.status === 'done' ? issue.completedAt : issue.status === 'cancelled' ? issue.cancelledAt : null;
+  const t = typeof at === 'string' ? Date.parse(at) : NaN;
+  return Number.isNaN(t) ? null : t;
+}
+
+/**
+ * Run streaks of one agent, newest first: its last finished runs that all failed, and its last finished runs
+ * on one issue within the window while the issue kept its status. Runs before clipguard's last session reset
+ * of the agent do not count (the reset started a fresh session), and in-flight runs are not judged yet.
+ */
+export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null }) {
+  const resetMs = o.resetAt ? Date.parse(o.resetAt) : -Infinity;
+  const finished = agentRuns.filter((r) => !LIVE_RUN.has(r.status) && Date.parse(r.createdAt) > resetMs);
+  const failed: any[] = [];
+  for (const r of finished) {
+    if (!FAILED_RUN.has(r.status)) break;
+    failed.push(r);
+  }
+  const same: any[] = [];
+  const issueId = finished.length ? runIssueId(finished[0]) : null;
+  const issue = issueId ? (issuesById.get(issueId) ?? null) : null;
+  if (issueId) {
+    const since = Math.max(o.now.getTime() - o.windowMinutes * MINUTE, (issue && statusSince(issue)) ?? -Infinity);
+    for (const r of finished) {
+      if (runIssueId(r) !== issueId || Date.parse(r.createdAt) < since) break;
+      same.push(r);
+    }
+  }
+  const byFailure = failed.length >= same.length;
+  const streak = (byFailure ? failed : same).slice(0, o.runs);
+  // The reset can target the task's session only when every run of the streak shares one task key.
+  const keys = new Set(streak.map((r) => r.contextSnapshot?.taskKey ?? null));
+  const taskKey = keys.size === 1 ? [...keys][0] : null;
+  const streakIssues = new Set(streak.map(runIssueId));
+  const streakIssueId = streakIssues.size === 1 ? [...streakIssues][0] : null;
+  const label = issue?.identifier ?? issueId;
+  const lastError = failed[0]?.error ? String(failed[0].error).slice(0, 200) : null;
+  const reason = !streak.length
+    ? 'no run streak'
+    : byFailure
+      ? `its last ${failed.length} run(s) failed${lastError ? ` (${lastError})` : ''}`
+      : `${same.length} run(s) in a row on ${label} within ${o.windowMinutes} min${issue ? ` while it stayed ${issue.status}` : ''}`;
+  const resetAge = o.resetAt ? o.now.getTime() - Date.parse(o.resetAt) : Infinity;
+  return {
+    failedStreak: failed.length,
+    sameIssueStreak: same.length,
+    issueId: streakIssueId,
+    issueIdentifier: streakIssueId ? (issuesById.get(streakIssueId)?.identifier ?? streakIssueId) : null,
+    runIds: streak.map((r) => r.id),
+    taskKey,
+    lastError,
+    reason,
+    windowMinutes: o.windowMinutes,
+    lastResetAt: o.resetAt,
+    coolingDown: resetAge >= 0 && resetAge < o.cooldownMinutes * MINUTE,
+  };
 }
 
 export function issueSummary(i: any) {
@@ -45,19 +137,54 @@ export function isAssignableTo(issue: any, agentId: string): boolean {
   return !blockers.some((b: any) => b && b.status !== 'done' && b.status !== 'cancelled');
 }
 
-/** Was the issue blocked by the server (a run that ended without a disposition, the recovery sweep)? */
-export function systemBlock(issue: any, comments: any[]): { bySystem: boolean; systemReason: string | null; runId: string | null } {
-  const sys = comments.filter((c) => c.authorType === 'system' && !c.deletedAt && c.createdAt >= sinceBlocked(issue));
-  const recovery = issue.activeRecoveryAction ?? issue.executionState?.blocker ?? null;
-  if (sys.length || recovery) {
-    const c = sys[sys.length - 1];
-    return {
-      bySystem: true,
-      systemReason: c ? String(c.body ?? '').slice(0, 300) : typeof recovery === 'object' ? String(recovery.kind ?? recovery.reason ?? 'execution recovery') : String(recovery),
-      runId: c?.createdByRunId ?? c?.metadata?.runId ?? recovery?.runId ?? issue.originRunId ?? null,
-    };
-  }
-  return { bySystem: false, systemReason: null, runId: null };
+const SYSTEM_BLOCK_ACTIONS = new Set(['issue.execution_recovery_settled', 'issue.successful_run_handoff_escalated']);
+
+/**
+ * Was the issue blocked by the server (a run that ended without a disposition, the execution-recovery sweep
+ * after a failed run), and by which run? The evidence, in order: the active recovery action (its
+ * `evidence.sourceRunId` is the run that left no disposition), a system comment since the block
+ * (`createdByRunId` or `metadata.sourceRunId`), a system activity entry that blocked it (the sweep leaves
+ * only that). A person's block has none of these.
+ */
+export function systemBlock(issue: any, comments: any[], activity: any[] = []): { bySystem: boolean; systemReason: string | null; runId: string | null } {
+  const since = sinceBlocked(issue);
+  const sys = comments.filter((c) => c.authorType === 'system' && !c.deletedAt && c.createdAt >= since);
+  const recovery = isObj(issue.activeRecoveryAction) ? issue.activeRecoveryAction : isObj(issue.executionState?.blocker) ? issue.executionState.blocker : null;
+  const act = activity.find(
+    (a) => a.actorType === 'system' && a.createdAt >= since && (SYSTEM_BLOCK_ACTIONS.has(a.action) || a.details?.status === 'blocked' || a.details?.outcome === 'blocked'),
+  );
+  if (!sys.length && !recovery && !act) return { bySystem: false, systemReason: null, runId: null };
+  const withRun = [...sys].reverse().find((c) => c.createdByRunId || c.metadata?.sourceRunId || c.metadata?.runId);
+  const runId =
+    recovery?.evidence?.sourceRunId ??
+    recovery?.runId ??
+    withRun?.createdByRunId ??
+    withRun?.metadata?.sourceRunId ??
+    withRun?.metadata?.runId ??
+    act?.runId ??
+    act?.details?.sourceRunId ??
+    act?.details?.latestRunId ??
+    issue.originRunId ??
+    null;
+  const c = sys[sys.length - 1];
+  const firstLine = (t: unknown) => String(t ?? '').split('\n').find((l) => l.trim()) ?? '';
+  const systemReason = c
+    ? firstLine(c.body).slice(0, 300)
+    : recovery
+      ? String(recovery.kind ?? recovery.cause ?? recovery.reason ?? 'execution recovery')
+      : `${act.action}${act.details?.outcome ? ` (${act.details.outcome})` : ''}`;
+  return { bySystem: true, systemReason, runId: typeof runId === 'string' ? runId : null };
+}
+
+function isObj(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** "run 2df62859… (failed: HTTP adapter …)" for a message; the id alone when the run is unknown. */
+function runSummary(runId: string | null, run: any | null): string {
+  if (!runId) return 'an unknown run';
+  if (!run) return `run ${runId}`;
+  return `run ${runId} (${run.status}${run.error ? `: ${String(run.error).slice(0, 160)}` : ''})`;
 }
 
 function sinceBlocked(issue: any): string {
@@ -76,8 +203,21 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const comments = snap.comments ?? {};
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
-    const sorted = [...issues].sort(compareIssues);
-    const waiting = sorted.filter((i) => ASSIGNABLE.has(i.status));
+    // Assignable issues, best first: the ones nobody holds (shared by every agent) and, per agent, the ones
+    // already assigned to it. Filtering the whole waiting list per agent would cost agents x issues.
+    const waiting = issues.filter((i) => ASSIGNABLE.has(i.status)).sort(compareIssues);
+    const openToAll: any[] = [];
+    const waitingFor = new Map<string, any[]>();
+    for (const i of waiting) {
+      if (i.assigneeAgentId && !i.assigneeUserId) {
+        const list = waitingFor.get(i.assigneeAgentId) ?? [];
+        list.push(i);
+        waitingFor.set(i.assigneeAgentId, list);
+      } else if (isAssignableTo(i, '')) {
+        openToAll.push(i);
+      }
+    }
+    const runById = new Map(runs.map((r) => [r.id, r]));
     const runsByAgent = new Map<string, any[]>();
     for (const r of runs) {
       const list = runsByAgent.get(r.agentId) ?? [];
@@ -113,18 +253,31 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       },
     });
 
+    const issueById = new Map(issues.map((i) => [i.id, i]));
+    const loopParams = opts.ruleParams?.['ops/agent-looping'];
+    const loopOpts = { runs: numParam(loopParams, 'runs', 5), windowMinutes: numParam(loopParams, 'windowMinutes', 60), cooldownMinutes: numParam(loopParams, 'cooldownMinutes', 120) };
+    const dispatchParams = opts.ruleParams?.['ops/dispatch-missed'];
+    // The CEO's timer is the dispatch heartbeat; without one, the handbook's 900 s.
+    const ceo = agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && typeof a.runtimeConfig.heartbeat.intervalSec === 'number' && a.runtimeConfig.heartbeat.intervalSec > 0);
+    const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : numParam(dispatchParams, 'defaultCeoIntervalSec', 900);
+    const thresholdMinutes = (numParam(dispatchParams, 'intervals', 2) * ceoIntervalSec) / 60;
+
     for (const agent of agents) {
       const hb = agent.runtimeConfig?.heartbeat ?? {};
-      const recentRuns = (runsByAgent.get(agent.id) ?? []).slice(0, 20).map((r) => ({
+      const agentRuns = runsByAgent.get(agent.id) ?? [];
+      const recentRuns = agentRuns.slice(0, 20).map((r) => ({
         id: r.id,
         agentId: r.agentId,
         status: r.status,
-        issueId: r.contextSnapshot?.issueId ?? r.issueId ?? null,
+        issueId: runIssueId(r),
         taskKey: r.contextSnapshot?.taskKey ?? null,
         createdAt: r.createdAt,
         finishedAt: r.finishedAt ?? null,
         error: r.error ?? null,
       }));
+      // The best 200 are enough for both facts: 50 offered for dispatch, and the (at most 10) missed dispatches,
+      // which are looked for among the issues the CEO should have handed out first.
+      const assignable = firstAssignable(openToAll, waitingFor.get(agent.id) ?? [], agent.id, 200);
       out.push({
         type: 'agent',
         id: agent.id,
@@ -133,19 +286,23 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         facts: {
           agent,
           company,
-          assignableIssues: waiting.filter((i) => isAssignableTo(i, agent.id)).slice(0, 50).map(issueSummary),
+          assignableIssues: assignable.slice(0, 50).map(issueSummary),
           heldIssues: held.get(agent.id) ?? [],
           budget: budgetFacts('agent', agent, budgetIn),
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
+          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: opts.sessionResets?.[agent.id] ?? null }),
+          dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes }),
         },
       });
     }
 
     for (const issue of issues) {
       const cs = comments[issue.id] ?? [];
+      let summary: ReturnType<typeof issueSummary> | undefined;
       const blockedSince = issue.status === 'blocked' ? sinceBlocked(issue) : null;
-      const sys = issue.status === 'blocked' ? systemBlock(issue, cs) : { bySystem: false, systemReason: null, runId: null };
+      const sys = issue.status === 'blocked' ? systemBlock(issue, cs, snap.activity?.[issue.id] ?? []) : { bySystem: false, systemReason: null, runId: null };
+      const blockRun = sys.runId ? (runById.get(sys.runId) ?? snap.blockRuns?.[sys.runId] ?? null) : null;
       const text = `${issue.title ?? ''}\n${issue.description ?? ''}`;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
       out.push({
@@ -159,10 +316,13 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           assignee: issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null,
           blocked: {
             ...sys,
+            run: blockRun ? { id: blockRun.id, agentId: blockRun.agentId, status: blockRun.status, error: blockRun.error ?? null, finishedAt: blockRun.finishedAt ?? null } : null,
+            runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
             blockedSince,
             commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
           },
           lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
+          stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
           secrets: opts.detectSecrets ? withField(opts.detectSecrets(text), (m) => (Number(m.line) === 1 ? 'title' : 'description')) : [],
         },
       });
@@ -173,7 +333,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           id: c.id,
           label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`,
           source: 'paperclip',
-          facts: { comment: c, issue: issueSummary(issue), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
+          facts: { comment: c, issue: (summary ??= issueSummary(issue)), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
         });
       }
     }
@@ -181,6 +341,62 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
   return out;
 }
 
+/** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
+function firstAssignable(open: any[], own: any[], agentId: string, n: number): any[] {
+  const mine = own.filter((i) => isAssignableTo(i, agentId));
+  const out: any[] = [];
+  let a = 0;
+  let b = 0;
+  while (out.length < n && (a < open.length || b < mine.length)) {
+    if (b >= mine.length || (a < open.length && compareIssues(open[a], mine[b]) <= 0)) out.push(open[a++]);
+    else out.push(mine[b++]);
+  }
+  return out;
+}
+
+/**
+ * How long an in-progress issue's assignee has not run: since its newest run did something, or since the
+ * issue went in progress if that is later (or the assignee never ran). A run in flight counts as running now.
+ */
+export function staleFacts(issue: any, assignee: any | null, assigneeRuns: any[], now: Date) {
+  if (issue.status !== 'in_progress' || !issue.assigneeAgentId) return { minutesWithoutAssigneeRun: null, since: null, lastAssigneeRunAt: null, assigneeStatus: assignee?.status ?? null };
+  const last = assigneeRuns[0] ?? null;
+  const lastAt = last ? (LIVE_RUN.has(last.status) ? now.getTime() : runTime(last)) : NaN;
+  const started = Date.parse(issue.startedAt ?? issue.createdAt);
+  const since = Math.max(Number.isNaN(lastAt) ? -Infinity : lastAt, Number.isNaN(started) ? -Infinity : started);
+  const ok = Number.isFinite(since);
+  return {
+    minutesWithoutAssigneeRun: ok ? Math.max(0, Math.floor((now.getTime() - since) / MINUTE)) : null,
+    since: ok ? new Date(since).toISOString() : null,
+    lastAssigneeRunAt: last ? new Date(runTime(last)).toISOString() : null,
+    assigneeStatus: assignee?.status ?? null,
+  };
+}
+
+/**
+ * The dispatches the CEO's heartbeat missed for one agent: issues it could take that have waited longer than
+ * the threshold while it sat idle the whole time (idle since its last run ended, or since it was created).
+ * An issue waits since its last update (creation, release, edit): an edit restarts the clock, so this
+ * under-reports rather than blames the CEO for time it cannot see.
+ */
+export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: any[], o: { now: Date; ceoIntervalSec: number; thresholdMinutes: number }) {
+  const base = { ceoIntervalSec: o.ceoIntervalSec, thresholdMinutes: o.thresholdMinutes };
+  if (agent.status !== 'idle') return { ...base, idleSince: null, issues: [] };
+  const last = agentRuns[0] ?? null;
+  if (last && LIVE_RUN.has(last.status)) return { ...base, idleSince: null, issues: [] };
+  const idleSince = Math.max(last ? runTime(last) : -Infinity, Date.parse(agent.createdAt) || -Infinity);
+  const issues = assignable
+    .map((i) => {
+      const waitingSince = Math.max(Date.parse(i.createdAt) || -Infinity, Date.parse(i.updatedAt) || -Infinity);
+      return { i, waitingSince, waitedMs: o.now.getTime() - waitingSince };
+    })
+    // Compared in milliseconds: a short CEO interval (seconds) must not be rounded away.
+    .filter((x) => Number.isFinite(x.waitingSince) && x.waitedMs >= o.thresholdMinutes * MINUTE && idleSince <= x.waitingSince)
+    .slice(0, 10)
+    .map((x) => ({ ...issueSummary(x.i), waitingSince: new Date(x.waitingSince).toISOString(), waitedMinutes: Math.floor(x.waitedMs / MINUTE) }));
+  return { ...base, idleSince: Number.isFinite(idleSince) ? new Date(idleSince).toISOString() : null, issues };
+}
+
 function withField(matches: Record<string, unknown>[], field: (m: Record<string, unknown>) => string) {
-  return matches.map((m) => ({ ...m, field: field(m) }));
+  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, field: field(m) }));
 }

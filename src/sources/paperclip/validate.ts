@@ -10,9 +10,11 @@ export const COMMENT_AUTHOR_TYPES = ['user', 'agent', 'system'] as const;
 export const COMPANY_STATUSES = ['active', 'paused', 'archived'] as const;
 export const BUDGET_SCOPE_TYPES = ['company', 'agent', 'project'] as const;
 export const BUDGET_POLICY_STATUSES = ['ok', 'warning', 'hard_stop'] as const;
+export const HEARTBEAT_RUN_STATUSES = ['queued', 'scheduled_retry', 'running', 'succeeded', 'interrupted', 'failed', 'cancelled', 'timed_out'] as const;
+export const ACTIVITY_ACTOR_TYPES = ['agent', 'user', 'system', 'plugin'] as const;
 
 export interface SchemaProblem {
-  /** "agent", "issue", "comment", "company", "budgets", "budget policy", "run", "cost row". */
+  /** "agent", "issue", "comment", "company", "budgets", "budget policy", "run", "activity", "cost row". */
   entity: string;
   id: string;
   /** Dotted path of the field, e.g. "runtimeConfig.heartbeat". */
@@ -94,11 +96,28 @@ const BUDGET_POLICY: [string, Check][] = [
   ['status', oneOf(BUDGET_POLICY_STATUSES)],
 ];
 
+// The loop, stale-work and dispatch rules read these: a run with an unknown status or a bad date would make
+// a failure streak or an idle time silently wrong, so such a run is dropped and reported instead.
 const RUN: [string, Check][] = [
   ['id', nonEmpty],
   ['agentId', nonEmpty],
-  ['status', str],
+  ['status', oneOf(HEARTBEAT_RUN_STATUSES)],
   ['createdAt', date],
+  ['startedAt', optDate],
+  ['finishedAt', optDate],
+  ['error', optStrOrNull],
+  ['contextSnapshot', optObj],
+  ['contextSnapshot.issueId', optStrOrNull],
+  ['contextSnapshot.taskKey', optStrOrNull],
+];
+
+const ACTIVITY: [string, Check][] = [
+  ['id', nonEmpty],
+  ['actorType', oneOf(ACTIVITY_ACTOR_TYPES)],
+  ['action', str],
+  ['createdAt', date],
+  ['runId', optStrOrNull],
+  ['details', optObj],
 ];
 
 const COST_ROW: [string, Check][] = [
@@ -154,6 +173,7 @@ export const validateIssue = (i: unknown) => check('issue', i, ISSUE);
 export const validateComment = (c: unknown) => check('comment', c, COMMENT);
 export const validateCompany = (c: unknown) => check('company', c, COMPANY);
 export const validateRun = (r: unknown) => check('run', r, RUN);
+export const validateActivity = (a: unknown) => check('activity', a, ACTIVITY);
 export const validateCostRow = (r: unknown) => check('cost row', r, COST_ROW, 'agentId');
 export const validateBudgetPolicy = (p: unknown) => check('budget policy', p, BUDGET_POLICY, 'policyId');
 
