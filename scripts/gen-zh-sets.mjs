@@ -69,7 +69,7 @@ export function generate() {
   const traditionalOnly = new Set();
   const ambiguousHans = new Set();
   for (const k of d.TSCharacters.keys()) if (isChar(k) && !simplified.has(k)) traditionalOnly.add(k);
-  for (const vs of d.STCharacters.values()) for (const v of vs) if (isChar(v) && !simplified.has(v)) traditionalOnly.add(v);
+  // An ST value that is no TS key (待, a candidate of 呆) stays itself in Simplified: it is no evidence.
   // A TW/HK form absent from the script tables (衞) is Traditional-only when the standard form it stands
   // for is (衛); one standing for a Simplified form is not (著 for 着: 著名 is Simplified too).
   for (const t of [d.TWVariants, d.HKVariants]) {

@@ -10,7 +10,8 @@
 // linted on its own: (a) a Traditional character replaced by its Simplified-only form (設 -> 设), (b) one
 // replaced by a Simplified form that is also valid Traditional, where OpenCC rewrites it back inside its
 // phrase (之後 -> 之后, 確認 -> 确認). Also reported: (b') every such replacement, whether or not OpenCC's
-// phrase table knows the phrase (the ceiling of a phrase-based verdict).
+// phrase table knows the phrase (the ceiling of a phrase-based verdict); (c) the reverse in genuine zh-CN
+// text, a Simplified character replaced by its Traditional-only form (设 -> 設).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as OpenCC from 'opencc-js';
@@ -48,6 +49,7 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
   const locales = {};
   const falseAlarms = [];
   const twSegments = [];
+  const cnSegments = [];
   for (const f of findLocaleFiles(root)) {
     const text = readFileSync(root + f.path, 'utf8');
     const fam = FAMILY[f.locale];
@@ -64,6 +66,7 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
       const out = Array.from(conv(piece));
       if (out.length === cps.length) for (let i = 0; i < cps.length; i++) row.naiveFlags += out[i] !== cps[i] ? 1 : 0;
       if (fam === 'zh-TW' && f.locale === 'zh-TW') twSegments.push(piece);
+      if (f.locale === 'zh-CN') cnSegments.push(piece);
     }
     for (const x of lintLocaleFile(f.path, text, f.locale)) {
       row.findings++;
@@ -129,6 +132,26 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
       if (caught) catchRate.bothInPhrase.caught++;
     }
   }
+  // The reverse, into genuine zh-CN text: a Simplified character replaced by its Traditional-only form.
+  const toTrad = OpenCC.Converter({ from: 'cn', to: 'tw' });
+  const traditionalOnly = new Set(Array.from(ZH_SETS.traditionalOnly));
+  const hansSites = [];
+  cnSegments.forEach((seg, si) => {
+    let off = 0;
+    for (const c of seg) {
+      const t = isHanCp(c.codePointAt(0)) ? toTrad(c) : c;
+      if (t !== c && [...t].length === 1 && traditionalOnly.has(t)) hansSites.push([si, off, t]);
+      off += c.length;
+    }
+  });
+  catchRate.traditionalOnlyInHans = { injected: 0, caught: 0 };
+  for (let n = 0; n < injections && hansSites.length; n++) {
+    const [si, off, t] = pick(hansSites);
+    const seg = cnSegments[si];
+    const text = seg.slice(0, off) + t + seg.slice(off + t.length);
+    catchRate.traditionalOnlyInHans.injected++;
+    if (detectZh(text, 'zh-CN').some((h) => h.offset === off && h.kind === 'traditional-in-hans')) catchRate.traditionalOnlyInHans.caught++;
+  }
   for (const r of Object.values(catchRate)) r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
   return { seed, locales, falseAlarms, catchRate, sites: { simplifiedOnly: onlySites.length, both: bothSites.length } };
 }
@@ -148,7 +171,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   for (const [loc, x] of Object.entries(r.locales)) {
     console.log(`${loc.padEnd(7)} ${String(x.files).padStart(5)} ${String(x.hanChars).padStart(10)} ${String(x.findings).padStart(9)} ${String(x.knownSlips).padStart(12)} ${String(x.falseAlarms).padStart(13)} ${String(x.falseAlarmsPerMillion).padStart(15)}  (${x.naiveFlagsPerMillion})`);
   }
-  console.log(`catch rate on injected zh-TW slips (seed ${r.seed}):`);
-  for (const [k, v] of Object.entries(r.catchRate)) console.log(`  ${k.padEnd(15)} ${v.caught}/${v.injected} = ${v.rate}`);
+  console.log(`catch rate on injected slips (seed ${r.seed}; zh-TW text, and zh-CN text for traditionalOnlyInHans):`);
+  for (const [k, v] of Object.entries(r.catchRate)) console.log(`  ${k.padEnd(22)} ${v.caught}/${v.injected} = ${v.rate}`);
   if (process.argv.includes('--list')) for (const f of r.falseAlarms) console.log(JSON.stringify(f));
 }

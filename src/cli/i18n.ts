@@ -2,9 +2,10 @@
 
 import { statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readLocaleSubjects, skippedNote } from '../sources/index.js';
 import type { SkippedFile } from '../sources/locales.js';
+import { ZH_LOCALES } from '../detectors/chinese/index.js';
 import { runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';
@@ -15,11 +16,13 @@ export function registerI18n(program: Command): void {
     .description('find Simplified characters in zh-Hant files (zh-TW, zh-HK) and Traditional ones in zh-Hans files (zh-CN)')
     .argument('[paths...]', 'files or directories (default: the current directory)')
     .option('--include <glob...>', 'only files matching these globs')
-    .option('--exclude <glob...>', 'skip files matching these globs');
+    .option('--exclude <glob...>', 'skip files matching these globs')
+    .addOption(new Option('--locale <locale>', 'treat every file given as this locale instead of reading it from the path').choices(ZH_LOCALES));
   addReportOptions(cmd).action(async (paths: string[], opts) => {
     const config = configFrom({ ...program.opts(), ...opts, paperclip: false });
     if (opts.include) config.i18n.include = opts.include;
     if (opts.exclude) config.i18n.exclude = [...config.i18n.exclude, ...opts.exclude];
+    if (opts.locale) config.i18n.locales = [{ glob: '**', locale: opts.locale }];
     const roots = paths.length ? paths : ['.'];
     const skipped: SkippedFile[] = [];
     const subjects = roots.flatMap((p) => {

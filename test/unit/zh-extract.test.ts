@@ -17,6 +17,7 @@ describe('extractors', () => {
     const yaml = '设置: 设定\nnested:\n  说明: |\n    第一行\n    说明\nlist:\n  - "说"\n';
     expect(texts('a.yml', yaml).map((t) => t.trim())).toEqual(['设定', '|\n    第一行\n    说明', '"说"']);
     expect(found('a.yml', yaml)).toEqual(['设@1:5', '说@5:5', '说@7:6']);
+    expect(found('a.yml', '设置: 確定\n---\n说明: 设定\n')).toEqual(['设@3:5']);
   });
 
   it('.po: msgstr only (with continuation lines), not the header, msgid, comments or obsolete #~ entries', () => {

@@ -94,4 +94,16 @@ describe('clipguard i18n', () => {
     expect(report.findings.filter((f: any) => f.subject.label === 'zh-CN.json')).toEqual([]);
     expect(report.sources[0].detail).toMatch(/skipped .*linked\.json \(symbolic link leading outside the repository: not read\)/);
   });
+
+  it('--locale lints a file whose path names no locale; an unknown locale is a usage error', () => {
+    const root = tempDir('clipguard-zh-flag-');
+    writeFileSync(join(root, 'strings.json'), '{"a": "设定"}');
+    expect(JSON.parse(cli(['i18n', 'strings.json', '--format', 'json'], { cwd: root }).stdout).findings).toEqual([]);
+    const r = cli(['i18n', 'strings.json', '--locale', 'zh-TW', '--format', 'json'], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout).findings.map((f: any) => f.message)).toEqual(['Simplified 设 in zh-TW text at strings.json:1:8: use 設 (设定)']);
+    const bad = cli(['i18n', 'strings.json', '--locale', 'zh-XX'], { cwd: root });
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('Allowed choices are zh-TW, zh-HK, zh-Hant, zh-CN, zh-Hans, zh-SG');
+  });
 });

@@ -28,5 +28,7 @@ describe('scripts/measure-zh.mjs', async () => {
     expect(r.catchRate.simplifiedOnly.rate).toBe(1);
     expect(r.catchRate.bothInPhrase.injected).toBeGreaterThan(50);
     expect(r.catchRate.bothInPhrase.rate).toBeGreaterThanOrEqual(0.9);
+    expect(r.catchRate.traditionalOnlyInHans.injected).toBe(400);
+    expect(r.catchRate.traditionalOnlyInHans.rate).toBe(1);
   });
 });

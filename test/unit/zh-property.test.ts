@@ -52,6 +52,17 @@ describe('zh detector properties', () => {
     );
   });
 
+  it('the cn->hk output is never reported as Simplified in zh-HK, nor the tw->cn output as Traditional in zh-CN', () => {
+    const s2hk: (text: string) => string = OpenCC.Converter({ from: 'cn', to: 'hk' });
+    fc.assert(
+      fc.property(text(simplifiedPool), text(traditionalPool), (simp, trad) => {
+        expect(detectZh(s2hk(simp), 'zh-HK').filter((h) => h.kind === 'simplified-in-hant')).toEqual([]);
+        expect(detectZh(t2s(trad), 'zh-CN').filter((h) => h.kind === 'traditional-in-hans')).toEqual([]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('every finding points at its character: line and column in code points', () => {
     const mixed = fc.array(fc.oneof(words(simplifiedPool), words(traditionalPool), fc.constantFrom('\n', '\r\n', 'ab ', '𠮷𠮷', '😀', '\t')), { maxLength: 15 }).map((p) => p.join(''));
     fc.assert(

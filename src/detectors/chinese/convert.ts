@@ -21,8 +21,12 @@ export interface Direction {
   phrases: Map<string, string>;
   /** Longest phrase, in code points. */
   maxPhrase: number;
-  /** Adjacent pairs that occur inside a phrase key, as pairKey(first, second) numbers (no strings built). */
-  phrasePairs: Set<number>;
+  /**
+   * Pairs of adjacent characters, as pairKey(first, second) numbers (no strings built), where one of the two
+   * is a character some phrase *rewrites* at that place. A character whose pairs with both neighbours are
+   * absent cannot be rewritten by any phrase, so the window is never built (the common case).
+   */
+  rewritePairs: Set<number>;
   /** Code point of the normalised form of a code point (itself when it has none of one code point). */
   normaliseCp(cp: number): number;
   /** Every prefix (two or more characters) of a phrase key: longest-match lookup stops at the first miss. */
@@ -46,9 +50,9 @@ function cached(convert: Convert): (ch: string) => string {
 /** One number for an ordered pair of code points. */
 export const pairKey = (a: number, b: number): number => a * 0x110000 + b;
 
-function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase: number; phrasePairs: Set<number>; phrasePrefixes: Set<string> } {
+function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase: number; rewritePairs: Set<number>; phrasePrefixes: Set<string> } {
   const phrases = new Map<string, string>();
-  const phrasePairs = new Set<number>();
+  const rewritePairs = new Set<number>();
   const phrasePrefixes = new Set<string>();
   let maxPhrase = 0;
   const add = (key: string, value: string) => {
@@ -58,9 +62,16 @@ function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase:
     maxPhrase = Math.max(maxPhrase, cps.length);
     let prefix = cps[0];
     for (let i = 1; i < cps.length; i++) {
-      phrasePairs.add(pairKey(cps[i - 1].codePointAt(0)!, cps[i].codePointAt(0)!));
       prefix += cps[i];
       phrasePrefixes.add(prefix);
+    }
+    const out = Array.from(value);
+    if (out.length !== cps.length) return; // the detector gives no verdict from length-changing phrases
+    const cp = (i: number) => cps[i].codePointAt(0)!;
+    for (let i = 0; i < cps.length; i++) {
+      if (out[i] === cps[i]) continue;
+      if (i > 0) rewritePairs.add(pairKey(cp(i - 1), cp(i)));
+      if (i + 1 < cps.length) rewritePairs.add(pairKey(cp(i), cp(i + 1)));
     }
   };
   for (const group of groups) {
@@ -75,7 +86,7 @@ function phraseTable(groups: Groups): { phrases: Map<string, string>; maxPhrase:
       }
     }
   }
-  return { phrases, maxPhrase, phrasePairs, phrasePrefixes };
+  return { phrases, maxPhrase, rewritePairs, phrasePrefixes };
 }
 
 /** `target` is the script the text should be in: 'tw' or 'hk' (Traditional) or 'cn' (Simplified). */

@@ -84,17 +84,22 @@ export function isHan(cp: number): boolean {
   return (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x3ffff) || (cp >= 0xf900 && cp <= 0xfaff);
 }
 
-/** Neighbours taken on each side for the context check: longer than most OpenCC phrases it can match. */
-const WINDOW = 4;
+/**
+ * Neighbours taken for the context check. Left: back to the start of the Han run, where OpenCC's
+ * segmentation starts too, up to a limit (a longer run starts the walk at the limit). Right: enough for
+ * the longest phrase (12 characters) to be seen whole.
+ */
+const WINDOW_LEFT = 24;
+const WINDOW_RIGHT = 12;
 
 /**
- * Characters of the Han run around `offset` (at most WINDOW each side), neighbours normalised to the
- * other script, and the index of the character itself.
+ * Characters of the Han run around `offset` (within WINDOW_LEFT / WINDOW_RIGHT), neighbours normalised
+ * to the other script, and the index of the character itself.
  */
 function windowAt(text: string, offset: number, ch: string, dir: Direction): { chars: string[]; at: number } {
   const left: string[] = [];
   let i = offset;
-  while (left.length < WINDOW && i > 0) {
+  while (left.length < WINDOW_LEFT && i > 0) {
     const prevUnit = text.charCodeAt(i - 1);
     const start = prevUnit >= 0xdc00 && prevUnit <= 0xdfff && i >= 2 ? i - 2 : i - 1;
     const cp = text.codePointAt(start)!;
@@ -104,7 +109,7 @@ function windowAt(text: string, offset: number, ch: string, dir: Direction): { c
   }
   const right: string[] = [];
   let j = offset + ch.length;
-  while (right.length < WINDOW && j < text.length) {
+  while (right.length < WINDOW_RIGHT && j < text.length) {
     const cp = text.codePointAt(j)!;
     if (!isHan(cp)) break;
     const c = String.fromCodePoint(cp);
@@ -135,47 +140,56 @@ function neighbourCp(text: string, offset: number, width: number, side: -1 | 1, 
   return isHan(cp) ? dir.normaliseCp(cp) : -1;
 }
 
+/** Longest phrase starting at `p`: [length, value, key], length 0 when none. */
+function longestAt(chars: string[], p: number, dir: Direction): [number, string, string] {
+  let len = 0;
+  let value = '';
+  let matchedKey = '';
+  let key = chars[p];
+  // Extend only while the text is still a prefix of some phrase.
+  for (let l = 2; p + l <= chars.length; l++) {
+    key += chars[p + l - 1];
+    if (!dir.phrasePrefixes.has(key)) break;
+    const v = dir.phrases.get(key);
+    if (v !== undefined) {
+      len = l;
+      value = v;
+      matchedKey = key;
+    }
+  }
+  return [len, value, matchedKey];
+}
+
 /**
- * What a dictionary phrase makes of `chars[at]`, or null. OpenCC segments by longest match from the left,
- * so where the segmentation starts decides which phrase wins (美制度: 美制 -> 美製, but 制度 keeps 制).
- * Every start left of the character is tried: the verdict is a rewrite only when some phrase covers the
- * character and none keeps it, so segmentation accidents (裡面包含 -> 裡麵包含) are not reported.
+ * What a dictionary phrase makes of `chars[at]`, or null. Two conditions, both needed:
+ * - OpenCC's own segmentation (longest match from the left), replayed from the start of the Han run,
+ *   covers the character with a phrase that rewrites it. So 人吁再干面 (人 + 吁 + 再干 + 面) leaves 面 alone,
+ *   and a character no phrase covers is left alone: its one-character default (里 -> 裏) is no evidence.
+ * - No segmentation starting later covers it with a phrase that keeps it, so one-reading accidents in
+ *   names and run-on text are not reported: 阿斯圖里亞文 (图里 -> 圖裏, but 里亚 keeps 里), 最多只可 (多只 ->
+ *   多隻, but 只可 keeps 只). Walks from different starts merge at a shared boundary, so each boundary is
+ *   walked once.
  */
 function phraseRewrite(chars: string[], at: number, dir: Direction): string | null {
   let result: string | null = null;
-  // Walks from different starts merge once they reach the same segment boundary (the rest of the walk is
-  // then identical), so each boundary is walked once.
   const walked = new Array<boolean>(at + 1).fill(false);
   for (let s = 0; s <= at; s++) {
     let p = s;
     while (p <= at && !walked[p]) {
       walked[p] = true;
-      // Longest phrase starting at p, extending only while the text is still a prefix of some phrase.
-      let len = 0;
-      let value = '';
-      let matchedKey = '';
-      let key = chars[p];
-      for (let l = 2; p + l <= chars.length; l++) {
-        key += chars[p + l - 1];
-        if (!dir.phrasePrefixes.has(key)) break;
-        const v = dir.phrases.get(key);
-        if (v !== undefined) {
-          len = l;
-          value = v;
-          matchedKey = key;
-        }
-      }
+      const [len, value, key] = longestAt(chars, p, dir);
       if (len === 0) {
         p++;
         continue;
       }
       if (p + len > at) {
         const out = Array.from(value);
-        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(matchedKey)) return null;
-        result = out[at - p];
+        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(key)) return null;
+        if (s === 0) result = out[at - p];
       }
       p += len;
     }
+    if (s === 0 && result === null) return null;
   }
   return result;
 }
@@ -214,11 +228,11 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       const kyujitai = p.japanese.get(ch)!;
       hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
     } else if (!p.choices.has(ch)) {
-      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences share no phrase
-      // pair with either neighbour and end here without building a window.
+      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences form no pair with
+      // either neighbour that a rewriting phrase contains, and end here without building a window.
       const prev = neighbourCp(text, i, width, -1, p.dir);
       const next = neighbourCp(text, i, width, 1, p.dir);
-      if ((prev >= 0 && p.dir.phrasePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.phrasePairs.has(pairKey(cp, next)))) {
+      if ((prev >= 0 && p.dir.rewritePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.rewritePairs.has(pairKey(cp, next)))) {
         const { chars, at } = windowAt(text, i, ch, p.dir);
         const r = phraseRewrite(chars, at, p.dir);
         if (r !== null) {

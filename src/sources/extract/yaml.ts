@@ -1,14 +1,16 @@
 // YAML scalar values, not keys, with their source ranges from the `yaml` parser. A file the parser
 // rejects yields null, and the caller falls back to plain text.
 
-import { isScalar, parseDocument, visit } from 'yaml';
+import { isScalar, parseAllDocuments, visit } from 'yaml';
 import type { Segment } from './types.js';
 
 export function yamlSegments(text: string, base = 0): Segment[] | null {
   const out: Segment[] = [];
   let docs;
   try {
-    docs = [parseDocument(text, { keepSourceTokens: false, uniqueKeys: false })];
+    const parsed = parseAllDocuments(text, { uniqueKeys: false });
+    if (!Array.isArray(parsed)) return null; // an empty stream
+    docs = parsed;
   } catch {
     return null;
   }
