@@ -7,6 +7,8 @@ import { budgetFacts, type BudgetInputs } from './budget.js';
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const ASSIGNABLE = new Set(['backlog', 'todo']);
+// The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
+const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, blockedSince: null, commentsSinceBlocked: 0 });
 
 export interface SnapshotCompany {
   company: any;
@@ -157,8 +159,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     for (const issue of issues) {
       const cs = comments[issue.id] ?? [];
       let summary: ReturnType<typeof issueSummary> | undefined;
-      const blockedSince = issue.status === 'blocked' ? sinceBlocked(issue) : null;
-      const sys = issue.status === 'blocked' ? systemBlock(issue, cs) : { bySystem: false, systemReason: null, runId: null };
+      const isBlocked = issue.status === 'blocked';
+      const blockedSince = isBlocked ? sinceBlocked(issue) : null;
       const text = `${issue.title ?? ''}\n${issue.description ?? ''}`;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
       out.push({
@@ -170,11 +172,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           issue,
           company,
           assignee: issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null,
-          blocked: {
-            ...sys,
-            blockedSince,
-            commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
-          },
+          blocked: isBlocked
+            ? { ...systemBlock(issue, cs), blockedSince, commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0 }
+            : NOT_BLOCKED,
           lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
           secrets: opts.detectSecrets ? withField(opts.detectSecrets(text), (m) => (Number(m.line) === 1 ? 'title' : 'description')) : [],
         },
