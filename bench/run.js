@@ -73,7 +73,8 @@ if (want('zh')) {
     log('3. zh lint ...');
     const { run } = await import('./zh.mjs');
     for (const z of await run()) {
-      rows.push({ figure: '3 zh', what: `${z.name} (${z.unit})`, clipguard: fmt(z.value), peer: String(z.peer ?? '-'), ratio: z.ratio == null ? '-' : `${fmt(z.ratio)}x`, target: '>= 3x', met: z.ratio == null ? '-' : z.ratio >= 3 ? 'yes' : 'NO' });
+      const has = typeof z.ratio === 'number';
+      rows.push({ figure: '3 zh', what: `${z.name} (${z.unit})`, clipguard: fmt(z.value), peer: String(z.peer ?? '-'), ratio: has ? `${fmt(z.ratio)}x` : '-', target: has ? '>= 3x' : '-', met: has ? (z.ratio >= 3 ? 'yes' : 'NO') : '-' });
     }
   } else {
     log('zh: not available');
