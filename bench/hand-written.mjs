@@ -43,17 +43,14 @@ export async function handWritten(snapshot, now, { forecastWindowDays = 7 } = {}
     if (co.budgetMonthlyCents > 0 && !cActive) hit('budget/unenforced-company');
 
     // agents
-    const waiting = c.issues.filter((i) => (i.status === 'backlog' || i.status === 'todo') && !i.assigneeUserId);
-    const open = waiting.filter((i) => !i.assigneeAgentId).length;
-    const mine = new Map();
-    for (const i of waiting) if (i.assigneeAgentId) mine.set(i.assigneeAgentId, (mine.get(i.assigneeAgentId) ?? 0) + 1);
+    // Waiting issues best first, sorted once per company; an idle agent's best candidate is the first one
+    // nobody else holds.
+    const waiting = c.issues.filter((i) => (i.status === 'backlog' || i.status === 'todo') && !i.assigneeUserId).sort(cmp);
     const held = new Map();
     for (const i of c.issues) if (i.status === 'in_progress' && i.assigneeAgentId) held.set(i.assigneeAgentId, (held.get(i.assigneeAgentId) ?? 0) + 1);
     for (const a of c.agents) {
       const held_ = held.get(a.id) ?? 0;
-      if (a.status === 'idle' && held_ === 0 && a.role !== 'ceo' && open + (mine.get(a.id) ?? 0) > 0) {
-        // The dispatch rule also names the best candidate: pick it as the engine's subject does.
-        waiting.filter((i) => !i.assigneeAgentId || i.assigneeAgentId === a.id).sort(cmp);
+      if (a.status === 'idle' && held_ === 0 && a.role !== 'ceo' && waiting.find((i) => !i.assigneeAgentId || i.assigneeAgentId === a.id)) {
         hit('ops/idle-agent-backlog');
       }
       if (a.status === 'error' && held_ > 0) hit('ops/error-agent-holding-issue');

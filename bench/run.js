@@ -6,6 +6,7 @@
 //   npm run bench -- --paperclip       also the scan of a real Paperclip server (or BENCH_PAPERCLIP=1)
 //   npm run bench -- --engine-10x      engine scaling as 1x -> 10x (default 1/10x -> 1x; needs ~6 GB, minutes)
 //   npm run bench -- --only secrets,engine
+//   npm run bench -- --out /tmp/r.md   write the results elsewhere than bench/RESULTS.md
 //
 // Inputs come from seeded generators in bench/ (nothing large is committed).
 import { existsSync, writeFileSync } from 'node:fs';
@@ -17,9 +18,10 @@ const flag = (f) => args.includes(f);
 const onlyArg = args.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : args[args.indexOf(onlyArg) + 1]).split(',') : null;
 const want = (name) => !only || only.includes(name);
+const outArg = args.find((a) => a.startsWith('--out'));
+const outFile = outArg ? (outArg.includes('=') ? outArg.split('=')[1] : args[args.indexOf(outArg) + 1]) : fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 const withPaperclip = flag('--paperclip') || process.env.BENCH_PAPERCLIP === '1';
 const engine10x = flag('--engine-10x') || process.env.BENCH_ENGINE_10X === '1';
-const HERE = fileURLToPath(new URL('.', import.meta.url));
 
 const rows = []; // {figure, what, clipguard, peer, ratio, target, met}
 const notes = [];
@@ -73,7 +75,8 @@ if (want('zh')) {
     log('3. zh lint ...');
     const { run } = await import('./zh.mjs');
     for (const z of await run()) {
-      rows.push({ figure: '3 zh', what: `${z.name} (${z.unit})`, clipguard: fmt(z.value), peer: String(z.peer ?? '-'), ratio: z.ratio == null ? '-' : `${fmt(z.ratio)}x`, target: '>= 3x', met: z.ratio == null ? '-' : z.ratio >= 3 ? 'yes' : 'NO' });
+      const has = typeof z.ratio === 'number';
+      rows.push({ figure: '3 zh', what: `${z.name} (${z.unit})`, clipguard: fmt(z.value), peer: String(z.peer ?? '-'), ratio: has ? `${fmt(z.ratio)}x` : '-', target: has ? '>= 3x' : '-', met: has ? (z.ratio >= 3 ? 'yes' : 'NO') : '-' });
     }
   } else {
     log('zh: not available');
@@ -131,7 +134,7 @@ ${table}
 
 ${notes.map((n) => `- ${n}`).join('\n')}
 `;
-writeFileSync(new URL('./RESULTS.md', import.meta.url), md);
+writeFileSync(outFile, md);
 console.log(table);
 if (notes.length) console.log(`\n${notes.join('\n')}`);
-log(`\nwritten: ${HERE}RESULTS.md`);
+log(`\nwritten: ${outFile}`);

@@ -5,6 +5,7 @@
 import type { Finding, FindingAction, Subject } from '../types.js';
 import { compareIssues } from '../sources/paperclip/subjects.js';
 import { maskText } from '../engine/mask.js';
+import { subjectOfFinding } from '../engine/evaluate.js';
 
 export interface PlanLimits {
   maxPerScan: number;
@@ -12,26 +13,32 @@ export interface PlanLimits {
   exec: Record<string, string[]>;
 }
 
-type SubjectIndex = Map<string, Subject>;
+type SubjectIndex = (f: Finding) => Subject | undefined;
 const MAX_FALLBACKS = 25;
 const key = (type: string, id: string) => `${type}:${id}`;
 
 export function planActions(findings: Finding[], subjects: Subject[], limits: PlanLimits): void {
-  // Index only the subjects findings name: a scan has hundreds of thousands of subjects, a few findings.
-  const named = new Set(findings.map((f) => f.subject.id));
-  const index: SubjectIndex = new Map();
-  for (const s of subjects) if (named.has(s.id)) index.set(key(s.type, s.id), s);
+  // The evaluator remembers each finding's subject; a finding made elsewhere (rule tests, a baseline) is
+  // looked up by id. Only the subjects such findings name are indexed: a scan has hundreds of thousands.
+  const unknown = findings.filter((f) => !subjectOfFinding.has(f));
+  const named = new Set(unknown.map((f) => f.subject.id));
+  const byKey = new Map<string, Subject>();
+  if (named.size) for (const s of subjects) if (named.has(s.id)) byKey.set(key(s.type, s.id), s);
+  const index: SubjectIndex = (f) => {
+    const s = subjectOfFinding.get(f);
+    return s && s.type === f.subject.type && s.id === f.subject.id ? s : byKey.get(key(f.subject.type, f.subject.id));
+  };
   planCheckouts(findings, index);
   for (const f of findings) {
     if (f.suppressed) {
       f.actions = [];
       continue;
     }
-    const s = index.get(key(f.subject.type, f.subject.id));
+    const s = index(f);
     f.actions = f.actions.flatMap((a) => (a.type === 'checkout' ? [a] : planOne(f, a, s, limits)));
   }
   for (const f of findings) {
-    const facts = index.get(key(f.subject.type, f.subject.id))?.facts ?? {};
+    const facts = index(f)?.facts ?? {};
     const companyId = (facts.company as any)?.id ?? (facts.agent as any)?.companyId ?? (facts.comment as any)?.companyId;
     for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
   }
@@ -46,7 +53,7 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
   if (!wanting.length) return;
   // Global dispatch: walk every candidate issue in priority order and give it to the first still-free
   // agent that may take it. An issue pre-assigned to an agent is only in that agent's candidate list.
-  const agents = wanting.map((f) => ({ f, s: index.get(key('agent', f.subject.id)) })).filter((x) => x.s);
+  const agents = wanting.map((f) => ({ f, s: f.subject.type === 'agent' ? index(f) : undefined })).filter((x) => x.s);
   const candidates = new Map<string, any[]>(agents.map(({ f, s }) => [f.subject.id, (s!.facts.assignableIssues as any[]) ?? []]));
   const all = new Map<string, any>();
   for (const list of candidates.values()) for (const i of list) all.set(i.id, i);

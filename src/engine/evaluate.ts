@@ -139,6 +139,9 @@ function gatePasses(gate: GateLeaf[], factOf: (name: string) => unknown): boolea
 
 let rulesEngine: { Engine: typeof Engine; Fact: typeof Fact } | undefined;
 
+/** The subject each finding was made on (the planner reads its facts without indexing every subject). */
+export const subjectOfFinding = new WeakMap<Finding, Subject>();
+
 export class Evaluator {
   private byType = new Map<SubjectType, RunnableRule[]>();
   private paramsFact: Record<string, Record<string, unknown>> = {};
@@ -224,6 +227,7 @@ export class Evaluator {
         finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${maskText(subject.label)}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
       }
       if (explanation !== undefined) finding.explanation = explanation;
+      subjectOfFinding.set(finding, subject);
       out.push(finding);
     });
     return out;

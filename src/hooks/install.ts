@@ -8,7 +8,6 @@
 
 import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { simpleGit } from 'simple-git';
 
 export const HOOK_NAMES = ['pre-commit', 'commit-msg'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -43,6 +42,8 @@ export class HookInstallError extends Error {
 
 /** The directory git runs hooks from (core.hooksPath, or .git/hooks of this worktree's repository). */
 export async function hooksDir(repoDir: string): Promise<string> {
+  // Loaded here, not at the top: `clipguard precommit` imports this module and must not pay for simple-git.
+  const { simpleGit } = await import('simple-git');
   const out = await simpleGit({ baseDir: repoDir }).raw(['rev-parse', '--git-path', 'hooks']);
   return resolve(repoDir, out.trim());
 }

@@ -1,5 +1,5 @@
 // The git source: added lines of the staged change and of commit ranges, and the unpushed commits of the
-// current branch. Read through simple-git from git's object database only, never from the working tree,
+// current branch. Read with the git CLI from git's object database only, never from the working tree,
 // so nothing outside the repository is ever opened (a symlink is skipped, not followed).
 //
 // Parsing strategy: `--raw -z` gives every changed path exactly (NUL-separated, no quoting) with modes
@@ -8,7 +8,7 @@
 // that itself reads "diff --git" or "+++ b/x" cannot derail the parser.
 
 import { randomBytes } from 'node:crypto';
-import { simpleGit, type SimpleGit } from 'simple-git';
+import { spawn } from 'node:child_process';
 
 export interface DiffLine {
   /** 1-based line number in the new version of the file. */
@@ -75,15 +75,36 @@ const DIFF_FLAGS = ['--no-color', '--no-ext-diff', '--no-textconv', '--find-rena
 // log.showSignature=true would print gpg output into the formatted log.
 const LOG_FLAGS = ['--no-show-signature'];
 
-function git(repoDir: string, input?: string): SimpleGit {
-  return simpleGit({
-    baseDir: repoDir,
-    // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
-    config: ['core.quotePath=false', 'color.ui=false'],
-    trimmed: false,
-    maxConcurrentProcesses: 4,
-    ...(input !== undefined ? { input: () => input } : {}),
-  });
+/** What this module asks of git: run it with arguments (and optional stdin), get its stdout. */
+interface Git {
+  raw(args: string[]): Promise<string>;
+}
+
+// git is run directly (child_process), not through simple-git: this module is on the path of
+// `clipguard precommit`, which runs on every commit, and simple-git with its dependencies costs ~50 ms
+// to load. The contract is simple-git's `raw()`: stdout untrimmed; a rejection only when git exits
+// non-zero AND wrote to stderr (`rev-parse --verify -q` exits 1 silently); the error message is git's
+// output.
+function git(repoDir: string, input?: string): Git {
+  return {
+    raw: (args) =>
+      new Promise((resolvePromise, reject) => {
+        // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
+        const child = spawn('git', ['-c', 'core.quotePath=false', '-c', 'color.ui=false', ...args], { cwd: repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on('data', (b: Buffer) => out.push(b));
+        child.stderr.on('data', (b: Buffer) => err.push(b));
+        child.on('error', reject);
+        child.on('close', (code) => {
+          const stdout = Buffer.concat(out).toString('utf8');
+          if (code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
+          else resolvePromise(stdout);
+        });
+        child.stdin.on('error', () => {}); // git may exit before reading all of stdin
+        child.stdin.end(input ?? '');
+      }),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -302,7 +323,7 @@ export function rangeArgs(range: string): string[] {
   return args;
 }
 
-async function listCommits(g: SimpleGit, args: string[]): Promise<CommitInfo[]> {
+async function listCommits(g: Git, args: string[]): Promise<CommitInfo[]> {
   const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
   const out = await g.raw(['log', ...LOG_FLAGS, `--format=${marker}%H%x00%an <%ae>%x00%aI%x00%B%x00`, ...args, '--']);
   const commits: CommitInfo[] = [];
@@ -348,7 +369,7 @@ interface BranchState {
   upstream: string | null;
 }
 
-async function branchState(g: SimpleGit): Promise<BranchState> {
+async function branchState(g: Git): Promise<BranchState> {
   const [head, branch, upstream] = await Promise.all([
     quiet(g.raw(['rev-parse', '--verify', '-q', 'HEAD'])),
     quiet(g.raw(['symbolic-ref', '--short', '-q', 'HEAD'])),

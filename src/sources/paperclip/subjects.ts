@@ -7,6 +7,8 @@ import { budgetFacts, type BudgetInputs } from './budget.js';
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const ASSIGNABLE = new Set(['backlog', 'todo']);
+// The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
+const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0 });
 
 export interface SnapshotCompany {
   company: any;
@@ -300,9 +302,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     for (const issue of issues) {
       const cs = comments[issue.id] ?? [];
       let summary: ReturnType<typeof issueSummary> | undefined;
-      const blockedSince = issue.status === 'blocked' ? sinceBlocked(issue) : null;
-      const sys = issue.status === 'blocked' ? systemBlock(issue, cs, snap.activity?.[issue.id] ?? []) : { bySystem: false, systemReason: null, runId: null };
-      const blockRun = sys.runId ? (runById.get(sys.runId) ?? snap.blockRuns?.[sys.runId] ?? null) : null;
+      const isBlocked = issue.status === 'blocked';
+      const blockedSince = isBlocked ? sinceBlocked(issue) : null;
+      const sys = isBlocked ? systemBlock(issue, cs, snap.activity?.[issue.id] ?? []) : null;
+      const blockRun = sys?.runId ? (runById.get(sys.runId) ?? snap.blockRuns?.[sys.runId] ?? null) : null;
       const text = `${issue.title ?? ''}\n${issue.description ?? ''}`;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
       out.push({
@@ -314,13 +317,16 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           issue,
           company,
           assignee: issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null,
-          blocked: {
-            ...sys,
-            run: blockRun ? { id: blockRun.id, agentId: blockRun.agentId, status: blockRun.status, error: blockRun.error ?? null, finishedAt: blockRun.finishedAt ?? null } : null,
-            runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
-            blockedSince,
-            commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
-          },
+          // One shared frozen value for the (many) issues that are not blocked: no object per issue.
+          blocked: sys
+            ? {
+                ...sys,
+                run: blockRun ? { id: blockRun.id, agentId: blockRun.agentId, status: blockRun.status, error: blockRun.error ?? null, finishedAt: blockRun.finishedAt ?? null } : null,
+                runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
+                blockedSince,
+                commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
+              }
+            : NOT_BLOCKED,
           lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
           stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
           secrets: opts.detectSecrets ? withField(opts.detectSecrets(text), (m) => (Number(m.line) === 1 ? 'title' : 'description')) : [],
