@@ -48,8 +48,29 @@ export async function handWritten(snapshot, now, { forecastWindowDays = 7 } = {}
     const waiting = c.issues.filter((i) => (i.status === 'backlog' || i.status === 'todo') && !i.assigneeUserId).sort(cmp);
     const held = new Map();
     for (const i of c.issues) if (i.status === 'in_progress' && i.assigneeAgentId) held.set(i.assigneeAgentId, (held.get(i.assigneeAgentId) ?? 0) + 1);
+    // Runs newest first per agent; the CEO's timer sets the dispatch threshold (2 intervals, else 900 s).
+    const runsOf = new Map();
+    for (const r of c.runs ?? []) runsOf.set(r.agentId, [...(runsOf.get(r.agentId) ?? []), r]);
+    const runTime = (r) => Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);
+    const live = (r) => r && (r.status === 'queued' || r.status === 'running' || r.status === 'scheduled_retry');
+    const ceo = c.agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && a.runtimeConfig.heartbeat.intervalSec > 0);
+    const thresholdMs = 2 * (ceo ? ceo.runtimeConfig.heartbeat.intervalSec : 900) * 1000;
     for (const a of c.agents) {
       const held_ = held.get(a.id) ?? 0;
+      const last = (runsOf.get(a.id) ?? [])[0];
+      if (a.status === 'idle' && held_ === 0 && a.role !== 'ceo' && !live(last)) {
+        const idleSince = Math.max(last ? runTime(last) : -Infinity, Date.parse(a.createdAt) || -Infinity);
+        let seen = 0;
+        for (const i of waiting) {
+          if (i.assigneeAgentId && i.assigneeAgentId !== a.id) continue;
+          if (++seen > 200) break; // the same 200 best candidates the subject builder looks at
+          const since = Math.max(Date.parse(i.createdAt) || -Infinity, Date.parse(i.updatedAt) || -Infinity);
+          if (Number.isFinite(since) && t - since >= thresholdMs && idleSince <= since) {
+            hit('ops/dispatch-missed');
+            break;
+          }
+        }
+      }
       if (a.status === 'idle' && held_ === 0 && a.role !== 'ceo' && waiting.find((i) => !i.assigneeAgentId || i.assigneeAgentId === a.id)) {
         hit('ops/idle-agent-backlog');
       }
@@ -73,6 +94,13 @@ export async function handWritten(snapshot, now, { forecastWindowDays = 7 } = {}
 
     // issues and comments
     for (const i of c.issues) {
+      if (i.status === 'in_progress' && i.assigneeAgentId) {
+        const last = (runsOf.get(i.assigneeAgentId) ?? [])[0];
+        const lastAt = last ? (live(last) ? t : runTime(last)) : NaN;
+        const started = Date.parse(i.startedAt ?? i.createdAt);
+        const since = Math.max(Number.isNaN(lastAt) ? -Infinity : lastAt, Number.isNaN(started) ? -Infinity : started);
+        if (Number.isFinite(since) && Math.floor((t - since) / 60000) >= 120) hit('ops/stale-in-progress');
+      }
       hit('security/secret-in-issue', detectSecrets(`${i.title ?? ''}\n${i.description ?? ''}`).length);
       const cs = c.comments?.[i.id] ?? [];
       if (i.status === 'blocked') {
