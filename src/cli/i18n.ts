@@ -3,9 +3,9 @@
 import { statSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { readLocaleSubjects, skippedNote } from '../sources/index.js';
+import { skippedNote } from '../sources/index.js';
 import type { SkippedFile } from '../sources/locales.js';
-import { ZH_LOCALES } from '../detectors/chinese/index.js';
+import { ZH_LOCALES } from '../detectors/chinese/locale.js';
 import { runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';
@@ -19,6 +19,8 @@ export function registerI18n(program: Command): void {
     .option('--exclude <glob...>', 'skip files matching these globs')
     .addOption(new Option('--locale <locale>', 'treat every file given as this locale instead of reading it from the path').choices(ZH_LOCALES));
   addReportOptions(cmd).action(async (paths: string[], opts) => {
+    // Loaded here, not at start-up: every command registers this one, and `precommit` runs on every commit.
+    const { readLocaleSubjects } = await import('../sources/locale-subjects.js');
     const config = configFrom({ ...program.opts(), ...opts, paperclip: false });
     if (opts.include) config.i18n.include = opts.include;
     if (opts.exclude) config.i18n.exclude = [...config.i18n.exclude, ...opts.exclude];

@@ -3,7 +3,6 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { formatProblem, loadRulePacks } from '../engine/load.js';
-import { runRuleTests } from '../engine/rule-tests.js';
 import { plain } from '../report/sanitize.js';
 import { EXIT } from './output.js';
 
@@ -35,6 +34,8 @@ export function rulesValidate(paths: string[]): number {
 }
 
 export async function rulesTest(paths: string[], only?: string[]): Promise<number> {
+  // Lazy: the rule-test harness pulls in the locale side (opencc-js, YAML), which `precommit` must not load.
+  const { runRuleTests } = await import('../engine/rule-tests.js');
   const results = await runRuleTests(paths.map((p) => resolve(p)), { only });
   let failed = 0;
   for (const r of results) {

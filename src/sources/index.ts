@@ -12,8 +12,9 @@ import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache } from './paperclip/cache.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
-import { findLocaleFiles, lintLocaleFile, readLocaleText, type SkippedFile } from './locales.js';
-import { isZhLocale } from '../detectors/chinese/index.js';
+// The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
+// ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
+import type { SkippedFile } from './locales.js';
 
 export interface SourceOutput {
   statuses: SourceStatus[];
@@ -126,6 +127,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       let detail = dir;
       if (skipped.length) detail += `; not scanned: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ` and ${skipped.length - 20} more` : ''}`;
       if (needs.locales) {
+        const { readLocaleSubjects } = await import('./locale-subjects.js');
         const read = readLocaleSubjects(dir, config);
         out.subjects.push(...read.subjects);
         if (read.skipped.length) detail += `; skipped ${skippedNote(read.skipped)}`;
@@ -190,43 +192,6 @@ function addedBlocks(lines: { line: number; text: string }[]): { line: number; t
 // would be ideal; the column plus line length keeps it stable across unrelated edits above it.
 function hashLine(text: string, column: number): string {
   return `${column}:${text.length}`;
-}
-
-/** Locale files under `root` as `file` subjects, and the files skipped with the reason (binary, too large, ...). */
-export function readLocaleSubjects(root: string, config: Config): { subjects: Subject[]; skipped: SkippedFile[] } {
-  const skipped: SkippedFile[] = [];
-  const subjects: Subject[] = [];
-  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales }, skipped);
-  for (const f of files) {
-    const read = readLocaleText(resolve(root, f.path));
-    if ('skip' in read) skipped.push({ path: f.path, reason: read.skip });
-    else subjects.push(localeFileSubject(f.path, read.text, f.locale, config));
-  }
-  return { subjects, skipped };
-}
-
-export function localeSubjects(root: string, config: Config): Subject[] {
-  return readLocaleSubjects(root, config).subjects;
-}
-
-/** One locale file as a `file` subject: the zh findings split by kind (one array per i18n rule). */
-export function localeFileSubject(path: string, content: string, locale: string | null, config: Config, secrets: unknown[] = []): Subject {
-  const found = locale && isZhLocale(locale) ? lintLocaleFile(path, content, locale, { allow: config.i18n.allow }) : [];
-  // The fingerprint holds the character and its line text, not its line number, so a baseline survives
-  // edits above it.
-  const pick = (k: string) => found.filter((x) => x.kind === k).map((x) => ({ ...x, fingerprintKey: `${x.kind}:${x.char}@${x.context}#${x.column}` }));
-  return {
-    type: 'file',
-    id: path,
-    label: path,
-    source: 'locales',
-    location: { file: path, line: 1, column: 1 },
-    facts: {
-      file: { path, locale, size: content.length },
-      zh: { simplifiedInHant: pick('simplified-in-hant'), traditionalInHans: pick('traditional-in-hans'), regionalVariant: pick('regional-variant'), japaneseForm: pick('japanese-form') },
-      secrets,
-    },
-  };
 }
 
 /** "a.json (binary ...), b.po (...)", shortened: a status line, not a listing. */

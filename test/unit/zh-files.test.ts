@@ -4,7 +4,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { readLocaleSubjects } from '../../src/sources/index.js';
+import { readLocaleSubjects } from '../../src/sources/locale-subjects.js';
 import { findLocaleFiles, MAX_LOCALE_FILE_BYTES } from '../../src/sources/locales.js';
 import { cli, tempDir } from '../helpers/cli.js';
 
