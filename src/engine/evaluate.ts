@@ -12,10 +12,10 @@
 // json-rules-engine itself loads on the first rule that passes a gate: a clean `clipguard precommit`
 // never loads it.
 
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
-import { getDotted, resolvePath } from './jsonpath.js';
+import { getDotted, parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
 import type { Condition, LoadedRule } from './rule.js';
 import { maskDeep, maskText } from './mask.js';
 
@@ -86,6 +86,22 @@ interface RunnableRule {
   conditions: Condition;
   engine?: Engine;
   gate: GateLeaf[];
+  /** The facts its conditions name: the only ones handed to json-rules-engine for this rule. */
+  factNames: string[];
+  message: MessageTemplate;
+}
+
+/** Fact names a condition tree reads (as `fact`, or as a fact-valued `value`). */
+function factNamesOf(c: Condition, into = new Set<string>()): Set<string> {
+  if ('all' in c) for (const x of c.all) factNamesOf(x, into);
+  else if ('any' in c) for (const x of c.any) factNamesOf(x, into);
+  else if ('not' in c) factNamesOf(c.not, into);
+  else {
+    into.add(c.fact);
+    const v = c.value as { fact?: unknown } | null;
+    if (v && typeof v === 'object' && !Array.isArray(v) && typeof v.fact === 'string') into.add(v.fact);
+  }
+  return into;
 }
 
 // json-rules-engine 7's default operators, as in its engine-default-operators.js: the operator's callback
@@ -151,7 +167,7 @@ export class Evaluator {
       this.paramsFact[r.id] = r.effectiveParams;
       const conditions = rewriteParams(r.conditions as Condition, r.id);
       const list = this.byType.get(r.subject) ?? [];
-      list.push({ rule: r, conditions, gate: gateOf(conditions) });
+      list.push({ rule: r, conditions, gate: gateOf(conditions), factNames: [...factNamesOf(conditions)], message: compileMessage(r.message ?? r.title) });
       this.byType.set(r.subject, list);
     }
   }
@@ -173,19 +189,26 @@ export class Evaluator {
       if (!runnable) continue;
       const subjectFact = { type: subject.type, id: subject.id, label: subject.label };
       const factOf = (name: string): unknown => (name === 'params' ? this.paramsFact : name === 'now' ? nowIso : name === 'subject' ? subjectFact : subject.facts[name]);
-      let facts: Record<string, unknown> | undefined;
-      let engineFacts: Record<string, Fact> | undefined;
+      // json-rules-engine Fact objects of this subject, made on first use and shared by its rules.
+      // Constant facts without the engine's result cache: its cache key is a hash per fact per run.
+      let made: Map<string, Fact> | undefined;
       for (const runnable_ of runnable) {
         const { rule, gate } = runnable_;
         if (!gatePasses(gate, factOf)) continue;
         const engine = (runnable_.engine ??= await this.engineFor(runnable_));
-        facts ??= { ...subject.facts, params: this.paramsFact, now: nowIso, subject: subjectFact };
-        // Constant facts without json-rules-engine's result cache: its cache key is a hash per fact per run.
-        engineFacts ??= Object.fromEntries(Object.entries(facts).map(([k, v]) => [k, new rulesEngine!.Fact(k, v, { cache: false })]));
+        made ??= new Map();
+        const engineFacts: Record<string, Fact> = {};
+        for (const name of runnable_.factNames) {
+          let f = made.get(name);
+          if (!f) made.set(name, (f = new rulesEngine!.Fact(name, factOf(name), { cache: false })));
+          engineFacts[name] = f;
+        }
         const { results } = await engine.run(engineFacts);
+        if (!results.length) continue;
+        const facts = { ...subject.facts, now: nowIso, subject: subjectFact, params: rule.effectiveParams };
         for (const res of results) {
           const explanation = opts.explain ? maskDeep(explainTree((res as unknown as { conditions: unknown }).conditions)) : undefined;
-          findings.push(...this.findingsFor(rule, subject, { ...facts, params: rule.effectiveParams }, explanation));
+          this.findingsFor(runnable_, subject, facts, explanation, findings);
         }
       }
     }
@@ -199,14 +222,14 @@ export class Evaluator {
     return engine;
   }
 
-  private findingsFor(rule: ActiveRule, subject: Subject, facts: Record<string, unknown>, explanation: unknown): Finding[] {
+  private findingsFor({ rule, message }: RunnableRule, subject: Subject, facts: Record<string, unknown>, explanation: unknown, out: Finding[]): void {
     const items: unknown[] = rule.each ? ((getDotted(facts, rule.each) as unknown[]) ?? []) : [undefined];
     let severity = rule.severity;
     if (rule.severityFrom) {
       const v = resolvePath(facts[rule.severityFrom.fact], rule.severityFrom.path);
       severity = rule.severityFrom.map[String(v)] ?? severity;
     }
-    const out: Finding[] = [];
+    const label = maskText(subject.label);
     items.forEach((item, index) => {
       const it = (item ?? {}) as Record<string, unknown>;
       const loc = (it.location as Finding['location']) ?? (typeof it.line === 'number' && subject.location?.file ? { file: subject.location.file, line: it.line as number, column: (it.column as number) ?? 1 } : (subject.location ?? null));
@@ -215,8 +238,8 @@ export class Evaluator {
         ruleId: rule.id,
         severity,
         title: rule.title,
-        message: maskText(renderMessage(rule.message ?? rule.title, { ...facts, item })),
-        subject: { type: subject.type, id: subject.id, label: maskText(subject.label) },
+        message: maskText(message.render(facts, item)),
+        subject: { type: subject.type, id: subject.id, label },
         location: loc,
         fingerprint: fingerprint(rule.id, subject.type, subject.id, key),
         tags: rule.tags,
@@ -224,18 +247,17 @@ export class Evaluator {
       };
       if (it.inlineIgnored === true) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
       if (rule.action && rule.actionEnabled) {
-        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${maskText(subject.label)}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
+        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${label}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
       }
       if (explanation !== undefined) finding.explanation = explanation;
       subjectOfFinding.set(finding, subject);
       out.push(finding);
     });
-    return out;
   }
 }
 
 export function fingerprint(...parts: string[]): string {
-  return createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+  return hash('sha256', parts.join('\u0000'), 'hex').slice(0, 32);
 }
 
 /**
@@ -244,11 +266,49 @@ export function fingerprint(...parts: string[]): string {
  * anti-context that makes the detector pass over a secret in the finished message.
  */
 export function renderMessage(template: string, facts: Record<string, unknown>): string {
-  return template.replace(/\{\{\s*([^}]+?)\s*\}\}/g, (_, path: string) => maskText(placeholderValue(facts, path)));
+  return compileMessage(template).render(facts, facts.item);
 }
 
-function placeholderValue(facts: Record<string, unknown>, path: string): string {
-  const v = getDotted(facts, path.trim());
+interface MessageTemplate {
+  render(facts: Record<string, unknown>, item: unknown): string;
+}
+
+const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
+
+/** A template split once per rule into text and pre-parsed paths (a scan renders tens of thousands). */
+export function compileMessage(template: string): MessageTemplate {
+  const texts: string[] = [];
+  const paths: { head: string; rest: PathSegment[] }[] = [];
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER)) {
+    texts.push(template.slice(last, m.index));
+    const segs = parsePath('$' + (m[1].startsWith('[') ? '' : '.') + m[1]);
+    const head = segs[0];
+    if (!head || head.kind !== 'prop') throw new Error(`message placeholder {{${m[1]}}} must start with a fact name`);
+    paths.push({ head: head.name, rest: segs.slice(1) });
+    last = m.index! + m[0].length;
+  }
+  texts.push(template.slice(last));
+  return {
+    render(facts, item) {
+      let s = texts[0];
+      for (let i = 0; i < paths.length; i++) {
+        const p = paths[i];
+        const root = p.head === 'item' ? item : Object.prototype.hasOwnProperty.call(facts, p.head) ? facts[p.head] : undefined;
+        s += placeholderText(p.rest.length ? resolveSegments(root, p.rest) : root) + texts[i + 1];
+      }
+      return s;
+    },
+  };
+}
+
+function placeholderText(v: unknown): string {
+  // A number or boolean cannot hold a secret; any text is masked on its own (see renderMessage).
+  if (typeof v === 'number' || typeof v === 'boolean') return placeholderValue(v);
+  return maskText(placeholderValue(v));
+}
+
+function placeholderValue(v: unknown): string {
   if (v === undefined || v === null) return '?';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2).replace(/\.?0+$/, '');
   if (Array.isArray(v)) return v.map((x) => (typeof x === 'object' && x ? ((x as { identifier?: string; id?: string }).identifier ?? (x as { id?: string }).id ?? JSON.stringify(x)) : String(x))).join(', ');

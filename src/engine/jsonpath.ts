@@ -59,8 +59,13 @@ export function parsePath(path: string): PathSegment[] {
 }
 
 export function resolvePath(value: unknown, path: string): unknown {
+  return resolveSegments(value, parsePath(path));
+}
+
+/** resolvePath with the path parsed beforehand (hot loops parse once). */
+export function resolveSegments(value: unknown, segments: readonly PathSegment[]): unknown {
   let cur: unknown = value;
-  for (const seg of parsePath(path)) {
+  for (const seg of segments) {
     if (cur === null || cur === undefined) return undefined;
     if (seg.kind === 'index') {
       if (!Array.isArray(cur)) return undefined;
