@@ -15,7 +15,7 @@
 import { hash } from 'node:crypto';
 import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
-import { getDotted, parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
+import { parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
 import type { Condition, LoadedRule } from './rule.js';
 import { maskDeep, maskText } from './mask.js';
 
@@ -76,7 +76,7 @@ function rewriteParams(c: Condition, ruleId: string): Condition {
 
 interface GateLeaf {
   fact: string;
-  path?: string;
+  path?: PathSegment[];
   value: unknown;
   op: (factValue: unknown, value: unknown) => boolean;
 }
@@ -89,6 +89,26 @@ interface RunnableRule {
   /** The facts its conditions name: the only ones handed to json-rules-engine for this rule. */
   factNames: string[];
   message: MessageTemplate;
+  /** `each` parsed: the fact it starts from and the rest of the path. */
+  each?: FactPath;
+}
+
+interface FactPath {
+  head: string;
+  rest: PathSegment[];
+}
+
+/** `fact.a.b` / `fact[0]` as a fact name and the path into its value. */
+function factPath(dotted: string): FactPath {
+  const segs = parsePath('$' + (dotted.startsWith('[') ? '' : '.') + dotted);
+  const head = segs[0];
+  if (!head || head.kind !== 'prop') throw new Error(`"${dotted}" must start with a fact name`);
+  return { head: head.name, rest: segs.slice(1) };
+}
+
+/** A subject's fact by name: own properties only (`constructor` is not a fact). */
+function ownFact(facts: Record<string, unknown>, name: string): unknown {
+  return Object.prototype.hasOwnProperty.call(facts, name) ? facts[name] : undefined;
 }
 
 /** Fact names a condition tree reads (as `fact`, or as a fact-valued `value`). */
@@ -133,7 +153,7 @@ function gateOf(conditions: Condition): GateLeaf[] {
     if (v && typeof v === 'object' && !Array.isArray(v) && 'fact' in v) continue;
     const op = Object.prototype.hasOwnProperty.call(GATE_OPERATORS, leaf.operator) ? GATE_OPERATORS[leaf.operator] : undefined;
     if (!op) continue;
-    gate.push({ fact: leaf.fact, path: leaf.path, value: leaf.value, op });
+    gate.push({ fact: leaf.fact, path: leaf.path ? parsePath(leaf.path) : undefined, value: leaf.value, op });
   }
   return gate;
 }
@@ -143,7 +163,7 @@ function gateOf(conditions: Condition): GateLeaf[] {
 function gatePasses(gate: GateLeaf[], factOf: (name: string) => unknown): boolean {
   for (const g of gate) {
     let v = factOf(g.fact);
-    if (g.path && v !== null && typeof v === 'object') v = resolvePath(v, g.path);
+    if (g.path && v !== null && typeof v === 'object') v = resolveSegments(v, g.path);
     try {
       if (!g.op(v, g.value)) return false;
     } catch {
@@ -167,7 +187,7 @@ export class Evaluator {
       this.paramsFact[r.id] = r.effectiveParams;
       const conditions = rewriteParams(r.conditions as Condition, r.id);
       const list = this.byType.get(r.subject) ?? [];
-      list.push({ rule: r, conditions, gate: gateOf(conditions), factNames: [...factNamesOf(conditions)], message: compileMessage(r.message ?? r.title) });
+      list.push({ rule: r, conditions, gate: gateOf(conditions), factNames: [...factNamesOf(conditions)], message: compileMessage(r.message ?? r.title), each: r.each ? factPath(r.each) : undefined });
       this.byType.set(r.subject, list);
     }
   }
@@ -187,8 +207,10 @@ export class Evaluator {
     for (const subject of subjects) {
       const runnable = this.byType.get(subject.type);
       if (!runnable) continue;
-      const subjectFact = { type: subject.type, id: subject.id, label: subject.label };
-      const factOf = (name: string): unknown => (name === 'params' ? this.paramsFact : name === 'now' ? nowIso : name === 'subject' ? subjectFact : subject.facts[name]);
+      // Most subjects (comments without a secret) fail every gate: nothing is allocated for them but this.
+      let subjectFact: { type: SubjectType; id: string; label: string } | undefined;
+      const factOf = (name: string): unknown =>
+        name === 'params' ? this.paramsFact : name === 'now' ? nowIso : name === 'subject' ? (subjectFact ??= { type: subject.type, id: subject.id, label: subject.label }) : ownFact(subject.facts, name);
       // json-rules-engine Fact objects of this subject, made on first use and shared by its rules.
       // Constant facts without the engine's result cache: its cache key is a hash per fact per run.
       let made: Map<string, Fact> | undefined;
@@ -205,7 +227,8 @@ export class Evaluator {
         }
         const { results } = await engine.run(engineFacts);
         if (!results.length) continue;
-        const facts = { ...subject.facts, now: nowIso, subject: subjectFact, params: rule.effectiveParams };
+        // The rule's own params (not the per-rule `params` fact the engine saw); no copy of the subject's facts.
+        const facts = (name: string): unknown => (name === 'params' ? rule.effectiveParams : factOf(name));
         for (const res of results) {
           const explanation = opts.explain ? maskDeep(explainTree((res as unknown as { conditions: unknown }).conditions)) : undefined;
           this.findingsFor(runnable_, subject, facts, explanation, findings);
@@ -222,11 +245,11 @@ export class Evaluator {
     return engine;
   }
 
-  private findingsFor({ rule, message }: RunnableRule, subject: Subject, facts: Record<string, unknown>, explanation: unknown, out: Finding[]): void {
-    const items: unknown[] = rule.each ? ((getDotted(facts, rule.each) as unknown[]) ?? []) : [undefined];
+  private findingsFor({ rule, message, each }: RunnableRule, subject: Subject, facts: (name: string) => unknown, explanation: unknown, out: Finding[]): void {
+    const items: unknown[] = each ? ((resolveSegments(facts(each.head), each.rest) as unknown[]) ?? []) : [undefined];
     let severity = rule.severity;
     if (rule.severityFrom) {
-      const v = resolvePath(facts[rule.severityFrom.fact], rule.severityFrom.path);
+      const v = resolvePath(facts(rule.severityFrom.fact), rule.severityFrom.path);
       severity = rule.severityFrom.map[String(v)] ?? severity;
     }
     const label = maskText(subject.label);
@@ -266,11 +289,11 @@ export function fingerprint(...parts: string[]): string {
  * anti-context that makes the detector pass over a secret in the finished message.
  */
 export function renderMessage(template: string, facts: Record<string, unknown>): string {
-  return compileMessage(template).render(facts, facts.item);
+  return compileMessage(template).render((name) => ownFact(facts, name), facts.item);
 }
 
 interface MessageTemplate {
-  render(facts: Record<string, unknown>, item: unknown): string;
+  render(facts: (name: string) => unknown, item: unknown): string;
 }
 
 const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
@@ -278,14 +301,11 @@ const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
 /** A template split once per rule into text and pre-parsed paths (a scan renders tens of thousands). */
 export function compileMessage(template: string): MessageTemplate {
   const texts: string[] = [];
-  const paths: { head: string; rest: PathSegment[] }[] = [];
+  const paths: FactPath[] = [];
   let last = 0;
   for (const m of template.matchAll(PLACEHOLDER)) {
     texts.push(template.slice(last, m.index));
-    const segs = parsePath('$' + (m[1].startsWith('[') ? '' : '.') + m[1]);
-    const head = segs[0];
-    if (!head || head.kind !== 'prop') throw new Error(`message placeholder {{${m[1]}}} must start with a fact name`);
-    paths.push({ head: head.name, rest: segs.slice(1) });
+    paths.push(factPath(m[1]));
     last = m.index! + m[0].length;
   }
   texts.push(template.slice(last));
@@ -294,7 +314,7 @@ export function compileMessage(template: string): MessageTemplate {
       let s = texts[0];
       for (let i = 0; i < paths.length; i++) {
         const p = paths[i];
-        const root = p.head === 'item' ? item : Object.prototype.hasOwnProperty.call(facts, p.head) ? facts[p.head] : undefined;
+        const root = p.head === 'item' ? item : facts(p.head);
         s += placeholderText(p.rest.length ? resolveSegments(root, p.rest) : root) + texts[i + 1];
       }
       return s;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SECRET_PATTERNS, detectSecrets, detectSecretsUnfiltered, redactSecrets } from '../../src/detectors/secrets/index.js';
+import { SECRET_PATTERNS, detectSecrets, detectSecretsMany, detectSecretsUnfiltered, redactSecrets } from '../../src/detectors/secrets/index.js';
 import { KeywordScanner } from '../../src/detectors/secrets/keywords.js';
 import { FAKE_KINDS, fakeSample } from '../helpers/fake-secrets.js';
 
@@ -99,6 +99,22 @@ describe('secrets detector properties', () => {
         expect(scanner.scanWithoutWasm(text)).toEqual(hits);
       }),
       { numRuns: 60 },
+    );
+  });
+  it('detectSecretsMany gives, text by text, exactly what detectSecrets gives (batches, separators, empty texts)', () => {
+    // Texts with and without secrets, empty ones, newlines at the edges, and now and then one long enough to
+    // fill a batch on its own, so keyword hits near every kind of boundary are checked.
+    const text = fc.oneof(
+      { weight: 4, arbitrary: anyText },
+      { weight: 3, arbitrary: fc.tuple(anyText, sample, anyText).map(([a, s, b]) => `${a}${s.text}${b}`) },
+      { weight: 1, arbitrary: fc.constantFrom('', '\n', 'password', 'token\n') },
+      { weight: 1, arbitrary: fc.tuple(sample, fc.integer({ min: 1, max: 1_100_000 })).map(([s, n]) => `${'x'.repeat(n)} ${s.text}`) },
+    );
+    fc.assert(
+      fc.property(fc.array(text, { maxLength: 40 }), (texts) => {
+        expect(detectSecretsMany(texts)).toEqual(texts.map((t) => detectSecrets(t)));
+      }),
+      { numRuns: 150 },
     );
   });
 });

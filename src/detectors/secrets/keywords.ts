@@ -18,6 +18,9 @@ export interface KeywordHits {
 }
 
 const LARGE = 4096; // below this, the copy into a typed array costs more than it saves
+const BATCH = 1 << 20; // characters per joined batch in scanMany
+const SEPARATOR = '\n';
+const NO_HITS: KeywordHits = Object.freeze({ starts: Object.freeze([]) as unknown as number[], ids: Object.freeze([]) as unknown as number[] });
 const ONE_BYTE = /[^\x00-\xff]/; // V8 answers this in O(1) for strings stored one byte per character
 
 export class KeywordScanner {
@@ -130,6 +133,37 @@ export class KeywordScanner {
       }
     }
     return hits;
+  }
+
+  /**
+   * scan() of each text, in one pass over them joined by a separator no keyword contains (the automaton is
+   * back at its root after it, so no keyword spans two texts). Many short texts (comments, tickets) then
+   * cost one long walk, which runs in WebAssembly, instead of one JavaScript walk each.
+   */
+  scanMany(texts: readonly string[]): KeywordHits[] {
+    // Most texts have no hit: they share one frozen empty result.
+    const out: KeywordHits[] = new Array(texts.length).fill(NO_HITS);
+    if (this.cls[SEPARATOR.charCodeAt(0)] !== 0) return texts.map((t) => this.scan(t));
+    for (let first = 0; first < texts.length; ) {
+      // Batches of about BATCH characters: the joined copy stays small whatever the number of texts.
+      let last = first;
+      let size = 0;
+      while (last < texts.length && (last === first || size + texts[last].length < BATCH)) size += texts[last++].length + 1;
+      const joined = texts.slice(first, last).join(SEPARATOR);
+      const hits = this.scan(joined);
+      // Hits come sorted by end position, so the text they fall in only moves forward.
+      let t = first;
+      let base = 0;
+      for (let i = 0; i < hits.starts.length; i++) {
+        const end = hits.starts[i] + this.keywords[hits.ids[i]].length - 1;
+        while (end >= base + texts[t].length) base += texts[t++].length + 1;
+        if (out[t] === NO_HITS) out[t] = { starts: [], ids: [] };
+        out[t].starts.push(hits.starts[i] - base);
+        out[t].ids.push(hits.ids[i]);
+      }
+      first = last;
+    }
+    return out;
   }
 
   private walk(text: string, ends: number[], states: number[]): void {

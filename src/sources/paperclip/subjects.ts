@@ -28,7 +28,7 @@ export interface SnapshotCompany {
 export interface SubjectOptions {
   now: Date;
   /** Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text. */
-  detectSecrets?: (text: string) => Record<string, unknown>[];
+  detectSecrets?: ((text: string) => Record<string, unknown>[]) & { many?: (texts: readonly string[]) => Record<string, unknown>[][] };
   budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number };
   /**
    * Effective params of the active rules, by rule id. The `loop` fact takes `windowMinutes`, `runs` and
@@ -263,6 +263,17 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const ceo = agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && typeof a.runtimeConfig.heartbeat.intervalSec === 'number' && a.runtimeConfig.heartbeat.intervalSec > 0);
     const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : numParam(dispatchParams, 'defaultCeoIntervalSec', 900);
     const thresholdMinutes = (numParam(dispatchParams, 'intervals', 2) * ceoIntervalSec) / 60;
+    const waitingSince = new Map<any, number>();
+    // Ticket and comment texts of the company, detected in one batch after the loop (detectSecrets.many).
+    const pendingTexts: string[] = [];
+    const pendingFacts: { secrets: unknown }[] = [];
+    const pendingField: ((m: Record<string, unknown>) => string)[] = [];
+    const detectLater = (facts: { secrets: unknown }, text: string, field: (m: Record<string, unknown>) => string) => {
+      if (!opts.detectSecrets) return;
+      pendingTexts.push(text);
+      pendingFacts.push(facts);
+      pendingField.push(field);
+    };
 
     for (const agent of agents) {
       const hb = agent.runtimeConfig?.heartbeat ?? {};
@@ -294,7 +305,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
           loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: opts.sessionResets?.[agent.id] ?? null }),
-          dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes }),
+          dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),
         },
       });
     }
@@ -306,46 +317,46 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       const blockedSince = isBlocked ? sinceBlocked(issue) : null;
       const sys = isBlocked ? systemBlock(issue, cs, snap.activity?.[issue.id] ?? []) : null;
       const blockRun = sys?.runId ? (runById.get(sys.runId) ?? snap.blockRuns?.[sys.runId] ?? null) : null;
-      const text = `${issue.title ?? ''}\n${issue.description ?? ''}`;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
-      out.push({
-        type: 'issue',
-        id: issue.id,
-        label: issue.identifier ?? issue.id,
-        source: 'paperclip',
-        facts: {
-          issue,
-          company,
-          assignee: issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null,
-          // One shared frozen value for the (many) issues that are not blocked: no object per issue.
-          blocked: sys
-            ? {
-                ...sys,
-                run: blockRun ? { id: blockRun.id, agentId: blockRun.agentId, status: blockRun.status, error: blockRun.error ?? null, finishedAt: blockRun.finishedAt ?? null } : null,
-                runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
-                blockedSince,
-                commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
-              }
-            : NOT_BLOCKED,
-          lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
-          stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
-          secrets: opts.detectSecrets ? withField(opts.detectSecrets(text), (m) => (Number(m.line) === 1 ? 'title' : 'description')) : [],
-        },
-      });
+      const issueFacts = {
+        issue,
+        company,
+        assignee: issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null,
+        // One shared frozen value for the (many) issues that are not blocked: no object per issue.
+        blocked: sys
+          ? {
+              ...sys,
+              run: blockRun ? { id: blockRun.id, agentId: blockRun.agentId, status: blockRun.status, error: blockRun.error ?? null, finishedAt: blockRun.finishedAt ?? null } : null,
+              runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
+              blockedSince,
+              commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
+            }
+          : NOT_BLOCKED,
+        lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
+        stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
+        secrets: NO_SECRETS as Record<string, unknown>[],
+      };
+      detectLater(issueFacts, `${issue.title ?? ''}\n${issue.description ?? ''}`, titleOrDescription);
+      out.push({ type: 'issue', id: issue.id, label: issue.identifier ?? issue.id, source: 'paperclip', facts: issueFacts });
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
-        out.push({
-          type: 'comment',
-          id: c.id,
-          label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`,
-          source: 'paperclip',
-          facts: { comment: c, issue: (summary ??= issueSummary(issue)), secrets: opts.detectSecrets ? withField(opts.detectSecrets(c.body), () => 'body') : [] },
-        });
+        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: NO_SECRETS as Record<string, unknown>[] };
+        detectLater(facts, c.body, bodyField);
+        out.push({ type: 'comment', id: c.id, label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`, source: 'paperclip', facts });
       }
+    }
+
+    if (opts.detectSecrets && pendingTexts.length) {
+      const detect = opts.detectSecrets;
+      const found = detect.many ? detect.many(pendingTexts) : pendingTexts.map((t) => detect(t));
+      for (let i = 0; i < found.length; i++) if (found[i].length) pendingFacts[i].secrets = withField(found[i], pendingField[i]);
     }
   }
   return out;
 }
+
+const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
+const titleOrDescription = (m: Record<string, unknown>) => (Number(m.line) === 1 ? 'title' : 'description');
 
 /** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
 function firstAssignable(open: any[], own: any[], agentId: string, n: number): any[] {
@@ -360,12 +371,23 @@ function firstAssignable(open: any[], own: any[], agentId: string, n: number): a
   return out;
 }
 
+// Most issues are not in progress: one shared frozen `stale` value per assignee status, not one per issue.
+const NOT_STALE = new Map<unknown, object>();
+function notStale(assigneeStatus: unknown) {
+  let v = NOT_STALE.get(assigneeStatus);
+  if (!v) {
+    v = Object.freeze({ minutesWithoutAssigneeRun: null, since: null, lastAssigneeRunAt: null, assigneeStatus });
+    if (NOT_STALE.size < 64) NOT_STALE.set(assigneeStatus, v);
+  }
+  return v as { minutesWithoutAssigneeRun: null; since: null; lastAssigneeRunAt: null; assigneeStatus: string | null };
+}
+
 /**
  * How long an in-progress issue's assignee has not run: since its newest run did something, or since the
  * issue went in progress if that is later (or the assignee never ran). A run in flight counts as running now.
  */
 export function staleFacts(issue: any, assignee: any | null, assigneeRuns: any[], now: Date) {
-  if (issue.status !== 'in_progress' || !issue.assigneeAgentId) return { minutesWithoutAssigneeRun: null, since: null, lastAssigneeRunAt: null, assigneeStatus: assignee?.status ?? null };
+  if (issue.status !== 'in_progress' || !issue.assigneeAgentId) return notStale(assignee?.status ?? null);
   const last = assigneeRuns[0] ?? null;
   const lastAt = last ? (LIVE_RUN.has(last.status) ? now.getTime() : runTime(last)) : NaN;
   const started = Date.parse(issue.startedAt ?? issue.createdAt);
@@ -385,23 +407,30 @@ export function staleFacts(issue: any, assignee: any | null, assigneeRuns: any[]
  * An issue waits since its last update (creation, release, edit): an edit restarts the clock, so this
  * under-reports rather than blames the CEO for time it cannot see.
  */
-export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: any[], o: { now: Date; ceoIntervalSec: number; thresholdMinutes: number }) {
+export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: any[], o: { now: Date; ceoIntervalSec: number; thresholdMinutes: number; waitingSince?: Map<any, number> }) {
   const base = { ceoIntervalSec: o.ceoIntervalSec, thresholdMinutes: o.thresholdMinutes };
   if (agent.status !== 'idle') return { ...base, idleSince: null, issues: [] };
   const last = agentRuns[0] ?? null;
   if (last && LIVE_RUN.has(last.status)) return { ...base, idleSince: null, issues: [] };
   const idleSince = Math.max(last ? runTime(last) : -Infinity, Date.parse(agent.createdAt) || -Infinity);
-  const issues = assignable
-    .map((i) => {
-      const waitingSince = Math.max(Date.parse(i.createdAt) || -Infinity, Date.parse(i.updatedAt) || -Infinity);
-      return { i, waitingSince, waitedMs: o.now.getTime() - waitingSince };
-    })
+  const issues: any[] = [];
+  for (const i of assignable) {
+    // The issues open to all are the same for every idle agent of the company: parse their times once.
+    let waitingSince = o.waitingSince?.get(i);
+    if (waitingSince === undefined) {
+      waitingSince = Math.max(Date.parse(i.createdAt) || -Infinity, Date.parse(i.updatedAt) || -Infinity);
+      o.waitingSince?.set(i, waitingSince);
+    }
+    const waitedMs = o.now.getTime() - waitingSince;
     // Compared in milliseconds: a short CEO interval (seconds) must not be rounded away.
-    .filter((x) => Number.isFinite(x.waitingSince) && x.waitedMs >= o.thresholdMinutes * MINUTE && idleSince <= x.waitingSince)
-    .slice(0, 10)
-    .map((x) => ({ ...issueSummary(x.i), waitingSince: new Date(x.waitingSince).toISOString(), waitedMinutes: Math.floor(x.waitedMs / MINUTE) }));
+    if (!Number.isFinite(waitingSince) || waitedMs < o.thresholdMinutes * MINUTE || idleSince > waitingSince) continue;
+    issues.push({ ...issueSummary(i), waitingSince: new Date(waitingSince).toISOString(), waitedMinutes: Math.floor(waitedMs / MINUTE) });
+    if (issues.length === 10) break;
+  }
   return { ...base, idleSince: Number.isFinite(idleSince) ? new Date(idleSince).toISOString() : null, issues };
 }
+
+const bodyField = () => 'body';
 
 function withField(matches: Record<string, unknown>[], field: (m: Record<string, unknown>) => string) {
   return matches.length === 0 ? matches : matches.map((m) => ({ ...m, field: field(m) }));

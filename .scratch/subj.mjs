@@ -1,0 +1,10 @@
+const { makeSnapshot } = await import('/work/main/bench/gen-snapshot.mjs');
+const snap = makeSnapshot({ agents: 1000, issues: 100_000, comments: 300_000, companies: 10 });
+const now = new Date('2026-11-15T12:00:00Z');
+const cg = { ...(await import('/work/main/dist/config/load.js')), ...(await import('/work/main/dist/sources/paperclip/subjects.js')), ...(await import('/work/main/dist/sources/index.js')) };
+const config = cg.loadConfig(process.cwd(), { noConfigFile: true }, {});
+const mode = process.argv[2];
+global.gc();
+const t = performance.now();
+const subjects = cg.paperclipSubjects(snap, { now, detectSecrets: mode === 'det' ? cg.maskedSecrets(config) : mode === 'empty' ? () => [] : undefined, budget: { companyMonthlyCents: null, forecastWindowDays: 7 } });
+console.log(mode, (performance.now() - t).toFixed(0), subjects.length);
