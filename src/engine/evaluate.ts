@@ -153,7 +153,13 @@ function gateOf(conditions: Condition): GateLeaf[] {
     if (v && typeof v === 'object' && !Array.isArray(v) && 'fact' in v) continue;
     const op = Object.prototype.hasOwnProperty.call(GATE_OPERATORS, leaf.operator) ? GATE_OPERATORS[leaf.operator] : undefined;
     if (!op) continue;
-    gate.push({ fact: leaf.fact, path: leaf.path ? parsePath(leaf.path) : undefined, value: leaf.value, op });
+    let path: PathSegment[] | undefined;
+    try {
+      path = leaf.path ? parsePath(leaf.path) : undefined;
+    } catch {
+      continue; // a path outside the subset: left to the engine, whose resolver rejects it when evaluated
+    }
+    gate.push({ fact: leaf.fact, path, value: leaf.value, op });
   }
   return gate;
 }
