@@ -43,7 +43,7 @@ export function registerI18n(program: Command): void {
     config.repos = roots.map((p) => resolve(p));
     const detail = `${subjects.length} locale file(s)${skipped.length ? `; skipped ${skippedNote(skipped)}` : ''}`;
     const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }] });
-    process.exitCode = emit(report, opts, rules);
+    process.exitCode = await emit(report, opts, rules);
   });
 }
 

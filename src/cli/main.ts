@@ -61,7 +61,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
   addReportOptions(scan).action(async (opts) => {
     const config = configFrom({ ...program.opts(), ...opts });
     const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange });
-    process.exitCode = emit(report, opts, rules);
+    process.exitCode = await emit(report, opts, rules);
   });
 
   const rules = program.command('rules').description('list, validate and test rule packs');

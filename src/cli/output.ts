@@ -5,12 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import type { LoadedRule } from '../engine/rule.js';
-import { renderJson } from '../report/json.js';
-import { renderJunit } from '../report/junit.js';
-import { renderMarkdown } from '../report/markdown.js';
-import { renderSarif } from '../report/sarif.js';
 import { renderText } from '../report/text.js';
-import { renderHtml } from '../report/html.js';
 import { SEVERITIES, type Report } from '../types.js';
 
 export const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
@@ -31,25 +26,26 @@ export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
   return Boolean(stream.isTTY);
 }
 
-export function render(report: Report, format: Format, rules: LoadedRule[], toFile: boolean): string {
+// The other formats load on demand: a pre-commit hook prints text and pays for nothing else at start-up.
+export async function render(report: Report, format: Format, rules: LoadedRule[], toFile: boolean): Promise<string> {
   switch (format) {
     case 'json':
-      return renderJson(report);
+      return (await import('../report/json.js')).renderJson(report);
     case 'sarif':
-      return renderSarif(report, rules);
+      return (await import('../report/sarif.js')).renderSarif(report, rules);
     case 'junit':
-      return renderJunit(report, rules);
+      return (await import('../report/junit.js')).renderJunit(report, rules);
     case 'markdown':
-      return renderMarkdown(report);
+      return (await import('../report/markdown.js')).renderMarkdown(report);
     case 'html':
-      return renderHtml(report);
+      return (await import('../report/html.js')).renderHtml(report);
     default:
       return renderText(report, { color: !toFile && useColor() });
   }
 }
 
-export function emit(report: Report, opts: { format: Format; output?: string }, rules: LoadedRule[]): number {
-  const text = render(report, opts.format, rules, Boolean(opts.output));
+export async function emit(report: Report, opts: { format: Format; output?: string }, rules: LoadedRule[]): Promise<number> {
+  const text = await render(report, opts.format, rules, Boolean(opts.output));
   if (opts.output) {
     const file = resolve(opts.output);
     mkdirSync(dirname(file), { recursive: true });

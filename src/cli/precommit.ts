@@ -42,7 +42,7 @@ export function registerPrecommit(program: Command): void {
     }
     const only = [opts.commitMsg ? 'security/secret-in-commit-message' : 'security/secret-in-diff'];
     const { report, rules } = await runScan(config, { only, subjects, statuses });
-    process.exitCode = emit(report, opts, rules);
+    process.exitCode = await emit(report, opts, rules);
     if (report.summary.failed && opts.format === 'text') {
       process.stderr.write(
         opts.commitMsg

@@ -30,7 +30,7 @@ describe('no report format carries a secret planted in a commit or a diff', () =
         const { report, rules } = await runScan(config, { subjects, only: ['security'], explain: true });
         expect(report.findings.length).toBeGreaterThanOrEqual(3);
         for (const format of FORMATS) {
-          const out = render(report, format, rules, true);
+          const out = await render(report, format, rules, true);
           for (const s of [inMessage, line1, line2]) expect(out.includes(s.secret), `${format} carries a ${s.secret.slice(0, 4)}… secret`).toBe(false);
         }
       }),

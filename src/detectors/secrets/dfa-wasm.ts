@@ -135,13 +135,15 @@ function module(): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   try {
     const params = vec([[I32], [I32], [I32], [I32], [I32]]);
+    const k8 = kernel(1);
+    const k16 = kernel(2);
     const bytes = [
       0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
       ...section(1, vec([[0x60, ...params, ...vec([[I32]])]])),
       ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(2)]])),
       ...section(3, vec([[0], [0]])),
       ...section(7, vec([[...name('scan8'), 0x00, 0], [...name('scan16'), 0x00, 1]])),
-      ...section(10, vec([[...uleb(kernel(1).length), ...kernel(1)], [...uleb(kernel(2).length), ...kernel(2)]])),
+      ...section(10, vec([k8, k16].map((k) => [...uleb(k.length), ...k]))),
     ];
     compiled = new WebAssembly.Module(Uint8Array.from(bytes));
   } catch {
@@ -175,8 +177,9 @@ export class WasmWalker {
 
   /** null when WebAssembly is unavailable or the table's byte offsets do not fit 16 bits. */
   static create(cls: Uint8Array, table: Uint16Array | Uint32Array): WasmWalker | null {
+    if (!(table instanceof Uint16Array) || table.length > 32768 || cls.some((c) => c > 127)) return null;
     const mod = module();
-    if (!mod || !(table instanceof Uint16Array) || table.length > 32768 || Math.max(...cls) > 127) return null;
+    if (!mod) return null;
     return new WasmWalker(mod, cls, table);
   }
 
