@@ -4,7 +4,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
-import { activateRules, Evaluator, type ActiveRule } from './engine/evaluate.js';
+import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './engine/evaluate.js';
 import { loadRulePacks, RulePackError } from './engine/load.js';
 import type { LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
@@ -26,6 +26,8 @@ export interface ScanOptions {
   /** Subjects supplied by the caller (precommit, i18n, rule tests) instead of reading sources. */
   subjects?: Subject[];
   statuses?: Report['sources'];
+  /** Validate only the rules `only` selects (the pre-commit hook; a scan validates every loaded rule). */
+  validateOnlySelected?: boolean;
   /** Kept across the runs of `watch`: Paperclip is then read incrementally. */
   paperclipCache?: PaperclipReadCache;
 }
@@ -48,11 +50,12 @@ export function gitRoot(dir: string): string | null {
   }
 }
 
-export function loadActiveRules(config: Config, only?: string[]): { all: LoadedRule[]; active: ActiveRule[] } {
-  const { rules, problems } = loadRulePacks(config.rules.packs);
+export function loadActiveRules(config: Config, only?: string[], validateOnlySelected = false): { all: LoadedRule[]; active: ActiveRule[] } {
+  const select = validateOnlySelected && only?.length ? (id: string, tags: string[]) => only.some((sel) => matchesSelector({ id, tags }, sel)) : undefined;
+  const { rules, problems, unselected } = loadRulePacks(config.rules.packs, { select });
   if (problems.length) throw new RulePackError(problems);
   for (const id of Object.keys(config.rules.overrides)) {
-    if (!rules.some((r) => r.id === id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
+    if (!rules.some((r) => r.id === id) && !unselected.includes(id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
   }
   const active = activateRules(rules, config.rules.overrides, only);
   if (only?.length && !active.length) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
@@ -62,7 +65,7 @@ export function loadActiveRules(config: Config, only?: string[]): { all: LoadedR
 export async function runScan(config: Config, opts: ScanOptions = {}): Promise<ScanResult> {
   const startedAt = new Date();
   const now = opts.now ?? startedAt;
-  const { active } = loadActiveRules(config, opts.only);
+  const { active } = loadActiveRules(config, opts.only, opts.validateOnlySelected);
   const evaluator = new Evaluator(active);
   const uses = (pred: (r: ActiveRule) => boolean) => active.some(pred);
   if (config.repos === null) {

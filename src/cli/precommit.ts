@@ -41,7 +41,7 @@ export function registerPrecommit(program: Command): void {
       if (notes.length && opts.format === 'text') process.stderr.write(`clipguard: skipped ${notes.join(', ')}\n`);
     }
     const only = [opts.commitMsg ? 'security/secret-in-commit-message' : 'security/secret-in-diff'];
-    const { report, rules } = await runScan(config, { only, subjects, statuses });
+    const { report, rules } = await runScan(config, { only, subjects, statuses, validateOnlySelected: true });
     process.exitCode = await emit(report, opts, rules);
     if (report.summary.failed && opts.format === 'text') {
       process.stderr.write(

@@ -57,7 +57,7 @@ export function activateRules(rules: LoadedRule[], overrides: Record<string, Rul
 }
 
 /** `--only` selects by rule id, id prefix (`ops`, `ops/`), or tag. */
-export function matchesSelector(r: LoadedRule, sel: string): boolean {
+export function matchesSelector(r: Pick<LoadedRule, 'id' | 'tags'>, sel: string): boolean {
   return r.id === sel || r.id.startsWith(sel.endsWith('/') ? sel : sel + '/') || r.tags.includes(sel);
 }
 

@@ -40,11 +40,12 @@ export function listRuleFiles(path: string): string[] {
   if (st.isFile()) return [path];
   const out: string[] = [];
   const walk = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const p = join(dir, name);
-      const s = statSync(p);
-      if (s.isDirectory()) walk(p);
-      else if (name.endsWith('.json')) out.push(p);
+    // Entry types from the directory read itself: no stat per file (this runs in every pre-commit hook).
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      const p = join(dir, e.name);
+      const isDir = e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory());
+      if (isDir) walk(p);
+      else if (e.name.endsWith('.json')) out.push(p);
     }
   };
   walk(path);
@@ -187,10 +188,17 @@ function checkLeaf(
 export interface LoadResult {
   rules: LoadedRule[];
   problems: RuleProblem[];
+  /** Ids of the rules left out, unvalidated, because `opts.select` did not select them. */
+  unselected: string[];
 }
 
-/** Load and validate rule files from paths (files or directories). Duplicated ids are problems. */
-export function loadRulePacks(paths: string[], opts: { builtin?: boolean } = {}): LoadResult {
+/**
+ * Load and validate rule files from paths (files or directories). Duplicated ids are problems.
+ * `select` (id and tags as written) limits validation to the rules a run will evaluate: the pre-commit hook
+ * runs one rule and need not check the other thirty on every commit (`scan` and `rules validate` do).
+ */
+export function loadRulePacks(paths: string[], opts: { builtin?: boolean; select?: (id: string, tags: string[]) => boolean } = {}): LoadResult {
+  const unselected: string[] = [];
   const all = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...paths];
   const rules: LoadedRule[] = [];
   const problems: RuleProblem[] = [];
@@ -216,6 +224,12 @@ export function loadRulePacks(paths: string[], opts: { builtin?: boolean } = {})
         problems.push({ file: shown, ruleId: null, field: '(file)', message: ue.message.replace(`${shown}${ue.line ? `:${ue.line}` : ''}`, '').replace(/^:\d+:\s*|^:\s*/, ''), line: ue.line });
         continue;
       }
+      const id = (raw as { id?: unknown } | null)?.id;
+      const tags = (raw as { tags?: unknown } | null)?.tags;
+      if (opts.select && typeof id === 'string' && !opts.select(id, Array.isArray(tags) ? tags.filter((t): t is string => typeof t === 'string') : [])) {
+        unselected.push(id);
+        continue;
+      }
       const ps = validateRule(raw, shown, text);
       if (ps.length) {
         problems.push(...ps);
@@ -231,5 +245,5 @@ export function loadRulePacks(paths: string[], opts: { builtin?: boolean } = {})
       rules.push({ ...def, file: shown, pack });
     }
   }
-  return { rules, problems };
+  return { rules, problems, unselected };
 }

@@ -189,3 +189,29 @@ describe('installed hook with the real clipguard', () => {
     expect(git('log', '--format=%s')).toBe('read the key from the environment\n');
   });
 });
+
+// The hook validates only the rule it runs (start-up time on every commit); a broken rule elsewhere in a
+// pack is still an error for `scan` and `rules validate`, and an override naming it is still accepted.
+describe('precommit and a broken rule it does not run', () => {
+  it('precommit still blocks the key; scan reports the broken rule with exit 2', async () => {
+    const { cli } = await import('../helpers/cli.js');
+    const { fakeToken } = await import('../helpers/fake-secrets.js');
+    const { dir, git } = setup();
+    const pack = join(dir, 'policy');
+    execFileSync('mkdir', ['-p', pack]);
+    const broken = { id: 'custom/broken', title: 'Broken', severity: 'error', subject: 'issue', conditions: { all: [{ fact: 'issue', path: '$.status', operator: 'equalz', value: 'blocked' }] } };
+    writeFileSync(join(pack, 'broken.json'), JSON.stringify(broken, null, 2));
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { packs: ['policy'], overrides: { 'custom/broken': { severity: 'warning' } } }, paperclip: { enabled: false } }));
+    writeFileSync(join(dir, 'settings.py'), `KEY = "${fakeToken('anthropic-api-key', 78)}"\n`);
+    git('add', 'settings.py');
+
+    const pre = cli(['precommit'], { cwd: dir });
+    expect(pre.code, pre.stderr).toBe(1);
+    expect(pre.stdout).toContain('security/secret-in-diff');
+
+    const scan = cli(['scan', '--no-paperclip'], { cwd: dir });
+    expect(scan.code).toBe(2);
+    expect(scan.stderr + scan.stdout).toContain('custom/broken');
+    expect(scan.stderr + scan.stdout).toContain('equalz');
+  });
+});

@@ -1,0 +1,12 @@
+import { makeSourceText } from '/work/main/bench/gen-secrets-input.mjs';
+const { detectSecrets } = await import('/work/main/dist/detectors/secrets/index.js');
+const { KeywordScanner } = await import('/work/main/dist/detectors/secrets/keywords.js');
+const text = makeSourceText(5 * 1024 * 1024, 1);
+for (let i = 0; i < 5; i++) detectSecrets(text);
+let t = performance.now(); for (let i = 0; i < 20; i++) detectSecrets(text); const ms = (performance.now() - t) / 20;
+console.log('detect ms', ms.toFixed(2), 'MB/s', (text.length / 1048576 / ms * 1000).toFixed(0));
+const { SECRET_PATTERNS } = await import('/work/main/dist/detectors/secrets/index.js');
+const kws = [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords.map(k=>k.toLowerCase())))];
+const sc = new KeywordScanner(kws);
+const h = sc.scan(text); console.log('hits', h.starts.length, 'kw count', kws.length);
+const by = {}; for (const id of h.ids) by[kws[id]] = (by[kws[id]] ?? 0) + 1; console.log(Object.entries(by).sort((a,b)=>b[1]-a[1]).slice(0,10));
