@@ -16,7 +16,7 @@ import { hash } from 'node:crypto';
 import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
 import { parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
-import type { Condition, LoadedRule } from './rule.js';
+import { MESSAGE_PLACEHOLDER, type Condition, type LoadedRule } from './rule.js';
 import { maskDeep, maskText } from './mask.js';
 
 export interface RuleOverride {
@@ -302,14 +302,12 @@ interface MessageTemplate {
   render(facts: (name: string) => unknown, item: unknown): string;
 }
 
-const PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
-
 /** A template split once per rule into text and pre-parsed paths (a scan renders tens of thousands). */
 export function compileMessage(template: string): MessageTemplate {
   const texts: string[] = [];
   const paths: FactPath[] = [];
   let last = 0;
-  for (const m of template.matchAll(PLACEHOLDER)) {
+  for (const m of template.matchAll(MESSAGE_PLACEHOLDER)) {
     texts.push(template.slice(last, m.index));
     paths.push(factPath(m[1]));
     last = m.index! + m[0].length;

@@ -80,8 +80,3 @@ export function resolveSegments(value: unknown, segments: readonly PathSegment[]
   }
   return cur;
 }
-
-/** Read `a.b.c` (dots, no `$`) used by message templates. */
-export function getDotted(value: unknown, dotted: string): unknown {
-  return resolvePath(value, '$' + (dotted.startsWith('[') ? '' : '.') + dotted);
-}

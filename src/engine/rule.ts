@@ -44,6 +44,9 @@ export interface RuleDef {
   severityFrom?: { fact: string; path: string; map: Record<string, Severity> };
 }
 
+/** A `{{fact.path}}` placeholder in a rule's message: what the loader validates and the evaluator renders. */
+export const MESSAGE_PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
+
 export interface LoadedRule extends RuleDef {
   file: string;
   pack: string;

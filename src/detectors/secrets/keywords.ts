@@ -141,9 +141,9 @@ export class KeywordScanner {
    * cost one long walk, which runs in WebAssembly, instead of one JavaScript walk each.
    */
   scanMany(texts: readonly string[]): KeywordHits[] {
+    if (this.cls[SEPARATOR.charCodeAt(0)] !== 0) return texts.map((t) => this.scan(t));
     // Most texts have no hit: they share one frozen empty result.
     const out: KeywordHits[] = new Array(texts.length).fill(NO_HITS);
-    if (this.cls[SEPARATOR.charCodeAt(0)] !== 0) return texts.map((t) => this.scan(t));
     for (let first = 0; first < texts.length; ) {
       // Batches of about BATCH characters: the joined copy stays small whatever the number of texts.
       let last = first;
