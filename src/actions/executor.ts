@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
-import { detectSecrets, redactSecrets } from '../detectors/secrets/index.js';
+import { detectSecrets, redactSecrets, type SecretMatch } from '../detectors/secrets/index.js';
 import type { PaperclipClient } from '../sources/paperclip/client.js';
 import { AuditLog } from './audit.js';
 import { maskText } from '../engine/mask.js';
@@ -351,20 +351,49 @@ async function doRedactIssue(ctx: Ctx, p: Record<string, unknown>): Promise<Outc
 
 async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
   const client = ctx.opts.client!;
-  const comments = await client.listComments(String(p.issueId));
+  const issueId = String(p.issueId);
+  const comments = await client.listComments(issueId);
   const c = comments.find((x: any) => x.id === p.commentId);
   if (!c || c.deletedAt || !c.body) return skip('comment already deleted');
   const ms = detectSecrets(c.body, ctx.opts.secretOptions).filter((m) => !(m as { inlineIgnored?: boolean }).inlineIgnored);
   if (!ms.length) return skip('no secret left in the comment');
-  const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : c.authorType;
-  const body = `clipguard replaced a comment by ${author} from ${c.createdAt} that contained ${ms.length} secret(s) (${[...new Set(ms.map((m) => m.kind))].join(', ')}). Rotate the exposed key(s). The comment, redacted:\n\n${redactSecrets(c.body, ms)}`;
+  const body = redactedCopy(c, ms);
   // Copy first, delete second: if the copy is not stored, the original stays and the finding says so.
-  const posted = await client.addComment(String(p.issueId), body);
-  if (posted.status >= 300 || !(posted.body as { id?: string })?.id) return fail(`the redacted copy could not be stored (HTTP ${posted.status}); the original comment was left in place`);
-  const del = await client.deleteComment(String(p.issueId), String(p.commentId));
-  if (del.status >= 300) return fail(`the redacted copy was stored (${(posted.body as { id: string }).id}) but deleting the original failed: HTTP ${del.status}`);
-  return ok(`posted redacted copy ${(posted.body as { id: string }).id} and deleted the original`);
+  // The copy is the same text for the same original, so one already on the issue is an earlier run's copy whose
+  // answer was lost: it is used, not posted twice.
+  let copyId: string | undefined = comments.find((x: any) => !x.deletedAt && x.body === body)?.id;
+  if (!copyId) {
+    let posted: { status: number; body: unknown } | undefined;
+    try {
+      posted = await client.addComment(issueId, body);
+    } catch {
+      // No answer: the request may still have been stored. The re-read below decides.
+    }
+    copyId = posted && posted.status < 300 ? (posted.body as { id?: string })?.id : undefined;
+    if (!copyId && (!posted || posted.status >= 500)) {
+      // A 5xx or a lost answer does not say the copy is absent: Paperclip 2026.916.1 stores a comment and then
+      // answers 500 when its activity entry (the first 120 UTF-16 units) ends inside a surrogate pair.
+      copyId = (await client.listComments(issueId)).find((x: any) => !x.deletedAt && x.body === body)?.id;
+    }
+    if (!copyId) return fail(`the redacted copy could not be stored (${posted ? `HTTP ${posted.status}` : 'no answer'}); the original comment was left in place`);
+  }
+  const del = await client.deleteComment(issueId, String(p.commentId));
+  if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
+  return ok(`posted redacted copy ${copyId} and deleted the original`);
 }
+
+/**
+ * The replacement comment. Its first 120 UTF-16 units are ASCII whatever the original holds (the header alone
+ * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it.
+ */
+function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
+  const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : String(c.authorType ?? 'someone');
+  const kinds = [...new Set(ms.map((m) => m.kind))].join(', ');
+  const header = `clipguard replaced a comment that contained ${ms.length} secret(s) (${kinds}). Rotate the exposed key(s). It was written by ${asciiOnly(author)} at ${asciiOnly(String(c.createdAt))}. The comment, redacted:\n\n`;
+  return header + redactSecrets(c.body, ms);
+}
+
+const asciiOnly = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');
 
 function doExec(p: Record<string, unknown>): Promise<Outcome> {
   const argv = p.argv as string[] | undefined;

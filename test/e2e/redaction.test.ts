@@ -45,7 +45,7 @@ const comment = fc.tuple(fc.array(fc.tuple(prose, secret), { minLength: 1, maxLe
   secrets: parts.map(([, s]) => s.secret),
 }));
 
-function redactFinding(commentId: string): Finding {
+function redactFinding(commentId: string, issueId: string = issue.id): Finding {
   return {
     ruleId: 'security/secret-in-comment',
     severity: 'critical',
@@ -55,13 +55,29 @@ function redactFinding(commentId: string): Finding {
     location: null,
     fingerprint: commentId.replace(/-/g, '').slice(0, 32),
     tags: ['security'],
-    actions: [{ type: 'redact', status: 'planned', target: `comment:${commentId}`, detail: '', params: { issueId: issue.id, commentId, companyId: company.id } }],
+    actions: [{ type: 'redact', status: 'planned', target: `comment:${commentId}`, detail: '', params: { issueId, commentId, companyId: company.id } }],
   };
 }
 
-async function comments(): Promise<any[]> {
-  return seed.req('GET', `/issues/${issue.id}/comments?order=asc`);
+async function comments(issueId: string = issue.id): Promise<any[]> {
+  return seed.req('GET', `/issues/${issueId}/comments?order=asc`);
 }
+
+// Paperclip 2026.916.1 stores a comment and then answers 500 when the first 120 UTF-16 units of its body end
+// inside a surrogate pair: the activity entry keeps `body.slice(0, 120)` and PostgreSQL's json type refuses the
+// lone half. Such a comment exists all the same (the agent that got the 500 still leaked its key), so this seed
+// finds it; any other failure still throws.
+const cutsPairAt120 = (body: string): boolean => /[\uD800-\uDBFF]/.test(body[119] ?? '');
+async function addStoredComment(issueId: string, body: string): Promise<any> {
+  if (!cutsPairAt120(body)) return seed.addComment(issueId, body);
+  const r = await seed.call('POST', `/issues/${issueId}/comments`, { body });
+  expect(r.status).toBe(500);
+  const stored = (await comments(issueId)).filter((x) => !x.deletedAt && x.body === body);
+  expect(stored.length).toBeGreaterThan(0);
+  return stored.at(-1);
+}
+
+const copyOf = (detail: string): string => /posted redacted copy (\S+)/.exec(detail)![1];
 
 describe('redacting a comment on a real Paperclip', () => {
   it('the stored copy keeps every character of the original except the secrets, and is stored before the original is deleted', async () => {
@@ -70,7 +86,7 @@ describe('redacting a comment on a real Paperclip', () => {
     try {
       await fc.assert(
         fc.asyncProperty(comment, async (c) => {
-          const original = await seed.addComment(issue.id, c.body);
+          const original = await addStoredComment(issue.id, c.body);
           const stored: string = original.body; // what the server kept is what must survive
           proxy.reset();
           const f = redactFinding(original.id);
@@ -83,7 +99,7 @@ describe('redacting a comment on a real Paperclip', () => {
 
           const all = await comments();
           expect(all.find((x) => x.id === original.id).deletedAt).toBeTruthy();
-          const copyId = /posted redacted copy (\S+)/.exec(f.actions[0].detail)![1];
+          const copyId = copyOf(f.actions[0].detail);
           const copy = all.find((x) => x.id === copyId);
           const redacted = copy.body.slice(copy.body.indexOf('The comment, redacted:\n\n') + 'The comment, redacted:\n\n'.length);
           for (const s of c.secrets) expect(copy.body).not.toContain(s);
@@ -100,11 +116,13 @@ describe('redacting a comment on a real Paperclip', () => {
   });
 
   it('when the copy cannot be stored the original stays, and the finding says so (scan --apply, proxy failing the POST)', async () => {
+    // An issue of its own: secrets left by another test would be redacted first and open the circuit breaker.
+    const own = await seed.createIssue(company.id, { title: 'Copy refused' });
     const s = fakeSample('github-pat', 4242);
-    const original = await seed.addComment(issue.id, `deploying now, token is ${s.text} — please rotate later`);
+    const original = await seed.addComment(own.id, `deploying now, token is ${s.text} — please rotate later`);
     const cwd = tempDir();
     writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { retries: 1, timeoutMs: 5000 } }));
-    proxy.reset(({ method, path }) => (method === 'POST' && path === `/api/issues/${issue.id}/comments` ? { kind: 'status', status: 500, body: '{"error":"Internal server error"}' } : { kind: 'pass' }));
+    proxy.reset(({ method, path }) => (method === 'POST' && path === `/api/issues/${own.id}/comments` ? { kind: 'status', status: 500, body: '{"error":"Internal server error"}' } : { kind: 'pass' }));
     const r = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--only', 'security/secret-in-comment', '--apply', '--format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 'state') } });
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout);
@@ -112,7 +130,7 @@ describe('redacting a comment on a real Paperclip', () => {
     expect(f.actions[0].status).toBe('failed');
     expect(f.actions[0].detail).toMatch(/the redacted copy could not be stored \(HTTP 500\); the original comment was left in place/);
     expect(proxy.seen((e) => e.method === 'DELETE')).toEqual([]);
-    const still = (await comments()).find((x) => x.id === original.id);
+    const still = (await comments(own.id)).find((x) => x.id === original.id);
     expect(still.deletedAt).toBeFalsy();
     expect(still.body).toContain(s.secret);
     // The audit log records the failure, masked.
@@ -125,6 +143,59 @@ describe('redacting a comment on a real Paperclip', () => {
     const again = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--only', 'security/secret-in-comment', '--apply', '--format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 'state') } });
     const g = JSON.parse(again.stdout).findings.find((x: any) => x.subject.id === original.id);
     expect(g.actions[0].status).toBe('applied');
-    expect((await comments()).find((x) => x.id === original.id).deletedAt).toBeTruthy();
+    expect((await comments(own.id)).find((x) => x.id === original.id).deletedAt).toBeTruthy();
+  });
+
+  it('a copy whose answer was lost is found on the issue, and the next run uses it instead of posting a second one', async () => {
+    const own = await seed.createIssue(company.id, { title: 'Answer lost' });
+    const s = fakeSample('github-pat', 777);
+    const original = await seed.addComment(own.id, `here is the deploy token ${s.text} for tonight`);
+    const stateDir = tempDir();
+    const client = new PaperclipClient({ baseUrl: proxy.url, timeoutMs: 10_000, retries: 0 });
+    try {
+      // Run 1: the copy reaches the server but its answer is lost, and the delete fails.
+      proxy.reset(({ method }) => (method === 'POST' ? { kind: 'reset-after-forward' } : method === 'DELETE' ? { kind: 'status', status: 503 } : { kind: 'pass' }));
+      const f1 = redactFinding(original.id, own.id);
+      await executeActions([f1], { mode: 'apply', client, stateDir, activityLog: false, now: new Date() });
+      expect(f1.actions[0].status).toBe('failed');
+      const copies1 = (await comments(own.id)).filter((x) => !x.deletedAt && x.id !== original.id);
+      expect(copies1.length).toBe(1);
+      expect(f1.actions[0].detail).toContain(`the redacted copy was stored (${copies1[0].id}) but deleting the original failed: HTTP 503`);
+
+      // Run 2: the same copy is used; nothing is posted.
+      proxy.reset();
+      const f2 = redactFinding(original.id, own.id);
+      await executeActions([f2], { mode: 'apply', client, stateDir, activityLog: false, now: new Date() });
+      expect(f2.actions[0].status, f2.actions[0].detail).toBe('applied');
+      expect(copyOf(f2.actions[0].detail)).toBe(copies1[0].id);
+      expect(proxy.seen((e) => e.method === 'POST')).toEqual([]);
+      const after = await comments(own.id);
+      expect(after.find((x) => x.id === original.id).deletedAt).toBeTruthy();
+      expect(after.filter((x) => !x.deletedAt).map((x) => x.id)).toEqual([copies1[0].id]);
+      expect(copies1[0].body).not.toContain(s.secret);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a comment Paperclip stored while answering 500 (an astral character across its 120th UTF-16 unit) is redacted, and the copy is stored with a 201', async () => {
+    const own = await seed.createIssue(company.id, { title: 'Stored by a 500' });
+    const s = fakeSample('github-pat', 9090);
+    const body = `${'x'.repeat(119)}😀 and the token ${s.text}`;
+    expect(cutsPairAt120(body)).toBe(true);
+    const original = await addStoredComment(own.id, body);
+    const client = new PaperclipClient({ baseUrl: proxy.url, timeoutMs: 10_000 });
+    try {
+      proxy.reset();
+      const f = redactFinding(original.id, own.id);
+      await executeActions([f], { mode: 'apply', client, stateDir: tempDir(), activityLog: false, now: new Date() });
+      expect(f.actions[0].status, f.actions[0].detail).toBe('applied');
+      expect(proxy.log.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.status}`)).toEqual(['POST 201', 'DELETE 200']);
+      const copy = (await comments(own.id)).find((x) => x.id === copyOf(f.actions[0].detail));
+      expect(copy.body).toContain(`${'x'.repeat(119)}😀 and the token [REDACTED:`);
+      expect(copy.body).not.toContain(s.secret);
+    } finally {
+      await client.close();
+    }
   });
 });
