@@ -35,8 +35,8 @@ const ITEMS = [
   { n: 6, title: 'No Simplified characters in zh-Hant files (and the reverse)', handbook: 'i18n 繁簡混用檢查?' },
 ];
 
-export async function runChecklist(config: Config, opts: { now?: Date } = {}): Promise<Checklist> {
-  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now });
+export async function runChecklist(config: Config, opts: { now?: Date; signal?: AbortSignal } = {}): Promise<Checklist> {
+  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now, signal: opts.signal });
   return checklistFrom(result, config);
 }
 

@@ -30,6 +30,12 @@ export interface ScanOptions {
   validateOnlySelected?: boolean;
   /** Kept across the runs of `watch`: Paperclip is then read incrementally. */
   paperclipCache?: PaperclipReadCache;
+  /**
+   * Abandons the scan (a `watch` run past its deadline, or a shutdown): Paperclip calls in flight are
+   * cancelled, nothing is evaluated after a cut-short read, no action starts after the abort, and runScan
+   * rejects with the signal's reason.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ScanResult {
@@ -92,8 +98,24 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
       paperclipCache: opts.paperclipCache,
       ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
       sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),
+      signal: opts.signal,
     });
   }
+  try {
+    return await evaluateAndAct(config, opts, { startedAt, now, active, evaluator, sources });
+  } finally {
+    await (sources.paperclip as { close?: () => Promise<void> } | null)?.close?.();
+  }
+}
+
+async function evaluateAndAct(
+  config: Config,
+  opts: ScanOptions,
+  { startedAt, now, active, evaluator, sources }: { startedAt: Date; now: Date; active: ActiveRule[]; evaluator: Evaluator; sources: SourceOutput },
+): Promise<ScanResult> {
+  // A read cut short by the abort looks like a partial outage: evaluating it would report (and could act on)
+  // a state that is not the server's.
+  opts.signal?.throwIfAborted();
 
   let findings = await evaluator.evaluate(sources.subjects, { now, explain: opts.explain });
   const waiversFile = config.waivers;
@@ -108,12 +130,11 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
 
   const mode = config.actions.apply ? 'apply' : 'dry-run';
   planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec });
-  await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config) });
+  await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal });
 
   if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);
   const report = buildReport({ startedAt, finishedAt: new Date(), mode, sources: sources.statuses, findings, failOn: config.failOn });
   if (active.some((r) => r.tags.includes('budget'))) report.budget = budgetSection(sources.subjects, config.budget.currency);
-  await (sources.paperclip as { close?: () => Promise<void> } | null)?.close?.();
   return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount };
 }
 

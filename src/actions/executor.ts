@@ -24,6 +24,8 @@ export interface ExecutorOptions {
   /** Consecutive failures before an agent's (or the server's) circuit opens. */
   breaker?: { perAgent: number; server: number };
   secretOptions?: Parameters<typeof detectSecrets>[1];
+  /** Once aborted (a `watch` run past its deadline), no further action starts; each is recorded as skipped. */
+  signal?: AbortSignal;
 }
 
 export const KILL_SWITCH_ENV = 'CLIPGUARD_KILL_SWITCH';
@@ -70,7 +72,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
     for (const f of findings) {
       for (const a of f.actions) {
         if (a.status !== 'planned') continue;
-        const kill = killSwitchOn(opts.stateDir, opts.env);
+        const kill = opts.signal?.aborted ? `run abandoned before this action: ${abortReason(opts.signal)}` : killSwitchOn(opts.stateDir, opts.env);
         const agentId = (a.params?.agentId as string) ?? null;
         const open = circuit.open(agentId);
         let out: Outcome;
@@ -136,6 +138,7 @@ async function activity(ctx: Ctx, companyId: unknown, a: FindingAction, f: Findi
   }
 }
 
+const abortReason = (signal: AbortSignal): string => (signal.reason instanceof Error ? signal.reason.message : String(signal.reason ?? 'aborted'));
 const ok = (detail: string): Outcome => ({ status: 'applied', detail });
 const skip = (detail: string): Outcome => ({ status: 'skipped', detail });
 const fail = (detail: string): Outcome => ({ status: 'failed', detail });
@@ -254,6 +257,7 @@ async function resumePending(ctx: Ctx): Promise<void> {
   const client = ctx.opts.client;
   if (!client) return;
   for (const [key, e] of ctx.ledger.pending()) {
+    if (ctx.opts.signal?.aborted) return; // kept for the next run
     const p = e.resume!.params;
     let out: Outcome;
     try {

@@ -29,7 +29,7 @@ export interface WatchOptions {
   jitterMs: number;
   log: (line: string) => void;
   /** For tests: a function that runs one job (default: the real scan / checklist). */
-  runner?: (job: JobDef, config: Config, cache: PaperclipReadCache) => Promise<RunSummary>;
+  runner?: (job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal) => Promise<RunSummary>;
 }
 
 export interface RunSummary {
@@ -76,6 +76,9 @@ export function jobsFromConfig(config: Config): JobDef[] {
         throw new ScheduleError(`${where}.timezone: unknown time zone ${JSON.stringify(j.timezone)} (use an IANA name such as Asia/Taipei)`);
       }
     }
+    if (j.deadlineMs !== undefined && !(Number.isInteger(j.deadlineMs) && j.deadlineMs > 0)) {
+      throw new ScheduleError(`${where}.deadlineMs: must be a positive whole number of milliseconds (got ${JSON.stringify(j.deadlineMs)})`);
+    }
     return j as JobDef;
   });
 }
@@ -91,13 +94,13 @@ export function periodMs(job: JobDef): number {
   }
 }
 
-async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache): Promise<RunSummary> {
+async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal): Promise<RunSummary> {
   const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
-    const c = await runChecklist(cfg);
+    const c = await runChecklist(cfg, { signal });
     return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note: c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') };
   }
-  const r = await runScan(cfg, { only: job.only, paperclipCache: cache });
+  const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal });
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);
   return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: down.length ? `unavailable: ${down.join(', ')}` : undefined };
 }
@@ -105,6 +108,8 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
 export class Watcher {
   private tasks: ReturnType<typeof cron.schedule>[] = [];
   private running = new Map<string, Promise<void>>();
+  /** Aborts the current run of each job (its deadline, or a shutdown whose grace ran out). */
+  private aborts = new Map<string, AbortController>();
   private state: WatchState;
   private lock: StateLock;
   private stopping = false;
@@ -151,12 +156,17 @@ export class Watcher {
     let timer: NodeJS.Timeout | undefined;
     let work: Promise<RunSummary> | undefined;
     let late = false;
+    const ac = new AbortController();
+    this.aborts.set(job.name, ac);
     try {
-      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache);
+      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache, ac.signal);
       const timeout = new Promise<never>((_, rej) => {
         timer = setTimeout(() => {
           late = true;
-          rej(new Error(`deadline of ${deadline} ms exceeded`));
+          const e = new Error(`deadline of ${deadline} ms exceeded`);
+          // Cancels the run's Paperclip calls and stops it before its next action (see ScanOptions.signal).
+          ac.abort(e);
+          rej(e);
         }, deadline);
       });
       const r = await Promise.race([work, timeout]);
@@ -173,8 +183,8 @@ export class Watcher {
       saveState(this.stateFile, this.state);
     }
     if (late && work) {
-      // The late run cannot be cancelled mid-request, and with `apply` it may still act: the job stays
-      // "running" (so the next run is skipped, not overlapped) until it ends, or for one more deadline at most.
+      // The abort ends Paperclip calls and actions at once, but not a git or file read in progress: the job
+      // stays "running" (so the next run is skipped, not overlapped) until it ends, or for one more deadline at most.
       let grace: NodeJS.Timeout | undefined;
       const settled = await Promise.race([
         work.then(() => true, () => true),
@@ -183,6 +193,7 @@ export class Watcher {
       clearTimeout(grace);
       this.log({ event: settled ? 'late-run-ended' : 'late-run-abandoned', job: job.name, ms: Date.now() - started });
     }
+    this.aborts.delete(job.name);
   }
 
   /** Acquire the lock, schedule every job, and do one catch-up run per job that missed its period. */
@@ -226,7 +237,12 @@ export class Watcher {
     const current = [...this.running.values()];
     if (current.length) {
       this.log({ event: 'stopping', job: '-', waiting: current.length });
-      await Promise.race([Promise.allSettled(current), new Promise((r) => setTimeout(r, graceMs).unref())]);
+      const finished = await Promise.race([Promise.allSettled(current).then(() => true), new Promise<false>((r) => setTimeout(() => r(false), graceMs).unref())]);
+      if (!finished) {
+        // Out of grace: abandon the runs (no action starts after this) and give them a moment to record it.
+        for (const ac of this.aborts.values()) ac.abort(new Error(`shutdown: run abandoned after ${graceMs} ms of grace`));
+        await Promise.race([Promise.allSettled(current), new Promise((r) => setTimeout(r, 2_000).unref())]);
+      }
     }
     saveState(this.stateFile, this.state);
     this.lock.release();

@@ -35,6 +35,8 @@ export interface ReadOptions {
   ruleParams?: Record<string, Record<string, unknown>>;
   /** Agent id -> when clipguard last reset its session (from the executor's ledger). */
   sessionResets?: Record<string, string>;
+  /** Cancels the Paperclip reads (see ScanOptions.signal). */
+  signal?: AbortSignal;
 }
 
 export function secretOptions(config: Config) {
@@ -87,7 +89,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   if (config.paperclip.enabled && needs.paperclip) {
     const { PaperclipClient } = await import('./paperclip/client.js');
     const { readPaperclip } = await import('./paperclip/read.js');
-    const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
+    const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries, signal: opts.signal });
     out.paperclip = client;
     const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache });
     out.requestCount += read.requestCount;

@@ -110,6 +110,14 @@ async function serve(handler: Handler): Promise<TestServer> {
   return t;
 }
 
+async function waitUntil(cond: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const s = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(s), ...headers });
@@ -407,6 +415,34 @@ describe('faults', () => {
     expect(err.message).toContain('within 200 ms');
     expect(Date.now() - t).toBeGreaterThanOrEqual(390);
     expect(Date.now() - t).toBeLessThan(3_000);
+  });
+
+  it('an aborted signal ends the call in flight at once, with no retry, and refuses new calls without a request', async () => {
+    const s = await serve(() => undefined); // never answers
+    const ac = new AbortController();
+    const c = client(s.url, { timeoutMs: 10_000, retries: 3, signal: ac.signal });
+    const pending = c.listCompanies().catch((e) => e);
+    await waitUntil(() => s.seen.length === 1);
+    ac.abort(new Error('deadline of 50 ms exceeded'));
+    const err = await pending;
+    expect(err).toBeInstanceOf(PaperclipError);
+    expect(err).toMatchObject({ code: 'aborted', method: 'GET', path: '/api/companies', attempts: 1 });
+    expect(err.message).toContain('abandoned: deadline of 50 ms exceeded');
+    const next = await c.addComment('i1', 'hello').catch((e) => e);
+    expect(next).toMatchObject({ code: 'aborted', attempts: 0 });
+    expect(s.seen.length).toBe(1);
+    expect(c.requestCount).toBe(1);
+  });
+
+  it('an abort during the backoff between retries ends the call without the next attempt', async () => {
+    const s = await serve((q, res) => json(res, 503, { error: 'busy' }, { 'retry-after': '5' }));
+    const ac = new AbortController();
+    const c = client(s.url, { retries: 3, signal: ac.signal });
+    const pending = c.listCompanies().catch((e) => e);
+    await waitUntil(() => s.seen.length === 1);
+    ac.abort(new Error('shutdown'));
+    expect(await pending).toMatchObject({ code: 'aborted' });
+    expect(s.seen.length).toBe(1);
   });
 
   it('a body that stalls half-way also times out', async () => {

@@ -35,6 +35,16 @@ describe('schedule config', () => {
     c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', timezone: 'Mars/Olympus' }] };
     expect(() => jobsFromConfig(c)).toThrow(/timezone: unknown time zone "Mars\/Olympus"/);
   });
+
+  it('rejects a deadline that is not a positive whole number of milliseconds', () => {
+    const c = config();
+    for (const bad of [0, -5, 1.5, '3000', null]) {
+      c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', deadlineMs: bad }] };
+      expect(() => jobsFromConfig(c)).toThrow(/schedule\.jobs\[0\] \(scan\)\.deadlineMs: must be a positive whole number/);
+    }
+    c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', deadlineMs: 3000 }] };
+    expect(jobsFromConfig(c)[0].deadlineMs).toBe(3000);
+  });
 });
 
 describe('watch', () => {
@@ -89,6 +99,32 @@ describe('watch', () => {
     await w.runJob(job, 'once');
     expect(lines.join()).toContain('deadline of 50 ms exceeded');
     expect(w.jobState().jobs.stuck.lastError).toContain('deadline');
+  });
+
+  it('the deadline aborts the run\'s signal, so a run that honours it ends at once (late-run-ended, not abandoned)', async () => {
+    const lines: string[] = [];
+    const job: JobDef = { name: 'cancellable', type: 'scan', cron: '*/15 * * * *', deadlineMs: 50 };
+    let reason: unknown;
+    const runner = (_j: JobDef, _c: unknown, _cache: unknown, signal: AbortSignal) =>
+      new Promise<never>((_, rej) => signal.addEventListener('abort', () => rej((reason = signal.reason))));
+    const w = new Watcher(config(), [job], { ...quiet, log: (l) => lines.push(l), runner });
+    await w.runJob(job, 'once');
+    expect(String(reason)).toContain('deadline of 50 ms exceeded');
+    expect(lines.some((l) => l.includes('late-run-ended'))).toBe(true);
+    expect(lines.some((l) => l.includes('late-run-abandoned'))).toBe(false);
+  });
+
+  it('a shutdown whose grace runs out aborts the current run', async () => {
+    const job: JobDef = { name: 'long', type: 'scan', cron: '*/15 * * * *', deadlineMs: 60_000 };
+    let aborted: unknown;
+    const runner = (_j: JobDef, _c: unknown, _cache: unknown, signal: AbortSignal) =>
+      new Promise<never>((_, rej) => signal.addEventListener('abort', () => rej((aborted = signal.reason))));
+    const w = new Watcher(config(), [job], { ...quiet, log: () => {}, runner });
+    const run = w.runJob(job, 'scheduled');
+    await w.stop(50);
+    await run;
+    expect(String(aborted)).toContain('shutdown: run abandoned after 50 ms of grace');
+    expect(w.jobState().jobs.long.lastError).toContain('shutdown');
   });
 
   it('a late run keeps the job busy until it ends: the next run is skipped, not overlapped', async () => {

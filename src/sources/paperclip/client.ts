@@ -15,7 +15,8 @@
 
 import { Pool, type Dispatcher } from 'undici';
 
-export type PaperclipErrorCode = 'unavailable' | 'http' | 'schema' | 'timeout';
+/** `aborted`: the caller's signal ended the call (a `watch` run past its deadline, or a shutdown). */
+export type PaperclipErrorCode = 'unavailable' | 'http' | 'schema' | 'timeout' | 'aborted';
 
 export class PaperclipError extends Error {
   override readonly name = 'PaperclipError';
@@ -79,6 +80,11 @@ export interface PaperclipClientOptions {
   connections?: number;
   /** Called after every attempt (for logs and metrics). Must not throw. */
   onRequest?: (e: RequestEvent) => void;
+  /**
+   * Ends every call of this client when aborted: the request in flight is cancelled, no retry or backoff
+   * follows, and no new call starts. Each call then throws a PaperclipError with code `aborted`.
+   */
+  signal?: AbortSignal;
 }
 
 /** The answer to a write: the HTTP status and the parsed body (null when empty or not JSON). */
@@ -139,6 +145,7 @@ export class PaperclipClient {
   private readonly retryBaseMs: number;
   private readonly maxRetryDelayMs: number;
   private readonly onRequest?: (e: RequestEvent) => void;
+  private readonly signal?: AbortSignal;
   private readonly pool: Pool;
   private closed = false;
   private count = 0;
@@ -161,6 +168,7 @@ export class PaperclipClient {
     this.retryBaseMs = Math.max(0, opts.retryBaseMs ?? 250);
     this.maxRetryDelayMs = Math.max(0, opts.maxRetryDelayMs ?? 10_000);
     this.onRequest = opts.onRequest;
+    this.signal = opts.signal;
     this.pool = new Pool(this.origin, {
       connections: positive(opts.connections, 8),
       connectTimeout: positive(opts.connectTimeoutMs, Math.min(this.timeoutMs, 5_000)),
@@ -440,6 +448,7 @@ export class PaperclipClient {
       headers['content-type'] = 'application/json';
     }
     for (let attempt = 1; ; attempt++) {
+      if (this.signal?.aborted) throw this.abortedError(method, path, attempt - 1);
       const started = Date.now();
       const last = attempt > this.retries;
       let res: RawResult | undefined;
@@ -453,6 +462,11 @@ export class PaperclipClient {
         unsent = f.unsent;
       }
       const durationMs = Date.now() - started;
+      if (err?.code === 'aborted') {
+        this.emit({ method, path, attempt, error: 'aborted', durationMs });
+        err.attempts = attempt;
+        throw err;
+      }
       let retryable: boolean;
       if (res) retryable = RETRYABLE_STATUS(res.status) && (opts.retry === 'always' || res.status === 429);
       else retryable = opts.retry === 'always' || unsent;
@@ -467,19 +481,27 @@ export class PaperclipClient {
       }
       const wait = this.delay(attempt, res);
       this.emit({ method, path, attempt, status: res?.status, error: err?.code ?? 'http', durationMs, retryInMs: wait });
-      await sleep(wait);
+      await sleep(wait, this.signal);
     }
+  }
+
+  private abortedError(method: string, path: string, attempts: number): PaperclipError {
+    const e = this.err({ code: 'aborted', method, path, reason: `abandoned: ${reasonText(this.signal?.reason)}` });
+    e.attempts = attempts;
+    return e;
   }
 
   private async attempt(method: string, path: string, headers: Record<string, string>, payload: string | undefined): Promise<RawResult> {
     this.count++;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new TimeoutFlag(this.timeoutMs)), this.timeoutMs);
+    const signal = this.signal ? AbortSignal.any([ac.signal, this.signal]) : ac.signal;
     try {
-      const r = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, body: payload, signal: ac.signal });
+      const r = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, body: payload, signal });
       const text = await r.body.text();
       return { status: r.statusCode, headers: r.headers, text };
     } catch (e) {
+      if (this.signal?.aborted) throw this.abortedError(method, path, 1);
       if (ac.signal.aborted) throw new TimeoutFlag(this.timeoutMs);
       throw e;
     } finally {
@@ -610,6 +632,20 @@ function redactUrl(s: string): string {
   return String(s).replace(/\/\/[^/@]*@/, '//***@');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
+/** Resolves after `ms`, or at once when `signal` aborts (the next loop turn then throws). */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((r) => {
+    const done = () => {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      r();
+    };
+    const t = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+function reasonText(reason: unknown): string {
+  return reason instanceof Error ? reason.message : reason === undefined ? 'aborted' : String(reason);
 }
