@@ -495,9 +495,12 @@ export class PaperclipClient {
     this.count++;
     const ac = new AbortController();
     const timer = setTimeout(() => ac.abort(new TimeoutFlag(this.timeoutMs)), this.timeoutMs);
-    const signal = this.signal ? AbortSignal.any([ac.signal, this.signal]) : ac.signal;
+    // The caller's signal cancels this attempt through its own controller. A listener removed in `finally`,
+    // not AbortSignal.any: that one keeps a dependant per request on the long-lived signal (nodejs/node#55351).
+    const onAbort = () => ac.abort(this.signal!.reason);
+    this.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const r = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, body: payload, signal });
+      const r = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, body: payload, signal: ac.signal });
       const text = await r.body.text();
       return { status: r.statusCode, headers: r.headers, text };
     } catch (e) {
@@ -506,6 +509,7 @@ export class PaperclipClient {
       throw e;
     } finally {
       clearTimeout(timer);
+      this.signal?.removeEventListener('abort', onAbort);
     }
   }
 
