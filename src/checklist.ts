@@ -5,6 +5,8 @@ import type { Config } from './config/load.js';
 import { runScan, type ScanResult } from './scan.js';
 import type { Finding, Report } from './types.js';
 import { markdownCell, oneLine } from './report/sanitize.js';
+import { join } from 'node:path';
+import { maskText } from './engine/mask.js';
 
 export type Mark = 'ok' | 'warn' | 'fail';
 const ICON: Record<Mark, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -24,6 +26,8 @@ export interface Checklist {
   items: ChecklistItem[];
   ok: boolean;
   report: Report;
+  /** The Paperclip companies scanned (where `postActivity` records the checklist). */
+  companies: { id: string; name: string }[];
 }
 
 const ITEMS = [
@@ -88,7 +92,8 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   const files = subjects.filter((s) => s.type === 'file').length;
   push(6, mixed.length ? 'fail' : variants.length ? 'warn' : 'ok', mixed.length || variants.length ? `${mixed.length} script mix(es), ${variants.length} variant form(s) in ${files} locale file(s)` : `${files} zh locale file(s) clean`, [...mixed, ...variants]);
 
-  return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report };
+  const companies = subjects.filter((s) => s.type === 'company').map((s) => s.facts.company as { id: string; name: string }).map((c) => ({ id: c.id, name: c.name }));
+  return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report, companies };
 }
 
 export function renderChecklistText(c: Checklist): string {
@@ -109,4 +114,82 @@ export function renderChecklistMarkdown(c: Checklist): string {
 
 export function renderChecklistJson(c: Checklist): string {
   return JSON.stringify({ version: 1, date: c.date, mode: c.mode, ok: c.ok, items: c.items }, null, 2) + '\n';
+}
+
+export interface PublishTargets {
+  /** A Paperclip issue (id or identifier such as ACM-12): the checklist is posted on it as a Markdown comment. */
+  postIssue?: string | null;
+  /** Record the checklist in each scanned company's activity log. */
+  postActivity?: boolean;
+}
+
+/**
+ * Publishes the checklist where the board reads: a comment on an issue (wakes its assignee) and/or an entry in
+ * each company's activity log (silent). Returns one line per target, and whether every one succeeded. The same
+ * checklist already on the issue (an earlier attempt whose answer was lost) is not posted again.
+ */
+export async function publishChecklist(c: Checklist, config: Config, to: PublishTargets): Promise<{ ok: boolean; lines: string[] }> {
+  const lines: string[] = [];
+  let ok = true;
+  if (!to.postIssue && !to.postActivity) return { ok, lines };
+  if (!config.paperclip.enabled) return { ok: false, lines: ['not published: Paperclip is disabled (--no-paperclip or paperclip.enabled false)'] };
+  const { PaperclipClient } = await import('./sources/paperclip/client.js');
+  const { postCommentOnce } = await import('./actions/post-comment.js');
+  const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
+  const { AuditLog } = await import('./actions/audit.js');
+  const audit = new AuditLog(join(config.stateDir, 'audit.jsonl'));
+  // Every write to Paperclip is in the audit log, like the executor's actions.
+  const record = (action: string, target: string, outcome: 'applied' | 'skipped' | 'failed', detail: string) =>
+    audit.append({ time: new Date().toISOString(), mode: 'apply', rule: 'checklist', subject: `checklist:${c.date.slice(0, 10)}`, action, target, outcome, detail });
+  const why = (e: unknown) => (e as Error)?.message ?? String(e);
+  try {
+    if (to.postIssue) {
+      try {
+        const r = await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c));
+        if ('error' in r) {
+          ok = false;
+          lines.push(`posting the checklist on ${to.postIssue} failed: ${r.error}`);
+          record('comment', `issue:${to.postIssue}`, 'failed', r.error);
+        } else {
+          lines.push(r.reused ? `the checklist was already on ${to.postIssue} (comment ${r.id})` : `checklist posted on ${to.postIssue} (comment ${r.id})`);
+          record('comment', `issue:${to.postIssue}`, r.reused ? 'skipped' : 'applied', r.reused ? `already posted as comment ${r.id}` : `posted as comment ${r.id}`);
+        }
+      } catch (e) {
+        ok = false;
+        lines.push(`posting the checklist on ${to.postIssue} failed: ${why(e)}`);
+        record('comment', `issue:${to.postIssue}`, 'failed', why(e));
+      }
+    }
+    if (to.postActivity) {
+      if (!c.companies.length) {
+        ok = false;
+        lines.push('no activity entry: no Paperclip company was scanned');
+      }
+      for (const co of c.companies) {
+        try {
+          const r = await client.postActivity(co.id, {
+            actorType: 'system',
+            actorId: 'clipguard',
+            action: 'clipguard.checklist',
+            entityType: 'company',
+            entityId: co.id,
+            details: { date: c.date, mode: c.mode, ok: c.ok, items: c.items.map((i) => ({ n: i.n, title: i.title, status: i.status, detail: maskText(i.detail) })) },
+          });
+          if (r.status >= 300) {
+            ok = false;
+            lines.push(`the activity entry for ${co.name} failed: HTTP ${r.status}`);
+          } else lines.push(`activity entry clipguard.checklist recorded for ${co.name}`);
+          record('activity', `company:${co.id}`, r.status >= 300 ? 'failed' : 'applied', r.status >= 300 ? `HTTP ${r.status}` : 'recorded');
+        } catch (e) {
+          ok = false;
+          lines.push(`the activity entry for ${co.name} failed: ${why(e)}`);
+          record('activity', `company:${co.id}`, 'failed', why(e));
+        }
+      }
+    }
+  } finally {
+    audit.close();
+    await client.close();
+  }
+  return { ok, lines: lines.map((l) => maskText(l)) };
 }

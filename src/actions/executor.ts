@@ -13,6 +13,7 @@ import type { PaperclipClient } from '../sources/paperclip/client.js';
 import { AuditLog } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
+import { postCommentOnce } from './post-comment.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
@@ -362,25 +363,12 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   const ms = detectSecrets(c.body, ctx.opts.secretOptions).filter((m) => !(m as { inlineIgnored?: boolean }).inlineIgnored);
   if (!ms.length) return skip('no secret left in the comment');
   const body = redactedCopy(c, ms);
-  // Copy first, delete second: if the copy is not stored, the original stays and the finding says so.
-  // The copy is the same text for the same original, so one already on the issue is an earlier run's copy whose
-  // answer was lost: it is used, not posted twice.
-  let copyId: string | undefined = comments.find((x: any) => !x.deletedAt && x.body === body)?.id;
-  if (!copyId) {
-    let posted: { status: number; body: unknown } | undefined;
-    try {
-      posted = await client.addComment(issueId, body);
-    } catch {
-      // No answer: the request may still have been stored. The re-read below decides.
-    }
-    copyId = posted && posted.status < 300 ? (posted.body as { id?: string })?.id : undefined;
-    if (!copyId && (!posted || posted.status >= 500)) {
-      // A 5xx or a lost answer does not say the copy is absent: Paperclip 2026.916.1 stores a comment and then
-      // answers 500 when its activity entry (the first 120 UTF-16 units) ends inside a surrogate pair.
-      copyId = (await client.listComments(issueId)).find((x: any) => !x.deletedAt && x.body === body)?.id;
-    }
-    if (!copyId) return fail(`the redacted copy could not be stored (${posted ? `HTTP ${posted.status}` : 'no answer'}); the original comment was left in place`);
-  }
+  // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
+  // is the same text for the same original, so one already on the issue (an earlier run whose answer was lost)
+  // is used, not posted twice.
+  const posted = await postCommentOnce(client, issueId, body, comments);
+  if ('error' in posted) return fail(`the redacted copy could not be stored (${posted.error}); the original comment was left in place`);
+  const copyId = posted.id;
   const del = await client.deleteComment(issueId, String(p.commentId));
   if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
   return ok(`posted redacted copy ${copyId} and deleted the original`);

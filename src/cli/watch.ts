@@ -67,9 +67,11 @@ export function registerWatch(program: Command): void {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'))
     .option('-o, --output <file>', 'write to a file')
     .option('--apply', 'act on findings while checking (checkout idle agents, ...)')
-    .option('--post-issue <id>', 'also post the checklist (markdown) as a comment on this Paperclip issue')
+    .option('--post-issue <id>', 'also post the checklist (Markdown) as a comment on this Paperclip issue, by id or identifier (ACM-12); a comment wakes the assignee (default: checklist.postIssue in config)')
+    .option('--post-activity', "also record it in each scanned company's activity log (silent; default: checklist.postActivity in config)")
+    .addHelpText('after', '\nExit codes: 0 every item ok or warn, 1 an item failed or publishing failed, 2 usage or config error.\nExamples:\n  clipguard checklist --format markdown >> "$GITHUB_STEP_SUMMARY"\n  clipguard checklist --post-issue OPS-1 --post-activity')
     .action(async (opts) => {
-      const { renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } = await import('../checklist.js');
+      const { publishChecklist, renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } = await import('../checklist.js');
       const config = configFrom({ ...program.opts(), ...opts });
       const c = await runChecklist(config);
       const text = opts.format === 'json' ? renderChecklistJson(c) : opts.format === 'markdown' ? renderChecklistMarkdown(c) : renderChecklistText(c);
@@ -77,11 +79,11 @@ export function registerWatch(program: Command): void {
         mkdirSync(dirname(resolve(opts.output)), { recursive: true });
         writeFileSync(opts.output, text);
       } else process.stdout.write(text);
-      if (opts.postIssue) {
-        const { PaperclipClient } = await import('../sources/paperclip/client.js');
-        const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined });
-        const r = await client.addComment(opts.postIssue, renderChecklistMarkdown(c));
-        process.stderr.write(r.status < 300 ? `clipguard: checklist posted on ${opts.postIssue}\n` : `clipguard: posting the checklist failed: HTTP ${r.status}\n`);
+      const published = await publishChecklist(c, config, { postIssue: opts.postIssue ?? config.checklist.postIssue, postActivity: opts.postActivity ?? config.checklist.postActivity });
+      for (const line of published.lines) process.stderr.write(`clipguard: ${line}\n`);
+      if (!published.ok) {
+        process.exitCode = EXIT.findings;
+        return;
       }
       process.exitCode = c.ok ? EXIT.ok : EXIT.findings;
     });

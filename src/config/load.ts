@@ -24,6 +24,7 @@ export interface Config {
   actions: { apply: boolean; maxPerScan: number; maxPerAgent: number; exec: Record<string, string[]> };
   deploy: { urls: { url: string; expectStatus?: number; expectText?: string; timeoutMs?: number }[] };
   schedule: Record<string, unknown>;
+  checklist: { postIssue: string | null; postActivity: boolean };
   stateDir: string;
   waivers: string | null;
   failOn: Severity;
@@ -98,6 +99,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     actions: { apply: false, maxPerScan: 20, maxPerAgent: 3, exec: {}, ...(raw.actions ?? {}) },
     deploy: { urls: raw.deploy?.urls ?? [] },
     schedule: raw.schedule ?? {},
+    checklist: { postIssue: raw.checklist?.postIssue ?? null, postActivity: raw.checklist?.postActivity ?? false },
     stateDir: abs(raw.stateDir ?? env.CLIPGUARD_STATE_DIR ?? '.clipguard'),
     waivers: raw.waivers ? abs(raw.waivers) : existsSync(join(baseDir, 'clipguard.waivers.json')) ? join(baseDir, 'clipguard.waivers.json') : null,
     failOn: raw.failOn ?? 'error',

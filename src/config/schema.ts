@@ -121,6 +121,15 @@ export const configJsonSchema = {
       },
     },
     schedule: { type: 'object', description: 'Jobs for `clipguard watch`.' },
+    checklist: {
+      type: 'object',
+      additionalProperties: false,
+      description: 'Where `clipguard checklist` and the `checklist` job of `watch` also publish the checklist, so the board sees it.',
+      properties: {
+        postIssue: { type: 'string', minLength: 1, description: 'Post it (Markdown) as a comment on this Paperclip issue: id or identifier such as ACM-12. A comment wakes the assignee.' },
+        postActivity: { type: 'boolean', description: "Record it in each scanned company's activity log (action clipguard.checklist): silent, wakes nobody." },
+      },
+    },
     stateDir: { type: 'string', description: 'Persisted state, ledger and audit log (default .clipguard).' },
     waivers: { type: 'string', description: 'Waivers file (default clipguard.waivers.json when present).' },
     failOn: { enum: [...SEVERITIES] },

@@ -8,7 +8,7 @@ import cron from 'node-cron';
 import type { Config } from '../config/load.js';
 import { runScan } from '../scan.js';
 import { PaperclipReadCache } from '../sources/paperclip/cache.js';
-import { runChecklist } from '../checklist.js';
+import { publishChecklist, runChecklist } from '../checklist.js';
 import { StateLock } from './lock.js';
 import { loadState, saveState, type WatchState } from './state.js';
 import { SEVERITIES } from '../types.js';
@@ -98,7 +98,12 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
   const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
     const c = await runChecklist(cfg, { signal });
-    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note: c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') };
+    signal.throwIfAborted();
+    const published = await publishChecklist(c, cfg, config.checklist);
+    // The checklist is for the board: one computed but not delivered is a failed run (lastError says why).
+    if (!published.ok) throw new Error(`the checklist ran (${c.items.map((i) => `${i.n}:${i.status}`).join(' ')}) but publishing failed: ${published.lines.join('; ')}`);
+    const note = c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') + published.lines.map((l) => `; ${l}`).join('');
+    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note };
   }
   const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal });
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);

@@ -1,0 +1,38 @@
+// Posting a comment exactly once. A comment POST is not retried once sent (it could double), and its answer
+// can be lost or wrong: Paperclip 2026.916.1 stores a comment and then answers 500 when its activity entry
+// (the body's first 120 UTF-16 units) ends inside a surrogate pair. So the issue is read before posting (the
+// same text already there is that earlier post) and again after a 5xx or a lost answer, before it counts as
+// a failure.
+
+import type { PaperclipClient } from '../sources/paperclip/client.js';
+
+export type PostOutcome = { id: string; reused: boolean } | { error: string };
+
+interface CommentRow {
+  id?: unknown;
+  body?: unknown;
+  deletedAt?: unknown;
+}
+
+const sameText = (body: string) => (c: CommentRow) => !c.deletedAt && c.body === body && typeof c.id === 'string';
+
+/** `comments`: the issue's comments when the caller has just read them (saves a request). */
+export async function postCommentOnce(client: PaperclipClient, issueId: string, body: string, comments?: CommentRow[]): Promise<PostOutcome> {
+  const before = (comments ?? (await client.listComments(issueId))).find(sameText(body));
+  if (before) return { id: before.id as string, reused: true };
+  let posted: { status: number; body: unknown } | undefined;
+  try {
+    posted = await client.addComment(issueId, body);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'aborted') throw e;
+    // No answer: the request may still have been stored. The re-read below decides.
+  }
+  const id = posted && posted.status < 300 ? (posted.body as { id?: unknown })?.id : undefined;
+  if (typeof id === 'string') return { id, reused: false };
+  if (!posted || posted.status >= 500) {
+    const after = (await client.listComments(issueId)).find(sameText(body));
+    if (after) return { id: after.id as string, reused: false };
+  }
+  const err = (posted?.body as { error?: unknown } | null)?.error;
+  return { error: posted ? `HTTP ${posted.status}${typeof err === 'string' ? ` ${err.slice(0, 200)}` : ''}` : 'no answer' };
+}
