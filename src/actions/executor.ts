@@ -218,9 +218,19 @@ async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outco
       tried.push(`${c.identifier}: taken (${issue.status})`);
       continue;
     }
+    const blocker = (Array.isArray(issue.blockedBy) ? issue.blockedBy : []).find((b: any) => b && b.status !== 'done' && b.status !== 'cancelled');
+    if (blocker) {
+      tried.push(`${c.identifier}: blocked by ${blocker.identifier ?? blocker.id} (${blocker.status})`);
+      continue;
+    }
     const r = await client.checkout(c.id, agentId, ['backlog', 'todo']);
     if (r.status === 409) {
       tried.push(`${c.identifier}: 409 conflict (someone else took it)`);
+      continue;
+    }
+    if (r.status === 422) {
+      // This issue cannot be taken now (e.g. a blocker added since the re-read): the next candidate can.
+      tried.push(`${c.identifier}: 422 ${errText(r.body)}`.trim());
       continue;
     }
     if (r.status >= 200 && r.status < 300) {

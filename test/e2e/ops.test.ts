@@ -141,3 +141,28 @@ describe('two controllers racing for the same issues (409s)', () => {
     for (const x of outcomes.filter((x: any) => x.status === "skipped")) expect(x.detail).toMatch(/409|no longer idle|taken|running|no candidate|already holds|already done/);
   });
 });
+
+describe('a todo issue with an unresolved blocker is never handed out', () => {
+  it('the idle agent gets the blocker, not the blocked critical issue; once the blocker is done, the blocked one is next', async () => {
+    const seed = new Seed();
+    const company = await seed.createCompany({ name: unique('Blocked') });
+    const lea = await seed.createAgent(company.id, { name: 'Lea', role: 'engineer' });
+    const blocker = await seed.createIssue(company.id, { title: 'Blocker', status: 'todo', priority: 'low' });
+    const blocked = await seed.createIssue(company.id, { title: 'Blocked', status: 'todo', priority: 'critical', blockedByIssueIds: [blocker.id] });
+    const plan = () => {
+      const { report } = scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog'], tempDir());
+      return report.findings.find((f: any) => f.subject.label.startsWith('Lea'))?.actions[0]?.target;
+    };
+    expect(plan()).toBe(`issue:${blocker.identifier}`);
+
+    // --apply: Lea checks the blocker out (Paperclip would refuse the blocked one with 422).
+    const { report } = scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], tempDir());
+    expect(report.findings.flatMap((f: any) => f.actions).map((a: any) => [a.status, a.target])).toEqual([['applied', `issue:${blocker.identifier}`]]);
+    expect(await seed.getIssue(blocker.id)).toMatchObject({ status: 'in_progress', assigneeAgentId: lea.id });
+    expect((await seed.getIssue(blocked.id)).status).toBe('todo');
+
+    // The blocker is done and Lea is idle again: the blocked issue is assignable now.
+    await seed.req('PATCH', `/issues/${blocker.id}`, { status: 'done' });
+    expect(plan()).toBe(`issue:${blocked.identifier}`);
+  });
+});

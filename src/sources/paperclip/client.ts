@@ -229,6 +229,8 @@ export class PaperclipClient {
       const rows = await this.readArray(`/companies/${seg(companyId)}/issues`, {
         status: status || undefined,
         updatedSince: updatedSince || undefined,
+        // Each row's blockers (id, identifier, status): without them a blocked `todo` issue looks assignable.
+        includeBlockedBy: true,
         sortField: 'id',
         sortDir: 'asc',
         limit: pageSize,

@@ -131,12 +131,20 @@ export function compareIssues(a: any, b: any): number {
   return (PRIORITY_ORDER[a.priority] ?? 9) - (PRIORITY_ORDER[b.priority] ?? 9) || String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.identifier).localeCompare(String(b.identifier));
 }
 
-export function isAssignableTo(issue: any, agentId: string): boolean {
+/**
+ * Waiting, not held by someone else, and not blocked: a checkout of an issue with an unresolved blocker is
+ * refused (422). `blockedBy` comes with the list rows (read with includeBlockedBy); `statusOf` gives a
+ * blocker's current status from the same read, since a row kept by watch's cache can carry an older one.
+ */
+export function isAssignableTo(issue: any, agentId: string, statusOf?: (id: string) => string | undefined): boolean {
   if (!ASSIGNABLE.has(issue.status)) return false;
   if (issue.assigneeUserId) return false;
   if (issue.assigneeAgentId && issue.assigneeAgentId !== agentId) return false;
   const blockers = Array.isArray(issue.blockedBy) ? issue.blockedBy : [];
-  return !blockers.some((b: any) => b && b.status !== 'done' && b.status !== 'cancelled');
+  return !blockers.some((b: any) => {
+    const status = (b && typeof b.id === 'string' && statusOf?.(b.id)) || b?.status;
+    return b && status !== 'done' && status !== 'cancelled';
+  });
 }
 
 const SYSTEM_BLOCK_ACTIONS = new Set(['issue.execution_recovery_settled', 'issue.successful_run_handoff_escalated']);
@@ -207,6 +215,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const agentById = new Map(agents.map((a) => [a.id, a]));
     // Assignable issues, best first: the ones nobody holds (shared by every agent) and, per agent, the ones
     // already assigned to it. Filtering the whole waiting list per agent would cost agents x issues.
+    const statusById = new Map<string, string>(issues.map((i) => [i.id, i.status]));
+    const statusOf = (id: string) => statusById.get(id);
     const waiting = issues.filter((i) => ASSIGNABLE.has(i.status)).sort(compareIssues);
     const openToAll: any[] = [];
     const waitingFor = new Map<string, any[]>();
@@ -215,7 +225,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         const list = waitingFor.get(i.assigneeAgentId) ?? [];
         list.push(i);
         waitingFor.set(i.assigneeAgentId, list);
-      } else if (isAssignableTo(i, '')) {
+      } else if (isAssignableTo(i, '', statusOf)) {
         openToAll.push(i);
       }
     }
@@ -290,7 +300,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       }));
       // The best 200 are enough for both facts: 50 offered for dispatch, and the (at most 10) missed dispatches,
       // which are looked for among the issues the CEO should have handed out first.
-      const assignable = firstAssignable(openToAll, waitingFor.get(agent.id) ?? [], agent.id, 200);
+      const assignable = firstAssignable(openToAll, waitingFor.get(agent.id) ?? [], agent.id, 200, statusOf);
       out.push({
         type: 'agent',
         id: agent.id,
@@ -359,8 +369,8 @@ const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
 const titleOrDescription = (m: Record<string, unknown>) => (Number(m.line) === 1 ? 'title' : 'description');
 
 /** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
-function firstAssignable(open: any[], own: any[], agentId: string, n: number): any[] {
-  const mine = own.filter((i) => isAssignableTo(i, agentId));
+function firstAssignable(open: any[], own: any[], agentId: string, n: number, statusOf: (id: string) => string | undefined): any[] {
+  const mine = own.filter((i) => isAssignableTo(i, agentId, statusOf));
   const out: any[] = [];
   let a = 0;
   let b = 0;
