@@ -205,7 +205,7 @@ describe('replaying recorded responses', () => {
     // What went over the wire.
     const q = (k: number) => Object.fromEntries(s.seen[k].query);
     expect(s.seen[3].url).toBe(`/api/companies/${CID}/agents`); // no query string, ever
-    expect(q(4)).toEqual({ sortField: 'id', sortDir: 'asc', limit: '500', offset: '0' });
+    expect(q(4)).toEqual({ includeBlockedBy: 'true', sortField: 'id', sortDir: 'asc', limit: '500', offset: '0' });
     expect(q(6)).toEqual({ order: 'asc', limit: '500' });
     expect(q(7)).toEqual({ limit: '1000', summary: 'true' });
     expect(q(9)).toEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-30T23:59:59.999Z' });
