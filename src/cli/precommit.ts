@@ -29,8 +29,12 @@ export function registerPrecommit(program: Command): void {
     let subjects;
     const statuses = [];
     if (opts.commitMsg) {
-      // git leaves comment lines (starting with #) in the file; they are not part of the message.
-      const message = readFileSync(opts.commitMsg, 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      // Every line is read, `#` lines too: `git commit -m "#..."` keeps them in the message (only the editor's
+      // cleanup strips them). What git always drops is the `commit -v` diff below the scissors line: a removed
+      // key there is not part of the message.
+      const lines = readFileSync(opts.commitMsg, 'utf8').split('\n');
+      const scissors = lines.findIndex((l) => /^# -{24} >8 -{24}$/.test(l));
+      const message = (scissors >= 0 ? lines.slice(0, scissors) : lines).join('\n');
       subjects = commitSubjects(repo, [{ sha: 'commit-message', subject: message.split('\n')[0] ?? '', message, author: '', date: new Date().toISOString() }], config);
       statuses.push({ name: 'commit-message', status: 'ok' as const, detail: opts.commitMsg });
     } else {

@@ -187,6 +187,26 @@ describe('installed hook with the real clipguard', () => {
     expect(msgBlocked.status).not.toBe(0);
     expect(msgBlocked.stdout + msgBlocked.stderr).not.toContain(key);
     expect(git('log', '--format=%s')).toBe('read the key from the environment\n');
+
+    // A line that starts with `#` stays in a `-m` message: it is scanned too.
+    const hashLine = commit(`#ops note: ${key}`);
+    expect(hashLine.status).not.toBe(0);
+    expect(git('log', '--format=%s')).toBe('read the key from the environment\n');
+  });
+
+  it('the commit -v diff below the scissors line is not part of the message: removing a key is not blocked', async () => {
+    const { cli } = await import('../helpers/cli.js');
+    const { fakeToken } = await import('../helpers/fake-secrets.js');
+    const { dir } = setup();
+    const key = fakeToken('anthropic-api-key', 79);
+    const msgFile = join(dir, 'MSG');
+    const scissors = '# ------------------------ >8 ------------------------';
+    writeFileSync(msgFile, `remove the leaked key\n\n${scissors}\n# Do not modify or remove the line above.\ndiff --git a/s.py b/s.py\n-KEY = "${key}"\n+KEY = os.environ["KEY"]\n`);
+    expect(cli(['precommit', '--commit-msg', msgFile], { cwd: dir }).code).toBe(0);
+    writeFileSync(msgFile, `remove the leaked key ${key}\n\n${scissors}\n`);
+    const r = cli(['precommit', '--commit-msg', msgFile], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).not.toContain(key);
   });
 });
 
