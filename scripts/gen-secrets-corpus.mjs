@@ -45,7 +45,29 @@ const LINE_CONTEXTS = {
   commit: (line) => `chore: add the service config\n\n${line}\n`,
 };
 
-/** Positives: every kind in every context, `perContext` seeds each. */
+// Ticket prose that names a PayPal client secret without an assignment: "<prefix><value><suffix>".
+const PAYPAL_PROSE = [
+  ['The PayPal client secret is ', ' (sandbox app), please update the config.'],
+  ['PayPal client secret: ', ''],
+  ['Our PayPal app: client id AbCdEf0123, client secret is ', '.'],
+  ['PayPal secrets are ', ', rotate after the launch.'],
+  ['PayPal 的 client secret 是 ', '，上線後請輪替。'],
+  ['PayPal 的 client secret 為：', ''],
+  ['PayPal 的 secret 为 ', '，用完请删除。'],
+];
+
+/** A seeded 64-character alphanumeric value with all three classes (the shape of a PayPal client secret). */
+function alnum64(seed) {
+  const rnd = seededRandom(seed);
+  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+  for (;;) {
+    let s = '';
+    for (let i = 0; i < 64; i++) s += chars[Math.floor(rnd() * chars.length)];
+    if (/[a-z]/.test(s) && /[A-Z]/.test(s) && /[0-9]/.test(s) && !/x{4}|example|dummy|sample|todo|null|none|true|false|your|change|secret|token|passw/i.test(s)) return s;
+  }
+}
+
+/** Positives: every kind in every context, `perContext` seeds each; and PayPal client secrets in prose. */
 export function generatePositives(seed = 1, perContext = 2) {
   const out = [];
   let n = 0;
@@ -63,6 +85,13 @@ export function generatePositives(seed = 1, perContext = 2) {
       }
     }
   }
+  PAYPAL_PROSE.forEach(([before, after], style) => {
+    for (let i = 0; i < perContext; i++) {
+      const v = i % 2 ? fakeToken('paypal-client-secret', seed * 100_003 + n++) : alnum64(seed * 100_003 + n++);
+      const context = /[\u4e00-\u9fff]/.test(before) ? 'ticket-zh' : 'ticket-en';
+      out.push({ set: 'positive', context, text: `${before}${v}${after}\n`, expected: [{ kind: 'paypal-client-secret' }], note: `PayPal prose ${style}` });
+    }
+  });
   return out;
 }
 
@@ -129,12 +158,25 @@ export function generateNegatives(seed = 1) {
   for (const p of placeholders) {
     for (const [context, wrap] of Object.entries(CONTEXTS)) push(context, wrap(p, 'api_key'), `placeholder ${p.slice(0, 12)}`);
   }
+  // Connection strings whose password is a placeholder: neither the connection-string row nor the
+  // password row (which once read `password>` as an assignment of "@localhost/db") may fire.
+  const dsnPlaceholders = [
+    'postgres://user:<password>@localhost/db', 'mysql://root:<your-password>@127.0.0.1/app', 'postgresql://app:<db_password>@db.internal:5432/app',
+    'mongodb+srv://admin:<password>@cluster0.mongodb.net/test', 'redis://:<password>@cache:6379/0', 'amqp://worker:<pwd>@mq.internal:5672/vhost',
+    'postgres://app:${DB_PASS}@db:5432/app', 'mysql://root:{{password}}@localhost/app', 'postgres://app:{{ db_password }}@db/app', 'mysql://root:xxx@localhost/app',
+    'postgres://app:xxxxxxxx@db.internal/app',
+  ];
+  for (const p of dsnPlaceholders) {
+    for (const [context, wrap] of Object.entries(CONTEXTS)) push(context, wrap(p, 'database_url'), `connection string placeholder ${p.slice(0, 28)}`);
+  }
   const lines = [
     ['env', 'REDIS_URL=redis://:${REDIS_PASSWORD}@redis:6379/0', 'connection string variable'],
     ['code', 'const dsn = `postgres://${user}:${pass}@${host}/${db}`;', 'template DSN'],
     ['code', 'dsn = "mysql://%s:%s@%s/%s" % (user, pw, host, db)', 'format DSN'],
     ['yaml', 'paypal_account: ops@canfly.ai', 'PayPal account e-mail (allowed by the handbook)'],
     ['ticket-zh-hant', 'PayPal 帳號：billing@canfly.ai（可以寫，私鑰不行）', 'PayPal account in Chinese'],
+    ['ticket-en', 'The PayPal account is billing@canfly.ai; the PayPal client secret is in Paperclip secrets, ask ops.', 'PayPal prose without a value'],
+    ['ticket-zh-hant', 'PayPal 的 client secret 是什麼？帳號是 billing@canfly.ai，secret 請到 Paperclip secrets 拿。', 'PayPal prose in Chinese without a value'],
     ['yaml', `public_key: "${hex('pub1')}"`, 'public key hex'],
     ['json', `{"publicKey": "${b64('pub2', 44)}"}`, 'public key base64'],
     ['ticket-en', `wallet address 0x${hex('addr', 40)}, tx hash 0x${hex('tx')}`, 'wallet address and tx hash'],

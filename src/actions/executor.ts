@@ -8,12 +8,13 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
-import { detectSecrets, redactSecrets, type SecretMatch } from '../detectors/secrets/index.js';
+import { detectSecrets, detectSecretsMany, redactSecrets, secretIgnoredFor, type SecretMatch } from '../detectors/secrets/index.js';
 import type { PaperclipClient } from '../sources/paperclip/client.js';
 import { AuditLog } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
+import { pushState, readCommitRange } from '../sources/git.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
@@ -148,6 +149,8 @@ const failHttp = (what: string, r: { status: number; body: unknown }): Outcome =
 
 function ledgerKey(a: FindingAction): string {
   const p = a.params ?? {};
+  // A push is keyed by repository, branch and the commit pushed: one push must not mark another as done.
+  if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
   return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
 }
 
@@ -186,6 +189,9 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
       break;
     case 'exec':
       out = await doExec(p);
+      break;
+    case 'push':
+      out = await doPush(ctx, p);
       break;
     default:
       out = skip(`action ${a.type} is not executable here`);
@@ -353,7 +359,7 @@ async function doRedactIssue(ctx: Ctx, p: Record<string, unknown>): Promise<Outc
   for (const field of ['title', 'description'] as const) {
     const text = issue[field];
     if (typeof text !== 'string') continue;
-    const ms = detectSecrets(text, ctx.opts.secretOptions).filter((m) => !(m as { inlineIgnored?: boolean }).inlineIgnored);
+    const ms = detectSecrets(text, ctx.opts.secretOptions).filter((m) => !secretIgnoredFor(m, 'security/secret-in-issue'));
     if (ms.length) {
       patch[field] = redactSecrets(text, ms);
       n += ms.length;
@@ -370,7 +376,7 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   const comments = await client.listComments(issueId);
   const c = comments.find((x: any) => x.id === p.commentId);
   if (!c || c.deletedAt || !c.body) return skip('comment already deleted');
-  const ms = detectSecrets(c.body, ctx.opts.secretOptions).filter((m) => !(m as { inlineIgnored?: boolean }).inlineIgnored);
+  const ms = detectSecrets(c.body, ctx.opts.secretOptions).filter((m) => !secretIgnoredFor(m, 'security/secret-in-comment'));
   if (!ms.length) return skip('no secret left in the comment');
   const body = redactedCopy(c, ms);
   // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
@@ -406,6 +412,60 @@ function doExec(p: Record<string, unknown>): Promise<Outcome> {
       resolve(err ? fail(`${argv[0]} failed: ${(err as NodeJS.ErrnoException).code ?? err.message} ${String(stderr).slice(0, 200)}`) : ok(`${argv[0]} exited 0`));
     });
   });
+}
+
+const PUSH_TIMEOUT_MS = 120_000;
+
+/**
+ * Push the scanned branch to its upstream, re-read live first; never forced. One explicit refspec,
+ * `<commit>:<upstream ref>`, with the commit the re-read found (and the scan saw): no `--force`, no `+`,
+ * so a remote that moved on rejects it (non-fast-forward) and the push fails, saying so.
+ */
+async function doPush(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const repo = p.repo;
+  if (typeof repo !== 'string' || !repo) return skip('no repository to push');
+  let s;
+  try {
+    s = await pushState(repo);
+  } catch (e) {
+    return fail(`could not read ${repo}: ${(e as Error).message.slice(0, 200)}`);
+  }
+  if (!s.head) return skip('no commit to push');
+  if (!s.branch) return skip('detached HEAD: no branch to push');
+  if (typeof p.branch === 'string' && p.branch !== s.branch) return skip(`branch is ${s.branch} now, the scan saw ${p.branch}`);
+  if (!s.remote || !s.remoteRef) return skip(`no upstream: set one with git push -u <remote> ${s.branch}`);
+  if (s.remote === '.') return skip(`upstream ${s.upstream} is a local branch: no remote to push to`);
+  if (s.ahead === 0) return skip(`nothing to push: ${s.branch} is not ahead of ${s.upstream}`);
+  if (typeof p.head === 'string' && p.head && p.head !== s.head) return skip(`HEAD moved since the scan (${p.head.slice(0, 10)} -> ${s.head.slice(0, 10)}): not pushing commits it did not check; the next scan will`);
+  if (s.remote.startsWith('-') || !s.remoteRef.startsWith('refs/')) return skip(`refusing odd upstream ${s.remote} ${s.remoteRef}`);
+  // Never push a leak, whatever rules this scan ran (`--only git` skips the secret rules): the commits about
+  // to leave are read and checked here.
+  const leaks = await secretsInRange(repo, `${s.upstream}..${s.head}`, ctx.opts.secretOptions);
+  if (leaks.length) return skip(`not pushed: ${leaks.length} secret(s) in the commits to push (${[...new Set(leaks)].join(', ')}); remove them from the history and rotate the key(s) first`);
+  const argv = ['push', '--', s.remote, `${s.head}:${s.remoteRef}`];
+  return new Promise((resolve) => {
+    // argv array, no shell; never waits for credentials (GIT_TERMINAL_PROMPT=0, stdin closed), bounded in time.
+    const child = execFile(
+      'git',
+      argv,
+      { cwd: repo, timeout: PUSH_TIMEOUT_MS, shell: false, windowsHide: true, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, maxBuffer: 1024 * 1024 },
+      (err, _stdout, stderr) => {
+        if (!err) return resolve(ok(`pushed ${s.ahead} commit(s) of ${s.branch} to ${s.upstream} (${s.head!.slice(0, 10)})`));
+        if (err.killed) return resolve(fail(`git push timed out after ${PUSH_TIMEOUT_MS / 1000} s`));
+        // git's own message (a rejected non-fast-forward push says why); credentials in a URL are cut.
+        const why = String(stderr).replace(/([a-z][\w+.-]*:\/\/)[^/@\s]+@/gi, '$1***@').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('hint:')).slice(-6).join(' | ').slice(0, 600);
+        resolve(fail(maskText(`git push ${s.remote} ${s.head!.slice(0, 10)}:${s.remoteRef} failed: ${why || (err as NodeJS.ErrnoException).code || err.message}`)));
+      },
+    );
+    child.stdin?.end();
+  });
+}
+
+/** Kinds of the secrets (not inline-ignored) in the added lines and messages of a commit range. */
+async function secretsInRange(repo: string, range: string, options: ExecutorOptions['secretOptions']): Promise<string[]> {
+  const r = await readCommitRange(repo, range);
+  const texts = [...r.files.map((f) => f.lines.map((l) => l.text).join('\n')), ...r.commits.map((c) => c.message)];
+  return detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
 }
 
 function errText(body: unknown): string {

@@ -158,6 +158,17 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
       return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];
     }
+    case 'push': {
+      // Repository, branch and upstream come from the scan's own read (the git source), never from params a
+      // rule or config could supply; the executor re-reads all of it before pushing.
+      const g = (facts.source as any)?.git;
+      if (!g || typeof g.dir !== 'string') return [];
+      const target = `git:${g.dir}${g.branch ? `@${g.branch}` : ''}`;
+      if (!g.branch) return [{ ...a, status: 'skipped', target, detail: 'detached HEAD: no branch to push' }];
+      if (!g.upstream) return [{ ...a, status: 'skipped', target, detail: `no upstream: set one with git push -u <remote> ${g.branch}` }];
+      const head = (g.commits as { sha?: unknown }[] | undefined)?.[0]?.sha;
+      return [{ ...a, target, detail: `push ${g.ahead} commit(s) of ${g.branch} to ${g.upstream} (never forced)`, params: { repo: g.dir, branch: g.branch, upstream: g.upstream, head: typeof head === 'string' ? head : null } }];
+    }
     default:
       return [{ ...a, target: a.target || `${f.subject.type}:${f.subject.label}` }];
   }

@@ -1,12 +1,14 @@
 // `clipguard i18n <paths...>`: only the zh script rules, over locale files found under the paths.
 
 import { statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Option, type Command } from 'commander';
 import { skippedNote } from '../sources/index.js';
 import type { SkippedFile } from '../sources/locales.js';
 import { ZH_LOCALES } from '../detectors/chinese/locale.js';
-import { runScan } from '../scan.js';
+import type { Config } from '../config/load.js';
+import type { Subject } from '../types.js';
+import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';
 
@@ -31,11 +33,11 @@ export function registerI18n(program: Command): void {
       const abs = resolve(p);
       if (statSync(abs).isFile()) {
         const dir = resolve(abs, '..');
-        const read = readLocaleSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } });
+        const read = readLocaleSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } }, baseFor(abs, dir, config));
         skipped.push(...read.skipped.map((s) => ({ ...s, path: p })));
         return read.subjects.map((s) => relabel(s, p));
       }
-      const read = readLocaleSubjects(abs, config);
+      const read = readLocaleSubjects(abs, config, baseFor(abs, abs, config));
       const shown = (id: string) => relative(process.cwd(), resolve(abs, id)) || id;
       skipped.push(...read.skipped.map((s) => ({ ...s, path: shown(s.path) })));
       return read.subjects.map((s) => relabel(s, shown(s.id)));
@@ -45,6 +47,18 @@ export function registerI18n(program: Command): void {
     const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }] });
     process.exitCode = await emit(report, opts, rules);
   });
+}
+
+// Where a path's locale tags and globs are read from, so that `i18n locales/zh-TW/a.json`, `i18n locales/zh-TW`
+// and `i18n .` agree (as `scan` does): the enclosing git work tree, else the config file's folder, else the
+// cwd, whichever holds the path; else `dir` (the folder given, or a file's parent) as before.
+function baseFor(abs: string, dir: string, config: Config): string {
+  const holds = (d: string) => {
+    const r = relative(d, abs);
+    return r !== '..' && !r.startsWith(`..${sep}`) && !isAbsolute(r);
+  };
+  for (const d of [gitRoot(abs), config.file ? config.baseDir : null, process.cwd()]) if (d && holds(d)) return d;
+  return dir;
 }
 
 // Paths in reports are relative to where the command runs, so editors and GitHub resolve them.

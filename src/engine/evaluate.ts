@@ -274,7 +274,10 @@ export class Evaluator {
         tags: rule.tags,
         actions: [],
       };
-      if (it.inlineIgnored === true) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
+      // `clipguard-ignore` on the line: for every rule, or (with rule ids after it) for the rules it names.
+      // Same matching as secretIgnoredFor (the executor re-checks with it): an id, `*`, or an id prefix.
+      const named = Array.isArray(it.ignoreRules) && (it.ignoreRules as unknown[]).some((id) => typeof id === 'string' && (id === '*' || id === rule.id || rule.id.startsWith(id.endsWith('/') ? id : `${id}/`)));
+      if (it.inlineIgnored === true || named) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
       if (rule.action && rule.actionEnabled) {
         finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${label}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
       }

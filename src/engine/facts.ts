@@ -116,6 +116,8 @@ export const secretMatchShape = obj({
   preview: S,
   field: S,
   inlineIgnored: B,
+  ignoreRules: arr(S),
+  ignoreReason: S,
 });
 
 export const budgetShape = obj({

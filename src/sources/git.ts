@@ -396,3 +396,31 @@ export async function unpushedCommits(repoDir: string): Promise<UnpushedCommits>
   const commits = range ? await listCommits(g, rangeArgs(range)) : [];
   return { branch: s.branch, upstream: s.upstream, ahead: commits.length, commits };
 }
+
+export interface PushState {
+  /** HEAD's commit id, or null before the first commit. */
+  head: string | null;
+  /** Current branch, or null on a detached HEAD. */
+  branch: string | null;
+  /** The upstream's remote (`.` for a local upstream) and its full ref on that remote, or null without one. */
+  remote: string | null;
+  remoteRef: string | null;
+  /** The upstream as git shows it ("origin/main"). */
+  upstream: string | null;
+  /** Commits in `@{upstream}..HEAD` (0 without an upstream). */
+  ahead: number;
+}
+
+/** What a push of the current branch would send, re-read live (for the executor's push action). */
+export async function pushState(repoDir: string): Promise<PushState> {
+  const g = git(repoDir);
+  const [head, branch] = await Promise.all([quiet(g.raw(['rev-parse', '--verify', '-q', 'HEAD'])), quiet(g.raw(['symbolic-ref', '--short', '-q', 'HEAD']))]);
+  const none: PushState = { head, branch, remote: null, remoteRef: null, upstream: null, ahead: 0 };
+  if (!head || !branch) return none;
+  const line = await quiet(g.raw(['for-each-ref', '--format=%(upstream:remotename)%00%(upstream:remoteref)%00%(upstream:short)%00%(upstream)', `refs/heads/${branch}`]));
+  const [remote, remoteRef, upstream, tracking] = (line ?? '').split('\0');
+  if (!remote || !remoteRef || !upstream || !tracking) return none;
+  // A stale remote-tracking ref is fine here: a remote that moved on rejects the (never forced) push.
+  const count = await quiet(g.raw(['rev-list', '--count', `${tracking}..${head}`]));
+  return { head, branch, remote, remoteRef, upstream, ahead: Number(count ?? 0) || 0 };
+}

@@ -1,6 +1,7 @@
 // Sources read the world once per scan and yield subjects. A source that cannot be read yields a `source`
 // subject with status `unavailable` (which a rule turns into a finding), never an exception.
 
+import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
@@ -43,7 +44,7 @@ export function secretOptions(config: Config) {
   return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns as never };
 }
 
-export type MaskedMatch = { kind: string; description: string; line: number; column: number; preview: string; inlineIgnored: boolean; fingerprintKey: string };
+export type MaskedMatch = { kind: string; description: string; line: number; column: number; preview: string; inlineIgnored: boolean; ignoreRules?: string[]; ignoreReason?: string; fingerprintKey: string };
 
 /** A detector over free text that returns only masked, rule-ready data (never the secret). */
 export interface MaskedSecretDetector {
@@ -55,19 +56,49 @@ export interface MaskedSecretDetector {
 export function maskedSecrets(config: Config, path?: string): MaskedSecretDetector {
   const options = { ...secretOptions(config), path }; // once, not per text: a scan calls this 400,000 times
   // Almost every text has none: one shared frozen empty list, not two fresh arrays per comment.
-  const masked = (found: SecretMatch[]): MaskedMatch[] =>
+  const masked = (found: SecretMatch[], text: string): MaskedMatch[] =>
     found.length === 0
       ? NO_MATCHES
-      : found.map((m) => ({
-          kind: m.kind,
-          description: m.description,
-          line: m.line,
-          column: m.column,
-          preview: m.preview,
-          inlineIgnored: Boolean((m as { inlineIgnored?: boolean }).inlineIgnored),
-          fingerprintKey: `${m.kind}@${m.line}`,
-        }));
-  return Object.assign((text: string) => masked(detectSecrets(text, options)), { many: (texts: readonly string[]) => detectSecretsMany(texts, options).map(masked) });
+      : numberRepeats(
+          found.map((m) => ({
+            kind: m.kind,
+            description: m.description,
+            line: m.line,
+            column: m.column,
+            preview: m.preview,
+            inlineIgnored: m.inlineIgnored,
+            // `clipguard-ignore <rule-id> -- reason`: the engine suppresses the finding of that rule only.
+            ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
+            ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
+            fingerprintKey: `${m.kind}@${contextKey(text, m.start, m.end)}`,
+          })),
+        );
+  return Object.assign((text: string) => masked(detectSecrets(text, options), text), {
+    many: (texts: readonly string[]) => detectSecretsMany(texts, options).map((found, i) => masked(found, texts[i])),
+  });
+}
+
+/**
+ * What identifies a secret across scans without depending on the secret (a fingerprint of a weak password
+ * could be brute-forced): its line with the secret cut out. Stable when lines are added above it; different
+ * for a second secret on another line, or on the same line.
+ */
+function contextKey(text: string, start: number, end: number): string {
+  const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+  const nl = text.indexOf('\n', end);
+  const lineEnd = nl < 0 ? text.length : nl;
+  return hash('sha256', `${text.slice(lineStart, start)}\u0000${text.slice(end, lineEnd)}`, 'hex').slice(0, 16);
+}
+
+/** The same kind in the same context more than once (a file that sets one variable twice): `#2`, `#3`... in order. */
+function numberRepeats<T extends { fingerprintKey: string }>(list: T[]): T[] {
+  const seen = new Map<string, number>();
+  for (const m of list) {
+    const n = (seen.get(m.fingerprintKey) ?? 0) + 1;
+    seen.set(m.fingerprintKey, n);
+    if (n > 1) m.fingerprintKey += `#${n}`;
+  }
+  return list;
 }
 
 const NO_MATCHES = Object.freeze([]) as unknown as MaskedMatch[];
@@ -175,18 +206,24 @@ export function commitSubjects(repo: string, commits: { sha: string; subject: st
   }));
 }
 
-export function diffSubjects(repo: string, files: { path: string; lines: { line: number; text: string }[] }[], config: Config): Subject[] {
+export function diffSubjects(repo: string, files: { path: string; commit?: string; lines: { line: number; text: string }[] }[], config: Config): Subject[] {
   const out: Subject[] = [];
   for (const f of files) {
     const detect = maskedSecrets(config, f.path);
     // Detect per run of consecutive added lines (a private key spans many lines: line by line, its armour and
     // body are never seen together; and one call per block is what makes a 20,000-line commit fast), then map
     // each match back to the file's own line number.
-    const secrets = addedBlocks(f.lines).flatMap((block) =>
-      detect(block.map((l) => l.text).join('\n')).map((m) => {
-        const l = block[m.line - 1] ?? block[0];
-        return { ...m, line: l.line, fingerprintKey: `${m.kind}@${hashLine(l.text, m.column)}` };
-      }),
+    // A commit's diff is keyed by the commit too: the same line added again by a later commit (the same
+    // variable set to a new key) is a new secret, not the one a baseline recorded.
+    const at = f.commit ? `@${f.commit.slice(0, 12)}` : '';
+    const secrets = numberRepeats(
+      addedBlocks(f.lines).flatMap((block) =>
+        detect(block.map((l) => l.text).join('\n')).map((m) => {
+          const l = block[m.line - 1] ?? block[0];
+          // Repeats are numbered across the whole file below, not per block.
+          return { ...m, line: l.line, fingerprintKey: m.fingerprintKey.replace(/#\d+$/, '') + at };
+        }),
+      ),
     );
     out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
   }
@@ -202,12 +239,6 @@ function addedBlocks(lines: { line: number; text: string }[]): { line: number; t
     else blocks.push([l]);
   }
   return blocks;
-}
-
-// Fingerprint key of a secret in a diff: the kind, the column and a hash of the line *without* the secret
-// would be ideal; the column plus line length keeps it stable across unrelated edits above it.
-function hashLine(text: string, column: number): string {
-  return `${column}:${text.length}`;
 }
 
 /** "a.json (binary ...), b.po (...)", shortened: a status line, not a listing. */

@@ -7,11 +7,14 @@ import type { Subject } from '../types.js';
 import { isZhLocale } from '../detectors/chinese/index.js';
 import { findLocaleFiles, lintLocaleFile, readLocaleText, type SkippedFile } from './locales.js';
 
-/** Locale files under `root` as `file` subjects, and the files skipped with the reason (binary, too large, ...). */
-export function readLocaleSubjects(root: string, config: Config): { subjects: Subject[]; skipped: SkippedFile[] } {
+/**
+ * Locale files under `root` as `file` subjects, and the files skipped with the reason (binary, too large, ...).
+ * `base`: where locale tags and config globs are read from (default `root`), see findLocaleFiles.
+ */
+export function readLocaleSubjects(root: string, config: Config, base?: string): { subjects: Subject[]; skipped: SkippedFile[] } {
   const skipped: SkippedFile[] = [];
   const subjects: Subject[] = [];
-  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales }, skipped);
+  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales, base }, skipped);
   for (const f of files) {
     const read = readLocaleText(resolve(root, f.path));
     if ('skip' in read) skipped.push({ path: f.path, reason: read.skip });

@@ -124,6 +124,12 @@ export interface FindOptions {
   include?: string[];
   exclude?: string[];
   overrides?: LocaleOverride[];
+  /**
+   * The folder the locale tags and the globs are read from (default: `root`), when `root` is a folder inside
+   * it: `clipguard i18n locales/zh-TW` walks that folder but reads `locales/zh-TW/a.json` from the repository
+   * root, as a walk of the whole repository would. Paths returned stay relative to `root`.
+   */
+  base?: string;
 }
 
 /**
@@ -134,6 +140,9 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
   const out: LocaleFileRef[] = [];
   const realRoot = realpathSync(root);
   const seen = new Set<string>();
+  const prefix = opts.base ? relative(opts.base, root).split(sep).join('/') : '';
+  // include / exclude also match the path from `root` itself, as they always have.
+  const matches = (rel: string, key: string, globs: string[]) => picomatch.isMatch(key, globs, { dot: true }) || (key !== rel && picomatch.isMatch(rel, globs, { dot: true }));
   const walk = (dir: string, depth: number) => {
     if (depth > 20) return;
     let names: string[];
@@ -146,6 +155,7 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
       if (SKIP_DIRS.has(name)) continue;
       const abs = join(dir, name);
       const rel = relative(root, abs).split(sep).join('/');
+      const key = prefix ? `${prefix}/${rel}` : rel;
       let st = lstatSync(abs);
       if (st.isSymbolicLink()) {
         let real: string;
@@ -156,7 +166,7 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
           continue;
         }
         if (real !== realRoot && !real.startsWith(realRoot + sep)) {
-          if (detectLocale(rel, opts.overrides) || statSync(real).isDirectory()) skipped.push({ path: rel, reason: 'symbolic link leading outside the repository: not read' });
+          if (detectLocale(key, opts.overrides) || statSync(real).isDirectory()) skipped.push({ path: rel, reason: 'symbolic link leading outside the repository: not read' });
           continue;
         }
         st = statSync(real);
@@ -165,9 +175,9 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
       }
       if (st.isDirectory()) walk(abs, depth + 1);
       else if (st.isFile()) {
-        if (opts.include && !picomatch.isMatch(rel, opts.include, { dot: true })) continue;
-        if (opts.exclude?.length && picomatch.isMatch(rel, opts.exclude, { dot: true })) continue;
-        const locale = detectLocale(rel, opts.overrides);
+        if (opts.include && !matches(rel, key, opts.include)) continue;
+        if (opts.exclude?.length && matches(rel, key, opts.exclude)) continue;
+        const locale = detectLocale(key, opts.overrides);
         if (locale) out.push({ path: rel, locale });
       }
     }

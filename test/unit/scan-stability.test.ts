@@ -107,6 +107,37 @@ describe('baseline', () => {
     expect(text.stdout).not.toContain('a.env:1');
   });
 
+  it('a second secret of the same kind in the same file is new, even on a line of the same shape', () => {
+    const repo = repoWithRemote();
+    repo.commit('a.env', `TOKEN=${fakeToken('github-pat', 41)}\n`, 'a');
+    const baselineFile = join(repo.dir, '..', 'baseline-same-file.json');
+    scanJson(repo.dir, ['--write-baseline', baselineFile]);
+    // Same variable, same column, same line length: only the secret differs.
+    repo.commit('a.env', `TOKEN=${fakeToken('github-pat', 41)}\nTOKEN=${fakeToken('github-pat', 42)}\n`, 'a second token');
+    const next = scanJson(repo.dir, ['--baseline', baselineFile]);
+    const fresh = next.findings.filter((f) => !f.suppressed && f.ruleId === 'security/secret-in-diff');
+    expect(fresh.map((f) => `${f.location?.file}:${f.location?.line}`)).toEqual(['a.env:2']);
+    expect(next.code).toBe(1);
+  });
+
+  it('an inline ignore names its rule and its reason: the reason is reported, another rule\'s ignore does not hide the finding', () => {
+    const repo = repoWithRemote();
+    repo.commit('k.env', `A=${fakeToken('github-pat', 45)} # clipguard-ignore security/secret-in-diff -- rotated on 2026-11-20\nB=${fakeToken('github-pat', 46)} # clipguard-ignore security/secret-in-comment -- wrong rule\n`, 'k');
+    const found = scanJson(repo.dir).findings.filter((f) => f.ruleId === 'security/secret-in-diff');
+    expect(found.map((f) => [f.location?.line, f.suppressed ?? null])).toEqual([
+      [1, { kind: 'inline', reason: 'rotated on 2026-11-20' }],
+      [2, null],
+    ]);
+  });
+
+  it('two secrets of one kind on one line get two fingerprints', () => {
+    const repo = repoWithRemote();
+    repo.commit('pair.env', `TOKENS=${fakeToken('github-pat', 43)},${fakeToken('github-pat', 44)}\n`, 'pair');
+    const found = scanJson(repo.dir).findings.filter((f) => f.ruleId === 'security/secret-in-diff');
+    expect(found).toHaveLength(2);
+    expect(new Set(found.map((f) => f.fingerprint)).size).toBe(2);
+  });
+
   it('a missing or malformed baseline is a usage error (exit 2) naming the file', () => {
     const repo = repoWithRemote();
     const missing = cli(['scan', '--no-paperclip', '--baseline', 'nope.json'], { cwd: repo.dir });

@@ -7,6 +7,7 @@ import {
   detectSecretsUnfiltered,
   maskSecret,
   redactSecrets,
+  secretIgnoredFor,
   shannonEntropy,
   validateSecretPatterns,
   type SecretMatch,
@@ -172,6 +173,25 @@ describe('detectSecrets: every kind', () => {
     expect(only(`git clone https://deploy:${pw}@git.internal.corp/r.git`).kind).toBe('url-basic-auth');
   });
 
+  it('connection strings: a placeholder password is silent, a real-looking one is still found by its own row', () => {
+    for (const p of ['<password>', '<your-password>', '<db_password>', '<pwd>', '<passwd>', '${DB_PASS}', '{{password}}', '{{ db_password }}', 'xxx']) {
+      for (const dsn of [`postgres://user:${p}@localhost/db`, `mysql://root:${p}@127.0.0.1/app`, `DATABASE_URL=postgresql://app:${p}@db.internal:5432/app`, `redis://:${p}@cache:6379/0`]) {
+        expect(detectSecrets(dsn).map((m) => `${m.kind} ${m.preview}`), dsn).toEqual([]);
+        expect(detectSecretsUnfiltered(dsn), dsn).toEqual([]);
+      }
+    }
+    const pw = 'pA55' + b62(14, 32);
+    for (const dsn of [`postgres://user:${pw}@localhost/db`, `mysql://root:${pw}@127.0.0.1/app`]) {
+      const m = only(dsn);
+      expect(m.kind).toBe('connection-string-password');
+      expect(dsn.slice(m.start, m.end)).toBe(pw);
+    }
+    // `>` still ends an XML element name: <password>...</password> is an assignment.
+    const xml = `<password>${pw}!</password>`;
+    expect(xml.slice(only(xml).start, only(xml).end)).toBe(`${pw}!`);
+    expect(only(xml).kind).toBe('generic-password');
+  });
+
   it('finds PEM, OpenSSH and PGP private keys, also JSON-escaped, and redacts only the body', () => {
     for (let style = 0; style < 6; style++) {
       const s = fakeSample('private-key', 40 + style, style);
@@ -209,6 +229,37 @@ describe('detectSecrets: every kind', () => {
     const s = fakeToken('paypal-client-secret', 71);
     expect(only(`paypal:\n  account: ops@canfly.ai\n  client_secret: ${s}\n`).kind).toBe('paypal-client-secret');
     expect(detectSecrets('paypal_account: ops@example.com\nPayPal 帳號：ops@canfly.ai\npaypal:\n  mode: live\n  account: billing@canfly.ai')).toEqual([]);
+  });
+
+  it('finds a PayPal client secret in ticket prose (English and Chinese), not the account or prose without a value', () => {
+    // 64 alphanumeric characters, as PayPal's dashboard shows them (built at run time, never a literal).
+    const v = b62(64, 72);
+    const prose = [
+      `PayPal client secret is ${v}`,
+      `The PayPal client secret is ${v}.`,
+      `PayPal client secrets are: ${v}`,
+      `PayPal 的 client secret 是 ${v}`,
+      `PayPal 的 client secret 是：${v}，用完請刪除`,
+      `PayPal 的 secret 為 ${v}`,
+      `PayPal 的 client secret 为${v}`,
+      `PayPal account: ops@canfly.ai, client secret is ${v}`,
+    ];
+    for (const text of prose) {
+      const m = only(text);
+      expect(m.kind, text).toBe('paypal-client-secret');
+      expect(text.slice(m.start, m.end)).toBe(v);
+      expect(detectSecretsUnfiltered(text)).toEqual([m]);
+    }
+    for (const text of [
+      'PayPal account is ops@canfly.ai',
+      'PayPal 帳號是 billing@canfly.ai',
+      'The PayPal client secret is in Paperclip secrets, ask ops.',
+      'PayPal 的 client secret 是什麼？請到 Paperclip secrets 拿。',
+      `PayPal client secret is ${hex(64, 73)}`, // a hash, not a key
+      `PayPal client secret is not ${v}`, // no operator right after "is": not this shape
+    ]) {
+      expect(detectSecrets(text).map((m) => m.kind), text).toEqual([]);
+    }
   });
 });
 
@@ -312,14 +363,45 @@ describe('detectSecrets: inline ignore', () => {
     ]);
   });
 
-  it('honours a kind or a security/ rule id after the marker, and only those', () => {
+  it('honours a kind after the marker for every rule, and only that kind', () => {
     expect(detectSecrets(`${gh} // clipguard-ignore github-pat`)[0].inlineIgnored).toBe(true);
-    expect(detectSecrets(`${gh} // clipguard-ignore security/secret-in-diff -- reason`)[0].inlineIgnored).toBe(true);
     expect(detectSecrets(`${gh} // clipguard-ignore stripe-secret-key`)[0].inlineIgnored).toBe(false);
     expect(detectSecrets(`${gh} // clipguard-ignore i18n/simplified-in-hant`)[0].inlineIgnored).toBe(false);
     expect(detectSecrets(`${gh} // clipguard-ignore stripe-secret-key, github-pat`)[0].inlineIgnored).toBe(true);
     // Prose after the marker is not a target list.
     expect(detectSecrets(`${gh} // clipguard-ignore this is a fixture`)[0].inlineIgnored).toBe(true);
+  });
+
+  it('a rule id after the marker holds for that rule only: carried as ignoreRules with the reason', () => {
+    const m = detectSecrets(`${gh} # clipguard-ignore security/secret-in-comment -- wrong rule`)[0];
+    expect(m.inlineIgnored).toBe(false);
+    expect(m.ignoreRules).toEqual(['security/secret-in-comment']);
+    expect(m.ignoreReason).toBe('wrong rule');
+    expect(secretIgnoredFor(m, 'security/secret-in-diff')).toBe(false);
+    expect(secretIgnoredFor(m, 'security/secret-in-comment')).toBe(true);
+    // Several rules; -next-line above; a prefix ending at "/" as in file ignores; * and plain markers.
+    const two = detectSecrets(`${gh} // clipguard-ignore security/secret-in-diff, security/secret-in-issue`)[0];
+    expect([two.inlineIgnored, two.ignoreRules, two.ignoreReason]).toEqual([false, ['security/secret-in-diff', 'security/secret-in-issue'], 'clipguard-ignore']);
+    expect(['security/secret-in-diff', 'security/secret-in-issue', 'security/secret-in-comment'].map((r) => secretIgnoredFor(two, r))).toEqual([true, true, false]);
+    const above = detectSecrets(`# clipguard-ignore-next-line security/secret-in-diff -- fixture\nA=${gh}`)[0];
+    expect([above.inlineIgnored, above.ignoreRules, above.ignoreReason]).toEqual([false, ['security/secret-in-diff'], 'fixture']);
+    expect(secretIgnoredFor(detectSecrets(`${gh} // clipguard-ignore security/`)[0], 'security/secret-in-diff')).toBe(true);
+    const plain = detectSecrets(`${gh} // clipguard-ignore -- test fixture`)[0];
+    expect([plain.inlineIgnored, plain.ignoreRules, plain.ignoreReason]).toEqual([true, undefined, 'test fixture']);
+    expect(secretIgnoredFor(plain, 'security/secret-in-diff')).toBe(true);
+    expect(detectSecrets(`${gh} // clipguard-ignore *`)[0].inlineIgnored).toBe(true);
+    // A kind covers every rule even next to a rule id; a rule id of another family suppresses no secret rule.
+    expect(detectSecrets(`${gh} // clipguard-ignore github-pat, security/secret-in-diff`)[0].inlineIgnored).toBe(true);
+    expect(secretIgnoredFor(detectSecrets(`${gh} // clipguard-ignore i18n/simplified-in-hant`)[0], 'security/secret-in-diff')).toBe(false);
+    const none = detectSecrets(`${gh} // clipguard-ignore stripe-secret-key`)[0];
+    expect([none.ignoreRules, none.ignoreReason]).toEqual([undefined, undefined]);
+  });
+
+  it('the ignore reason never carries a secret', () => {
+    const text = `A=${gh} # clipguard-ignore security/secret-in-diff -- old key ${gh} revoked`;
+    const ms = detectSecrets(text);
+    checkMatches(text, ms);
+    expect(ms[0].ignoreReason).toBe('old key [REDACTED:github-pat] revoked');
   });
 
   it('honours clipguard-ignore-next-line on the line above only', () => {

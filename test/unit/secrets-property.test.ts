@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SECRET_PATTERNS, detectSecrets, detectSecretsMany, detectSecretsUnfiltered, redactSecrets } from '../../src/detectors/secrets/index.js';
+import { SECRET_PATTERNS, detectSecrets, detectSecretsMany, detectSecretsUnfiltered, redactSecrets, secretIgnoredFor } from '../../src/detectors/secrets/index.js';
 import { KeywordScanner } from '../../src/detectors/secrets/keywords.js';
 import { FAKE_KINDS, fakeSample, textOutside } from '../helpers/fake-secrets.js';
 
@@ -67,6 +67,48 @@ describe('secrets detector properties', () => {
         expect(detectSecrets(text)).toEqual([]);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('a connection string whose password is a placeholder reports nothing', () => {
+    const word = fc.constantFrom('password', 'your-password', 'db_password', 'DB_PASSWORD', 'passwd', 'pwd', 'passphrase', 'pass', 'secret', 'token', 'api_key');
+    const placeholder = fc.oneof(
+      word.map((w) => `<${w}>`),
+      word.map((w) => `\${${w.toUpperCase().replace(/-/g, '_')}}`),
+      fc.tuple(word, fc.boolean()).map(([w, sp]) => (sp ? `{{ ${w} }}` : `{{${w}}}`)),
+      fc.integer({ min: 1, max: 12 }).map((n) => 'x'.repeat(n)),
+    );
+    const scheme = fc.constantFrom('postgres', 'postgresql', 'mysql', 'mariadb', 'mongodb', 'mongodb+srv', 'redis', 'rediss', 'amqp', 'mssql', 'https');
+    const host = fc.constantFrom('localhost', '127.0.0.1', 'db.internal:5432', 'cache:6379', '[::1]:3306', 'cluster0.mongodb.net');
+    const user = fc.constantFrom('', 'user', 'root', 'app_user', 'svc-1');
+    const wrap = fc.constantFrom((u: string) => u, (u: string) => `DATABASE_URL=${u}`, (u: string) => `url: "${u}"`, (u: string) => `連線字串是 ${u} 請替換密碼`);
+    fc.assert(
+      fc.property(scheme, user, placeholder, host, fc.constantFrom('', '/db', '/app?sslmode=require'), wrap, (sc, u, p, h, path, w) => {
+        const text = w(`${sc}://${u}:${p}@${h}${path}`);
+        expect(detectSecrets(text).map((m) => `${m.kind} ${m.preview}`), text).toEqual([]);
+        expect(detectSecretsUnfiltered(text)).toEqual([]);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('an inline ignore naming a rule holds for that rule only; a plain one for every rule', () => {
+    const rules = ['security/secret-in-diff', 'security/secret-in-comment', 'security/secret-in-issue', 'security/secret-in-commit-message'];
+    const oneLine = sample.filter((s) => !s.text.includes('\n'));
+    const reason = fc.stringMatching(/^[a-z ]{0,30}$/);
+    fc.assert(
+      fc.property(anyText, oneLine, anyText, fc.constantFrom(...rules), reason, fc.boolean(), fc.boolean(), (before, s, after, rule, why, above, plain) => {
+        const marker = `clipguard-ignore${above ? '-next-line' : ''}${plain ? '' : ` ${rule}`} -- ${why}`;
+        const prefix = above ? `${before}\n# ${marker}\n` : `${before}\n`;
+        const text = above ? `${prefix}${s.text}\n${after}` : `${prefix}${s.text} // ${marker}\n${after}`;
+        const hit = detectSecrets(text).find((m) => m.start === prefix.length + s.offset);
+        expect(hit, s.kind).toBeDefined();
+        expect(hit!.inlineIgnored).toBe(plain);
+        expect(hit!.ignoreRules).toEqual(plain ? undefined : [rule]);
+        expect(hit!.ignoreReason).toBe(why.trim() || 'clipguard-ignore');
+        for (const r of rules) expect(secretIgnoredFor(hit!, r), r).toBe(plain || r === rule);
+      }),
+      { numRuns: 300 },
     );
   });
 

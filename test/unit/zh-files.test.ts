@@ -107,3 +107,82 @@ describe('clipguard i18n', () => {
     expect(bad.stderr).toContain('Allowed choices are zh-TW, zh-HK, zh-Hant, zh-CN, zh-Hans, zh-SG');
   });
 });
+
+// The locale comes from the file's whole path (from the repository root, the config's folder or the cwd),
+// whatever part of it the argument names: a file, a folder inside a zh-TW folder, or a folder under a glob.
+describe('clipguard i18n <path> reads the locale from the full path', () => {
+  // Two Simplified characters (简 体) in zh-Hant text; 字 is the same in both scripts.
+  const simplified = JSON.stringify({ x: '简体字' });
+  const findings = (r: { stdout: string }) => JSON.parse(r.stdout).findings.map((f: any) => `${f.ruleId} ${f.subject.label}`);
+
+  function zhTwRepo() {
+    const root = tempDir('clipguard-zh-path-');
+    mkdirSync(join(root, 'locales/zh-TW/sub'), { recursive: true });
+    writeFileSync(join(root, 'locales/zh-TW/a.json'), simplified);
+    writeFileSync(join(root, 'locales/zh-TW/sub/b.json'), simplified);
+    writeFileSync(join(root, 'locales/zh-TW/clean.json'), JSON.stringify({ x: '確定' }));
+    return root;
+  }
+
+  it('a zh-TW file given by itself is zh-TW', () => {
+    const root = zhTwRepo();
+    const r = cli(['i18n', 'locales/zh-TW/a.json', '--format', 'json'], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(findings(r)).toEqual(['i18n/simplified-in-hant locales/zh-TW/a.json', 'i18n/simplified-in-hant locales/zh-TW/a.json']);
+    const nested = cli(['i18n', 'zh-TW/sub/b.json', '--format', 'json'], { cwd: join(root, 'locales') });
+    expect(nested.code).toBe(1);
+    expect(findings(nested)).toEqual(['i18n/simplified-in-hant zh-TW/sub/b.json', 'i18n/simplified-in-hant zh-TW/sub/b.json']);
+  });
+
+  it('a zh-TW folder given by itself, or `.` inside it, is zh-TW', () => {
+    const root = zhTwRepo();
+    const r = cli(['i18n', 'locales/zh-TW', '--format', 'json'], { cwd: root });
+    expect(r.code).toBe(1);
+    expect(findings(r).sort()).toEqual([
+      'i18n/simplified-in-hant locales/zh-TW/a.json',
+      'i18n/simplified-in-hant locales/zh-TW/a.json',
+      'i18n/simplified-in-hant locales/zh-TW/sub/b.json',
+      'i18n/simplified-in-hant locales/zh-TW/sub/b.json',
+    ]);
+    expect(JSON.parse(r.stdout).sources[0].detail).toBe('3 locale file(s)');
+    // From inside the folder, the repository root (a .git folder above) is where the path starts.
+    mkdirSync(join(root, '.git'));
+    const inside = cli(['i18n', '.', '--format', 'json'], { cwd: join(root, 'locales/zh-TW/sub') });
+    expect(inside.code).toBe(1);
+    expect(findings(inside)).toEqual(['i18n/simplified-in-hant b.json', 'i18n/simplified-in-hant b.json']);
+  });
+
+  function globRepo() {
+    const root = tempDir('clipguard-zh-glob-');
+    writeFileSync(join(root, 'clipguard.config.json'), JSON.stringify({ i18n: { locales: [{ glob: 'legacy/**', locale: 'zh-HK' }] } }));
+    mkdirSync(join(root, 'legacy/ui/strings'), { recursive: true });
+    writeFileSync(join(root, 'legacy/ui/strings/main.json'), simplified);
+    return root;
+  }
+  const twice = (p: string) => [`i18n/simplified-in-hant ${p}`, `i18n/simplified-in-hant ${p}`];
+
+  it('a nested folder or file under a zh-HK glob from the config is zh-HK', () => {
+    const root = globRepo();
+    for (const arg of ['legacy/ui', 'legacy/ui/strings/main.json']) {
+      const r = cli(['i18n', arg, '--format', 'json'], { cwd: root });
+      expect([arg, r.code]).toEqual([arg, 1]);
+      expect(findings(r)).toEqual(twice('legacy/ui/strings/main.json'));
+    }
+  });
+
+  it('the config globs are read from the config folder when run below it', () => {
+    const root = globRepo();
+    const r = cli(['i18n', '.', '--format', 'json'], { cwd: join(root, 'legacy/ui') });
+    expect(r.code).toBe(1);
+    expect(findings(r)).toEqual(twice('strings/main.json'));
+  });
+
+  it('a clean zh-TW file given by itself is read as zh-TW and has no findings', () => {
+    const root = zhTwRepo();
+    const r = cli(['i18n', 'locales/zh-TW/clean.json', '--format', 'json'], { cwd: root });
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.findings).toEqual([]);
+    expect(report.sources[0].detail).toBe('1 locale file(s)');
+  });
+});

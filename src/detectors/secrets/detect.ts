@@ -9,7 +9,7 @@ import picomatch from 'picomatch';
 import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
-import { maskSecret } from './redact.js';
+import { maskSecret, redactSecrets } from './redact.js';
 
 export interface SecretMatch {
   /** The pattern row that matched (e.g. "github-pat"). */
@@ -26,8 +26,23 @@ export interface SecretMatch {
   preview: string;
   /** sha256 (hex) of the secret: for dedup and allowlisting, never the secret itself. */
   hash: string;
-  /** The line (or the line above, with -next-line) carries `clipguard-ignore` for this kind. */
+  /**
+   * The line (or the line above, with -next-line) carries a `clipguard-ignore` that covers this match
+   * whichever rule reports it: no target (`clipguard-ignore -- reason`), `*`, or this match's kind.
+   */
   inlineIgnored: boolean;
+  /**
+   * Rule ids (the targets containing "/", e.g. "security/secret-in-diff") named by a `clipguard-ignore` on
+   * the line (or -next-line above) that does not cover the match by itself. The ignore holds only for a
+   * finding of one of these rules: the detector cannot know which rule reports the match, so the rule
+   * engine decides (see `secretIgnoredFor`). Absent when there is none, or when `inlineIgnored` is true.
+   */
+  ignoreRules?: string[];
+  /**
+   * The `-- reason` text of the ignore behind `inlineIgnored` or `ignoreRules` ("clipguard-ignore" when none
+   * was given). Absent when neither is set.
+   */
+  ignoreReason?: string;
 }
 
 export interface SecretAllowlist {
@@ -639,9 +654,26 @@ function collectUnfiltered(text: string, engine: Engine): Candidate[] {
 
 const INLINE = /clipguard-ignore(-next-line)?(?:[ \t]+([A-Za-z0-9*][\w./*-]*(?:[ \t]*,[ \t]*[A-Za-z0-9*][\w./*-]*)*))?/g;
 
-/** Does `lineText` carry a clipguard-ignore (or, for the line above, -next-line) that covers `kind`? */
-function ignores(lineText: string, kind: string, nextLine: boolean, kinds: Set<string>): boolean {
-  if (!lineText.includes('clipguard-ignore')) return false;
+// The `-- reason` after a marker's targets, trimmed (group 1).
+const REASON = /(?:^|\s)--[ \t]*(\S(?:.*\S)?)[ \t\r]*$/d;
+
+/** What the inline ignores of a match's lines say (see SecretMatch.inlineIgnored / ignoreRules). */
+interface InlineIgnore {
+  all: boolean;
+  /** [start, end) of the `-- reason` text in the scanned text, or null when none was given. */
+  allReason: [number, number] | null;
+  rules: string[];
+  rulesReason: [number, number] | null;
+}
+
+/**
+ * Read the `clipguard-ignore` markers of `lineText` (for the line above: `-next-line` ones) into `acc`.
+ * A marker without targets, with `*` or naming `kind` covers the match for every rule; rule ids
+ * ("security/secret-in-diff") cover it only for those rules, which the engine checks.
+ */
+function readIgnores(text: string, lineStart: number, lineEnd: number, kind: string, nextLine: boolean, kinds: Set<string>, acc: InlineIgnore): void {
+  const lineText = text.slice(lineStart, lineEnd);
+  if (!lineText.includes('clipguard-ignore')) return;
   INLINE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = INLINE.exec(lineText))) {
@@ -649,9 +681,41 @@ function ignores(lineText: string, kind: string, nextLine: boolean, kinds: Set<s
     // Words after the marker count as targets only if they name a kind or a rule ("-- reason" and prose
     // do not): `clipguard-ignore` alone covers every kind.
     const ids = (m[2] ?? '').split(/[ \t]*,[ \t]*/).filter((id) => id === '*' || id.includes('/') || kinds.has(id));
-    if (!ids.length || ids.some((id) => id === '*' || id === kind || id.startsWith('security/'))) return true;
+    // The reason: after " -- ", up to the end of the line or the next marker.
+    const next = lineText.indexOf('clipguard-ignore', INLINE.lastIndex);
+    const from = INLINE.lastIndex;
+    const span = REASON.exec(lineText.slice(from, next === -1 ? lineText.length : next))?.indices?.[1];
+    const reason: [number, number] | null = span ? [lineStart + from + span[0], lineStart + from + span[1]] : null;
+    if (!ids.length || ids.some((id) => id === '*' || id === kind)) {
+      if (!acc.all) {
+        acc.all = true;
+        acc.allReason = reason;
+      }
+      continue;
+    }
+    const rules = ids.filter((id) => id.includes('/'));
+    if (!rules.length) continue;
+    if (!acc.rules.length) acc.rulesReason = reason;
+    for (const id of rules) if (!acc.rules.includes(id)) acc.rules.push(id);
   }
-  return false;
+}
+
+/**
+ * Does the inline ignore of `match` hold for a finding of rule `ruleId`? Yes when it covers every rule
+ * (`inlineIgnored`), or when one of its `ignoreRules` is the rule id, `*`, or a prefix ending at a "/"
+ * ("security/" or "security" for "security/secret-in-diff"), as for inline ignores in files.
+ */
+export function secretIgnoredFor(match: { inlineIgnored?: boolean; ignoreRules?: readonly string[] }, ruleId: string): boolean {
+  if (match.inlineIgnored === true) return true;
+  return (match.ignoreRules ?? []).some((id) => id === ruleId || id === '*' || ruleId.startsWith(id.endsWith('/') ? id : id + '/'));
+}
+
+/** The reason text of an inline ignore, with any secret in it (the line's own, say) redacted. */
+function reasonText(text: string, span: [number, number] | null, kept: readonly Candidate[]): string {
+  if (!span) return 'clipguard-ignore';
+  const [from, to] = span;
+  const inside = kept.filter((c) => c.start < to && c.end > from).map((c) => ({ kind: c.row.pattern.id, start: Math.max(c.start, from) - from, end: Math.min(c.end, to) - from }));
+  return redactSecrets(text.slice(from, to), inside);
 }
 
 function resolveOverlaps(cands: Candidate[]): Candidate[] {
@@ -699,13 +763,14 @@ function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAll
     }
     const kind = c.row.pattern.id;
     const lineEnd = text.indexOf('\n', c.start);
-    let inlineIgnored = ignores(text.slice(lineStart, lineEnd === -1 ? text.length : lineEnd), kind, false, engine.kinds);
-    if (!inlineIgnored && lineStart > 0) {
+    const ign: InlineIgnore = { all: false, allReason: null, rules: [], rulesReason: null };
+    readIgnores(text, lineStart, lineEnd === -1 ? text.length : lineEnd, kind, false, engine.kinds, ign);
+    if (!ign.all && lineStart > 0) {
       const prevStart = text.lastIndexOf('\n', lineStart - 2) + 1;
-      inlineIgnored = ignores(text.slice(prevStart, lineStart - 1), kind, true, engine.kinds);
+      readIgnores(text, prevStart, lineStart - 1, kind, true, engine.kinds, ign);
     }
     const secret = text.slice(c.start, c.end);
-    out.push({
+    const match: SecretMatch = {
       kind,
       description: c.row.pattern.description ?? kind,
       start: c.start,
@@ -714,8 +779,14 @@ function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAll
       column,
       preview: maskSecret(secret),
       hash: sha256(secret),
-      inlineIgnored,
-    });
+      inlineIgnored: ign.all,
+    };
+    if (ign.all) match.ignoreReason = reasonText(text, ign.allReason, kept);
+    else if (ign.rules.length) {
+      match.ignoreRules = ign.rules;
+      match.ignoreReason = reasonText(text, ign.rulesReason, kept);
+    }
+    out.push(match);
   }
   return out;
 }

@@ -82,7 +82,12 @@ const R = String.raw`(?![A-Za-z0-9_-])`;
 // The assignment shape of gitleaks' generic rule, anchored at the keyword: the rest of the identifier,
 // an optional closing quote, an operator (= : := => ?= > and the full-width colon of Chinese text), an
 // optional opening quote. `\\?` lets JSON-in-a-string (`\"token\": \"...\"`) through.
-const ASSIGN = String.raw`[\w.-]{0,25}?(?:\\?['"\x60]|\])?[ \t]{0,8}(?:=|:=|::|:|=>|\?=|>|：)[ \t]{0,8}`;
+// `>` is there for XML elements (`<password>...</password>`); not when an `@` follows it: that is a
+// placeholder in a URL's userinfo (`postgres://user:<password>@localhost/db`), and what follows is the host.
+const ASSIGN = String.raw`[\w.-]{0,25}?(?:\\?['"\x60]|\])?[ \t]{0,8}(?:=|:=|::|:|=>|\?=|>(?![ \t]{0,8}@)|：)[ \t]{0,8}`;
+// Prose in tickets: "client secret is <value>", "client secrets are: <value>", "client secret 是 <value>"
+// (是 / 為 / 为), optionally followed by a colon.
+const PROSE_IS = String.raw`s?(?:[ \t]{1,8}(?:is|are)(?:[ \t]{0,8}[:：])?[ \t]{1,8}|[ \t]{0,8}[是為为][ \t]{0,8}[:：]?[ \t]{0,8})`;
 const JWT = String.raw`${L}eyJ[A-Za-z0-9_-]{8,4096}\.eyJ[A-Za-z0-9_-]{8,16384}\.[A-Za-z0-9_-]{16,4096}${R}`;
 const HEX48 = '[0-9a-fA-F]{48}';
 const HEX64 = String.raw`(?<![A-Za-z0-9_])(?:0x)?([0-9a-fA-F]{64})(?![A-Za-z0-9_])`;
@@ -345,8 +350,9 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     id: 'paypal-client-secret',
     description: 'PayPal client secret',
     keywords: ['paypal'],
-    // "secret" within 300 characters after "paypal": PAYPAL_CLIENT_SECRET=..., or a `paypal:` YAML block.
-    regex: String.raw`paypal[^]{0,300}?secret${ASSIGN}\\?['"\x60]?([A-Za-z0-9_-]{32,128})${R}`,
+    // "secret" within 300 characters after "paypal": PAYPAL_CLIENT_SECRET=..., a `paypal:` YAML block, or
+    // ticket prose ("PayPal client secret is ...", "PayPal 的 client secret 是 ...").
+    regex: String.raw`paypal[^]{0,300}?secret(?:${ASSIGN}|${PROSE_IS})\\?['"\x60]?([A-Za-z0-9_-]{32,128})${R}`,
     valueRun: { chars: 'A-Za-z0-9_-', length: 32 },
     window: 400,
     flags: 'i',
