@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { validatorFor } from '../util/validators.js';
-import type { Severity } from '../types.js';
+import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import type { LocaleOverride } from '../sources/locales.js';
@@ -81,7 +81,8 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     baseDir,
     paperclip: {
       enabled: pc.enabled ?? true,
-      url: (pc.url ?? env.PAPERCLIP_API_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, ''),
+      // Environment over the file (the documented layering): the same config works on every machine.
+      url: (env.PAPERCLIP_API_URL || pc.url || 'http://127.0.0.1:3100').replace(/\/+$/, ''),
       apiKey: env[keyEnv] || null,
       companies: pc.companies ?? (env.PAPERCLIP_COMPANY_ID ? [env.PAPERCLIP_COMPANY_ID] : []),
       timeoutMs: pc.timeoutMs ?? 10_000,
@@ -100,12 +101,15 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     deploy: { urls: raw.deploy?.urls ?? [] },
     schedule: raw.schedule ?? {},
     checklist: { postIssue: raw.checklist?.postIssue ?? null, postActivity: raw.checklist?.postActivity ?? false },
-    stateDir: abs(raw.stateDir ?? env.CLIPGUARD_STATE_DIR ?? '.clipguard'),
+    stateDir: env.CLIPGUARD_STATE_DIR ? resolve(cwd, env.CLIPGUARD_STATE_DIR) : abs(raw.stateDir ?? '.clipguard'),
     waivers: raw.waivers ? abs(raw.waivers) : existsSync(join(baseDir, 'clipguard.waivers.json')) ? join(baseDir, 'clipguard.waivers.json') : null,
     failOn: raw.failOn ?? 'error',
   };
   // env
-  if (env.CLIPGUARD_FAIL_ON) cfg.failOn = env.CLIPGUARD_FAIL_ON as Severity;
+  if (env.CLIPGUARD_FAIL_ON) {
+    if (!(SEVERITIES as readonly string[]).includes(env.CLIPGUARD_FAIL_ON)) throw new UserFileError('$CLIPGUARD_FAIL_ON', `must be one of ${SEVERITIES.join(', ')} (got ${JSON.stringify(env.CLIPGUARD_FAIL_ON)})`);
+    cfg.failOn = env.CLIPGUARD_FAIL_ON as Severity;
+  }
   // flags
   if (flags.paperclip === false) cfg.paperclip.enabled = false;
   else if (typeof flags.paperclip === 'string') cfg.paperclip.url = flags.paperclip.replace(/\/+$/, '');

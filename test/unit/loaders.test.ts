@@ -191,3 +191,24 @@ describe('the CLI exits 2 naming the file, the line and what to fix', () => {
     expectUsage(scan(dir, ['--rules', 'pack']), /pack\/team\/r\.json:\d+: rule "team\/r": conditions\.all\[0\]\.path: path "\$\.stauts" cannot match fact "agent"/);
   });
 });
+
+describe('config layering: defaults < file < environment < flags', () => {
+  it('the environment beats the file, and a flag beats both', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: 'http://from-file:1' }, stateDir: 'file-state', failOn: 'critical' }));
+    const fileOnly = loadConfig(dir, {}, {});
+    expect([fileOnly.paperclip.url, fileOnly.stateDir, fileOnly.failOn]).toEqual(['http://from-file:1', join(dir, 'file-state'), 'critical']);
+    const env = { PAPERCLIP_API_URL: 'http://from-env:2', CLIPGUARD_STATE_DIR: '/tmp/env-state', CLIPGUARD_FAIL_ON: 'warning' };
+    const withEnv = loadConfig(dir, {}, env);
+    expect([withEnv.paperclip.url, withEnv.stateDir, withEnv.failOn]).toEqual(['http://from-env:2', '/tmp/env-state', 'warning']);
+    const withFlags = loadConfig(dir, { paperclip: 'http://from-flag:3', failOn: 'info' }, env);
+    expect([withFlags.paperclip.url, withFlags.failOn]).toEqual(['http://from-flag:3', 'info']);
+  });
+
+  it('a bad CLIPGUARD_FAIL_ON is a usage error (exit 2) that names the variable, not a report nobody can read', () => {
+    const r = cli(['scan', '--no-paperclip', '--format', 'json'], { cwd: tempDir(), env: { CLIPGUARD_FAIL_ON: 'bogus' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('$CLIPGUARD_FAIL_ON: must be one of');
+    expect(r.stdout).toBe('');
+  });
+});
