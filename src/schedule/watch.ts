@@ -83,6 +83,11 @@ export function jobsFromConfig(config: Config): JobDef[] {
   });
 }
 
+/** A run's deadline: `deadlineMs`, else 80% of the period (shorter than the period, as a deadline must be). */
+export function deadlineOf(job: JobDef): number {
+  return job.deadlineMs ?? Math.max(1, Math.floor(periodMs(job) * 0.8));
+}
+
 /** The period of a job: the gap between its next two fire times. */
 export function periodMs(job: JobDef): number {
   const task = cron.createTask(job.cron, () => undefined, { timezone: job.timezone, name: `period-${job.name}` });
@@ -154,7 +159,7 @@ export class Watcher {
 
   private async execute(job: JobDef, reason: string): Promise<void> {
     const started = Date.now();
-    const deadline = job.deadlineMs ?? Math.max(5_000, Math.floor(periodMs(job) * 0.8));
+    const deadline = deadlineOf(job);
     const js = (this.state.jobs[job.name] ??= {});
     js.lastRunAt = new Date(started).toISOString();
     js.runs = (js.runs ?? 0) + 1;
@@ -214,6 +219,11 @@ export class Watcher {
       });
       this.tasks.push(task);
       this.log({ event: 'scheduled', job: job.name, cron: job.cron, timezone: job.timezone ?? localTimezone(), next: task.getNextRun()?.toISOString(), apply: Boolean(job.apply) });
+      const period = periodMs(job);
+      if (deadlineOf(job) >= period) {
+        // Allowed (noOverlap still holds: a run that is still going makes the next one skip), but said.
+        this.log({ event: 'warning', job: job.name, note: `deadlineMs ${deadlineOf(job)} is not shorter than the period (${period} ms): runs that take that long make the next ones skip` });
+      }
     }
     const now = Date.now();
     const due = this.jobs.filter((job) => {

@@ -125,7 +125,9 @@ describe('watch goes on to the next cycle', () => {
     });
     const cwd = workDir({
       paperclip: { url: proxy.url, companies: [company.issuePrefix], retries: 0 },
-      schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/2 * * * * *', only: ['source', 'ops/idle-agent-backlog'] }] },
+      // A 2 s period for a fast test; the deadline is longer than it (watch warns, noOverlap still holds) so a slow
+      // machine's cycle is not cut short: this test is about failing cycles, not deadlines.
+      schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/2 * * * * *', only: ['source', 'ops/idle-agent-backlog'], deadlineMs: 20_000 }] },
     });
     const w = startCli(['watch', '--log-format', 'json', '--jitter', '0'], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, '.clipguard') } });
     try {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { jobsFromConfig, periodMs, ScheduleError, Watcher, type JobDef } from '../../src/schedule/watch.js';
+import { deadlineOf, jobsFromConfig, periodMs, ScheduleError, Watcher, type JobDef } from '../../src/schedule/watch.js';
 import { LockError, StateLock } from '../../src/schedule/lock.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -34,6 +34,18 @@ describe('schedule config', () => {
     expect(() => jobsFromConfig(c)).toThrow(/schedule\.jobs\[0\] \(scan\)\.cron: invalid cron expression/);
     c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', timezone: 'Mars/Olympus' }] };
     expect(() => jobsFromConfig(c)).toThrow(/timezone: unknown time zone "Mars\/Olympus"/);
+  });
+
+  it('the default deadline is shorter than the period, and a configured one that is not is said at start', async () => {
+    expect(deadlineOf({ name: 'fast', type: 'scan', cron: '*/2 * * * * *' })).toBe(1600);
+    expect(deadlineOf({ name: 'q', type: 'scan', cron: '*/15 * * * *' })).toBe(720_000);
+    const lines: string[] = [];
+    const job: JobDef = { name: 'slow', type: 'scan', cron: '*/2 * * * * *', deadlineMs: 5_000 };
+    const w = new Watcher(config(), [job], { ...quiet, log: (l) => lines.push(l), runner: async () => ({ ok: true, findings: 0 }) });
+    await w.start();
+    await w.stop();
+    const warning = lines.map((l) => JSON.parse(l)).find((l) => l.event === 'warning');
+    expect(warning).toMatchObject({ job: 'slow', note: 'deadlineMs 5000 is not shorter than the period (2000 ms): runs that take that long make the next ones skip' });
   });
 
   it('rejects a deadline that is not a positive whole number of milliseconds', () => {
