@@ -60,8 +60,15 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
   const select = validateOnlySelected && only?.length ? (id: string, tags: string[]) => only.some((sel) => matchesSelector({ id, tags }, sel)) : undefined;
   const { rules, problems, unselected } = loadRulePacks(config.rules.packs, { select });
   if (problems.length) throw new RulePackError(problems);
-  for (const id of Object.keys(config.rules.overrides)) {
-    if (!rules.some((r) => r.id === id) && !unselected.includes(id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
+  for (const [id, o] of Object.entries(config.rules.overrides)) {
+    const rule = rules.find((r) => r.id === id);
+    if (!rule && !unselected.includes(id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
+    // A misspelt param would silently keep the default: the rule's own params are the only ones it reads.
+    const known = Object.keys(rule?.params ?? {});
+    const unknown = rule ? Object.keys(o.params ?? {}).filter((k) => !known.includes(k)) : [];
+    if (unknown.length) {
+      throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: `rules.overrides.params.${unknown[0]}`, message: `unknown param (this rule's params: ${known.length ? known.join(', ') : 'none'}; see \`clipguard explain ${id}\`)` }]);
+    }
   }
   const active = activateRules(rules, config.rules.overrides, only);
   if (only?.length && !active.length) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);

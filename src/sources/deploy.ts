@@ -35,7 +35,9 @@ export async function checkDeploy(t: DeployTarget): Promise<DeployResult> {
     const ok = res.statusCode === expectStatus && textFound;
     return { url: t.url, httpStatus: res.statusCode, expectStatus, textFound, ok, error: ok ? null : textFound ? 'unexpected status' : `text ${JSON.stringify(t.expectText)} not found`, ms: Math.round(performance.now() - started) };
   } catch (e) {
-    const err = e as { code?: string; name?: string; message: string };
-    return { url: t.url, httpStatus: null, expectStatus, textFound: false, ok: false, error: err.code ?? err.name ?? err.message, ms: Math.round(performance.now() - started) };
+    const err = e as { code?: unknown; name?: string; message: string };
+    // AbortSignal.timeout rejects with a DOMException whose `code` is the number 23: say what happened.
+    const error = err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' ? `timed out after ${timeout} ms` : typeof err.code === 'string' ? err.code : err.message;
+    return { url: t.url, httpStatus: null, expectStatus, textFound: false, ok: false, error, ms: Math.round(performance.now() - started) };
   }
 }

@@ -212,3 +212,15 @@ describe('config layering: defaults < file < environment < flags', () => {
     expect(r.stdout).toBe('');
   });
 });
+
+describe('rule overrides', () => {
+  it('a misspelt param is a usage error naming it and the params the rule has', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: { 'ops/idle-agent-backlog': { params: { excludeRole: ['cfo'] } } } } }));
+    const r = cli(['scan', '--no-paperclip'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ops/idle-agent-backlog');
+    expect(r.stderr).toContain('rules.overrides.params.excludeRole');
+    expect(r.stderr).toContain("unknown param (this rule's params: excludeRoles");
+  });
+});
