@@ -7,6 +7,7 @@ import type { Finding, Report } from './types.js';
 import { markdownCell, oneLine } from './report/sanitize.js';
 import { join } from 'node:path';
 import { maskText } from './engine/mask.js';
+import { formatMoney } from './util/money.js';
 
 export type Mark = 'ok' | 'warn' | 'fail';
 const ICON: Record<Mark, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -76,7 +77,8 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
     const over = by((f) => f.ruleId === 'budget/agent-spend-exceeded' || (f.ruleId === 'budget/company-spend' && f.severity === 'error'));
     const warn = by((f) => f.ruleId.startsWith('budget/') && !over.includes(f) && f.severity !== 'info');
     const companies = report.budget?.companies ?? [];
-    const summary = companies.map((c) => `${c.name}: ${(c.spentCents / 100).toFixed(2)} of ${c.budgetCents ? (c.budgetCents / 100).toFixed(2) : 'no budget'} ${config.budget.currency}${c.budgetCents ? ` (${c.percent.toFixed(1)}%, forecast ${(c.forecastCents / 100).toFixed(2)})` : ''}`).join('; ');
+    const money = (cents: number) => formatMoney(cents, config.budget.currency);
+    const summary = companies.map((c) => `${c.name}: ${money(c.spentCents)} of ${c.budgetCents ? money(c.budgetCents) : 'no budget'}${c.budgetCents ? ` (${c.percent.toFixed(1)}%, forecast ${money(c.forecastCents)})` : ''}`).join('; ');
     push(3, over.length ? 'fail' : warn.length ? 'warn' : 'ok', [summary, over.length ? `${over.length} over budget` : '', warn.length ? `${warn.length} warning(s)` : ''].filter(Boolean).join('; ') || 'no budget data', [...over, ...warn]);
   }
   // 4. git

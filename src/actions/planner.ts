@@ -135,7 +135,10 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       if (!agent || agent.status === 'paused') return [];
       return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id } }];
     case 'resume': {
-      const reasons = (a.params?.resumeReasons as string[]) ?? ['manual'];
+      // The reasons come from the rule's action.params (overridable in rules.overrides[id].action.params):
+      // the planner sees a finding's action, never the rule's own params.
+      const given = a.params?.resumeReasons;
+      const reasons = Array.isArray(given) ? given.filter((r): r is string => typeof r === 'string') : ['manual'];
       if (!agent || !reasons.includes(agent.pauseReason)) return [];
       return [{ ...a, target: `agent:${agent.name}`, detail: `resume ${agent.name} (paused: ${agent.pauseReason})`, params: { ...a.params, agentId: agent.id } }];
     }
@@ -153,7 +156,10 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       return [{ ...a, target: `comment:${c.id}`, detail: `post a redacted copy on ${issue.identifier}, then delete the original comment`, params: { ...a.params, issueId: issue.id, commentId: c.id } }];
     }
     case 'exec': {
-      const name = String(a.params?.command ?? '');
+      // The command's name is in the rule's action.params.command (overridable in rules.overrides[id].action.params);
+      // its argv only ever comes from the config's actions.exec.
+      const name = typeof a.params?.command === 'string' ? a.params.command : '';
+      if (!name) return [{ ...a, status: 'skipped', target: 'exec:', detail: 'the rule names no command: set action.params.command (rules.overrides[id].action.params.command) to a name in actions.exec of the config' }];
       // Own entries only: "toString" or "constructor" must not find Object.prototype.
       if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
       return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];

@@ -20,7 +20,8 @@ export interface Config {
   rules: { packs: string[]; overrides: Record<string, RuleOverride> };
   secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
   i18n: { include: string[]; exclude: string[]; locales: LocaleOverride[]; allow: Record<string, string[]> };
-  budget: { companyMonthlyCents: number | null; currency: string; forecastWindowDays: number };
+  /** The one place for budget thresholds and currency (the budget rules have no threshold params). */
+  budget: { companyMonthlyCents: number | null; currency: string; forecastWindowDays: number; warnPercent: number; stopPercent: number };
   actions: { apply: boolean; maxPerScan: number; maxPerAgent: number; exec: Record<string, string[]> };
   deploy: { urls: { url: string; expectStatus?: number; expectText?: string; timeoutMs?: number }[] };
   schedule: Record<string, unknown>;
@@ -96,7 +97,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       patterns: raw.secrets?.patterns ?? [],
     },
     i18n: { include: [], exclude: [], locales: [], allow: {}, ...(raw.i18n ?? {}) },
-    budget: { companyMonthlyCents: null, currency: 'USD', forecastWindowDays: 7, ...(raw.budget ?? {}) },
+    budget: budgetConfig(raw, file),
     actions: { apply: false, maxPerScan: 20, maxPerAgent: 3, exec: {}, ...(raw.actions ?? {}) },
     deploy: { urls: raw.deploy?.urls ?? [] },
     schedule: raw.schedule ?? {},
@@ -120,4 +121,24 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
   if (flags.apply) cfg.actions.apply = true;
   if (flags.failOn) cfg.failOn = flags.failOn;
   return cfg;
+}
+
+/** The budget rules whose findings the thresholds and the currency shape (their params would be ignored). */
+const BUDGET_RULES = ['agent-spend-warning', 'agent-spend-exceeded', 'company-spend', 'forecast', 'forecast-company', 'unenforced', 'unenforced-company', 'paused-for-budget'].map((r) => `budget/${r}`);
+const BUDGET_KEYS = ['warnPercent', 'stopPercent', 'currency', 'companyMonthlyCents', 'forecastWindowDays'];
+
+/** `budget` with its defaults; the warn threshold must be below the stop threshold, and set here, not as rule params. */
+function budgetConfig(raw: Record<string, any>, file: string | null): Config['budget'] {
+  const fail = (message: string, key: string): never => {
+    throw new UserFileError(file ?? '(config)', message, file ? lineOfKey(readFileSync(file, 'utf8'), key) : undefined);
+  };
+  const budget: Config['budget'] = { companyMonthlyCents: null, currency: 'USD', forecastWindowDays: 7, warnPercent: 80, stopPercent: 100, ...(raw.budget ?? {}) };
+  if (budget.warnPercent >= budget.stopPercent) {
+    fail(`budget.warnPercent (${budget.warnPercent}) must be below budget.stopPercent (${budget.stopPercent}) (see schema/config.schema.json)`, 'warnPercent');
+  }
+  for (const id of BUDGET_RULES) {
+    const key = BUDGET_KEYS.find((k) => raw.rules?.overrides?.[id]?.params && Object.hasOwn(raw.rules.overrides[id].params, k));
+    if (key) fail(`rules.overrides.${id}.params.${key}: budget rules take no ${key} param; set budget.${key} instead (it applies to every budget rule)`, key);
+  }
+  return budget;
 }

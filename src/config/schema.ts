@@ -87,8 +87,10 @@ export const configJsonSchema = {
       additionalProperties: false,
       properties: {
         companyMonthlyCents: { type: 'integer', minimum: 0 },
-        currency: { type: 'string' },
+        currency: { type: 'string', minLength: 1, description: 'ISO 4217 code of the amounts in messages and reports (default USD); an unknown code is shown after the amount.' },
         forecastWindowDays: { type: 'integer', minimum: 1, maximum: 31 },
+        warnPercent: { type: 'number', exclusiveMinimum: 0, maximum: 1000, description: 'Warn at this % of a monthly budget (default 80); a budget policy\'s own warnPercent wins. Below stopPercent.' },
+        stopPercent: { type: 'number', exclusiveMinimum: 0, maximum: 1000, description: 'Spend at this % of a monthly budget is exceeded: error, and pause for an agent (default 100).' },
       },
     },
     actions: {

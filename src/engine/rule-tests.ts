@@ -7,7 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/load.js';
 import { planActions } from '../actions/planner.js';
 import { paperclipSubjects } from '../sources/paperclip/subjects.js';
-import { commitSubjects, diffSubjects, maskedSecrets } from '../sources/index.js';
+import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from '../sources/index.js';
 import { localeFileSubject } from '../sources/locale-subjects.js';
 import { detectLocale } from '../sources/locales.js';
 import type { Finding, Subject } from '../types.js';
@@ -55,7 +55,7 @@ export function subjectsFromInput(input: FixtureCase['input'], config: Config, n
       ...paperclipSubjects(input.paperclip.companies, {
         now,
         detectSecrets: maskedSecrets(config),
-        budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays },
+        budget: budgetOptions(config),
         ...extra,
       }),
     );

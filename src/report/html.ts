@@ -5,14 +5,9 @@
 import type { BudgetSection, Report } from '../types.js';
 import { SEVERITIES } from '../types.js';
 import { html } from './sanitize.js';
+import { formatMoney } from '../util/money.js';
 
-const money = (cents: number, currency: string) => {
-  try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${html(currency)}`;
-  }
-};
+const money = (cents: number, currency: string) => html(formatMoney(cents, currency));
 
 function bar(row: { name: string; status?: string; spentCents: number; budgetCents: number; percent: number; warnPercent: number; forecastCents: number; level: string; projectedCrossDate: string | null }, currency: string, cls: string): string {
   // Scale: the bar track is 0..max(120%, spend, forecast) of the budget, so 100% and over-budget stay visible.

@@ -2,6 +2,7 @@
 
 import type { Report } from '../types.js';
 import { SEVERITIES } from '../types.js';
+import { formatMoney } from '../util/money.js';
 import { markdownCell } from './sanitize.js';
 
 const ICON = { critical: '🛑', error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
@@ -32,7 +33,7 @@ export function renderMarkdown(report: Report): string {
 export function renderBudgetMarkdown(report: Report): string {
   const b = report.budget;
   if (!b) return '';
-  const money = (c: number) => `${(c / 100).toFixed(2)} ${b.currency}`;
+  const money = (c: number) => markdownCell(formatMoney(c, b.currency));
   const out: string[] = ['## Budget', ''];
   for (const c of b.companies) {
     out.push(`### ${markdownCell(c.name)}: ${money(c.spentCents)} of ${c.budgetCents ? money(c.budgetCents) : 'no budget'}${c.budgetCents ? ` (${c.percent.toFixed(1)}%)` : ''}`, '');

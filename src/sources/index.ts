@@ -40,6 +40,12 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** What the budget facts take from config `budget.*` (thresholds, company budget, forecast window, currency). */
+export function budgetOptions(config: Config) {
+  const b = config.budget;
+  return { companyMonthlyCents: b.companyMonthlyCents, forecastWindowDays: b.forecastWindowDays, warnPercent: b.warnPercent, stopPercent: b.stopPercent, currency: b.currency };
+}
+
 export function secretOptions(config: Config) {
   return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns as never };
 }
@@ -138,7 +144,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         ...paperclipSubjects(read.companies, {
           now,
           detectSecrets: needs.secrets ? maskedSecrets(config) : undefined,
-          budget: { companyMonthlyCents: config.budget.companyMonthlyCents, forecastWindowDays: config.budget.forecastWindowDays },
+          budget: budgetOptions(config),
           ruleParams: opts.ruleParams,
           sessionResets: opts.sessionResets,
         }),
@@ -150,8 +156,14 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
 
   for (const dir of config.repos ?? []) {
     const name = `git:${relative(process.cwd(), dir) || '.'}`;
+    // A repository that cannot be read is a finding (source/git-unavailable), not a quiet status line: its
+    // commits and secrets were not checked.
+    const unavailable = (detail: string) => {
+      out.statuses.push({ name, status: 'unavailable', detail });
+      out.subjects.push(sourceSubject(name, 'git', 'unavailable', detail));
+    };
     if (!existsSync(resolve(dir, '.git'))) {
-      out.statuses.push({ name, status: 'unavailable', detail: `${dir} is not a git repository` });
+      unavailable(`${dir} is not a git repository`);
       continue;
     }
     const skipped: string[] = [];
@@ -181,7 +193,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       }
       out.statuses.push({ name, status: 'ok', detail });
     } catch (e) {
-      out.statuses.push({ name, status: 'unavailable', detail: (e as Error).message });
+      unavailable((e as Error).message);
     }
   }
 

@@ -1,7 +1,7 @@
 // Runs the built CLI as a child process without blocking the event loop, for tests that serve the CLI from
 // the same process (the fault proxy): spawnSync would wait for an answer the blocked loop can never send.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, type CliResult } from './cli.js';
+import { BIN, cliEnv, type CliResult } from './cli.js';
 
 export interface AsyncCli {
   child: ChildProcess;
@@ -11,10 +11,8 @@ export interface AsyncCli {
 }
 
 export function startCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): AsyncCli {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? process.cwd(),
-    env: { ...process.env, NO_COLOR: '1', PAPERCLIP_API_URL: 'http://127.0.0.1:9', ...opts.env },
-  });
+  const cwd = opts.cwd ?? process.cwd();
+  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: cliEnv(args, cwd, opts.env) });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d) => (out += d));

@@ -1,6 +1,6 @@
 // Runs the built CLI (dist/) as a real process, the way users and git hooks run it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,10 +13,21 @@ export interface CliResult {
   stderr: string;
 }
 
+/**
+ * The environment of a CLI run in a test. Without a config file, Paperclip defaults to a closed port (never a
+ * real server on :3100 that happens to run on this machine); with one, its `paperclip.url` is left to apply
+ * (the environment beats the config file).
+ */
+export function cliEnv(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const configured = args.includes('-c') || args.includes('--config') || existsSync(join(cwd, 'clipguard.config.json'));
+  return { ...process.env, NO_COLOR: '1', ...(configured ? {} : { PAPERCLIP_API_URL: 'http://127.0.0.1:9' }), ...env };
+}
+
 export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+  const cwd = opts.cwd ?? process.cwd();
   const r = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: opts.cwd ?? process.cwd(),
-    env: { ...process.env, NO_COLOR: '1', PAPERCLIP_API_URL: 'http://127.0.0.1:9', ...opts.env },
+    cwd,
+    env: cliEnv(args, cwd, opts.env),
     input: opts.input,
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,

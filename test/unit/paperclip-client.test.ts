@@ -729,7 +729,6 @@ describe('readPaperclip', () => {
 
   it.each([
     ['connection refused', async () => `http://127.0.0.1:${await closedPort()}`, /connection refused \(ECONNREFUSED\), after 2 attempts$/],
-    ['HTTP 503', async () => (await serve((q, res) => json(res, 503, { status: 'unhealthy', error: 'database_unreachable' }))).url, /HTTP 503 database_unreachable \(GET \/api\/health, after 2 attempts\)$/],
     ['a timeout', async () => (await serve(() => undefined)).url, /no complete answer within 150 ms \(timeout\), after 2 attempts$/],
   ])('an unreachable server (%s) is status unavailable with a clear detail, never a throw', async (_what, url, detail) => {
     const u = await url();
@@ -740,6 +739,16 @@ describe('readPaperclip', () => {
     expect(read.companies).toEqual([]);
     expect(read.health).toBeNull();
     expect(read.requestCount).toBe(2);
+  });
+
+  it('a server answering 503 with a health body everywhere (database down) is unavailable, and its own health report is kept', async () => {
+    const s = await serve((q, res) => json(res, 503, { status: 'unhealthy', error: 'database_unreachable' }));
+    const read = await readPaperclip({ client: client(s.url, { retries: 1, timeoutMs: 150 }), now: NOW });
+    expect(read.status).toBe('unavailable');
+    expect(read.detail).toBe(`${s.url}: cannot list companies: HTTP 503 database_unreachable (GET /api/companies, after 2 attempts); health check: HTTP 503 database_unreachable (GET /api/health, after 2 attempts)`);
+    expect(read.companies).toEqual([]);
+    expect(read.health).toEqual({ status: 'unhealthy', error: 'database_unreachable' });
+    expect(read.requestCount).toBe(4);
   });
 
   it('a companies list that is not a list makes the read unavailable, with the reason', async () => {

@@ -2,14 +2,24 @@
 // policy enforces it, and a forecast at the recent burn rate. Paperclip's monthly window is the UTC calendar
 // month, and only budget *policies* enforce anything (the budgetMonthlyCents field alone does not).
 
+import { formatMoney } from '../../util/money.js';
+
 export interface BudgetInputs {
   now: Date;
   budgets: any | null; // GET /companies/{id}/budgets/overview
   recentCosts: { byAgent: any[]; from: string; to: string } | null; // costs/by-agent over the burn window
   companyMonthlyCents: number | null;
   forecastWindowDays: number;
+  /** Config `budget.warnPercent` (default 80); a budget policy's own warnPercent wins over it. */
   warnPercent?: number;
+  /** Config `budget.stopPercent` (default 100): spend at or over it is `exceeded`. */
+  stopPercent?: number;
+  /** Config `budget.currency` (default USD): the `*Text` facts are amounts in it. */
+  currency?: string;
 }
+
+export const DEFAULT_WARN_PERCENT = 80;
+export const DEFAULT_STOP_PERCENT = 100;
 
 const DAY = 86_400_000;
 
@@ -39,15 +49,20 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
   const burn = inp.recentCosts ? windowSpend / windowDays : 0;
   const daysLeft = (end.getTime() - inp.now.getTime()) / DAY;
   const forecastCents = Math.round(spentCents + burn * daysLeft);
+  // The date spend reaches the stop threshold (budget.stopPercent of the budget, 100% by default).
+  const stopCents = (budgetCents * (inp.stopPercent ?? DEFAULT_STOP_PERCENT)) / 100;
   let projectedCrossDate: string | null = null;
-  if (budgetCents > 0 && spentCents < budgetCents && burn > 0) {
-    const at = inp.now.getTime() + ((budgetCents - spentCents) / burn) * DAY;
+  if (budgetCents > 0 && spentCents < stopCents && burn > 0) {
+    const at = inp.now.getTime() + ((stopCents - spentCents) / burn) * DAY;
     if (at < end.getTime()) projectedCrossDate = new Date(at).toISOString().slice(0, 10);
   }
   const incidents: any[] = inp.budgets?.activeIncidents ?? [];
   const pausedAt = entity.pausedAt ? Date.parse(entity.pausedAt) : NaN;
-  const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? 80);
-  const level = budgetCents <= 0 ? 'none' : percent >= 100 ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
+  const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? DEFAULT_WARN_PERCENT);
+  const stopPercent = inp.stopPercent ?? DEFAULT_STOP_PERCENT;
+  const level = budgetCents <= 0 ? 'none' : percent >= stopPercent ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
+  const burnCentsPerDay = Math.round(burn);
+  const currency = inp.currency ?? 'USD';
   return {
     scope,
     level,
@@ -55,6 +70,11 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
     budgetCents,
     percent,
     warnPercent,
+    stopPercent,
+    spentText: formatMoney(spentCents, currency),
+    budgetText: formatMoney(budgetCents, currency),
+    forecastText: formatMoney(forecastCents, currency),
+    burnPerDayText: formatMoney(burnCentsPerDay, currency),
     hasPolicy: Boolean(policy),
     policyActive: Boolean(policy && policy.isActive !== false),
     hardStopEnabled: Boolean(policy?.hardStopEnabled),
@@ -63,7 +83,7 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
     forecastCents,
     forecastPercent: budgetCents > 0 ? round2((forecastCents / budgetCents) * 100) : 0,
     projectedCrossDate,
-    burnCentsPerDay: Math.round(burn),
+    burnCentsPerDay,
     openIncidents: incidents.length ? incidents.filter((i) => i.scopeId === entity.id && i.status === 'open').length : 0,
     monthRolledOverSincePause: !Number.isNaN(pausedAt) && pausedAt < start.getTime(),
   };

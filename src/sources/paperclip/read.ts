@@ -1,6 +1,8 @@
 // Reads one snapshot of a Paperclip server: health, then for each company its agents, all issues, the
 // comments of the issues that need them, recent heartbeat runs, budgets and costs. Never throws: an
-// unreachable server gives `status: 'unavailable'` with a detail saying why; a failing call for one company
+// unreachable server gives `status: 'unavailable'` with a detail saying why (a server that answers its health
+// check with an error but says why, 503 `{"status":"unhealthy",...}`, is reachable: that answer is kept as
+// `health`, and the rest of the read decides whether the source is available); a failing call for one company
 // is recorded in that company's `errors`; a record of the wrong shape is dropped and listed in
 // `schemaProblems`.
 
@@ -127,21 +129,26 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   });
 
   let health: any;
+  // The health check's own failure, when the server answered it with an error but said why.
+  let healthError = '';
   try {
     health = await client.health();
   } catch (e) {
-    return result('unavailable', `${base}: ${why(e)}`, null, []);
+    // A server whose database is down answers 503 {"status":"unhealthy","error":"database_unreachable",...}:
+    // reachable, and saying what is wrong. That body is its health (ops/server-health reports it); whether the
+    // source is available is up to the reads below. No answer, or an error without such a body: unavailable.
+    const body = e instanceof PaperclipError && e.code === 'http' ? e.body : undefined;
+    if (!isHealthBody(body)) return result('unavailable', `${base}: ${why(e)}`, null, []);
+    health = body;
+    healthError = why(e);
   }
-  // A 503 {status:"unhealthy"} already threw above; a 200 that still says unhealthy is unavailable too.
-  if (health?.status === 'unhealthy') {
-    return result('unavailable', `${base}: server reports status "unhealthy"${health?.error ? ` (${health.error})` : ''}`, health, []);
-  }
+  const unhealthy = typeof health?.status === 'string' && health.status !== 'ok' ? `; server reports status "${health.status}"${typeof health.error === 'string' ? ` (${health.error})` : ''}` : '';
 
   let companies: any[];
   try {
     companies = await selectCompanies(client, opts.companies ?? [], errors);
   } catch (e) {
-    return result('unavailable', `${base}: cannot list companies: ${why(e)}`, health, []);
+    return result('unavailable', `${base}: cannot list companies: ${why(e)}${healthError ? `; health check: ${healthError}` : unhealthy}`, health, []);
   }
   companies = keepValid<any>(companies, validateCompany, schemaProblems, 'companies');
 
@@ -153,7 +160,8 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   const detail =
     `${base}: ${plural(snapshots.length, 'company', 'companies')}, ${plural(agents, 'agent')}, ${plural(issues, 'issue')}, ${plural(requests, 'request')}` +
     (partial ? `; ${plural(partial, 'partial failure')}` : '') +
-    (schemaProblems.length ? `; ${plural(schemaProblems.length, 'schema problem')}` : '');
+    (schemaProblems.length ? `; ${plural(schemaProblems.length, 'schema problem')}` : '') +
+    unhealthy;
   return result('ok', detail, health, snapshots);
 }
 
@@ -349,6 +357,11 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
 }
 
 /** Why a call failed, in words for a report (never contains the API key: PaperclipError messages are scrubbed). */
+/** An error answer to GET /api/health that is still a health report: a JSON object with a string `status`. */
+function isHealthBody(body: unknown): body is { status: string } {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { status?: unknown }).status === 'string' && (body as { status: string }).status !== '';
+}
+
 function why(e: unknown): string {
   if (e instanceof PaperclipError) {
     const tries = e.attempts > 1 ? `, after ${e.attempts} attempts` : '';

@@ -29,7 +29,8 @@ export interface SubjectOptions {
   now: Date;
   /** Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text. */
   detectSecrets?: ((text: string) => Record<string, unknown>[]) & { many?: (texts: readonly string[]) => Record<string, unknown>[][] };
-  budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number };
+  /** Config `budget.*`: thresholds (defaults 80 and 100) and the currency of the formatted amounts (default USD). */
+  budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number; stopPercent?: number; currency?: string };
   /**
    * Effective params of the active rules, by rule id. The `loop` fact takes `windowMinutes`, `runs` and
    * `cooldownMinutes` from ops/agent-looping, the `dispatchMissed` fact `intervals` and
