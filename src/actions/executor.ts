@@ -15,6 +15,7 @@ import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
 import { pushState, readCommitRange } from '../sources/git.js';
+import { blockStartedAt } from '../sources/paperclip/subjects.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
@@ -342,7 +343,7 @@ async function doComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome>
   const client = ctx.opts.client!;
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'blocked') return skip(`issue is ${issue.status} now`);
-  const since = Date.parse(issue.updatedAt) - 5000;
+  const since = blockStartedAt(issue);
   const comments = await client.listComments(String(p.issueId));
   if (comments.some((c: any) => !c.deletedAt && c.authorType !== 'system' && Date.parse(c.createdAt) >= since)) return skip('a comment was added meanwhile');
   const body = String(p.comment ?? 'clipguard: this issue is blocked but no comment records why. Please add the real blocker.');

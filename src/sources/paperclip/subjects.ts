@@ -199,10 +199,19 @@ function runSummary(runId: string | null, run: any | null): string {
 }
 
 function sinceBlocked(issue: any): string {
-  // The list API has no "status changed at"; updatedAt is the last change, so a comment made in the same
-  // PATCH as the status change (or after it) counts. A few seconds of slack covers the two writes.
-  const t = Date.parse(issue.updatedAt);
-  return Number.isNaN(t) ? '' : new Date(t - 5000).toISOString();
+  const t = blockStartedAt(issue);
+  return Number.isNaN(t) ? '' : new Date(t).toISOString();
+}
+
+/**
+ * When the issue became blocked, less a few seconds (a comment made in the same PATCH as the status change
+ * counts): `blockedTransitionAt` when the server gives it, else `updatedAt` (the last change, which hides a
+ * reason commented before a later edit, so only a fallback).
+ */
+export function blockStartedAt(issue: { blockedTransitionAt?: unknown; updatedAt?: unknown }): number {
+  const at = typeof issue.blockedTransitionAt === 'string' ? Date.parse(issue.blockedTransitionAt) : NaN;
+  const t = Number.isNaN(at) ? Date.parse(String(issue.updatedAt)) : at;
+  return t - 5000;
 }
 
 export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOptions): Subject[] {
