@@ -67,7 +67,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
   const rules = program.command('rules').description('list, validate and test rule packs');
   rules
     .command('list')
-    .description('list the loaded rules: id, severity, subject, title')
+    .description('list the loaded rules as the config makes them: id, severity (or off), subject, title, action')
     .option('--rules <path...>', 'extra rule packs')
     .option('--json', 'print as JSON')
     .action((opts) => {

@@ -2,6 +2,7 @@
 
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
+import { activateRules } from '../engine/evaluate.js';
 import { formatProblem, loadRulePacks } from '../engine/load.js';
 import { plain } from '../report/sanitize.js';
 import { EXIT } from './output.js';
@@ -12,14 +13,24 @@ export function rulesList(config: Config, json: boolean): number {
     process.stderr.write(problems.map(formatProblem).join('\n') + '\n');
     return EXIT.usage;
   }
+  // As the config makes them: its overrides change a rule's severity, turn it off, or switch its action on.
+  const effective = new Map(activateRules(rules, config.rules.overrides).map((r) => [r.id, r]));
+  const rows = rules.map((r) => {
+    const e = effective.get(r.id);
+    return { id: r.id, severity: e?.severity ?? r.severity, enabled: Boolean(e), subject: r.subject, title: r.title, tags: r.tags, action: r.action?.type ?? null, actionEnabled: e?.actionEnabled ?? false, file: r.file };
+  });
   if (json) {
-    process.stdout.write(JSON.stringify(rules.map((r) => ({ id: r.id, severity: r.severity, subject: r.subject, title: r.title, tags: r.tags, action: r.action?.type ?? null, file: r.file })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
     return EXIT.ok;
   }
-  const w = Math.max(...rules.map((r) => r.id.length), 2);
+  const w = Math.max(...rows.map((r) => r.id.length), 2);
   const lines = [`${'id'.padEnd(w)}  ${'severity'.padEnd(8)}  ${'subject'.padEnd(12)}  title`];
-  for (const r of rules) lines.push(`${r.id.padEnd(w)}  ${r.severity.padEnd(8)}  ${r.subject.padEnd(12)}  ${r.title}${r.action ? `  [action: ${r.action.type}${r.action.enabled === false ? ', off by default' : ''}]` : ''}`);
-  process.stdout.write(lines.join('\n') + `\n\n${rules.length} rules. Details: clipguard explain <id>\n`);
+  for (const r of rows) {
+    const action = r.action ? `  [action: ${r.action}${r.actionEnabled ? '' : ', off'}]` : '';
+    lines.push(`${r.id.padEnd(w)}  ${(r.enabled ? r.severity : 'off').padEnd(8)}  ${r.subject.padEnd(12)}  ${r.title}${action}`);
+  }
+  const off = rows.filter((r) => !r.enabled).length;
+  process.stdout.write(lines.join('\n') + `\n\n${rules.length} rules${off ? ` (${off} turned off in the config)` : ''}. Details: clipguard explain <id>\n`);
   return EXIT.ok;
 }
 

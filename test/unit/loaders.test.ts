@@ -224,3 +224,23 @@ describe('rule overrides', () => {
     expect(r.stderr).toContain("unknown param (this rule's params: excludeRoles");
   });
 });
+
+describe('clipguard rules list', () => {
+  it('lists the rules as the config makes them: severity overrides, rules turned off, actions switched on', () => {
+    const plainList = cli(['rules', 'list', '--json'], { cwd: tempDir() });
+    const before = JSON.parse(plainList.stdout) as { id: string; severity: string; enabled: boolean; actionEnabled: boolean }[];
+    const byId = (rows: typeof before, id: string) => rows.find((r) => r.id === id)!;
+    expect(byId(before, 'ops/heartbeat-policy')).toMatchObject({ enabled: true });
+    expect(byId(before, 'ops/paused-agent')).toMatchObject({ actionEnabled: false });
+
+    const dir = tempDir();
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: { 'ops/heartbeat-policy': { severity: 'info' }, 'budget/forecast': { enabled: false }, 'ops/paused-agent': { action: { enabled: true } } } } }));
+    const after = JSON.parse(cli(['rules', 'list', '--json'], { cwd: dir }).stdout) as typeof before;
+    expect(byId(after, 'ops/heartbeat-policy')).toMatchObject({ severity: 'info', enabled: true });
+    expect(byId(after, 'budget/forecast')).toMatchObject({ enabled: false });
+    expect(byId(after, 'ops/paused-agent')).toMatchObject({ actionEnabled: true });
+    const text = cli(['rules', 'list'], { cwd: dir }).stdout;
+    expect(text).toMatch(/^budget\/forecast\s+off\s/m);
+    expect(text).toContain('(1 turned off in the config)');
+  });
+});
