@@ -53,7 +53,6 @@ export const ACTION_TYPES = [
   'pause',
   'resume',
   'redact',
-  'flag',
   'reset-session',
   'exec',
   'push',
