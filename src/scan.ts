@@ -132,6 +132,7 @@ async function evaluateAndAct(
     waiversFile: waiversFile ?? undefined,
     baseline: opts.baseline ? readBaseline(resolve(opts.baseline)) : undefined,
     readLine: lineReader(config.repos ?? []),
+    rulesRun: new Set(active.map((r) => r.id)),
   });
   findings.sort(compareFindings);
 

@@ -83,6 +83,8 @@ export interface SuppressOptions {
   now: Date;
   /** Returns the text of line `line` of `file`, or null (used for inline ignores). */
   readLine?: (file: string, line: number) => string | null;
+  /** The rules this scan ran: an expired waiver of another rule is not reported. Default: every rule. */
+  rulesRun?: Set<string>;
 }
 
 export function applySuppressions(findings: Finding[], opts: SuppressOptions): Finding[] {
@@ -105,17 +107,7 @@ export function applySuppressions(findings: Finding[], opts: SuppressOptions): F
         if (w.expires && Date.parse(w.expires) < opts.now.getTime()) {
           if (!expiredReported.has(i)) {
             expiredReported.add(i);
-            out.push({
-              ruleId: 'suppress/expired-waiver',
-              severity: 'warning',
-              title: 'Expired waiver',
-              message: `Waiver for ${w.rule}${w.fingerprint ? ` (${w.fingerprint})` : ''}${w.path ? ` on ${w.path}` : ''} expired on ${w.expires}: it no longer suppresses anything. Fix the finding or renew the waiver. Reason given: ${w.reason}`,
-              subject: { type: 'file', id: opts.waiversFile ?? 'waivers', label: opts.waiversFile ?? 'waivers' },
-              location: null,
-              fingerprint: fingerprint('suppress/expired-waiver', String(i), w.rule, w.fingerprint ?? '', w.path ?? ''),
-              tags: ['suppress'],
-              actions: [],
-            });
+            out.push(expiredWaiverFinding(w, i, opts));
           }
           return;
         }
@@ -125,7 +117,27 @@ export function applySuppressions(findings: Finding[], opts: SuppressOptions): F
     if (!f.suppressed && opts.baseline?.has(f.fingerprint)) f.suppressed = { kind: 'baseline', reason: 'in baseline' };
     out.push(f);
   }
+  // An expired waiver that matches nothing today is reported too (it is dead weight in the file), when its
+  // rule ran in this scan: a scan of other rules says nothing about it.
+  waivers.forEach((w, i) => {
+    if (expiredReported.has(i) || !w.expires || Date.parse(w.expires) >= opts.now.getTime()) return;
+    if (w.rule === '*' || !opts.rulesRun || opts.rulesRun.has(w.rule)) out.push(expiredWaiverFinding(w, i, opts));
+  });
   return out;
+}
+
+function expiredWaiverFinding(w: Waiver, i: number, opts: SuppressOptions): Finding {
+  return {
+    ruleId: 'suppress/expired-waiver',
+    severity: 'warning',
+    title: 'Expired waiver',
+    message: `Waiver for ${w.rule}${w.fingerprint ? ` (${w.fingerprint})` : ''}${w.path ? ` on ${w.path}` : ''} expired on ${w.expires}: it no longer suppresses anything. Fix the finding or renew the waiver (remove it if the finding is gone). Reason given: ${w.reason}`,
+    subject: { type: 'file', id: opts.waiversFile ?? 'waivers', label: opts.waiversFile ?? 'waivers' },
+    location: null,
+    fingerprint: fingerprint('suppress/expired-waiver', String(i), w.rule, w.fingerprint ?? '', w.path ?? ''),
+    tags: ['suppress'],
+    actions: [],
+  };
 }
 
 export function readBaseline(file: string): Set<string> {

@@ -244,3 +244,26 @@ describe('clipguard rules list', () => {
     expect(text).toContain('(1 turned off in the config)');
   });
 });
+
+describe('waivers', () => {
+  const base: Finding = { ruleId: 'ops/idle-agent-backlog', severity: 'warning', title: 't', message: 'm', subject: { type: 'agent', id: 'a1', label: 'Alice' }, location: null, fingerprint: 'f1'.padEnd(32, '0'), tags: [], actions: [] };
+  const now = new Date('2026-11-25T12:00:00Z');
+
+  it('a current waiver suppresses; an expired one stops suppressing and is reported once', () => {
+    const out = applySuppressions([{ ...base }, { ...base, fingerprint: 'f2'.padEnd(32, '0') }], { now, waivers: [{ rule: 'ops/idle-agent-backlog', reason: 'holiday', expires: '2026-11-01' }], waiversFile: 'w.json' });
+    expect(out.filter((f) => f.ruleId === 'ops/idle-agent-backlog').map((f) => f.suppressed ?? null)).toEqual([null, null]);
+    expect(out.filter((f) => f.ruleId === 'suppress/expired-waiver')).toHaveLength(1);
+    const current = applySuppressions([{ ...base }], { now, waivers: [{ rule: 'ops/idle-agent-backlog', reason: 'holiday', expires: '2026-12-31' }] });
+    expect(current[0].suppressed).toMatchObject({ kind: 'waiver', reason: 'holiday' });
+  });
+
+  it('an expired waiver that matches nothing is reported when its rule ran, and not when the scan ran other rules', () => {
+    const waivers = [{ rule: 'budget/forecast', reason: 'old', expires: '2026-10-01' }];
+    const ran = applySuppressions([{ ...base }], { now, waivers, waiversFile: 'w.json', rulesRun: new Set(['ops/idle-agent-backlog', 'budget/forecast']) });
+    expect(ran.filter((f) => f.ruleId === 'suppress/expired-waiver').map((f) => f.message)).toEqual([
+      'Waiver for budget/forecast expired on 2026-10-01: it no longer suppresses anything. Fix the finding or renew the waiver (remove it if the finding is gone). Reason given: old',
+    ]);
+    const other = applySuppressions([{ ...base }], { now, waivers, waiversFile: 'w.json', rulesRun: new Set(['ops/idle-agent-backlog']) });
+    expect(other.filter((f) => f.ruleId === 'suppress/expired-waiver')).toEqual([]);
+  });
+});
