@@ -18,6 +18,7 @@ import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../
 import { parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
 import { MESSAGE_PLACEHOLDER, type Condition, type LoadedRule } from './rule.js';
 import { maskDeep, maskText } from './mask.js';
+import { ignoreCovers, ruleIdMatches } from '../util/rule-id.js';
 
 export interface RuleOverride {
   enabled?: boolean;
@@ -58,7 +59,7 @@ export function activateRules(rules: LoadedRule[], overrides: Record<string, Rul
 
 /** `--only` selects by rule id, id prefix (`ops`, `ops/`), or tag. */
 export function matchesSelector(r: Pick<LoadedRule, 'id' | 'tags'>, sel: string): boolean {
-  return r.id === sel || r.id.startsWith(sel.endsWith('/') ? sel : sel + '/') || r.tags.includes(sel);
+  return ruleIdMatches(sel, r.id) || r.tags.includes(sel);
 }
 
 function rewriteParams(c: Condition, ruleId: string): Condition {
@@ -275,8 +276,7 @@ export class Evaluator {
         actions: [],
       };
       // `clipguard-ignore` on the line: for every rule, or (with rule ids after it) for the rules it names.
-      // Same matching as secretIgnoredFor (the executor re-checks with it): an id, `*`, or an id prefix.
-      const named = Array.isArray(it.ignoreRules) && (it.ignoreRules as unknown[]).some((id) => typeof id === 'string' && (id === '*' || id === rule.id || rule.id.startsWith(id.endsWith('/') ? id : `${id}/`)));
+      const named = Array.isArray(it.ignoreRules) && ignoreCovers(it.ignoreRules, rule.id);
       if (it.inlineIgnored === true || named) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
       if (rule.action && rule.actionEnabled) {
         finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${label}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);

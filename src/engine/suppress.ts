@@ -6,6 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import picomatch from 'picomatch';
 import type { Finding } from '../types.js';
 import { UserFileError, parseJsonText, lineOfKey } from '../util/json-file.js';
+import { ignoreCovers } from '../util/rule-id.js';
 import { fingerprint } from './evaluate.js';
 
 export interface Waiver {
@@ -72,7 +73,7 @@ export function inlineIgnoreReason(lineText: string, ruleId: string): string | n
   const m = INLINE.exec(lineText);
   if (!m) return null;
   const ids = m[1]?.split(/\s*,\s*/) ?? [];
-  if (ids.length && !ids.some((id) => id === ruleId || id === '*' || ruleId.startsWith(id.endsWith('/') ? id : id + '/'))) return null;
+  if (ids.length && !ignoreCovers(ids, ruleId)) return null;
   return (m[2] ?? '').trim() || 'clipguard-ignore';
 }
 

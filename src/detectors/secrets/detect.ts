@@ -10,6 +10,7 @@ import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
+import { ignoreCovers } from '../../util/rule-id.js';
 
 export interface SecretMatch {
   /** The pattern row that matched (e.g. "github-pat"). */
@@ -706,8 +707,7 @@ function readIgnores(text: string, lineStart: number, lineEnd: number, kind: str
  * ("security/" or "security" for "security/secret-in-diff"), as for inline ignores in files.
  */
 export function secretIgnoredFor(match: { inlineIgnored?: boolean; ignoreRules?: readonly string[] }, ruleId: string): boolean {
-  if (match.inlineIgnored === true) return true;
-  return (match.ignoreRules ?? []).some((id) => id === ruleId || id === '*' || ruleId.startsWith(id.endsWith('/') ? id : id + '/'));
+  return match.inlineIgnored === true || ignoreCovers(match.ignoreRules ?? [], ruleId);
 }
 
 /** The reason text of an inline ignore, with any secret in it (the line's own, say) redacted. */
