@@ -15,7 +15,7 @@ import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
 import { pushState, readCommitRange } from '../sources/git.js';
-import { blockStartedAt } from '../sources/paperclip/subjects.js';
+import { blockStartedAt, unresolvedBlocker } from '../sources/paperclip/subjects.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
@@ -225,7 +225,7 @@ async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outco
       tried.push(`${c.identifier}: taken (${issue.status})`);
       continue;
     }
-    const blocker = (Array.isArray(issue.blockedBy) ? issue.blockedBy : []).find((b: any) => b && b.status !== 'done' && b.status !== 'cancelled');
+    const blocker = unresolvedBlocker(issue);
     if (blocker) {
       tried.push(`${c.identifier}: blocked by ${blocker.identifier ?? blocker.id} (${blocker.status})`);
       continue;

@@ -141,11 +141,18 @@ export function isAssignableTo(issue: any, agentId: string, statusOf?: (id: stri
   if (!ASSIGNABLE.has(issue.status)) return false;
   if (issue.assigneeUserId) return false;
   if (issue.assigneeAgentId && issue.assigneeAgentId !== agentId) return false;
+  return !unresolvedBlocker(issue, statusOf);
+}
+
+/** The first blocker of the issue that is neither done nor cancelled (its status from `statusOf` when known). */
+export function unresolvedBlocker(issue: { blockedBy?: unknown }, statusOf?: (id: string) => string | undefined): { id?: string; identifier?: string; status: string } | undefined {
   const blockers = Array.isArray(issue.blockedBy) ? issue.blockedBy : [];
-  return !blockers.some((b: any) => {
-    const status = (b && typeof b.id === 'string' && statusOf?.(b.id)) || b?.status;
-    return b && status !== 'done' && status !== 'cancelled';
-  });
+  for (const b of blockers) {
+    if (!b) continue;
+    const status = (typeof b.id === 'string' && statusOf?.(b.id)) || b.status;
+    if (status !== 'done' && status !== 'cancelled') return { ...b, status };
+  }
+  return undefined;
 }
 
 const SYSTEM_BLOCK_ACTIONS = new Set(['issue.execution_recovery_settled', 'issue.successful_run_handoff_escalated']);
