@@ -7,7 +7,6 @@ import { skippedNote } from '../sources/index.js';
 import type { SkippedFile } from '../sources/locales.js';
 import { ZH_LOCALES } from '../detectors/chinese/locale.js';
 import type { Config } from '../config/load.js';
-import type { Subject } from '../types.js';
 import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';

@@ -84,8 +84,8 @@ export function jobsFromConfig(config: Config): JobDef[] {
 }
 
 /** A run's deadline: `deadlineMs`, else 80% of the period (shorter than the period, as a deadline must be). */
-export function deadlineOf(job: JobDef): number {
-  return job.deadlineMs ?? Math.max(1, Math.floor(periodMs(job) * 0.8));
+export function deadlineOf(job: JobDef, period?: number): number {
+  return job.deadlineMs ?? Math.max(1, Math.floor((period ?? periodMs(job)) * 0.8));
 }
 
 /** The period of a job: the gap between its next two fire times. */
@@ -105,9 +105,10 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
     const c = await runChecklist(cfg, { signal });
     signal.throwIfAborted();
     const published = await publishChecklist(c, cfg, config.checklist);
+    const marks = c.items.map((i) => `${i.n}:${i.status}`).join(' ');
     // The checklist is for the board: one computed but not delivered is a failed run (lastError says why).
-    if (!published.ok) throw new Error(`the checklist ran (${c.items.map((i) => `${i.n}:${i.status}`).join(' ')}) but publishing failed: ${published.lines.join('; ')}`);
-    const note = c.items.map((i) => `${i.n}:${i.status}`).join(' ') + (c.ok ? '' : ' (checklist has failures)') + published.lines.map((l) => `; ${l}`).join('');
+    if (!published.ok) throw new Error(`the checklist ran (${marks}) but publishing failed: ${published.lines.join('; ')}`);
+    const note = marks + (c.ok ? '' : ' (checklist has failures)') + published.lines.map((l) => `; ${l}`).join('');
     return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note };
   }
   const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal });
@@ -220,9 +221,10 @@ export class Watcher {
       this.tasks.push(task);
       this.log({ event: 'scheduled', job: job.name, cron: job.cron, timezone: job.timezone ?? localTimezone(), next: task.getNextRun()?.toISOString(), apply: Boolean(job.apply) });
       const period = periodMs(job);
-      if (deadlineOf(job) >= period) {
+      const deadline = deadlineOf(job, period);
+      if (deadline >= period) {
         // Allowed (noOverlap still holds: a run that is still going makes the next one skip), but said.
-        this.log({ event: 'warning', job: job.name, note: `deadlineMs ${deadlineOf(job)} is not shorter than the period (${period} ms): runs that take that long make the next ones skip` });
+        this.log({ event: 'warning', job: job.name, note: `deadlineMs ${deadline} is not shorter than the period (${period} ms): runs that take that long make the next ones skip` });
       }
     }
     const now = Date.now();

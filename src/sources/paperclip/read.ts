@@ -356,12 +356,12 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
   };
 }
 
-/** Why a call failed, in words for a report (never contains the API key: PaperclipError messages are scrubbed). */
 /** An error answer to GET /api/health that is still a health report: a JSON object with a string `status`. */
 function isHealthBody(body: unknown): body is { status: string } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { status?: unknown }).status === 'string' && (body as { status: string }).status !== '';
 }
 
+/** Why a call failed, in words for a report (never contains the API key: PaperclipError messages are scrubbed). */
 function why(e: unknown): string {
   if (e instanceof PaperclipError) {
     const tries = e.attempts > 1 ? `, after ${e.attempts} attempts` : '';
