@@ -8,6 +8,7 @@ import { markdownCell, oneLine } from './report/sanitize.js';
 import { join } from 'node:path';
 import { maskText } from './engine/mask.js';
 import { formatMoney } from './util/money.js';
+import { paperclipClient } from './sources/index.js';
 
 export type Mark = 'ok' | 'warn' | 'fail';
 const ICON: Record<Mark, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -135,31 +136,27 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   let ok = true;
   if (!to.postIssue && !to.postActivity) return { ok, lines };
   if (!config.paperclip.enabled) return { ok: false, lines: ['not published: Paperclip is disabled (--no-paperclip or paperclip.enabled false)'] };
-  const { PaperclipClient } = await import('./sources/paperclip/client.js');
   const { postCommentOnce } = await import('./actions/post-comment.js');
-  const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries });
+  const client = await paperclipClient(config);
   const { AuditLog } = await import('./actions/audit.js');
   const audit = new AuditLog(join(config.stateDir, 'audit.jsonl'));
-  // Every write to Paperclip is in the audit log, like the executor's actions.
-  const record = (action: string, target: string, outcome: 'applied' | 'skipped' | 'failed', detail: string) =>
-    audit.append({ time: new Date().toISOString(), mode: 'apply', rule: 'checklist', subject: `checklist:${c.date.slice(0, 10)}`, action, target, outcome, detail });
+  // One line for the user per target, and every write to Paperclip in the audit log, like the executor's actions.
+  const outcome = (action: string, target: string, status: 'applied' | 'skipped' | 'failed', line: string, detail: string) => {
+    if (status === 'failed') ok = false;
+    lines.push(line);
+    audit.append({ time: new Date().toISOString(), mode: 'apply', rule: 'checklist', subject: `checklist:${c.date.slice(0, 10)}`, action, target, outcome: status, detail });
+  };
   const why = (e: unknown) => (e as Error)?.message ?? String(e);
   try {
     if (to.postIssue) {
+      const target = `issue:${to.postIssue}`;
       try {
         const r = await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c));
-        if ('error' in r) {
-          ok = false;
-          lines.push(`posting the checklist on ${to.postIssue} failed: ${r.error}`);
-          record('comment', `issue:${to.postIssue}`, 'failed', r.error);
-        } else {
-          lines.push(r.reused ? `the checklist was already on ${to.postIssue} (comment ${r.id})` : `checklist posted on ${to.postIssue} (comment ${r.id})`);
-          record('comment', `issue:${to.postIssue}`, r.reused ? 'skipped' : 'applied', r.reused ? `already posted as comment ${r.id}` : `posted as comment ${r.id}`);
-        }
+        if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
+        else if (r.reused) outcome('comment', target, 'skipped', `the checklist was already on ${to.postIssue} (comment ${r.id})`, `already posted as comment ${r.id}`);
+        else outcome('comment', target, 'applied', `checklist posted on ${to.postIssue} (comment ${r.id})`, `posted as comment ${r.id}`);
       } catch (e) {
-        ok = false;
-        lines.push(`posting the checklist on ${to.postIssue} failed: ${why(e)}`);
-        record('comment', `issue:${to.postIssue}`, 'failed', why(e));
+        outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${why(e)}`, why(e));
       }
     }
     if (to.postActivity) {
@@ -168,6 +165,7 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
         lines.push('no activity entry: no Paperclip company was scanned');
       }
       for (const co of c.companies) {
+        const target = `company:${co.id}`;
         try {
           const r = await client.postActivity(co.id, {
             actorType: 'system',
@@ -177,15 +175,10 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
             entityId: co.id,
             details: { date: c.date, mode: c.mode, ok: c.ok, items: c.items.map((i) => ({ n: i.n, title: i.title, status: i.status, detail: maskText(i.detail) })) },
           });
-          if (r.status >= 300) {
-            ok = false;
-            lines.push(`the activity entry for ${co.name} failed: HTTP ${r.status}`);
-          } else lines.push(`activity entry clipguard.checklist recorded for ${co.name}`);
-          record('activity', `company:${co.id}`, r.status >= 300 ? 'failed' : 'applied', r.status >= 300 ? `HTTP ${r.status}` : 'recorded');
+          if (r.status >= 300) outcome('activity', target, 'failed', `the activity entry for ${co.name} failed: HTTP ${r.status}`, `HTTP ${r.status}`);
+          else outcome('activity', target, 'applied', `activity entry clipguard.checklist recorded for ${co.name}`, 'recorded');
         } catch (e) {
-          ok = false;
-          lines.push(`the activity entry for ${co.name} failed: ${why(e)}`);
-          record('activity', `company:${co.id}`, 'failed', why(e));
+          outcome('activity', target, 'failed', `the activity entry for ${co.name} failed: ${why(e)}`, why(e));
         }
       }
     }

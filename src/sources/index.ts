@@ -40,6 +40,12 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+/** A client for the configured Paperclip (loaded on demand: `precommit` never needs undici). */
+export async function paperclipClient(config: Config, signal?: AbortSignal): Promise<PaperclipClient> {
+  const { PaperclipClient } = await import('./paperclip/client.js');
+  return new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries, signal });
+}
+
 /** What the budget facts take from config `budget.*` (thresholds, company budget, forecast window, currency). */
 export function budgetOptions(config: Config) {
   const b = config.budget;
@@ -124,9 +130,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   const out: SourceOutput = { statuses: [], subjects: [], paperclip: null, requestCount: 0 };
 
   if (config.paperclip.enabled && needs.paperclip) {
-    const { PaperclipClient } = await import('./paperclip/client.js');
     const { readPaperclip } = await import('./paperclip/read.js');
-    const client = new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries, signal: opts.signal });
+    const client = await paperclipClient(config, opts.signal);
     out.paperclip = client;
     const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache });
     out.requestCount += read.requestCount;
