@@ -342,6 +342,9 @@ describe('detectSecrets: hard negatives stay silent', () => {
     ['PWD', 'export PWD=/home/user/project'],
     ['low-entropy Anthropic shape', 'sk-ant-api03-' + 'A'.repeat(93) + 'AA'],
     ['unsigned JWT', 'eyJhbGciOiJub25lIn0.' + 'eyJzdWIiOiIxMjMifQ.'],
+    // clipguard's own executor.ts: a ternary between two rule ids read as `secret…: '<value>'`.
+    ['ternary of rule ids', "secretIgnoredFor(m, i < n ? 'security/secret-in-diff' : 'security/secret-in-commit-message')"],
+    ['slug with short words', 'token: docs/how-to-rotate-a-key-in-ci'],
     ['URLs and git remotes', 'mongodb://localhost:27017/db https://github.com/org/repo/pull/12 git@github.com:org/repo.git'],
   ];
   for (const [name, text] of cases) {

@@ -271,8 +271,9 @@ const PLACEHOLDER = new RegExp(
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Identifier-like: made of words (3+ letters with a vowel), acronyms and short numbers, the words holding
- * most of the letters ("bert-base-uncased-v2", "awsS3BucketName2"). Random keys break into fragments
+ * Identifier-like: made of words (3+ letters with a vowel), acronyms, short numbers and short lowercase
+ * words ("in", "of"), the words holding most of the letters ("bert-base-uncased-v2", "awsS3BucketName2",
+ * "security/secret-in-diff"). Random keys break into fragments
  * like "Xk" or "3f9a0c" that are neither, so they never pass. Parts are cut at separators and at
  * lower/digit-to-upper steps, without building arrays: dense text sends many candidates through here.
  */
@@ -307,7 +308,7 @@ function looksLikeWords(s: string): boolean {
     const first = s.charCodeAt(start);
     const word = upper <= 1 && (upper === 0 || (first >= 65 && first <= 90)) && lower >= 2 && upper + lower >= 3 && digits <= 3 && !digitThenLetter && vowel && !(first >= 48 && first <= 57);
     if (word) wordLetters += upper + lower;
-    else if (!((lower === 0 && upper >= 1 && upper <= 5 && digits <= 3 && !(first >= 48 && first <= 57)) || (upper + lower === 0 && digits <= 4) || (upper === 0 && lower === 1 && first === 118 && digits >= 1 && digits <= 3))) return false;
+    else if (!((lower === 0 && upper >= 1 && upper <= 5 && digits <= 3 && !(first >= 48 && first <= 57)) || (upper + lower === 0 && digits <= 4) || (upper === 0 && lower === 1 && first === 118 && digits >= 1 && digits <= 3) || (upper === 0 && digits === 0 && lower <= 2))) return false;
   }
   return wordLetters > 0 && wordLetters >= 0.6 * letters;
 }
