@@ -5,5 +5,13 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
+// A reader that stops early (`clipguard rules list | head -1`) closes the pipe: stop writing quietly, as Unix
+// tools do, instead of dying on an unhandled EPIPE. The process still ends with its own exit code, so a
+// failing scan piped into `head` under `set -o pipefail` still fails.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+}
 const { main } = await import('../dist/cli/main.js');
 process.exitCode = await main(process.argv);

@@ -51,8 +51,12 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   const active = report.findings.filter((f) => !f.suppressed);
   const by = (pred: (f: Finding) => boolean) => active.filter(pred);
   const pc = report.sources.find((s) => s.name === 'paperclip');
-  const pcDown = pc?.status === 'unavailable' ? `Paperclip unavailable: ${pc.detail}` : null;
-  const pcOff = pc?.status === 'skipped' ? 'Paperclip not scanned' : null;
+  // Not read at all (--no-paperclip), or none configured and none running here: not scanned (a warning), as
+  // opposed to a configured server that is down (a failure).
+  const pcSubject = subjects.find((s) => s.type === 'source' && s.id === 'paperclip');
+  const notConfigured = (pcSubject?.facts.source as { expected?: boolean } | undefined)?.expected === false;
+  const pcDown = pc?.status === 'unavailable' && !notConfigured ? `Paperclip unavailable: ${pc.detail}` : null;
+  const pcOff = !pc ? 'Paperclip not scanned' : notConfigured ? `Paperclip not scanned: ${pc!.detail}` : null;
   const agents = subjects.filter((s) => s.type === 'agent').map((s) => s.facts.agent as { name: string; status: string; pauseReason?: string });
   const items: ChecklistItem[] = [];
   const push = (n: number, status: Mark, detail: string, fs: Finding[] = []) => items.push({ ...ITEMS[n - 1], status, detail, findings: fs.map((f) => f.message) });

@@ -95,7 +95,7 @@ export interface Finding {
 
 export interface SourceStatus {
   name: string;
-  status: 'ok' | 'unavailable' | 'skipped';
+  status: 'ok' | 'unavailable';
   detail: string;
 }
 

@@ -8,6 +8,9 @@ import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import type { LocaleOverride } from '../sources/locales.js';
 
+/** Where Paperclip listens out of the box (`paperclipai run`). */
+export const DEFAULT_PAPERCLIP_URL = 'http://127.0.0.1:3100';
+
 export const CONFIG_FILE = 'clipguard.config.json';
 
 export interface Config {
@@ -15,7 +18,7 @@ export interface Config {
   file: string | null;
   /** Directory relative paths resolve against. */
   baseDir: string;
-  paperclip: { enabled: boolean; url: string; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean };
+  paperclip: { enabled: boolean; url: string; /** The URL is the built-in default: no flag, env or config file named one. */ implicit: boolean; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean };
   repos: string[] | null;
   rules: { packs: string[]; overrides: Record<string, RuleOverride> };
   secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
@@ -83,7 +86,8 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     paperclip: {
       enabled: pc.enabled ?? true,
       // Environment over the file (the documented layering): the same config works on every machine.
-      url: (env.PAPERCLIP_API_URL || pc.url || 'http://127.0.0.1:3100').replace(/\/+$/, ''),
+      url: (env.PAPERCLIP_API_URL || pc.url || DEFAULT_PAPERCLIP_URL).replace(/\/+$/, ''),
+      implicit: !env.PAPERCLIP_API_URL && !pc.url,
       apiKey: env[keyEnv] || null,
       companies: pc.companies ?? (env.PAPERCLIP_COMPANY_ID ? [env.PAPERCLIP_COMPANY_ID] : []),
       timeoutMs: pc.timeoutMs ?? 10_000,
@@ -113,7 +117,10 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
   }
   // flags
   if (flags.paperclip === false) cfg.paperclip.enabled = false;
-  else if (typeof flags.paperclip === 'string') cfg.paperclip.url = flags.paperclip.replace(/\/+$/, '');
+  else if (typeof flags.paperclip === 'string') {
+    cfg.paperclip.url = flags.paperclip.replace(/\/+$/, '');
+    cfg.paperclip.implicit = false;
+  }
   if (flags.apiKey) cfg.paperclip.apiKey = flags.apiKey;
   if (flags.company?.length) cfg.paperclip.companies = flags.company;
   if (flags.repo?.length) cfg.repos = flags.repo.map((r) => resolve(cwd, r));

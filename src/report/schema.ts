@@ -22,7 +22,7 @@ export const reportJsonSchema = {
     mode: { enum: ['dry-run', 'apply'] },
     sources: {
       type: 'array',
-      items: { type: 'object', required: ['name', 'status', 'detail'], properties: { name: { type: 'string' }, status: { enum: ['ok', 'unavailable', 'skipped'] }, detail: { type: 'string' } } },
+      items: { type: 'object', required: ['name', 'status', 'detail'], properties: { name: { type: 'string' }, status: { enum: ['ok', 'unavailable'] }, detail: { type: 'string' } } },
     },
     findings: {
       type: 'array',

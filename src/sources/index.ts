@@ -121,15 +121,47 @@ function sourceSubject(name: string, kind: string, status: SourceStatus['status'
     id: name,
     label: name,
     source: kind,
-    facts: { source: { name, kind, status, detail, url: null, health: null, git: null, deploy: null, ...extra }, problems },
+    facts: { source: { name, kind, status, detail, url: null, expected: true, health: null, git: null, deploy: null, ...extra }, problems },
   };
+}
+
+/**
+ * Why nothing listens at `url` (connection refused), or null when something answers the TCP handshake or
+ * the question cannot be settled this way (a host name, a timeout): one loopback connect, no HTTP request.
+ */
+async function nothingListens(url: string): Promise<string | null> {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return null;
+  }
+  const { connect } = await import('node:net');
+  const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
+  return new Promise((done) => {
+    const socket = connect({ host: u.hostname.replace(/^\[|\]$/g, ''), port });
+    const end = (why: string | null) => {
+      socket.destroy();
+      done(why);
+    };
+    socket.setTimeout(1000, () => end(null));
+    socket.once('connect', () => end(null));
+    socket.once('error', (e: NodeJS.ErrnoException) => end(e.code === 'ECONNREFUSED' ? 'connection refused' : null));
+  });
 }
 
 export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   const { config, now, needs } = opts;
   const out: SourceOutput = { statuses: [], subjects: [], paperclip: null, requestCount: 0 };
 
-  if (config.paperclip.enabled && needs.paperclip) {
+  const absent = config.paperclip.enabled && needs.paperclip && config.paperclip.implicit ? await nothingListens(config.paperclip.url) : null;
+  if (absent) {
+    // Nobody asked for a Paperclip and none runs here: say so once, as information, instead of failing a
+    // newcomer's first scan of a repository with four retries and a critical finding.
+    const detail = `${config.paperclip.url}: nothing listens there (${absent}) and no Paperclip is configured, so the Paperclip rules did not run (--paperclip <url> or PAPERCLIP_API_URL to scan one, --no-paperclip to stop looking)`;
+    out.statuses.push({ name: 'paperclip', status: 'unavailable', detail });
+    out.subjects.push(sourceSubject('paperclip', 'paperclip', 'unavailable', detail, { url: config.paperclip.url, expected: false }));
+  } else if (config.paperclip.enabled && needs.paperclip) {
     const { readPaperclip } = await import('./paperclip/read.js');
     const client = await paperclipClient(config, opts.signal);
     out.paperclip = client;
@@ -155,9 +187,9 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         }),
       );
     }
-  } else {
-    out.statuses.push({ name: 'paperclip', status: 'skipped', detail: config.paperclip.enabled ? 'no active rule reads Paperclip' : 'disabled (--no-paperclip)' });
   }
+  // A source that was not read (--no-paperclip, or no active rule reads it) is not listed: the report's
+  // sources are what this scan read, each `ok` or `unavailable` (the json contract).
 
   for (const dir of config.repos ?? []) {
     const name = `git:${relative(process.cwd(), dir) || '.'}`;
