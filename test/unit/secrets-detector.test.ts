@@ -509,30 +509,24 @@ describe('masking, hashing, redaction, entropy', () => {
 });
 
 describe('detectSecrets: large and adversarial input', () => {
-  it('scans a 10 MB line quickly and finds the secret at its end with the right offset', () => {
+  // Correctness on large and adversarial input only: how fast is measured in bench/ (figure 1), not asserted here.
+  it('finds the secret at the end of a 10 MB line, with the right offset', () => {
     const filler = 'lorem ipsum dolor sit amet, consectetur adipiscing elit; const value = compute(a, b) + 1; ';
     const secret = fakeToken('openai-project-key', 3);
     const text = filler.repeat(Math.ceil(10_000_000 / filler.length)) + secret;
-    const t0 = performance.now();
     const ms = detectSecrets(text);
-    const ms2 = performance.now() - t0;
     expect(ms.map((m) => [m.kind, m.start, m.column])).toEqual([['openai-project-key', text.length - secret.length, text.length - secret.length + 1]]);
-    expect(ms2).toBeLessThan(3000);
   });
 
-  it('stays fast on text dense with keywords and near-misses (no catastrophic backtracking)', () => {
+  it('reports nothing on text dense with keywords and near-misses, nor on megabyte runs after a prefix', () => {
     const unit = [
       'eyJeyJeyJeyJ.', '-----BEGIN RSA PRIVATE KEY-----', 'token=token=token=', 'sk-proj-sk-proj-', 'password: password: ',
       'ghp_ghp_ghp_', 'postgres://a:b', 'AKIAAKIAAKIA', 'wallet 0x', 'paypal secret: ', 'https://u:p', 'xox' + 'b-1-2-',
     ].join(' ');
     const text = unit.repeat(Math.ceil(2_000_000 / unit.length));
-    const t0 = performance.now();
     expect(detectSecrets(text)).toEqual([]);
-    expect(performance.now() - t0).toBeLessThan(5000);
     const blob = 'eyJ' + 'A'.repeat(1_000_000);
-    const t1 = performance.now();
     expect(detectSecrets(`${blob} -----BEGIN PRIVATE KEY-----\n${'Q'.repeat(1_000_000)}`)).toEqual([]);
-    expect(performance.now() - t1).toBeLessThan(3000);
   });
 
   it('gives the same result with and without the prefilter on mixed documents', () => {
