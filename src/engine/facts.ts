@@ -232,6 +232,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     blocked: obj({
       bySystem: B,
       commentsSinceBlocked: N,
+      evidenceRead: B,
       blockedSince: nul(S),
       systemReason: nul(S),
       runId: nul(S),

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { PaperclipClient, PaperclipError, parseRetryAfter, type PaperclipClientOptions, type RequestEvent } from '../../src/sources/paperclip/client.js';
 import { readPaperclip } from '../../src/sources/paperclip/read.js';
+import { paperclipSubjects } from '../../src/sources/paperclip/subjects.js';
 import { validateAgent, validateBudgetsOverview, validateComment, validateCompany, validateIssue, validateRun, type SchemaProblem } from '../../src/sources/paperclip/validate.js';
 
 // ------------------------------------------------------------------ recorded responses
@@ -593,6 +594,23 @@ describe('readPaperclip', () => {
     const costQueries = s.seen.filter((x) => x.path.endsWith('/costs/by-agent')).map((x) => Object.fromEntries(x.query));
     expect(costQueries).toContainEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-30T23:59:59.999Z' });
     expect(costQueries).toContainEqual({ from: '2026-11-17T12:00:00.000Z', to: '2026-11-24T12:00:00.000Z' });
+  });
+
+  it('a blocked issue whose comments cannot be read is `unread`: ops/blocked-without-reason stays quiet, the failure is a partial-read error', async () => {
+    const blockedId = comments[0].issueId;
+    const withBlocked = issues.map((i) => (i.id === blockedId ? { ...i, status: 'blocked', updatedAt: LATER } : i));
+    const s = await serve(replay({ 'GET /api/issues/[^/]+/comments': () => new Reply(500, { error: 'Internal server error' }) }, withBlocked));
+    const read = await readPaperclip({ client: client(s.url, { retries: 0 }), now: NOW });
+    expect(snap0(read).unread).toEqual([blockedId]);
+    expect(snap0(read).errors.join('\n')).toMatch(/comments of .*HTTP 500/);
+    const subjects = paperclipSubjects(read.companies, { now: NOW, budget: { companyMonthlyCents: null, forecastWindowDays: 7 } });
+    const blocked = subjects.find((x) => x.type === 'issue' && (x.facts.issue as any).id === blockedId)!;
+    expect(blocked.facts.blocked).toMatchObject({ bySystem: false, commentsSinceBlocked: 0, evidenceRead: false });
+    // The same issue, its comments read (none since the block): evidence read, and the rule's condition holds.
+    const ok = await readPaperclip({ client: client((await serve(replay({ 'GET /api/issues/[^/]+/comments': () => [] }, withBlocked))).url), now: NOW });
+    expect(snap0(ok).unread).toEqual([]);
+    const again = paperclipSubjects(ok.companies, { now: NOW, budget: { companyMonthlyCents: null, forecastWindowDays: 7 } }).find((x) => x.type === 'issue' && (x.facts.issue as any).id === blockedId)!;
+    expect(again.facts.blocked).toMatchObject({ bySystem: false, commentsSinceBlocked: 0, evidenceRead: true });
   });
 
   it('a block the recovery sweep left without a comment is found in the activity, and its run is read by id when the list lacks it', async () => {

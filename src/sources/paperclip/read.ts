@@ -46,6 +46,8 @@ export interface CompanySnapshot {
   recentCosts: { byAgent: any[]; from: string; to: string } | null;
   /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
   errors: string[];
+  /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
+  unread: string[];
 }
 
 export interface PaperclipRead {
@@ -246,6 +248,7 @@ async function readCompany(
   const extra = opts.commentsFor;
   const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
   const comments: Record<string, any[]> = {};
+  const unread: string[] = [];
   const commentsRead = new Map<string, { updatedAt: string; comments: any[] }>();
   await Promise.all(
     needComments.map(async (i) => {
@@ -265,7 +268,7 @@ async function readCompany(
       if (cs) {
         comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
         commentsRead.set(i.id, { updatedAt: i.updatedAt, comments: comments[i.id] });
-      }
+      } else unread.push(i.id);
     }),
   );
 
@@ -287,7 +290,7 @@ async function readCompany(
       if (rows) {
         activity[i.id] = keepValid<any>(rows, validateActivity, problems, 'activity');
         activityRead.set(i.id, { updatedAt: i.updatedAt, rows: activity[i.id] });
-      }
+      } else unread.push(i.id);
     }),
   );
 
@@ -344,7 +347,7 @@ async function readCompany(
     }
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors, unread };
 }
 
 // ------------------------------------------------------------------ helpers

@@ -8,7 +8,7 @@ import { budgetFacts, type BudgetInputs } from './budget.js';
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const ASSIGNABLE = new Set(['backlog', 'todo']);
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
-const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0 });
+const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true });
 
 export interface SnapshotCompany {
   company: any;
@@ -23,6 +23,8 @@ export interface SnapshotCompany {
   budgets?: any | null;
   monthCosts?: { byAgent: any[] } | null;
   recentCosts?: { byAgent: any[]; from: string; to: string } | null;
+  /** Issues whose comments or activity the read could not get (read.ts): their block's evidence is unknown. */
+  unread?: string[];
 }
 
 export interface SubjectOptions {
@@ -228,6 +230,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const agents = snap.agents ?? [];
     const issues = snap.issues ?? [];
     const comments = snap.comments ?? {};
+    const unread = new Set(snap.unread ?? []);
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
     // Assignable issues, best first: the ones nobody holds (shared by every agent) and, per agent, the ones
@@ -357,6 +360,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
               blockedSince,
               commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
+              // False when the comments or activity that would show who blocked it, or why, could not be read:
+              // "no reason recorded" is then unknown, not true (and a comment would wake the assignee).
+              evidenceRead: !unread.has(issue.id),
             }
           : NOT_BLOCKED,
         lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
