@@ -183,6 +183,7 @@ export function budgetSection(subjects: Subject[], currency: string): BudgetSect
     budgetCents: b.budgetCents,
     percent: b.percent,
     warnPercent: b.warnPercent,
+    stopPercent: b.stopPercent,
     forecastCents: b.forecastCents,
     projectedCrossDate: b.projectedCrossDate,
     level: b.level,

@@ -115,6 +115,8 @@ export interface BudgetRow {
   budgetCents: number;
   percent: number;
   warnPercent: number;
+  /** The stop threshold (config `budget.stopPercent`, 100 by default): `projectedCrossDate` is when spend reaches it. */
+  stopPercent: number;
   forecastCents: number;
   projectedCrossDate: string | null;
   level: string;

@@ -9,7 +9,7 @@ import { formatMoney } from '../util/money.js';
 
 const money = (cents: number, currency: string) => html(formatMoney(cents, currency));
 
-function bar(row: { name: string; status?: string; spentCents: number; budgetCents: number; percent: number; warnPercent: number; forecastCents: number; level: string; projectedCrossDate: string | null }, currency: string, cls: string): string {
+function bar(row: { name: string; status?: string; spentCents: number; budgetCents: number; percent: number; warnPercent: number; stopPercent: number; forecastCents: number; level: string; projectedCrossDate: string | null }, currency: string, cls: string): string {
   // Scale: the bar track is 0..max(120%, spend, forecast) of the budget, so 100% and over-budget stay visible.
   const budget = row.budgetCents;
   const scale = budget > 0 ? Math.max(1.2, row.spentCents / budget, row.forecastCents / budget) : 1;
@@ -22,7 +22,7 @@ function bar(row: { name: string; status?: string; spentCents: number; budgetCen
     <div class="bar level-${level}" style="width:${budget > 0 ? pct(row.spentCents) : '0'}%"></div>
     ${budget > 0 ? `<div class="line warn" style="left:${pct((budget * row.warnPercent) / 100)}%"></div><div class="line limit" style="left:${pct(budget)}%"></div>` : ''}
   </div>
-  <div class="nums">${money(row.spentCents, currency)} / ${budget > 0 ? money(budget, currency) : 'no budget'} · ${budget > 0 ? `${row.percent.toFixed(1)}%` : '—'} · forecast ${money(row.forecastCents, currency)}${row.projectedCrossDate ? ` · crosses 100% on ${html(row.projectedCrossDate)}` : ''}</div>
+  <div class="nums">${money(row.spentCents, currency)} / ${budget > 0 ? money(budget, currency) : 'no budget'} · ${budget > 0 ? `${row.percent.toFixed(1)}%` : '—'} · forecast ${money(row.forecastCents, currency)}${row.projectedCrossDate ? ` · crosses ${html(String(row.stopPercent))}% on ${html(row.projectedCrossDate)}` : ''}</div>
 </div>`;
 }
 

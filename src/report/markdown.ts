@@ -40,7 +40,7 @@ export function renderBudgetMarkdown(report: Report): string {
     out.push('| agent | spent | budget | % | status | forecast |', '| --- | ---: | ---: | ---: | --- | --- |');
     for (const a of c.agents) {
       const icon = a.level === 'exceeded' ? '❌' : a.level === 'warning' ? '⚠️' : '✅';
-      out.push(`| ${markdownCell(a.name)} | ${money(a.spentCents)} | ${a.budgetCents ? money(a.budgetCents) : '—'} | ${a.budgetCents ? `${a.percent.toFixed(1)}%` : '—'} | ${icon} ${markdownCell(a.status ?? '')} | ${money(a.forecastCents)}${a.projectedCrossDate ? ` (100% on ${a.projectedCrossDate})` : ''} |`);
+      out.push(`| ${markdownCell(a.name)} | ${money(a.spentCents)} | ${a.budgetCents ? money(a.budgetCents) : '—'} | ${a.budgetCents ? `${a.percent.toFixed(1)}%` : '—'} | ${icon} ${markdownCell(a.status ?? '')} | ${money(a.forecastCents)}${a.projectedCrossDate ? ` (${a.stopPercent}% on ${markdownCell(a.projectedCrossDate)})` : ''} |`);
     }
     out.push('');
   }

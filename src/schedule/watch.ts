@@ -26,7 +26,10 @@ export interface JobDef {
 
 export interface WatchOptions {
   logFormat: 'text' | 'json';
+  /** Each scheduled run starts after a random delay in [0, jitterMs) ms (catch-up and --once runs start at once). */
   jitterMs: number;
+  /** For tests: the jitter's random source, a number in [0, 1) (default Math.random). */
+  random?: () => number;
   log: (line: string) => void;
   /** For tests: a function that runs one job (default: the real scan / checklist). */
   runner?: (job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal) => Promise<RunSummary>;
@@ -79,13 +82,21 @@ export function jobsFromConfig(config: Config): JobDef[] {
     if (j.deadlineMs !== undefined && !(Number.isInteger(j.deadlineMs) && j.deadlineMs > 0)) {
       throw new ScheduleError(`${where}.deadlineMs: must be a positive whole number of milliseconds (got ${JSON.stringify(j.deadlineMs)})`);
     }
+    if (j.deadlineMs > MAX_TIMER_MS) throw new ScheduleError(`${where}.deadlineMs: at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node keeps; got ${j.deadlineMs})`);
     return j as JobDef;
   });
 }
 
-/** A run's deadline: `deadlineMs`, else 80% of the period (shorter than the period, as a deadline must be). */
+/** The longest delay a Node timer takes (2^31 - 1 ms, ~24.8 days): a longer one fires at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A run's deadline: `deadlineMs`, else 80% of the period (shorter than the period, as a deadline must be), at
+ * most MAX_TIMER_MS: a yearly job's 80% (~292 days) would overflow the timer, which then fires at once and
+ * fails every run as late.
+ */
 export function deadlineOf(job: JobDef, period?: number): number {
-  return job.deadlineMs ?? Math.max(1, Math.floor((period ?? periodMs(job)) * 0.8));
+  return job.deadlineMs ?? Math.min(MAX_TIMER_MS, Math.max(1, Math.floor((period ?? periodMs(job)) * 0.8)));
 }
 
 /** The period of a job: the gap between its next two fire times. */
@@ -116,6 +127,13 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
   return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: down.length ? `unavailable: ${down.join(', ')}` : undefined };
 }
 
+/** The jitter before a scheduled run: a whole number of ms in [0, maxMs), from `random()` in [0, 1). */
+export function jitterDelay(maxMs: number, random: () => number = Math.random): number {
+  if (!(maxMs >= 1)) return 0;
+  const max = Math.floor(maxMs);
+  return Math.min(max - 1, Math.max(0, Math.floor(random() * max)));
+}
+
 export class Watcher {
   private tasks: ReturnType<typeof cron.schedule>[] = [];
   private running = new Map<string, Promise<void>>();
@@ -124,6 +142,8 @@ export class Watcher {
   private state: WatchState;
   private lock: StateLock;
   private stopping = false;
+  /** Scheduled runs waiting out their jitter: a stop cancels them (no new runs). */
+  private jittering = new Map<NodeJS.Timeout, () => void>();
   /** Paperclip reads shared by this process's runs, so a repeat scan asks only for what changed. */
   private cache = new PaperclipReadCache();
   readonly stateFile: string;
@@ -147,18 +167,35 @@ export class Watcher {
   }
 
   /** Run a job unless it is already running (noOverlap across timer, catch-up and --once runs). */
-  async runJob(job: JobDef, reason: 'scheduled' | 'catch-up' | 'once'): Promise<void> {
+  async runJob(job: JobDef, reason: 'scheduled' | 'catch-up' | 'once', extra: Record<string, unknown> = {}): Promise<void> {
     if (this.stopping) return;
     if (this.running.has(job.name)) {
-      this.log({ event: 'skipped', job: job.name, reason: 'previous run still going (noOverlap)' });
+      this.log({ event: 'skipped', job: job.name, reason: 'previous run still going (noOverlap)', ...extra });
       return;
     }
-    const p = this.execute(job, reason).finally(() => this.running.delete(job.name));
+    const p = this.execute(job, reason, extra).finally(() => this.running.delete(job.name));
     this.running.set(job.name, p);
     await p;
   }
 
-  private async execute(job: JobDef, reason: string): Promise<void> {
+  /** A cron slot fired: wait out the jitter (so many watchers do not hit Paperclip on the same second), then run. */
+  private async scheduled(job: JobDef, slot: Date | undefined): Promise<void> {
+    if (this.stopping) return;
+    const jitterMs = jitterDelay(this.opts.jitterMs, this.opts.random);
+    if (jitterMs > 0) {
+      const waited = await new Promise<boolean>((resolve) => {
+        const t = setTimeout(() => {
+          this.jittering.delete(t);
+          resolve(true);
+        }, jitterMs);
+        this.jittering.set(t, () => resolve(false));
+      });
+      if (!waited) return;
+    }
+    await this.runJob(job, 'scheduled', { slot: slot?.toISOString(), jitterMs });
+  }
+
+  private async execute(job: JobDef, reason: string, extra: Record<string, unknown> = {}): Promise<void> {
     const started = Date.now();
     const deadline = deadlineOf(job);
     const js = (this.state.jobs[job.name] ??= {});
@@ -184,11 +221,11 @@ export class Watcher {
       js.lastSuccessAt = new Date().toISOString();
       js.lastError = undefined;
       const sev = r.bySeverity ? SEVERITIES.filter((s) => r.bySeverity![s]).map((s) => `${s}:${r.bySeverity![s]}`).join(',') : undefined;
-      this.log({ event: 'ok', job: job.name, reason, ms: Date.now() - started, findings: r.findings, severities: sev, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
+      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: Date.now() - started, findings: r.findings, severities: sev, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
     } catch (e) {
       js.lastError = (e as Error).message;
       js.failures = (js.failures ?? 0) + 1;
-      this.log({ event: 'failed', job: job.name, reason, ms: Date.now() - started, error: (e as Error).message });
+      this.log({ event: 'failed', job: job.name, reason, ...extra, ms: Date.now() - started, error: (e as Error).message });
     } finally {
       clearTimeout(timer);
       saveState(this.stateFile, this.state);
@@ -212,11 +249,12 @@ export class Watcher {
     const note = this.lock.acquire();
     if (note) this.log({ event: 'lock', job: '-', note });
     for (const job of this.jobs) {
-      const task = cron.schedule(job.cron, () => this.runJob(job, 'scheduled'), {
+      // The jitter is ours (scheduled), not node-cron's maxRandomDelay: it is logged with the run, and a stop
+      // cancels a run still waiting it out.
+      const task = cron.schedule(job.cron, (ctx) => this.scheduled(job, ctx?.date), {
         name: `clipguard-${job.name}`,
         timezone: job.timezone,
         noOverlap: false, // ours (runJob) logs a skip in the log format; node-cron's own warning is a raw console line
-        maxRandomDelay: this.opts.jitterMs,
       });
       this.tasks.push(task);
       this.log({ event: 'scheduled', job: job.name, cron: job.cron, timezone: job.timezone ?? localTimezone(), next: task.getNextRun()?.toISOString(), apply: Boolean(job.apply) });
@@ -251,6 +289,11 @@ export class Watcher {
     this.stopping = true;
     if (signal) this.log({ event: 'signal', job: '-', signal, note: 'shutting down' });
     for (const t of this.tasks) await t.destroy();
+    for (const [t, cancel] of this.jittering) {
+      clearTimeout(t);
+      cancel();
+    }
+    this.jittering.clear();
     const current = [...this.running.values()];
     if (current.length) {
       this.log({ event: 'stopping', job: '-', waiting: current.length });

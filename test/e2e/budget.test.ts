@@ -125,3 +125,70 @@ describe('budgets on a real Paperclip', () => {
     }
   });
 });
+
+// Company budgets (the company-level rules) on the same real server: the budget comes from Paperclip (no
+// `budget.companyMonthlyCents` in config), spend from cost events. Three companies, each a case:
+//   Watched: an enforcing company policy (PATCH /companies/:id/budgets), $8.50 of $10.00 spent: 85%, a warning;
+//   Loose:   the budgetMonthlyCents column only (PATCH /companies/:id), $12.00 of $10.00: over, and nothing enforces it;
+//   Capped:  an enforcing policy, $11.00 of $10.00: over, and the server pauses the company itself (hard stop).
+describe('company budgets on a real Paperclip', () => {
+  const seed = new Seed();
+  const co: Record<string, any> = {};
+  const spend: Record<string, number> = { Watched: 850, Loose: 1200, Capped: 1100 };
+
+  beforeAll(async () => {
+    for (const name of Object.keys(spend)) co[name] = await seed.createCompany({ name: unique(name) });
+    await seed.setCompanyBudget(co.Watched.id, 1000);
+    await seed.setCompanyBudget(co.Capped.id, 1000);
+    await seed.req('PATCH', `/companies/${co.Loose.id}`, { budgetMonthlyCents: 1000 });
+    // One agent per company with no budget of its own: every finding below is about the company.
+    for (const [name, cents] of Object.entries(spend)) {
+      const agent = await seed.createAgent(co[name].id, { name: `${name}Agent`, role: 'engineer' });
+      await seed.addCost(co[name].id, agent.id, cents);
+    }
+    await waitFor(async () => (await seed.req('GET', `/companies/${co.Capped.id}`)).status === 'paused', { what: 'the server to pause Capped (company hard stop)', timeoutMs: 30_000 });
+    // The policy check at 85% is a notification only, and a column without a policy stops nothing.
+    expect((await seed.req('GET', `/companies/${co.Watched.id}`)).status).toBe('active');
+    expect((await seed.req('GET', `/companies/${co.Loose.id}`)).status).toBe('active');
+  });
+
+  it('company-spend warns at 80% and is an error at 100%; an unenforced company budget and a company forecast are reported', () => {
+    const names = Object.fromEntries(Object.entries(co).map(([k, c]) => [c.name, k]));
+    const r = cli(['scan', '--paperclip', e2eUrl(), '--company', ...Object.values(co).map((c) => c.issuePrefix), '--only', 'budget', '--format', 'json'], { cwd: tempDir(), env: { CLIPGUARD_STATE_DIR: tempDir() } });
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout);
+    const found = report.findings.map((f: any) => `${f.ruleId} ${f.severity} ${names[f.subject.label.replace(/ \(.*\)$/, '')] ?? f.subject.label}`).sort();
+    expect(found).toEqual(
+      [
+        'budget/company-spend warning Watched',
+        'budget/company-spend error Loose',
+        'budget/company-spend error Capped',
+        'budget/unenforced-company warning Loose',
+        // Spend all posted now: whether $8.50 at this burn rate reaches $10.00 before the month ends depends on the date.
+        ...(crossesThisMonth(850, 1000) ? ['budget/forecast-company warning Watched'] : []),
+      ].sort(),
+    );
+    const message = (rule: string, who: string) => report.findings.find((f: any) => f.ruleId === rule && f.subject.label.startsWith(co[who].name)).message;
+    expect(message('budget/company-spend', 'Watched')).toBe(`${co.Watched.name} spent $8.50 of $10.00 this month (85%)`);
+    expect(message('budget/company-spend', 'Loose')).toBe(`${co.Loose.name} spent $12.00 of $10.00 this month (120%)`);
+    expect(message('budget/company-spend', 'Capped')).toBe(`${co.Capped.name} spent $11.00 of $10.00 this month (110%)`);
+    expect(message('budget/unenforced-company', 'Loose')).toContain(`fix with PATCH /api/companies/${co.Loose.id}/budgets {"budgetMonthlyCents": 1000}`);
+    if (crossesThisMonth(850, 1000)) expect(message('budget/forecast-company', 'Watched')).toMatch(new RegExp(`^${co.Watched.name} burns \\$[\\d.]+/day and will reach its \\$10\\.00 budget on \\d{4}-\\d{2}-\\d{2}$`));
+    // The budget section: the company totals the server reported.
+    const rows = Object.fromEntries(report.budget.companies.map((c: any) => [names[c.name], c]));
+    expect(rows.Watched).toMatchObject({ spentCents: 850, budgetCents: 1000, percent: 85, level: 'warning' });
+    expect(rows.Loose).toMatchObject({ spentCents: 1200, budgetCents: 1000, percent: 120, level: 'exceeded' });
+    expect(rows.Capped).toMatchObject({ spentCents: 1100, budgetCents: 1000, percent: 110, level: 'exceeded', status: 'paused' });
+    // No finding plans an action: a company is never paused by clipguard (the server does it, with a policy).
+    expect(report.findings.flatMap((f: any) => f.actions)).toEqual([]);
+  });
+
+  it('the Markdown report heads each company with its total against its budget', () => {
+    const r = cli(['scan', '--paperclip', e2eUrl(), '--company', co.Watched.issuePrefix, co.Loose.issuePrefix, '--only', 'budget', '--format', 'markdown'], { cwd: tempDir(), env: { CLIPGUARD_STATE_DIR: tempDir() } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain(`### ${co.Watched.name}: $8.50 of $10.00 (85.0%)`);
+    expect(r.stdout).toContain(`### ${co.Loose.name}: $12.00 of $10.00 (120.0%)`);
+    // The agent has no budget of its own: no budget, no percentage.
+    expect(r.stdout).toContain('| WatchedAgent | $8.50 | — | — | ✅ idle |');
+  });
+});

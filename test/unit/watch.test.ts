@@ -56,6 +56,10 @@ describe('schedule config', () => {
     }
     c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', deadlineMs: 3000 }] };
     expect(jobsFromConfig(c)[0].deadlineMs).toBe(3000);
+    // Past the longest Node timer (2^31 - 1 ms) a timeout fires at once: refused, and the default is capped there.
+    c.schedule = { jobs: [{ name: 'scan', type: 'scan', cron: '*/5 * * * *', deadlineMs: 2 ** 31 }] };
+    expect(() => jobsFromConfig(c)).toThrow(/schedule\.jobs\[0\] \(scan\)\.deadlineMs: at most 2147483647 ms/);
+    expect(deadlineOf({ name: 'yearly', type: 'scan', cron: '0 0 1 1 *' })).toBe(2 ** 31 - 1);
   });
 });
 

@@ -1,0 +1,137 @@
+// The Markdown budget report (`scan --only budget --format markdown`, the daily checklist's budget table): one
+// table per company — agent, spent, budget, %, status, forecast — under the company total. The snapshot is
+// recorded Paperclip responses (fixtures/paperclip-samples/) served from a loopback server, read by the real
+// scan, so the rows are what a real server's numbers become; the forecast names the date spend reaches the
+// configured stop threshold (budget.stopPercent), not always 100%.
+import { createServer, type Server } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { runScan } from '../../src/scan.js';
+import { renderBudgetMarkdown, renderMarkdown } from '../../src/report/markdown.js';
+import { renderHtml } from '../../src/report/html.js';
+import { tempDir } from '../helpers/cli.js';
+
+const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
+const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
+// Mid-month: 15.5 days left; the 7-day burn window runs from Nov 8, 12:00.
+const NOW = new Date('2026-11-15T12:00:00Z');
+const MONTH_START = '2026-11-01T00:00:00.000Z';
+
+const template = sample('06-agents-list')[0];
+const agent = (n: number, name: string, budget: number, spent: number, status = 'idle') => ({
+  ...template,
+  id: `00000000-0000-4000-8000-00000000000${n}`,
+  name,
+  urlKey: name.toLowerCase(),
+  reportsTo: null,
+  orgChainHealth: undefined,
+  status,
+  pauseReason: status === 'paused' ? 'budget' : null,
+  pausedAt: status === 'paused' ? '2026-11-14T08:00:00.000Z' : null,
+  budgetMonthlyCents: budget,
+  spentMonthlyCents: spent,
+});
+// Ann 50%, Bob 85% and still burning $2/day, Cid 120% (paused by the server's hard stop), Dee without a budget.
+const agents = [agent(1, 'Ann', 10000, 5000), agent(2, 'Bob', 10000, 8500), agent(3, 'Cid', 10000, 12000, 'paused'), agent(4, 'Dee', 0, 300)];
+const [ann, bob, cid, dee] = agents;
+const company = { ...sample('35-company-get'), spentMonthlyCents: 25800 };
+const overview = sample('34-budgets-overview-after-spend');
+const [companyPolicy, agentPolicy] = overview.policies;
+const budgets = {
+  ...overview,
+  policies: [
+    { ...companyPolicy, observedAmount: 25800 },
+    ...[ann, bob].map((a) => ({ ...agentPolicy, policyId: `p-${a.urlKey}`, scopeId: a.id, scopeName: a.name, amount: 10000, observedAmount: a.spentMonthlyCents, status: a === bob ? 'warning' : 'ok', paused: false, pauseReason: null })),
+    { ...agentPolicy, scopeId: cid.id, scopeName: 'Cid', amount: 10000, observedAmount: 12000 },
+  ],
+  activeIncidents: overview.activeIncidents.map((i: any) => ({ ...i, scopeId: cid.id, scopeName: 'Cid', amountLimit: 10000, amountObserved: 12000 })),
+};
+const costRow = sample('33-costs-by-agent-after-spend')[0];
+const cost = (a: any, cents: number) => ({ ...costRow, agentId: a.id, agentName: a.name, agentStatus: a.status, costCents: cents });
+// The month's costs, and the last 7 days' (only Bob spent recently: $14.00, $2/day).
+const monthCosts = [cost(ann, 5000), cost(bob, 8500), cost(cid, 12000), cost(dee, 300)];
+const recentCosts = [cost(bob, 1400)];
+
+let server: Server;
+let url = '';
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    const path = u.pathname;
+    const body =
+      path === '/api/health' ? sample('01-health')
+      : path === '/api/companies' ? [company]
+      : path.endsWith('/agents') ? agents
+      : path.endsWith('/costs/by-agent') ? (u.searchParams.get('from') === MONTH_START ? monthCosts : recentCosts)
+      : path.endsWith('/budgets/overview') ? budgets
+      : path.endsWith('/issues') || path.endsWith('/heartbeat-runs') ? []
+      : undefined;
+    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body ?? { error: 'API route not found' }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function budgetReport(budget: Record<string, unknown>) {
+  const dir = tempDir('clipguard-budget-md-');
+  const file = join(dir, 'clipguard.config.json');
+  writeFileSync(file, JSON.stringify({ paperclip: { url }, repos: [], budget }));
+  const { report } = await runScan(loadConfig(dir, { config: file }, {}), { only: ['budget'], now: NOW });
+  expect(report.sources.find((s) => s.name === 'paperclip')?.status).toBe('ok');
+  return report;
+}
+
+/** The table rows under a company heading, as cells. */
+function table(md: string): { heading: string; header: string[]; align: string[]; rows: string[][] } {
+  const lines = md.split('\n');
+  const h = lines.findIndex((l) => l.startsWith('### '));
+  const cells = (l: string) => l.slice(1, -1).split(' | ').map((c) => c.trim());
+  const body: string[] = [];
+  for (let k = h + 4; k < lines.length && lines[k].startsWith('|'); k++) body.push(lines[k]);
+  return { heading: lines[h], header: cells(lines[h + 2]), align: cells(lines[h + 3]), rows: body.map(cells) };
+}
+
+describe('the Markdown budget report', () => {
+  it('one row per agent, most spent first: spent, budget, %, status and forecast, under the company total', async () => {
+    const report = await budgetReport({ companyMonthlyCents: 34000 });
+    const md = renderBudgetMarkdown(report);
+    expect(md.startsWith('## Budget\n')).toBe(true);
+    const t = table(md);
+    // The company total: $258.00 spent of the configured $340.00 (75.88%).
+    expect(t.heading).toBe('### Acme Offline Co: $258.00 of $340.00 (75.9%)');
+    expect(t.header).toEqual(['agent', 'spent', 'budget', '%', 'status', 'forecast']);
+    expect(t.align).toEqual(['---', '---:', '---:', '---:', '---', '---']);
+    expect(t.rows).toEqual([
+      ['Cid', '$120.00', '$100.00', '120.0%', '❌ paused', '$120.00'],
+      // $85 + $2/day × 15.5 days = $116; 100% ($100) is reached after 7.5 days: Nov 23.
+      ['Bob', '$85.00', '$100.00', '85.0%', '⚠️ idle', '$116.00 (100% on 2026-11-23)'],
+      ['Ann', '$50.00', '$100.00', '50.0%', '✅ idle', '$50.00'],
+      ['Dee', '$3.00', '—', '—', '✅ idle', '$3.00'],
+    ]);
+    // The full Markdown report carries the same section after the findings.
+    expect(renderMarkdown(report).endsWith(md)).toBe(true);
+  });
+
+  it('the forecast date is when spend reaches budget.stopPercent, and says that percentage (not always 100%)', async () => {
+    const report = await budgetReport({ companyMonthlyCents: 34000, warnPercent: 80, stopPercent: 110 });
+    const rows = table(renderBudgetMarkdown(report)).rows;
+    // Bob reaches 110% ($110) after 12.5 days at $2/day: Nov 28.
+    expect(rows.find((r) => r[0] === 'Bob')).toEqual(['Bob', '$85.00', '$100.00', '85.0%', '⚠️ idle', '$116.00 (110% on 2026-11-28)']);
+    expect(rows.find((r) => r[0] === 'Cid')).toEqual(['Cid', '$120.00', '$100.00', '120.0%', '❌ paused', '$120.00']);
+    expect(renderBudgetMarkdown(report)).not.toContain('100% on');
+    // The HTML chart says the same threshold.
+    expect(renderHtml(report)).toContain('crosses 110% on 2026-11-28');
+    expect(renderHtml(report)).not.toContain('crosses 100% on');
+
+    // Stop at 150%: Bob would reach $150 only after 32.5 days, past the month end, so no date.
+    const late = table(renderBudgetMarkdown(await budgetReport({ companyMonthlyCents: 34000, stopPercent: 150 }))).rows;
+    expect(late.find((r) => r[0] === 'Bob')?.[5]).toBe('$116.00');
+    // Cid at 120% is under a 150% stop: a warning, no longer exceeded.
+    expect(late.find((r) => r[0] === 'Cid')?.[4]).toBe('⚠️ paused');
+  });
+});
