@@ -257,6 +257,10 @@ describe('the server dies in the middle of scan --apply', () => {
     const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500&entityType=issue&entityId=${issue.id}`);
     expect(acts.filter((a: any) => a.action === 'issue.checked_out')).toHaveLength(2);
     expect(acts.filter((a: any) => a.action === 'issue.released')).toHaveLength(1);
+    // The completion is in the company's activity log for the board, once, like a release + checkout done in one run.
+    const mine = acts.filter((a: any) => a.action === 'clipguard.release-checkout');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ actorType: 'system', actorId: 'clipguard', entityType: 'issue', entityId: issue.id, details: { rule: 'ops/error-agent-holding-issue', outcome: 'applied' } });
     const log = audit(state);
     expect(log.filter((e) => e.outcome === 'applied').map((e) => e.detail)).toEqual(['completed the re-checkout an earlier run left half-done']);
   });
