@@ -74,6 +74,9 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
     await resumePending(ctx);
     for (const f of findings) {
       for (const a of f.actions) {
+        // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
+        // decisions too: recorded as skipped, with its reason, like the executor's.
+        if (a.status === 'skipped') record(ctx, f, a, skip(a.detail || 'skipped by the planner'));
         if (a.status !== 'planned') continue;
         const kill = opts.signal?.aborted ? `run abandoned before this action: ${abortReason(opts.signal)}` : killSwitchOn(opts.stateDir, opts.env);
         const agentId = (a.params?.agentId as string) ?? null;
@@ -233,6 +236,8 @@ async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outco
     const r = await client.checkout(c.id, agentId, ['backlog', 'todo']);
     if (r.status === 409) {
       tried.push(`${c.identifier}: 409 conflict (someone else took it)`);
+      // Each 409 is recorded as its own skip (issue 9), whatever issue the agent finally gets.
+      record(ctx, f, { ...a, target: `issue:${c.identifier}` }, skip(`${c.identifier} (${c.id}): 409 conflict on checkout (${errText(r.body) || 'someone else took it'}); trying the agent's next issue`));
       continue;
     }
     if (r.status === 422) {
@@ -254,13 +259,15 @@ async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: st
   const p = a.params ?? {};
   const agent = await client.getAgent(String(p.agentId));
   if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
+  // The SOP is for an agent in error; one that recovered (idle), was paused, ... since the scan is left alone.
+  if (agent.status !== 'error') return skip(`agent is ${agent.status} now, no longer in error: the world has moved, nothing to recover`);
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'in_progress' || issue.assigneeAgentId !== p.agentId) return skip(`issue is ${issue.status}, assigned to ${issue.assigneeAgentId ?? 'nobody'}: nothing to recover`);
   const rel = await client.release(String(p.issueId));
   if (rel.status >= 300) return failHttp('release: ', rel);
   // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
   // completed by the next run instead of leaving the issue orphaned.
-  ctx.ledger.set(key, { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params: p, rule: f.ruleId, target: a.target } });
+  ctx.ledger.set(key, { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint } });
   const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
   if (co.status === 409) {
     ctx.ledger.delete(key);
@@ -291,7 +298,13 @@ async function resumePending(ctx: Ctx): Promise<void> {
     }
     if (out.status === 'failed') continue;
     ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
-    ctx.audit.append({ time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail });
+    const fingerprint = e.resume!.fingerprint ?? '';
+    ctx.audit.append({ time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) });
+    // The board sees the completion in the activity log, as it sees a release + checkout done in one run.
+    if (out.status === 'applied') {
+      const a = { type: 'release-checkout', status: 'applied', target: e.resume!.target, detail: out.detail, params: p } as FindingAction;
+      await activity(ctx, p.companyId, a, { ruleId: e.resume!.rule, fingerprint } as Finding, 'issue', String(p.issueId), out.status);
+    }
   }
 }
 

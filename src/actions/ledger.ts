@@ -8,7 +8,7 @@ export interface LedgerEntry {
   status: 'started' | 'partial' | 'applied';
   at: string;
   /** For a multi-step action interrupted half-way (release done, checkout not): what is left. */
-  resume?: { type: string; params: Record<string, unknown>; rule: string; target: string };
+  resume?: { type: string; params: Record<string, unknown>; rule: string; target: string; fingerprint?: string };
 }
 
 export class Ledger {

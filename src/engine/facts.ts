@@ -202,6 +202,8 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     assignableIssues: arr(issueSummaryShape),
     heldIssues: arr(issueSummaryShape),
     budget: budgetShape,
+    /** For a paused agent: its pause reason and what to do about it (empty advice otherwise). */
+    pause: obj({ reason: nul(S), advice: S }),
     heartbeat: obj({ enabled: B, intervalSec: nul(N), wakeOnDemand: B }),
     recentRuns: arr(runShape),
     loop: obj({

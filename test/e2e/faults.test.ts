@@ -267,8 +267,44 @@ describe('the server dies in the middle of scan --apply', () => {
     const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500&entityType=issue&entityId=${issue.id}`);
     expect(acts.filter((a: any) => a.action === 'issue.checked_out')).toHaveLength(2);
     expect(acts.filter((a: any) => a.action === 'issue.released')).toHaveLength(1);
+    // The completion is in the company's activity log for the board, once, like a release + checkout done in one run.
+    const mine = acts.filter((a: any) => a.action === 'clipguard.release-checkout');
+    expect(mine).toHaveLength(1);
+    expect(mine[0]).toMatchObject({ actorType: 'system', actorId: 'clipguard', entityType: 'issue', entityId: issue.id, details: { rule: 'ops/error-agent-holding-issue', outcome: 'applied' } });
     const log = audit(state);
     expect(log.filter((e) => e.outcome === 'applied').map((e) => e.detail)).toEqual(['completed the re-checkout an earlier run left half-done']);
+  });
+});
+
+describe('the world moves between the scan and the action', () => {
+  it('an error agent that recovered before its release + re-checkout is left alone (skipped, issue untouched)', async () => {
+    const company = await seed.createCompany({ name: unique('Moved') });
+    const carol = await seed.createErrorAgent(company.id, { name: 'Carol' });
+    await seed.req('PATCH', `/agents/${carol.id}`, { runtimeConfig: { heartbeat: { enabled: false, wakeOnDemand: false } } });
+    const issue = await seed.createIssue(company.id, { title: 'Held by an agent about to recover' });
+    await seed.req('POST', `/issues/${issue.id}/checkout`, { agentId: carol.id, expectedStatuses: ['backlog', 'todo'] });
+    const state = tempDir();
+    // The scan reads the agent list (Carol in error); just before the executor re-reads Carol, the board clears
+    // her error on the real server (error -> idle).
+    let cleared = false;
+    proxy.reset(({ method, path }) => {
+      if (cleared || method !== 'GET' || path !== `/api/agents/${carol.id}`) return { kind: 'pass' };
+      cleared = true;
+      return { kind: 'race', before: () => seed.req('POST', `/agents/${carol.id}/clear-error`).then(() => undefined) };
+    });
+    const r = await scan(['--company', company.issuePrefix, '--only', 'ops/error-agent-holding-issue', '--apply'], { state });
+    expect(r.stderr).not.toMatch(NO_STACK);
+    expect(cleared).toBe(true);
+    const actions = r.report.findings.flatMap((f: any) => f.actions);
+    expect(actions.map((a: any) => a.status)).toEqual(['skipped']);
+    expect(actions[0].detail).toMatch(/agent is idle now, no longer in error: the world has moved/);
+    // The real server: still Carol's, in progress, never released.
+    const after = await seed.getIssue(issue.id);
+    expect(after).toMatchObject({ status: 'in_progress', assigneeAgentId: carol.id });
+    const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500&entityType=issue&entityId=${issue.id}`);
+    expect(acts.filter((a: any) => a.action === 'issue.released')).toHaveLength(0);
+    expect(proxy.log.filter((e) => e.method === 'POST' && e.path.startsWith('/api/issues/'))).toEqual([]);
+    expect(audit(state)).toMatchObject([{ action: 'release-checkout', outcome: 'skipped' }]);
   });
 });
 
@@ -302,18 +338,27 @@ describe('409 storm: another controller takes the issues clipguard is about to c
         },
       };
     });
-    const r = await scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], { state });
+    // Each raced checkout waits for the rival's own checkout on the real server first: the short per-attempt
+    // timeout of the fault runs (1.5 s) is about stalls, not this, and a loaded machine can exceed it here.
+    const r = await scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], { state, cwd: workDir({ paperclip: { timeoutMs: 30_000 } }) });
     expect(r.stderr).not.toMatch(NO_STACK);
     const conflicts = proxy.log.filter((e) => e.fault === 'race');
     expect(conflicts.map((e) => e.status)).toEqual(conflicts.map(() => 409));
     expect(conflicts.length).toBe(6);
 
-    // Every 409 is in the audit log as an outcome, and the agent went on to its next issue.
+    // Every 409 is in the audit log as its own skip, naming the issue, and the agent went on to its next issue.
     const log = audit(state).filter((e) => e.action === 'checkout');
     expect(log.filter((e) => e.outcome === 'failed')).toEqual([]);
-    const mentions = log.map((e) => (e.detail.match(/409 conflict/g) ?? []).length).reduce((a, b) => a + b, 0);
-    expect(mentions).toBe(conflicts.length);
-    expect(log.filter((e) => e.outcome === 'applied')).toHaveLength(3);
+    const skips = log.filter((e) => e.outcome === 'skipped' && /409 conflict on checkout/.test(e.detail));
+    expect(skips).toHaveLength(conflicts.length);
+    const skippedIds = skips.map((e) => /\(([0-9a-f-]{36})\): 409/.exec(e.detail)?.[1]);
+    expect([...skippedIds].sort()).toEqual([...raced].sort());
+    // Two per agent (the proxy raced each agent's first two checkouts), under that agent's subject.
+    for (const a of agents) expect(skips.filter((e) => e.subject === `agent:${a.id}`)).toHaveLength(2);
+    // The finding's action is the one applied to the issue finally taken; its detail still lists the 409s.
+    const applied = log.filter((e) => e.outcome === 'applied');
+    expect(applied).toHaveLength(3);
+    expect(applied.map((e) => (e.detail.match(/409 conflict/g) ?? []).length).reduce((a, b) => a + b, 0)).toBe(conflicts.length);
 
     // The server: each of clipguard's agents holds one issue, none of the raced ones; no issue checked out twice.
     const issues = await seed.req('GET', `/companies/${company.id}/issues`);

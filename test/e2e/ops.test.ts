@@ -70,6 +70,10 @@ describe('ops lifecycle on a real Paperclip', () => {
     expect(report.findings.some((f: any) => f.subject.label.startsWith('Runner') && f.ruleId === 'ops/idle-agent-backlog')).toBe(false);
     expect((await seed.getIssue(issues.critical.id)).status).toBe('backlog');
     expect((await seed.getIssue(issues.stuck.id)).assigneeAgentId).toBe(agents.carol.id);
+    // The real server's records (a CEO on a 900 s timer, an agent in error, a running one, an issue in progress)
+    // pass the type checks of every field the rules read: none is left out as a schema problem.
+    const shapes = scan(['--company', company.issuePrefix, '--only', 'source'], state).report;
+    expect(shapes.findings.filter((f: any) => f.ruleId === 'source/paperclip-schema')).toEqual([]);
   });
 
   it('--apply dispatches by priority, recovers the error agent, leaves the running agent alone; a second --apply does nothing', async () => {
@@ -154,6 +158,9 @@ describe('a todo issue with an unresolved blocker is never handed out', () => {
       return report.findings.find((f: any) => f.subject.label.startsWith('Lea'))?.actions[0]?.target;
     };
     expect(plan()).toBe(`issue:${blocker.identifier}`);
+    // The real list rows' blockedBy entries pass the type checks (each blocker's id and status).
+    const shapes = scan(['--company', company.issuePrefix, '--only', 'source'], tempDir()).report;
+    expect(shapes.findings.filter((f: any) => f.ruleId === 'source/paperclip-schema')).toEqual([]);
 
     // --apply: Lea checks the blocker out (Paperclip would refuse the blocked one with 422).
     const { report } = scan(['--company', company.issuePrefix, '--only', 'ops/idle-agent-backlog', '--apply'], tempDir());

@@ -125,6 +125,35 @@ export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { n
   };
 }
 
+const NOT_PAUSED = Object.freeze({ reason: null, advice: '' });
+
+/**
+ * What to do about a paused agent, by its pause reason (API.md: PAUSE_REASONS manual, budget, system,
+ * company_archived): the finding of ops/paused-agent carries it, with the routes to call.
+ */
+export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof budgetFacts>, incidents: any[]): { reason: string | null; advice: string } {
+  const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
+  const resume = `POST /api/agents/${agent.id}/resume`;
+  switch (reason) {
+    case 'budget': {
+      if (budget.monthRolledOverSincePause) return { reason, advice: `the month has rolled over since the pause (its spend starts again from zero): resume it (${resume})` };
+      const open = incidents.find((i) => i?.scopeId === agent.id && i?.status === 'open');
+      const raise = open
+        ? `raise the budget and resume in one step: POST /api/companies/${company.id}/budget-incidents/${open.id}/resolve {"action":"raise_budget_and_resume","amount":<cents above ${budget.spentText} spent>}`
+        : `raise the budget (PATCH /api/agents/${agent.id}/budgets {"budgetMonthlyCents":...}, above ${budget.spentText} spent), then resume it (${resume})`;
+      return { reason, advice: `${raise}; or wait for the month to roll over (after ${budget.monthEnd}, UTC) and resume it then. A resume while the hard stop is still exceeded starts no run` };
+    }
+    case 'manual':
+      return { reason, advice: `someone paused it by hand: resume it when the reason for pausing is gone (${resume}), or enable this rule's resume action` };
+    case 'system':
+      return { reason, advice: `the server paused it: find why in its activity (GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}) and fix that before resuming it (${resume})` };
+    case 'company_archived':
+      return { reason, advice: `its company is archived: nothing to do for the agent unless the company is brought back (PATCH /api/companies/${company.id} {"status":"active"}); then resume it (${resume})` };
+    default:
+      return { reason, advice: `no known pause reason (${reason ?? 'none'}): check the agent's activity (GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}), then resume it if it should run (${resume})` };
+  }
+}
+
 export function issueSummary(i: any) {
   return { id: i.id, identifier: i.identifier, title: i.title, status: i.status, priority: i.priority, assigneeAgentId: i.assigneeAgentId ?? null, createdAt: i.createdAt, updatedAt: i.updatedAt };
 }
@@ -321,6 +350,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       // The best 200 are enough for both facts: 50 offered for dispatch, and the (at most 10) missed dispatches,
       // which are looked for among the issues the CEO should have handed out first.
       const assignable = firstAssignable(openToAll, waitingFor.get(agent.id) ?? [], agent.id, 200, statusOf);
+      const agentBudget = budgetFacts('agent', agent, budgetIn);
       out.push({
         type: 'agent',
         id: agent.id,
@@ -331,7 +361,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           company,
           assignableIssues: assignable.slice(0, 50).map(issueSummary),
           heldIssues: held.get(agent.id) ?? [],
-          budget: budgetFacts('agent', agent, budgetIn),
+          budget: agentBudget,
+          pause: agent.status === 'paused' ? pauseFacts(agent, company, agentBudget, snap.budgets?.activeIncidents ?? []) : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
           loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: opts.sessionResets?.[agent.id] ?? null }),

@@ -35,6 +35,9 @@ const num: Check = (v) => (typeof v === 'number' && Number.isFinite(v) ? null : 
 const bool: Check = (v) => (typeof v === 'boolean' ? null : 'boolean');
 const arr: Check = (v) => (Array.isArray(v) ? null : 'array');
 const optObj: Check = (v) => (v === undefined || v === null || isObj(v) ? null : 'object or null');
+const optBool: Check = (v) => (v === undefined || v === null || typeof v === 'boolean' ? null : 'boolean');
+const optNum: Check = (v) => (v === undefined || v === null || (typeof v === 'number' && Number.isFinite(v)) ? null : 'number');
+const optArr: Check = (v) => (v === undefined || v === null || Array.isArray(v) ? null : 'array');
 const date: Check = (v) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? null : 'ISO date string');
 const optDate: Check = (v) => (v === undefined || v === null ? null : date(v));
 const oneOf =
@@ -51,8 +54,18 @@ const AGENT: [string, Check][] = [
   ['budgetMonthlyCents', int],
   ['spentMonthlyCents', int],
   ['pauseReason', optStrOrNull],
+  // budget facts (month rolled over since the pause), the paused-agent message
+  ['pausedAt', optDate],
+  ['errorReason', optStrOrNull],
+  // dispatch-missed: idle since the last run, or since the agent was created
+  ['createdAt', date],
   ['runtimeConfig', optObj],
   ['runtimeConfig.heartbeat', optObj],
+  // heartbeat-policy and the CEO's dispatch interval. Absent is fine (the server omits what was never set:
+  // recorded agents have no intervalSec); a string "900" or "yes" would read as "no timer" and misfire.
+  ['runtimeConfig.heartbeat.enabled', optBool],
+  ['runtimeConfig.heartbeat.intervalSec', optNum],
+  ['runtimeConfig.heartbeat.wakeOnDemand', optBool],
 ];
 
 const ISSUE: [string, Check][] = [
@@ -63,8 +76,28 @@ const ISSUE: [string, Check][] = [
   ['status', oneOf(ISSUE_STATUSES)],
   ['priority', oneOf(ISSUE_PRIORITIES)],
   ['assigneeAgentId', optStrOrNull],
+  // assignability (an issue held by a user goes to no agent) and the blockers a checkout would refuse
+  ['assigneeUserId', optStrOrNull],
+  ['blockedBy', optArr],
+  // when the issue entered its status (loops, stale work) and became blocked (blocked-without-reason)
+  ['startedAt', optDate],
+  ['completedAt', optDate],
+  ['cancelledAt', optDate],
+  ['blockedTransitionAt', optDate],
+  // the evidence of a server block (server-blocked-issue)
+  ['activeRecoveryAction', optObj],
+  ['executionState', optObj],
+  ['originRunId', optStrOrNull],
+  ['descriptionTruncated', optBool],
   ['createdAt', date],
   ['updatedAt', date],
+];
+
+/** Each blocker in `blockedBy` (list rows read with includeBlockedBy, and GET /issues/{id}): its id and status. */
+const BLOCKER: [string, Check][] = [
+  ['id', nonEmpty],
+  ['identifier', optStrOrNull],
+  ['status', str],
 ];
 
 const COMMENT: [string, Check][] = [
@@ -73,6 +106,11 @@ const COMMENT: [string, Check][] = [
   ['authorType', oneOf(COMMENT_AUTHOR_TYPES)],
   ['createdAt', date],
   ['deletedAt', optDate],
+  // who wrote it (the redacted copy names them) and the run behind a system comment (server-blocked-issue)
+  ['authorAgentId', optStrOrNull],
+  ['authorUserId', optStrOrNull],
+  ['createdByRunId', optStrOrNull],
+  ['metadata', optObj],
 ];
 
 const COMPANY: [string, Check][] = [
@@ -169,7 +207,23 @@ function check(entity: string, rec: unknown, checks: [string, Check][], idField 
 }
 
 export const validateAgent = (a: unknown) => check('agent', a, AGENT);
-export const validateIssue = (i: unknown) => check('issue', i, ISSUE);
+export const validateIssue = (i: unknown) => {
+  const out = check('issue', i, ISSUE);
+  if (out.length || !isObj(i) || !Array.isArray(i.blockedBy)) return out;
+  const id = typeof i.id === 'string' && i.id ? i.id : '?';
+  i.blockedBy.forEach((b, k) => {
+    const field = `blockedBy[${k}]`;
+    if (!isObj(b)) {
+      out.push({ entity: 'issue', id, field, message: `issue ${shortId(id)}: field "${field}" expected object, got ${describeGot('object', b)}` });
+      return;
+    }
+    for (const [name, c] of BLOCKER) {
+      const expected = c(b[name]);
+      if (expected) out.push({ entity: 'issue', id, field: `${field}.${name}`, message: `issue ${shortId(id)}: field "${field}.${name}" expected ${expected}, got ${describeGot(expected, b[name])}` });
+    }
+  });
+  return out;
+};
 export const validateComment = (c: unknown) => check('comment', c, COMMENT);
 export const validateCompany = (c: unknown) => check('company', c, COMPANY);
 export const validateRun = (r: unknown) => check('run', r, RUN);
