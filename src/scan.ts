@@ -6,7 +6,7 @@ import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './engine/evaluate.js';
 import { loadRulePacks, RulePackError } from './engine/load.js';
-import type { LoadedRule } from './engine/rule.js';
+import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
 import { executeActions } from './actions/executor.js';
@@ -68,6 +68,12 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
     const unknown = rule ? Object.keys(o.params ?? {}).filter((k) => !known.includes(k)) : [];
     if (unknown.length) {
       throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: `rules.overrides.params.${unknown[0]}`, message: `unknown param (this rule's params: ${known.length ? known.join(', ') : 'none'}; see \`clipguard explain ${id}\`)` }]);
+    }
+    // Likewise an action the rule does not have: switching it on would silently do nothing.
+    const types = rule ? ruleActions(rule).map((a) => a.type as string) : [];
+    const foreign = rule ? Object.keys(o.actions ?? {}).filter((t) => !types.includes(t)) : [];
+    if (foreign.length) {
+      throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: `rules.overrides.actions.${foreign[0]}`, message: `this rule has no ${foreign[0]} action (its actions: ${types.length ? types.join(', ') : 'none'}; see \`clipguard explain ${id}\`)` }]);
     }
   }
   const active = activateRules(rules, config.rules.overrides, only);

@@ -53,6 +53,7 @@ export const ACTION_TYPES = [
   'pause',
   'resume',
   'redact',
+  'flag',
   'reset-session',
   'exec',
   'push',

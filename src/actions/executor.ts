@@ -5,6 +5,7 @@
 // and, when configured, to the company's Paperclip activity log.
 
 import { execFile } from 'node:child_process';
+import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
@@ -155,6 +156,9 @@ function ledgerKey(a: FindingAction): string {
   const p = a.params ?? {};
   // A push is keyed by repository, branch and the commit pushed: one push must not mark another as done.
   if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
+  // A flag is keyed by its issue and its text: the same findings are flagged once, a new secret on the same
+  // issue (a different text) is flagged again.
+  if (a.type === 'flag') return ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':');
   return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
 }
 
@@ -164,7 +168,7 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
   if (done?.status === 'applied') return skip(`already done at ${done.at} (idempotency ledger)`);
   const client = ctx.opts.client;
   const p = a.params ?? {};
-  if (['checkout', 'release-checkout', 'release', 'pause', 'resume', 'comment', 'redact', 'reset-session'].includes(a.type) && !client) {
+  if (['checkout', 'release-checkout', 'release', 'pause', 'resume', 'comment', 'redact', 'flag', 'reset-session'].includes(a.type) && !client) {
     return skip('Paperclip is not connected');
   }
   let out: Outcome;
@@ -187,6 +191,9 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
       break;
     case 'redact':
       out = p.commentId ? await doRedactComment(ctx, p) : await doRedactIssue(ctx, p);
+      break;
+    case 'flag':
+      out = await doFlag(ctx, p);
       break;
     case 'reset-session':
       out = await doResetSession(ctx, p);
@@ -402,6 +409,29 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   const del = await client.deleteComment(issueId, String(p.commentId));
   if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
   return ok(`posted redacted copy ${copyId} and deleted the original`);
+}
+
+/**
+ * Post the flag comment (its text was made by the planner from masked facts: it holds no key). Re-read first:
+ * an issue that is gone is skipped, and the same text already on the issue (an earlier run, or one whose
+ * answer was lost) is that flag, not a reason to post it twice. A redaction in the same run does not stop it:
+ * the key was exposed either way.
+ */
+async function doFlag(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.opts.client!;
+  const issueId = String(p.issueId);
+  const body = typeof p.body === 'string' ? p.body : '';
+  if (!body) return skip('no flag comment was planned for this finding');
+  try {
+    await client.getIssue(issueId);
+  } catch (e) {
+    if ((e as { status?: number }).status === 404) return skip('the issue is gone');
+    throw e;
+  }
+  const posted = await postCommentOnce(client, issueId, body, await client.listComments(issueId));
+  if ('error' in posted) return { status: 'failed', detail: `the flag comment could not be posted (${posted.error})`, serverFault: !/^HTTP 4/.test(posted.error) };
+  if (posted.reused) return skip(`already flagged: comment ${posted.id} on the issue asks for the rotation`);
+  return ok(`posted comment ${posted.id} asking to rotate the key(s)`);
 }
 
 /**

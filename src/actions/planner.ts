@@ -6,6 +6,7 @@ import type { Finding, FindingAction, Subject } from '../types.js';
 import { compareIssues } from '../sources/paperclip/subjects.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
+import { flagBody, flagEntry, flagSummary, type FlagEntry } from './flag.js';
 
 export interface PlanLimits {
   maxPerScan: number;
@@ -37,6 +38,7 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
     const s = index(f);
     f.actions = f.actions.flatMap((a) => (a.type === 'checkout' ? [a] : planOne(f, a, s, limits)));
   }
+  groupFlags(findings);
   for (const f of findings) {
     const facts = index(f)?.facts ?? {};
     const companyId = (facts.company as any)?.id ?? (facts.agent as any)?.companyId ?? (facts.comment as any)?.companyId;
@@ -155,6 +157,13 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       const issue = facts.issue as any;
       return [{ ...a, target: `comment:${c.id}`, detail: `post a redacted copy on ${issue.identifier}, then delete the original comment`, params: { ...a.params, issueId: issue.id, commentId: c.id } }];
     }
+    case 'flag': {
+      // One entry per finding here; groupFlags below makes one comment per issue out of them.
+      const issue = facts.issue as any;
+      const entry = flagEntry(f.subject.type, facts, a.params?.item);
+      if (!issue || !entry) return [];
+      return [{ ...a, target: `issue:${issue.identifier}`, detail: '', params: { ...a.params, issueId: issue.id, identifier: issue.identifier, entries: [entry] } }];
+    }
     case 'exec': {
       // The command's name is in the rule's action.params.command (overridable in rules.overrides[id].action.params);
       // its argv only ever comes from the config's actions.exec.
@@ -177,6 +186,32 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     default:
       return [{ ...a, target: a.target || `${f.subject.type}:${f.subject.label}` }];
+  }
+}
+
+/**
+ * One flag comment per issue, however many secrets it and its comments hold: each comment wakes the assignee
+ * (and costs a run). The first planned flag on an issue carries every entry and the comment's text; the
+ * others are skipped, naming it.
+ */
+function groupFlags(findings: Finding[]): void {
+  const carriers = new Map<string, FindingAction>();
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a.type !== 'flag' || a.status !== 'planned') continue;
+      const issueId = String(a.params?.issueId);
+      const carrier = carriers.get(issueId);
+      if (!carrier) carriers.set(issueId, a);
+      else {
+        carrier.params!.entries = [...(carrier.params!.entries as FlagEntry[]), ...(a.params!.entries as FlagEntry[])];
+        Object.assign(a, { status: 'skipped', detail: `in the one flag comment planned for ${a.params!.identifier} (one comment per issue)` });
+      }
+    }
+  }
+  for (const a of carriers.values()) {
+    const entries = a.params!.entries as FlagEntry[];
+    a.params!.body = flagBody(entries);
+    a.detail = `comment on ${a.params!.identifier} asking to rotate ${flagSummary(entries)}`;
   }
 }
 

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { activateRules } from '../engine/evaluate.js';
 import { formatProblem, loadRulePacks } from '../engine/load.js';
+import { ruleActions } from '../engine/rule.js';
 import { plain } from '../report/sanitize.js';
 import { EXIT } from './output.js';
 
@@ -17,7 +18,9 @@ export function rulesList(config: Config, json: boolean): number {
   const effective = new Map(activateRules(rules, config.rules.overrides).map((r) => [r.id, r]));
   const rows = rules.map((r) => {
     const e = effective.get(r.id);
-    return { id: r.id, severity: e?.severity ?? r.severity, enabled: Boolean(e), subject: r.subject, title: r.title, tags: r.tags, action: r.action?.type ?? null, actionEnabled: e?.actionEnabled ?? false, file: r.file };
+    // `action`/`actionEnabled` are the first action (what this list has always shown); `actions` has them all.
+    const actions = (e?.effectiveActions ?? ruleActions(r).map((a) => ({ ...a, enabled: false }))).map((a) => ({ type: a.type, enabled: Boolean(e) && a.enabled }));
+    return { id: r.id, severity: e?.severity ?? r.severity, enabled: Boolean(e), subject: r.subject, title: r.title, tags: r.tags, action: actions[0]?.type ?? null, actionEnabled: actions[0]?.enabled ?? false, actions, file: r.file };
   });
   if (json) {
     process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
@@ -26,7 +29,7 @@ export function rulesList(config: Config, json: boolean): number {
   const w = Math.max(...rows.map((r) => r.id.length), 2);
   const lines = [`${'id'.padEnd(w)}  ${'severity'.padEnd(8)}  ${'subject'.padEnd(12)}  title`];
   for (const r of rows) {
-    const action = r.action ? `  [action: ${r.action}${r.actionEnabled ? '' : ', off'}]` : '';
+    const action = r.actions.length ? `  [action${r.actions.length > 1 ? 's' : ''}: ${r.actions.map((a) => `${a.type}${a.enabled ? '' : ', off'}`).join('; ')}]` : '';
     lines.push(`${r.id.padEnd(w)}  ${(r.enabled ? r.severity : 'off').padEnd(8)}  ${r.subject.padEnd(12)}  ${r.title}${action}`);
   }
   const off = rows.filter((r) => !r.enabled).length;
@@ -76,7 +79,9 @@ export function explainRule(config: Config, id: string): number {
     `Why:  ${r.description}`,
     r.handbook ? `Handbook: ${r.handbook}` : '',
     `Fix:  ${r.remediation}`,
-    r.action ? `Action: ${r.action.type}${r.action.enabled === false ? ' (off by default; enable with rules.overrides["' + r.id + '"].action.enabled)' : ' (planned in dry-run, done with --apply)'}` : 'Action: none (report only)',
+    ...(ruleActions(r).length
+      ? ruleActions(r).map((a) => `Action: ${a.type}${a.enabled === false ? ` (off by default; enable with rules.overrides["${r.id}"].${r.actions ? `actions.${a.type}` : 'action'}.enabled)` : ' (planned in dry-run, done with --apply)'}`)
+      : ['Action: none (report only)']),
     r.params ? `Params (override in rules.overrides["${r.id}"].params): ${JSON.stringify(r.params)}` : '',
     '',
     'Conditions:',

@@ -1,7 +1,9 @@
 // The JSON Schema of clipguard.config.json (written to schema/config.schema.json for editors).
 
-import { SEVERITIES } from '../types.js';
+import { ACTION_TYPES, SEVERITIES } from '../types.js';
 import { ZH_LOCALES } from '../detectors/chinese/locale.js';
+
+const actionOverride = { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' }, params: { type: 'object' } } } as const;
 
 const ruleOverride = {
   type: 'object',
@@ -10,7 +12,13 @@ const ruleOverride = {
     enabled: { type: 'boolean' },
     severity: { enum: [...SEVERITIES] },
     params: { type: 'object' },
-    action: { type: 'object', additionalProperties: false, properties: { enabled: { type: 'boolean' }, params: { type: 'object' } } },
+    action: { ...actionOverride, description: "The rule's action (for a rule with several: its first)." },
+    actions: {
+      type: 'object',
+      propertyNames: { enum: [...ACTION_TYPES] },
+      additionalProperties: actionOverride,
+      description: 'Any of the rule\'s actions by type, e.g. {"flag": {"enabled": true}}; wins over action.',
+    },
   },
 };
 

@@ -16,15 +16,23 @@ import { hash } from 'node:crypto';
 import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
 import { parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
-import { MESSAGE_PLACEHOLDER, type Condition, type LoadedRule } from './rule.js';
+import { MESSAGE_PLACEHOLDER, ruleActions, type Condition, type LoadedRule, type RuleAction } from './rule.js';
 import { maskDeep, maskText } from './mask.js';
 import { ignoreCovers, ruleIdMatches } from '../util/rule-id.js';
+
+export interface ActionOverride {
+  enabled?: boolean;
+  params?: Record<string, unknown>;
+}
 
 export interface RuleOverride {
   enabled?: boolean;
   severity?: Severity;
   params?: Record<string, unknown>;
-  action?: { enabled?: boolean; params?: Record<string, unknown> };
+  /** The rule's action; for a rule with several, its first (e.g. redact on the secret rules). */
+  action?: ActionOverride;
+  /** Any of the rule's actions, by type (e.g. `{"flag": {"enabled": true}}`); wins over `action`. */
+  actions?: Record<string, ActionOverride>;
 }
 
 export interface EvaluateOptions {
@@ -33,10 +41,27 @@ export interface EvaluateOptions {
   overrides?: Record<string, RuleOverride>;
 }
 
+/** An action as the config makes it: params merged, switched on or off. */
+export interface EffectiveAction extends RuleAction {
+  params: Record<string, unknown>;
+  enabled: boolean;
+}
+
 /** A rule as the evaluator runs it: overrides applied. */
 export interface ActiveRule extends LoadedRule {
   effectiveParams: Record<string, unknown>;
+  /** Every action of the rule, in its order; findings get the enabled ones. */
+  effectiveActions: EffectiveAction[];
+  /** Whether the first action is on (what `rules list` has always shown as the rule's action). */
   actionEnabled: boolean;
+}
+
+function effectiveActions(r: LoadedRule, o: RuleOverride): EffectiveAction[] {
+  return ruleActions(r).map((a, i) => {
+    const first = i === 0 ? o.action : undefined;
+    const byType = o.actions?.[a.type];
+    return { ...a, params: { ...(a.params ?? {}), ...(first?.params ?? {}), ...(byType?.params ?? {}) }, enabled: byType?.enabled ?? first?.enabled ?? a.enabled ?? true };
+  });
 }
 
 export function activateRules(rules: LoadedRule[], overrides: Record<string, RuleOverride> = {}, only?: string[]): ActiveRule[] {
@@ -45,13 +70,15 @@ export function activateRules(rules: LoadedRule[], overrides: Record<string, Rul
     const o = overrides[r.id] ?? {};
     if (o.enabled === false) continue;
     if (only && only.length && !only.some((sel) => matchesSelector(r, sel))) continue;
+    const actions = effectiveActions(r, o);
     out.push({
       ...r,
       severity: o.severity ?? r.severity,
       severityFrom: o.severity ? undefined : r.severityFrom,
       effectiveParams: { ...(r.params ?? {}), ...(o.params ?? {}) },
-      action: r.action ? { ...r.action, params: { ...(r.action.params ?? {}), ...(o.action?.params ?? {}) } } : undefined,
-      actionEnabled: r.action ? (o.action?.enabled ?? r.action.enabled ?? true) : false,
+      action: r.action ? actions[0] : undefined,
+      effectiveActions: actions,
+      actionEnabled: actions[0]?.enabled ?? false,
     });
   }
   return out;
@@ -278,8 +305,8 @@ export class Evaluator {
       // `clipguard-ignore` on the line: for every rule, or (with rule ids after it) for the rules it names.
       const named = Array.isArray(it.ignoreRules) && ignoreCovers(it.ignoreRules, rule.id);
       if (it.inlineIgnored === true || named) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };
-      if (rule.action && rule.actionEnabled) {
-        finding.actions.push({ type: rule.action.type, status: 'planned', target: `${subject.type}:${label}`, detail: '', params: { ...rule.action.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
+      for (const a of rule.effectiveActions) {
+        if (a.enabled) finding.actions.push({ type: a.type, status: 'planned', target: `${subject.type}:${label}`, detail: '', params: { ...a.params, ...(item !== undefined ? { item: index } : {}) } } as FindingAction);
       }
       if (explanation !== undefined) finding.explanation = explanation;
       subjectOfFinding.set(finding, subject);

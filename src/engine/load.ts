@@ -67,16 +67,28 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     const hint = closest(r.subject, [...SUBJECT_TYPES]);
     add('subject', `unknown subject "${r.subject}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${SUBJECT_TYPES.join(', ')}`);
   }
-  const action = r.action as { type?: unknown } | undefined;
-  if (action && typeof action === 'object' && typeof action.type === 'string' && !(ACTION_TYPES as readonly string[]).includes(action.type)) {
-    const hint = closest(action.type, [...ACTION_TYPES]);
-    add('action.type', `unknown action type "${action.type}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${ACTION_TYPES.join(', ')}`, 'type');
+  const listed = Array.isArray(r.actions) ? (r.actions as unknown[]).map((a, i) => [`actions.${i}`, a] as const) : [];
+  const declared = r.action !== undefined ? [['action', r.action] as const, ...listed] : listed;
+  if (r.action !== undefined && r.actions !== undefined) add('actions', 'a rule has either one "action" or a list of "actions", not both');
+  const seenTypes = new Set<string>();
+  for (const [where, a] of declared) {
+    const type = a && typeof a === 'object' ? (a as { type?: unknown }).type : undefined;
+    if (typeof type !== 'string') continue;
+    if (!(ACTION_TYPES as readonly string[]).includes(type)) {
+      const hint = closest(type, [...ACTION_TYPES]);
+      add(`${where}.type`, `unknown action type "${type}"${hint ? ` (did you mean "${hint}"?)` : ''}; one of: ${ACTION_TYPES.join(', ')}`, 'type');
+    }
+    // Overrides name an action by its type (rules.overrides[id].actions.<type>): two of one type would be one.
+    if (seenTypes.has(type)) add(`${where}.type`, `action type "${type}" is listed twice`, 'type');
+    seenTypes.add(type);
+    // A flag is a comment on the issue that holds the secret: only issue and comment subjects have one.
+    if (type === 'flag' && r.subject !== 'issue' && r.subject !== 'comment') add(`${where}.type`, `the flag action comments on the issue that holds the finding: subject must be issue or comment, not "${String(r.subject)}"`, 'type');
   }
   const validateSchema = validatorFor('rule');
   if (!validateSchema(raw)) {
     for (const e of validateSchema.errors ?? []) {
       const field = (e.instancePath || '/').replace(/^\//, '').replace(/\//g, '.') || '(root)';
-      if ((field === 'subject' || field === 'action.type') && problems.some((p) => p.field === field)) continue;
+      if ((field === 'subject' || /^action(s\.\d+)?\.type$/.test(field)) && problems.some((p) => p.field === field)) continue;
       // oneOf errors on conditions are noisy; the semantic walk below explains them precisely.
       if (field.startsWith('conditions') && (e.keyword === 'oneOf' || e.keyword === 'required' || e.keyword === 'additionalProperties')) continue;
       const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';

@@ -37,11 +37,19 @@ export interface RuleDef {
   /** An array fact: one finding per element (e.g. one per secret found in a file). */
   each?: string;
   conditions: { all: Condition[] } | { any: Condition[] } | { not: Condition };
+  /** The rule's one action; a rule with more than one lists them in `actions` instead (never both). */
   action?: RuleAction;
+  /** Several actions, each a distinct type, planned in this order (e.g. redact, then flag). */
+  actions?: RuleAction[];
   /** The handbook line the rule enforces. */
   handbook?: string;
   /** Severity picked per finding from a fact value (e.g. budget level warning/exceeded); default `severity`. */
   severityFrom?: { fact: string; path: string; map: Record<string, Severity> };
+}
+
+/** A rule's actions, whichever way the file declares them (`action` or `actions`). */
+export function ruleActions(r: Pick<RuleDef, 'action' | 'actions'>): RuleAction[] {
+  return r.actions ?? (r.action ? [r.action] : []);
 }
 
 /** A `{{fact.path}}` placeholder in a rule's message: what the loader validates and the evaluator renders. */
@@ -53,6 +61,12 @@ export interface LoadedRule extends RuleDef {
 }
 
 const conditionRef = { $ref: '#/definitions/condition' };
+const actionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: { type: { enum: [...ACTION_TYPES] }, params: { type: 'object' }, enabled: { type: 'boolean' } },
+} as const;
 
 export const ruleJsonSchema = {
   $schema: 'http://json-schema.org/draft-07/schema#',
@@ -87,12 +101,8 @@ export const ruleJsonSchema = {
       additionalProperties: false,
       properties: { all: { type: 'array', items: conditionRef }, any: { type: 'array', items: conditionRef }, not: conditionRef },
     },
-    action: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['type'],
-      properties: { type: { enum: [...ACTION_TYPES] }, params: { type: 'object' }, enabled: { type: 'boolean' } },
-    },
+    action: actionSchema,
+    actions: { type: 'array', minItems: 1, items: actionSchema },
   },
   definitions: {
     condition: {

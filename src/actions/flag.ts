@@ -1,0 +1,73 @@
+// The `flag` action's words: one comment on an issue asking whoever wrote a secret there to rotate it. It is
+// built from the findings' masked facts only (kind, where, line, author ids), so it cannot hold the key: not
+// even the masked preview the findings show. The text is a pure function of what was found, sorted, so the
+// same findings make the same comment, which is what lets postCommentOnce recognise an earlier post.
+
+/** One secret as the flag comment names it. */
+export interface FlagEntry {
+  kind: string;
+  description: string;
+  place: 'title' | 'description' | 'comment';
+  commentId: string | null;
+  /** Line within the title, the description or the comment (1-based). */
+  line: number;
+  author: string | null;
+}
+
+const MAX_LINES = 20;
+const PLACE_ORDER = { title: 0, description: 1, comment: 2 } as const;
+
+/** The entry for the `index`-th secret of an issue or comment subject's facts, or null when it has none. */
+export function flagEntry(subjectType: string, facts: Record<string, unknown>, index: unknown): FlagEntry | null {
+  const secrets = facts.secrets as Record<string, unknown>[] | undefined;
+  const m = typeof index === 'number' ? secrets?.[index] : undefined;
+  if (!m) return null;
+  const line = Number(m.line) || 1;
+  const base = { kind: String(m.kind ?? 'secret'), description: String(m.description ?? m.kind ?? 'secret') };
+  if (subjectType === 'comment') {
+    const c = (facts.comment ?? {}) as Record<string, unknown>;
+    return { ...base, place: 'comment', commentId: String(c.id ?? ''), line, author: authorOf(c.authorAgentId, c.authorUserId) };
+  }
+  const issue = (facts.issue ?? {}) as Record<string, unknown>;
+  const author = authorOf(issue.createdByAgentId, issue.createdByUserId);
+  // The source detects in "title\ndescription": its line 1 is the title, line n the description's line n-1.
+  return m.field === 'title' ? { ...base, place: 'title', commentId: null, line: 1, author } : { ...base, place: 'description', commentId: null, line: Math.max(1, line - 1), author };
+}
+
+function authorOf(agentId: unknown, userId: unknown): string | null {
+  if (typeof agentId === 'string' && agentId) return `agent ${agentId}`;
+  if (typeof userId === 'string' && userId) return `user ${userId}`;
+  return null;
+}
+
+function where(e: FlagEntry): string {
+  const at = e.place === 'comment' ? `comment ${e.commentId}, line ${e.line}` : e.place === 'title' ? 'the title' : `the description, line ${e.line}`;
+  return `${e.description} (${e.kind}) in ${at}${e.author ? `, written by ${e.author}` : ''}`;
+}
+
+/**
+ * The comment. ASCII only (every value passes asciiOnly), so Paperclip's 120-unit activity snippet never cuts
+ * a surrogate pair (see post-comment.ts); no `name: value` shapes the secret detector would read as a key.
+ */
+export function flagBody(entries: FlagEntry[]): string {
+  const sorted = [...entries].sort((a, b) => PLACE_ORDER[a.place] - PLACE_ORDER[b.place] || (a.commentId ?? '').localeCompare(b.commentId ?? '') || a.line - b.line || a.kind.localeCompare(b.kind));
+  const counts = new Map<string, number>();
+  for (const e of sorted) counts.set(where(e), (counts.get(where(e)) ?? 0) + 1);
+  const lines = [...counts].map(([w, n]) => `- ${asciiOnly(w)}${n > 1 ? ` (${n} of them)` : ''}`);
+  const shown = lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `- and ${lines.length - MAX_LINES} more`] : lines;
+  const n = entries.length;
+  return (
+    `clipguard found ${n === 1 ? 'a secret' : `${n} secrets`} written on this issue. Everyone who can read the issue, and every agent woken on it, has ${n === 1 ? 'it' : 'them'} now. ` +
+    `To whoever wrote ${n === 1 ? 'it' : 'them'}: please rotate ${n === 1 ? 'the key' : 'each key'} (revoke it where it was issued and use a new one; agent keys belong in Paperclip secrets). ` +
+    `This comment does not repeat any key. Where ${n === 1 ? 'it was' : 'they were'} found:\n\n${shown.join('\n')}\n`
+  );
+}
+
+/** Kinds in a flag, for the action's one-line detail. */
+export function flagSummary(entries: FlagEntry[]): string {
+  const kinds = [...new Set(entries.map((e) => e.kind))].sort().join(', ');
+  const places = [...new Set(entries.map((e) => (e.place === 'comment' ? `comment ${String(e.commentId).slice(0, 8)}` : `the ${e.place}`)))].join(', ');
+  return `${entries.length} secret(s) (${kinds}) in ${places}`;
+}
+
+const asciiOnly = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');

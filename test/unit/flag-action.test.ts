@@ -1,0 +1,115 @@
+// The `flag` action up to the executor: declared on the secret rules (off by default, switched on by
+// rules.overrides[id].actions.flag), planned as ONE comment per issue whatever number of secrets the issue and
+// its comments hold, and a text that names each kind and where it is but holds no key and no masked preview.
+// (Posting it, once, on a real Paperclip: test/e2e/flag.test.ts.)
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { planActions } from '../../src/actions/planner.js';
+import { flagBody, type FlagEntry } from '../../src/actions/flag.js';
+import { loadConfig } from '../../src/config/load.js';
+import { detectSecrets } from '../../src/detectors/secrets/index.js';
+import { activateRules, Evaluator, type RuleOverride } from '../../src/engine/evaluate.js';
+import { loadRulePacks, RulePackError, validateRule } from '../../src/engine/load.js';
+import { subjectsFromInput } from '../../src/engine/rule-tests.js';
+import { applySuppressions } from '../../src/engine/suppress.js';
+import { loadActiveRules } from '../../src/scan.js';
+import type { Finding } from '../../src/types.js';
+import { FAKE_KINDS, fakeSample, fakeToken } from '../helpers/fake-secrets.js';
+
+const base = JSON.parse(readFileSync(new URL('../../fixtures/security/secret-in-comment/clean.json', import.meta.url), 'utf8')).input.paperclip.companies[0];
+const SECRET_RULES = ['security/secret-in-issue', 'security/secret-in-comment'];
+const FLAG_ON: Record<string, RuleOverride> = Object.fromEntries(SECRET_RULES.map((id) => [id, { actions: { flag: { enabled: true } } }]));
+
+/** An issue whose description holds `description` and whose comments hold `comments`. */
+function snapshot(description: string, comments: string[]) {
+  const issue = { ...base.issues[0], id: 'i-7', identifier: 'ACM-7', title: 'Deploy', description, createdByAgentId: 'a-alice', createdByUserId: null };
+  const rows = comments.map((body, i) => ({ ...base.comments['i-2'][0], id: `c${i + 1}-0000-0000`, issueId: 'i-7', body, authorType: 'agent', authorAgentId: 'a-alice', authorUserId: null }));
+  return { companies: [{ ...base, issues: [issue], comments: { 'i-7': rows } }] };
+}
+
+async function plan(paperclip: { companies: any[] }, overrides: Record<string, RuleOverride> = FLAG_ON): Promise<Finding[]> {
+  const now = new Date('2026-11-15T12:00:00Z');
+  const config = loadConfig(process.cwd(), { noConfigFile: true }, {});
+  const { rules } = loadRulePacks([]);
+  const active = activateRules(rules.filter((r) => SECRET_RULES.includes(r.id)), overrides);
+  const subjects = subjectsFromInput({ paperclip }, config, now);
+  const findings = applySuppressions(await new Evaluator(active).evaluate(subjects, { now }), { now });
+  planActions(findings, subjects, { maxPerScan: 1000, maxPerAgent: 1000, exec: {} });
+  return findings;
+}
+
+const flags = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'flag'));
+
+describe('flag action', () => {
+  it('is off by default: the secret rules plan a redaction only', async () => {
+    const fs = await plan(snapshot(`key ${fakeToken('anthropic-api-key', 401)}`, []), {});
+    expect(fs.map((f) => f.actions.map((a) => a.type))).toEqual([['redact']]);
+  });
+
+  it('plans one comment per issue for the secrets of its description and its comments, naming kind and place, never a key', async () => {
+    const a = fakeToken('anthropic-api-key', 402);
+    const g = fakeToken('github-pat', 403);
+    const p = fakeToken('paperclip-agent-key', 404);
+    const fs = await plan(snapshot(`Deploy notes\nuse ${a}\nand ${g}`, ['nothing here', `my key is ${p}`]));
+    expect(fs).toHaveLength(3);
+    const all = flags(fs);
+    expect(all.map((x) => x.status).sort()).toEqual(['planned', 'skipped', 'skipped']);
+    expect(all.every((x) => x.target === 'issue:ACM-7')).toBe(true);
+    const carrier = all.find((x) => x.status === 'planned')!;
+    const body = String(carrier.params!.body);
+    expect(body).toContain('(anthropic-api-key) in the description, line 2, written by agent a-alice');
+    expect(body).toContain('(github-pat) in the description, line 3, written by agent a-alice');
+    expect(body).toContain('(paperclip-agent-key) in comment c2-0000-0000, line 1, written by agent a-alice');
+    expect(body).toMatch(/rotate/);
+    for (const secret of [a, g, p]) {
+      expect(body).not.toContain(secret);
+      expect(JSON.stringify(fs)).not.toContain(secret);
+    }
+    // Not even what the findings show: the masked previews are not in the comment.
+    for (const f of fs) expect(body).not.toContain(f.message.split(': ').pop()!);
+    expect(carrier.detail).toContain('3 secret(s)');
+    for (const x of all.filter((y) => y.status === 'skipped')) expect(x.detail).toContain('one flag comment planned for ACM-7');
+  });
+
+  it('the text is the same for the same findings whatever their order (what makes a second run recognise it)', () => {
+    const e = (over: Partial<FlagEntry>): FlagEntry => ({ kind: 'github-pat', description: 'GitHub token', place: 'description', commentId: null, line: 1, author: null, ...over });
+    const entries = [e({ line: 4 }), e({ place: 'comment', commentId: 'c9', kind: 'jwt' }), e({ place: 'title' })];
+    expect(flagBody(entries)).toBe(flagBody([...entries].reverse()));
+    expect(flagBody(entries)).not.toBe(flagBody(entries.slice(1)));
+  });
+
+  it('the comment itself is never a secret finding, for any kind (else the next scan would redact the flag)', () => {
+    const entries: FlagEntry[] = FAKE_KINDS.map((kind, i) => ({ kind, description: detectSecrets(fakeSample(kind, 500 + i).text)[0]?.description ?? kind, place: i % 2 ? 'comment' : 'description', commentId: i % 2 ? `c-${i}` : null, line: i + 1, author: 'agent a-alice' }));
+    const body = flagBody(entries);
+    expect(body).toMatch(/^[\x20-\x7e\n]*$/);
+    expect(detectSecrets(body)).toEqual([]);
+  });
+
+  it('rule files: flag only on issue and comment subjects, one action of each type, action or actions but not both', () => {
+    const rule = { id: 'team/x', title: 'x', severity: 'error', subject: 'agent', description: 'd', remediation: 'r', tags: [], conditions: { all: [{ fact: 'agent', path: '$.status', operator: 'equal', value: 'idle' }] } };
+    const problems = (r: object) => validateRule(r, 'x.json').map((p) => `${p.field}: ${p.message}`);
+    expect(problems({ ...rule, actions: [{ type: 'flag' }] }).join()).toContain('actions.0.type: the flag action comments on the issue that holds the finding');
+    expect(problems({ ...rule, subject: 'issue', conditions: { all: [{ fact: 'secrets', path: '$.length', operator: 'greaterThan', value: 0 }] }, actions: [{ type: 'redact' }, { type: 'flag' }] })).toEqual([]);
+    expect(problems({ ...rule, actions: [{ type: 'pause' }, { type: 'pause' }] }).join()).toContain('actions.1.type: action type "pause" is listed twice');
+    expect(problems({ ...rule, action: { type: 'pause' }, actions: [{ type: 'resume' }] }).join()).toContain('not both');
+    expect(problems({ ...rule, actions: [{ type: 'flagg' }] }).join()).toContain('actions.0.type: unknown action type "flagg" (did you mean "flag"?)');
+  });
+
+  it('an override of an action the rule does not have is a config error naming it', () => {
+    const config = loadConfig(process.cwd(), { noConfigFile: true }, {});
+    config.rules.overrides = { 'security/secret-in-diff': { actions: { flag: { enabled: true } } } };
+    expect(() => loadActiveRules(config)).toThrow(RulePackError);
+    expect(() => loadActiveRules(config)).toThrow(/rules\.overrides\.actions\.flag: this rule has no flag action/);
+    config.rules.overrides = FLAG_ON;
+    expect(loadActiveRules(config).active.find((r) => r.id === 'security/secret-in-issue')!.effectiveActions.map((a) => [a.type, a.enabled])).toEqual([
+      ['redact', true],
+      ['flag', true],
+    ]);
+    // `action` still addresses the rule's first action (redact), as it did when it was the only one.
+    config.rules.overrides = { 'security/secret-in-issue': { action: { enabled: false }, actions: { flag: { enabled: true } } } };
+    expect(loadActiveRules(config).active.find((r) => r.id === 'security/secret-in-issue')!.effectiveActions.map((a) => [a.type, a.enabled])).toEqual([
+      ['redact', false],
+      ['flag', true],
+    ]);
+  });
+});
