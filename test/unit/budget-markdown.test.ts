@@ -3,16 +3,16 @@
 // recorded Paperclip responses (fixtures/paperclip-samples/) served from a loopback server, read by the real
 // scan, so the rows are what a real server's numbers become; the forecast names the date spend reaches the
 // configured stop threshold (budget.stopPercent), not always 100%.
-import { createServer, type Server } from 'node:http';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { renderBudgetMarkdown, renderMarkdown } from '../../src/report/markdown.js';
 import { renderHtml } from '../../src/report/html.js';
 import { tempDir } from '../helpers/cli.js';
+import { serveJson, type JsonServer } from '../helpers/json-server.js';
 
 const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
 const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
@@ -55,27 +55,21 @@ const cost = (a: any, cents: number) => ({ ...costRow, agentId: a.id, agentName:
 const monthCosts = [cost(ann, 5000), cost(bob, 8500), cost(cid, 12000), cost(dee, 300)];
 const recentCosts = [cost(bob, 1400)];
 
-let server: Server;
+let server: JsonServer;
 let url = '';
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const u = new URL(req.url ?? '/', 'http://x');
-    const path = u.pathname;
-    const body =
-      path === '/api/health' ? sample('01-health')
-      : path === '/api/companies' ? [company]
-      : path.endsWith('/agents') ? agents
-      : path.endsWith('/costs/by-agent') ? (u.searchParams.get('from') === MONTH_START ? monthCosts : recentCosts)
-      : path.endsWith('/budgets/overview') ? budgets
-      : path.endsWith('/issues') || path.endsWith('/heartbeat-runs') ? []
-      : undefined;
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body ?? { error: 'API route not found' }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveJson((path, u) =>
+    path === '/api/health' ? sample('01-health')
+    : path === '/api/companies' ? [company]
+    : path.endsWith('/agents') ? agents
+    : path.endsWith('/costs/by-agent') ? (u.searchParams.get('from') === MONTH_START ? monthCosts : recentCosts)
+    : path.endsWith('/budgets/overview') ? budgets
+    : path.endsWith('/issues') || path.endsWith('/heartbeat-runs') ? []
+    : undefined,
+  );
+  url = server.url;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
 async function budgetReport(budget: Record<string, unknown>) {
   const dir = tempDir('clipguard-budget-md-');

@@ -1,16 +1,16 @@
 // Budget thresholds and currency come from config `budget.*` (the one place: the budget rules take no
 // threshold params): clipguard.config.json -> loadConfig -> readSources -> budget facts -> rule messages,
 // over a loopback server that answers the reads of a real Paperclip.
-import { createServer, type Server } from 'node:http';
+
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { formatMoney } from '../../src/util/money.js';
 import { UserFileError } from '../../src/util/json-file.js';
 import { tempDir } from '../helpers/cli.js';
+import { serveJson, type JsonServer } from '../helpers/json-server.js';
 
 const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
 const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
@@ -36,25 +36,20 @@ const budgets = {
   activeIncidents: [],
 };
 
-let server: Server;
+let server: JsonServer;
 let url = '';
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://x').pathname;
-    const body =
-      path === '/api/health' ? sample('01-health')
-      : path === '/api/companies' ? [company]
-      : path.endsWith('/agents') ? agents
-      : path.endsWith('/issues') || path.endsWith('/heartbeat-runs') || path.endsWith('/costs/by-agent') ? []
-      : path.endsWith('/budgets/overview') ? budgets
-      : undefined;
-    res.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body ?? { error: 'API route not found' }));
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await serveJson((path) =>
+    path === '/api/health' ? sample('01-health')
+    : path === '/api/companies' ? [company]
+    : path.endsWith('/agents') ? agents
+    : path.endsWith('/issues') || path.endsWith('/heartbeat-runs') || path.endsWith('/costs/by-agent') ? []
+    : path.endsWith('/budgets/overview') ? budgets
+    : undefined,
+  );
+  url = server.url;
 });
-afterAll(() => new Promise<void>((r) => server.close(() => r())));
+afterAll(() => server.close());
 
 function configFile(config: unknown): string {
   const dir = tempDir('clipguard-budget-');
