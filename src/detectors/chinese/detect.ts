@@ -36,6 +36,8 @@ interface Profile {
   posts: ((ch: string) => string)[];
   /** Characters a context rewrite may change without it being a slip (see tuning.ts). */
   choices: Set<string>;
+  /** Other readings of ambiguous phrases in the full OpenCC table (不准 -> 不準 | 不准), by phrase key. */
+  alternates: Readonly<Record<string, readonly string[]>>;
 }
 
 const profiles = new Map<ZhLocale, Profile>();
@@ -75,6 +77,7 @@ function profile(locale: ZhLocale): Profile {
     // writes 群 though OpenCC's HK table keeps 羣).
     posts: script === 'hans' ? [direction('cn').post] : locale === 'zh-TW' ? [direction('tw').post] : [direction('hk').post, direction('tw').post],
     choices: script === 'hans' ? new Set() : locale === 'zh-TW' ? HANT_VARIANT_CHOICES : new Set([...HANT_VARIANT_CHOICES, ...HK_ACCEPTED]),
+    alternates: script === 'hans' ? ZH_SETS.tsAlternates : ZH_SETS.stAlternates,
   };
   profiles.set(locale, p);
   return p;
@@ -169,8 +172,10 @@ function longestAt(chars: string[], p: number, dir: Direction): [number, string,
  *   names and run-on text are not reported: 阿斯圖里亞文 (图里 -> 圖裏, but 里亚 keeps 里), 最多只可 (多只 ->
  *   多隻, but 只可 keeps 只). Walks from different starts merge at a shared boundary, so each boundary is
  *   walked once.
+ * A phrase the full OpenCC table gives another reading that keeps the character (不准 -> 不準 | 不准: "not
+ * allowed"; 冷面 -> 冷麪 | 冷面: "cold face") is one reading of an ambiguous word: no verdict either.
  */
-function phraseRewrite(chars: string[], at: number, dir: Direction): string | null {
+function phraseRewrite(chars: string[], at: number, dir: Direction, alternates: Profile['alternates']): string | null {
   let result: string | null = null;
   const walked = new Array<boolean>(at + 1).fill(false);
   for (let s = 0; s <= at; s++) {
@@ -185,6 +190,7 @@ function phraseRewrite(chars: string[], at: number, dir: Direction): string | nu
       if (p + len > at) {
         const out = Array.from(value);
         if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(key)) return null;
+        if (Object.hasOwn(alternates, key) && alternates[key].some((alt) => Array.from(alt)[at - p] === chars[at])) return null;
         if (s === 0) result = out[at - p];
       }
       p += len;
@@ -234,7 +240,7 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       const next = neighbourCp(text, i, width, 1, p.dir);
       if ((prev >= 0 && p.dir.rewritePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.rewritePairs.has(pairKey(cp, next)))) {
         const { chars, at } = windowAt(text, i, ch, p.dir);
-        const r = phraseRewrite(chars, at, p.dir);
+        const r = phraseRewrite(chars, at, p.dir, p.alternates);
         if (r !== null) {
           const finals = p.posts.map((post) => post(r));
           if (finals.every((f) => f !== ch)) hit = { kind: p.kind, char: ch, suggestion: finals[0], offset: i };
