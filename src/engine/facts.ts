@@ -130,6 +130,7 @@ export const budgetShape = obj({
   stopPercent: N,
   spentText: S,
   budgetText: S,
+  stopText: S,
   forecastText: S,
   burnPerDayText: S,
   hasPolicy: B,

@@ -96,12 +96,14 @@ describe('flag: one comment asking to rotate the key, on a real Paperclip', () =
     // Flag does not redact: with redact switched off the secrets are still there (the key must be rotated anyway).
     expect((await seed.getIssue(inDescription.id)).description).toBe(description);
 
-    // The executor records what it ran: the two comments (the flag that rode along was never an action).
+    // The audit log records every decision: the two comments, and the flag that rode along on the first (skipped
+    // by the planner, in apply mode).
     const log = audit(state);
     expect(log.filter((e) => e.action === 'flag').map((e) => [e.target, e.outcome]).sort()).toEqual(
       [
         [`issue:${inComment.identifier}`, 'applied'],
         [`issue:${inDescription.identifier}`, 'applied'],
+        [`issue:${inDescription.identifier}`, 'skipped'],
       ].sort(),
     );
     const text = readFileSync(join(state, 'audit.jsonl'), 'utf8');

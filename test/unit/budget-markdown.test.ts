@@ -121,6 +121,8 @@ describe('the Markdown budget report', () => {
     // The HTML chart says the same threshold.
     expect(renderHtml(report)).toContain('crosses 110% on 2026-11-28');
     expect(renderHtml(report)).not.toContain('crosses 100% on');
+    // And so does the forecast finding: the date is that of 110% of the budget, not of the budget.
+    expect(report.findings.find((f) => f.ruleId === 'budget/forecast' && f.subject.label.startsWith('Bob'))?.message).toMatch(/^Bob burns \$2\.00\/day and will reach 110% of its \$100\.00 budget on 2026-11-28 /);
 
     // Stop at 150%: Bob would reach $150 only after 32.5 days, past the month end, so no date.
     const late = table(renderBudgetMarkdown(await budgetReport({ companyMonthlyCents: 34000, stopPercent: 150 }))).rows;

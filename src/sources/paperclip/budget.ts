@@ -73,6 +73,9 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
     stopPercent,
     spentText: formatMoney(spentCents, currency),
     budgetText: formatMoney(budgetCents, currency),
+    // What the forecast date is the date of: "its $340.00 budget", or "110% of its $340.00 budget" when the
+    // stop threshold is not the budget itself.
+    stopText: `${stopPercent === 100 ? '' : `${stopPercent}% of `}its ${formatMoney(budgetCents, currency)} budget`,
     forecastText: formatMoney(forecastCents, currency),
     burnPerDayText: formatMoney(burnCentsPerDay, currency),
     hasPolicy: Boolean(policy),
