@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 describe('bench/zh.mjs', () => {
   it('run() measures the linter and the opencc-js peer on the same Han characters', async () => {
     process.env.BENCH_ZH_RUNS = '1';
+    process.env.BENCH_ZH_ROUNDS = '1';
     // @ts-expect-error: plain .mjs benchmark without types
     const { run } = await import('../../bench/zh.mjs');
     const rows = await run();
