@@ -16,6 +16,7 @@ export interface DeployResult {
   expectStatus: number;
   textFound: boolean;
   ok: boolean;
+  /** What went wrong, in words: "answered 502, expected 200", "did not answer: connection refused (ECONNREFUSED)". */
   error: string | null;
   ms: number;
 }
@@ -33,11 +34,22 @@ export async function checkDeploy(t: DeployTarget): Promise<DeployResult> {
     }
     const textFound = t.expectText ? body.includes(t.expectText) : true;
     const ok = res.statusCode === expectStatus && textFound;
-    return { url: t.url, httpStatus: res.statusCode, expectStatus, textFound, ok, error: ok ? null : textFound ? 'unexpected status' : `text ${JSON.stringify(t.expectText)} not found`, ms: Math.round(performance.now() - started) };
+    const error = ok ? null : res.statusCode !== expectStatus ? `answered ${res.statusCode}, expected ${expectStatus}` : `answered ${res.statusCode} without the text ${JSON.stringify(t.expectText)}`;
+    return { url: t.url, httpStatus: res.statusCode, expectStatus, textFound, ok, error, ms: Math.round(performance.now() - started) };
   } catch (e) {
     const err = e as { code?: unknown; name?: string; message: string };
     // AbortSignal.timeout rejects with a DOMException whose `code` is the number 23: say what happened.
-    const error = err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT' ? `timed out after ${timeout} ms` : typeof err.code === 'string' ? err.code : err.message;
+    const why =
+      err.name === 'TimeoutError' || err.code === 'UND_ERR_HEADERS_TIMEOUT' || err.code === 'UND_ERR_BODY_TIMEOUT'
+        ? `timed out after ${timeout} ms`
+        : err.code === 'ECONNREFUSED'
+          ? 'connection refused (ECONNREFUSED)'
+          : err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+            ? `host not found (${err.code})`
+            : typeof err.code === 'string'
+              ? err.code
+              : err.message;
+    const error = `did not answer: ${why}`;
     return { url: t.url, httpStatus: null, expectStatus, textFound: false, ok: false, error, ms: Math.round(performance.now() - started) };
   }
 }

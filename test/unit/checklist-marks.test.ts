@@ -88,10 +88,10 @@ describe('checklist: warn and fail marks, with their detail', () => {
     expect(item[4].findings).toEqual([item[4].detail]);
 
     // Two of the three URLs are down, each with what it answered; the one that is up is not named.
-    const byUrl = (u: string) => item[5].findings.filter((f: string) => f.startsWith(`${u} `));
+    const byUrl = (u: string) => item[5].findings.filter((f: string) => f.startsWith(`${u}: `));
     expect(item[5].findings).toHaveLength(2);
-    expect(byUrl(broken)).toEqual([expect.stringMatching(new RegExp(`^${esc(broken)} answered 500 \\(expected 200\\) in \\d+ ms; text found: true; unexpected status$`))]);
-    expect(byUrl(down)).toEqual([expect.stringMatching(new RegExp(`^${esc(down)} answered \\? \\(expected 200\\) in \\d+ ms; text found: false; ECONNREFUSED$`))]);
+    expect(byUrl(broken)).toEqual([expect.stringMatching(new RegExp(`^${esc(broken)}: answered 500, expected 200 \\(\\d+ ms\\)$`))]);
+    expect(byUrl(down)).toEqual([expect.stringMatching(new RegExp(`^${esc(down)}: did not answer: connection refused \\(ECONNREFUSED\\) \\(\\d+ ms\\)$`))]);
     expect(byUrl(up)).toEqual([]);
     expect(item[5].detail).toBe(item[5].findings.join('; '));
 
@@ -114,10 +114,10 @@ describe('checklist: warn and fail marks, with their detail', () => {
     expect(lines[i4]).toBe(`⚠️ 4. No unpushed commits — ${unpushed}`);
     expect(lines[i4 + 1]).toBe(`     · ${unpushed}`);
     const i5 = at('❌ 5. ');
-    expect(lines[i5]).toMatch(/^❌ 5\. The deploy is up — http:\/\/127\.0\.0\.1:\d+\/\S* answered /);
+    expect(lines[i5]).toMatch(/^❌ 5\. The deploy is up — http:\/\/127\.0\.0\.1:\d+\/\S*: (?:answered|did not answer)/);
     const under5 = lines.slice(i5 + 1, i5 + 3);
-    expect(under5.filter((l) => l.startsWith(`     · ${broken} `))).toEqual([expect.stringMatching(new RegExp(`^     · ${esc(broken)} answered 500 \\(expected 200\\) in \\d+ ms; text found: true; unexpected status$`))]);
-    expect(under5.filter((l) => l.startsWith(`     · ${down} `))).toEqual([expect.stringMatching(new RegExp(`^     · ${esc(down)} answered \\? \\(expected 200\\) in \\d+ ms; text found: false; ECONNREFUSED$`))]);
+    expect(under5.filter((l) => l.startsWith(`     · ${broken}: `))).toEqual([expect.stringMatching(new RegExp(`^     · ${esc(broken)}: answered 500, expected 200 \\(\\d+ ms\\)$`))]);
+    expect(under5.filter((l) => l.startsWith(`     · ${down}: `))).toEqual([expect.stringMatching(new RegExp(`^     · ${esc(down)}: did not answer: connection refused \\(ECONNREFUSED\\) \\(\\d+ ms\\)$`))]);
     const i6 = at('❌ 6. ');
     expect(lines[i6]).toBe('❌ 6. No Simplified characters in zh-Hant files (and the reverse) — 2 script mix(es), 0 variant form(s) in 1 locale file(s)');
     expect(lines.slice(i6 + 1)).toEqual(SIMPLIFIED.map((f) => `     · ${f}`));

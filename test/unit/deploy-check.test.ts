@@ -35,14 +35,14 @@ describe('checkDeploy', () => {
   });
 
   it('is down when the text is missing, or the status differs (a redirect is not followed)', async () => {
-    expect(await checkDeploy({ url: `${base}/`, expectText: 'build 2026.12.01' })).toMatchObject({ ok: false, httpStatus: 200, error: 'text "build 2026.12.01" not found' });
-    expect(await checkDeploy({ url: `${base}/moved` })).toMatchObject({ ok: false, httpStatus: 302, error: 'unexpected status' });
-    expect(await checkDeploy({ url: `${base}/down` })).toMatchObject({ ok: false, httpStatus: 503, error: 'unexpected status' });
+    expect(await checkDeploy({ url: `${base}/`, expectText: 'build 2026.12.01' })).toMatchObject({ ok: false, httpStatus: 200, error: 'answered 200 without the text "build 2026.12.01"' });
+    expect(await checkDeploy({ url: `${base}/moved` })).toMatchObject({ ok: false, httpStatus: 302, error: 'answered 302, expected 200' });
+    expect(await checkDeploy({ url: `${base}/down` })).toMatchObject({ ok: false, httpStatus: 503, error: 'answered 503, expected 200' });
     expect(await checkDeploy({ url: `${base}/down`, expectStatus: 503 })).toMatchObject({ ok: true });
   });
 
   it('a server that does not answer within the timeout is down, and says it timed out', async () => {
-    expect(await checkDeploy({ url: `${base}/stall`, timeoutMs: 300 })).toMatchObject({ ok: false, httpStatus: null, error: 'timed out after 300 ms' });
+    expect(await checkDeploy({ url: `${base}/stall`, timeoutMs: 300 })).toMatchObject({ ok: false, httpStatus: null, error: 'did not answer: timed out after 300 ms' });
   });
 
   it('a refused connection is down, with the code', async () => {
@@ -50,6 +50,6 @@ describe('checkDeploy', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as { port: number }).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    expect(await checkDeploy({ url: `http://127.0.0.1:${port}/` })).toMatchObject({ ok: false, httpStatus: null, error: 'ECONNREFUSED' });
+    expect(await checkDeploy({ url: `http://127.0.0.1:${port}/` })).toMatchObject({ ok: false, httpStatus: null, error: 'did not answer: connection refused (ECONNREFUSED)' });
   });
 });
