@@ -288,6 +288,8 @@ async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: st
 async function resumePending(ctx: Ctx): Promise<void> {
   const client = ctx.opts.client;
   if (!client) return;
+  // The kill switch stops these writes too; the entries wait for a run without it.
+  if (killSwitchOn(ctx.opts.stateDir, ctx.opts.env)) return;
   for (const [key, e] of ctx.ledger.pending()) {
     if (ctx.opts.signal?.aborted) return; // kept for the next run
     const p = e.resume!.params;
@@ -297,8 +299,16 @@ async function resumePending(ctx: Ctx): Promise<void> {
       if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) out = ok('already checked out again');
       else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
       else {
-        const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
-        out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
+        // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
+        // run), and one paused or terminated meanwhile does not get the issue back.
+        const agent = await client.getAgent(String(p.agentId));
+        if (agent.status === 'running') continue;
+        if (agent.status !== 'error' && agent.status !== 'idle') {
+          out = skip(`agent is ${agent.status} now: the world has moved`);
+        } else {
+          const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
+          out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
+        }
       }
     } catch (err) {
       continue; // still unreachable: keep the entry for the next run

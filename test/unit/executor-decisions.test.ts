@@ -181,6 +181,7 @@ describe('a half-done release + checkout completed by a later run', () => {
     const issue = { ...released, status: 'todo', assigneeAgentId: null };
     const seen = await serve((m, p) => {
       if (m === 'GET' && p === `/api/issues/${issue.id}`) return { status: 200, body: issue };
+      if (m === 'GET' && p === `/api/agents/${agent.id}`) return { status: 200, body: agent };
       if (m === 'POST' && p === `/api/issues/${issue.id}/checkout`) return { status: 200, body: { ...checkedOut, assigneeAgentId: agent.id } };
       if (m === 'POST' && p === `/api/companies/${agent.companyId}/activity`) return { status: 201, body: {} };
     });
@@ -197,5 +198,47 @@ describe('a half-done release + checkout completed by a later run', () => {
     const posted = seen.find((s) => s.path.endsWith('/activity'))!.body;
     expect(posted).toMatchObject({ actorType: 'system', actorId: 'clipguard', action: 'clipguard.release-checkout', entityType: 'issue', entityId: issue.id, details: { rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, outcome: 'applied', fingerprint: 'fp-half' } });
     expect(audit(state)).toMatchObject([{ action: 'release-checkout', outcome: 'applied', detail: 'completed the re-checkout an earlier run left half-done', fingerprint: 'fp-half' }]);
+  });
+
+  // The ledger as doReleaseCheckout leaves it between its two writes, for `agent` and the released issue.
+  function halfDone(agent: any, issue: any): { state: string; key: string } {
+    const state = tempDir();
+    const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, companyId: agent.companyId };
+    const key = ['release-checkout', agent.id, issue.id, ''].join(':');
+    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}` } } } }));
+    return { state, key };
+  }
+  const ledgerStatus = (state: string, key: string) => JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries[key]?.status;
+
+  for (const [status, kept] of [['running', true], ['paused', false]] as const) {
+    it(`re-reads the agent first: ${status} now, ${kept ? 'nothing is written and the entry waits for a later run' : 'it is skipped, the issue not given back'}`, async () => {
+      const agent = { ...errorAgent, status };
+      const issue = { ...released, status: 'todo', assigneeAgentId: null };
+      const seen = await serve((m, p) => {
+        if (m === 'GET' && p === `/api/issues/${issue.id}`) return { status: 200, body: issue };
+        if (m === 'GET' && p === `/api/agents/${agent.id}`) return { status: 200, body: agent };
+        if (m === 'POST') return { status: 200, body: { ...checkedOut, assigneeAgentId: agent.id } };
+      });
+      const { state, key } = halfDone(agent, issue);
+      await apply([], state);
+      expect(writes(seen)).toEqual([]);
+      if (kept) {
+        expect(ledgerStatus(state, key)).toBe('partial');
+        expect(existsSync(join(state, 'audit.jsonl')) ? audit(state) : []).toEqual([]);
+      } else {
+        expect(ledgerStatus(state, key)).toBe('applied'); // done with: not tried again
+        expect(audit(state)).toMatchObject([{ action: 'release-checkout', outcome: 'skipped', detail: 'agent is paused now: the world has moved' }]);
+      }
+    });
+  }
+
+  it('the kill switch stops it too: no request at all, the entry kept', async () => {
+    const agent = errorAgent;
+    const issue = { ...released, status: 'todo', assigneeAgentId: null };
+    const seen = await serve(() => ({ status: 200, body: {} }));
+    const { state, key } = halfDone(agent, issue);
+    await executeActions([], { mode: 'apply', client, stateDir: state, activityLog: false, now: new Date(), env: { CLIPGUARD_KILL_SWITCH: '1' } });
+    expect(seen).toEqual([]);
+    expect(ledgerStatus(state, key)).toBe('partial');
   });
 });
