@@ -52,8 +52,6 @@ export interface ActiveRule extends LoadedRule {
   effectiveParams: Record<string, unknown>;
   /** Every action of the rule, in its order; findings get the enabled ones. */
   effectiveActions: EffectiveAction[];
-  /** Whether the first action is on (what `rules list` has always shown as the rule's action). */
-  actionEnabled: boolean;
 }
 
 function effectiveActions(r: LoadedRule, o: RuleOverride): EffectiveAction[] {
@@ -70,15 +68,12 @@ export function activateRules(rules: LoadedRule[], overrides: Record<string, Rul
     const o = overrides[r.id] ?? {};
     if (o.enabled === false) continue;
     if (only && only.length && !only.some((sel) => matchesSelector(r, sel))) continue;
-    const actions = effectiveActions(r, o);
     out.push({
       ...r,
       severity: o.severity ?? r.severity,
       severityFrom: o.severity ? undefined : r.severityFrom,
       effectiveParams: { ...(r.params ?? {}), ...(o.params ?? {}) },
-      action: r.action ? actions[0] : undefined,
-      effectiveActions: actions,
-      actionEnabled: actions[0]?.enabled ?? false,
+      effectiveActions: effectiveActions(r, o),
     });
   }
   return out;

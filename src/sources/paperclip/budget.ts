@@ -50,7 +50,8 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
   const daysLeft = (end.getTime() - inp.now.getTime()) / DAY;
   const forecastCents = Math.round(spentCents + burn * daysLeft);
   // The date spend reaches the stop threshold (budget.stopPercent of the budget, 100% by default).
-  const stopCents = (budgetCents * (inp.stopPercent ?? DEFAULT_STOP_PERCENT)) / 100;
+  const stopPercent = inp.stopPercent ?? DEFAULT_STOP_PERCENT;
+  const stopCents = (budgetCents * stopPercent) / 100;
   let projectedCrossDate: string | null = null;
   if (budgetCents > 0 && spentCents < stopCents && burn > 0) {
     const at = inp.now.getTime() + ((stopCents - spentCents) / burn) * DAY;
@@ -59,10 +60,10 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
   const incidents: any[] = inp.budgets?.activeIncidents ?? [];
   const pausedAt = entity.pausedAt ? Date.parse(entity.pausedAt) : NaN;
   const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? DEFAULT_WARN_PERCENT);
-  const stopPercent = inp.stopPercent ?? DEFAULT_STOP_PERCENT;
   const level = budgetCents <= 0 ? 'none' : percent >= stopPercent ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
   const burnCentsPerDay = Math.round(burn);
   const currency = inp.currency ?? 'USD';
+  const budgetText = formatMoney(budgetCents, currency);
   return {
     scope,
     level,
@@ -72,10 +73,10 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
     warnPercent,
     stopPercent,
     spentText: formatMoney(spentCents, currency),
-    budgetText: formatMoney(budgetCents, currency),
+    budgetText,
     // What the forecast date is the date of: "its $340.00 budget", or "110% of its $340.00 budget" when the
     // stop threshold is not the budget itself.
-    stopText: `${stopPercent === 100 ? '' : `${stopPercent}% of `}its ${formatMoney(budgetCents, currency)} budget`,
+    stopText: `${stopPercent === 100 ? '' : `${stopPercent}% of `}its ${budgetText} budget`,
     forecastText: formatMoney(forecastCents, currency),
     burnPerDayText: formatMoney(burnCentsPerDay, currency),
     hasPolicy: Boolean(policy),

@@ -134,6 +134,7 @@ const NOT_PAUSED = Object.freeze({ reason: null, advice: '' });
 export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof budgetFacts>, incidents: any[]): { reason: string | null; advice: string } {
   const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
   const resume = `POST /api/agents/${agent.id}/resume`;
+  const activity = `GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}`;
   switch (reason) {
     case 'budget': {
       if (budget.monthRolledOverSincePause) return { reason, advice: `the month has rolled over since the pause (its spend starts again from zero): resume it (${resume})` };
@@ -146,11 +147,11 @@ export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof b
     case 'manual':
       return { reason, advice: `someone paused it by hand: resume it when the reason for pausing is gone (${resume}), or enable this rule's resume action` };
     case 'system':
-      return { reason, advice: `the server paused it: find why in its activity (GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}) and fix that before resuming it (${resume})` };
+      return { reason, advice: `the server paused it: find why in its activity (${activity}) and fix that before resuming it (${resume})` };
     case 'company_archived':
       return { reason, advice: `its company is archived: nothing to do for the agent unless the company is brought back (PATCH /api/companies/${company.id} {"status":"active"}); then resume it (${resume})` };
     default:
-      return { reason, advice: `no known pause reason (${reason ?? 'none'}): check the agent's activity (GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}), then resume it if it should run (${resume})` };
+      return { reason, advice: `no known pause reason (${reason ?? 'none'}): check the agent's activity (${activity}), then resume it if it should run (${resume})` };
   }
 }
 
