@@ -36,7 +36,9 @@ const MARKER = /\[REDACTED:[a-z0-9._-]+\]/g;
 const prose = fc
   .oneof(
     fc.string({ unit: 'grapheme', maxLength: 80 }),
-    fc.string({ unit: fc.constantFrom(...'abcdefghijkpstuvwxyzAKST0123456789_-.:=/@ "\'\n\t|<>&中文😀'.split('')), maxLength: 80 }),
+    // Array.from, not split(''): split would cut 😀 into two lone surrogates, which PostgreSQL does not keep as
+    // sent (CI saw a comment stored other than posted, seed 1173711909).
+    fc.string({ unit: fc.constantFrom(...Array.from('abcdefghijkpstuvwxyzAKST0123456789_-.:=/@ "\'\n\t|<>&中文😀')), maxLength: 80 }),
   )
   .filter((s) => !s.includes('\u0000') && !s.includes('clipguard-ignore') && !s.includes('[REDACTED:'));
 const secret = fc.record({ kind: fc.constantFrom(...FAKE_KINDS), seed: fc.integer({ min: 1, max: 2 ** 31 - 1 }), style: fc.nat(10) }).map((r) => fakeSample(r.kind, r.seed, r.style));
