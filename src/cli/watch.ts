@@ -16,7 +16,7 @@ export function registerWatch(program: Command): void {
     .addOption(new Option('--log-format <format>', 'one status line per run').choices(['text', 'json']).default('text'))
     .option('--jitter <ms>', 'random delay before each scheduled run', (v) => Number(v), 5000)
     .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
-    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true. Stop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
+    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true.\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
     .action(async (opts) => {
       const { jobsFromConfig, ScheduleError, Watcher } = await import('../schedule/watch.js');
       const { LockError } = await import('../schedule/lock.js');

@@ -8,6 +8,7 @@ import cron from 'node-cron';
 import type { Config } from '../config/load.js';
 import { runScan } from '../scan.js';
 import { PaperclipReadCache } from '../sources/paperclip/cache.js';
+import { textGuard } from '../sources/index.js';
 import { publishChecklist, runChecklist } from '../checklist.js';
 import { StateLock } from './lock.js';
 import { loadState, saveState, type WatchState } from './state.js';
@@ -59,6 +60,7 @@ export class ScheduleError extends Error {}
 
 /** Jobs from config (`schedule.jobs`), validated: a bad cron or timezone is an error naming the job and field. */
 export function jobsFromConfig(config: Config): JobDef[] {
+  keepReadsOf(config); // validated at start, like the jobs
   const raw = (config.schedule as { jobs?: unknown }).jobs;
   const jobs = raw === undefined ? defaultJobs() : raw;
   if (!Array.isArray(jobs) || !jobs.length) throw new ScheduleError('schedule.jobs: must be a non-empty array of {name, type: "scan"|"checklist", cron, timezone?, apply?}');
@@ -85,6 +87,16 @@ export function jobsFromConfig(config: Config): JobDef[] {
     if (j.deadlineMs > MAX_TIMER_MS) throw new ScheduleError(`${where}.deadlineMs: at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node keeps; got ${j.deadlineMs})`);
     return j as JobDef;
   });
+}
+
+/**
+ * `schedule.keepReads` (default true): keep what watch read of Paperclip, masked, in `<stateDir>/paperclip/`
+ * so that a restart or `watch --once` reads only what changed. False keeps it in memory only.
+ */
+export function keepReadsOf(config: Config): boolean {
+  const v = (config.schedule as { keepReads?: unknown }).keepReads;
+  if (v !== undefined && typeof v !== 'boolean') throw new ScheduleError(`schedule.keepReads: must be true or false (got ${JSON.stringify(v)})`);
+  return v !== false;
 }
 
 /** The longest delay a Node timer takes (2^31 - 1 ms, ~24.8 days): a longer one fires at once. */
@@ -124,7 +136,11 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
   }
   const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal });
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);
-  return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: down.length ? `unavailable: ${down.join(', ')}` : undefined };
+  // A kept read that could not be used (corrupt, other detector settings) is said once: this run read in full.
+  const refused = [...cache.refused.values()];
+  cache.refused.clear();
+  const notes = [...(down.length ? [`unavailable: ${down.join(', ')}`] : []), ...refused.map((why) => `kept read not used: ${why}`)];
+  return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: notes.length ? notes.join('; ') : undefined };
 }
 
 /** The jitter before a scheduled run: a whole number of ms in [0, maxMs), from `random()` in [0, 1). */
@@ -144,8 +160,11 @@ export class Watcher {
   private stopping = false;
   /** Scheduled runs waiting out their jitter: a stop cancels them (no new runs). */
   private jittering = new Map<NodeJS.Timeout, () => void>();
-  /** Paperclip reads shared by this process's runs, so a repeat scan asks only for what changed. */
-  private cache = new PaperclipReadCache();
+  /**
+   * Paperclip reads shared by this process's runs and kept (masked) in `<stateDir>/paperclip/` for the next
+   * process, so a repeat scan asks only for what changed, also after a restart or in `watch --once`.
+   */
+  private cache: PaperclipReadCache;
   readonly stateFile: string;
 
   constructor(
@@ -156,6 +175,7 @@ export class Watcher {
     this.stateFile = join(config.stateDir, 'state.json');
     this.lock = new StateLock(join(config.stateDir, 'watch.lock'));
     this.state = loadState(this.stateFile);
+    this.cache = new PaperclipReadCache({ guard: textGuard(config), dir: keepReadsOf(config) ? join(config.stateDir, 'paperclip') : null });
   }
 
   private log(fields: Record<string, unknown>): void {

@@ -6,11 +6,12 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
-import { detectSecrets, detectSecretsMany, type SecretMatch } from '../detectors/secrets/index.js';
+import { detectSecrets, detectSecretsMany, redactSecrets, SECRET_PATTERNS, type SecretMatch } from '../detectors/secrets/index.js';
+import { VERSION } from '../version.js';
 // The Paperclip client and the deploy probe (undici) load only when a scan reads them: `precommit` and
 // `i18n` build subjects from this module too, and start on every commit.
 import type { PaperclipClient } from './paperclip/client.js';
-import type { PaperclipReadCache } from './paperclip/cache.js';
+import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
@@ -88,6 +89,23 @@ export function maskedSecrets(config: Config, path?: string): MaskedSecretDetect
   return Object.assign((text: string) => masked(detectSecrets(text, options), text), {
     many: (texts: readonly string[]) => detectSecretsMany(texts, options).map((found, i) => masked(found, texts[i])),
   });
+}
+
+/**
+ * The secret detector as the read cache needs it (see paperclip/cache.ts): the masked facts of each text, the
+ * text masked for keeping, and a signature of the settings (config allowlist and extra patterns, the built-in
+ * patterns, the clipguard version) so that facts made under other settings are not reused.
+ */
+export function textGuard(config: Config): TextGuard {
+  const options = secretOptions(config);
+  const facts = maskedSecrets(config);
+  const builtIn = JSON.stringify(SECRET_PATTERNS, (_k, v) => (v instanceof RegExp ? String(v) : v));
+  const settings = JSON.stringify([config.secrets.allowlist, config.secrets.patterns], (_k, v) => (v instanceof RegExp ? String(v) : v));
+  return {
+    signature: hash('sha256', `${VERSION}\u0000${builtIn}\u0000${settings}`, 'hex').slice(0, 32),
+    secrets: (texts) => facts.many(texts),
+    mask: (texts) => detectSecretsMany(texts, options).map((found, i) => redactSecrets(texts[i], found)),
+  };
 }
 
 /**

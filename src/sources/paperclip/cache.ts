@@ -1,54 +1,188 @@
-// What one read of a company left behind, so that the next read (the next `watch` cycle) asks the server only
-// for what changed: issues updated since the newest `updatedAt` seen (server-side `updatedSince`), and the
-// comments and full descriptions of those issues only. Adding or deleting a comment bumps its issue's
-// `updatedAt` on Paperclip 2026.916.1, so an issue whose `updatedAt` is unchanged has unchanged comments.
+// What one read of a company left behind, so that the next read (the next `watch` cycle, or the first one
+// after a restart) asks the server only for what changed: issues updated since the newest `updatedAt` seen
+// (server-side `updatedSince`), and the comments and full descriptions of those issues only. Adding or
+// deleting a comment bumps its issue's `updatedAt` on Paperclip 2026.916.1, so an issue whose `updatedAt` is
+// unchanged has unchanged comments.
 //
-// The cache lives in memory only, for the life of one process: it holds ticket text (secrets included) and
-// must never be written to disk. A one-off `clipguard scan` has no cache and reads everything.
+// Ticket text can hold secrets, and the cache is written to disk (`<stateDir>/paperclip/`, 0600 files in a
+// 0700 directory) so that a restart or `watch --once` stays incremental. So nothing is kept as read: every
+// string of every kept record passes through the secret detector and what it finds is replaced by
+// `[REDACTED:kind]` (the same masking the redact action posts), and the `secrets` facts of each kept text are
+// kept beside it, computed once on the text as read. A later scan takes those facts for the unchanged texts
+// instead of detecting again on the masked copy (which would find nothing). The facts are masked already
+// (kind, line, preview, a fingerprint of the line around the secret), never the secret.
 //
-// A full read is forced every `fullEveryMs` (default 1 h): an issue that leaves the list without a newer
-// `updatedAt` (deleted, moved to another company) is only noticed by a full read.
+// Kept facts are only valid for the detector settings that made them (allowlist, extra patterns, clipguard
+// version): the `signature` of the guard says which, and an entry made under another one is not used (a full
+// read follows). A full read is also forced every `fullEveryMs` (default 1 h): an issue that leaves the list
+// without a newer `updatedAt` (deleted, moved to another company) is only noticed by a full read.
+
+import { hash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Masked matches, as the `secrets` fact of a subject holds them. */
+export type KeptSecrets = Record<string, unknown>[];
+
+/** What the cache needs of the secret detector, with the settings of this process's config. */
+export interface TextGuard {
+  /** Identifies the detector settings: facts kept under another signature are not reused. */
+  signature: string;
+  /** The masked `secrets` facts of each text. */
+  secrets(texts: readonly string[]): KeptSecrets[];
+  /** Each text with every secret the detector finds in it replaced by `[REDACTED:kind]`. */
+  mask(texts: readonly string[]): string[];
+}
 
 export interface CachedCompany {
+  /** The list rows, masked; `description` is the full one (and `descriptionTruncated` false) where it was fetched. */
   issues: Map<string, any>;
-  /** issueId -> comments as read when the issue had this updatedAt. */
-  comments: Map<string, { updatedAt: string; comments: any[] }>;
-  /** issueId -> full description (the list row was truncated) as read when the issue had this updatedAt. */
-  descriptions: Map<string, { updatedAt: string; description: string }>;
-  /** issueId -> the activity rows of a blocked issue (who blocked it), as read when it had this updatedAt. */
+  /** issueId -> the secrets facts of its title and description as read at this updatedAt (`full`: the whole description). */
+  texts: Map<string, { updatedAt: string; full: boolean; secrets: KeptSecrets }>;
+  /** issueId -> comments (masked) as read when the issue had this updatedAt, with each comment body's secrets facts. */
+  comments: Map<string, { updatedAt: string; comments: any[]; secrets: KeptSecrets[] }>;
+  /** issueId -> the activity rows (masked) of a blocked issue (who blocked it), as read when it had this updatedAt. */
   activity: Map<string, { updatedAt: string; rows: any[] }>;
   /** When the last full issue list was read (ms since epoch). */
   fullAt: number;
 }
 
+/** What a read hands the cache: its final issues (raw where fresh), and the comments and activity it used. */
+export interface ReadResult {
+  issues: any[];
+  comments: Map<string, { updatedAt: string; comments: any[] }>;
+  activity: Map<string, { updatedAt: string; rows: any[] }>;
+  fullAt: number;
+}
+
+/** The secrets facts of every text of a read, by issue id and by comment id. */
+export interface ReadSecrets {
+  issues: Record<string, KeptSecrets>;
+  comments: Record<string, KeptSecrets>;
+}
+
 /** Slack under the newest `updatedAt` seen: the server filters strictly after, at millisecond precision. */
 const SINCE_SLACK_MS = 2_000;
+const FILE_VERSION = 1;
 
 export class PaperclipReadCache {
   private companies = new Map<string, CachedCompany>();
   readonly fullEveryMs: number;
+  readonly dir: string | null;
+  readonly guard: TextGuard;
+  /** Why the last load of a kept file was refused (for the log), by company key. */
+  readonly refused = new Map<string, string>();
 
-  constructor(opts: { fullEveryMs?: number } = {}) {
+  constructor(opts: { guard: TextGuard; fullEveryMs?: number; dir?: string | null }) {
     this.fullEveryMs = opts.fullEveryMs ?? 60 * 60_000;
+    this.guard = opts.guard;
+    this.dir = opts.dir ?? null;
   }
 
   private key(baseUrl: string, companyId: string): string {
     return `${baseUrl}\u0000${companyId}`;
   }
 
-  /** The previous read of this company, unless there is none or a full read is due. */
+  /** The file that keeps one company of one server (named by a hash: a base URL is no file name). */
+  file(baseUrl: string, companyId: string): string | null {
+    return this.dir ? join(this.dir, `${hash('sha256', this.key(baseUrl, companyId), 'hex').slice(0, 32)}.json`) : null;
+  }
+
+  /** The previous read of this company (from memory, else from disk), unless there is none or a full read is due. */
   lookup(baseUrl: string, companyId: string, now: Date): CachedCompany | null {
-    const c = this.companies.get(this.key(baseUrl, companyId));
+    const k = this.key(baseUrl, companyId);
+    let c = this.companies.get(k);
+    if (!c) {
+      c = this.load(baseUrl, companyId) ?? undefined;
+      if (c) this.companies.set(k, c);
+    }
     if (!c || now.getTime() - c.fullAt >= this.fullEveryMs) return null;
     return c;
   }
 
-  store(baseUrl: string, companyId: string, entry: CachedCompany): void {
+  /**
+   * Keep what this read of the company saw, masked, and give back the secrets facts of all its texts: kept
+   * ones where the text is unchanged since they were made, detected now on the text as read otherwise.
+   */
+  store(baseUrl: string, companyId: string, read: ReadResult): ReadSecrets {
+    const prev = this.companies.get(this.key(baseUrl, companyId)) ?? null;
+    const out: ReadSecrets = { issues: {}, comments: {} };
+    const entry: CachedCompany = { issues: new Map(), texts: new Map(), comments: new Map(), activity: new Map(), fullAt: read.fullAt };
+
+    // Issue texts (title + description, as the issue subject scans them): detect where not known for this version.
+    const detect: any[] = [];
+    for (const i of read.issues) {
+      const full = i.descriptionTruncated !== true;
+      const t = prev?.texts.get(i.id);
+      if (t && t.updatedAt === i.updatedAt && t.full === full) {
+        out.issues[i.id] = t.secrets;
+        entry.texts.set(i.id, t);
+      } else detect.push(i);
+    }
+    const found = detect.length ? this.guard.secrets(detect.map(issueText)) : [];
+    detect.forEach((i, k) => {
+      out.issues[i.id] = found[k];
+      entry.texts.set(i.id, { updatedAt: i.updatedAt, full: i.descriptionTruncated !== true, secrets: found[k] });
+    });
+
+    // Comments: an entry the read took from here is kept as it is; fresh ones are detected and masked.
+    const fresh: [string, { updatedAt: string; comments: any[] }][] = [];
+    for (const [id, e] of read.comments) {
+      const kept = prev?.comments.get(id);
+      if (kept && kept.comments === e.comments) {
+        kept.comments.forEach((c, k) => (out.comments[c.id] = kept.secrets[k]));
+        entry.comments.set(id, kept);
+      } else fresh.push([id, e]);
+    }
+    const bodies = fresh.flatMap(([, e]) => e.comments.map((c) => (typeof c.body === 'string' ? c.body : '')));
+    const bodySecrets = bodies.length ? this.guard.secrets(bodies) : [];
+    let n = 0;
+    const toMask: any[] = [];
+    const slots: ((masked: any) => void)[] = [];
+    for (const [id, e] of fresh) {
+      const secrets = e.comments.map((c) => (out.comments[c.id] = bodySecrets[n++]));
+      const kept = { updatedAt: e.updatedAt, comments: [] as any[], secrets };
+      entry.comments.set(id, kept);
+      e.comments.forEach((c, k) => {
+        toMask.push(c);
+        slots.push((m) => (kept.comments[k] = m));
+      });
+    }
+
+    // Rows and activity: whatever did not come from here is masked before it is kept.
+    for (const i of read.issues) {
+      if (prev?.issues.get(i.id) === i) entry.issues.set(i.id, i);
+      else {
+        toMask.push(i);
+        slots.push((m) => entry.issues.set(i.id, m));
+      }
+    }
+    for (const [id, a] of read.activity) {
+      const kept = prev?.activity.get(id);
+      if (kept && kept.rows === a.rows) entry.activity.set(id, kept);
+      else {
+        const rows: any[] = [];
+        entry.activity.set(id, { updatedAt: a.updatedAt, rows });
+        a.rows.forEach((r, k) => {
+          toMask.push(r);
+          slots.push((m) => (rows[k] = m));
+        });
+      }
+    }
+    const masked = maskRecords(toMask, this.guard);
+    masked.forEach((m, k) => slots[k](m));
+    // Rows went in read order; keep id order, as a full list gives.
+    entry.issues = new Map([...entry.issues.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
     this.companies.set(this.key(baseUrl, companyId), entry);
+    this.save(baseUrl, companyId, entry, prev !== null && toMask.length === 0 && detect.length === 0 && prev.fullAt === entry.fullAt && prev.issues.size === entry.issues.size);
+    return out;
   }
 
   forget(baseUrl: string, companyId: string): void {
     this.companies.delete(this.key(baseUrl, companyId));
+    const f = this.file(baseUrl, companyId);
+    if (f) removeQuietly(f);
   }
 
   /** The `updatedSince` to ask with: just under the newest `updatedAt` in the cached issues (null: read all). */
@@ -61,13 +195,141 @@ export class PaperclipReadCache {
     return Number.isFinite(max) ? new Date(max - SINCE_SLACK_MS).toISOString() : null;
   }
 
-  /** The cached issues with the changed ones applied (hidden ones dropped), in id order like a full list. */
+  /**
+   * The cached issues with the changed ones applied (hidden ones dropped), in id order like a full list. A
+   * listed row whose `updatedAt` is the cached one's (the slack lists a few unchanged issues again) keeps the
+   * full description the cache holds, so that it is not fetched again.
+   */
   static merge(c: CachedCompany, changed: any[]): any[] {
     const next = new Map(c.issues);
     for (const i of changed) {
       if (i.hiddenAt) next.delete(i.id);
-      else next.set(i.id, i);
+      else {
+        const held = c.issues.get(i.id);
+        const keepFull = held && held.updatedAt === i.updatedAt && i.descriptionTruncated === true && held.descriptionTruncated !== true;
+        next.set(i.id, keepFull ? { ...i, description: held.description, descriptionTruncated: false } : i);
+      }
     }
     return [...next.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
+
+  // ---------------------------------------------------------------- disk
+
+  private save(baseUrl: string, companyId: string, c: CachedCompany, unchanged: boolean): void {
+    const f = this.file(baseUrl, companyId);
+    if (!f || (unchanged && existsSync(f))) return; // an unchanged company costs no write
+    const body = {
+      version: FILE_VERSION,
+      signature: this.guard.signature,
+      baseUrl,
+      companyId,
+      fullAt: c.fullAt,
+      issues: [...c.issues.values()],
+      texts: Object.fromEntries(c.texts),
+      comments: Object.fromEntries(c.comments),
+      activity: Object.fromEntries(c.activity),
+    };
+    try {
+      mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
+      const tmp = `${f}.${process.pid}.tmp`;
+      writeFileSync(tmp, JSON.stringify(body), { mode: 0o600 });
+      renameSync(tmp, f);
+    } catch {
+      // Not kept: the next process reads this company in full, which is correct, only slower.
+      removeQuietly(f);
+    }
+  }
+
+  private load(baseUrl: string, companyId: string): CachedCompany | null {
+    const f = this.file(baseUrl, companyId);
+    if (!f || !existsSync(f)) return null;
+    const refuse = (why: string) => {
+      this.refused.set(this.key(baseUrl, companyId), why);
+      return null;
+    };
+    let d: any;
+    try {
+      d = JSON.parse(readFileSync(f, 'utf8'));
+    } catch (e) {
+      return refuse(`${f}: unreadable (${(e as Error).message}); reading in full`);
+    }
+    if (!d || d.version !== FILE_VERSION) return refuse(`${f}: another format (version ${JSON.stringify(d?.version)}); reading in full`);
+    if (d.signature !== this.guard.signature) return refuse(`${f}: made with other secret-detection settings or another clipguard version; reading in full`);
+    if (d.baseUrl !== baseUrl || d.companyId !== companyId) return refuse(`${f}: kept for another server or company; reading in full`);
+    const isMapOf = (o: unknown, ok: (v: any) => boolean) => o !== null && typeof o === 'object' && !Array.isArray(o) && Object.values(o as object).every(ok);
+    const stamped = (v: any) => v !== null && typeof v === 'object' && typeof v.updatedAt === 'string';
+    const shapeOk =
+      typeof d.fullAt === 'number' &&
+      Array.isArray(d.issues) &&
+      d.issues.every((i: any) => i && typeof i.id === 'string' && typeof i.updatedAt === 'string') &&
+      isMapOf(d.texts, (t) => stamped(t) && typeof t.full === 'boolean' && Array.isArray(t.secrets)) &&
+      isMapOf(d.comments, (e) => stamped(e) && Array.isArray(e.comments) && Array.isArray(e.secrets) && e.secrets.length === e.comments.length && e.secrets.every(Array.isArray)) &&
+      isMapOf(d.activity, (e) => stamped(e) && Array.isArray(e.rows)) &&
+      // Every kept row has the facts of its text: the invariant store() keeps.
+      d.issues.every((i: any) => d.texts[i.id]?.updatedAt === i.updatedAt && d.texts[i.id]?.full === (i.descriptionTruncated !== true));
+    if (!shapeOk) return refuse(`${f}: not the shape clipguard writes; reading in full`);
+    return {
+      issues: new Map(d.issues.map((i: any) => [i.id, i])),
+      texts: new Map(Object.entries(d.texts)),
+      comments: new Map(Object.entries(d.comments)),
+      activity: new Map(Object.entries(d.activity)),
+      fullAt: d.fullAt,
+    } as CachedCompany;
+  }
+}
+
+/** Remove a kept file if it is there; one that cannot be removed is refused by its content or signature later. */
+function removeQuietly(f: string): void {
+  try {
+    rmSync(f, { force: true });
+  } catch {
+    // ENOTDIR and the like: there is no file to remove.
+  }
+}
+
+/** What the issue subject scans for secrets: the title, a newline, the description. */
+export function issueText(i: { title?: unknown; description?: unknown }): string {
+  return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
+}
+
+// Strings that cannot hold a secret the detector would find and that are most of a record: ids and times.
+const PLAIN = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d))$/i;
+
+/**
+ * Deep copies of the records with every string the detector finds a secret in masked (keys too: a metadata
+ * key can be anything). The distinct strings of all records are detected in one batch.
+ */
+export function maskRecords(records: readonly unknown[], guard: TextGuard): unknown[] {
+  if (!records.length) return [];
+  const candidates = new Set<string>();
+  const collect = (v: unknown, depth: number): void => {
+    if (typeof v === 'string') {
+      if (v.length >= 8 && !PLAIN.test(v)) candidates.add(v);
+    } else if (v !== null && typeof v === 'object' && depth < 64) {
+      if (Array.isArray(v)) for (const x of v) collect(x, depth + 1);
+      else
+        for (const [k, x] of Object.entries(v)) {
+          collect(k, depth + 1);
+          collect(x, depth + 1);
+        }
+    }
+  };
+  for (const r of records) collect(r, 0);
+  const list = [...candidates];
+  const masked = guard.mask(list);
+  const swap = new Map<string, string>();
+  list.forEach((s, k) => {
+    if (masked[k] !== s) swap.set(s, masked[k]);
+  });
+  const copy = (v: unknown, depth: number): unknown => {
+    if (typeof v === 'string') return swap.get(v) ?? v;
+    if (v === null || typeof v !== 'object') return v;
+    // Deeper than any Paperclip record: dropped rather than kept unmasked.
+    if (depth >= 64) return null;
+    if (Array.isArray(v)) return v.map((x) => copy(x, depth + 1));
+    const o: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) o[swap.get(k) ?? k] = copy(x, depth + 1);
+    return o;
+  };
+  return records.map((r) => copy(r, 0));
 }

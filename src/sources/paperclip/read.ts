@@ -6,7 +6,7 @@
 // is recorded in that company's `errors`; a record of the wrong shape is dropped and listed in
 // `schemaProblems`.
 
-import { PaperclipReadCache, type CachedCompany } from './cache.js';
+import { PaperclipReadCache, type ReadSecrets } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
 import { systemBlock } from './subjects.js';
 import {
@@ -48,6 +48,11 @@ export interface CompanySnapshot {
   errors: string[];
   /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
   unread: string[];
+  /**
+   * With a cache: the secrets facts of every issue text and comment body, kept from an earlier read where the
+   * text is unchanged (the cache holds it masked, so it cannot be detected again). Without: absent.
+   */
+  secrets?: ReadSecrets;
 }
 
 export interface PaperclipRead {
@@ -316,38 +321,28 @@ async function readCompany(
     }),
   );
 
-  // Full descriptions where the list row cut them and the text matters (secret scanning).
+  // Full descriptions where the list row cut them and the text matters (secret scanning). A cached row keeps
+  // the full description it was given, so only changed issues are fetched again.
   const fullFor = opts.fullDescriptionFor ?? extra;
-  const descriptionsRead = new Map<string, { updatedAt: string; description: string }>();
   if (fullFor) {
     const cut = issues.filter((i) => i.descriptionTruncated === true && safe(fullFor, i));
+    const full = new Map<string, string>();
     await Promise.all(
       cut.map(async (i) => {
-        const prev = cached?.descriptions.get(i.id);
-        if (unchanged(i, prev)) return void descriptionsRead.set(i.id, prev!);
         const f = await attempt(`issue ${i.identifier ?? i.id}`, () => limit(() => client.getIssue(i.id)));
-        if (f && typeof f.description === 'string') descriptionsRead.set(i.id, { updatedAt: i.updatedAt, description: f.description });
+        if (f && typeof f.description === 'string') full.set(i.id, f.description);
       }),
     );
-    if (descriptionsRead.size) issues = issues.map((i) => (descriptionsRead.has(i.id) ? { ...i, description: descriptionsRead.get(i.id)!.description, descriptionTruncated: false } : i));
+    if (full.size) issues = issues.map((i) => (full.has(i.id) ? { ...i, description: full.get(i.id)!, descriptionTruncated: false } : i));
   }
 
+  let secrets: ReadSecrets | undefined;
   if (opts.cache) {
     if (!issuesRaw) opts.cache.forget(client.baseUrl, id); // the list failed: read everything next time
-    else {
-      const entry: CachedCompany = {
-        // The list rows (truncated descriptions stay truncated here; the full ones are kept apart, by updatedAt).
-        issues: new Map((incremental ? PaperclipReadCache.merge(cached!, listed) : listed).map((i) => [i.id, i])),
-        comments: commentsRead,
-        descriptions: descriptionsRead,
-        activity: activityRead,
-        fullAt: incremental ? cached!.fullAt : opts.now.getTime(),
-      };
-      opts.cache.store(client.baseUrl, id, entry);
-    }
+    else secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors, unread };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors, unread, ...(secrets ? { secrets } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

@@ -25,6 +25,8 @@ export interface SnapshotCompany {
   recentCosts?: { byAgent: any[]; from: string; to: string } | null;
   /** Issues whose comments or activity the read could not get (read.ts): their block's evidence is unknown. */
   unread?: string[];
+  /** Secrets facts already known (watch's cache, see cache.ts), by issue id and comment id: used instead of detecting. */
+  secrets?: { issues: Record<string, Record<string, unknown>[]>; comments: Record<string, Record<string, unknown>[]> };
 }
 
 export interface SubjectOptions {
@@ -328,8 +330,13 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const pendingTexts: string[] = [];
     const pendingFacts: { secrets: unknown }[] = [];
     const pendingField: ((m: Record<string, unknown>) => string)[] = [];
-    const detectLater = (facts: { secrets: unknown }, text: string, field: (m: Record<string, unknown>) => string) => {
+    const known = snap.secrets;
+    const detectLater = (facts: { secrets: unknown }, text: string, field: (m: Record<string, unknown>) => string, kept: Record<string, unknown>[] | undefined) => {
       if (!opts.detectSecrets) return;
+      if (kept) {
+        if (kept.length) facts.secrets = withField(kept, field);
+        return;
+      }
       pendingTexts.push(text);
       pendingFacts.push(facts);
       pendingField.push(field);
@@ -401,12 +408,12 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
         secrets: NO_SECRETS as Record<string, unknown>[],
       };
-      detectLater(issueFacts, `${issue.title ?? ''}\n${issue.description ?? ''}`, titleOrDescription);
+      detectLater(issueFacts, `${issue.title ?? ''}\n${issue.description ?? ''}`, titleOrDescription, known?.issues[issue.id]);
       out.push({ type: 'issue', id: issue.id, label: issue.identifier ?? issue.id, source: 'paperclip', facts: issueFacts });
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
         const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: NO_SECRETS as Record<string, unknown>[] };
-        detectLater(facts, c.body, bodyField);
+        detectLater(facts, c.body, bodyField, known?.comments[c.id]);
         out.push({ type: 'comment', id: c.id, label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`, source: 'paperclip', facts });
       }
     }
