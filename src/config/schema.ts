@@ -130,7 +130,13 @@ export const configJsonSchema = {
         },
       },
     },
-    schedule: { type: 'object', description: 'Jobs for `clipguard watch`.' },
+    schedule: {
+      type: 'object',
+      description: 'Jobs for `clipguard watch`.',
+      properties: {
+        keepReads: { type: 'boolean', description: 'Keep what watch read of Paperclip, every secret in it masked, in <stateDir>/paperclip/ so that a restart or watch --once reads only what changed (default true). false: in memory only.' },
+      },
+    },
     checklist: {
       type: 'object',
       additionalProperties: false,

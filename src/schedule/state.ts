@@ -1,4 +1,5 @@
-// Persisted watch state: last run and last success per job, and cursors for incremental reading.
+// Persisted watch state: last run and last success per job, and cursors (where incremental reading of each
+// Paperclip company stands: the next `updatedSince`; the reads themselves are kept, masked, in paperclip/).
 
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';

@@ -248,6 +248,7 @@ export class Watcher {
       this.log({ event: 'failed', job: job.name, reason, ...extra, ms: Date.now() - started, error: (e as Error).message });
     } finally {
       clearTimeout(timer);
+      this.state.cursors = this.cache.cursors();
       saveState(this.stateFile, this.state);
     }
     if (late && work) {

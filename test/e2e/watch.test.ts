@@ -1,12 +1,14 @@
 // `clipguard watch` against a REAL Paperclip, as a real process with a fast schedule: runs never overlap, a
 // repeat scan of an unchanged company costs the same number of requests with 100 or 2,000 issues (incremental
-// reading), SIGTERM mid-run releases the lock, a restart does exactly one catch-up run, and the one action the
-// job takes (--apply) is never taken twice.
+// reading), SIGTERM mid-run releases the lock, a restart does exactly one catch-up run, a restarted process
+// (and `watch --once`) reads incrementally from the reads the previous one kept, and the one action the job
+// takes (--apply) is never taken twice.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
 import { e2eUrl, Seed, unique, waitFor } from './seed.js';
 
 interface LogLine {
@@ -56,6 +58,8 @@ describe('watch on a real Paperclip', () => {
   const state = join(cwd, '.clipguard');
   const config = join(cwd, 'clipguard.config.json');
   const procs: WatchProcess[] = [];
+  /** Requests of a scan of the unchanged company (the first test measures it). */
+  let unchangedRequests = 0;
 
   beforeAll(async () => {
     company = await seed.createCompany({ name: unique('Watch') });
@@ -106,6 +110,7 @@ describe('watch on a real Paperclip', () => {
     expect(first.slice(1).every((r) => !r.actions?.includes('applied'))).toBe(true);
     const small = first.slice(2).map((r) => r.requests);
     expect(new Set(small).size).toBe(1);
+    unchangedRequests = small[0]!;
     expect(small[0]).toBeLessThan(20); // health, companies, and a fixed handful per company
     // A full read of 100 issues (with their comments, for secret scanning) costs more than 100 requests.
     expect(first[0].requests).toBeGreaterThan(100);
@@ -129,12 +134,29 @@ describe('watch on a real Paperclip', () => {
     expect(existsSync(join(state, 'watch.lock'))).toBe(false);
   }, 900_000); // seeding 1,900 issues and comments through the API is most of it
 
-  it('SIGTERM mid-run releases the lock; a restart does one catch-up and acts on nothing twice', async () => {
+  it('a restarted watch, and watch --once, read only what changed: the previous process kept its reads', async () => {
+    expect(unchangedRequests).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, 3_500)); // down for more than a period: the next start catches up
     const w = new WatchProcess(cwd, config);
     procs.push(w);
-    // A new process has no cache: its catch-up run reads all 2,000 issues and their comments, so it is in
-    // flight for a while after the job is scheduled.
+    const runs = await w.waitRuns(2);
+    // 2,000 issues, and the first scan of the new process costs what an unchanged scan cost at 100.
+    expect(runs[0]).toMatchObject({ event: 'ok', reason: 'catch-up', requests: unchangedRequests });
+    expect(runs[1].requests).toBe(unchangedRequests);
+    w.proc.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    const r = await cliAsync(['watch', '--config', config, '--once', '--log-format', 'json'], { cwd });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({ event: 'ok', reason: 'once', requests: unchangedRequests });
+  }, 120_000);
+
+  it('SIGTERM mid-run releases the lock; a restart does one catch-up and acts on nothing twice', async () => {
+    await new Promise((r) => setTimeout(r, 3_500)); // down for more than a period: the next start catches up
+    // Without the kept reads (lost, or another machine) the catch-up reads all 2,000 issues and their
+    // comments, so it is in flight for a while after the job is scheduled.
+    rmSync(join(state, 'paperclip'), { recursive: true, force: true });
+    const w = new WatchProcess(cwd, config);
+    procs.push(w);
     await waitFor(() => w.lines.some((l) => l.event === 'scheduled'), { what: 'the job to be scheduled', timeoutMs: 30_000, intervalMs: 50 });
     // A second watch on the same state directory is refused while this one holds the lock.
     const rival = new WatchProcess(cwd, config);

@@ -82,6 +82,13 @@ describe('PaperclipReadCache: incremental reads', () => {
     expect(new PaperclipReadCache({ guard, fullEveryMs: 1000, dir }).lookup('u', 'c1', new Date(10_500))).toBeNull();
   });
 
+  it('cursors say where reading of each kept company stands: the next updatedSince', () => {
+    const cache = new PaperclipReadCache({ guard });
+    cache.store('http://x', 'c1', read([issue('a', '2026-12-01T10:00:05.000Z'), issue('b', '2026-12-01T09:00:00.000Z')]));
+    cache.store('http://x', 'c2', read([]));
+    expect(cache.cursors()).toEqual({ 'http://x c1': '2026-12-01T10:00:03.000Z' });
+  });
+
   it('detects each text once: an unchanged issue or comment list reuses its facts, a changed one is detected again', () => {
     const c = counting(guard);
     const cache = new PaperclipReadCache({ guard: c.guard });

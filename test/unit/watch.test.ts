@@ -63,6 +63,23 @@ describe('schedule config', () => {
   });
 });
 
+describe('schedule.keepReads', () => {
+  it('is a boolean, checked at start; true (the default) keeps the reads in <stateDir>/paperclip, false in memory only', async () => {
+    const c = config();
+    c.schedule = { keepReads: 'yes' };
+    expect(() => jobsFromConfig(c)).toThrow(/schedule\.keepReads: must be true or false \(got "yes"\)/);
+    const dirs: (string | null)[] = [];
+    const job: JobDef = { name: 'scan', type: 'scan', cron: '*/15 * * * *' };
+    for (const keepReads of [undefined, true, false]) {
+      const k = config();
+      k.schedule = keepReads === undefined ? {} : { keepReads };
+      const w = new Watcher(k, [job], { ...quiet, log: () => undefined, runner: async (_j, _c, cache) => (dirs.push(cache.dir === null ? null : cache.dir.slice(k.stateDir.length)), { ok: true, findings: 0 }) });
+      await w.runJob(job, 'once');
+    }
+    expect(dirs).toEqual(['/paperclip', '/paperclip', null]);
+  });
+});
+
 describe('watch', () => {
   it('never overlaps a job with itself', async () => {
     const lines: string[] = [];

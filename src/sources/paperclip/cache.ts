@@ -179,6 +179,16 @@ export class PaperclipReadCache {
     return out;
   }
 
+  /** Where reading stands per kept company ("<baseUrl> <companyId>" -> the next `updatedSince`), for watch's state file. */
+  cursors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, c] of this.companies) {
+      const since = PaperclipReadCache.since(c);
+      if (since) out[k.replace('\u0000', ' ')] = since;
+    }
+    return out;
+  }
+
   forget(baseUrl: string, companyId: string): void {
     this.companies.delete(this.key(baseUrl, companyId));
     const f = this.file(baseUrl, companyId);
