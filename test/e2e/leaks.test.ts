@@ -5,7 +5,7 @@
 // appear either, even when the server echoes them back.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
@@ -42,7 +42,7 @@ describe('no output channel ever carries a planted secret', () => {
         await seed.addComment(issue.id, `${p.before}\n${p.comment.text}\n${p.after}`);
         const cwd = tempDir();
         const state = join(cwd, 'state');
-        writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { activityLog: true } }));
+        writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { activityLog: true }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
         const outputs: Record<string, string> = {};
         const run = async (name: string, args: string[]) => {
           const r = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--explain', ...args], { cwd, env: { CLIPGUARD_STATE_DIR: state } });
@@ -55,6 +55,16 @@ describe('no output channel ever carries a planted secret', () => {
         for (const f of FORMATS) await run(f, ['--format', f]);
         await run('file', ['--format', 'json', '-o', join(cwd, 'report.json')]);
         outputs['report file'] = readFileSync(join(cwd, 'report.json'), 'utf8');
+        // watch keeps what it read (masked) in the state directory, for the next process: nothing planted is in it.
+        const watch = await cliAsync(['watch', '--once', '--log-format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: state, PAPERCLIP_API_URL: proxy.url, PAPERCLIP_COMPANY_ID: company.id } });
+        expect(watch.code, watch.stderr).toBe(0);
+        expect(watch.stdout).toMatch(/"severities":"[^"]*critical:[1-9]/);
+        outputs['watch stdout'] = watch.stdout;
+        outputs['watch stderr'] = watch.stderr;
+        outputs['watch state'] = readFileSync(join(state, 'state.json'), 'utf8');
+        const kept = readdirSync(join(state, 'paperclip'));
+        expect(kept.length).toBeGreaterThan(0);
+        for (const f of kept) outputs[`kept read ${f}`] = readFileSync(join(state, 'paperclip', f), 'utf8');
         await run('apply', ['--format', 'json', '--apply']);
         outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
         const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);
