@@ -107,10 +107,15 @@ describe('watch after a restart, on a real Paperclip', () => {
     const full = await runScan(config, { only, paperclipCache: new PaperclipReadCache({ guard: textGuard(config), dir }) });
     // A new cache over the same directory: what the next process starts from.
     const restarted = await runScan(config, { only, paperclipCache: new PaperclipReadCache({ guard: textGuard(config), dir }) });
+    // The hourly full list (here: every read) re-reads no comments or descriptions of unchanged issues: 60
+    // issues are one page, so it costs what the incremental read costs.
+    const relisted = await runScan(config, { only, paperclipCache: new PaperclipReadCache({ guard: textGuard(config), dir, fullEveryMs: 0 }) });
     const oneOff = await runScan(config, { only });
     expect(view(full).filter((f) => String(f[0]).startsWith("security/"))).toHaveLength(secrets.length);
     expect(view(restarted)).toEqual(view(full));
     expect(view(oneOff)).toEqual(view(full));
+    expect(view(relisted)).toEqual(view(full));
     expect(restarted.requestCount).toBeLessThan(full.requestCount / 3);
+    expect(relisted.requestCount).toBe(restarted.requestCount);
   }, 120_000);
 });

@@ -49,6 +49,18 @@ describe('PaperclipReadCache: incremental reads', () => {
     expect(merged[1]).toMatchObject({ description: 'new…', descriptionTruncated: true });
   });
 
+  it('the hourly full list: held until then, every row listed again, unchanged ones keep their full description', () => {
+    const cache = new PaperclipReadCache({ guard, fullEveryMs: 1000 });
+    cache.store('u', 'c', read([issue('a', 't1', { description: 'full a', descriptionTruncated: false }), issue('b', 't1', { description: 'full b', descriptionTruncated: false })], {}, 0));
+    const held = cache.held('u', 'c')!;
+    expect(cache.fullDue(held, new Date(999))).toBe(false);
+    expect(cache.fullDue(held, new Date(1000))).toBe(true);
+    expect(cache.lookup('u', 'c', new Date(1000))).toBeNull();
+    expect(cache.held('u', 'c')).toBe(held);
+    const listed = [issue('b', 't1', { description: 'fu…', descriptionTruncated: true }), issue('c', 't2', { description: 'new…', descriptionTruncated: true })];
+    expect(PaperclipReadCache.relist(held, listed)).toEqual([issue('b', 't1', { description: 'full b', descriptionTruncated: false }), listed[1]]);
+  });
+
   it('merge equals a full list for any held set and any changes (property)', () => {
     const ids = fc.constantFrom('a', 'b', 'c', 'd', 'e');
     fc.assert(

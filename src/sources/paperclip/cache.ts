@@ -14,8 +14,9 @@
 //
 // Kept facts are only valid for the detector settings that made them (allowlist, extra patterns, clipguard
 // version): the `signature` of the guard says which, and an entry made under another one is not used (a full
-// read follows). A full read is also forced every `fullEveryMs` (default 1 h): an issue that leaves the list
-// without a newer `updatedAt` (deleted, moved to another company) is only noticed by a full read.
+// read follows). The whole issue list is read again every `fullEveryMs` (default 1 h): an issue that leaves
+// the list without a newer `updatedAt` (deleted, moved to another company) is only noticed that way. The
+// comments, activity and full descriptions of the issues whose `updatedAt` is unchanged are still not re-read.
 
 import { hash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -88,16 +89,26 @@ export class PaperclipReadCache {
     return this.dir ? join(this.dir, `${hash('sha256', this.key(baseUrl, companyId), 'hex').slice(0, 32)}.json`) : null;
   }
 
-  /** The previous read of this company (from memory, else from disk), unless there is none or a full read is due. */
-  lookup(baseUrl: string, companyId: string, now: Date): CachedCompany | null {
+  /** The previous read of this company (from memory, else from disk), however old; null when there is none. */
+  held(baseUrl: string, companyId: string): CachedCompany | null {
     const k = this.key(baseUrl, companyId);
     let c = this.companies.get(k);
     if (!c) {
       c = this.load(baseUrl, companyId) ?? undefined;
       if (c) this.companies.set(k, c);
     }
-    if (!c || now.getTime() - c.fullAt >= this.fullEveryMs) return null;
-    return c;
+    return c ?? null;
+  }
+
+  /** Whether the whole issue list is to be read again (every `fullEveryMs`). */
+  fullDue(c: CachedCompany, now: Date): boolean {
+    return now.getTime() - c.fullAt >= this.fullEveryMs;
+  }
+
+  /** The previous read of this company, unless there is none or a full list is due. */
+  lookup(baseUrl: string, companyId: string, now: Date): CachedCompany | null {
+    const c = this.held(baseUrl, companyId);
+    return c && !this.fullDue(c, now) ? c : null;
   }
 
   /**
@@ -214,13 +225,14 @@ export class PaperclipReadCache {
     const next = new Map(c.issues);
     for (const i of changed) {
       if (i.hiddenAt) next.delete(i.id);
-      else {
-        const held = c.issues.get(i.id);
-        const keepFull = held && held.updatedAt === i.updatedAt && i.descriptionTruncated === true && held.descriptionTruncated !== true;
-        next.set(i.id, keepFull ? { ...i, description: held.description, descriptionTruncated: false } : i);
-      }
+      else next.set(i.id, withHeldDescription(c, i));
     }
     return [...next.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** A full list read again (the hourly one): the listed rows, each unchanged one with the full description held. */
+  static relist(c: CachedCompany, listed: any[]): any[] {
+    return listed.map((i) => withHeldDescription(c, i));
   }
 
   // ---------------------------------------------------------------- disk
@@ -286,6 +298,13 @@ export class PaperclipReadCache {
       fullAt: d.fullAt,
     } as CachedCompany;
   }
+}
+
+/** A truncated list row of an unchanged issue, with the full description the cache holds for it. */
+function withHeldDescription(c: CachedCompany, i: any): any {
+  const held = c.issues.get(i.id);
+  const keepFull = held && held.updatedAt === i.updatedAt && i.descriptionTruncated === true && held.descriptionTruncated !== true;
+  return keepFull ? { ...i, description: held.description, descriptionTruncated: false } : i;
 }
 
 /** Remove a kept file if it is there; one that cannot be removed is refused by its content or signature later. */

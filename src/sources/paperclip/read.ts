@@ -224,7 +224,10 @@ async function readCompany(
     }
   };
 
-  const cached = opts.cache?.lookup(client.baseUrl, id, opts.now) ?? null;
+  // `held`: what an earlier read kept, however old; `cached`: the same when the list may be read incrementally
+  // (not when the hourly full list is due).
+  const held = opts.cache?.held(client.baseUrl, id) ?? null;
+  const cached = held && !opts.cache!.fullDue(held, opts.now) ? held : null;
   const since = cached ? PaperclipReadCache.since(cached) : null;
   const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, monthRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),
@@ -240,10 +243,11 @@ async function readCompany(
   const listed = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
   // With a cache and an incremental list, `listed` holds only the changed issues.
   const incremental = Boolean(cached && since && issuesRaw);
-  let issues = incremental ? PaperclipReadCache.merge(cached!, listed) : listed;
-  // What the previous read kept of an issue still holds when the issue's updatedAt is the same: the list asks
-  // a little before the newest updatedAt (slack), so an issue in `listed` is not necessarily a changed one.
-  const unchanged = (i: any, entry: { updatedAt: string } | undefined) => incremental && entry !== undefined && entry.updatedAt === i.updatedAt;
+  let issues = incremental ? PaperclipReadCache.merge(cached!, listed) : held && issuesRaw ? PaperclipReadCache.relist(held, listed) : listed;
+  // What the previous read kept of an issue still holds when the issue's updatedAt is the same (a comment
+  // added or deleted bumps it), also on a full list: the list asks a little before the newest updatedAt
+  // (slack), so an issue in `listed` is not necessarily a changed one.
+  const unchanged = (i: any, entry: { updatedAt: string } | undefined) => held !== null && issuesRaw !== null && entry !== undefined && entry.updatedAt === i.updatedAt;
   const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
   const monthCosts = monthRaw ? { byAgent: keepValid<any>(monthRaw, validateCostRow, problems, 'cost rows'), windowStart: start.toISOString(), windowEnd: end.toISOString() } : null;
@@ -263,7 +267,7 @@ async function readCompany(
         comments[i.id] = [];
         return;
       }
-      const prev = cached?.comments.get(i.id);
+      const prev = held?.comments.get(i.id);
       if (unchanged(i, prev)) {
         comments[i.id] = prev!.comments;
         commentsRead.set(i.id, prev!);
@@ -285,7 +289,7 @@ async function readCompany(
   const unexplained = issues.filter((i) => i.status === 'blocked' && !systemBlock(i, comments[i.id] ?? [], []).bySystem);
   await Promise.all(
     unexplained.map(async (i) => {
-      const prev = cached?.activity.get(i.id);
+      const prev = held?.activity.get(i.id);
       if (unchanged(i, prev)) {
         activity[i.id] = prev!.rows;
         activityRead.set(i.id, prev!);
