@@ -1,5 +1,6 @@
 // One self-contained HTML file (no network, no external assets, no script): the budget chart — for each
-// agent a bar of spend against its budget with the 80% and 100% lines and the forecast, the company total
+// agent a bar of spend against its budget with the warning and stop lines (budget.warnPercent, stopPercent:
+// 80% and 100% by default) and the forecast, the company total
 // on top — followed by the findings. Every string that comes from Paperclip is escaped.
 
 import type { BudgetSection, Report } from '../types.js';
@@ -10,9 +11,10 @@ import { formatMoney } from '../util/money.js';
 const money = (cents: number, currency: string) => html(formatMoney(cents, currency));
 
 function bar(row: { name: string; status?: string; spentCents: number; budgetCents: number; percent: number; warnPercent: number; stopPercent: number; forecastCents: number; level: string; projectedCrossDate: string | null }, currency: string, cls: string): string {
-  // Scale: the bar track is 0..max(120%, spend, forecast) of the budget, so 100% and over-budget stay visible.
+  // Scale: the bar track is 0..max(120%, the stop line + 10%, spend, forecast) of the budget, so the stop line
+  // and over-budget stay visible.
   const budget = row.budgetCents;
-  const scale = budget > 0 ? Math.max(1.2, row.spentCents / budget, row.forecastCents / budget) : 1;
+  const scale = budget > 0 ? Math.max(1.2, (row.stopPercent / 100) * 1.1, row.spentCents / budget, row.forecastCents / budget) : 1;
   const pct = (v: number) => (budget > 0 ? Math.min(100, (v / budget / scale) * 100) : 0).toFixed(2);
   const level = html(row.level);
   return `<div class="row ${cls}" data-agent="${html(row.name)}" data-level="${level}">
@@ -20,7 +22,7 @@ function bar(row: { name: string; status?: string; spentCents: number; budgetCen
   <div class="track" title="${html(`${money(row.spentCents, currency)} of ${money(budget, currency)}`)}">
     ${budget > 0 ? `<div class="forecast" style="width:${pct(row.forecastCents)}%"></div>` : ''}
     <div class="bar level-${level}" style="width:${budget > 0 ? pct(row.spentCents) : '0'}%"></div>
-    ${budget > 0 ? `<div class="line warn" style="left:${pct((budget * row.warnPercent) / 100)}%"></div><div class="line limit" style="left:${pct(budget)}%"></div>` : ''}
+    ${budget > 0 ? `<div class="line warn" title="warn at ${html(String(row.warnPercent))}%" style="left:${pct((budget * row.warnPercent) / 100)}%"></div><div class="line limit" title="stop at ${html(String(row.stopPercent))}%" style="left:${pct((budget * row.stopPercent) / 100)}%"></div>` : ''}
   </div>
   <div class="nums">${money(row.spentCents, currency)} / ${budget > 0 ? money(budget, currency) : 'no budget'} · ${budget > 0 ? `${row.percent.toFixed(1)}%` : '—'} · forecast ${money(row.forecastCents, currency)}${row.projectedCrossDate ? ` · crosses ${html(String(row.stopPercent))}% on ${html(row.projectedCrossDate)}` : ''}</div>
 </div>`;

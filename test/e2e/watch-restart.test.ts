@@ -12,6 +12,7 @@ import { textGuard } from '../../src/sources/index.js';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { fakeSample, fakeToken } from '../helpers/fake-secrets.js';
+import { startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique } from './seed.js';
 
 const seed = new Seed();
@@ -117,5 +118,30 @@ describe('watch after a restart, on a real Paperclip', () => {
     expect(view(relisted)).toEqual(view(full));
     expect(restarted.requestCount).toBeLessThan(full.requestCount / 3);
     expect(relisted.requestCount).toBe(restarted.requestCount);
+  }, 120_000);
+
+  it('a failed issue list keeps what was kept: the next read after the server heals is incremental, not a full one', async () => {
+    const proxy = await startProxy(e2eUrl());
+    try {
+      const config = loadConfig(cwd, { noConfigFile: true, paperclip: proxy.url }, {});
+      config.repos = [];
+      config.paperclip.companies = [company.issuePrefix];
+      config.paperclip.retries = 0;
+      config.stateDir = tempDir();
+      const cache = () => new PaperclipReadCache({ guard: textGuard(config), dir: join(config.stateDir, 'paperclip') });
+      const only = ['security', 'source'];
+      const full = await runScan(config, { only, paperclipCache: cache() });
+      const unchanged = await runScan(config, { only, paperclipCache: cache() });
+      expect(unchanged.requestCount).toBeLessThan(full.requestCount / 3);
+      proxy.reset(({ path }) => (/\/companies\/[^/]+\/issues/.test(path) ? { kind: 'status', status: 500 } : { kind: 'pass' }));
+      const failed = await runScan(config, { only, paperclipCache: cache() });
+      expect(failed.report.findings.map((f: any) => f.ruleId)).toContain('source/paperclip-schema'); // the failed list is reported
+      proxy.reset();
+      const healed = await runScan(config, { only, paperclipCache: cache() });
+      expect(healed.requestCount).toBe(unchanged.requestCount);
+      expect(healed.report.findings.filter((f: any) => f.ruleId.startsWith('security/')).length).toBe(secrets.length);
+    } finally {
+      await proxy.stop();
+    }
   }, 120_000);
 });

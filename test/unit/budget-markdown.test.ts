@@ -18,7 +18,6 @@ const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
 const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 // Mid-month: 15.5 days left; the 7-day burn window runs from Nov 8, 12:00.
 const NOW = new Date('2026-11-15T12:00:00Z');
-const MONTH_START = '2026-11-01T00:00:00.000Z';
 
 const template = sample('06-agents-list')[0];
 const agent = (n: number, name: string, budget: number, spent: number, status = 'idle') => ({
@@ -51,8 +50,8 @@ const budgets = {
 };
 const costRow = sample('33-costs-by-agent-after-spend')[0];
 const cost = (a: any, cents: number) => ({ ...costRow, agentId: a.id, agentName: a.name, agentStatus: a.status, costCents: cents });
-// The month's costs, and the last 7 days' (only Bob spent recently: $14.00, $2/day).
-const monthCosts = [cost(ann, 5000), cost(bob, 8500), cost(cid, 12000), cost(dee, 300)];
+// The last 7 days' costs, the burn rate (only Bob spent recently: $14.00, $2/day); the month's spend is the
+// agents' spentMonthlyCents and the budgets overview.
 const recentCosts = [cost(bob, 1400)];
 
 let server: JsonServer;
@@ -62,7 +61,7 @@ beforeAll(async () => {
     path === '/api/health' ? sample('01-health')
     : path === '/api/companies' ? [company]
     : path.endsWith('/agents') ? agents
-    : path.endsWith('/costs/by-agent') ? (u.searchParams.get('from') === MONTH_START ? monthCosts : recentCosts)
+    : path.endsWith('/costs/by-agent') ? recentCosts
     : path.endsWith('/budgets/overview') ? budgets
     : path.endsWith('/issues') || path.endsWith('/heartbeat-runs') ? []
     : undefined,
@@ -121,6 +120,10 @@ describe('the Markdown budget report', () => {
     // The HTML chart says the same threshold.
     expect(renderHtml(report)).toContain('crosses 110% on 2026-11-28');
     expect(renderHtml(report)).not.toContain('crosses 100% on');
+    // Its stop line is drawn at 110% of each budget: Bob's track spans 0..121% (the stop line + 10%).
+    const bob = /data-agent="Bob"[\s\S]*?<\/div>\n<\/div>/.exec(renderHtml(report))![0];
+    expect(bob).toContain('<div class="line limit" title="stop at 110%" style="left:90.91%">');
+    expect(bob).toContain('<div class="line warn" title="warn at 80%" style="left:66.12%">');
     // And so does the forecast finding: the date is that of 110% of the budget, not of the budget.
     expect(report.findings.find((f) => f.ruleId === 'budget/forecast' && f.subject.label.startsWith('Bob'))?.message).toMatch(/^Bob burns \$2\.00\/day and will reach 110% of its \$100\.00 budget on 2026-11-28 /);
 

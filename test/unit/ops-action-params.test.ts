@@ -149,7 +149,7 @@ describe('ops/paused-agent resumeReasons', () => {
     bob,
   ];
   const subjects = subjectsFromInput(
-    { paperclip: { companies: [{ company, agents, issues: [], comments: {}, runs: [], budgets: { policies: [], activeIncidents: [] }, monthCosts: null, recentCosts: null }] } },
+    { paperclip: { companies: [{ company, agents, issues: [], comments: {}, runs: [], budgets: { policies: [], activeIncidents: [] }, recentCosts: null }] } },
     loadConfig(tempDir(), { noConfigFile: true }, {}),
     NOW,
   );

@@ -574,10 +574,10 @@ describe('readPaperclip', () => {
     const read = await readPaperclip({ client: c, now: NOW });
     expect(read.status).toBe('ok');
     expect(read.schemaProblems).toEqual([]);
-    expect(read.detail).toBe(`${s.url}: 1 company, 3 agents, 3 issues, 10 requests`);
-    // health, companies, then per company: agents, issues, runs, budgets, month costs, recent costs, comments of
-    // the 1 blocked issue, and its activity (its comments show no server block, so the activity must tell).
-    expect(read.requestCount).toBe(10);
+    expect(read.detail).toBe(`${s.url}: 1 company, 3 agents, 3 issues, 9 requests`);
+    // health, companies, then per company: agents, issues, runs, budgets, recent costs, comments of the 1
+    // blocked issue, and its activity (its comments show no server block, so the activity must tell).
+    expect(read.requestCount).toBe(9);
     expect(snap0(read).activity).toEqual({ [comments[0].issueId]: [] });
     // The run history of every agent comes from one bounded request per company, never one per agent.
     const runQueries = s.seen.filter((x) => x.path.endsWith('/heartbeat-runs')).map((x) => Object.fromEntries(x.query));
@@ -588,12 +588,11 @@ describe('readPaperclip', () => {
     expect(Object.keys(snap.comments)).toEqual([comments[0].issueId]); // only the blocked issue
     expect(snap.runs).toHaveLength(2);
     expect(snap.budgets.policies).toHaveLength(2);
-    expect(snap.monthCosts).toEqual({ byAgent: costs, windowStart: '2026-11-01T00:00:00.000Z', windowEnd: '2026-12-01T00:00:00.000Z' });
     expect(snap.recentCosts).toMatchObject({ from: '2026-11-17T12:00:00.000Z', to: '2026-11-24T12:00:00.000Z' });
     expect(snap.errors).toEqual([]);
     const costQueries = s.seen.filter((x) => x.path.endsWith('/costs/by-agent')).map((x) => Object.fromEntries(x.query));
-    expect(costQueries).toContainEqual({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-30T23:59:59.999Z' });
-    expect(costQueries).toContainEqual({ from: '2026-11-17T12:00:00.000Z', to: '2026-11-24T12:00:00.000Z' });
+    // Only the burn-rate window: the month's spend comes with the budgets overview.
+    expect(costQueries).toEqual([{ from: '2026-11-17T12:00:00.000Z', to: '2026-11-24T12:00:00.000Z' }]);
   });
 
   it('a blocked issue whose comments cannot be read is `unread`: ops/blocked-without-reason stays quiet, the failure is a partial-read error', async () => {
@@ -720,7 +719,7 @@ describe('readPaperclip', () => {
     expect(Object.keys(snap.comments).sort()).toEqual(issues.map((i) => i.id).sort());
     expect(snap.issues[1].description).toContain('sk-live-secret');
     expect(snap.issues[1].descriptionTruncated).toBe(false);
-    expect(read.requestCount).toBe(8 + 3 + 1); // 8 reads, 3 comment lists, 1 full issue
+    expect(read.requestCount).toBe(7 + 3 + 1); // 7 reads, 3 comment lists, 1 full issue
   });
 
   it('asks no comments of an issue never updated since it was created (a comment would have bumped updatedAt)', async () => {

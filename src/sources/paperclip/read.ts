@@ -40,8 +40,6 @@ export interface CompanySnapshot {
   blockRuns: Record<string, any>;
   /** GET /companies/{id}/budgets/overview. */
   budgets: any | null;
-  /** costs/by-agent for this UTC month: windowStart inclusive, windowEnd exclusive. */
-  monthCosts: { byAgent: any[]; windowStart: string; windowEnd: string } | null;
   /** costs/by-agent over the burn-rate window (the last `burnWindowDays`, never before this month started). */
   recentCosts: { byAgent: any[]; from: string; to: string } | null;
   /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
@@ -212,7 +210,7 @@ async function readCompany(
 ): Promise<CompanySnapshot> {
   const id: string = company.id;
   const errors: string[] = [];
-  const { start, end } = monthWindow(opts.now);
+  const { start } = monthWindow(opts.now);
   const burnDays = opts.burnWindowDays ?? 7;
   const recentFrom = new Date(Math.max(opts.now.getTime() - burnDays * DAY, start.getTime()));
   const attempt = async <T>(what: string, f: () => Promise<T>): Promise<T | null> => {
@@ -229,13 +227,12 @@ async function readCompany(
   const held = opts.cache?.held(client.baseUrl, id) ?? null;
   const cached = held && !opts.cache!.fullDue(held, opts.now) ? held : null;
   const since = cached ? PaperclipReadCache.since(cached) : null;
-  const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, monthRaw, recentRaw] = await Promise.all([
+  const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),
     // Pages are read one after the other inside listIssues; one slot of the limiter is held meanwhile.
     attempt('issues', () => limit(() => client.listIssues(id, since ? { updatedSince: since } : {}))),
     attempt('heartbeat runs', () => limit(() => client.listHeartbeatRuns(id, { limit: opts.runLimit ?? 1000, summary: true }))),
     attempt('budgets overview', () => limit(() => client.budgetsOverview(id))),
-    attempt('month costs', () => limit(() => client.costsByAgent(id, { from: start, to: new Date(end.getTime() - 1) }))),
     attempt('recent costs', () => limit(() => client.costsByAgent(id, { from: recentFrom, to: opts.now }))),
   ]);
 
@@ -250,7 +247,6 @@ async function readCompany(
   const unchanged = (i: any, entry: { updatedAt: string } | undefined) => held !== null && issuesRaw !== null && entry !== undefined && entry.updatedAt === i.updatedAt;
   const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
-  const monthCosts = monthRaw ? { byAgent: keepValid<any>(monthRaw, validateCostRow, problems, 'cost rows'), windowStart: start.toISOString(), windowEnd: end.toISOString() } : null;
   const recentCosts = recentRaw ? { byAgent: keepValid<any>(recentRaw, validateCostRow, problems, 'cost rows'), from: recentFrom.toISOString(), to: opts.now.toISOString() } : null;
 
   // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
@@ -342,11 +338,13 @@ async function readCompany(
 
   let secrets: ReadSecrets | undefined;
   if (opts.cache) {
-    if (!issuesRaw) opts.cache.forget(client.baseUrl, id); // the list failed: read everything next time
-    else secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
+    // A list that failed (a 500, a reset) leaves what was kept as it was: it still says what the server held
+    // at its cursor, so the next read asks for the changes since then, not for everything (a full re-read
+    // after every failure would hit a struggling server hardest).
+    if (issuesRaw) secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, monthCosts, recentCosts, errors, unread, ...(secrets ? { secrets } : {}) };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, ...(secrets ? { secrets } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

@@ -21,7 +21,6 @@ export interface SnapshotCompany {
   /** runId -> full run, for server blocks whose run is not in `runs`. */
   blockRuns?: Record<string, any>;
   budgets?: any | null;
-  monthCosts?: { byAgent: any[] } | null;
   recentCosts?: { byAgent: any[]; from: string; to: string } | null;
   /** Issues whose comments or activity the read could not get (read.ts): their block's evidence is unknown. */
   unread?: string[];
