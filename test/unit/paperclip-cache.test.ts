@@ -133,6 +133,9 @@ describe('PaperclipReadCache: what it keeps on disk', () => {
     const before = statSync(file).mtimeMs;
     two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map([['a', got.comments.get('a')!]]), activity: new Map(), fullAt: 5 });
     expect(statSync(file).mtimeMs).toBe(before);
+    // Nothing new, but the comments of `a` are no longer part of the read: the file is written without them.
+    two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map(), activity: new Map(), fullAt: 5 });
+    expect(JSON.parse(readFileSync(file, 'utf8')).comments).toEqual({});
   });
 
   it('never keeps a secret, and the kept facts are what detection on the text as read gives (property)', () => {

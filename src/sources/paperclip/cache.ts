@@ -186,7 +186,9 @@ export class PaperclipReadCache {
     entry.issues = new Map([...entry.issues.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
     this.companies.set(this.key(baseUrl, companyId), entry);
-    this.save(baseUrl, companyId, entry, prev !== null && toMask.length === 0 && detect.length === 0 && prev.fullAt === entry.fullAt && prev.issues.size === entry.issues.size);
+    const same = (a: Map<string, unknown>, b: Map<string, unknown>) => a.size === b.size && [...a.keys()].every((k) => b.has(k));
+    const unchanged = prev !== null && toMask.length === 0 && detect.length === 0 && prev.fullAt === entry.fullAt && same(prev.issues, entry.issues) && same(prev.comments, entry.comments) && same(prev.activity, entry.activity);
+    this.save(baseUrl, companyId, entry, unchanged);
     return out;
   }
 
