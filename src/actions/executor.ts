@@ -76,8 +76,19 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
     for (const f of findings) {
       for (const a of f.actions) {
         // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
-        // decisions too: recorded as skipped, with its reason, like the executor's.
-        if (a.status === 'skipped') record(ctx, f, a, skip(a.detail || 'skipped by the planner'));
+        // decisions too: recorded as skipped, with its reason, like the executor's. The same skip for the same
+        // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
+        // remembers it; again once its entry is pruned, after 7 days), so the audit log does not grow by the
+        // same line every 15 minutes for months.
+        if (a.status === 'skipped') {
+          const detail = a.detail || 'skipped by the planner';
+          const key = `planner-skip:${f.fingerprint}:${a.type}:${a.target}`;
+          const last = ledger.get(key);
+          if (last?.status !== 'skipped' || last.detail !== detail) {
+            record(ctx, f, a, skip(detail));
+            ledger.set(key, { status: 'skipped', at: new Date().toISOString(), detail });
+          }
+        }
         if (a.status !== 'planned') continue;
         const kill = opts.signal?.aborted ? `run abandoned before this action: ${abortReason(opts.signal)}` : killSwitchOn(opts.stateDir, opts.env);
         const agentId = (a.params?.agentId as string) ?? null;

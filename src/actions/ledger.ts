@@ -5,8 +5,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { dirname } from 'node:path';
 
 export interface LedgerEntry {
-  status: 'started' | 'partial' | 'applied';
+  /** `skipped`: a planner skip already in the audit log, with its reason (see executeActions). */
+  status: 'started' | 'partial' | 'applied' | 'skipped';
   at: string;
+  /** For `skipped`: the reason recorded. */
+  detail?: string;
   /** For a multi-step action interrupted half-way (release done, checkout not): what is left. */
   resume?: { type: string; params: Record<string, unknown>; rule: string; target: string; fingerprint?: string };
 }

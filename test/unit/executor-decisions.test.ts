@@ -168,6 +168,23 @@ describe("the planner's skips reach the audit log in apply mode", () => {
     ]);
   });
 
+  it('the same skip for the same reason on the next runs (watch) is recorded once; a new reason is recorded again', async () => {
+    await serve(() => undefined);
+    const state = tempDir();
+    await apply(planned(), state);
+    await apply(planned(), state);
+    await apply(planned(), state);
+    expect(audit(state)).toHaveLength(2);
+    const changed = planned();
+    changed[1].actions[0].detail = "reset Busy's session; skipped: limit of 20 actions per scan (actions.maxPerScan)";
+    await apply(changed, state);
+    expect(audit(state).map((e) => e.detail)).toEqual([
+      'every assignable issue went to another idle agent this scan',
+      expect.stringContaining('limit of 3 actions per agent'),
+      expect.stringContaining('limit of 20 actions per scan'),
+    ]);
+  });
+
   it('dry-run decides but does nothing to the world, so it writes no audit log', async () => {
     const state = tempDir();
     await executeActions(planned(), { mode: 'dry-run', client: null, stateDir: state, activityLog: false, now: new Date(), env: {} });
