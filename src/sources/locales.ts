@@ -7,7 +7,8 @@ import picomatch from 'picomatch';
 import { allowKeysFor, detectZh, type ZhHit, type ZhKind, type ZhLocale } from '../detectors/chinese/index.js';
 import { inlineIgnoreReason } from '../engine/suppress.js';
 import { LineIndex } from '../util/position.js';
-import { extractSegments, type Segment } from './extract/index.js';
+import { extractSegments, formatOf, type Segment } from './extract/index.js';
+import { unescapeSegments } from './extract/unescape.js';
 
 export type { ZhLocale } from '../detectors/chinese/index.js';
 
@@ -59,22 +60,28 @@ function allowFor(locale: ZhLocale, allow: Record<string, string[]>): string[] {
 export function lintLocaleFile(path: string, content: string, locale: ZhLocale, options: { allow?: Record<string, string[]> | string[] } = {}): LocaleFinding[] {
   const allowMap = Array.isArray(options.allow) ? { [locale]: options.allow } : (options.allow ?? {});
   const allowed = allowFor(locale, allowMap);
-  const segments: Segment[] = extractSegments(path, content);
+  const found: Segment[] = extractSegments(path, content);
+  // JSON and JS strings may spell their characters as \uXXXX (Python's json.dump does by default): the linter
+  // reads them decoded, and each finding maps back to the escape in the file.
+  const format = formatOf(path);
+  const decoded = format === 'json' || format === 'script' ? unescapeSegments(content, found) : null;
+  const text = decoded ? decoded.text : content;
+  const segments = decoded ? decoded.segments : found;
   // Hits of all segments first, positions after: most files have none, and then need no line index.
   const hits: { seg: Segment; hit: ZhHit }[] = [];
   const buffer: ZhHit[] = [];
   for (const seg of segments) {
-    const covered = allowed.length ? coveredRanges(content, seg, allowed) : null;
+    const covered = allowed.length ? coveredRanges(text, seg, allowed) : null;
     const skip = covered?.length ? (o: number) => covered.some(([s, e]) => o >= s && o < e) : undefined;
     buffer.length = 0;
-    detectZh(content, locale, seg.start, seg.end, skip, buffer);
+    detectZh(text, locale, seg.start, seg.end, skip, buffer);
     for (const hit of buffer) hits.push({ seg, hit });
   }
   const out: LocaleFinding[] = [];
   if (!hits.length) return out;
   const lines = new LineIndex(content);
   for (const { seg, hit } of hits) {
-    const { line, column } = lines.position(hit.offset);
+    const { line, column } = lines.position(decoded ? decoded.toSource(hit.offset) : hit.offset);
     const ruleId = `i18n/${hit.kind}`;
     const here = inlineIgnoreReason(lines.lineText(line), ruleId);
     const above = line > 1 && /clipguard-ignore-next-line/.test(lines.lineText(line - 1)) ? inlineIgnoreReason(lines.lineText(line - 1), ruleId) : null;
@@ -85,7 +92,7 @@ export function lintLocaleFile(path: string, content: string, locale: ZhLocale, 
       suggestion: hit.suggestion,
       line,
       column,
-      context: contextAround(content, seg, hit.offset, hit.char.length),
+      context: contextAround(text, seg, hit.offset, hit.char.length),
       inlineIgnored: reason !== null,
       ...(reason !== null ? { ignoreReason: reason } : {}),
     });
