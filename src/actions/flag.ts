@@ -30,8 +30,8 @@ export function flagEntry(subjectType: string, facts: Record<string, unknown>, i
   }
   const issue = (facts.issue ?? {}) as Record<string, unknown>;
   const author = authorOf(issue.createdByAgentId, issue.createdByUserId);
-  // The source detects in "title\ndescription": its line 1 is the title, line n the description's line n-1.
-  return m.field === 'title' ? { ...base, place: 'title', commentId: null, line: 1, author } : { ...base, place: 'description', commentId: null, line: Math.max(1, line - 1), author };
+  // The subject's facts count a description's lines from its own first line (subjects.ts withField).
+  return m.field === 'title' ? { ...base, place: 'title', commentId: null, line: 1, author } : { ...base, place: 'description', commentId: null, line, author };
 }
 
 function authorOf(agentId: unknown, userId: unknown): string | null {

@@ -60,6 +60,9 @@ describe('flag action', () => {
     expect(body).toContain('(anthropic-api-key) in the description, line 2, written by agent a-alice');
     expect(body).toContain('(github-pat) in the description, line 3, written by agent a-alice');
     expect(body).toContain('(paperclip-agent-key) in comment c2-0000-0000, line 1, written by agent a-alice');
+    // The findings count a description's lines as the flag comment does: from the description's first line.
+    const inIssue = fs.filter((f) => f.ruleId === 'security/secret-in-issue').map((f) => f.message);
+    expect(inIssue).toEqual([expect.stringMatching(/in the description of ACM-7 \(line 2\)/), expect.stringMatching(/in the description of ACM-7 \(line 3\)/)]);
     expect(body).toMatch(/rotate/);
     for (const secret of [a, g, p]) {
       expect(body).not.toContain(secret);

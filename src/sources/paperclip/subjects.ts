@@ -427,6 +427,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
 }
 
 const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
+// Issue texts are detected as "title\ndescription": line 1 is the title, line n the description's line n-1.
 const titleOrDescription = (m: Record<string, unknown>) => (Number(m.line) === 1 ? 'title' : 'description');
 
 /** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
@@ -503,6 +504,11 @@ export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: an
 
 const bodyField = () => 'body';
 
+/** Each match with the field it is in; a description's lines counted from the description's first line. */
 function withField(matches: Record<string, unknown>[], field: (m: Record<string, unknown>) => string) {
-  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, field: field(m) }));
+  if (matches.length === 0) return matches;
+  return matches.map((m) => {
+    const f = field(m);
+    return f === 'description' ? { ...m, field: f, line: Number(m.line) - 1 } : { ...m, field: f };
+  });
 }
