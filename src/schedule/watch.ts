@@ -176,6 +176,8 @@ export class Watcher {
     this.lock = new StateLock(join(config.stateDir, 'watch.lock'));
     this.state = loadState(this.stateFile);
     this.cache = new PaperclipReadCache({ guard: textGuard(config), dir: keepReadsOf(config) ? join(config.stateDir, 'paperclip') : null });
+    // Reads kept for companies this state dir no longer scans (a month without a write) are removed.
+    this.cache.pruneKept();
   }
 
   private log(fields: Record<string, unknown>): void {

@@ -2,7 +2,7 @@
 // changed list merges into what it holds, and what it keeps on disk: every string masked by the real secret
 // detector, with the secrets facts of each text made once on the text as read. The request counts it leads
 // to are proven on the real server in test/e2e/watch.test.ts and test/e2e/watch-restart.test.ts.
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -136,6 +136,24 @@ describe('PaperclipReadCache: what it keeps on disk', () => {
     // Nothing new, but the comments of `a` are no longer part of the read: the file is written without them.
     two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map(), activity: new Map(), fullAt: 5 });
     expect(JSON.parse(readFileSync(file, 'utf8')).comments).toEqual({});
+  });
+
+  it('prunes kept files not written for a month (companies no longer scanned), and only the files it writes', () => {
+    const dir = join(tempDir(), 'paperclip');
+    const cache = new PaperclipReadCache({ guard, dir });
+    cache.store('http://x', 'old', read([issue('a', 't1')]));
+    cache.store('http://x', 'new', read([issue('b', 't1')]));
+    const old = cache.file('http://x', 'old')!;
+    const month = 31 * 86_400_000;
+    const stale = new Date(Date.now() - month - 60_000);
+    utimesSync(old, stale, stale);
+    writeFileSync(join(dir, 'notes.txt'), 'not ours');
+    utimesSync(join(dir, 'notes.txt'), stale, stale);
+    expect(cache.pruneKept()).toEqual([old]);
+    expect(existsSync(old)).toBe(false);
+    expect(existsSync(cache.file('http://x', 'new')!)).toBe(true);
+    expect(existsSync(join(dir, 'notes.txt'))).toBe(true);
+    expect(new PaperclipReadCache({ guard, dir: join(tempDir(), 'none') }).pruneKept()).toEqual([]);
   });
 
   it('never keeps a secret, and the kept facts are what detection on the text as read gives (property)', () => {

@@ -19,7 +19,7 @@
 // comments, activity and full descriptions of the issues whose `updatedAt` is unchanged are still not re-read.
 
 import { hash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
@@ -238,6 +238,36 @@ export class PaperclipReadCache {
   }
 
   // ---------------------------------------------------------------- disk
+
+  /**
+   * Remove kept files not written for `maxAgeMs` (default 31 days): a company no longer scanned (removed from
+   * `paperclip.companies`, deleted on the server). A scanned company's file is rewritten by each run at least
+   * an hour after its last full list, so it is only that old when nothing scanned it for a month (a weekly
+   * `watch --once` keeps its read). Returns the files removed.
+   */
+  pruneKept(now = Date.now(), maxAgeMs = 31 * 86_400_000): string[] {
+    if (!this.dir || !existsSync(this.dir)) return [];
+    const removed: string[] = [];
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    for (const name of names) {
+      if (!/^[0-9a-f]{32}\.json(?:\.\d+\.tmp)?$/.test(name)) continue; // only what save() writes
+      const f = join(this.dir, name);
+      try {
+        if (now - statSync(f).mtimeMs > maxAgeMs) {
+          rmSync(f, { force: true });
+          removed.push(f);
+        }
+      } catch {
+        // Gone meanwhile, or unreadable: nothing to prune.
+      }
+    }
+    return removed;
+  }
 
   private save(baseUrl: string, companyId: string, c: CachedCompany, unchanged: boolean): void {
     const f = this.file(baseUrl, companyId);
