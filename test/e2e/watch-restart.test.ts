@@ -116,6 +116,13 @@ describe('watch after a restart, on a real Paperclip', () => {
     expect(view(restarted)).toEqual(view(full));
     expect(view(oneOff)).toEqual(view(full));
     expect(view(relisted)).toEqual(view(full));
+    // Two jobs on one cache with different needs (watch runs them in one process): an ops scan, which reads
+    // only blocked issues' comments, does not wipe the comments the security scan kept.
+    const shared = new PaperclipReadCache({ guard: textGuard(config), dir });
+    await runScan(config, { only: ['ops'], paperclipCache: shared });
+    const afterOps = await runScan(config, { only, paperclipCache: shared });
+    expect(view(afterOps)).toEqual(view(full));
+    expect(afterOps.requestCount).toBe(restarted.requestCount);
     expect(restarted.requestCount).toBeLessThan(full.requestCount / 3);
     expect(relisted.requestCount).toBe(restarted.requestCount);
   }, 120_000);

@@ -133,9 +133,18 @@ describe('PaperclipReadCache: what it keeps on disk', () => {
     const before = statSync(file).mtimeMs;
     two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map([['a', got.comments.get('a')!]]), activity: new Map(), fullAt: 5 });
     expect(statSync(file).mtimeMs).toBe(before);
-    // Nothing new, but the comments of `a` are no longer part of the read: the file is written without them.
+    // A read that did not ask for a's comments (another job's) keeps them: a is unchanged. Nothing is written.
     two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map(), activity: new Map(), fullAt: 5 });
-    expect(JSON.parse(readFileSync(file, 'utf8')).comments).toEqual({});
+    expect(two.held('http://x', 'c1')!.comments.get('a')!.comments[0].body).toBe('a comment');
+    expect(statSync(file).mtimeMs).toBe(before);
+    // Once a is gone (hidden, deleted), nothing of it is kept: the file is written without it.
+    two.store('http://x', 'c1', { issues: [], comments: new Map(), activity: new Map(), fullAt: 5 });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ issues: [], comments: {} });
+    // And a's comments are not carried over a change of a: its updatedAt moved.
+    const three = new PaperclipReadCache({ guard, dir });
+    three.store('http://x', 'c2', read([issue('a', 't1')], { a: [{ id: 'k9', body: 'old' }] }));
+    three.store('http://x', 'c2', read([issue('a', 't2')]));
+    expect(three.held('http://x', 'c2')!.comments.has('a')).toBe(false);
   });
 
   it('prunes kept files not written for a month (companies no longer scanned), and only the files it writes', () => {

@@ -160,6 +160,16 @@ export class PaperclipReadCache {
       });
     }
 
+    // What this read did not ask for but an earlier one kept still holds while its issue's updatedAt is the same:
+    // kept too, so that two jobs with different needs (an ops scan reads only blocked issues' comments, a
+    // security scan all of them) do not wipe each other's reads.
+    const now = new Map(read.issues.map((i) => [i.id, i.updatedAt]));
+    for (const [id, kept] of prev?.comments ?? []) {
+      if (entry.comments.has(id) || now.get(id) !== kept.updatedAt) continue;
+      entry.comments.set(id, kept);
+    }
+    for (const [id, kept] of prev?.activity ?? []) if (!read.activity.has(id) && now.get(id) === kept.updatedAt) entry.activity.set(id, kept);
+
     // Rows and activity: whatever did not come from here is masked before it is kept.
     for (const i of read.issues) {
       if (prev?.issues.get(i.id) === i) entry.issues.set(i.id, i);
