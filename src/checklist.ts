@@ -3,6 +3,7 @@
 
 import type { Config } from './config/load.js';
 import { runScan, type ScanResult } from './scan.js';
+import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import type { Finding, Report } from './types.js';
 import { markdownCell, oneLine } from './report/sanitize.js';
 import { join } from 'node:path';
@@ -30,6 +31,8 @@ export interface Checklist {
   report: Report;
   /** The Paperclip companies scanned (where `postActivity` records the checklist). */
   companies: { id: string; name: string }[];
+  /** Paperclip requests the scan behind it sent (runChecklist only). */
+  requests?: number;
 }
 
 const ITEMS = [
@@ -41,9 +44,10 @@ const ITEMS = [
   { n: 6, title: 'No Simplified characters in zh-Hant files (and the reverse)', handbook: 'i18n 繁簡混用檢查?' },
 ];
 
-export async function runChecklist(config: Config, opts: { now?: Date; signal?: AbortSignal } = {}): Promise<Checklist> {
-  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now, signal: opts.signal });
-  return checklistFrom(result, config);
+/** `paperclipCache`: watch's kept reads, so the checklist job reads only what changed in Paperclip too. */
+export async function runChecklist(config: Config, opts: { now?: Date; signal?: AbortSignal; paperclipCache?: PaperclipReadCache } = {}): Promise<Checklist> {
+  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now, signal: opts.signal, paperclipCache: opts.paperclipCache });
+  return { ...checklistFrom(result, config), requests: result.requestCount };
 }
 
 export function checklistFrom(result: ScanResult, config: Config): Checklist {

@@ -125,14 +125,14 @@ export function periodMs(job: JobDef): number {
 async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal): Promise<RunSummary> {
   const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
-    const c = await runChecklist(cfg, { signal });
+    const c = await runChecklist(cfg, { signal, paperclipCache: cache });
     signal.throwIfAborted();
     const published = await publishChecklist(c, cfg, config.checklist);
     const marks = c.items.map((i) => `${i.n}:${i.status}`).join(' ');
     // The checklist is for the board: one computed but not delivered is a failed run (lastError says why).
     if (!published.ok) throw new Error(`the checklist ran (${marks}) but publishing failed: ${published.lines.join('; ')}`);
     const note = marks + (c.ok ? '' : ' (checklist has failures)') + published.lines.map((l) => `; ${l}`).join('');
-    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, note };
+    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, requests: c.requests, note };
   }
   const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal });
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);

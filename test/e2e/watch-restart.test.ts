@@ -46,28 +46,39 @@ describe('watch after a restart, on a real Paperclip', () => {
     await seed.req('PATCH', `/issues/${issues[2].id}`, { description: `${'Background notes for the migration. '.repeat(40)}\n${deep.text}` });
     await seed.addComment(issues[3].id, `the deploy used ${inComment.text}`);
     for (const i of issues.slice(10, 30)) await seed.addComment(i.id, `progress on ${i.identifier}`);
+    // Blocked issues: every read needs their comments and activity (who blocked them), the checklist's too.
+    for (let k = 0; k < 3; k++) {
+      const b = await seed.createIssue(company.id, { title: `Blocked ${k}`, status: 'blocked' });
+      await seed.addComment(b.id, `waiting for the vendor (${k})`);
+    }
     writeFileSync(
       join(cwd, 'clipguard.config.json'),
       JSON.stringify({
         paperclip: { url: e2eUrl(), companies: [company.issuePrefix] },
         repos: [],
         stateDir: state,
-        schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *', only: ['security', 'ops/idle-agent-backlog'] }] },
+        // The checklist job shares the kept reads: after the scan job (or a previous process) it reads only what changed.
+        schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *', only: ['security', 'ops/idle-agent-backlog'] }, { name: 'checklist', type: 'checklist', cron: '0 9 * * *' }] },
       }),
     );
   });
 
   const critical = (run: { severities: string }) => Number(/critical:(\d+)/.exec(run.severities)?.[1] ?? 0);
 
+  /** The scan job's status line of one `watch --once`; the checklist job's requests are `checklistRequests`. */
+  const checklistRequests: number[] = [];
   async function once(): Promise<{ requests: number; findings: number; severities: string }> {
     const r = await cliAsync(['watch', '--once', '--log-format', 'json'], { cwd });
     expect(r.code, r.stderr).toBe(0);
-    const run = r.stdout
+    const lines = r.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l))
-      .find((l) => l.event === 'ok');
+      .map((l) => JSON.parse(l));
+    const run = lines.find((l) => l.event === 'ok' && l.job === 'scan');
+    const checklist = lines.find((l) => l.event === 'ok' && l.job === 'checklist');
     expect(run, r.stdout).toBeTruthy();
+    expect(checklist, r.stdout).toBeTruthy();
+    checklistRequests.push(checklist.requests);
     return run;
   }
 
@@ -81,6 +92,8 @@ describe('watch after a restart, on a real Paperclip', () => {
     const second = await once();
     expect(second).toMatchObject({ findings: first.findings, severities: first.severities });
     expect(second.requests).toBeLessThan(15); // health, companies, and a fixed handful for the company
+    // The checklist after the scan job in each process: the unchanged company's count, never a full read.
+    expect(checklistRequests).toEqual([second.requests, second.requests]);
 
     for (const f of filesUnder(state)) for (const s of secrets) expect(f.text.includes(s), `${f.path} holds a planted secret`).toBe(false);
     expect(filesUnder(join(state, 'paperclip'))).toHaveLength(1);
