@@ -1,8 +1,8 @@
 // The idempotency ledger: what clipguard already did (or started doing), persisted in the state dir, so a
 // repeated or interrupted `scan --apply` never does an action twice. Written atomically (tmp + rename).
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writePrivateFileAtomic } from '../util/private-file.js';
 
 export interface LedgerEntry {
   /** `skipped`: a planner skip already in the audit log, with its reason (see executeActions). */
@@ -61,10 +61,7 @@ export class Ledger {
   }
 
   private save(): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ version: 1, entries: this.entries }, null, 1), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }, null, 1));
   }
 }
 

@@ -1,8 +1,8 @@
 // Persisted watch state: last run and last success per job, and cursors (where incremental reading of each
 // Paperclip company stands: the next `updatedSince`; the reads themselves are kept, masked, in paperclip/).
 
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writePrivateFileAtomic } from '../util/private-file.js';
 
 export interface JobState {
   lastRunAt?: string;
@@ -30,8 +30,5 @@ export function loadState(file: string): WatchState {
 }
 
 export function saveState(file: string, state: WatchState): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(state, null, 1), { mode: 0o600 });
-  renameSync(tmp, file);
+  writePrivateFileAtomic(file, JSON.stringify(state, null, 1));
 }

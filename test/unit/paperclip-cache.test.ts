@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { issueText, maskRecords, PaperclipReadCache, type CachedCompany, type ReadResult, type TextGuard } from '../../src/sources/paperclip/cache.js';
+import { maskRecords, PaperclipReadCache, type CachedCompany, type ReadResult, type TextGuard } from '../../src/sources/paperclip/cache.js';
 import { maskedSecrets, textGuard } from '../../src/sources/index.js';
+import { issueText } from '../../src/sources/paperclip/subjects.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeSample, fakeToken, SELF_CONTAINED_KINDS } from '../helpers/fake-secrets.js';
 

@@ -19,8 +19,10 @@
 // comments, activity and full descriptions of the issues whose `updatedAt` is unchanged are still not re-read.
 
 import { hash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFileAtomic } from '../../util/private-file.js';
+import { issueText } from './subjects.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
 export type KeptSecrets = Record<string, unknown>[];
@@ -294,10 +296,7 @@ export class PaperclipReadCache {
       activity: Object.fromEntries(c.activity),
     };
     try {
-      mkdirSync(this.dir!, { recursive: true, mode: 0o700 });
-      const tmp = `${f}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify(body), { mode: 0o600 });
-      renameSync(tmp, f);
+      writePrivateFileAtomic(f, JSON.stringify(body));
     } catch {
       // Not kept: the next process reads this company in full, which is correct, only slower.
       removeQuietly(f);
@@ -356,11 +355,6 @@ function removeQuietly(f: string): void {
   } catch {
     // ENOTDIR and the like: there is no file to remove.
   }
-}
-
-/** What the issue subject scans for secrets: the title, a newline, the description. */
-export function issueText(i: { title?: unknown; description?: unknown }): string {
-  return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
 }
 
 // Strings that cannot hold a secret the detector would find and that are most of a record: ids and times.

@@ -225,7 +225,7 @@ async function readCompany(
   // `held`: what an earlier read kept, however old; `cached`: the same when the list may be read incrementally
   // (not when the hourly full list is due).
   const held = opts.cache?.held(client.baseUrl, id) ?? null;
-  const cached = held && !opts.cache!.fullDue(held, opts.now) ? held : null;
+  const cached = opts.cache?.lookup(client.baseUrl, id, opts.now) ?? null;
   const since = cached ? PaperclipReadCache.since(cached) : null;
   const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),

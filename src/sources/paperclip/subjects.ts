@@ -407,7 +407,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
         secrets: NO_SECRETS as Record<string, unknown>[],
       };
-      detectLater(issueFacts, `${issue.title ?? ''}\n${issue.description ?? ''}`, titleOrDescription, known?.issues[issue.id]);
+      detectLater(issueFacts, issueText(issue), titleOrDescription, known?.issues[issue.id]);
       out.push({ type: 'issue', id: issue.id, label: issue.identifier ?? issue.id, source: 'paperclip', facts: issueFacts });
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
@@ -427,6 +427,11 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
 }
 
 const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
+
+/** What the issue subject scans for secrets (and watch's cache keeps facts of): the title, a newline, the description. */
+export function issueText(i: { title?: unknown; description?: unknown }): string {
+  return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
+}
 // Issue texts are detected as "title\ndescription": line 1 is the title, line n the description's line n-1.
 const titleOrDescription = (m: Record<string, unknown>) => (Number(m.line) === 1 ? 'title' : 'description');
 
