@@ -4,7 +4,7 @@
 // scan, so the rows are what a real server's numbers become; the forecast names the date spend reaches the
 // configured stop threshold (budget.stopPercent), not always 100%.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -13,26 +13,19 @@ import { renderBudgetMarkdown, renderMarkdown } from '../../src/report/markdown.
 import { renderHtml } from '../../src/report/html.js';
 import { tempDir } from '../helpers/cli.js';
 import { serveJson, type JsonServer } from '../helpers/json-server.js';
+import { sample, sampleAgent } from '../helpers/samples.js';
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 // Mid-month: 15.5 days left; the 7-day burn window runs from Nov 8, 12:00.
 const NOW = new Date('2026-11-15T12:00:00Z');
 
-const template = sample('06-agents-list')[0];
-const agent = (n: number, name: string, budget: number, spent: number, status = 'idle') => ({
-  ...template,
-  id: `00000000-0000-4000-8000-00000000000${n}`,
-  name,
-  urlKey: name.toLowerCase(),
-  reportsTo: null,
-  orgChainHealth: undefined,
-  status,
-  pauseReason: status === 'paused' ? 'budget' : null,
-  pausedAt: status === 'paused' ? '2026-11-14T08:00:00.000Z' : null,
-  budgetMonthlyCents: budget,
-  spentMonthlyCents: spent,
-});
+const agent = (n: number, name: string, budget: number, spent: number, status = 'idle') =>
+  sampleAgent(n, name, {
+    status,
+    pauseReason: status === 'paused' ? 'budget' : null,
+    pausedAt: status === 'paused' ? '2026-11-14T08:00:00.000Z' : null,
+    budgetMonthlyCents: budget,
+    spentMonthlyCents: spent,
+  });
 // Ann 50%, Bob 85% and still burning $2/day, Cid 120% (paused by the server's hard stop), Dee without a budget.
 const agents = [agent(1, 'Ann', 10000, 5000), agent(2, 'Bob', 10000, 8500), agent(3, 'Cid', 10000, 12000, 'paused'), agent(4, 'Dee', 0, 300)];
 const [ann, bob, cid, dee] = agents;

@@ -2,7 +2,7 @@
 // threshold params): clipguard.config.json -> loadConfig -> readSources -> budget facts -> rule messages,
 // over a loopback server that answers the reads of a real Paperclip.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
@@ -11,23 +11,12 @@ import { formatMoney } from '../../src/util/money.js';
 import { UserFileError } from '../../src/util/json-file.js';
 import { tempDir } from '../helpers/cli.js';
 import { serveJson, type JsonServer } from '../helpers/json-server.js';
+import { sample, sampleAgent } from '../helpers/samples.js';
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 const company = sample('35-company-get');
-const template = sample('06-agents-list')[0];
 const NOW = new Date('2026-11-15T12:00:00Z');
 
-const agent = (n: number, name: string, spent: number) => ({
-  ...template,
-  id: `00000000-0000-4000-8000-00000000000${n}`,
-  name,
-  urlKey: name.toLowerCase(),
-  reportsTo: null,
-  orgChainHealth: undefined,
-  budgetMonthlyCents: 10000,
-  spentMonthlyCents: spent,
-});
+const agent = (n: number, name: string, spent: number) => sampleAgent(n, name, { budgetMonthlyCents: 10000, spentMonthlyCents: spent });
 // No budget policies except Dee's (warnPercent 90): the config thresholds apply to Ann, Bob and Cid.
 const agents = [agent(1, 'Ann', 6000), agent(2, 'Bob', 12000), agent(3, 'Cid', 16000), agent(4, 'Dee', 6000)];
 const budgets = {

@@ -12,9 +12,8 @@ import { planActions } from '../../src/actions/planner.js';
 import { sessionResets } from '../../src/actions/ledger.js';
 import { PaperclipClient } from '../../src/sources/paperclip/client.js';
 import type { Finding, Subject } from '../../src/types.js';
+import { sample } from '../helpers/samples.js';
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 const recordedAgent = sample('49-agent-get-error');
 const recordedReset = sample('44-reset-session');
 const COMPANY = recordedAgent.companyId as string;

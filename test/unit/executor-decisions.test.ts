@@ -10,9 +10,8 @@ import { executeActions } from '../../src/actions/executor.js';
 import { PaperclipClient } from '../../src/sources/paperclip/client.js';
 import type { Finding, FindingAction } from '../../src/types.js';
 import { tempDir } from '../helpers/cli.js';
+import { sample } from '../helpers/samples.js';
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 const errorAgent = sample('49-agent-get-error');
 const idleAgent = sample('06-agents-list').find((a: any) => a.status === 'idle');
 const heldIssue = sample('16-issue-get-after-checkout');

@@ -4,7 +4,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
@@ -14,9 +13,8 @@ import { loadRulePacks, RulePackError } from '../../src/engine/load.js';
 import { subjectsFromInput } from '../../src/engine/rule-tests.js';
 import type { Subject } from '../../src/types.js';
 import { cli, tempDir } from '../helpers/cli.js';
+import { sample } from '../helpers/samples.js';
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 const NOW = new Date('2026-11-15T12:00:00Z');
 
 /** The recorded GET /api/health answer, and the 503 answer API.md documents for an unreachable database. */

@@ -3,18 +3,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { PaperclipClient, PaperclipError, parseRetryAfter, type PaperclipClientOptions, type RequestEvent } from '../../src/sources/paperclip/client.js';
 import { readPaperclip } from '../../src/sources/paperclip/read.js';
 import { paperclipSubjects } from '../../src/sources/paperclip/subjects.js';
 import { validateAgent, validateBudgetsOverview, validateComment, validateCompany, validateIssue, validateRun, type SchemaProblem } from '../../src/sources/paperclip/validate.js';
+import { sample, sampleText } from '../helpers/samples.js';
 
 // ------------------------------------------------------------------ recorded responses
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
-const text = (name: string): string => readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8');
+const text = sampleText;
 
 const health = sample('01-health');
 const company = sample('35-company-get');

@@ -4,15 +4,13 @@
 // (a string "900" for heartbeat.intervalSec would otherwise read as "no timer" and misfire ops/heartbeat-policy).
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validateAgent, validateComment, validateIssue } from '../../src/sources/paperclip/validate.js';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
+import { sample } from '../helpers/samples.js';
 
-const SAMPLES = new URL('../../fixtures/paperclip-samples/', import.meta.url);
-const sample = (name: string): any => JSON.parse(readFileSync(new URL(`${name}.json`, SAMPLES), 'utf8'));
 const NOW = new Date('2026-11-25T12:00:00Z');
 
 const agents: any[] = [...sample('06-agents-list'), sample('49-agent-get-error')];
