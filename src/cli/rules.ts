@@ -72,6 +72,7 @@ export function explainRule(config: Config, id: string): number {
     process.stderr.write(`clipguard: no rule "${id}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (clipguard rules list)\n`);
     return EXIT.usage;
   }
+  const actions = ruleActions(r);
   const out = [
     `${r.id}  (${r.severity}, subject: ${r.subject}, tags: ${r.tags.join(', ')})`,
     r.title,
@@ -79,8 +80,8 @@ export function explainRule(config: Config, id: string): number {
     `Why:  ${r.description}`,
     r.handbook ? `Handbook: ${r.handbook}` : '',
     `Fix:  ${r.remediation}`,
-    ...(ruleActions(r).length
-      ? ruleActions(r).map((a) => `Action: ${a.type}${a.enabled === false ? ` (off by default; enable with rules.overrides["${r.id}"].${r.actions ? `actions.${a.type}` : 'action'}.enabled)` : ' (planned in dry-run, done with --apply)'}`)
+    ...(actions.length
+      ? actions.map((a) => `Action: ${a.type}${a.enabled === false ? ` (off by default; enable with rules.overrides["${r.id}"].${r.actions ? `actions.${a.type}` : 'action'}.enabled)` : ' (planned in dry-run, done with --apply)'}`)
       : ['Action: none (report only)']),
     r.params ? `Params (override in rules.overrides["${r.id}"].params): ${JSON.stringify(r.params)}` : '',
     '',

@@ -99,10 +99,10 @@ export function maskedSecrets(config: Config, path?: string): MaskedSecretDetect
 export function textGuard(config: Config): TextGuard {
   const options = secretOptions(config);
   const facts = maskedSecrets(config);
-  const builtIn = JSON.stringify(SECRET_PATTERNS, (_k, v) => (v instanceof RegExp ? String(v) : v));
-  const settings = JSON.stringify([config.secrets.allowlist, config.secrets.patterns], (_k, v) => (v instanceof RegExp ? String(v) : v));
+  // Regexes as their source: JSON.stringify would write every one as {}.
+  const settings = JSON.stringify([VERSION, SECRET_PATTERNS, config.secrets.allowlist, config.secrets.patterns], (_k, v) => (v instanceof RegExp ? String(v) : v));
   return {
-    signature: hash('sha256', `${VERSION}\u0000${builtIn}\u0000${settings}`, 'hex').slice(0, 32),
+    signature: hash('sha256', settings, 'hex').slice(0, 32),
     secrets: (texts) => facts.many(texts),
     mask: (texts) => detectSecretsMany(texts, options).map((found, i) => redactSecrets(texts[i], found)),
   };

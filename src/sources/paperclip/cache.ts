@@ -132,11 +132,6 @@ export class PaperclipReadCache {
         entry.texts.set(i.id, t);
       } else detect.push(i);
     }
-    const found = detect.length ? this.guard.secrets(detect.map(issueText)) : [];
-    detect.forEach((i, k) => {
-      out.issues[i.id] = found[k];
-      entry.texts.set(i.id, { updatedAt: i.updatedAt, full: i.descriptionTruncated !== true, secrets: found[k] });
-    });
 
     // Comments: an entry the read took from here is kept as it is; fresh ones are detected and masked.
     const fresh: [string, { updatedAt: string; comments: any[] }][] = [];
@@ -148,12 +143,19 @@ export class PaperclipReadCache {
       } else fresh.push([id, e]);
     }
     const bodies = fresh.flatMap(([, e]) => e.comments.map((c) => (typeof c.body === 'string' ? c.body : '')));
-    const bodySecrets = bodies.length ? this.guard.secrets(bodies) : [];
-    let n = 0;
+
+    // The new issue texts and comment bodies, detected in one batch (one keyword pass over all of them).
+    const texts = [...detect.map(issueText), ...bodies];
+    const found = texts.length ? this.guard.secrets(texts) : [];
+    detect.forEach((i, k) => {
+      out.issues[i.id] = found[k];
+      entry.texts.set(i.id, { updatedAt: i.updatedAt, full: i.descriptionTruncated !== true, secrets: found[k] });
+    });
+    let n = detect.length;
     const toMask: any[] = [];
     const slots: ((masked: any) => void)[] = [];
     for (const [id, e] of fresh) {
-      const secrets = e.comments.map((c) => (out.comments[c.id] = bodySecrets[n++]));
+      const secrets = e.comments.map((c) => (out.comments[c.id] = found[n++]));
       const kept = { updatedAt: e.updatedAt, comments: [] as any[], secrets };
       entry.comments.set(id, kept);
       e.comments.forEach((c, k) => {

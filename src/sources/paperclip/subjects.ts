@@ -4,6 +4,7 @@
 
 import type { Subject } from '../../types.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
+import type { ReadSecrets } from './cache.js';
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const ASSIGNABLE = new Set(['backlog', 'todo']);
@@ -25,7 +26,7 @@ export interface SnapshotCompany {
   /** Issues whose comments or activity the read could not get (read.ts): their block's evidence is unknown. */
   unread?: string[];
   /** Secrets facts already known (watch's cache, see cache.ts), by issue id and comment id: used instead of detecting. */
-  secrets?: { issues: Record<string, Record<string, unknown>[]>; comments: Record<string, Record<string, unknown>[]> };
+  secrets?: ReadSecrets;
 }
 
 export interface SubjectOptions {
