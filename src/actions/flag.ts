@@ -30,7 +30,7 @@ export function flagEntry(subjectType: string, facts: Record<string, unknown>, i
   }
   const issue = (facts.issue ?? {}) as Record<string, unknown>;
   const author = authorOf(issue.createdByAgentId, issue.createdByUserId);
-  // The subject's facts count a description's lines from its own first line (subjects.ts withField).
+  // The subject's facts count a description's lines from its own first line (subjects.ts titleOrDescription).
   return m.field === 'title' ? { ...base, place: 'title', commentId: null, line: 1, author } : { ...base, place: 'description', commentId: null, line, author };
 }
 

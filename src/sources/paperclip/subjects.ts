@@ -329,17 +329,17 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     // Ticket and comment texts of the company, detected in one batch after the loop (detectSecrets.many).
     const pendingTexts: string[] = [];
     const pendingFacts: { secrets: unknown }[] = [];
-    const pendingField: ((m: Record<string, unknown>) => string)[] = [];
+    const pendingPlace: Place[] = [];
     const known = snap.secrets;
-    const detectLater = (facts: { secrets: unknown }, text: string, field: (m: Record<string, unknown>) => string, kept: Record<string, unknown>[] | undefined) => {
+    const detectLater = (facts: { secrets: unknown }, text: string, place: Place, kept: Record<string, unknown>[] | undefined) => {
       if (!opts.detectSecrets) return;
       if (kept) {
-        if (kept.length) facts.secrets = withField(kept, field);
+        if (kept.length) facts.secrets = placed(kept, place);
         return;
       }
       pendingTexts.push(text);
       pendingFacts.push(facts);
-      pendingField.push(field);
+      pendingPlace.push(place);
     };
 
     for (const agent of agents) {
@@ -413,7 +413,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
         const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: NO_SECRETS as Record<string, unknown>[] };
-        detectLater(facts, c.body, bodyField, known?.comments[c.id]);
+        detectLater(facts, c.body, inBody, known?.comments[c.id]);
         out.push({ type: 'comment', id: c.id, label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`, source: 'paperclip', facts });
       }
     }
@@ -421,7 +421,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     if (opts.detectSecrets && pendingTexts.length) {
       const detect = opts.detectSecrets;
       const found = detect.many ? detect.many(pendingTexts) : pendingTexts.map((t) => detect(t));
-      for (let i = 0; i < found.length; i++) if (found[i].length) pendingFacts[i].secrets = withField(found[i], pendingField[i]);
+      for (let i = 0; i < found.length; i++) if (found[i].length) pendingFacts[i].secrets = placed(found[i], pendingPlace[i]);
     }
   }
   return out;
@@ -433,8 +433,10 @@ const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
 export function issueText(i: { title?: unknown; description?: unknown }): string {
   return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
 }
-// Issue texts are detected as "title\ndescription": line 1 is the title, line n the description's line n-1.
-const titleOrDescription = (m: Record<string, unknown>) => (Number(m.line) === 1 ? 'title' : 'description');
+/** Where in its text a match is: the `field`, and its `line` counted within that field. */
+type Place = (m: Record<string, unknown>) => { field: string; line?: number };
+// Issue texts are detected as "title\ndescription" (issueText): line 1 is the title, line n the description's line n-1.
+const titleOrDescription: Place = (m) => (Number(m.line) === 1 ? { field: 'title' } : { field: 'description', line: Number(m.line) - 1 });
 
 /** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
 function firstAssignable(open: any[], own: any[], agentId: string, n: number, statusOf: (id: string) => string | undefined): any[] {
@@ -508,13 +510,9 @@ export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: an
   return { ...base, idleSince: Number.isFinite(idleSince) ? new Date(idleSince).toISOString() : null, issues };
 }
 
-const bodyField = () => 'body';
+const inBody: Place = () => ({ field: 'body' });
 
-/** Each match with the field it is in; a description's lines counted from the description's first line. */
-function withField(matches: Record<string, unknown>[], field: (m: Record<string, unknown>) => string) {
-  if (matches.length === 0) return matches;
-  return matches.map((m) => {
-    const f = field(m);
-    return f === 'description' ? { ...m, field: f, line: Number(m.line) - 1 } : { ...m, field: f };
-  });
+/** Each match with its place (field, and line within it). */
+function placed(matches: Record<string, unknown>[], place: Place) {
+  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, ...place(m) }));
 }
