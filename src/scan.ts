@@ -10,7 +10,7 @@ import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
 import { executeActions } from './actions/executor.js';
-import { sessionResets } from './actions/ledger.js';
+import { Ledger, ledgerPauses, sessionResets } from './actions/ledger.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
@@ -111,6 +111,7 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
       paperclipCache: opts.paperclipCache,
       ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
       sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),
+      clipguardPauses: ledgerPauses(join(config.stateDir, 'ledger.json')),
       signal: opts.signal,
     });
   }
@@ -143,7 +144,10 @@ async function evaluateAndAct(
   findings.sort(compareFindings);
 
   const mode = config.actions.apply ? 'apply' : 'dry-run';
-  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec });
+  // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
+  // skipped in the dry-run too: the plan is what --apply does.
+  const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
+  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, ledger });
   await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal });
 
   if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);

@@ -1,0 +1,61 @@
+// The plan is what --apply does. The planner's actions are run here in the executor's order against a model
+// of the world the plan itself changes (an agent the plan pauses, an issue it hands out), and against the
+// idempotency ledger (read only), so an action the executor would skip is `skipped` in the plan already,
+// with the executor's reason, and a dry-run shows exactly what the --apply that follows does.
+
+import type { Finding, FindingAction } from '../types.js';
+import { LIVE_STATE_ACTIONS, ledgerKey, type LedgerEntry } from './ledger.js';
+
+/** What the planner needs of the ledger: a read. A dry-run never writes it. */
+export interface LedgerView {
+  get(key: string): LedgerEntry | null;
+}
+
+const skipped = (a: FindingAction, why: string) => Object.assign(a, { status: 'skipped', detail: `${a.detail ? `${a.detail}; ` : ''}skipped: ${why}` });
+
+/** Actions the ledger says are done: the executor would skip them ("already done"), so the plan does. */
+export function skipDone(findings: Finding[], ledger: LedgerView | undefined): void {
+  if (!ledger) return;
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a.status !== 'planned' || LIVE_STATE_ACTIONS.has(a.type)) continue;
+      const done = ledger.get(ledgerKey(a));
+      if (done?.status === 'applied') skipped(a, `already done at ${done.at} (idempotency ledger)`);
+    }
+  }
+}
+
+/**
+ * Walk the planned actions in the executor's order (findings, then each finding's actions) and skip those an
+ * earlier action of the same plan makes moot: work for an agent the plan pauses, an issue handed out twice,
+ * a release the pause makes the executor refuse (its assignee is no longer in a `whenAssignee` state).
+ */
+export function simulatePlan(findings: Finding[]): void {
+  const paused = new Map<string, string>(); // agentId -> the finding's rule that pauses it
+  const handed = new Map<string, string>(); // issueId -> the agent it goes to
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a.status !== 'planned') continue;
+      const p = a.params ?? {};
+      const agentId = typeof p.agentId === 'string' ? p.agentId : null;
+      const issueId = typeof p.issueId === 'string' ? p.issueId : null;
+      switch (a.type) {
+        case 'pause':
+          if (agentId && paused.has(agentId)) skipped(a, `already paused earlier in this plan (${paused.get(agentId)})`);
+          else if (agentId) paused.set(agentId, f.ruleId);
+          break;
+        case 'checkout':
+        case 'release-checkout':
+          if (agentId && paused.has(agentId)) skipped(a, `this plan pauses the agent first (${paused.get(agentId)}): no work is handed to it`);
+          else if (a.type === 'checkout' && issueId && handed.has(issueId)) skipped(a, `this plan already hands ${String(p.identifier ?? issueId)} out`);
+          else if (issueId && agentId) handed.set(issueId, agentId);
+          break;
+        case 'release': {
+          const when = p.whenAssignee as string[] | undefined;
+          if (agentId && paused.has(agentId) && when && !when.includes('paused')) skipped(a, `this plan pauses its assignee first (${paused.get(agentId)}); released only when ${when.join(' or ')}`);
+          break;
+        }
+      }
+    }
+  }
+}
