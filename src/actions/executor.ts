@@ -275,6 +275,9 @@ async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: st
   if (over) return skip(over);
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'in_progress' || issue.assigneeAgentId !== p.agentId) return skip(`issue is ${issue.status}, assigned to ${issue.assigneeAgentId ?? 'nobody'}: nothing to recover`);
+  // A blocked issue cannot be checked out again (422): releasing it would leave it released.
+  const waits = unresolvedBlocker(issue);
+  if (waits) return skip(`not released: it waits for ${waits.identifier ?? waits.id} (${waits.status}), so its re-checkout would be refused`);
   const rel = await client.release(String(p.issueId));
   if (rel.status >= 300) return failHttp('release: ', rel);
   // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is

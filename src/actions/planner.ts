@@ -144,8 +144,8 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       const held = (facts.heldIssues as any[]) ?? [];
       const why = overStop(agent?.name, facts.budget);
       return held.slice(0, 1).map((i) =>
-        why
-          ? ({ ...a, status: 'skipped', target: `issue:${i.identifier}`, detail: `not checked out again to ${agent?.name}: ${why}` } as FindingAction)
+        why || i.waitingOn
+          ? ({ ...a, status: 'skipped', target: `issue:${i.identifier}`, detail: why ? `not checked out again to ${agent?.name}: ${why}` : `not released: ${i.identifier} waits for ${i.waitingOn}, so its re-checkout would be refused (422) and leave it released` } as FindingAction)
           : { ...a, target: `issue:${i.identifier}`, detail: `release ${i.identifier} and check it out again to ${agent?.name}`, params: { ...a.params, agentId: agent?.id, issueId: i.id, identifier: i.identifier, stopCents: stopCents(facts.budget) } },
       );
     }
@@ -164,6 +164,7 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     case 'reset-session': {
       if (!agent) return [];
+      if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `reset ${agent.name}'s session: not while it is running (its heartbeat is not disturbed)` }];
       const loop = (facts.loop as any) ?? {};
       const taskKey: string | null = loop.taskKey ?? null;
       const runIds: string[] = loop.runIds ?? [];
@@ -179,6 +180,8 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     case 'pause':
       // Paperclip normally pauses an over-budget agent itself; act only when it did not.
       if (!agent || agent.status === 'paused') return [];
+      // The executor never disturbs a heartbeat: the plan says so rather than promising a pause it will skip.
+      if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `pause ${agent.name}: not while it is running (its heartbeat is not disturbed); a later scan pauses it` }];
       return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id } }];
     case 'resume': {
       // The reasons come from the rule's action.params (overridable in rules.overrides[id].action.params):

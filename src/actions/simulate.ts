@@ -33,9 +33,19 @@ export function skipDone(findings: Finding[], ledger: LedgerView | undefined): v
 export function simulatePlan(findings: Finding[]): void {
   const paused = new Map<string, string>(); // agentId -> the finding's rule that pauses it
   const handed = new Map<string, string>(); // issueId -> the agent it goes to
+  const commented = new Map<string, string>(); // issueId -> the action that posts a comment on it first
+  const once = new Map<string, string>(); // ledger key -> the finding whose action does it
   for (const f of findings) {
     for (const a of f.actions) {
       if (a.status !== 'planned') continue;
+      // The same action twice (one redaction of an issue per secret in it: one PATCH redacts them all): the
+      // executor does the first and skips the rest as done, so the plan shows them skipped, naming the first.
+      const k = ledgerKey(a);
+      if (once.has(k)) {
+        skipped(a, `done by the same ${a.type} planned for ${once.get(k)} (one ${a.type} of ${a.target} per run)`);
+        continue;
+      }
+      once.set(k, `${f.ruleId} ${f.subject.label}${f.location?.line ? ` line ${f.location.line}` : ''}`);
       const p = a.params ?? {};
       const agentId = typeof p.agentId === 'string' ? p.agentId : null;
       const issueId = typeof p.issueId === 'string' ? p.issueId : null;
@@ -49,6 +59,18 @@ export function simulatePlan(findings: Finding[]): void {
           if (agentId && paused.has(agentId)) skipped(a, `this plan pauses the agent first (${paused.get(agentId)}): no work is handed to it`);
           else if (a.type === 'checkout' && issueId && handed.has(issueId)) skipped(a, `this plan already hands ${String(p.identifier ?? issueId)} out`);
           else if (issueId && agentId) handed.set(issueId, agentId);
+          break;
+        case 'comment':
+          // The executor asks for the blocker only while nobody commented since the block: a comment this plan
+          // posts first (a flag, a redacted copy) would make it skip, so the plan says so.
+          if (issueId && commented.has(issueId)) skipped(a, `this plan comments on the issue first (${commented.get(issueId)}); the blocker question waits for a later scan`);
+          else if (issueId) commented.set(issueId, `${f.ruleId} ${a.type}`);
+          break;
+        case 'flag':
+          if (issueId) commented.set(issueId, `${f.ruleId} flag`);
+          break;
+        case 'redact':
+          if (issueId && typeof p.commentId === 'string') commented.set(issueId, `${f.ruleId} redacted copy`);
           break;
         case 'release': {
           const when = p.whenAssignee as string[] | undefined;

@@ -339,7 +339,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     for (const i of issues) {
       if (i.status === 'in_progress' && i.assigneeAgentId) {
         const list = held.get(i.assigneeAgentId) ?? [];
-        list.push(issueSummary(i));
+        // `waitingOn`: a release + re-checkout of it would stop half-way (the checkout is refused, 422).
+        const waits = blockerLabel(unresolvedBlocker(i, statusOf));
+        list.push(waits ? { ...issueSummary(i), waitingOn: waits } : issueSummary(i));
         held.set(i.assigneeAgentId, list);
       }
     }
