@@ -103,6 +103,8 @@ export function ledgerKey(a: { type: string; params?: Record<string, unknown> })
   const p = a.params ?? {};
   if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
   if (a.type === 'flag') return ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':');
+  // A command by its name: one command run must not mark another as done.
+  if (a.type === 'exec') return ['exec', p.command ?? ''].join(':');
   return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
 }
 
