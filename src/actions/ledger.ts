@@ -103,6 +103,8 @@ export function ledgerKey(a: { type: string; params?: Record<string, unknown> })
   const p = a.params ?? {};
   if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
   if (a.type === 'flag') return ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':');
+  // A session reset for one task is not one for another (the agent's other sessions are untouched).
+  if (a.type === 'reset-session' && typeof p.taskKey === 'string' && p.taskKey) return ['reset-session', p.agentId ?? '', '', '', p.taskKey].join(':');
   // A command by its name: one command run must not mark another as done.
   if (a.type === 'exec') return ['exec', p.command ?? ''].join(':');
   return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');

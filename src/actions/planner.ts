@@ -9,7 +9,7 @@ import { compareIssues } from '../sources/paperclip/subjects.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
 import { flagBody, flagEntry, flagSummary, type FlagEntry } from './flag.js';
-import { simulatePlan, skipDone, type LedgerView } from './simulate.js';
+import { simulatePlan, skipDone, skipRepeats, type LedgerView } from './simulate.js';
 
 export interface PlanLimits {
   maxPerScan: number;
@@ -70,6 +70,7 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
   }
   groupFlags(findings);
   skipDone(findings, limits.ledger);
+  skipRepeats(findings);
   for (const f of findings) {
     const facts = index(f)?.facts ?? {};
     const companyId = (facts.company as any)?.id ?? (facts.agent as any)?.companyId ?? (facts.comment as any)?.companyId;

@@ -26,6 +26,24 @@ export function skipDone(findings: Finding[], ledger: LedgerView | undefined): v
 }
 
 /**
+ * The same action twice in one plan (one redaction of an issue per secret in it, while one PATCH redacts them
+ * all): the executor does the first and skips the rest as done, so the plan shows them skipped, naming the
+ * first. Run before the caps, so a repeat does not take the place of a real action.
+ */
+export function skipRepeats(findings: Finding[]): void {
+  const once = new Map<string, string>(); // ledger key -> the finding whose action does it
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a.status !== 'planned') continue;
+      const k = ledgerKey(a);
+      const first = once.get(k);
+      if (first) skipped(a, `done by the same ${a.type} planned for ${first} (one ${a.type} of ${a.target} per run)`);
+      else once.set(k, `${f.ruleId} ${f.subject.label}${f.location?.line ? ` line ${f.location.line}` : ''}`);
+    }
+  }
+}
+
+/**
  * Walk the planned actions in the executor's order (findings, then each finding's actions) and skip those an
  * earlier action of the same plan makes moot: work for an agent the plan pauses, an issue handed out twice,
  * a release the pause makes the executor refuse (its assignee is no longer in a `whenAssignee` state).
@@ -34,18 +52,9 @@ export function simulatePlan(findings: Finding[]): void {
   const paused = new Map<string, string>(); // agentId -> the finding's rule that pauses it
   const handed = new Map<string, string>(); // issueId -> the agent it goes to
   const commented = new Map<string, string>(); // issueId -> the action that posts a comment on it first
-  const once = new Map<string, string>(); // ledger key -> the finding whose action does it
   for (const f of findings) {
     for (const a of f.actions) {
       if (a.status !== 'planned') continue;
-      // The same action twice (one redaction of an issue per secret in it: one PATCH redacts them all): the
-      // executor does the first and skips the rest as done, so the plan shows them skipped, naming the first.
-      const k = ledgerKey(a);
-      if (once.has(k)) {
-        skipped(a, `done by the same ${a.type} planned for ${once.get(k)} (one ${a.type} of ${a.target} per run)`);
-        continue;
-      }
-      once.set(k, `${f.ruleId} ${f.subject.label}${f.location?.line ? ` line ${f.location.line}` : ''}`);
       const p = a.params ?? {};
       const agentId = typeof p.agentId === 'string' ? p.agentId : null;
       const issueId = typeof p.issueId === 'string' ? p.issueId : null;

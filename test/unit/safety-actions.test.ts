@@ -11,6 +11,7 @@ import { runScan } from '../../src/scan.js';
 import { executeActions } from '../../src/actions/executor.js';
 import { PaperclipClient } from '../../src/sources/paperclip/client.js';
 import { cli, tempDir } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
 import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const servers: FakePaperclip[] = [];
@@ -151,5 +152,60 @@ describe('ops/blocked-without-reason', () => {
     expect(posted).toHaveLength(1);
     const explain = cli(['explain', 'ops/blocked-without-reason'], { cwd: tempDir() });
     expect(explain.stdout).toContain(JSON.stringify(posted[0]));
+  });
+});
+
+describe('what the plan shows skipped, --apply skips', () => {
+  it('an agent in error holding an issue that waits for an unresolved one: not released (its re-checkout would be refused), in the plan and by the executor', async () => {
+    const co = fakeCompany();
+    const broken = fakeAgent(co.id, 1, { name: 'Broken', status: 'error', errorReason: 'adapter_failed', createdAt: ago(100) });
+    const dep = fakeIssue(co, 1, { title: 'Dependency', status: 'in_review', createdAt: ago(9), updatedAt: ago(9) });
+    const held = fakeIssue(co, 2, { title: 'Held', status: 'in_progress', assigneeAgentId: broken.id, startedAt: ago(3), createdAt: ago(9), updatedAt: ago(3), blockedBy: [{ id: dep.id, identifier: dep.identifier, title: dep.title, status: dep.status, priority: dep.priority }] });
+    const pc = await serveFakePaperclip({ company: co, agents: [broken], issues: [dep, held], comments: {}, activity: [] });
+    servers.push(pc);
+    const dry = await runScan(config(pc.url, join(tempDir(), 's'), false), { only: ['ops/error-agent-holding-issue'] });
+    const action = dry.report.findings[0].actions[0];
+    expect(action).toMatchObject({ type: 'release-checkout', status: 'skipped', detail: expect.stringContaining(`waits for ${dep.identifier} (in_review)`) });
+    // The executor, handed the action as planned (an older plan, another caller), refuses the release too.
+    Object.assign(action, { status: 'planned', params: { agentId: broken.id, issueId: held.id, identifier: held.identifier } });
+    const client = new PaperclipClient({ baseUrl: pc.url, retries: 0 });
+    try {
+      await executeActions(dry.report.findings, { mode: 'apply', client, stateDir: join(tempDir(), 's2'), activityLog: false, now: new Date(), env: {} });
+    } finally {
+      await client.close();
+    }
+    expect(action).toMatchObject({ status: 'skipped', detail: expect.stringContaining('not released: it waits for') });
+    expect(pc.writes).toEqual([]);
+    expect(held).toMatchObject({ status: 'in_progress', assigneeAgentId: broken.id });
+  });
+
+  it('an over-budget agent that is running: the pause is skipped in the dry-run, and --apply does not pause it', async () => {
+    const w = company();
+    w.agents[0].status = 'running';
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const state = join(tempDir(), 's');
+    const dry = await runScan(config(pc.url, state, false), { only: ['budget/agent-spend-exceeded'] });
+    expect(acts(dry)).toEqual(['budget/agent-spend-exceeded pause agent:Over skipped']);
+    const applied = await runScan(config(pc.url, state, true), { only: ['budget/agent-spend-exceeded'] });
+    expect(acts(applied)).toEqual(['budget/agent-spend-exceeded pause agent:Over skipped']);
+    expect(pc.writes).toEqual([]);
+  });
+
+  it('an issue with a secret in its title and one in its description: one redaction planned (the other shown skipped, naming it), and --apply redacts both with it', async () => {
+    const w = company();
+    const a = fakeToken('github-pat', 11);
+    const b = fakeToken('openai-api-key', 12);
+    Object.assign(w.issues[0], { title: `Deploy with ${a}`, description: `Steps:\n1. export OPENAI_API_KEY=${b}\n2. run it` });
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const state = join(tempDir(), 's');
+    const dry = await runScan(config(pc.url, state, false), { only: ['security/secret-in-issue'] });
+    const id = w.issues[0].identifier;
+    expect(acts(dry).sort()).toEqual([`security/secret-in-issue redact issue:${id} planned`, `security/secret-in-issue redact issue:${id} skipped`]);
+    const applied = await runScan(config(pc.url, state, true), { only: ['security/secret-in-issue'] });
+    expect(acts(applied).sort()).toEqual([`security/secret-in-issue redact issue:${id} applied`, `security/secret-in-issue redact issue:${id} skipped`]);
+    expect(w.issues[0].title).toBe('Deploy with [REDACTED:github-pat]');
+    expect(w.issues[0].description).not.toContain(b);
   });
 });
