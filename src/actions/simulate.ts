@@ -72,7 +72,7 @@ export function simulatePlan(findings: Finding[]): void {
         case 'comment':
           // The executor asks for the blocker only while nobody commented since the block: a comment this plan
           // posts first (a flag, a redacted copy) would make it skip, so the plan says so.
-          if (issueId && commented.has(issueId)) skipped(a, `this plan comments on the issue first (${commented.get(issueId)}); the blocker question waits for a later scan`);
+          if (issueId && commented.has(issueId)) skipped(a, `this plan comments on the issue first (${commented.get(issueId)}), and the executor asks for the blocker only while nobody commented since the block`);
           else if (issueId) commented.set(issueId, `${f.ruleId} ${a.type}`);
           break;
         case 'flag':

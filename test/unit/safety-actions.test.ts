@@ -4,6 +4,7 @@
 // reason, a person's resume does not make the next pause impossible, and no work goes to an agent at or over
 // its stop threshold. And ops/blocked-without-reason: a blockedBy issue is a reason; the comment posted is the
 // rule's params.comment (overrides included), the one text `explain` shows.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
@@ -207,5 +208,28 @@ describe('what the plan shows skipped, --apply skips', () => {
     expect(acts(applied).sort()).toEqual([`security/secret-in-issue redact issue:${id} applied`, `security/secret-in-issue redact issue:${id} skipped`]);
     expect(w.issues[0].title).toBe('Deploy with [REDACTED:github-pat]');
     expect(w.issues[0].description).not.toContain(b);
+  });
+});
+
+describe('the dry-run reads the ledger (read only)', () => {
+  it('an action the ledger records as done is skipped in the dry-run with the ledger\'s reason, and --apply does not do it; the dry-run writes nothing', async () => {
+    const co = fakeCompany();
+    const silent = fakeIssue(co, 1, { title: 'Blocked, nobody says why', status: 'blocked', createdAt: ago(9), updatedAt: ago(8), blockedTransitionAt: ago(8) });
+    const pc = await serveFakePaperclip({ company: co, agents: [], issues: [silent], comments: {}, activity: [] });
+    servers.push(pc);
+    const state = join(tempDir(), 'state');
+    // The comment clipguard posted ten minutes ago was deleted by someone: the finding is back, the ledger says done.
+    mkdirSync(state, { recursive: true });
+    const at = new Date(Date.now() - 10 * 60_000).toISOString();
+    const ledger = join(state, 'ledger.json');
+    writeFileSync(ledger, JSON.stringify({ version: 1, entries: { [`comment::${silent.id}:`]: { status: 'applied', at } } }));
+    const before = readFileSync(ledger, 'utf8');
+    const dry = await runScan(config(pc.url, state, false), { only: ['ops/blocked-without-reason'] });
+    expect(dry.report.findings[0].actions).toEqual([expect.objectContaining({ type: 'comment', status: 'skipped', detail: expect.stringContaining(`already done at ${at} (idempotency ledger)`) })]);
+    expect(readFileSync(ledger, 'utf8')).toBe(before);
+    expect(existsSync(join(state, 'audit.jsonl'))).toBe(false);
+    const applied = await runScan(config(pc.url, state, true), { only: ['ops/blocked-without-reason'] });
+    expect(acts(applied)).toEqual([`ops/blocked-without-reason comment issue:${silent.identifier} skipped`]);
+    expect(pc.writes).toEqual([]);
   });
 });
