@@ -167,6 +167,17 @@ describe('a key an agent wrote in a comment during a real run', () => {
     expect(await all(issue.id)).toEqual(after);
   });
 
+  it('with the flag off (the default), --apply writes nothing and the report still says to rotate the key', async () => {
+    const before = await all(issue.id);
+    const r = cli(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--only', RULE, '--format', 'json', '--apply'], { cwd: tempDir(), env: { CLIPGUARD_STATE_DIR: tempDir() } });
+    expect(r.code).toBe(1);
+    for (const k of [pat, runKey]) expect(r.stdout + r.stderr).not.toContain(k);
+    const acts = JSON.parse(r.stdout).findings.filter((f: any) => f.subject.id === original.id).flatMap((f: any) => f.actions);
+    expect(acts.map((a: any) => `${a.type}:${a.status}`)).toEqual(['redact:failed', 'redact:failed']);
+    for (const a of acts) expect(a.detail).toMatch(REFUSED);
+    expect(await all(issue.id)).toEqual(before);
+  });
+
   it('a redacted copy an earlier version posted beside the live original is deleted (clipguard wrote it), the original stays', async () => {
     const ms = detectSecrets(original.body);
     const orphan = await seed.addComment(issue.id, redactedCopy(original, ms));
