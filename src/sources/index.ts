@@ -45,7 +45,8 @@ export interface ReadOptions {
 /** A client for the configured Paperclip (loaded on demand: `precommit` never needs undici). */
 export async function paperclipClient(config: Config, signal?: AbortSignal): Promise<PaperclipClient> {
   const { PaperclipClient } = await import('./paperclip/client.js');
-  return new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries, signal });
+  const p = config.paperclip;
+  return new PaperclipClient({ baseUrl: p.url, apiKey: p.apiKey ?? undefined, timeoutMs: p.timeoutMs, retries: p.retries, maxResponseBytes: p.maxResponseBytes, maxScanBytes: p.maxScanBytes, signal });
 }
 
 /** What the budget facts take from config `budget.*` (thresholds, company budget, forecast window, currency). */

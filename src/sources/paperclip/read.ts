@@ -182,6 +182,9 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   }
 
   const snapshots = await mapBounded(companies, opts.companyConcurrency ?? 3, (c) => readCompany(client, c, { ...opts, now }, limit, schemaProblems));
+  // An answer over a byte limit stopped the whole read (the client sends nothing after it): what was read is
+  // not the server's state, so nothing of it is evaluated, and the limit is what the finding names.
+  if (client.limitExceeded) return result('unavailable', `${base}: ${why(client.limitExceeded)}`, health, []);
   const agents = snapshots.reduce((n, s) => n + s.agents.length, 0);
   const issues = snapshots.reduce((n, s) => n + s.issues.length, 0);
   const partial = snapshots.reduce((n, s) => n + s.errors.length, 0) + errors.length;
@@ -392,6 +395,7 @@ function why(e: unknown): string {
     const tries = e.attempts > 1 ? `, after ${e.attempts} attempts` : '';
     if (e.code === 'http') return `${e.reason} (${e.method} ${e.path}${tries})`;
     if (e.code === 'schema') return `unexpected answer to ${e.method} ${e.path}: ${e.reason}`;
+    if (e.code === 'too-large') return `${e.reason} (${e.method} ${e.path})`;
     return `${e.reason}${tries}`;
   }
   return (e as Error)?.message ?? String(e);
