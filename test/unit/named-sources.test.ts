@@ -131,3 +131,12 @@ describe('a named repository that is not one is reported whatever --only selects
     expect(findingsOf(r.stdout).map((x) => [x.ruleId, x.severity])).toEqual([['source/git-unavailable', 'error']]);
   });
 });
+
+describe('a named locale path that cannot be read', () => {
+  it('clipguard i18n <missing>: exit 2 naming the path, not an unexpected error', async () => {
+    const r = await cliAsync(['i18n', 'no-such-locales/'], { cwd: tempDir() });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('clipguard: no-such-locales/: cannot read it (no such file or directory)');
+    expect(r.stderr).not.toContain('unexpected error');
+  });
+});

@@ -130,3 +130,15 @@ describe('the client', () => {
     }
   });
 });
+
+describe('the deploy check', () => {
+  it('reads at most 1 MB of a page: an endless page with the marker text is up, not timed out', async () => {
+    const srv = createServer((_req, res) => sendHostile(res, { kind: 'endless' }));
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const { checkDeploy } = await import('../../src/sources/deploy.js');
+    const r = await checkDeploy({ url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/`, expectText: '"title":"x"', timeoutMs: 3000 });
+    expect(r).toMatchObject({ ok: true, httpStatus: 200, textFound: true, error: null });
+    expect(r.ms).toBeLessThan(3000);
+  });
+});
