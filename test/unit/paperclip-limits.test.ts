@@ -133,7 +133,8 @@ describe('the client', () => {
 
 describe('the deploy check', () => {
   it('reads at most 1 MB of a page: an endless page with the marker text is up, not timed out', async () => {
-    const srv = createServer((_req, res) => sendHostile(res, { kind: 'endless' }));
+    // 8 GiB: far more than loopback carries within the timeout (the check must stop reading, not outrun it).
+    const srv = createServer((_req, res) => sendHostile(res, { kind: 'endless', bytes: 8 * 1024 ** 3 }));
     servers.push(srv);
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
     const { checkDeploy } = await import('../../src/sources/deploy.js');
