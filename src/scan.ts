@@ -77,7 +77,7 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
     }
   }
   const active = activateRules(rules, config.rules.overrides, only);
-  if (only?.length && !active.length) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
+  if (only?.length && !active.some((r) => r.selected)) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
   return { all: rules, active };
 }
 
@@ -86,7 +86,9 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
   const now = opts.now ?? startedAt;
   const { active } = loadActiveRules(config, opts.only, opts.validateOnlySelected);
   const evaluator = new Evaluator(active);
-  const uses = (pred: (r: ActiveRule) => boolean) => active.some(pred);
+  // What to read follows the rules `--only` selected; the source rules it did not select still report a
+  // named source that could not be read (readSources probes a named Paperclip no selected rule reads).
+  const uses = (pred: (r: ActiveRule) => boolean) => active.some((r) => r.selected && pred(r));
   if (config.repos === null) {
     const root = gitRoot(process.cwd());
     config.repos = root ? [root] : [];

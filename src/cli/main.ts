@@ -52,7 +52,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
     .option('--company <id-or-prefix...>', 'only these companies (id or issue prefix); default: every visible company')
     .option('--repo <dir...>', 'git repositories to scan (default: the current directory when it is a git repo)')
     .option('--rules <path...>', 'extra rule packs (files or directories), on top of the built-in one')
-    .option('--only <rule-or-tag...>', 'run only these rules: ids, areas (ops, budget, security, i18n) or tags')
+    .option('--only <rule-or-tag...>', 'run only these rules: ids, areas (ops, budget, security, i18n) or tags (the source/ rules, which report a source that could not be read, always run)')
     .option('--git-range <a..b>', 'commits to scan for secrets (default: unpushed commits)')
     .option('--apply', 'act on findings (default: dry-run, plan only)')
     .option('--explain', 'show, for each finding, why the rule fired (condition tree with fact values, secrets masked)')

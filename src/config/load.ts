@@ -18,7 +18,7 @@ export interface Config {
   file: string | null;
   /** Directory relative paths resolve against. */
   baseDir: string;
-  paperclip: { enabled: boolean; url: string; /** The URL is the built-in default: no flag, env or config file named one. */ implicit: boolean; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean };
+  paperclip: { enabled: boolean; url: string; /** The URL is the built-in default: no flag, env or config file named one. */ implicit: boolean; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean; /** Byte limits on what is read (see paperclip/client.ts). */ maxResponseBytes: number; maxScanBytes: number };
   repos: string[] | null;
   rules: { packs: string[]; overrides: Record<string, RuleOverride> };
   secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
@@ -93,6 +93,8 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       timeoutMs: pc.timeoutMs ?? 10_000,
       retries: pc.retries ?? 3,
       activityLog: pc.activityLog ?? true,
+      maxResponseBytes: pc.maxResponseBytes ?? 32 * 1024 * 1024,
+      maxScanBytes: pc.maxScanBytes ?? 256 * 1024 * 1024,
     },
     repos: raw.repos ? (raw.repos as string[]).map(abs) : null,
     rules: { packs: ((raw.rules?.packs as string[]) ?? []).map(abs), overrides: raw.rules?.overrides ?? {} },

@@ -43,6 +43,8 @@ export const configJsonSchema = {
         timeoutMs: { type: 'integer', minimum: 100 },
         retries: { type: 'integer', minimum: 0, maximum: 10 },
         activityLog: { type: 'boolean', description: 'Record each applied action in the company activity log.' },
+        maxResponseBytes: { type: 'integer', minimum: 1024, description: 'Bytes one Paperclip answer may have (default 33554432, 32 MiB); a larger one stops the read: source/paperclip-unavailable naming the limit.' },
+        maxScanBytes: { type: 'integer', minimum: 1024, description: 'Bytes a scan may read from Paperclip in all (default 268435456, 256 MiB); past it the read stops: source/paperclip-unavailable naming the limit.' },
       },
     },
     repos: { ...stringList, description: 'Git repositories to scan (default: the current directory when it is a git repo).' },
