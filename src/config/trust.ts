@@ -5,7 +5,7 @@
 // byte of the file loses it, as with direnv's `allow` and mise's `trust`.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { writePrivateFileAtomic } from '../util/private-file.js';
@@ -75,8 +75,9 @@ export function trustOf(realPath: string, sha256: string, env: NodeJS.ProcessEnv
   return { trusted: false, reason: mine.length ? 'it changed since it was trusted' : 'never trusted' };
 }
 
-/** Trust this content of this file (any earlier trust of the same path is replaced). */
-export function addTrust(realPath: string, sha256: string, env: NodeJS.ProcessEnv = process.env, now = new Date()): void {
+/** Trust this content of this file (symlinks resolved; any earlier trust of the same file is replaced). */
+export function addTrust(path: string, sha256: string, env: NodeJS.ProcessEnv = process.env, now = new Date()): void {
+  const realPath = realpathSync(path);
   const entries = readTrustStore(env).filter((e) => e.path !== realPath);
   entries.push({ path: realPath, sha256, trustedAt: now.toISOString() });
   writeTrustStore(entries, env);
