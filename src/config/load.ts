@@ -191,9 +191,11 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
       raw.repos = kept;
     }
   }
-  for (const [id, o] of Object.entries((raw.rules?.overrides ?? {}) as Record<string, Record<string, unknown>>)) {
-    take(o, 'action', `rules.overrides.${id}.action`);
-    take(o, 'actions', `rules.overrides.${id}.actions`);
+  // Switching an action off is the config's to say (like disabling a rule); switching one on or giving it params is not.
+  const offOnly = (x: unknown) => (x as { enabled?: unknown })?.enabled === false && (x as { params?: unknown }).params === undefined;
+  for (const [id, o] of Object.entries((raw.rules?.overrides ?? {}) as Record<string, Record<string, any>>)) {
+    take(o, 'action', `rules.overrides.${id}.action`, (v) => !offOnly(v));
+    for (const t of Object.keys(o.actions ?? {})) take(o.actions, t, `rules.overrides.${id}.actions.${t}`, (v) => !offOnly(v));
   }
   if (raw.rules?.packs?.length) out.push('the actions of the rules in rules.packs');
   return out;

@@ -230,16 +230,17 @@ describe('what an untrusted config may not do (loadConfig)', () => {
     const config = {
       paperclip: { apiKeyEnv: 'OTHER_SECRET', activityLog: false, companies: ['CAN'] },
       actions: { maxPerScan: 1000, maxPerAgent: 1 },
-      rules: { overrides: { 'ops/paused-agent': { severity: 'info', action: { enabled: true } }, 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } },
+      rules: { overrides: { 'ops/paused-agent': { severity: 'info', action: { enabled: true } }, 'security/secret-in-comment': { actions: { flag: { enabled: true } } }, 'security/secret-in-issue': { action: { enabled: false }, actions: { flag: { enabled: false } } } } },
       budget: { warnPercent: 70 },
       deploy: { urls: [{ url: 'https://example.invalid/' }] },
     };
     const { dir, file } = configDir(config);
     const c = loadConfig(dir, {}, env);
-    expect(c.untrusted).toEqual(['actions.maxPerScan', 'paperclip.apiKeyEnv', 'paperclip.activityLog', 'rules.overrides.ops/paused-agent.action', 'rules.overrides.security/secret-in-comment.actions']);
+    expect(c.untrusted).toEqual(['actions.maxPerScan', 'paperclip.apiKeyEnv', 'paperclip.activityLog', 'rules.overrides.ops/paused-agent.action', 'rules.overrides.security/secret-in-comment.actions.flag']);
     expect(c.paperclip).toMatchObject({ apiKey: null, activityLog: true, companies: ['CAN'] });
     expect(c.actions).toMatchObject({ maxPerScan: 20, maxPerAgent: 1 });
     expect(c.rules.overrides['ops/paused-agent']).toEqual({ severity: 'info' });
+    expect(c.rules.overrides['security/secret-in-issue']).toEqual({ action: { enabled: false }, actions: { flag: { enabled: false } } });
     expect(c.budget.warnPercent).toBe(70);
     expect(c.deploy.urls).toHaveLength(1);
     trusting(file, env);
