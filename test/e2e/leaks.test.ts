@@ -12,7 +12,6 @@ import { cliAsync } from '../helpers/cli-async.js';
 import { FAKE_KINDS, SELF_CONTAINED_KINDS, fakeSample, fakeToken } from '../helpers/fake-secrets.js';
 import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique } from './seed.js';
-import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 let proxy: FaultProxy;
@@ -43,7 +42,7 @@ describe('no output channel ever carries a planted secret', () => {
         await seed.addComment(issue.id, `${p.before}\n${p.comment.text}\n${p.after}`);
         const cwd = tempDir();
         const state = join(cwd, 'state');
-        writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { activityLog: true }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
+        writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { activityLog: true }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
         const outputs: Record<string, string> = {};
         const run = async (name: string, args: string[]) => {
           const r = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--explain', ...args], { cwd, env: { CLIPGUARD_STATE_DIR: state } });
@@ -94,7 +93,7 @@ describe('API keys never appear in output', () => {
     // The proxy answers like a careless server: the Authorization header it received, in the error body.
     proxy.reset(({ headers }) => ({ kind: 'status', status: 401, body: JSON.stringify({ error: `invalid credentials: ${headers.authorization}`, echo: headers.authorization }) }));
     const cwd = tempDir();
-    writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { retries: 0 }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
+    writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { retries: 0 }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
     const channels: string[] = [];
     for (const f of FORMATS) {
       const r = await cliAsync(['scan', '--paperclip', proxy.url, '--api-key', key, '--format', f], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 's') } });

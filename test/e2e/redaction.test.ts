@@ -15,7 +15,6 @@ import { cliAsync } from '../helpers/cli-async.js';
 import { FAKE_KINDS, fakeSample, textOutside } from '../helpers/fake-secrets.js';
 import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique } from './seed.js';
-import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 let proxy: FaultProxy;
@@ -124,7 +123,7 @@ describe('redacting a comment on a real Paperclip', () => {
     const s = fakeSample('github-pat', 4242);
     const original = await seed.addComment(own.id, `deploying now, token is ${s.text} — please rotate later`);
     const cwd = tempDir();
-    writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { retries: 1, timeoutMs: 5000 } }));
+    writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { retries: 1, timeoutMs: 5000 } }));
     proxy.reset(({ method, path }) => (method === 'POST' && path === `/api/issues/${own.id}/comments` ? { kind: 'status', status: 500, body: '{"error":"Internal server error"}' } : { kind: 'pass' }));
     const r = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--only', 'security/secret-in-comment', '--apply', '--format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 'state') } });
     expect(r.code, r.stderr).toBe(1);
