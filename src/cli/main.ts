@@ -45,7 +45,8 @@ A clipguard.config.json is not trusted until you run \`clipguard trust\` on it: 
 change to it) what in it would act, run commands, send the API key or publish is ignored (clipguard trust --help).
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, config or rule file.
-Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWITCH=1 (stops all actions).`,
+Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWITCH=1 (stops all actions),
+  CLIPGUARD_TRUST_FILE (the trust store), CLIPGUARD_TRUST_CONFIG_SHA256 (CI: the reviewed config's hash).`,
     );
 
   const scan = program

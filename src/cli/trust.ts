@@ -53,7 +53,8 @@ export function registerTrust(program: Command): void {
       const bytes = readFileSync(real);
       const sha256 = sha256Of(bytes);
       // Validates the file (exit 2 when it is not a valid config): only a config clipguard can load is trusted.
-      const config = loadConfig(process.cwd(), { config: named }, env);
+      // (Without the CI pin: --status must still print the hash of a file the pin does not match.)
+      const config = loadConfig(process.cwd(), { config: named }, { ...env, [TRUST_PIN_ENV]: '' });
       if (config.sha256 !== sha256) throw new UserFileError(real, 'the file changed while it was read: run clipguard trust again');
       const asks = withholdUntrusted(JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')), dirname(named));
       const wants = asks.length ? `what trust allows it: ${asks.join(', ')}` : 'it asks for nothing that needs trust';

@@ -7,7 +7,7 @@ import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import type { LocaleOverride } from '../sources/locales.js';
-import { sha256Of, trustOf } from './trust.js';
+import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
 
 /** Where Paperclip listens out of the box (`paperclipai run`). */
 export const DEFAULT_PAPERCLIP_URL = 'http://127.0.0.1:3100';
@@ -80,6 +80,12 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     real = realpathSync(file);
     const bytes = readFileSync(real);
     sha256 = sha256Of(bytes);
+    // A pipeline that pins its reviewed config stops on any other: a changed file may also loosen what is only
+    // reported (rules turned off, allowlists, failOn), which trust alone does not withhold.
+    const pins = pinnedHashes(env);
+    if (pins.length && !pins.includes(sha256)) {
+      throw new UserFileError(file, `sha256 ${sha256} is not the one ${TRUST_PIN_ENV} pins: the config changed since it was reviewed; review it, then pin the new hash (clipguard trust --status prints it)`);
+    }
     const text = bytes.toString('utf8');
     const parsed = parseJsonText(text, file);
     const validate = validatorFor('config');

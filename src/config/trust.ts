@@ -60,10 +60,14 @@ function writeTrustStore(entries: TrustEntry[], env: NodeJS.ProcessEnv): void {
 
 export type TrustVerdict = { trusted: true; by: 'store' | 'pin' } | { trusted: false; reason: string };
 
+/** The hashes `$CLIPGUARD_TRUST_CONFIG_SHA256` pins (none when unset). */
+export function pinnedHashes(env: NodeJS.ProcessEnv = process.env): string[] {
+  return (env[TRUST_PIN_ENV] ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean);
+}
+
 /** Is the file at `realPath`, whose bytes hash to `sha256`, trusted? */
 export function trustOf(realPath: string, sha256: string, env: NodeJS.ProcessEnv = process.env): TrustVerdict {
-  const pins = (env[TRUST_PIN_ENV] ?? '').toLowerCase().split(/[\s,]+/).filter(Boolean);
-  if (pins.includes(sha256)) return { trusted: true, by: 'pin' };
+  if (pinnedHashes(env).includes(sha256)) return { trusted: true, by: 'pin' };
   let entries: TrustEntry[];
   try {
     entries = readTrustStore(env);

@@ -85,11 +85,12 @@ describe('a checked-in config file is not trusted until the user trusts that exa
 
   it('plain `clipguard scan` runs no command and sends the key nowhere; after `clipguard trust` it does what the config says; one changed byte withdraws it', async () => {
     const { dir, marker, configFile } = hostileCheckout();
+    const keys = keySeen();
     const scan = () => cliAsync(['scan', '--only', 'git/every-scan', 'source/', '--format', 'json'], { cwd: dir, env });
 
     const before = await scan();
     expect(existsSync(marker), before.stderr).toBe(false);
-    expect(keySeen()).toBe(0);
+    expect(keySeen()).toBe(keys);
     expect(server.seen).toEqual([]);
     const report = JSON.parse(before.stdout);
     expect(report.mode).toBe('dry-run');
@@ -109,7 +110,7 @@ describe('a checked-in config file is not trusted until the user trusts that exa
     expect(trusted.stderr).not.toContain('not trusted');
     expect(JSON.parse(trusted.stdout).mode).toBe('apply');
     expect(readFileSync(marker, 'utf8')).toBe('ran');
-    expect(keySeen()).toBeGreaterThan(0);
+    expect(keySeen()).toBeGreaterThan(keys);
 
     rmSync(marker);
     const seenBefore = server.seen.length;
@@ -137,16 +138,20 @@ describe('a checked-in config file is not trusted until the user trusts that exa
     expect(keySeen()).toBe(keys);
   });
 
-  it('CI pins the reviewed config by its hash (CLIPGUARD_TRUST_CONFIG_SHA256); another hash trusts nothing', async () => {
+  it('CI pins the reviewed config by its hash (CLIPGUARD_TRUST_CONFIG_SHA256); a config with another hash stops the scan (exit 2)', async () => {
     const { dir, marker, configFile } = hostileCheckout();
     const sha = sha256Of(readFileSync(configFile));
+    const keys = keySeen();
     const other = await cliAsync(['scan', '--only', 'git/every-scan', '--format', 'json'], { cwd: dir, env: { ...env, CLIPGUARD_TRUST_FILE: join(tempDir(), 't.json'), CLIPGUARD_TRUST_CONFIG_SHA256: sha256Of(Buffer.from('x')) } });
-    expect(JSON.parse(other.stdout).mode).toBe('dry-run');
+    expect(other.code).toBe(2);
+    expect(other.stdout).toBe('');
+    expect(other.stderr).toContain(`sha256 ${sha} is not the one CLIPGUARD_TRUST_CONFIG_SHA256 pins`);
     expect(existsSync(marker)).toBe(false);
+    expect(keySeen()).toBe(keys);
     const pinned = await cliAsync(['scan', '--only', 'git/every-scan', '--format', 'json'], { cwd: dir, env: { ...env, CLIPGUARD_TRUST_FILE: join(tempDir(), 't.json'), CLIPGUARD_TRUST_CONFIG_SHA256: sha } });
     expect(JSON.parse(pinned.stdout).mode, pinned.stderr).toBe('apply');
     expect(readFileSync(marker, 'utf8')).toBe('ran');
-    const status = await cliAsync(['trust', '--status'], { cwd: dir, env });
+    const status = await cliAsync(['trust', '--status'], { cwd: dir, env: { ...env, CLIPGUARD_TRUST_CONFIG_SHA256: sha256Of(Buffer.from('x')) } });
     expect(status.code).toBe(1);
     expect(status.stdout).toContain(`sha256 ${sha}`);
   });
