@@ -17,10 +17,27 @@ paperclip.apiKeyEnv), publish (checklist.postIssue/postActivity) or reach outsid
 Trust is kept outside the repo ($CLIPGUARD_TRUST_FILE, else ~/.config/clipguard/trusted.json) for the file's real
 path and sha256: one changed byte or a move loses it. CI: pin the hash (--status) in ${TRUST_PIN_ENV}.`;
 
+/** The commands and the server a config names, for the user to see what they trust (JSON-quoted: no control character reaches the terminal). */
+function whatItRuns(raw: { actions?: { exec?: Record<string, string[]> }; paperclip?: { url?: string } }): string {
+  const lines = Object.entries(raw.actions?.exec ?? {}).map(([name, argv]) => `  actions.exec ${JSON.stringify(name)}: ${argv.map((a) => JSON.stringify(a)).join(' ')}`);
+  if (raw.paperclip?.url) {
+    let shown = raw.paperclip.url;
+    try {
+      const u = new URL(shown);
+      u.username = u.password = '';
+      shown = u.href;
+    } catch {
+      // not a URL: shown as written
+    }
+    lines.push(`  paperclip.url (your API key is sent there): ${JSON.stringify(shown)}`);
+  }
+  return lines.map((l) => `\n${oneLine(l, 2000)}`).join('');
+}
+
 export function registerTrust(program: Command): void {
   program
     .command('trust')
-    .description('trust this exact config file to act, run its commands and receive your API key (see --help)')
+    .description('trust this exact config file to act, run its commands and receive your API key (the model: clipguard trust --help)')
     .argument('[config]', `config file (default: --config, else ${CONFIG_FILE} found upward from the cwd)`)
     .option('--status', 'show the file\'s sha256, whether it is trusted and what it asks for that needs trust (exit 0 trusted, 1 not)')
     .option('--revoke', 'forget the trust of this file')
@@ -56,8 +73,9 @@ export function registerTrust(program: Command): void {
       // (Without the CI pin: --status must still print the hash of a file the pin does not match.)
       const config = loadConfig(process.cwd(), { config: named }, { ...env, [TRUST_PIN_ENV]: '' });
       if (config.sha256 !== sha256) throw new UserFileError(real, 'the file changed while it was read: run clipguard trust again');
-      const asks = withholdUntrusted(JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, '')), dirname(named));
-      const wants = asks.length ? `what trust allows it: ${asks.join(', ')}` : 'it asks for nothing that needs trust';
+      const raw = JSON.parse(bytes.toString('utf8').replace(/^\uFEFF/, ''));
+      const asks = withholdUntrusted(structuredClone(raw), dirname(named));
+      const wants = (asks.length ? `what trust allows it: ${asks.join(', ')}` : 'it asks for nothing that needs trust') + whatItRuns(raw);
       if (opts.status) {
         const v = trustOf(real, sha256, env);
         process.stdout.write(`${oneLine(real)}\nsha256 ${sha256}\n${v.trusted ? `trusted (${v.by === 'pin' ? `pinned by ${TRUST_PIN_ENV}` : trustStorePath(env)})` : `not trusted: ${v.reason}`}\n${wants}\n`);
