@@ -1,7 +1,7 @@
 // Configuration: built-in defaults < clipguard.config.json (found upward from the cwd, or --config) < env < flags.
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { validatorFor } from '../util/validators.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
@@ -119,7 +119,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       activityLog: pc.activityLog ?? true,
     },
     repos: raw.repos ? (raw.repos as string[]).map(abs) : null,
-    rules: { packs: ((raw.rules?.packs as string[]) ?? []).map(abs), overrides: raw.rules?.overrides ?? {}, actionlessPacks: untrusted.length ? ((raw.rules?.packs as string[]) ?? []).map(abs) : [] },
+    rules: { packs: ((raw.rules?.packs as string[]) ?? []).map(abs), overrides: raw.rules?.overrides ?? {}, actionlessPacks: verdict && !verdict.trusted ? ((raw.rules?.packs as string[]) ?? []).map(abs) : [] },
     secrets: {
       allowlist: { regexes: [], values: [], paths: [], ...(raw.secrets?.allowlist ?? {}) },
       patterns: raw.secrets?.patterns ?? [],
@@ -211,7 +211,7 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
 function within(dir: string, p: string): boolean {
   const inside = (d: string, q: string) => {
     const rel = relative(d, q);
-    return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
   };
   const abs = resolve(dir, p);
   if (!inside(dir, abs)) return false;
