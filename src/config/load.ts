@@ -190,13 +190,19 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
   take(raw.checklist, 'postIssue', 'checklist.postIssue');
   take(raw.checklist, 'postActivity', 'checklist.postActivity', (v) => v === true);
   take(raw, 'stateDir', 'stateDir', (v) => !within(baseDir, v as string));
-  if (Array.isArray(raw.repos)) {
-    const kept = (raw.repos as string[]).filter((r) => within(baseDir, r));
-    if (kept.length < raw.repos.length) {
-      out.push('repos (outside the config\'s directory)');
-      raw.repos = kept;
+  // Paths out of the file's directory: a checkout must not make clipguard read (and, for repos, push) what
+  // lies elsewhere on the machine; a file that does not parse is quoted in the error, so reading is leaking.
+  take(raw, 'waivers', 'waivers', (v) => !within(baseDir, v as string));
+  const keepInside = (obj: Record<string, any> | undefined, key: string, name: string) => {
+    if (!obj || !Array.isArray(obj[key])) return;
+    const kept = (obj[key] as string[]).filter((p) => within(baseDir, p));
+    if (kept.length < obj[key].length) {
+      out.push(`${name} (outside the config's directory)`);
+      obj[key] = kept;
     }
-  }
+  };
+  keepInside(raw, 'repos', 'repos');
+  keepInside(raw.rules, 'packs', 'rules.packs');
   // Switching an action off is the config's to say (like disabling a rule); switching one on or giving it params is not.
   const offOnly = (x: unknown) => (x as { enabled?: unknown })?.enabled === false && (x as { params?: unknown }).params === undefined;
   for (const [id, o] of Object.entries((raw.rules?.overrides ?? {}) as Record<string, Record<string, any>>)) {

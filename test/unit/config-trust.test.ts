@@ -212,14 +212,17 @@ describe('what an untrusted config may not do (loadConfig)', () => {
     expect(jobsFromConfig(loadConfig(dir, {}, env))[0].apply).toBe(true);
   });
 
-  it('stateDir and repos outside the config\'s directory (also through a checked-in symlink) are ignored until trusted', () => {
+  it('stateDir, repos, waivers and rule packs outside the config\'s directory (also through a checked-in symlink) are ignored until trusted', () => {
     const env = store();
     const outside = tempDir('clipguard-elsewhere-');
-    const { dir, file } = configDir({ stateDir: '../elsewhere', repos: ['.', outside] });
+    writeFileSync(join(outside, 'w.json'), '{"waivers": []}');
+    const { dir, file } = configDir({ stateDir: '../elsewhere', repos: ['.', outside], waivers: join(outside, 'w.json'), rules: { packs: [outside] } });
     const untrusted = loadConfig(dir, {}, env);
     expect(untrusted.stateDir).toBe(join(dir, '.clipguard'));
     expect(untrusted.repos).toEqual([dir]);
-    expect(untrusted.untrusted).toEqual(['stateDir', "repos (outside the config's directory)"]);
+    expect(untrusted.waivers).toBe(null);
+    expect(untrusted.rules.packs).toEqual([]);
+    expect(untrusted.untrusted).toEqual(['stateDir', 'waivers', "repos (outside the config's directory)", "rules.packs (outside the config's directory)"]);
     symlinkSync(outside, join(dir, 'state-link'));
     writeFileSync(file, JSON.stringify({ stateDir: 'state-link/deeper' }));
     expect(loadConfig(dir, {}, env).stateDir).toBe(join(dir, '.clipguard'));
