@@ -1,11 +1,11 @@
 // The scan pipeline: sources -> subjects -> engine -> findings -> suppressions -> planner -> executor -> report.
 
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './engine/evaluate.js';
-import { loadRulePacks, RulePackError } from './engine/load.js';
+import { loadRulePacks, RulePackError, withoutActionsFrom } from './engine/load.js';
 import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
@@ -56,17 +56,13 @@ export function gitRoot(dir: string): string | null {
   }
 }
 
-function inAny(dirs: string[], file: string): boolean {
-  return dirs.some((d) => file === d || file.startsWith(d.endsWith(sep) ? d : d + sep));
-}
-
 export function loadActiveRules(config: Config, only?: string[], validateOnlySelected = false): { all: LoadedRule[]; active: ActiveRule[] } {
   const select = validateOnlySelected && only?.length ? (id: string, tags: string[]) => only.some((sel) => matchesSelector({ id, tags }, sel)) : undefined;
   const loaded = loadRulePacks(config.rules.packs, { select });
   const { problems, unselected } = loaded;
   if (problems.length) throw new RulePackError(problems);
   // Packs an untrusted config file named report like any other, but their rules ask for no action.
-  const rules = loaded.rules.map((r) => (inAny(config.rules.actionlessPacks, r.file) ? { ...r, action: undefined, actions: undefined } : r));
+  const rules = withoutActionsFrom(loaded.rules, config.rules.actionlessPacks);
   for (const [id, o] of Object.entries(config.rules.overrides)) {
     const rule = rules.find((r) => r.id === id);
     if (!rule && !unselected.includes(id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);

@@ -136,6 +136,9 @@ describe('a checked-in config file is not trusted until the user trusts that exa
     expect(report.findings.find((f: any) => f.ruleId === 'git/every-scan').actions).toEqual([]);
     expect(report.findings.find((f: any) => f.ruleId === 'git/mine').actions[0]).toMatchObject({ type: 'exec', status: 'skipped', detail: expect.stringContaining('the config file is not trusted') });
     expect(keySeen()).toBe(keys);
+    // `rules list` shows the rules as a scan runs them: the untrusted pack's rule has no action.
+    const listed = JSON.parse((await cliAsync(['rules', 'list', '--json'], { cwd: dir, env })).stdout);
+    expect(listed.find((r: any) => r.id === 'git/every-scan')).toMatchObject({ action: null, actions: [] });
   });
 
   it('CI pins the reviewed config by its hash (CLIPGUARD_TRUST_CONFIG_SHA256); a config with another hash stops the scan (exit 2)', async () => {
