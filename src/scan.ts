@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './engine/evaluate.js';
-import { loadRulePacks, RulePackError } from './engine/load.js';
+import { loadRulePacks, RulePackError, withoutActionsFrom } from './engine/load.js';
 import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
@@ -58,8 +58,11 @@ export function gitRoot(dir: string): string | null {
 
 export function loadActiveRules(config: Config, only?: string[], validateOnlySelected = false): { all: LoadedRule[]; active: ActiveRule[] } {
   const select = validateOnlySelected && only?.length ? (id: string, tags: string[]) => only.some((sel) => matchesSelector({ id, tags }, sel)) : undefined;
-  const { rules, problems, unselected } = loadRulePacks(config.rules.packs, { select });
+  const loaded = loadRulePacks(config.rules.packs, { select });
+  const { problems, unselected } = loaded;
   if (problems.length) throw new RulePackError(problems);
+  // Packs an untrusted config file named report like any other, but their rules ask for no action.
+  const rules = withoutActionsFrom(loaded.rules, config.rules.actionlessPacks);
   for (const [id, o] of Object.entries(config.rules.overrides)) {
     const rule = rules.find((r) => r.id === id);
     if (!rule && !unselected.includes(id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
@@ -145,7 +148,7 @@ async function evaluateAndAct(
   findings.sort(compareFindings);
 
   const mode = config.actions.apply ? 'apply' : 'dry-run';
-  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec });
+  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec') });
   await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal });
 
   if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);
