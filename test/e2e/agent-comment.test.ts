@@ -18,6 +18,7 @@ import { cli, tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, QUIET, Seed, unique, waitFor } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 const RULE = 'security/secret-in-comment';
@@ -45,7 +46,7 @@ const body = 'Deployed staging. ' + process.env.E2E_NOTE + '\\nand my paperclip 
 /** A working directory whose config switches the flag on for secrets in comments (redact is on by default). */
 function configDir(): string {
   const dir = tempDir();
-  writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: { [RULE]: { actions: { flag: { enabled: true } } } } } }));
+  writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: { [RULE]: { actions: { flag: { enabled: true } } } } } }));
   return dir;
 }
 

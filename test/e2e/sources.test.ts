@@ -10,6 +10,7 @@ import { cli, tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 const MAXRSS_PRELOAD = fileURLToPath(new URL('../helpers/report-maxrss.mjs', import.meta.url));
@@ -64,7 +65,7 @@ describe('behind the fault proxy', () => {
 
   async function proxiedScan(args: string[]) {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: proxy.url, timeoutMs: 5000, retries: 1 }, repos: [] }));
+    writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: proxy.url, timeoutMs: 5000, retries: 1 }, repos: [] }));
     const r = await cliAsync(['scan', '--format', 'json', '--company', company.issuePrefix, ...args], {
       cwd,
       env: { PAPERCLIP_API_URL: '', CLIPGUARD_STATE_DIR: join(cwd, 'state'), NODE_OPTIONS: `--import ${MAXRSS_PRELOAD}` },

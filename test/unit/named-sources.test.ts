@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { serveJson, type JsonServer } from '../helpers/json-server.js';
 import { sample } from '../helpers/samples.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
@@ -71,7 +72,7 @@ describe('a named Paperclip that does not answer is reported whatever --only sel
 
   it('named in the config file, with --only i18n: reported the same way', async () => {
     const dir = gitRepo();
-    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: `http://127.0.0.1:${await closedPort()}`, retries: 0 } }));
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: `http://127.0.0.1:${await closedPort()}`, retries: 0 } }));
     const r = await cliAsync(['scan', '--only', 'i18n', '--format', 'json'], { cwd: dir, env: { PAPERCLIP_API_URL: '' } });
     expect(r.code).toBe(1);
     expect(findingsOf(r.stdout).map((x) => x.ruleId)).toEqual(['source/paperclip-unavailable']);

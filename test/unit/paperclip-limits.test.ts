@@ -13,6 +13,7 @@ import { tempDir } from '../helpers/cli.js';
 import { sendHostile, type HostileBody } from '../helpers/hostile-body.js';
 import { sample } from '../helpers/samples.js';
 import { PaperclipClient } from '../../src/sources/paperclip/client.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const MAXRSS_PRELOAD = fileURLToPath(new URL('../helpers/report-maxrss.mjs', import.meta.url));
 const MB = 1024 * 1024;
@@ -49,7 +50,7 @@ async function server(hostile: (path: string) => HostileBody | null, issues: (of
 /** `clipguard scan` against `url`, with its peak RSS (MB) and its source findings. */
 async function scan(url: string, config: Record<string, unknown> = {}) {
   const cwd = tempDir();
-  writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url, ...config }, repos: [] }));
+  writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url, ...config }, repos: [] }));
   const started = Date.now();
   const r = await cliAsync(['scan', '--format', 'json'], { cwd, env: { PAPERCLIP_API_URL: '', NODE_OPTIONS: `--import ${MAXRSS_PRELOAD}`, CLIPGUARD_STATE_DIR: join(cwd, 'state') } });
   const rss = Number(/clipguard-test-maxrss-kb=(\d+)/.exec(r.stderr)?.[1]) / 1024;
