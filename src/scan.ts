@@ -5,7 +5,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './engine/evaluate.js';
-import { loadRulePacks, RulePackError } from './engine/load.js';
+import { loadRulePacks, RulePackError, withoutActionsFrom } from './engine/load.js';
 import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
@@ -58,8 +58,11 @@ export function gitRoot(dir: string): string | null {
 
 export function loadActiveRules(config: Config, only?: string[], validateOnlySelected = false): { all: LoadedRule[]; active: ActiveRule[] } {
   const select = validateOnlySelected && only?.length ? (id: string, tags: string[]) => only.some((sel) => matchesSelector({ id, tags }, sel)) : undefined;
-  const { rules, problems, unselected } = loadRulePacks(config.rules.packs, { select });
+  const loaded = loadRulePacks(config.rules.packs, { select });
+  const { problems, unselected } = loaded;
   if (problems.length) throw new RulePackError(problems);
+  // Packs an untrusted config file named report like any other, but their rules ask for no action.
+  const rules = withoutActionsFrom(loaded.rules, config.rules.actionlessPacks);
   for (const [id, o] of Object.entries(config.rules.overrides)) {
     const rule = rules.find((r) => r.id === id);
     if (!rule && !unselected.includes(id)) throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: 'rules.overrides', message: 'no rule with this id is loaded (see `clipguard rules list`)' }]);
@@ -77,7 +80,7 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
     }
   }
   const active = activateRules(rules, config.rules.overrides, only);
-  if (only?.length && !active.length) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
+  if (only?.length && !active.some((r) => r.selected)) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
   return { all: rules, active };
 }
 
@@ -86,7 +89,9 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
   const now = opts.now ?? startedAt;
   const { active } = loadActiveRules(config, opts.only, opts.validateOnlySelected);
   const evaluator = new Evaluator(active);
-  const uses = (pred: (r: ActiveRule) => boolean) => active.some(pred);
+  // What to read follows the rules `--only` selected; the source rules it did not select still report a
+  // named source that could not be read (readSources probes a named Paperclip no selected rule reads).
+  const uses = (pred: (r: ActiveRule) => boolean) => active.some((r) => r.selected && pred(r));
   if (config.repos === null) {
     const root = gitRoot(process.cwd());
     config.repos = root ? [root] : [];
@@ -147,7 +152,7 @@ async function evaluateAndAct(
   // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
   // skipped in the dry-run too: the plan is what --apply does.
   const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
-  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, ledger });
+  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
   await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal });
 
   if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);

@@ -435,6 +435,19 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   const ms = detectSecrets(c.body, ctx.opts.secretOptions).filter((m) => !secretIgnoredFor(m, 'security/secret-in-comment'));
   if (!ms.length) return skip('no secret left in the comment');
   const body = redactedCopy(c, ms);
+  const stays = `the key stays in comment ${c.id}: rotate it.${runKeyNote(c.body, ms)}`;
+  // Paperclip lets only a comment's author delete it, and clipguard acts as the board (a user). A comment no
+  // user wrote (an agent's, most leaks, or the server's) is beyond its reach: a copy would only put the same
+  // words in a second place beside the live original (and wake the assignee), so none is posted, and one an
+  // earlier version left there is deleted (clipguard wrote it). A user's comment the server already refused
+  // to let clipguard delete (the ledger remembers) is not tried again.
+  const author = nonUserAuthor(c);
+  const refusedKey = `redact-refused:${issueId}:${c.id}`;
+  const refused = ctx.ledger.get(refusedKey);
+  if (author || refused) {
+    const why = author ? `Paperclip lets only the comment's author delete it (${author})` : `Paperclip refused to delete it at ${refused!.at} (${refused!.detail})`;
+    return fail(`${why}; ${stays}${await deleteCopies(client, issueId, body, comments)}`);
+  }
   // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
   // is the same text for the same original, so one already on the issue (an earlier run whose answer was lost)
   // is used, not posted twice.
@@ -442,8 +455,58 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   if ('error' in posted) return fail(`the redacted copy could not be stored (${posted.error}); the original comment was left in place`);
   const copyId = posted.id;
   const del = await client.deleteComment(issueId, String(p.commentId));
+  if (del.status === 403) {
+    // Another user's comment (or a rule of the server's): the original stays, so the copy goes again.
+    const reason = `HTTP 403 ${errText(del.body)}`.trim();
+    ctx.ledger.set(refusedKey, { status: 'refused', at: new Date().toISOString(), detail: reason });
+    const undo = await client.deleteComment(issueId, copyId);
+    const copy = undo.status < 300 ? `The redacted copy ${copyId} was deleted again.` : `The redacted copy ${copyId} could not be deleted (HTTP ${undo.status}): the next run tries again.`;
+    return fail(`Paperclip refused to delete the original (${reason}); ${stays} ${copy}`);
+  }
   if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
   return ok(`posted redacted copy ${copyId} and deleted the original`);
+}
+
+/** Who wrote `c` when no user did (then the board cannot delete it); null for a user's comment, or unknown. */
+function nonUserAuthor(c: { authorUserId?: unknown; authorAgentId?: unknown; authorType?: unknown }): string | null {
+  if (typeof c.authorUserId === 'string' && c.authorUserId) return null;
+  if (typeof c.authorAgentId === 'string' && c.authorAgentId) return `agent ${asciiOnly(c.authorAgentId)}`;
+  if (c.authorType === 'agent') return 'an agent';
+  if (c.authorType === 'system') return 'the server itself';
+  return null;
+}
+
+/**
+ * Delete the redacted copies of a comment that cannot be deleted (posted by an earlier version, which then
+ * failed on the original): they are clipguard's own, and beside the live original they are only noise.
+ */
+async function deleteCopies(client: PaperclipClient, issueId: string, body: string, comments: any[]): Promise<string> {
+  const said: string[] = [];
+  for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string')) {
+    const r = await client.deleteComment(issueId, copy.id);
+    said.push(r.status < 300 ? ` Deleted the redacted copy ${copy.id} an earlier run had posted beside it.` : ` The redacted copy ${copy.id} an earlier run posted beside it could not be deleted (HTTP ${r.status}).`);
+  }
+  return said.join('');
+}
+
+/**
+ * A Paperclip run key (the PAPERCLIP_API_KEY a run gets) is a signed JWT, not a stored key: it cannot be revoked,
+ * and the end of its run does not end it. Say until when it works (its `exp`, not a secret) and what ends it sooner.
+ */
+function runKeyNote(text: string, ms: SecretMatch[]): string {
+  const runKeys = ms.filter((m) => m.kind === 'paperclip-run-jwt');
+  if (!runKeys.length) return '';
+  const exps = runKeys.map((m) => {
+    try {
+      const exp = JSON.parse(Buffer.from(text.slice(m.start, m.end).split('.')[1], 'base64url').toString('utf8')).exp;
+      return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+    } catch {
+      return null;
+    }
+  });
+  const last = exps.every((e) => e !== null) ? Math.max(...(exps as number[])) : null;
+  const until = last !== null && last < 8.64e12 ? `until ${new Date(last * 1000).toISOString()}` : 'until it expires (48 h after its run started, by default)';
+  return ` A Paperclip run key cannot be revoked and outlives its run: it works ${until}, unless the agent is terminated or the server's PAPERCLIP_AGENT_JWT_SECRET is changed.`;
 }
 
 /**
@@ -473,7 +536,7 @@ async function doFlag(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
  * The replacement comment. Its first 120 UTF-16 units are ASCII whatever the original holds (the header alone
  * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it.
  */
-function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
+export function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
   const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : String(c.authorType ?? 'someone');
   const kinds = [...new Set(ms.map((m) => m.kind))].join(', ');
   const header = `clipguard replaced a comment that contained ${ms.length} secret(s) (${kinds}). Rotate the exposed key(s). It was written by ${asciiOnly(author)} at ${asciiOnly(String(c.createdAt))}. The comment, redacted:\n\n`;

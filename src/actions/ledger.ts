@@ -6,8 +6,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writePrivateFileAtomic } from '../util/private-file.js';
 
 export interface LedgerEntry {
-  /** `skipped`: a planner skip already in the audit log, with its reason (see executeActions). */
-  status: 'started' | 'partial' | 'applied' | 'skipped';
+  /**
+   * `skipped`: a planner skip already in the audit log, with its reason (see executeActions). `refused`: the
+   * server refused a write for good (deleting another user's comment), with its answer; not tried again until pruned (7 days).
+   */
+  status: 'started' | 'partial' | 'applied' | 'skipped' | 'refused';
   at: string;
   /** For `skipped`: the reason recorded. */
   detail?: string;

@@ -15,6 +15,8 @@ export interface PlanLimits {
   maxPerScan: number;
   maxPerAgent: number;
   exec: Record<string, string[]>;
+  /** The config file's actions.exec was not honoured: it is not trusted (said in the skip). */
+  execUntrusted?: boolean;
   /** The idempotency ledger, read only: what it records as done is planned as skipped. */
   ledger?: LedgerView;
 }
@@ -223,7 +225,7 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       const name = typeof a.params?.command === 'string' ? a.params.command : '';
       if (!name) return [{ ...a, status: 'skipped', target: 'exec:', detail: 'the rule names no command: set action.params.command (rules.overrides[id].action.params.command) to a name in actions.exec of the config' }];
       // Own entries only: "toString" or "constructor" must not find Object.prototype.
-      if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config` }];
+      if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config${limits.execUntrusted ? ' (the config file is not trusted: its actions.exec is ignored; see clipguard trust --help)' : ''}` }];
       return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];
     }
     case 'push': {

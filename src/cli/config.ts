@@ -1,6 +1,7 @@
 // Flags -> Config, shared by every command.
 
 import { loadConfig, type Config, type ConfigFlags } from '../config/load.js';
+import { oneLine } from '../report/sanitize.js';
 
 export function configFrom(opts: Record<string, any>): Config {
   const flags: ConfigFlags = {
@@ -16,3 +17,21 @@ export function configFrom(opts: Record<string, any>): Config {
   return loadConfig(process.cwd(), flags);
 }
 
+/** A path as one shell word, for a command the user is told to run. */
+export function shellWord(p: string): string {
+  return /^[\w@%+=:,./-]+$/.test(p) ? p : `'${p.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The one notice a command that acts, publishes or connects prints when the config file was not trusted. */
+export function untrustedNotice(config: Config): string | null {
+  if (!config.file || !config.untrusted.length) return null;
+  return (
+    `clipguard: ${oneLine(config.file)} is not trusted (${config.untrustedReason ?? 'never trusted'}): ignored ${config.untrusted.join(', ')}. ` +
+    `Review it, then run \`clipguard trust ${oneLine(shellWord(config.file))}\` to trust this exact file (see \`clipguard trust --help\`).\n`
+  );
+}
+
+export function warnIfUntrusted(config: Config): void {
+  const n = untrustedNotice(config);
+  if (n) process.stderr.write(n);
+}

@@ -10,6 +10,7 @@ import type { Config } from '../config/load.js';
 import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';
+import { UserFileError } from '../util/json-file.js';
 
 export function registerI18n(program: Command): void {
   const cmd = program
@@ -30,7 +31,7 @@ export function registerI18n(program: Command): void {
     const skipped: SkippedFile[] = [];
     const subjects = roots.flatMap((p) => {
       const abs = resolve(p);
-      if (statSync(abs).isFile()) {
+      if (statOf(p, abs).isFile()) {
         const dir = resolve(abs, '..');
         const read = readLocaleSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } }, baseFor(abs, dir, config));
         skipped.push(...read.skipped.map((s) => ({ ...s, path: p })));
@@ -46,6 +47,18 @@ export function registerI18n(program: Command): void {
     const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }] });
     process.exitCode = await emit(report, opts, rules);
   });
+}
+
+// A path named on the command line that cannot be read is a usage error (exit 2) that names it: scanning
+// nothing there and passing would be a false "clean".
+function statOf(shown: string, abs: string) {
+  try {
+    return statSync(abs);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserFileError(shown, `cannot read it (${why}); give the locale files or folders to check`);
+  }
 }
 
 // Where a path's locale tags and globs are read from, so that `i18n locales/zh-TW/a.json`, `i18n locales/zh-TW`

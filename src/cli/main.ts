@@ -2,7 +2,7 @@
 // Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad usage, config or rule file.
 
 import { Command, CommanderError } from 'commander';
-import { configFrom } from './config.js';
+import { configFrom, warnIfUntrusted } from './config.js';
 import { explainRule, rulesList, rulesTest, rulesValidate } from './rules.js';
 import { addReportOptions, emit, EXIT } from './output.js';
 import { RulePackError } from '../engine/load.js';
@@ -12,6 +12,7 @@ import { VERSION } from '../version.js';
 import { registerPrecommit } from './precommit.js';
 import { registerI18n } from './i18n.js';
 import { registerWatch } from './watch.js';
+import { registerTrust } from './trust.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -38,9 +39,14 @@ Examples:
   clipguard precommit                         block staged secrets (see: clipguard hook install)
   clipguard i18n locales/                     Simplified characters in zh-Hant files, and the reverse
   clipguard rules list | clipguard explain ops/idle-agent-backlog
+  clipguard trust                             trust this repo's clipguard.config.json to act, run commands, get the key
+
+A clipguard.config.json is not trusted until you run \`clipguard trust\` on it: until then (and after any
+change to it) what in it would act, run commands, send the API key or publish is ignored (clipguard trust --help).
 
 Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, config or rule file.
-Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWITCH=1 (stops all actions).`,
+Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWITCH=1 (stops all actions),
+  CLIPGUARD_TRUST_FILE (the trust store), CLIPGUARD_TRUST_CONFIG_SHA256 (CI: the reviewed config's hash).`,
     );
 
   const scan = program
@@ -52,7 +58,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
     .option('--company <id-or-prefix...>', 'only these companies (id or issue prefix); default: every visible company')
     .option('--repo <dir...>', 'git repositories to scan (default: the current directory when it is a git repo)')
     .option('--rules <path...>', 'extra rule packs (files or directories), on top of the built-in one')
-    .option('--only <rule-or-tag...>', 'run only these rules: ids, areas (ops, budget, security, i18n) or tags')
+    .option('--only <rule-or-tag...>', 'run only these rules: ids, areas (ops, budget, security, i18n) or tags (the source/ rules, which report a source that could not be read, always run)')
     .option('--git-range <a..b>', 'commits to scan for secrets (default: unpushed commits)')
     .option('--apply', 'act on findings (default: dry-run, plan only)')
     .option('--explain', 'show, for each finding, why the rule fired (condition tree with fact values, secrets masked)')
@@ -60,6 +66,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
     .option('--write-baseline <file>', 'write the current findings as a baseline');
   addReportOptions(scan).action(async (opts) => {
     const config = configFrom({ ...program.opts(), ...opts });
+    warnIfUntrusted(config);
     const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange });
     process.exitCode = await emit(report, opts, rules);
   });
@@ -100,6 +107,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
   registerPrecommit(program);
   registerI18n(program);
   registerWatch(program);
+  registerTrust(program);
   return program;
 }
 

@@ -3,13 +3,15 @@
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import { activateRules } from '../engine/evaluate.js';
-import { formatProblem, loadRulePacks } from '../engine/load.js';
+import { formatProblem, loadRulePacks, withoutActionsFrom } from '../engine/load.js';
 import { ruleActions } from '../engine/rule.js';
 import { plain } from '../report/sanitize.js';
 import { EXIT } from './output.js';
 
 export function rulesList(config: Config, json: boolean): number {
-  const { rules, problems } = loadRulePacks(config.rules.packs);
+  const loaded = loadRulePacks(config.rules.packs);
+  const { problems } = loaded;
+  const rules = withoutActionsFrom(loaded.rules, config.rules.actionlessPacks);
   if (problems.length) {
     process.stderr.write(problems.map(formatProblem).join('\n') + '\n');
     return EXIT.usage;

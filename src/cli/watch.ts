@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 // The scheduler (node-cron) and the checklist load only when these commands run: `clipguard precommit`
 // starts on every commit and must not pay for them.
-import { configFrom } from './config.js';
+import { configFrom, warnIfUntrusted } from './config.js';
 import { EXIT } from './output.js';
 
 export function registerWatch(program: Command): void {
@@ -16,11 +16,12 @@ export function registerWatch(program: Command): void {
     .addOption(new Option('--log-format <format>', 'one status line per run').choices(['text', 'json']).default('text'))
     .option('--jitter <ms>', 'random delay before each scheduled run', (v) => Number(v), 5000)
     .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
-    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true.\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
+    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true, in a trusted config file (clipguard trust --help).\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
     .action(async (opts) => {
       const { jobsFromConfig, ScheduleError, Watcher } = await import('../schedule/watch.js');
       const { LockError } = await import('../schedule/lock.js');
       const config = configFrom({ ...program.opts(), ...opts });
+      warnIfUntrusted(config);
       if (opts.stateDir) config.stateDir = resolve(opts.stateDir);
       let jobs;
       try {
@@ -73,6 +74,7 @@ export function registerWatch(program: Command): void {
     .action(async (opts) => {
       const { publishChecklist, renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } = await import('../checklist.js');
       const config = configFrom({ ...program.opts(), ...opts });
+      warnIfUntrusted(config);
       const c = await runChecklist(config);
       const text = opts.format === 'json' ? renderChecklistJson(c) : opts.format === 'markdown' ? renderChecklistMarkdown(c) : renderChecklistText(c);
       if (opts.output) {

@@ -1,12 +1,13 @@
 // Configuration: built-in defaults < clipguard.config.json (found upward from the cwd, or --config) < env < flags.
 
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { validatorFor } from '../util/validators.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import type { LocaleOverride } from '../sources/locales.js';
+import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
 
 /** Where Paperclip listens out of the box (`paperclipai run`). */
 export const DEFAULT_PAPERCLIP_URL = 'http://127.0.0.1:3100';
@@ -18,9 +19,10 @@ export interface Config {
   file: string | null;
   /** Directory relative paths resolve against. */
   baseDir: string;
-  paperclip: { enabled: boolean; url: string; /** The URL is the built-in default: no flag, env or config file named one. */ implicit: boolean; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean };
+  paperclip: { enabled: boolean; url: string; /** The URL is the built-in default: no flag, env or config file named one. */ implicit: boolean; apiKey: string | null; companies: string[]; timeoutMs: number; retries: number; activityLog: boolean; /** Byte limits on what is read (see paperclip/client.ts). */ maxResponseBytes: number; maxScanBytes: number };
   repos: string[] | null;
-  rules: { packs: string[]; overrides: Record<string, RuleOverride> };
+  /** actionlessPacks: packs an untrusted config file named; their rules report but ask for no action. */
+  rules: { packs: string[]; overrides: Record<string, RuleOverride>; actionlessPacks: string[] };
   secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
   i18n: { include: string[]; exclude: string[]; locales: LocaleOverride[]; allow: Record<string, string[]> };
   /** The one place for budget thresholds and currency (the budget rules have no threshold params). */
@@ -32,6 +34,12 @@ export interface Config {
   stateDir: string;
   waivers: string | null;
   failOn: Severity;
+  /** sha256 of the config file's exact bytes (null: no file). */
+  sha256: string | null;
+  /** What an untrusted config file asked for and was not given (empty: trusted, or it asked for nothing that needs trust). */
+  untrusted: string[];
+  /** Why the file is not trusted ("never trusted", "it changed since it was trusted", ...); null when it is. */
+  untrustedReason: string | null;
 }
 
 
@@ -60,11 +68,25 @@ export interface ConfigFlags {
 }
 
 export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const file = flags.noConfigFile ? null : flags.config ? resolve(cwd, flags.config) : findConfigFile(cwd);
+  const named = flags.noConfigFile ? null : flags.config ? resolve(cwd, flags.config) : findConfigFile(cwd);
   let raw: Record<string, any> = {};
+  const file = named;
+  let real: string | null = null;
+  let sha256: string | null = null;
   if (file) {
     if (!existsSync(file)) throw new UserFileError(file, 'config file not found (check --config)');
-    const text = readFileSync(file, 'utf8');
+    // Trust is per real file and per content: the bytes hashed are the bytes parsed (read once, through the
+    // resolved path, so a symlink swapped in between cannot pair one file's trust with another's keys).
+    real = realpathSync(file);
+    const bytes = readFileSync(real);
+    sha256 = sha256Of(bytes);
+    // A pipeline that pins its reviewed config stops on any other: a changed file may also loosen what is only
+    // reported (rules turned off, allowlists, failOn), which trust alone does not withhold.
+    const pins = pinnedHashes(env);
+    if (pins.length && !pins.includes(sha256)) {
+      throw new UserFileError(file, `sha256 ${sha256} is not the one ${TRUST_PIN_ENV} pins: the config changed since it was reviewed; review it, then pin the new hash (clipguard trust --status prints it)`);
+    }
+    const text = bytes.toString('utf8');
     const parsed = parseJsonText(text, file);
     const validate = validatorFor('config');
     if (!validate(parsed)) {
@@ -77,6 +99,8 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     raw = parsed as Record<string, any>;
   }
   const baseDir = file ? dirname(file) : cwd;
+  const verdict = real && sha256 ? trustOf(real, sha256, env) : null;
+  const untrusted = verdict && !verdict.trusted ? withholdUntrusted(raw, baseDir) : [];
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   const pc = raw.paperclip ?? {};
   const keyEnv = pc.apiKeyEnv ?? 'PAPERCLIP_API_KEY';
@@ -93,9 +117,11 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       timeoutMs: pc.timeoutMs ?? 10_000,
       retries: pc.retries ?? 3,
       activityLog: pc.activityLog ?? true,
+      maxResponseBytes: pc.maxResponseBytes ?? 32 * 1024 * 1024,
+      maxScanBytes: pc.maxScanBytes ?? 256 * 1024 * 1024,
     },
     repos: raw.repos ? (raw.repos as string[]).map(abs) : null,
-    rules: { packs: ((raw.rules?.packs as string[]) ?? []).map(abs), overrides: raw.rules?.overrides ?? {} },
+    rules: { packs: ((raw.rules?.packs as string[]) ?? []).map(abs), overrides: raw.rules?.overrides ?? {}, actionlessPacks: verdict && !verdict.trusted ? ((raw.rules?.packs as string[]) ?? []).map(abs) : [] },
     secrets: {
       allowlist: { regexes: [], values: [], paths: [], ...(raw.secrets?.allowlist ?? {}) },
       patterns: raw.secrets?.patterns ?? [],
@@ -109,6 +135,9 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     stateDir: env.CLIPGUARD_STATE_DIR ? resolve(cwd, env.CLIPGUARD_STATE_DIR) : abs(raw.stateDir ?? '.clipguard'),
     waivers: raw.waivers ? abs(raw.waivers) : existsSync(join(baseDir, 'clipguard.waivers.json')) ? join(baseDir, 'clipguard.waivers.json') : null,
     failOn: raw.failOn ?? 'error',
+    sha256,
+    untrusted,
+    untrustedReason: verdict && !verdict.trusted ? verdict.reason : null,
   };
   // env
   if (env.CLIPGUARD_FAIL_ON) {
@@ -128,6 +157,80 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
   if (flags.apply) cfg.actions.apply = true;
   if (flags.failOn) cfg.failOn = flags.failOn;
   return cfg;
+}
+
+/** The action limits an untrusted config may lower but not raise. */
+const DEFAULT_LIMITS = { maxPerScan: 20, maxPerAgent: 3 } as const;
+
+/**
+ * Take out of `raw` (a parsed config file not trusted) every key that would let the file's author act
+ * without --apply, run a command, pick the server (or the env var) the API key is sent to, publish to
+ * Paperclip, switch off the activity record of actions, widen the action limits, switch actions on, or
+ * read and write outside the file's own directory. Returns what was taken, as dotted keys. What is left
+ * only shapes what a scan reports.
+ */
+export function withholdUntrusted(raw: Record<string, any>, baseDir: string): string[] {
+  const out: string[] = [];
+  const take = (obj: Record<string, any> | undefined, key: string, name: string, when: (v: unknown) => boolean = () => true) => {
+    if (obj && Object.hasOwn(obj, key) && when(obj[key])) {
+      delete obj[key];
+      out.push(name);
+    }
+  };
+  const a = raw.actions;
+  take(a, 'apply', 'actions.apply', (v) => v === true);
+  take(a, 'exec', 'actions.exec', (v) => Object.keys(v as object).length > 0);
+  take(a, 'maxPerScan', 'actions.maxPerScan', (v) => (v as number) > DEFAULT_LIMITS.maxPerScan);
+  take(a, 'maxPerAgent', 'actions.maxPerAgent', (v) => (v as number) > DEFAULT_LIMITS.maxPerAgent);
+  take(raw.paperclip, 'url', 'paperclip.url');
+  take(raw.paperclip, 'apiKeyEnv', 'paperclip.apiKeyEnv');
+  take(raw.paperclip, 'activityLog', 'paperclip.activityLog', (v) => v === false);
+  const jobs = raw.schedule?.jobs;
+  if (Array.isArray(jobs)) {
+    jobs.forEach((j, i) => take(j && typeof j === 'object' ? j : undefined, 'apply', `schedule.jobs[${i}].apply`, (v) => v === true));
+  }
+  take(raw.checklist, 'postIssue', 'checklist.postIssue');
+  take(raw.checklist, 'postActivity', 'checklist.postActivity', (v) => v === true);
+  take(raw, 'stateDir', 'stateDir', (v) => !within(baseDir, v as string));
+  // Paths out of the file's directory: a checkout must not make clipguard read (and, for repos, push) what
+  // lies elsewhere on the machine; a file that does not parse is quoted in the error, so reading is leaking.
+  take(raw, 'waivers', 'waivers', (v) => !within(baseDir, v as string));
+  const keepInside = (obj: Record<string, any> | undefined, key: string, name: string) => {
+    if (!obj || !Array.isArray(obj[key])) return;
+    const kept = (obj[key] as string[]).filter((p) => within(baseDir, p));
+    if (kept.length < obj[key].length) {
+      out.push(`${name} (outside the config's directory)`);
+      obj[key] = kept;
+    }
+  };
+  keepInside(raw, 'repos', 'repos');
+  keepInside(raw.rules, 'packs', 'rules.packs');
+  // Switching an action off is the config's to say (like disabling a rule); switching one on or giving it params is not.
+  const offOnly = (x: unknown) => (x as { enabled?: unknown })?.enabled === false && (x as { params?: unknown }).params === undefined;
+  for (const [id, o] of Object.entries((raw.rules?.overrides ?? {}) as Record<string, Record<string, any>>)) {
+    take(o, 'action', `rules.overrides.${id}.action`, (v) => !offOnly(v));
+    for (const t of Object.keys(o.actions ?? {})) take(o.actions, t, `rules.overrides.${id}.actions.${t}`, (v) => !offOnly(v));
+  }
+  if (raw.rules?.packs?.length) out.push('the actions of the rules in rules.packs');
+  return out;
+}
+
+/** `p` (relative to `dir`) names `dir` or a path under it, also once existing symlinks are resolved. */
+function within(dir: string, p: string): boolean {
+  const inside = (d: string, q: string) => {
+    const rel = relative(d, q);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
+  };
+  const abs = resolve(dir, p);
+  if (!inside(dir, abs)) return false;
+  // The deepest part of the path that exists, resolved: a checked-in symlink must not lead out.
+  let probe = abs;
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe);
+  try {
+    return inside(realpathSync(dir), realpathSync(probe));
+  } catch {
+    return false;
+  }
 }
 
 /** The budget rules whose findings the thresholds and the currency shape (their params would be ignored). */

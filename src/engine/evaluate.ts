@@ -52,6 +52,20 @@ export interface ActiveRule extends LoadedRule {
   effectiveParams: Record<string, unknown>;
   /** Every action of the rule, in its order; findings get the enabled ones. */
   effectiveActions: EffectiveAction[];
+  /**
+   * False for a `source/` rule that runs although `--only` did not select it (see activateRules): what it
+   * reports decides nothing about which sources are read.
+   */
+  selected: boolean;
+}
+
+/**
+ * The rules that report a source which could not be read (`source/paperclip-unavailable`, `source/git-unavailable`,
+ * `source/paperclip-schema`). They run whatever `--only` selects: `--only` narrows the checks, never the report
+ * of what could not be checked (a named Paperclip that does not answer must not pass as "no findings").
+ */
+export function isSourceRule(r: Pick<LoadedRule, 'id'>): boolean {
+  return r.id.startsWith('source/');
 }
 
 function effectiveActions(r: LoadedRule, o: RuleOverride): EffectiveAction[] {
@@ -71,13 +85,15 @@ export function activateRules(rules: LoadedRule[], overrides: Record<string, Rul
   for (const r of rules) {
     const o = overrides[r.id] ?? {};
     if (o.enabled === false) continue;
-    if (only && only.length && !only.some((sel) => matchesSelector(r, sel))) continue;
+    const selected = !only?.length || only.some((sel) => matchesSelector(r, sel));
+    if (!selected && !isSourceRule(r)) continue;
     out.push({
       ...r,
       severity: o.severity ?? r.severity,
       severityFrom: o.severity ? undefined : r.severityFrom,
       effectiveParams: { ...(r.params ?? {}), ...(o.params ?? {}) },
       effectiveActions: effectiveActions(r, o),
+      selected,
     });
   }
   return out;

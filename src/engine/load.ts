@@ -3,7 +3,7 @@
 // fact or operator and the rule then never fires.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validatorFor } from '../util/validators.js';
 import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
@@ -209,6 +209,13 @@ export interface LoadResult {
  * `select` (id and tags as written) limits validation to the rules a run will evaluate: the pre-commit hook
  * runs one rule and need not check the other thirty on every commit (`scan` and `rules validate` do).
  */
+/** The rules, those loaded from any of `packs` without their actions (packs an untrusted config file named: they report, they never act). */
+export function withoutActionsFrom(rules: LoadedRule[], packs: string[]): LoadedRule[] {
+  if (!packs.length) return rules;
+  const from = (file: string) => packs.some((d) => file === d || file.startsWith(d.endsWith(sep) ? d : d + sep));
+  return rules.map((r) => (from(r.file) ? { ...r, action: undefined, actions: undefined } : r));
+}
+
 export function loadRulePacks(paths: string[], opts: { builtin?: boolean; select?: (id: string, tags: string[]) => boolean } = {}): LoadResult {
   const unselected: string[] = [];
   const all = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...paths];

@@ -27,10 +27,12 @@ export async function checkDeploy(t: DeployTarget): Promise<DeployResult> {
   const timeout = t.timeoutMs ?? 10_000;
   try {
     const res = await request(t.url, { method: 'GET', headersTimeout: timeout, bodyTimeout: timeout, signal: AbortSignal.timeout(timeout), maxRedirections: 0 } as never);
-    // Read at most 1 MB of the body: enough to find a marker text, bounded for a misbehaving server.
+    // Read at most 1 MB of the body: enough to find a marker text, bounded for a misbehaving server. Reading
+    // stops there (the connection is dropped): a page without end must not run into the timeout and be "down".
     let body = '';
     for await (const chunk of res.body) {
-      if (body.length < 1_000_000) body += chunk.toString();
+      body += chunk.toString();
+      if (body.length >= 1_000_000) break;
     }
     const textFound = t.expectText ? body.includes(t.expectText) : true;
     const ok = res.statusCode === expectStatus && textFound;

@@ -12,6 +12,7 @@ import { VERSION } from '../version.js';
 // `i18n` build subjects from this module too, and start on every commit.
 import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
+import type { MissingCompany } from './paperclip/read.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
@@ -46,7 +47,8 @@ export interface ReadOptions {
 /** A client for the configured Paperclip (loaded on demand: `precommit` never needs undici). */
 export async function paperclipClient(config: Config, signal?: AbortSignal): Promise<PaperclipClient> {
   const { PaperclipClient } = await import('./paperclip/client.js');
-  return new PaperclipClient({ baseUrl: config.paperclip.url, apiKey: config.paperclip.apiKey ?? undefined, timeoutMs: config.paperclip.timeoutMs, retries: config.paperclip.retries, signal });
+  const p = config.paperclip;
+  return new PaperclipClient({ baseUrl: p.url, apiKey: p.apiKey ?? undefined, timeoutMs: p.timeoutMs, retries: p.retries, maxResponseBytes: p.maxResponseBytes, maxScanBytes: p.maxScanBytes, signal });
 }
 
 /** What the budget facts take from config `budget.*` (thresholds, company budget, forecast window, currency). */
@@ -135,6 +137,30 @@ function numberRepeats<T extends { fingerprintKey: string }>(list: T[]): T[] {
 
 const NO_MATCHES = Object.freeze([]) as unknown as MaskedMatch[];
 
+/** `company "XYZ" is not on this server; it has CAN (Canfly), OPS (Operations)`: names cut short, at most 10. */
+function missingCompanyDetail(m: MissingCompany): string {
+  const wanted = `company ${JSON.stringify(printable(m.wanted, 40))} is not on this server (--company, paperclip.companies or PAPERCLIP_COMPANY_ID; an id or an issue prefix)`;
+  if (m.known === null) return `${wanted}; this API key cannot list the companies`;
+  if (!m.known.length) return `${wanted}; it has no company this API key can see`;
+  const shown = m.known.slice(0, 10).map((c) => {
+    const prefix = typeof c.issuePrefix === 'string' ? printable(c.issuePrefix, 16) : '?';
+    return typeof c.name === 'string' && c.name ? `${prefix} (${printable(c.name, 40)})` : prefix;
+  });
+  return `${wanted}; it has ${shown.join(', ')}${m.known.length > 10 ? ` and ${m.known.length - 10} more` : ''}`;
+}
+
+/** Server or user text for a one-line detail: control and bidi characters out, cut at `max` code points. */
+function printable(s: string, max: number): string {
+  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
+  const chars = [...clean];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
+}
+
+/** Text that may hold a secret (a company name is anyone's text) with each secret masked. */
+function maskText(config: Config, text: string): string {
+  return redactSecrets(text, detectSecrets(text, secretOptions(config)));
+}
+
 function sourceSubject(name: string, kind: string, status: SourceStatus['status'], detail: string, extra: Record<string, unknown> = {}, problems: unknown[] = []): Subject {
   return {
     type: 'source',
@@ -181,11 +207,14 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     const detail = `${config.paperclip.url}: nothing listens there (${absent}) and no Paperclip is configured, so the Paperclip rules did not run (--paperclip <url> or PAPERCLIP_API_URL to scan one, --no-paperclip to stop looking)`;
     out.statuses.push({ name: 'paperclip', status: 'unavailable', detail });
     out.subjects.push(sourceSubject('paperclip', 'paperclip', 'unavailable', detail, { url: config.paperclip.url, expected: false }));
-  } else if (config.paperclip.enabled && needs.paperclip) {
+  } else if (config.paperclip.enabled && (needs.paperclip || !config.paperclip.implicit)) {
+    // A Paperclip the user named (flag, environment, config file) is always at least probed, also when no
+    // selected rule reads it (`--only git`): one that does not answer, or lacks a named company, is reported.
+    const probeOnly = !needs.paperclip;
     const { readPaperclip } = await import('./paperclip/read.js');
     const client = await paperclipClient(config, opts.signal);
     out.paperclip = client;
-    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache });
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache, probeOnly });
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);
@@ -196,7 +225,15 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       ...read.companies.flatMap((c) => c.errors.map((e) => ({ entity: 'company', id: String(c.company?.id ?? '?'), field: e.split(':')[0], message: `company ${c.company?.issuePrefix ?? c.company?.name ?? '?'}: could not read ${e}` }))),
     ];
     out.subjects.push(sourceSubject('paperclip', 'paperclip', read.status, read.detail, { url: config.paperclip.url, health: read.health ?? null }, [...read.schemaProblems, ...partial]));
-    if (read.status === 'ok') {
+    // A company the user named that the server does not have is a source that could not be read (critical,
+    // like an unreachable server), one subject per company so that the finding names it.
+    for (const m of read.missingCompanies) {
+      const name = `paperclip company ${printable(m.wanted, 40)}`;
+      const detail = maskText(config, missingCompanyDetail(m));
+      out.statuses.push({ name, status: 'unavailable', detail });
+      out.subjects.push(sourceSubject(name, 'paperclip', 'unavailable', detail, { url: config.paperclip.url }));
+    }
+    if (read.status === 'ok' && !probeOnly) {
       out.subjects.push(
         ...paperclipSubjects(read.companies, {
           now,

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { e2eUrl, Seed, unique } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 let company: any;
@@ -19,7 +20,7 @@ beforeAll(async () => {
   // In review: not assignable work, so the checklist reads the same before and after the comment it posts.
   board = await seed.createIssue(company.id, { title: 'Daily ops', status: 'in_review', priority: 'low' });
   cwd = tempDir();
-  writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: e2eUrl(), companies: [company.issuePrefix] }, repos: [], stateDir: join(cwd, 'state') }));
+  writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: e2eUrl(), companies: [company.issuePrefix] }, repos: [], stateDir: join(cwd, 'state') }));
 });
 
 const checklistComments = async () => (await seed.req('GET', `/issues/${board.id}/comments?order=asc`)).filter((c: any) => !c.deletedAt && c.body.startsWith('## clipguard daily checklist'));
@@ -65,7 +66,7 @@ describe('clipguard checklist, published', () => {
 
   it('the checklist job of `watch --once` publishes what the config names', async () => {
     const dir = tempDir();
-    writeFileSync(
+    writeTrustedConfig(
       join(dir, 'clipguard.config.json'),
       JSON.stringify({
         paperclip: { url: e2eUrl(), companies: [company.issuePrefix] },

@@ -10,6 +10,7 @@ import { tempDir } from '../helpers/cli.js';
 import { cliAsync, startCli } from '../helpers/cli-async.js';
 import { FaultProxy, startProxy, type Fault } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique, waitFor } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 let proxy: FaultProxy;
@@ -25,7 +26,7 @@ afterAll(async () => {
 function workDir(extra: Record<string, unknown> = {}): string {
   const dir = tempDir();
   const { paperclip, ...rest } = extra as { paperclip?: Record<string, unknown> };
-  writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { timeoutMs: 1500, retries: 1, ...(paperclip ?? {}) }, repos: [], ...rest }, null, 2));
+  writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { timeoutMs: 1500, retries: 1, ...(paperclip ?? {}) }, repos: [], ...rest }, null, 2));
   return dir;
 }
 

@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { e2eUrl, Seed, unique } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 const SECRET_RULES = ['security/secret-in-issue', 'security/secret-in-comment'];
@@ -16,7 +17,7 @@ const SECRET_RULES = ['security/secret-in-issue', 'security/secret-in-comment'];
 function configDir(redact: boolean): string {
   const dir = tempDir();
   const override = { ...(redact ? {} : { action: { enabled: false } }), actions: { flag: { enabled: true } } };
-  writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: Object.fromEntries(SECRET_RULES.map((id) => [id, override])) } }));
+  writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: Object.fromEntries(SECRET_RULES.map((id) => [id, override])) } }));
   return dir;
 }
 

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, tempDir } from '../helpers/cli.js';
 import { e2eUrl, QUIET, Seed, unique, waitFor } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const LIVE = ['queued', 'running', 'scheduled_retry'];
 
@@ -49,7 +50,7 @@ describe('an agent looping on one issue (runs succeed, the issue stays in progre
 
   function scan(extra: string[], stateDir: string, params: Record<string, unknown> = {}) {
     const cwd = tempDir();
-    writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], rules: { overrides: { 'ops/agent-looping': { params, action: { enabled: true } } } } }));
+    writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], rules: { overrides: { 'ops/agent-looping': { params, action: { enabled: true } } } } }));
     const r = cli(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--only', 'ops/agent-looping', '--format', 'json', ...extra], { cwd, env: { CLIPGUARD_STATE_DIR: stateDir } });
     if (r.code === 2) throw new Error(`scan failed: ${r.stderr}`);
     return JSON.parse(r.stdout);

@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, tempDir } from '../helpers/cli.js';
 import { e2eUrl, QUIET, Seed, waitFor, unique } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const RULES = ['ops/agent-looping', 'ops/stale-in-progress', 'ops/server-blocked-issue', 'ops/blocked-without-reason', 'ops/dispatch-missed'];
 
@@ -25,7 +26,7 @@ function configDir(): string {
       },
     },
   };
-  writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify(config, null, 2));
+  writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify(config, null, 2));
   return dir;
 }
 

@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 let proxy: FaultProxy;
@@ -30,7 +31,7 @@ describe('watch: a run past its deadline', () => {
     const cwd = tempDir();
     const state = join(cwd, 'state');
     const config = join(cwd, 'clipguard.config.json');
-    writeFileSync(
+    writeTrustedConfig(
       config,
       JSON.stringify({
         // A request timeout far longer than the deadline: only the deadline's abort can end the stalled call.

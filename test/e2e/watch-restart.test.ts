@@ -14,6 +14,7 @@ import { cliAsync } from '../helpers/cli-async.js';
 import { fakeSample, fakeToken } from '../helpers/fake-secrets.js';
 import { startProxy } from '../helpers/fault-proxy.js';
 import { e2eUrl, Seed, unique } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const seed = new Seed();
 
@@ -51,7 +52,7 @@ describe('watch after a restart, on a real Paperclip', () => {
       const b = await seed.createIssue(company.id, { title: `Blocked ${k}`, status: 'blocked' });
       await seed.addComment(b.id, `waiting for the vendor (${k})`);
     }
-    writeFileSync(
+    writeTrustedConfig(
       join(cwd, 'clipguard.config.json'),
       JSON.stringify({
         paperclip: { url: e2eUrl(), companies: [company.issuePrefix] },

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { e2eUrl, Seed, unique, waitFor } from './seed.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 interface LogLine {
   time: string;
@@ -65,7 +66,7 @@ describe('watch on a real Paperclip', () => {
     company = await seed.createCompany({ name: unique('Watch') });
     worker = await seed.createAgent(company.id, { name: 'Worker', role: 'engineer' });
     await commentOnAll(await seed.createIssues(company.id, 100, (k) => ({ title: `Task ${k}`, status: 'todo', priority: 'low' })));
-    writeFileSync(
+    writeTrustedConfig(
       config,
       JSON.stringify({
         paperclip: { url: e2eUrl(), companies: [company.issuePrefix] },

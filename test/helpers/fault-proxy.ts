@@ -6,6 +6,7 @@
 
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { sendHostile, type HostileBody } from './hostile-body.js';
 
 export type Fault =
   | { kind: 'pass' }
@@ -22,7 +23,9 @@ export type Fault =
   /** Forward, then replace the body with text that is not JSON. */
   | { kind: 'malformed' }
   /** Run `before` (e.g. a rival controller's write), then forward. */
-  | { kind: 'race'; before: () => Promise<void> };
+  | { kind: 'race'; before: () => Promise<void> }
+  /** Answer without forwarding with a body that never ends, claims a huge length or drips (./hostile-body.ts). */
+  | { kind: 'hostile'; body: HostileBody };
 
 export interface ProxiedRequest {
   method: string;
@@ -103,6 +106,9 @@ export class FaultProxy {
         return;
       case 'stall':
         return; // the socket is destroyed by stop()
+      case 'hostile':
+        sendHostile(res, fault.body);
+        return;
       case 'race':
         await fault.before();
         break;

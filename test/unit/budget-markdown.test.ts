@@ -67,7 +67,7 @@ async function budgetReport(budget: Record<string, unknown>) {
   const dir = tempDir('clipguard-budget-md-');
   const file = join(dir, 'clipguard.config.json');
   writeFileSync(file, JSON.stringify({ paperclip: { url }, repos: [], budget }));
-  const { report } = await runScan(loadConfig(dir, { config: file }, {}), { only: ['budget'], now: NOW });
+  const { report } = await runScan(loadConfig(dir, { config: file }, { PAPERCLIP_API_URL: url }), { only: ['budget'], now: NOW });
   expect(report.sources.find((s) => s.name === 'paperclip')?.status).toBe('ok');
   return report;
 }

@@ -50,7 +50,7 @@ function configFile(config: unknown): string {
 /** Spend findings of a scan with `budget` as the config's budget section: rule id -> "Name: message". */
 async function spendFindings(budget: Record<string, unknown>): Promise<Record<string, string[]>> {
   const file = configFile({ paperclip: { url }, repos: [], budget });
-  const config = loadConfig(process.cwd(), { config: file }, {});
+  const config = loadConfig(process.cwd(), { config: file }, { PAPERCLIP_API_URL: url });
   const { report } = await runScan(config, { only: ['budget/agent-spend-warning', 'budget/agent-spend-exceeded'], now: NOW });
   const out: Record<string, string[]> = {};
   for (const f of report.findings) (out[f.ruleId] ??= []).push(f.message);

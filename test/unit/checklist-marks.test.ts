@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=Checklist Test', '-c', 'user.email=checklist@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -57,7 +58,7 @@ beforeAll(async () => {
   git(repo, 'commit', '-q', '-m', 'zh-TW strings');
 
   cwd = tempDir('clipguard-checklist-');
-  writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, repos: [repo], stateDir: join(cwd, 'state'), deploy: { urls: [{ url: up }, { url: broken }, { url: down, timeoutMs: 5000 }] } }));
+  writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, repos: [repo], stateDir: join(cwd, 'state'), deploy: { urls: [{ url: up }, { url: broken }, { url: down, timeoutMs: 5000 }] } }));
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
@@ -131,7 +132,7 @@ describe('checklist: warn and fail marks, with their detail', () => {
     git(repo, 'commit', '-q', '-am', 'zh-TW: Traditional');
     git(repo, 'push', '-q');
     const ok = tempDir('clipguard-checklist-ok-');
-    writeFileSync(join(ok, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, repos: [repo], stateDir: join(ok, 'state'), deploy: { urls: [{ url: up }] } }));
+    writeTrustedConfig(join(ok, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, repos: [repo], stateDir: join(ok, 'state'), deploy: { urls: [{ url: up }] } }));
     const r = await cliAsync(['checklist', '--format', 'json'], { cwd: ok });
     expect(r.code, r.stderr).toBe(0);
     const items = JSON.parse(r.stdout).items;

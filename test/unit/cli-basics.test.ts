@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { BIN, cli, tempDir } from '../helpers/cli.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 /** A loopback port with nothing listening on it (bound, then closed). */
 async function closedPort(): Promise<number> {
@@ -82,14 +83,14 @@ describe('no Paperclip configured, none running', () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const byEnv = cli(['scan', '--format', 'json'], { cwd: dir, env: { PAPERCLIP_API_URL: url } });
     const byFlag = cli(['scan', '--format', 'json', '--paperclip', url], { cwd: dir });
-    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url, retries: 0 } }));
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url, retries: 0 } }));
     const byFile = cli(['scan', '--format', 'json'], { cwd: dir, env: { PAPERCLIP_API_URL: '' } });
     for (const [how, r] of [['env', byEnv], ['flag', byFlag], ['file', byFile]] as const) {
       expect(r.code, how).toBe(1);
       const f = JSON.parse(r.stdout).findings.find((x: any) => x.ruleId === 'source/paperclip-unavailable');
       expect(f.severity, how).toBe('critical');
     }
-    for (const env of [{ PAPERCLIP_API_URL: url }, {}]) expect(loadConfig(dir, {}, env).paperclip.implicit).toBe(false);
+    for (const env of [{ PAPERCLIP_API_URL: url }, {}]) expect(loadConfig(dir, {}, { ...env, CLIPGUARD_TRUST_FILE: process.env.CLIPGUARD_TRUST_FILE }).paperclip.implicit).toBe(false);
     expect(loadConfig(tempDir(), { paperclip: url }, {}).paperclip.implicit).toBe(false);
   });
 

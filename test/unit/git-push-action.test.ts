@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../helpers/cli.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -47,7 +48,7 @@ function setup(): Setup {
   const scan = (opts: { apply?: boolean; enabled?: boolean } = {}) => {
     const config = join(root, `config-${opts.enabled === false ? 'off' : 'on'}.json`);
     const overrides = opts.enabled === false ? {} : { 'git/unpushed-commits': { action: { enabled: true } } };
-    writeFileSync(config, JSON.stringify({ repos: [clone], stateDir, paperclip: { enabled: false }, rules: { overrides } }));
+    writeTrustedConfig(config, JSON.stringify({ repos: [clone], stateDir, paperclip: { enabled: false }, rules: { overrides } }));
     const args = ['scan', '-c', config, '--no-paperclip', '--only', 'git/unpushed-commits', '--format', 'json', ...(opts.apply === false ? [] : ['--apply'])];
     const r = cli(args, { cwd: clone, env: { GIT_TERMINAL_PROMPT: '0' } });
     let report: any = null;

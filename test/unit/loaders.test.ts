@@ -10,6 +10,7 @@ import { applySuppressions, loadWaivers, readBaseline } from '../../src/engine/s
 import { UserFileError } from '../../src/util/json-file.js';
 import type { Finding } from '../../src/types.js';
 import { cli, tempDir } from '../helpers/cli.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
@@ -195,10 +196,12 @@ describe('the CLI exits 2 naming the file, the line and what to fix', () => {
 describe('config layering: defaults < file < environment < flags', () => {
   it('the environment beats the file, and a flag beats both', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: 'http://from-file:1' }, stateDir: 'file-state', failOn: 'critical' }));
-    const fileOnly = loadConfig(dir, {}, {});
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: 'http://from-file:1' }, stateDir: 'file-state', failOn: 'critical' }));
+    // The file names its server: trusted (test/helpers/trust.ts), in the store the test's environment names.
+    const store = { CLIPGUARD_TRUST_FILE: process.env.CLIPGUARD_TRUST_FILE };
+    const fileOnly = loadConfig(dir, {}, store);
     expect([fileOnly.paperclip.url, fileOnly.stateDir, fileOnly.failOn]).toEqual(['http://from-file:1', join(dir, 'file-state'), 'critical']);
-    const env = { PAPERCLIP_API_URL: 'http://from-env:2', CLIPGUARD_STATE_DIR: '/tmp/env-state', CLIPGUARD_FAIL_ON: 'warning' };
+    const env = { ...store, PAPERCLIP_API_URL: 'http://from-env:2', CLIPGUARD_STATE_DIR: '/tmp/env-state', CLIPGUARD_FAIL_ON: 'warning' };
     const withEnv = loadConfig(dir, {}, env);
     expect([withEnv.paperclip.url, withEnv.stateDir, withEnv.failOn]).toEqual(['http://from-env:2', '/tmp/env-state', 'warning']);
     const withFlags = loadConfig(dir, { paperclip: 'http://from-flag:3', failOn: 'info' }, env);
@@ -234,7 +237,7 @@ describe('clipguard rules list', () => {
     expect(byId(before, 'ops/paused-agent')).toMatchObject({ actionEnabled: false });
 
     const dir = tempDir();
-    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: { 'ops/heartbeat-policy': { severity: 'info' }, 'budget/forecast': { enabled: false }, 'ops/paused-agent': { action: { enabled: true } } } } }));
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { overrides: { 'ops/heartbeat-policy': { severity: 'info' }, 'budget/forecast': { enabled: false }, 'ops/paused-agent': { action: { enabled: true } } } } }));
     const after = JSON.parse(cli(['rules', 'list', '--json'], { cwd: dir }).stdout) as typeof before;
     expect(byId(after, 'ops/heartbeat-policy')).toMatchObject({ severity: 'info', enabled: true });
     expect(byId(after, 'budget/forecast')).toMatchObject({ enabled: false });

@@ -696,7 +696,10 @@ describe('readPaperclip', () => {
     const s = await serve(replay());
     const byPrefix = await readPaperclip({ client: client(s.url), companies: ['acm', 'NOPE'], now: NOW });
     expect(byPrefix.companies.map((x) => x.company.id)).toEqual([CID]);
-    expect(byPrefix.errors).toEqual(['company NOPE: not found on the server']);
+    // Not a partial read error (that was reported as a garbled source/paperclip-schema problem): a missing
+    // company, with what the server has, for a finding of its own.
+    expect(byPrefix.errors).toEqual([]);
+    expect(byPrefix.missingCompanies).toEqual([{ wanted: 'NOPE', known: [{ issuePrefix: 'ACM', name: 'Acme Offline Co' }] }]);
     const byId = await readPaperclip({ client: client(s.url), companies: [CID], now: NOW });
     expect(byId.companies).toHaveLength(1);
   });

@@ -15,6 +15,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { fakeSample } from '../helpers/fake-secrets.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 
 function gitRepo(): { dir: string; git: (...a: string[]) => string } {
   const dir = tempDir();
@@ -97,7 +98,7 @@ describe('the exec action runs only configured commands, as argv, no shell', () 
     writeFileSync(join(dir, 'README'), 'x\n');
     git('add', '-A');
     git('commit', '-qm', 'init');
-    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ repos: ['.'], actions: { exec: commands } }));
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ repos: ['.'], actions: { exec: commands } }));
     // A rule that fires once on the git source and asks for an exec action.
     const pack = rulePack(dir, {
       id: 'git/exec-probe',

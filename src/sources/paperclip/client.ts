@@ -12,11 +12,17 @@
 //   agent twice, or release an issue an agent has taken again meanwhile. Idempotent writes (deleteComment,
 //   patchIssue without a comment, pauseAgent, resumeAgent, resetSession) are retried like reads.
 // - Error messages never contain the API key (nor URL credentials): every message is scrubbed.
+// - What is read is bounded: each answer is streamed against a byte limit (`maxResponseBytes`, also checked
+//   against Content-Length before reading), and all answers of the client (one scan) against another
+//   (`maxScanBytes`). Going over one is not transient: it is never retried, the calls in flight are cancelled
+//   and every later call of this client fails at once with the same `too-large` error (`limitExceeded`), so
+//   a server that sends without end costs at most one limit of memory, once.
 
 import { Pool, type Dispatcher } from 'undici';
 
 /** `aborted`: the caller's signal ended the call (a `watch` run past its deadline, or a shutdown). */
-export type PaperclipErrorCode = 'unavailable' | 'http' | 'schema' | 'timeout' | 'aborted';
+/** `too-large`: an answer, or the answers of this client together, went over a byte limit (see the header). */
+export type PaperclipErrorCode = 'unavailable' | 'http' | 'schema' | 'timeout' | 'aborted' | 'too-large';
 
 export class PaperclipError extends Error {
   override readonly name = 'PaperclipError';
@@ -85,7 +91,19 @@ export interface PaperclipClientOptions {
    * follows, and no new call starts. Each call then throws a PaperclipError with code `aborted`.
    */
   signal?: AbortSignal;
+  /** Bytes one answer may have (body, before decoding). Default 32 MiB (`DEFAULT_MAX_RESPONSE_BYTES`). */
+  maxResponseBytes?: number;
+  /** Bytes all answers of this client may have together (a client serves one scan). Default 256 MiB. */
+  maxScanBytes?: number;
 }
+
+/**
+ * 32 MiB an answer: the largest real ones are a 1,000-row issue page (about 2-4 MB with 1,200-character
+ * descriptions) and 1,000 heartbeat-run summaries (about 1-2 MB); 500 comments of 60 KB each would still fit.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+/** 256 MiB a scan: about 100,000 issues with a comment each read in full (a 5,000-issue company reads ~10 MB). */
+export const DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024;
 
 /** The answer to a write: the HTTP status and the parsed body (null when empty or not JSON). */
 export interface WriteResult<T = any> {
@@ -149,6 +167,12 @@ export class PaperclipClient {
   private readonly pool: Pool;
   private closed = false;
   private count = 0;
+  private readonly maxResponseBytes: number;
+  private readonly maxScanBytes: number;
+  private bytes = 0;
+  private limitError: PaperclipError | null = null;
+  /** Cancels the attempts in flight once a byte limit is exceeded. */
+  private readonly stopped = new AbortController();
 
   constructor(opts: PaperclipClientOptions) {
     let url: URL;
@@ -169,6 +193,8 @@ export class PaperclipClient {
     this.maxRetryDelayMs = Math.max(0, opts.maxRetryDelayMs ?? 10_000);
     this.onRequest = opts.onRequest;
     this.signal = opts.signal;
+    this.maxResponseBytes = positive(opts.maxResponseBytes, DEFAULT_MAX_RESPONSE_BYTES);
+    this.maxScanBytes = positive(opts.maxScanBytes, DEFAULT_MAX_SCAN_BYTES);
     this.pool = new Pool(this.origin, {
       connections: positive(opts.connections, 8),
       connectTimeout: positive(opts.connectTimeoutMs, Math.min(this.timeoutMs, 5_000)),
@@ -182,6 +208,16 @@ export class PaperclipClient {
   /** HTTP requests sent so far (every attempt, retries included). */
   get requestCount(): number {
     return this.count;
+  }
+
+  /** Body bytes read so far, all answers together. */
+  get bytesRead(): number {
+    return this.bytes;
+  }
+
+  /** The first byte limit exceeded (after it, every call fails with it at once), or null. */
+  get limitExceeded(): PaperclipError | null {
+    return this.limitError;
   }
 
   async close(): Promise<void> {
@@ -442,6 +478,7 @@ export class PaperclipClient {
   /** One logical call: attempts, backoff, Retry-After. Resolves with any HTTP answer that is not retried. */
   private async call(method: string, path: string, opts: CallOptions): Promise<RawResult> {
     if (this.closed) throw this.err({ code: 'unavailable', method, path, reason: 'client is closed' });
+    if (this.limitError) throw this.err({ code: 'too-large', method, path, reason: `not sent: ${this.limitError.reason}` });
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
     let payload: string | undefined;
@@ -470,7 +507,8 @@ export class PaperclipClient {
         throw err;
       }
       let retryable: boolean;
-      if (res) retryable = RETRYABLE_STATUS(res.status) && (opts.retry === 'always' || res.status === 429);
+      if (err?.code === 'too-large') retryable = false;
+      else if (res) retryable = RETRYABLE_STATUS(res.status) && (opts.retry === 'always' || res.status === 429);
       else retryable = opts.retry === 'always' || unsent;
       if (!retryable || last) {
         this.emit({ method, path, attempt, status: res?.status, error: err?.code, durationMs });
@@ -501,18 +539,52 @@ export class PaperclipClient {
     // not AbortSignal.any: that one keeps a dependant per request on the long-lived signal (nodejs/node#55351).
     const onAbort = () => ac.abort(this.signal!.reason);
     this.signal?.addEventListener('abort', onAbort, { once: true });
+    const onLimit = () => ac.abort(this.limitError);
+    this.stopped.signal.addEventListener('abort', onLimit, { once: true });
     try {
       const r = await this.pool.request({ method: method as Dispatcher.HttpMethod, path, headers, body: payload, signal: ac.signal });
-      const text = await r.body.text();
+      const text = await this.readBody(r, method, path);
       return { status: r.statusCode, headers: r.headers, text };
     } catch (e) {
       if (this.signal?.aborted) throw this.abortedError(method, path, 1);
+      if (e instanceof PaperclipError) throw e;
+      if (this.limitError) throw this.err({ code: 'too-large', method, path, reason: `cancelled: ${this.limitError.reason}` });
       if (ac.signal.aborted) throw new TimeoutFlag(this.timeoutMs);
       throw e;
     } finally {
       clearTimeout(timer);
       this.signal?.removeEventListener('abort', onAbort);
+      this.stopped.signal.removeEventListener('abort', onLimit);
     }
+  }
+
+  /**
+   * The body as text, streamed against the limits: a Content-Length over the limit is refused before reading,
+   * and reading stops at the first chunk past a limit (the connection is dropped, nothing more is buffered).
+   */
+  private async readBody(r: Dispatcher.ResponseData, method: string, path: string): Promise<string> {
+    const over = (reason: string): PaperclipError => {
+      r.body.destroy();
+      const e = this.err({ code: 'too-large', method, path, reason });
+      if (!this.limitError) {
+        this.limitError = e;
+        this.stopped.abort();
+      }
+      return e;
+    };
+    const perAnswer = `the limit per answer (paperclip.maxResponseBytes); not read further, not retried`;
+    const declared = Number(r.headers['content-length']);
+    if (Number.isFinite(declared) && declared > this.maxResponseBytes) throw over(`the answer declares ${declared} bytes (Content-Length), over ${bytesText(this.maxResponseBytes)}, ${perAnswer}`);
+    const chunks: Buffer[] = [];
+    let n = 0;
+    for await (const chunk of r.body as AsyncIterable<Buffer>) {
+      n += chunk.length;
+      this.bytes += chunk.length;
+      if (n > this.maxResponseBytes) throw over(`the answer is larger than ${bytesText(this.maxResponseBytes)}, ${perAnswer}`);
+      if (this.bytes > this.maxScanBytes) throw over(`this scan has read more than ${bytesText(this.maxScanBytes)} from the server, the limit per scan (paperclip.maxScanBytes); not read further`);
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks, n).toString('utf8');
   }
 
   private classify(e: unknown, method: string, path: string): { error: PaperclipError; unsent: boolean } {
@@ -628,6 +700,11 @@ function seg(s: string): string {
 
 function iso(d: string | Date): string {
   return d instanceof Date ? d.toISOString() : d;
+}
+
+/** 33554432 -> "32 MiB"; other sizes in bytes. */
+function bytesText(n: number): string {
+  return n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${n} bytes`;
 }
 
 function positive(v: number | undefined, dflt: number): number {

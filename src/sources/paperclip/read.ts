@@ -63,8 +63,20 @@ export interface PaperclipRead {
   schemaProblems: SchemaProblem[];
   /** HTTP requests this read sent (retries included). */
   requestCount: number;
-  /** Failures outside a company: companies asked for but not found, a company that could not be read. */
+  /** Failures outside a company: a company that could not be read. */
   errors: string[];
+  /**
+   * Companies the user named (`--company`, config, PAPERCLIP_COMPANY_ID) that the server does not have, each
+   * with the companies it does have (null when the key cannot list them): reported as the named source not
+   * being readable, whatever rules run, never as a partial read.
+   */
+  missingCompanies: MissingCompany[];
+}
+
+export interface MissingCompany {
+  wanted: string;
+  /** What the server has instead (issue prefix and name as the server sent them: untrusted text). */
+  known: { issuePrefix: unknown; name: unknown }[] | null;
 }
 
 export interface ReadPaperclipOptions {
@@ -94,6 +106,11 @@ export interface ReadPaperclipOptions {
   cache?: PaperclipReadCache;
   /** Runs fetched one by one (GET /heartbeat-runs/{id}) per company for server blocks whose run is not in the list. Default 20. */
   blockRunLimit?: number;
+  /**
+   * Only check that the server answers and has the companies named (health and the company list): for a
+   * Paperclip the user named while no selected rule reads it, so that it is still reported when it does not.
+   */
+  probeOnly?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -113,6 +130,7 @@ export async function readPaperclip(opts: ReadPaperclipOptions): Promise<Papercl
       schemaProblems: [],
       requestCount: opts.client.requestCount - before,
       errors: [],
+      missingCompanies: [],
     };
   }
 }
@@ -123,6 +141,7 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   const startCount = client.requestCount;
   const schemaProblems: SchemaProblem[] = [];
   const errors: string[] = [];
+  const missingCompanies: MissingCompany[] = [];
   const limit = limiter(opts.requestConcurrency ?? 6);
   const base = client.baseUrl;
   const result = (status: PaperclipRead['status'], detail: string, health: any, companies: CompanySnapshot[]): PaperclipRead => ({
@@ -133,6 +152,7 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
     schemaProblems,
     requestCount: client.requestCount - startCount,
     errors,
+    missingCompanies,
   });
 
   let health: any;
@@ -153,13 +173,20 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
 
   let companies: any[];
   try {
-    companies = await selectCompanies(client, opts.companies ?? [], errors);
+    companies = await selectCompanies(client, opts.companies ?? [], errors, missingCompanies);
   } catch (e) {
     return result('unavailable', `${base}: cannot list companies: ${why(e)}${healthError ? `; health check: ${healthError}` : unhealthy}`, health, []);
   }
   companies = keepValid<any>(companies, validateCompany, schemaProblems, 'companies');
+  if (opts.probeOnly) {
+    const detail = `${base}: answers, ${plural(companies.length, 'company', 'companies')} (health and company list only: no selected rule reads more)${unhealthy}`;
+    return result('ok', detail, health, []);
+  }
 
   const snapshots = await mapBounded(companies, opts.companyConcurrency ?? 3, (c) => readCompany(client, c, { ...opts, now }, limit, schemaProblems));
+  // An answer over a byte limit stopped the whole read (the client sends nothing after it): what was read is
+  // not the server's state, so nothing of it is evaluated, and the limit is what the finding names.
+  if (client.limitExceeded) return result('unavailable', `${base}: ${why(client.limitExceeded)}`, health, []);
   const agents = snapshots.reduce((n, s) => n + s.agents.length, 0);
   const issues = snapshots.reduce((n, s) => n + s.issues.length, 0);
   const partial = snapshots.reduce((n, s) => n + s.errors.length, 0) + errors.length;
@@ -172,7 +199,7 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   return result('ok', detail, health, snapshots);
 }
 
-async function selectCompanies(client: PaperclipClient, wanted: string[], errors: string[]): Promise<any[]> {
+async function selectCompanies(client: PaperclipClient, wanted: string[], errors: string[], missing: MissingCompany[]): Promise<any[]> {
   const want = wanted.map((w) => w.trim()).filter(Boolean);
   let all: any[];
   try {
@@ -186,10 +213,11 @@ async function selectCompanies(client: PaperclipClient, wanted: string[], errors
       try {
         out.push(await client.getCompany(id));
       } catch (err) {
-        errors.push(`company ${id}: ${why(err)}`);
+        if (err instanceof PaperclipError && err.status === 404) missing.push({ wanted: id, known: null });
+        else errors.push(`company ${id}: ${why(err)}`);
       }
     }
-    if (!out.length) throw e;
+    if (!out.length && !missing.length) throw e;
     return out;
   }
   if (!want.length) return all;
@@ -197,7 +225,7 @@ async function selectCompanies(client: PaperclipClient, wanted: string[], errors
   for (const w of want) {
     const lw = w.toLowerCase();
     const c = all.find((x) => x && (x.id === w || (typeof x.issuePrefix === 'string' && x.issuePrefix.toLowerCase() === lw)));
-    if (!c) errors.push(`company ${w}: not found on the server`);
+    if (!c) missing.push({ wanted: w, known: all.filter((x) => x && typeof x === 'object').map((x) => ({ issuePrefix: x.issuePrefix, name: x.name })) });
     else if (!out.includes(c)) out.push(c);
   }
   return out;
@@ -383,6 +411,7 @@ function why(e: unknown): string {
     const tries = e.attempts > 1 ? `, after ${e.attempts} attempts` : '';
     if (e.code === 'http') return `${e.reason} (${e.method} ${e.path}${tries})`;
     if (e.code === 'schema') return `unexpected answer to ${e.method} ${e.path}: ${e.reason}`;
+    if (e.code === 'too-large') return `${e.reason} (${e.method} ${e.path})`;
     return `${e.reason}${tries}`;
   }
   return (e as Error)?.message ?? String(e);
