@@ -1,7 +1,7 @@
 // The daily checklist published where the board reads it, on a REAL Paperclip: a Markdown comment on an issue
 // (by identifier), an entry in the company's activity log, the same checklist never posted twice on the issue,
 // a clear failure for an issue that does not exist, and the same from the `checklist` job of `watch`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
@@ -99,7 +99,7 @@ describe('the checklist issue on a real Paperclip', () => {
     await seed.addCost(co.id, kit.id, 1);
     ops = await seed.createIssue(co.id, { title: 'Daily ops checklist', status: 'todo', priority: 'medium' });
     dir = tempDir();
-    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: e2eUrl(), companies: [co.issuePrefix] }, repos: [], stateDir: join(dir, 'state'), checklist: { postIssue: ops.identifier } }));
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: e2eUrl(), companies: [co.issuePrefix] }, repos: [], stateDir: join(dir, 'state'), checklist: { postIssue: ops.identifier } }));
   });
 
   const posted = async () => (await seed.req('GET', `/issues/${ops.id}/comments?order=asc`)).filter((c: any) => !c.deletedAt && c.body.startsWith('## clipguard daily checklist'));

@@ -5,10 +5,10 @@
 // planned actions are exactly what --apply applies; the budget stop is never undone by clipguard (same or
 // fresh state directory: its `clipguard.pause` activity entry says the pause is its own); a person's resume
 // does not stop the next pause; a blockedBy issue is a reason; the comment posted is the overrides' text.
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../helpers/cli.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
 import { e2eUrl, Seed, unique } from './seed.js';
 
 const COMMENT = 'Ops (plan-apply e2e): what does this wait for, and who can unblock it?';
@@ -35,7 +35,7 @@ describe('plan = apply on a real Paperclip', () => {
     i.silent = await seed.createIssue(company.id, { title: 'Blocked, nobody says why', priority: 'medium', status: 'blocked' });
     expect((await seed.getIssue(i.waits.id)).status).toBe('blocked');
     cwd = tempDir();
-    writeFileSync(
+    writeTrustedConfig(
       join(cwd, 'clipguard.config.json'),
       JSON.stringify({
         paperclip: { url: e2eUrl(), companies: [company.issuePrefix] },
