@@ -14,6 +14,7 @@
 // its whole secret and context in view.
 
 import { hash } from 'node:crypto';
+import { TextDecoder } from 'node:util';
 import { detectSecrets, type DetectOptions, type SecretMatch } from '../detectors/secrets/index.js';
 
 export type BlobEncoding = 'utf-8' | 'utf-16le' | 'utf-16be';

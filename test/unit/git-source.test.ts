@@ -63,7 +63,7 @@ describe('readStagedDiff', () => {
     expect(r.files).toEqual([{ path: 'x.patch', lines: ['diff --git a/evil b/evil', '+++ b/evil', '--- a/evil', '@@ -1 +1 @@', '+fake'].map((text, i) => ({ line: i + 1, text })) }]);
   });
 
-  it('skips binary, too large, symlinked (never followed) files and submodules; ignores deletions', async () => {
+  it('reads binary and too large files as whole blobs, skips symlinked (never followed) files and submodules; ignores deletions', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'clipguard-outside-'));
     dirs.push(outside);
     const secretOutside = fakeToken('github-pat', 5);
@@ -82,9 +82,12 @@ describe('readStagedDiff', () => {
     git('update-index', '--add', '--cacheinfo', `160000,${'ab'.repeat(20)},vendored`);
     const r = await readStagedDiff(dir, { maxFileBytes: 1000 });
     expect(r.files).toEqual([{ path: 'small.txt', lines: [{ line: 1, text: 'ok' }] }]);
+    const blobId = (p: string) => git('rev-parse', `:${p}`).trim();
+    expect(r.blobs.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'big.txt', blob: blobId('big.txt'), why: 'too large' },
+      { path: 'img.bin', blob: blobId('img.bin'), why: 'binary' },
+    ]);
     expect(r.skipped.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
-      { path: 'big.txt', reason: 'too large' },
-      { path: 'img.bin', reason: 'binary' },
       { path: 'link-out', reason: 'symlink' },
       { path: 'vendored', reason: 'submodule' },
     ]);
@@ -93,7 +96,7 @@ describe('readStagedDiff', () => {
 
   it('returns nothing when nothing is staged, and works before the first commit', async () => {
     const { dir, git, write } = repo();
-    expect(await readStagedDiff(dir)).toEqual({ files: [], skipped: [] });
+    expect(await readStagedDiff(dir)).toEqual({ files: [], blobs: [], skipped: [] });
     write('first.txt', 'hello\n');
     git('add', '-A');
     expect((await readStagedDiff(dir)).files).toEqual([{ path: 'first.txt', lines: [{ line: 1, text: 'hello' }] }]);
@@ -125,7 +128,7 @@ describe('readCommitRange', () => {
     expect(r.files).toEqual([{ path: 'config.env', commit: r.commits[0].sha, lines: [{ line: 1, text: `STRIPE=${key}` }, { line: 2, text: 'LEVEL=debug' }] }]);
   });
 
-  it('skips large and binary files per commit and accepts rev-list selectors', async () => {
+  it('reads large and binary files per commit as blobs and accepts rev-list selectors', async () => {
     const { dir, git, write } = repo();
     write('a.txt', 'a\n');
     write('blob.bin', Buffer.from([0, 0, 1]));
@@ -134,10 +137,11 @@ describe('readCommitRange', () => {
     git('commit', '-qm', 'everything');
     const r = await readCommitRange(dir, 'HEAD --not --remotes', { maxFileBytes: 2000 });
     expect(r.files.map((f) => f.path)).toEqual(['a.txt']);
-    expect(r.skipped.map((s) => [s.path, s.reason]).sort()).toEqual([
-      ['blob.bin', 'binary'],
-      ['huge.txt', 'too large'],
+    expect(r.blobs.map((b) => [b.path, b.why, b.commit]).sort()).toEqual([
+      ['blob.bin', 'binary', r.commits[0].sha],
+      ['huge.txt', 'too large', r.commits[0].sha],
     ]);
+    expect(r.skipped).toEqual([]);
   });
 
   it('refuses range arguments that would be git options', async () => {
