@@ -75,15 +75,20 @@ describe('blobSecrets: bytes to text', () => {
 
   it('a NUL or other control byte is a separator: the text around it is scanned, lines keep their numbers', async () => {
     const key = fakeToken('gitlab-pat', 73);
-    const bytes = Buffer.concat([Buffer.from('line one\n\0\x01\x02 two\n'), Buffer.from(`token = ${key}\0tail\n`)]);
-    const scan = await blobSecrets(chunked(bytes, [5]));
-    expect(sniffEncoding(bytes)).toBe('utf-8');
-    expect(scan.matches.map((m) => [m.kind, m.line, m.column])).toEqual([['gitlab-pat', 3, 9]]);
+    const text = Buffer.concat([Buffer.from('line one, the longer part of a text file\nname = x\0 two\n'), Buffer.from(`token = ${key} tail\n`)]);
+    expect(sniffEncoding(text)).toBe('utf-8');
+    const binary = Buffer.concat([Buffer.from([0, 1, 2, 3, 4, 5, 0x80, 0xff, 10, 0, 0, 10]), Buffer.from(`token = ${key}\0tail\n`)]);
+    expect(sniffEncoding(binary)).toBe('binary');
+    for (const [bytes, line] of [[text, 3], [binary, 3]] as const) {
+      const scan = await blobSecrets(chunked(bytes, [5]));
+      expect(scan.matches.map((m) => [m.kind, m.line, m.column])).toEqual([['gitlab-pat', line, 9]]);
+    }
   });
 
-  it('sniffing: binary data with scattered NULs is not taken for UTF-16', () => {
+  it('sniffing: binary data with scattered NULs is binary, not UTF-16; non-UTF-8 text (Latin-1) stays text', () => {
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0, 0x1f, 0x15, 0xc4]);
-    expect(sniffEncoding(png)).toBe('utf-8');
+    expect(sniffEncoding(png)).toBe('binary');
+    expect(sniffEncoding(Buffer.from('caf\xe9 = 1\nna\xefve = 2\n', 'latin1'))).toBe('utf-8');
   });
 
   it('a stream that fails (git could not read the blob) rejects: the caller must not pass the file', async () => {

@@ -2,13 +2,13 @@
 // repositories: a key in a 2.2 MB minified bundle, a UTF-16 .env, a text file with a NUL byte, a PNG with a
 // key in a text chunk all block the commit with the key masked; a staged file git cannot read blocks it too,
 // naming the file and the way to allow it. `scan --repo` reads committed blobs the same way.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../helpers/cli.js';
+import { BIN, cli, cliEnv } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import type { Report } from '../../src/types.js';
 
@@ -156,6 +156,26 @@ describe('precommit: files git calls binary, or too large for the patch', () => 
     writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ secrets: { allowlist: { paths: ['vendor/**'] } } }));
     const allowed = precommit();
     expect(allowed.code, allowed.stdout + allowed.stderr).toBe(0);
+  });
+});
+
+describe('precommit: memory stays bounded whatever the size of a staged file', () => {
+  it('a 160 MB staged file is scanned (its key at the end found) with a peak RSS under 200 MB', () => {
+    const { dir, git } = repo();
+    const key = fakeToken('github-pat', 812);
+    const line = '2026-12-06T02:41:12Z INFO request served path=/api/v1/items?id=12345 status=200 took=12ms\n'.repeat(10_000);
+    const parts = Array.from({ length: Math.ceil((160 << 20) / line.length) }, () => line);
+    writeFileSync(join(dir, 'big.log'), parts.join('') + `export GITHUB_TOKEN=${key}\n`);
+    git('add', 'big.log');
+    // The CLI's own peak resident memory, written by the process itself as it exits (git's is its own).
+    writeFileSync(join(dir, 'rss.mjs'), "process.on('exit', () => process.stderr.write(`maxRSS=${process.resourceUsage().maxRSS}\\n`));\n");
+    const args = ['precommit', '--format', 'json'];
+    const r = spawnSync(process.execPath, ['--import', join(dir, 'rss.mjs'), BIN, ...args], { cwd: dir, env: cliEnv(args, dir), encoding: 'utf8', maxBuffer: 64 << 20 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(where(JSON.parse(r.stdout) as Report)).toEqual([['security/secret-in-diff', 'big.log', parts.length * 10_000 + 1, 21]]);
+    const kb = Number(/maxRSS=(\d+)/.exec(r.stderr)![1]);
+    // Reading the file whole would take more than its size (160 MB) on top of Node's ~60 MB.
+    expect(kb).toBeLessThan(200 * 1024);
   });
 });
 
