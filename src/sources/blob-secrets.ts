@@ -93,7 +93,7 @@ function decoderFor(encoding: BlobEncoding): Decoder {
 }
 
 /** Decoded text of a byte stream, piece by piece (the encoding sniffed from the first SNIFF bytes). */
-async function* decode(bytes: AsyncIterable<Uint8Array>, onEncoding: (e: BlobEncoding) => void): AsyncGenerator<string> {
+async function* decode(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, onEncoding: (e: BlobEncoding) => void): AsyncGenerator<string> {
   let decoder: Decoder | null = null;
   let head: Buffer[] = [];
   let headLength = 0;
@@ -133,7 +133,7 @@ function contextKey(text: string, start: number, end: number): string {
  * Every secret in a blob's bytes, in order, never two overlapping. Memory is bounded by WINDOW, not by the
  * file; a read error of `bytes` is thrown to the caller (the file could not be scanned).
  */
-export async function blobSecrets(bytes: AsyncIterable<Uint8Array>, options: DetectOptions = {}, sizes = { window: WINDOW, overlap: OVERLAP }): Promise<BlobScan> {
+export async function blobSecrets(bytes: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options: DetectOptions = {}, sizes = { window: WINDOW, overlap: OVERLAP }): Promise<BlobScan> {
   const { window, overlap } = sizes;
   let encoding: BlobEncoding = 'utf-8';
   const matches: BlobMatch[] = [];

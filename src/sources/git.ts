@@ -367,6 +367,49 @@ export async function* readBlob(repoDir: string, sha: string): AsyncGenerator<Bu
   }
 }
 
+/**
+ * Several small blobs through one `git cat-file --batch` (a process per blob costs ~8 ms: 300 icons in one
+ * commit took 2.7 s that way), each whole, in the order asked; `null` for one git cannot read. Only for blobs
+ * known to be small (at most the patch size limit): each is held in memory whole.
+ */
+export async function* readSmallBlobs(repoDir: string, shas: readonly string[]): AsyncGenerator<{ sha: string; bytes: Buffer | null }> {
+  const bad = shas.find((s) => !realSha(s));
+  if (bad !== undefined) throw new Error(`not a blob id: ${JSON.stringify(bad)}`);
+  const wanted = shas;
+  if (!wanted.length) return;
+  const child = spawn('git', ['cat-file', '--batch'], { cwd: repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'ignore'] });
+  child.stdin.on('error', () => {});
+  child.stdin.end(wanted.join('\n') + '\n');
+  const closed = new Promise<void>((resolvePromise) => child.on('close', () => resolvePromise()));
+  let pending: Buffer = Buffer.alloc(0);
+  let next = 0;
+  try {
+    for await (const chunk of child.stdout) {
+      pending = pending.length ? Buffer.concat([pending, chunk as Buffer]) : (chunk as Buffer);
+      // Records: "<sha> blob <size>\n<bytes>\n", or "<name> missing\n".
+      for (;;) {
+        const nl = pending.indexOf(10);
+        if (nl === -1) break;
+        const header = pending.subarray(0, nl).toString('utf8').split(' ');
+        if (header[1] !== 'blob') {
+          yield { sha: wanted[next++], bytes: null };
+          pending = pending.subarray(nl + 1);
+          continue;
+        }
+        const size = Number(header[2]);
+        if (pending.length < nl + 1 + size + 1) break;
+        yield { sha: wanted[next++], bytes: Buffer.from(pending.subarray(nl + 1, nl + 1 + size)) };
+        pending = pending.subarray(nl + 1 + size + 1);
+      }
+    }
+    await closed;
+  } finally {
+    if (child.exitCode === null) child.kill();
+  }
+  // git stopped early (killed, or a corrupt object it could not inflate): the rest was not read.
+  while (next < wanted.length) yield { sha: wanted[next++], bytes: null };
+}
+
 const RANGE_OPTIONS = /^--(?:not|all|branches|remotes|tags)(?:=[\w./*-]+)?$/;
 
 /**

@@ -13,7 +13,7 @@ import { VERSION } from '../version.js';
 import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
-import { readBlob, readCommitRange, unpushedCommits, defaultRange, type BlobFile } from './git.js';
+import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
 import picomatch from 'picomatch';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
@@ -328,38 +328,49 @@ export async function blobSubjects(repo: string, blobs: readonly BlobFile[], con
   const unread: UnreadBlob[] = [];
   const paths = config.secrets.allowlist.paths ?? [];
   const allowed = paths.length ? picomatch(paths, { dot: true }) : () => false;
-  for (const b of blobs) {
-    if (allowed(b.path)) continue;
-    const options = { ...secretOptions(config), path: b.path };
-    let scan;
-    try {
-      scan = await blobSecrets(readBlob(repo, b.blob), options);
-    } catch (e) {
-      unread.push({ path: b.path, ...(b.commit ? { commit: b.commit } : {}), error: (e as Error).message });
-      continue;
+  const wanted = blobs.filter((b) => !allowed(b.path));
+  // Binary files are at most the patch size limit: read together through one git process. Larger ones stream.
+  const small = wanted.filter((b) => b.why === 'binary');
+  const read = readSmallBlobs(repo, small.map((b) => b.blob));
+  try {
+    for (const b of [...small, ...wanted.filter((w) => w.why !== 'binary')]) {
+      const options = { ...secretOptions(config), path: b.path };
+      let scan;
+      try {
+        if (b.why === 'binary') {
+          const { value } = await read.next();
+          if (!value?.bytes) throw new Error('git cat-file could not read the blob');
+          scan = await blobSecrets([value.bytes], options);
+        } else scan = await blobSecrets(readBlob(repo, b.blob), options);
+      } catch (e) {
+        unread.push({ path: b.path, ...(b.commit ? { commit: b.commit } : {}), error: (e as Error).message });
+        continue;
+      }
+      let before = new Set<string>();
+      if (b.base && scan.matches.length) {
+        // The old version cannot be read: every key counts as new (fail closed).
+        before = await blobSecrets(readBlob(repo, b.base), options).then((s) => new Set(s.matches.map((m) => m.hash)), () => new Set<string>());
+      }
+      const at = b.commit ? `@${b.commit.slice(0, 12)}` : '';
+      const secrets = numberRepeats(
+        scan.matches
+          .filter((m) => !before.has(m.hash))
+          .map((m) => ({
+            kind: m.kind,
+            description: m.description,
+            line: m.line,
+            column: m.column,
+            preview: m.preview,
+            inlineIgnored: m.inlineIgnored,
+            ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
+            ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
+            fingerprintKey: `${m.kind}@${m.contextKey}${at}`,
+          })),
+      );
+      subjects.push({ type: 'diff', id: b.path, label: b.path, source: 'git', location: { file: b.path, line: 1, column: 1 }, facts: { diff: { path: b.path, addedLines: scan.lines }, secrets } });
     }
-    let before = new Set<string>();
-    if (b.base && scan.matches.length) {
-      // The old version cannot be read: every key counts as new (fail closed).
-      before = await blobSecrets(readBlob(repo, b.base), options).then((s) => new Set(s.matches.map((m) => m.hash)), () => new Set<string>());
-    }
-    const at = b.commit ? `@${b.commit.slice(0, 12)}` : '';
-    const secrets = numberRepeats(
-      scan.matches
-        .filter((m) => !before.has(m.hash))
-        .map((m) => ({
-          kind: m.kind,
-          description: m.description,
-          line: m.line,
-          column: m.column,
-          preview: m.preview,
-          inlineIgnored: m.inlineIgnored,
-          ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
-          ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
-          fingerprintKey: `${m.kind}@${m.contextKey}${at}`,
-        })),
-    );
-    subjects.push({ type: 'diff', id: b.path, label: b.path, source: 'git', location: { file: b.path, line: 1, column: 1 }, facts: { diff: { path: b.path, addedLines: scan.lines }, secrets } });
+  } finally {
+    await read.return(undefined); // ends the batch process if it is still running
   }
   return { subjects, unread };
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultRange, rangeArgs, readCommitRange, readStagedDiff, unpushedCommits } from '../../src/sources/git.js';
+import { defaultRange, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits } from '../../src/sources/git.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 
 const dirs: string[] = [];
@@ -20,6 +20,29 @@ function repo(): { dir: string; git: (...args: string[]) => string; write: (path
   };
   return { dir, git, write };
 }
+
+describe('readSmallBlobs / readBlob', () => {
+  it('reads blobs through one batch in the order asked, null for one git cannot read; readBlob streams one or throws', async () => {
+    const { dir, git, write } = repo();
+    const contents = [Buffer.from([0, 1, 2, 10, 10, 0]), Buffer.from('second\n'), Buffer.alloc(0), Buffer.from('x'.repeat(100_000))];
+    const shas = contents.map((c, i) => {
+      write(`f${i}`, c);
+      git('add', `f${i}`);
+      return git('rev-parse', `:f${i}`).trim();
+    });
+    const missing = 'ab'.repeat(20);
+    const got: { sha: string; bytes: Buffer | null }[] = [];
+    for await (const b of readSmallBlobs(dir, [shas[0], missing, shas[1], shas[2], shas[3]])) got.push(b);
+    expect(got.map((b) => b.sha)).toEqual([shas[0], missing, shas[1], shas[2], shas[3]]);
+    expect(got.map((b) => b.bytes)).toEqual([contents[0], null, contents[1], contents[2], contents[3]]);
+    const chunks: Buffer[] = [];
+    for await (const c of readBlob(dir, shas[3])) chunks.push(c);
+    expect(Buffer.concat(chunks)).toEqual(contents[3]);
+    await expect((async () => {
+      for await (const _ of readBlob(dir, missing)) void _;
+    })()).rejects.toThrow();
+  });
+});
 
 describe('readStagedDiff', () => {
   it('returns added lines only, with their line numbers in the new file', async () => {
