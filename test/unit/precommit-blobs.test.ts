@@ -124,6 +124,17 @@ describe('precommit: files git calls binary, or too large for the patch', () => 
     expect(r.stdout + r.stderr).not.toContain(key);
   });
 
+  it('a checkout that marks its files binary (.gitattributes `-diff`) does not hide a key from the hook', () => {
+    const { stage, precommit } = repo();
+    const key = fakeToken('github-pat', 813);
+    stage('.gitattributes', '*.env -diff\n');
+    stage('prod.env', `GITHUB_TOKEN=${key}\n`);
+    const r = precommit();
+    expect(r.code, r.stderr).toBe(1);
+    expect(where(r.report)).toEqual([['security/secret-in-diff', 'prod.env', 1, 14]]);
+    expect(r.stdout).not.toContain(key);
+  });
+
   it('a clean binary passes; a key already in the previous version of a binary file is not new, a second one is', () => {
     const { git, stage, precommit } = repo();
     const old = fakeToken('github-pat', 807);
