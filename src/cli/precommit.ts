@@ -45,7 +45,9 @@ export function registerPrecommit(program: Command): void {
       const whole = await blobSubjects(repo, staged.blobs, config);
       subjects = [...diffSubjects(repo, staged.files, config), ...whole.subjects];
       const notes = staged.skipped.map((s) => `${s.path} (${s.reason})`);
-      const read = staged.blobs.length ? `; read whole: ${staged.blobs.map((b) => `${b.path} (${b.why})`).join(', ')}` : '';
+      const shownBlobs = staged.blobs.slice(0, 20).map((b) => `${b.path} (${b.why})`);
+      const more = staged.blobs.length > 20 ? ` and ${staged.blobs.length - 20} more` : '';
+      const read = staged.blobs.length ? `; read whole: ${shownBlobs.join(', ')}${more}` : '';
       const detail = `${staged.files.length} file(s) with added lines${read}${notes.length ? `; skipped: ${notes.join(', ')}` : ''}`;
       if (whole.unread.length) {
         const why = `could not read ${whole.unread.map((u) => `${u.path} (${u.error})`).join(', ')}, so it was not scanned for secrets; ${ALLOW_UNSCANNED}`;

@@ -324,7 +324,7 @@ function checkSequence(seq: Item[]): void {
         if (a.alts.some((alt) => alt.every(nullableItem))) throw new UnsafeRegexError('a repeated group can match the empty string (make its content required, or drop the repetition)');
         for (let x = 0; x < firsts.length; x++)
           for (let y = x + 1; y < firsts.length; y++)
-            if (overlaps(firsts[x], firsts[y])) throw new UnsafeRegexError('a repeated alternation has branches that can start with the same character (write one character class instead, e.g. [\\w-]+)');
+            if (overlaps(firsts[x], firsts[y])) throw new UnsafeRegexError('a repeated alternation has branches that can start with the same character, like (a|ab)* (merge them into one branch or one character class)');
         const start = firstOfAtom(a);
         for (const alt of a.alts)
           if (overlaps(variableTail(alt), start)) throw new UnsafeRegexError('nested repetition: a repeated group ends in a repetition that can also start it, like (a+)+ (repeat once: a+)');
