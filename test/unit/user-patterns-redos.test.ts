@@ -15,7 +15,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 const CATASTROPHIC = ['(a+)+$', '(a|a)*$', '(a|ab)*c', '(\\w+\\s?)*$', '([a-z]{1,6})+!', '\\s*\\s*$', '.*.*=', '(a?)+b', '(?:a*)*x', '((ab)*)*c', '(?:x|[a-z])+!', '(A+)+$'];
-const FINE = ['acme_[a-z0-9]{24}', '(ab+)+', '(?:[a-z0-9]+-)+[a-z]', 'key\\s*=\\s*"?[A-Za-z0-9]+"?', '(?:\\.[a-z]{2,6})+', 'password\\s*[:=]\\s*\\S+', '[\\w-]+', '(?:[a-f0-9]{8}-){3}[a-f0-9]{12}', '\\d+\\.\\d+', 'tok_(?<id>[A-Z0-9]{8})_\\k<id>'];
+const FINE = ['acme_[a-z0-9]{24}', 'x(ab+)+', 'acme_(?:[a-z0-9]+-)+[a-z]', 'key\\s*=\\s*"?[A-Za-z0-9]+"?', 'host(?:\\.[a-z]{2,6})+', 'password\\s*[:=]\\s*\\S+', '[\\w-]+', '(?:[a-f0-9]{8}-){3}[a-f0-9]{12}', 'v=\\d+\\.\\d+', 'tok_(?<id>[A-Z0-9]{8})_\\k<id>'];
 const row = (regex: string, extra: Partial<SecretPattern> = {}): SecretPattern => ({ id: 'acme', description: 'ACME token', keywords: [], regex, ...extra });
 
 describe('user patterns: catastrophic backtracking is refused at load', () => {
@@ -40,6 +40,15 @@ describe('user patterns: catastrophic backtracking is refused at load', () => {
       expect(() => validateSecretPatterns([row('acme_[a-z]{8}', { antiContext: re })]), `antiContext ${re}`).toThrow(/antiContext: may take exponential time/);
     }
     for (const re of FINE) expect(() => validateSecretPatterns([row(re)]), re).not.toThrow();
+  });
+
+  it("a 'scan' row that is quadratic in a run's length is refused (`[a-z]+=`: hours on a 1 MB run of letters); behind a literal prefix, or anchored at a keyword, it runs", () => {
+    for (const re of ['[a-z]+=', 'a[a-z]+=', '\\d+\\.\\d+', '(?:[a-z0-9]+-)+[a-z]']) {
+      expect(() => validateSecretPatterns([row(re)]), re).toThrow(/regex: may take exponential time.*unbounded repetition followed by a required part/);
+      expect(() => validateSecretPatterns([row(re, { anchor: 'keyword', keywords: ['a'] })]), `keyword-anchored ${re}`).not.toThrow();
+      expect(() => validateSecretPatterns([row('acme', { context: re })]), `context ${re}`).not.toThrow(); // a 200-character window
+    }
+    for (const re of ['acme_[A-Za-z0-9]{20,}=', 'key=[a-z0-9]+;', '\\b[A-Za-z0-9]{32,}\\b']) expect(() => validateSecretPatterns([row(re)]), re).not.toThrow();
   });
 
   it('every built-in pattern passes the same check (the check does not refuse what clipguard itself ships)', () => {

@@ -10,7 +10,9 @@
 //   - a repeated alternation whose branches can start with the same character: `(a|ab)*`, and a repeated
 //     group that can match the empty string: `(a?)+`, `(a|)*`;
 //   - two unbounded repetitions side by side (only optional items between) over overlapping characters:
-//     `\s*\s*$`, `.*.*=`, `\w+_?\w+` (quadratic per start position, so cubic over a 1 MB line).
+//     `\s*\s*$`, `.*.*=`, `\w+_?\w+` (quadratic per start position, so cubic over a 1 MB line);
+//   - in a row's `regex` (run over whole files, 1 MB windows): an unbounded repetition followed by a required
+//     part with nothing before it that cannot occur in its run, `[a-z]+=` (quadratic in a run's length).
 // Lookarounds and backreferences are parsed approximately (a backreference may be any character).
 
 /** Characters as 129 flags: ASCII 0..127, and 128 for any non-ASCII character. */
@@ -342,10 +344,29 @@ function checkSequence(seq: Item[]): void {
 }
 
 /**
- * Throws UnsafeRegexError when `source` (JavaScript RegExp syntax, compiled with `flags`) can backtrack
- * catastrophically; see the top of this file for what is refused.
+ * Over a long text (a row that scans whole files): an unbounded repetition with a required part after it,
+ * where a match can start anywhere inside a run of its characters, tries every start and scans the run from
+ * each: time quadratic in the run (`[a-z]+=` on a 1 MB run of letters: hours). A required item before the
+ * repetition whose characters cannot occur in the run (`acme_` before `[A-Za-z0-9]+`) stops that.
  */
-export function assertSafeRegex(source: string, flags = ''): void {
+function checkRuns(seq: Item[]): void {
+  for (let k = 0; k < seq.length; k++) {
+    const rep = seq[k];
+    if (rep.max < UNBOUNDED) continue;
+    const run = charsOf(rep.atom);
+    const anchored = seq.slice(0, k).some((it) => !nullableItem(it) && !overlaps(charsOf(it.atom), run));
+    if (anchored) return; // every later repetition is behind this separator too
+    if (seq.slice(k + 1).some((it) => !nullableItem(it)))
+      throw new UnsafeRegexError('an unbounded repetition followed by a required part can start anywhere in a long run of its characters, like [a-z]+= (start the pattern with a literal prefix that cannot occur in the run, e.g. acme_[a-z]+=)');
+  }
+}
+
+/**
+ * Throws UnsafeRegexError when `source` (JavaScript RegExp syntax, compiled with `flags`) can backtrack
+ * catastrophically; see the top of this file for what is refused. `longInput`: the regex runs over whole
+ * texts (a row's `regex`), not a bounded window (`context`), so quadratic shapes are refused too.
+ */
+export function assertSafeRegex(source: string, flags = '', longInput = false): void {
   let alts: Item[][];
   try {
     alts = new Parser(source, flags.includes('i'), flags.includes('s')).parse();
@@ -355,6 +376,7 @@ export function assertSafeRegex(source: string, flags = ''): void {
   }
   try {
     for (const seq of alts) checkSequence(seq);
+    if (longInput) for (const seq of alts) checkRuns(seq);
   } catch (e) {
     if (e instanceof UnsafeRegexError) throw new UnsafeRegexError(`${e.message}: /${shown(source)}/`);
     throw e;
