@@ -13,7 +13,7 @@ import { configFrom } from './config.js';
 export function registerPrecommit(program: Command): void {
   const cmd = program
     .command('precommit')
-    .description('scan the staged diff (added lines only) for secrets; exit 1 to block the commit')
+    .description('scan the staged diff for secrets (added lines; binary, UTF-16 and large files whole, from their staged blob); exit 1 to block the commit, also when a staged file cannot be read (allow one with secrets.allowlist.paths)')
     .option('--commit-msg <file>', 'scan this commit message file instead (for the commit-msg hook)')
     .option('--repo <dir>', 'repository (default: the enclosing one)')
     .option('--baseline <file>', 'report only findings not in this baseline (the same file as scan --baseline)')
