@@ -15,7 +15,8 @@ import { AuditLog } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
-import { pushState, readCommitRange } from '../sources/git.js';
+import { pushState, readBlob, readCommitRange } from '../sources/git.js';
+import { blobSecrets } from '../sources/blob-secrets.js';
 import { blockStartedAt, unresolvedBlocker } from '../sources/paperclip/subjects.js';
 
 export interface ExecutorOptions {
@@ -593,7 +594,16 @@ async function doPush(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
 async function secretsInRange(repo: string, range: string, options: ExecutorOptions['secretOptions']): Promise<string[]> {
   const r = await readCommitRange(repo, range);
   const texts = [...r.files.map((f) => f.lines.map((l) => l.text).join('\n')), ...r.commits.map((c) => c.message)];
-  return detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
+  const kinds = detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
+  // Binary, UTF-16 and large files, read whole; one that cannot be read stops the push as a leak would.
+  for (const b of r.blobs) {
+    const found = await blobSecrets(readBlob(repo, b.blob), { ...options, path: b.path }).then(
+      (s) => s.matches.filter((m) => !secretIgnoredFor(m, 'security/secret-in-diff')).map((m) => m.kind),
+      () => [`unreadable file ${b.path}`],
+    );
+    kinds.push(...found);
+  }
+  return kinds;
 }
 
 function errText(body: unknown): string {
