@@ -143,10 +143,13 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   return result;
 }
 
-/** Open the audit log for append (a preflight: the first intent must not be the write that fails). */
+/**
+ * Open the audit log for append when it exists (a preflight: the first intent must not be the write that
+ * fails); a new one is created by the first entry, in the directory the probe just wrote to.
+ */
 function openAudit(audit: AuditLog): StateProblem | null {
   try {
-    audit.open();
+    if (existsSync(audit.file)) audit.open();
     return null;
   } catch (e) {
     return writeProblem(audit.file, e, 'opening the audit log');
