@@ -42,7 +42,7 @@ export interface ScanOptions {
    * The state lock this process already holds (`watch`). Without it, a scan that acts takes the state
    * directory's lock itself for the whole run, waiting up to `lockWaitMs` (default 30 s) for another holder.
    */
-  lock?: StateLock;
+  lock?: Pick<StateLock, 'lostTo'>;
   lockWaitMs?: number;
   /** How the holder is named in the lock (what a second process's message shows), e.g. "scan --apply". */
   lockCommand?: string;
@@ -98,9 +98,17 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
   // One acting clipguard per state directory: a scan that acts holds the lock from before it reads (so a second
   // one waits, then sees the world the first one left) until it has acted. A dry-run writes nothing: no lock.
   if (!config.actions.apply || opts.lock) return scanLocked(config, opts);
-  const { StateLock, stateLockFile } = await import('./schedule/lock.js');
+  const { LockError, StateLock, stateLockFile } = await import('./schedule/lock.js');
   const lock = new StateLock(stateLockFile(config.stateDir), undefined, opts.lockCommand ?? 'scan --apply');
-  await lock.acquireWithin(opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+  try {
+    await lock.acquireWithin(opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+  } catch (e) {
+    if (!(e instanceof LockError && e.unwritable)) throw e;
+    // A state dir that takes no writes: the scan still reports, and acts on nothing (the executor's own check
+    // of the state dir reports why as a finding; should that check pass, this lock's error stops every action).
+    const why = `not acting: ${e.message}`;
+    return scanLocked(config, { ...opts, lock: { lostTo: () => why } });
+  }
   try {
     return await scanLocked(config, { ...opts, lock });
   } finally {

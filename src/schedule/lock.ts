@@ -30,6 +30,8 @@ export class LockError extends Error {
   constructor(
     message: string,
     readonly holder: LockInfo | null,
+    /** The state directory refused the lock file (read-only, full, no permission): no other process is involved. */
+    readonly unwritable = false,
   ) {
     super(message);
     this.name = 'LockError';
@@ -88,7 +90,7 @@ export class StateLock {
     try {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new LockError(`cannot create the state directory ${dirname(this.file)} (${fsWhy(e)}); give a writable one with --state-dir or CLIPGUARD_STATE_DIR`, null);
+      throw new LockError(`cannot create the state directory ${dirname(this.file)} (${fsWhy(e)}); give a writable one with --state-dir or CLIPGUARD_STATE_DIR`, null, true);
     }
     const info: LockInfo = { pid: process.pid, host: hostname(), command: this.command, token: randomBytes(16).toString('hex'), startedAt: now.toISOString(), heartbeatAt: now.toISOString() };
     let note: string | null = null;
@@ -98,7 +100,7 @@ export class StateLock {
         // O_EXCL: exactly one process creates the file.
         fd = openSync(this.file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`cannot create the state lock ${this.file} (${fsWhy(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null);
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`cannot create the state lock ${this.file} (${fsWhy(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null, true);
         const holder = readLock(this.file);
         const sameHost = !holder || holder.host === info.host;
         const dead = holder !== null && sameHost && !alive(holder.pid);
@@ -121,7 +123,7 @@ export class StateLock {
         } catch {
           /* nothing to remove */
         }
-        throw new LockError(`cannot write the state lock ${this.file} (${fsWhy(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null);
+        throw new LockError(`cannot write the state lock ${this.file} (${fsWhy(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null, true);
       }
       closeSync(fd);
       this.info = info;
