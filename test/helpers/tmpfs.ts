@@ -27,6 +27,7 @@ export type Fault = 'full' | 'read-only';
 export function faultSetup(dir: string, fault: Fault | null, sizeKb = 64, prepare = ''): string {
   return [
     'set -e',
+    `mkdir -p "${dir}"`,
     `mount -t tmpfs -o size=${sizeKb}k,mode=0700 tmpfs "${dir}"`,
     prepare,
     fault === 'full' ? `dd if=/dev/zero of="${dir}/.filler" bs=1k 2>/dev/null || true` : '',
