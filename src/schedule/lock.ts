@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
+import { fsErrorText } from '../actions/state-dir.js';
 
 export interface LockInfo {
   pid: number;
@@ -60,11 +61,6 @@ export function readLock(file: string): LockInfo | null {
   }
 }
 
-const fsWhy = (e: unknown): string => {
-  const err = e as NodeJS.ErrnoException;
-  return err.code ? `${err.code}: ${err.message.replace(/^[A-Z]+: /, '')}` : String(err?.message ?? e);
-};
-
 export function describeHolder(h: LockInfo): string {
   return `${h.command ?? 'clipguard'} (pid ${h.pid} on ${h.host}, since ${h.startedAt}, last heartbeat ${h.heartbeatAt})`;
 }
@@ -90,7 +86,7 @@ export class StateLock {
     try {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     } catch (e) {
-      throw new LockError(`cannot create the state directory ${dirname(this.file)} (${fsWhy(e)}); give a writable one with --state-dir or CLIPGUARD_STATE_DIR`, null, true);
+      throw new LockError(`cannot create the state directory ${dirname(this.file)} (${fsErrorText(e)}); give a writable one with --state-dir or CLIPGUARD_STATE_DIR`, null, true);
     }
     const info: LockInfo = { pid: process.pid, host: hostname(), command: this.command, token: randomBytes(16).toString('hex'), startedAt: now.toISOString(), heartbeatAt: now.toISOString() };
     let note: string | null = null;
@@ -100,7 +96,7 @@ export class StateLock {
         // O_EXCL: exactly one process creates the file.
         fd = openSync(this.file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`cannot create the state lock ${this.file} (${fsWhy(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null, true);
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new LockError(`cannot create the state lock ${this.file} (${fsErrorText(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null, true);
         const holder = readLock(this.file);
         const sameHost = !holder || holder.host === info.host;
         const dead = holder !== null && sameHost && !alive(holder.pid);
@@ -123,7 +119,7 @@ export class StateLock {
         } catch {
           /* nothing to remove */
         }
-        throw new LockError(`cannot write the state lock ${this.file} (${fsWhy(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null, true);
+        throw new LockError(`cannot write the state lock ${this.file} (${fsErrorText(e)}); the state directory must be writable (--state-dir, CLIPGUARD_STATE_DIR)`, null, true);
       }
       closeSync(fd);
       this.info = info;

@@ -37,10 +37,15 @@ export function faultSetup(dir: string, fault: Fault | null, sizeKb = 64, prepar
     .join('\n');
 }
 
-/** Run `argv` (exec'd, so its exit code is the result) in a private mount namespace after `setup`. */
-export function runInMountNs(setup: string, argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Run `argv` in a private mount namespace after `setup`; its exit code is the result. `after`: shell run once
+ * it ended, still inside the namespace (to look at the tmpfs before it goes), its output on stderr after a
+ * line `--after--`.
+ */
+export function runInMountNs(setup: string, argv: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; after?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const child = spawn('unshare', ['-m', 'sh', '-c', `${setup}\nexec ${quoted}`], { env: opts.env ?? process.env, cwd: opts.cwd });
+  const run = opts.after ? `set +e\n${quoted}\nrc=$?\necho --after-- >&2\n(${opts.after}) >&2\nexit $rc` : `exec ${quoted}`;
+  const child = spawn('unshare', ['-m', 'sh', '-c', `${setup}\n${run}`], { env: opts.env ?? process.env, cwd: opts.cwd });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
