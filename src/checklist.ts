@@ -146,6 +146,10 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   let ok = true;
   if (!to.postIssue && !to.postActivity) return { ok, lines };
   if (!config.paperclip.enabled) return { ok: false, lines: ['not published: Paperclip is disabled (--no-paperclip or paperclip.enabled false)'] };
+  // Every publication is audit-logged: a state dir that takes no writes means nothing is published.
+  const { probeStateDir } = await import('./actions/state-dir.js');
+  const unwritable = probeStateDir(config.stateDir);
+  if (unwritable) return { ok: false, lines: [`not published: ${unwritable.message}`] };
   const { postCommentOnce } = await import('./actions/post-comment.js');
   const client = await paperclipClient(config);
   const { AuditLog } = await import('./actions/audit.js');

@@ -81,10 +81,11 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   const result: ExecutorResult = { problem: null, skipped: 0 };
   if (opts.mode !== 'apply') return result;
   const audit = new AuditLog(join(opts.stateDir, 'audit.jsonl'));
-  // Before anything is done: the state dir takes writes and the audit log opens for append. Otherwise no action
-  // runs (each is skipped with the reason), rather than an action done and then not recorded.
-  result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
   const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
+  // Before anything is written or done: the state dir takes writes and the audit log opens for append.
+  // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
+  const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status === 'planned' || a.status === 'skipped'));
+  if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
   const ctx: Ctx = { opts, audit, ledger, circuit, result };
   try {
