@@ -19,6 +19,11 @@ export interface LedgerEntry {
 
 export class Ledger {
   private entries: Record<string, LedgerEntry> = {};
+  /**
+   * The last write that failed (a full disk, a read-only state dir), or null. The entries stay right in memory
+   * for this run; the executor stops acting once the ledger cannot be saved (see executeActions).
+   */
+  writeError: unknown = null;
   constructor(
     readonly file: string,
     readonly ttlMs = 60 * 60 * 1000,
@@ -64,7 +69,11 @@ export class Ledger {
   }
 
   private save(): void {
-    writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }, null, 1));
+    try {
+      writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }, null, 1));
+    } catch (e) {
+      this.writeError = e;
+    }
   }
 }
 
