@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { maskText } from './engine/mask.js';
 import { formatMoney } from './util/money.js';
 import { paperclipClient } from './sources/index.js';
+import type { StateLock } from './schedule/lock.js';
 
 export type Mark = 'ok' | 'warn' | 'fail';
 const ICON: Record<Mark, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
@@ -48,8 +49,9 @@ const ITEMS = [
 ];
 
 /** `paperclipCache`: watch's kept reads, so the checklist job reads only what changed in Paperclip too. */
-export async function runChecklist(config: Config, opts: { now?: Date; signal?: AbortSignal; paperclipCache?: PaperclipReadCache } = {}): Promise<Checklist> {
-  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now, signal: opts.signal, paperclipCache: opts.paperclipCache });
+/** `lock`: the state lock the caller holds (watch, `checklist --apply / --post-*`), checked before each action. */
+export async function runChecklist(config: Config, opts: { now?: Date; signal?: AbortSignal; paperclipCache?: PaperclipReadCache; lock?: StateLock } = {}): Promise<Checklist> {
+  const result = await runScan(config, { only: ['ops', 'budget', 'git', 'deploy', 'i18n', 'source'], now: opts.now, signal: opts.signal, paperclipCache: opts.paperclipCache, lock: opts.lock, lockCommand: 'checklist --apply' });
   return { ...checklistFrom(result, config), requests: result.requestCount };
 }
 
@@ -169,6 +171,10 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   let ok = true;
   if (!to.postIssue && !to.postActivity) return { ok, lines };
   if (!config.paperclip.enabled) return { ok: false, lines: ['not published: Paperclip is disabled (--no-paperclip or paperclip.enabled false)'] };
+  // Every publication is audit-logged: a state dir that takes no writes means nothing is published.
+  const { probeStateDir } = await import('./actions/state-dir.js');
+  const unwritable = probeStateDir(config.stateDir);
+  if (unwritable) return { ok: false, lines: [`not published: ${unwritable.message}`] };
   const { postCommentOnce } = await import('./actions/post-comment.js');
   const client = await paperclipClient(config);
   const { AuditLog } = await import('./actions/audit.js');

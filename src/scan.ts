@@ -11,6 +11,8 @@ import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './e
 import { planActions } from './actions/planner.js';
 import { executeActions } from './actions/executor.js';
 import { Ledger, ledgerPauses, sessionResets } from './actions/ledger.js';
+import { stateProblemFinding } from './actions/state-dir.js';
+import type { StateLock } from './schedule/lock.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
@@ -36,7 +38,18 @@ export interface ScanOptions {
    * rejects with the signal's reason.
    */
   signal?: AbortSignal;
+  /**
+   * The state lock this process already holds (`watch`). Without it, a scan that acts takes the state
+   * directory's lock itself for the whole run, waiting up to `lockWaitMs` (default 30 s) for another holder.
+   */
+  lock?: Pick<StateLock, 'lostTo'>;
+  lockWaitMs?: number;
+  /** How the holder is named in the lock (what a second process's message shows), e.g. "scan --apply". */
+  lockCommand?: string;
 }
+
+/** How long a second acting clipguard waits for the state lock before giving up (exit 2). */
+export const DEFAULT_LOCK_WAIT_MS = 30_000;
 
 export interface ScanResult {
   report: Report;
@@ -85,6 +98,28 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
 }
 
 export async function runScan(config: Config, opts: ScanOptions = {}): Promise<ScanResult> {
+  // One acting clipguard per state directory: a scan that acts holds the lock from before it reads (so a second
+  // one waits, then sees the world the first one left) until it has acted. A dry-run writes nothing: no lock.
+  if (!config.actions.apply || opts.lock) return scanLocked(config, opts);
+  const { LockError, StateLock, stateLockFile } = await import('./schedule/lock.js');
+  const lock = new StateLock(stateLockFile(config.stateDir), undefined, opts.lockCommand ?? 'scan --apply');
+  try {
+    await lock.acquireWithin(opts.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS);
+  } catch (e) {
+    if (!(e instanceof LockError && e.unwritable)) throw e;
+    // A state dir that takes no writes: the scan still reports, and acts on nothing (the executor's own check
+    // of the state dir reports why as a finding; should that check pass, this lock's error stops every action).
+    const why = `not acting: ${e.message}`;
+    return scanLocked(config, { ...opts, lock: { lostTo: () => why } });
+  }
+  try {
+    return await scanLocked(config, { ...opts, lock });
+  } finally {
+    lock.release();
+  }
+}
+
+async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult> {
   const startedAt = new Date();
   const now = opts.now ?? startedAt;
   const { active } = loadActiveRules(config, opts.only, opts.validateOnlySelected);
@@ -153,7 +188,13 @@ async function evaluateAndAct(
   // skipped in the dry-run too: the plan is what --apply does.
   const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
   planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
-  await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal });
+  const lock = opts.lock;
+  const acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined });
+  // What kept the executor from acting (a state dir that takes no writes, a lock taken over) is reported, whatever --only selected.
+  if (acted.problem) {
+    findings.push(stateProblemFinding(acted.problem, config.stateDir, acted.skipped));
+    findings.sort(compareFindings);
+  }
 
   if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);
   const report = buildReport({ startedAt, finishedAt: new Date(), mode, sources: sources.statuses, findings, failOn: config.failOn });

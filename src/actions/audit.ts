@@ -21,7 +21,8 @@ export class AuditLog {
   private fd: number | null = null;
   constructor(readonly file: string) {}
 
-  append(entry: AuditEntry): void {
+  /** Open for append (creating it, 0600 in a 0700 directory); append() opens it on first use otherwise. */
+  open(): void {
     if (this.fd === null) {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
       this.fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
@@ -38,10 +39,16 @@ export class AuditLog {
         if (last[0] !== 0x0a) writeSync(this.fd, '\n');
       }
     }
+  }
+
+  append(entry: AuditEntry): void {
+    this.open();
     // Secrets never reach the audit log, whatever a caller passes in.
-    const line = JSON.stringify(maskDeep(entry)) + '\n';
-    writeSync(this.fd, line);
-    fsyncSync(this.fd);
+    const line = Buffer.from(JSON.stringify(maskDeep(entry)) + '\n');
+    // A write can be short (a disk filling up): the rest is written, or its error (ENOSPC) thrown. A torn line
+    // left behind is ended by the next open.
+    for (let off = 0; off < line.length; ) off += writeSync(this.fd!, line, off, line.length - off);
+    fsyncSync(this.fd!);
   }
 
   close(): void {

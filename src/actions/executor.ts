@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
 import { detectSecrets, detectSecretsMany, redactSecrets, secretIgnoredFor, type SecretMatch } from '../detectors/secrets/index.js';
 import type { PaperclipClient } from '../sources/paperclip/client.js';
-import { AuditLog } from './audit.js';
+import { AuditLog, type AuditEntry } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger, LIVE_STATE_ACTIONS, ledgerKey } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
-import { pushState, readCommitRange } from '../sources/git.js';
+import { pushState, readBlob, readCommitRange } from '../sources/git.js';
+import { blobSecrets } from '../sources/blob-secrets.js';
 import { blockStartedAt, unresolvedBlocker } from '../sources/paperclip/subjects.js';
+import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
@@ -29,6 +31,17 @@ export interface ExecutorOptions {
   secretOptions?: Parameters<typeof detectSecrets>[1];
   /** Once aborted (a `watch` run past its deadline), no further action starts; each is recorded as skipped. */
   signal?: AbortSignal;
+  /**
+   * Asked before each action: null while this process still holds the state lock, else why it lost it (another
+   * process took it over). Once it answers, no further action starts.
+   */
+  owner?: () => string | null;
+}
+
+/** What stopped the executor from acting, if anything (the scan reports it as a finding), and how many actions it skipped for it. */
+export interface ExecutorResult {
+  problem: StateProblem | null;
+  skipped: number;
 }
 
 export const KILL_SWITCH_ENV = 'CLIPGUARD_KILL_SWITCH';
@@ -64,14 +77,19 @@ class Circuit {
   }
 }
 
-export async function executeActions(findings: Finding[], opts: ExecutorOptions): Promise<void> {
-  if (opts.mode !== 'apply') return;
+export async function executeActions(findings: Finding[], opts: ExecutorOptions): Promise<ExecutorResult> {
+  const result: ExecutorResult = { problem: null, skipped: 0 };
+  if (opts.mode !== 'apply') return result;
   const audit = new AuditLog(join(opts.stateDir, 'audit.jsonl'));
   const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
+  // Before anything is written or done: the state dir takes writes and the audit log opens for append.
+  // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
+  const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status === 'planned' || a.status === 'skipped'));
+  if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
-  const ctx: Ctx = { opts, audit, ledger, circuit };
+  const ctx: Ctx = { opts, audit, ledger, circuit, result };
   try {
-    await resumePending(ctx);
+    if (!stopReason(ctx)) await resumePending(ctx);
     for (const f of findings) {
       for (const a of f.actions) {
         // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
@@ -79,7 +97,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
         // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
         // remembers it; again once its entry is pruned, after 7 days), so the audit log does not grow by the
         // same line every 15 minutes for months.
-        if (a.status === 'skipped') {
+        if (a.status === 'skipped' && !ctx.result.problem) {
           const detail = a.detail || 'skipped by the planner';
           const key = `planner-skip:${f.fingerprint}:${a.type}:${a.target}`;
           const last = ledger.get(key);
@@ -89,13 +107,19 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
           }
         }
         if (a.status !== 'planned') continue;
-        const kill = opts.signal?.aborted ? `run abandoned before this action: ${abortReason(opts.signal)}` : killSwitchOn(opts.stateDir, opts.env);
         const agentId = (a.params?.agentId as string) ?? null;
-        const open = circuit.open(agentId);
+        const stop = stopReason(ctx);
+        const open = stop ? null : circuit.open(agentId);
         let out: Outcome;
-        if (kill) out = { status: 'skipped', detail: kill };
-        else if (open) out = { status: 'skipped', detail: open };
-        else {
+        if (stop) {
+          out = skip(stop);
+          if (ctx.result.problem) ctx.result.skipped++;
+        } else if (open) out = skip(open);
+        else if (!record(ctx, f, a, { status: 'started', detail: 'about to act' })) {
+          // The intent could not be written: the action is not taken (stopReason now says why, for the rest too).
+          out = skip(stopReason(ctx)!);
+          ctx.result.skipped++;
+        } else {
           try {
             out = await perform(ctx, f, a);
             circuit.record(agentId, out.status !== 'failed', out.serverFault === true);
@@ -113,9 +137,43 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
       }
     }
     ledger.prune();
+    stopReason(ctx); // a ledger write that failed on the last action is this run's problem too
   } finally {
     audit.close();
   }
+  return result;
+}
+
+/**
+ * Open the audit log for append when it exists (a preflight: the first intent must not be the write that
+ * fails); a new one is created by the first entry, in the directory the probe just wrote to.
+ */
+function openAudit(audit: AuditLog): StateProblem | null {
+  try {
+    if (existsSync(audit.file)) audit.open();
+    return null;
+  } catch (e) {
+    return writeProblem(audit.file, e, 'opening the audit log');
+  }
+}
+
+/**
+ * Why no action may start now, or null: the run was abandoned, the state dir stopped taking writes, another
+ * process took the state lock over (recorded as this run's problem), or the kill switch is on.
+ */
+function stopReason(ctx: Ctx): string | null {
+  const { opts, result } = ctx;
+  // A ledger that could not be saved would forget what was done: nothing more is done (the outcome of the
+  // action that wrote it is in the audit log already).
+  if (!result.problem && ctx.ledger.writeError) result.problem = writeProblem(ctx.ledger.file, ctx.ledger.writeError, 'saving the idempotency ledger');
+  if (opts.signal?.aborted) return `run abandoned before this action: ${abortReason(opts.signal)}`;
+  if (result.problem) return result.problem.kind === 'state-lock-lost' ? result.problem.message : `not acting: ${result.problem.message}`;
+  const lost = opts.owner?.() ?? null;
+  if (lost) {
+    result.problem = { kind: 'state-lock-lost', path: join(opts.stateDir, 'state.lock'), message: lost };
+    return lost;
+  }
+  return killSwitchOn(opts.stateDir, opts.env);
 }
 
 interface Ctx {
@@ -123,10 +181,25 @@ interface Ctx {
   audit: AuditLog;
   ledger: Ledger;
   circuit: Circuit;
+  result: ExecutorResult;
 }
 
-function record(ctx: Ctx, f: Finding, a: FindingAction, out: Outcome): void {
-  ctx.audit.append({
+/** Append to the audit log; false (and the run's problem set) when the write failed. */
+function audited(ctx: Ctx, entry: AuditEntry): boolean {
+  // Once the state dir refuses writes, or the lock went to another process, this one writes nothing more there
+  // (the report carries what happened).
+  if (ctx.result.problem) return false;
+  try {
+    ctx.audit.append(entry);
+    return true;
+  } catch (e) {
+    ctx.result.problem = writeProblem(ctx.audit.file, e, 'appending to the audit log');
+    return false;
+  }
+}
+
+function record(ctx: Ctx, f: Finding, a: FindingAction, out: Outcome | { status: 'started'; detail: string }): boolean {
+  return audited(ctx, {
     time: new Date().toISOString(),
     mode: 'apply',
     rule: f.ruleId,
@@ -163,7 +236,7 @@ const fail = (detail: string): Outcome => ({ status: 'failed', detail });
 const failHttp = (what: string, r: { status: number; body: unknown }): Outcome => ({ status: 'failed', detail: `${what}HTTP ${r.status} ${errText(r.body)}`.trim(), serverFault: r.status >= 500 });
 
 async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome> {
-  const key = ledgerKey(a);
+  const key = ledgerKey(f, a);
   const done = ctx.ledger.get(key);
   // The planner marks these skipped already (the dry-run shows it); this guards a caller that did not.
   if (done?.status === 'applied' && !LIVE_STATE_ACTIONS.has(a.type)) return skip(`already done at ${done.at} (idempotency ledger)`);
@@ -299,7 +372,7 @@ async function resumePending(ctx: Ctx): Promise<void> {
   // The kill switch stops these writes too; the entries wait for a run without it.
   if (killSwitchOn(ctx.opts.stateDir, ctx.opts.env)) return;
   for (const [key, e] of ctx.ledger.pending()) {
-    if (ctx.opts.signal?.aborted) return; // kept for the next run
+    if (stopReason(ctx)) return; // kept for the next run
     const p = e.resume!.params;
     let out: Outcome;
     try {
@@ -314,6 +387,8 @@ async function resumePending(ctx: Ctx): Promise<void> {
         if (agent.status !== 'error' && agent.status !== 'idle') {
           out = skip(`agent is ${agent.status} now: the world has moved`);
         } else {
+          const intent = { time: new Date().toISOString(), mode: 'apply' as const, rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: 'started' as const, detail: 'about to complete the re-checkout an earlier run left half-done' };
+          if (!audited(ctx, intent)) return;
           const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
           out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
         }
@@ -324,7 +399,7 @@ async function resumePending(ctx: Ctx): Promise<void> {
     if (out.status === 'failed') continue;
     ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
     const fingerprint = e.resume!.fingerprint ?? '';
-    ctx.audit.append({ time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) });
+    audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) });
     // The board sees the completion in the activity log, as it sees a release + checkout done in one run.
     if (out.status === 'applied') {
       const a = { type: 'release-checkout', status: 'applied', target: e.resume!.target, detail: out.detail, params: p } as FindingAction;
@@ -607,7 +682,16 @@ async function doPush(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
 async function secretsInRange(repo: string, range: string, options: ExecutorOptions['secretOptions']): Promise<string[]> {
   const r = await readCommitRange(repo, range);
   const texts = [...r.files.map((f) => f.lines.map((l) => l.text).join('\n')), ...r.commits.map((c) => c.message)];
-  return detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
+  const kinds = detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
+  // Binary, UTF-16 and large files, read whole; one that cannot be read stops the push as a leak would.
+  for (const b of r.blobs) {
+    const found = await blobSecrets(readBlob(repo, b.blob), { ...options, path: b.path }).then(
+      (s) => s.matches.filter((m) => !secretIgnoredFor(m, 'security/secret-in-diff')).map((m) => m.kind),
+      () => [`unreadable file ${b.path}`],
+    );
+    kinds.push(...found);
+  }
+  return kinds;
 }
 
 function errText(body: unknown): string {

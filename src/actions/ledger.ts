@@ -20,6 +20,11 @@ export interface LedgerEntry {
 
 export class Ledger {
   private entries: Record<string, LedgerEntry> = {};
+  /**
+   * The last write that failed (a full disk, a read-only state dir), or null. The entries stay right in memory
+   * for this run; the executor stops acting once the ledger cannot be saved (see executeActions).
+   */
+  writeError: unknown = null;
   constructor(
     readonly file: string,
     readonly ttlMs = 60 * 60 * 1000,
@@ -65,7 +70,11 @@ export class Ledger {
   }
 
   private save(): void {
-    writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }, null, 1));
+    try {
+      writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }, null, 1));
+    } catch (e) {
+      this.writeError = e;
+    }
   }
 }
 
@@ -98,18 +107,20 @@ export function ledgerPauses(file: string): Record<string, { at: string; rule: s
 }
 
 /**
- * The idempotency key of an action. A push is keyed by repository, branch and the commit pushed (one push must
- * not mark another as done); a flag by its issue and its text (the same findings are flagged once, a new secret
- * on the same issue is flagged again); the rest by agent, issue and comment.
+ * The idempotency key of an action. A command is keyed by its name and the finding that asked for it (one
+ * command run, a restart for a failing health check, does not hold back another command, nor the same command
+ * for another finding; the same command for the same finding runs at most once per ledger window while the
+ * finding stands); a push by repository, branch and the commit pushed (one push must not mark another as
+ * done); a flag by its issue and its text (the same findings are flagged once, a new secret on the same issue
+ * is flagged again); a session reset by its task when it has one; the rest by agent, issue and comment.
  */
-export function ledgerKey(a: { type: string; params?: Record<string, unknown> }): string {
+export function ledgerKey(f: { fingerprint: string }, a: { type: string; params?: Record<string, unknown> }): string {
   const p = a.params ?? {};
+  if (a.type === 'exec') return ['exec', p.command ?? (p.argv as string[] | undefined)?.[0] ?? '', f.fingerprint].join(':');
   if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
   if (a.type === 'flag') return ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':');
   // A session reset for one task is not one for another (the agent's other sessions are untouched).
   if (a.type === 'reset-session' && typeof p.taskKey === 'string' && p.taskKey) return ['reset-session', p.agentId ?? '', '', '', p.taskKey].join(':');
-  // A command by its name: one command run must not mark another as done.
-  if (a.type === 'exec') return ['exec', p.command ?? ''].join(':');
   return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
 }
 

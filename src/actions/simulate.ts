@@ -19,7 +19,7 @@ export function skipDone(findings: Finding[], ledger: LedgerView | undefined): v
   for (const f of findings) {
     for (const a of f.actions) {
       if (a.status !== 'planned' || LIVE_STATE_ACTIONS.has(a.type)) continue;
-      const done = ledger.get(ledgerKey(a));
+      const done = ledger.get(ledgerKey(f, a));
       if (done?.status === 'applied') skipped(a, `already done at ${done.at} (idempotency ledger)`);
     }
   }
@@ -35,7 +35,7 @@ export function skipRepeats(findings: Finding[]): void {
   for (const f of findings) {
     for (const a of f.actions) {
       if (a.status !== 'planned') continue;
-      const k = ledgerKey(a);
+      const k = ledgerKey(f, a);
       const first = once.get(k);
       if (first) skipped(a, `done by the same ${a.type} planned for ${first} (one ${a.type} of ${a.target} per run)`);
       else once.set(k, `${f.ruleId} ${f.subject.label}${f.location?.line ? ` line ${f.location.line}` : ''}`);

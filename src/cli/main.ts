@@ -2,9 +2,10 @@
 // Exit codes: 0 nothing at or above --fail-on; 1 findings at or above it; 2 bad usage, config or rule file.
 
 import { Command, CommanderError } from 'commander';
+import { lockWaitSeconds } from './lock-wait.js';
 import { configFrom, warnIfUntrusted } from './config.js';
 import { explainRule, rulesList, rulesTest, rulesValidate } from './rules.js';
-import { addReportOptions, emit, EXIT } from './output.js';
+import { addReportOptions, checkOutputPath, emit, EXIT } from './output.js';
 import { RulePackError } from '../engine/load.js';
 import { runScan } from '../scan.js';
 import { UserFileError } from '../util/json-file.js';
@@ -44,7 +45,8 @@ Examples:
 A clipguard.config.json is not trusted until you run \`clipguard trust\` on it: until then (and after any
 change to it) what in it would act, run commands, send the API key or publish is ignored (clipguard trust --help).
 
-Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, config or rule file.
+Exit codes: 0 clean, 1 findings at or above --fail-on, 2 bad usage, config or rule file, or the state
+directory is in use by another acting clipguard (scan --apply, watch) past --lock-wait.
 Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWITCH=1 (stops all actions),
   CLIPGUARD_TRUST_FILE (the trust store), CLIPGUARD_TRUST_CONFIG_SHA256 (CI: the reviewed config's hash).`,
     );
@@ -63,11 +65,14 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
     .option('--apply', 'act on findings (default: dry-run, plan only)')
     .option('--explain', 'show, for each finding, why the rule fired (condition tree with fact values, secrets masked)')
     .option('--baseline <file>', 'report only findings not in this baseline')
-    .option('--write-baseline <file>', 'write the current findings as a baseline');
+    .option('--write-baseline <file>', 'write the current findings as a baseline')
+    .option('--lock-wait <seconds>', 'with --apply: how long to wait for another clipguard acting on the same state directory (then exit 2)', lockWaitSeconds, 30);
   addReportOptions(scan).action(async (opts) => {
     const config = configFrom({ ...program.opts(), ...opts });
     warnIfUntrusted(config);
-    const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange });
+    // A refused --output path is said before anything is read or done, not after --apply acted.
+    if (opts.output) checkOutputPath(opts.output);
+    const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange, lockWaitMs: opts.lockWait * 1000 });
     process.exitCode = await emit(report, opts, rules);
   });
 
@@ -122,8 +127,9 @@ export async function main(argv: string[]): Promise<number> {
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT.usage;
     }
-    if (e instanceof UserFileError || e instanceof RulePackError) {
-      process.stderr.write(`clipguard: ${e.message}\n`);
+    // The state lock (held by another acting clipguard, or a state directory where it cannot be created).
+    if (e instanceof UserFileError || e instanceof RulePackError || (e as Error)?.name === 'LockError') {
+      process.stderr.write(`clipguard: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
     process.stderr.write(`clipguard: unexpected error: ${(e as Error).message}\n`);

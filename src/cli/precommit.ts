@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { readStagedDiff } from '../sources/git.js';
-import { commitSubjects, diffSubjects } from '../sources/index.js';
+import { ALLOW_UNSCANNED, blobSubjects, commitSubjects, diffSubjects, sourceSubject } from '../sources/index.js';
 import { installHooks, uninstallHooks } from '../hooks/install.js';
 import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, emit, EXIT } from './output.js';
@@ -13,7 +13,7 @@ import { configFrom } from './config.js';
 export function registerPrecommit(program: Command): void {
   const cmd = program
     .command('precommit')
-    .description('scan the staged diff (added lines only) for secrets; exit 1 to block the commit')
+    .description('scan the staged diff for secrets (added lines; binary, UTF-16 and large files whole, from their staged blob); exit 1 to block the commit, also when a staged file cannot be read (allow one with secrets.allowlist.paths)')
     .option('--commit-msg <file>', 'scan this commit message file instead (for the commit-msg hook)')
     .option('--repo <dir>', 'repository (default: the enclosing one)')
     .option('--baseline <file>', 'report only findings not in this baseline (the same file as scan --baseline)')
@@ -41,17 +41,30 @@ export function registerPrecommit(program: Command): void {
       statuses.push({ name: 'commit-message', status: 'ok' as const, detail: opts.commitMsg });
     } else {
       const staged = await readStagedDiff(repo);
-      subjects = diffSubjects(repo, staged.files, config);
-      const notes = staged.skipped.map((s: { path: string; reason: string }) => `${s.path} (${s.reason})`);
-      statuses.push({ name: 'git:staged', status: 'ok' as const, detail: `${staged.files.length} file(s) with added lines${notes.length ? `; skipped: ${notes.join(', ')}` : ''}` });
+      // Binary, UTF-16 and large files are read whole from their staged blob; one git cannot read blocks.
+      const whole = await blobSubjects(repo, staged.blobs, config);
+      subjects = [...diffSubjects(repo, staged.files, config), ...whole.subjects];
+      const notes = staged.skipped.map((s) => `${s.path} (${s.reason})`);
+      const shownBlobs = staged.blobs.slice(0, 20).map((b) => `${b.path} (${b.why})`);
+      const more = staged.blobs.length > 20 ? ` and ${staged.blobs.length - 20} more` : '';
+      const read = staged.blobs.length ? `; read whole: ${shownBlobs.join(', ')}${more}` : '';
+      const detail = `${staged.files.length} file(s) with added lines${read}${notes.length ? `; skipped: ${notes.join(', ')}` : ''}`;
+      if (whole.unread.length) {
+        const why = `could not read ${whole.unread.map((u) => `${u.path} (${u.error})`).join(', ')}, so it was not scanned for secrets; ${ALLOW_UNSCANNED}`;
+        statuses.push({ name: 'git:staged', status: 'unavailable' as const, detail: `${detail}; ${why}` });
+        subjects.push(sourceSubject('git:staged', 'git', 'unavailable', why));
+      } else statuses.push({ name: 'git:staged', status: 'ok' as const, detail });
       if (notes.length && opts.format === 'text') process.stderr.write(`clipguard: skipped ${notes.join(', ')}\n`);
     }
-    const only = [opts.commitMsg ? 'security/secret-in-commit-message' : 'security/secret-in-diff'];
+    // A staged file that could not be read blocks too (source/git-unavailable): its content was never checked.
+    const only = opts.commitMsg ? ['security/secret-in-commit-message'] : ['security/secret-in-diff', 'source/git-unavailable'];
     // A staged file's fingerprints have no commit in them (path, kind, the line without the secret), so a key
     // recorded once stays hidden on the next commit, wherever its line moves in the file.
     const { report, rules } = await runScan(config, { only, subjects, statuses, validateOnlySelected: true, baseline: opts.baseline, writeBaseline: opts.writeBaseline });
     process.exitCode = await emit(report, opts, rules);
-    if (report.summary.failed && opts.format === 'text') {
+    const unreadable = report.findings.some((f) => f.ruleId === 'source/git-unavailable' && !f.suppressed);
+    if (unreadable && opts.format === 'text') process.stderr.write(`\nclipguard: commit blocked: a staged file could not be read, so it was not scanned; ${ALLOW_UNSCANNED}.\n`);
+    else if (report.summary.failed && opts.format === 'text') {
       process.stderr.write(
         opts.commitMsg
           ? '\nclipguard: commit blocked: the commit message contains a secret. Edit the message (the key is masked above) and rotate the key if it was ever shared.\n'

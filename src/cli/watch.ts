@@ -1,12 +1,12 @@
 // `clipguard watch` and `clipguard checklist`.
 
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 // The scheduler (node-cron) and the checklist load only when these commands run: `clipguard precommit`
 // starts on every commit and must not pay for them.
 import { configFrom, warnIfUntrusted } from './config.js';
-import { EXIT } from './output.js';
+import { checkOutputPath, EXIT, writeOutputFile } from './output.js';
+import { lockWaitSeconds } from './lock-wait.js';
 
 export function registerWatch(program: Command): void {
   program
@@ -16,7 +16,8 @@ export function registerWatch(program: Command): void {
     .addOption(new Option('--log-format <format>', 'one status line per run').choices(['text', 'json']).default('text'))
     .option('--jitter <ms>', 'random delay before each scheduled run', (v) => Number(v), 5000)
     .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
-    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true, in a trusted config file (clipguard trust --help).\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
+    .option('--lock-wait <seconds>', 'wait this long for another clipguard holding the state directory (scan --apply, another watch), then exit 2', lockWaitSeconds, 0)
+    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true, in a trusted config file (clipguard trust --help).\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nOne acting clipguard per state directory: watch holds <state-dir>/state.lock while it runs (scan --apply and checklist --post-* wait for it, then exit 2); a lock whose process is gone, or without a heartbeat for 10 min, is taken over, and a watch whose lock was taken over stops (exit 2).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
     .action(async (opts) => {
       const { jobsFromConfig, ScheduleError, Watcher } = await import('../schedule/watch.js');
       const { LockError } = await import('../schedule/lock.js');
@@ -34,10 +35,17 @@ export function registerWatch(program: Command): void {
         }
         throw e;
       }
-      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, log: (l: string) => process.stdout.write(l + '\n') });
+      let lockLost: ((reason: string) => void) | null = null;
+      const onLockLost = (reason: string) => {
+        process.stderr.write(`clipguard watch: ${reason}; stopped (the process that took the state directory over acts now)\n`);
+        process.exitCode = EXIT.usage;
+        lockLost?.(reason);
+      };
+      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, lockWaitMs: opts.lockWait * 1000, onLockLost, log: (l: string) => process.stdout.write(l + '\n') });
       if (opts.once) {
         try {
-          process.exitCode = (await watcher.once()) ? EXIT.ok : EXIT.findings;
+          const ok = await watcher.once();
+          if (process.exitCode !== EXIT.usage) process.exitCode = ok ? EXIT.ok : EXIT.findings;
         } catch (e) {
           if (!(e instanceof LockError)) throw e;
           process.stderr.write(`clipguard watch: ${e.message}\n`);
@@ -47,6 +55,7 @@ export function registerWatch(program: Command): void {
       }
       // Handlers first: a SIGTERM that arrives while the catch-up run starts must still stop cleanly.
       const stopped = new Promise<void>((resolveStop) => {
+        lockLost = () => resolveStop(); // the watcher stopped itself
         const stop = (sig: string) => void watcher.stop(10_000, sig).then(() => resolveStop());
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
@@ -71,22 +80,35 @@ export function registerWatch(program: Command): void {
     .option('--post-issue <id>', 'also post the checklist (Markdown) as a comment on this Paperclip issue, by id or identifier (ACM-12); a comment wakes the assignee (default: checklist.postIssue in config)')
     .option('--post-activity', "also record it in each scanned company's activity log (silent; default: checklist.postActivity in config)")
     .addHelpText('after', '\nExit codes: 0 every item ok or warn, 1 an item failed or publishing failed, 2 usage or config error.\nExamples:\n  clipguard checklist --format markdown >> "$GITHUB_STEP_SUMMARY"\n  clipguard checklist --post-issue OPS-1 --post-activity')
+    .option('--lock-wait <seconds>', 'with --apply, --post-issue or --post-activity: how long to wait for another clipguard acting on the same state directory (then exit 2)', lockWaitSeconds, 30)
     .action(async (opts) => {
       const { publishChecklist, renderChecklistJson, renderChecklistMarkdown, renderChecklistText, runChecklist } = await import('../checklist.js');
       const config = configFrom({ ...program.opts(), ...opts });
       warnIfUntrusted(config);
-      const c = await runChecklist(config);
-      const text = opts.format === 'json' ? renderChecklistJson(c) : opts.format === 'markdown' ? renderChecklistMarkdown(c) : renderChecklistText(c);
-      if (opts.output) {
-        mkdirSync(dirname(resolve(opts.output)), { recursive: true });
-        writeFileSync(opts.output, text);
-      } else process.stdout.write(text);
-      const published = await publishChecklist(c, config, { postIssue: opts.postIssue ?? config.checklist.postIssue, postActivity: opts.postActivity ?? config.checklist.postActivity });
-      for (const line of published.lines) process.stderr.write(`clipguard: ${line}\n`);
-      if (!published.ok) {
-        process.exitCode = EXIT.findings;
-        return;
+      if (opts.output) checkOutputPath(opts.output);
+      const targets = { postIssue: opts.postIssue ?? config.checklist.postIssue, postActivity: opts.postActivity ?? config.checklist.postActivity };
+      // Acting or publishing writes to Paperclip and to the state directory: one such clipguard per state dir.
+      let lock: import('../schedule/lock.js').StateLock | undefined;
+      if (config.actions.apply || targets.postIssue || targets.postActivity) {
+        const { StateLock, stateLockFile } = await import('../schedule/lock.js');
+        lock = new StateLock(stateLockFile(config.stateDir), undefined, config.actions.apply ? 'checklist --apply' : 'checklist --post');
+        await lock.acquireWithin(opts.lockWait * 1000);
       }
-      process.exitCode = c.ok ? EXIT.ok : EXIT.findings;
+      try {
+        const c = await runChecklist(config, { lock });
+        const text = opts.format === 'json' ? renderChecklistJson(c) : opts.format === 'markdown' ? renderChecklistMarkdown(c) : renderChecklistText(c);
+        if (opts.output) writeOutputFile(opts.output, text);
+        else process.stdout.write(text);
+        const lost = lock?.lostTo();
+        const published = lost ? { ok: false, lines: [`not published: ${lost}`] } : await publishChecklist(c, config, targets);
+        for (const line of published.lines) process.stderr.write(`clipguard: ${line}\n`);
+        if (!published.ok) {
+          process.exitCode = EXIT.findings;
+          return;
+        }
+        process.exitCode = c.ok ? EXIT.ok : EXIT.findings;
+      } finally {
+        lock?.release();
+      }
     });
 }

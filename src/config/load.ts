@@ -6,6 +6,7 @@ import { validatorFor } from '../util/validators.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
+import { SecretPatternError, validateSecretPatterns } from '../detectors/secrets/index.js';
 import type { LocaleOverride } from '../sources/locales.js';
 import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
 
@@ -97,6 +98,16 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       throw new UserFileError(file, `${field}: ${e.message}${extra} (see schema/config.schema.json)`, lineOfKey(text, key));
     }
     raw = parsed as Record<string, any>;
+    // The user's detector rows compile here, so a bad one (a syntax error, a pattern that can backtrack
+    // catastrophically and hang every commit) stops the command with exit 2, naming the row, before any read.
+    if (Array.isArray(raw.secrets?.patterns) && raw.secrets.patterns.length) {
+      try {
+        validateSecretPatterns(raw.secrets.patterns);
+      } catch (e) {
+        if (e instanceof SecretPatternError) throw new UserFileError(file, e.message, lineOfKey(text, 'patterns'));
+        throw e;
+      }
+    }
   }
   const baseDir = file ? dirname(file) : cwd;
   const verdict = real && sha256 ? trustOf(real, sha256, env) : null;

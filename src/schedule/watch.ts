@@ -10,7 +10,8 @@ import { runScan } from '../scan.js';
 import { PaperclipReadCache } from '../sources/paperclip/cache.js';
 import { textGuard } from '../sources/index.js';
 import { publishChecklist, runChecklist } from '../checklist.js';
-import { StateLock } from './lock.js';
+import { StateLock, stateLockFile } from './lock.js';
+import { fsErrorText } from '../actions/state-dir.js';
 import { loadState, saveState, type WatchState } from './state.js';
 import { SEVERITIES } from '../types.js';
 
@@ -33,7 +34,13 @@ export interface WatchOptions {
   random?: () => number;
   log: (line: string) => void;
   /** For tests: a function that runs one job (default: the real scan / checklist). */
-  runner?: (job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal) => Promise<RunSummary>;
+  runner?: (job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal, lock: StateLock) => Promise<RunSummary>;
+  /** Called once when the state lock was taken over by another process (the watcher has stopped acting). */
+  onLockLost?: (reason: string) => void;
+  /** How long start() and once() wait for another holder of the state lock (default 0: refused at once). */
+  lockWaitMs?: number;
+  /** For tests: the lock's stale time (default 10 min; the heartbeat beats every quarter of it). */
+  lockStaleMs?: number;
 }
 
 export interface RunSummary {
@@ -122,11 +129,13 @@ export function periodMs(job: JobDef): number {
   }
 }
 
-async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal): Promise<RunSummary> {
+async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal, lock: StateLock): Promise<RunSummary> {
   const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
-    const c = await runChecklist(cfg, { signal, paperclipCache: cache });
+    const c = await runChecklist(cfg, { signal, paperclipCache: cache, lock });
     signal.throwIfAborted();
+    const lost = lock.lostTo();
+    if (lost) throw new Error(`the checklist was not published: ${lost}`);
     const published = await publishChecklist(c, cfg, config.checklist);
     const marks = c.items.map((i) => `${i.n}:${i.status}`).join(' ');
     // The checklist is for the board: one computed but not delivered is a failed run (lastError says why).
@@ -134,7 +143,10 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
     const note = marks + (c.ok ? '' : ' (checklist has failures)') + published.lines.map((l) => `; ${l}`).join('');
     return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, requests: c.requests, note };
   }
-  const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal });
+  const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal, lock });
+  // A run that could not act (a state dir that takes no writes, a lock taken over) is a failed run.
+  const stopped = r.report.findings.find((f) => f.ruleId === 'source/state-dir-unwritable' || f.ruleId === 'source/state-lock-lost');
+  if (stopped) throw new Error(stopped.message);
   const down = r.report.sources.filter((s) => s.status === 'unavailable').map((s) => s.name);
   // A kept read that could not be used (corrupt, other detector settings) is said once: this run read in full.
   const refused = [...cache.refused.values()];
@@ -158,6 +170,8 @@ export class Watcher {
   private state: WatchState;
   private lock: StateLock;
   private stopping = false;
+  /** Set once start() or once() took the state lock (a test may run jobs without it). */
+  private lockHeld = false;
   /** Scheduled runs waiting out their jitter: a stop cancels them (no new runs). */
   private jittering = new Map<NodeJS.Timeout, () => void>();
   /**
@@ -173,7 +187,14 @@ export class Watcher {
     readonly opts: WatchOptions,
   ) {
     this.stateFile = join(config.stateDir, 'state.json');
-    this.lock = new StateLock(join(config.stateDir, 'watch.lock'));
+    this.lock = new StateLock(stateLockFile(config.stateDir), opts.lockStaleMs, 'watch');
+    // A holder that was paused past the stale time and taken over must not act again: its runs are abandoned
+    // and it stops (the other process acts now).
+    this.lock.onLost = (reason) => {
+      this.log({ event: 'lock-lost', job: '-', note: `${reason}: stopping` });
+      for (const ac of this.aborts.values()) ac.abort(new Error(reason));
+      void this.stop(0).then(() => this.opts.onLockLost?.(reason));
+    };
     this.state = loadState(this.stateFile);
     this.cache = new PaperclipReadCache({ guard: textGuard(config), dir: keepReadsOf(config) ? join(config.stateDir, 'paperclip') : null });
     // Reads kept for companies this state dir no longer scans (a month without a write) are removed.
@@ -229,7 +250,7 @@ export class Watcher {
     const ac = new AbortController();
     this.aborts.set(job.name, ac);
     try {
-      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache, ac.signal);
+      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache, ac.signal, this.lock);
       const timeout = new Promise<never>((_, rej) => {
         timer = setTimeout(() => {
           late = true;
@@ -251,7 +272,8 @@ export class Watcher {
     } finally {
       clearTimeout(timer);
       this.state.cursors = this.cache.cursors();
-      saveState(this.stateFile, this.state);
+      const unsaved = this.save();
+      if (unsaved) this.log({ event: 'failed', job: job.name, reason, error: unsaved });
     }
     if (late && work) {
       // The abort ends Paperclip calls and actions at once, but not a git or file read in progress: the job
@@ -267,9 +289,25 @@ export class Watcher {
     this.aborts.delete(job.name);
   }
 
+  /**
+   * Save the job state; on a full disk or a read-only state dir, the reason (logged as a failed run: the
+   * watcher goes on, and the state is saved by the next run that can). Nothing is saved by a watcher that lost
+   * its lock: the state dir is the other process's now.
+   */
+  private save(): string | null {
+    if (this.lockHeld && this.lock.lostTo()) return null;
+    try {
+      saveState(this.stateFile, this.state);
+      return null;
+    } catch (e) {
+      return `the watch state could not be saved to ${this.stateFile} (${fsErrorText(e)})`;
+    }
+  }
+
   /** Acquire the lock, schedule every job, and do one catch-up run per job that missed its period. */
   async start(): Promise<void> {
-    const note = this.lock.acquire();
+    const note = await this.lock.acquireWithin(this.opts.lockWaitMs ?? 0);
+    this.lockHeld = true;
     if (note) this.log({ event: 'lock', job: '-', note });
     for (const job of this.jobs) {
       // The jitter is ours (scheduled), not node-cron's maxRandomDelay: it is logged with the run, and a stop
@@ -297,7 +335,8 @@ export class Watcher {
   }
 
   async once(): Promise<boolean> {
-    this.lock.acquire();
+    await this.lock.acquireWithin(this.opts.lockWaitMs ?? 0);
+    this.lockHeld = true;
     try {
       for (const job of this.jobs) await this.runJob(job, 'once');
     } finally {
@@ -327,7 +366,8 @@ export class Watcher {
         await Promise.race([Promise.allSettled(current), new Promise((r) => setTimeout(r, 2_000).unref())]);
       }
     }
-    saveState(this.stateFile, this.state);
+    const unsaved = this.save();
+    if (unsaved) this.log({ event: 'warning', job: '-', note: unsaved });
     this.lock.release();
     this.log({ event: 'stopped', job: '-' });
   }

@@ -14,7 +14,9 @@ import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import type { MissingCompany } from './paperclip/read.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
-import { readCommitRange, unpushedCommits, defaultRange } from './git.js';
+import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
+import { blobSecrets } from './blob-secrets.js';
+import picomatch from 'picomatch';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
 // ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
 import type { SkippedFile } from './locales.js';
@@ -161,7 +163,7 @@ function maskText(config: Config, text: string): string {
   return redactSecrets(text, detectSecrets(text, secretOptions(config)));
 }
 
-function sourceSubject(name: string, kind: string, status: SourceStatus['status'], detail: string, extra: Record<string, unknown> = {}, problems: unknown[] = []): Subject {
+export function sourceSubject(name: string, kind: string, status: SourceStatus['status'], detail: string, extra: Record<string, unknown> = {}, problems: unknown[] = []): Subject {
   return {
     type: 'source',
     id: name,
@@ -264,6 +266,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       continue;
     }
     const skipped: string[] = [];
+    let unread: string | null = null;
     try {
       if (needs.git) {
         const up = await unpushedCommits(dir);
@@ -275,9 +278,14 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         const range = needs.gitRange ?? (await defaultRange(dir));
         if (range) {
           const r = await readCommitRange(dir, range);
-          out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config));
-          // Binary, too large, symlinked (never followed) files and submodules are not scanned: say so.
-          skipped.push(...r.skipped.map((f) => `${f.path} (${f.reason}${f.commit ? ` in ${f.commit.slice(0, 10)}` : ''})`));
+          // Binary, UTF-16 and large files are read whole from their blobs (see blob-secrets.ts).
+          const whole = await blobSubjects(dir, r.blobs, config);
+          out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config), ...whole.subjects);
+          // Symlinked (never followed) files and submodules are not scanned: say so.
+          const inCommit = (f: { commit?: string }) => (f.commit ? ` in ${f.commit.slice(0, 10)}` : '');
+          skipped.push(...r.skipped.map((f) => `${f.path} (${f.reason}${inCommit(f)})`));
+          // A blob git cannot read was not checked: the repository is reported unavailable (a finding).
+          if (whole.unread.length) unread = `could not read ${whole.unread.map((u) => `${u.path}${inCommit(u)} (${u.error})`).join(', ')}, so it was not scanned for secrets; ${ALLOW_UNSCANNED}`;
         }
       }
       let detail = dir;
@@ -288,7 +296,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         out.subjects.push(...read.subjects);
         if (read.skipped.length) detail += `; skipped ${skippedNote(read.skipped)}`;
       }
-      out.statuses.push({ name, status: 'ok', detail });
+      if (unread) unavailable(`${unread}; ${detail}`);
+      else out.statuses.push({ name, status: 'ok', detail });
     } catch (e) {
       unavailable((e as Error).message);
     }
@@ -337,6 +346,75 @@ export function diffSubjects(repo: string, files: { path: string; commit?: strin
     out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
   }
   return out;
+}
+
+/** A whole-blob file that could not be read, so nothing in it was scanned. */
+export interface UnreadBlob {
+  path: string;
+  commit?: string;
+  error: string;
+}
+
+/** How to let an unreadable file through, said wherever one blocks. */
+export const ALLOW_UNSCANNED = 'to commit it unscanned, add its path (a glob) to secrets.allowlist.paths in clipguard.config.json';
+
+/**
+ * Subjects of the files read whole (binary, UTF-16, over the patch size limit; see blob-secrets.ts). Keys that
+ * were already in the file's previous version are not reported (the patch of a text file reports added lines
+ * only; a blob has no lines to compare, so its secrets are compared instead). Paths in
+ * `secrets.allowlist.paths` are not read at all. A blob git cannot read is returned in `unread`: the caller
+ * must fail, since its content was not checked.
+ */
+export async function blobSubjects(repo: string, blobs: readonly BlobFile[], config: Config): Promise<{ subjects: Subject[]; unread: UnreadBlob[] }> {
+  const subjects: Subject[] = [];
+  const unread: UnreadBlob[] = [];
+  const paths = config.secrets.allowlist.paths ?? [];
+  const allowed = paths.length ? picomatch(paths, { dot: true }) : () => false;
+  const wanted = blobs.filter((b) => !allowed(b.path));
+  // Binary files are at most the patch size limit: read together through one git process. Larger ones stream.
+  const small = wanted.filter((b) => b.why === 'binary');
+  const read = readSmallBlobs(repo, small.map((b) => b.blob));
+  try {
+    for (const b of [...small, ...wanted.filter((w) => w.why !== 'binary')]) {
+      const options = { ...secretOptions(config), path: b.path };
+      let scan;
+      try {
+        if (b.why === 'binary') {
+          const { value } = await read.next();
+          if (!value?.bytes) throw new Error('git cat-file could not read the blob');
+          scan = await blobSecrets([value.bytes], options);
+        } else scan = await blobSecrets(readBlob(repo, b.blob), options);
+      } catch (e) {
+        unread.push({ path: b.path, ...(b.commit ? { commit: b.commit } : {}), error: (e as Error).message });
+        continue;
+      }
+      let before = new Set<string>();
+      if (b.base && scan.matches.length) {
+        // The old version cannot be read: every key counts as new (fail closed).
+        before = await blobSecrets(readBlob(repo, b.base), options).then((s) => new Set(s.matches.map((m) => m.hash)), () => new Set<string>());
+      }
+      const at = b.commit ? `@${b.commit.slice(0, 12)}` : '';
+      const secrets = numberRepeats(
+        scan.matches
+          .filter((m) => !before.has(m.hash))
+          .map((m) => ({
+            kind: m.kind,
+            description: m.description,
+            line: m.line,
+            column: m.column,
+            preview: m.preview,
+            inlineIgnored: m.inlineIgnored,
+            ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
+            ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
+            fingerprintKey: `${m.kind}@${m.contextKey}${at}`,
+          })),
+      );
+      subjects.push({ type: 'diff', id: b.path, label: b.path, source: 'git', location: { file: b.path, line: 1, column: 1 }, facts: { diff: { path: b.path, addedLines: scan.lines }, secrets } });
+    }
+  } finally {
+    await read.return(undefined); // ends the batch process if it is still running
+  }
+  return { subjects, unread };
 }
 
 /** Added lines grouped into runs of consecutive line numbers. */

@@ -170,7 +170,8 @@ const audit = (state: string) =>
   readFileSync(join(state, 'audit.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.outcome !== 'started'); // each action's intent, written before it, is left out
 
 /** The server's own record: how often each issue was checked out (activity `issue.checked_out`). */
 async function checkoutsPerIssue(companyId: string): Promise<Map<string, number>> {

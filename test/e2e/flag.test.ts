@@ -27,7 +27,8 @@ const audit = (state: string) =>
   readFileSync(join(state, 'audit.jsonl'), 'utf8')
     .trim()
     .split('\n')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l))
+    .filter((e) => e.outcome !== 'started'); // each action's intent, written before it, is left out
 
 describe('flag: one comment asking to rotate the key, on a real Paperclip', () => {
   const key = { anthropic: fakeToken('anthropic-api-key', 611), github: fakeToken('github-pat', 612), agent: fakeToken('paperclip-agent-key', 613) };

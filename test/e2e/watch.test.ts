@@ -132,7 +132,7 @@ describe('watch on a real Paperclip', () => {
     w.proc.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(w.lines.at(-1)?.event).toBe('stopped');
-    expect(existsSync(join(state, 'watch.lock'))).toBe(false);
+    expect(existsSync(join(state, 'state.lock'))).toBe(false);
   }, 900_000); // seeding 1,900 issues and comments through the API is most of it
 
   it('a restarted watch, and watch --once, read only what changed: the previous process kept its reads', async () => {
@@ -163,13 +163,13 @@ describe('watch on a real Paperclip', () => {
     const rival = new WatchProcess(cwd, config);
     procs.push(rival);
     expect(await rival.exited).not.toBe(0);
-    expect(rival.stderr.join('')).toMatch(/another clipguard watch holds/);
+    expect(rival.stderr.join('')).toMatch(/is in use by another clipguard: watch \(pid \d+/);
 
     w.proc.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(w.lines.find((l) => l.event === 'stopping')).toMatchObject({ waiting: 1 }); // it was mid-run
     expect(w.lines.at(-1)?.event).toBe('stopped');
-    expect(existsSync(join(state, 'watch.lock'))).toBe(false);
+    expect(existsSync(join(state, 'state.lock'))).toBe(false);
 
     await new Promise((r) => setTimeout(r, 3_500)); // miss at least one period while down
     const again = new WatchProcess(cwd, config);
@@ -181,7 +181,7 @@ describe('watch on a real Paperclip', () => {
     expect(await again.exited).toBe(0);
 
     // Across every process: exactly one checkout was applied, and the Worker holds exactly one issue.
-    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.outcome !== 'started'); // intents left out
     expect(audit.filter((e) => e.outcome === 'applied').map((e) => e.action)).toEqual(['checkout']);
     const held = (await seed.req('GET', `/companies/${company.id}/issues?assigneeAgentId=${worker.id}&status=in_progress`)) as any[];
     expect(held).toHaveLength(1);

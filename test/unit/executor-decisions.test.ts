@@ -54,7 +54,8 @@ async function serve(handler: Handler): Promise<Seen[]> {
   return seen;
 }
 
-const audit = (state: string) => readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+// The decisions (each action's intent, outcome `started`, written before it, is left out here).
+const audit = (state: string) => readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.outcome !== 'started');
 const writes = (seen: Seen[]) => seen.filter((s) => s.method !== 'GET').map((s) => `${s.method} ${s.path}`);
 
 function finding(ruleId: string, agentId: string, actions: FindingAction[]): Finding {

@@ -61,7 +61,8 @@ function setup(): Setup {
   };
   const audit = () => {
     const file = join(stateDir, 'audit.jsonl');
-    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+    // The decisions (each action's intent, outcome `started`, written before it, is left out here).
+    return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.outcome !== 'started') : [];
   };
   return { root, remote, clone, git, commit, scan, audit };
 }

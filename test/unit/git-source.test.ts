@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultRange, rangeArgs, readCommitRange, readStagedDiff, unpushedCommits } from '../../src/sources/git.js';
+import { defaultRange, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits } from '../../src/sources/git.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 
 const dirs: string[] = [];
@@ -20,6 +20,29 @@ function repo(): { dir: string; git: (...args: string[]) => string; write: (path
   };
   return { dir, git, write };
 }
+
+describe('readSmallBlobs / readBlob', () => {
+  it('reads blobs through one batch in the order asked, null for one git cannot read; readBlob streams one or throws', async () => {
+    const { dir, git, write } = repo();
+    const contents = [Buffer.from([0, 1, 2, 10, 10, 0]), Buffer.from('second\n'), Buffer.alloc(0), Buffer.from('x'.repeat(100_000))];
+    const shas = contents.map((c, i) => {
+      write(`f${i}`, c);
+      git('add', `f${i}`);
+      return git('rev-parse', `:f${i}`).trim();
+    });
+    const missing = 'ab'.repeat(20);
+    const got: { sha: string; bytes: Buffer | null }[] = [];
+    for await (const b of readSmallBlobs(dir, [shas[0], missing, shas[1], shas[2], shas[3]])) got.push(b);
+    expect(got.map((b) => b.sha)).toEqual([shas[0], missing, shas[1], shas[2], shas[3]]);
+    expect(got.map((b) => b.bytes)).toEqual([contents[0], null, contents[1], contents[2], contents[3]]);
+    const chunks: Buffer[] = [];
+    for await (const c of readBlob(dir, shas[3])) chunks.push(c);
+    expect(Buffer.concat(chunks)).toEqual(contents[3]);
+    await expect((async () => {
+      for await (const _ of readBlob(dir, missing)) void _;
+    })()).rejects.toThrow();
+  });
+});
 
 describe('readStagedDiff', () => {
   it('returns added lines only, with their line numbers in the new file', async () => {
@@ -63,7 +86,7 @@ describe('readStagedDiff', () => {
     expect(r.files).toEqual([{ path: 'x.patch', lines: ['diff --git a/evil b/evil', '+++ b/evil', '--- a/evil', '@@ -1 +1 @@', '+fake'].map((text, i) => ({ line: i + 1, text })) }]);
   });
 
-  it('skips binary, too large, symlinked (never followed) files and submodules; ignores deletions', async () => {
+  it('reads binary and too large files as whole blobs, skips symlinked (never followed) files and submodules; ignores deletions', async () => {
     const outside = mkdtempSync(join(tmpdir(), 'clipguard-outside-'));
     dirs.push(outside);
     const secretOutside = fakeToken('github-pat', 5);
@@ -82,9 +105,12 @@ describe('readStagedDiff', () => {
     git('update-index', '--add', '--cacheinfo', `160000,${'ab'.repeat(20)},vendored`);
     const r = await readStagedDiff(dir, { maxFileBytes: 1000 });
     expect(r.files).toEqual([{ path: 'small.txt', lines: [{ line: 1, text: 'ok' }] }]);
+    const blobId = (p: string) => git('rev-parse', `:${p}`).trim();
+    expect(r.blobs.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
+      { path: 'big.txt', blob: blobId('big.txt'), why: 'too large' },
+      { path: 'img.bin', blob: blobId('img.bin'), why: 'binary' },
+    ]);
     expect(r.skipped.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
-      { path: 'big.txt', reason: 'too large' },
-      { path: 'img.bin', reason: 'binary' },
       { path: 'link-out', reason: 'symlink' },
       { path: 'vendored', reason: 'submodule' },
     ]);
@@ -93,7 +119,7 @@ describe('readStagedDiff', () => {
 
   it('returns nothing when nothing is staged, and works before the first commit', async () => {
     const { dir, git, write } = repo();
-    expect(await readStagedDiff(dir)).toEqual({ files: [], skipped: [] });
+    expect(await readStagedDiff(dir)).toEqual({ files: [], blobs: [], skipped: [] });
     write('first.txt', 'hello\n');
     git('add', '-A');
     expect((await readStagedDiff(dir)).files).toEqual([{ path: 'first.txt', lines: [{ line: 1, text: 'hello' }] }]);
@@ -125,7 +151,7 @@ describe('readCommitRange', () => {
     expect(r.files).toEqual([{ path: 'config.env', commit: r.commits[0].sha, lines: [{ line: 1, text: `STRIPE=${key}` }, { line: 2, text: 'LEVEL=debug' }] }]);
   });
 
-  it('skips large and binary files per commit and accepts rev-list selectors', async () => {
+  it('reads large and binary files per commit as blobs and accepts rev-list selectors', async () => {
     const { dir, git, write } = repo();
     write('a.txt', 'a\n');
     write('blob.bin', Buffer.from([0, 0, 1]));
@@ -134,10 +160,11 @@ describe('readCommitRange', () => {
     git('commit', '-qm', 'everything');
     const r = await readCommitRange(dir, 'HEAD --not --remotes', { maxFileBytes: 2000 });
     expect(r.files.map((f) => f.path)).toEqual(['a.txt']);
-    expect(r.skipped.map((s) => [s.path, s.reason]).sort()).toEqual([
-      ['blob.bin', 'binary'],
-      ['huge.txt', 'too large'],
+    expect(r.blobs.map((b) => [b.path, b.why, b.commit]).sort()).toEqual([
+      ['blob.bin', 'binary', r.commits[0].sha],
+      ['huge.txt', 'too large', r.commits[0].sha],
     ]);
+    expect(r.skipped).toEqual([]);
   });
 
   it('refuses range arguments that would be git options', async () => {

@@ -1,7 +1,7 @@
 // Nothing clipguard reads can make it run code or read outside the repository:
 // - a rule pack is data: a malicious JSONPath is rejected by the validator and, even past it, never evaluated;
 // - the exec action runs only commands named in the config, as argv (no shell), whatever a rule asks;
-// - binary, huge, non-UTF-8 files and symlinks in a diff are skipped with a note or read from git only,
+// - binary, huge, non-UTF-8 files are scanned from git's blobs, symlinks in a diff skipped with a note,
 //   and a work-tree symlink pointing out of the repository is never followed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -152,25 +152,26 @@ describe('git: binary, huge, non-UTF-8 files and symlinks in a diff', () => {
     return (await runScan(config, { only: ['security/secret-in-diff'] })).report;
   }
 
-  it('skips binary, too large and symlinked files with a note, and never reads what a symlink points to', async () => {
+  it('scans binary and too large files whole, skips symlinked files with a note, and never reads what a symlink points to', async () => {
     const outside = tempDir();
     const outsideSecret = fakeSample('github-pat', 501);
     writeFileSync(join(outside, 'secrets.env'), `${outsideSecret.text}\n`);
     const { dir, git } = gitRepo();
     const inside = fakeSample('gitlab-pat', 502);
+    const inBinary = fakeSample('github-pat', 503);
+    const inHuge = fakeSample('github-pat', 504);
     writeFileSync(join(dir, 'app.env'), `${inside.text}\n`);
-    writeFileSync(join(dir, 'blob.bin'), Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(fakeSample('github-pat', 503).text)]));
-    writeFileSync(join(dir, 'huge.txt'), 'y'.repeat(3 * 1024 * 1024) + '\n' + fakeSample('github-pat', 504).text + '\n');
+    writeFileSync(join(dir, 'blob.bin'), Buffer.concat([Buffer.from([0, 1, 2, 0]), Buffer.from(inBinary.text)]));
+    writeFileSync(join(dir, 'huge.txt'), 'y'.repeat(3 * 1024 * 1024) + '\n' + inHuge.text + '\n');
     symlinkSync(join(outside, 'secrets.env'), join(dir, 'link.env'));
     git('add', '-A');
     git('commit', '-qm', 'everything');
     const report = await scanRepo(dir);
-    expect(report.findings.map((f) => f.location?.file)).toEqual(['app.env']);
+    expect(report.findings.map((f) => f.location?.file).sort()).toEqual(['app.env', 'blob.bin', 'huge.txt']);
     const detail = report.sources.find((s) => s.name.startsWith('git:'))!.detail;
-    expect(detail).toMatch(/not scanned: .*blob\.bin \(binary/);
-    expect(detail).toMatch(/huge\.txt \(too large/);
-    expect(detail).toMatch(/link\.env \(symlink/);
-    expect(JSON.stringify(report)).not.toContain(outsideSecret.secret.slice(4));
+    expect(detail).not.toMatch(/blob\.bin|huge\.txt/);
+    expect(detail).toMatch(/not scanned: .*link\.env \(symlink/);
+    for (const s of [outsideSecret, inside, inBinary, inHuge]) expect(JSON.stringify(report)).not.toContain(s.secret.slice(4));
   });
 
   it('a non-UTF-8 (Latin-1) file is scanned as text: its ASCII secret is found, reports stay valid', async () => {

@@ -132,8 +132,8 @@ describe('watch shuts down gracefully on SIGINT as on SIGTERM (real process)', (
       const w = startCli(['watch', '--jitter', '0', '--log-format', 'json'], { cwd });
       const events = () => w.stdout().split('\n').filter(Boolean).map((l) => JSON.parse(l));
       await request; // the catch-up run is waiting for the deploy URL
-      expect(existsSync(join(state, 'watch.lock'))).toBe(true);
-      expect(JSON.parse(readFileSync(join(state, 'watch.lock'), 'utf8')).pid).toBe(w.child.pid);
+      expect(existsSync(join(state, 'state.lock'))).toBe(true);
+      expect(JSON.parse(readFileSync(join(state, 'state.lock'), 'utf8')).pid).toBe(w.child.pid);
       w.child.kill(signal);
       await vi.waitFor(() => expect(events().some((e) => e.event === 'stopping'), w.stdout() + w.child.exitCode).toBe(true), { timeout: 20_000, interval: 20 });
       // Only now does the deploy answer: the run was let finish, not cut off.
@@ -148,7 +148,7 @@ describe('watch shuts down gracefully on SIGINT as on SIGTERM (real process)', (
       expect(ev[1]).toMatchObject({ signal, note: 'shutting down' });
       expect(ev[2]).toMatchObject({ waiting: 1 });
       expect(ev[3]).toMatchObject({ job: 'deploy-check', reason: 'catch-up', findings: 0 });
-      expect(existsSync(join(state, 'watch.lock'))).toBe(false);
+      expect(existsSync(join(state, 'state.lock'))).toBe(false);
       const saved = JSON.parse(readFileSync(join(state, 'state.json'), 'utf8'));
       expect(saved.jobs['deploy-check']).toMatchObject({ runs: 1 });
       expect(Date.parse(saved.jobs['deploy-check'].lastSuccessAt)).toBeGreaterThanOrEqual(Date.parse(ev[1].time));

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { hostname } from 'node:os';
@@ -122,7 +122,7 @@ describe('watch', () => {
     await new Promise((r) => setTimeout(r, 200));
     await w2.stop();
     expect(runs).toBe(1);
-    expect(existsSync(join(dir, 'watch.lock'))).toBe(false);
+    expect(existsSync(join(dir, 'state.lock'))).toBe(false);
   });
 
   it('a run past its deadline is failed and the watcher goes on', async () => {
@@ -199,18 +199,18 @@ describe('watch', () => {
 describe('state lock', () => {
   it('refuses a second holder while the first is alive, and takes over a dead one', () => {
     const dir = tempDir();
-    const a = new StateLock(join(dir, 'watch.lock'));
+    const a = new StateLock(join(dir, 'state.lock'));
     a.acquire();
-    expect(() => new StateLock(join(dir, 'watch.lock')).acquire()).toThrow(LockError);
+    expect(() => new StateLock(join(dir, 'state.lock')).acquire()).toThrow(LockError);
     a.release();
     // A lock left by a process that no longer exists (a crash) is stale.
     const child = spawn(process.execPath, ['-e', '0']);
     return new Promise<void>((resolve) => {
       child.on('exit', () => {
-        writeFileSync(join(dir, 'watch.lock'), JSON.stringify({ pid: child.pid, host: hostname(), startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() }));
-        const b = new StateLock(join(dir, 'watch.lock'));
+        writeFileSync(join(dir, 'state.lock'), JSON.stringify({ pid: child.pid, host: hostname(), startedAt: new Date().toISOString(), heartbeatAt: new Date().toISOString() }));
+        const b = new StateLock(join(dir, 'state.lock'));
         expect(b.acquire()).toMatch(/took over a stale lock from pid \d+ \(process gone\)/);
-        expect(JSON.parse(readFileSync(join(dir, 'watch.lock'), 'utf8')).pid).toBe(process.pid);
+        expect(JSON.parse(readFileSync(join(dir, 'state.lock'), 'utf8')).pid).toBe(process.pid);
         b.release();
         resolve();
       });
@@ -219,9 +219,11 @@ describe('state lock', () => {
 
   it('takes over a lock whose heartbeat is too old (a frozen holder)', () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'watch.lock'), JSON.stringify({ pid: process.pid, host: 'elsewhere', startedAt: '2026-01-01T00:00:00Z', heartbeatAt: '2026-01-01T00:00:00Z' }));
-    const l = new StateLock(join(dir, 'watch.lock'), 60_000);
-    expect(l.acquire()).toContain('no heartbeat since 2026-01-01T00:00:00Z');
+    writeFileSync(join(dir, 'state.lock'), JSON.stringify({ pid: process.pid, host: 'elsewhere', startedAt: '2026-01-01T00:00:00Z' }));
+    // The heartbeat is the file's mtime (touched by the holder, never rewritten).
+    utimesSync(join(dir, 'state.lock'), new Date('2026-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
+    const l = new StateLock(join(dir, 'state.lock'), 60_000);
+    expect(l.acquire()).toContain('no heartbeat since 2026-01-01T00:00:00.000Z');
     l.release();
   });
 });

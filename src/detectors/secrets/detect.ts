@@ -10,6 +10,7 @@ import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
+import { assertSafeRegex, UnsafeRegexError } from './regex-safety.js';
 import { ignoreCovers } from '../../util/rule-id.js';
 
 export interface SecretMatch {
@@ -135,11 +136,17 @@ function compileRow(p: SecretPattern, priority: number, where: string, defaultAn
   if (typeof p.regex !== 'string' || !p.regex) fail('regex', 'required (JavaScript RegExp source)');
   const flags = p.flags ?? '';
   if (typeof flags !== 'string' || !ALLOWED_FLAGS.test(flags)) fail('flags', 'only i, m, s and u are allowed');
+  // A user's row can hang the detector (and every commit) with catastrophic backtracking: refused here, at
+  // load, with the reason (regex-safety.ts). The built-in table is checked by its own tests.
+  const user = where !== 'built-in pattern';
   const compile = (src: string, f: string, field: string): RegExp => {
     try {
-      return new RegExp(src, f);
+      const re = new RegExp(src, f);
+      // A 'scan' row's regex runs over whole texts (1 MB windows of a large file); the rest over short spans.
+      if (user) assertSafeRegex(src, f, field === 'regex' && (p.anchor ?? defaultAnchor) === 'scan');
+      return re;
     } catch (e) {
-      return fail(field, (e as Error).message);
+      return fail(field, e instanceof UnsafeRegexError ? `may take exponential time on some input (catastrophic backtracking): ${e.message}` : (e as Error).message);
     }
   };
   const sticky = compile(p.regex, flags + 'yd', 'regex');

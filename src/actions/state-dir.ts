@@ -1,0 +1,84 @@
+// The state directory must take writes before clipguard acts: every action is recorded (an intent before it,
+// the outcome after) and remembered in the ledger, so an action that cannot be recorded is not taken. What
+// stops the executor here (a state dir that cannot be written, a state lock another process took over) becomes
+// a finding, so the report and the exit code say so, never a stack trace.
+
+import { hash, randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import type { Finding } from '../types.js';
+
+export interface StateProblem {
+  kind: 'state-dir-unwritable' | 'state-lock-lost';
+  /** The file or directory that failed (or the lock). */
+  path: string;
+  /** errno code (ENOSPC, EROFS, EACCES, ...) when a write failed. */
+  code?: string;
+  message: string;
+}
+
+/** "ENOSPC: no space left on device" from a Node fs error, without the call and path Node appends. */
+export function fsErrorText(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (!err?.code) return String(err?.message ?? e);
+  const what = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '').replace(/, \w+$/, '');
+  return `${err.code}: ${what}`;
+}
+
+export function writeProblem(path: string, e: unknown, doing: string): StateProblem {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  return { kind: 'state-dir-unwritable', path, code, message: `${doing} ${path} failed (${fsErrorText(e)})` };
+}
+
+/** Room a probe write asks for: a ledger and a few audit lines fit in it. */
+const PROBE_BYTES = 16 * 1024;
+
+/**
+ * Can the state directory take writes? Creates it (0700), writes, fsyncs and removes a probe file. Null when
+ * it can; else the problem (read-only file system, full disk, no permission, a file in the way).
+ */
+export function probeStateDir(stateDir: string): StateProblem | null {
+  try {
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  } catch (e) {
+    return writeProblem(stateDir, e, 'creating the state directory');
+  }
+  const probe = join(stateDir, `.probe-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let fd: number | null = null;
+  try {
+    fd = openSync(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    writeSync(fd, Buffer.alloc(PROBE_BYTES, 0x20));
+    fsyncSync(fd);
+    return null;
+  } catch (e) {
+    return writeProblem(stateDir, e, 'writing to the state directory');
+  } finally {
+    if (fd !== null) closeSync(fd);
+    try {
+      unlinkSync(probe);
+    } catch {
+      /* never created */
+    }
+  }
+}
+
+/** The finding that reports a problem: critical, like an unreadable Paperclip: what was asked was not done. */
+export function stateProblemFinding(p: StateProblem, stateDir: string, skipped: number): Finding {
+  const unwritable = p.kind === 'state-dir-unwritable';
+  const ruleId = unwritable ? 'source/state-dir-unwritable' : 'source/state-lock-lost';
+  const left = skipped ? `; ${skipped} action(s) not taken (skipped)` : '';
+  return {
+    ruleId,
+    severity: 'critical',
+    title: unwritable ? 'The state directory cannot be written: clipguard did not act' : 'Another clipguard took over the state lock: this one stopped acting',
+    message: unwritable
+      ? `${p.message}: an action that cannot be recorded in the audit log and the ledger is not taken${left}. Free space or fix the permissions of ${stateDir}, or point --state-dir / CLIPGUARD_STATE_DIR at a writable directory.`
+      : `${p.message}${left}. The process that holds the lock now acts instead; see its audit log entries in ${stateDir}/audit.jsonl.`,
+    subject: { type: 'source', id: 'state-dir', label: stateDir },
+    location: null,
+    fingerprint: hash('sha256', `${ruleId}\n${stateDir}`, 'hex').slice(0, 32),
+    tags: ['source'],
+    actions: [],
+    data: { path: p.path, ...(p.code ? { code: p.code } : {}) },
+  };
+}
