@@ -3,6 +3,7 @@
 // and the engine benchmark rely on.
 
 import type { Subject } from '../../types.js';
+import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
 import type { ReadSecrets } from './cache.js';
 
@@ -31,8 +32,12 @@ export interface SnapshotCompany {
 
 export interface SubjectOptions {
   now: Date;
-  /** Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text. */
-  detectSecrets?: ((text: string) => Record<string, unknown>[]) & { many?: (texts: readonly string[]) => Record<string, unknown>[][] };
+  /**
+   * Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text.
+   * `spans` gives where the secrets of each text are (offsets and kinds, never the secret): the subjects'
+   * ticket texts are masked with them, so that no rule, message or report shows a key the detector found.
+   */
+  detectSecrets?: ((text: string) => Record<string, unknown>[]) & { many?: (texts: readonly string[]) => Record<string, unknown>[][]; spans?: (texts: readonly string[]) => RedactSpan[][] };
   /** Config `budget.*`: thresholds (defaults 80 and 100) and the currency of the formatted amounts (default USD). */
   budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number; stopPercent?: number; currency?: string };
   /**
@@ -260,8 +265,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
   for (const snap of companies) {
     const company = snap.company;
     const agents = snap.agents ?? [];
-    const issues = snap.issues ?? [];
-    const comments = snap.comments ?? {};
+    // Ticket texts are detected first, and masked with what was found in them, before any fact is built.
+    const tickets = ticketSecrets(snap, opts.detectSecrets);
+    const issues = tickets.issues;
+    const comments = tickets.comments;
     const unread = new Set(snap.unread ?? []);
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
@@ -326,21 +333,6 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : numParam(dispatchParams, 'defaultCeoIntervalSec', 900);
     const thresholdMinutes = (numParam(dispatchParams, 'intervals', 2) * ceoIntervalSec) / 60;
     const waitingSince = new Map<any, number>();
-    // Ticket and comment texts of the company, detected in one batch after the loop (detectSecrets.many).
-    const pendingTexts: string[] = [];
-    const pendingFacts: { secrets: unknown }[] = [];
-    const pendingPlace: Place[] = [];
-    const known = snap.secrets;
-    const detectLater = (facts: { secrets: unknown }, text: string, place: Place, kept: Record<string, unknown>[] | undefined) => {
-      if (!opts.detectSecrets) return;
-      if (kept) {
-        if (kept.length) facts.secrets = placed(kept, place);
-        return;
-      }
-      pendingTexts.push(text);
-      pendingFacts.push(facts);
-      pendingPlace.push(place);
-    };
 
     for (const agent of agents) {
       const hb = agent.runtimeConfig?.heartbeat ?? {};
@@ -406,32 +398,111 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           : NOT_BLOCKED,
         lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
         stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
-        secrets: NO_SECRETS as Record<string, unknown>[],
+        secrets: tickets.ofIssue.get(issue.id) ?? NO_SECRETS,
       };
-      detectLater(issueFacts, issueText(issue), titleOrDescription, known?.issues[issue.id]);
       out.push({ type: 'issue', id: issue.id, label: issue.identifier ?? issue.id, source: 'paperclip', facts: issueFacts });
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
-        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: NO_SECRETS as Record<string, unknown>[] };
-        detectLater(facts, c.body, inBody, known?.comments[c.id]);
+        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: tickets.ofComment.get(c.id) ?? NO_SECRETS };
         out.push({ type: 'comment', id: c.id, label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`, source: 'paperclip', facts });
       }
-    }
-
-    if (opts.detectSecrets && pendingTexts.length) {
-      const detect = opts.detectSecrets;
-      const found = detect.many ? detect.many(pendingTexts) : pendingTexts.map((t) => detect(t));
-      for (let i = 0; i < found.length; i++) if (found[i].length) pendingFacts[i].secrets = placed(found[i], pendingPlace[i]);
     }
   }
   return out;
 }
 
-const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
+const NO_SECRETS = Object.freeze([]) as unknown as Record<string, unknown>[];
+
+interface TicketSecrets {
+  /** The company's issues, those with a secret in their text replaced by a copy with it masked. */
+  issues: any[];
+  /** Its comments by issue id, likewise. */
+  comments: Record<string, any[]>;
+  /** The `secrets` fact of each issue and comment with one (placed: field and line). */
+  ofIssue: Map<string, Record<string, unknown>[]>;
+  ofComment: Map<string, Record<string, unknown>[]>;
+}
+
+/**
+ * The secrets facts of every ticket text of a company (kept ones from watch's cache, the others detected in
+ * one batch), and the texts masked with the spans found in them. An issue is detected as one text, its title
+ * and description joined (issueText): a key in the title whose context word is in the description is only
+ * found that way, so the title is masked with the spans of that same text, never on its own.
+ */
+function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecrets']): TicketSecrets {
+  const issues = snap.issues ?? [];
+  const comments = snap.comments ?? {};
+  const out: TicketSecrets = { issues, comments, ofIssue: new Map(), ofComment: new Map() };
+  if (!detect) return out;
+  const known = snap.secrets;
+  const texts: string[] = [];
+  const slots: ((found: Record<string, unknown>[]) => void)[] = [];
+  const factsOf = (map: Map<string, Record<string, unknown>[]>, id: string, place: Place) => (found: Record<string, unknown>[]) => {
+    if (found.length) map.set(id, placed(found, place));
+  };
+  for (const issue of issues) {
+    const set = factsOf(out.ofIssue, issue.id, titleOrDescription);
+    const kept = known?.issues[issue.id];
+    if (kept) set(kept);
+    else texts.push(issueText(issue)), slots.push(set);
+    for (const c of comments[issue.id] ?? []) {
+      if (c.deletedAt || !c.body) continue;
+      const setC = factsOf(out.ofComment, c.id, inBody);
+      const keptC = known?.comments[c.id];
+      if (keptC) setC(keptC);
+      else texts.push(String(c.body)), slots.push(setC);
+    }
+  }
+  if (texts.length) {
+    const found = detect.many ? detect.many(texts) : texts.map((t) => detect(t));
+    found.forEach((f, k) => slots[k](f));
+  }
+  if (!detect.spans || (!out.ofIssue.size && !out.ofComment.size)) return out;
+  // Mask what has secrets (a few texts): spans detected again on the text the subjects will hold. A row
+  // watch kept is masked already, and gives none.
+  const dirtyIssues = issues.filter((i) => out.ofIssue.has(i.id));
+  const dirtyComments = Object.values(comments).flatMap((cs) => cs.filter((c) => out.ofComment.has(c.id) && typeof c.body === 'string'));
+  const spans = detect.spans([...dirtyIssues.map(issueText), ...dirtyComments.map((c) => c.body as string)]);
+  const maskedIssue = new Map<string, any>();
+  dirtyIssues.forEach((i, k) => spans[k].length && maskedIssue.set(i.id, { ...i, ...redactIssueFields(i, spans[k]) }));
+  const maskedComment = new Map<string, any>();
+  dirtyComments.forEach((c, k) => {
+    const s = spans[dirtyIssues.length + k];
+    if (s.length) maskedComment.set(c.id, { ...c, body: redactSecrets(c.body, s) });
+  });
+  if (maskedIssue.size) out.issues = issues.map((i) => maskedIssue.get(i.id) ?? i);
+  if (maskedComment.size) {
+    out.comments = {};
+    for (const [id, cs] of Object.entries(comments)) out.comments[id] = cs.some((c) => maskedComment.has(c.id)) ? cs.map((c) => maskedComment.get(c.id) ?? c) : cs;
+  }
+  return out;
+}
 
 /** What the issue subject scans for secrets (and watch's cache keeps facts of): the title, a newline, the description. */
 export function issueText(i: { title?: unknown; description?: unknown }): string {
   return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
+}
+
+/**
+ * The issue's title and description with the secrets found in its issueText redacted, as `[REDACTED:kind]`:
+ * each span maps back to the field it lies in (one that crosses the newline between them, to both). The only
+ * way clipguard masks or redacts an issue's fields, so masking, every output and the redact action use the
+ * spans of the text the finding came from. Returns only the fields that change.
+ */
+export function redactIssueFields(i: { title?: unknown; description?: unknown }, spans: readonly RedactSpan[]): { title?: string; description?: string } {
+  const title = typeof i.title === 'string' ? i.title : '';
+  const from = title.length + 1; // where the description starts in issueText
+  const out: { title?: string; description?: string } = {};
+  if (typeof i.title === 'string') {
+    const inTitle = spans.filter((s) => s.start < title.length && s.end > s.start).map((s) => ({ kind: s.kind, start: s.start, end: Math.min(s.end, title.length) }));
+    if (inTitle.length) out.title = redactSecrets(title, inTitle);
+  }
+  if (typeof i.description === 'string') {
+    const d = i.description;
+    const inDesc = spans.filter((s) => s.end > from && s.end > s.start).map((s) => ({ kind: s.kind, start: Math.max(s.start, from) - from, end: Math.min(s.end - from, d.length) }));
+    if (inDesc.length) out.description = redactSecrets(d, inDesc);
+  }
+  return out;
 }
 /** Where in its text a match is: the `field`, and its `line` counted within that field. */
 type Place = (m: Record<string, unknown>) => { field: string; line?: number };
@@ -512,7 +583,11 @@ export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: an
 
 const inBody: Place = () => ({ field: 'body' });
 
-/** Each match with its place (field, and line within it). */
+/**
+ * Each match with its place (field, and line within it). A `clipguard-ignore` in ticket text is not honoured:
+ * inline ignores belong to files under review, and anyone (or any agent) who can write a ticket could exempt a
+ * key with one. Waivers and baselines, which the operator keeps, are what silence a Paperclip finding.
+ */
 function placed(matches: Record<string, unknown>[], place: Place) {
-  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, ...place(m) }));
+  return matches.length === 0 ? matches : matches.map(({ inlineIgnored: _i, ignoreRules: _r, ignoreReason: _w, ...m }) => ({ ...m, ...place(m), inlineIgnored: false }));
 }
