@@ -404,7 +404,8 @@ async function doRedactIssue(ctx: Ctx, p: Record<string, unknown>): Promise<Outc
   const fields = Object.keys(patch);
   if (!fields.length) return skip('no secret left in the issue (already redacted?)');
   const r = await client.patchIssue(String(p.issueId), patch);
-  return r.status < 300 ? ok(`redacted ${ms.length} secret(s) in ${fields.join(' and ')}`) : failHttp('', r);
+  // Redaction stops further spread only: the key was exposed, and Paperclip's activity log keeps the old values.
+  return r.status < 300 ? ok(`redacted ${ms.length} secret(s) in ${fields.join(' and ')}; rotate the key(s): Paperclip's activity log keeps the old ${fields.join(' and ')}`) : failHttp('', r);
 }
 
 async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {

@@ -9,6 +9,7 @@ import { RulePackError } from '../engine/load.js';
 import { runScan } from '../scan.js';
 import { UserFileError } from '../util/json-file.js';
 import { VERSION } from '../version.js';
+import { plain } from '../report/sanitize.js';
 import { registerPrecommit } from './precommit.js';
 import { registerI18n } from './i18n.js';
 import { registerWatch } from './watch.js';
@@ -115,10 +116,10 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     if (e instanceof UserFileError || e instanceof RulePackError) {
-      process.stderr.write(`clipguard: ${e.message}\n`);
+      process.stderr.write(`clipguard: ${plain(e.message)}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`clipguard: unexpected error: ${(e as Error).message}\n`);
+    process.stderr.write(`clipguard: unexpected error: ${plain((e as Error).message)}\n`);
     if (process.env.CLIPGUARD_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return EXIT.usage;
   }

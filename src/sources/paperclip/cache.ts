@@ -122,7 +122,8 @@ export class PaperclipReadCache {
    */
   store(baseUrl: string, companyId: string, read: ReadResult): ReadSecrets {
     const prev = this.companies.get(this.key(baseUrl, companyId)) ?? null;
-    const out: ReadSecrets = { issues: {}, comments: {} };
+    // Keyed by ids the server chose: no prototype (see subjects.ts own()).
+    const out: ReadSecrets = { issues: Object.create(null), comments: Object.create(null) };
     const entry: CachedCompany = { issues: new Map(), texts: new Map(), comments: new Map(), activity: new Map(), fullAt: read.fullAt };
 
     // Issue texts (title + description, as the issue subject scans them): detect where not known for this version.
@@ -415,9 +416,8 @@ export function maskRecords(records: readonly unknown[], guard: TextGuard): unkn
     // Deeper than any Paperclip record: dropped rather than kept unmasked.
     if (depth >= 64) return null;
     if (Array.isArray(v)) return v.map((x) => copy(x, depth + 1));
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[swap.get(k) ?? k] = copy(x, depth + 1);
-    return o;
+    // fromEntries defines each key as its own (an assignment of "__proto__" would set the prototype instead).
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [swap.get(k) ?? k, copy(x, depth + 1)]));
   };
   return records.map((r) => copy(r, 0));
 }

@@ -365,19 +365,19 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           pause: agent.status === 'paused' ? pauseFacts(agent, company, agentBudget, snap.budgets?.activeIncidents ?? []) : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
-          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: opts.sessionResets?.[agent.id] ?? null }),
+          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null }),
           dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),
         },
       });
     }
 
     for (const issue of issues) {
-      const cs = comments[issue.id] ?? [];
+      const cs = own(comments, issue.id) ?? [];
       let summary: ReturnType<typeof issueSummary> | undefined;
       const isBlocked = issue.status === 'blocked';
       const blockedSince = isBlocked ? sinceBlocked(issue) : null;
-      const sys = isBlocked ? systemBlock(issue, cs, snap.activity?.[issue.id] ?? []) : null;
-      const blockRun = sys?.runId ? (runById.get(sys.runId) ?? snap.blockRuns?.[sys.runId] ?? null) : null;
+      const sys = isBlocked ? systemBlock(issue, cs, own(snap.activity, issue.id) ?? []) : null;
+      const blockRun = sys?.runId ? (runById.get(sys.runId) ?? own(snap.blockRuns, sys.runId) ?? null) : null;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
       const issueFacts = {
         issue,
@@ -413,6 +413,14 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
 
 const NO_SECRETS = Object.freeze([]) as unknown as Record<string, unknown>[];
 
+/**
+ * `record[key]` when it is the record's own entry. Records here are keyed by ids the server (or a rule fixture)
+ * chose: an issue whose id is `constructor` or `toString` must not find Object.prototype's.
+ */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
 interface TicketSecrets {
   /** The company's issues, those with a secret in their text replaced by a copy with it masked. */
   issues: any[];
@@ -442,13 +450,13 @@ function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecr
   };
   for (const issue of issues) {
     const set = factsOf(out.ofIssue, issue.id, titleOrDescription);
-    const kept = known?.issues[issue.id];
+    const kept = own(known?.issues, issue.id);
     if (kept) set(kept);
     else texts.push(issueText(issue)), slots.push(set);
-    for (const c of comments[issue.id] ?? []) {
+    for (const c of own(comments, issue.id) ?? []) {
       if (c.deletedAt || !c.body) continue;
       const setC = factsOf(out.ofComment, c.id, inBody);
-      const keptC = known?.comments[c.id];
+      const keptC = own(known?.comments, c.id);
       if (keptC) setC(keptC);
       else texts.push(String(c.body)), slots.push(setC);
     }
@@ -472,7 +480,7 @@ function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecr
   });
   if (maskedIssue.size) out.issues = issues.map((i) => maskedIssue.get(i.id) ?? i);
   if (maskedComment.size) {
-    out.comments = {};
+    out.comments = Object.create(null);
     for (const [id, cs] of Object.entries(comments)) out.comments[id] = cs.some((c) => maskedComment.has(c.id)) ? cs.map((c) => maskedComment.get(c.id) ?? c) : cs;
   }
   return out;
