@@ -8,13 +8,13 @@
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { detectSecrets } from '../../src/detectors/secrets/index.js';
 import { render, FORMATS } from '../../src/cli/output.js';
 import { runScan } from '../../src/scan.js';
-import { textGuard } from '../../src/sources/index.js';
+import { commitSubjects, textGuard } from '../../src/sources/index.js';
 import { PaperclipReadCache } from '../../src/sources/paperclip/cache.js';
 import { issueText, redactIssueFields } from '../../src/sources/paperclip/subjects.js';
 import { FAKE_KINDS, fakeSample, fakeToken } from '../helpers/fake-secrets.js';
@@ -99,7 +99,13 @@ async function serve(tickets: Ticket[]): Promise<World> {
       if (m === 'GET' && path === `/api/companies/${company.id}/heartbeat-runs`) return reply(200, []);
       if (m === 'GET' && path === `/api/companies/${company.id}/budgets/overview`) return reply(200, sample('26-budgets-overview'));
       if (m === 'GET' && path === `/api/companies/${company.id}/costs/by-agent`) return reply(200, []);
-      if (path === `/api/companies/${company.id}/activity`) return reply(m === 'GET' ? 200 : 201, m === 'GET' ? [] : { id: 'a1' });
+      if (path === `/api/companies/${company.id}/activity`) {
+        if (m !== 'GET') return reply(201, { id: 'a1' });
+        // As Paperclip records it: the title alone in issue.created, the edited field's values in issue.updated.
+        const of = issues.find((i) => i.id === new URL(req.url ?? '/', 'http://x').searchParams.get('entityId'));
+        const row = (action: string, details: unknown) => ({ ...sample('45-issue-activity-recovery-settled')[2], entityId: of?.id, action, details });
+        return reply(200, of ? [row('issue.created', { title: of.title, identifier: of.identifier }), row('issue.updated', { description: of.description, _previous: { title: of.title } })] : []);
+      }
       if (one && m === 'GET' && path.endsWith('/comments')) return reply(200, comments.get(one.id)!.filter((c) => !c.deletedAt));
       if (one && m === 'POST' && path.endsWith('/comments')) {
         const c = { ...commentRow, id: `00000000-0000-4000-a000-${String(sent.length).padStart(12, '0')}`, issueId: one.id, body: body.body };
@@ -234,4 +240,54 @@ describe('detection, masking, every output and redaction use the same spans', ()
       { numRuns: 12 },
     );
   }, 120_000);
+});
+
+describe('a clipguard-ignore in ticket text exempts nothing (issue 17, item 2)', () => {
+  // Inline ignores belong to files under review; anyone who can write a ticket (or any agent) could otherwise
+  // keep a key in it. Waivers and baselines, which the operator keeps, still silence a Paperclip finding.
+  const MARKERS = ['clipguard-ignore -- test fixture', 'clipguard-ignore security/secret-in-comment -- test fixture', 'clipguard-ignore * -- fake', 'clipguard-ignore github-pat', 'clipguard-ignore security/ -- ok'];
+
+  it.each(MARKERS)('"%s" on the line of a key in a comment and in a description: reported unsuppressed, redacted by --apply', async (marker) => {
+    const inComment = fakeToken('github-pat', 31);
+    const inIssue = fakeToken('github-pat', 32);
+    const world = await serve([{ title: 'Deploy', description: `bot key ${inIssue} ${marker.replace('secret-in-comment', 'secret-in-issue')}`, status: 'todo', comments: [`prod key ${inComment} ${marker}`] }]);
+    const state = join(tempDir(), 'state');
+    const config = scanConfig(world.url, state);
+    const { report } = await runScan(config, { now: NOW, only: ['security'] });
+    const secret = report.findings.filter((f) => f.ruleId.startsWith('security/secret-in-'));
+    expect(secret.map((f) => f.ruleId).sort()).toEqual(['security/secret-in-comment', 'security/secret-in-issue']);
+    expect(secret.map((f) => f.suppressed ?? null)).toEqual([null, null]);
+    expect(report.summary).toMatchObject({ suppressed: 0, failed: true });
+    config.actions.apply = true;
+    const applied = await runScan(config, { now: NOW, only: ['security'] });
+    expect(applied.report.findings.flatMap((f) => f.actions.filter((a) => a.type === 'redact').map((a) => a.status))).toEqual(['applied', 'applied']);
+    const live = world.comments.get(world.issues[0].id)!.filter((c) => !c.deletedAt).map((c) => c.body).join('\n');
+    expect(live).not.toContain(inComment);
+    expect(live).toContain('[REDACTED:github-pat]');
+    expect(world.issues[0].description).toBe(`bot key [REDACTED:github-pat] ${marker.replace('secret-in-comment', 'secret-in-issue')}`);
+  });
+
+  it('a waiver by fingerprint, the operator\'s tool, still suppresses the finding', async () => {
+    const world = await serve([{ title: 'Deploy', description: 'nothing here', status: 'todo', comments: [`prod key ${fakeToken('github-pat', 33)} clipguard-ignore -- test fixture`] }]);
+    const config = scanConfig(world.url, join(tempDir(), 'state'));
+    const first = await runScan(config, { now: NOW, only: ['security'] });
+    const f = first.report.findings.find((x) => x.ruleId === 'security/secret-in-comment')!;
+    const dir = tempDir();
+    const waivers = join(dir, 'clipguard.waivers.json');
+    writeFileSync(waivers, JSON.stringify({ waivers: [{ rule: f.ruleId, fingerprint: f.fingerprint, reason: 'a fake key in a test ticket' }] }));
+    config.waivers = waivers;
+    const again = await runScan(config, { now: NOW, only: ['security'] });
+    expect(again.report.findings.find((x) => x.ruleId === 'security/secret-in-comment')!.suppressed).toMatchObject({ kind: 'waiver' });
+  });
+});
+
+describe('commits: the subject line is masked with the spans of the whole message', () => {
+  it('a wallet key on the subject line, its context word in the body: neither the label nor the commit fact holds it', () => {
+    const key = fakeToken('ethereum-private-key', 41);
+    const config = loadConfig(tempDir(), { noConfigFile: true }, {});
+    const [s] = commitSubjects('.', [{ sha: 'a'.repeat(40), subject: `fix ${key}`, message: `fix ${key}\n\nthe wallet private key of the payout job`, author: 'x', date: NOW.toISOString() }], config);
+    expect((s.facts.secrets as unknown[]).length).toBe(1);
+    expect(s.label).toBe(`${'a'.repeat(10)} fix [REDACTED:ethereum-private-key]`);
+    expect(JSON.stringify(s)).not.toContain(key);
+  });
 });
