@@ -129,6 +129,30 @@ describe('a key whose context spans the title and the description', () => {
   });
 });
 
+describe('a clipguard-ignore in ticket text exempts nothing', () => {
+  // Issue 17, item 2: a ticket author could keep a key in a comment by writing `clipguard-ignore` beside it
+  // (reported as suppressed, never redacted). Inline ignores belong to files under review.
+  it('a comment "prod key ghp_... clipguard-ignore -- test fixture" is reported unsuppressed (exit 1) and redacted by --apply', async () => {
+    const key = fakeToken('github-pat', 4343);
+    const company = await seed.createCompany({ name: unique('Ignore') });
+    const issue = await seed.createIssue(company.id, { title: 'Deploy the bot', description: `bot key ${key} clipguard-ignore security/secret-in-issue -- test fixture` });
+    const comment = await seed.addComment(issue.id, `prod key ${key} clipguard-ignore -- test fixture`);
+    const cwd = tempDir();
+    const env = { CLIPGUARD_STATE_DIR: join(cwd, 'state') };
+    const dry = await cliAsync(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--only', 'security', '--format', 'json'], { cwd, env });
+    expect(dry.code, dry.stderr).toBe(1);
+    const found = JSON.parse(dry.stdout).findings.filter((f: any) => f.ruleId.startsWith('security/secret-in-'));
+    expect(found.map((f: any) => [f.ruleId, f.suppressed ?? null]).sort()).toEqual([['security/secret-in-comment', null], ['security/secret-in-issue', null]]);
+    const apply = await cliAsync(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--only', 'security', '--format', 'json', '--apply'], { cwd, env });
+    const actions = JSON.parse(apply.stdout).findings.flatMap((f: any) => f.actions.filter((a: any) => a.type === 'redact'));
+    expect(actions.map((a: any) => a.status), JSON.stringify(actions)).toEqual(['applied', 'applied']);
+    const comments = await seed.req('GET', `/issues/${issue.id}/comments`);
+    expect(comments.find((c: any) => c.id === comment.id)?.deletedAt ?? 'gone').toBeTruthy();
+    expect(JSON.stringify(comments.filter((c: any) => !c.deletedAt).map((c: any) => c.body))).not.toContain(key);
+    expect((await seed.req('GET', `/issues/${issue.id}`)).description).toBe('bot key [REDACTED:github-pat] clipguard-ignore security/secret-in-issue -- test fixture');
+  });
+});
+
 describe('API keys never appear in output', () => {
   it('--api-key and $PAPERCLIP_API_KEY, with a server that refuses the key and echoes it back', async () => {
     const key = fakeToken('paperclip-board-key', 77);

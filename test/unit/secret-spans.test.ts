@@ -215,6 +215,9 @@ describe('detection, masking, every output and redaction use the same spans', ()
     for (const [channel, text] of Object.entries(out)) expect(text.includes(key), `${channel} carries the key`).toBe(false);
     const applied = JSON.parse(out['json report of --apply']).findings.find((f: any) => f.ruleId === 'security/secret-in-issue');
     expect(applied.actions[0]).toMatchObject({ type: 'redact', status: 'applied', detail: expect.stringContaining('redacted 1 secret(s) in title') });
+    // Issue 16, item 7: redaction limits the spread, rotation is the remedy; the finding and the outcome say so.
+    expect(applied.message).toMatch(/it is exposed, rotate it \(redaction does not remove the copies Paperclip keeps\)/);
+    expect(applied.actions[0].detail).toMatch(/rotate the key\(s\): Paperclip's activity log keeps the old title/);
     expect(world.issues[0].title).toBe('rotate [REDACTED:ethereum-private-key]');
     expect(world.issues[0].description).toBe('wallet private key for the payout job');
   });
@@ -258,6 +261,7 @@ describe('a clipguard-ignore in ticket text exempts nothing (issue 17, item 2)',
     expect(secret.map((f) => f.ruleId).sort()).toEqual(['security/secret-in-comment', 'security/secret-in-issue']);
     expect(secret.map((f) => f.suppressed ?? null)).toEqual([null, null]);
     expect(report.summary).toMatchObject({ suppressed: 0, failed: true });
+    for (const f of secret) expect(f.message).toMatch(/; it is exposed, rotate it \(redaction does not remove the copies Paperclip keeps\): ghp_…$/);
     config.actions.apply = true;
     const applied = await runScan(config, { now: NOW, only: ['security'] });
     expect(applied.report.findings.flatMap((f) => f.actions.filter((a) => a.type === 'redact').map((a) => a.status))).toEqual(['applied', 'applied']);
