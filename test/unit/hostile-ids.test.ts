@@ -4,6 +4,7 @@
 // ticket text, which can make a terminal show a different text than the one written, never reach the text
 // report or stderr. A loopback server answers with the recorded Paperclip records, their ids changed.
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { render } from '../../src/cli/output.js';
@@ -138,5 +139,15 @@ describe('bidi controls and invisible characters never reach the terminal', () =
     const r = await cliAsync(['scan', '--paperclip', url, '--format', 'text', '--explain'], { cwd: tempDir(), env: { CLIPGUARD_STATE_DIR: join(tempDir(), 's') } });
     expect(r.stdout).toContain('__proto__');
     expect(r.stdout + r.stderr).not.toMatch(SHOWN);
+  });
+
+  it('an error naming a file whose name holds U+202E: stderr shows the name without it (exit 2)', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'a\u202enosj.cfg.json');
+    writeFileSync(file, '{ not json');
+    const r = await cliAsync(['scan', '--config', file, '--no-paperclip'], { cwd: dir, env: { CLIPGUARD_STATE_DIR: join(dir, 's') } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('anosj.cfg.json');
+    expect(r.stderr).not.toMatch(SHOWN);
   });
 });
