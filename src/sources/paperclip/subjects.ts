@@ -268,7 +268,6 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     // Ticket texts are detected first, and masked with what was found in them, before any fact is built.
     const tickets = ticketSecrets(snap, opts.detectSecrets);
     const issues = tickets.issues;
-    const comments = tickets.comments;
     const unread = new Set(snap.unread ?? []);
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
@@ -372,7 +371,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     }
 
     for (const issue of issues) {
-      const cs = own(comments, issue.id) ?? [];
+      const cs = tickets.commentsOf(issue.id);
       let summary: ReturnType<typeof issueSummary> | undefined;
       const isBlocked = issue.status === 'blocked';
       const blockedSince = isBlocked ? sinceBlocked(issue) : null;
@@ -424,8 +423,8 @@ function own<T>(record: Record<string, T> | undefined, key: string): T | undefin
 interface TicketSecrets {
   /** The company's issues, those with a secret in their text replaced by a copy with it masked. */
   issues: any[];
-  /** Its comments by issue id, likewise. */
-  comments: Record<string, any[]>;
+  /** The comments of an issue, those with a secret in their body replaced by a copy with it masked. */
+  commentsOf(issueId: string): any[];
   /** The `secrets` fact of each issue and comment with one (placed: field and line). */
   ofIssue: Map<string, Record<string, unknown>[]>;
   ofComment: Map<string, Record<string, unknown>[]>;
@@ -439,49 +438,59 @@ interface TicketSecrets {
  */
 function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecrets']): TicketSecrets {
   const issues = snap.issues ?? [];
-  const comments = snap.comments ?? {};
-  const out: TicketSecrets = { issues, comments, ofIssue: new Map(), ofComment: new Map() };
+  const comments = snap.comments;
+  const out: TicketSecrets = { issues, commentsOf: (id) => own(comments, id) ?? [], ofIssue: new Map(), ofComment: new Map() };
   if (!detect) return out;
   const known = snap.secrets;
-  const texts: string[] = [];
-  const slots: ((found: Record<string, unknown>[]) => void)[] = [];
-  const factsOf = (map: Map<string, Record<string, unknown>[]>, id: string, place: Place) => (found: Record<string, unknown>[]) => {
-    if (found.length) map.set(id, placed(found, place));
+  // What has a secret: masked below (a few texts among many).
+  const dirtyIssues: any[] = [];
+  const dirtyComments: { issueId: string; c: any }[] = [];
+  const take = (issue: any, c: any | null, found: Record<string, unknown>[]) => {
+    if (!found.length) return;
+    if (c === null) {
+      out.ofIssue.set(issue.id, placed(found, titleOrDescription));
+      dirtyIssues.push(issue);
+    } else {
+      out.ofComment.set(c.id, placed(found, inBody));
+      if (typeof c.body === 'string') dirtyComments.push({ issueId: issue.id, c });
+    }
   };
+  // The texts to detect, and whose each is (its issue; its comment, or null for the issue's own text).
+  const texts: string[] = [];
+  const ofIssue: any[] = [];
+  const ofComment: any[] = [];
   for (const issue of issues) {
-    const set = factsOf(out.ofIssue, issue.id, titleOrDescription);
     const kept = own(known?.issues, issue.id);
-    if (kept) set(kept);
-    else texts.push(issueText(issue)), slots.push(set);
+    if (kept) take(issue, null, kept);
+    else texts.push(issueText(issue)), ofIssue.push(issue), ofComment.push(null);
     for (const c of own(comments, issue.id) ?? []) {
       if (c.deletedAt || !c.body) continue;
-      const setC = factsOf(out.ofComment, c.id, inBody);
       const keptC = own(known?.comments, c.id);
-      if (keptC) setC(keptC);
-      else texts.push(String(c.body)), slots.push(setC);
+      if (keptC) take(issue, c, keptC);
+      else texts.push(String(c.body)), ofIssue.push(issue), ofComment.push(c);
     }
   }
   if (texts.length) {
     const found = detect.many ? detect.many(texts) : texts.map((t) => detect(t));
-    found.forEach((f, k) => slots[k](f));
+    found.forEach((f, k) => take(ofIssue[k], ofComment[k], f));
   }
-  if (!detect.spans || (!out.ofIssue.size && !out.ofComment.size)) return out;
-  // Mask what has secrets (a few texts): spans detected again on the text the subjects will hold. A row
-  // watch kept is masked already, and gives none.
-  const dirtyIssues = issues.filter((i) => out.ofIssue.has(i.id));
-  const dirtyComments = Object.values(comments).flatMap((cs) => cs.filter((c) => out.ofComment.has(c.id) && typeof c.body === 'string'));
-  const spans = detect.spans([...dirtyIssues.map(issueText), ...dirtyComments.map((c) => c.body as string)]);
+  if (!detect.spans || (!dirtyIssues.length && !dirtyComments.length)) return out;
+  // Spans detected again on the text the subjects will hold. A row watch kept is masked already, and gives none.
+  const spans = detect.spans([...dirtyIssues.map(issueText), ...dirtyComments.map(({ c }) => c.body as string)]);
   const maskedIssue = new Map<string, any>();
   dirtyIssues.forEach((i, k) => spans[k].length && maskedIssue.set(i.id, { ...i, ...redactIssueFields(i, spans[k]) }));
   const maskedComment = new Map<string, any>();
-  dirtyComments.forEach((c, k) => {
+  const touched = new Set<string>();
+  dirtyComments.forEach(({ issueId, c }, k) => {
     const s = spans[dirtyIssues.length + k];
-    if (s.length) maskedComment.set(c.id, { ...c, body: redactSecrets(c.body, s) });
+    if (!s.length) return;
+    maskedComment.set(c.id, { ...c, body: redactSecrets(c.body, s) });
+    touched.add(issueId);
   });
   if (maskedIssue.size) out.issues = issues.map((i) => maskedIssue.get(i.id) ?? i);
-  if (maskedComment.size) {
-    out.comments = Object.create(null);
-    for (const [id, cs] of Object.entries(comments)) out.comments[id] = cs.some((c) => maskedComment.has(c.id)) ? cs.map((c) => maskedComment.get(c.id) ?? c) : cs;
+  if (touched.size) {
+    const lists = new Map([...touched].map((id) => [id, (own(comments, id) ?? []).map((c) => maskedComment.get(c.id) ?? c)]));
+    out.commentsOf = (id) => lists.get(id) ?? own(comments, id) ?? [];
   }
   return out;
 }
