@@ -84,7 +84,8 @@ export class Ledger {
  * ops/agent-looping quiet for its cool-down, so a reset is not repeated on every scan.
  */
 export function sessionResets(file: string): Record<string, string> {
-  const out: Record<string, string> = {};
+  // Keyed by agent ids: no prototype, so an agent `constructor` has no reset unless one is recorded.
+  const out: Record<string, string> = Object.create(null);
   for (const [key, e] of new Ledger(file).applied('reset-session:')) {
     const agentId = key.split(':')[1];
     if (agentId && (!out[agentId] || out[agentId] < e.at)) out[agentId] = e.at;

@@ -10,6 +10,7 @@ import { RulePackError } from '../engine/load.js';
 import { runScan } from '../scan.js';
 import { UserFileError } from '../util/json-file.js';
 import { VERSION } from '../version.js';
+import { plain } from '../report/sanitize.js';
 import { registerPrecommit } from './precommit.js';
 import { registerI18n } from './i18n.js';
 import { registerWatch } from './watch.js';
@@ -129,10 +130,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     // The state lock (held by another acting clipguard, or a state directory where it cannot be created).
     if (e instanceof UserFileError || e instanceof RulePackError || (e as Error)?.name === 'LockError') {
-      process.stderr.write(`clipguard: ${(e as Error).message}\n`);
+      process.stderr.write(`clipguard: ${plain((e as Error).message)}\n`);
       return EXIT.usage;
     }
-    process.stderr.write(`clipguard: unexpected error: ${(e as Error).message}\n`);
+    process.stderr.write(`clipguard: unexpected error: ${plain((e as Error).message)}\n`);
     if (process.env.CLIPGUARD_DEBUG) process.stderr.write(`${(e as Error).stack}\n`);
     return EXIT.usage;
   }

@@ -1,10 +1,17 @@
 // Scanned content is hostile: comments and file names can carry ANSI escapes, NUL bytes, lone surrogates,
 // XML/HTML markup or Markdown pipes. Every reporter passes strings through one of these before output.
 
-/** Remove C0/C1 controls (incl. ESC, so no ANSI sequence survives) except tab/newline; replace lone surrogates and U+FFFE/U+FFFF. */
+/**
+ * Remove C0/C1 controls (incl. ESC, so no ANSI sequence survives) except tab/newline; replace lone surrogates and
+ * U+FFFE/U+FFFF. Remove the bidi controls (U+202A-U+202E embeddings and overrides, U+2066-U+2069 isolates, the
+ * U+200E/U+200F/U+061C marks) and invisible characters (zero-width space, word joiner and invisible operators
+ * U+2060-U+2064, BOM, soft hyphen, U+180E): any of them makes a terminal, a browser or a Markdown view show a
+ * ticket's text in another order or with hidden parts ("Trojan Source"). Zero-width (non-)joiners stay: emoji
+ * sequences and Persian and Indic scripts need them, and they cannot reorder text.
+ */
 export function plain(s: string): string {
   return s
-    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '')
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/g, '')
     .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
     // Noncharacters U+FFFE and U+FFFF are not XML characters: a JUnit file holding one does not parse.
     .replace(/[\ufffe\uffff]/g, '\ufffd');

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
-import { detectSecrets, detectSecretsMany, redactSecrets, SECRET_PATTERNS, type SecretMatch } from '../detectors/secrets/index.js';
+import { detectSecrets, detectSecretsMany, redactSecrets, SECRET_PATTERNS, type RedactSpan, type SecretMatch } from '../detectors/secrets/index.js';
 import { VERSION } from '../version.js';
 // The Paperclip client and the deploy probe (undici) load only when a scan reads them: `precommit` and
 // `i18n` build subjects from this module too, and start on every commit.
@@ -70,6 +70,8 @@ export interface MaskedSecretDetector {
   (text: string): MaskedMatch[];
   /** The same for many texts at once (one keyword pass over all of them: much faster for short texts). */
   many(texts: readonly string[]): MaskedMatch[][];
+  /** Where the secrets of each text are (kind and offsets, not the secret): what masks the text. */
+  spans(texts: readonly string[]): RedactSpan[][];
 }
 
 export function maskedSecrets(config: Config, path?: string): MaskedSecretDetector {
@@ -94,6 +96,7 @@ export function maskedSecrets(config: Config, path?: string): MaskedSecretDetect
         );
   return Object.assign((text: string) => masked(detectSecrets(text, options), text), {
     many: (texts: readonly string[]) => detectSecretsMany(texts, options).map((found, i) => masked(found, texts[i])),
+    spans: (texts: readonly string[]) => detectSecretsMany(texts, options).map((found) => found.map(({ kind, start, end }) => ({ kind, start, end }))),
   });
 }
 
@@ -110,6 +113,7 @@ export function textGuard(config: Config): TextGuard {
   return {
     signature: hash('sha256', settings, 'hex').slice(0, 32),
     secrets: (texts) => facts.many(texts),
+    spans: (texts) => facts.spans(texts),
     mask: (texts) => detectSecretsMany(texts, options).map((found, i) => redactSecrets(texts[i], found)),
   };
 }
@@ -239,7 +243,9 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       out.subjects.push(
         ...paperclipSubjects(read.companies, {
           now,
-          detectSecrets: needs.secrets ? maskedSecrets(config) : undefined,
+          // Also when no secret rule runs: ticket texts are masked with what the detector finds in them
+          // (a title an ops rule prints holds no key).
+          detectSecrets: maskedSecrets(config),
           budget: budgetOptions(config),
           ruleParams: opts.ruleParams,
           sessionResets: opts.sessionResets,
@@ -315,13 +321,26 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
 
 export function commitSubjects(repo: string, commits: { sha: string; subject: string; message: string; author: string; date: string }[], config: Config): Subject[] {
   const detect = maskedSecrets(config);
-  return commits.map((c) => ({
-    type: 'commit' as const,
-    id: c.sha,
-    label: `${c.sha.slice(0, 10)} ${c.subject}`,
-    source: 'git',
-    facts: { commit: { ...c, sha: c.sha.slice(0, 12) }, secrets: detect(c.message) },
-  }));
+  return commits.map((c) => {
+    const secrets = detect(c.message);
+    // The subject line is shown alone (label, messages): masked with what the whole message gave, since a key
+    // on it may be one only for a word further down.
+    const shown = secrets.length ? maskCommit(c, detect.spans([c.message])[0]) : c;
+    return {
+      type: 'commit' as const,
+      id: c.sha,
+      label: `${c.sha.slice(0, 10)} ${shown.subject}`,
+      source: 'git',
+      facts: { commit: { ...shown, sha: c.sha.slice(0, 12) }, secrets },
+    };
+  });
+}
+
+/** The commit with the secrets found in its message redacted in the message and wherever the subject repeats them. */
+function maskCommit<T extends { subject: string; message: string }>(c: T, spans: RedactSpan[]): T {
+  let subject = c.subject;
+  for (const s of spans) if (s.end > s.start) subject = subject.split(c.message.slice(s.start, s.end)).join(`[REDACTED:${s.kind}]`);
+  return { ...c, subject, message: redactSecrets(c.message, spans) };
 }
 
 export function diffSubjects(repo: string, files: { path: string; commit?: string; lines: { line: number; text: string }[] }[], config: Config): Subject[] {

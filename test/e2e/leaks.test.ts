@@ -86,6 +86,73 @@ describe('no output channel ever carries a planted secret', () => {
   });
 });
 
+describe('a key whose context spans the title and the description', () => {
+  // Issue 17, item 3: the issue is detected as its title and description joined; masking, the kept reads and
+  // the redaction used each field alone, so a wallet key in the title, its context word in the description, was
+  // printed (ops/blocked-without-reason quotes the title), kept in the clear, and --apply skipped it.
+  it('is masked in every format, --explain, stderr, the kept reads, the audit log and clipguard\'s activity entries, and --apply redacts it from the title', async () => {
+    const key = fakeToken('ethereum-private-key', 4242);
+    const company = await seed.createCompany({ name: unique('Span') });
+    await seed.createAgent(company.id, { name: 'Idle' });
+    const issue = await seed.createIssue(company.id, { title: `Payout ${key}`, description: 'wallet private key of the payout job, do not share', status: 'blocked', priority: 'high' });
+    const cwd = tempDir();
+    const state = join(cwd, 'state');
+    writeFileSync(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], paperclip: { activityLog: true }, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '*/15 * * * *' }] } }));
+    const outputs: Record<string, string> = {};
+    const run = async (name: string, args: string[], code = 1) => {
+      const r = await cliAsync(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--explain', ...args], { cwd, env: { CLIPGUARD_STATE_DIR: state } });
+      expect(r.code, r.stderr).toBe(code);
+      outputs[`${name} stdout`] = r.stdout;
+      outputs[`${name} stderr`] = r.stderr;
+    };
+    for (const f of FORMATS) await run(f, ['--format', f]);
+    // No secret rule runs: the title the ops rules quote is masked all the same.
+    await run('ops only', ['--only', 'ops', '--format', 'json'], 0);
+    const watch = await cliAsync(['watch', '--once', '--log-format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: state, PAPERCLIP_API_URL: e2eUrl(), PAPERCLIP_COMPANY_ID: company.id } });
+    expect(watch.code, watch.stderr).toBe(0);
+    outputs['watch stdout'] = watch.stdout;
+    for (const f of readdirSync(join(state, 'paperclip'))) outputs[`kept read ${f}`] = readFileSync(join(state, 'paperclip', f), 'utf8');
+    await run('apply', ['--format', 'json', '--apply']);
+    outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
+    const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);
+    outputs['clipguard activity'] = JSON.stringify(acts.filter((a: any) => String(a.action).startsWith('clipguard.')));
+
+    const found = JSON.parse(outputs['json stdout']).findings.filter((f: any) => f.subject.id === issue.id);
+    expect(found.map((f: any) => f.ruleId)).toContain('security/secret-in-issue');
+    expect(found.find((f: any) => f.ruleId === 'security/secret-in-issue').message).toMatch(/in the title of/);
+    const redact = JSON.parse(outputs['apply stdout']).findings.find((f: any) => f.ruleId === 'security/secret-in-issue').actions.find((a: any) => a.type === 'redact');
+    expect(redact, JSON.stringify(redact)).toMatchObject({ status: 'applied', detail: expect.stringContaining('in title') });
+    for (const [channel, text] of Object.entries(outputs)) expect(text.includes(key), `${channel} carries the key`).toBe(false);
+    const after = await seed.req('GET', `/issues/${issue.id}`);
+    expect(after.title).toBe('Payout [REDACTED:ethereum-private-key]');
+    expect(after.description).toBe('wallet private key of the payout job, do not share');
+  });
+});
+
+describe('a clipguard-ignore in ticket text exempts nothing', () => {
+  // Issue 17, item 2: a ticket author could keep a key in a comment by writing `clipguard-ignore` beside it
+  // (reported as suppressed, never redacted). Inline ignores belong to files under review.
+  it('a comment "prod key ghp_... clipguard-ignore -- test fixture" is reported unsuppressed (exit 1) and redacted by --apply', async () => {
+    const key = fakeToken('github-pat', 4343);
+    const company = await seed.createCompany({ name: unique('Ignore') });
+    const issue = await seed.createIssue(company.id, { title: 'Deploy the bot', description: `bot key ${key} clipguard-ignore security/secret-in-issue -- test fixture` });
+    const comment = await seed.addComment(issue.id, `prod key ${key} clipguard-ignore -- test fixture`);
+    const cwd = tempDir();
+    const env = { CLIPGUARD_STATE_DIR: join(cwd, 'state') };
+    const dry = await cliAsync(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--only', 'security', '--format', 'json'], { cwd, env });
+    expect(dry.code, dry.stderr).toBe(1);
+    const found = JSON.parse(dry.stdout).findings.filter((f: any) => f.ruleId.startsWith('security/secret-in-'));
+    expect(found.map((f: any) => [f.ruleId, f.suppressed ?? null]).sort()).toEqual([['security/secret-in-comment', null], ['security/secret-in-issue', null]]);
+    const apply = await cliAsync(['scan', '--paperclip', e2eUrl(), '--company', company.issuePrefix, '--only', 'security', '--format', 'json', '--apply'], { cwd, env });
+    const actions = JSON.parse(apply.stdout).findings.flatMap((f: any) => f.actions.filter((a: any) => a.type === 'redact'));
+    expect(actions.map((a: any) => a.status), JSON.stringify(actions)).toEqual(['applied', 'applied']);
+    const comments = await seed.req('GET', `/issues/${issue.id}/comments`);
+    expect(comments.find((c: any) => c.id === comment.id)?.deletedAt ?? 'gone').toBeTruthy();
+    expect(JSON.stringify(comments.filter((c: any) => !c.deletedAt).map((c: any) => c.body))).not.toContain(key);
+    expect((await seed.req('GET', `/issues/${issue.id}`)).description).toBe('bot key [REDACTED:github-pat] clipguard-ignore security/secret-in-issue -- test fixture');
+  });
+});
+
 describe('API keys never appear in output', () => {
   it('--api-key and $PAPERCLIP_API_KEY, with a server that refuses the key and echoes it back', async () => {
     const key = fakeToken('paperclip-board-key', 77);

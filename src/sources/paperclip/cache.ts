@@ -21,8 +21,9 @@
 import { hash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { RedactSpan } from '../../detectors/secrets/redact.js';
 import { writePrivateFileAtomic } from '../../util/private-file.js';
-import { issueText } from './subjects.js';
+import { issueText, redactIssueFields } from './subjects.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
 export type KeptSecrets = Record<string, unknown>[];
@@ -33,6 +34,8 @@ export interface TextGuard {
   signature: string;
   /** The masked `secrets` facts of each text. */
   secrets(texts: readonly string[]): KeptSecrets[];
+  /** Where the secrets of each text are (kind and offsets): for texts whose parts are kept apart (an issue's title and description). */
+  spans(texts: readonly string[]): RedactSpan[][];
   /** Each text with every secret the detector finds in it replaced by `[REDACTED:kind]`. */
   mask(texts: readonly string[]): string[];
 }
@@ -119,7 +122,8 @@ export class PaperclipReadCache {
    */
   store(baseUrl: string, companyId: string, read: ReadResult): ReadSecrets {
     const prev = this.companies.get(this.key(baseUrl, companyId)) ?? null;
-    const out: ReadSecrets = { issues: {}, comments: {} };
+    // Keyed by ids the server chose: no prototype (see subjects.ts own()).
+    const out: ReadSecrets = { issues: Object.create(null), comments: Object.create(null) };
     const entry: CachedCompany = { issues: new Map(), texts: new Map(), comments: new Map(), activity: new Map(), fullAt: read.fullAt };
 
     // Issue texts (title + description, as the issue subject scans them): detect where not known for this version.
@@ -174,11 +178,16 @@ export class PaperclipReadCache {
     }
     for (const [id, kept] of prev?.activity ?? []) if (!read.activity.has(id) && now.get(id) === kept.updatedAt) entry.activity.set(id, kept);
 
-    // Rows and activity: whatever did not come from here is masked before it is kept.
+    // Rows and activity: whatever did not come from here is masked before it is kept. An issue's title and
+    // description are masked first with the spans of their text as the facts were made on it (issueText: a
+    // key in the title may be a key only for a word in the description), then, like every string, alone.
+    const dirty = read.issues.filter((i) => prev?.issues.get(i.id) !== i && out.issues[i.id]?.length);
+    const spans = dirty.length ? this.guard.spans(dirty.map(issueText)) : [];
+    const joint = new Map(dirty.map((i, k) => [i.id, spans[k].length ? { ...i, ...redactIssueFields(i, spans[k]) } : i]));
     for (const i of read.issues) {
       if (prev?.issues.get(i.id) === i) entry.issues.set(i.id, i);
       else {
-        toMask.push(i);
+        toMask.push(joint.get(i.id) ?? i);
         slots.push((m) => entry.issues.set(i.id, m));
       }
     }
@@ -189,7 +198,7 @@ export class PaperclipReadCache {
         const rows: any[] = [];
         entry.activity.set(id, { updatedAt: a.updatedAt, rows });
         a.rows.forEach((r, k) => {
-          toMask.push(r);
+          toMask.push(activityFacts(r));
           slots.push((m) => (rows[k] = m));
         });
       }
@@ -343,6 +352,19 @@ export class PaperclipReadCache {
   }
 }
 
+/**
+ * What is kept of an activity row: who did what, when, in which run, and the outcome fields the block
+ * evidence reads (subjects.ts systemBlock), never the rest of `details`. Paperclip copies an issue's title
+ * (issue.created) and the before/after values of its edits there, each alone: a key whose context was in the
+ * other field would not be found in them, so they are not kept.
+ */
+function activityFacts(r: any): any {
+  if (r === null || typeof r !== 'object') return r;
+  const d = r.details !== null && typeof r.details === 'object' ? r.details : null;
+  const details = d ? Object.fromEntries(['status', 'outcome', 'sourceRunId', 'latestRunId'].filter((k) => Object.hasOwn(d, k) && (typeof d[k] === 'string' || d[k] === null)).map((k) => [k, d[k]])) : d;
+  return { id: r.id, companyId: r.companyId, actorType: r.actorType, actorId: r.actorId, action: r.action, entityType: r.entityType, entityId: r.entityId, agentId: r.agentId ?? null, runId: r.runId ?? null, details, createdAt: r.createdAt };
+}
+
 /** A truncated list row of an unchanged issue, with the full description the cache holds for it. */
 function withHeldDescription(c: CachedCompany, i: any): any {
   const held = c.issues.get(i.id);
@@ -394,9 +416,8 @@ export function maskRecords(records: readonly unknown[], guard: TextGuard): unkn
     // Deeper than any Paperclip record: dropped rather than kept unmasked.
     if (depth >= 64) return null;
     if (Array.isArray(v)) return v.map((x) => copy(x, depth + 1));
-    const o: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) o[swap.get(k) ?? k] = copy(x, depth + 1);
-    return o;
+    // fromEntries defines each key as its own (an assignment of "__proto__" would set the prototype instead).
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [swap.get(k) ?? k, copy(x, depth + 1)]));
   };
   return records.map((r) => copy(r, 0));
 }

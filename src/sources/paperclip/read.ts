@@ -282,7 +282,8 @@ async function readCompany(
   // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
   const extra = opts.commentsFor;
   const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
-  const comments: Record<string, any[]> = {};
+  // Keyed by ids the server chose: no prototype (an issue `constructor` or `__proto__` is an issue like any other).
+  const comments: Record<string, any[]> = Object.create(null);
   const unread: string[] = [];
   const commentsRead = new Map<string, { updatedAt: string; comments: any[] }>();
   await Promise.all(
@@ -310,7 +311,7 @@ async function readCompany(
   // Server blocks that left no comment and no recovery field (a failed run, then the recovery sweep): the
   // issue's activity tells. Only those issues: they are the ones ops/blocked-without-reason would otherwise
   // comment on, and a comment wakes the assignee.
-  const activity: Record<string, any[]> = {};
+  const activity: Record<string, any[]> = Object.create(null);
   const activityRead = new Map<string, { updatedAt: string; rows: any[] }>();
   const unexplained = issues.filter((i) => i.status === 'blocked' && !systemBlock(i, comments[i.id] ?? [], []).bySystem);
   await Promise.all(
@@ -353,7 +354,7 @@ async function readCompany(
         .filter((r): r is string => typeof r === 'string' && !runsListed.has(r)),
     ),
   ].slice(0, opts.blockRunLimit ?? 20);
-  const blockRuns: Record<string, any> = {};
+  const blockRuns: Record<string, any> = Object.create(null);
   await Promise.all(
     missing.map(async (runId) => {
       // A run the server no longer has (404) is not a failure of the read: the finding just names its id.

@@ -3,6 +3,7 @@
 // and the engine benchmark rely on.
 
 import type { Subject } from '../../types.js';
+import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
 import type { ReadSecrets } from './cache.js';
 
@@ -39,8 +40,12 @@ export interface ClipguardPause {
 
 export interface SubjectOptions {
   now: Date;
-  /** Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text. */
-  detectSecrets?: ((text: string) => Record<string, unknown>[]) & { many?: (texts: readonly string[]) => Record<string, unknown>[][] };
+  /**
+   * Detector over free text (secrets); returns masked matches with `line`/`column` relative to the text.
+   * `spans` gives where the secrets of each text are (offsets and kinds, never the secret): the subjects'
+   * ticket texts are masked with them, so that no rule, message or report shows a key the detector found.
+   */
+  detectSecrets?: ((text: string) => Record<string, unknown>[]) & { many?: (texts: readonly string[]) => Record<string, unknown>[][]; spans?: (texts: readonly string[]) => RedactSpan[][] };
   /** Config `budget.*`: thresholds (defaults 80 and 100) and the currency of the formatted amounts (default USD). */
   budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number; stopPercent?: number; currency?: string };
   /**
@@ -305,8 +310,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
   for (const snap of companies) {
     const company = snap.company;
     const agents = snap.agents ?? [];
-    const issues = snap.issues ?? [];
-    const comments = snap.comments ?? {};
+    // Ticket texts are detected first, and masked with what was found in them, before any fact is built.
+    const tickets = ticketSecrets(snap, opts.detectSecrets);
+    const issues = tickets.issues;
     const unread = new Set(snap.unread ?? []);
     const runs = snap.runs ?? [];
     const agentById = new Map(agents.map((a) => [a.id, a]));
@@ -375,21 +381,6 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : numParam(dispatchParams, 'defaultCeoIntervalSec', 900);
     const thresholdMinutes = (numParam(dispatchParams, 'intervals', 2) * ceoIntervalSec) / 60;
     const waitingSince = new Map<any, number>();
-    // Ticket and comment texts of the company, detected in one batch after the loop (detectSecrets.many).
-    const pendingTexts: string[] = [];
-    const pendingFacts: { secrets: unknown }[] = [];
-    const pendingPlace: Place[] = [];
-    const known = snap.secrets;
-    const detectLater = (facts: { secrets: unknown }, text: string, place: Place, kept: Record<string, unknown>[] | undefined) => {
-      if (!opts.detectSecrets) return;
-      if (kept) {
-        if (kept.length) facts.secrets = placed(kept, place);
-        return;
-      }
-      pendingTexts.push(text);
-      pendingFacts.push(facts);
-      pendingPlace.push(place);
-    };
 
     for (const agent of agents) {
       const hb = agent.runtimeConfig?.heartbeat ?? {};
@@ -425,19 +416,19 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
-          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: opts.sessionResets?.[agent.id] ?? null }),
+          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null }),
           dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),
         },
       });
     }
 
     for (const issue of issues) {
-      const cs = comments[issue.id] ?? [];
+      const cs = tickets.commentsOf(issue.id);
       let summary: ReturnType<typeof issueSummary> | undefined;
       const isBlocked = issue.status === 'blocked';
       const blockedSince = isBlocked ? sinceBlocked(issue) : null;
-      const sys = isBlocked ? systemBlock(issue, cs, snap.activity?.[issue.id] ?? []) : null;
-      const blockRun = sys?.runId ? (runById.get(sys.runId) ?? snap.blockRuns?.[sys.runId] ?? null) : null;
+      const sys = isBlocked ? systemBlock(issue, cs, own(snap.activity, issue.id) ?? []) : null;
+      const blockRun = sys?.runId ? (runById.get(sys.runId) ?? own(snap.blockRuns, sys.runId) ?? null) : null;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
       const issueFacts = {
         issue,
@@ -460,22 +451,14 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           : NOT_BLOCKED,
         lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
         stale: staleFacts(issue, issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null, assigneeRuns, opts.now),
-        secrets: NO_SECRETS as Record<string, unknown>[],
+        secrets: tickets.ofIssue.get(issue.id) ?? NO_SECRETS,
       };
-      detectLater(issueFacts, issueText(issue), titleOrDescription, known?.issues[issue.id]);
       out.push({ type: 'issue', id: issue.id, label: issue.identifier ?? issue.id, source: 'paperclip', facts: issueFacts });
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
-        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: NO_SECRETS as Record<string, unknown>[] };
-        detectLater(facts, c.body, inBody, known?.comments[c.id]);
+        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: tickets.ofComment.get(c.id) ?? NO_SECRETS };
         out.push({ type: 'comment', id: c.id, label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`, source: 'paperclip', facts });
       }
-    }
-
-    if (opts.detectSecrets && pendingTexts.length) {
-      const detect = opts.detectSecrets;
-      const found = detect.many ? detect.many(pendingTexts) : pendingTexts.map((t) => detect(t));
-      for (let i = 0; i < found.length; i++) if (found[i].length) pendingFacts[i].secrets = placed(found[i], pendingPlace[i]);
     }
   }
   return out;
@@ -485,11 +468,116 @@ function blockerLabel(b: { id?: string; identifier?: string; status: string } | 
   return b ? `${b.identifier ?? b.id ?? 'an issue'} (${b.status})` : null;
 }
 
-const NO_SECRETS: readonly Record<string, unknown>[] = Object.freeze([]);
+const NO_SECRETS = Object.freeze([]) as unknown as Record<string, unknown>[];
+
+/**
+ * `record[key]` when it is the record's own entry. Records here are keyed by ids the server (or a rule fixture)
+ * chose: an issue whose id is `constructor` or `toString` must not find Object.prototype's.
+ */
+function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+interface TicketSecrets {
+  /** The company's issues, those with a secret in their text replaced by a copy with it masked. */
+  issues: any[];
+  /** The comments of an issue, those with a secret in their body replaced by a copy with it masked. */
+  commentsOf(issueId: string): any[];
+  /** The `secrets` fact of each issue and comment with one (placed: field and line). */
+  ofIssue: Map<string, Record<string, unknown>[]>;
+  ofComment: Map<string, Record<string, unknown>[]>;
+}
+
+/**
+ * The secrets facts of every ticket text of a company (kept ones from watch's cache, the others detected in
+ * one batch), and the texts masked with the spans found in them. An issue is detected as one text, its title
+ * and description joined (issueText): a key in the title whose context word is in the description is only
+ * found that way, so the title is masked with the spans of that same text, never on its own.
+ */
+function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecrets']): TicketSecrets {
+  const issues = snap.issues ?? [];
+  const comments = snap.comments;
+  const out: TicketSecrets = { issues, commentsOf: (id) => own(comments, id) ?? [], ofIssue: new Map(), ofComment: new Map() };
+  if (!detect) return out;
+  const known = snap.secrets;
+  // What has a secret: masked below (a few texts among many).
+  const dirtyIssues: any[] = [];
+  const dirtyComments: { issueId: string; c: any }[] = [];
+  const take = (issue: any, c: any | null, found: Record<string, unknown>[]) => {
+    if (!found.length) return;
+    if (c === null) {
+      out.ofIssue.set(issue.id, placed(found, titleOrDescription));
+      dirtyIssues.push(issue);
+    } else {
+      out.ofComment.set(c.id, placed(found, inBody));
+      if (typeof c.body === 'string') dirtyComments.push({ issueId: issue.id, c });
+    }
+  };
+  // The texts to detect, and whose each is (its issue; its comment, or null for the issue's own text).
+  const texts: string[] = [];
+  const ofIssue: any[] = [];
+  const ofComment: any[] = [];
+  for (const issue of issues) {
+    const kept = own(known?.issues, issue.id);
+    if (kept) take(issue, null, kept);
+    else texts.push(issueText(issue)), ofIssue.push(issue), ofComment.push(null);
+    for (const c of own(comments, issue.id) ?? []) {
+      if (c.deletedAt || !c.body) continue;
+      const keptC = own(known?.comments, c.id);
+      if (keptC) take(issue, c, keptC);
+      else texts.push(String(c.body)), ofIssue.push(issue), ofComment.push(c);
+    }
+  }
+  if (texts.length) {
+    const found = detect.many ? detect.many(texts) : texts.map((t) => detect(t));
+    found.forEach((f, k) => take(ofIssue[k], ofComment[k], f));
+  }
+  if (!detect.spans || (!dirtyIssues.length && !dirtyComments.length)) return out;
+  // Spans detected again on the text the subjects will hold. A row watch kept is masked already, and gives none.
+  const spans = detect.spans([...dirtyIssues.map(issueText), ...dirtyComments.map(({ c }) => c.body as string)]);
+  const maskedIssue = new Map<string, any>();
+  dirtyIssues.forEach((i, k) => spans[k].length && maskedIssue.set(i.id, { ...i, ...redactIssueFields(i, spans[k]) }));
+  const maskedComment = new Map<string, any>();
+  const touched = new Set<string>();
+  dirtyComments.forEach(({ issueId, c }, k) => {
+    const s = spans[dirtyIssues.length + k];
+    if (!s.length) return;
+    maskedComment.set(c.id, { ...c, body: redactSecrets(c.body, s) });
+    touched.add(issueId);
+  });
+  if (maskedIssue.size) out.issues = issues.map((i) => maskedIssue.get(i.id) ?? i);
+  if (touched.size) {
+    const lists = new Map([...touched].map((id) => [id, (own(comments, id) ?? []).map((c) => maskedComment.get(c.id) ?? c)]));
+    out.commentsOf = (id) => lists.get(id) ?? own(comments, id) ?? [];
+  }
+  return out;
+}
 
 /** What the issue subject scans for secrets (and watch's cache keeps facts of): the title, a newline, the description. */
 export function issueText(i: { title?: unknown; description?: unknown }): string {
   return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
+}
+
+/**
+ * The issue's title and description with the secrets found in its issueText redacted, as `[REDACTED:kind]`:
+ * each span maps back to the field it lies in (one that crosses the newline between them, to both). The only
+ * way clipguard masks or redacts an issue's fields, so masking, every output and the redact action use the
+ * spans of the text the finding came from. Returns only the fields that change.
+ */
+export function redactIssueFields(i: { title?: unknown; description?: unknown }, spans: readonly RedactSpan[]): { title?: string; description?: string } {
+  const title = typeof i.title === 'string' ? i.title : '';
+  const from = title.length + 1; // where the description starts in issueText
+  const out: { title?: string; description?: string } = {};
+  if (typeof i.title === 'string') {
+    const inTitle = spans.filter((s) => s.start < title.length && s.end > s.start).map((s) => ({ kind: s.kind, start: s.start, end: Math.min(s.end, title.length) }));
+    if (inTitle.length) out.title = redactSecrets(title, inTitle);
+  }
+  if (typeof i.description === 'string') {
+    const d = i.description;
+    const inDesc = spans.filter((s) => s.end > from && s.end > s.start).map((s) => ({ kind: s.kind, start: Math.max(s.start, from) - from, end: Math.min(s.end - from, d.length) }));
+    if (inDesc.length) out.description = redactSecrets(d, inDesc);
+  }
+  return out;
 }
 /** Where in its text a match is: the `field`, and its `line` counted within that field. */
 type Place = (m: Record<string, unknown>) => { field: string; line?: number };
@@ -570,7 +658,11 @@ export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: an
 
 const inBody: Place = () => ({ field: 'body' });
 
-/** Each match with its place (field, and line within it). */
+/**
+ * Each match with its place (field, and line within it). A `clipguard-ignore` in ticket text is not honoured:
+ * inline ignores belong to files under review, and anyone (or any agent) who can write a ticket could exempt a
+ * key with one. Waivers and baselines, which the operator keeps, are what silence a Paperclip finding.
+ */
 function placed(matches: Record<string, unknown>[], place: Place) {
-  return matches.length === 0 ? matches : matches.map((m) => ({ ...m, ...place(m) }));
+  return matches.length === 0 ? matches : matches.map(({ inlineIgnored: _i, ignoreRules: _r, ignoreReason: _w, ...m }) => ({ ...m, ...place(m), inlineIgnored: false }));
 }
