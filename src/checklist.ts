@@ -6,6 +6,7 @@ import { runScan, type ScanResult } from './scan.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import type { Finding, Report } from './types.js';
 import { markdownCell, oneLine } from './report/sanitize.js';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { maskText } from './engine/mask.js';
 import { formatMoney } from './util/money.js';
@@ -22,6 +23,8 @@ export interface ChecklistItem {
   status: Mark;
   detail: string;
   findings: string[];
+  /** The findings' fingerprints: what the item is about, without the figures its text quotes. */
+  keys: string[];
 }
 
 export interface Checklist {
@@ -65,7 +68,7 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   const pcOff = !pc ? 'Paperclip not scanned' : notConfigured ? `Paperclip not scanned: ${pc!.detail}` : null;
   const agents = subjects.filter((s) => s.type === 'agent').map((s) => s.facts.agent as { name: string; status: string; pauseReason?: string });
   const items: ChecklistItem[] = [];
-  const push = (n: number, status: Mark, detail: string, fs: Finding[] = []) => items.push({ ...ITEMS[n - 1], status, detail, findings: fs.map((f) => f.message) });
+  const push = (n: number, status: Mark, detail: string, fs: Finding[] = []) => items.push({ ...ITEMS[n - 1], status, detail, findings: fs.map((f) => f.message), keys: fs.map((f) => f.fingerprint) });
 
   // 1. agent states
   if (pcDown || pcOff) push(1, pcDown ? 'fail' : 'warn', (pcDown ?? pcOff)!);
@@ -119,10 +122,32 @@ export function renderChecklistText(c: Checklist): string {
   return lines.join('\n') + '\n';
 }
 
+const MD_HEAD = '## clipguard daily checklist';
+const SUBSTANCE = /<!-- clipguard-checklist ([0-9a-f]{16,64}) -->/;
+
+/**
+ * What the checklist says, without its figures: the day, each item's status and the findings behind it (by
+ * fingerprint). A forecast that moved by a cent, a spend that grew, the same agents in another order: the same
+ * substance, so the comment is not posted again that day.
+ */
+export function checklistSubstance(c: Pick<Checklist, 'date' | 'items'>): string {
+  const items = c.items.map((i) => [i.n, i.status, [...new Set(i.keys ?? [])].sort()]);
+  return createHash('sha256').update(JSON.stringify({ day: c.date.slice(0, 10), items })).digest('hex').slice(0, 32);
+}
+
 export function renderChecklistMarkdown(c: Checklist): string {
-  const lines = [`## clipguard daily checklist — ${c.date.slice(0, 10)}`, '', '| | item | detail |', '| --- | --- | --- |'];
+  const lines = [`${MD_HEAD} — ${c.date.slice(0, 10)}`, '', '| | item | detail |', '| --- | --- | --- |'];
   for (const i of c.items) lines.push(`| ${ICON[i.status]} | ${i.n}. ${markdownCell(i.title)} (${markdownCell(i.handbook)}) | ${markdownCell(i.detail, 500)} |`);
+  // Invisible in the rendered Markdown: what the next run compares with, instead of the text.
+  lines.push('', `<!-- clipguard-checklist ${checklistSubstance(c)} -->`);
   return lines.join('\n') + '\n';
+}
+
+/** The newest checklist comment on the issue, if it has the same substance as `c`. */
+function sameChecklistPosted(comments: { id?: unknown; body?: unknown; deletedAt?: unknown; authorType?: unknown }[], c: Checklist): { id: string } | null {
+  const mine = comments.filter((x) => !x.deletedAt && typeof x.body === 'string' && x.body.startsWith(MD_HEAD) && SUBSTANCE.test(x.body));
+  const last = mine[mine.length - 1];
+  return last && typeof last.id === 'string' && SUBSTANCE.exec(last.body as string)![1] === checklistSubstance(c) ? { id: last.id } : null;
 }
 
 export function renderChecklistJson(c: Checklist): string {
@@ -165,7 +190,10 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
     if (to.postIssue) {
       const target = `issue:${to.postIssue}`;
       try {
-        const r = await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c));
+        // Compared on the substance (statuses and findings), not the text: a cent more in a forecast is not news.
+        const comments = await client.listComments(to.postIssue);
+        const same = sameChecklistPosted(comments, c);
+        const r = same ? { id: same.id, reused: true } : await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c), comments);
         if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
         else if (r.reused) outcome('comment', target, 'skipped', `the checklist was already on ${to.postIssue} (comment ${r.id})`, `already posted as comment ${r.id}`);
         else outcome('comment', target, 'applied', `checklist posted on ${to.postIssue} (comment ${r.id})`, `posted as comment ${r.id}`);

@@ -10,7 +10,7 @@ import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import { planActions } from './actions/planner.js';
 import { executeActions } from './actions/executor.js';
-import { sessionResets } from './actions/ledger.js';
+import { Ledger, ledgerPauses, sessionResets } from './actions/ledger.js';
 import { stateProblemFinding } from './actions/state-dir.js';
 import type { StateLock } from './schedule/lock.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
@@ -151,6 +151,7 @@ async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult
       paperclipCache: opts.paperclipCache,
       ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
       sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),
+      clipguardPauses: ledgerPauses(join(config.stateDir, 'ledger.json')),
       signal: opts.signal,
     });
   }
@@ -183,7 +184,10 @@ async function evaluateAndAct(
   findings.sort(compareFindings);
 
   const mode = config.actions.apply ? 'apply' : 'dry-run';
-  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec') });
+  // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
+  // skipped in the dry-run too: the plan is what --apply does.
+  const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
+  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
   const lock = opts.lock;
   const acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined });
   // What kept the executor from acting (a state dir that takes no writes, a lock taken over) is reported, whatever --only selected.

@@ -5,7 +5,6 @@
 // and, when configured, to the company's Paperclip activity log.
 
 import { execFile } from 'node:child_process';
-import { hash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
@@ -13,7 +12,7 @@ import { detectSecrets, detectSecretsMany, redactSecrets, secretIgnoredFor, type
 import type { PaperclipClient } from '../sources/paperclip/client.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { maskText } from '../engine/mask.js';
-import { Ledger } from './ledger.js';
+import { Ledger, LIVE_STATE_ACTIONS, ledgerKey } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
 import { pushState, readBlob, readCommitRange } from '../sources/git.js';
 import { blobSecrets } from '../sources/blob-secrets.js';
@@ -236,24 +235,11 @@ const fail = (detail: string): Outcome => ({ status: 'failed', detail });
 /** A write the server refused: a 5xx is the server's fault, a 4xx this action's. */
 const failHttp = (what: string, r: { status: number; body: unknown }): Outcome => ({ status: 'failed', detail: `${what}HTTP ${r.status} ${errText(r.body)}`.trim(), serverFault: r.status >= 500 });
 
-function ledgerKey(f: Finding, a: FindingAction): string {
-  const p = a.params ?? {};
-  // A command is keyed by its name and the finding that asked for it: one command run (a restart for a failing
-  // health check) does not hold back another command, nor the same command for another finding; the same
-  // command for the same finding runs at most once per ledger window (1 hour) while the finding stands.
-  if (a.type === 'exec') return ['exec', p.command ?? (p.argv as string[] | undefined)?.[0] ?? '', f.fingerprint].join(':');
-  // A push is keyed by repository, branch and the commit pushed: one push must not mark another as done.
-  if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
-  // A flag is keyed by its issue and its text: the same findings are flagged once, a new secret on the same
-  // issue (a different text) is flagged again.
-  if (a.type === 'flag') return ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':');
-  return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
-}
-
 async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome> {
   const key = ledgerKey(f, a);
   const done = ctx.ledger.get(key);
-  if (done?.status === 'applied') return skip(`already done at ${done.at} (idempotency ledger)`);
+  // The planner marks these skipped already (the dry-run shows it); this guards a caller that did not.
+  if (done?.status === 'applied' && !LIVE_STATE_ACTIONS.has(a.type)) return skip(`already done at ${done.at} (idempotency ledger)`);
   const client = ctx.opts.client;
   const p = a.params ?? {};
   if (['checkout', 'release-checkout', 'release', 'pause', 'resume', 'comment', 'redact', 'flag', 'reset-session'].includes(a.type) && !client) {
@@ -313,6 +299,8 @@ async function doCheckout(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outco
     const agent = await client.getAgent(agentId);
     if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
     if (agent.status !== 'idle') return skip(`agent is ${agent.status} now, no longer idle`);
+    const over = overStopLive(agent, p);
+    if (over) return skip(over);
     // Another controller may have given this agent work meanwhile (an agent that never wakes stays idle).
     if (typeof p.companyId === 'string') {
       const busy = (await client.listIssues(p.companyId, { status: 'in_progress' })).find((i: any) => i.assigneeAgentId === agentId);
@@ -356,8 +344,13 @@ async function doReleaseCheckout(ctx: Ctx, f: Finding, a: FindingAction, key: st
   if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
   // The SOP is for an agent in error; one that recovered (idle), was paused, ... since the scan is left alone.
   if (agent.status !== 'error') return skip(`agent is ${agent.status} now, no longer in error: the world has moved, nothing to recover`);
+  const over = overStopLive(agent, p);
+  if (over) return skip(over);
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'in_progress' || issue.assigneeAgentId !== p.agentId) return skip(`issue is ${issue.status}, assigned to ${issue.assigneeAgentId ?? 'nobody'}: nothing to recover`);
+  // A blocked issue cannot be checked out again (422): releasing it would leave it released.
+  const waits = unresolvedBlocker(issue);
+  if (waits) return skip(`not released: it waits for ${waits.identifier ?? waits.id} (${waits.status}), so its re-checkout would be refused`);
   const rel = await client.release(String(p.issueId));
   if (rel.status >= 300) return failHttp('release: ', rel);
   // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
@@ -445,6 +438,16 @@ async function doResetSession(ctx: Ctx, p: Record<string, unknown>): Promise<Out
   return r.status < 300 ? ok(`session reset${taskKey ? ` for task ${taskKey}` : ''}; ops/agent-looping stays quiet for this agent during its cool-down`) : failHttp('', r);
 }
 
+/**
+ * The re-read agent's spend against the stop threshold the planner computed (`stopCents`): work is never
+ * handed to, and a pause never undone for, an agent at or over it, even if its spend grew since the scan.
+ */
+function overStopLive(agent: { spentMonthlyCents?: unknown }, p: Record<string, unknown>): string | null {
+  const stop = typeof p.stopCents === 'number' && p.stopCents > 0 ? p.stopCents : null;
+  const spent = Number(agent.spentMonthlyCents);
+  return stop !== null && Number.isFinite(spent) && spent >= stop ? `its spend (${spent} cents) is at or over the stop threshold (${stop} cents) now` : null;
+}
+
 async function doPauseResume(ctx: Ctx, type: 'pause' | 'resume', p: Record<string, unknown>): Promise<Outcome> {
   const client = ctx.opts.client!;
   const agent = await client.getAgent(String(p.agentId));
@@ -455,6 +458,9 @@ async function doPauseResume(ctx: Ctx, type: 'pause' | 'resume', p: Record<strin
     return r.status < 300 ? ok('paused') : failHttp('', r);
   }
   if (agent.status !== 'paused') return skip(`agent is ${agent.status} now`);
+  // A budget stop is never undone by clipguard: not while the live spend is at or over the stop threshold.
+  const over = overStopLive(agent, p);
+  if (over) return skip(`not resumed: ${over}`);
   const r = await client.resumeAgent(String(p.agentId));
   return r.status < 300 ? ok('resumed') : failHttp('', r);
 }
@@ -463,10 +469,14 @@ async function doComment(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome>
   const client = ctx.opts.client!;
   const issue = await client.getIssue(String(p.issueId));
   if (issue.status !== 'blocked') return skip(`issue is ${issue.status} now`);
+  const waits = unresolvedBlocker(issue);
+  if (waits) return skip(`it waits for ${waits.identifier ?? waits.id} (${waits.status}) now: that is its reason`);
   const since = blockStartedAt(issue);
   const comments = await client.listComments(String(p.issueId));
   if (comments.some((c: any) => !c.deletedAt && c.authorType !== 'system' && Date.parse(c.createdAt) >= since)) return skip('a comment was added meanwhile');
-  const body = String(p.comment ?? 'clipguard: this issue is blocked but no comment records why. Please add the real blocker.');
+  // The text is the rule's `comment` param (see effectiveActions): no second default here.
+  const body = typeof p.comment === 'string' ? p.comment.trim() : '';
+  if (!body) return skip('no comment text: set params.comment of the rule (rules.overrides[id].params.comment)');
   const r = await client.addComment(String(p.issueId), body);
   return r.status < 300 ? ok('asked for the blocker in a comment') : failHttp('', r);
 }

@@ -1,12 +1,15 @@
 // The planner turns the actions rules ask for into concrete ones: which issue goes to which idle agent (at
 // most one each per scan, highest priority then oldest, never one issue to two agents, an issue assigned
-// to an agent only to that agent), what to release, what to pause. It never writes anything.
+// to an agent only to that agent, never to an agent at or over its budget's stop threshold), what to release,
+// what to pause. It never writes anything. Its plan is what --apply does (simulate.ts): what the executor
+// would skip (the ledger says done, an earlier action of the plan makes it moot) is skipped in the plan.
 
 import type { Finding, FindingAction, Subject } from '../types.js';
 import { compareIssues } from '../sources/paperclip/subjects.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
 import { flagBody, flagEntry, flagSummary, type FlagEntry } from './flag.js';
+import { simulatePlan, skipDone, skipRepeats, type LedgerView } from './simulate.js';
 
 export interface PlanLimits {
   maxPerScan: number;
@@ -14,6 +17,33 @@ export interface PlanLimits {
   exec: Record<string, string[]>;
   /** The config file's actions.exec was not honoured: it is not trusted (said in the skip). */
   execUntrusted?: boolean;
+  /** The idempotency ledger, read only: what it records as done is planned as skipped. */
+  ledger?: LedgerView;
+}
+
+interface BudgetFact {
+  level?: string;
+  spentText?: string;
+  budgetText?: string;
+  percent?: number;
+  stopPercent?: number;
+  budgetCents?: number;
+}
+
+/**
+ * Why the agent gets no work and is not resumed: its spend is at or over budget.stopPercent (the budget
+ * fact's `exceeded`). Null when it is under.
+ */
+export function overStop(name: string, budget: unknown): string | null {
+  const b = budget as BudgetFact | undefined;
+  if (b?.level !== 'exceeded') return null;
+  return `${name} has spent ${b.spentText} of ${b.budgetText} (${b.percent}%), at or over the stop threshold (${b.stopPercent}%)`;
+}
+
+/** The spend (cents) at which the executor's re-read refuses work and resumes for the agent. */
+function stopCents(budget: unknown): number | null {
+  const b = budget as BudgetFact | undefined;
+  return b && typeof b.budgetCents === 'number' && b.budgetCents > 0 && typeof b.stopPercent === 'number' ? Math.round((b.budgetCents * b.stopPercent) / 100) : null;
 }
 
 type SubjectIndex = (f: Finding) => Subject | undefined;
@@ -41,12 +71,15 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
     f.actions = f.actions.flatMap((a) => (a.type === 'checkout' ? [a] : planOne(f, a, s, limits)));
   }
   groupFlags(findings);
+  skipDone(findings, limits.ledger);
+  skipRepeats(findings);
   for (const f of findings) {
     const facts = index(f)?.facts ?? {};
     const companyId = (facts.company as any)?.id ?? (facts.agent as any)?.companyId ?? (facts.comment as any)?.companyId;
     for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
   }
   applyLimits(findings, limits);
+  simulatePlan(findings);
   // Targets and details quote titles and names people and agents wrote: they go to every report and the
   // audit log, so a secret in them is masked here, once, for all of them.
   for (const f of findings) for (const a of f.actions) Object.assign(a, { target: maskText(a.target), detail: maskText(a.detail) });
@@ -57,7 +90,13 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
   if (!wanting.length) return;
   // Global dispatch: walk every candidate issue in priority order and give it to the first still-free
   // agent that may take it. An issue pre-assigned to an agent is only in that agent's candidate list.
-  const agents = wanting.map((f) => ({ f, s: f.subject.type === 'agent' ? index(f) : undefined })).filter((x) => x.s);
+  const all0 = wanting.map((f) => ({ f, s: f.subject.type === 'agent' ? index(f) : undefined })).filter((x) => x.s);
+  // An agent at or over its stop threshold gets no work (the budget rule pauses it): its issues go to others.
+  const agents = all0.filter(({ f, s }) => {
+    const why = overStop(f.subject.label, s!.facts.budget);
+    if (why) f.actions = f.actions.map((a) => (a.type === 'checkout' ? ({ ...a, status: 'skipped', target: `agent:${f.subject.label}`, detail: `no work for ${f.subject.label}: ${why}` } as FindingAction) : a));
+    return !why;
+  });
   const candidates = new Map<string, any[]>(agents.map(({ f, s }) => [f.subject.id, (s!.facts.assignableIssues as any[]) ?? []]));
   const all = new Map<string, any>();
   for (const list of candidates.values()) for (const i of list) all.set(i.id, i);
@@ -90,7 +129,8 @@ function planCheckouts(findings: Finding[], index: SubjectIndex): void {
       // are shared by every agent (each is re-read before use), so a short list runs dry in a 409 storm while
       // free issues remain: keep enough of them (bounded, the list travels in the report).
       const fallbacks = (candidates.get(f.subject.id) ?? []).filter((i) => i.id !== issue.id && !taken.has(i.id)).slice(0, MAX_FALLBACKS).map((i) => ({ id: i.id, identifier: i.identifier }));
-      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(maskText(issue.title))}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks } };
+      const stop = stopCents(index(f)?.facts.budget);
+      return { ...a, target: `issue:${issue.identifier}`, detail: `check out ${issue.identifier} (${issue.priority}) "${truncate(maskText(issue.title))}" to ${f.subject.label}`, params: { ...a.params, agentId: f.subject.id, issueId: issue.id, identifier: issue.identifier, fallbacks, stopCents: stop } };
     });
   }
 }
@@ -105,7 +145,12 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
   switch (a.type) {
     case 'release-checkout': {
       const held = (facts.heldIssues as any[]) ?? [];
-      return held.slice(0, 1).map((i) => ({ ...a, target: `issue:${i.identifier}`, detail: `release ${i.identifier} and check it out again to ${agent?.name}`, params: { ...a.params, agentId: agent?.id, issueId: i.id, identifier: i.identifier } }));
+      const why = overStop(agent?.name, facts.budget);
+      return held.slice(0, 1).map((i) =>
+        why || i.waitingOn
+          ? ({ ...a, status: 'skipped', target: `issue:${i.identifier}`, detail: why ? `not checked out again to ${agent?.name}: ${why}` : `not released: ${i.identifier} waits for ${i.waitingOn}, so its re-checkout would be refused (422) and leave it released` } as FindingAction)
+          : { ...a, target: `issue:${i.identifier}`, detail: `release ${i.identifier} and check it out again to ${agent?.name}`, params: { ...a.params, agentId: agent?.id, issueId: i.id, identifier: i.identifier, stopCents: stopCents(facts.budget) } },
+      );
     }
     case 'release': {
       const issue = (facts.issue as any) ?? ((facts.heldIssues as any[]) ?? [])[0];
@@ -122,6 +167,7 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     }
     case 'reset-session': {
       if (!agent) return [];
+      if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `reset ${agent.name}'s session: not while it is running (its heartbeat is not disturbed)` }];
       const loop = (facts.loop as any) ?? {};
       const taskKey: string | null = loop.taskKey ?? null;
       const runIds: string[] = loop.runIds ?? [];
@@ -137,6 +183,8 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
     case 'pause':
       // Paperclip normally pauses an over-budget agent itself; act only when it did not.
       if (!agent || agent.status === 'paused') return [];
+      // The executor never disturbs a heartbeat: the plan says so rather than promising a pause it will skip.
+      if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `pause ${agent.name}: not while it is running (its heartbeat is not disturbed); a later scan pauses it` }];
       return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id } }];
     case 'resume': {
       // The reasons come from the rule's action.params (overridable in rules.overrides[id].action.params):
@@ -144,7 +192,12 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       const given = a.params?.resumeReasons;
       const reasons = Array.isArray(given) ? given.filter((r): r is string => typeof r === 'string') : ['manual'];
       if (!agent || !reasons.includes(agent.pauseReason)) return [];
-      return [{ ...a, target: `agent:${agent.name}`, detail: `resume ${agent.name} (paused: ${agent.pauseReason})`, params: { ...a.params, agentId: agent.id } }];
+      // A budget stop is never undone by clipguard, whatever resumeReasons says: not while the spend is at or
+      // over the stop threshold (the server records clipguard's own pause as `manual`).
+      const why = overStop(agent.name, facts.budget);
+      const pause = facts.pause as { reasonText?: string } | undefined;
+      if (why) return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `not resumed: ${why}${pause?.reasonText?.startsWith('paused by clipguard') ? ` (${pause.reasonText})` : ''}` }];
+      return [{ ...a, target: `agent:${agent.name}`, detail: `resume ${agent.name} (${pause?.reasonText || `paused: ${agent.pauseReason}`})`, params: { ...a.params, agentId: agent.id, stopCents: stopCents(facts.budget) } }];
     }
     case 'comment': {
       const issue = facts.issue as any;

@@ -69,10 +69,14 @@ export function isSourceRule(r: Pick<LoadedRule, 'id'>): boolean {
 }
 
 function effectiveActions(r: LoadedRule, o: RuleOverride): EffectiveAction[] {
+  // A comment action posts the rule's `comment` param: one source for the text (the rule file, overridable in
+  // rules.overrides[id].params.comment, shown by `clipguard explain`); the action's own params may still name one.
+  const comment = { ...(r.params ?? {}), ...(o.params ?? {}) }.comment;
   return ruleActions(r).map((a, i) => {
     const first = i === 0 ? o.action : undefined;
     const byType = o.actions?.[a.type];
-    return { ...a, params: { ...(a.params ?? {}), ...(first?.params ?? {}), ...(byType?.params ?? {}) }, enabled: byType?.enabled ?? first?.enabled ?? a.enabled ?? true };
+    const text = a.type === 'comment' && typeof comment === 'string' ? { comment } : {};
+    return { ...a, params: { ...text, ...(a.params ?? {}), ...(first?.params ?? {}), ...(byType?.params ?? {}) }, enabled: byType?.enabled ?? first?.enabled ?? a.enabled ?? true };
   });
 }
 

@@ -204,7 +204,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     heldIssues: arr(issueSummaryShape),
     budget: budgetShape,
     /** For a paused agent: its pause reason and what to do about it (empty advice otherwise). */
-    pause: obj({ reason: nul(S), advice: S }),
+    pause: obj({ reason: nul(S), reasonText: S, byClipguard: B, byClipguardAt: nul(S), advice: S }),
     heartbeat: obj({ enabled: B, intervalSec: nul(N), wakeOnDemand: B }),
     recentRuns: arr(runShape),
     loop: obj({
@@ -241,6 +241,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
       runId: nul(S),
       run: nul(obj({ id: S, agentId: S, status: S, error: nul(S), finishedAt: nul(S) })),
       runSummary: nul(S),
+      waitingOn: nul(S),
     }),
     lastRunOfAssigneeAt: nul(S),
     stale: obj({ minutesWithoutAssigneeRun: nul(N), since: nul(S), lastAssigneeRunAt: nul(S), assigneeStatus: nul(S) }),

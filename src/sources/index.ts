@@ -40,6 +40,8 @@ export interface ReadOptions {
   ruleParams?: Record<string, Record<string, unknown>>;
   /** Agent id -> when clipguard last reset its session (from the executor's ledger). */
   sessionResets?: Record<string, string>;
+  /** The pauses clipguard made, by agent id, from the executor's ledger. */
+  clipguardPauses?: Record<string, { at: string; rule: string }[]>;
   /** Cancels the Paperclip reads (see ScanOptions.signal). */
   signal?: AbortSignal;
 }
@@ -247,6 +249,9 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
           budget: budgetOptions(config),
           ruleParams: opts.ruleParams,
           sessionResets: opts.sessionResets,
+          clipguardPauses: opts.clipguardPauses,
+          // The checklist's issue is clipguard's, not work for an agent.
+          reservedIssues: config.checklist.postIssue ? [config.checklist.postIssue] : [],
         }),
       );
     }

@@ -1,7 +1,7 @@
 // The daily checklist published where the board reads it, on a REAL Paperclip: a Markdown comment on an issue
 // (by identifier), an entry in the company's activity log, the same checklist never posted twice on the issue,
 // a clear failure for an issue that does not exist, and the same from the `checklist` job of `watch`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
@@ -82,5 +82,54 @@ describe('clipguard checklist, published', () => {
     const run = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.event === 'ok');
     expect(run.note).toContain(`activity entry clipguard.checklist recorded for ${company.name}`);
     expect(await checklistActivity()).toHaveLength(before + 1);
+  });
+});
+
+// The checklist's own issue, waiting in `todo` with nobody on it (as a new user would make it): not work for
+// the idle agent, and the checklist is posted on it again only when what it says changes, not its figures.
+describe('the checklist issue on a real Paperclip', () => {
+  let co: any;
+  let kit: any;
+  let ops: any;
+  let dir: string;
+
+  beforeAll(async () => {
+    co = await seed.createCompany({ name: unique('ChecklistIssue') });
+    kit = await seed.createAgent(co.id, { name: 'Kit', role: 'engineer' });
+    await seed.addCost(co.id, kit.id, 1);
+    ops = await seed.createIssue(co.id, { title: 'Daily ops checklist', status: 'todo', priority: 'medium' });
+    dir = tempDir();
+    writeTrustedConfig(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: e2eUrl(), companies: [co.issuePrefix] }, repos: [], stateDir: join(dir, 'state'), checklist: { postIssue: ops.identifier } }));
+  });
+
+  const posted = async () => (await seed.req('GET', `/issues/${ops.id}/comments?order=asc`)).filter((c: any) => !c.deletedAt && c.body.startsWith('## clipguard daily checklist'));
+  const item = (stdout: string, n: number) => JSON.parse(stdout).items.find((i: any) => i.n === n);
+
+  it('is not assignable work: no idle-agent finding, nothing checked out to the agent by --apply', async () => {
+    const r = await cliAsync(['scan', '--only', 'ops/idle-agent-backlog', '--format', 'json', '--apply'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).findings).toEqual([]);
+    expect(await seed.getIssue(ops.id)).toMatchObject({ status: 'todo', assigneeAgentId: null });
+  });
+
+  it('a cent more spent changes its text, not its substance: not posted again; new work waiting is news: posted', async () => {
+    const first = await cliAsync(['checklist', '--format', 'json'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(item(first.stdout, 2).status).toBe('ok');
+    expect(await posted()).toHaveLength(1);
+
+    await seed.addCost(co.id, kit.id, 1);
+    const second = await cliAsync(['checklist', '--format', 'json'], { cwd: dir });
+    expect(second.code, second.stderr).toBe(0);
+    expect(item(second.stdout, 3).detail).not.toBe(item(first.stdout, 3).detail);
+    expect(second.stderr).toContain(`the checklist was already on ${ops.identifier}`);
+    expect(await posted()).toHaveLength(1);
+
+    await seed.createIssue(co.id, { title: 'Real work', status: 'todo', priority: 'high' });
+    const third = await cliAsync(['checklist', '--format', 'json'], { cwd: dir });
+    expect(third.code, third.stderr).toBe(0);
+    expect(item(third.stdout, 2).status).toBe('warn');
+    expect(third.stderr).toContain(`checklist posted on ${ops.identifier}`);
+    expect(await posted()).toHaveLength(2);
   });
 });

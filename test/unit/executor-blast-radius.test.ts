@@ -11,7 +11,7 @@ import { executeActions } from '../../src/actions/executor.js';
 import { planActions } from '../../src/actions/planner.js';
 import { sessionResets } from '../../src/actions/ledger.js';
 import { PaperclipClient } from '../../src/sources/paperclip/client.js';
-import type { Finding, Subject } from '../../src/types.js';
+import type { Finding, FindingAction, Subject } from '../../src/types.js';
 import { sample } from '../helpers/samples.js';
 
 const recordedAgent = sample('49-agent-get-error');
@@ -129,10 +129,12 @@ describe('planner caps', () => {
   it('caps write actions per scan (maxPerScan) and per agent (maxPerAgent), saying why', () => {
     const ids = Array.from({ length: 25 }, (_, k) => `agent${k}`);
     const findings = ids.map((id) => resetFinding(id));
-    // One agent asks for four actions (four rules firing on it): only three are planned.
-    const busy = [1, 2, 3, 4].map((n) => resetFinding('busy', n));
+    // One agent asks for four distinct actions (four rules firing on it, each running its own command): only
+    // three are planned. (Four session resets of one agent would be one action: the plan skips the repeats, as
+    // the executor's ledger would.)
+    const busy = [1, 2, 3, 4].map((n) => ({ ...resetFinding('busy', n), actions: [{ type: 'exec', status: 'planned', target: 'exec:', detail: '', params: { command: `c${n}` } } as FindingAction] }));
     const subjects = [...ids, 'busy'].map(agentSubject);
-    planActions([...busy, ...findings], subjects, { maxPerScan: 20, maxPerAgent: 3, exec: {} });
+    planActions([...busy, ...findings], subjects, { maxPerScan: 20, maxPerAgent: 3, exec: { c1: ['true'], c2: ['true'], c3: ['true'], c4: ['true'] } });
     const all = [...busy, ...findings].flatMap((f) => f.actions);
     expect(all.filter((a) => a.status === 'planned')).toHaveLength(20);
     expect(busy.map((f) => f.actions[0].status)).toEqual(['planned', 'planned', 'planned', 'skipped']);

@@ -46,6 +46,8 @@ export interface CompanySnapshot {
   errors: string[];
   /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
   unread: string[];
+  /** agentId -> clipguard's own pauses of that agent (its `clipguard.pause` activity entries), for agents paused `manual`. */
+  clipguardPauses: Record<string, { at: string; rule: string }[]>;
   /**
    * With a cache: the secrets facts of every issue text and comment body, kept from an earlier read where the
    * text is unchanged (the cache holds it masked, so it cannot be detected again). Without: absent.
@@ -328,6 +330,20 @@ async function readCompany(
     }),
   );
 
+  // clipguard's own pauses (`clipguard.pause` entries it wrote in the activity log): the server records a
+  // board pause as `manual`, so only these tell a budget stop clipguard made from a person's pause, also with
+  // a fresh state directory. Only paused agents are asked about (one request each; most companies have none).
+  const clipguardPauses: Record<string, { at: string; rule: string }[]> = {};
+  await Promise.all(
+    agents
+      .filter((a) => a.status === 'paused' && a.pauseReason === 'manual')
+      .map(async (a) => {
+        const rows = await attempt(`activity of agent ${a.name ?? a.id}`, () => limit(() => client.listActivity(id, { entityType: 'agent', entityId: a.id, limit: 50 })));
+        const own = (rows ? keepValid<any>(rows, validateActivity, problems, 'activity') : []).filter((r) => r.action === 'clipguard.pause' && r.actorId === 'clipguard' && (r.details?.outcome ?? 'applied') === 'applied');
+        if (own.length) clipguardPauses[a.id] = own.map((r) => ({ at: String(r.createdAt), rule: typeof r.details?.rule === 'string' ? r.details.rule : 'budget' }));
+      }),
+  );
+
   // The run behind each server block, when the runs list (newest 1000) no longer has it: bounded per company.
   const runsListed = new Set(runs.map((r) => r.id));
   const missing = [
@@ -373,7 +389,7 @@ async function readCompany(
     if (issuesRaw) secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, ...(secrets ? { secrets } : {}) };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, ...(secrets ? { secrets } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

@@ -10,7 +10,7 @@ import type { ReadSecrets } from './cache.js';
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const ASSIGNABLE = new Set(['backlog', 'todo']);
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
-const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true });
+const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
 
 export interface SnapshotCompany {
   company: any;
@@ -28,6 +28,14 @@ export interface SnapshotCompany {
   unread?: string[];
   /** Secrets facts already known (watch's cache, see cache.ts), by issue id and comment id: used instead of detecting. */
   secrets?: ReadSecrets;
+  /** agentId -> when clipguard paused it, from its `clipguard.pause` entries in the company's activity log (read.ts). */
+  clipguardPauses?: Record<string, ClipguardPause[]>;
+}
+
+/** A pause clipguard made: when (ISO) and for which rule. */
+export interface ClipguardPause {
+  at: string;
+  rule: string;
 }
 
 export interface SubjectOptions {
@@ -49,6 +57,13 @@ export interface SubjectOptions {
   ruleParams?: Record<string, Record<string, unknown>>;
   /** When clipguard last reset each agent's session (agent id -> ISO time), from the executor's ledger. */
   sessionResets?: Record<string, string>;
+  /** The pauses clipguard made by agent id, from the executor's ledger (the activity log's are in the snapshot). */
+  clipguardPauses?: Record<string, ClipguardPause[]>;
+  /**
+   * Issues clipguard keeps for itself (ids or identifiers: the checklist's `checklist.postIssue`): never
+   * assignable work, so ops/idle-agent-backlog does not hand them to an agent.
+   */
+  reservedIssues?: string[];
 }
 
 const FAILED_RUN = new Set(['failed', 'timed_out']);
@@ -132,33 +147,63 @@ export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { n
   };
 }
 
-const NOT_PAUSED = Object.freeze({ reason: null, advice: '' });
+const NOT_PAUSED = Object.freeze({ reason: null, reasonText: '', byClipguard: false, byClipguardAt: null, advice: '' });
+// The server records a board pause as `manual`; clipguard's own record of it is written just after the pause
+// (ledger entry, activity entry), so a pause is clipguard's when its `pausedAt` is at most this much before.
+const OWN_PAUSE_SLACK_MS = 5 * 60_000;
+
+/**
+ * The clipguard pause that explains the agent's current pause, if any: a record made at or shortly after the
+ * agent's `pausedAt`. A later pause by someone else (a newer `pausedAt`) is not clipguard's.
+ */
+export function ownPause(agent: { pausedAt?: unknown }, pauses: ClipguardPause[] | undefined): ClipguardPause | null {
+  const pausedAt = typeof agent.pausedAt === 'string' ? Date.parse(agent.pausedAt) : NaN;
+  if (!pauses?.length || Number.isNaN(pausedAt)) return null;
+  let best: ClipguardPause | null = null;
+  for (const p of pauses) {
+    const t = Date.parse(p.at);
+    if (t >= pausedAt - 1000 && t - pausedAt <= OWN_PAUSE_SLACK_MS && (!best || t < Date.parse(best.at))) best = p;
+  }
+  return best;
+}
 
 /**
  * What to do about a paused agent, by its pause reason (API.md: PAUSE_REASONS manual, budget, system,
- * company_archived): the finding of ops/paused-agent carries it, with the routes to call.
+ * company_archived): the finding of ops/paused-agent carries it, with the routes to call. The server records
+ * clipguard's own pause (a board call) as `manual`: `own` (see ownPause) says it was clipguard's, for budget.
  */
-export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof budgetFacts>, incidents: any[]): { reason: string | null; advice: string } {
+export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof budgetFacts>, incidents: any[], own: ClipguardPause | null = null) {
   const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
   const resume = `POST /api/agents/${agent.id}/resume`;
   const activity = `GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}`;
+  const facts = (advice: string, reasonText = `reason: ${reason ?? '?'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, advice });
+  if (own && reason === 'manual') {
+    const day = own.at.slice(0, 10);
+    const over = budget.level === 'exceeded';
+    return facts(
+      over
+        ? `clipguard paused it (${own.rule}): it has spent ${budget.spentText} of ${budget.budgetText} (${budget.percent}%, stop at ${budget.stopPercent}%); clipguard will not resume it while it is at or over that. Raise its budget (PATCH /api/agents/${agent.id}/budgets {"budgetMonthlyCents":...}, above ${budget.spentText} spent) or wait for the month to roll over (after ${budget.monthEnd}, UTC), then resume it (${resume})`
+        : `clipguard paused it (${own.rule}); its spend (${budget.spentText}${budget.budgetCents > 0 ? ` of ${budget.budgetText}, ${budget.percent}%` : ''}) is now under the stop threshold: resume it (${resume})`,
+      `paused by clipguard for budget on ${day}`,
+    );
+  }
   switch (reason) {
     case 'budget': {
-      if (budget.monthRolledOverSincePause) return { reason, advice: `the month has rolled over since the pause (its spend starts again from zero): resume it (${resume})` };
+      if (budget.monthRolledOverSincePause) return facts(`the month has rolled over since the pause (its spend starts again from zero): resume it (${resume})`);
       const open = incidents.find((i) => i?.scopeId === agent.id && i?.status === 'open');
       const raise = open
         ? `raise the budget and resume in one step: POST /api/companies/${company.id}/budget-incidents/${open.id}/resolve {"action":"raise_budget_and_resume","amount":<cents above ${budget.spentText} spent>}`
         : `raise the budget (PATCH /api/agents/${agent.id}/budgets {"budgetMonthlyCents":...}, above ${budget.spentText} spent), then resume it (${resume})`;
-      return { reason, advice: `${raise}; or wait for the month to roll over (after ${budget.monthEnd}, UTC) and resume it then. A resume while the hard stop is still exceeded starts no run` };
+      return facts(`${raise}; or wait for the month to roll over (after ${budget.monthEnd}, UTC) and resume it then. A resume while the hard stop is still exceeded starts no run`);
     }
     case 'manual':
-      return { reason, advice: `someone paused it by hand: resume it when the reason for pausing is gone (${resume}), or enable this rule's resume action` };
+      return facts(`someone paused it by hand: resume it when the reason for pausing is gone (${resume}), or enable this rule's resume action`);
     case 'system':
-      return { reason, advice: `the server paused it: find why in its activity (${activity}) and fix that before resuming it (${resume})` };
+      return facts(`the server paused it: find why in its activity (${activity}) and fix that before resuming it (${resume})`);
     case 'company_archived':
-      return { reason, advice: `its company is archived: nothing to do for the agent unless the company is brought back (PATCH /api/companies/${company.id} {"status":"active"}); then resume it (${resume})` };
+      return facts(`its company is archived: nothing to do for the agent unless the company is brought back (PATCH /api/companies/${company.id} {"status":"active"}); then resume it (${resume})`);
     default:
-      return { reason, advice: `no known pause reason (${reason ?? 'none'}): check the agent's activity (${activity}), then resume it if it should run (${resume})` };
+      return facts(`no known pause reason (${reason ?? 'none'}): check the agent's activity (${activity}), then resume it if it should run (${resume})`);
   }
 }
 
@@ -275,7 +320,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     // already assigned to it. Filtering the whole waiting list per agent would cost agents x issues.
     const statusById = new Map<string, string>(issues.map((i) => [i.id, i.status]));
     const statusOf = (id: string) => statusById.get(id);
-    const waiting = issues.filter((i) => ASSIGNABLE.has(i.status)).sort(compareIssues);
+    // The issue clipguard posts its checklist on (and any it keeps for itself) is not work for an agent.
+    const reserved = new Set(opts.reservedIssues ?? []);
+    const waiting = issues.filter((i) => ASSIGNABLE.has(i.status) && !reserved.has(i.id) && !reserved.has(i.identifier)).sort(compareIssues);
     const openToAll: any[] = [];
     const waitingFor = new Map<string, any[]>();
     for (const i of waiting) {
@@ -298,7 +345,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     for (const i of issues) {
       if (i.status === 'in_progress' && i.assigneeAgentId) {
         const list = held.get(i.assigneeAgentId) ?? [];
-        list.push(issueSummary(i));
+        // `waitingOn`: a release + re-checkout of it would stop half-way (the checkout is refused, 422).
+        const waits = blockerLabel(unresolvedBlocker(i, statusOf));
+        list.push(waits ? { ...issueSummary(i), waitingOn: waits } : issueSummary(i));
         held.set(i.assigneeAgentId, list);
       }
     }
@@ -361,7 +410,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           assignableIssues: assignable.slice(0, 50).map(issueSummary),
           heldIssues: held.get(agent.id) ?? [],
           budget: agentBudget,
-          pause: agent.status === 'paused' ? pauseFacts(agent, company, agentBudget, snap.budgets?.activeIncidents ?? []) : NOT_PAUSED,
+          pause:
+            agent.status === 'paused'
+              ? pauseFacts(agent, company, agentBudget, snap.budgets?.activeIncidents ?? [], ownPause(agent, [...(snap.clipguardPauses?.[agent.id] ?? []), ...(opts.clipguardPauses?.[agent.id] ?? [])]))
+              : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
           loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null }),
@@ -393,6 +445,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               // False when the comments or activity that would show who blocked it, or why, could not be read:
               // "no reason recorded" is then unknown, not true (and a comment would wake the assignee).
               evidenceRead: !unread.has(issue.id),
+              // An unresolved issue in its blockedBy is a recorded reason: it waits for that issue.
+              waitingOn: blockerLabel(unresolvedBlocker(issue, statusOf)),
             }
           : NOT_BLOCKED,
         lastRunOfAssigneeAt: assigneeRuns[0]?.createdAt ?? null,
@@ -408,6 +462,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     }
   }
   return out;
+}
+
+function blockerLabel(b: { id?: string; identifier?: string; status: string } | undefined): string | null {
+  return b ? `${b.identifier ?? b.id ?? 'an issue'} (${b.status})` : null;
 }
 
 const NO_SECRETS = Object.freeze([]) as unknown as Record<string, unknown>[];

@@ -1,0 +1,151 @@
+// Plan = apply. Over generated companies (idle, running, erroring and paused agents under and over budget;
+// waiting, held, blocked and done issues, some blocked by others; secrets in titles, descriptions and
+// comments), served by a loopback Paperclip with state (test/helpers/paperclip-fake.ts): every action a
+// dry-run shows as planned is applied by the --apply that follows, and nothing is applied that the dry-run did
+// not show as planned; the same again after that first --apply (the ledger's skips are in the dry-run); no
+// agent at or over its stop threshold is handed work or resumed.
+import fc from 'fast-check';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { runScan } from '../../src/scan.js';
+import type { Finding } from '../../src/types.js';
+import { tempDir } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+
+const HOUR = 3_600_000;
+const servers: FakePaperclip[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+
+const agentArb = fc.record({
+  status: fc.constantFrom('idle', 'idle', 'idle', 'error', 'paused', 'running'),
+  pauseReason: fc.constantFrom('manual', 'budget'),
+  budget: fc.constantFrom(0, 1000, 1000),
+  spent: fc.constantFrom(0, 500, 1000, 1300),
+});
+const issueArb = fc.record({
+  status: fc.constantFrom('backlog', 'todo', 'todo', 'in_progress', 'blocked', 'done'),
+  priority: fc.constantFrom('critical', 'high', 'medium', 'low'),
+  assignee: fc.option(fc.nat(5), { nil: null }),
+  blockedBy: fc.option(fc.nat(7), { nil: null }),
+  secret: fc.constantFrom(null, null, 'title', 'description', 'both', 'comment'),
+  seed: fc.nat(1000),
+  ageHours: fc.integer({ min: 1, max: 300 }),
+});
+const worldArb = fc.record({
+  agents: fc.array(agentArb, { minLength: 1, maxLength: 5 }),
+  issues: fc.array(issueArb, { maxLength: 8 }),
+  maxPerScan: fc.constantFrom(3, 20),
+  flag: fc.boolean(),
+  release: fc.boolean(),
+});
+
+type Gen = typeof worldArb extends fc.Arbitrary<infer T> ? T : never;
+
+function build(g: Gen): FakeWorld {
+  const now = Date.now();
+  const at = (hoursAgo: number) => new Date(now - hoursAgo * HOUR).toISOString();
+  const company = fakeCompany();
+  const agents = g.agents.map((a, n) =>
+    fakeAgent(company.id, n + 1, {
+      status: a.status,
+      budgetMonthlyCents: a.budget,
+      spentMonthlyCents: a.spent,
+      createdAt: at(400),
+      updatedAt: at(2),
+      ...(a.status === 'paused' ? { pauseReason: a.pauseReason, pausedAt: at(3) } : {}),
+      ...(a.status === 'error' ? { errorReason: 'adapter_failed' } : {}),
+    }),
+  );
+  const issues = g.issues.map((i, n) => {
+    const kind = ['github-pat', 'openai-api-key', 'anthropic-api-key', 'stripe-secret-key'][i.seed % 4];
+    const key = fakeToken(kind, i.seed + n);
+    const assignee = i.assignee === null ? null : agents[i.assignee % agents.length];
+    const inProgress = i.status === 'in_progress';
+    return fakeIssue(company, n + 1, {
+      status: i.status,
+      priority: i.priority,
+      title: i.secret === 'title' || i.secret === 'both' ? `Deploy with ${key}` : `Task ${n + 1}`,
+      description: i.secret === 'description' || i.secret === 'both' ? `Steps:\n1. export TOKEN=${fakeToken(kind, i.seed + n + 7)}\n2. run it` : `Do task ${n + 1}.`,
+      // An issue in progress is held by someone; a waiting one may be pre-assigned.
+      assigneeAgentId: inProgress ? (assignee ?? agents[0]).id : ['todo', 'backlog', 'blocked'].includes(i.status) ? (assignee?.id ?? null) : null,
+      startedAt: inProgress ? at(i.ageHours) : null,
+      createdAt: at(i.ageHours + 1),
+      updatedAt: at(i.ageHours),
+      blockedTransitionAt: i.status === 'blocked' ? at(i.ageHours) : null,
+    });
+  });
+  g.issues.forEach((i, n) => {
+    if (i.blockedBy === null || issues.length < 2) return;
+    const b = issues[(n + 1 + (i.blockedBy % (issues.length - 1))) % issues.length];
+    issues[n].blockedBy = [{ id: b.id, identifier: b.identifier, title: b.title, status: b.status, priority: b.priority }];
+  });
+  const comments: FakeWorld['comments'] = {};
+  g.issues.forEach((i, n) => {
+    if (i.secret !== 'comment') return;
+    const c = { id: `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`, companyId: company.id, issueId: issues[n].id, body: `use this: ${fakeToken('github-pat', i.seed + 99)} for the deploy`, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, deletedAt: null, createdAt: issues[n].updatedAt, updatedAt: issues[n].updatedAt };
+    comments[issues[n].id] = [c];
+  });
+  return { company, agents, issues, comments, activity: [] };
+}
+
+function config(url: string, stateDir: string, g: Gen, apply: boolean): Config {
+  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
+  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
+  c.repos = [];
+  c.stateDir = stateDir;
+  c.actions.apply = apply;
+  c.actions.maxPerScan = g.maxPerScan;
+  c.rules.overrides = {
+    // The README's example: resume agents paused by hand.
+    'ops/paused-agent': { action: { enabled: true, params: { resumeReasons: ['manual'] } } },
+    ...(g.flag ? { 'security/secret-in-issue': { actions: { flag: { enabled: true } } }, 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } : {}),
+    ...(g.release ? { 'ops/stale-in-progress': { action: { enabled: true } } } : {}),
+  } as Config['rules']['overrides'];
+  return c;
+}
+
+const ONLY = ['ops', 'budget', 'security'];
+const key = (f: Finding, a: Finding['actions'][number]) => `${f.ruleId} ${f.subject.label} ${a.type} ${a.target}`;
+const withStatus = (fs: Finding[], status: string) => fs.flatMap((f) => f.actions.filter((a) => a.status === status).map((a) => key(f, a))).sort();
+
+/** A dry-run, then --apply on the same world and state directory: planned == applied. */
+async function dryThenApply(pc: FakePaperclip, stateDir: string, g: Gen) {
+  const dry = await runScan(config(pc.url, stateDir, g, false), { only: ONLY });
+  const writesBefore = pc.writes.length;
+  const applied = await runScan(config(pc.url, stateDir, g, true), { only: ONLY });
+  const planned = withStatus(dry.report.findings, 'planned');
+  const done = withStatus(applied.report.findings, 'applied');
+  const detail = applied.report.findings.flatMap((f) => f.actions.filter((a) => a.status !== 'applied' && planned.includes(key(f, a))).map((a) => `${key(f, a)}: ${a.status} ${a.detail}`));
+  return { dry, applied, planned, done, detail, wrote: pc.writes.slice(writesBefore) };
+}
+
+describe('plan = apply (property, against a recorded Paperclip with state)', () => {
+  it('every action a dry-run plans is applied by the --apply that follows, nothing else is; again after that --apply; no work for or resume of an agent at or over its stop threshold', async () => {
+    await fc.assert(
+      fc.asyncProperty(worldArb, async (g) => {
+        const world = build(g);
+        const over = new Set(world.agents.filter((a) => a.budgetMonthlyCents > 0 && a.spentMonthlyCents >= a.budgetMonthlyCents).map((a) => a.id));
+        const pc = await serveFakePaperclip(world);
+        servers.push(pc);
+        const state = join(tempDir(), 'state');
+        for (const round of [1, 2]) {
+          const r = await dryThenApply(pc, state, g);
+          expect(r.done, `round ${round}: planned but not applied: ${r.detail.join(' | ')}`).toEqual(r.planned);
+          // The dry-run wrote nothing; the writes of --apply are the applied actions' (and their activity entries).
+          for (const f of r.applied.report.findings)
+            for (const a of f.actions) {
+              if (a.status !== 'applied') continue;
+              const agentId = a.params?.agentId as string | undefined;
+              if ((a.type === 'checkout' || a.type === 'release-checkout' || a.type === 'resume') && agentId) expect(over.has(agentId), `${a.type} for an agent over its stop threshold: ${a.detail}`).toBe(false);
+            }
+        }
+        await pc.close();
+      }),
+      { numRuns: 40 },
+    );
+  }, 240_000);
+});
