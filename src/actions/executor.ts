@@ -14,6 +14,7 @@ import { AuditLog, type AuditEntry } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger, LIVE_STATE_ACTIONS, ledgerKey } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
+import { cannotDelete, keyStays, nonUserAuthor, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from './comment-author.js';
 import { pushState, readBlob, readCommitRange } from '../sources/git.js';
 import { blobSecrets } from '../sources/blob-secrets.js';
 import { blockStartedAt, issueText, redactIssueFields, unresolvedBlocker } from '../sources/paperclip/subjects.js';
@@ -84,7 +85,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
   // Before anything is written or done: the state dir takes writes and the audit log opens for append.
   // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
-  const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status === 'planned' || a.status === 'skipped'));
+  const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status !== 'applied'));
   if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
   const ctx: Ctx = { opts, audit, ledger, circuit, result };
@@ -97,13 +98,16 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
         // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
         // remembers it; again once its entry is pruned, after 7 days), so the audit log does not grow by the
         // same line every 15 minutes for months.
-        if (a.status === 'skipped' && !ctx.result.problem) {
-          const detail = a.detail || 'skipped by the planner';
-          const key = `planner-skip:${f.fingerprint}:${a.type}:${a.target}`;
+        // So are the actions it knows cannot be done (a redaction of a comment only its agent author may delete):
+        // `failed` in the dry-run and here alike, recorded the same way, never tried.
+        if ((a.status === 'skipped' || a.status === 'failed') && !ctx.result.problem) {
+          const status = a.status;
+          const detail = a.detail || `${status} by the planner`;
+          const key = `planner-${status === 'skipped' ? 'skip' : 'fail'}:${f.fingerprint}:${a.type}:${a.target}`;
           const last = ledger.get(key);
-          if (last?.status !== 'skipped' || last.detail !== detail) {
-            record(ctx, f, a, skip(detail));
-            ledger.set(key, { status: 'skipped', at: new Date().toISOString(), detail });
+          if (last?.status !== status || last.detail !== detail) {
+            record(ctx, f, a, status === 'skipped' ? skip(detail) : fail(detail));
+            ledger.set(key, { status, at: new Date().toISOString(), detail });
           }
         }
         if (a.status !== 'planned') continue;
@@ -507,7 +511,7 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   const ms = detectSecrets(c.body, ctx.opts.secretOptions);
   if (!ms.length) return skip('no secret left in the comment');
   const body = redactedCopy(c, ms);
-  const stays = `the key stays in comment ${c.id}: rotate it.${runKeyNote(c.body, ms)}`;
+  const stays = `${keyStays(String(c.id))}${runKeyNote(c.body, ms)}`;
   // Paperclip lets only a comment's author delete it, and clipguard acts as the board (a user). A comment no
   // user wrote (an agent's, most leaks, or the server's) is beyond its reach: a copy would only put the same
   // words in a second place beside the live original (and wake the assignee), so none is posted, and one an
@@ -517,7 +521,7 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   const refusedKey = `redact-refused:${issueId}:${c.id}`;
   const refused = ctx.ledger.get(refusedKey);
   if (author || refused) {
-    const why = author ? `Paperclip lets only the comment's author delete it (${author})` : `Paperclip refused to delete it at ${refused!.at} (${refused!.detail})`;
+    const why = author ? cannotDelete(author) : `Paperclip refused to delete it at ${refused!.at} (${refused!.detail})`;
     return fail(`${why}; ${stays}${await deleteCopies(client, issueId, body, comments)}`);
   }
   // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
@@ -539,15 +543,6 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   return ok(`posted redacted copy ${copyId} and deleted the original`);
 }
 
-/** Who wrote `c` when no user did (then the board cannot delete it); null for a user's comment, or unknown. */
-function nonUserAuthor(c: { authorUserId?: unknown; authorAgentId?: unknown; authorType?: unknown }): string | null {
-  if (typeof c.authorUserId === 'string' && c.authorUserId) return null;
-  if (typeof c.authorAgentId === 'string' && c.authorAgentId) return `agent ${asciiOnly(c.authorAgentId)}`;
-  if (c.authorType === 'agent') return 'an agent';
-  if (c.authorType === 'system') return 'the server itself';
-  return null;
-}
-
 /**
  * Delete the redacted copies of a comment that cannot be deleted (posted by an earlier version, which then
  * failed on the original): they are clipguard's own, and beside the live original they are only noise.
@@ -566,7 +561,7 @@ async function deleteCopies(client: PaperclipClient, issueId: string, body: stri
  * and the end of its run does not end it. Say until when it works (its `exp`, not a secret) and what ends it sooner.
  */
 function runKeyNote(text: string, ms: SecretMatch[]): string {
-  const runKeys = ms.filter((m) => m.kind === 'paperclip-run-jwt');
+  const runKeys = ms.filter((m) => m.kind === RUN_KEY_KIND);
   if (!runKeys.length) return '';
   const exps = runKeys.map((m) => {
     try {
@@ -577,8 +572,7 @@ function runKeyNote(text: string, ms: SecretMatch[]): string {
     }
   });
   const last = exps.every((e) => e !== null) ? Math.max(...(exps as number[])) : null;
-  const until = last !== null && last < 8.64e12 ? `until ${new Date(last * 1000).toISOString()}` : 'until it expires (48 h after its run started, by default)';
-  return ` A Paperclip run key cannot be revoked and outlives its run: it works ${until}, unless the agent is terminated or the server's PAPERCLIP_AGENT_JWT_SECRET is changed.`;
+  return sharedRunKeyNote(last !== null && last < 8.64e12 ? new Date(last * 1000).toISOString() : null);
 }
 
 /**
@@ -608,7 +602,7 @@ async function doFlag(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
  * The replacement comment. Its first 120 UTF-16 units are ASCII whatever the original holds (the header alone
  * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it.
  */
-export function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
+function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
   const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : String(c.authorType ?? 'someone');
   const kinds = [...new Set(ms.map((m) => m.kind))].join(', ');
   const header = `clipguard replaced a comment that contained ${ms.length} secret(s) (${kinds}). Rotate the exposed key(s). It was written by ${asciiOnly(author)} at ${asciiOnly(String(c.createdAt))}. The comment, redacted:\n\n`;

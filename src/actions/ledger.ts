@@ -7,12 +7,12 @@ import { writePrivateFileAtomic } from '../util/private-file.js';
 
 export interface LedgerEntry {
   /**
-   * `skipped`: a planner skip already in the audit log, with its reason (see executeActions). `refused`: the
+   * `skipped` / `failed`: a planner decision already in the audit log, with its reason (see executeActions). `refused`: the
    * server refused a write for good (deleting another user's comment), with its answer; not tried again until pruned (7 days).
    */
-  status: 'started' | 'partial' | 'applied' | 'skipped' | 'refused';
+  status: 'started' | 'partial' | 'applied' | 'skipped' | 'failed' | 'refused';
   at: string;
-  /** For `skipped`: the reason recorded. */
+  /** For `skipped` and `failed`: the reason recorded. */
   detail?: string;
   /** For a multi-step action interrupted half-way (release done, checkout not): what is left. */
   resume?: { type: string; params: Record<string, unknown>; rule: string; target: string; fingerprint?: string };

@@ -8,6 +8,7 @@ import type { Finding, FindingAction, Subject } from '../types.js';
 import { compareIssues } from '../sources/paperclip/subjects.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
+import { cannotDelete, keyStays, nonUserAuthor, RUN_KEY_KIND, runKeyNote } from './comment-author.js';
 import { flagBody, flagEntry, flagSummary, type FlagEntry } from './flag.js';
 import { simulatePlan, skipDone, skipRepeats, type LedgerView } from './simulate.js';
 
@@ -210,7 +211,15 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       }
       const c = facts.comment as any;
       const issue = facts.issue as any;
-      return [{ ...a, target: `comment:${c.id}`, detail: `post a redacted copy on ${issue.identifier}, then delete the original comment`, params: { ...a.params, issueId: issue.id, commentId: c.id } }];
+      const params = { ...a.params, issueId: issue.id, commentId: c.id };
+      // A comment no user wrote (an agent's: most leaks) is beyond the board's reach: that is known now, so the
+      // dry-run says it, and --apply does not try (no copy beside a live original) and reports the same failure.
+      const author = nonUserAuthor(c);
+      if (author) {
+        const runKey = ((facts.secrets as { kind?: string }[] | undefined) ?? []).some((m) => m.kind === RUN_KEY_KIND);
+        return [{ ...a, status: 'failed', target: `comment:${c.id}`, detail: `${cannotDelete(author)}; ${keyStays(String(c.id))}${runKey ? runKeyNote(null) : ''}`, params }];
+      }
+      return [{ ...a, target: `comment:${c.id}`, detail: `post a redacted copy on ${issue.identifier}, then delete the original comment`, params }];
     }
     case 'flag': {
       // One entry per finding here; groupFlags below makes one comment per issue out of them.

@@ -10,8 +10,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeActions, redactedCopy } from '../../src/actions/executor.js';
-import { detectSecrets } from '../../src/detectors/secrets/index.js';
+import { executeActions } from '../../src/actions/executor.js';
 import { PaperclipClient } from '../../src/sources/paperclip/client.js';
 import type { Finding } from '../../src/types.js';
 import { cli, tempDir } from '../helpers/cli.js';
@@ -133,9 +132,8 @@ describe('a key an agent wrote in a comment during a real run', () => {
       expect(a.status).toBe('failed');
       expect(a.detail).toMatch(REFUSED);
       expect(a.detail).toContain(original.id);
-      // The run key's own note: it cannot be revoked, and until when it works.
-      const exp = JSON.parse(Buffer.from(runKey.split('.')[1], 'base64url').toString('utf8')).exp;
-      expect(a.detail).toContain(`A Paperclip run key cannot be revoked and outlives its run: it works until ${new Date(exp * 1000).toISOString()}`);
+      // The run key's own note: it cannot be revoked, and it outlives its run.
+      expect(a.detail).toContain('A Paperclip run key cannot be revoked and outlives its run: it works until it expires (48 h after its run started, by default)');
     }
     expect(findings.flatMap((f: any) => f.actions.filter((a: any) => a.type === 'flag').map((a: any) => a.status)).sort()).toEqual(['applied', ...Array(findings.length - 1).fill('skipped')].sort());
 
@@ -179,20 +177,17 @@ describe('a key an agent wrote in a comment during a real run', () => {
     expect(await all(issue.id)).toEqual(before);
   });
 
-  it('a redacted copy an earlier version posted beside the live original is deleted (clipguard wrote it), the original stays', async () => {
-    const ms = detectSecrets(original.body);
-    const orphan = await seed.addComment(issue.id, redactedCopy(original, ms));
-    expect(orphan.authorUserId).toBeTruthy();
-    const s2 = tempDir();
-    const { report } = scan(['--apply'], s2);
-    const redacts = report.findings.filter((f: any) => f.subject.id === original.id).flatMap((f: any) => f.actions.filter((a: any) => a.type === 'redact'));
-    expect(redacts[0].status).toBe('failed');
-    expect(redacts[0].detail).toMatch(REFUSED);
-    expect(redacts[0].detail).toContain(`Deleted the redacted copy ${orphan.id} an earlier run had posted beside it.`);
+  it('the dry-run shows the same failed redaction, with the same reason, as --apply; neither writes to the server', async () => {
+    const before = await all(issue.id);
+    const dry = scan([]);
+    const applied = scan(['--apply'], tempDir());
+    const acts = (r: { report: any }) => r.report.findings.filter((f: any) => f.subject.id === original.id).flatMap((f: any) => f.actions.filter((a: any) => a.type === 'redact')).map((a: any) => `${a.status} ${a.detail}`).sort();
+    expect(acts(dry).length).toBeGreaterThan(0);
+    for (const a of acts(dry)) expect(a).toMatch(new RegExp(`^failed ${REFUSED.source}`));
+    expect(acts(applied)).toEqual(acts(dry));
     const now = await all(issue.id);
-    expect(now.find((c) => c.id === orphan.id).deletedAt).toBeTruthy();
+    expect(now.filter((c) => String(c.body).startsWith('clipguard replaced a comment'))).toEqual(before.filter((c) => String(c.body).startsWith('clipguard replaced a comment')));
     expect(now.find((c) => c.id === original.id).deletedAt).toBeFalsy();
-    expect(audit(s2).filter((e) => e.action === 'redact').map((e) => e.outcome)).toEqual(redacts.map(() => 'failed'));
   });
 });
 

@@ -146,6 +146,8 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
         if (method === 'DELETE' && r[3]) {
           const c = list.find((x) => x.id === r![3]);
           if (!c) return [404, { error: 'Comment not found' }];
+          // As Paperclip: only the author deletes; the board is the user `local-board`.
+          if (c.authorUserId !== 'local-board') return [403, { error: 'Only the comment author can delete comments' }];
           Object.assign(c, { deletedAt: now(), body: '' });
           touch(i);
           return [200, c];

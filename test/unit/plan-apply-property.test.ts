@@ -31,7 +31,7 @@ const issueArb = fc.record({
   priority: fc.constantFrom('critical', 'high', 'medium', 'low'),
   assignee: fc.option(fc.nat(5), { nil: null }),
   blockedBy: fc.option(fc.nat(7), { nil: null }),
-  secret: fc.constantFrom(null, null, 'title', 'description', 'both', 'comment'),
+  secret: fc.constantFrom(null, null, 'title', 'description', 'both', 'comment', 'agent-comment'),
   seed: fc.nat(1000),
   ageHours: fc.integer({ min: 1, max: 300 }),
 });
@@ -85,8 +85,10 @@ function build(g: Gen): FakeWorld {
   });
   const comments: FakeWorld['comments'] = {};
   g.issues.forEach((i, n) => {
-    if (i.secret !== 'comment') return;
-    const c = { id: `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`, companyId: company.id, issueId: issues[n].id, body: `use this: ${fakeToken('github-pat', i.seed + 99)} for the deploy`, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, deletedAt: null, createdAt: issues[n].updatedAt, updatedAt: issues[n].updatedAt };
+    if (i.secret !== 'comment' && i.secret !== 'agent-comment') return;
+    // An agent's comment only that agent may delete (Paperclip's rule, kept by the fake server).
+    const author = i.secret === 'comment' ? { authorType: 'user', authorUserId: 'local-board', authorAgentId: null } : { authorType: 'agent', authorUserId: null, authorAgentId: agents[0].id };
+    const c = { id: `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`, companyId: company.id, issueId: issues[n].id, body: `use this: ${fakeToken('github-pat', i.seed + 99)} for the deploy`, ...author, deletedAt: null, createdAt: issues[n].updatedAt, updatedAt: issues[n].updatedAt };
     comments[issues[n].id] = [c];
   });
   return { company, agents, issues, comments, activity: [] };
@@ -135,6 +137,12 @@ describe('plan = apply (property, against a recorded Paperclip with state)', () 
         for (const round of [1, 2]) {
           const r = await dryThenApply(pc, state, g);
           expect(r.done, `round ${round}: planned but not applied: ${r.detail.join(' | ')}`).toEqual(r.planned);
+          // What the dry-run shows cannot be done (a redaction of an agent's comment) fails the same way in --apply,
+          // without a write: no copy beside the live original.
+          const failedRedacts = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'redact' && a.status === 'failed').map((a) => `${key(f, a)} ${a.detail}`)).sort();
+          expect(failedRedacts(r.applied.report.findings)).toEqual(failedRedacts(r.dry.report.findings));
+          for (const list of Object.values(world.comments))
+            if (list.some((c) => c.authorAgentId)) expect(list.filter((c) => !c.deletedAt && String(c.body).startsWith('clipguard replaced a comment'))).toEqual([]);
           // The dry-run wrote nothing; the writes of --apply are the applied actions' (and their activity entries).
           for (const f of r.applied.report.findings)
             for (const a of f.actions) {
