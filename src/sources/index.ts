@@ -81,18 +81,7 @@ export function maskedSecrets(config: Config, path?: string): MaskedSecretDetect
     found.length === 0
       ? NO_MATCHES
       : numberRepeats(
-          found.map((m) => ({
-            kind: m.kind,
-            description: m.description,
-            line: m.line,
-            column: m.column,
-            preview: m.preview,
-            inlineIgnored: m.inlineIgnored,
-            // `clipguard-ignore <rule-id> -- reason`: the engine suppresses the finding of that rule only.
-            ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
-            ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
-            fingerprintKey: `${m.kind}@${contextKey(text, m.start, m.end)}`,
-          })),
+          found.map((m) => maskedMatch(m, `${m.kind}@${contextKey(text, m.start, m.end)}`)),
         );
   return Object.assign((text: string) => masked(detectSecrets(text, options), text), {
     many: (texts: readonly string[]) => detectSecretsMany(texts, options).map((found, i) => masked(found, texts[i])),
@@ -142,6 +131,22 @@ function numberRepeats<T extends { fingerprintKey: string }>(list: T[]): T[] {
 }
 
 const NO_MATCHES = Object.freeze([]) as unknown as MaskedMatch[];
+
+/** The fact of one match: what it is and where, masked, never the secret (no offsets, no value). */
+function maskedMatch(m: Pick<SecretMatch, 'kind' | 'description' | 'line' | 'column' | 'preview' | 'inlineIgnored' | 'ignoreRules' | 'ignoreReason'>, fingerprintKey: string): MaskedMatch {
+  return {
+    kind: m.kind,
+    description: m.description,
+    line: m.line,
+    column: m.column,
+    preview: m.preview,
+    inlineIgnored: m.inlineIgnored,
+    // `clipguard-ignore <rule-id> -- reason`: the engine suppresses the finding of that rule only.
+    ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
+    ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
+    fingerprintKey,
+  };
+}
 
 /** `company "XYZ" is not on this server; it has CAN (Canfly), OPS (Operations)`: names cut short, at most 10. */
 function missingCompanyDetail(m: MissingCompany): string {
@@ -416,17 +421,7 @@ export async function blobSubjects(repo: string, blobs: readonly BlobFile[], con
       const secrets = numberRepeats(
         scan.matches
           .filter((m) => !before.has(m.hash))
-          .map((m) => ({
-            kind: m.kind,
-            description: m.description,
-            line: m.line,
-            column: m.column,
-            preview: m.preview,
-            inlineIgnored: m.inlineIgnored,
-            ...(m.ignoreRules ? { ignoreRules: [...m.ignoreRules] } : {}),
-            ...(m.ignoreReason ? { ignoreReason: m.ignoreReason } : {}),
-            fingerprintKey: `${m.kind}@${m.contextKey}${at}`,
-          })),
+          .map((m) => maskedMatch(m, `${m.kind}@${m.contextKey}${at}`)),
       );
       subjects.push({ type: 'diff', id: b.path, label: b.path, source: 'git', location: { file: b.path, line: 1, column: 1 }, facts: { diff: { path: b.path, addedLines: scan.lines }, secrets } });
     }

@@ -1,34 +1,14 @@
 // The CLI as a newcomer meets it: --help and --version, NO_COLOR, a reader that closes the pipe early, and a
 // first scan on a machine where no Paperclip is configured or running.
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { BIN, cli, tempDir } from '../helpers/cli.js';
 import { writeTrustedConfig } from '../helpers/trust.js';
-
-/** A loopback port with nothing listening on it (bound, then closed). */
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function gitRepo(): string {
-  const dir = tempDir();
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q');
-  writeFileSync(join(dir, 'README'), 'hello\n');
-  git('add', 'README');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'init');
-  return dir;
-}
+import { closedPort, gitRepo } from '../helpers/local.js';
 
 describe('help, version, colour', () => {
   it('--version prints the package version; every command has --help that exits 0', () => {

@@ -1,8 +1,5 @@
 // A source the user named and clipguard could not read is reported whatever `--only` selects (issue 17 item
 // 5, issue 16 item 5): the CLI as a real process against real loopback servers.
-import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cliAsync } from '../helpers/cli-async.js';
@@ -11,24 +8,7 @@ import { fakeToken } from '../helpers/fake-secrets.js';
 import { serveJson, type JsonServer } from '../helpers/json-server.js';
 import { sample } from '../helpers/samples.js';
 import { writeTrustedConfig } from '../helpers/trust.js';
-
-async function closedPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-function gitRepo(): string {
-  const dir = tempDir();
-  const git = (...a: string[]) => execFileSync('git', a, { cwd: dir, stdio: 'pipe' });
-  git('init', '-q');
-  writeFileSync(join(dir, 'README'), 'hello\n');
-  git('add', 'README');
-  git('-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'init');
-  return dir;
-}
+import { closedPort, gitRepo } from '../helpers/local.js';
 
 const findingsOf = (stdout: string) => (JSON.parse(stdout).findings as { ruleId: string; severity: string; message: string; subject: { label: string } }[]).filter((f) => f.ruleId.startsWith('source/'));
 
