@@ -13,6 +13,7 @@ import { executeActions } from './actions/executor.js';
 import { Ledger, ledgerPauses, sessionResets } from './actions/ledger.js';
 import { stateProblemFinding } from './actions/state-dir.js';
 import type { StateLock } from './schedule/lock.js';
+import type { StateProblem } from './actions/state-dir.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
@@ -43,6 +44,8 @@ export interface ScanOptions {
    * directory's lock itself for the whole run, waiting up to `lockWaitMs` (default 30 s) for another holder.
    */
   lock?: Pick<StateLock, 'lostTo'>;
+  /** Known before the scan: the state directory takes no writes (the lock could not be created there). */
+  stateProblem?: StateProblem;
   lockWaitMs?: number;
   /** How the holder is named in the lock (what a second process's message shows), e.g. "scan --apply". */
   lockCommand?: string;
@@ -110,7 +113,7 @@ export async function runScan(config: Config, opts: ScanOptions = {}): Promise<S
     // A state dir that takes no writes: the scan still reports, and acts on nothing (the executor's own check
     // of the state dir reports why as a finding; should that check pass, this lock's error stops every action).
     const why = `not acting: ${e.message}`;
-    return scanLocked(config, { ...opts, lock: { lostTo: () => why } });
+    return scanLocked(config, { ...opts, lock: { lostTo: () => why }, stateProblem: { kind: 'state-dir-unwritable', path: config.stateDir, message: e.message } });
   }
   try {
     return await scanLocked(config, { ...opts, lock });
@@ -189,7 +192,7 @@ async function evaluateAndAct(
   const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
   planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
   const lock = opts.lock;
-  const acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined });
+  const acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem });
   // What kept the executor from acting (a state dir that takes no writes, a lock taken over) is reported, whatever --only selected.
   if (acted.problem) {
     findings.push(stateProblemFinding(acted.problem, config.stateDir, acted.skipped));

@@ -37,6 +37,8 @@ export interface ExecutorOptions {
    * process took it over). Once it answers, no further action starts.
    */
   owner?: () => string | null;
+  /** A state-directory problem found before the executor ran (the lock could not be created): nothing is done. */
+  stateProblem?: StateProblem;
 }
 
 /** What stopped the executor from acting, if anything (the scan reports it as a finding), and how many actions it skipped for it. */
@@ -86,7 +88,8 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   // Before anything is written or done: the state dir takes writes and the audit log opens for append.
   // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
   const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status !== 'applied'));
-  if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
+  if (opts.stateProblem) result.problem = opts.stateProblem;
+  else if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
   const ctx: Ctx = { opts, audit, ledger, circuit, result };
   try {

@@ -4,7 +4,7 @@
 // a finding, so the report and the exit code say so, never a stack trace.
 
 import { hash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding } from '../types.js';
 
@@ -30,6 +30,20 @@ export function writeProblem(path: string, e: unknown, doing: string): StateProb
   return { kind: 'state-dir-unwritable', path, code, message: `${doing} ${path} failed (${fsErrorText(e)})` };
 }
 
+/**
+ * A state directory that is a symbolic link is refused: the default `.clipguard` sits in the checkout, and a
+ * checkout can plant `.clipguard -> ~/.ssh` to have the lock, the ledger and the audit log written there. Null
+ * when the path is not a link (or does not exist yet).
+ */
+export function symlinkedStateDir(stateDir: string): string | null {
+  try {
+    if (!lstatSync(stateDir).isSymbolicLink()) return null;
+  } catch {
+    return null;
+  }
+  return `the state directory ${stateDir} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): give a real directory with --state-dir or CLIPGUARD_STATE_DIR`;
+}
+
 /** Room a probe write asks for: a ledger and a few audit lines fit in it. */
 const PROBE_BYTES = 16 * 1024;
 
@@ -38,6 +52,8 @@ const PROBE_BYTES = 16 * 1024;
  * it can; else the problem (read-only file system, full disk, no permission, a file in the way).
  */
 export function probeStateDir(stateDir: string): StateProblem | null {
+  const link = symlinkedStateDir(stateDir);
+  if (link) return { kind: 'state-dir-unwritable', path: stateDir, code: 'ELOOP', message: link };
   try {
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   } catch (e) {

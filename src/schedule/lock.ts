@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fsErrorText } from '../actions/state-dir.js';
+import { fsErrorText, symlinkedStateDir } from '../actions/state-dir.js';
 
 export interface LockInfo {
   pid: number;
@@ -83,6 +83,8 @@ export class StateLock {
    * written). Returns a note when a stale lock was taken over.
    */
   acquire(now = new Date()): string | null {
+    const link = symlinkedStateDir(dirname(this.file));
+    if (link) throw new LockError(link, null, true);
     try {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     } catch (e) {
