@@ -198,7 +198,8 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
   take(raw.paperclip, 'activityLog', 'paperclip.activityLog', (v) => v === false);
   const jobs = raw.schedule?.jobs;
   if (Array.isArray(jobs)) {
-    jobs.forEach((j, i) => take(j && typeof j === 'object' ? j : undefined, 'apply', `schedule.jobs[${i}].apply`, (v) => v === true));
+    // Anything but false: a value that is not a boolean must not slip past as "not asking to act".
+    jobs.forEach((j, i) => take(j && typeof j === 'object' ? j : undefined, 'apply', `schedule.jobs[${i}].apply`, (v) => v !== false));
   }
   take(raw.checklist, 'postIssue', 'checklist.postIssue');
   take(raw.checklist, 'postActivity', 'checklist.postActivity', (v) => v === true);
@@ -220,6 +221,9 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
   const offOnly = (x: unknown) => (x as { enabled?: unknown })?.enabled === false && (x as { params?: unknown }).params === undefined;
   for (const [id, o] of Object.entries((raw.rules?.overrides ?? {}) as Record<string, Record<string, any>>)) {
     take(o, 'action', `rules.overrides.${id}.action`, (v) => !offOnly(v));
+    // A rule param an action writes into the world (the comment ops/blocked-without-reason posts, which wakes
+    // the assignee) is the file's words on every blocked issue under --apply: it needs trust too.
+    if (o && typeof o.params === 'object' && o.params) take(o.params, 'comment', `rules.overrides.${id}.params.comment`);
     for (const t of Object.keys(o.actions ?? {})) take(o.actions, t, `rules.overrides.${id}.actions.${t}`, (v) => !offOnly(v));
   }
   if (raw.rules?.packs?.length) out.push('the actions of the rules in rules.packs');

@@ -88,6 +88,8 @@ export function jobsFromConfig(config: Config): JobDef[] {
         throw new ScheduleError(`${where}.timezone: unknown time zone ${JSON.stringify(j.timezone)} (use an IANA name such as Asia/Taipei)`);
       }
     }
+    // Only `true` acts: "yes" or 1 would act through a truthiness test while looking like a typo.
+    if (j.apply !== undefined && typeof j.apply !== 'boolean') throw new ScheduleError(`${where}.apply: must be true or false (got ${JSON.stringify(j.apply)})`);
     if (j.deadlineMs !== undefined && !(Number.isInteger(j.deadlineMs) && j.deadlineMs > 0)) {
       throw new ScheduleError(`${where}.deadlineMs: must be a positive whole number of milliseconds (got ${JSON.stringify(j.deadlineMs)})`);
     }
@@ -130,7 +132,7 @@ export function periodMs(job: JobDef): number {
 }
 
 async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCache, signal: AbortSignal, lock: StateLock): Promise<RunSummary> {
-  const cfg: Config = { ...config, actions: { ...config.actions, apply: Boolean(job.apply) }, repos: config.repos ? [...config.repos] : null };
+  const cfg: Config = { ...config, actions: { ...config.actions, apply: job.apply === true }, repos: config.repos ? [...config.repos] : null };
   if (job.type === 'checklist') {
     const c = await runChecklist(cfg, { signal, paperclipCache: cache, lock });
     signal.throwIfAborted();
@@ -318,7 +320,7 @@ export class Watcher {
         noOverlap: false, // ours (runJob) logs a skip in the log format; node-cron's own warning is a raw console line
       });
       this.tasks.push(task);
-      this.log({ event: 'scheduled', job: job.name, cron: job.cron, timezone: job.timezone ?? localTimezone(), next: task.getNextRun()?.toISOString(), apply: Boolean(job.apply) });
+      this.log({ event: 'scheduled', job: job.name, cron: job.cron, timezone: job.timezone ?? localTimezone(), next: task.getNextRun()?.toISOString(), apply: job.apply === true });
       const period = periodMs(job);
       const deadline = deadlineOf(job, period);
       if (deadline >= period) {

@@ -215,6 +215,29 @@ describe('what an untrusted config may not do (loadConfig)', () => {
     expect(jobsFromConfig(loadConfig(dir, {}, env))[0].apply).toBe(true);
   });
 
+  it('watch: a scan job\'s "apply" that is not a boolean ("yes", 1) is withheld untrusted, and refused trusted: only true acts', () => {
+    const env = store();
+    for (const apply of ['yes', 1]) {
+      const { dir, file } = configDir({ schedule: { jobs: [{ name: 'act', type: 'scan', cron: '*/5 * * * *', apply }] } });
+      const untrusted = loadConfig(dir, {}, env);
+      expect(untrusted.untrusted).toEqual(['schedule.jobs[0].apply']);
+      expect(jobsFromConfig(untrusted)[0].apply).toBeUndefined();
+      trusting(file, env);
+      expect(() => jobsFromConfig(loadConfig(dir, {}, env))).toThrow(/schedule\.jobs\[0\] \(act\)\.apply: must be true or false/);
+    }
+  });
+
+  it('the comment text an action posts (rules.overrides.<id>.params.comment) needs trust; other params do not', () => {
+    const env = store();
+    const { dir, file } = configDir({ rules: { overrides: { 'ops/blocked-without-reason': { params: { comment: 'text from the checkout' } }, 'ops/stale-in-progress': { params: { limitMinutes: 30 } } } } });
+    const untrusted = loadConfig(dir, {}, env);
+    expect(untrusted.untrusted).toEqual(['rules.overrides.ops/blocked-without-reason.params.comment']);
+    expect(untrusted.rules.overrides['ops/blocked-without-reason']).toEqual({ params: {} });
+    expect(untrusted.rules.overrides['ops/stale-in-progress']).toEqual({ params: { limitMinutes: 30 } });
+    trusting(file, env);
+    expect(loadConfig(dir, {}, env).rules.overrides['ops/blocked-without-reason']).toEqual({ params: { comment: 'text from the checkout' } });
+  });
+
   it('stateDir, repos, waivers and rule packs outside the config\'s directory (also through a checked-in symlink) are ignored until trusted', () => {
     const env = store();
     const outside = tempDir('clipguard-elsewhere-');
