@@ -25,7 +25,8 @@ export class AuditLog {
   open(): void {
     if (this.fd === null) {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-      this.fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+      // Never through a link (a checkout's `.clipguard/audit.jsonl -> ~/.bashrc`): ELOOP instead.
+      this.fd = openSync(this.file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
       // A crash may have left a torn last line: end it, or the next entry would be glued to it and lost too.
       const size = fstatSync(this.fd).size;
       if (size > 0) {

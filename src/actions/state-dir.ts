@@ -36,13 +36,21 @@ export function writeProblem(path: string, e: unknown, doing: string): StateProb
  * when the path is not a link (or does not exist yet).
  */
 export function symlinkedStateDir(stateDir: string): string | null {
-  try {
-    if (!lstatSync(stateDir).isSymbolicLink()) return null;
-  } catch {
-    return null;
-  }
-  return `the state directory ${stateDir} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): give a real directory with --state-dir or CLIPGUARD_STATE_DIR`;
+  const isLink = (p: string): boolean => {
+    try {
+      return lstatSync(p).isSymbolicLink();
+    } catch {
+      return false;
+    }
+  };
+  if (isLink(stateDir)) return `the state directory ${stateDir} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): give a real directory with --state-dir or CLIPGUARD_STATE_DIR`;
+  // The same trick one level down: a real `.clipguard/` holding `audit.jsonl -> ~/.bashrc`.
+  const link = STATE_FILES.find((name) => isLink(join(stateDir, name)));
+  return link ? `${join(stateDir, link)} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): remove it, or give another state directory with --state-dir or CLIPGUARD_STATE_DIR` : null;
 }
+
+/** What clipguard writes in a state directory (and `KILL`, which it only reads). */
+const STATE_FILES = ['audit.jsonl', 'ledger.json', 'state.json', 'state.lock', 'paperclip', 'KILL'];
 
 /** Room a probe write asks for: a ledger and a few audit lines fit in it. */
 const PROBE_BYTES = 16 * 1024;

@@ -2,18 +2,28 @@
 // never seen half-written: written beside the target and renamed over it, in a 0700 directory, mode 0600.
 // A write that fails (a full disk, a read-only file system) leaves no temporary file behind and throws.
 
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdirSync, openSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { dirname } from 'node:path';
 
 export function writePrivateFileAtomic(file: string, text: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // A fresh name, created exclusively and never through a link: a name planted in advance (a symlink at
+  // `<file>.<pid>.tmp`) cannot redirect the write. The rename then replaces `file` itself, even a link there.
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  let created = false;
   try {
-    writeFileSync(tmp, text, { mode: 0o600 });
+    const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    created = true;
+    try {
+      writeFileSync(fd, text);
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (e) {
     try {
-      rmSync(tmp, { force: true });
+      if (created) rmSync(tmp, { force: true });
     } catch {
       /* nothing left to remove, or removal refused: the write's own error is the one to report */
     }

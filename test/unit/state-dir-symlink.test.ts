@@ -1,7 +1,7 @@
 // A checkout can plant its own `.clipguard` (the default state directory, in the work tree) as a symbolic link
 // to a directory of the user's (`.clipguard -> ~/.ssh`): every acting command would then write its lock, ledger
 // and audit log there. A state directory that is a link is refused before anything is written through it.
-import { mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeActions } from '../../src/actions/executor.js';
@@ -31,6 +31,21 @@ describe('a state directory that is a symbolic link', () => {
     expect(readdirSync(victim)).toEqual([]);
     // A dry-run writes nothing anyway, and still works there.
     expect(cli(['scan', '--no-paperclip'], { cwd: repo, env }).code).toBe(0);
+  });
+
+  it('a real state directory holding a planted link (audit.jsonl -> a file of the user\'s) is refused the same way: the file is untouched', () => {
+    for (const name of ['audit.jsonl', 'ledger.json', 'state.lock']) {
+      const repo = gitRepo();
+      const victim = join(tempDir(), 'bashrc');
+      writeFileSync(victim, 'export PS1=ok\n');
+      mkdirSync(join(repo, '.clipguard'));
+      symlinkSync(victim, join(repo, '.clipguard', name));
+      const scan = cli(['scan', '--apply', '--no-paperclip', '--lock-wait', '0', '--format', 'json'], { cwd: repo, env: { CLIPGUARD_STATE_DIR: '' } });
+      expect(scan.code, scan.stderr).toBe(1);
+      const problem = JSON.parse(scan.stdout).findings.find((f: { ruleId: string }) => f.ruleId === 'source/state-dir-unwritable');
+      expect(problem?.message, name).toContain(`${name} is a symbolic link`);
+      expect(readFileSync(victim, 'utf8')).toBe('export PS1=ok\n');
+    }
   });
 
   it('the executor takes no action through it: each is skipped and the problem says why', async () => {
