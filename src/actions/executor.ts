@@ -88,8 +88,10 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   // Before anything is written or done: the state dir takes writes and the audit log opens for append.
   // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
   const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status !== 'applied'));
-  if (opts.stateProblem) result.problem = opts.stateProblem;
-  else if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
+  // The probe says why in its own words (and errno); a problem known before (the lock could not be created
+  // there) stands when the probe passes or there was nothing to write.
+  if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
+  result.problem ??= opts.stateProblem ?? null;
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
   const ctx: Ctx = { opts, audit, ledger, circuit, result };
   try {
