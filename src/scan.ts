@@ -147,6 +147,7 @@ async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult
         comments: uses((r) => r.subject === 'comment'),
         secrets: uses((r) => r.tags.includes('secrets')),
         git: uses((r) => r.id.startsWith('git/')),
+        pushLeaks: uses((r) => r.effectiveActions.some((a) => a.type === 'push' && a.enabled)),
         gitRange: opts.gitRange,
         locales: uses((r) => r.tags.includes('i18n')),
         deploy: uses((r) => r.id.startsWith('deploy/')),

@@ -8,15 +8,15 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
-import { detectSecrets, detectSecretsMany, redactSecrets, secretIgnoredFor, type SecretMatch } from '../detectors/secrets/index.js';
+import { detectSecrets, redactSecrets, type SecretMatch } from '../detectors/secrets/index.js';
 import type { PaperclipClient } from '../sources/paperclip/client.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger, LIVE_STATE_ACTIONS, ledgerKey } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
 import { cannotDelete, keyStays, nonUserAuthor, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from './comment-author.js';
-import { pushState, readBlob, readCommitRange } from '../sources/git.js';
-import { blobSecrets } from '../sources/blob-secrets.js';
+import { pushState } from '../sources/git.js';
+import { pushLeakReason, secretKindsInRange } from '../sources/git-leaks.js';
 import { blockStartedAt, issueText, redactIssueFields, unresolvedBlocker } from '../sources/paperclip/subjects.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
 
@@ -653,8 +653,8 @@ async function doPush(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
   if (s.remote.startsWith('-') || !s.remoteRef.startsWith('refs/')) return skip(`refusing odd upstream ${s.remote} ${s.remoteRef}`);
   // Never push a leak, whatever rules this scan ran (`--only git` skips the secret rules): the commits about
   // to leave are read and checked here.
-  const leaks = await secretsInRange(repo, `${s.upstream}..${s.head}`, ctx.opts.secretOptions);
-  if (leaks.length) return skip(`not pushed: ${leaks.length} secret(s) in the commits to push (${[...new Set(leaks)].join(', ')}); remove them from the history and rotate the key(s) first`);
+  const leaks = await secretKindsInRange(repo, `${s.upstream}..${s.head}`, ctx.opts.secretOptions);
+  if (leaks.length) return skip(pushLeakReason(leaks));
   const argv = ['push', '--', s.remote, `${s.head}:${s.remoteRef}`];
   return new Promise((resolve) => {
     // argv array, no shell; never waits for credentials (GIT_TERMINAL_PROMPT=0, stdin closed), bounded in time.
@@ -672,22 +672,6 @@ async function doPush(ctx: Ctx, p: Record<string, unknown>): Promise<Outcome> {
     );
     child.stdin?.end();
   });
-}
-
-/** Kinds of the secrets (not inline-ignored) in the added lines and messages of a commit range. */
-async function secretsInRange(repo: string, range: string, options: ExecutorOptions['secretOptions']): Promise<string[]> {
-  const r = await readCommitRange(repo, range);
-  const texts = [...r.files.map((f) => f.lines.map((l) => l.text).join('\n')), ...r.commits.map((c) => c.message)];
-  const kinds = detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
-  // Binary, UTF-16 and large files, read whole; one that cannot be read stops the push as a leak would.
-  for (const b of r.blobs) {
-    const found = await blobSecrets(readBlob(repo, b.blob), { ...options, path: b.path }).then(
-      (s) => s.matches.filter((m) => !secretIgnoredFor(m, 'security/secret-in-diff')).map((m) => m.kind),
-      () => [`unreadable file ${b.path}`],
-    );
-    kinds.push(...found);
-  }
-  return kinds;
 }
 
 function errText(body: unknown): string {

@@ -10,6 +10,7 @@ import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
 import { cannotDelete, keyStays, nonUserAuthor, RUN_KEY_KIND, runKeyNote } from './comment-author.js';
 import { flagBody, flagEntry, flagSummary, type FlagEntry } from './flag.js';
+import { pushLeakReason } from '../sources/git-leaks.js';
 import { simulatePlan, skipDone, skipRepeats, type LedgerView } from './simulate.js';
 
 export interface PlanLimits {
@@ -245,6 +246,9 @@ function planOne(f: Finding, a: FindingAction, s: Subject | undefined, limits: P
       const target = `git:${g.dir}${g.branch ? `@${g.branch}` : ''}`;
       if (!g.branch) return [{ ...a, status: 'skipped', target, detail: 'detached HEAD: no branch to push' }];
       if (!g.upstream) return [{ ...a, status: 'skipped', target, detail: `no upstream: set one with git push -u <remote> ${g.branch}` }];
+      // The action refuses to push a leak; the git source read the same commits, so the plan says so already.
+      const leaks = Array.isArray(g.leakKinds) ? (g.leakKinds as string[]) : [];
+      if (leaks.length) return [{ ...a, status: 'skipped', target, detail: pushLeakReason(leaks) }];
       const head = (g.commits as { sha?: unknown }[] | undefined)?.[0]?.sha;
       return [{ ...a, target, detail: `push ${g.ahead} commit(s) of ${g.branch} to ${g.upstream} (never forced)`, params: { repo: g.dir, branch: g.branch, upstream: g.upstream, head: typeof head === 'string' ? head : null } }];
     }

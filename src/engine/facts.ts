@@ -185,7 +185,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
       url: nul(S),
       expected: B,
       health: nul(obj({ status: S, version: S, deploymentMode: S, error: S })),
-      git: nul(obj({ dir: S, branch: nul(S), upstream: nul(S), ahead: N, commits: arr(obj({ sha: S, subject: S })) })),
+      git: nul(obj({ dir: S, branch: nul(S), upstream: nul(S), ahead: N, commits: arr(obj({ sha: S, subject: S })), leakKinds: nul(arr(S)) })),
       deploy: nul(obj({ url: S, httpStatus: nul(N), expectStatus: N, textFound: B, ok: B, error: nul(S), ms: N })),
     }),
     problems: arr(obj({ entity: S, id: S, field: S, message: S })),

@@ -16,6 +16,7 @@ import type { MissingCompany } from './paperclip/read.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
+import { secretKindsInRange } from './git-leaks.js';
 import picomatch from 'picomatch';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
 // ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
@@ -33,7 +34,8 @@ export interface ReadOptions {
   config: Config;
   now: Date;
   /** Which facts active rules need, so unused detectors and reads are skipped. */
-  needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+  /** `pushLeaks`: a push action is on, so the git source reads the secrets in the commits it would push. */
+  needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean };
   /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
   paperclipCache?: PaperclipReadCache;
   /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
@@ -281,8 +283,12 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     try {
       if (needs.git) {
         const up = await unpushedCommits(dir);
+        // With a push action on, the secrets in what it would push: the plan then shows a push it would
+        // refuse as skipped, with the action's own reason (the action reads them again before pushing).
+        const head = up.commits[0]?.sha;
+        const leakKinds = needs.pushLeaks && up.upstream && head ? await secretKindsInRange(dir, `${up.upstream}..${head}`, secretOptions(config)) : null;
         out.subjects.push(
-          sourceSubject(name, 'git', 'ok', `${up.ahead} unpushed`, { git: { dir, branch: up.branch, upstream: up.upstream, ahead: up.ahead, commits: up.commits.map((c) => ({ sha: c.sha, subject: c.subject })) } }),
+          sourceSubject(name, 'git', 'ok', `${up.ahead} unpushed`, { git: { dir, branch: up.branch, upstream: up.upstream, ahead: up.ahead, commits: up.commits.map((c) => ({ sha: c.sha, subject: c.subject })), leakKinds } }),
         );
       }
       if (needs.secrets) {

@@ -183,11 +183,16 @@ describe('git/unpushed-commits push action (real repositories, real CLI)', () =>
     writeFileSync(join(s.clone, 'deploy.env'), `GITHUB_TOKEN=${key}\n`);
     s.git('add', '-A');
     s.git('commit', '-q', '-m', 'deploy settings');
+    // The dry-run shows the push skipped with the action's own reason (plan = apply), and --apply skips it too.
+    const dry = s.scan({ apply: false });
+    const [planned] = pushActions(dry.report);
+    expect(planned.status).toBe('skipped');
+    expect(planned.detail).toBe('not pushed: 1 secret(s) in the commits to push (github-pat); remove them from the history and rotate the key(s) first');
     const r = s.scan();
     const [action] = pushActions(r.report);
     expect(action.status).toBe('skipped');
-    expect(action.detail).toContain('not pushed: 1 secret(s) in the commits to push (github-pat)');
-    expect(JSON.stringify(r.report)).not.toContain(key);
+    expect(action.detail).toBe(planned.detail);
+    for (const out of [r, dry]) expect(JSON.stringify(out.report)).not.toContain(key);
     expect(remoteMain(s)).toBe(before);
   });
 });
