@@ -441,7 +441,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               run: blockRun ? { id: blockRun.id, agentId: blockRun.agentId, status: blockRun.status, error: blockRun.error ?? null, finishedAt: blockRun.finishedAt ?? null } : null,
               runSummary: sys.bySystem ? runSummary(sys.runId, blockRun) : null,
               blockedSince,
-              commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && c.createdAt >= blockedSince).length : 0,
+              // As instants, as the comment action's re-read compares them (strings with and without milliseconds differ).
+              commentsSinceBlocked: blockedSince ? cs.filter((c) => !c.deletedAt && c.authorType !== 'system' && Date.parse(c.createdAt) >= Date.parse(blockedSince)).length : 0,
               // False when the comments or activity that would show who blocked it, or why, could not be read:
               // "no reason recorded" is then unknown, not true (and a comment would wake the assignee).
               evidenceRead: !unread.has(issue.id),
