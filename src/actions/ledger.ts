@@ -99,7 +99,8 @@ export function sessionResets(file: string): Record<string, string> {
  * outlive a fresh state directory; the subjects read both.
  */
 export function ledgerPauses(file: string): Record<string, { at: string; rule: string }[]> {
-  const out: Record<string, { at: string; rule: string }[]> = {};
+  // Keyed by agent ids: no prototype (an agent `constructor` is an agent like any other).
+  const out: Record<string, { at: string; rule: string }[]> = Object.create(null);
   for (const [key, e] of new Ledger(file).applied('pause:')) {
     const agentId = key.split(':')[1];
     if (agentId) (out[agentId] ??= []).push({ at: e.at, rule: 'budget/agent-spend-exceeded' });

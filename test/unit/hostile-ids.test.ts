@@ -4,7 +4,7 @@
 // ticket text, which can make a terminal show a different text than the one written, never reach the text
 // report or stderr. A loopback server answers with the recorded Paperclip records, their ids changed.
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { render } from '../../src/cli/output.js';
@@ -107,6 +107,21 @@ describe('hostile ids', () => {
       expect(ids(again.report)).toEqual(ids(report));
     });
   }
+});
+
+describe('hostile ids: clipguard\'s own pauses', () => {
+  it('a paused agent `constructor` and a ledger pause of `toString`: read and reported like any other agent', async () => {
+    const w = world('84173095-f1ca-4d4c-9a6a-fefdc539e33f');
+    Object.assign(w.agents[0], { status: 'paused', pauseReason: 'manual', pausedAt: '2026-11-24T09:00:00.000Z' });
+    const url = await serve(w);
+    const config = scanConfig(url);
+    // The ledger's record of a pause clipguard made (ledgerPauses reads `pause:<agentId>:...` entries).
+    mkdirSync(config.stateDir, { recursive: true });
+    writeFileSync(join(config.stateDir, 'ledger.json'), JSON.stringify({ version: 1, entries: { 'pause:toString::': { status: 'applied', at: new Date().toISOString() } } }));
+    const { report } = await runScan(config, { now: NOW });
+    expect(report.sources.find((s) => s.name === 'paperclip'), JSON.stringify(report.sources)).toMatchObject({ status: 'ok' });
+    expect(report.findings.filter((f) => f.ruleId === 'ops/paused-agent').map((f) => f.subject.id)).toEqual(['constructor']);
+  });
 });
 
 describe('bidi controls and invisible characters never reach the terminal', () => {

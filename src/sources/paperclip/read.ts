@@ -333,7 +333,7 @@ async function readCompany(
   // clipguard's own pauses (`clipguard.pause` entries it wrote in the activity log): the server records a
   // board pause as `manual`, so only these tell a budget stop clipguard made from a person's pause, also with
   // a fresh state directory. Only paused agents are asked about (one request each; most companies have none).
-  const clipguardPauses: Record<string, { at: string; rule: string }[]> = {};
+  const clipguardPauses: Record<string, { at: string; rule: string }[]> = Object.create(null); // keyed by agent ids: no prototype
   await Promise.all(
     agents
       .filter((a) => a.status === 'paused' && a.pauseReason === 'manual')

@@ -412,7 +412,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           budget: agentBudget,
           pause:
             agent.status === 'paused'
-              ? pauseFacts(agent, company, agentBudget, snap.budgets?.activeIncidents ?? [], ownPause(agent, [...(snap.clipguardPauses?.[agent.id] ?? []), ...(opts.clipguardPauses?.[agent.id] ?? [])]))
+              ? pauseFacts(agent, company, agentBudget, snap.budgets?.activeIncidents ?? [], ownPause(agent, [...(own(snap.clipguardPauses, agent.id) ?? []), ...(own(opts.clipguardPauses, agent.id) ?? [])]))
               : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
