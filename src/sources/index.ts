@@ -8,6 +8,7 @@ import type { Config } from '../config/load.js';
 import type { SourceStatus, Subject } from '../types.js';
 import { detectSecrets, detectSecretsMany, redactSecrets, SECRET_PATTERNS, type RedactSpan, type SecretMatch } from '../detectors/secrets/index.js';
 import { VERSION } from '../version.js';
+import { oneLine } from '../report/sanitize.js';
 // The Paperclip client and the deploy probe (undici) load only when a scan reads them: `precommit` and
 // `i18n` build subjects from this module too, and start on every commit.
 import type { PaperclipClient } from './paperclip/client.js';
@@ -152,21 +153,14 @@ function maskedMatch(m: Pick<SecretMatch, 'kind' | 'description' | 'line' | 'col
 
 /** `company "XYZ" is not on this server; it has CAN (Canfly), OPS (Operations)`: names cut short, at most 10. */
 function missingCompanyDetail(m: MissingCompany): string {
-  const wanted = `company ${JSON.stringify(printable(m.wanted, 40))} is not on this server (--company, paperclip.companies or PAPERCLIP_COMPANY_ID; an id or an issue prefix)`;
+  const wanted = `company ${JSON.stringify(oneLine(m.wanted.trim(), 40))} is not on this server (--company, paperclip.companies or PAPERCLIP_COMPANY_ID; an id or an issue prefix)`;
   if (m.known === null) return `${wanted}; this API key cannot list the companies`;
   if (!m.known.length) return `${wanted}; it has no company this API key can see`;
   const shown = m.known.slice(0, 10).map((c) => {
-    const prefix = typeof c.issuePrefix === 'string' ? printable(c.issuePrefix, 16) : '?';
-    return typeof c.name === 'string' && c.name ? `${prefix} (${printable(c.name, 40)})` : prefix;
+    const prefix = typeof c.issuePrefix === 'string' ? oneLine(c.issuePrefix.trim(), 16) : '?';
+    return typeof c.name === 'string' && c.name ? `${prefix} (${oneLine(c.name.trim(), 40)})` : prefix;
   });
   return `${wanted}; it has ${shown.join(', ')}${m.known.length > 10 ? ` and ${m.known.length - 10} more` : ''}`;
-}
-
-/** Server or user text for a one-line detail: control and bidi characters out, cut at `max` code points. */
-function printable(s: string, max: number): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, ' ').trim();
-  const chars = [...clean];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : clean;
 }
 
 /** Text that may hold a secret (a company name is anyone's text) with each secret masked. */
@@ -241,7 +235,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     // A company the user named that the server does not have is a source that could not be read (critical,
     // like an unreachable server), one subject per company so that the finding names it.
     for (const m of read.missingCompanies) {
-      const name = `paperclip company ${printable(m.wanted, 40)}`;
+      const name = `paperclip company ${oneLine(m.wanted.trim(), 40)}`;
       const detail = maskText(config, missingCompanyDetail(m));
       out.statuses.push({ name, status: 'unavailable', detail });
       out.subjects.push(sourceSubject(name, 'paperclip', 'unavailable', detail, { url: config.paperclip.url }));
