@@ -30,3 +30,11 @@ export function cannotDelete(author: string): string {
 export function keyStays(commentId: string): string {
   return `the key stays in comment ${asciiOnly(commentId)}: rotate it.`;
 }
+
+/** The ledger key under which a refused delete of a user's comment is remembered (not tried again for 7 days). */
+export const refusedKey = (issueId: string, commentId: string): string => `redact-refused:${issueId}:${commentId}`;
+
+/** Why a comment whose delete the server refused before is not tried again. */
+export function refusedEarlier(at: string, detail: string | undefined): string {
+  return `Paperclip refused to delete it at ${at} (${detail ?? 'refused'})`;
+}

@@ -14,7 +14,7 @@ import { AuditLog, type AuditEntry } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger, LIVE_STATE_ACTIONS, ledgerKey } from './ledger.js';
 import { postCommentOnce } from './post-comment.js';
-import { cannotDelete, keyStays, nonUserAuthor, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from './comment-author.js';
+import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from './comment-author.js';
 import { pushState } from '../sources/git.js';
 import { pushLeakReason, secretKindsInRange } from '../sources/git-leaks.js';
 import { blockStartedAt, issueText, redactIssueFields, unresolvedBlocker } from '../sources/paperclip/subjects.js';
@@ -523,10 +523,9 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   // earlier version left there is deleted (clipguard wrote it). A user's comment the server already refused
   // to let clipguard delete (the ledger remembers) is not tried again.
   const author = nonUserAuthor(c);
-  const refusedKey = `redact-refused:${issueId}:${c.id}`;
-  const refused = ctx.ledger.get(refusedKey);
+  const refused = ctx.ledger.get(refusedKey(issueId, String(c.id)));
   if (author || refused) {
-    const why = author ? cannotDelete(author) : `Paperclip refused to delete it at ${refused!.at} (${refused!.detail})`;
+    const why = author ? cannotDelete(author) : refusedEarlier(refused!.at, refused!.detail);
     return fail(`${why}; ${stays}${await deleteCopies(client, issueId, body, comments)}`);
   }
   // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
@@ -539,7 +538,7 @@ async function doRedactComment(ctx: Ctx, p: Record<string, unknown>): Promise<Ou
   if (del.status === 403) {
     // Another user's comment (or a rule of the server's): the original stays, so the copy goes again.
     const reason = `HTTP 403 ${errText(del.body)}`.trim();
-    ctx.ledger.set(refusedKey, { status: 'refused', at: new Date().toISOString(), detail: reason });
+    ctx.ledger.set(refusedKey(issueId, String(c.id)), { status: 'refused', at: new Date().toISOString(), detail: reason });
     const undo = await client.deleteComment(issueId, copyId);
     const copy = undo.status < 300 ? `The redacted copy ${copyId} was deleted again.` : `The redacted copy ${copyId} could not be deleted (HTTP ${undo.status}): the next run tries again.`;
     return fail(`Paperclip refused to delete the original (${reason}); ${stays} ${copy}`);

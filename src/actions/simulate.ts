@@ -5,6 +5,7 @@
 
 import type { Finding, FindingAction } from '../types.js';
 import { LIVE_STATE_ACTIONS, ledgerKey, type LedgerEntry } from './ledger.js';
+import { keyStays, refusedEarlier, refusedKey } from './comment-author.js';
 
 /** What the planner needs of the ledger: a read. A dry-run never writes it. */
 export interface LedgerView {
@@ -13,7 +14,10 @@ export interface LedgerView {
 
 const skipped = (a: FindingAction, why: string) => Object.assign(a, { status: 'skipped', detail: `${a.detail ? `${a.detail}; ` : ''}skipped: ${why}` });
 
-/** Actions the ledger says are done: the executor would skip them ("already done"), so the plan does. */
+/**
+ * Actions the ledger says are done: the executor would skip them ("already done"), so the plan does; a
+ * redaction the server refused before: the executor fails it without trying, so the plan does.
+ */
 export function skipDone(findings: Finding[], ledger: LedgerView | undefined): void {
   if (!ledger) return;
   for (const f of findings) {
@@ -21,6 +25,10 @@ export function skipDone(findings: Finding[], ledger: LedgerView | undefined): v
       if (a.status !== 'planned' || LIVE_STATE_ACTIONS.has(a.type)) continue;
       const done = ledger.get(ledgerKey(f, a));
       if (done?.status === 'applied') skipped(a, `already done at ${done.at} (idempotency ledger)`);
+      // A comment whose delete the server refused (another user's): the executor does not try again, it fails.
+      const p = a.params ?? {};
+      const refused = a.type === 'redact' && typeof p.commentId === 'string' ? ledger.get(refusedKey(String(p.issueId), p.commentId)) : null;
+      if (refused?.status === 'refused') Object.assign(a, { status: 'failed', detail: `${refusedEarlier(refused.at, refused.detail)}; ${keyStays(p.commentId as string)}` });
     }
   }
 }

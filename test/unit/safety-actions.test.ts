@@ -212,6 +212,25 @@ describe('what the plan shows skipped, --apply skips', () => {
 });
 
 describe('the dry-run reads the ledger (read only)', () => {
+  it('a comment whose delete the server refused before (the ledger remembers): the dry-run shows the redaction failed with the reason, --apply the same, nothing written', async () => {
+    const co = fakeCompany();
+    const issue = fakeIssue(co, 1, { title: 'Deploy', status: 'todo', createdAt: ago(9), updatedAt: ago(8) });
+    const comment = { id: 'c0000000-0000-4000-8000-000000000001', companyId: co.id, issueId: issue.id, body: `use ${fakeToken('github-pat', 77)} for it`, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, deletedAt: null, createdAt: ago(8), updatedAt: ago(8) };
+    const pc = await serveFakePaperclip({ company: co, agents: [], issues: [issue], comments: { [issue.id]: [comment] }, activity: [] });
+    servers.push(pc);
+    const state = join(tempDir(), 'state');
+    mkdirSync(state, { recursive: true });
+    const at = new Date(Date.now() - 10 * 60_000).toISOString();
+    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [`redact-refused:${issue.id}:${comment.id}`]: { status: 'refused', at, detail: 'HTTP 403 Only the comment author can delete comments' } } }));
+    const redacts = (r: Awaited<ReturnType<typeof runScan>>) => r.report.findings.flatMap((f) => f.actions.filter((a) => a.type === 'redact').map((a) => `${a.status} ${a.detail}`));
+    const dry = await runScan(config(pc.url, state, false), { only: ['security/secret-in-comment'] });
+    const reason = `failed Paperclip refused to delete it at ${at} (HTTP 403 Only the comment author can delete comments); the key stays in comment ${comment.id}: rotate it.`;
+    expect(redacts(dry)).toEqual([reason]);
+    const applied = await runScan(config(pc.url, state, true), { only: ['security/secret-in-comment'] });
+    expect(redacts(applied)).toEqual([reason]);
+    expect(pc.writes).toEqual([]);
+  });
+
   it('an action the ledger records as done is skipped in the dry-run with the ledger\'s reason, and --apply does not do it; the dry-run writes nothing', async () => {
     const co = fakeCompany();
     const silent = fakeIssue(co, 1, { title: 'Blocked, nobody says why', status: 'blocked', createdAt: ago(9), updatedAt: ago(8), blockedTransitionAt: ago(8) });
