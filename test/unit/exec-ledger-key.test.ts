@@ -7,20 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { executeActions } from '../../src/actions/executor.js';
 import type { Finding } from '../../src/types.js';
 import { tempDir } from '../helpers/cli.js';
+import { execFinding } from '../helpers/exec-finding.js';
 
-function finding(fingerprint: string, command: string, marker: string): Finding {
-  return {
-    ruleId: 'ops/server-health',
-    severity: 'critical',
-    title: 't',
-    message: 'm',
-    subject: { type: 'source', id: 'paperclip', label: 'paperclip' },
-    location: null,
-    fingerprint,
-    tags: [],
-    actions: [{ type: 'exec', status: 'planned', target: `exec:${command}`, detail: '', params: { command, argv: ['touch', marker] } }],
-  };
-}
+const finding = (fingerprint: string, command: string, marker: string): Finding => execFinding(marker, { fingerprint, command });
 
 describe('exec actions in the idempotency ledger', () => {
   it('two commands, and one command for two findings, all run; the same command for the same finding runs once', async () => {

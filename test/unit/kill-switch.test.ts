@@ -5,22 +5,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeActions, KILL_SWITCH_ENV, KILL_SWITCH_FILE } from '../../src/actions/executor.js';
-import type { Finding } from '../../src/types.js';
 import { tempDir } from '../helpers/cli.js';
-
-function finding(marker: string): Finding {
-  return {
-    ruleId: 'ops/server-health',
-    severity: 'critical',
-    title: 't',
-    message: 'm',
-    subject: { type: 'source', id: 'paperclip', label: 'paperclip' },
-    location: null,
-    fingerprint: 'f'.repeat(32),
-    tags: [],
-    actions: [{ type: 'exec', status: 'planned', target: 'exec:touch', detail: '', params: { argv: ['touch', marker] } }],
-  };
-}
+import { execFinding as finding } from '../helpers/exec-finding.js';
 
 const audit = (state: string) => readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
 

@@ -1,36 +1,17 @@
 // `clipguard precommit --baseline / --write-baseline` in a real git repository: a key recorded in the baseline
 // stays hidden on later runs (its fingerprint is the path, the kind and the line without the secret, so it
 // survives the line moving), while a new key, or the same line in another file, still blocks the commit.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
-import type { Report } from '../../src/types.js';
+import { precommitRepo } from '../helpers/precommit-repo.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function repo() {
-  const dir = mkdtempSync(join(tmpdir(), 'clipguard-precommit-baseline-'));
-  dirs.push(dir);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8' });
-  git('init', '-q');
-  writeFileSync(join(dir, 'README.md'), 'base\n');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  const stage = (path: string, content: string) => {
-    writeFileSync(join(dir, path), content);
-    git('add', path);
-  };
-  const precommit = (...args: string[]) => {
-    const r = cli(['precommit', '--format', 'json', ...args], { cwd: dir });
-    return { ...r, report: r.stdout ? (JSON.parse(r.stdout) as Report) : null };
-  };
-  return { dir, git, stage, precommit };
-}
+const repo = () => precommitRepo('clipguard-precommit-baseline-', dirs);
 
 describe('precommit --baseline', () => {
   it('hides the staged keys the baseline recorded, also after their line moved; a new key still blocks', () => {

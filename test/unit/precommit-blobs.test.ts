@@ -2,38 +2,20 @@
 // repositories: a key in a 2.2 MB minified bundle, a UTF-16 .env, a text file with a NUL byte, a PNG with a
 // key in a text chunk all block the commit with the key masked; a staged file git cannot read blocks it too,
 // naming the file and the way to allow it. `scan --repo` reads committed blobs the same way.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cli, cliEnv } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
+import { precommitRepo } from '../helpers/precommit-repo.js';
 import type { Report } from '../../src/types.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-function repo() {
-  const dir = mkdtempSync(join(tmpdir(), 'clipguard-precommit-blobs-'));
-  dirs.push(dir);
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, encoding: 'utf8' });
-  git('init', '-q');
-  writeFileSync(join(dir, 'README.md'), 'base\n');
-  git('add', '-A');
-  git('commit', '-qm', 'base');
-  const stage = (path: string, content: string | Buffer) => {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), content);
-    git('add', path);
-  };
-  const precommit = (...args: string[]) => {
-    const r = cli(['precommit', '--format', 'json', ...args], { cwd: dir });
-    return { ...r, report: r.stdout ? (JSON.parse(r.stdout) as Report) : null };
-  };
-  return { dir, git, stage, precommit };
-}
+const repo = () => precommitRepo('clipguard-precommit-blobs-', dirs);
 
 const where = (report: Report | null) => (report?.findings ?? []).map((f) => [f.ruleId, f.location?.file, f.location?.line, f.location?.column]);
 

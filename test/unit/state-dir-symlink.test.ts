@@ -5,9 +5,9 @@ import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeActions } from '../../src/actions/executor.js';
-import type { Finding } from '../../src/types.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { gitRepo } from '../helpers/local.js';
+import { execFinding } from '../helpers/exec-finding.js';
 
 function plantedRepo(): { repo: string; victim: string } {
   const repo = gitRepo();
@@ -51,10 +51,7 @@ describe('a state directory that is a symbolic link', () => {
   it('the executor takes no action through it: each is skipped and the problem says why', async () => {
     const { repo, victim } = plantedRepo();
     const marker = join(tempDir(), 'ran');
-    const f = {
-      ruleId: 'ops/server-health', severity: 'critical', title: 't', message: 'm', subject: { type: 'source', id: 'paperclip', label: 'paperclip' }, location: null, fingerprint: 'd'.repeat(32), tags: [],
-      actions: [{ type: 'exec', status: 'planned', target: 'exec:touch', detail: '', params: { command: 'touch', argv: ['touch', marker] } }],
-    } as unknown as Finding;
+    const f = execFinding(marker, { fingerprint: 'd'.repeat(32) });
     const result = await executeActions([f], { mode: 'apply', client: null, stateDir: join(repo, '.clipguard'), activityLog: false, now: new Date(), env: {} });
     expect(result.problem?.message).toContain('is a symbolic link');
     expect(f.actions[0].status).toBe('skipped');
