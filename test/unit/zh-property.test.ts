@@ -61,7 +61,10 @@ describe('zh detector properties', () => {
     fc.assert(
       fc.property(text(simplifiedPool), text(traditionalPool), (simp, trad) => {
         expect(detectZh(s2hk(simp), 'zh-HK').filter((h) => h.kind === 'simplified-in-hant')).toEqual([]);
-        expect(detectZh(t2s(trad), 'zh-CN').filter((h) => h.kind === 'traditional-in-hans')).toEqual([]);
+        // Only where opencc-js's output is its own fixed point: tw->cn leaves 迴覆所 as 回覆所, which the same
+        // converter then turns into 回复所, so 覆 there is Traditional by OpenCC's own tables (seed -1965008188).
+        const cn = t2s(trad);
+        if (t2s(cn) === cn) expect(detectZh(cn, 'zh-CN').filter((h) => h.kind === 'traditional-in-hans')).toEqual([]);
       }),
       { numRuns: 300 },
     );
