@@ -15,6 +15,7 @@ import { stateProblemFinding } from './actions/state-dir.js';
 import type { StateLock } from './schedule/lock.js';
 import type { StateProblem } from './actions/state-dir.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
+import { sourceNeeds } from './sources/needs.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
 import { VERSION } from './version.js';
@@ -127,9 +128,9 @@ async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult
   const now = opts.now ?? startedAt;
   const { active } = loadActiveRules(config, opts.only, opts.validateOnlySelected);
   const evaluator = new Evaluator(active);
-  // What to read follows the rules `--only` selected; the source rules it did not select still report a
-  // named source that could not be read (readSources probes a named Paperclip no selected rule reads).
-  const uses = (pred: (r: ActiveRule) => boolean) => active.some((r) => r.selected && pred(r));
+  // What to read follows the subjects of the rules `--only` selected (sourceNeeds); the source rules it did not
+  // select still report a named source that could not be read (readSources probes a named Paperclip no selected
+  // rule reads).
   if (config.repos === null) {
     const root = gitRoot(process.cwd());
     config.repos = root ? [root] : [];
@@ -142,16 +143,7 @@ async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult
     sources = await readSources({
       config,
       now,
-      needs: {
-        paperclip: uses((r) => ['company', 'agent', 'issue', 'comment'].includes(r.subject) || r.id.startsWith('source/paperclip') || r.id === 'ops/server-health'),
-        comments: uses((r) => r.subject === 'comment'),
-        secrets: uses((r) => r.tags.includes('secrets')),
-        git: uses((r) => r.id.startsWith('git/')),
-        pushLeaks: uses((r) => r.effectiveActions.some((a) => a.type === 'push' && a.enabled)),
-        gitRange: opts.gitRange,
-        locales: uses((r) => r.tags.includes('i18n')),
-        deploy: uses((r) => r.id.startsWith('deploy/')),
-      },
+      needs: { ...sourceNeeds(active), gitRange: opts.gitRange },
       paperclipCache: opts.paperclipCache,
       ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
       sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),

@@ -1,0 +1,77 @@
+// What a scan reads follows from the subjects the selected rules are about, never from their ids or tags:
+// a custom rule on `diff` subjects tagged only "custom" must make the scan read the commit range, or it
+// would validate and then silently never fire.
+import type { ActiveRule } from '../engine/evaluate.js';
+
+/** The reads a scan can do (see readSources). `secrets` is the commit range: its commit and diff subjects. */
+export interface SourceNeeds {
+  paperclip: boolean;
+  comments: boolean;
+  secrets: boolean;
+  git: boolean;
+  pushLeaks: boolean;
+  locales: boolean;
+  deploy: boolean;
+}
+
+/** The source kinds a `source` subject can have (sourceSubject's `kind`). */
+const SOURCE_KINDS = ['paperclip', 'git', 'deploy'] as const;
+type SourceKind = (typeof SOURCE_KINDS)[number];
+
+/**
+ * The source kinds a rule on `source` subjects can fire for: the value of an `equal` test on `$.kind` of the
+ * `source` fact that every path through the conditions must pass (a top-level `all`, nested `all`s). A rule
+ * without one may fire for any kind, so it needs every source.
+ */
+export function sourceKindsOf(conditions: unknown): SourceKind[] {
+  const required = (c: unknown): string | null => {
+    if (!c || typeof c !== 'object') return null;
+    const node = c as { all?: unknown[]; fact?: unknown; path?: unknown; operator?: unknown; value?: unknown };
+    if (Array.isArray(node.all)) {
+      for (const child of node.all) {
+        const kind = required(child);
+        if (kind) return kind;
+      }
+      return null;
+    }
+    if (node.fact === 'source' && node.path === '$.kind' && node.operator === 'equal' && typeof node.value === 'string') return node.value;
+    return null;
+  };
+  const kind = required(conditions);
+  if (kind === null) return [...SOURCE_KINDS];
+  return (SOURCE_KINDS as readonly string[]).includes(kind) ? [kind as SourceKind] : [];
+}
+
+export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
+  const needs: SourceNeeds = { paperclip: false, comments: false, secrets: false, git: false, pushLeaks: false, locales: false, deploy: false };
+  for (const r of rules) {
+    if (!r.selected) continue;
+    switch (r.subject) {
+      case 'company':
+      case 'agent':
+      case 'issue':
+        needs.paperclip = true;
+        break;
+      case 'comment':
+        needs.paperclip = needs.comments = true;
+        break;
+      case 'commit':
+      case 'diff':
+        needs.secrets = true;
+        break;
+      case 'file':
+      case 'locale-entry':
+        needs.locales = true;
+        break;
+      case 'source':
+        for (const kind of sourceKindsOf(r.conditions)) {
+          if (kind === 'paperclip') needs.paperclip = true;
+          else if (kind === 'git') needs.git = true;
+          else needs.deploy = true;
+        }
+        break;
+    }
+    if (r.effectiveActions.some((a) => a.type === 'push' && a.enabled)) needs.git = needs.pushLeaks = true;
+  }
+  return needs;
+}
