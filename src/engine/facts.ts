@@ -107,18 +107,20 @@ export const commentShape = obj({
   updatedAt: S,
 });
 
-/** Secret matches as rules see them: masked, never the secret. */
-export const secretMatchShape = obj({
+const secretMatchFields = {
   kind: S,
   description: S,
   line: N,
   column: N,
   preview: S,
-  field: S,
   inlineIgnored: B,
   ignoreRules: arr(S),
   ignoreReason: S,
-});
+};
+/** Secret matches as rules see them: masked, never the secret. */
+export const secretMatchShape = obj(secretMatchFields);
+/** In a ticket or comment, a match also names the field it is in (title, description, body). */
+export const ticketSecretMatchShape = obj({ ...secretMatchFields, field: S });
 
 export const budgetShape = obj({
   scope: S,
@@ -245,13 +247,13 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     }),
     lastRunOfAssigneeAt: nul(S),
     stale: obj({ minutesWithoutAssigneeRun: nul(N), since: nul(S), lastAssigneeRunAt: nul(S), assigneeStatus: nul(S) }),
-    secrets: arr(secretMatchShape),
+    secrets: arr(ticketSecretMatchShape),
   },
   comment: {
     ...common,
     comment: commentShape,
     issue: issueSummaryShape,
-    secrets: arr(secretMatchShape),
+    secrets: arr(ticketSecretMatchShape),
   },
   commit: {
     ...common,

@@ -100,6 +100,8 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
   if (facts && r.conditions && typeof r.conditions === 'object') {
     walkConditions(r.conditions as Condition, 'conditions', (leaf, where) => checkLeaf(leaf, where, facts, subject, add));
   }
+  // The shape of one `item` of `each` (null when `each` is absent or wrong: that is reported once, below).
+  let itemShape: import('./facts.js').Shape | null = null;
   if (facts && typeof r.each === 'string') {
     const [head, ...rest] = r.each.split('.');
     const shape = facts[head];
@@ -109,6 +111,7 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
       const leaf = rest.reduce<import('./facts.js').Shape | undefined>((s, n) => (s && typeof s === 'object' && s.kind === 'object' ? s.props[n] : undefined), shape);
       if (err) add('each', err);
       else if (!(leaf && typeof leaf === 'object' && leaf.kind === 'array')) add('each', `"${r.each}" is not an array fact`);
+      else itemShape = leaf.items;
     }
   }
   const sev = r.severityFrom as { fact?: string; path?: string } | undefined;
@@ -134,8 +137,10 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
         continue;
       }
       const head = segs[0]?.kind === 'prop' ? segs[0].name : '';
-      if (head === 'item' && typeof r.each === 'string') continue;
-      const shape = facts[head];
+      // {{item.x}} is checked against the items of `each`: a field the subject's matches never have would
+      // validate and then print "?" in every message.
+      if (head === 'item' && typeof r.each === 'string' && !itemShape) continue;
+      const shape = head === 'item' && itemShape ? itemShape : facts[head];
       if (!shape) {
         add('message', `placeholder {{${m[1]}}} names unknown fact "${head}"`);
         continue;

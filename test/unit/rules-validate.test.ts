@@ -103,4 +103,15 @@ describe('rules validate', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0].message).toContain('duplicate rule id');
   });
+
+  it('checks {{item.x}} against the items of `each`: `field` exists for ticket matches, not for diff matches', () => {
+    const onDiff = { ...good, id: 'team/diff-key', subject: 'diff', each: 'secrets', message: '{{item.kind}} in {{item.field}}', conditions: { all: [{ fact: 'secrets', path: '$.length', operator: 'greaterThan', value: 0 }] } };
+    const bad = validateRule(onDiff, 'x.json');
+    expect(bad.map((p) => `${p.field}: ${p.message}`)).toEqual([expect.stringMatching(/^message: placeholder \{\{item\.field\}\}: .*field/)]);
+    expect(validateRule({ ...onDiff, message: '{{item.kind}} at line {{item.line}} of {{diff.path}}' }, 'x.json')).toEqual([]);
+    expect(validateRule({ ...onDiff, subject: 'comment' }, 'x.json')).toEqual([]);
+    const r = cli(['rules', 'validate', packWith('diff-key.json', onDiff)]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('{{item.field}}');
+  });
 });
