@@ -16,6 +16,7 @@ import type { StateLock } from './schedule/lock.js';
 import type { StateProblem } from './actions/state-dir.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import { sourceNeeds } from './sources/needs.js';
+import { factParamsOf } from './sources/fact-params.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
 import { VERSION } from './version.js';
@@ -97,6 +98,8 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
     }
   }
   const active = activateRules(rules, config.rules.overrides, only);
+  // Two rules giving one windowed fact different windows: a config error now, not at the first scan.
+  factParamsOf(active);
   if (only?.length && !active.some((r) => r.selected)) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
   return { all: rules, active };
 }
@@ -145,7 +148,7 @@ async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult
       now,
       needs: { ...sourceNeeds(active), gitRange: opts.gitRange },
       paperclipCache: opts.paperclipCache,
-      ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])),
+      factParams: factParamsOf(active),
       sessionResets: sessionResets(join(config.stateDir, 'ledger.json')),
       clipguardPauses: ledgerPauses(join(config.stateDir, 'ledger.json')),
       signal: opts.signal,

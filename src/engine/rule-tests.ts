@@ -10,6 +10,7 @@ import { paperclipSubjects } from '../sources/paperclip/subjects.js';
 import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from '../sources/index.js';
 import { localeFileSubject } from '../sources/locale-subjects.js';
 import { detectLocale } from '../sources/locales.js';
+import { factParamsOf, type FactParams } from '../sources/fact-params.js';
 import type { Finding, Subject } from '../types.js';
 import { parseJsonText } from '../util/json-file.js';
 import { activateRules, Evaluator } from './evaluate.js';
@@ -48,7 +49,7 @@ export function fixturesDirFor(rule: LoadedRule, packRoot: string): string | nul
   return null;
 }
 
-export function subjectsFromInput(input: FixtureCase['input'], config: Config, now: Date, extra: { ruleParams?: Record<string, Record<string, unknown>>; sessionResets?: Record<string, string> } = {}): Subject[] {
+export function subjectsFromInput(input: FixtureCase['input'], config: Config, now: Date, extra: { factParams?: FactParams; sessionResets?: Record<string, string> } = {}): Subject[] {
   const out: Subject[] = [];
   if (input.paperclip) {
     out.push(
@@ -114,7 +115,7 @@ export async function runCase(rule: LoadedRule, c: FixtureCase): Promise<Finding
   Object.assign(config.i18n, c.config?.i18n ?? {});
   const overrides = (c.config?.rules?.overrides ?? {}) as Record<string, never>;
   const active = activateRules([rule], overrides);
-  const subjects = subjectsFromInput(c.input, config, now, { ruleParams: Object.fromEntries(active.map((r) => [r.id, r.effectiveParams])), sessionResets: c.input.sessionResets });
+  const subjects = subjectsFromInput(c.input, config, now, { factParams: factParamsOf(active), sessionResets: c.input.sessionResets });
   let findings = await new Evaluator(active).evaluate(subjects, { now });
   findings = applySuppressions(findings, { now });
   planActions(findings, subjects, { maxPerScan: 1000, maxPerAgent: 1000, exec: {} });

@@ -14,6 +14,7 @@ import { oneLine } from '../report/sanitize.js';
 import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import type { MissingCompany } from './paperclip/read.js';
+import type { FactParams } from './fact-params.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
 import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
@@ -40,7 +41,7 @@ export interface ReadOptions {
   /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
   paperclipCache?: PaperclipReadCache;
   /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
-  ruleParams?: Record<string, Record<string, unknown>>;
+  factParams?: FactParams;
   /** Agent id -> when clipguard last reset its session (from the executor's ledger). */
   sessionResets?: Record<string, string>;
   /** The pauses clipguard made, by agent id, from the executor's ledger. */
@@ -248,7 +249,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
           // (a title an ops rule prints holds no key).
           detectSecrets: maskedSecrets(config),
           budget: budgetOptions(config),
-          ruleParams: opts.ruleParams,
+          factParams: opts.factParams,
           sessionResets: opts.sessionResets,
           clipguardPauses: opts.clipguardPauses,
           // The checklist's issue is clipguard's, not work for an agent.

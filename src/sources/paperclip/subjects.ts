@@ -6,6 +6,7 @@ import type { Subject } from '../../types.js';
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
 import type { ReadSecrets } from './cache.js';
+import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const ASSIGNABLE = new Set(['backlog', 'todo']);
@@ -49,12 +50,11 @@ export interface SubjectOptions {
   /** Config `budget.*`: thresholds (defaults 80 and 100) and the currency of the formatted amounts (default USD). */
   budget: { companyMonthlyCents: number | null; forecastWindowDays: number; warnPercent?: number; stopPercent?: number; currency?: string };
   /**
-   * Effective params of the active rules, by rule id. The `loop` fact takes `windowMinutes`, `runs` and
-   * `cooldownMinutes` from ops/agent-looping, the `dispatchMissed` fact `intervals` and
-   * `defaultCeoIntervalSec` from ops/dispatch-missed: a condition cannot compare across the elements of a
-   * run list, so those windows have to be applied where the lists are built. Defaults apply otherwise.
+   * The windows of the `loop` fact (`runs`, `windowMinutes`, `cooldownMinutes`) and of the `dispatchMissed`
+   * fact (`intervals`, `defaultCeoIntervalSec`), from the params of the rules that use them (factParamsOf):
+   * a condition cannot compare across the elements of a run list, so they apply where the lists are built.
    */
-  ruleParams?: Record<string, Record<string, unknown>>;
+  factParams?: FactParams;
   /** When clipguard last reset each agent's session (agent id -> ISO time), from the executor's ledger. */
   sessionResets?: Record<string, string>;
   /** The pauses clipguard made by agent id, from the executor's ledger (the activity log's are in the snapshot). */
@@ -69,11 +69,6 @@ export interface SubjectOptions {
 const FAILED_RUN = new Set(['failed', 'timed_out']);
 const LIVE_RUN = new Set(['queued', 'running', 'scheduled_retry']);
 const MINUTE = 60_000;
-
-function numParam(params: Record<string, unknown> | undefined, name: string, dflt: number): number {
-  const v = params?.[name];
-  return typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : dflt;
-}
 
 function runIssueId(r: any): string | null {
   return r.contextSnapshot?.issueId ?? r.issueId ?? null;
@@ -373,13 +368,12 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     });
 
     const issueById = new Map(issues.map((i) => [i.id, i]));
-    const loopParams = opts.ruleParams?.['ops/agent-looping'];
-    const loopOpts = { runs: numParam(loopParams, 'runs', 5), windowMinutes: numParam(loopParams, 'windowMinutes', 60), cooldownMinutes: numParam(loopParams, 'cooldownMinutes', 120) };
-    const dispatchParams = opts.ruleParams?.['ops/dispatch-missed'];
+    const loopOpts = { ...(opts.factParams?.loop ?? FACT_PARAM_DEFAULTS.loop) };
+    const dispatchParams = opts.factParams?.dispatchMissed ?? FACT_PARAM_DEFAULTS.dispatchMissed;
     // The CEO's timer is the dispatch heartbeat; without one, the handbook's 900 s.
     const ceo = agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && typeof a.runtimeConfig.heartbeat.intervalSec === 'number' && a.runtimeConfig.heartbeat.intervalSec > 0);
-    const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : numParam(dispatchParams, 'defaultCeoIntervalSec', 900);
-    const thresholdMinutes = (numParam(dispatchParams, 'intervals', 2) * ceoIntervalSec) / 60;
+    const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : dispatchParams.defaultCeoIntervalSec;
+    const thresholdMinutes = (dispatchParams.intervals * ceoIntervalSec) / 60;
     const waitingSince = new Map<any, number>();
 
     for (const agent of agents) {
