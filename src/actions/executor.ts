@@ -17,7 +17,7 @@ import { postCommentOnce } from './post-comment.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from './comment-author.js';
 import { pushState } from '../sources/git.js';
 import { pushLeakReason, secretKindsInRange } from '../sources/git-leaks.js';
-import { blockStartedAt, issueText, redactIssueFields, unresolvedBlocker } from '../sources/paperclip/subjects.js';
+import { blockStartedAt, issueText, redactIssueFields, unresolvedBlocker } from '../sources/paperclip/model.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
 
 export interface ExecutorOptions {

@@ -5,7 +5,7 @@
 // would skip (the ledger says done, an earlier action of the plan makes it moot) is skipped in the plan.
 
 import type { Finding, FindingAction, Subject } from '../types.js';
-import { compareIssues } from '../sources/paperclip/subjects.js';
+import { compareIssues } from '../sources/paperclip/model.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
 import { cannotDelete, keyStays, nonUserAuthor, RUN_KEY_KIND, runKeyNote } from './comment-author.js';

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { maskRecords, PaperclipReadCache, type CachedCompany, type ReadResult, type TextGuard } from '../../src/sources/paperclip/cache.js';
 import { maskedSecrets, textGuard } from '../../src/sources/index.js';
-import { issueText } from '../../src/sources/paperclip/subjects.js';
+import { issueText } from '../../src/sources/paperclip/model.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeSample, fakeToken, SELF_CONTAINED_KINDS } from '../helpers/fake-secrets.js';
 

@@ -16,7 +16,7 @@ import { render, FORMATS } from '../../src/cli/output.js';
 import { runScan } from '../../src/scan.js';
 import { commitSubjects, textGuard } from '../../src/sources/index.js';
 import { PaperclipReadCache } from '../../src/sources/paperclip/cache.js';
-import { issueText, redactIssueFields } from '../../src/sources/paperclip/subjects.js';
+import { issueText, redactIssueFields } from '../../src/sources/paperclip/model.js';
 import { FAKE_KINDS, fakeSample, fakeToken } from '../helpers/fake-secrets.js';
 import { tempDir } from '../helpers/cli.js';
 import { sample } from '../helpers/samples.js';

@@ -23,10 +23,10 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import type { RedactSpan } from '../../detectors/secrets/redact.js';
 import { writePrivateFileAtomic } from '../../util/private-file.js';
-import { issueText, redactIssueFields } from './subjects.js';
+import { issueText, redactIssueFields, type KeptSecrets, type ReadSecrets } from './model.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
-export type KeptSecrets = Record<string, unknown>[];
+export type { KeptSecrets, ReadSecrets };
 
 /** What the cache needs of the secret detector, with the settings of this process's config. */
 export interface TextGuard {
@@ -61,11 +61,6 @@ export interface ReadResult {
   fullAt: number;
 }
 
-/** The secrets facts of every text of a read, by issue id and by comment id. */
-export interface ReadSecrets {
-  issues: Record<string, KeptSecrets>;
-  comments: Record<string, KeptSecrets>;
-}
 
 /** Slack under the newest `updatedAt` seen: the server filters strictly after, at millisecond precision. */
 const SINCE_SLACK_MS = 2_000;

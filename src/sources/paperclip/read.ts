@@ -8,7 +8,7 @@
 
 import { PaperclipReadCache, type ReadSecrets } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
-import { systemBlock } from './subjects.js';
+import { systemBlock } from './model.js';
 import {
   keepValid,
   validateAgent,

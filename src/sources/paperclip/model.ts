@@ -1,0 +1,131 @@
+// Paperclip's model as clipguard reads it, in one place: the helpers that the read, the watch cache, the
+// subject builder, the planner and the executor share about issues (order, assignability, blockers, the
+// text scanned for secrets and how its fields are redacted), and the secrets a read keeps per text.
+// Depends on no other Paperclip module, so none of them import each other in a circle.
+import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
+
+/** The masked secret facts of one text, as kept by watch's cache. */
+export type KeptSecrets = Record<string, unknown>[];
+
+/** The secrets facts of every text of a read, by issue id and by comment id. */
+export interface ReadSecrets {
+  issues: Record<string, KeptSecrets>;
+  comments: Record<string, KeptSecrets>;
+}
+
+export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
+export const ASSIGNABLE = new Set(['backlog', 'todo']);
+
+/** Priority first (critical > high > medium > low), then oldest, then identifier for a stable order. */
+export function compareIssues(a: any, b: any): number {
+  return (PRIORITY_ORDER[a.priority] ?? 9) - (PRIORITY_ORDER[b.priority] ?? 9) || String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.identifier).localeCompare(String(b.identifier));
+}
+
+/**
+ * Waiting, not held by someone else, and not blocked: a checkout of an issue with an unresolved blocker is
+ * refused (422). `blockedBy` comes with the list rows (read with includeBlockedBy); `statusOf` gives a
+ * blocker's current status from the same read, since a row kept by watch's cache can carry an older one.
+ */
+export function isAssignableTo(issue: any, agentId: string, statusOf?: (id: string) => string | undefined): boolean {
+  if (!ASSIGNABLE.has(issue.status)) return false;
+  if (issue.assigneeUserId) return false;
+  if (issue.assigneeAgentId && issue.assigneeAgentId !== agentId) return false;
+  return !unresolvedBlocker(issue, statusOf);
+}
+
+/** The first blocker of the issue that is neither done nor cancelled (its status from `statusOf` when known). */
+export function unresolvedBlocker(issue: { blockedBy?: unknown }, statusOf?: (id: string) => string | undefined): { id?: string; identifier?: string; status: string } | undefined {
+  const blockers = Array.isArray(issue.blockedBy) ? issue.blockedBy : [];
+  for (const b of blockers) {
+    if (!b) continue;
+    const status = (typeof b.id === 'string' && statusOf?.(b.id)) || b.status;
+    if (status !== 'done' && status !== 'cancelled') return { ...b, status };
+  }
+  return undefined;
+}
+
+const SYSTEM_BLOCK_ACTIONS = new Set(['issue.execution_recovery_settled', 'issue.successful_run_handoff_escalated']);
+
+/**
+ * Was the issue blocked by the server (a run that ended without a disposition, the execution-recovery sweep
+ * after a failed run), and by which run? The evidence, in order: the active recovery action (its
+ * `evidence.sourceRunId` is the run that left no disposition), a system comment since the block
+ * (`createdByRunId` or `metadata.sourceRunId`), a system activity entry that blocked it (the sweep leaves
+ * only that). A person's block has none of these.
+ */
+export function systemBlock(issue: any, comments: any[], activity: any[] = []): { bySystem: boolean; systemReason: string | null; runId: string | null } {
+  const since = sinceBlocked(issue);
+  const sys = comments.filter((c) => c.authorType === 'system' && !c.deletedAt && c.createdAt >= since);
+  const recovery = isObj(issue.activeRecoveryAction) ? issue.activeRecoveryAction : isObj(issue.executionState?.blocker) ? issue.executionState.blocker : null;
+  const act = activity.find(
+    (a) => a.actorType === 'system' && a.createdAt >= since && (SYSTEM_BLOCK_ACTIONS.has(a.action) || a.details?.status === 'blocked' || a.details?.outcome === 'blocked'),
+  );
+  if (!sys.length && !recovery && !act) return { bySystem: false, systemReason: null, runId: null };
+  const withRun = [...sys].reverse().find((c) => c.createdByRunId || c.metadata?.sourceRunId || c.metadata?.runId);
+  const runId =
+    recovery?.evidence?.sourceRunId ??
+    recovery?.runId ??
+    withRun?.createdByRunId ??
+    withRun?.metadata?.sourceRunId ??
+    withRun?.metadata?.runId ??
+    act?.runId ??
+    act?.details?.sourceRunId ??
+    act?.details?.latestRunId ??
+    issue.originRunId ??
+    null;
+  const c = sys[sys.length - 1];
+  const firstLine = (t: unknown) => String(t ?? '').split('\n').find((l) => l.trim()) ?? '';
+  const systemReason = c
+    ? firstLine(c.body).slice(0, 300)
+    : recovery
+      ? String(recovery.kind ?? recovery.cause ?? recovery.reason ?? 'execution recovery')
+      : `${act.action}${act.details?.outcome ? ` (${act.details.outcome})` : ''}`;
+  return { bySystem: true, systemReason, runId: typeof runId === 'string' ? runId : null };
+}
+
+export function isObj(v: unknown): v is Record<string, any> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function sinceBlocked(issue: any): string {
+  const t = blockStartedAt(issue);
+  return Number.isNaN(t) ? '' : new Date(t).toISOString();
+}
+
+/**
+ * When the issue became blocked, less a few seconds (a comment made in the same PATCH as the status change
+ * counts): `blockedTransitionAt` when the server gives it, else `updatedAt` (the last change, which hides a
+ * reason commented before a later edit, so only a fallback).
+ */
+export function blockStartedAt(issue: { blockedTransitionAt?: unknown; updatedAt?: unknown }): number {
+  const at = typeof issue.blockedTransitionAt === 'string' ? Date.parse(issue.blockedTransitionAt) : NaN;
+  const t = Number.isNaN(at) ? Date.parse(String(issue.updatedAt)) : at;
+  return t - 5000;
+}
+
+/** What the issue subject scans for secrets (and watch's cache keeps facts of): the title, a newline, the description. */
+export function issueText(i: { title?: unknown; description?: unknown }): string {
+  return `${typeof i.title === 'string' ? i.title : ''}\n${typeof i.description === 'string' ? i.description : ''}`;
+}
+
+/**
+ * The issue's title and description with the secrets found in its issueText redacted, as `[REDACTED:kind]`:
+ * each span maps back to the field it lies in (one that crosses the newline between them, to both). The only
+ * way clipguard masks or redacts an issue's fields, so masking, every output and the redact action use the
+ * spans of the text the finding came from. Returns only the fields that change.
+ */
+export function redactIssueFields(i: { title?: unknown; description?: unknown }, spans: readonly RedactSpan[]): { title?: string; description?: string } {
+  const title = typeof i.title === 'string' ? i.title : '';
+  const from = title.length + 1; // where the description starts in issueText
+  const out: { title?: string; description?: string } = {};
+  if (typeof i.title === 'string') {
+    const inTitle = spans.filter((s) => s.start < title.length && s.end > s.start).map((s) => ({ kind: s.kind, start: s.start, end: Math.min(s.end, title.length) }));
+    if (inTitle.length) out.title = redactSecrets(title, inTitle);
+  }
+  if (typeof i.description === 'string') {
+    const d = i.description;
+    const inDesc = spans.filter((s) => s.end > from && s.end > s.start).map((s) => ({ kind: s.kind, start: Math.max(s.start, from) - from, end: Math.min(s.end - from, d.length) }));
+    if (inDesc.length) out.description = redactSecrets(d, inDesc);
+  }
+  return out;
+}
