@@ -1,7 +1,6 @@
 // The idempotency ledger: what clipguard already did (or started doing), persisted in the state dir, so a
 // repeated or interrupted `scan --apply` never does an action twice. Written atomically (tmp + rename).
 
-import { hash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { writePrivateFileAtomic } from '../util/private-file.js';
 
@@ -107,28 +106,3 @@ export function ledgerPauses(file: string): Record<string, { at: string; rule: s
   }
   return out;
 }
-
-/**
- * The idempotency key of an action. A command is keyed by its name and the finding that asked for it (one
- * command run, a restart for a failing health check, does not hold back another command, nor the same command
- * for another finding; the same command for the same finding runs at most once per ledger window while the
- * finding stands); a push by repository, branch and the commit pushed (one push must not mark another as
- * done); a flag by its issue and its text (the same findings are flagged once, a new secret on the same issue
- * is flagged again); a session reset by its task when it has one; the rest by agent, issue and comment.
- */
-export function ledgerKey(f: { fingerprint: string }, a: { type: string; params?: Record<string, unknown> }): string {
-  const p = a.params ?? {};
-  if (a.type === 'exec') return ['exec', p.command ?? (p.argv as string[] | undefined)?.[0] ?? '', f.fingerprint].join(':');
-  if (a.type === 'push') return ['push', p.repo ?? '', p.branch ?? '', p.head ?? ''].join(':');
-  if (a.type === 'flag') return ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':');
-  // A session reset for one task is not one for another (the agent's other sessions are untouched).
-  if (a.type === 'reset-session' && typeof p.taskKey === 'string' && p.taskKey) return ['reset-session', p.agentId ?? '', '', '', p.taskKey].join(':');
-  return [a.type, p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':');
-}
-
-/**
- * Actions the ledger alone does not skip: a pause or a resume is a state that can change back (someone
- * resumes the agent clipguard paused), so a pause done an hour ago must not make the next one impossible. For
- * these the live re-read of the agent decides (already paused: skipped), never the ledger.
- */
-export const LIVE_STATE_ACTIONS: ReadonlySet<string> = new Set(['pause', 'resume']);

@@ -1,0 +1,75 @@
+// flag: one comment per issue asking for the rotation of the keys found in it and its comments (each comment
+// wakes the assignee and costs a run). Its text is made here from masked facts only (../flag.ts): it holds no key.
+
+import { hash } from 'node:crypto';
+import type { Finding, FindingAction } from '../../types.js';
+import { flagBody, flagEntry, flagSummary, type FlagEntry } from '../flag.js';
+import { postCommentOnce } from '../post-comment.js';
+import { ok, skip, type ActionKind } from '../kind.js';
+
+/**
+ * One flag comment per issue, however many secrets it and its comments hold. The first planned flag on an
+ * issue carries every entry and the comment's text; the others are skipped, naming it.
+ */
+function groupFlags(findings: Finding[]): void {
+  const carriers = new Map<string, FindingAction>();
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a.type !== 'flag' || a.status !== 'planned') continue;
+      const issueId = String(a.params?.issueId);
+      const carrier = carriers.get(issueId);
+      if (!carrier) carriers.set(issueId, a);
+      else {
+        carrier.params!.entries = [...(carrier.params!.entries as FlagEntry[]), ...(a.params!.entries as FlagEntry[])];
+        Object.assign(a, { status: 'skipped', detail: `in the one flag comment planned for ${a.params!.identifier} (one comment per issue)` });
+      }
+    }
+  }
+  for (const a of carriers.values()) {
+    const entries = a.params!.entries as FlagEntry[];
+    a.params!.body = flagBody(entries);
+    a.detail = `comment on ${a.params!.identifier} asking to rotate ${flagSummary(entries)}`;
+  }
+}
+
+export const flag: ActionKind = {
+  type: 'flag',
+  needsPaperclip: true,
+  // By its issue and its text: the same findings are flagged once, a new secret on the same issue again.
+  ledgerKey: (_f, p) => ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':'),
+  plan(f, a, s) {
+    // One entry per finding here; groupFlags (planAfter) makes one comment per issue out of them.
+    const facts = s?.facts ?? {};
+    const issue = facts.issue as any;
+    const entry = flagEntry(f.subject.type, facts, a.params?.item);
+    if (!issue || !entry) return [];
+    return [{ ...a, target: `issue:${issue.identifier}`, detail: '', params: { ...a.params, issueId: issue.id, identifier: issue.identifier, entries: [entry] } }];
+  },
+  planAfter: groupFlags,
+  simulate(world, f, a) {
+    if (typeof a.params?.issueId === 'string') world.commented.set(a.params.issueId, `${f.ruleId} flag`);
+    return null;
+  },
+  /**
+   * Re-read first: an issue that is gone is skipped, and the same text already on the issue (an earlier run, or
+   * one whose answer was lost) is that flag, not a reason to post it twice. A redaction in the same run does not
+   * stop it: the key was exposed either way.
+   */
+  async execute(ctx, _f, a) {
+    const client = ctx.client!;
+    const p = a.params ?? {};
+    const issueId = String(p.issueId);
+    const body = typeof p.body === 'string' ? p.body : '';
+    if (!body) return skip('no flag comment was planned for this finding');
+    try {
+      await client.getIssue(issueId);
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return skip('the issue is gone');
+      throw e;
+    }
+    const posted = await postCommentOnce(client, issueId, body, await client.listComments(issueId));
+    if ('error' in posted) return { status: 'failed', detail: `the flag comment could not be posted (${posted.error})`, serverFault: !/^HTTP 4/.test(posted.error) };
+    if (posted.reused) return skip(`already flagged: comment ${posted.id} on the issue asks for the rotation`);
+    return ok(`posted comment ${posted.id} asking to rotate the key(s)`);
+  },
+};

@@ -1,0 +1,147 @@
+// redact: replace each secret in an issue (a PATCH of its title and description) or a comment (a redacted copy,
+// then the original deleted: Paperclip cannot edit a comment) with [REDACTED:kind]. Only a comment's author may
+// delete it, and clipguard acts as the board: an agent's comment is known beforehand to be beyond its reach.
+
+import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
+import type { PaperclipClient } from '../../sources/paperclip/client.js';
+import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
+import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
+import { postCommentOnce } from '../post-comment.js';
+import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
+
+export const redact: ActionKind = {
+  type: 'redact',
+  needsPaperclip: true,
+  plan(f, a, s) {
+    const facts = s?.facts ?? {};
+    if (f.subject.type === 'issue') {
+      const issue = facts.issue as any;
+      return [{ ...a, target: `issue:${issue.identifier}`, detail: `replace each secret in ${issue.identifier} with [REDACTED:<kind>]`, params: { ...a.params, issueId: issue.id } }];
+    }
+    const c = facts.comment as any;
+    const issue = facts.issue as any;
+    const params = { ...a.params, issueId: issue.id, commentId: c.id };
+    // A comment no user wrote (an agent's: most leaks) is beyond the board's reach: that is known now, so the
+    // dry-run says it, and --apply does not try (no copy beside a live original) and reports the same failure.
+    const author = nonUserAuthor(c);
+    if (author) {
+      const runKey = ((facts.secrets as { kind?: string }[] | undefined) ?? []).some((m) => m.kind === RUN_KEY_KIND);
+      return [{ ...a, status: 'failed', target: `comment:${c.id}`, detail: `${cannotDelete(author)}; ${keyStays(String(c.id))}${runKey ? sharedRunKeyNote(null) : ''}`, params }];
+    }
+    return [{ ...a, target: `comment:${c.id}`, detail: `post a redacted copy on ${issue.identifier}, then delete the original comment`, params }];
+  },
+  // A comment whose delete the server refused (another user's): the executor does not try again, it fails.
+  knownOutcome(ledger, a) {
+    const p = a.params ?? {};
+    const refused = typeof p.commentId === 'string' ? ledger.get(refusedKey(String(p.issueId), p.commentId)) : null;
+    return refused?.status === 'refused' ? fail(`${refusedEarlier(refused.at, refused.detail)}; ${keyStays(p.commentId as string)}`) : null;
+  },
+  simulate(world, f, a) {
+    const p = a.params ?? {};
+    if (typeof p.issueId === 'string' && typeof p.commentId === 'string') world.commented.set(p.issueId, `${f.ruleId} redacted copy`);
+    return null;
+  },
+  execute: (ctx, _f, a) => ((a.params ?? {}).commentId ? redactComment(ctx, a.params ?? {}) : redactIssue(ctx, a.params ?? {})),
+};
+
+async function redactIssue(ctx: ActionContext, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.client!;
+  // Re-read the full issue: list rows truncate descriptions to 1200 characters. Detected as the finding was, on
+  // the title and description joined (a key in the title may be one only for a word in the description), each
+  // span then redacted in the field it lies in. A `clipguard-ignore` in ticket text is not honoured (placed() in
+  // subjects.ts): whoever writes a ticket cannot keep a key in it.
+  const issue = await client.getIssue(String(p.issueId));
+  const ms = detectSecrets(issueText(issue), ctx.secretOptions);
+  const patch = redactIssueFields(issue, ms);
+  const fields = Object.keys(patch);
+  if (!fields.length) return skip('no secret left in the issue (already redacted?)');
+  const r = await client.patchIssue(String(p.issueId), patch);
+  // Redaction stops further spread only: the key was exposed, and Paperclip's activity log keeps the old values.
+  return r.status < 300 ? ok(`redacted ${ms.length} secret(s) in ${fields.join(' and ')}; rotate the key(s): Paperclip's activity log keeps the old ${fields.join(' and ')}`) : failHttp('', r);
+}
+
+async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Promise<Outcome> {
+  const client = ctx.client!;
+  const issueId = String(p.issueId);
+  const comments = await client.listComments(issueId);
+  const c = comments.find((x: any) => x.id === p.commentId);
+  if (!c || c.deletedAt || !c.body) return skip('comment already deleted');
+  // Every secret, `clipguard-ignore` or not: ignores in ticket text are not honoured (see redactIssue).
+  const ms = detectSecrets(c.body, ctx.secretOptions);
+  if (!ms.length) return skip('no secret left in the comment');
+  const body = redactedCopy(c, ms);
+  const stays = `${keyStays(String(c.id))}${runKeyNote(c.body, ms)}`;
+  // Paperclip lets only a comment's author delete it, and clipguard acts as the board (a user). A comment no
+  // user wrote (an agent's, most leaks, or the server's) is beyond its reach: a copy would only put the same
+  // words in a second place beside the live original (and wake the assignee), so none is posted, and one an
+  // earlier version left there is deleted (clipguard wrote it). A user's comment the server already refused
+  // to let clipguard delete (the ledger remembers) is not tried again.
+  const author = nonUserAuthor(c);
+  const refused = ctx.ledger.get(refusedKey(issueId, String(c.id)));
+  if (author || refused) {
+    const why = author ? cannotDelete(author) : refusedEarlier(refused!.at, refused!.detail);
+    return fail(`${why}; ${stays}${await deleteCopies(client, issueId, body, comments)}`);
+  }
+  // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
+  // is the same text for the same original, so one already on the issue (an earlier run whose answer was lost)
+  // is used, not posted twice.
+  const posted = await postCommentOnce(client, issueId, body, comments);
+  if ('error' in posted) return fail(`the redacted copy could not be stored (${posted.error}); the original comment was left in place`);
+  const copyId = posted.id;
+  const del = await client.deleteComment(issueId, String(p.commentId));
+  if (del.status === 403) {
+    // Another user's comment (or a rule of the server's): the original stays, so the copy goes again.
+    const reason = `HTTP 403 ${errText(del.body)}`.trim();
+    ctx.ledger.set(refusedKey(issueId, String(c.id)), { status: 'refused', at: new Date().toISOString(), detail: reason });
+    const undo = await client.deleteComment(issueId, copyId);
+    const copy = undo.status < 300 ? `The redacted copy ${copyId} was deleted again.` : `The redacted copy ${copyId} could not be deleted (HTTP ${undo.status}): the next run tries again.`;
+    return fail(`Paperclip refused to delete the original (${reason}); ${stays} ${copy}`);
+  }
+  if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
+  return ok(`posted redacted copy ${copyId} and deleted the original`);
+}
+
+/**
+ * Delete the redacted copies of a comment that cannot be deleted (posted by an earlier version, which then
+ * failed on the original): they are clipguard's own, and beside the live original they are only noise.
+ */
+async function deleteCopies(client: PaperclipClient, issueId: string, body: string, comments: any[]): Promise<string> {
+  const said: string[] = [];
+  for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string')) {
+    const r = await client.deleteComment(issueId, copy.id);
+    said.push(r.status < 300 ? ` Deleted the redacted copy ${copy.id} an earlier run had posted beside it.` : ` The redacted copy ${copy.id} an earlier run posted beside it could not be deleted (HTTP ${r.status}).`);
+  }
+  return said.join('');
+}
+
+/**
+ * A Paperclip run key (the PAPERCLIP_API_KEY a run gets) is a signed JWT, not a stored key: it cannot be revoked,
+ * and the end of its run does not end it. Say until when it works (its `exp`, not a secret) and what ends it sooner.
+ */
+function runKeyNote(text: string, ms: SecretMatch[]): string {
+  const runKeys = ms.filter((m) => m.kind === RUN_KEY_KIND);
+  if (!runKeys.length) return '';
+  const exps = runKeys.map((m) => {
+    try {
+      const exp = JSON.parse(Buffer.from(text.slice(m.start, m.end).split('.')[1], 'base64url').toString('utf8')).exp;
+      return typeof exp === 'number' && Number.isFinite(exp) ? exp : null;
+    } catch {
+      return null;
+    }
+  });
+  const last = exps.every((e) => e !== null) ? Math.max(...(exps as number[])) : null;
+  return sharedRunKeyNote(last !== null && last < 8.64e12 ? new Date(last * 1000).toISOString() : null);
+}
+
+/**
+ * The replacement comment. Its first 120 UTF-16 units are ASCII whatever the original holds (the header alone
+ * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it.
+ */
+function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
+  const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : String(c.authorType ?? 'someone');
+  const kinds = [...new Set(ms.map((m) => m.kind))].join(', ');
+  const header = `clipguard replaced a comment that contained ${ms.length} secret(s) (${kinds}). Rotate the exposed key(s). It was written by ${asciiOnly(author)} at ${asciiOnly(String(c.createdAt))}. The comment, redacted:\n\n`;
+  return header + redactSecrets(c.body, ms);
+}
+
+const asciiOnly = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');

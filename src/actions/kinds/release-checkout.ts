@@ -1,0 +1,59 @@
+// release-checkout: the handbook's SOP for an agent in `error` holding an issue (ops/error-agent-holding-issue):
+// release the issue and check it out again to the same agent, which wakes it. Two writes: the ledger records
+// the half-done state between them, and the executor completes it on the next run (resumePending).
+
+import type { FindingAction } from '../../types.js';
+import { unresolvedBlocker } from '../../sources/paperclip/model.js';
+import { overStop, overStopLive, stopCents } from '../budget-stop.js';
+import { errText, failHttp, ok, skip, type ActionKind } from '../kind.js';
+
+export const releaseCheckout: ActionKind = {
+  type: 'release-checkout',
+  needsPaperclip: true,
+  plan(_f, a, s) {
+    const facts = s?.facts ?? {};
+    const agent = facts.agent as any;
+    const held = (facts.heldIssues as any[]) ?? [];
+    const why = overStop(agent?.name, facts.budget);
+    return held.slice(0, 1).map((i) =>
+      why || i.waitingOn
+        ? ({ ...a, status: 'skipped', target: `issue:${i.identifier}`, detail: why ? `not checked out again to ${agent?.name}: ${why}` : `not released: ${i.identifier} waits for ${i.waitingOn}, so its re-checkout would be refused (422) and leave it released` } as FindingAction)
+        : { ...a, target: `issue:${i.identifier}`, detail: `release ${i.identifier} and check it out again to ${agent?.name}`, params: { ...a.params, agentId: agent?.id, issueId: i.id, identifier: i.identifier, stopCents: stopCents(facts.budget) } },
+    );
+  },
+  simulate(world, _f, a) {
+    const p = a.params ?? {};
+    const agentId = typeof p.agentId === 'string' ? p.agentId : null;
+    const issueId = typeof p.issueId === 'string' ? p.issueId : null;
+    if (agentId && world.paused.has(agentId)) return `this plan pauses the agent first (${world.paused.get(agentId)}): no work is handed to it`;
+    if (issueId && agentId) world.handed.set(issueId, agentId);
+    return null;
+  },
+  async execute(ctx, f, a, key) {
+    const client = ctx.client!;
+    const p = a.params ?? {};
+    const agent = await client.getAgent(String(p.agentId));
+    if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
+    // The SOP is for an agent in error; one that recovered (idle), was paused, ... since the scan is left alone.
+    if (agent.status !== 'error') return skip(`agent is ${agent.status} now, no longer in error: the world has moved, nothing to recover`);
+    const over = overStopLive(agent, p);
+    if (over) return skip(over);
+    const issue = await client.getIssue(String(p.issueId));
+    if (issue.status !== 'in_progress' || issue.assigneeAgentId !== p.agentId) return skip(`issue is ${issue.status}, assigned to ${issue.assigneeAgentId ?? 'nobody'}: nothing to recover`);
+    // A blocked issue cannot be checked out again (422): releasing it would leave it released.
+    const waits = unresolvedBlocker(issue);
+    if (waits) return skip(`not released: it waits for ${waits.identifier ?? waits.id} (${waits.status}), so its re-checkout would be refused`);
+    const rel = await client.release(String(p.issueId));
+    if (rel.status >= 300) return failHttp('release: ', rel);
+    // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
+    // completed by the next run instead of leaving the issue orphaned.
+    ctx.ledger.set(key, { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint } });
+    const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
+    if (co.status === 409) {
+      ctx.ledger.delete(key);
+      return skip('released; the re-checkout got 409: someone else took the issue');
+    }
+    if (co.status >= 300) return { ...failHttp('released, but checkout failed: ', co), detail: `released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)` };
+    return ok('released and checked out again to the same agent');
+  },
+};
