@@ -51,7 +51,7 @@ export function rulesValidate(paths: string[]): number {
 
 export async function rulesTest(paths: string[], only?: string[]): Promise<number> {
   // Lazy: the rule-test harness pulls in the locale side (opencc-js, YAML), which `precommit` must not load.
-  const { runRuleTests } = await import('../engine/rule-tests.js');
+  const { runRuleTests } = await import('../rule-tests.js');
   const results = await runRuleTests(paths.map((p) => resolve(p)), { only });
   let failed = 0;
   for (const r of results) {

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { activateRules } from '../../src/engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRulePacks, RulePackError } from '../../src/engine/load.js';
 import type { LoadedRule } from '../../src/engine/rule.js';
-import { runCase } from '../../src/engine/rule-tests.js';
+import { runCase } from '../../src/rule-tests.js';
 import { cli } from '../helpers/cli.js';
 import { gitRepo } from '../helpers/local.js';
 import { FACT_PARAM_DEFAULTS, factParamsOf, ruleUsesFact } from '../../src/sources/fact-params.js';

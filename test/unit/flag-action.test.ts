@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { detectSecrets } from '../../src/detectors/secrets/index.js';
 import { activateRules, Evaluator, type RuleOverride } from '../../src/engine/evaluate.js';
 import { loadRulePacks, RulePackError, validateRule } from '../../src/engine/load.js';
-import { subjectsFromInput } from '../../src/engine/rule-tests.js';
+import { subjectsFromInput } from '../../src/rule-tests.js';
 import { applySuppressions } from '../../src/engine/suppress.js';
 import { loadActiveRules } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { renderHtml } from '../../src/report/html.js';
 import { runScan } from '../../src/scan.js';
-import { subjectsFromInput } from '../../src/engine/rule-tests.js';
+import { subjectsFromInput } from '../../src/rule-tests.js';
 import { tempDir } from '../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';

@@ -10,7 +10,7 @@ import { runScan } from '../../src/scan.js';
 import { planActions } from '../../src/actions/planner.js';
 import { activateRules, Evaluator } from '../../src/engine/evaluate.js';
 import { loadRulePacks, RulePackError } from '../../src/engine/load.js';
-import { subjectsFromInput } from '../../src/engine/rule-tests.js';
+import { subjectsFromInput } from '../../src/rule-tests.js';
 import type { Subject } from '../../src/types.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { sample } from '../helpers/samples.js';

@@ -1,7 +1,7 @@
 // The built-in pack tested the way users test theirs: every rule against its fixtures.
 import { describe, expect, it } from 'vitest';
 import { loadRulePacks } from '../../src/engine/load.js';
-import { runRuleTests } from '../../src/engine/rule-tests.js';
+import { runRuleTests } from '../../src/rule-tests.js';
 
 describe('built-in rule pack fixtures', async () => {
   const results = await runRuleTests([]);

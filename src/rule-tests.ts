@@ -4,19 +4,19 @@
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-import { loadConfig, type Config } from '../config/load.js';
-import { planActions } from '../actions/planner.js';
-import { paperclipSubjects } from '../sources/paperclip/subjects.js';
-import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from '../sources/index.js';
-import { localeFileSubject } from '../sources/locale-subjects.js';
-import { detectLocale } from '../sources/locales.js';
-import { factParamsOf, type FactParams } from '../sources/fact-params.js';
-import type { Finding, Subject } from '../types.js';
-import { parseJsonText } from '../util/json-file.js';
-import { activateRules, Evaluator } from './evaluate.js';
-import { BUILTIN_RULES_DIR, loadRulePacks, RulePackError } from './load.js';
-import type { LoadedRule } from './rule.js';
-import { applySuppressions } from './suppress.js';
+import { loadConfig, type Config } from './config/load.js';
+import { planActions } from './actions/planner.js';
+import { paperclipSubjects } from './sources/paperclip/subjects.js';
+import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from './sources/index.js';
+import { localeFileSubject } from './sources/locale-subjects.js';
+import { detectLocale } from './sources/locales.js';
+import { factParamsOf, type FactParams } from './sources/fact-params.js';
+import type { Finding, Subject } from './types.js';
+import { parseJsonText } from './util/json-file.js';
+import { activateRules, Evaluator } from './engine/evaluate.js';
+import { BUILTIN_RULES_DIR, loadRulePacks, RulePackError } from './engine/load.js';
+import type { LoadedRule } from './engine/rule.js';
+import { applySuppressions } from './engine/suppress.js';
 
 export interface FixtureCase {
   description?: string;
