@@ -122,6 +122,9 @@ export const secretMatchShape = obj(secretMatchFields);
 /** In a ticket or comment, a match also names the field it is in (title, description, body). */
 export const ticketSecretMatchShape = obj({ ...secretMatchFields, field: S });
 
+/** A secret in an agent's configuration (sources/paperclip/agent-config.ts): where, and masked. */
+export const configSecretShape = obj({ kind: S, description: S, preview: S, path: S, field: S, binding: nul(S), name: nul(S) });
+
 export const budgetShape = obj({
   scope: S,
   level: S,
@@ -202,6 +205,8 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     ...common,
     agent: agentShape,
     company: companyShape,
+    /** Secrets in the agent's adapterConfig, runtimeConfig, metadata or capabilities (masked there too). */
+    configSecrets: arr(configSecretShape),
     assignableIssues: arr(issueSummaryShape),
     heldIssues: arr(issueSummaryShape),
     budget: budgetShape,

@@ -7,6 +7,7 @@ import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.j
 import { budgetFacts, type BudgetInputs } from './budget.js';
 import { ASSIGNABLE, compareIssues, isAssignableTo, isObj, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ReadSecrets } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
+import { agentConfigSecrets } from './agent-config.js';
 
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
 const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
@@ -215,8 +216,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
   const out: Subject[] = [];
   for (const snap of companies) {
     const company = snap.company;
-    const agents = snap.agents ?? [];
-    // Ticket texts are detected first, and masked with what was found in them, before any fact is built.
+    // Agent configurations and ticket texts are detected first, and masked with what was found in them,
+    // before any fact is built (an agent is also an issue's `assignee`).
+    const config = agentConfigSecrets(snap.agents ?? [], opts.detectSecrets);
+    const agents = config.agents;
     const tickets = ticketSecrets(snap, opts.detectSecrets);
     const issues = tickets.issues;
     const unread = new Set(snap.unread ?? []);
@@ -312,6 +315,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         facts: {
           agent,
           company,
+          configSecrets: config.ofAgent.get(String(agent.id)) ?? NO_SECRETS,
           assignableIssues: assignable.slice(0, 50).map(issueSummary),
           heldIssues: held.get(agent.id) ?? [],
           budget: agentBudget,
