@@ -168,6 +168,21 @@ describe('secrets in agent configuration', () => {
     expect(ofAgent.get('a-3')?.[0].path).toMatch(/^metadata\["\[REDACTED:/);
   });
 
+  it('a key nested deeper than the walk goes is masked with its subtree; one too deep for JSON is dropped whole', () => {
+    const s = fakeSample('github-pat', 9, 0);
+    let deep: unknown = { note: s.text };
+    for (let i = 0; i < 40; i++) deep = { a: deep };
+    let deeper: unknown = 'x';
+    for (let i = 0; i < 200_000; i++) deeper = { a: deeper };
+    const { agents, ofAgent } = agentConfigSecrets([{ id: 'a-4', metadata: { deep, deeper } }], maskedSecrets(config));
+    expect(JSON.stringify(agents[0].metadata.deep)).not.toContain(s.secret);
+    let v = agents[0].metadata.deeper;
+    while (v && typeof v === 'object') v = v.a;
+    expect(v).toBe('[REDACTED:plain-config-secret]');
+    expect(ofAgent.get('a-4')?.map((m) => m.preview)).toContain('(nested too deep to read)');
+    expect(ofAgent.get('a-4')?.length).toBe(2);
+  });
+
   it('sensitive names', () => {
     for (const n of ['OPENAI_API_KEY', 'GITHUB_TOKEN', 'DB_PASSWORD', 'client_secret', 'Authorization', 'X-Api-Key', 'PGPASSWORD', '--api-key']) expect(sensitiveName(n), n).toBe(true);
     for (const n of ['LOG_LEVEL', 'TOKEN_FILE', 'API_KEY_PATH', 'SECRET_NAME', 'AUTH_URL', 'NODE_ENV', 'Accept']) expect(sensitiveName(n), n).toBe(false);

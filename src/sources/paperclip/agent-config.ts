@@ -7,7 +7,9 @@
 // message, --explain or report can print it; the `configSecrets` fact says what and where, masked.
 
 import { maskSecret, redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
-import type { SubjectOptions } from './subjects.js';
+
+/** The detector as subjects.ts is given it (sources/index.ts maskedSecrets): masked facts and spans, in the same order. */
+type Detect = { many?: (texts: readonly string[]) => Record<string, unknown>[][]; spans?: (texts: readonly string[]) => RedactSpan[][] } | undefined;
 
 /** One secret in an agent's configuration, as rules see it: never the value. */
 export interface ConfigSecret {
@@ -41,6 +43,7 @@ const SERVER_MASK = /^(?:\*{3,}(?:REDACTED\*{3,})?|\[REDACTED(?::[\w-]+)?\])$/i;
 const HIDDEN_PREVIEW = '(hidden by the server)';
 const REFERENCE_BINDINGS = new Set(['secret_ref', 'user_secret_ref']);
 const MAX_DEPTH = 24;
+const TOO_DEEP = '(nested too deep to read)';
 
 export const PLAIN_KIND = 'plain-config-secret';
 const PLAIN_DESCRIPTION = 'Secret kept as a plain value';
@@ -68,7 +71,7 @@ interface Leaf {
  * The agents with every secret in their configuration masked (`[REDACTED:<kind>]`), and the `configSecrets`
  * fact of each agent that had one. An agent without one is returned as it was (same object).
  */
-export function agentConfigSecrets(agents: readonly any[], detect: SubjectOptions['detectSecrets']): { agents: any[]; ofAgent: Map<string, ConfigSecret[]> } {
+export function agentConfigSecrets(agents: readonly any[], detect: Detect): { agents: any[]; ofAgent: Map<string, ConfigSecret[]> } {
   const leavesOf = agents.map((a) => (a && typeof a === 'object' ? leaves(a) : []));
   const all = leavesOf.flat();
   const texts = all.map((l) => l.prefix + l.value);
@@ -95,7 +98,7 @@ export function agentConfigSecrets(agents: readonly any[], detect: SubjectOption
         const plain = plainValue(leaf);
         if (plain === 'value') {
           own.push({ kind: PLAIN_KIND, start: 0, end: leaf.value.length });
-          matches.push({ kind: PLAIN_KIND, description: PLAIN_DESCRIPTION, preview: maskSecret(leaf.value.trim()) });
+          matches.push({ kind: PLAIN_KIND, description: PLAIN_DESCRIPTION, preview: leaf.value === TOO_DEEP ? TOO_DEEP : maskSecret(leaf.value.trim()) });
         } else if (plain === 'hidden') {
           // The server hides every plain env value in its answers (`***REDACTED***`, paperclipai 2026.916.1),
           // but keeps it in plain: a secret-named plain binding is the finding, with nothing to mask.
@@ -155,8 +158,15 @@ function leaves(agent: any): Leaf[] {
     }
     if (!v || typeof v !== 'object') return;
     if (depth > MAX_DEPTH) {
-      // Deeper than any real configuration: detected as one text, and masked whole if it holds a secret.
-      out.push({ at, value: JSON.stringify(v), ...ctx });
+      // Deeper than any real configuration: detected as one text, and masked whole if it holds a secret. One
+      // too deep even for JSON.stringify is dropped whole (named: masked as a plain value, whatever it holds).
+      let text: string | null = null;
+      try {
+        text = JSON.stringify(v);
+      } catch {
+        // RangeError: nesting beyond the stack
+      }
+      out.push(text === null ? { at, value: TOO_DEEP, prefix: '', binding: null, name: null, named: true } : { at, value: text, ...ctx });
       return;
     }
     if (Array.isArray(v)) {
@@ -229,7 +239,13 @@ function maskRecord(agent: any, found: Found): any {
     if (typeof v === 'string') return s ? redactSecrets(v, s) : v;
     if (!v || typeof v !== 'object') return v;
     // A subtree too deep to walk was detected as its JSON text: what holds a secret becomes that text, masked.
-    if (s?.length) return redactSecrets(JSON.stringify(v), s);
+    if (s?.length) {
+      try {
+        return redactSecrets(JSON.stringify(v), s);
+      } catch {
+        return `[REDACTED:${PLAIN_KIND}]`;
+      }
+    }
     if (Array.isArray(v)) return v.map((x, i) => copy(x, [...at, i], depth + 1));
     const out: Record<string, unknown> = {};
     for (const [key, x] of Object.entries(v)) {
