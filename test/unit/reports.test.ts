@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import Ajv4Module from 'ajv-draft-04';
-const Ajv4 = ((Ajv4Module as any).default ?? Ajv4Module) as any;
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/scan.js';
 import { loadRulePacks } from '../../src/engine/load.js';
@@ -12,8 +9,7 @@ import { renderText } from '../../src/report/text.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderHtml } from '../../src/report/html.js';
 import type { Finding } from '../../src/types.js';
-import { Ajv } from 'ajv';
-import { reportJsonSchema } from '../../src/report/schema.js';
+import { reportValidator, sarifValidator } from '../helpers/schemas.js';
 
 const hostile = 'bad </testcase> ]]> <script>alert(1)</script> | pipe \u001b[31mred\u001b[0m nul\u0000 lone\ud800 end';
 
@@ -45,16 +41,14 @@ describe('reports', () => {
     const doc = JSON.parse(renderJson(report));
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(['version', 'startedAt', 'finishedAt', 'mode', 'sources', 'findings', 'summary']));
     expect(doc.version).toBe(1);
-    const validate = new Ajv({ strict: false }).compile(reportJsonSchema);
+    const validate = reportValidator();
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
     expect(doc.summary).toMatchObject({ total: 2, suppressed: 1, failed: true, failOn: 'error' });
     expect(doc.findings[2].suppressed.kind).toBe('waiver');
   });
 
   it('sarif validates against the SARIF 2.1.0 schema and keeps suppressed results', () => {
-    const schema = JSON.parse(readFileSync(new URL('../schemas/sarif-2.1.0-rtm.5.json', import.meta.url), 'utf8'));
-    const ajv = new Ajv4({ strict: false, allErrors: true, unicodeRegExp: false });
-    const validate = ajv.compile(schema);
+    const validate = sarifValidator();
     const doc = JSON.parse(renderSarif(report, rules));
     expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
     const results = doc.runs[0].results;
@@ -94,5 +88,18 @@ describe('reports', () => {
     const page = renderHtml(report);
     expect(page).not.toContain('<script>');
     expect(page).toContain('&lt;script&gt;');
+  });
+});
+
+describe('the report validators the tests use', () => {
+  it('know every format the schemas use (no "unknown format ... ignored" warning) and check them', () => {
+    const warned: string[] = [];
+    const logger = { log: () => {}, warn: (...a: unknown[]) => warned.push(a.join(' ')), error: (...a: unknown[]) => warned.push(a.join(' ')) };
+    const validateReport = reportValidator(logger);
+    sarifValidator(logger);
+    expect(warned).toEqual([]);
+    const doc = JSON.parse(renderJson(report));
+    expect(validateReport(doc)).toBe(true);
+    expect(validateReport({ ...doc, startedAt: 'yesterday' })).toBe(false);
   });
 });
