@@ -33,7 +33,8 @@ const findings: Finding[] = [
   finding({ ruleId: 'security/secret-in-diff', severity: 'critical', subject: { type: 'diff', id: 'src/a.ts', label: 'src/a.ts' }, location: { file: 'src/a.ts', line: 3, column: 7 }, fingerprint: 'f'.repeat(32), actions: [] }),
   finding({ ruleId: 'i18n/simplified-in-hant', severity: 'error', location: { file: 'locales/zh-TW.json', line: 2, column: 12 }, fingerprint: 'e'.repeat(32), suppressed: { kind: 'waiver', reason: hostile, expires: '2027-01-01' }, actions: [] }),
 ];
-const report = buildReport({ startedAt: new Date('2026-11-25T00:00:00Z'), finishedAt: new Date('2026-11-25T00:00:01Z'), mode: 'dry-run', sources: [{ name: 'paperclip', status: 'ok', detail: 'x' }], findings, failOn: 'error' });
+const reportInput = { startedAt: new Date('2026-11-25T00:00:00Z'), finishedAt: new Date('2026-11-25T00:00:01Z'), mode: 'dry-run' as const, sources: [{ name: 'paperclip', status: 'ok' as const, detail: 'x' }], findings, failOn: 'error' as const };
+const report = buildReport(reportInput);
 const { rules } = loadRulePacks([]);
 
 describe('reports', () => {
@@ -64,9 +65,23 @@ describe('reports', () => {
     const xml = renderJunit(report, rules);
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false }).parse(xml);
-    expect(doc.testsuites['@_failures']).toBe('2');
+    expect(doc.testsuites['@_failures']).toBe('1');
     expect(xml).not.toContain('</testcase> ]]>');
     expect(xml).not.toMatch(/[\u0000\u001b]/);
+  });
+
+  it('junit fails only the findings at or above --fail-on, as the exit code does; the others pass with their message', () => {
+    const at = (failOn: 'info' | 'warning' | 'error' | 'critical') => {
+      const doc = new XMLParser({ ignoreAttributes: false }).parse(renderJunit(buildReport({ ...reportInput, failOn }), rules));
+      const suites = [doc.testsuites.testsuite].flat();
+      const idle = suites.find((x: any) => x['@_name'] === 'ops/idle-agent-backlog');
+      return { total: doc.testsuites['@_failures'], idle: idle['@_failures'], idleOut: idle.testcase['system-out'] };
+    };
+    expect(at('error')).toMatchObject({ total: '1', idle: '0' });
+    expect(at('error').idleOut).toMatch(/^warning \(below --fail-on error\): bad/);
+    expect(at('warning')).toMatchObject({ total: '2', idle: '1', idleOut: undefined });
+    expect(at('info')).toMatchObject({ total: '2', idle: '1' });
+    expect(at('critical')).toMatchObject({ total: '1', idle: '0' });
   });
 
   it('markdown keeps one table row per finding (pipes escaped, no raw HTML)', () => {
