@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { lockWaitSeconds } from './lock-wait.js';
 import { configFrom, warnIfUntrusted } from './config.js';
 import { explainRule, rulesList, rulesTest, rulesValidate } from './rules.js';
-import { addReportOptions, checkOutputPath, emit, EXIT } from './output.js';
+import { addReportOptions, checkOutputPath, confirmBaseline, emit, EXIT } from './output.js';
 import { RulePackError } from '../engine/load.js';
 import { runScan } from '../scan.js';
 import { UserFileError } from '../util/json-file.js';
@@ -73,8 +73,10 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
     warnIfUntrusted(config);
     // A refused --output path is said before anything is read or done, not after --apply acted.
     if (opts.output) checkOutputPath(opts.output);
-    const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange, lockWaitMs: opts.lockWait * 1000 });
+    if (opts.writeBaseline) checkOutputPath(opts.writeBaseline, '--write-baseline');
+    const { report, rules, baselineWritten } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange, lockWaitMs: opts.lockWait * 1000 });
     process.exitCode = await emit(report, opts, rules);
+    if (opts.writeBaseline) process.exitCode = confirmBaseline(opts.writeBaseline, baselineWritten ?? 0);
   });
 
   const rules = program.command('rules').description('list, validate and test rule packs');
