@@ -10,7 +10,7 @@ import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
 import { lineOfKey, parseJsonText } from '../util/json-file.js';
 import { FACTS, checkPathAgainstShape, closest } from './facts.js';
 import { JsonPathError, parsePath } from './jsonpath.js';
-import { isKnownOperator, MESSAGE_PLACEHOLDER, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
+import { isKnownOperator, MESSAGE_PLACEHOLDER, splitPlaceholder, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
 
 export interface RuleProblem {
   file: string;
@@ -136,7 +136,7 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     for (const m of r.message.matchAll(MESSAGE_PLACEHOLDER)) {
       let segs;
       try {
-        segs = parsePath('$.' + m[1]);
+        segs = parsePath('$.' + splitPlaceholder(m[1]).path);
       } catch (e) {
         add('message', `placeholder {{${m[1]}}}: ${(e as Error).message}`);
         continue;
