@@ -87,6 +87,10 @@ export async function initRepo(root: string, opts: InitOptions = {}): Promise<In
   const configExists = refuseLink(configPath, CONFIG_NAME);
   const gitignoreExists = refuseLink(gitignorePath, '.gitignore');
 
+  // The hooks next: installHooks refuses (HookInstallError, exit 2) before it changes anything, so a refusal
+  // there also leaves the config and .gitignore unwritten.
+  const hooks = opts.hooks === false ? null : (await installHooks(root, { command: opts.hookCommand })).hooks;
+
   const starter = starterConfig(root);
   let configAction: InitResult['config']['action'];
   if (!configExists) configAction = 'written';
@@ -103,7 +107,6 @@ export async function initRepo(root: string, opts: InitOptions = {}): Promise<In
     gitignoreAction = gitignoreExists ? 'added' : 'created';
   }
 
-  const hooks = opts.hooks === false ? null : (await installHooks(root, { command: opts.hookCommand })).hooks;
   return { root, config: { path: configPath, action: configAction }, gitignore: { path: gitignorePath, action: gitignoreAction }, hooks };
 }
 

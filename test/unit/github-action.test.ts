@@ -2,50 +2,18 @@
 // the environment GitHub sets (GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, GITHUB_ACTION_PATH,
 // INPUT_*), in temp git repositories: the files it writes, its outputs, its exit code, and the SARIF against
 // the SARIF 2.1.0 schema. Needs `npm run build`.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { cliArgs, readInputs, splitWords } from '../../src/action/run.js';
-import { tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { gitRepo } from '../helpers/local.js';
 import { sarifValidator } from '../helpers/schemas.js';
+import { ACTION, ROOT, runEntry } from '../helpers/action-entry.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const action = parse(readFileSync(join(ROOT, 'action.yml'), 'utf8'));
+const action = ACTION;
 const validateSarif = sarifValidator();
-
-/** Runs the entry as the action's step does: `node "$GITHUB_ACTION_PATH/dist/action/run.js"` with its env. */
-function runEntry(workspace: string, inputs: Record<string, string>) {
-  const summary = join(workspace, '..', `summary-${Math.random()}.md`);
-  const output = join(workspace, '..', `output-${Math.random()}.txt`);
-  writeFileSync(summary, '# earlier step\n');
-  writeFileSync(output, '');
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    CLIPGUARD_TRUST_FILE: process.env.CLIPGUARD_TRUST_FILE,
-    CI: 'true',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: workspace,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_OUTPUT: output,
-    GITHUB_ACTION_PATH: ROOT,
-    RUNNER_TEMP: tempDir(),
-    NO_COLOR: '1',
-    // As the step passes them: empty when the workflow gives none.
-    PAPERCLIP_API_URL: '',
-    PAPERCLIP_API_KEY: '',
-  };
-  // Every input the step declares, empty unless given (GitHub passes declared inputs with their defaults).
-  for (const [k, v] of Object.entries(action.inputs as Record<string, { default?: string }>)) env[`INPUT_${k.toUpperCase()}`] = inputs[k] ?? v.default ?? '';
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'action', 'run.js')], { cwd: workspace, env, encoding: 'utf8' });
-  const outputs = Object.fromEntries(readFileSync(output, 'utf8').split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, summary: readFileSync(summary, 'utf8'), outputs };
-}
 
 describe('action.yml', () => {
   const step = action.runs.steps.find((s: { id?: string }) => s.id === 'clipguard');

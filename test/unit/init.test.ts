@@ -103,3 +103,17 @@ describe('clipguard init', () => {
     expect(existsSync(join(dir, 'clipguard.config.json'))).toBe(false);
   });
 });
+
+describe('clipguard init and a hook it cannot install', () => {
+  it('a foreign hook beside an earlier chained one: exit 2 naming it, and no config or .gitignore written', () => {
+    const { dir } = repo();
+    writeFileSync(join(dir, '.git/hooks/pre-commit'), '#!/bin/sh\necho theirs\n', { mode: 0o755 });
+    writeFileSync(join(dir, '.git/hooks/pre-commit.clipguard-chained'), '#!/bin/sh\necho older\n', { mode: 0o755 });
+    const r = init(dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('pre-commit is not clipguard\'s');
+    expect(r.stderr).not.toContain('unexpected error');
+    expect(existsSync(join(dir, 'clipguard.config.json'))).toBe(false);
+    expect(existsSync(join(dir, '.gitignore'))).toBe(false);
+  });
+});
