@@ -7,7 +7,7 @@
 // action records it as the `exit-code` output and fails only after the SARIF upload, so code scanning gets
 // the findings of a failing run too.
 
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,8 @@ import { render } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { loadRulePacks, type LoadResult } from '../engine/load.js';
 import { SEVERITIES, type Report } from '../types.js';
-import { writeOutputFile } from '../util/output-file.js';
+import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
+import { UserFileError } from '../util/json-file.js';
 
 export const COMMANDS = ['scan', 'i18n', 'budget'] as const;
 
@@ -82,6 +83,26 @@ function setOutputs(env: NodeJS.ProcessEnv, outputs: Record<string, string | num
   if (file) appendFileSync(file, text);
 }
 
+/** GitHub refuses a step summary over 1 MiB: a longer report is cut at a line, saying where the rest is. */
+export const SUMMARY_MAX_BYTES = 1000 * 1024;
+
+export function capSummary(markdown: string): string {
+  if (Buffer.byteLength(markdown) <= SUMMARY_MAX_BYTES) return markdown;
+  const note = '\n\n… cut here: the job summary holds at most 1 MiB. Every finding is in the SARIF (code scanning) and the json report (input json).\n';
+  const room = SUMMARY_MAX_BYTES - Buffer.byteLength(note);
+  let cut = Buffer.from(markdown).subarray(0, room).toString('utf8');
+  cut = cut.slice(0, Math.max(0, cut.lastIndexOf('\n')));
+  return cut + note;
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function appendSummary(env: NodeJS.ProcessEnv, markdown: string): void {
   if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, markdown.endsWith('\n') ? markdown : markdown + '\n');
 }
@@ -121,6 +142,19 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     const r = relative(workspace, p);
     return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
   };
+  if (!isDirectory(cwd)) {
+    process.stderr.write(`clipguard action: input working-directory: ${inputs.workingDirectory} is not a directory of the workspace\n`);
+    setOutputs(env, { 'exit-code': 2, failed: true });
+    return 2;
+  }
+  // Refused report paths are said before clipguard reads or does anything (args may hold --apply).
+  try {
+    for (const [flag, file] of [['sarif', inputs.sarif], ['html', inputs.html], ['json', inputs.json]]) if (file) checkOutputPath(resolve(cwd, file), `input ${flag}`);
+  } catch (e) {
+    process.stderr.write(`clipguard action: ${(e as Error).message}\n`);
+    setOutputs(env, { 'exit-code': 2, failed: true });
+    return 2;
+  }
   const tmp = mkdtempSync(join(tmpdir(), 'clipguard-action-'));
   const jsonFile = join(tmp, 'report.json');
   const before = process.cwd();
@@ -153,10 +187,16 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
       writeOutputFile(htmlFile, await render(report, 'html', rules, true));
       outputs['html-file'] = shown(htmlFile);
     }
-    if (inputs.summary) appendSummary(env, await render(report, 'markdown', rules, true));
+    if (inputs.summary) appendSummary(env, capSummary(await render(report, 'markdown', rules, true)));
     setOutputs(env, outputs);
     process.stdout.write(await render(report, 'text', rules, true));
     return code;
+  } catch (e) {
+    // A report path the checkout made a symbolic link (or a directory): refused, said, exit 2.
+    if (!(e instanceof UserFileError)) throw e;
+    process.stderr.write(`clipguard action: ${e.message}\n`);
+    setOutputs(env, { 'exit-code': 2, failed: true });
+    return 2;
   } finally {
     process.chdir(before);
     rmSync(tmp, { recursive: true, force: true });

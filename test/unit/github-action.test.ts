@@ -3,10 +3,11 @@
 // INPUT_*), in temp git repositories: the files it writes, its outputs, its exit code, and the SARIF against
 // the SARIF 2.1.0 schema. Needs `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliArgs, readInputs, splitWords } from '../../src/action/run.js';
+import { capSummary, cliArgs, readInputs, splitWords, SUMMARY_MAX_BYTES } from '../../src/action/run.js';
+import { tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { gitRepo } from '../helpers/local.js';
 import { sarifValidator } from '../helpers/schemas.js';
@@ -119,6 +120,39 @@ describe('the action entry', () => {
     expect(broken.outputs).toMatchObject({ 'exit-code': '2', failed: 'true' });
     expect(broken.summary).toContain('clipguard scan could not run (exit 2)');
     expect(broken.stderr).toContain('clipguard.config.json');
+  });
+});
+
+describe('the action entry and a hostile checkout', () => {
+  it('a clipguard.sarif the checkout made a link: refused (exit 2, exit-code=2), its target untouched', () => {
+    const dir = gitRepo();
+    const target = join(tempDir(), 'bashrc');
+    writeFileSync(target, 'keep me\n');
+    symlinkSync(target, join(dir, 'clipguard.sarif'));
+    const r = runEntry(dir, { args: '--no-paperclip' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('clipguard.sarif: is a symbolic link');
+    expect(r.stderr).toContain('give another input sarif path');
+    expect(r.stdout).toBe(''); // refused before the scan ran
+    expect(r.stderr).not.toContain('unexpected error');
+    expect(r.outputs['exit-code']).toBe('2');
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+  });
+
+  it('a working-directory that is not there: exit 2 naming it', () => {
+    const r = runEntry(gitRepo(), { 'working-directory': 'nope' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('input working-directory: nope is not a directory');
+    expect(r.outputs['exit-code']).toBe('2');
+  });
+
+  it('a report over the 1 MiB GitHub takes for a step summary is cut at a line, saying where the rest is', () => {
+    const big = Array.from({ length: 30_000 }, (_, i) => `| \`x/y\` | f${i} | 漢字 message ${'m'.repeat(20)} |`).join('\n');
+    const cut = capSummary(big);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(SUMMARY_MAX_BYTES);
+    expect(cut).toMatch(/\|\n\n… cut here: the job summary holds at most 1 MiB/);
+    expect(cut).not.toContain('\ufffd');
+    expect(capSummary('short\n')).toBe('short\n');
   });
 });
 
