@@ -2,7 +2,7 @@
 // the installed copy (node_modules/clipguard), on the built-in pack and on a user's own pack with its fixtures
 // where the README says to put them. Needs `npm run build` (the tarball ships dist/).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -133,5 +133,14 @@ describe('a pack\'s fixtures folder is never read as rules', () => {
     userPack(dir);
     expect(cli(['rules', 'validate', 'policy'], { cwd: dir })).toMatchObject({ code: 0, stdout: '1 rule(s) valid\n' });
     expect(cli(['rules', 'test', 'policy'], { cwd: dir }).code).toBe(0);
+  });
+
+  it('a rule with no fixtures is told where they go in its own pack', () => {
+    const dir = tempDir();
+    userPack(dir);
+    rmSync(join(dir, 'policy', 'fixtures'), { recursive: true });
+    const r = cli(['rules', 'test', 'policy'], { cwd: dir });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('no fixtures: add policy/fixtures/acme/wip-commit/<case>.json');
   });
 });
