@@ -76,7 +76,6 @@ export async function emit(report: Report, opts: { format: Format; output?: stri
   return report.summary.failed ? EXIT.findings : EXIT.ok;
 }
 
-
 /**
  * After `--write-baseline <file>`: say where it went and how to use it. Recording the findings is the job asked
  * for, so the run succeeds (exit 0) whatever they are; the report above still lists them.
