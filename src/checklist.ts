@@ -116,7 +116,7 @@ export function renderChecklistText(c: Checklist): string {
   const lines = [`clipguard daily checklist ${c.date.slice(0, 16).replace('T', ' ')} UTC (${c.mode})`];
   for (const i of c.items) {
     lines.push(`${ICON[i.status]} ${i.n}. ${i.title} — ${oneLine(i.detail, 300)}`);
-    for (const f of i.findings.slice(0, 10)) lines.push(`     · ${oneLine(f, 200)}`);
+    for (const f of i.findings.slice(0, 10)) lines.push(`     · ${oneLine(f, 1000)}`);
     if (i.findings.length > 10) lines.push(`     · … ${i.findings.length - 10} more`);
   }
   return lines.join('\n') + '\n';

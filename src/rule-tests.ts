@@ -81,7 +81,9 @@ export async function runRuleTests(packPaths: string[], opts: { builtin?: boolea
     const packRoot = rule.pack === 'builtin' ? BUILTIN_RULES_DIR : resolve(packPaths.find((p) => resolve(rule.file).startsWith(resolve(p))) ?? dirname(rule.file));
     const dir = fixturesDirFor(rule, packRoot);
     if (!dir) {
-      results.push({ ruleId: rule.id, file: '(none)', ok: false, errors: [`no fixtures: add fixtures/${rule.id}/<case>.json with a case that must produce findings and one that must not`] });
+      // Where to put them: beside the built-in pack (fixtures/), inside a user's (<pack>/fixtures/).
+      const where = relative(process.cwd(), join(rule.pack === 'builtin' ? dirname(packRoot) : packRoot, 'fixtures', rule.id)) || '.';
+      results.push({ ruleId: rule.id, file: '(none)', ok: false, errors: [`no fixtures: add ${where}/<case>.json with a case that must produce findings and one that must not`] });
       continue;
     }
     const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();

@@ -20,6 +20,8 @@ import { factParamsOf } from './sources/fact-params.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
 import { VERSION } from './version.js';
+import { nearest } from './engine/facts.js';
+import { UserFileError } from './util/json-file.js';
 
 export interface ScanOptions {
   only?: string[];
@@ -61,6 +63,8 @@ export interface ScanResult {
   rules: ActiveRule[];
   subjects: Subject[];
   requestCount: number;
+  /** With `writeBaseline`: how many fingerprints the baseline file holds. */
+  baselineWritten?: number;
 }
 
 /** Find the enclosing git work tree of `dir`, or null. */
@@ -97,10 +101,19 @@ export function loadActiveRules(config: Config, only?: string[], validateOnlySel
       throw new RulePackError([{ file: config.file ?? 'config', ruleId: id, field: `rules.overrides.actions.${foreign[0]}`, message: `this rule has no ${foreign[0]} action (its actions: ${types.length ? types.join(', ') : 'none'}; see \`clipguard explain ${id}\`)` }]);
     }
   }
+  // Each selector must match a rule: a misspelt one next to a good one would otherwise narrow the run silently.
+  const unmatched = (only ?? []).filter((sel) => !rules.some((r) => matchesSelector(r, sel)));
+  if (unmatched.length) {
+    const names = [...rules.map((r) => r.id), ...rules.map((r) => r.id.split('/')[0]), ...rules.flatMap((r) => r.tags)];
+    const why = unmatched.map((sel) => {
+      const near = nearest(sel, names);
+      return `no rule matches "${sel}"${near.length ? ` (did you mean ${near.map((x) => `"${x}"`).join(' or ')}?)` : ''}`;
+    });
+    throw new UserFileError('--only', `${why.join('; ')}; give a rule id (clipguard rules list), an area such as "budget", or a tag`);
+  }
   const active = activateRules(rules, config.rules.overrides, only);
   // Two rules giving one windowed fact different windows: a config error now, not at the first scan.
   factParamsOf(active);
-  if (only?.length && !active.some((r) => r.selected)) throw new RulePackError([{ file: '--only', ruleId: null, field: 'only', message: `no rule matches ${only.join(', ')} (use a rule id, an area such as "budget", or a tag)` }]);
   return { all: rules, active };
 }
 
@@ -195,10 +208,10 @@ async function evaluateAndAct(
     findings.sort(compareFindings);
   }
 
-  if (opts.writeBaseline) writeBaseline(resolve(opts.writeBaseline), findings);
+  const baselineWritten = opts.writeBaseline ? writeBaseline(resolve(opts.writeBaseline), findings) : undefined;
   const report = buildReport({ startedAt, finishedAt: new Date(), mode, sources: sources.statuses, findings, failOn: config.failOn });
   if (active.some((r) => r.tags.includes('budget'))) report.budget = budgetSection(sources.subjects, config.budget.currency);
-  return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount };
+  return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount, baselineWritten };
 }
 
 export function compareFindings(a: Finding, b: Finding): number {

@@ -35,6 +35,8 @@ export function registerI18n(program: Command): void {
         const dir = resolve(abs, '..');
         const read = readLocaleSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } }, baseFor(abs, dir, config));
         skipped.push(...read.skipped.map((s) => ({ ...s, path: p })));
+        // A file named on the command line that is not read says why: its path carries no zh locale.
+        if (!read.subjects.length && !read.skipped.length) skipped.push({ path: p, reason: 'no zh locale in its path' });
         return read.subjects.map((s) => relabel(s, p));
       }
       const read = readLocaleSubjects(abs, config, baseFor(abs, abs, config));
@@ -44,6 +46,12 @@ export function registerI18n(program: Command): void {
     });
     config.repos = roots.map((p) => resolve(p));
     const detail = `${subjects.length} locale file(s)${skipped.length ? `; skipped ${skippedNote(skipped)}` : ''}`;
+    if (opts.format === 'text' && !subjects.length) {
+      process.stderr.write(
+        `clipguard i18n: no zh locale file found in ${roots.join(', ')}${skipped.length ? ` (skipped ${skippedNote(skipped)})` : ''}. ` +
+          'A file\'s locale comes from its path (locales/zh-TW.json, zh_Hant/app.json, messages.zh-CN.yml), from i18n.locales in clipguard.config.json, or from --locale (clipguard i18n app.json --locale zh-TW).\n',
+      );
+    } else if (opts.format === 'text' && skipped.length) process.stderr.write(`clipguard i18n: skipped ${skippedNote(skipped)}\n`);
     const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }] });
     process.exitCode = await emit(report, opts, rules);
   });

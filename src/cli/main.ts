@@ -5,7 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { lockWaitSeconds } from './lock-wait.js';
 import { configFrom, warnIfUntrusted } from './config.js';
 import { explainRule, rulesList, rulesTest, rulesValidate } from './rules.js';
-import { addReportOptions, checkOutputPath, emit, EXIT } from './output.js';
+import { addReportOptions, checkOutputPath, confirmBaseline, emit, EXIT } from './output.js';
 import { RulePackError } from '../engine/load.js';
 import { runScan } from '../scan.js';
 import { UserFileError } from '../util/json-file.js';
@@ -15,6 +15,7 @@ import { registerPrecommit } from './precommit.js';
 import { registerI18n } from './i18n.js';
 import { registerWatch } from './watch.js';
 import { registerTrust } from './trust.js';
+import { registerInit } from './init.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
       'after',
       `
 Examples:
+  clipguard init                              set up this repo: starter config, .gitignore, git hooks
   clipguard scan                              scan this repo and the local Paperclip (dry-run)
   clipguard scan --only budget --format markdown >> "$GITHUB_STEP_SUMMARY"
   clipguard scan --apply                      act: checkout, release/re-checkout, redact, pause
@@ -73,8 +75,10 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
     warnIfUntrusted(config);
     // A refused --output path is said before anything is read or done, not after --apply acted.
     if (opts.output) checkOutputPath(opts.output);
-    const { report, rules } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange, lockWaitMs: opts.lockWait * 1000 });
+    if (opts.writeBaseline) checkOutputPath(opts.writeBaseline, '--write-baseline');
+    const { report, rules, baselineWritten } = await runScan(config, { only: opts.only, explain: opts.explain, baseline: opts.baseline, writeBaseline: opts.writeBaseline, gitRange: opts.gitRange, lockWaitMs: opts.lockWait * 1000 });
     process.exitCode = await emit(report, opts, rules);
+    if (opts.writeBaseline) process.exitCode = confirmBaseline(opts.writeBaseline, baselineWritten ?? 0);
   });
 
   const rules = program.command('rules').description('list, validate and test rule packs');
@@ -114,6 +118,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
   registerI18n(program);
   registerWatch(program);
   registerTrust(program);
+  registerInit(program);
   return program;
 }
 
@@ -129,7 +134,7 @@ export async function main(argv: string[]): Promise<number> {
       return EXIT.usage;
     }
     // The state lock (held by another acting clipguard, or a state directory where it cannot be created).
-    if (e instanceof UserFileError || e instanceof RulePackError || (e as Error)?.name === 'LockError') {
+    if (e instanceof UserFileError || e instanceof RulePackError || (e as Error)?.name === 'LockError' || (e as Error)?.name === 'HookInstallError') {
       process.stderr.write(`clipguard: ${plain((e as Error).message)}\n`);
       return EXIT.usage;
     }

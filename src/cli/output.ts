@@ -1,10 +1,8 @@
 // Shared by every command that reports findings (scan, precommit, i18n, checklist): the same --format,
 // --output and --fail-on flags, the same report contract, the same exit codes.
 
-import { randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, rmSync, writeSync, constants } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { UserFileError } from '../util/json-file.js';
+import { basename } from 'node:path';
+import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 import { Option, type Command } from 'commander';
 import type { LoadedRule } from '../engine/rule.js';
 import { renderText } from '../report/text.js';
@@ -13,13 +11,34 @@ import { SEVERITIES, type Report } from '../types.js';
 export const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown', 'html'] as const;
 export type Format = (typeof FORMATS)[number];
 
+// Where reports (and baselines) are written: never through a symbolic link.
+export { checkOutputPath, writeOutputFile };
+
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 export function addReportOptions(cmd: Command): Command {
-  return cmd
-    .addOption(new Option('-f, --format <format>', 'report format').choices([...FORMATS]).default('text'))
-    .option('-o, --output <file>', 'write the report to a file instead of stdout')
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]));
+  return (
+    cmd
+      .addOption(new Option('-f, --format <format>', 'report format (default: from the --output extension, else text)').choices([...FORMATS]).default('text'))
+      .option('-o, --output <file>', 'write the report to a file instead of stdout')
+      .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]))
+      // `-o clipguard.sarif` alone must not write a text report into a .sarif file that code scanning rejects.
+      .hook('preAction', (_cmd, action) => {
+        const output = action.getOptionValue('output') as string | undefined;
+        if (!output || action.getOptionValueSource('format') !== 'default') return;
+        const inferred = formatForPath(output);
+        if (inferred) action.setOptionValueWithSource('format', inferred, 'implied');
+      })
+  );
+}
+
+/** The report format a file name implies (`x.sarif`, `x.sarif.json`, `x.json`, `x.xml`, `x.md`, `x.html`), or null. */
+export function formatForPath(file: string): Format | null {
+  const name = basename(file).toLowerCase();
+  if (name.endsWith('.sarif') || name.endsWith('.sarif.json')) return 'sarif';
+  const ext = /\.([a-z]+)$/.exec(name)?.[1];
+  const byExt: Record<string, Format> = { json: 'json', xml: 'junit', md: 'markdown', markdown: 'markdown', html: 'html', htm: 'html', txt: 'text' };
+  return (ext && byExt[ext]) || null;
 }
 
 export function useColor(stream: NodeJS.WriteStream = process.stdout): boolean {
@@ -58,53 +77,10 @@ export async function emit(report: Report, opts: { format: Format; output?: stri
 }
 
 /**
- * Refuse an output path that is a symbolic link: a checkout can plant `clipguard.sarif -> ~/.bashrc`, and
- * writing through it would overwrite the link's target. Called before a scan acts (so a refused path costs no
- * action) and again when writing. Throws UserFileError (exit 2).
+ * After `--write-baseline <file>`: say where it went and how to use it. Recording the findings is the job asked
+ * for, so the run succeeds (exit 0) whatever they are; the report above still lists them.
  */
-export function checkOutputPath(file: string): void {
-  const abs = resolve(file);
-  let st;
-  try {
-    st = lstatSync(abs);
-  } catch {
-    return; // not there yet: created by the write
-  }
-  if (st.isSymbolicLink()) {
-    let to = '?';
-    try {
-      to = readlinkSync(abs);
-    } catch {
-      /* unreadable link: named without its target */
-    }
-    throw new UserFileError(file, `is a symbolic link (to ${to}); clipguard does not write a report through a link. Remove it, or give another --output path`);
-  }
-  if (st.isDirectory()) throw new UserFileError(file, 'is a directory; give a file path to --output');
-}
-
-/**
- * Write a report file: into a new temporary file beside it (O_EXCL | O_NOFOLLOW: never through a link planted
- * under that name), renamed over the path. A link planted at the path after the check is replaced, its target
- * untouched: rename replaces the link itself.
- */
-export function writeOutputFile(file: string, text: string): void {
-  checkOutputPath(file);
-  const abs = resolve(file);
-  mkdirSync(dirname(abs), { recursive: true });
-  const tmp = join(dirname(abs), `.${basename(abs)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644);
-  try {
-    const buf = Buffer.from(text);
-    for (let off = 0; off < buf.length; ) off += writeSync(fd, buf, off, buf.length - off);
-    closeSync(fd);
-    renameSync(tmp, abs);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch {
-      /* already closed */
-    }
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+export function confirmBaseline(file: string, count: number): number {
+  process.stderr.write(`clipguard: baseline written to ${file} (${count} finding(s) recorded); runs with --baseline ${file} report only findings not in it\n`);
+  return EXIT.ok;
 }

@@ -2,13 +2,14 @@
 // (commit-msg hook); `clipguard hook install|uninstall` wires them into .git/hooks.
 
 import { readFileSync } from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { readStagedDiff } from '../sources/git.js';
 import { ALLOW_UNSCANNED, blobSubjects, commitSubjects, diffSubjects, sourceSubject } from '../sources/index.js';
-import { installHooks, uninstallHooks } from '../hooks/install.js';
+import { installHooks, uninstallHooks, type InstalledHook } from '../hooks/install.js';
 import { gitRoot, runScan } from '../scan.js';
-import { addReportOptions, emit, EXIT } from './output.js';
+import { addReportOptions, checkOutputPath, confirmBaseline, emit, EXIT } from './output.js';
 import { configFrom } from './config.js';
+import { UserFileError } from '../util/json-file.js';
 
 export function registerPrecommit(program: Command): void {
   const cmd = program
@@ -34,10 +35,10 @@ export function registerPrecommit(program: Command): void {
       // Every line is read, `#` lines too: `git commit -m "#..."` keeps them in the message (only the editor's
       // cleanup strips them). What git always drops is the `commit -v` diff below the scissors line: a removed
       // key there is not part of the message.
-      const lines = readFileSync(opts.commitMsg, 'utf8').split('\n');
+      const lines = readCommitMessage(opts.commitMsg).split('\n');
       const scissors = lines.findIndex((l) => /^# -{24} >8 -{24}$/.test(l));
       const message = (scissors >= 0 ? lines.slice(0, scissors) : lines).join('\n');
-      subjects = commitSubjects(repo, [{ sha: 'commit-message', subject: message.split('\n')[0] ?? '', message, author: '', date: new Date().toISOString() }], config);
+      subjects = commitSubjects(repo, [{ sha: 'commit-message', shown: '(uncommitted)', subject: message.split('\n')[0] ?? '', message, author: '', date: new Date().toISOString() }], config);
       statuses.push({ name: 'commit-message', status: 'ok' as const, detail: opts.commitMsg });
     } else {
       const staged = await readStagedDiff(repo);
@@ -60,8 +61,20 @@ export function registerPrecommit(program: Command): void {
     const only = opts.commitMsg ? ['security/secret-in-commit-message'] : ['security/secret-in-diff', 'source/git-unavailable'];
     // A staged file's fingerprints have no commit in them (path, kind, the line without the secret), so a key
     // recorded once stays hidden on the next commit, wherever its line moves in the file.
-    const { report, rules } = await runScan(config, { only, subjects, statuses, validateOnlySelected: true, baseline: opts.baseline, writeBaseline: opts.writeBaseline });
+    if (opts.writeBaseline) checkOutputPath(opts.writeBaseline, '--write-baseline');
+    const { report, rules, baselineWritten } = await runScan(config, { only, subjects, statuses, validateOnlySelected: true, baseline: opts.baseline, writeBaseline: opts.writeBaseline });
+    // The commit-msg hook runs right after the pre-commit hook, which already said "no findings": a clean
+    // message adds nothing to the terminal (a report asked for with --format or --output is still written).
+    const clean = !report.findings.some((f) => !f.suppressed) && report.sources.every((x) => x.status === 'ok');
+    if (opts.commitMsg && clean && opts.format === 'text' && !opts.output) {
+      process.exitCode = EXIT.ok;
+      return;
+    }
     process.exitCode = await emit(report, opts, rules);
+    if (opts.writeBaseline) {
+      process.exitCode = confirmBaseline(opts.writeBaseline, baselineWritten ?? 0);
+      return;
+    }
     const unreadable = report.findings.some((f) => f.ruleId === 'source/git-unavailable' && !f.suppressed);
     if (unreadable && opts.format === 'text') process.stderr.write(`\nclipguard: commit blocked: a staged file could not be read, so it was not scanned; ${ALLOW_UNSCANNED}.\n`);
     else if (report.summary.failed && opts.format === 'text') {
@@ -79,6 +92,7 @@ export function registerPrecommit(program: Command): void {
     .command('install')
     .description('write .git/hooks/pre-commit and commit-msg (an existing hook is kept and chained, never overwritten)')
     .option('--command <cmd>', 'how the hook runs clipguard', 'npx --no-install clipguard')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts) => {
       const repo = gitRoot(process.cwd());
       if (!repo) {
@@ -87,12 +101,13 @@ export function registerPrecommit(program: Command): void {
         return;
       }
       const r = await installHooks(repo, { command: opts.command });
-      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(r)}\n` : describeInstalled(r));
     });
   hook
     .command('uninstall')
     .description('remove clipguard hooks and restore what was there before')
-    .action(async () => {
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (opts) => {
       const repo = gitRoot(process.cwd());
       if (!repo) {
         process.stderr.write('clipguard hook uninstall: not inside a git repository\n');
@@ -100,6 +115,23 @@ export function registerPrecommit(program: Command): void {
         return;
       }
       const r = await uninstallHooks(repo);
-      process.stdout.write(`${JSON.stringify(r)}\n`);
+      process.stdout.write(opts.format === 'json' ? `${JSON.stringify(r)}\n` : r.hooks.map((h) => `${h.name}: ${h.action} (${h.path})\n`).join(''));
     });
+}
+
+/** The commit message file git passed to the hook; one that cannot be read is a usage error naming it (exit 2). */
+function readCommitMessage(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
+    throw new UserFileError(file, `cannot read the commit message (${why}); --commit-msg takes the file git passes to the commit-msg hook ("$1", usually .git/COMMIT_EDITMSG)`);
+  }
+}
+
+/** What `hook install` did, one line per hook, for a person. */
+export function describeInstalled(r: { hooksDir: string; hooks: InstalledHook[] }): string {
+  const lines = r.hooks.map((h) => `${h.name}: ${h.action} (${h.path})${h.chained ? `; runs the hook that was there first, kept as ${h.chained}` : ''}`);
+  return `${lines.join('\n')}\nclipguard now checks staged changes (pre-commit) and commit messages (commit-msg) for secrets; \`clipguard hook uninstall\` removes the hooks.\n`;
 }

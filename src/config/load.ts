@@ -2,6 +2,7 @@
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { validatorFor } from '../util/validators.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
@@ -9,6 +10,19 @@ import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import { SecretPatternError, validateSecretPatterns } from '../detectors/secrets/index.js';
 import type { LocaleOverride } from '../sources/locales.js';
 import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
+
+/** The config schema this clipguard ships (node_modules/clipguard/schema/ in a user's repository). */
+export const CONFIG_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
+
+/**
+ * Where a config error sends the user: the schema file of the installed clipguard, as a path from the config
+ * file's folder when it is below it (node_modules/clipguard/schema/config.schema.json, what `$schema` names),
+ * else absolute (a global or npx install).
+ */
+export function schemaHint(configDir: string): string {
+  const rel = relative(configDir, CONFIG_SCHEMA_FILE);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : CONFIG_SCHEMA_FILE;
+}
 
 /** Where Paperclip listens out of the box (`paperclipai run`). */
 export const DEFAULT_PAPERCLIP_URL = 'http://127.0.0.1:3100';
@@ -95,7 +109,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       const field = e.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(root)';
       const extra = e.keyword === 'additionalProperties' ? ` "${(e.params as { additionalProperty: string }).additionalProperty}"` : e.keyword === 'enum' ? `: ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}` : '';
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : field.split('.').pop();
-      throw new UserFileError(file, `${field}: ${e.message}${extra} (see schema/config.schema.json)`, lineOfKey(text, key));
+      throw new UserFileError(file, `${field}: ${e.message}${extra} (schema: ${schemaHint(dirname(file))})`, lineOfKey(text, key));
     }
     raw = parsed as Record<string, any>;
     // The user's detector rows compile here, so a bad one (a syntax error, a pattern that can backtrack
@@ -259,7 +273,7 @@ function budgetConfig(raw: Record<string, any>, file: string | null): Config['bu
   };
   const budget: Config['budget'] = { companyMonthlyCents: null, currency: 'USD', forecastWindowDays: 7, warnPercent: 80, stopPercent: 100, ...(raw.budget ?? {}) };
   if (budget.warnPercent >= budget.stopPercent) {
-    fail(`budget.warnPercent (${budget.warnPercent}) must be below budget.stopPercent (${budget.stopPercent}) (see schema/config.schema.json)`, 'warnPercent');
+    fail(`budget.warnPercent (${budget.warnPercent}) must be below budget.stopPercent (${budget.stopPercent}) (schema: ${schemaHint(file ? dirname(file) : process.cwd())})`, 'warnPercent');
   }
   for (const id of BUDGET_RULES) {
     const key = BUDGET_KEYS.find((k) => raw.rules?.overrides?.[id]?.params && Object.hasOwn(raw.rules.overrides[id].params, k));

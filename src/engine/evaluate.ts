@@ -16,7 +16,7 @@ import { hash } from 'node:crypto';
 import type { Engine, Fact, RuleProperties } from 'json-rules-engine';
 import type { Finding, FindingAction, Severity, Subject, SubjectType } from '../types.js';
 import { parsePath, resolvePath, resolveSegments, type PathSegment } from './jsonpath.js';
-import { MESSAGE_PLACEHOLDER, ruleActions, type Condition, type LoadedRule, type RuleAction } from './rule.js';
+import { MESSAGE_PLACEHOLDER, ruleActions, splitPlaceholder, type Condition, type LoadedRule, type RuleAction } from './rule.js';
 import { maskDeep, maskText } from './mask.js';
 import { ignoreCovers, ruleIdMatches } from '../util/rule-id.js';
 
@@ -350,11 +350,12 @@ interface MessageTemplate {
 /** A template split once per rule into text and pre-parsed paths (a scan renders tens of thousands). */
 export function compileMessage(template: string): MessageTemplate {
   const texts: string[] = [];
-  const paths: FactPath[] = [];
+  const paths: (FactPath & { fallback: string | null })[] = [];
   let last = 0;
   for (const m of template.matchAll(MESSAGE_PLACEHOLDER)) {
     texts.push(template.slice(last, m.index));
-    paths.push(factPath(m[1]));
+    const { path, fallback } = splitPlaceholder(m[1]);
+    paths.push({ ...factPath(path), fallback });
     last = m.index! + m[0].length;
   }
   texts.push(template.slice(last));
@@ -364,7 +365,8 @@ export function compileMessage(template: string): MessageTemplate {
       for (let i = 0; i < paths.length; i++) {
         const p = paths[i];
         const root = p.head === 'item' ? item : facts(p.head);
-        s += placeholderText(p.rest.length ? resolveSegments(root, p.rest) : root) + texts[i + 1];
+        const v = p.rest.length ? resolveSegments(root, p.rest) : root;
+        s += (p.fallback !== null && (v === undefined || v === null || v === '') ? p.fallback : placeholderText(v)) + texts[i + 1];
       }
       return s;
     },

@@ -340,6 +340,17 @@ export function closest(name: string, candidates: string[]): string | null {
   return bestD <= Math.max(2, Math.floor(name.length / 3)) ? best : null;
 }
 
+/** Up to `n` candidates nearest to `name` (edit distance, within what `closest` accepts), nearest first. */
+export function nearest(name: string, candidates: string[], n = 3): string[] {
+  const limit = Math.max(2, Math.floor(name.length / 3));
+  return [...new Set(candidates)]
+    .map((c) => ({ c, d: levenshtein(name.toLowerCase(), c.toLowerCase()) }))
+    .filter((x) => x.d <= limit)
+    .sort((a, b) => a.d - b.d || (a.c < b.c ? -1 : 1))
+    .slice(0, n)
+    .map((x) => x.c);
+}
+
 function levenshtein(a: string, b: string): number {
   const dp = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

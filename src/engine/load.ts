@@ -10,7 +10,7 @@ import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
 import { lineOfKey, parseJsonText } from '../util/json-file.js';
 import { FACTS, checkPathAgainstShape, closest } from './facts.js';
 import { JsonPathError, parsePath } from './jsonpath.js';
-import { isKnownOperator, MESSAGE_PLACEHOLDER, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
+import { isKnownOperator, MESSAGE_PLACEHOLDER, splitPlaceholder, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
 
 export interface RuleProblem {
   file: string;
@@ -34,7 +34,13 @@ export class RulePackError extends Error {
 
 export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
 
-/** All `*.json` rule files under a file or directory (sorted, so load order is stable). */
+/**
+ * A pack's rule-test fixtures live in `<pack>/fixtures/<rule-id>/*.json` (see rule-tests.ts): JSON files that
+ * are cases, not rules. A folder with this name is never read as rules, at any depth of a pack.
+ */
+export const FIXTURES_DIR_NAME = 'fixtures';
+
+/** All `*.json` rule files under a file or directory (sorted, so load order is stable); `fixtures/` folders are skipped. */
 export function listRuleFiles(path: string): string[] {
   const st = statSync(path);
   if (st.isFile()) return [path];
@@ -44,7 +50,9 @@ export function listRuleFiles(path: string): string[] {
     for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const p = join(dir, e.name);
       const isDir = e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory());
-      if (isDir) walk(p);
+      if (isDir) {
+        if (e.name !== FIXTURES_DIR_NAME) walk(p);
+      }
       else if (e.name.endsWith('.json')) out.push(p);
     }
   };
@@ -131,7 +139,7 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     for (const m of r.message.matchAll(MESSAGE_PLACEHOLDER)) {
       let segs;
       try {
-        segs = parsePath('$.' + m[1]);
+        segs = parsePath('$.' + splitPlaceholder(m[1]).path);
       } catch (e) {
         add('message', `placeholder {{${m[1]}}}: ${(e as Error).message}`);
         continue;

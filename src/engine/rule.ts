@@ -55,6 +55,16 @@ export function ruleActions(r: Pick<RuleDef, 'action' | 'actions'>): RuleAction[
 /** A `{{fact.path}}` placeholder in a rule's message: what the loader validates and the evaluator renders. */
 export const MESSAGE_PLACEHOLDER = /\{\{\s*([^}]+?)\s*\}\}/g;
 
+/**
+ * A placeholder's path and its fallback: `{{agent.errorReason | no reason recorded}}` reads "no reason recorded"
+ * when the fact has no value (absent, null or empty), where a bare placeholder would read "?". Facts a record may
+ * lack need one: "Carol is in error (?)" says nothing.
+ */
+export function splitPlaceholder(inner: string): { path: string; fallback: string | null } {
+  const bar = inner.indexOf('|');
+  return bar < 0 ? { path: inner.trim(), fallback: null } : { path: inner.slice(0, bar).trim(), fallback: inner.slice(bar + 1).trim() };
+}
+
 export interface LoadedRule extends RuleDef {
   file: string;
   pack: string;

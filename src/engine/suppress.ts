@@ -2,11 +2,12 @@
 // Suppressed findings are kept (marked `suppressed`) so json and sarif output still show them; expired
 // waivers stop suppressing and are reported themselves.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import picomatch from 'picomatch';
 import type { Finding } from '../types.js';
 import { UserFileError, parseJsonText, lineOfKey } from '../util/json-file.js';
 import { ignoreCovers } from '../util/rule-id.js';
+import { writeOutputFile } from '../util/output-file.js';
 import { fingerprint } from './evaluate.js';
 
 export interface Waiver {
@@ -152,6 +153,6 @@ export function readBaseline(file: string): Set<string> {
 
 export function writeBaseline(file: string, findings: Finding[]): number {
   const fps = [...new Set(findings.filter((f) => !f.suppressed || f.suppressed.kind === 'baseline').map((f) => f.fingerprint))].sort();
-  writeFileSync(file, JSON.stringify({ version: 1, tool: 'clipguard', fingerprints: fps }, null, 2) + '\n');
+  writeOutputFile(file, JSON.stringify({ version: 1, tool: 'clipguard', fingerprints: fps }, null, 2) + '\n', '--write-baseline');
   return fps.length;
 }

@@ -20,7 +20,7 @@ export function renderMarkdown(report: Report): string {
     for (const f of fs) {
       const where = f.location ? `${f.location.file}:${f.location.line}` : `${f.subject.type} ${f.subject.label}`;
       const act = f.actions.map((a) => `${a.type}: ${a.status}`).join(', ');
-      out.push(`| \`${markdownCell(f.ruleId).replace(/`/g, '')}\` | ${markdownCell(where, 120)} | ${markdownCell(f.message)} | ${markdownCell(act)} |`);
+      out.push(`| \`${markdownCell(f.ruleId).replace(/`/g, '')}\` | ${markdownCell(where, 120)} | ${markdownCell(f.message, 1000)} | ${markdownCell(act)} |`);
     }
     out.push('');
   }

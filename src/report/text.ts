@@ -37,7 +37,7 @@ export function renderText(report: Report, opts: TextOptions): string {
 
 function renderFinding(f: Finding, c: (code: string, s: string) => string): string[] {
   const where = f.location ? `${oneLine(f.location.file, 200)}:${f.location.line}:${f.location.column}` : `${f.subject.type} ${oneLine(f.subject.label, 80)}`;
-  const out = [`  ${c('\x1b[1m', f.ruleId)}  ${where}`, `    ${oneLine(f.message)}`];
+  const out = [`  ${c('\x1b[1m', f.ruleId)}  ${where}`, `    ${oneLine(f.message, 2000)}`];
   for (const a of f.actions) out.push(`    → ${a.type} ${oneLine(a.target, 120)}: ${a.status}${a.detail ? ` (${oneLine(a.detail, 200)})` : ''}`);
   if (f.explanation !== undefined) out.push(...explainLines(f.explanation, '    why: '));
   return out;

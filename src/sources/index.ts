@@ -325,7 +325,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
   return out;
 }
 
-export function commitSubjects(repo: string, commits: { sha: string; subject: string; message: string; author: string; date: string }[], config: Config): Subject[] {
+/** `shown` replaces the sha in labels and messages: the commit-msg hook's message has no commit yet ("(uncommitted)"). */
+export function commitSubjects(repo: string, commits: { sha: string; shown?: string; subject: string; message: string; author: string; date: string }[], config: Config): Subject[] {
   const detect = maskedSecrets(config);
   return commits.map((c) => {
     const secrets = detect(c.message);
@@ -335,9 +336,9 @@ export function commitSubjects(repo: string, commits: { sha: string; subject: st
     return {
       type: 'commit' as const,
       id: c.sha,
-      label: `${c.sha.slice(0, 10)} ${shown.subject}`,
+      label: `${c.shown ?? c.sha.slice(0, 10)} ${shown.subject}`,
       source: 'git',
-      facts: { commit: { ...shown, sha: c.sha.slice(0, 12) }, secrets },
+      facts: { commit: { sha: c.shown ?? c.sha.slice(0, 12), subject: shown.subject, message: shown.message, author: c.author, date: c.date }, secrets },
     };
   });
 }

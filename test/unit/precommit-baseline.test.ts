@@ -21,8 +21,9 @@ describe('precommit --baseline', () => {
     stage('settings.py', `import os\nANTHROPIC_KEY = "${old}"\n`);
 
     const written = precommit('--write-baseline', 'baseline.json');
-    // Writing a baseline records the findings; it does not hide them in the same run.
-    expect(written.code, written.stderr).toBe(1);
+    // Writing a baseline records the findings; it does not hide them in the same run (the report lists them),
+    // and it is the job asked for: exit 0 (issue 23: it used to exit 1 and say "commit blocked").
+    expect(written.code, written.stderr).toBe(0);
     const baseline = JSON.parse(readFileSync(join(dir, 'baseline.json'), 'utf8'));
     const first = written.report!.findings.map((f) => f.fingerprint);
     expect(first).toHaveLength(1);
@@ -56,7 +57,7 @@ describe('precommit --baseline', () => {
     const { dir, stage, precommit } = repo();
     const key = fakeToken('anthropic-api-key', 303);
     stage('a.py', `KEY = "${key}"\n`);
-    expect(precommit('--write-baseline', 'baseline.json').code).toBe(1);
+    expect(precommit('--write-baseline', 'baseline.json').code).toBe(0);
     stage('b.py', `KEY = "${key}"\n`);
     const r = precommit('--baseline', 'baseline.json');
     expect(r.code).toBe(1);

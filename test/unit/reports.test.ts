@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import Ajv4Module from 'ajv-draft-04';
-const Ajv4 = ((Ajv4Module as any).default ?? Ajv4Module) as any;
 import { describe, expect, it } from 'vitest';
 import { buildReport } from '../../src/scan.js';
 import { loadRulePacks } from '../../src/engine/load.js';
@@ -12,8 +9,7 @@ import { renderText } from '../../src/report/text.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderHtml } from '../../src/report/html.js';
 import type { Finding } from '../../src/types.js';
-import { Ajv } from 'ajv';
-import { reportJsonSchema } from '../../src/report/schema.js';
+import { reportValidator, sarifValidator } from '../helpers/schemas.js';
 
 const hostile = 'bad </testcase> ]]> <script>alert(1)</script> | pipe \u001b[31mred\u001b[0m nul\u0000 lone\ud800 end';
 
@@ -37,7 +33,8 @@ const findings: Finding[] = [
   finding({ ruleId: 'security/secret-in-diff', severity: 'critical', subject: { type: 'diff', id: 'src/a.ts', label: 'src/a.ts' }, location: { file: 'src/a.ts', line: 3, column: 7 }, fingerprint: 'f'.repeat(32), actions: [] }),
   finding({ ruleId: 'i18n/simplified-in-hant', severity: 'error', location: { file: 'locales/zh-TW.json', line: 2, column: 12 }, fingerprint: 'e'.repeat(32), suppressed: { kind: 'waiver', reason: hostile, expires: '2027-01-01' }, actions: [] }),
 ];
-const report = buildReport({ startedAt: new Date('2026-11-25T00:00:00Z'), finishedAt: new Date('2026-11-25T00:00:01Z'), mode: 'dry-run', sources: [{ name: 'paperclip', status: 'ok', detail: 'x' }], findings, failOn: 'error' });
+const reportInput = { startedAt: new Date('2026-11-25T00:00:00Z'), finishedAt: new Date('2026-11-25T00:00:01Z'), mode: 'dry-run' as const, sources: [{ name: 'paperclip', status: 'ok' as const, detail: 'x' }], findings, failOn: 'error' as const };
+const report = buildReport(reportInput);
 const { rules } = loadRulePacks([]);
 
 describe('reports', () => {
@@ -45,16 +42,14 @@ describe('reports', () => {
     const doc = JSON.parse(renderJson(report));
     expect(Object.keys(doc)).toEqual(expect.arrayContaining(['version', 'startedAt', 'finishedAt', 'mode', 'sources', 'findings', 'summary']));
     expect(doc.version).toBe(1);
-    const validate = new Ajv({ strict: false }).compile(reportJsonSchema);
+    const validate = reportValidator();
     expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
     expect(doc.summary).toMatchObject({ total: 2, suppressed: 1, failed: true, failOn: 'error' });
     expect(doc.findings[2].suppressed.kind).toBe('waiver');
   });
 
   it('sarif validates against the SARIF 2.1.0 schema and keeps suppressed results', () => {
-    const schema = JSON.parse(readFileSync(new URL('../schemas/sarif-2.1.0-rtm.5.json', import.meta.url), 'utf8'));
-    const ajv = new Ajv4({ strict: false, allErrors: true, unicodeRegExp: false });
-    const validate = ajv.compile(schema);
+    const validate = sarifValidator();
     const doc = JSON.parse(renderSarif(report, rules));
     expect(validate(doc), JSON.stringify(validate.errors?.slice(0, 5))).toBe(true);
     const results = doc.runs[0].results;
@@ -70,9 +65,23 @@ describe('reports', () => {
     const xml = renderJunit(report, rules);
     expect(XMLValidator.validate(xml)).toBe(true);
     const doc = new XMLParser({ ignoreAttributes: false }).parse(xml);
-    expect(doc.testsuites['@_failures']).toBe('2');
+    expect(doc.testsuites['@_failures']).toBe('1');
     expect(xml).not.toContain('</testcase> ]]>');
     expect(xml).not.toMatch(/[\u0000\u001b]/);
+  });
+
+  it('junit fails only the findings at or above --fail-on, as the exit code does; the others pass with their message', () => {
+    const at = (failOn: 'info' | 'warning' | 'error' | 'critical') => {
+      const doc = new XMLParser({ ignoreAttributes: false }).parse(renderJunit(buildReport({ ...reportInput, failOn }), rules));
+      const suites = [doc.testsuites.testsuite].flat();
+      const idle = suites.find((x: any) => x['@_name'] === 'ops/idle-agent-backlog');
+      return { total: doc.testsuites['@_failures'], idle: idle['@_failures'], idleOut: idle.testcase['system-out'] };
+    };
+    expect(at('error')).toMatchObject({ total: '1', idle: '0' });
+    expect(at('error').idleOut).toMatch(/^warning \(below --fail-on error\): bad/);
+    expect(at('warning')).toMatchObject({ total: '2', idle: '1', idleOut: undefined });
+    expect(at('info')).toMatchObject({ total: '2', idle: '1' });
+    expect(at('critical')).toMatchObject({ total: '1', idle: '0' });
   });
 
   it('markdown keeps one table row per finding (pipes escaped, no raw HTML)', () => {
@@ -94,5 +103,18 @@ describe('reports', () => {
     const page = renderHtml(report);
     expect(page).not.toContain('<script>');
     expect(page).toContain('&lt;script&gt;');
+  });
+});
+
+describe('the report validators the tests use', () => {
+  it('know every format the schemas use (no "unknown format ... ignored" warning) and check them', () => {
+    const warned: string[] = [];
+    const logger = { log: () => {}, warn: (...a: unknown[]) => warned.push(a.join(' ')), error: (...a: unknown[]) => warned.push(a.join(' ')) };
+    const validateReport = reportValidator(logger);
+    sarifValidator(logger);
+    expect(warned).toEqual([]);
+    const doc = JSON.parse(renderJson(report));
+    expect(validateReport(doc)).toBe(true);
+    expect(validateReport({ ...doc, startedAt: 'yesterday' })).toBe(false);
   });
 });

@@ -170,7 +170,7 @@ export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof b
   const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
   const resume = `POST /api/agents/${agent.id}/resume`;
   const activity = `GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}`;
-  const facts = (advice: string, reasonText = `reason: ${reason ?? '?'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, advice });
+  const facts = (advice: string, reasonText = `reason: ${reason ?? 'none recorded'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, advice });
   if (own && reason === 'manual') {
     const day = own.at.slice(0, 10);
     const over = budget.level === 'exceeded';

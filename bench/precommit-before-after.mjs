@@ -1,0 +1,23 @@
+// `clipguard precommit` start-up, two builds side by side: node bench/precommit-before-after.mjs <before-bin>
+// <after-bin> <repo> [runs]. The sides alternate run by run (the machine's load hits both alike); prints the
+// median, IQR, min-max and the median peak RSS (/usr/bin/time -f %M) of each.
+import { spawnSync } from 'node:child_process';
+
+const [before, after, repo, runs = '21'] = process.argv.slice(2);
+if (!before || !after || !repo) throw new Error('usage: node bench/precommit-before-after.mjs <before-bin> <after-bin> <repo> [runs]');
+const sides = { before, after };
+const t = { before: [], after: [] };
+const rss = { before: [], after: [] };
+for (let i = 0; i < Number(runs); i++) {
+  for (const k of i % 2 ? ['before', 'after'] : ['after', 'before']) {
+    const s = process.hrtime.bigint();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, sides[k], 'precommit'], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    t[k].push(Number(process.hrtime.bigint() - s) / 1e6);
+    rss[k].push(Number(r.stderr.trim().split('\n').pop()));
+    if (r.status !== 0) throw new Error(`${k}: exit ${r.status}: ${r.stderr}`);
+  }
+}
+const q = (a, p) => [...a].sort((x, y) => x - y)[Math.floor(p * (a.length - 1))];
+for (const k of ['before', 'after']) {
+  console.log(`${k}: median ${q(t[k], 0.5).toFixed(0)} ms, IQR ${q(t[k], 0.25).toFixed(0)}-${q(t[k], 0.75).toFixed(0)} ms, min-max ${Math.min(...t[k]).toFixed(0)}-${Math.max(...t[k]).toFixed(0)} ms, peak RSS median ${q(rss[k], 0.5)} KB`);
+}

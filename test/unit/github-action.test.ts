@@ -1,0 +1,167 @@
+// The GitHub Action: action.yml's wiring, and its entry (dist/action/run.js) run as the runner runs it, with
+// the environment GitHub sets (GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, GITHUB_ACTION_PATH,
+// INPUT_*), in temp git repositories: the files it writes, its outputs, its exit code, and the SARIF against
+// the SARIF 2.1.0 schema. Needs `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { capSummary, cliArgs, readInputs, splitWords, SUMMARY_MAX_BYTES } from '../../src/action/run.js';
+import { tempDir } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+import { gitRepo } from '../helpers/local.js';
+import { sarifValidator } from '../helpers/schemas.js';
+import { ACTION, ROOT, runEntry } from '../helpers/action-entry.js';
+
+const action = ACTION;
+const validateSarif = sarifValidator();
+
+describe('action.yml', () => {
+  const step = action.runs.steps.find((s: { id?: string }) => s.id === 'clipguard');
+
+  it('is a composite action whose entry ships in the package and whose step passes every input it reads', () => {
+    expect(action.runs.using).toBe('composite');
+    expect(step.run).toContain('"$GITHUB_ACTION_PATH/dist/action/run.js"');
+    expect(existsSync(join(ROOT, 'dist', 'action', 'run.js'))).toBe(true);
+    const declared = Object.keys(action.inputs);
+    const passed = Object.keys(step.env).filter((k) => k.startsWith('INPUT_')).map((k) => k.slice(6).toLowerCase());
+    for (const name of ['command', 'paths', 'args', 'fail-on', 'sarif', 'html', 'json', 'summary', 'working-directory']) {
+      expect(declared, name).toContain(name);
+      expect(passed, name).toContain(name);
+      expect(step.env[`INPUT_${name.toUpperCase()}`]).toBe(`\${{ inputs.${name} }}`);
+    }
+    // Every ${{ inputs.x }} the file uses is declared.
+    for (const m of readFileSync(join(ROOT, 'action.yml'), 'utf8').matchAll(/inputs\.([a-z-]+)/g)) expect(declared, m[1]).toContain(m[1]);
+  });
+
+  it('uploads the SARIF even when clipguard failed, and fails the job after it with clipguard\'s exit code', () => {
+    const steps = action.runs.steps;
+    const upload = steps.findIndex((s: { uses?: string }) => s.uses?.startsWith('github/codeql-action/upload-sarif@'));
+    const fail = steps.findIndex((s: { run?: string }) => s.run?.includes('exit "${CODE:-2}"'));
+    expect(upload).toBeGreaterThan(steps.indexOf(step));
+    expect(steps[upload].if).toMatch(/^always\(\) && /);
+    expect(steps[upload].with.sarif_file).toBe('${{ steps.clipguard.outputs.sarif-file }}');
+    expect(fail).toBeGreaterThan(upload);
+    expect(steps[fail].if).toBe("steps.clipguard.outputs.exit-code != '0'");
+    expect(step.run).toMatch(/\|\| true$/);
+    for (const [name, o] of Object.entries(action.outputs as Record<string, { value: string }>)) expect(o.value).toBe(`\${{ steps.clipguard.outputs.${name} }}`);
+  });
+});
+
+describe('the action entry', () => {
+  it('scan: a committed key fails the step (exit 1); SARIF valid and uploaded-ready, summary appended, outputs set, the key nowhere', () => {
+    const dir = gitRepo();
+    const key = fakeToken('anthropic-api-key', 61);
+    writeFileSync(join(dir, 'settings.py'), `KEY = "${key}"\n`);
+    execFileSync('git', ['add', 'settings.py'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'add settings'], { cwd: dir });
+    const r = runEntry(dir, { args: '--no-paperclip', json: 'out/report.json' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.outputs).toMatchObject({ 'exit-code': '1', failed: 'true', 'sarif-file': 'clipguard.sarif', 'report-file': 'out/report.json' });
+    expect(Number(r.outputs.findings)).toBeGreaterThanOrEqual(1);
+    const sarifText = readFileSync(join(dir, 'clipguard.sarif'), 'utf8');
+    const sarif = JSON.parse(sarifText);
+    expect(validateSarif(sarif), JSON.stringify(validateSarif.errors?.slice(0, 3))).toBe(true);
+    const secret = sarif.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'security/secret-in-diff');
+    expect(secret.locations[0].physicalLocation.artifactLocation.uri).toBe('settings.py');
+    expect(secret.level).toBe('error');
+    expect(r.summary).toMatch(/^# earlier step\n## clipguard\n\n\*\*❌ failed\*\* \(fail on error\)/);
+    expect(r.summary).toContain('security/secret-in-diff');
+    expect(r.stdout).toContain('security/secret-in-diff');
+    expect(JSON.parse(readFileSync(join(dir, 'out', 'report.json'), 'utf8')).summary.failed).toBe(true);
+    for (const text of [sarifText, r.summary, r.stdout, r.stderr, readFileSync(join(dir, 'out', 'report.json'), 'utf8')]) expect(text).not.toContain(key);
+  });
+
+  it('fail-on decides the exit code, not what is reported: a warning passes at error and fails at warning', () => {
+    const dir = gitRepo(); // one unpushed commit: git/unpushed-commits, a warning
+    const pass = runEntry(dir, { args: '--no-paperclip' });
+    expect(pass.code).toBe(0);
+    expect(pass.outputs).toMatchObject({ 'exit-code': '0', failed: 'false', findings: '1' });
+    expect(pass.summary).toContain('**✅ passed** (fail on error)');
+    expect(JSON.parse(readFileSync(join(dir, 'clipguard.sarif'), 'utf8')).runs[0].results).toHaveLength(1);
+    const fail = runEntry(dir, { args: '--no-paperclip', 'fail-on': 'warning' });
+    expect(fail.code).toBe(1);
+    expect(fail.outputs).toMatchObject({ 'exit-code': '1', failed: 'true' });
+  });
+
+  it('i18n in a sub-directory: SARIF paths are from the repository root, as code scanning resolves them', () => {
+    const dir = gitRepo();
+    mkdirSync(join(dir, 'web', 'locales'), { recursive: true });
+    writeFileSync(join(dir, 'web', 'locales', 'zh-TW.json'), '{"greeting": "这个"}\n');
+    const r = runEntry(dir, { command: 'i18n', paths: 'locales', 'working-directory': 'web', sarif: 'zh.sarif' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.outputs['sarif-file']).toBe('web/zh.sarif');
+    const sarif = JSON.parse(readFileSync(join(dir, 'web', 'zh.sarif'), 'utf8'));
+    expect(validateSarif(sarif)).toBe(true);
+    expect(sarif.runs[0].results.map((x: any) => x.locations[0].physicalLocation.artifactLocation.uri)).toEqual(['web/locales/zh-TW.json', 'web/locales/zh-TW.json']);
+    expect(r.summary).toContain('i18n/simplified-in-hant');
+  });
+
+  it('budget: writes the HTML report and the summary; sarif "" writes none', () => {
+    const dir = gitRepo();
+    const r = runEntry(dir, { command: 'budget', args: '--no-paperclip', html: 'budget.html', sarif: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.outputs['html-file']).toBe('budget.html');
+    expect(r.outputs['sarif-file']).toBeUndefined();
+    expect(readFileSync(join(dir, 'budget.html'), 'utf8')).toMatch(/^<!doctype html>/i);
+    expect(existsSync(join(dir, 'clipguard.sarif'))).toBe(false);
+    expect(r.summary).toContain('## clipguard');
+  });
+
+  it('a bad input or a broken config is exit 2 with exit-code=2, and the summary says the run did not happen', () => {
+    const dir = gitRepo();
+    const bad = runEntry(dir, { command: 'deploy' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('input command: "deploy" is not one of scan, i18n, budget');
+    expect(bad.outputs['exit-code']).toBe('2');
+    writeFileSync(join(dir, 'clipguard.config.json'), '{"paperclip": ');
+    const broken = runEntry(dir, { args: '--no-paperclip' });
+    expect(broken.code).toBe(2);
+    expect(broken.outputs).toMatchObject({ 'exit-code': '2', failed: 'true' });
+    expect(broken.summary).toContain('clipguard scan could not run (exit 2)');
+    expect(broken.stderr).toContain('clipguard.config.json');
+  });
+});
+
+describe('the action entry and a hostile checkout', () => {
+  it('a clipguard.sarif the checkout made a link: refused (exit 2, exit-code=2), its target untouched', () => {
+    const dir = gitRepo();
+    const target = join(tempDir(), 'bashrc');
+    writeFileSync(target, 'keep me\n');
+    symlinkSync(target, join(dir, 'clipguard.sarif'));
+    const r = runEntry(dir, { args: '--no-paperclip' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('clipguard.sarif: is a symbolic link');
+    expect(r.stderr).toContain('give another input sarif path');
+    expect(r.stdout).toBe(''); // refused before the scan ran
+    expect(r.stderr).not.toContain('unexpected error');
+    expect(r.outputs['exit-code']).toBe('2');
+    expect(readFileSync(target, 'utf8')).toBe('keep me\n');
+  });
+
+  it('a working-directory that is not there: exit 2 naming it', () => {
+    const r = runEntry(gitRepo(), { 'working-directory': 'nope' });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('input working-directory: nope is not a directory');
+    expect(r.outputs['exit-code']).toBe('2');
+  });
+
+  it('a report over the 1 MiB GitHub takes for a step summary is cut at a line, saying where the rest is', () => {
+    const big = Array.from({ length: 30_000 }, (_, i) => `| \`x/y\` | f${i} | 漢字 message ${'m'.repeat(20)} |`).join('\n');
+    const cut = capSummary(big);
+    expect(Buffer.byteLength(cut)).toBeLessThanOrEqual(SUMMARY_MAX_BYTES);
+    expect(cut).toMatch(/\|\n\n… cut here: the job summary holds at most 1 MiB/);
+    expect(cut).not.toContain('\ufffd');
+    expect(capSummary('short\n')).toBe('short\n');
+  });
+});
+
+describe('inputs', () => {
+  it('args split on spaces, quotes keep them, nothing is expanded', () => {
+    expect(splitWords(`--only security  --git-range 'origin/main..HEAD' "a b" $HOME`)).toEqual(['--only', 'security', '--git-range', 'origin/main..HEAD', 'a b', '$HOME']);
+    const inputs = readInputs({ 'INPUT_COMMAND': 'i18n', INPUT_PATHS: 'a b', 'INPUT_FAIL-ON': 'warning', INPUT_ARGS: '--exclude "**/x.json"' });
+    expect(cliArgs(inputs, '/tmp/r.json')).toEqual(['i18n', 'a', 'b', '--exclude', '**/x.json', '--fail-on', 'warning', '--format', 'json', '--output', '/tmp/r.json']);
+    expect(() => readInputs({ 'INPUT_FAIL-ON': 'fatal' })).toThrow(/fail-on/);
+    expect(() => readInputs({ INPUT_SUMMARY: 'yes' })).toThrow(/summary/);
+  });
+});
