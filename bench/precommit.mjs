@@ -11,7 +11,8 @@
 //
 // Every command runs BENCH_PRECOMMIT_RUNS times (default 9) after one warm-up, the commands in turn each round
 // (a burst of load on the shared machine hits every tool alike); medians, min-max, and the peak RSS of each
-// command (GNU time's maxrss; secretlint reads every file given, clipguard the staged diff).
+// command (GNU time's maxrss; secretlint reads every file given, clipguard the staged diff), and the median CPU
+// time (user + system, children included: less moved by the other load on a shared machine than wall time).
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -82,10 +83,11 @@ function commands(dir) {
   };
 }
 
-/** {tool: {median, min, max, q1, q3, rssMB, status}}: a warm-up round, then RUNS rounds round-robin. */
+/** {tool: {median, min, max, q1, q3, cpuMs (median), rssMB, status}}: a warm-up round, then RUNS rounds round-robin. */
 function timeAll(dir, cmds, runs = RUNS) {
   const ms = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
   const rss = Object.fromEntries(Object.keys(cmds).map((k) => [k, 0]));
+  const cpu = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
   const status = {};
   for (let i = -1; i < runs; i++) {
     for (const [name, [cmd, args]] of Object.entries(cmds)) {
@@ -96,9 +98,10 @@ function timeAll(dir, cmds, runs = RUNS) {
       if (i < 0) continue;
       ms[name].push(r.ms);
       rss[name] = Math.max(rss[name], r.rssMB ?? 0);
+      if (r.cpuMs !== null) cpu[name].push(r.cpuMs);
     }
   }
-  return Object.fromEntries(Object.keys(cmds).map((k) => [k, { ...quantiles(ms[k]), rssMB: rss[k] || null, status: status[k] }]));
+  return Object.fromEntries(Object.keys(cmds).map((k) => [k, { ...quantiles(ms[k]), cpuMs: cpu[k].length ? quantiles(cpu[k]).median : null, rssMB: rss[k] || null, status: status[k] }]));
 }
 
 /** clipguard's report must show it read every staged file. */

@@ -10,7 +10,8 @@
 //   node -e 0 hook     a pre-commit hook that runs `node -e 0`: the floor of any Node hook, shell included
 //   clipguard hook     the pre-commit hook clipguard installs
 //   both hooks         pre-commit and commit-msg as installed (what a user's commit runs)
-// "over the floor" is clipguard hook minus node -e 0 hook. Peak RSS is the largest process of the commit
+// "over the floor" is clipguard hook minus node -e 0 hook, in wall time and in CPU time (user + system of git
+// and the hooks: what other load on the machine moves least). Peak RSS is the largest process of the commit
 // (GNU time's maxrss of git, which covers the hook processes it waited for).
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -39,15 +40,18 @@ export function quantiles(xs) {
   return { median: q(0.5), q1: q(0.25), q3: q(0.75), min: s[0], max: s[s.length - 1] };
 }
 
-/** Runs `cmd args` (under GNU time when there is one): wall ms, exit status, peak RSS in MB (or null). */
+/**
+ * Runs `cmd args` (under GNU time when there is one): wall ms, exit status, peak RSS in MB and CPU ms (user +
+ * system of the command and the processes it waited for; less moved by other load than wall time), or null.
+ */
 export function timed(cwd, cmd, args, env = process.env) {
-  const argv = TIME ? [TIME, ['-f', 'maxrss-kb=%M', cmd, ...args]] : [cmd, args];
+  const argv = TIME ? [TIME, ['-f', 'maxrss-kb=%M cpu-s=%U+%S', cmd, ...args]] : [cmd, args];
   const t0 = performance.now();
   const r = spawnSync(argv[0], argv[1], { cwd, encoding: 'utf8', env, maxBuffer: 1 << 26 });
   const ms = performance.now() - t0;
   if (r.error) throw r.error;
-  const m = /maxrss-kb=(\d+)\s*$/.exec(r.stderr ?? '');
-  return { ms, status: r.status, rssMB: m ? Number(m[1]) / 1024 : null, stdout: r.stdout, stderr: r.stderr };
+  const m = /maxrss-kb=(\d+) cpu-s=([\d.]+)\+([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return { ms, status: r.status, rssMB: m ? Number(m[1]) / 1024 : null, cpuMs: m ? (Number(m[2]) + Number(m[3])) * 1000 : null, stdout: r.stdout, stderr: m ? r.stderr.slice(0, m.index) : r.stderr };
 }
 
 export async function benchStartup() {
@@ -75,6 +79,7 @@ export async function benchStartup() {
   let n = 0;
   const times = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   const rss = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
+  const cpu = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let round = -1; round < RUNS; round++) {
     for (const [name, hooks] of Object.entries(variants)) {
       appendFileSync(file, lines.slice((n * 10) % (lines.length - 10), ((n * 10) % (lines.length - 10)) + 10).join('\n') + '\n');
@@ -85,11 +90,12 @@ export async function benchStartup() {
       if (round >= 0) {
         times[name].push(r.ms);
         if (r.rssMB !== null) rss[name].push(r.rssMB);
+        if (r.cpuMs !== null) cpu[name].push(r.cpuMs);
       }
     }
   }
   rmSync(dir, { recursive: true, force: true });
-  return Object.keys(variants).map((name) => ({ variant: name, ...round1(quantiles(times[name])), peakRssMB: rss[name].length ? Math.round(Math.max(...rss[name])) : null }));
+  return Object.keys(variants).map((name) => ({ variant: name, ...round1(quantiles(times[name])), peakRssMB: rss[name].length ? Math.round(Math.max(...rss[name])) : null, cpuMedian: cpu[name].length ? Math.round(quantiles(cpu[name]).median) : null }));
 }
 
 function round1(q) {
@@ -100,5 +106,5 @@ if (process.argv[1] === SELF) {
   const rows = await benchStartup();
   console.table(rows);
   const get = (v) => rows.find((r) => r.variant.startsWith(v));
-  console.log(`clipguard hook over the node -e 0 hook: +${get('clipguard hook').median - get('node -e 0').median} ms (medians, ${RUNS} rounds)`);
+  console.log(`clipguard hook over the node -e 0 hook: +${get('clipguard hook').median - get('node -e 0').median} ms wall, +${get('clipguard hook').cpuMedian - get('node -e 0').cpuMedian} ms CPU (medians, ${RUNS} rounds)`);
 }
