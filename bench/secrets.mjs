@@ -4,7 +4,8 @@
 // (a) source code without secrets, (b) text dense with near-miss candidates, (c) ticket prose in English
 // and Chinese.
 //
-//   npx tsc -p tsconfig.build.json && node bench/secrets.mjs
+//   npx tsc -p tsconfig.build.json && node bench/secrets.mjs          (a)-(c), in one process
+//   npx tsc -p tsconfig.build.json && node bench/secrets.mjs --real   (d), real source, one process per tool
 //
 // Each tool runs once on the input to warm up (JIT, regex compilation); then, RUNS rounds, each tool in
 // turn (round-robin, so a burst of load on the shared machine hits every tool alike) runs a batch of
@@ -79,7 +80,75 @@ export async function benchSecrets() {
   return rows;
 }
 
-if (process.argv[1] === SELF) {
+// (d) Real source, like for like: ~20 MB of JavaScript and TypeScript from node_modules (bench/real-source.mjs)
+// joined into one text (as (a)-(c) are one text), each tool in its own child process (so its peak RSS is its
+// own). The child reads the files, loads the tool, warms it up on the first 20 files, then lints the text once,
+// timed. The parent runs the children in turn, BENCH_REAL_RUNS rounds (default 5); median, min-max, peak RSS.
+// File by file is measured whole-process by bench/precommit.mjs (200 real files, and the same ~20 MB): there
+// secretlint also pays its profiler, which keeps every mark of the process and searches them linearly after
+// each file (quadratic in the file count, and deferred past any timer a library benchmark would stop).
+const REAL_BYTES = Number(process.env.BENCH_REAL_BYTES ?? 20 * 1024 * 1024);
+
+async function childRun(tool, mode, bytes) {
+  const { realFilesOfSize, readText } = await import('./real-source.mjs');
+  let files = realFilesOfSize(bytes).map((f) => ({ path: f.path, text: readText(f) }));
+  const warm = files.slice(0, 20);
+  if (mode === 'joined') files = [{ path: 'joined.js', text: files.map((f) => f.text).join('\n') }];
+  let lint;
+  if (tool === 'clipguard') {
+    const { detectSecrets } = await import('../dist/detectors/secrets/index.js');
+    lint = async (f) => detectSecrets(f.text).length;
+  } else {
+    const { lintSource } = await import('@secretlint/core');
+    const { creator } = await import('@secretlint/secretlint-rule-preset-recommend');
+    const config = { rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: creator }] };
+    lint = async (f) => (await lintSource({ source: { filePath: `/bench/${f.path}`, content: f.text, contentType: 'text' }, options: { config, maskSecrets: true } })).messages.length;
+  }
+  for (const f of warm) await lint(f);
+  let findings = 0;
+  const t0 = performance.now();
+  for (const f of files) findings += await lint(f);
+  const ms = performance.now() - t0;
+  const mb = files.reduce((a, f) => a + Buffer.byteLength(f.text, 'utf8'), 0) / 1048576;
+  process.stdout.write(JSON.stringify({ ms, mb, files: files.length, findings, rssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+/** Rows {case, tool, mbPerSec (median), min, max, rssMB, findings, files, mb}. */
+export async function benchRealSource() {
+  const { spawnSync } = await import('node:child_process');
+  const runs = Number(process.env.BENCH_REAL_RUNS ?? 5);
+  const tools = ['clipguard', 'secretlint'];
+  const rows = [];
+  for (const mode of ['joined']) {
+    const got = Object.fromEntries(tools.map((t) => [t, []]));
+    for (let i = 0; i < runs; i++) {
+      for (const tool of tools) {
+        const r = spawnSync(process.execPath, [SELF, '--child', tool, mode, String(REAL_BYTES)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+        if (r.status !== 0) throw new Error(`${tool} child: ${r.stderr.slice(0, 500)}`);
+        got[tool].push(JSON.parse(r.stdout));
+      }
+    }
+    for (const tool of tools) {
+      const xs = got[tool];
+      const rates = xs.map((x) => x.mb / (x.ms / 1000)).sort((a, b) => a - b);
+      const r1 = (n) => Math.round(n * 10) / 10;
+      const what = mode === 'files' ? 'each file on its own' : 'the files joined into one text';
+      rows.push({ case: `(d) real source from node_modules, ${what}`, tool, mbPerSec: r1(rates[Math.floor(rates.length / 2)]), min: r1(rates[0]), max: r1(rates[rates.length - 1]), rssMB: Math.round(Math.max(...xs.map((x) => x.rssMB))), findings: xs[0].findings, files: got.clipguard[0].files, mb: r1(xs[0].mb) });
+    }
+  }
+  return rows;
+}
+
+if (process.argv[2] === '--child') {
+  await childRun(process.argv[3], process.argv[4], Number(process.argv[5]));
+} else if (process.argv[1] === SELF && process.argv.includes('--real')) {
+  const rows = await benchRealSource();
+  console.table(rows);
+  for (const c of [...new Set(rows.map((r) => r.case))]) {
+    const [cg, sl] = ['clipguard', 'secretlint'].map((t) => rows.find((r) => r.case === c && r.tool === t));
+    console.log(`${c}: clipguard is ${(cg.mbPerSec / sl.mbPerSec).toFixed(1)}x secretlint (medians; ${(cg.min / sl.max).toFixed(1)}x-${(cg.max / sl.min).toFixed(1)}x)`);
+  }
+} else if (process.argv[1] === SELF) {
   const rows = await benchSecrets();
   console.table(rows);
   for (const c of [...new Set(rows.map((r) => r.case))]) {

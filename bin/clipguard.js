@@ -13,5 +13,14 @@ for (const stream of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE') throw e;
   });
 }
-const { main } = await import('../dist/cli/main.js');
+const built = new URL('../dist/cli/main.js', import.meta.url);
+let main;
+try {
+  ({ main } = await import(built.href));
+} catch (e) {
+  // A checkout that was never built (or whose dist/ was removed): say what to do, exit 2 (a git hook blocks).
+  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes(built.pathname)) throw e;
+  process.stderr.write(`clipguard: ${built.pathname} is missing: run \`npm run build\` (or npm install) in ${new URL('..', import.meta.url).pathname}\n`);
+  process.exit(2);
+}
 process.exitCode = await main(process.argv);

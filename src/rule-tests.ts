@@ -9,7 +9,7 @@ import { planActions } from './actions/planner.js';
 import { paperclipSubjects } from './sources/paperclip/subjects.js';
 import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from './sources/index.js';
 import { localeFileSubject } from './sources/locale-subjects.js';
-import { detectLocale } from './sources/locales.js';
+import { detectLocale } from './sources/locale-files.js';
 import { factParamsOf, type FactParams } from './sources/fact-params.js';
 import type { Finding, Subject } from './types.js';
 import { parseJsonText } from './util/json-file.js';

@@ -4,7 +4,8 @@ import { statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Option, type Command } from 'commander';
 import { skippedNote } from '../sources/index.js';
-import type { SkippedFile } from '../sources/locales.js';
+import type { SkippedFile } from '../sources/locale-files.js';
+import type { Subject } from '../types.js';
 import { ZH_LOCALES } from '../detectors/chinese/locale.js';
 import type { Config } from '../config/load.js';
 import { gitRoot, runScan } from '../scan.js';
@@ -22,28 +23,30 @@ export function registerI18n(program: Command): void {
     .addOption(new Option('--locale <locale>', 'treat every file given as this locale instead of reading it from the path').choices(ZH_LOCALES));
   addReportOptions(cmd).action(async (paths: string[], opts) => {
     // Loaded here, not at start-up: every command registers this one, and `precommit` runs on every commit.
-    const { readLocaleSubjects } = await import('../sources/locale-subjects.js');
+    const { readZhFileSubjects } = await import('../sources/locale-files.js');
     const config = configFrom({ ...program.opts(), ...opts, paperclip: false });
     if (opts.include) config.i18n.include = opts.include;
     if (opts.exclude) config.i18n.exclude = [...config.i18n.exclude, ...opts.exclude];
     if (opts.locale) config.i18n.locales = [{ glob: '**', locale: opts.locale }];
     const roots = paths.length ? paths : ['.'];
     const skipped: SkippedFile[] = [];
-    const subjects = roots.flatMap((p) => {
+    const subjects: Subject[] = [];
+    for (const p of roots) {
       const abs = resolve(p);
       if (statOf(p, abs).isFile()) {
         const dir = resolve(abs, '..');
-        const read = readLocaleSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } }, baseFor(abs, dir, config));
+        const read = await readZhFileSubjects(dir, { ...config, i18n: { ...config.i18n, include: [relative(dir, abs)] } }, baseFor(abs, dir, config));
         skipped.push(...read.skipped.map((s) => ({ ...s, path: p })));
         // A file named on the command line that is not read says why: its path carries no zh locale.
         if (!read.subjects.length && !read.skipped.length) skipped.push({ path: p, reason: 'no zh locale in its path' });
-        return read.subjects.map((s) => relabel(s, p));
+        subjects.push(...read.subjects.map((s) => relabel(s, p)));
+        continue;
       }
-      const read = readLocaleSubjects(abs, config, baseFor(abs, abs, config));
+      const read = await readZhFileSubjects(abs, config, baseFor(abs, abs, config));
       const shown = (id: string) => relative(process.cwd(), resolve(abs, id)) || id;
       skipped.push(...read.skipped.map((s) => ({ ...s, path: shown(s.path) })));
-      return read.subjects.map((s) => relabel(s, shown(s.id)));
-    });
+      subjects.push(...read.subjects.map((s) => relabel(s, shown(s.id))));
+    }
     config.repos = roots.map((p) => resolve(p));
     const detail = `${subjects.length} locale file(s)${skipped.length ? `; skipped ${skippedNote(skipped)}` : ''}`;
     if (opts.format === 'text' && !subjects.length) {

@@ -91,7 +91,7 @@ export function registerPrecommit(program: Command): void {
   hook
     .command('install')
     .description('write .git/hooks/pre-commit and commit-msg (an existing hook is kept and chained, never overwritten)')
-    .option('--command <cmd>', 'how the hook runs clipguard', 'npx --no-install clipguard')
+    .option('--command <cmd>', 'how the hook runs clipguard (default: node and the path of this clipguard\'s bin/clipguard.js, relative to the repository when it is inside it)')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (opts) => {
       const repo = gitRoot(process.cwd());

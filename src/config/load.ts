@@ -8,7 +8,7 @@ import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import { SecretPatternError, validateSecretPatterns } from '../detectors/secrets/index.js';
-import type { LocaleOverride } from '../sources/locales.js';
+import type { LocaleOverride } from '../sources/locale-files.js';
 import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
 
 /** The config schema this clipguard ships (node_modules/clipguard/schema/ in a user's repository). */

@@ -129,6 +129,11 @@ interface RunnableRule {
   conditions: Condition;
   engine?: Engine;
   gate: GateLeaf[];
+  /**
+   * The gate is the whole condition (a top-level `all` of plain leaves only, most built-in rules): when every
+   * leaf evaluates without an error, its verdict is the engine's, and json-rules-engine is not needed.
+   */
+  gateDecides: boolean;
   /** The facts its conditions name: the only ones handed to json-rules-engine for this rule. */
   factNames: string[];
   message: MessageTemplate;
@@ -208,18 +213,19 @@ function gateOf(conditions: Condition): GateLeaf[] {
 }
 
 /** The leaves as json-rules-engine evaluates them: the path applies only to an object fact value. An
- * operator that throws (e.g. `in` against a non-array) is left to the engine, which reports it. */
-function gatePasses(gate: GateLeaf[], factOf: (name: string) => unknown): boolean {
+ * operator that throws (e.g. `in` against a non-array) is left to the engine, which reports it ("unsure"). */
+function gateVerdict(gate: GateLeaf[], factOf: (name: string) => unknown): 'pass' | 'fail' | 'unsure' {
+  let verdict: 'pass' | 'unsure' = 'pass';
   for (const g of gate) {
     let v = factOf(g.fact);
     if (g.path && v !== null && typeof v === 'object') v = resolveSegments(v, g.path);
     try {
-      if (!g.op(v, g.value)) return false;
+      if (!g.op(v, g.value)) return 'fail';
     } catch {
-      return true;
+      verdict = 'unsure';
     }
   }
-  return true;
+  return verdict;
 }
 
 let rulesEngine: { Engine: typeof Engine; Fact: typeof Fact } | undefined;
@@ -236,7 +242,9 @@ export class Evaluator {
       this.paramsFact[r.id] = r.effectiveParams;
       const conditions = rewriteParams(r.conditions as Condition, r.id);
       const list = this.byType.get(r.subject) ?? [];
-      list.push({ rule: r, conditions, gate: gateOf(conditions), factNames: [...factNamesOf(conditions)], message: compileMessage(r.message ?? r.title), each: r.each ? factPath(r.each) : undefined });
+      const gate = gateOf(conditions);
+      const gateDecides = 'all' in conditions && conditions.all.length > 0 && gate.length === conditions.all.length;
+      list.push({ rule: r, conditions, gate, gateDecides, factNames: [...factNamesOf(conditions)], message: compileMessage(r.message ?? r.title), each: r.each ? factPath(r.each) : undefined });
       this.byType.set(r.subject, list);
     }
   }
@@ -265,7 +273,16 @@ export class Evaluator {
       let made: Map<string, Fact> | undefined;
       for (const runnable_ of runnable) {
         const { rule, gate } = runnable_;
-        if (!gatePasses(gate, factOf)) continue;
+        const verdict = gateVerdict(gate, factOf);
+        if (verdict === 'fail') continue;
+        // The rule's own params (not the per-rule `params` fact the engine saw); no copy of the subject's facts.
+        const facts = (name: string): unknown => (name === 'params' ? rule.effectiveParams : factOf(name));
+        // The gate said all: no engine run (nor its module load: a blocked commit's hook stays light). --explain
+        // shows the engine's evaluated tree, so it still runs the engine.
+        if (verdict === 'pass' && runnable_.gateDecides && !opts.explain) {
+          this.findingsFor(runnable_, subject, facts, undefined, findings);
+          continue;
+        }
         const engine = (runnable_.engine ??= await this.engineFor(runnable_));
         made ??= new Map();
         const engineFacts: Record<string, Fact> = {};
@@ -276,8 +293,6 @@ export class Evaluator {
         }
         const { results } = await engine.run(engineFacts);
         if (!results.length) continue;
-        // The rule's own params (not the per-rule `params` fact the engine saw); no copy of the subject's facts.
-        const facts = (name: string): unknown => (name === 'params' ? rule.effectiveParams : factOf(name));
         for (const res of results) {
           const explanation = opts.explain ? maskDeep(explainTree((res as unknown as { conditions: unknown }).conditions)) : undefined;
           this.findingsFor(runnable_, subject, facts, explanation, findings);

@@ -6,8 +6,9 @@
 // before (content, mode, even a symlink) is restored exactly. The hooks directory is the one git uses,
 // core.hooksPath included.
 
-import { lstatSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const HOOK_NAMES = ['pre-commit', 'commit-msg'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -15,11 +16,15 @@ export type HookName = (typeof HOOK_NAMES)[number];
 /** First-line tag of the hooks we write: how we recognise our own hook (re-install, uninstall). */
 const MARKER = '# clipguard-hook v1';
 const CHAINED_SUFFIX = '.clipguard-chained';
-const DEFAULT_COMMAND = 'npx --no-install clipguard';
+
+/** This package's launcher, the file `clipguard hook install` itself was started from. */
+export const OWN_BIN = fileURLToPath(new URL('../../bin/clipguard.js', import.meta.url));
 
 export interface HookInstallOptions {
-  /** How the hook runs clipguard (default "npx --no-install clipguard"). */
+  /** How the hook runs clipguard, as one shell command line (default: `node <the bin>`, see hookBinPath). */
   command?: string;
+  /** The launcher the default command runs (default: OWN_BIN, the one running now). */
+  bin?: string;
 }
 
 export interface InstalledHook {
@@ -67,8 +72,57 @@ function exists(path: string): boolean {
   return kind(path) !== 'missing';
 }
 
-function script(name: HookName, command: string): string {
-  const run = name === 'pre-commit' ? `${command} precommit` : `${command} precommit --commit-msg "$1"`;
+/**
+ * How the hook names the launcher: relative to the work tree's top (git runs hooks from there) when it is
+ * inside the repository, so the hook survives moving the clone; `./node_modules/clipguard/bin/clipguard.js`
+ * when that is the same file (a devDependency, also when a package manager links it from a versioned store);
+ * else its absolute path (a global install).
+ */
+export function hookBinPath(repoDir: string, bin: string = OWN_BIN): string {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const top = real(repoDir);
+  const own = real(bin);
+  const stable = join(top, 'node_modules', 'clipguard', 'bin', 'clipguard.js');
+  if (existsSync(stable) && real(stable) === own) return './node_modules/clipguard/bin/clipguard.js';
+  const rel = relative(top, own);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) return `./${rel.split(sep).join('/')}`;
+  return own;
+}
+
+/** A word for sh: single-quoted, a quote in it closed and escaped. */
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The line that runs clipguard. The default starts the launcher with `node` itself: `npx` would add its own
+ * start-up (~0.5 s) to every commit. A launcher that is gone (node_modules removed, another worktree never
+ * installed) blocks the commit with a message instead of letting it through unchecked.
+ */
+function runLines(name: HookName, how: { command: string } | { bin: string }): string[] {
+  const args = name === 'pre-commit' ? 'precommit' : 'precommit --commit-msg "$1"';
+  if ('command' in how) return [`exec ${how.command} ${args}`];
+  return [
+    `bin=${shQuote(how.bin)}`,
+    'if [ ! -f "$bin" ]; then',
+    `  echo "clipguard: $bin is missing, so the commit was not checked for secrets and is blocked. Run npm install (or clipguard hook install again); git commit --no-verify skips the check." >&2`,
+    '  exit 1',
+    'fi',
+    'if ! command -v node >/dev/null 2>&1; then',
+    `  echo "clipguard: node is not on PATH, so the commit was not checked for secrets and is blocked." >&2`,
+    '  exit 1',
+    'fi',
+    `exec node "$bin" ${args}`,
+  ];
+}
+
+function script(name: HookName, how: { command: string } | { bin: string }): string {
   return [
     '#!/bin/sh',
     MARKER,
@@ -78,7 +132,7 @@ function script(name: HookName, command: string): string {
     'if [ -x "$chained" ]; then',
     '  "$chained" "$@" || exit $?',
     'fi',
-    `exec ${run}`,
+    ...runLines(name, how),
     '',
   ].join('\n');
 }
@@ -92,8 +146,11 @@ function writeExecutable(path: string, content: string): void {
 }
 
 export async function installHooks(repoDir: string, options: HookInstallOptions = {}): Promise<{ hooksDir: string; hooks: InstalledHook[] }> {
-  const command = (options.command ?? DEFAULT_COMMAND).trim();
-  if (!command || /[\r\n\0]/.test(command)) throw new HookInstallError('hook command must be one non-empty line');
+  const command = options.command?.trim();
+  if (command !== undefined && (!command || /[\r\n\0]/.test(command))) throw new HookInstallError('hook command must be one non-empty line');
+  const bin = command === undefined ? hookBinPath(repoDir, options.bin) : null;
+  if (bin !== null && /[\r\n\0]/.test(bin)) throw new HookInstallError(`the launcher's path cannot go into a hook: ${JSON.stringify(bin)}`);
+  const how = command !== undefined ? { command } : { bin: bin! };
   const dir = await hooksDir(repoDir);
   mkdirSync(dir, { recursive: true });
   // Check both hooks before touching either, so a refusal leaves everything as it was.
@@ -110,7 +167,7 @@ export async function installHooks(repoDir: string, options: HookInstallOptions 
   for (const name of HOOK_NAMES) {
     const path = join(dir, name);
     const chainedPath = path + CHAINED_SUFFIX;
-    const content = script(name, command);
+    const content = script(name, how);
     const state = kind(path);
     let action: InstalledHook['action'] = 'installed';
     if (state === 'foreign') {

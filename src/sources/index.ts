@@ -22,7 +22,7 @@ import { secretKindsInRange } from './git-leaks.js';
 import picomatch from 'picomatch';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
 // ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
-import type { SkippedFile } from './locales.js';
+import type { SkippedFile } from './locale-files.js';
 
 export interface SourceOutput {
   statuses: SourceStatus[];
@@ -303,8 +303,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       let detail = dir;
       if (skipped.length) detail += `; not scanned: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ` and ${skipped.length - 20} more` : ''}`;
       if (needs.locales) {
-        const { readLocaleSubjects } = await import('./locale-subjects.js');
-        const read = readLocaleSubjects(dir, config);
+        const { readZhFileSubjects } = await import('./locale-files.js');
+        const read = await readZhFileSubjects(dir, config);
         out.subjects.push(...read.subjects);
         if (read.skipped.length) detail += `; skipped ${skippedNote(read.skipped)}`;
       }
@@ -315,7 +315,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     }
   }
 
-  if (needs.deploy) {
+  // undici (deploy.js) loads only when there is a URL to check.
+  if (needs.deploy && config.deploy.urls.length) {
     const { checkDeploy } = await import('./deploy.js');
     for (const d of config.deploy.urls) {
       const r = await checkDeploy(d);

@@ -1,20 +1,23 @@
 // Locale files as `file` subjects: the zh findings split by kind (one array per i18n rule). Its own module so
-// that the scan, the i18n command and the rule tests share it while `precommit` never loads it.
+// that the scan, the i18n command and the rule tests share it while `precommit`, and any process that finds
+// no zh file (readZhFileSubjects in locale-files.ts), never loads it nor the zh tables behind it.
 
 import { resolve } from 'node:path';
 import type { Config } from '../config/load.js';
 import type { Subject } from '../types.js';
 import { isZhLocale } from '../detectors/chinese/index.js';
-import { findLocaleFiles, lintLocaleFile, readLocaleText, type SkippedFile } from './locales.js';
+import { lintLocaleFile } from './locales.js';
+import { findLocaleFiles, localeFindOptions, readLocaleText, type LocaleFileRef, type SkippedFile } from './locale-files.js';
 
 /**
  * Locale files under `root` as `file` subjects, and the files skipped with the reason (binary, too large, ...).
  * `base`: where locale tags and config globs are read from (default `root`), see findLocaleFiles.
+ * `found`: the files findLocaleFiles gave, when the caller looked already (readZhFileSubjects).
  */
-export function readLocaleSubjects(root: string, config: Config, base?: string): { subjects: Subject[]; skipped: SkippedFile[] } {
-  const skipped: SkippedFile[] = [];
+export function readLocaleSubjects(root: string, config: Config, base?: string, found?: { files: LocaleFileRef[]; skipped: SkippedFile[] }): { subjects: Subject[]; skipped: SkippedFile[] } {
+  const skipped: SkippedFile[] = found ? [...found.skipped] : [];
   const subjects: Subject[] = [];
-  const files = findLocaleFiles(root, { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales, base }, skipped);
+  const files = found ? found.files : findLocaleFiles(root, localeFindOptions(config, base), skipped);
   for (const f of files) {
     const read = readLocaleText(resolve(root, f.path));
     if ('skip' in read) skipped.push({ path: f.path, reason: read.skip });

@@ -56,3 +56,45 @@ describe('evaluator with gates', () => {
     expect(found.length).toBeGreaterThan(3);
   });
 });
+
+// A rule whose whole condition is gated (a top-level `all` of plain leaves) is decided by the gate alone, without
+// json-rules-engine: on any facts, it must fire exactly where the engine fires it.
+describe('rules decided by the gate alone', () => {
+  const rule = (id: string, conditions: unknown): LoadedRule =>
+    ({ id, title: id, severity: 'warning', subject: 'agent', description: '', remediation: '', tags: [], conditions, file: 'x', pack: 'test' }) as unknown as LoadedRule;
+  it('fire where json-rules-engine fires (property)', async () => {
+    const fc = (await import('fast-check')).default;
+    const value = fc.constantFrom(...VALUES);
+    const leaf = fc.record({
+      fact: fc.constantFrom('agent', 'list', 'missing'),
+      path: fc.option(fc.constantFrom('$.status', '$.n', '$.length', '$.a.b'), { nil: undefined }),
+      operator: fc.constantFrom(...Object.keys(GATE_OPERATORS)),
+      value: fc.constantFrom(...VALUES.filter((v) => v !== undefined && !(typeof v === 'number' && Number.isNaN(v)))),
+    });
+    // Facts as sources make them (parsed JSON): plain objects.
+    const obj = <T,>(r: { [k: string]: import('fast-check').Arbitrary<T> }) => fc.record(r, { noNullPrototype: true });
+    const facts = obj({ agent: fc.oneof(value, obj({ status: value, n: value, length: value, a: fc.oneof(value, obj({ b: value })) })), list: value });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.array(leaf, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 4 }), fc.array(facts, { minLength: 1, maxLength: 4 }), async (ruleLeaves, factSets) => {
+        const plain = (l: (typeof ruleLeaves)[number][number]) => (l.path === undefined ? { fact: l.fact, operator: l.operator, value: l.value } : l);
+        // Now and then a leaf the gate cannot take (under `not`): then the engine decides.
+        const conditions = ruleLeaves.map((all, i) => ({ all: all.map((l, j) => (i % 3 === 2 && j === 0 ? { not: plain(l) } : plain(l))) }));
+        const rules = activateRules(conditions.map((c, i) => rule(`t/r${i}`, c)));
+        const subjects = factSets.map((f, i) => ({ type: 'agent' as const, id: `a${i}`, label: `a${i}`, source: 't', facts: f as Record<string, unknown> }));
+        const evaluator = new Evaluator(rules);
+        const key = async (run: Promise<{ ruleId: string; subject: { id: string } }[]>) => {
+          try {
+            return (await run).map((f) => `${f.ruleId}@${f.subject.id}`).sort();
+          } catch (e) {
+            return `throws ${(e as Error).message}`;
+          }
+        };
+        const gate = await key(evaluator.evaluate(subjects, { now: new Date(0) }));
+        // --explain always runs json-rules-engine (it shows the engine's evaluated tree).
+        const engine = await key(new Evaluator(rules).evaluate(subjects, { now: new Date(0), explain: true }));
+        expect(gate).toEqual(engine);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,9 +1,12 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync, readlinkSync, lstatSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync, writeFileSync, readlinkSync, lstatSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { HookInstallError, hooksDir, installHooks, uninstallHooks } from '../../src/hooks/install.js';
+import { HookInstallError, hookBinPath, hooksDir, installHooks, OWN_BIN, uninstallHooks } from '../../src/hooks/install.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -46,11 +49,26 @@ describe('installHooks', () => {
     expect(calls()).toEqual(['clipguard precommit', 'clipguard precommit --commit-msg .git/COMMIT_EDITMSG']);
   });
 
-  it('defaults to `npx --no-install clipguard precommit`', async () => {
+  it('defaults to node on the launcher, named from the work tree when it is inside it (no npx)', async () => {
     const { dir } = setup();
+    // A devDependency: <repo>/node_modules/clipguard is this package (linked, as pnpm and npm link do).
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'clipguard'));
     const r = await installHooks(dir);
-    expect(readFileSync(r.hooks[0].path, 'utf8')).toContain('exec npx --no-install clipguard precommit\n');
-    expect(readFileSync(r.hooks[1].path, 'utf8')).toContain('exec npx --no-install clipguard precommit --commit-msg "$1"\n');
+    const pre = readFileSync(r.hooks[0].path, 'utf8');
+    expect(pre).toContain("bin='./node_modules/clipguard/bin/clipguard.js'\n");
+    expect(pre).toContain('exec node "$bin" precommit\n');
+    expect(pre).not.toContain('npx');
+    expect(readFileSync(r.hooks[1].path, 'utf8')).toContain('exec node "$bin" precommit --commit-msg "$1"\n');
+    // This repository itself: its own bin/, relative; a launcher outside the repository: its absolute path.
+    expect(hookBinPath(ROOT)).toBe('./bin/clipguard.js');
+    expect(hookBinPath(tmp('clipguard-other-'))).toBe(realpathSync(OWN_BIN));
+    // A quote in the path cannot break out of the hook's shell word.
+    const odd = tmp("clipguard-it's-");
+    const oddBin = join(odd, 'bin.js');
+    writeFileSync(oddBin, '');
+    const o = await installHooks(dir, { bin: oddBin });
+    expect(readFileSync(o.hooks[0].path, 'utf8')).toContain(`bin='${realpathSync(oddBin).replace(/'/g, `'\\''`)}'\n`);
   });
 
   it('blocks the commit when clipguard exits non-zero', async () => {
@@ -192,6 +210,44 @@ describe('installed hook with the real clipguard', () => {
     const hashLine = commit(`#ops note: ${key}`);
     expect(hashLine.status).not.toBe(0);
     expect(git('log', '--format=%s')).toBe('read the key from the environment\n');
+  });
+
+  it('as installed by default, git runs the launcher with node (no npx on PATH), blocks a staged key, and blocks when the launcher is gone', async () => {
+    const { cli } = await import('../helpers/cli.js');
+    const { fakeToken } = await import('../helpers/fake-secrets.js');
+    const { dir, git } = setup();
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules', 'clipguard'));
+    expect(cli(['hook', 'install'], { cwd: dir }).code).toBe(0);
+    expect(readFileSync(join(dir, '.git', 'hooks', 'pre-commit'), 'utf8')).toContain("bin='./node_modules/clipguard/bin/clipguard.js'");
+    // PATH with node, git and what the hook's sh uses, and nothing else: no npx, no npm.
+    const path = tmp('clipguard-path-');
+    const which = (c: string) => execFileSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' }).trim();
+    symlinkSync(process.execPath, join(path, 'node'));
+    for (const c of ['git', 'dirname']) symlinkSync(which(c), join(path, c));
+    const commit = (msg: string) => spawnSync(join(path, 'git'), ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-q', '-m', msg], { cwd: dir, encoding: 'utf8', env: { HOME: dir, PATH: path, NO_COLOR: '1', PAPERCLIP_API_URL: 'http://127.0.0.1:9' } });
+    const key = fakeToken('github-pat', 81);
+    writeFileSync(join(dir, 'deploy.sh'), `export GH_TOKEN=${key}\n`);
+    git('add', 'deploy.sh');
+    const blocked = commit('add deploy script');
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain('deploy.sh:1');
+    expect(blocked.stdout + blocked.stderr).not.toContain(key);
+    expect(() => git('rev-parse', '--verify', '-q', 'HEAD')).toThrow();
+
+    writeFileSync(join(dir, 'deploy.sh'), 'export GH_TOKEN="$(cat ~/.gh-token)"\n');
+    git('add', 'deploy.sh');
+    const clean = commit('read the token from a file');
+    expect(clean.status, clean.stderr).toBe(0);
+
+    // node_modules removed (or a worktree that never ran npm install): the commit is blocked, with the reason.
+    unlinkSync(join(dir, 'node_modules', 'clipguard'));
+    writeFileSync(join(dir, 'notes.txt'), 'ok\n');
+    git('add', 'notes.txt');
+    const gone = commit('notes');
+    expect(gone.status).not.toBe(0);
+    expect(gone.stderr).toContain('./node_modules/clipguard/bin/clipguard.js is missing');
+    expect(git('log', '--format=%s')).toBe('read the token from a file\n');
   });
 
   it('the commit -v diff below the scissors line is not part of the message: removing a key is not blocked', async () => {

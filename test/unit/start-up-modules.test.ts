@@ -1,0 +1,75 @@
+// What a process loads is what it pays at start-up (Node 20 has no compile cache): the hook runs on every
+// commit, and a scan of a repository with no zh file and no deploy URL should not pay for the zh tables,
+// undici or the YAML parser. Checked by tracing the modules a real CLI process loads.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, cliEnv } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+import { precommitRepo } from '../helpers/precommit-repo.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
+
+const TRACER = fileURLToPath(new URL('../helpers/module-trace.mjs', import.meta.url));
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Runs the CLI in `cwd` with the tracer; the modules it loaded, and its exit code. */
+function traced(args: string[], cwd: string): { code: number | null; modules: string[]; out: string } {
+  const trace = join(mkdtempSync(join(tmpdir(), 'clipguard-trace-')), 'modules.txt');
+  dirs.push(join(trace, '..'));
+  writeFileSync(trace, '');
+  const r = spawnSync(process.execPath, ['--import', TRACER, BIN, ...args], { cwd, encoding: 'utf8', env: { ...cliEnv(args, cwd), CLIPGUARD_MODULE_TRACE: trace } });
+  return { code: r.status, modules: [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))], out: r.stdout + r.stderr };
+}
+
+const pkg = (modules: string[], name: string) => modules.filter((m) => m.includes(`/node_modules/${name}/`));
+/** The zh detector beyond the locale names (its tables and converters). */
+const zhTables = (modules: string[]) => modules.filter((m) => /\/dist\/detectors\/chinese\//.test(m) && !m.endsWith('/locale.js'));
+const HEAVY = ['json-rules-engine', 'opencc-js', 'undici', 'yaml', 'node-cron', 'simple-git'];
+
+describe('modules loaded at start-up', () => {
+  it('precommit on a 1-file change, clean or blocked, loads none of the heavy dependencies', () => {
+    const repo = precommitRepo('clipguard-modules-', dirs);
+    repo.stage('src/app.js', 'export const answer = 42;\n');
+    const clean = traced(['precommit'], repo.dir);
+    expect(clean.code, clean.out).toBe(0);
+    expect(clean.modules.some((m) => m.endsWith('/dist/cli/precommit.js'))).toBe(true);
+    for (const name of HEAVY) expect(pkg(clean.modules, name), name).toEqual([]);
+    expect(zhTables(clean.modules)).toEqual([]);
+
+    // A blocked commit too: the secret rule is decided without json-rules-engine.
+    repo.stage('src/config.js', `export const token = '${fakeToken('github-pat', 5)}';\n`);
+    const blocked = traced(['precommit'], repo.dir);
+    expect(blocked.code, blocked.out).toBe(1);
+    expect(blocked.out).toContain('security/secret-in-diff');
+    for (const name of HEAVY) expect(pkg(blocked.modules, name), name).toEqual([]);
+    expect(zhTables(blocked.modules)).toEqual([]);
+  });
+
+  it('a scan with no zh file and no deploy URL loads neither the zh tables, undici nor the YAML parser; a zh file and a deploy URL do', () => {
+    const repo = precommitRepo('clipguard-modules-', dirs);
+    writeFileSync(join(repo.dir, 'notes.yml'), 'title: hello\n');
+    const plain = traced(['scan', '--no-paperclip'], repo.dir);
+    expect(plain.code, plain.out).toBe(0);
+    for (const name of ['opencc-js', 'undici', 'yaml']) expect(pkg(plain.modules, name), name).toEqual([]);
+    expect(zhTables(plain.modules)).toEqual([]);
+
+    const i18n = traced(['i18n', 'notes.yml'], repo.dir);
+    expect(i18n.code, i18n.out).toBe(0);
+    for (const name of ['opencc-js', 'yaml']) expect(pkg(i18n.modules, name), name).toEqual([]);
+    expect(zhTables(i18n.modules)).toEqual([]);
+
+    // The other side: what needs them still loads them (and the tracer sees it).
+    writeFileSync(join(repo.dir, 'zh-TW.yml'), 'title: 设置\n');
+    const zh = traced(['i18n', 'zh-TW.yml'], repo.dir);
+    expect(zh.code, zh.out).toBe(1);
+    expect(zhTables(zh.modules)).not.toEqual([]);
+    writeTrustedConfig(join(repo.dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, deploy: { urls: [{ url: 'http://127.0.0.1:9/', timeoutMs: 2000 }] } }));
+    const deploy = traced(['scan', '--no-paperclip', '--only', 'deploy'], repo.dir);
+    expect(deploy.out).toContain('deploy/url-down');
+    expect(pkg(deploy.modules, 'undici')).not.toEqual([]);
+  });
+});
