@@ -44,7 +44,7 @@ export function renderWatchStatusText(s: WatchStatus, perRun = 5): string {
   lines.push('', s.runs.length ? `Last ${s.runs.length} run(s), newest first:` : 'No run report kept.');
   for (const r of s.runs) {
     const sev = SEVERITIES.filter((x) => Number(r.bySeverity?.[x])).map((x) => `${Number(r.bySeverity[x])} ${x}`).join(', ') || 'no findings';
-    const verdict = r.outcome === 'failed' ? 'RUN FAILED' : r.failed ? `FAILED${r.failOn ? ` (fail on ${t(r.failOn, 20)})` : ''}` : 'passed';
+    const verdict = r.outcome === 'failed' ? 'RUN FAILED' : r.failed ? `FAILED (${t(Array.isArray(r.failReasons) ? r.failReasons.join(', ') : '', 200)})` : 'passed';
     lines.push('', `${t(r.startedAt, 40)}  ${t(r.job, 80)} (${t(r.type, 20)}, ${t(r.reason, 20)})  ${verdict}  ${Number(r.ms) || 0} ms  ${sev}${r.requests !== undefined ? `  ${Number(r.requests) || 0} request(s)` : ''}`);
     if (r.error) lines.push(`    error: ${t(r.error)}`);
     if (r.note) lines.push(`    note: ${t(r.note)}`);

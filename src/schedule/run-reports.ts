@@ -41,6 +41,8 @@ export interface RunRecord {
   failOn?: Severity;
   /** Findings at or above failOn, or a checklist item that failed: what makes `watch --once` exit 1. */
   failed: boolean;
+  /** Why `failed`: "findings at or above error", "checklist item 5 failed". */
+  failReasons: string[];
   findings: number;
   bySeverity: Partial<Record<Severity, number>>;
   byRule: Record<string, number>;
@@ -92,6 +94,10 @@ export function recordOf(
     ...base,
     ...(report ? { mode: report.mode, failOn: report.summary.failOn } : {}),
     failed: Boolean(report?.summary.failed) || checklist?.ok === false,
+    failReasons: [
+      ...(report?.summary.failed ? [`findings at or above ${report.summary.failOn}`] : []),
+      ...(checklist?.items.filter((i) => i.status === 'fail').map((i) => `checklist item ${i.n} failed`) ?? []),
+    ],
     findings: active.length,
     bySeverity,
     byRule,
@@ -115,7 +121,7 @@ export function rulesLine(byRule: Record<string, number>, max = 20): string {
 
 export function renderRunMarkdown(r: RunRecord): string {
   const out = [`## clipguard watch: ${markdownCell(r.job)} (${r.type}) — ${markdownCell(r.startedAt)}`, ''];
-  const verdict = r.outcome === 'failed' ? `❌ run failed: ${markdownCell(r.error ?? '', 600)}` : r.failed ? `❌ failed${r.failOn ? ` (fail on ${r.failOn})` : ''}` : '✅ passed';
+  const verdict = r.outcome === 'failed' ? `❌ run failed: ${markdownCell(r.error ?? '', 600)}` : r.failed ? `❌ failed: ${markdownCell((r.failReasons ?? []).join(', '))}` : '✅ passed';
   out.push(`**${verdict}** · ${r.reason} · ${r.mode ?? ''} · ${r.ms} ms · ${SEVERITIES.map((s) => `${r.bySeverity[s] ?? 0} ${s}`).join(' · ')}${r.requests !== undefined ? ` · ${r.requests} Paperclip request(s)` : ''}`, '');
   if (r.note) out.push(`> ${markdownCell(r.note, 600)}`, '');
   for (const s of r.sources.filter((x) => x.status !== 'ok')) out.push(`> source **${markdownCell(s.name)}** unavailable: ${markdownCell(s.detail)}`, '');

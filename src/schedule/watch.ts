@@ -288,8 +288,9 @@ export class Watcher {
       js.lastSuccessAt = new Date().toISOString();
       js.lastError = undefined;
       const sev = r.bySeverity ? SEVERITIES.filter((s) => r.bySeverity![s]).map((s) => `${s}:${r.bySeverity![s]}`).join(',') : undefined;
-      const rules = r.report ? rulesLine(recordOf(runBase(job, reason, started, 'ok'), r.report).byRule) : undefined;
-      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: Date.now() - started, findings: r.findings, severities: sev, rules, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
+      const rec = recordOf(runBase(job, reason, started, 'ok'), r.report, r.checklist);
+      const rules = r.report ? rulesLine(rec.byRule) : undefined;
+      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: Date.now() - started, findings: r.findings, severities: sev, rules, failed: rec.failed ? rec.failReasons.join(', ') : undefined, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
     } catch (e) {
       error = (e as Error).message;
       js.lastError = error;
