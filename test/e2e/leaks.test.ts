@@ -65,6 +65,9 @@ describe('no output channel ever carries a planted secret', () => {
         const kept = readdirSync(join(state, 'paperclip'));
         expect(kept.length).toBeGreaterThan(0);
         for (const f of kept) outputs[`kept read ${f}`] = readFileSync(join(state, 'paperclip', f), 'utf8');
+        const runs = readdirSync(join(state, 'runs'));
+        expect(runs.filter((f) => f.endsWith('.json'))).toHaveLength(1); // watch --once kept its run report (json + md)
+        for (const f of runs) outputs[`run report ${f}`] = readFileSync(join(state, 'runs', f), 'utf8');
         await run('apply', ['--format', 'json', '--apply']);
         outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
         const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);
@@ -112,6 +115,7 @@ describe('a key whose context spans the title and the description', () => {
     expect(watch.code, watch.stderr).toBe(1); // the planted secrets are critical findings
     outputs['watch stdout'] = watch.stdout;
     for (const f of readdirSync(join(state, 'paperclip'))) outputs[`kept read ${f}`] = readFileSync(join(state, 'paperclip', f), 'utf8');
+    for (const f of readdirSync(join(state, 'runs'))) outputs[`run report ${f}`] = readFileSync(join(state, 'runs', f), 'utf8');
     await run('apply', ['--format', 'json', '--apply']);
     outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
     const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);

@@ -1,6 +1,7 @@
 // `watch --metrics` against a REAL Paperclip: the metrics are scraped from a running `clipguard watch` while it
 // scans and acts (a checkout and a redaction applied once, a CEO without its heartbeat timer found every run),
 // they agree with its log lines, and `watch status` then names the same findings from the run reports it kept.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
@@ -101,6 +102,7 @@ describe('watch --metrics on a real Paperclip', () => {
     expect(oldest.actionsByType).toEqual({ checkout: { applied: dispatched }, redact: { applied: 1 } });
     expect(oldest).toMatchObject({ failed: true, failReasons: ['findings at or above error'] });
     expect(st.stdout).not.toContain(secret);
+    for (const f of readdirSync(join(state, 'runs'))) expect(readFileSync(join(state, 'runs', f), 'utf8')).not.toContain(secret);
     const text = await cliAsync(['watch', 'status'], { cwd });
     expect(text.stdout).toContain('rules: ops/heartbeat-policy:2');
     expect(text.stdout).toMatch(/rules: .*security\/secret-in-comment:1/);
