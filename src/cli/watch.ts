@@ -108,7 +108,9 @@ export function registerWatch(program: Command): void {
     .action(async (opts) => {
       const { renderWatchStatusText, watchStatus } = await import('./watch-status.js');
       const config = configFrom({ ...program.opts() });
-      const stateDir = opts.stateDir ? resolve(opts.stateDir) : config.stateDir;
+      // `watch --state-dir X status` names it before the subcommand: the same directory.
+      const dir = opts.stateDir ?? watch.opts().stateDir;
+      const stateDir = dir ? resolve(dir) : config.stateDir;
       const s = watchStatus(stateDir, opts.last);
       if ('refused' in s) {
         process.stderr.write(`clipguard watch status: ${s.refused}\n`);

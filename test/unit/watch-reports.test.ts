@@ -173,5 +173,8 @@ describe('watch --once exits like scan', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('No watch run recorded yet');
     expect(cli(['watch', 'status', '--last', '0'], { cwd }).code).toBe(2);
+    // --state-dir before or after `status`: the same directory.
+    const other = join(tempDir(), 'elsewhere');
+    for (const args of [['watch', '--state-dir', other, 'status'], ['watch', 'status', '--state-dir', other]]) expect(cli(args, { cwd }).stdout).toContain(`clipguard watch status (${other})`);
   });
 });
