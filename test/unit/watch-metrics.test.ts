@@ -61,6 +61,20 @@ describe('metrics address', () => {
   });
 });
 
+describe('hostile names in labels', () => {
+  it('a job, rule or source name with quotes, backslashes and newlines stays one escaped label value', async () => {
+    const m = new WatchMetrics();
+    const evil = 'a"b\\c\nd} 1\nclipguard_pwned 1';
+    const report = buildReport({ startedAt: new Date(), finishedAt: new Date(), mode: 'dry-run', sources: [{ name: evil, status: 'unavailable', detail: '' }], findings: [{ ruleId: evil, severity: 'error', title: '', message: '', subject: { type: 'agent', id: '1', label: '1' }, location: null, fingerprint: '1', tags: [], actions: [] }], failOn: 'error' });
+    m.record(recordOf({ job: evil, type: 'scan', reason: 'once', startedAt: new Date().toISOString(), finishedAt: new Date().toISOString(), ms: 1, outcome: 'ok' }, report));
+    const text = await m.text();
+    expect(text).not.toMatch(/^clipguard_pwned/m);
+    const esc = 'a\\"b\\\\c\\nd} 1\\nclipguard_pwned 1';
+    expect(text).toContain(`clipguard_findings{job="${esc}",rule="${esc}",severity="error"} 1`);
+    expect(text).toContain(`clipguard_source_up{source="${esc}"} 0`);
+  });
+});
+
 describe('watch --metrics on a running watch', () => {
   function project(): string {
     const cwd = tempDir();
