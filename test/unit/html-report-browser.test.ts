@@ -174,7 +174,7 @@ describe('html budget report in Chromium', () => {
         const r = ratio(getComputedStyle(el).color, background(el));
         if (r < 4.5) out.push(`text "${n.textContent!.trim().slice(0, 30)}": ${r.toFixed(2)}`);
       }
-      for (const el of document.querySelectorAll('.track .bar, .track .line, .track .forecast')) {
+      for (const el of Array.from(document.querySelectorAll('.track .bar, .track .line, .track .forecast'))) {
         const st = getComputedStyle(el);
         const c = el.classList.contains('bar') ? st.backgroundColor : el.classList.contains('line') ? st.borderLeftColor : st.borderTopColor;
         const r = ratio(c, getComputedStyle(el.closest('.track')!).backgroundColor);
