@@ -269,8 +269,7 @@ export class Watcher {
     let timer: NodeJS.Timeout | undefined;
     let work: Promise<RunSummary> | undefined;
     let late = false;
-    let result: RunSummary | undefined;
-    let error: string | undefined;
+    let rec: RunRecord | undefined;
     const ac = new AbortController();
     this.aborts.set(job.name, ac);
     try {
@@ -284,25 +283,27 @@ export class Watcher {
           rej(e);
         }, deadline);
       });
-      const r = (result = await Promise.race([work, timeout]));
+      const r = await Promise.race([work, timeout]);
       js.lastSuccessAt = new Date().toISOString();
       js.lastError = undefined;
       const sev = r.bySeverity ? SEVERITIES.filter((s) => r.bySeverity![s]).map((s) => `${s}:${r.bySeverity![s]}`).join(',') : undefined;
-      const rec = recordOf(runBase(job, reason, started, 'ok'), r.report, r.checklist);
+      rec = recordOf({ ...runBase(job, reason, started, 'ok'), requests: r.requests, note: r.note }, r.report, r.checklist);
       const rules = r.report ? rulesLine(rec.byRule) : undefined;
-      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: Date.now() - started, findings: r.findings, severities: sev, rules, failed: rec.failed ? rec.failReasons.join(', ') : undefined, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
+      // `failing`: why `watch --once` exits 1 for this run (the run itself finished: event ok).
+      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: rec.ms, findings: r.findings, severities: sev, rules, failing: rec.failed ? rec.failReasons.join(', ') : undefined, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
     } catch (e) {
-      error = (e as Error).message;
+      const error = (e as Error).message;
       js.lastError = error;
       js.failures = (js.failures ?? 0) + 1;
-      this.log({ event: 'failed', job: job.name, reason, ...extra, ms: Date.now() - started, error });
+      rec = recordOf({ ...runBase(job, reason, started, 'failed'), error }, undefined);
+      this.log({ event: 'failed', job: job.name, reason, ...extra, ms: rec.ms, error });
     } finally {
       clearTimeout(timer);
       this.state.cursors = this.cache.cursors();
       const unsaved = this.save();
       if (unsaved) this.log({ event: 'failed', job: job.name, reason, error: unsaved });
     }
-    this.recordRun(job, reason, started, result, error);
+    if (rec) this.recordRun(job, rec);
     if (late && work) {
       // The abort ends Paperclip calls and actions at once, but not a git or file read in progress: the job
       // stays "running" (so the next run is skipped, not overlapped) until it ends, or for one more deadline at most.
@@ -318,8 +319,7 @@ export class Watcher {
   }
 
   /** Keep the run's report in <stateDir>/runs/ (unless the lock was lost: the directory is another process's) and tell onRun. */
-  private recordRun(job: JobDef, reason: string, started: number, r: RunSummary | undefined, error: string | undefined): void {
-    const rec = recordOf({ ...runBase(job, reason, started, error === undefined ? 'ok' : 'failed'), error, requests: r?.requests, note: r?.note }, r?.report, r?.checklist);
+  private recordRun(job: JobDef, rec: RunRecord): void {
     if (rec.failed) this.failing.add(job.name);
     else this.failing.delete(job.name);
     if (!(this.lockHeld && this.lock.lostTo())) {

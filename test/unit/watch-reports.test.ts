@@ -41,7 +41,7 @@ describe('watch run reports', () => {
     expect(w.findingsFailed()).toBe(true); // an error finding at failOn error
 
     // The log line says which findings, not only how many.
-    expect(lines[0]).toMatch(/ scan ok reason=once ms=\d+ findings=3 severities=warning:2,error:1 rules=ops\/idle-agent-backlog:2,deploy\/url-down:1 failed=findings at or above error actions=applied:3 requests=7$/);
+    expect(lines[0]).toMatch(/ scan ok reason=once ms=\d+ findings=3 severities=warning:2,error:1 rules=ops\/idle-agent-backlog:2,deploy\/url-down:1 failing=findings at or above error actions=applied:3 requests=7$/);
 
     const dir = join(c.stateDir, 'runs');
     expect(lstatSync(dir).mode & 0o777).toBe(0o700);
@@ -146,7 +146,7 @@ describe('watch --once exits like scan', () => {
     const cwd = repo([scanJob]);
     const failing = cli(['watch', '--once'], { cwd });
     expect(failing.code, failing.stderr).toBe(1);
-    expect(failing.stdout).toMatch(/scan ok reason=once .*rules=deploy\/url-down:1 failed=findings at or above error/);
+    expect(failing.stdout).toMatch(/scan ok reason=once .*rules=deploy\/url-down:1 failing=findings at or above error/);
     const passing = cli(['watch', '--once', '--fail-on', 'critical'], { cwd });
     expect(passing.code, passing.stderr).toBe(0);
     const status = cli(['watch', 'status', '--format', 'json', '--last', '1'], { cwd });
