@@ -50,7 +50,7 @@ export function symlinkedStateDir(stateDir: string): string | null {
 }
 
 /** What clipguard writes in a state directory (and `KILL`, which it only reads). */
-const STATE_FILES = ['audit.jsonl', 'ledger.json', 'state.json', 'state.lock', 'paperclip', 'KILL'];
+const STATE_FILES = ['audit.jsonl', 'ledger.json', 'state.json', 'state.lock', 'paperclip', 'runs', 'KILL'];
 
 /** Room a probe write asks for: a ledger and a few audit lines fit in it. */
 const PROBE_BYTES = 16 * 1024;

@@ -1,15 +1,16 @@
 // `clipguard watch` and `clipguard checklist`.
 
 import { resolve } from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 // The scheduler (node-cron) and the checklist load only when these commands run: `clipguard precommit`
 // starts on every commit and must not pay for them.
 import { configFrom, warnIfUntrusted } from './config.js';
 import { checkOutputPath, EXIT, writeOutputFile } from './output.js';
 import { lockWaitSeconds } from './lock-wait.js';
+import { SEVERITIES } from '../types.js';
 
 export function registerWatch(program: Command): void {
-  program
+  const watch = program
     .command('watch')
     .description('run the scheduled jobs (default: a compliance scan every 15 min, dry-run; the daily checklist at 09:00 local time)')
     .option('--once', 'run every job once and exit (for cron, systemd timers, Kubernetes CronJobs, CI)')
@@ -17,10 +18,13 @@ export function registerWatch(program: Command): void {
     .option('--jitter <ms>', 'random delay before each scheduled run', (v) => Number(v), 5000)
     .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
     .option('--lock-wait <seconds>', 'wait this long for another clipguard holding the state directory (scan --apply, another watch), then exit 2', lockWaitSeconds, 0)
-    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true, in a trusted config file (clipguard trust --help).\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nOne acting clipguard per state directory: watch holds <state-dir>/state.lock while it runs (scan --apply and checklist --post-* wait for it, then exit 2); a lock whose process is gone, or without a heartbeat for 10 min, is taken over, and a watch whose lock was taken over stops (exit 2).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.')
+    .addOption(new Option('--fail-on <severity>', 'with --once: exit 1 when a run has a finding at or above this severity (default: failOn in config, else error)').choices([...SEVERITIES]))
+    .option('--metrics <host:port>', 'serve Prometheus metrics on http://host:port/metrics (host 127.0.0.1 unless given; refused if the port is in use)')
+    .addHelpText('after', '\nJobs come from "schedule.jobs" in clipguard.config.json: [{"name", "type": "scan"|"checklist", "cron", "timezone", "apply", "only"}].\nA scan job acts only with "apply": true, in a trusted config file (clipguard trust --help).\nRepeat scans read only what changed in Paperclip, also after a restart or with --once: what watch read is kept, with every secret in it masked, in <state-dir>/paperclip/ ("schedule": {"keepReads": false} keeps it in memory only).\nOne acting clipguard per state directory: watch holds <state-dir>/state.lock while it runs (scan --apply and checklist --post-* wait for it, then exit 2); a lock whose process is gone, or without a heartbeat for 10 min, is taken over, and a watch whose lock was taken over stops (exit 2).\nStop with SIGTERM or Ctrl-C: the current run finishes (or is abandoned after 10 s), the lock is released.\nEach run keeps its report (JSON and Markdown) in <state-dir>/runs/, the newest 50 ("schedule": {"keepRuns": n}); `clipguard watch status` prints them.\nWith --once, exit codes as scan: 0 clean, 1 a finding at or above --fail-on, a failed checklist item or a failed run, 2 usage, config or a state directory in use.')
     .action(async (opts) => {
       const { jobsFromConfig, ScheduleError, Watcher } = await import('../schedule/watch.js');
       const { LockError } = await import('../schedule/lock.js');
+      const metricsMod = opts.metrics ? await import('../schedule/metrics.js') : null;
       const config = configFrom({ ...program.opts(), ...opts });
       warnIfUntrusted(config);
       if (opts.stateDir) config.stateDir = resolve(opts.stateDir);
@@ -41,15 +45,33 @@ export function registerWatch(program: Command): void {
         process.exitCode = EXIT.usage;
         lockLost?.(reason);
       };
-      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, lockWaitMs: opts.lockWait * 1000, onLockLost, log: (l: string) => process.stdout.write(l + '\n') });
+      const metrics = metricsMod ? new metricsMod.WatchMetrics() : null;
+      const log = (l: string) => process.stdout.write(l + '\n');
+      const watcher = new Watcher(config, jobs, { logFormat: opts.logFormat, jitterMs: opts.jitter, lockWaitMs: opts.lockWait * 1000, onLockLost, log, onRun: metrics ? (r) => metrics.record(r) : undefined });
+      // The metrics address is taken before the state lock: a port in use is a usage error, and nothing ran.
+      let server: { url: string; close: () => Promise<void> } | null = null;
+      if (metricsMod && metrics) {
+        try {
+          metrics.seed(watcher.jobState());
+          server = await metricsMod.serveMetrics(metricsMod.parseMetricsAddress(opts.metrics), metrics);
+        } catch (e) {
+          if (!(e instanceof metricsMod.MetricsAddressError)) throw e;
+          process.stderr.write(`clipguard watch: ${e.message}\n`);
+          process.exitCode = EXIT.usage;
+          return;
+        }
+        log(opts.logFormat === 'json' ? JSON.stringify({ time: new Date().toISOString(), event: 'metrics', job: '-', url: server.url }) : `${new Date().toISOString()} - metrics url=${server.url}`);
+      }
       if (opts.once) {
         try {
           const ok = await watcher.once();
-          if (process.exitCode !== EXIT.usage) process.exitCode = ok ? EXIT.ok : EXIT.findings;
+          if (process.exitCode !== EXIT.usage) process.exitCode = ok && !watcher.findingsFailed() ? EXIT.ok : EXIT.findings;
         } catch (e) {
           if (!(e instanceof LockError)) throw e;
           process.stderr.write(`clipguard watch: ${e.message}\n`);
           process.exitCode = EXIT.usage;
+        } finally {
+          await server?.close();
         }
         return;
       }
@@ -68,7 +90,37 @@ export function registerWatch(program: Command): void {
         process.exit(EXIT.usage);
       }
       await stopped;
+      await server?.close();
       process.exit(process.exitCode ?? 0);
+    });
+
+  watch
+    .command('status')
+    .description('the last runs of clipguard watch and what they found (read from the state directory)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('-n, --last <n>', 'how many runs', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number, at least 1');
+      return n;
+    }, 10)
+    .option('--state-dir <dir>', 'the state directory watch uses (default .clipguard, or stateDir in config)')
+    .addHelpText('after', '\nExit codes: 0 the newest run of each job passed, 1 one failed (a run that failed, findings at or above its failOn, a failed checklist item), 2 usage or config error.')
+    .action(async (opts) => {
+      const { renderWatchStatusText, watchStatus } = await import('./watch-status.js');
+      const config = configFrom({ ...program.opts() });
+      // `watch --state-dir X status` names it before the subcommand: the same directory.
+      const dir = opts.stateDir ?? watch.opts().stateDir;
+      const stateDir = dir ? resolve(dir) : config.stateDir;
+      const s = watchStatus(stateDir, opts.last);
+      if ('refused' in s) {
+        process.stderr.write(`clipguard watch status: ${s.refused}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      process.stdout.write(opts.format === 'json' ? JSON.stringify(s, null, 2) + '\n' : renderWatchStatusText(s));
+      const newest = new Map<string, boolean>();
+      for (const r of s.runs) if (!newest.has(r.job)) newest.set(r.job, r.outcome === 'failed' || r.failed === true);
+      process.exitCode = [...newest.values()].some(Boolean) ? EXIT.findings : EXIT.ok;
     });
 
   program

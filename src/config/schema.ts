@@ -137,6 +137,7 @@ export const configJsonSchema = {
       description: 'Jobs for `clipguard watch`.',
       properties: {
         keepReads: { type: 'boolean', description: 'Keep what watch read of Paperclip, every secret in it masked, in <stateDir>/paperclip/ so that a restart or watch --once reads only what changed (default true). false: in memory only.' },
+        keepRuns: { type: 'integer', minimum: 1, maximum: 10000, description: 'How many runs of `clipguard watch` keep their report (JSON and Markdown) in <stateDir>/runs/, read by `clipguard watch status` (default 50).' },
       },
     },
     checklist: {

@@ -13,7 +13,8 @@ import { publishChecklist, runChecklist } from '../checklist.js';
 import { StateLock, stateLockFile } from './lock.js';
 import { fsErrorText } from '../actions/state-dir.js';
 import { loadState, saveState, type WatchState } from './state.js';
-import { SEVERITIES } from '../types.js';
+import { SEVERITIES, type Report } from '../types.js';
+import { keepRunsOf, recordOf, rulesLine, writeRunReport, type RunRecord } from './run-reports.js';
 
 export interface JobDef {
   name: string;
@@ -41,6 +42,8 @@ export interface WatchOptions {
   lockWaitMs?: number;
   /** For tests: the lock's stale time (default 10 min; the heartbeat beats every quarter of it). */
   lockStaleMs?: number;
+  /** Called after every run with its record (metrics). */
+  onRun?: (record: RunRecord) => void;
 }
 
 export interface RunSummary {
@@ -50,6 +53,10 @@ export interface RunSummary {
   actions?: Record<string, number>;
   requests?: number;
   note?: string;
+  /** The run's report: what its report file lists (by rule, by severity, actions, sources). */
+  report?: Report;
+  /** A checklist run's items (a failed item makes `watch --once` exit 1). */
+  checklist?: RunRecord['checklist'];
 }
 
 export function localTimezone(): string {
@@ -68,6 +75,11 @@ export class ScheduleError extends Error {}
 /** Jobs from config (`schedule.jobs`), validated: a bad cron or timezone is an error naming the job and field. */
 export function jobsFromConfig(config: Config): JobDef[] {
   keepReadsOf(config); // validated at start, like the jobs
+  try {
+    keepRunsOf(config.schedule);
+  } catch (e) {
+    throw new ScheduleError((e as Error).message);
+  }
   const raw = (config.schedule as { jobs?: unknown }).jobs;
   const jobs = raw === undefined ? defaultJobs() : raw;
   if (!Array.isArray(jobs) || !jobs.length) throw new ScheduleError('schedule.jobs: must be a non-empty array of {name, type: "scan"|"checklist", cron, timezone?, apply?}');
@@ -143,7 +155,8 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
     // The checklist is for the board: one computed but not delivered is a failed run (lastError says why).
     if (!published.ok) throw new Error(`the checklist ran (${marks}) but publishing failed: ${published.lines.join('; ')}`);
     const note = marks + (c.ok ? '' : ' (checklist has failures)') + published.lines.map((l) => `; ${l}`).join('');
-    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, requests: c.requests, note };
+    const checklist = { ok: c.ok, items: c.items.map((i) => ({ n: i.n, title: i.title, status: i.status, detail: i.detail })) };
+    return { ok: true, findings: c.report.summary.total, bySeverity: c.report.summary.bySeverity, actions: c.report.summary.actions, requests: c.requests, note, report: c.report, checklist };
   }
   const r = await runScan(cfg, { only: job.only, paperclipCache: cache, signal, lock });
   // A run that could not act (a state dir that takes no writes, a lock taken over) is a failed run.
@@ -154,7 +167,12 @@ async function defaultRunner(job: JobDef, config: Config, cache: PaperclipReadCa
   const refused = [...cache.refused.values()];
   cache.refused.clear();
   const notes = [...(down.length ? [`unavailable: ${down.join(', ')}`] : []), ...refused.map((why) => `kept read not used: ${why}`)];
-  return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: notes.length ? notes.join('; ') : undefined };
+  return { ok: true, findings: r.report.summary.total, bySeverity: r.report.summary.bySeverity, actions: r.report.summary.actions, requests: r.requestCount, note: notes.length ? notes.join('; ') : undefined, report: r.report };
+}
+
+function runBase(job: JobDef, reason: string, started: number, outcome: 'ok' | 'failed') {
+  const now = Date.now();
+  return { job: job.name, type: job.type, reason, startedAt: new Date(started).toISOString(), finishedAt: new Date(now).toISOString(), ms: now - started, outcome };
 }
 
 /** The jitter before a scheduled run: a whole number of ms in [0, maxMs), from `random()` in [0, 1). */
@@ -182,6 +200,8 @@ export class Watcher {
    */
   private cache: PaperclipReadCache;
   readonly stateFile: string;
+  /** Jobs whose last run in this process had findings at or above failOn, or a failed checklist item. */
+  private failing = new Set<string>();
 
   constructor(
     readonly config: Config,
@@ -249,6 +269,7 @@ export class Watcher {
     let timer: NodeJS.Timeout | undefined;
     let work: Promise<RunSummary> | undefined;
     let late = false;
+    let rec: RunRecord | undefined;
     const ac = new AbortController();
     this.aborts.set(job.name, ac);
     try {
@@ -266,17 +287,23 @@ export class Watcher {
       js.lastSuccessAt = new Date().toISOString();
       js.lastError = undefined;
       const sev = r.bySeverity ? SEVERITIES.filter((s) => r.bySeverity![s]).map((s) => `${s}:${r.bySeverity![s]}`).join(',') : undefined;
-      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: Date.now() - started, findings: r.findings, severities: sev, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
+      rec = recordOf({ ...runBase(job, reason, started, 'ok'), requests: r.requests, note: r.note }, r.report, r.checklist);
+      const rules = r.report ? rulesLine(rec.byRule) : undefined;
+      // `failing`: why `watch --once` exits 1 for this run (the run itself finished: event ok).
+      this.log({ event: 'ok', job: job.name, reason, ...extra, ms: rec.ms, findings: r.findings, severities: sev, rules, failing: rec.failed ? rec.failReasons.join(', ') : undefined, actions: r.actions ? Object.entries(r.actions).filter(([, n]) => n).map(([k, n]) => `${k}:${n}`).join(',') : undefined, requests: r.requests, note: r.note });
     } catch (e) {
-      js.lastError = (e as Error).message;
+      const error = (e as Error).message;
+      js.lastError = error;
       js.failures = (js.failures ?? 0) + 1;
-      this.log({ event: 'failed', job: job.name, reason, ...extra, ms: Date.now() - started, error: (e as Error).message });
+      rec = recordOf({ ...runBase(job, reason, started, 'failed'), error }, undefined);
+      this.log({ event: 'failed', job: job.name, reason, ...extra, ms: rec.ms, error });
     } finally {
       clearTimeout(timer);
       this.state.cursors = this.cache.cursors();
       const unsaved = this.save();
       if (unsaved) this.log({ event: 'failed', job: job.name, reason, error: unsaved });
     }
+    if (rec) this.recordRun(job, rec);
     if (late && work) {
       // The abort ends Paperclip calls and actions at once, but not a git or file read in progress: the job
       // stays "running" (so the next run is skipped, not overlapped) until it ends, or for one more deadline at most.
@@ -289,6 +316,29 @@ export class Watcher {
       this.log({ event: settled ? 'late-run-ended' : 'late-run-abandoned', job: job.name, ms: Date.now() - started });
     }
     this.aborts.delete(job.name);
+  }
+
+  /** Keep the run's report in <stateDir>/runs/ (unless the lock was lost: the directory is another process's) and tell onRun. */
+  private recordRun(job: JobDef, rec: RunRecord): void {
+    if (rec.failed) this.failing.add(job.name);
+    else this.failing.delete(job.name);
+    if (!(this.lockHeld && this.lock.lostTo())) {
+      try {
+        writeRunReport(this.config.stateDir, rec, keepRunsOf(this.config.schedule));
+      } catch (e) {
+        this.log({ event: 'warning', job: job.name, note: `the run report was not kept in ${this.config.stateDir}/runs (${fsErrorText(e)})` });
+      }
+    }
+    try {
+      this.opts.onRun?.(rec);
+    } catch (e) {
+      this.log({ event: 'warning', job: job.name, note: `metrics: ${(e as Error).message}` });
+    }
+  }
+
+  /** Some job's last run had findings at or above failOn, or a checklist item failed (`watch --once` exits 1). */
+  findingsFailed(): boolean {
+    return this.failing.size > 0;
   }
 
   /**

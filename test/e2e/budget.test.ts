@@ -112,13 +112,15 @@ describe('budgets on a real Paperclip', () => {
         els.map((e) => {
           const box = (sel: string) => (e.querySelector(sel) as HTMLElement).getBoundingClientRect();
           const track = box('.track');
-          return { name: e.getAttribute('data-agent'), level: e.getAttribute('data-level'), bar: box('.bar').width, limit: box('.line.limit').left - track.left };
+          return { name: e.getAttribute('data-agent'), level: e.getAttribute('data-level'), bar: box('.bar').width, limit: box('.line.stop').left - track.left };
         }),
       );
       const by = Object.fromEntries(rows.map((r) => [r.name, r]));
       expect(Object.keys(by).sort()).toEqual(Object.keys(spend).sort());
       expect(Object.fromEntries(rows.map((r) => [r.name, r.level]))).toEqual({ Ann: 'ok', Bea: 'warning', Cal: 'exceeded', Dee: 'ok', Eve: 'exceeded', Fay: 'ok' });
-      // Each bar's length relative to its 100% line is the agent's share of its budget (every scale differs).
+      // Each bar's length relative to its 100% line is the agent's share of its budget, and the 100% line is at
+      // one place on every row (one scale).
+      expect(new Set(rows.map((r) => Math.round(r.limit))).size).toBe(1);
       for (const [name, cents] of Object.entries(spend)) expect(by[name].bar / by[name].limit).toBeCloseTo(cents / 1000, 1);
     } finally {
       await browser.close();

@@ -57,7 +57,7 @@ describe('no output channel ever carries a planted secret', () => {
         outputs['report file'] = readFileSync(join(cwd, 'report.json'), 'utf8');
         // watch keeps what it read (masked) in the state directory, for the next process: nothing planted is in it.
         const watch = await cliAsync(['watch', '--once', '--log-format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: state, PAPERCLIP_API_URL: proxy.url, PAPERCLIP_COMPANY_ID: company.id } });
-        expect(watch.code, watch.stderr).toBe(0);
+        expect(watch.code, watch.stderr).toBe(1); // critical findings: watch --once exits like scan
         expect(watch.stdout).toMatch(/"severities":"[^"]*critical:[1-9]/);
         outputs['watch stdout'] = watch.stdout;
         outputs['watch stderr'] = watch.stderr;
@@ -65,6 +65,9 @@ describe('no output channel ever carries a planted secret', () => {
         const kept = readdirSync(join(state, 'paperclip'));
         expect(kept.length).toBeGreaterThan(0);
         for (const f of kept) outputs[`kept read ${f}`] = readFileSync(join(state, 'paperclip', f), 'utf8');
+        const runs = readdirSync(join(state, 'runs'));
+        expect(runs.filter((f) => f.endsWith('.json'))).toHaveLength(1); // watch --once kept its run report (json + md)
+        for (const f of runs) outputs[`run report ${f}`] = readFileSync(join(state, 'runs', f), 'utf8');
         await run('apply', ['--format', 'json', '--apply']);
         outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
         const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);
@@ -109,9 +112,10 @@ describe('a key whose context spans the title and the description', () => {
     // No secret rule runs: the title the ops rules quote is masked all the same.
     await run('ops only', ['--only', 'ops', '--format', 'json'], 0);
     const watch = await cliAsync(['watch', '--once', '--log-format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: state, PAPERCLIP_API_URL: e2eUrl(), PAPERCLIP_COMPANY_ID: company.id } });
-    expect(watch.code, watch.stderr).toBe(0);
+    expect(watch.code, watch.stderr).toBe(1); // the planted secrets are critical findings
     outputs['watch stdout'] = watch.stdout;
     for (const f of readdirSync(join(state, 'paperclip'))) outputs[`kept read ${f}`] = readFileSync(join(state, 'paperclip', f), 'utf8');
+    for (const f of readdirSync(join(state, 'runs'))) outputs[`run report ${f}`] = readFileSync(join(state, 'runs', f), 'utf8');
     await run('apply', ['--format', 'json', '--apply']);
     outputs['audit log'] = readFileSync(join(state, 'audit.jsonl'), 'utf8');
     const acts = await seed.req('GET', `/companies/${company.id}/activity?limit=500`);

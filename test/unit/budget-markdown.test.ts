@@ -113,10 +113,14 @@ describe('the Markdown budget report', () => {
     // The HTML chart says the same threshold.
     expect(renderHtml(report)).toContain('crosses 110% on 2026-11-28');
     expect(renderHtml(report)).not.toContain('crosses 100% on');
-    // Its stop line is drawn at 110% of each budget: Bob's track spans 0..121% (the stop line + 10%).
-    const bob = /data-agent="Bob"[\s\S]*?<\/div>\n<\/div>/.exec(renderHtml(report))![0];
-    expect(bob).toContain('<div class="line limit" title="stop at 110%" style="left:90.91%">');
-    expect(bob).toContain('<div class="line warn" title="warn at 80%" style="left:66.12%">');
+    // Its stop line is drawn at 110% of each budget, on the company's one scale: 0..125% (the stop line + 10%,
+    // rounded up to a multiple of 25), and labelled there.
+    const html = renderHtml(report);
+    expect(html).toContain('data-scale="125"');
+    const bob = /data-agent="Bob"[\s\S]*?<\/div>\n<\/div>/.exec(html)![0];
+    expect(bob).toContain('<div class="line warn" style="left:64.00%"></div><div class="line stop" style="left:88.00%"></div>');
+    expect(bob).toContain('warn at 80%, stop at 110%');
+    expect(html).toContain('<span class="mark stop" style="left:88.00%">stop 110%</span>');
     // And so does the forecast finding: the date is that of 110% of the budget, not of the budget.
     expect(report.findings.find((f) => f.ruleId === 'budget/forecast' && f.subject.label.startsWith('Bob'))?.message).toMatch(/^Bob burns \$2\.00\/day and will reach 110% of its \$100\.00 budget on 2026-11-28 /);
 
