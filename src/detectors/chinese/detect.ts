@@ -158,8 +158,8 @@ function longestAt(chars: string[], p: number, dir: Direction): [number, string,
   // Extend only while the text is still a prefix of some phrase.
   for (let l = 2; p + l <= chars.length; l++) {
     key += chars[p + l - 1];
-    if (!dir.phrasePrefixes.has(key)) break;
-    const v = dir.phrases.get(key);
+    if (!dir.isPrefix(key)) break;
+    const v = dir.phrase(key);
     if (v !== undefined) {
       len = l;
       value = v;
