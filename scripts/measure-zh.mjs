@@ -159,7 +159,7 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
     hans.injected++;
     if (detectZh(text, 'zh-CN').some((h) => h.offset === off && h.kind === 'traditional-in-hans')) hans.caught++;
   }
-  for (const rates of Object.values(catchRate)) for (const r of Object.values(rates)) r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
+  for (const rates of Object.values(catchRate)) for (const [k, r] of Object.entries(rates)) if (k !== 'sites') r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
   return { seed, locales, falseAlarms, variants, catchRate };
 }
 

@@ -1,6 +1,7 @@
 // Locale files: which files are zh (from the path, with config overrides), how they are read safely, and
 // the zh findings of one file, each at its line and column (code points) with the inline-ignore verdict.
 
+import { isUtf8 } from 'node:buffer';
 import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -193,7 +194,6 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The text of a locale file, or why it is not linted (too large, binary, not UTF-8). */
 export function readLocaleText(abs: string): { text: string } | { skip: string } {
@@ -217,9 +217,8 @@ export function readLocaleText(abs: string): { text: string } | { skip: string }
     closeSync(fd);
   }
   if (buf.subarray(0, 8192).includes(0)) return { skip: 'binary (NUL bytes): not linted' };
-  try {
-    return { text: utf8.decode(buf).replace(/^\uFEFF/, '') };
-  } catch {
-    return { skip: 'not valid UTF-8: not linted' };
-  }
+  // isUtf8 + toString rather than a fatal TextDecoder: the same verdict, without the decoder's start-up cost
+  // on every clipguard process (tens of milliseconds, a good part of linting a few .po files).
+  if (!isUtf8(buf)) return { skip: 'not valid UTF-8: not linted' };
+  return { text: buf.toString('utf8').replace(/^\uFEFF/, '') };
 }

@@ -5,9 +5,26 @@
 // same tables, converted the way OpenCC converts (longest phrase from the left, else the character's own
 // conversion, then the region's variant step), so opencc-js and its tries are never built at run time.
 
-import { loadTables, pairKey, readPairs, type CompiledTables, type CpPairs, type Target } from './tables.js';
+import { loadTables, type CompiledTables, type CpPairs, type Target } from './tables.js';
 
-export { pairKey } from './tables.js';
+/** Code point pairs as first -> set of seconds: small integers only, no number boxed per pair. */
+type PairSet = Map<number, Set<number>>;
+
+function pairSet(pairs: CpPairs): PairSet {
+  const m: PairSet = new Map();
+  for (let i = 0; i < pairs.length; ) {
+    const a = pairs.codePointAt(i)!;
+    i += a > 0xffff ? 2 : 1;
+    const b = pairs.codePointAt(i)!;
+    i += b > 0xffff ? 2 : 1;
+    let set = m.get(a);
+    if (!set) m.set(a, (set = new Set()));
+    set.add(b);
+  }
+  return m;
+}
+
+const hasPair = (m: PairSet, a: number, b: number): boolean => m.get(a)?.has(b) ?? false;
 
 type Convert = (text: string) => string;
 
@@ -25,72 +42,100 @@ export interface Direction {
   /** Whether `key` (two or more characters) starts some phrase: longest-match lookup stops at the first miss. */
   isPrefix(key: string): boolean;
   /**
-   * Pairs of adjacent characters, as pairKey(first, second) numbers (no strings built), where one of the two
-   * is a character some phrase *rewrites* at that place. A character whose pairs with both neighbours are
-   * absent cannot be rewritten by any phrase, so the window is never built (the common case).
+   * Whether two adjacent characters (code points) occur in some phrase that *rewrites* one of them at that
+   * place. A character whose pairs with both neighbours are absent cannot be rewritten by any phrase, so the
+   * window is never built (the common case).
    */
-  rewritePairs: Set<number>;
+  rewritePair(first: number, second: number): boolean;
   /** Code point of the normalised form of a code point (itself when it has none of one code point). */
   normaliseCp(cp: number): number;
 }
 
-/** One first character's phrases and the prefixes (two or more characters) of their keys. */
-interface Bucket {
-  phrases: Map<string, string>;
-  prefixes: Set<string>;
-}
-
-/** Phrase lookups over one compiled phrase table, parsing a first character's bucket when first met. */
+/**
+ * Phrase lookups over one compiled phrase table. The first two characters of a key are checked against
+ * the phrases' starts (one number lookup); only a key that starts some phrase parses its first
+ * character's bucket, once.
+ */
 class PhraseTable {
-  private readonly buckets = new Map<string, Bucket | null>();
-  constructor(private readonly source: Readonly<Record<string, string>>) {}
+  /** One first character's `key value` entries, sorted; null when no phrase starts with it. */
+  private readonly buckets = new Map<string, string[] | null>();
+  private readonly starts: PairSet;
+  constructor(
+    private readonly source: Readonly<Record<string, string>>,
+    starts: CpPairs,
+  ) {
+    this.starts = pairSet(starts);
+  }
 
-  private bucket(key: string): Bucket | null {
+  /** Whether the first two code points of `key` start some phrase. */
+  private starting(key: string): boolean {
+    const a = key.codePointAt(0)!;
+    const b = key.codePointAt(a > 0xffff ? 2 : 1);
+    return b !== undefined && hasPair(this.starts, a, b);
+  }
+
+  private bucket(key: string): string[] | null {
     const first = String.fromCodePoint(key.codePointAt(0)!);
     let b = this.buckets.get(first);
-    if (b !== undefined) return b;
-    b = null;
-    if (Object.hasOwn(this.source, first)) {
-      b = { phrases: new Map(), prefixes: new Set() };
-      for (const entry of this.source[first].split('|')) {
-        const space = entry.indexOf(' ');
-        const k = entry.slice(0, space);
-        b.phrases.set(k, entry.slice(space + 1));
-        const cps = Array.from(k);
-        let prefix = cps[0];
-        for (let i = 1; i < cps.length; i++) {
-          prefix += cps[i];
-          b.prefixes.add(prefix);
-        }
-      }
+    if (b === undefined) {
+      b = Object.hasOwn(this.source, first) ? this.source[first].split('|') : null;
+      this.buckets.set(first, b);
     }
-    this.buckets.set(first, b);
     return b;
   }
 
-  get(key: string): string | undefined {
-    return this.bucket(key)?.phrases.get(key);
+  /** Index of the first entry not below `key` (entries are `key value`, sorted). */
+  private static lowerBound(entries: string[], key: string): number {
+    let lo = 0;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (entries[mid] < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
+  // An entry for `key` itself sorts first among those starting with it (the space after a key sorts below
+  // every character a longer key could continue with).
+  get(key: string): string | undefined {
+    if (!this.starting(key)) return undefined;
+    const b = this.bucket(key);
+    if (!b) return undefined;
+    const e = b[PhraseTable.lowerBound(b, key)];
+    return e !== undefined && e.length > key.length && e.charCodeAt(key.length) === 0x20 && e.startsWith(key) ? e.slice(key.length + 1) : undefined;
+  }
+
+  /** Whether `key` (two or more characters) is a phrase or the start of a longer one. */
   isPrefix(key: string): boolean {
-    return this.bucket(key)?.prefixes.has(key) ?? false;
+    if (!this.starting(key)) return false;
+    const b = this.bucket(key);
+    if (!b) return false;
+    const e = b[PhraseTable.lowerBound(b, key)];
+    return e !== undefined && e.startsWith(key);
   }
 }
 
 const cache = new Map<Target, Direction>();
 /** Phrase tables by name: TW and HK share the Simplified -> Traditional one. */
 const phraseTables = new Map<string, PhraseTable>();
-const rewritePairSets = new Map<string, Set<number>>();
+const rewritePairSets = new Map<string, PairSet>();
 
 function phraseTable(tables: CompiledTables, name: 'st' | 'ts'): PhraseTable {
   let t = phraseTables.get(name);
-  if (!t) phraseTables.set(name, (t = new PhraseTable(tables.phrases[name])));
+  if (!t) phraseTables.set(name, (t = new PhraseTable(tables.phrases[name], tables.starts[name])));
   return t;
 }
 
 function cpMap(pairs: CpPairs): Map<number, number> {
   const m = new Map<number, number>();
-  for (const [a, b] of readPairs(pairs)) m.set(a, b);
+  for (let i = 0; i < pairs.length; ) {
+    const a = pairs.codePointAt(i)!;
+    i += a > 0xffff ? 2 : 1;
+    const b = pairs.codePointAt(i)!;
+    i += b > 0xffff ? 2 : 1;
+    m.set(a, b);
+  }
   return m;
 }
 
@@ -149,11 +194,8 @@ export function direction(target: Target): Direction {
   };
   const normaliseMap = cpMap(compiled.normalise);
   let pairs = rewritePairSets.get(compiled.phrases);
-  if (!pairs) {
-    pairs = new Set<number>();
-    for (const [a, b] of readPairs(tables.rewritePairs[compiled.phrases])) pairs.add(pairKey(a, b));
-    rewritePairSets.set(compiled.phrases, pairs);
-  }
+  if (!pairs) rewritePairSets.set(compiled.phrases, (pairs = pairSet(tables.rewritePairs[compiled.phrases])));
+  const rewrites = pairs;
   const table = phraseTable(tables, compiled.phrases);
   d = {
     convert,
@@ -161,7 +203,7 @@ export function direction(target: Target): Direction {
     normalise: viaMap(normaliseMap),
     normaliseCp: (cp) => normaliseMap.get(cp) ?? cp,
     post: viaMap(postMap),
-    rewritePairs: pairs,
+    rewritePair: (a, b) => hasPair(rewrites, a, b),
     phrase: (key) => table.get(key),
     isPrefix: (key) => table.isPrefix(key),
   };

@@ -41,16 +41,19 @@ export interface CompiledTables {
   version: string;
   /**
    * Phrases of two or more characters, in the script they convert from, by their first character:
-   * `key value|key value`. A lookup parses only the buckets of the characters it meets.
+   * `key value|key value`, sorted (UTF-16 order), so that a lookup splits a bucket once and then searches
+   * it by halves: no Map or prefix set is built at run time.
    */
   phrases: { st: Record<string, string>; ts: Record<string, string> };
   /** Adjacent pairs around a character some phrase of the table rewrites at that place. */
   rewritePairs: { st: CpPairs; ts: CpPairs };
+  /** The first two characters of every phrase: most lookups end here, without parsing a bucket. */
+  starts: { st: CpPairs; ts: CpPairs };
   directions: Record<Target, CompiledDirection>;
 }
 
 /** Bumped when the layout changes: a compiled file of another version is ignored (compiled afresh). */
-export const TABLES_VERSION = 'zh-tables-5';
+export const TABLES_VERSION = 'zh-tables-7';
 
 /** One number for an ordered pair of code points. */
 export const pairKey = (a: number, b: number): number => a * 0x110000 + b;
@@ -138,6 +141,10 @@ function rewritePairsOf(entries: [string, string][]): CpPairs {
   return [...pairs].sort().join('');
 }
 
+function startsOf(entries: [string, string][]): CpPairs {
+  return [...new Set(entries.map(([k]) => Array.from(k).slice(0, 2).join('')))].sort().join('');
+}
+
 /** The tables from opencc-js itself: what the build writes, and the fallback when nothing was built. */
 export function compileTables(): CompiledTables {
   const OpenCC = opencc();
@@ -158,12 +165,13 @@ export function compileTables(): CompiledTables {
   const join = (entries: [string, string][]) => {
     const buckets: Record<string, string[]> = {};
     for (const [k, v] of entries) (buckets[String.fromCodePoint(k.codePointAt(0)!)] ??= []).push(`${k} ${v}`);
-    return Object.fromEntries(Object.entries(buckets).map(([c, list]) => [c, list.join('|')]));
+    return Object.fromEntries(Object.entries(buckets).map(([c, list]) => [c, list.sort().join('|')]));
   };
   return {
     version: TABLES_VERSION,
     phrases: { st: join(st), ts: join(ts) },
     rewritePairs: { st: rewritePairsOf(st), ts: rewritePairsOf(ts) },
+    starts: { st: startsOf(st), ts: startsOf(ts) },
     directions: { tw: dir('tw'), hk: dir('hk'), cn: dir('cn') },
   };
 }
