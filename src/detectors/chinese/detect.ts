@@ -29,12 +29,6 @@ interface Profile {
   kind: ZhKind;
   /** code point -> ONLY | JAPANESE | VARIANT | AMBIGUOUS, 0 for none: a flat table, the hot lookup. */
   classes: Uint8Array;
-  /**
-   * Every character with a class, as one regular expression: the scan for the next one runs in the
-   * regex engine's compiled code, not a JavaScript loop over every character, which matters most in a
-   * short-lived process (a CLI run) where that loop would never leave the interpreter for long.
-   */
-  candidates: RegExp;
   variants: Map<string, string>;
   japanese: Map<string, string>;
   dir: Direction;
@@ -80,7 +74,6 @@ function profile(locale: ZhLocale): Profile {
     script,
     kind: script === 'hant' ? 'simplified-in-hant' : 'traditional-in-hans',
     classes,
-    candidates: candidateRegex(classes),
     variants,
     japanese,
     dir: direction(script === 'hans' ? 'cn' : locale === 'zh-HK' ? 'hk' : 'tw'),
@@ -94,20 +87,6 @@ function profile(locale: ZhLocale): Profile {
   };
   profiles.set(locale, p);
   return p;
-}
-
-/** A sticky-free global regex matching exactly the code points whose class is not 0. */
-function candidateRegex(classes: Uint8Array): RegExp {
-  let body = '';
-  const hex = (cp: number) => `\\u{${cp.toString(16)}}`;
-  for (let cp = 0; cp < classes.length; cp++) {
-    if (classes[cp] === 0) continue;
-    let end = cp;
-    while (end + 1 < classes.length && classes[end + 1] !== 0) end++;
-    body += end === cp ? hex(cp) : `${hex(cp)}-${hex(end)}`;
-    cp = end;
-  }
-  return new RegExp(`[${body}]`, 'gu');
 }
 
 export function isHan(cp: number): boolean {
@@ -253,18 +232,27 @@ function afterMarker(text: string, offset: number, dir: Direction): boolean {
  */
 export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.length, skip?: (offset: number, length: number) => boolean, hits: ZhHit[] = []): ZhHit[] {
   const p = profile(locale);
-  const re = p.candidates;
-  // The regex reads [from, to) only (a slice shares the text's memory): a search past `to` for every
-  // segment would make a file of many segments quadratic.
-  const range = from === 0 && to === text.length ? text : text.slice(from, to);
-  re.lastIndex = 0;
-  for (let m = re.exec(range); m !== null; m = re.exec(range)) {
-    const i = m.index + from;
-    const ch = m[0];
-    const cp = ch.codePointAt(0)!;
-    const width = ch.length;
-    const cls = p.classes[cp];
-    if (skip && skip(i, width)) continue;
+  // A plain loop over the code units with a flat class table: measured faster than one regex of every
+  // candidate character, even in a short-lived process.
+  for (let i = from; i < to; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x3400) continue; // below every Han block: the common case for markup and Latin text
+    let cp = unit;
+    let width = 1;
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      cp = text.codePointAt(i)!;
+      width = cp > 0xffff ? 2 : 1;
+    }
+    const cls = cp < TABLE_SIZE ? p.classes[cp] : 0;
+    if (cls === 0) {
+      i += width - 1;
+      continue;
+    }
+    const ch = width === 2 ? text.slice(i, i + 2) : text[i];
+    if (skip && skip(i, width)) {
+      i += width - 1;
+      continue;
+    }
     let hit: ZhHit | null = null;
     if (cls === ONLY) {
       hit = { kind: p.kind, char: ch, suggestion: inContext(text, i, ch, p.dir), offset: i };
@@ -289,6 +277,7 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       if (!hit && ch === LOCATIVE.char && p.script === 'hant' && afterMarker(text, i, p.dir)) hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
     }
     if (hit) hits.push(hit);
+    i += width - 1;
   }
   return hits;
 }
