@@ -149,6 +149,9 @@ function viaMap(m: Map<number, number>): (ch: string) => string {
   };
 }
 
+/** Converted windows kept per direction before the memo starts over. */
+const MEMO_LIMIT = 4096;
+
 /** `target` is the script the text should be in: 'tw' or 'hk' (Traditional) or 'cn' (Simplified). */
 export function direction(target: Target): Direction {
   let d = cache.get(target);
@@ -157,7 +160,18 @@ export function direction(target: Target): Direction {
   const compiled = tables.directions[target];
   const singleMap = cpMap(compiled.single);
   const postMap = cpMap(compiled.post);
+  // Windows repeat in repetitive text (a file of 后后后... or the same string in every entry): converted
+  // once each, up to a bound, so such a file costs what its distinct windows cost.
+  const memo = new Map<string, string>();
   const convert: Convert = (text) => {
+    let done = memo.get(text);
+    if (done === undefined) {
+      if (memo.size >= MEMO_LIMIT) memo.clear();
+      memo.set(text, (done = convertWindow(text)));
+    }
+    return done;
+  };
+  const convertWindow: Convert = (text) => {
     const table = phraseTable(tables, compiled.phrases);
     const chars = Array.from(text);
     let out = '';
