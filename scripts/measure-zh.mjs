@@ -45,6 +45,8 @@ export const KNOWN_SLIPS = [
   ['zh-Hant-HK/annotations.json', '杆', '控制杆'],
   ['zh-Hant-HK/annotations.json', '癡', '癡線'],
   ['zh-Hant-HK/currencies.json', '祕', '祕魯'],
+  // GNOME nautilus zh_HK.po: Simplified-only 丢 (丟) in 丢進回收筒.
+  ['gnome-nautilus-a7e2395/po/zh_HK.po', '丢'],
   // CLDR zh (Simplified) emoji annotations: Traditional-only characters.
   ...['唸', '擊', '餅', '騎'].map((c) => ['zh-Hans/annotations.json', c]),
 ];
@@ -84,11 +86,12 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
 
   const locales = {};
   const falseAlarms = [];
+  const variants = [];
   const segments = { 'zh-TW': [], 'zh-HK': [], 'zh-CN': [] };
   for (const f of findLocaleFiles(root)) {
     const text = readFileSync(root + f.path, 'utf8');
     const fam = FAMILY[f.locale];
-    const row = (locales[fam] ??= { files: 0, hanChars: 0, findings: 0, knownSlips: 0, falseAlarms: 0, naiveFlags: 0 });
+    const row = (locales[fam] ??= { files: 0, hanChars: 0, findings: 0, knownSlips: 0, falseAlarms: 0, naiveFlags: 0, variantFindings: 0 });
     row.files++;
     const conv = fam === 'zh-CN' ? naive.cn : fam === 'zh-HK' ? naive.hk : naive.tw;
     for (const s of extractSegments(f.path, text)) {
@@ -103,6 +106,13 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
       segments[fam].push(piece);
     }
     for (const x of lintLocaleFile(f.path, text, f.locale)) {
+      // Regional variants and preferences (爲 -> 為, 注釋 -> 註釋) are info, off by default for CI failure:
+      // counted apart, never as false alarms of the Simplified / Traditional / Japanese warnings.
+      if (x.kind === 'regional-variant') {
+        row.variantFindings++;
+        variants.push({ file: f.path, line: x.line, char: x.char, suggestion: x.suggestion, context: x.context });
+        continue;
+      }
       row.findings++;
       if (matches(KNOWN_SLIPS, f.path, x)) row.knownSlips++;
       else {
@@ -115,15 +125,17 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
   for (const row of Object.values(locales)) {
     row.falseAlarmsPerMillion = round((row.falseAlarms / row.hanChars) * 1e6);
     row.naiveFlagsPerMillion = round((row.naiveFlags / row.hanChars) * 1e6);
+    row.precision = row.findings ? round(row.knownSlips / row.findings, 4) : null;
   }
 
   const random = rng(seed);
   const pick = (arr) => arr[Math.floor(random() * arr.length)];
   const toSimp = OpenCC.Converter({ from: 'tw', to: 'cn' });
+  const { VARIANT_PREFERENCES } = await import('../dist/detectors/chinese/tuning.js');
   const catchRate = {
-    'zh-TW': injectIntoHant(segments['zh-TW'], 'zh-TW', { toSimp, back: naive.tw, simplifiedOnly: new Set(Array.from(ZH_SETS.simplifiedOnly)), ambiguous: new Set(Array.from(ZH_SETS.ambiguousHant)), injections, pick, detectZh }),
+    'zh-TW': injectIntoHant(segments['zh-TW'], 'zh-TW', { VARIANT_PREFERENCES, toSimp, back: naive.tw, simplifiedOnly: new Set(Array.from(ZH_SETS.simplifiedOnly)), ambiguous: new Set(Array.from(ZH_SETS.ambiguousHant)), injections, pick, detectZh }),
     // Cantonese 吓 晒 are written on purpose in HK text (not flagged there), so they are not injected as slips.
-    'zh-HK': injectIntoHant(segments['zh-HK'], 'zh-HK', { toSimp: OpenCC.Converter({ from: 'hk', to: 'cn' }), back: naive.hk, simplifiedOnly: new Set(Array.from(ZH_SETS.simplifiedOnly).filter((c) => !HK_CANTONESE.has(c))), ambiguous: new Set(Array.from(ZH_SETS.ambiguousHant)), injections, pick, detectZh }),
+    'zh-HK': injectIntoHant(segments['zh-HK'], 'zh-HK', { VARIANT_PREFERENCES, toSimp: OpenCC.Converter({ from: 'hk', to: 'cn' }), back: naive.hk, simplifiedOnly: new Set(Array.from(ZH_SETS.simplifiedOnly).filter((c) => !HK_CANTONESE.has(c))), ambiguous: new Set(Array.from(ZH_SETS.ambiguousHant)), injections, pick, detectZh }),
     'zh-CN': {},
   };
   // The reverse, into genuine zh-CN text: a Simplified character replaced by its Traditional-only form.
@@ -147,12 +159,12 @@ export async function measure({ seed = 1, injections = 2000, root = ROOT } = {})
     hans.injected++;
     if (detectZh(text, 'zh-CN').some((h) => h.offset === off && h.kind === 'traditional-in-hans')) hans.caught++;
   }
-  for (const rates of Object.values(catchRate)) for (const r of Object.values(rates)) r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
-  return { seed, locales, falseAlarms, catchRate };
+  for (const rates of Object.values(catchRate)) for (const [k, r] of Object.entries(rates)) if (k !== 'sites') r.rate = r.injected ? round(r.caught / r.injected, 4) : null;
+  return { seed, locales, falseAlarms, variants, catchRate };
 }
 
 /** Slips injected into genuine Traditional text of one locale: (a) Simplified-only, (b) in-phrase, (b') any. */
-function injectIntoHant(segs, locale, { toSimp, back, simplifiedOnly, ambiguous, injections, pick, detectZh }) {
+function injectIntoHant(segs, locale, { VARIANT_PREFERENCES, toSimp, back, simplifiedOnly, ambiguous, injections, pick, detectZh }) {
   const onlySites = [];
   const bothSites = [];
   segs.forEach((seg, si) => {
@@ -168,11 +180,30 @@ function injectIntoHant(segs, locale, { toSimp, back, simplifiedOnly, ambiguous,
       off += c.length;
     }
   });
+  // A slip is caught when it is reported at its place: as Simplified, or, for a character whose rewrite is a
+  // variant preference (注 for 註, 回 for 迴: tuning.ts), as a regional variant, the kind it is reported as.
   const caughtAt = (seg, off, slip) => {
     const text = seg.slice(0, off) + slip + seg.slice(off + slip.length);
-    return detectZh(text, locale).some((h) => h.offset === off && h.kind === 'simplified-in-hant');
+    return detectZh(text, locale).some((h) => h.offset === off && (h.kind === 'simplified-in-hant' || (h.kind === 'regional-variant' && VARIANT_PREFERENCES.has(slip))));
   };
-  const rate = { simplifiedOnly: { injected: 0, caught: 0 }, bothInPhrase: { injected: 0, caught: 0 }, bothAny: { injected: 0, caught: 0 } };
+  const rate = { all: { injected: 0, caught: 0 }, simplifiedOnly: { injected: 0, caught: 0 }, bothInPhrase: { injected: 0, caught: 0 }, bothAny: { injected: 0, caught: 0 } };
+  // Every slip the issue names, at every place the genuine text offers one (not sampled).
+  for (const [trad, simp] of [['於', '于'], ['後', '后'], ['裡', '里']]) {
+    const r = (rate[`${trad}->${simp}`] = { injected: 0, caught: 0 });
+    segs.forEach((seg) => {
+      for (let off = seg.indexOf(trad); off >= 0; off = seg.indexOf(trad, off + 1)) {
+        r.injected++;
+        if (caughtAt(seg, off, simp)) r.caught++;
+      }
+    });
+  }
+  // Any single-character slip at a random place: a Traditional character whose Simplified form differs.
+  const allSites = [...onlySites, ...bothSites];
+  for (let n = 0; n < injections && allSites.length; n++) {
+    const [si, off, , s] = pick(allSites);
+    rate.all.injected++;
+    if (caughtAt(segs[si], off, s)) rate.all.caught++;
+  }
   for (let n = 0; n < injections && onlySites.length; n++) {
     const [si, off, , s] = pick(onlySites);
     rate.simplifiedOnly.injected++;
@@ -212,13 +243,14 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     return i > 0 ? process.argv[i + 1] : undefined;
   };
   const r = await measure({ seed: Number(arg('--seed') ?? 1), injections: Number(arg('--injections') ?? 2000) });
-  console.log('locale  files  Han chars  findings  known slips  false alarms  per million Han  (naive: what OpenCC converts, per million)');
+  console.log('locale  files  Han chars  findings  known slips  false alarms  precision  per million Han  variants (info)  (naive: what OpenCC converts, per million)');
   for (const [loc, x] of Object.entries(r.locales).sort()) {
-    console.log(`${loc.padEnd(7)} ${String(x.files).padStart(5)} ${String(x.hanChars).padStart(10)} ${String(x.findings).padStart(9)} ${String(x.knownSlips).padStart(12)} ${String(x.falseAlarms).padStart(13)} ${String(x.falseAlarmsPerMillion).padStart(15)}  (${x.naiveFlagsPerMillion})`);
+    console.log(`${loc.padEnd(7)} ${String(x.files).padStart(5)} ${String(x.hanChars).padStart(10)} ${String(x.findings).padStart(9)} ${String(x.knownSlips).padStart(12)} ${String(x.falseAlarms).padStart(13)} ${String(x.precision).padStart(10)} ${String(x.falseAlarmsPerMillion).padStart(15)} ${String(x.variantFindings).padStart(16)}  (${x.naiveFlagsPerMillion})`);
   }
   console.log(`catch rate on injected single-character slips (seed ${r.seed}):`);
   for (const [loc, rates] of Object.entries(r.catchRate)) {
     for (const [k, v] of Object.entries(rates)) if (k !== 'sites') console.log(`  ${loc.padEnd(6)} ${k.padEnd(22)} ${v.caught}/${v.injected} = ${v.rate}`);
   }
+  if (process.argv.includes('--list')) for (const v of r.variants) console.log(`regional variant (info): ${JSON.stringify(v)}`);
   for (const f of r.falseAlarms) if (!f.known || process.argv.includes('--list')) console.log(`${f.known ? 'known false alarm' : 'NEW false alarm'}: ${JSON.stringify(f)}`);
 }

@@ -104,9 +104,13 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   push(5, !config.deploy.urls.length ? 'warn' : down.length ? 'fail' : 'ok', !config.deploy.urls.length ? 'no deploy URL configured (deploy.urls in config)' : down.length ? down.map((f) => f.message).join('; ') : `${config.deploy.urls.length} URL(s) up`, down);
   // 6. i18n
   const mixed = by((f) => f.ruleId === 'i18n/simplified-in-hant' || f.ruleId === 'i18n/traditional-in-hans');
-  const variants = by((f) => f.ruleId === 'i18n/regional-variant' || f.ruleId === 'i18n/japanese-form');
+  // Variant preferences (注釋 for 註釋) are info: noted, never a warning of their own.
+  const variantRule = (f: Finding) => f.ruleId === 'i18n/regional-variant' || f.ruleId === 'i18n/japanese-form';
+  const variants = by((f) => variantRule(f) && f.severity !== 'info');
+  const preferences = by((f) => variantRule(f) && f.severity === 'info').length;
   const files = subjects.filter((s) => s.type === 'file').length;
-  push(6, mixed.length ? 'fail' : variants.length ? 'warn' : 'ok', mixed.length || variants.length ? `${mixed.length} script mix(es), ${variants.length} variant form(s) in ${files} locale file(s)` : `${files} zh locale file(s) clean`, [...mixed, ...variants]);
+  const noted = preferences ? ` (${preferences} variant preference(s), info)` : '';
+  push(6, mixed.length ? 'fail' : variants.length ? 'warn' : 'ok', mixed.length || variants.length ? `${mixed.length} script mix(es), ${variants.length} variant form(s) in ${files} locale file(s)${noted}` : `${files} zh locale file(s) clean${noted}`, [...mixed, ...variants]);
 
   const companies = subjects.filter((s) => s.type === 'company').map((s) => s.facts.company as { id: string; name: string }).map((c) => ({ id: c.id, name: c.name }));
   return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report, companies };

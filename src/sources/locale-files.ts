@@ -2,6 +2,7 @@
 // Apart from the linting (locales.ts), so that finding no zh file loads neither the zh tables nor the parsers
 // of the file formats: a scan or `clipguard i18n` of a repository without zh files stays cheap.
 
+import { isUtf8 } from 'node:buffer';
 import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import picomatch from 'picomatch';
@@ -116,7 +117,6 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
   return out;
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The text of a locale file, or why it is not linted (too large, binary, not UTF-8). */
 export function readLocaleText(abs: string): { text: string } | { skip: string } {
@@ -140,11 +140,10 @@ export function readLocaleText(abs: string): { text: string } | { skip: string }
     closeSync(fd);
   }
   if (buf.subarray(0, 8192).includes(0)) return { skip: 'binary (NUL bytes): not linted' };
-  try {
-    return { text: utf8.decode(buf).replace(/^\uFEFF/, '') };
-  } catch {
-    return { skip: 'not valid UTF-8: not linted' };
-  }
+  // isUtf8 + toString rather than a fatal TextDecoder: the same verdict, without the decoder's start-up cost
+  // on every clipguard process (tens of milliseconds, a good part of linting a few .po files).
+  if (!isUtf8(buf)) return { skip: 'not valid UTF-8: not linted' };
+  return { text: buf.toString('utf8').replace(/^\uFEFF/, '') };
 }
 
 /** What findLocaleFiles takes from the config's `i18n` section. */

@@ -126,9 +126,10 @@ describe('checklist: warn and fail marks, with their detail', () => {
     expect(lines.some((l) => l.startsWith('✅'))).toBe(false);
   });
 
-  it('pushed, deploy up, zh-TW clean: the same items turn ✅ (the marks follow the sources)', async () => {
+  it('pushed, deploy up, zh-TW clean: the same items turn ✅ (the marks follow the sources); a variant preference (info) is noted, not a warning', async () => {
     git(repo, 'push', '-q');
-    writeFileSync(join(repo, 'locales', 'zh-TW.json'), JSON.stringify({ welcome: '歡迎使用', settings: '設定', app: '軟體' }, null, 2) + '\n');
+    // 注釋: Traditional, where OpenCC's phrase prefers 註釋 (i18n/regional-variant, info).
+    writeFileSync(join(repo, 'locales', 'zh-TW.json'), JSON.stringify({ welcome: '歡迎使用', settings: '設定', app: '軟體', note: '注釋' }, null, 2) + '\n');
     git(repo, 'commit', '-q', '-am', 'zh-TW: Traditional');
     git(repo, 'push', '-q');
     const ok = tempDir('clipguard-checklist-ok-');
@@ -139,7 +140,7 @@ describe('checklist: warn and fail marks, with their detail', () => {
     expect(items.slice(3).map((i: any) => [i.n, i.status, i.detail])).toEqual([
       [4, 'ok', '1 repo(s), nothing unpushed'],
       [5, 'ok', '1 URL(s) up'],
-      [6, 'ok', '1 zh locale file(s) clean'],
+      [6, 'ok', '1 zh locale file(s) clean (1 variant preference(s), info)'],
     ]);
   });
 });

@@ -45,10 +45,11 @@ describe('simplified-in-hant', () => {
     for (const ok of ['攀岩者', '弦樂器', '管弦樂', '拐杖', '扣針', '升天', '彩帶', '彩球', '吸血僵屍', '電影膠卷', '黑面']) {
       for (const loc of ['zh-TW', 'zh-HK'] as const) expect([ok, loc, chars(ok, loc)]).toEqual([ok, loc, []]);
     }
-    // Simplified mergers in their phrase are still reported (卷 for 捲, 回 for 迴, 面 for 麵).
-    expect(chars('卷髮', 'zh-TW')).toEqual(['卷>捲']);
+    // Variant preferences (卷 for 捲, 回 for 迴) are regional variants (info), not Simplified; 面 for 麵 is a slip.
+    expect(chars('卷髮', 'zh-TW', 'simplified-in-hant')).toEqual([]);
+    expect(chars('卷髮', 'zh-TW', 'regional-variant')).toEqual(['卷>捲']);
     expect(chars('迴紋針', 'zh-TW')).toEqual([]);
-    expect(chars('回紋針', 'zh-TW')).toEqual(['回>迴']);
+    expect(chars('回紋針', 'zh-TW', 'regional-variant')).toEqual(['回>迴']);
     expect(chars('面包屑', 'zh-TW')).toEqual(['面>麵']);
     expect(chars('黑面包', 'zh-TW')).toEqual(['面>麵']);
   });
@@ -61,6 +62,36 @@ describe('simplified-in-hant', () => {
   it('judges HK text by what both regions accept (群島 is HK usage although OpenCC HK writes 羣)', () => {
     expect(chars('奧蘭群島', 'zh-HK')).toEqual([]);
     expect(chars('之后', 'zh-HK')).toEqual(['后>後']);
+  });
+});
+
+describe('variant preferences and merged characters (issue 21)', () => {
+  it('reports a Traditional character OpenCC spells otherwise in its phrase as a regional variant, never as Simplified', () => {
+    // GNOME zh_TW / zh_HK .po text, each reported as Simplified before.
+    for (const [text, want] of [['自動儲存周期', '周>週'], ['折疊資料夾', '折>摺'], ['注釋', '注>註'], ['視窗大小和坐標', '坐>座'], ['馬托格羅索州', '托>託']] as const) {
+      for (const loc of ['zh-TW', 'zh-HK'] as const) {
+        expect([text, loc, chars(text, loc, 'simplified-in-hant')]).toEqual([text, loc, []]);
+        expect([text, loc, chars(text, loc, 'regional-variant')]).toEqual([text, loc, [want]]);
+      }
+    }
+    // Simplified spellings no Taiwan dictionary gives stay Simplified: 關系, 放松, 一只, 老板.
+    expect(chars('關系', 'zh-TW', 'simplified-in-hant')).toEqual(['系>係']);
+    expect(chars('放松', 'zh-TW', 'simplified-in-hant')).toEqual(['松>鬆']);
+  });
+
+  it('reports 于 and 后 wherever OpenCC converts them, its one-character default included, and keeps its names', () => {
+    // Missed before: no phrase names these contexts (GNOME calculator, gedit).
+    expect(chars('數僅定義于實數', 'zh-TW')).toEqual(['于>於']);
+    expect(chars('3 個月后', 'zh-TW')).toEqual(['后>後']);
+    expect(chars('選取文字后，才能使用', 'zh-TW')).toEqual(['后>後']);
+    expect(chars('3 個月后', 'zh-HK')).toEqual(['后>後']);
+    for (const ok of ['皇后', '王后', '后冠', '于右任', '后里區']) expect([ok, chars(ok, 'zh-TW')]).toEqual([ok, []]);
+  });
+
+  it('reports 里 after 在 in the same run (the locative 裡), not in 公里 or names', () => {
+    expect(chars('在框框里', 'zh-TW')).toEqual(['里>裡']);
+    expect(chars('在編碼選單里顯示', 'zh-TW')).toEqual(['里>裡']);
+    for (const ok of ['在十公里外', '在斯里蘭卡', '美洲/圖里', '在 5 公里', '里程']) expect([ok, chars(ok, 'zh-TW')]).toEqual([ok, []]);
   });
 });
 

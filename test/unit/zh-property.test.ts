@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import * as OpenCC from 'opencc-js';
 import { describe, expect, it } from 'vitest';
 import { detectZh, ZH_SETS } from '../../src/detectors/chinese/index.js';
+import { direction } from '../../src/detectors/chinese/convert.js';
+import { HK_CANTONESE, VARIANT_PREFERENCES } from '../../src/detectors/chinese/tuning.js';
 import { lintLocaleFile } from '../../src/sources/locales.js';
 import { extractSegments } from '../../src/sources/extract/index.js';
 
@@ -80,6 +82,56 @@ describe('zh detector properties', () => {
         }
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("the detector's own conversion (compiled tables, no opencc-js at run time) is opencc-js's cn->tw and cn->hk", () => {
+    const s2hk: (text: string) => string = OpenCC.Converter({ from: 'cn', to: 'hk' });
+    fc.assert(
+      fc.property(text(simplifiedPool), text(traditionalPool), (simp, trad) => {
+        for (const input of [simp, t2s(trad)]) {
+          expect(direction('tw').convert(input)).toBe(s2tw(input));
+          expect(direction('hk').convert(input)).toBe(s2hk(input));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a regional variant or variant preference is never reported as simplified-in-hant, and no character gets two kinds', () => {
+    const twVariants = Object.keys(ZH_SETS.twVariants as Record<string, string>);
+    const variantPool = [...traditionalPool, ...VARIANT_PREFERENCES, ...twVariants];
+    fc.assert(
+      fc.property(text(variantPool), (trad) => {
+        for (const locale of ['zh-TW', 'zh-HK', 'zh-Hant'] as const) {
+          const hits = detectZh(trad, locale);
+          for (const h of hits) if (h.kind === 'simplified-in-hant') expect([h.char, VARIANT_PREFERENCES.has(h.char) || twVariants.includes(h.char)]).toEqual([h.char, false]);
+          const offsets = hits.map((h) => h.offset);
+          expect(new Set(offsets).size).toBe(offsets.length);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every Simplified-only character injected into Traditional text is reported where it stands, in zh-TW and zh-HK', () => {
+    const only = [...simplifiedOnly].filter((c) => /\p{Script=Han}/u.test(c));
+    const slip = fc.record({ at: fc.nat(), ch: fc.constantFrom(...only) });
+    fc.assert(
+      fc.property(text(traditionalPool), fc.array(slip, { minLength: 1, maxLength: 4 }), (trad, slips) => {
+        const chars = Array.from(trad);
+        for (const { at, ch } of slips) chars.splice(at % (chars.length + 1), 0, ch);
+        const input = chars.join('');
+        for (const locale of ['zh-TW', 'zh-HK'] as const) {
+          const hits = detectZh(input, locale);
+          let offset = 0;
+          for (const c of chars) {
+            if (simplifiedOnly.has(c) && !(locale === 'zh-HK' && HK_CANTONESE.has(c))) expect([c, offset, hits.some((h) => h.offset === offset && h.kind === 'simplified-in-hant')]).toEqual([c, offset, true]);
+            offset += c.length;
+          }
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 

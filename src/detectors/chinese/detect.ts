@@ -7,9 +7,9 @@
 // every transliterated name), because flagging every character cn->tw changes is mostly false on real text.
 
 import { ZH_SETS } from './data/sets.js';
-import { direction, pairKey, type Direction } from './convert.js';
+import { direction, type Direction } from './convert.js';
 import { scriptOf, type ZhKind, type ZhLocale, type ZhScript } from './locale.js';
-import { DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE } from './tuning.js';
+import { DEFAULT_READING, DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE, LOCATIVE, VARIANT_PREFERENCES } from './tuning.js';
 
 export interface ZhHit {
   kind: ZhKind;
@@ -38,6 +38,10 @@ interface Profile {
   choices: Set<string>;
   /** Other readings of ambiguous phrases in the full OpenCC table (不准 -> 不準 | 不准), by phrase key. */
   alternates: Readonly<Record<string, readonly string[]>>;
+  /** Characters whose phrase rewrite is a regional preference (注釋 -> 註釋), not a slip (see tuning.ts). */
+  preferences: ReadonlySet<string>;
+  /** Merged characters judged by OpenCC's conversion in context, default included (see tuning.ts). */
+  defaults: ReadonlySet<string>;
 }
 
 const profiles = new Map<ZhLocale, Profile>();
@@ -78,6 +82,8 @@ function profile(locale: ZhLocale): Profile {
     posts: script === 'hans' ? [direction('cn').post] : locale === 'zh-TW' ? [direction('tw').post] : [direction('hk').post, direction('tw').post],
     choices: script === 'hans' ? new Set() : locale === 'zh-TW' ? HANT_VARIANT_CHOICES : new Set([...HANT_VARIANT_CHOICES, ...HK_ACCEPTED]),
     alternates: script === 'hans' ? ZH_SETS.tsAlternates : ZH_SETS.stAlternates,
+    preferences: script === 'hans' ? new Set() : VARIANT_PREFERENCES,
+    defaults: script === 'hans' ? new Set() : DEFAULT_READING,
   };
   profiles.set(locale, p);
   return p;
@@ -152,8 +158,8 @@ function longestAt(chars: string[], p: number, dir: Direction): [number, string,
   // Extend only while the text is still a prefix of some phrase.
   for (let l = 2; p + l <= chars.length; l++) {
     key += chars[p + l - 1];
-    if (!dir.phrasePrefixes.has(key)) break;
-    const v = dir.phrases.get(key);
+    if (!dir.isPrefix(key)) break;
+    const v = dir.phrase(key);
     if (v !== undefined) {
       len = l;
       value = v;
@@ -200,12 +206,34 @@ function phraseRewrite(chars: string[], at: number, dir: Direction, alternates: 
   return result;
 }
 
+/** A finding when `r`, after the region's variant steps, is no longer `ch` in any region the locale covers. */
+function rewritten(p: Profile, ch: string, r: string, offset: number, kind: ZhKind): ZhHit | null {
+  const finals = p.posts.map((post) => post(r));
+  return finals.every((f) => f !== ch) ? { kind, char: ch, suggestion: finals[0], offset } : null;
+}
+
+/** Whether LOCATIVE.marker (在) comes before `offset` in the same run of Han characters, within reach. */
+function afterMarker(text: string, offset: number, dir: Direction): boolean {
+  let i = offset;
+  for (let n = 0; n < LOCATIVE.reach && i > 0; n++) {
+    const unit = text.charCodeAt(i - 1);
+    const start = unit >= 0xdc00 && unit <= 0xdfff && i >= 2 ? i - 2 : i - 1;
+    const cp = text.codePointAt(start)!;
+    if (!isHan(cp)) return false;
+    if (dir.normaliseCp(cp) === LOCATIVE.marker.codePointAt(0)) return true;
+    i = start;
+  }
+  return false;
+}
+
 /**
  * Findings in `text` for `locale`, from `from` to `to` (UTF-16 offsets; default: all of it), appended to
  * `hits`. `skip(offset)` lets the caller exclude allow-listed phrases.
  */
 export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.length, skip?: (offset: number, length: number) => boolean, hits: ZhHit[] = []): ZhHit[] {
   const p = profile(locale);
+  // A plain loop over the code units with a flat class table: measured faster than one regex of every
+  // candidate character, even in a short-lived process.
   for (let i = from; i < to; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x3400) continue; // below every Han block: the common case for markup and Latin text
@@ -233,19 +261,20 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
     } else if (cls === JAPANESE) {
       const kyujitai = p.japanese.get(ch)!;
       hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
+    } else if (p.defaults.has(ch)) {
+      // 于, 后: OpenCC's conversion in context, one-character default included; its phrases keep 皇后, 于右任.
+      hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
     } else if (!p.choices.has(ch)) {
       // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences form no pair with
       // either neighbour that a rewriting phrase contains, and end here without building a window.
       const prev = neighbourCp(text, i, width, -1, p.dir);
       const next = neighbourCp(text, i, width, 1, p.dir);
-      if ((prev >= 0 && p.dir.rewritePairs.has(pairKey(prev, cp))) || (next >= 0 && p.dir.rewritePairs.has(pairKey(cp, next)))) {
+      if ((prev >= 0 && p.dir.rewritePair(prev, cp)) || (next >= 0 && p.dir.rewritePair(cp, next))) {
         const { chars, at } = windowAt(text, i, ch, p.dir);
         const r = phraseRewrite(chars, at, p.dir, p.alternates);
-        if (r !== null) {
-          const finals = p.posts.map((post) => post(r));
-          if (finals.every((f) => f !== ch)) hit = { kind: p.kind, char: ch, suggestion: finals[0], offset: i };
-        }
+        if (r !== null) hit = rewritten(p, ch, r, i, p.preferences.has(ch) ? 'regional-variant' : p.kind);
       }
+      if (!hit && ch === LOCATIVE.char && p.script === 'hant' && afterMarker(text, i, p.dir)) hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
     }
     if (hit) hits.push(hit);
     i += width - 1;
