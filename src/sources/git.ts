@@ -469,6 +469,15 @@ export interface LineBatch {
 const CUT_KEEP = 64;
 
 /**
+ * A copy of a string that shares no memory with the text it was cut from: V8 keeps a substring as a view of
+ * its parent, so one kept path would keep a whole 64 KB chunk of `git log` output alive (a history's worth of
+ * them, one per file, in the subjects). Used for what outlives the chunk: paths.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/**
  * The lines of a byte stream, a batch per chunk, none longer than `max` bytes: a longer line is cut to its
  * first CUT_KEEP bytes and flagged, so one endless line (a minified bundle) costs no more memory than `max`.
  * Newlines are split on bytes, so a multi-byte character is never cut in two by a chunk boundary.
@@ -689,8 +698,8 @@ function rawLine(line: string, commit: string): RawEntry | null {
   const [srcMode, dstMode, srcSha, dstSha, status] = fields[0].slice(1).split(' ');
   if (!status || fields.length < 2) return null;
   const two = status.startsWith('R') || status.startsWith('C');
-  const srcPath = unquote(fields[1]);
-  const path = two && fields.length > 2 ? unquote(fields[2]) : srcPath;
+  const srcPath = own(unquote(fields[1]));
+  const path = two && fields.length > 2 ? own(unquote(fields[2])) : srcPath;
   return { srcMode, dstMode, srcSha, dstSha, status: status[0], srcPath, path, commit };
 }
 
@@ -804,7 +813,7 @@ export async function* streamCommitRange(repoDir: string, range: string, options
         else if (!e || s.path === null) continue;
         else if (s.binary) yield { type: 'blob', blob: blobFile(e, 'binary') };
         else if (s.over) yield { type: 'blob', blob: blobFile(e, 'too large') };
-        else if (s.lines.length) yield { type: 'file', file: { path: s.path, lines: s.lines, commit: ev.sha } };
+        else if (s.lines.length) yield { type: 'file', file: { path: e.path, lines: s.lines, commit: ev.sha } };
       }
     }
   }
