@@ -35,7 +35,7 @@ const log = (s) => process.stderr.write(`${s}\n`);
 
 // The options src/sources/git.ts gives `git log` for a range (the format's marker is random there).
 const GIT_LOG = (range) => [
-  '-c', 'core.quotePath=false', '-c', 'color.ui=false', 'log', '--no-show-signature', '--root', '--reverse',
+  '-c', 'core.quotePath=false', '-c', 'color.ui=false', 'log', '--no-show-signature', '--root', '--encoding=UTF-8', '--reverse',
   '--format=@clipguard-0123456789abcdef@%H%x00%an <%ae>%x00%aI%x00%B%x00', '--raw', '-p', '--unified=0',
   '--no-color', '--no-ext-diff', '--no-textconv', '--find-renames', '--full-index', '--no-abbrev', '--src-prefix=a/', '--dst-prefix=b/',
   ...range.split(' '), '--',

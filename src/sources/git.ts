@@ -465,8 +465,18 @@ export interface LineBatch {
   cut: Set<number> | null;
 }
 
-/** What is kept of a line cut for being too long: enough to tell a '+' line from a '-' line. */
-const CUT_KEEP = 64;
+/**
+ * What is kept of a line cut for being too long: its start (enough for the marker and a commit id, or to tell
+ * a '+' line from a '-' line), then one NUL for each NUL of the dropped part, up to 4 (the commit header is
+ * read by counting its NULs, so a cut header still ends where it should).
+ */
+const CUT_KEEP = 256;
+
+function countNuls(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(0); i !== -1 && n < 4; i = b.indexOf(0, i + 1)) n++;
+  return n;
+}
 
 /**
  * A copy of a string that shares no memory with the text it was cut from: V8 keeps a substring as a view of
@@ -478,62 +488,63 @@ function own(s: string): string {
 }
 
 /**
- * The lines of a byte stream, a batch per chunk, none longer than `max` bytes: a longer line is cut to its
- * first CUT_KEEP bytes and flagged, so one endless line (a minified bundle) costs no more memory than `max`.
- * Newlines are split on bytes, so a multi-byte character is never cut in two by a chunk boundary.
+ * The lines of a byte stream, a batch per chunk, none longer than `max` bytes: a longer line is cut (see
+ * CUT_KEEP) and flagged, so one endless line (a minified bundle) costs no more memory than `max`. Newlines
+ * are split on bytes, so a multi-byte character is never cut in two by a chunk boundary.
  */
 export async function* splitLines(chunks: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<LineBatch> {
+  // The line in progress: its bytes so far, or (cut) its first CUT_KEEP bytes and the NULs dropped after them.
   let rest: Buffer[] = [];
   let restLength = 0;
   let restCut = false;
+  let restNuls = 0;
+  const cutLine = (all: Buffer) => {
+    rest = [all.subarray(0, CUT_KEEP)];
+    restNuls = countNuls(all.subarray(CUT_KEEP));
+    restCut = true;
+  };
   for await (const c of chunks) {
     const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c);
     const nl = chunk.lastIndexOf(10);
-    if (nl === -1) {
-      if (!restCut) {
-        rest.push(chunk);
-        restLength += chunk.length;
-        if (restLength > max) {
-          rest = [Buffer.concat(rest).subarray(0, CUT_KEEP)];
-          restCut = true;
-        }
-      }
+    const end = nl === -1 ? chunk.length : chunk.indexOf(10); // where the line in progress ends in this chunk
+    if (restCut) {
+      // The kept start fills up to CUT_KEEP bytes whatever the chunks (a limit under CUT_KEEP, in tests).
+      const more = Math.min(end, CUT_KEEP - rest[0].length);
+      if (more > 0) rest = [Buffer.concat([rest[0], chunk.subarray(0, more)])];
+      restNuls = Math.min(4, restNuls + countNuls(chunk.subarray(Math.max(0, more), end)));
+    }
+    else if (restLength + end > max) cutLine(Buffer.concat([...rest, chunk.subarray(0, end)]));
+    else if (nl === -1) {
+      rest.push(chunk);
+      restLength += chunk.length;
       continue;
     }
+    if (nl === -1) continue;
     let cut: Set<number> | null = null;
     let text: string;
     if (restCut) {
-      // The cut line ends in this chunk: its kept start, then the lines after its end.
-      const end = chunk.indexOf(10);
-      text = Buffer.concat([rest[0], chunk.subarray(end, nl)]).toString('utf8');
+      text = rest[0].toString('utf8') + '\0'.repeat(restNuls) + chunk.subarray(end, nl).toString('utf8');
       cut = new Set([0]);
-    } else if (restLength && restLength + chunk.indexOf(10) > max) {
-      // The line in progress ends here but is over the limit.
-      const end = chunk.indexOf(10);
-      const head = Buffer.concat([...rest, chunk.subarray(0, Math.min(end, CUT_KEEP))]).subarray(0, CUT_KEEP);
-      text = Buffer.concat([head, chunk.subarray(end, nl)]).toString('utf8');
-      cut = new Set([0]);
-    } else {
-      text = (restLength ? Buffer.concat([...rest, chunk.subarray(0, nl)]) : chunk.subarray(0, nl)).toString('utf8');
-    }
+    } else text = (restLength ? Buffer.concat([...rest, chunk.subarray(0, nl)]) : chunk.subarray(0, nl)).toString('utf8');
     const lines = text.split('\n');
-    // A line inside one chunk longer than the limit (chunks are larger than `max` only in tests and odd pipes).
+    // A line inside one chunk longer than the limit (only when chunks are larger than `max`).
     for (let i = cut ? 1 : 0; i < lines.length; i++) {
       if (lines[i].length > max) {
-        lines[i] = lines[i].slice(0, CUT_KEEP);
+        const all = Buffer.from(lines[i], 'utf8');
+        lines[i] = all.subarray(0, CUT_KEEP).toString('utf8') + '\0'.repeat(countNuls(all.subarray(CUT_KEEP)));
         (cut ??= new Set()).add(i);
       }
     }
     yield { lines, cut };
-    rest = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
-    restLength = chunk.length - nl - 1;
+    const tail = chunk.subarray(nl + 1);
+    rest = tail.length ? [tail] : [];
+    restLength = tail.length;
     restCut = false;
-    if (restLength > max) {
-      rest = [rest[0].subarray(0, CUT_KEEP)];
-      restCut = true;
-    }
+    restNuls = 0;
+    if (restLength > max) cutLine(tail);
   }
-  if (restLength || restCut) yield { lines: [Buffer.concat(rest).toString('utf8')], cut: restCut ? new Set([0]) : null };
+  if (restCut) yield { lines: [rest[0].toString('utf8') + '\0'.repeat(restNuls)], cut: new Set([0]) };
+  else if (restLength) yield { lines: [Buffer.concat(rest).toString('utf8')], cut: null };
 }
 
 /** A file's section of a commit's patch, as parsed (joined to the commit's raw entries by the reader). */
@@ -663,12 +674,18 @@ export class LogParser {
   }
 
   private headerLine(line: string, isCut: boolean): void {
+    let nuls = 0;
+    for (let at = line.indexOf('\0'); at !== -1; at = line.indexOf('\0', at + 1)) nuls++;
+    this.headerNuls += nuls;
     if (isCut) this.headerCut = true;
-    for (let at = line.indexOf('\0'); at !== -1; at = line.indexOf('\0', at + 1)) this.headerNuls++;
-    if (this.headerChars + line.length <= this.max && !isCut) {
+    // A message over the limit: what is past it is dropped but its NULs, which end the fields.
+    if (this.headerChars + line.length <= this.max || (isCut && this.header.length === 0)) {
       this.header.push(line);
       this.headerChars += line.length + 1;
-    } else this.headerCut = true;
+    } else {
+      this.header.push('\0'.repeat(nuls));
+      this.headerCut = true;
+    }
     if (this.headerNuls < 4) return;
     const [sha, author, date, body] = this.header.join('\n').split('\0');
     const message = (body ?? '').replace(/\n+$/, '');
@@ -776,10 +793,11 @@ export async function* streamCommitRange(repoDir: string, range: string, options
   const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const args = rangeArgs(range);
   const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
-  // --root: the first commit's diff is shown even where log.showRoot=false would hide it.
+  // --root: the first commit's diff is shown even where log.showRoot=false would hide it; --encoding: a
+  // checkout's i18n.logOutputEncoding=UTF-16 would put NUL bytes into messages (the header's separator).
   const child = spawn(
     'git',
-    ['-c', 'core.quotePath=false', '-c', 'color.ui=false', 'log', ...LOG_FLAGS, '--root', '--reverse', `--format=${marker}%H%x00%an <%ae>%x00%aI%x00%B%x00`, '--raw', '-p', '--unified=0', ...DIFF_FLAGS, ...args, '--'],
+    ['-c', 'core.quotePath=false', '-c', 'color.ui=false', 'log', ...LOG_FLAGS, '--root', '--encoding=UTF-8', '--reverse', `--format=${marker}%H%x00%an <%ae>%x00%aI%x00%B%x00`, '--raw', '-p', '--unified=0', ...DIFF_FLAGS, ...args, '--'],
     { cwd: repoDir, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let stderr = '';

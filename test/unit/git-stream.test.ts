@@ -171,7 +171,7 @@ describe('streamCommitRange', () => {
     const got: LineBatch[] = [];
     for await (const b of splitLines(chunks(), 5000)) got.push(b);
     const lines = got.flatMap((b) => b.lines);
-    expect(lines).toEqual(['first', '+' + 'x'.repeat(63), 'after', 'last']);
+    expect(lines).toEqual(['first', '+' + 'x'.repeat(255), 'after', 'last']);
     expect(got.flatMap((b) => b.lines.map((_, i) => b.cut?.has(i) ?? false))).toEqual([false, true, false, false]);
   });
 
@@ -242,5 +242,26 @@ describe('streamCommitRange', () => {
     const report = JSON.parse(r.stdout);
     expect(report.sources[0].status).toBe('ok');
     expect(report.findings.map((f: { location?: { file: string } }) => f.location?.file).sort()).toEqual(['bundle.min.js', 'small.env']);
+  });
+});
+
+describe('streamCommitRange against a hostile checkout', () => {
+  it('a message over the limit is reported unread (the rest of the range is still read); a checkout asking for UTF-16 log output or hiding the root diff changes nothing', async () => {
+    const { dir, git, write } = repo();
+    write('a.env', `TOKEN=${fakeToken('github-pat', 5)}\n`);
+    git('add', '-A');
+    git('commit', '-qm', 'root commit');
+    write('b.txt', 'b\n');
+    git('add', '-A');
+    git('commit', '-qm', `long ${'m'.repeat(6000)}`);
+    write('c.env', `TOKEN=${fakeToken('github-pat', 6)}\n`);
+    git('add', '-A');
+    git('commit', '-qm', 'after');
+    git('config', 'i18n.logOutputEncoding', 'UTF-16');
+    git('config', 'log.showRoot', 'false');
+    const r = await readCommitRange(dir, 'HEAD', { maxFileBytes: 4000 });
+    expect(r.commits.map((c) => c.subject.slice(0, 5))).toEqual(['root ', 'long ', 'after']);
+    expect(r.unread).toEqual([{ commit: r.commits[1].sha, what: 'its message (over the size limit)' }]);
+    expect(r.files.map((f) => f.path)).toEqual(['a.env', 'b.txt', 'c.env']);
   });
 });
