@@ -16,8 +16,8 @@
 //   BENCH_HISTORY_REPO=/tmp/nautilus BENCH_HISTORY_BEFORE=/tmp/clipguard-main node bench/history.mjs
 //
 // Each command runs BENCH_HISTORY_RUNS times (default 3), the sides alternating run by run (a burst of load
-// on the shared machine hits both alike); the median and min-max are reported, and the peak RSS of each side
-// (from /usr/bin/time when the machine has it).
+// on the shared machine hits both alike); the median and min-max are reported, and the peak RSS of each side:
+// clipguard's node process (process.resourceUsage, preloaded) and the largest process of the tree (/usr/bin/time).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -80,14 +80,26 @@ export function makeHistory(dir, commits = COMMITS) {
   return dir;
 }
 
-/** One timed run: wall ms, peak RSS in MB (null without /usr/bin/time), exit status, stdout file. */
-function run(cmd, args, cwd, stdoutFile) {
-  const argv = TIME ? [TIME, ['-f', '%M', cmd, ...args]] : [cmd, args];
+// Preloaded into the clipguard processes: their own peak RSS on exit (/usr/bin/time's is the largest process
+// of the tree, which for clipguard may be the git it runs).
+const MAXRSS = fileURLToPath(new URL('../test/helpers/report-maxrss.mjs', import.meta.url));
+
+/**
+ * One timed run: wall ms, peak RSS in MB of the largest process of the tree (/usr/bin/time; null without it)
+ * and of the node process itself (clipguard only), exit status.
+ */
+function run(cmd, args, cwd) {
+  const node = cmd === process.execPath;
+  const full = node ? ['--import', MAXRSS, ...args] : args;
+  const argv = TIME ? [TIME, ['-f', 'time-maxrss-kb=%M', cmd, ...full]] : [cmd, full];
   const t0 = performance.now();
-  const r = spawnSync(argv[0], argv[1], { cwd, encoding: 'utf8', stdio: ['ignore', stdoutFile ? 'pipe' : 'ignore', 'pipe'], maxBuffer: 1 << 30 });
+  const r = spawnSync(argv[0], argv[1], { cwd, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'], maxBuffer: 1 << 30 });
   const ms = performance.now() - t0;
-  const rss = TIME ? Number(r.stderr.trim().split('\n').pop()) / 1024 : null;
-  return { ms, rss: Number.isFinite(rss) ? rss : null, status: r.status, stderr: r.stderr };
+  const kb = (re) => {
+    const m = re.exec(r.stderr);
+    return m ? Number(m[1]) / 1024 : null;
+  };
+  return { ms, rss: kb(/time-maxrss-kb=(\d+)/), nodeRss: node ? kb(/clipguard-test-maxrss-kb=(\d+)/) : null, status: r.status, stderr: r.stderr };
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
@@ -124,7 +136,9 @@ export function benchRange(name, repo, range, { before = process.env.BENCH_HISTO
       if (i >= s.runs) return;
       if (s.report) rmSync(s.report, { force: true });
       const r = run(s.cmd, s.args, s.cwd);
-      log(`  ${name}: ${s.side}: ${(r.ms / 1000).toFixed(1)} s, ${r.rss ? Math.round(r.rss) : '?'} MB, exit ${r.status}`);
+      // Exit 1 is findings only with a report written: a crash exits 1 too (the build before on a whole history).
+      if (s.report && r.status === 1 && !existsSync(s.report)) r.status = 'crashed (exit 1, no report)';
+      log(`  ${name}: ${s.side}: ${(r.ms / 1000).toFixed(1)} s, peak RSS ${r.nodeRss ? `node ${Math.round(r.nodeRss)} MB, ` : ''}largest process ${r.rss ? Math.round(r.rss) : '?'} MB, exit ${r.status}`);
       got[k].push(r);
     });
   }
@@ -139,7 +153,8 @@ export function benchRange(name, repo, range, { before = process.env.BENCH_HISTO
       minS: Math.min(...secs),
       maxS: Math.max(...secs),
       rssMB: rs.every((r) => r.rss !== null) ? Math.round(Math.max(...rs.map((r) => r.rss))) : null,
-      status: failed ? `exit ${failed.status}: ${failed.stderr.trim().split('\n').filter((l) => !/^\d+$/.test(l)).slice(-2).join(' ').slice(0, 200)}` : 'ok',
+      nodeRssMB: rs.every((r) => r.nodeRss !== null) ? Math.round(Math.max(...rs.map((r) => r.nodeRss))) : null,
+      status: failed ? `${typeof failed.status === 'number' ? `exit ${failed.status}` : failed.status}: ${failed.stderr.trim().split('\n').filter((l) => l && !/maxrss-kb=/.test(l)).slice(-2).join(' ').slice(0, 200)}` : 'ok',
       findings: s.report ? findingsOf(s.report) : null,
     };
   });

@@ -273,6 +273,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       continue;
     }
     const skipped: string[] = [];
+    let skippedMore = 0; // a history may skip a symlink in thousands of commits: the detail names 20
     let unread: string | null = null;
     try {
       if (needs.git) {
@@ -302,7 +303,10 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
               else if (ev.type === 'file') diffs.push(...diffSubjects(dir, [ev.file], config));
               else if (ev.type === 'blob') blobs.push(ev.blob);
               // Symlinked (never followed) files and submodules are not scanned: say so.
-              else if (ev.type === 'skipped') skipped.push(`${ev.file.path} (${ev.file.reason}${inCommit(ev.file)})`);
+              else if (ev.type === 'skipped') {
+                if (skipped.length < 20) skipped.push(`${ev.file.path} (${ev.file.reason}${inCommit(ev.file)})`);
+                else skippedMore++;
+              }
               else notRead.push(`${ev.what}${inCommit(ev)}`);
             }
           } catch (e) {
@@ -322,7 +326,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         }
       }
       let detail = dir;
-      if (skipped.length) detail += `; not scanned: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ` and ${skipped.length - 20} more` : ''}`;
+      if (skipped.length) detail += `; not scanned: ${skipped.join(', ')}${skippedMore ? ` and ${skippedMore} more` : ''}`;
       if (needs.locales) {
         const { readLocaleSubjects } = await import('./locale-subjects.js');
         const read = readLocaleSubjects(dir, config);
