@@ -154,7 +154,7 @@ export function benchRange(name, repo, range, { before = process.env.BENCH_HISTO
       maxS: Math.max(...secs),
       rssMB: rs.every((r) => r.rss !== null) ? Math.round(Math.max(...rs.map((r) => r.rss))) : null,
       nodeRssMB: rs.every((r) => r.nodeRss !== null) ? Math.round(Math.max(...rs.map((r) => r.nodeRss))) : null,
-      status: failed ? `${typeof failed.status === 'number' ? `exit ${failed.status}` : failed.status}: ${failed.stderr.trim().split('\n').filter((l) => l && !/maxrss-kb=/.test(l)).slice(-2).join(' ').slice(0, 200)}` : 'ok',
+      status: failed ? `${typeof failed.status === 'number' ? `exit ${failed.status}` : failed.status}: ${(/\b(?:ERR_[A-Z_]+|[A-Za-z]*Error: [^\n]*)/.exec(failed.stderr)?.[0] ?? failed.stderr.trim().split('\n').filter((l) => l && !/maxrss-kb=/.test(l)).slice(-2).join(' ')).slice(0, 200)}` : 'ok',
       findings: s.report ? findingsOf(s.report) : null,
     };
   });

@@ -2,10 +2,12 @@
 // current branch. Read with the git CLI from git's object database only, never from the working tree,
 // so nothing outside the repository is ever opened (a symlink is skipped, not followed).
 //
-// Parsing strategy: `--raw -z` gives every changed path exactly (NUL-separated, no quoting) with modes
-// and blob ids, which decide what to skip (symlinks, submodules, files over the size limit) before any
-// content is produced; the `--unified=0` patch is then parsed by counting hunk lines, so an added line
-// that itself reads "diff --git" or "+++ b/x" cannot derail the parser.
+// Parsing strategy: the raw entries (`--raw`) give every changed path with its modes and blob ids, which
+// decide what to skip (symlinks, submodules) and what to read whole (files over the size limit); the
+// `--unified=0` patch is parsed by counting hunk lines, so an added line that itself reads "diff --git" or
+// "+++ b/x" cannot derail the parser. The staged diff is small and read whole (`--raw -z`, then the patch
+// without the whole-blob files); a commit range can be any size and is read as a stream (see
+// streamCommitRange below).
 
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
