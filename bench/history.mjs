@@ -142,6 +142,8 @@ export function benchRange(name, repo, range, { before = process.env.BENCH_HISTO
       got[k].push(r);
     });
   }
+  for (const s of sides) if (s.report) got[sides.indexOf(s)].findings = findingsOf(s.report);
+  for (const s of sides) if (s.report) rmSync(s.report, { force: true });
   const rows = sides.map((s, k) => {
     const rs = got[k];
     const secs = rs.map((r) => r.ms / 1000);
@@ -155,7 +157,7 @@ export function benchRange(name, repo, range, { before = process.env.BENCH_HISTO
       rssMB: rs.every((r) => r.rss !== null) ? Math.round(Math.max(...rs.map((r) => r.rss))) : null,
       nodeRssMB: rs.every((r) => r.nodeRss !== null) ? Math.round(Math.max(...rs.map((r) => r.nodeRss))) : null,
       status: failed ? `${typeof failed.status === 'number' ? `exit ${failed.status}` : failed.status}: ${(/\b(?:ERR_[A-Z_]+|[A-Za-z]*Error: [^\n]*)/.exec(failed.stderr)?.[0] ?? failed.stderr.trim().split('\n').filter((l) => l && !/maxrss-kb=/.test(l)).slice(-2).join(' ')).slice(0, 200)}` : 'ok',
-      findings: s.report ? findingsOf(s.report) : null,
+      findings: s.report ? got[k].findings : null,
     };
   });
   return rows;
