@@ -116,7 +116,13 @@ function git(repoDir: string, input?: string): Git {
         child.stderr.on('data', (b: Buffer) => err.push(b));
         child.on('error', reject);
         child.on('close', (code) => {
-          const stdout = Buffer.concat(out).toString('utf8');
+          let stdout: string;
+          try {
+            stdout = Buffer.concat(out).toString('utf8');
+          } catch (e) {
+            // Over V8's string limit (~512 MB): a rejection, not an exception thrown in an event handler.
+            return reject(e as Error);
+          }
           if (code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
           else resolvePromise(stdout);
         });
@@ -792,8 +798,53 @@ class BlobSizer {
  * Throws (after what was read) when git cannot list the range or stops in the middle of it.
  */
 export async function* streamCommitRange(repoDir: string, range: string, options: DiffReadOptions = {}): AsyncGenerator<RangeEvent> {
-  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const args = rangeArgs(range);
+  const done = new Set<string>(); // commits whose events are all out
+  let current: string | null = null;
+  const currentPaths = new Set<string>();
+  try {
+    for await (const ev of streamLog(repoDir, args, options)) {
+      if (ev.type === 'commit') {
+        if (current) done.add(current);
+        current = ev.commit.sha;
+        currentPaths.clear();
+      } else if (ev.type === 'file') currentPaths.add(ev.file.path);
+      else if (ev.type === 'blob') currentPaths.add(ev.blob.path);
+      else if (ev.type === 'skipped') currentPaths.add(ev.file.path);
+      yield ev;
+    }
+  } catch (e) {
+    if (!(e instanceof GitLogFailed) || e.signal) throw e;
+    // git stopped on its own (not killed): most often a blob it cannot read (a corrupt or shallow copy), which
+    // `git log -p` cannot step over. The rest is read the way that keeps such files out of the patch (the
+    // whole-range reader, whose pathspec leaves them to the blob reader, which reports them unread): memory
+    // grows with the range there, but only a broken repository takes this path.
+    let whole: CommitRange;
+    try {
+      whole = await readCommitRangeWhole(repoDir, args, options);
+    } catch {
+      throw e;
+    }
+    const fresh = (x: { commit?: string; path: string }) => !done.has(x.commit ?? '') && !(x.commit === current && currentPaths.has(x.path));
+    for (const c of whole.commits) if (!done.has(c.sha) && c.sha !== current) yield { type: 'commit', commit: c };
+    for (const f of whole.skipped) if (fresh(f)) yield { type: 'skipped', file: f };
+    for (const f of whole.files) if (fresh(f)) yield { type: 'file', file: f };
+    for (const b of whole.blobs) if (fresh(b)) yield { type: 'blob', blob: b };
+  }
+}
+
+/** `git log` ended with an error of its own (an exit code) or was killed (a signal). */
+class GitLogFailed extends Error {
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(message);
+  }
+}
+
+async function* streamLog(repoDir: string, args: string[], options: DiffReadOptions): AsyncGenerator<RangeEvent> {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
   // --root: the first commit's diff is shown even where log.showRoot=false would hide it; --encoding: a
   // checkout's i18n.logOutputEncoding=UTF-16 would put NUL bytes into messages (the header's separator).
@@ -841,11 +892,41 @@ export async function* streamCommitRange(repoDir: string, range: string, options
     for await (const batch of splitLines(child.stdout, max + CUT_KEEP)) yield* resolveEvents(parser.push(batch));
     yield* resolveEvents(parser.end());
     const { code, signal } = await closed;
-    if (code !== 0) throw new Error(`git log ${signal ? `was stopped by ${signal}` : `exited with ${code}`} before the end of the range: ${stderr.trim().split('\n')[0] || 'no message'}`);
+    if (code !== 0) throw new GitLogFailed(`git log ${signal ? `was stopped by ${signal}` : `exited with ${code}`} before the end of the range: ${stderr.trim().split('\n')[0] || 'no message'}`, signal);
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill();
     sizer.close();
   }
+}
+
+/**
+ * The range read whole, in three passes (commits; raw entries and blob sizes; the patch without the files
+ * read as blobs): what clipguard did before streaming, kept for a `git log -p` that stops on a blob it cannot
+ * read (see streamCommitRange). The pathspec that keeps a large or unreadable file out of the patch holds for
+ * every commit of the range, so that path is read as a blob in every commit here.
+ */
+async function readCommitRangeWhole(repoDir: string, args: string[], options: DiffReadOptions): Promise<CommitRange> {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const g = git(repoDir);
+  const commits = (await listCommits(g, args)).reverse();
+  if (!commits.length) return { commits, files: [], blobs: [], skipped: [] };
+  const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
+  const log = ['log', ...LOG_FLAGS, '--root', '--encoding=UTF-8', '--reverse', `--format=${marker}%H`];
+  const entries = parseRaw(await g.raw([...log, '--raw', '-z', ...DIFF_FLAGS, ...args, '--']), marker);
+  const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
+  const triaged = triage(entries, sizes, max);
+  const { blobs, skipped } = triaged;
+  const whole = new Set(blobs.map((b) => b.path));
+  const keep: RawEntry[] = [];
+  for (const e of triaged.keep) {
+    if (whole.has(e.path) || whole.has(e.srcPath)) blobs.push(blobFile(e, 'too large'));
+    else keep.push(e);
+  }
+  if (!keep.length) return { commits, files: [], blobs, skipped };
+  const ex = excludes(blobs, entries);
+  const patch = await g.raw([...log, '-p', '--unified=0', ...DIFF_FLAGS, ...args, ...(ex.length ? ex : ['--'])]);
+  const read = assemble(parsePatch(patch, marker), keep);
+  return { commits, files: read.files, blobs: [...blobs, ...read.blobs], skipped };
 }
 
 /** A whole range gathered in memory (tests, and callers that know their range is small: prefer the stream). */
