@@ -2,10 +2,11 @@
 // written to bench/RESULTS.md with the machine, Node version and date. Ratios are the figures that hold on
 // a shared, noisy machine; absolute times are shown for scale only.
 //
-//   npm run bench                      secrets, precommit, zh (when bench/zh.mjs exists), engine
+//   npm run bench                      secrets, precommit, zh (when bench/zh.mjs exists), engine, history
 //   npm run bench -- --paperclip       also the scan of a real Paperclip server (or BENCH_PAPERCLIP=1)
 //   npm run bench -- --engine-10x      engine scaling as 1x -> 10x (default 1/10x -> 1x; needs ~6 GB, minutes)
 //   npm run bench -- --only secrets,engine
+//   BENCH_HISTORY_REPO=<clone> [BENCH_HISTORY_FULL=1] [BENCH_HISTORY_BEFORE=<other build>] npm run bench -- --only history
 //   npm run bench -- --out /tmp/r.md   write the results elsewhere than bench/RESULTS.md
 //
 // Inputs come from seeded generators in bench/ and from the installed node_modules (real source, chosen the
@@ -135,6 +136,28 @@ if (want('paperclip')) {
     log('5. paperclip: skipped (npm run bench -- --paperclip, or BENCH_PAPERCLIP=1)');
     rows.push({ figure: '5 paperclip', what: 'skipped: run with --paperclip (or BENCH_PAPERCLIP=1)', clipguard: '-', peer: '-', ratio: '-', target: '-', met: '-' });
   }
+}
+
+if (want('history')) {
+  log('6. history scan ...');
+  const { benchHistory } = await import('./history.mjs');
+  const r = benchHistory();
+  for (const c of [...new Set(r.rows.map((x) => x.case))]) {
+    const side = (prefix) => r.rows.find((x) => x.case === c && x.side.startsWith(prefix));
+    const gitLog = side('git log');
+    const cg = side('clipguard scan (this build)');
+    const before = r.rows.find((x) => x.case === c && x.side.startsWith('clipguard scan (') && x !== cg);
+    const span = (x) => `${fmt(x.medianS)} s (${fmt(x.minS)}-${fmt(x.maxS)})`;
+    const ratio = cg.medianS / gitLog.medianS;
+    const ok = cg.status === 'ok';
+    rows.push({ figure: '6 history', what: `${c}: secret scan of the range, s (median, min-max)${ok ? '' : ` [${cg.status}]`}`, clipguard: span(cg), peer: `git log -p > /dev/null ${span(gitLog)}`, ratio: `${fmt(ratio)}x`, target: '<= 2x', met: ok && ratio <= 2 ? 'yes' : 'NO' });
+    rows.push({ figure: '6 history', what: `${c}: peak RSS of clipguard's node process, MB (largest process of its tree, git included)`, clipguard: `${cg.nodeRssMB ?? '-'} (${cg.rssMB ?? '-'})`, peer: `git log ${gitLog.rssMB ?? '-'}`, ratio: '-', target: '<= 512 MB', met: cg.nodeRssMB !== null && cg.nodeRssMB <= 512 ? 'yes' : 'NO' });
+    if (before) {
+      const same = before.status === 'ok' && JSON.stringify(before.findings) === JSON.stringify(cg.findings);
+      rows.push({ figure: '6 history', what: `${c}: the build before, s / MB${before.status === 'ok' ? '' : ` [${before.status}]`}`, clipguard: `${fmt(cg.medianS)} s / ${cg.nodeRssMB} MB`, peer: `${before.side.slice(16, -1)} ${span(before)} / ${before.nodeRssMB} MB`, ratio: before.status === 'ok' ? `before takes ${fmt(before.medianS / cg.medianS)}x` : '-', target: 'same findings', met: same ? 'yes' : before.status === 'ok' ? 'NO' : '-' });
+    }
+  }
+  notes.push(...r.notes, '6. Each history case runs `git log` with the options clipguard gives it and the whole `clipguard scan --no-paperclip --only security --git-range <range> -f json` (exit 1 = findings, counted as a run), alternating, BENCH_HISTORY_RUNS times (median, min-max); peak RSS of the node process from process.resourceUsage (preloaded), of the largest process of a tree from /usr/bin/time.');
 }
 
 const cols = ['figure', 'what', 'clipguard', 'peer', 'ratio', 'target', 'met'];

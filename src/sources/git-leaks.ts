@@ -3,15 +3,27 @@
 
 import { detectSecretsMany, secretIgnoredFor, type DetectOptions } from '../detectors/secrets/index.js';
 import { blobSecrets } from './blob-secrets.js';
-import { readBlob, readCommitRange } from './git.js';
+import { readBlob, streamCommitRange, type BlobFile } from './git.js';
 
-/** Kinds of the secrets (not inline-ignored) in the added lines, whole files and messages of a commit range. */
+/**
+ * Kinds of the secrets (not inline-ignored) in the added lines, whole files and messages of a commit range,
+ * read as a stream (see streamCommitRange). A range git cannot read to its end throws: the push is not made.
+ */
 export async function secretKindsInRange(repo: string, range: string, options?: DetectOptions): Promise<string[]> {
-  const r = await readCommitRange(repo, range);
-  const texts = [...r.files.map((f) => f.lines.map((l) => l.text).join('\n')), ...r.commits.map((c) => c.message)];
-  const kinds = detectSecretsMany(texts, options).flatMap((ms, i) => ms.filter((m) => !secretIgnoredFor(m, i < r.files.length ? 'security/secret-in-diff' : 'security/secret-in-commit-message')).map((m) => m.kind));
+  const kinds: string[] = [];
+  const blobs: BlobFile[] = [];
+  const found = (text: string, rule: string) => {
+    for (const m of detectSecretsMany([text], options)[0]) if (!secretIgnoredFor(m, rule)) kinds.push(m.kind);
+  };
+  for await (const ev of streamCommitRange(repo, range)) {
+    if (ev.type === 'commit') found(ev.commit.message, 'security/secret-in-commit-message');
+    else if (ev.type === 'file') found(ev.file.lines.map((l) => l.text).join('\n'), 'security/secret-in-diff');
+    else if (ev.type === 'blob') blobs.push(ev.blob);
+    // Part of a commit git could not show was not checked: it stops the push as a leak would.
+    else if (ev.type === 'unread') kinds.push(`unread ${ev.what} in ${ev.commit.slice(0, 10)}`);
+  }
   // Binary, UTF-16 and large files, read whole; one that cannot be read stops the push as a leak would.
-  for (const b of r.blobs) {
+  for (const b of blobs) {
     const found = await blobSecrets(readBlob(repo, b.blob), { ...options, path: b.path }).then(
       (s) => s.matches.filter((m) => !secretIgnoredFor(m, 'security/secret-in-diff')).map((m) => m.kind),
       () => [`unreadable file ${b.path}`],

@@ -2,10 +2,12 @@
 // current branch. Read with the git CLI from git's object database only, never from the working tree,
 // so nothing outside the repository is ever opened (a symlink is skipped, not followed).
 //
-// Parsing strategy: `--raw -z` gives every changed path exactly (NUL-separated, no quoting) with modes
-// and blob ids, which decide what to skip (symlinks, submodules, files over the size limit) before any
-// content is produced; the `--unified=0` patch is then parsed by counting hunk lines, so an added line
-// that itself reads "diff --git" or "+++ b/x" cannot derail the parser.
+// Parsing strategy: the raw entries (`--raw`) give every changed path with its modes and blob ids, which
+// decide what to skip (symlinks, submodules) and what to read whole (files over the size limit); the
+// `--unified=0` patch is parsed by counting hunk lines, so an added line that itself reads "diff --git" or
+// "+++ b/x" cannot derail the parser. The staged diff is small and read whole (`--raw -z`, then the patch
+// without the whole-blob files); a commit range can be any size and is read as a stream (see
+// streamCommitRange below).
 
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
@@ -114,7 +116,13 @@ function git(repoDir: string, input?: string): Git {
         child.stderr.on('data', (b: Buffer) => err.push(b));
         child.on('error', reject);
         child.on('close', (code) => {
-          const stdout = Buffer.concat(out).toString('utf8');
+          let stdout: string;
+          try {
+            stdout = Buffer.concat(out).toString('utf8');
+          } catch (e) {
+            // Over V8's string limit (~512 MB): a rejection, not an exception thrown in an event handler.
+            return reject(e as Error);
+          }
           if (code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
           else resolvePromise(stdout);
         });
@@ -220,7 +228,7 @@ function excludes(blobs: BlobFile[], entries: RawEntry[]): string[] {
 // ---------------------------------------------------------------------------------------------------
 // Patches (`-p --unified=0`)
 
-interface PatchFile {
+export interface PatchFile {
   commit?: string;
   path: string | null;
   binary: boolean;
@@ -270,7 +278,8 @@ function pathFromDiffLine(rest: string): string | null {
   return null;
 }
 
-function parsePatch(out: string, marker?: string): PatchFile[] {
+/** The whole-string patch parser of the staged diff (exported for the stream parser's equivalence property). */
+export function parsePatch(out: string, marker?: string): PatchFile[] {
   const files: PatchFile[] = [];
   let commit: string | undefined;
   let cur: PatchFile | null = null;
@@ -438,22 +447,475 @@ async function listCommits(g: Git, args: string[]): Promise<CommitInfo[]> {
   return commits;
 }
 
-/** Commits of `range` (e.g. "origin/main..HEAD", oldest first) and the lines each of them added. */
-export async function readCommitRange(repoDir: string, range: string, options: DiffReadOptions = {}): Promise<CommitRange> {
-  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+// ---------------------------------------------------------------------------------------------------
+// Commit ranges, streamed
+//
+// One `git log --reverse --raw -p --unified=0` is read as it is produced, commit by commit: each commit's
+// header (sha, author, date, message), then its raw entries (modes and blob ids, which decide what is
+// skipped or read whole, as for the staged diff), then its patch. Nothing of the range is held at once:
+// a file's added lines are kept until its section ends (at most the size limit: past it the file is read
+// whole from its blob, like any file over the limit), so memory does not grow with the range, and the
+// caller runs detection on each file while git is still producing the next. A commit range of any size
+// works (the whole range as one string died at 512 MB, V8's limit).
+
+/** What a commit range yields, in history order (oldest first): each commit, then what it changed. */
+export type RangeEvent =
+  | { type: 'commit'; commit: CommitInfo }
+  | { type: 'file'; file: DiffFile }
+  | { type: 'blob'; blob: BlobFile }
+  | { type: 'skipped'; file: SkippedFile }
+  /** Part of a commit that could not be read (a header line or message over the limit): not scanned. */
+  | { type: 'unread'; commit: string; what: string };
+
+/** Lines of a stream, and which of them were cut (longer than the limit: only their start is kept). */
+export interface LineBatch {
+  lines: string[];
+  cut: Set<number> | null;
+}
+
+/**
+ * What is kept of a line cut for being too long: its start (enough for the marker and a commit id, or to tell
+ * a '+' line from a '-' line), then one NUL for each NUL of the dropped part, up to 4 (the commit header is
+ * read by counting its NULs, so a cut header still ends where it should).
+ */
+const CUT_KEEP = 256;
+
+function countNuls(b: Uint8Array): number {
+  let n = 0;
+  for (let i = b.indexOf(0); i !== -1 && n < 4; i = b.indexOf(0, i + 1)) n++;
+  return n;
+}
+
+/**
+ * A copy of a string that shares no memory with the text it was cut from: V8 keeps a substring as a view of
+ * its parent, so one kept path would keep a whole 64 KB chunk of `git log` output alive (a history's worth of
+ * them, one per file, in the subjects). Used for what outlives the chunk: paths.
+ */
+function own(s: string): string {
+  return Buffer.from(s, 'utf8').toString('utf8');
+}
+
+/**
+ * The lines of a byte stream, a batch per chunk, none longer than `max` bytes: a longer line is cut (see
+ * CUT_KEEP) and flagged, so one endless line (a minified bundle) costs no more memory than `max`. Newlines
+ * are split on bytes, so a multi-byte character is never cut in two by a chunk boundary.
+ */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array>, max: number): AsyncGenerator<LineBatch> {
+  // The line in progress: its bytes so far, or (cut) its first CUT_KEEP bytes and the NULs dropped after them.
+  let rest: Buffer[] = [];
+  let restLength = 0;
+  let restCut = false;
+  let restNuls = 0;
+  const cutLine = (all: Buffer) => {
+    rest = [all.subarray(0, CUT_KEEP)];
+    restNuls = countNuls(all.subarray(CUT_KEEP));
+    restCut = true;
+  };
+  for await (const c of chunks) {
+    const chunk = Buffer.isBuffer(c) ? c : Buffer.from(c);
+    const nl = chunk.lastIndexOf(10);
+    const end = nl === -1 ? chunk.length : chunk.indexOf(10); // where the line in progress ends in this chunk
+    if (restCut) {
+      // The kept start fills up to CUT_KEEP bytes whatever the chunks (a limit under CUT_KEEP, in tests).
+      const more = Math.min(end, CUT_KEEP - rest[0].length);
+      if (more > 0) rest = [Buffer.concat([rest[0], chunk.subarray(0, more)])];
+      restNuls = Math.min(4, restNuls + countNuls(chunk.subarray(Math.max(0, more), end)));
+    }
+    else if (restLength + end > max) cutLine(Buffer.concat([...rest, chunk.subarray(0, end)]));
+    else if (nl === -1) {
+      rest.push(chunk);
+      restLength += chunk.length;
+      continue;
+    }
+    if (nl === -1) continue;
+    let cut: Set<number> | null = null;
+    let text: string;
+    if (restCut) {
+      text = rest[0].toString('utf8') + '\0'.repeat(restNuls) + chunk.subarray(end, nl).toString('utf8');
+      cut = new Set([0]);
+    } else text = (restLength ? Buffer.concat([...rest, chunk.subarray(0, nl)]) : chunk.subarray(0, nl)).toString('utf8');
+    const lines = text.split('\n');
+    // A line inside one chunk longer than the limit (only when chunks are larger than `max`).
+    for (let i = cut ? 1 : 0; i < lines.length; i++) {
+      if (lines[i].length > max) {
+        const all = Buffer.from(lines[i], 'utf8');
+        lines[i] = all.subarray(0, CUT_KEEP).toString('utf8') + '\0'.repeat(countNuls(all.subarray(CUT_KEEP)));
+        (cut ??= new Set()).add(i);
+      }
+    }
+    yield { lines, cut };
+    const tail = chunk.subarray(nl + 1);
+    rest = tail.length ? [tail] : [];
+    restLength = tail.length;
+    restCut = false;
+    restNuls = 0;
+    if (restLength > max) cutLine(tail);
+  }
+  if (restCut) yield { lines: [rest[0].toString('utf8') + '\0'.repeat(restNuls)], cut: new Set([0]) };
+  else if (restLength) yield { lines: [Buffer.concat(rest).toString('utf8')], cut: null };
+}
+
+/** A file's section of a commit's patch, as parsed (joined to the commit's raw entries by the reader). */
+interface Section extends PatchFile {
+  /** Its added lines passed the size limit: they were dropped, the file is read whole. */
+  over: boolean;
+  /** A header line was cut: the section cannot be trusted. */
+  broken: boolean;
+  added: number;
+  chars: number;
+}
+
+/** What the parser hands the reader, in stream order. */
+type ParsedEvent =
+  | { type: 'commit'; commit: CommitInfo }
+  | { type: 'raw'; sha: string; entries: RawEntry[] }
+  | { type: 'section'; sha: string; section: Section }
+  | { type: 'unread'; commit: string; what: string };
+
+/**
+ * The `git log --format=<marker>%H%x00%an <%ae>%x00%aI%x00%B%x00 --raw -p --unified=0` parser, fed line
+ * batches in any split. The header is read by counting its four NULs (a message has none), so a message
+ * line that reads like a diff header is only message; inside a hunk exactly the counted lines are read,
+ * so an added line that reads like a header or the marker is only an added line (as in parsePatch).
+ */
+export class LogParser {
+  private state: 'idle' | 'header' | 'raw' | 'patch' = 'idle';
+  private header: string[] = [];
+  private headerChars = 0;
+  private headerNuls = 0;
+  private headerCut = false;
+  private sha = '';
+  private entries: RawEntry[] = [];
+  private cur: Section | null = null;
+  private adds = 0;
+  private dels = 0;
+  private next = 0;
+  private out: ParsedEvent[] = [];
+
+  /** `max`: characters of added lines kept per file, and of a commit message. */
+  constructor(private readonly marker: string, private readonly max: number) {}
+
+  push(batch: LineBatch): ParsedEvent[] {
+    const { lines, cut } = batch;
+    for (let i = 0; i < lines.length; i++) this.line(lines[i], cut !== null && cut.has(i));
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  end(): ParsedEvent[] {
+    this.endCommit();
+    if (this.state === 'header') this.out.push({ type: 'unread', commit: this.header[0]?.slice(0, 40) ?? '', what: 'its header (git stopped in the middle of it)' });
+    this.state = 'idle';
+    const out = this.out;
+    this.out = [];
+    return out;
+  }
+
+  private line(line: string, isCut: boolean): void {
+    if (this.adds > 0 || this.dels > 0) {
+      const cur = this.cur!;
+      const c = line[0];
+      if (c === '+') {
+        cur.added++;
+        cur.chars += isCut ? this.max + 1 : line.length;
+        if (cur.chars > this.max) {
+          // Over the limit: the file is read whole from its blob instead; drop what was kept.
+          if (!cur.over) cur.lines = [];
+          cur.over = true;
+        } else cur.lines.push({ line: this.next, text: line.slice(1).replace(/\r$/, '') });
+        this.next++;
+        this.adds--;
+      } else if (c === '-') this.dels--;
+      else if (c === ' ') this.next++;
+      return; // '\ No newline at end of file'
+    }
+    if (this.state === 'header') return this.headerLine(line, isCut);
+    if (line.startsWith(this.marker)) {
+      this.endCommit();
+      this.state = 'header';
+      this.header = [];
+      this.headerChars = 0;
+      this.headerNuls = 0;
+      this.headerCut = false;
+      return this.headerLine(line.slice(this.marker.length), isCut);
+    }
+    if (this.state === 'raw') {
+      if (line.startsWith(':')) {
+        if (isCut) this.out.push({ type: 'unread', commit: this.sha, what: 'a changed path (its line is over the size limit)' });
+        else {
+          const e = rawLine(line, this.sha);
+          if (e) this.entries.push(e);
+        }
+        return;
+      }
+      if (line === '') return;
+      this.out.push({ type: 'raw', sha: this.sha, entries: this.entries });
+      this.entries = [];
+      this.state = 'patch';
+    }
+    if (this.state !== 'patch') return;
+    if (line.startsWith('diff --git ')) {
+      this.endSection();
+      this.cur = { commit: this.sha, path: isCut ? null : pathFromDiffLine(line.slice(11)), binary: false, lines: [], over: false, broken: isCut, added: 0, chars: 0 };
+      return;
+    }
+    const cur = this.cur;
+    if (!cur) return;
+    if (isCut) {
+      cur.broken = true;
+      return;
+    }
+    if (line.startsWith('@@ ')) {
+      const m = /^@@ -\d+(?:,(\d+))? \+(\d+)(?:,(\d+))? @@/.exec(line);
+      if (!m) return;
+      this.dels = m[1] === undefined ? 1 : Number(m[1]);
+      this.next = Number(m[2]);
+      this.adds = m[3] === undefined ? 1 : Number(m[3]);
+    } else if (cur.added === 0) {
+      // Extended header lines (only before the first added line, as parsePatch reads them).
+      if (line.startsWith('+++ ')) cur.path = sidePath(line.slice(4), 'b/');
+      else if (line.startsWith('rename to ') || line.startsWith('copy to ')) cur.path = unquote(line.slice(line.indexOf(' to ') + 4));
+      else if (line.startsWith('deleted file mode')) cur.path = null;
+      else if (line.startsWith('Binary files ') || line === 'GIT binary patch') cur.binary = true;
+    }
+  }
+
+  private headerLine(line: string, isCut: boolean): void {
+    let nuls = 0;
+    for (let at = line.indexOf('\0'); at !== -1; at = line.indexOf('\0', at + 1)) nuls++;
+    this.headerNuls += nuls;
+    if (isCut) this.headerCut = true;
+    // A message over the limit: what is past it is dropped but its NULs, which end the fields.
+    if (this.headerChars + line.length <= this.max || (isCut && this.header.length === 0)) {
+      this.header.push(line);
+      this.headerChars += line.length + 1;
+    } else {
+      this.header.push('\0'.repeat(nuls));
+      this.headerCut = true;
+    }
+    if (this.headerNuls < 4) return;
+    const [sha, author, date, body] = this.header.join('\n').split('\0');
+    const message = (body ?? '').replace(/\n+$/, '');
+    this.sha = sha;
+    this.out.push({ type: 'commit', commit: { sha, subject: message.split('\n')[0] ?? '', message, author, date } });
+    if (this.headerCut) this.out.push({ type: 'unread', commit: sha, what: 'its message (over the size limit)' });
+    this.header = [];
+    this.state = 'raw';
+  }
+
+  private endSection(): void {
+    if (this.cur) this.out.push({ type: 'section', sha: this.sha, section: this.cur });
+    this.cur = null;
+    this.adds = this.dels = 0;
+  }
+
+  private endCommit(): void {
+    if (this.state === 'raw') this.out.push({ type: 'raw', sha: this.sha, entries: this.entries });
+    this.entries = [];
+    this.endSection();
+  }
+}
+
+/** One `--raw` line (without -z): `:srcMode dstMode srcSha dstSha status<TAB>path[<TAB>path]`, paths C-quoted when needed. */
+function rawLine(line: string, commit: string): RawEntry | null {
+  const fields = line.split('\t'); // a tab inside a path is quoted as \t
+  const [srcMode, dstMode, srcSha, dstSha, status] = fields[0].slice(1).split(' ');
+  if (!status || fields.length < 2) return null;
+  const two = status.startsWith('R') || status.startsWith('C');
+  const srcPath = own(unquote(fields[1]));
+  const path = two && fields.length > 2 ? own(unquote(fields[2])) : srcPath;
+  return { srcMode, dstMode, srcSha, dstSha, status: status[0], srcPath, path, commit };
+}
+
+/**
+ * Blob sizes through one long-lived `git cat-file --batch-check`, asked commit by commit while `git log` runs
+ * (git answers each object as soon as it is asked: it flushes per object unless told `--buffer`).
+ */
+class BlobSizer {
+  private child: ReturnType<typeof spawn> | null = null;
+  private pending = '';
+  private waiting: { shas: string[]; sizes: Map<string, number>; resolve: (m: Map<string, number>) => void; reject: (e: Error) => void }[] = [];
+  private failed: Error | null = null;
+
+  constructor(private readonly repoDir: string) {}
+
+  sizes(shas: string[]): Promise<Map<string, number>> {
+    const unique = [...new Set(shas)].filter(realSha);
+    if (!unique.length) return Promise.resolve(new Map());
+    if (this.failed) return Promise.reject(this.failed);
+    const child = this.start();
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ shas: unique, sizes: new Map(), resolve, reject });
+      child.stdin!.write(unique.join('\n') + '\n');
+    });
+  }
+
+  close(): void {
+    if (this.child && this.child.exitCode === null) {
+      this.child.stdin!.end();
+      this.child.kill();
+    }
+  }
+
+  private start(): ReturnType<typeof spawn> {
+    if (this.child) return this.child;
+    const child = spawn('git', ['-c', 'core.quotePath=false', 'cat-file', '--batch-check=%(objectname) %(objectsize)'], { cwd: this.repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    this.child = child;
+    child.stdin!.on('error', () => {});
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (s: string) => {
+      this.pending += s;
+      let nl;
+      while ((nl = this.pending.indexOf('\n')) !== -1) {
+        const [sha, size] = this.pending.slice(0, nl).split(' ');
+        this.pending = this.pending.slice(nl + 1);
+        const w = this.waiting[0];
+        if (!w) continue;
+        if (sha && size && /^\d+$/.test(size)) w.sizes.set(sha, Number(size));
+        w.shas.shift();
+        if (!w.shas.length) {
+          this.waiting.shift();
+          w.resolve(w.sizes);
+        }
+      }
+    });
+    const fail = (e: Error) => {
+      this.failed = e;
+      for (const w of this.waiting.splice(0)) w.reject(e);
+    };
+    child.on('error', fail);
+    child.on('close', (code, signal) => fail(new Error(`git cat-file --batch-check stopped (${signal ?? `exit ${code}`})`)));
+    return child;
+  }
+}
+
+/**
+ * Commits of `range` (e.g. "origin/main..HEAD"), oldest first, each followed by the lines it added (a file
+ * at a time), the files it changed that are read whole from their blobs, and what it changed that is not
+ * scanned. Each commit's own diff (not a..b as one diff): a key added in one commit and removed in the next
+ * is still in the history that would be pushed. Merge commits show no diff; their parents' commits do.
+ * Throws (after what was read) when git cannot list the range or stops in the middle of it.
+ */
+export async function* streamCommitRange(repoDir: string, range: string, options: DiffReadOptions = {}): AsyncGenerator<RangeEvent> {
   const args = rangeArgs(range);
+  const done = new Set<string>(); // commits whose events are all out
+  let current: string | null = null;
+  const currentPaths = new Set<string>();
+  try {
+    for await (const ev of streamLog(repoDir, args, options)) {
+      if (ev.type === 'commit') {
+        if (current) done.add(current);
+        current = ev.commit.sha;
+        currentPaths.clear();
+      } else if (ev.type === 'file') currentPaths.add(ev.file.path);
+      else if (ev.type === 'blob') currentPaths.add(ev.blob.path);
+      else if (ev.type === 'skipped') currentPaths.add(ev.file.path);
+      yield ev;
+    }
+  } catch (e) {
+    if (!(e instanceof GitLogFailed) || e.signal) throw e;
+    // git stopped on its own (not killed): most often a blob it cannot read (a corrupt or shallow copy), which
+    // `git log -p` cannot step over. The rest is read the way that keeps such files out of the patch (the
+    // whole-range reader, whose pathspec leaves them to the blob reader, which reports them unread): memory
+    // grows with the range there, but only a broken repository takes this path.
+    let whole: CommitRange;
+    try {
+      whole = await readCommitRangeWhole(repoDir, args, options);
+    } catch {
+      throw e;
+    }
+    const fresh = (x: { commit?: string; path: string }) => !done.has(x.commit ?? '') && !(x.commit === current && currentPaths.has(x.path));
+    for (const c of whole.commits) if (!done.has(c.sha) && c.sha !== current) yield { type: 'commit', commit: c };
+    for (const f of whole.skipped) if (fresh(f)) yield { type: 'skipped', file: f };
+    for (const f of whole.files) if (fresh(f)) yield { type: 'file', file: f };
+    for (const b of whole.blobs) if (fresh(b)) yield { type: 'blob', blob: b };
+  }
+}
+
+/** `git log` ended with an error of its own (an exit code) or was killed (a signal). */
+class GitLogFailed extends Error {
+  constructor(
+    message: string,
+    readonly signal: NodeJS.Signals | null,
+  ) {
+    super(message);
+  }
+}
+
+async function* streamLog(repoDir: string, args: string[], options: DiffReadOptions): AsyncGenerator<RangeEvent> {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
+  // --root: the first commit's diff is shown even where log.showRoot=false would hide it; --encoding: a
+  // checkout's i18n.logOutputEncoding=UTF-16 would put NUL bytes into messages (the header's separator).
+  const child = spawn(
+    'git',
+    ['-c', 'core.quotePath=false', '-c', 'color.ui=false', 'log', ...LOG_FLAGS, '--root', '--encoding=UTF-8', '--reverse', `--format=${marker}%H%x00%an <%ae>%x00%aI%x00%B%x00`, '--raw', '-p', '--unified=0', ...DIFF_FLAGS, ...args, '--'],
+    { cwd: repoDir, windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (s: string) => {
+    if (stderr.length < 4096) stderr += s;
+  });
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolvePromise({ code, signal }));
+  });
+  closed.catch(() => {}); // awaited below; a spawn error also ends stdout
+  const sizer = new BlobSizer(repoDir);
+  const parser = new LogParser(marker, max);
+  let wanted = new Map<string, RawEntry>();
+  // Events of one parsed batch, resolved in order (sizes are asked once per commit, at the end of its raw entries).
+  async function* resolveEvents(events: ParsedEvent[]): AsyncGenerator<RangeEvent> {
+    for (const ev of events) {
+      if (ev.type === 'commit') yield { type: 'commit', commit: ev.commit };
+      else if (ev.type === 'unread') yield ev;
+      else if (ev.type === 'raw') {
+        const sizes = await sizer.sizes(ev.entries.filter((e) => e.status !== 'D' && e.status !== 'U').map((e) => e.dstSha));
+        const { keep, blobs, skipped } = triage(ev.entries, sizes, max);
+        for (const f of skipped) yield { type: 'skipped', file: f };
+        for (const b of blobs) yield { type: 'blob', blob: b };
+        wanted = new Map(keep.map((e) => [e.path, e]));
+      } else {
+        const s = ev.section;
+        const e = s.path === null ? undefined : wanted.get(s.path);
+        if (s.broken) yield { type: 'unread', commit: ev.sha, what: `a file (a header line of its patch is over the size limit)` };
+        else if (!e || s.path === null) continue;
+        else if (s.binary) yield { type: 'blob', blob: blobFile(e, 'binary') };
+        else if (s.over) yield { type: 'blob', blob: blobFile(e, 'too large') };
+        else if (s.lines.length) yield { type: 'file', file: { path: e.path, lines: s.lines, commit: ev.sha } };
+      }
+    }
+  }
+  try {
+    for await (const batch of splitLines(child.stdout, max + CUT_KEEP)) yield* resolveEvents(parser.push(batch));
+    yield* resolveEvents(parser.end());
+    const { code, signal } = await closed;
+    if (code !== 0) throw new GitLogFailed(`git log ${signal ? `was stopped by ${signal}` : `exited with ${code}`} before the end of the range: ${stderr.trim().split('\n')[0] || 'no message'}`, signal);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    sizer.close();
+  }
+}
+
+/**
+ * The range read whole, in three passes (commits; raw entries and blob sizes; the patch without the files
+ * read as blobs): what clipguard did before streaming, kept for a `git log -p` that stops on a blob it cannot
+ * read (see streamCommitRange). The pathspec that keeps a large or unreadable file out of the patch holds for
+ * every commit of the range, so that path is read as a blob in every commit here.
+ */
+async function readCommitRangeWhole(repoDir: string, args: string[], options: DiffReadOptions): Promise<CommitRange> {
+  const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const g = git(repoDir);
   const commits = (await listCommits(g, args)).reverse();
   if (!commits.length) return { commits, files: [], blobs: [], skipped: [] };
-  // Each commit's own diff (not a..b as one diff): a key added in one commit and removed in the next is
-  // still in the history that would be pushed. Merge commits show no diff here; their parents' commits do.
   const marker = `@clipguard-${randomBytes(8).toString('hex')}@`;
-  const entries = parseRaw(await g.raw(['log', ...LOG_FLAGS, '--reverse', `--format=${marker}%H`, '--raw', '-z', ...DIFF_FLAGS, ...args, '--']), marker);
+  const log = ['log', ...LOG_FLAGS, '--root', '--encoding=UTF-8', '--reverse', `--format=${marker}%H`];
+  const entries = parseRaw(await g.raw([...log, '--raw', '-z', ...DIFF_FLAGS, ...args, '--']), marker);
   const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
   const triaged = triage(entries, sizes, max);
   const { blobs, skipped } = triaged;
-  // The pathspec that keeps a large file out of the patch holds for every commit of the range: the same
-  // path in another commit, small there, is read as a blob too (or it would be read by nobody).
   const whole = new Set(blobs.map((b) => b.path));
   const keep: RawEntry[] = [];
   for (const e of triaged.keep) {
@@ -462,9 +924,22 @@ export async function readCommitRange(repoDir: string, range: string, options: D
   }
   if (!keep.length) return { commits, files: [], blobs, skipped };
   const ex = excludes(blobs, entries);
-  const patch = await g.raw(['log', ...LOG_FLAGS, '--reverse', `--format=${marker}%H`, '-p', '--unified=0', ...DIFF_FLAGS, ...args, ...(ex.length ? ex : ['--'])]);
+  const patch = await g.raw([...log, '-p', '--unified=0', ...DIFF_FLAGS, ...args, ...(ex.length ? ex : ['--'])]);
   const read = assemble(parsePatch(patch, marker), keep);
   return { commits, files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+}
+
+/** A whole range gathered in memory (tests, and callers that know their range is small: prefer the stream). */
+export async function readCommitRange(repoDir: string, range: string, options: DiffReadOptions = {}): Promise<CommitRange & { unread: { commit: string; what: string }[] }> {
+  const r: CommitRange & { unread: { commit: string; what: string }[] } = { commits: [], files: [], blobs: [], skipped: [], unread: [] };
+  for await (const ev of streamCommitRange(repoDir, range, options)) {
+    if (ev.type === 'commit') r.commits.push(ev.commit);
+    else if (ev.type === 'file') r.files.push(ev.file);
+    else if (ev.type === 'blob') r.blobs.push(ev.blob);
+    else if (ev.type === 'skipped') r.skipped.push(ev.file);
+    else r.unread.push({ commit: ev.commit, what: ev.what });
+  }
+  return r;
 }
 
 async function quiet(p: Promise<string>): Promise<string | null> {

@@ -16,7 +16,7 @@ import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import type { MissingCompany } from './paperclip/read.js';
 import type { FactParams } from './fact-params.js';
 import { paperclipSubjects } from './paperclip/subjects.js';
-import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
+import { readBlob, readSmallBlobs, streamCommitRange, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
 import { secretKindsInRange } from './git-leaks.js';
 import picomatch from 'picomatch';
@@ -274,6 +274,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       continue;
     }
     const skipped: string[] = [];
+    let skippedMore = 0; // a history may skip a symlink in thousands of commits: the detail names 20
     let unread: string | null = null;
     try {
       if (needs.git) {
@@ -289,19 +290,44 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       if (needs.secrets) {
         const range = needs.gitRange ?? (await defaultRange(dir));
         if (range) {
-          const r = await readCommitRange(dir, range);
-          // Binary, UTF-16 and large files are read whole from their blobs (see blob-secrets.ts).
-          const whole = await blobSubjects(dir, r.blobs, config);
-          out.subjects.push(...commitSubjects(dir, r.commits, config), ...diffSubjects(dir, r.files, config), ...whole.subjects);
-          // Symlinked (never followed) files and submodules are not scanned: say so.
+          // The range is streamed: each commit and file is scanned as git produces it and only its masked
+          // findings are kept, so a history of any length fits in memory (see streamCommitRange).
+          const commits: Subject[] = [];
+          const diffs: Subject[] = [];
+          const blobs: BlobFile[] = [];
+          const notRead: string[] = [];
           const inCommit = (f: { commit?: string }) => (f.commit ? ` in ${f.commit.slice(0, 10)}` : '');
-          skipped.push(...r.skipped.map((f) => `${f.path} (${f.reason}${inCommit(f)})`));
+          let stopped: string | null = null;
+          try {
+            for await (const ev of streamCommitRange(dir, range)) {
+              if (ev.type === 'commit') commits.push(...commitSubjects(dir, [ev.commit], config));
+              else if (ev.type === 'file') diffs.push(...diffSubjects(dir, [ev.file], config));
+              else if (ev.type === 'blob') blobs.push(ev.blob);
+              // Symlinked (never followed) files and submodules are not scanned: say so.
+              else if (ev.type === 'skipped') {
+                if (skipped.length < 20) skipped.push(`${ev.file.path} (${ev.file.reason}${inCommit(ev.file)})`);
+                else skippedMore++;
+              }
+              else notRead.push(`${ev.what}${inCommit(ev)}`);
+            }
+          } catch (e) {
+            // git stopped part-way (killed, a corrupt object): what was read is still reported, and the
+            // repository is unavailable (a finding), since the rest of the range was not checked.
+            stopped = (e as Error).message;
+          }
+          // Binary, UTF-16 and large files are read whole from their blobs (see blob-secrets.ts).
+          const whole = await blobSubjects(dir, blobs, config);
+          out.subjects.push(...commits, ...diffs, ...whole.subjects);
+          const problems: string[] = [];
+          if (stopped) problems.push(`${stopped}, so the rest of ${range} was not scanned for secrets`);
+          if (notRead.length) problems.push(`could not read ${notRead.slice(0, 20).join(', ')}${notRead.length > 20 ? ` and ${notRead.length - 20} more` : ''}, so it was not scanned for secrets`);
           // A blob git cannot read was not checked: the repository is reported unavailable (a finding).
-          if (whole.unread.length) unread = `could not read ${whole.unread.map((u) => `${u.path}${inCommit(u)} (${u.error})`).join(', ')}, so it was not scanned for secrets; ${ALLOW_UNSCANNED}`;
+          if (whole.unread.length) problems.push(`could not read ${whole.unread.map((u) => `${u.path}${inCommit(u)} (${u.error})`).join(', ')}, so it was not scanned for secrets; ${ALLOW_UNSCANNED}`);
+          if (problems.length) unread = problems.join('; ');
         }
       }
       let detail = dir;
-      if (skipped.length) detail += `; not scanned: ${skipped.slice(0, 20).join(', ')}${skipped.length > 20 ? ` and ${skipped.length - 20} more` : ''}`;
+      if (skipped.length) detail += `; not scanned: ${skipped.join(', ')}${skippedMore ? ` and ${skippedMore} more` : ''}`;
       if (needs.locales) {
         const { readZhFileSubjects } = await import('./locale-files.js');
         const read = await readZhFileSubjects(dir, config);
