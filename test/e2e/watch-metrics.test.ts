@@ -7,18 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync, startCli, type AsyncCli } from '../helpers/cli-async.js';
 import { fakeSample } from '../helpers/fake-secrets.js';
+import { samples } from '../helpers/prometheus.js';
 import { writeTrustedConfig } from '../helpers/trust.js';
 import { e2eUrl, Seed, unique, waitFor } from './seed.js';
-
-function samples(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return m;
-}
 
 describe('watch --metrics on a real Paperclip', () => {
   const seed = new Seed();

@@ -11,6 +11,7 @@ import { startCli } from '../helpers/cli-async.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { tempDir } from '../helpers/cli.js';
 import { writeTrustedConfig } from '../helpers/trust.js';
+import { samples } from '../helpers/prometheus.js';
 
 async function waitFor<T>(f: () => T | null | undefined, what: string, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
@@ -20,17 +21,6 @@ async function waitFor<T>(f: () => T | null | undefined, what: string, timeoutMs
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** The samples of a Prometheus text exposition: `name{labels}` -> value. */
-function samples(text: string): Map<string, number> {
-  const m = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const i = line.lastIndexOf(' ');
-    m.set(line.slice(0, i), Number(line.slice(i + 1)));
-  }
-  return m;
 }
 
 describe('metrics address', () => {
