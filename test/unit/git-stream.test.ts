@@ -95,7 +95,8 @@ function build(commits: { ops: Op[]; message: string[] }[]): { dir: string; rang
       }
     }
     git('add', '-A');
-    git('commit', '-q', '--allow-empty', '-m', c.message.join('\n') || 'empty');
+    // --allow-empty-message: a generated message of blank lines is empty once git trims it (seed -1391256434).
+    git('commit', '-q', '--allow-empty', '--allow-empty-message', '-m', c.message.join('\n'));
   }
   return { dir, range: `${base}..HEAD` };
 }
