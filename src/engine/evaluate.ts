@@ -199,6 +199,10 @@ function gateOf(conditions: Condition): GateLeaf[] {
     if (leaf.params !== undefined) continue;
     const v = leaf.value as { fact?: unknown } | null;
     if (v && typeof v === 'object' && !Array.isArray(v) && 'fact' in v) continue;
+    // An object or array compared by identity (equal, contains, ...): json-rules-engine copies the rule's
+    // conditions, so the answer can differ from the gate's when a fact holds that very object. Only `in` and
+    // `notIn` against a list are gated; any other object value is left to the engine (seed 197331296).
+    if (v !== null && typeof v === 'object' && !((leaf.operator === 'in' || leaf.operator === 'notIn') && Array.isArray(v))) continue;
     const op = Object.prototype.hasOwnProperty.call(GATE_OPERATORS, leaf.operator) ? GATE_OPERATORS[leaf.operator] : undefined;
     if (!op) continue;
     let path: PathSegment[] | undefined;
