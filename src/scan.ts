@@ -214,8 +214,17 @@ async function evaluateAndAct(
   return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount, baselineWritten };
 }
 
+/**
+ * Report order: severity, then rule id, subject label, line and fingerprint. Strings compare by UTF-16 code
+ * units, not `localeCompare`: the order is then the same on every machine whatever its locale (LANG), and no
+ * process pays ICU's collator start-up for a sort.
+ */
 export function compareFindings(a: Finding, b: Finding): number {
-  return severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId) || a.subject.label.localeCompare(b.subject.label) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || a.fingerprint.localeCompare(b.fingerprint);
+  return severityRank(b.severity) - severityRank(a.severity) || byCodeUnits(a.ruleId, b.ruleId) || byCodeUnits(a.subject.label, b.subject.label) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || byCodeUnits(a.fingerprint, b.fingerprint);
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function buildReport(p: { startedAt: Date; finishedAt: Date; mode: 'dry-run' | 'apply'; sources: Report['sources']; findings: Finding[]; failOn: Severity }): Report {

@@ -810,6 +810,26 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Secret
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }
 
+/** Texts up to this length are checked by mayHoldBuiltinSecret with one `includes` per keyword; longer ones go to the detector. */
+const QUICK_CHECK_MAX = 4096;
+let builtinKeywords: string[] | null = null;
+
+/**
+ * False only when detectSecrets(text) with no options (the built-in rows) surely finds nothing: every
+ * built-in row needs one of its keywords in the text (only user rows may have none), and the keyword pass
+ * folds ASCII case only, which `toLowerCase` also does (it may fold more: a superset, never a miss). For
+ * short texts (finding messages, labels) this avoids compiling the whole pattern table and the keyword
+ * automaton in a process that never meets a keyword (`clipguard i18n`).
+ */
+export function mayHoldBuiltinSecret(text: string): boolean {
+  if (!text) return false;
+  if (text.length > QUICK_CHECK_MAX || builtinEngine) return true;
+  // A built-in row without keywords would run on every text: then no text can be ruled out.
+  builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
+  const lower = text.toLowerCase();
+  return builtinKeywords.some((k) => lower.includes(k));
+}
+
 /** The allowlist and pattern engine for `options`; null when `options.path` is allowlisted (nothing to find). */
 function prepare(options: DetectOptions): { allow: UserAllow | null; engine: Engine } | null {
   const allow = userAllow(options.allowlist);
