@@ -823,7 +823,7 @@ let builtinKeywords: string[] | null = null;
  */
 export function mayHoldBuiltinSecret(text: string): boolean {
   if (!text) return false;
-  if (text.length > QUICK_CHECK_MAX || builtinEngine) return true;
+  if (text.length > QUICK_CHECK_MAX) return true;
   // A built-in row without keywords would run on every text: then no text can be ruled out.
   builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
   const lower = text.toLowerCase();
