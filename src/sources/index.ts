@@ -15,10 +15,8 @@ import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import type { MissingCompany } from './paperclip/read.js';
 import type { FactParams } from './fact-params.js';
-import { paperclipSubjects } from './paperclip/subjects.js';
 import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
-import { secretKindsInRange } from './git-leaks.js';
 import picomatch from 'picomatch';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
 // ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
@@ -242,6 +240,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       out.subjects.push(sourceSubject(name, 'paperclip', 'unavailable', detail, { url: config.paperclip.url }));
     }
     if (read.status === 'ok' && !probeOnly) {
+      // Loaded here, not with this module: the pre-commit hook imports it and never reads Paperclip.
+      const { paperclipSubjects } = await import('./paperclip/subjects.js');
       out.subjects.push(
         ...paperclipSubjects(read.companies, {
           now,
@@ -281,7 +281,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         // With a push action on, the secrets in what it would push: the plan then shows a push it would
         // refuse as skipped, with the action's own reason (the action reads them again before pushing).
         const head = up.commits[0]?.sha;
-        const leakKinds = needs.pushLeaks && up.upstream && head ? await secretKindsInRange(dir, `${up.upstream}..${head}`, secretOptions(config)) : null;
+        const leakKinds = needs.pushLeaks && up.upstream && head ? await (await import('./git-leaks.js')).secretKindsInRange(dir, `${up.upstream}..${head}`, secretOptions(config)) : null;
         out.subjects.push(
           sourceSubject(name, 'git', 'ok', `${up.ahead} unpushed`, { git: { dir, branch: up.branch, upstream: up.upstream, ahead: up.ahead, commits: up.commits.map((c) => ({ sha: c.sha, subject: c.subject })), leakKinds } }),
         );
