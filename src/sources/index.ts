@@ -17,7 +17,7 @@ import type { MissingCompany } from './paperclip/read.js';
 import type { FactParams } from './fact-params.js';
 import { readBlob, readCommitRange, readSmallBlobs, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
-import picomatch from 'picomatch';
+import { globMatcher } from '../util/glob.js';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
 // ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
 import type { SkippedFile } from './locale-files.js';
@@ -396,7 +396,7 @@ export async function blobSubjects(repo: string, blobs: readonly BlobFile[], con
   const subjects: Subject[] = [];
   const unread: UnreadBlob[] = [];
   const paths = config.secrets.allowlist.paths ?? [];
-  const allowed = paths.length ? picomatch(paths, { dot: true }) : () => false;
+  const allowed = paths.length ? globMatcher(paths, { dot: true }) : () => false;
   const wanted = blobs.filter((b) => !allowed(b.path));
   // Binary files are at most the patch size limit: read together through one git process. Larger ones stream.
   const small = wanted.filter((b) => b.why === 'binary');

@@ -51,6 +51,8 @@ describe('modules loaded at start-up', () => {
     // Nor what a dry-run with no action to plan never calls: the planner, the executor and every action kind,
     // the Paperclip subject builders, the hook installer.
     for (const run of [clean, blocked]) expect(run.modules.filter(unusedByTheHook)).toEqual([]);
+    // No glob to match (no allowlist paths, no waivers): no glob library.
+    for (const run of [clean, blocked]) expect(pkg(run.modules, 'picomatch')).toEqual([]);
   });
 
   it('a scan that acts still loads the executor (it also resumes what an earlier run left pending)', () => {

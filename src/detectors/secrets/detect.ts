@@ -5,7 +5,7 @@
 // sha256 (for dedup and allowlisting), so nothing downstream can print it by accident.
 
 import { createHash } from 'node:crypto';
-import picomatch from 'picomatch';
+import { globMatcher } from '../../util/glob.js';
 import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
@@ -425,7 +425,7 @@ function userAllow(a: SecretAllowlist | undefined): UserAllow | null {
         }
       }),
       values: new Set((a.values ?? []).map((v) => v.replace(/^sha256:/, ''))),
-      paths: a.paths?.length ? picomatch(a.paths, { dot: true }) : null,
+      paths: a.paths?.length ? globMatcher(a.paths, { dot: true }) : null,
     };
     userAllowCache.set(a, u);
   }
