@@ -8,8 +8,7 @@ import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './en
 import { loadRulePacks, RulePackError, withoutActionsFrom } from './engine/load.js';
 import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
-import { planActions } from './actions/planner.js';
-import { executeActions } from './actions/executor.js';
+import type { ExecutorResult } from './actions/executor.js';
 import { Ledger, ledgerPauses, sessionResets } from './actions/ledger.js';
 import { stateProblemFinding } from './actions/state-dir.js';
 import type { StateLock } from './schedule/lock.js';
@@ -196,12 +195,23 @@ async function evaluateAndAct(
   findings.sort(compareFindings);
 
   const mode = config.actions.apply ? 'apply' : 'dry-run';
-  // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
-  // skipped in the dry-run too: the plan is what --apply does.
-  const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
-  planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
+  // The planner and the executor (with every action kind, ~25 modules) load only when they have work: a
+  // finding with an action to plan, or a run that acts (which also resumes what an earlier run left pending).
+  // With neither, both are no-ops (the planner only rewrites actions; the dry-run executor returns at once):
+  // the pre-commit hook and `clipguard i18n` do not pay for them.
+  if (findings.some((f) => f.actions.length)) {
+    const { planActions } = await import('./actions/planner.js');
+    // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
+    // skipped in the dry-run too: the plan is what --apply does.
+    const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
+    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
+  }
   const lock = opts.lock;
-  const acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem });
+  let acted: ExecutorResult = { problem: null, skipped: 0 };
+  if (mode === 'apply') {
+    const { executeActions } = await import('./actions/executor.js');
+    acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem });
+  }
   // What kept the executor from acting (a state dir that takes no writes, a lock taken over) is reported, whatever --only selected.
   if (acted.problem) {
     findings.push(stateProblemFinding(acted.problem, config.stateDir, acted.skipped));
@@ -214,8 +224,17 @@ async function evaluateAndAct(
   return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount, baselineWritten };
 }
 
+/**
+ * Report order: severity, then rule id, subject label, line and fingerprint. Strings compare by UTF-16 code
+ * units, not `localeCompare`: the order is then the same on every machine whatever its locale (LANG), and no
+ * process pays ICU's collator start-up for a sort.
+ */
 export function compareFindings(a: Finding, b: Finding): number {
-  return severityRank(b.severity) - severityRank(a.severity) || a.ruleId.localeCompare(b.ruleId) || a.subject.label.localeCompare(b.subject.label) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || a.fingerprint.localeCompare(b.fingerprint);
+  return severityRank(b.severity) - severityRank(a.severity) || byCodeUnits(a.ruleId, b.ruleId) || byCodeUnits(a.subject.label, b.subject.label) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || byCodeUnits(a.fingerprint, b.fingerprint);
+}
+
+function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function buildReport(p: { startedAt: Date; finishedAt: Date; mode: 'dry-run' | 'apply'; sources: Report['sources']; findings: Finding[]; failOn: Severity }): Report {

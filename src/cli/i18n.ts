@@ -55,7 +55,8 @@ export function registerI18n(program: Command): void {
           'A file\'s locale comes from its path (locales/zh-TW.json, zh_Hant/app.json, messages.zh-CN.yml), from i18n.locales in clipguard.config.json, or from --locale (clipguard i18n app.json --locale zh-TW).\n',
       );
     } else if (opts.format === 'text' && skipped.length) process.stderr.write(`clipguard i18n: skipped ${skippedNote(skipped)}\n`);
-    const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }] });
+    // Only the i18n rules run, so only they are validated (as precommit does); `scan` and `rules validate` check every rule.
+    const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }], validateOnlySelected: true });
     process.exitCode = await emit(report, opts, rules);
   });
 }

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
-import { installHooks, type InstalledHook } from '../hooks/install.js';
+import type { InstalledHook } from '../hooks/install.js';
 import { gitRoot } from '../scan.js';
 import { UserFileError } from '../util/json-file.js';
 import { writeOutputFile } from '../util/output-file.js';
@@ -89,7 +89,7 @@ export async function initRepo(root: string, opts: InitOptions = {}): Promise<In
 
   // The hooks next: installHooks refuses (HookInstallError, exit 2) before it changes anything, so a refusal
   // there also leaves the config and .gitignore unwritten.
-  const hooks = opts.hooks === false ? null : (await installHooks(root, { command: opts.hookCommand })).hooks;
+  const hooks = opts.hooks === false ? null : (await (await import('../hooks/install.js')).installHooks(root, { command: opts.hookCommand })).hooks;
 
   const starter = starterConfig(root);
   let configAction: InitResult['config']['action'];

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { readStagedDiff } from '../sources/git.js';
 import { ALLOW_UNSCANNED, blobSubjects, commitSubjects, diffSubjects, sourceSubject } from '../sources/index.js';
-import { installHooks, uninstallHooks, type InstalledHook } from '../hooks/install.js';
+import type { InstalledHook } from '../hooks/install.js';
 import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, checkOutputPath, confirmBaseline, emit, EXIT } from './output.js';
 import { configFrom } from './config.js';
@@ -100,6 +100,7 @@ export function registerPrecommit(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
+      const { installHooks } = await import('../hooks/install.js');
       const r = await installHooks(repo, { command: opts.command });
       process.stdout.write(opts.format === 'json' ? `${JSON.stringify(r)}\n` : describeInstalled(r));
     });
@@ -114,6 +115,7 @@ export function registerPrecommit(program: Command): void {
         process.exitCode = EXIT.usage;
         return;
       }
+      const { uninstallHooks } = await import('../hooks/install.js');
       const r = await uninstallHooks(repo);
       process.stdout.write(opts.format === 'json' ? `${JSON.stringify(r)}\n` : r.hooks.map((h) => `${h.name}: ${h.action} (${h.path})\n`).join(''));
     });

@@ -2,10 +2,11 @@
 // labels, --explain fact values) is passed through the secret detector and redacted, so a secret that a
 // rule did not anticipate still cannot reach a report.
 
-import { detectSecrets, redactSecrets } from '../detectors/secrets/index.js';
+import { detectSecrets, mayHoldBuiltinSecret, redactSecrets } from '../detectors/secrets/index.js';
 
 export function maskText(text: string): string {
-  if (!text) return text;
+  // A text without any keyword of a built-in row holds nothing to mask: the detector is not compiled for it.
+  if (!mayHoldBuiltinSecret(text)) return text;
   const matches = detectSecrets(text);
   return matches.length ? redactSecrets(text, matches) : text;
 }

@@ -3,7 +3,7 @@
 // waivers stop suppressing and are reported themselves.
 
 import { existsSync, readFileSync } from 'node:fs';
-import picomatch from 'picomatch';
+import { globMatch } from '../util/glob.js';
 import type { Finding } from '../types.js';
 import { UserFileError, parseJsonText, lineOfKey } from '../util/json-file.js';
 import { ignoreCovers } from '../util/rule-id.js';
@@ -105,7 +105,7 @@ export function applySuppressions(findings: Finding[], opts: SuppressOptions): F
         if (f.suppressed) return;
         if (w.rule !== '*' && w.rule !== f.ruleId) return;
         if (w.fingerprint && w.fingerprint !== f.fingerprint) return;
-        if (w.path && !(f.location && picomatch.isMatch(f.location.file, w.path, { dot: true }))) return;
+        if (w.path && !(f.location && globMatch(f.location.file, w.path, { dot: true }))) return;
         if (w.expires && Date.parse(w.expires) < opts.now.getTime()) {
           if (!expiredReported.has(i)) {
             expiredReported.add(i);

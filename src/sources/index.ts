@@ -15,11 +15,9 @@ import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import type { MissingCompany } from './paperclip/read.js';
 import type { FactParams } from './fact-params.js';
-import { paperclipSubjects } from './paperclip/subjects.js';
 import { readBlob, readSmallBlobs, streamCommitRange, unpushedCommits, defaultRange, type BlobFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
-import { secretKindsInRange } from './git-leaks.js';
-import picomatch from 'picomatch';
+import { globMatcher } from '../util/glob.js';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
 // ~80 ms of start-up that `clipguard precommit` must not pay on every commit. See ./locale-subjects.ts.
 import type { SkippedFile } from './locale-files.js';
@@ -242,6 +240,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       out.subjects.push(sourceSubject(name, 'paperclip', 'unavailable', detail, { url: config.paperclip.url }));
     }
     if (read.status === 'ok' && !probeOnly) {
+      // Loaded here, not with this module: the pre-commit hook imports it and never reads Paperclip.
+      const { paperclipSubjects } = await import('./paperclip/subjects.js');
       out.subjects.push(
         ...paperclipSubjects(read.companies, {
           now,
@@ -282,7 +282,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
         // With a push action on, the secrets in what it would push: the plan then shows a push it would
         // refuse as skipped, with the action's own reason (the action reads them again before pushing).
         const head = up.commits[0]?.sha;
-        const leakKinds = needs.pushLeaks && up.upstream && head ? await secretKindsInRange(dir, `${up.upstream}..${head}`, secretOptions(config)) : null;
+        const leakKinds = needs.pushLeaks && up.upstream && head ? await (await import('./git-leaks.js')).secretKindsInRange(dir, `${up.upstream}..${head}`, secretOptions(config)) : null;
         out.subjects.push(
           sourceSubject(name, 'git', 'ok', `${up.ahead} unpushed`, { git: { dir, branch: up.branch, upstream: up.upstream, ahead: up.ahead, commits: up.commits.map((c) => ({ sha: c.sha, subject: c.subject })), leakKinds } }),
         );
@@ -422,7 +422,7 @@ export async function blobSubjects(repo: string, blobs: readonly BlobFile[], con
   const subjects: Subject[] = [];
   const unread: UnreadBlob[] = [];
   const paths = config.secrets.allowlist.paths ?? [];
-  const allowed = paths.length ? picomatch(paths, { dot: true }) : () => false;
+  const allowed = paths.length ? globMatcher(paths, { dot: true }) : () => false;
   const wanted = blobs.filter((b) => !allowed(b.path));
   // Binary files are at most the patch size limit: read together through one git process. Larger ones stream.
   const small = wanted.filter((b) => b.why === 'binary');

@@ -5,7 +5,7 @@
 import { isUtf8 } from 'node:buffer';
 import { closeSync, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { globMatch } from '../util/glob.js';
 import type { ZhLocale } from '../detectors/chinese/locale.js';
 import type { Config } from '../config/load.js';
 import type { Subject } from '../types.js';
@@ -30,7 +30,7 @@ const PATTERNS: [RegExp, ZhLocale][] = [
 
 export function detectLocale(path: string, overrides: LocaleOverride[] = []): ZhLocale | null {
   const p = path.split(sep).join('/');
-  for (const o of overrides) if (picomatch.isMatch(p, o.glob, { dot: true })) return o.locale === 'none' ? null : o.locale;
+  for (const o of overrides) if (globMatch(p, o.glob, { dot: true })) return o.locale === 'none' ? null : o.locale;
   // The innermost tag wins: locales/zh-TW/zh-CN-terms.json is a zh-CN file.
   const parts = p.split('/').reverse();
   for (const part of parts) for (const [re, loc] of PATTERNS) if (re.test(part)) return loc;
@@ -73,7 +73,7 @@ export function findLocaleFiles(root: string, opts: FindOptions = {}, skipped: S
   const seen = new Set<string>();
   const prefix = opts.base ? relative(opts.base, root).split(sep).join('/') : '';
   // include / exclude also match the path from `root` itself, as they always have.
-  const matches = (rel: string, key: string, globs: string[]) => picomatch.isMatch(key, globs, { dot: true }) || (key !== rel && picomatch.isMatch(rel, globs, { dot: true }));
+  const matches = (rel: string, key: string, globs: string[]) => globMatch(key, globs, { dot: true }) || (key !== rel && globMatch(rel, globs, { dot: true }));
   const walk = (dir: string, depth: number) => {
     if (depth > 20) return;
     let names: string[];

@@ -1,7 +1,7 @@
 // What a process loads is what it pays at start-up (Node 20 has no compile cache): the hook runs on every
 // commit, and a scan of a repository with no zh file and no deploy URL should not pay for the zh tables,
 // undici or the YAML parser. Checked by tracing the modules a real CLI process loads.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +29,7 @@ const pkg = (modules: string[], name: string) => modules.filter((m) => m.include
 /** The zh detector beyond the locale names (its tables and converters). */
 const zhTables = (modules: string[]) => modules.filter((m) => /\/dist\/detectors\/chinese\//.test(m) && !m.endsWith('/locale.js'));
 const HEAVY = ['json-rules-engine', 'opencc-js', 'undici', 'yaml', 'node-cron', 'simple-git'];
+const unusedByTheHook = (m: string) => /\/dist\/(actions\/(planner|executor|registry|kinds\/)|sources\/paperclip\/subjects|sources\/git-leaks|hooks\/install)/.test(m);
 
 describe('modules loaded at start-up', () => {
   it('precommit on a 1-file change, clean or blocked, loads none of the heavy dependencies', () => {
@@ -47,6 +48,21 @@ describe('modules loaded at start-up', () => {
     expect(blocked.out).toContain('security/secret-in-diff');
     for (const name of HEAVY) expect(pkg(blocked.modules, name), name).toEqual([]);
     expect(zhTables(blocked.modules)).toEqual([]);
+    // Nor what a dry-run with no action to plan never calls: the planner, the executor and every action kind,
+    // the Paperclip subject builders, the hook installer.
+    for (const run of [clean, blocked]) expect(run.modules.filter(unusedByTheHook)).toEqual([]);
+    // No glob to match (no allowlist paths, no waivers): no glob library.
+    for (const run of [clean, blocked]) expect(pkg(run.modules, 'picomatch')).toEqual([]);
+  });
+
+  it('a scan that acts still loads the executor (it also resumes what an earlier run left pending)', () => {
+    const repo = precommitRepo('clipguard-modules-', dirs);
+    repo.stage('src/app.js', 'export const answer = 42;\n');
+    execFileSync('git', ['commit', '-qm', 'one unpushed commit'], { cwd: repo.dir });
+    const dry = traced(['scan', '--no-paperclip', '--only', 'git/unpushed-commits'], repo.dir);
+    expect(dry.modules.some((m) => m.endsWith('/dist/actions/executor.js'))).toBe(false);
+    const acting = traced(['scan', '--no-paperclip', '--only', 'git/unpushed-commits', '--apply'], repo.dir);
+    expect(acting.modules.some((m) => m.endsWith('/dist/actions/executor.js')), acting.out).toBe(true);
   });
 
   it('a scan with no zh file and no deploy URL loads neither the zh tables, undici nor the YAML parser; a zh file and a deploy URL do', () => {
@@ -67,6 +83,12 @@ describe('modules loaded at start-up', () => {
     const zh = traced(['i18n', 'zh-TW.yml'], repo.dir);
     expect(zh.code, zh.out).toBe(1);
     expect(zhTables(zh.modules)).not.toEqual([]);
+    // A .po (or JSON) file needs the zh tables but not the YAML parser.
+    writeFileSync(join(repo.dir, 'zh_TW.po'), 'msgid "Settings"\nmsgstr "设定"\n');
+    const po = traced(['i18n', 'zh_TW.po'], repo.dir);
+    expect(po.code, po.out).toBe(1);
+    expect(zhTables(po.modules)).not.toEqual([]);
+    expect(pkg(po.modules, 'yaml')).toEqual([]);
     writeTrustedConfig(join(repo.dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, deploy: { urls: [{ url: 'http://127.0.0.1:9/', timeoutMs: 2000 }] } }));
     const deploy = traced(['scan', '--no-paperclip', '--only', 'deploy'], repo.dir);
     expect(deploy.out).toContain('deploy/url-down');

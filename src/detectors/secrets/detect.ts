@@ -5,7 +5,7 @@
 // sha256 (for dedup and allowlisting), so nothing downstream can print it by accident.
 
 import { createHash } from 'node:crypto';
-import picomatch from 'picomatch';
+import { globMatcher } from '../../util/glob.js';
 import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
@@ -102,7 +102,9 @@ interface ValueRun {
 }
 
 interface Engine {
-  rows: Row[];
+  /** Compiled on first use (rowAt): a process meets few keywords, and compiling all ~40 rows costs milliseconds at every start. */
+  rows: (Row | undefined)[];
+  compileAt: (r: number) => Row;
   scanner: KeywordScanner;
   /** Keyword index -> rows that use it. */
   keywordRows: number[][];
@@ -211,13 +213,17 @@ function buildEngine(extra: readonly SecretPattern[]): Engine {
     ...extra.map((p, i) => [p, `secrets.patterns[${i}]`, 'scan'] as [SecretPattern, string, Row['mode']]),
     ...SECRET_PATTERNS.filter((p) => GENERIC_ROWS.has(p.id)).map((p) => [p, `built-in pattern`, 'keyword'] as [SecretPattern, string, Row['mode']]),
   ];
-  const rows = ordered.map(([p, where, mode], i) => compileRow(p, i, where, mode));
+  const compileAt = (i: number) => compileRow(ordered[i][0], i, ordered[i][1], ordered[i][2]);
+  // The user's rows are compiled now, so that a bad one is an error at load (validateSecretPatterns); the
+  // built-in ones (checked by the test suite) when a keyword of theirs first occurs.
+  const rows = ordered.map(([, where], i) => (where === 'built-in pattern' ? undefined : compileAt(i)));
   const keywordIndex = new Map<string, number>();
   const keywordRows: number[][] = [];
   const unconditional: number[] = [];
-  rows.forEach((row, r) => {
-    if (!row.keywords.length) unconditional.push(r);
-    for (const k of new Set(row.keywords)) {
+  ordered.forEach(([p], r) => {
+    const keywords = p.keywords.map((k) => k.toLowerCase());
+    if (!keywords.length) unconditional.push(r);
+    for (const k of new Set(keywords)) {
       let id = keywordIndex.get(k);
       if (id === undefined) {
         id = keywordRows.length;
@@ -227,7 +233,11 @@ function buildEngine(extra: readonly SecretPattern[]): Engine {
       keywordRows[id].push(r);
     }
   });
-  return { rows, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, kinds: new Set(rows.map((r) => r.pattern.id)) };
+  return { rows, compileAt, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, kinds: new Set(ordered.map(([p]) => p.id)) };
+}
+
+function rowAt(engine: Engine, r: number): Row {
+  return (engine.rows[r] ??= engine.compileAt(r));
 }
 
 let builtinEngine: Engine | null = null;
@@ -245,7 +255,8 @@ function engineFor(extra: readonly SecretPattern[] | undefined): Engine {
 
 /** Compile rows as the detector would (built-ins plus `extra`); throws SecretPatternError on a bad row. */
 export function validateSecretPatterns(extra: readonly SecretPattern[]): void {
-  buildEngine(extra);
+  const engine = buildEngine(extra);
+  for (let r = 0; r < engine.rows.length; r++) rowAt(engine, r);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -414,7 +425,7 @@ function userAllow(a: SecretAllowlist | undefined): UserAllow | null {
         }
       }),
       values: new Set((a.values ?? []).map((v) => v.replace(/^sha256:/, ''))),
-      paths: a.paths?.length ? picomatch(a.paths, { dot: true }) : null,
+      paths: a.paths?.length ? globMatcher(a.paths, { dot: true }) : null,
     };
     userAllowCache.set(a, u);
   }
@@ -596,7 +607,7 @@ for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789
 
 function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text)): Candidate[] {
   const out: Candidate[] = [];
-  const { rows, keywordRows } = engine;
+  const { keywordRows } = engine;
   const keywords = engine.scanner.keywords;
   let windowHits: Map<Row, number[]> | null = null;
   let scanRows: Set<Row> | null = null;
@@ -604,7 +615,7 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
   for (let i = 0; i < hits.starts.length; i++) {
     const start = hits.starts[i];
     for (const r of keywordRows[hits.ids[i]]) {
-      const row = rows[r];
+      const row = rowAt(engine, r);
       if (row.valueRun) {
         runs ??= new Map();
         let list = runs.get(row.valueRun.key);
@@ -631,7 +642,7 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
     }
   }
   if (windowHits) for (const [row, starts] of windowHits) scanWindows(row, text, starts, out);
-  for (const r of engine.unconditional) (scanRows ??= new Set()).add(rows[r]);
+  for (const r of engine.unconditional) (scanRows ??= new Set()).add(rowAt(engine, r));
   if (scanRows) for (const row of scanRows) scanAll(row, text, out);
   return out;
 }
@@ -640,7 +651,8 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
 function collectUnfiltered(text: string, engine: Engine): Candidate[] {
   const out: Candidate[] = [];
   let lower: string | null = null;
-  for (const row of engine.rows) {
+  for (let r = 0; r < engine.rows.length; r++) {
+    const row = rowAt(engine, r);
     const found: Candidate[] = [];
     scanAll(row, text, found);
     for (const c of found) {
@@ -808,6 +820,26 @@ export function detectSecrets(text: string, options: DetectOptions = {}): Secret
   if (!run) return [];
   const cands = collect(text, run.engine);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
+}
+
+/** Texts up to this length are checked by mayHoldBuiltinSecret with one `includes` per keyword; longer ones go to the detector. */
+const QUICK_CHECK_MAX = 4096;
+let builtinKeywords: string[] | null = null;
+
+/**
+ * False only when detectSecrets(text) with no options (the built-in rows) surely finds nothing: every
+ * built-in row needs one of its keywords in the text (only user rows may have none), and the keyword pass
+ * folds ASCII case only, which `toLowerCase` also does (it may fold more: a superset, never a miss). For
+ * short texts (finding messages, labels) this avoids compiling the whole pattern table and the keyword
+ * automaton in a process that never meets a keyword (`clipguard i18n`).
+ */
+export function mayHoldBuiltinSecret(text: string): boolean {
+  if (!text) return false;
+  if (text.length > QUICK_CHECK_MAX) return true;
+  // A built-in row without keywords would run on every text: then no text can be ruled out.
+  builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
+  const lower = text.toLowerCase();
+  return builtinKeywords.some((k) => lower.includes(k));
 }
 
 /** The allowlist and pattern engine for `options`; null when `options.path` is allowlisted (nothing to find). */

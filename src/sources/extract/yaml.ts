@@ -1,10 +1,16 @@
 // YAML scalar values, not keys, with their source ranges from the `yaml` parser. A file the parser
 // rejects yields null, and the caller falls back to plain text.
 
-import { isScalar, parseAllDocuments, visit } from 'yaml';
+import { createRequire } from 'node:module';
 import type { Segment } from './types.js';
 
+// The parser (73 modules) is loaded on the first YAML file, not with the extractors: linting .po or JSON
+// files never pays for it. Its package's "node" entry is this CommonJS file, the same one `import` loads.
+const require = createRequire(import.meta.url);
+let yaml: typeof import('yaml') | undefined;
+
 export function yamlSegments(text: string, base = 0): Segment[] | null {
+  const { isScalar, parseAllDocuments, visit } = (yaml ??= require('yaml') as typeof import('yaml'));
   const out: Segment[] = [];
   let docs;
   try {
