@@ -456,7 +456,8 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
     while (keyStart > 0 && c.matchStart - keyStart < 64 && IDENT_CODE[text.charCodeAt(keyStart - 1)] === 1) keyStart--;
     if (row.matchAllow.test(text.slice(keyStart, c.start))) return false;
   }
-  if (row.context && !row.context.test(text.slice(Math.max(0, c.start - row.contextWindow), c.end + row.contextWindow))) return false;
+  // The context is looked for around the secret, never in it: a random key holding "AWs" is not an AWS key.
+  if (row.context && !row.context.test(`${text.slice(Math.max(0, c.start - row.contextWindow), c.start)} ${text.slice(c.end, c.end + row.contextWindow)}`)) return false;
   if (row.antiContext) {
     const lineStart = text.lastIndexOf('\n', c.start - 1) + 1;
     if (row.antiContext.test(text.slice(Math.max(lineStart, c.start - row.antiContextWindow), c.start))) return false;
