@@ -140,8 +140,10 @@ export class StateLock {
       try {
         return this.acquire();
       } catch (e) {
-        if (!(e instanceof LockError) || !e.holder || Date.now() >= until) {
-          if (e instanceof LockError && e.holder) {
+        // Busy (a holder, or a lock file another process is writing this instant) is waited for; a state
+        // directory that refuses the file is not.
+        if (!(e instanceof LockError) || e.unwritable || Date.now() >= until) {
+          if (e instanceof LockError && !e.unwritable) {
             throw new LockError(
               `${e.message}; waited ${Math.round(waitMs / 1000)} s (--lock-wait). Let it finish, stop it, or use another --state-dir; a lock whose process is gone, or whose heartbeat is older than ${Math.round(this.staleMs / 60_000)} min, is taken over.`,
               e.holder,

@@ -85,6 +85,23 @@ describe('the state lock, between real clipguard processes', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('a number of seconds, 0 or more');
   }, 30_000);
+
+  it('a lock file another process is still writing (empty, fresh) is waited for, not an error', async () => {
+    const state = join(tempDir(), 'state');
+    mkdirSync(state, { recursive: true });
+    // What a second process sees between the first one's O_EXCL create and its write: an empty lock file.
+    writeFileSync(stateLockFile(state), '');
+    const lock = new StateLock(stateLockFile(state), undefined, 'scan --apply');
+    const waiting = lock.acquireWithin(10_000);
+    // The writer finishes and releases: the waiter takes the lock (before the fix it threw at once).
+    setTimeout(() => renameSync(stateLockFile(state), join(state, 'released')), 300);
+    await expect(waiting).resolves.not.toThrow();
+    expect(JSON.parse(readFileSync(stateLockFile(state), 'utf8')).command).toBe('scan --apply');
+    lock.release();
+    const quick = new StateLock(stateLockFile(state), undefined, 'scan --apply');
+    writeFileSync(stateLockFile(state), '');
+    await expect(quick.acquireWithin(0)).rejects.toThrow(/in use by another clipguard: a lock being written; waited 0 s/);
+  });
 });
 
 describe('a holder that lost its lock acts on nothing more', () => {
