@@ -139,7 +139,10 @@ describe('a key an agent wrote in a comment during a real run', () => {
 
     // On the server: the original untouched, no copy, one flag comment naming the comment and asking to rotate.
     const after = await all(issue.id);
-    const added = after.filter((c) => !before.some((b) => b.id === c.id));
+    // What clipguard wrote (as the board): the server's own comments (its recovery sweep comments on an issue a
+    // run left without a disposition, at a time of its choosing) are not clipguard's and are not counted.
+    const byBoard = (cs: any[]) => cs.filter((c) => c.authorType !== 'system' && !c.authorAgentId);
+    const added = byBoard(after).filter((c) => !before.some((b) => b.id === c.id));
     expect(added).toHaveLength(1);
     expect(added[0].body).toMatch(/^clipguard found 2 secrets/);
     expect(added[0].body).toContain(`in comment ${original.id}`);
@@ -163,7 +166,7 @@ describe('a key an agent wrote in a comment during a real run', () => {
     const acts = again.report.findings.filter((f: any) => f.subject.id === original.id).flatMap((f: any) => f.actions);
     expect(acts.filter((a: any) => a.type === 'redact').every((a: any) => a.status === 'failed' && REFUSED.test(a.detail))).toBe(true);
     expect(acts.map((a: any) => a.status)).not.toContain('applied');
-    expect(await all(issue.id)).toEqual(after);
+    expect(byBoard(await all(issue.id))).toEqual(byBoard(after));
   });
 
   it('with the flag off (the default), --apply writes nothing and the report still says to rotate the key', async () => {
