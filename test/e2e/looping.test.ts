@@ -90,7 +90,9 @@ describe('an agent looping on one issue (runs succeed, the issue stays in progre
     const [f] = looping;
     const newestFive = [...runs].sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt)).slice(0, 5);
     expect(newestFive.every((r) => r.status === 'succeeded')).toBe(true);
-    expect(f.message).toMatch(new RegExp(`${runs.length} run\\(s\\) in a row on ${issueNow.identifier} within \\d+ min while it stayed in_progress`));
+    // The status the issue has when the scan reads it: the server's recovery sweep may block an issue that
+    // successful runs left in progress, at a time of its choosing (a CI run saw it blocked between the two reads).
+    expect(f.message).toMatch(new RegExp(`${runs.length} run\\(s\\) in a row on ${issueNow.identifier} within \\d+ min while it stayed (in_progress|blocked)`));
     expect(f.message).toContain(`runs ${newestFive.map((r) => r.id).join(', ')}`);
     // The runs share the issue's task key, so the reset targets that task's session.
     const taskKey = newestFive[0].contextSnapshot?.taskKey;
