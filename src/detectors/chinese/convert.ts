@@ -160,6 +160,7 @@ export function direction(target: Target): Direction {
   const compiled = tables.directions[target];
   const singleMap = cpMap(compiled.single);
   const postMap = cpMap(compiled.post);
+  const postLongest = Math.max(0, ...Object.keys(compiled.postPhrases ?? {}).map((k) => Array.from(k).length));
   // Windows repeat in repetitive text (a file of 后后后... or the same string in every entry): converted
   // once each, up to a bound, so such a file costs what its distinct windows cost.
   const memo = new Map<string, string>();
@@ -198,11 +199,27 @@ export function direction(target: Target): Direction {
         i++;
       }
     }
-    if (!postMap.size) return out;
+    if (!postMap.size && !postLongest) return out;
+    // The region's variant step, as opencc-js runs it: its phrases (白臘 -> 白腊 for HK) longest first, else
+    // the character's own variant.
+    const outChars = Array.from(out);
     let posted = '';
-    for (const c of out) {
-      const cp = postMap.get(c.codePointAt(0)!);
-      posted += cp === undefined ? c : String.fromCodePoint(cp);
+    for (let i = 0; i < outChars.length; ) {
+      let len = 0;
+      for (let l = Math.min(postLongest, outChars.length - i); l >= 2 && !len; l--) {
+        const v = compiled.postPhrases[outChars.slice(i, i + l).join('')];
+        if (v !== undefined && Object.hasOwn(compiled.postPhrases, outChars.slice(i, i + l).join(''))) {
+          posted += v;
+          len = l;
+        }
+      }
+      if (len) {
+        i += len;
+        continue;
+      }
+      const cp = postMap.get(outChars[i].codePointAt(0)!);
+      posted += cp === undefined ? outChars[i] : String.fromCodePoint(cp);
+      i++;
     }
     return posted;
   };

@@ -33,6 +33,8 @@ export interface CompiledDirection {
   normalise: CpPairs;
   /** The region's variant step (裏 -> 裡 for TW) on one character, where it differs; empty for cn. */
   post: CpPairs;
+  /** The region's variant step on phrases (白臘 -> 白腊 for HK), matched longest first with `post`; empty for cn. */
+  postPhrases: Record<string, string>;
   /** One character to the target script (opencc-js's full conversion of it alone), where it differs. */
   single: CpPairs;
 }
@@ -53,7 +55,7 @@ export interface CompiledTables {
 }
 
 /** Bumped when the layout changes: a compiled file of another version is ignored (compiled afresh). */
-export const TABLES_VERSION = 'zh-tables-7';
+export const TABLES_VERSION = 'zh-tables-8';
 
 /** One number for an ordered pair of code points. */
 export const pairKey = (a: number, b: number): number => a * 0x110000 + b;
@@ -160,6 +162,7 @@ export function compileTables(): CompiledTables {
     phrases: target === 'cn' ? 'ts' : 'st',
     normalise: cpPairs(OpenCC.Converter({ from: target, to: target === 'cn' ? 'tw' : 'cn' }), candidates),
     post: target === 'cn' ? '' : cpPairs(OpenCC.ConverterFactory(locale.to[target] as never), candidates),
+    postPhrases: target === 'cn' ? {} : Object.fromEntries(phraseEntries(locale.to[target])),
     single: cpPairs(OpenCC.Converter({ from: target === 'cn' ? 'tw' : 'cn', to: target }), candidates),
   });
   const join = (entries: [string, string][]) => {
