@@ -4,6 +4,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { compileTables, TABLES_VERSION } from '../../src/detectors/chinese/tables.js';
+import { direction } from '../../src/detectors/chinese/convert.js';
+import * as OpenCC from 'opencc-js';
 
 const BUILT = new URL('../../dist/generated/zh-tables.json', import.meta.url);
 
@@ -22,5 +24,10 @@ describe('compiled zh tables', () => {
     expect(t.directions.cn.phrases).toBe('ts');
     // Phrases OpenCC generates from its regional tables are there too: 毛里求斯 keeps 里.
     expect(t.phrases.st['毛']).toContain('毛里求斯 毛里求斯');
+  });
+
+  it("the HK variant step converts its phrases like opencc-js, and text spelling __proto__ or constructor is text", () => {
+    const s2hk: (t: string) => string = OpenCC.Converter({ from: 'cn', to: 'hk' });
+    for (const t of ['白腊所', '腊所', '__proto__白腊', 'constructor白腊toString']) expect(direction('hk').convert(t)).toBe(s2hk(t));
   });
 });

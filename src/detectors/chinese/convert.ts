@@ -207,9 +207,10 @@ export function direction(target: Target): Direction {
     for (let i = 0; i < outChars.length; ) {
       let len = 0;
       for (let l = Math.min(postLongest, outChars.length - i); l >= 2 && !len; l--) {
-        const v = compiled.postPhrases[outChars.slice(i, i + l).join('')];
-        if (v !== undefined && Object.hasOwn(compiled.postPhrases, outChars.slice(i, i + l).join(''))) {
-          posted += v;
+        // Own keys only: ASCII passes through, so the text may spell "__proto__".
+        const key = outChars.slice(i, i + l).join('');
+        if (Object.hasOwn(compiled.postPhrases, key)) {
+          posted += compiled.postPhrases[key];
           len = l;
         }
       }
