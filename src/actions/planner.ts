@@ -4,7 +4,7 @@
 // what to pause. It never writes anything. Its plan is what --apply does (simulate.ts): what the executor
 // would skip (the ledger says done, an earlier action of the plan makes it moot) is skipped in the plan.
 
-import type { Finding, FindingAction, Subject } from '../types.js';
+import type { Finding, Subject } from '../types.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
 import { registeredActionTypes, actionKind } from './registry.js';

@@ -257,11 +257,6 @@ export class Evaluator {
     return [...this.byType.keys()];
   }
 
-  /** Facts the active rules of a subject type use (lets sources skip work nobody needs, e.g. detectors). */
-  usesFact(type: SubjectType, fact: string): boolean {
-    return this.rules.some((r) => r.subject === type && (JSON.stringify(r.conditions).includes(`"fact":"${fact}"`) || r.each === fact));
-  }
-
   async evaluate(subjects: Iterable<Subject>, opts: EvaluateOptions): Promise<Finding[]> {
     const findings: Finding[] = [];
     const nowIso = opts.now.toISOString();

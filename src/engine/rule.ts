@@ -160,3 +160,11 @@ export function isKnownOperator(op: string): boolean {
   const base = parts.pop() as string;
   return (BUILTIN_OPERATORS as readonly string[]).includes(base) && parts.every((d) => (OPERATOR_DECORATORS as readonly string[]).includes(d));
 }
+
+/** Whether a rule reads a fact: in a condition, a value, `each`, `severityFrom` or a message placeholder. */
+export function ruleUsesFact(r: Pick<RuleDef, 'conditions' | 'each' | 'message' | 'severityFrom'>, fact: string): boolean {
+  if (JSON.stringify(r.conditions ?? {}).includes(`"fact":${JSON.stringify(fact)}`)) return true;
+  if (typeof r.each === 'string' && r.each.split('.')[0] === fact) return true;
+  if ((r.severityFrom as { fact?: unknown } | undefined)?.fact === fact) return true;
+  return typeof r.message === 'string' && new RegExp(`\\{\\{\\s*${fact}[.\\[}\\s]`).test(r.message);
+}

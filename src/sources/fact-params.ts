@@ -3,6 +3,7 @@
 // the fact, whatever the rule's id, so a copied rule runs on its own windows, never silently on defaults.
 import type { ActiveRule } from '../engine/evaluate.js';
 import { RulePackError, type RuleProblem } from '../engine/load.js';
+import { ruleUsesFact } from '../engine/rule.js';
 
 /** The params each windowed fact takes, with the default when no active rule using it sets one. */
 export const FACT_PARAM_DEFAULTS = {
@@ -12,14 +13,6 @@ export const FACT_PARAM_DEFAULTS = {
 
 export type WindowedFact = keyof typeof FACT_PARAM_DEFAULTS;
 export type FactParams = { [F in WindowedFact]: { [K in keyof (typeof FACT_PARAM_DEFAULTS)[F]]: number } };
-
-/** Whether a rule reads a fact: in a condition, a value, `each`, `severityFrom` or a message placeholder. */
-export function ruleUsesFact(r: Pick<ActiveRule, 'conditions' | 'each' | 'message' | 'severityFrom'>, fact: string): boolean {
-  if (JSON.stringify(r.conditions ?? {}).includes(`"fact":${JSON.stringify(fact)}`)) return true;
-  if (typeof r.each === 'string' && r.each.split('.')[0] === fact) return true;
-  if ((r.severityFrom as { fact?: unknown } | undefined)?.fact === fact) return true;
-  return typeof r.message === 'string' && new RegExp(`\\{\\{\\s*${fact}[.\\[}\\s]`).test(r.message);
-}
 
 /**
  * The params of each windowed fact, from the active rules that use it. The fact is built once per subject, so

@@ -9,7 +9,8 @@ import type { LoadedRule } from '../../src/engine/rule.js';
 import { runCase } from '../../src/rule-tests.js';
 import { cli } from '../helpers/cli.js';
 import { gitRepo } from '../helpers/local.js';
-import { FACT_PARAM_DEFAULTS, factParamsOf, ruleUsesFact } from '../../src/sources/fact-params.js';
+import { FACT_PARAM_DEFAULTS, factParamsOf } from '../../src/sources/fact-params.js';
+import { ruleUsesFact } from '../../src/engine/rule.js';
 
 const builtin = (id: string): LoadedRule => {
   const rule = loadRulePacks([BUILTIN_RULES_DIR]).rules.find((r) => r.id === id);

@@ -5,7 +5,7 @@
 import type { Subject } from '../../types.js';
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
-import { ASSIGNABLE, compareIssues, isAssignableTo, isObj, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ReadSecrets } from './model.js';
+import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ReadSecrets } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
 
