@@ -1,0 +1,175 @@
+// Paperclip's records as clipguard reads them, each described once as a zod schema: the TypeScript type
+// (`z.infer`), the runtime check of what the server sent (validate.ts) and the list of fields rules rely on
+// all come from it. Not a full schema of the server: objects are loose (the server adds fields often and
+// they pass through untouched); a field clipguard reads that is missing, of the wrong type or an unknown enum
+// value is a problem. Each check's error text is what a `source/paperclip-schema` finding says was expected.
+import * as z from 'zod';
+
+export const AGENT_STATUSES = ['active', 'paused', 'idle', 'running', 'error', 'pending_approval', 'terminated'] as const;
+export const ISSUE_STATUSES = ['backlog', 'todo', 'in_progress', 'in_review', 'done', 'blocked', 'cancelled'] as const;
+export const ISSUE_PRIORITIES = ['critical', 'high', 'medium', 'low'] as const;
+export const COMMENT_AUTHOR_TYPES = ['user', 'agent', 'system'] as const;
+export const COMPANY_STATUSES = ['active', 'paused', 'archived'] as const;
+export const BUDGET_SCOPE_TYPES = ['company', 'agent', 'project'] as const;
+export const BUDGET_POLICY_STATUSES = ['ok', 'warning', 'hard_stop'] as const;
+export const HEARTBEAT_RUN_STATUSES = ['queued', 'scheduled_retry', 'running', 'succeeded', 'interrupted', 'failed', 'cancelled', 'timed_out'] as const;
+export const ACTIVITY_ACTOR_TYPES = ['agent', 'user', 'system', 'plugin'] as const;
+
+// The field checks. Optional ones accept absent and null (the server omits what was never set, or sends null).
+const str = z.string({ error: 'string' });
+const nonEmpty = z.string({ error: 'non-empty string' }).min(1, { error: 'non-empty string' });
+const optStr = z.string({ error: 'string or null' }).nullish();
+const int = z.number({ error: 'integer' }).int({ error: 'integer' });
+const num = z.number({ error: 'number' });
+const optNum = z.number({ error: 'number' }).nullish();
+const bool = z.boolean({ error: 'boolean' });
+const optBool = z.boolean({ error: 'boolean' }).nullish();
+const isoDate = z.string({ error: 'ISO date string' }).refine((v) => !Number.isNaN(Date.parse(v)), { error: 'ISO date string' });
+const optDate = isoDate.nullish();
+/** Any object: its fields are not read by rules (or are checked where they are). */
+const optObj = z.looseObject({}, { error: 'object or null' }).nullish();
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (issue) => (typeof issue.input === 'string' ? `one of ${values.join(', ')}` : 'string') });
+
+export const AgentRecord = z.looseObject({
+  id: nonEmpty,
+  companyId: nonEmpty,
+  name: str,
+  role: str,
+  status: oneOf(AGENT_STATUSES),
+  budgetMonthlyCents: int,
+  spentMonthlyCents: int,
+  pauseReason: optStr,
+  // budget facts (month rolled over since the pause), the paused-agent message
+  pausedAt: optDate,
+  errorReason: optStr,
+  // dispatch-missed: idle since the last run, or since the agent was created
+  createdAt: isoDate,
+  // heartbeat-policy and the CEO's dispatch interval. Absent is fine (the server omits what was never set:
+  // recorded agents have no intervalSec); a string "900" or "yes" would read as "no timer" and misfire.
+  runtimeConfig: z
+    .looseObject(
+      {
+        heartbeat: z
+          .looseObject({ enabled: optBool, intervalSec: optNum, wakeOnDemand: optBool }, { error: 'object or null' })
+          .nullish(),
+      },
+      { error: 'object or null' },
+    )
+    .nullish(),
+});
+export type Agent = z.infer<typeof AgentRecord>;
+
+/** Each blocker in `blockedBy` (list rows read with includeBlockedBy, and GET /issues/{id}): its id and status. */
+export const BlockerRecord = z.looseObject(
+  {
+    id: nonEmpty,
+    identifier: optStr,
+    status: str,
+  },
+  { error: 'object' },
+);
+export type Blocker = z.infer<typeof BlockerRecord>;
+
+export const IssueRecord = z.looseObject({
+  id: nonEmpty,
+  identifier: str,
+  title: str,
+  description: optStr,
+  status: oneOf(ISSUE_STATUSES),
+  priority: oneOf(ISSUE_PRIORITIES),
+  assigneeAgentId: optStr,
+  // assignability (an issue held by a user goes to no agent) and the blockers a checkout would refuse
+  assigneeUserId: optStr,
+  blockedBy: z.array(BlockerRecord, { error: 'array' }).nullish(),
+  // when the issue entered its status (loops, stale work) and became blocked (blocked-without-reason)
+  startedAt: optDate,
+  completedAt: optDate,
+  cancelledAt: optDate,
+  blockedTransitionAt: optDate,
+  // the evidence of a server block (server-blocked-issue)
+  activeRecoveryAction: optObj,
+  executionState: optObj,
+  originRunId: optStr,
+  descriptionTruncated: optBool,
+  createdAt: isoDate,
+  updatedAt: isoDate,
+});
+export type Issue = z.infer<typeof IssueRecord>;
+
+export const CommentRecord = z.looseObject({
+  id: nonEmpty,
+  body: str,
+  authorType: oneOf(COMMENT_AUTHOR_TYPES),
+  createdAt: isoDate,
+  deletedAt: optDate,
+  // who wrote it (the redacted copy names them) and the run behind a system comment (server-blocked-issue)
+  authorAgentId: optStr,
+  authorUserId: optStr,
+  createdByRunId: optStr,
+  metadata: optObj,
+});
+export type Comment = z.infer<typeof CommentRecord>;
+
+export const CompanyRecord = z.looseObject({
+  id: nonEmpty,
+  name: str,
+  status: oneOf(COMPANY_STATUSES),
+  issuePrefix: str,
+  budgetMonthlyCents: int,
+  spentMonthlyCents: int,
+});
+export type Company = z.infer<typeof CompanyRecord>;
+
+export const BudgetPolicyRecord = z.looseObject({
+  scopeType: oneOf(BUDGET_SCOPE_TYPES),
+  scopeId: nonEmpty,
+  windowKind: str,
+  amount: int,
+  observedAmount: num,
+  warnPercent: num,
+  hardStopEnabled: bool,
+  isActive: bool,
+  status: oneOf(BUDGET_POLICY_STATUSES),
+});
+export type BudgetPolicy = z.infer<typeof BudgetPolicyRecord>;
+
+// The loop, stale-work and dispatch rules read these: a run with an unknown status or a bad date would make
+// a failure streak or an idle time silently wrong, so such a run is dropped and reported instead.
+export const RunRecord = z.looseObject({
+  id: nonEmpty,
+  agentId: nonEmpty,
+  status: oneOf(HEARTBEAT_RUN_STATUSES),
+  createdAt: isoDate,
+  startedAt: optDate,
+  finishedAt: optDate,
+  error: optStr,
+  contextSnapshot: z.looseObject({ issueId: optStr, taskKey: optStr }, { error: 'object or null' }).nullish(),
+});
+export type Run = z.infer<typeof RunRecord>;
+
+export const ActivityRecord = z.looseObject({
+  id: nonEmpty,
+  actorType: oneOf(ACTIVITY_ACTOR_TYPES),
+  action: str,
+  createdAt: isoDate,
+  runId: optStr,
+  details: optObj,
+});
+export type Activity = z.infer<typeof ActivityRecord>;
+
+export const CostRowRecord = z.looseObject({
+  agentId: nonEmpty,
+  costCents: num,
+});
+export type CostRow = z.infer<typeof CostRowRecord>;
+
+/** The budgets overview: a bad policy is dropped from `policies` and reported (validate.ts). */
+export interface BudgetsOverview {
+  policies: BudgetPolicy[];
+  activeIncidents: Record<string, unknown>[];
+  [field: string]: unknown;
+}
+
+/** A JSON object as the server sent it, not (yet) checked: read a field, then narrow what it holds. */
+export type JsonObject = Record<string, unknown>;
