@@ -4,6 +4,7 @@
 import type { Config } from './config/load.js';
 import { runScan, type ScanResult } from './scan.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
+import { jsonObjects } from './sources/paperclip/records.js';
 import type { Finding, Report } from './types.js';
 import { markdownCell, oneLine } from './report/sanitize.js';
 import { createHash } from 'node:crypto';
@@ -196,7 +197,7 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
       try {
         // Compared on the substance (statuses and findings), not the text: a cent more in a forecast is not news.
         const comments = await client.listComments(to.postIssue);
-        const same = sameChecklistPosted(comments, c);
+        const same = sameChecklistPosted(jsonObjects(comments), c);
         const r = same ? { id: same.id, reused: true } : await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c), comments);
         if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
         else if (r.reused) outcome('comment', target, 'skipped', `the checklist was already on ${to.postIssue} (comment ${r.id})`, `already posted as comment ${r.id}`);

@@ -5,7 +5,7 @@
 const asciiOnly = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');
 
 /** Who wrote `c` when no user did (then the board cannot delete it); null for a user's comment, or unknown. */
-export function nonUserAuthor(c: { authorUserId?: unknown; authorAgentId?: unknown; authorType?: unknown }): string | null {
+export function nonUserAuthor(c: Readonly<Record<string, unknown>>): string | null {
   if (typeof c.authorUserId === 'string' && c.authorUserId) return null;
   if (typeof c.authorAgentId === 'string' && c.authorAgentId) return `agent ${asciiOnly(c.authorAgentId)}`;
   if (c.authorType === 'agent') return 'an agent';

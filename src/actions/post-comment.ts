@@ -5,20 +5,15 @@
 // a failure.
 
 import type { PaperclipClient } from '../sources/paperclip/client.js';
+import { jsonObjects, type JsonObject } from '../sources/paperclip/records.js';
 
 export type PostOutcome = { id: string; reused: boolean } | { error: string };
 
-interface CommentRow {
-  id?: unknown;
-  body?: unknown;
-  deletedAt?: unknown;
-}
-
-const sameText = (body: string) => (c: CommentRow) => !c.deletedAt && c.body === body && typeof c.id === 'string';
+const sameText = (body: string) => (c: JsonObject) => !c.deletedAt && c.body === body && typeof c.id === 'string';
 
 /** `comments`: the issue's comments when the caller has just read them (saves a request). */
-export async function postCommentOnce(client: PaperclipClient, issueId: string, body: string, comments?: CommentRow[]): Promise<PostOutcome> {
-  const before = (comments ?? (await client.listComments(issueId))).find(sameText(body));
+export async function postCommentOnce(client: PaperclipClient, issueId: string, body: string, comments?: readonly unknown[]): Promise<PostOutcome> {
+  const before = jsonObjects(comments ?? (await client.listComments(issueId))).find(sameText(body));
   if (before) return { id: before.id as string, reused: true };
   let posted: { status: number; body: unknown } | undefined;
   try {
@@ -30,7 +25,7 @@ export async function postCommentOnce(client: PaperclipClient, issueId: string, 
   const id = posted && posted.status < 300 ? (posted.body as { id?: unknown })?.id : undefined;
   if (typeof id === 'string') return { id, reused: false };
   if (!posted || posted.status >= 500) {
-    const after = (await client.listComments(issueId)).find(sameText(body));
+    const after = jsonObjects(await client.listComments(issueId)).find(sameText(body));
     if (after) return { id: after.id as string, reused: false };
   }
   const err = (posted?.body as { error?: unknown } | null)?.error;

@@ -1,7 +1,7 @@
 // PaperclipClient and readPaperclip against the REAL Paperclip server started by global-setup.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { PaperclipClient, PaperclipError, type RequestEvent } from '../../src/sources/paperclip/client.js';
+import { PaperclipClient, PaperclipError, type RequestEvent, type WriteResult } from '../../src/sources/paperclip/client.js';
 import { readPaperclip } from '../../src/sources/paperclip/read.js';
 import { validateAgent, validateBudgetsOverview, validateComment, validateCompany, validateIssue, validateRun, type SchemaProblem } from '../../src/sources/paperclip/validate.js';
 import { Seed, e2eUrl, waitFor } from './seed.js';
@@ -43,7 +43,7 @@ describe('PaperclipClient on a real server', () => {
     const events: RequestEvent[] = [];
     const c2 = client({ onRequest: (e) => events.push(e) });
     const t = Date.now();
-    const all = await c2.listIssues(company.id);
+    const all = (await c2.listIssues(company.id)) as any[];
     const ms = Date.now() - t;
     const ids = new Set(all.map((i) => i.id));
     expect(ids.size).toBe(all.length);
@@ -59,7 +59,7 @@ describe('PaperclipClient on a real server', () => {
 
     // Smaller pages give the same set.
     const t2 = Date.now();
-    const small = await c.listIssues(company.id, { pageSize: 100 });
+    const small = (await c.listIssues(company.id, { pageSize: 100 })) as any[];
     console.log(`[e2e] listIssues pageSize=100: ${small.length} issues, ${c.requestCount} requests, ${Date.now() - t2} ms`);
     expect(new Set(small.map((i) => i.id))).toEqual(ids);
     expect(c.requestCount).toBe(6);
@@ -67,18 +67,18 @@ describe('PaperclipClient on a real server', () => {
 
   it('filters by status (one or several) and by updatedSince on the server', async () => {
     const c = client();
-    const todo = await c.listIssues(company.id, { status: 'todo' });
+    const todo = (await c.listIssues(company.id, { status: 'todo' })) as any[];
     expect(todo.length).toBe(seeded.filter((i) => i.status === 'todo').length);
     expect(todo.every((i) => i.status === 'todo')).toBe(true);
-    const two = await c.listIssues(company.id, { status: ['todo', 'backlog'] });
+    const two = (await c.listIssues(company.id, { status: ['todo', 'backlog'] })) as any[];
     expect(two.length).toBe(seeded.filter((i) => i.status === 'todo' || i.status === 'backlog').length);
 
     const since = new Date();
     await new Promise((r) => setTimeout(r, 20));
     const target = seeded[7];
-    const p = await c.patchIssue(target.id, { priority: 'critical', title: `${target.title} (touched)` });
+    const p = (await c.patchIssue(target.id, { priority: 'critical', title: `${target.title} (touched)` })) as WriteResult<any>;
     expect(p.status).toBe(200);
-    const changed = await c.listIssues(company.id, { updatedSince: since });
+    const changed = (await c.listIssues(company.id, { updatedSince: since })) as any[];
     expect(changed.map((i) => i.id)).toEqual([target.id]);
   });
 
@@ -90,7 +90,7 @@ describe('PaperclipClient on a real server', () => {
     problems.push(...validateAgent(await c.getAgent(alice.id)));
     for (const i of (await c.listIssues(company.id)).slice(0, 50)) problems.push(...validateIssue(i));
     problems.push(...validateIssue(await c.getIssue(seeded[0].id)));
-    const cm = await seed.addComment(seeded[1].id, 'shape check');
+    const cm = (await seed.addComment(seeded[1].id, 'shape check'));
     for (const x of await c.listComments(seeded[1].id)) problems.push(...validateComment(x));
     expect(cm.id).toBeTruthy();
     await seed.setAgentBudget(alice.id, 10_000);
@@ -113,23 +113,23 @@ describe('PaperclipClient on a real server', () => {
   it('checkout: 200 for the first agent, 409 (not retried) for a second, then release puts it back', async () => {
     const c = client();
     const issue = await seed.createIssue(company.id, { title: 'Checkout me', status: 'todo' });
-    const first = await c.checkout(issue.id, alice.id, ['todo', 'backlog']);
+    const first = (await c.checkout(issue.id, alice.id, ['todo', 'backlog'])) as WriteResult<any>;
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ id: issue.id, status: 'in_progress', assigneeAgentId: alice.id, checkoutRunId: null });
 
     const before = c.requestCount;
-    const second = await c.checkout(issue.id, bob.id, ['todo', 'backlog', 'in_progress']);
+    const second = (await c.checkout(issue.id, bob.id, ['todo', 'backlog', 'in_progress'])) as WriteResult<any>;
     expect(second.status).toBe(409);
     expect(second.body.error).toBe('Issue checkout conflict');
     expect(second.body.details).toMatchObject({ issueId: issue.id, assigneeAgentId: alice.id });
     expect(c.requestCount - before).toBe(1);
 
-    const rel = await c.release(issue.id);
+    const rel = (await c.release(issue.id)) as WriteResult<any>;
     expect(rel.status).toBe(200);
     expect(rel.body).toMatchObject({ status: 'todo', assigneeAgentId: null, checkoutRunId: null, executionRunId: null });
     const after = await c.getIssue(issue.id);
     expect(after).toMatchObject({ status: 'todo', assigneeAgentId: null });
-    const activity = await c.listActivity(company.id, { limit: 50, entityType: 'issue' });
+    const activity = (await c.listActivity(company.id, { limit: 50, entityType: 'issue' })) as any[];
     expect(activity.some((a) => a.action === 'issue.released' && a.entityId === issue.id)).toBe(true);
     expect(activity.some((a) => a.action === 'issue.checked_out' && a.entityId === issue.id)).toBe(true);
 
@@ -152,11 +152,11 @@ describe('PaperclipClient on a real server', () => {
     const issue = await seed.createIssue(company.id, { title: 'Comment thread', status: 'backlog' });
     const made: any[] = [];
     for (let k = 0; k < 5; k++) {
-      const r = await c.addComment(issue.id, `comment ${k}`);
+      const r = (await c.addComment(issue.id, `comment ${k}`)) as WriteResult<any>;
       expect(r.status).toBe(201);
       made.push(r.body);
     }
-    const all = await c.listComments(issue.id);
+    const all = (await c.listComments(issue.id)) as any[];
     expect(all.map((x) => x.id)).toEqual(made.map((x) => x.id));
     expect(all.map((x) => x.body)).toEqual(['comment 0', 'comment 1', 'comment 2', 'comment 3', 'comment 4']);
 
@@ -167,18 +167,18 @@ describe('PaperclipClient on a real server', () => {
 
     // Keyset paging still returns each comment once: pages of 3 are [0,1,2] [2,3,4] [4] -> 3 requests.
     let before = c.requestCount;
-    const paged = await c.listComments(issue.id, { pageSize: 3 });
+    const paged = (await c.listComments(issue.id, { pageSize: 3 })) as any[];
     expect(paged.map((x) => x.id)).toEqual(made.map((x) => x.id));
     expect(c.requestCount - before).toBe(3);
     // Pages of 1 make no progress ([0] then [0] again): one unpaged request finishes the job.
     before = c.requestCount;
-    const one = await c.listComments(issue.id, { pageSize: 1 });
+    const one = (await c.listComments(issue.id, { pageSize: 1 })) as any[];
     expect(one.map((x) => x.id)).toEqual(made.map((x) => x.id));
     expect(c.requestCount - before).toBe(3);
 
-    const del = await c.deleteComment(issue.id, made[1].id);
+    const del = (await c.deleteComment(issue.id, made[1].id)) as WriteResult<any>;
     expect(del.status).toBe(200);
-    const again = await c.listComments(issue.id);
+    const again = (await c.listComments(issue.id)) as any[];
     expect(again).toHaveLength(5);
     const gone = again.find((x) => x.id === made[1].id);
     expect(gone.deletedAt).toEqual(expect.any(String));
@@ -200,26 +200,26 @@ describe('PaperclipClient on a real server', () => {
 
   it('writes: pause/resume, reset session, activity entries, patch', async () => {
     const c = client();
-    const p = await c.pauseAgent(bob.id);
+    const p = (await c.pauseAgent(bob.id)) as WriteResult<any>;
     expect(p.status).toBe(200);
     expect(p.body).toMatchObject({ status: 'paused', pauseReason: 'manual' });
-    const r = await c.resumeAgent(bob.id);
+    const r = (await c.resumeAgent(bob.id)) as WriteResult<any>;
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ status: 'idle', pauseReason: null });
-    const rs = await c.resetSession(bob.id);
+    const rs = (await c.resetSession(bob.id)) as WriteResult<any>;
     expect(rs.status).toBeLessThan(300);
-    const act = await c.postActivity(company.id, { actorId: 'clipguard', action: 'clipguard.e2e', entityType: 'agent', entityId: bob.id, details: { note: 'e2e' } });
+    const act = (await c.postActivity(company.id, { actorId: 'clipguard', action: 'clipguard.e2e', entityType: 'agent', entityId: bob.id, details: { note: 'e2e' } })) as WriteResult<any>;
     expect(act.status).toBe(201);
-    const list = await c.listActivity(company.id, { limit: 20, entityType: 'agent' });
+    const list = (await c.listActivity(company.id, { limit: 20, entityType: 'agent' })) as any[];
     expect(list.some((a) => a.action === 'clipguard.e2e' && a.entityId === bob.id)).toBe(true);
-    const missing = await c.patchIssue('00000000-0000-4000-8000-000000000000', { priority: 'low' });
+    const missing = (await c.patchIssue('00000000-0000-4000-8000-000000000000', { priority: 'low' })) as WriteResult<any>;
     expect(missing.status).toBe(404);
   });
 
   it('the writes the client retries are idempotent on the server (a repeat answers 200 again)', async () => {
     const c = client();
     const issue = await seed.createIssue(company.id, { title: 'Idempotency', status: 'backlog' });
-    const cm = await seed.addComment(issue.id, 'delete me twice');
+    const cm = (await seed.addComment(issue.id, 'delete me twice'));
     expect((await c.deleteComment(issue.id, cm.id)).status).toBe(200);
     expect((await c.deleteComment(issue.id, cm.id)).status).toBe(200);
     expect((await c.pauseAgent(bob.id)).status).toBe(200);
@@ -260,7 +260,7 @@ describe('readPaperclip on a real server', () => {
     expect(read.status).toBe('ok');
     expect(read.schemaProblems).toEqual([]);
     expect(read.errors).toEqual([]);
-    expect(read.health.status).toBe('ok');
+    expect(read.health!.status).toBe('ok');
     expect(read.companies).toHaveLength(1);
     const snap = read.companies[0];
     expect(snap.errors).toEqual([]);
@@ -270,7 +270,7 @@ describe('readPaperclip on a real server', () => {
     expect(Object.keys(snap.comments)).toContain(blocked.id);
     expect(snap.comments[blocked.id].map((x) => x.body)).toContain('Waiting for the API key from ops.');
     expect(snap.runs.some((r) => r.agentId === broken.id && r.status === 'failed')).toBe(true);
-    expect(snap.budgets.policies.some((p: any) => p.scopeType === 'agent' && p.scopeId === alice.id && p.observedAmount === 1234)).toBe(true);
+    expect(snap.budgets!.policies.some((p: any) => p.scopeType === 'agent' && p.scopeId === alice.id && p.observedAmount === 1234)).toBe(true);
     expect(snap.recentCosts!.byAgent.find((r) => r.agentId === alice.id)?.costCents).toBe(1234);
     expect(read.requestCount).toBe(c.requestCount);
     expect(read.detail).toMatch(new RegExp(`^${url.replace(/[.]/g, '\\.')}: 1 company, \\d+ agents, \\d+ issues, \\d+ requests$`));
@@ -308,7 +308,7 @@ describe('readPaperclip on a real server', () => {
     const c = client();
     const runs = await waitFor(
       async () => {
-        const rs = await c.listHeartbeatRuns(company.id, { agentId: loud.id });
+        const rs = (await c.listHeartbeatRuns(company.id, { agentId: loud.id })) as any[];
         const a = await c.getAgent(loud.id);
         return rs.length > 0 && rs.every((r) => r.status === 'succeeded') && a.status === 'idle' ? rs : null;
       },

@@ -4,6 +4,7 @@
 
 import type { Finding, FindingAction, Subject } from '../../types.js';
 import { compareIssues, unresolvedBlocker } from '../../sources/paperclip/model.js';
+import { isJsonObject, type JsonObject } from '../../sources/paperclip/records.js';
 import { maskText } from '../../engine/mask.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, truncate, type ActionKind, type Outcome } from '../kind.js';
@@ -90,11 +91,11 @@ export const checkout: ActionKind = {
       if (over) return skip(over);
       // Another controller may have given this agent work meanwhile (an agent that never wakes stays idle).
       if (typeof p.companyId === 'string') {
-        const busy = (await client.listIssues(p.companyId, { status: 'in_progress' })).find((i: any) => i.assigneeAgentId === agentId);
-        if (busy) return skip(`agent already holds ${busy.identifier} in progress${tried.length ? ` (${tried.join('; ')})` : ''}`);
+        const busy = (await client.listIssues(p.companyId, { status: 'in_progress' })).find((i) => isJsonObject(i) && i.assigneeAgentId === agentId) as JsonObject | undefined;
+        if (busy) return skip(`agent already holds ${String(busy.identifier)} in progress${tried.length ? ` (${tried.join('; ')})` : ''}`);
       }
       const issue = await client.getIssue(c.id);
-      if (!['backlog', 'todo'].includes(issue.status) || (issue.assigneeAgentId && issue.assigneeAgentId !== agentId)) {
+      if (issue.status !== 'backlog' && issue.status !== 'todo' || (issue.assigneeAgentId && issue.assigneeAgentId !== agentId)) {
         tried.push(`${c.identifier}: taken (${issue.status})`);
         continue;
       }

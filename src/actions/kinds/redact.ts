@@ -5,6 +5,7 @@
 import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
 import type { PaperclipClient } from '../../sources/paperclip/client.js';
 import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
+import { jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { postCommentOnce } from '../post-comment.js';
 import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
@@ -63,9 +64,10 @@ async function redactIssue(ctx: ActionContext, p: Record<string, unknown>): Prom
 async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Promise<Outcome> {
   const client = ctx.client!;
   const issueId = String(p.issueId);
-  const comments = await client.listComments(issueId);
-  const c = comments.find((x: any) => x.id === p.commentId);
-  if (!c || c.deletedAt || !c.body) return skip('comment already deleted');
+  const comments = jsonObjects(await client.listComments(issueId));
+  const found = comments.find((x) => x.id === p.commentId);
+  if (!found || found.deletedAt || typeof found.body !== 'string' || !found.body) return skip('comment already deleted');
+  const c: JsonObject & { body: string } = { ...found, body: found.body };
   // Every secret, `clipguard-ignore` or not: ignores in ticket text are not honoured (see redactIssue).
   const ms = detectSecrets(c.body, ctx.secretOptions);
   if (!ms.length) return skip('no secret left in the comment');

@@ -34,11 +34,11 @@ export const release: ActionKind = {
     const issue = await client.getIssue(String(p.issueId));
     if (issue.status !== 'in_progress') return skip(`issue is ${issue.status} now`);
     if (p.agentId && issue.assigneeAgentId !== p.agentId) return skip(`issue changed hands (now ${issue.assigneeAgentId ?? 'unassigned'})`);
-    if (issue.assigneeAgentId) {
+    if (typeof issue.assigneeAgentId === 'string' && issue.assigneeAgentId) {
       const agent = await client.getAgent(issue.assigneeAgentId);
       if (agent.status === 'running') return skip('assignee is running now: not disturbing its heartbeat');
       const when = p.whenAssignee as string[] | undefined;
-      if (when && !when.includes(agent.status)) return skip(`assignee is ${agent.status} now (released only when ${when.join(' or ')})`);
+      if (when && !when.includes(String(agent.status))) return skip(`assignee is ${agent.status} now (released only when ${when.join(' or ')})`);
     }
     const r = await client.release(String(p.issueId));
     return r.status < 300 ? ok('released') : failHttp('', r);

@@ -2,6 +2,7 @@
 // they share one; not while it runs, and not when a successful run since the scan shows the loop broke.
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
+import { jsonObjects } from '../../sources/paperclip/records.js';
 
 export const resetSession: ActionKind = {
   type: 'reset-session',
@@ -26,7 +27,7 @@ export const resetSession: ActionKind = {
     if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
     // The streak the scan saw may be over: a successful run since then means the loop broke by itself.
     if (typeof p.companyId === 'string') {
-      const [newest] = await client.listHeartbeatRuns(p.companyId, { agentId, limit: 1 });
+      const [newest] = jsonObjects(await client.listHeartbeatRuns(p.companyId, { agentId, limit: 1 }));
       if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded') return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
     }
     const taskKey = typeof p.taskKey === 'string' && p.taskKey ? p.taskKey : undefined;

@@ -19,6 +19,7 @@
 //   a server that sends without end costs at most one limit of memory, once.
 
 import { Pool, type Dispatcher } from 'undici';
+import { isJsonObject, type JsonObject } from './records.js';
 
 /** `aborted`: the caller's signal ended the call (a `watch` run past its deadline, or a shutdown). */
 /** `too-large`: an answer, or the answers of this client together, went over a byte limit (see the header). */
@@ -106,7 +107,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_MAX_SCAN_BYTES = 256 * 1024 * 1024;
 
 /** The answer to a write: the HTTP status and the parsed body (null when empty or not JSON). */
-export interface WriteResult<T = any> {
+export interface WriteResult<T = unknown> {
   status: number;
   body: T;
 }
@@ -228,24 +229,24 @@ export class PaperclipClient {
 
   // ---------------------------------------------------------------- reads
 
-  health(): Promise<any> {
+  health(): Promise<JsonObject> {
     return this.readObject('GET', '/health');
   }
 
-  listCompanies(): Promise<any[]> {
+  listCompanies(): Promise<unknown[]> {
     return this.readArray('/companies');
   }
 
-  getCompany(id: string): Promise<any> {
+  getCompany(id: string): Promise<JsonObject> {
     return this.readObject('GET', `/companies/${seg(id)}`);
   }
 
   /** The agents list rejects any query parameter with 400, so none is ever sent. Terminated agents are not listed. */
-  listAgents(companyId: string): Promise<any[]> {
+  listAgents(companyId: string): Promise<unknown[]> {
     return this.readArray(`/companies/${seg(companyId)}/agents`);
   }
 
-  getAgent(id: string): Promise<any> {
+  getAgent(id: string): Promise<JsonObject> {
     return this.readObject('GET', `/agents/${seg(id)}`);
   }
 
@@ -254,12 +255,12 @@ export class PaperclipClient {
    * reorder the pages; duplicates are dropped). Stops at the first short page. List rows truncate
    * `description` to 1200 characters (`descriptionTruncated: true`): use getIssue() for the full text.
    */
-  async listIssues(companyId: string, opts: ListIssuesOptions = {}): Promise<any[]> {
+  async listIssues(companyId: string, opts: ListIssuesOptions = {}): Promise<unknown[]> {
     const pageSize = Math.min(1000, Math.max(1, Math.floor(opts.pageSize ?? 500)));
     const maxPages = opts.maxPages ?? 1000;
     const status = Array.isArray(opts.status) ? opts.status.join(',') : opts.status;
     const updatedSince = opts.updatedSince instanceof Date ? opts.updatedSince.toISOString() : opts.updatedSince;
-    const out: any[] = [];
+    const out: unknown[] = [];
     const seen = new Set<string>();
     for (let page = 0, offset = 0; page < maxPages; page++) {
       const rows = await this.readArray(`/companies/${seg(companyId)}/issues`, {
@@ -286,7 +287,7 @@ export class PaperclipClient {
     return out;
   }
 
-  getIssue(id: string): Promise<any> {
+  getIssue(id: string): Promise<JsonObject> {
     return this.readObject('GET', `/issues/${seg(id)}`);
   }
 
@@ -298,13 +299,13 @@ export class PaperclipClient {
    * a page after X starts with X itself again (and any comment of the same millisecond): rows are
    * de-duplicated by id, and a full page with nothing new falls back to one unpaged request.
    */
-  async listComments(issueId: string, opts: { pageSize?: number; maxPages?: number } = {}): Promise<any[]> {
+  async listComments(issueId: string, opts: { pageSize?: number; maxPages?: number } = {}): Promise<unknown[]> {
     const pageSize = Math.min(500, Math.max(1, Math.floor(opts.pageSize ?? 500)));
     const maxPages = opts.maxPages ?? 1000;
     const path = `/issues/${seg(issueId)}/comments`;
-    const out: any[] = [];
+    const out: unknown[] = [];
     const seen = new Set<string>();
-    const add = (rows: any[]) => {
+    const add = (rows: unknown[]) => {
       let fresh = 0;
       for (const r of rows) {
         const id = r && typeof r === 'object' ? (r as { id?: unknown }).id : undefined;
@@ -338,7 +339,7 @@ export class PaperclipClient {
    * by the server. There is no paging (checked on 2026.916.1: no offset or cursor; `limit=0` or no limit returns
    * every run, unknown parameters are ignored), so callers always send a limit: the newest N runs are the history.
    */
-  listHeartbeatRuns(companyId: string, opts: { agentId?: string; limit?: number; summary?: boolean } = {}): Promise<any[]> {
+  listHeartbeatRuns(companyId: string, opts: { agentId?: string; limit?: number; summary?: boolean } = {}): Promise<unknown[]> {
     return this.readArray(`/companies/${seg(companyId)}/heartbeat-runs`, {
       agentId: opts.agentId,
       limit: opts.limit,
@@ -347,25 +348,25 @@ export class PaperclipClient {
   }
 
   /** One heartbeat run with its full fields (`error`, `errorCode`, `retryExhaustedReason`, ...); 404 "Heartbeat run not found". */
-  getHeartbeatRun(runId: string): Promise<any> {
+  getHeartbeatRun(runId: string): Promise<JsonObject> {
     return this.readObject('GET', `/heartbeat-runs/${seg(runId)}`);
   }
 
-  budgetsOverview(companyId: string): Promise<any> {
+  budgetsOverview(companyId: string): Promise<JsonObject> {
     return this.readObject('GET', `/companies/${seg(companyId)}/budgets/overview`);
   }
 
   /** Spend per agent with `from <= occurredAt <= to` (both bounds inclusive on the server). */
-  costsByAgent(companyId: string, range: { from: string | Date; to: string | Date }): Promise<any[]> {
+  costsByAgent(companyId: string, range: { from: string | Date; to: string | Date }): Promise<unknown[]> {
     return this.readArray(`/companies/${seg(companyId)}/costs/by-agent`, { from: iso(range.from), to: iso(range.to) });
   }
 
   /** Activity log, newest first; `limit` 1..500 (server default 100). */
-  listActivity(companyId: string, opts: { limit?: number; entityType?: string; entityId?: string; agentId?: string } = {}): Promise<any[]> {
+  listActivity(companyId: string, opts: { limit?: number; entityType?: string; entityId?: string; agentId?: string } = {}): Promise<unknown[]> {
     return this.readArray(`/companies/${seg(companyId)}/activity`, { limit: opts.limit, entityType: opts.entityType, entityId: opts.entityId, agentId: opts.agentId });
   }
 
-  dashboard(companyId: string): Promise<any> {
+  dashboard(companyId: string): Promise<JsonObject> {
     return this.readObject('GET', `/companies/${seg(companyId)}/dashboard`);
   }
 
@@ -419,15 +420,15 @@ export class PaperclipClient {
 
   // ---------------------------------------------------------------- plumbing
 
-  private async readArray(path: string, query?: CallOptions['query']): Promise<any[]> {
+  private async readArray(path: string, query?: CallOptions['query']): Promise<unknown[]> {
     const { value, fullPath } = await this.readJson('GET', path, query);
     if (!Array.isArray(value)) throw this.schemaError('GET', fullPath, `expected a JSON array, got ${kindOf(value)}`);
     return value;
   }
 
-  private async readObject(method: string, path: string, query?: CallOptions['query']): Promise<any> {
+  private async readObject(method: string, path: string, query?: CallOptions['query']): Promise<JsonObject> {
     const { value, fullPath } = await this.readJson(method, path, query);
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw this.schemaError(method, fullPath, `expected a JSON object, got ${kindOf(value)}`);
+    if (!isJsonObject(value)) throw this.schemaError(method, fullPath, `expected a JSON object, got ${kindOf(value)}`);
     return value;
   }
 

@@ -21,27 +21,28 @@ import {
   validateRun,
   type SchemaProblem,
 } from './validate.js';
+import type { Activity, Agent, BudgetsOverview, Comment, Company, CostRow, Issue, JsonObject, Run } from './records.js';
 
 export interface CompanySnapshot {
-  company: any;
-  agents: any[];
-  issues: any[];
+  company: Company;
+  agents: Agent[];
+  issues: Issue[];
   /** issueId -> comments, oldest first (only for the issues that need them). */
-  comments: Record<string, any[]>;
+  comments: Record<string, Comment[]>;
   /** Heartbeat runs, newest first (summary=true, limit 1000): one request per company, whatever the agent count. */
-  runs: any[];
+  runs: Run[];
   /**
    * issueId -> activity entries, newest first, for blocked issues whose comments and recovery field do not show
    * a server block: the execution-recovery sweep blocks an issue after a failed run without any comment, and
    * only its activity (`issue.execution_recovery_settled`, actor `system`) says so.
    */
-  activity: Record<string, any[]>;
+  activity: Record<string, Activity[]>;
   /** runId -> full run (GET /heartbeat-runs/{id}) for runs that caused a server block but are not in `runs`. */
-  blockRuns: Record<string, any>;
+  blockRuns: Record<string, Run>;
   /** GET /companies/{id}/budgets/overview. */
-  budgets: any | null;
+  budgets: BudgetsOverview | null;
   /** costs/by-agent over the burn-rate window (the last `burnWindowDays`, never before this month started). */
-  recentCosts: { byAgent: any[]; from: string; to: string } | null;
+  recentCosts: { byAgent: CostRow[]; from: string; to: string } | null;
   /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
   errors: string[];
   /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
@@ -58,7 +59,7 @@ export interface CompanySnapshot {
 export interface PaperclipRead {
   status: 'ok' | 'unavailable';
   detail: string;
-  health: any | null;
+  health: JsonObject | null;
   companies: CompanySnapshot[];
   schemaProblems: SchemaProblem[];
   /** HTTP requests this read sent (retries included). */
@@ -84,12 +85,12 @@ export interface ReadPaperclipOptions {
   /** Company ids or issue prefixes (case-insensitive). Empty or absent: every company the key can see. */
   companies?: string[];
   /** Issues whose comments are read besides the blocked ones (e.g. `() => true` for secret scanning). */
-  commentsFor?: (issue: any) => boolean;
+  commentsFor?: (issue: Issue) => boolean;
   /**
    * Issues whose full description is fetched when the list row truncated it (`descriptionTruncated`, list rows
    * stop at 1200 characters). Default: the issues `commentsFor` selects (those are the ones scanned for text).
    */
-  fullDescriptionFor?: (issue: any) => boolean;
+  fullDescriptionFor?: (issue: Issue) => boolean;
   now?: Date;
   /** Companies read at the same time. Default 3. */
   companyConcurrency?: number;
@@ -144,7 +145,7 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   const missingCompanies: MissingCompany[] = [];
   const limit = limiter(opts.requestConcurrency ?? 6);
   const base = client.baseUrl;
-  const result = (status: PaperclipRead['status'], detail: string, health: any, companies: CompanySnapshot[]): PaperclipRead => ({
+  const result = (status: PaperclipRead['status'], detail: string, health: JsonObject | null, companies: CompanySnapshot[]): PaperclipRead => ({
     status,
     detail,
     health,
@@ -155,7 +156,7 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
     missingCompanies,
   });
 
-  let health: any;
+  let health: JsonObject;
   // The health check's own failure, when the server answered it with an error but said why.
   let healthError = '';
   try {
@@ -171,13 +172,13 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   }
   const unhealthy = typeof health?.status === 'string' && health.status !== 'ok' ? `; server reports status "${health.status}"${typeof health.error === 'string' ? ` (${health.error})` : ''}` : '';
 
-  let companies: any[];
+  let listed: unknown[];
   try {
-    companies = await selectCompanies(client, opts.companies ?? [], errors, missingCompanies);
+    listed = await selectCompanies(client, opts.companies ?? [], errors, missingCompanies);
   } catch (e) {
     return result('unavailable', `${base}: cannot list companies: ${why(e)}${healthError ? `; health check: ${healthError}` : unhealthy}`, health, []);
   }
-  companies = keepValid<any>(companies, validateCompany, schemaProblems, 'companies');
+  const companies = keepValid<Company>(listed, validateCompany, schemaProblems, 'companies');
   if (opts.probeOnly) {
     const detail = `${base}: answers, ${plural(companies.length, 'company', 'companies')} (health and company list only: no selected rule reads more)${unhealthy}`;
     return result('ok', detail, health, []);
@@ -199,16 +200,16 @@ async function read(opts: ReadPaperclipOptions): Promise<PaperclipRead> {
   return result('ok', detail, health, snapshots);
 }
 
-async function selectCompanies(client: PaperclipClient, wanted: string[], errors: string[], missing: MissingCompany[]): Promise<any[]> {
+async function selectCompanies(client: PaperclipClient, wanted: string[], errors: string[], missing: MissingCompany[]): Promise<unknown[]> {
   const want = wanted.map((w) => w.trim()).filter(Boolean);
-  let all: any[];
+  let all: unknown[];
   try {
     all = await client.listCompanies();
   } catch (e) {
     // An agent key cannot list companies (board only) but can read its own company by id.
     const denied = e instanceof PaperclipError && (e.status === 401 || e.status === 403);
     if (!denied || !want.length || !want.every((w) => UUID.test(w))) throw e;
-    const out: any[] = [];
+    const out: unknown[] = [];
     for (const id of want) {
       try {
         out.push(await client.getCompany(id));
@@ -221,11 +222,12 @@ async function selectCompanies(client: PaperclipClient, wanted: string[], errors
     return out;
   }
   if (!want.length) return all;
-  const out: any[] = [];
+  const out: unknown[] = [];
+  const objects = all.filter(isObject);
   for (const w of want) {
     const lw = w.toLowerCase();
-    const c = all.find((x) => x && (x.id === w || (typeof x.issuePrefix === 'string' && x.issuePrefix.toLowerCase() === lw)));
-    if (!c) missing.push({ wanted: w, known: all.filter((x) => x && typeof x === 'object').map((x) => ({ issuePrefix: x.issuePrefix, name: x.name })) });
+    const c = objects.find((x) => (x.id === w || (typeof x.issuePrefix === 'string' && x.issuePrefix.toLowerCase() === lw)));
+    if (!c) missing.push({ wanted: w, known: objects.map((x) => ({ issuePrefix: x.issuePrefix, name: x.name })) });
     else if (!out.includes(c)) out.push(c);
   }
   return out;
@@ -233,7 +235,7 @@ async function selectCompanies(client: PaperclipClient, wanted: string[], errors
 
 async function readCompany(
   client: PaperclipClient,
-  company: any,
+  company: Company,
   opts: ReadPaperclipOptions & { now: Date },
   limit: Limiter,
   problems: SchemaProblem[],
@@ -266,26 +268,26 @@ async function readCompany(
     attempt('recent costs', () => limit(() => client.costsByAgent(id, { from: recentFrom, to: opts.now }))),
   ]);
 
-  const agents = agentsRaw ? keepValid<any>(agentsRaw, validateAgent, problems, 'agents') : [];
-  const listed = issuesRaw ? keepValid<any>(issuesRaw, validateIssue, problems, 'issues') : [];
+  const agents = agentsRaw ? keepValid<Agent>(agentsRaw, validateAgent, problems, 'agents') : [];
+  const listed = issuesRaw ? keepValid<Issue>(issuesRaw, validateIssue, problems, 'issues') : [];
   // With a cache and an incremental list, `listed` holds only the changed issues.
   const incremental = Boolean(cached && since && issuesRaw);
   let issues = incremental ? PaperclipReadCache.merge(cached!, listed) : held && issuesRaw ? PaperclipReadCache.relist(held, listed) : listed;
   // What the previous read kept of an issue still holds when the issue's updatedAt is the same (a comment
   // added or deleted bumps it), also on a full list: the list asks a little before the newest updatedAt
   // (slack), so an issue in `listed` is not necessarily a changed one.
-  const unchanged = (i: any, entry: { updatedAt: string } | undefined) => held !== null && issuesRaw !== null && entry !== undefined && entry.updatedAt === i.updatedAt;
-  const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
+  const unchanged = (i: Issue, entry: { updatedAt: string } | undefined) => held !== null && issuesRaw !== null && entry !== undefined && entry.updatedAt === i.updatedAt;
+  const runs = runsRaw ? keepValid<Run>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
-  const recentCosts = recentRaw ? { byAgent: keepValid<any>(recentRaw, validateCostRow, problems, 'cost rows'), from: recentFrom.toISOString(), to: opts.now.toISOString() } : null;
+  const recentCosts = recentRaw ? { byAgent: keepValid<CostRow>(recentRaw, validateCostRow, problems, 'cost rows'), from: recentFrom.toISOString(), to: opts.now.toISOString() } : null;
 
   // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
   const extra = opts.commentsFor;
   const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
   // Keyed by ids the server chose: no prototype (an issue `constructor` or `__proto__` is an issue like any other).
-  const comments: Record<string, any[]> = Object.create(null);
+  const comments: Record<string, Comment[]> = Object.create(null);
   const unread: string[] = [];
-  const commentsRead = new Map<string, { updatedAt: string; comments: any[] }>();
+  const commentsRead = new Map<string, { updatedAt: string; comments: Comment[] }>();
   await Promise.all(
     needComments.map(async (i) => {
       // Posting or deleting a comment bumps the issue's updatedAt (test/e2e/redact.test.ts checks it), so an
@@ -302,7 +304,7 @@ async function readCompany(
       }
       const cs = await attempt(`comments of ${i.identifier ?? i.id}`, () => limit(() => client.listComments(i.id)));
       if (cs) {
-        comments[i.id] = keepValid<any>(cs, validateComment, problems, 'comments');
+        comments[i.id] = keepValid<Comment>(cs, validateComment, problems, 'comments');
         commentsRead.set(i.id, { updatedAt: i.updatedAt, comments: comments[i.id] });
       } else unread.push(i.id);
     }),
@@ -311,8 +313,8 @@ async function readCompany(
   // Server blocks that left no comment and no recovery field (a failed run, then the recovery sweep): the
   // issue's activity tells. Only those issues: they are the ones ops/blocked-without-reason would otherwise
   // comment on, and a comment wakes the assignee.
-  const activity: Record<string, any[]> = Object.create(null);
-  const activityRead = new Map<string, { updatedAt: string; rows: any[] }>();
+  const activity: Record<string, Activity[]> = Object.create(null);
+  const activityRead = new Map<string, { updatedAt: string; rows: Activity[] }>();
   const unexplained = issues.filter((i) => i.status === 'blocked' && !systemBlock(i, comments[i.id] ?? [], []).bySystem);
   await Promise.all(
     unexplained.map(async (i) => {
@@ -324,7 +326,7 @@ async function readCompany(
       }
       const rows = await attempt(`activity of ${i.identifier ?? i.id}`, () => limit(() => client.listActivity(id, { entityType: 'issue', entityId: i.id, limit: 20 })));
       if (rows) {
-        activity[i.id] = keepValid<any>(rows, validateActivity, problems, 'activity');
+        activity[i.id] = keepValid<Activity>(rows, validateActivity, problems, 'activity');
         activityRead.set(i.id, { updatedAt: i.updatedAt, rows: activity[i.id] });
       } else unread.push(i.id);
     }),
@@ -339,7 +341,7 @@ async function readCompany(
       .filter((a) => a.status === 'paused' && a.pauseReason === 'manual')
       .map(async (a) => {
         const rows = await attempt(`activity of agent ${a.name ?? a.id}`, () => limit(() => client.listActivity(id, { entityType: 'agent', entityId: a.id, limit: 50 })));
-        const own = (rows ? keepValid<any>(rows, validateActivity, problems, 'activity') : []).filter((r) => r.action === 'clipguard.pause' && r.actorId === 'clipguard' && (r.details?.outcome ?? 'applied') === 'applied');
+        const own = (rows ? keepValid<Activity>(rows, validateActivity, problems, 'activity') : []).filter((r) => r.action === 'clipguard.pause' && r.actorId === 'clipguard' && (r.details?.outcome ?? 'applied') === 'applied');
         if (own.length) clipguardPauses[a.id] = own.map((r) => ({ at: String(r.createdAt), rule: typeof r.details?.rule === 'string' ? r.details.rule : 'budget' }));
       }),
   );
@@ -354,7 +356,7 @@ async function readCompany(
         .filter((r): r is string => typeof r === 'string' && !runsListed.has(r)),
     ),
   ].slice(0, opts.blockRunLimit ?? 20);
-  const blockRuns: Record<string, any> = Object.create(null);
+  const blockRuns: Record<string, Run> = Object.create(null);
   await Promise.all(
     missing.map(async (runId) => {
       // A run the server no longer has (404) is not a failure of the read: the finding just names its id.
@@ -362,7 +364,7 @@ async function readCompany(
       if (!r) return;
       const p = validateRun(r);
       if (p.length) problems.push(...p);
-      else blockRuns[runId] = r;
+      else blockRuns[runId] = r as Run;
     }),
   );
 
@@ -402,6 +404,10 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
 }
 
 /** An error answer to GET /api/health that is still a health report: a JSON object with a string `status`. */
+function isObject(v: unknown): v is JsonObject {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
 function isHealthBody(body: unknown): body is { status: string } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { status?: unknown }).status === 'string' && (body as { status: string }).status !== '';
 }
@@ -422,7 +428,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function safe(f: (i: any) => boolean, i: any): boolean {
+function safe(f: (i: Issue) => boolean, i: Issue): boolean {
   try {
     return Boolean(f(i));
   } catch {
