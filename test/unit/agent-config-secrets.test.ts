@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { budgetOptions, maskedSecrets } from '../../src/sources/index.js';
-import { paperclipSubjects } from '../../src/sources/paperclip/subjects.js';
+import { paperclipSubjects, type SnapshotCompany } from '../../src/sources/paperclip/subjects.js';
 import { agentConfigSecrets, sensitiveName } from '../../src/sources/paperclip/agent-config.js';
 import { render, FORMATS } from '../../src/cli/output.js';
 import { tempDir } from '../helpers/cli.js';
@@ -18,12 +18,12 @@ import { FAKE_KINDS, fakeSample } from '../helpers/fake-secrets.js';
 const NOW = new Date('2026-11-15T12:00:00Z');
 const T = '2026-11-01T00:00:00.000Z';
 
-function snapshot(agent: Record<string, unknown>) {
+function snapshot(agent: Record<string, unknown>): SnapshotCompany[] {
   const company = { id: 'c-acme', name: 'Acme', status: 'active', issuePrefix: 'ACM', budgetMonthlyCents: 0, spentMonthlyCents: 0, createdAt: T, updatedAt: T };
   const base = { id: 'a-1', companyId: 'c-acme', name: 'Alice', role: 'engineer', status: 'idle', adapterType: 'process', budgetMonthlyCents: 0, spentMonthlyCents: 0, pauseReason: null, createdAt: T, updatedAt: T };
   // An issue assigned to the agent: its `assignee` fact is the agent record too.
   const issue = { id: 'i-1', companyId: 'c-acme', identifier: 'ACM-1', title: 'Task', description: null, status: 'todo', priority: 'high', assigneeAgentId: 'a-1', createdAt: T, updatedAt: T };
-  return [{ company, agents: [{ ...base, ...agent }], issues: [issue], comments: {}, runs: [], budgets: null, recentCosts: null }];
+  return [{ company, agents: [{ ...base, ...agent }], issues: [issue], comments: {}, runs: [], budgets: null, recentCosts: null }] as SnapshotCompany[];
 }
 
 /** A rule from a pack anyone could name: it prints the agent's whole configuration in its message. */

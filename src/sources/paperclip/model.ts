@@ -3,6 +3,7 @@
 // text scanned for secrets and how its fields are redacted), and the secrets a read keeps per text.
 // Depends on no other Paperclip module, so none of them import each other in a circle.
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
+import type { Activity, Agent, BudgetsOverview, Comment, Company, CostRow, Issue, Run } from './records.js';
 
 /** The masked secret facts of one text, as kept by watch's cache. */
 export type KeptSecrets = Record<string, unknown>[];
@@ -11,6 +12,46 @@ export type KeptSecrets = Record<string, unknown>[];
 export interface ReadSecrets {
   issues: Record<string, KeptSecrets>;
   comments: Record<string, KeptSecrets>;
+}
+
+/** A pause clipguard made: when (ISO) and for which rule. */
+export interface ClipguardPause {
+  at: string;
+  rule: string;
+}
+
+/** One company as read.ts reads it: the records rules and subjects work on. */
+export interface CompanySnapshot {
+  company: Company;
+  agents: Agent[];
+  issues: Issue[];
+  /** issueId -> comments, oldest first (only for the issues that need them). */
+  comments: Record<string, Comment[]>;
+  /** Heartbeat runs, newest first (summary=true, limit 1000): one request per company, whatever the agent count. */
+  runs: Run[];
+  /**
+   * issueId -> activity entries, newest first, for blocked issues whose comments and recovery field do not show
+   * a server block: the execution-recovery sweep blocks an issue after a failed run without any comment, and
+   * only its activity (`issue.execution_recovery_settled`, actor `system`) says so.
+   */
+  activity: Record<string, Activity[]>;
+  /** runId -> full run (GET /heartbeat-runs/{id}) for runs that caused a server block but are not in `runs`. */
+  blockRuns: Record<string, Run>;
+  /** GET /companies/{id}/budgets/overview. */
+  budgets: BudgetsOverview | null;
+  /** costs/by-agent over the burn-rate window (the last `burnWindowDays`, never before this month started). */
+  recentCosts: { byAgent: CostRow[]; from: string; to: string } | null;
+  /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
+  errors: string[];
+  /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
+  unread: string[];
+  /** agentId -> clipguard's own pauses of that agent (its `clipguard.pause` activity entries), for agents paused `manual`. */
+  clipguardPauses: Record<string, ClipguardPause[]>;
+  /**
+   * With a cache: the secrets facts of every issue text and comment body, kept from an earlier read where the
+   * text is unchanged (the cache holds it masked, so it cannot be detected again). Without: absent.
+   */
+  secrets?: ReadSecrets;
 }
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -8,7 +8,7 @@
 
 import { PaperclipReadCache, type ReadSecrets } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
-import { systemBlock } from './model.js';
+import { systemBlock, type CompanySnapshot } from './model.js';
 import {
   keepValid,
   validateAgent,
@@ -23,38 +23,7 @@ import {
 } from './validate.js';
 import type { Activity, Agent, BudgetsOverview, Comment, Company, CostRow, Issue, JsonObject, Run } from './records.js';
 
-export interface CompanySnapshot {
-  company: Company;
-  agents: Agent[];
-  issues: Issue[];
-  /** issueId -> comments, oldest first (only for the issues that need them). */
-  comments: Record<string, Comment[]>;
-  /** Heartbeat runs, newest first (summary=true, limit 1000): one request per company, whatever the agent count. */
-  runs: Run[];
-  /**
-   * issueId -> activity entries, newest first, for blocked issues whose comments and recovery field do not show
-   * a server block: the execution-recovery sweep blocks an issue after a failed run without any comment, and
-   * only its activity (`issue.execution_recovery_settled`, actor `system`) says so.
-   */
-  activity: Record<string, Activity[]>;
-  /** runId -> full run (GET /heartbeat-runs/{id}) for runs that caused a server block but are not in `runs`. */
-  blockRuns: Record<string, Run>;
-  /** GET /companies/{id}/budgets/overview. */
-  budgets: BudgetsOverview | null;
-  /** costs/by-agent over the burn-rate window (the last `burnWindowDays`, never before this month started). */
-  recentCosts: { byAgent: CostRow[]; from: string; to: string } | null;
-  /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
-  errors: string[];
-  /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
-  unread: string[];
-  /** agentId -> clipguard's own pauses of that agent (its `clipguard.pause` activity entries), for agents paused `manual`. */
-  clipguardPauses: Record<string, { at: string; rule: string }[]>;
-  /**
-   * With a cache: the secrets facts of every issue text and comment body, kept from an earlier read where the
-   * text is unchanged (the cache holds it masked, so it cannot be detected again). Without: absent.
-   */
-  secrets?: ReadSecrets;
-}
+export type { CompanySnapshot } from './model.js';
 
 export interface PaperclipRead {
   status: 'ok' | 'unavailable';

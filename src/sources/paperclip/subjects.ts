@@ -5,38 +5,16 @@
 import type { Subject } from '../../types.js';
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
-import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ReadSecrets } from './model.js';
+import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ClipguardPause, type CompanySnapshot, type ReadSecrets } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
+import type { Agent, Company, Issue, Run, Comment } from './records.js';
 
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
 const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
 
-export interface SnapshotCompany {
-  company: any;
-  agents: any[];
-  issues: any[];
-  comments?: Record<string, any[]>;
-  runs?: any[];
-  /** issueId -> activity entries of blocked issues (see read.ts). */
-  activity?: Record<string, any[]>;
-  /** runId -> full run, for server blocks whose run is not in `runs`. */
-  blockRuns?: Record<string, any>;
-  budgets?: any | null;
-  recentCosts?: { byAgent: any[]; from: string; to: string } | null;
-  /** Issues whose comments or activity the read could not get (read.ts): their block's evidence is unknown. */
-  unread?: string[];
-  /** Secrets facts already known (watch's cache, see cache.ts), by issue id and comment id: used instead of detecting. */
-  secrets?: ReadSecrets;
-  /** agentId -> when clipguard paused it, from its `clipguard.pause` entries in the company's activity log (read.ts). */
-  clipguardPauses?: Record<string, ClipguardPause[]>;
-}
-
-/** A pause clipguard made: when (ISO) and for which rule. */
-export interface ClipguardPause {
-  at: string;
-  rule: string;
-}
+/** What subjects are built from: a company's snapshot as read.ts reads it (rule fixtures give only some of it). */
+export type SnapshotCompany = Pick<CompanySnapshot, 'company' | 'agents' | 'issues'> & Partial<Omit<CompanySnapshot, 'company' | 'agents' | 'issues' | 'errors'>>;
 
 export interface SubjectOptions {
   now: Date;
@@ -69,12 +47,13 @@ const FAILED_RUN = new Set(['failed', 'timed_out']);
 const LIVE_RUN = new Set(['queued', 'running', 'scheduled_retry']);
 const MINUTE = 60_000;
 
-function runIssueId(r: any): string | null {
-  return r.contextSnapshot?.issueId ?? r.issueId ?? null;
+function runIssueId(r: Run): string | null {
+  const id = r.contextSnapshot?.issueId ?? r.issueId;
+  return typeof id === 'string' ? id : null;
 }
 
 /** When the run last did something: finished, else started, else queued. */
-function runTime(r: any): number {
+function runTime(r: Run): number {
   return Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);
 }
 
@@ -82,7 +61,7 @@ function runTime(r: any): number {
  * When the issue entered its current status, where the record says (startedAt for in_progress, completedAt,
  * cancelledAt); null when it does not. updatedAt is no use: the server bumps it on every run of the issue.
  */
-function statusSince(issue: any): number | null {
+function statusSince(issue: Issue): number | null {
   const at = issue.status === 'in_progress' ? issue.startedAt : issue.status === 'done' ? issue.completedAt : issue.status === 'cancelled' ? issue.cancelledAt : null;
   const t = typeof at === 'string' ? Date.parse(at) : NaN;
   return Number.isNaN(t) ? null : t;
@@ -93,15 +72,15 @@ function statusSince(issue: any): number | null {
  * on one issue within the window while the issue kept its status. Runs before clipguard's last session reset
  * of the agent do not count (the reset started a fresh session), and in-flight runs are not judged yet.
  */
-export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null }) {
+export function loopFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null }) {
   const resetMs = o.resetAt ? Date.parse(o.resetAt) : -Infinity;
   const finished = agentRuns.filter((r) => !LIVE_RUN.has(r.status) && Date.parse(r.createdAt) > resetMs);
-  const failed: any[] = [];
+  const failed: Run[] = [];
   for (const r of finished) {
     if (!FAILED_RUN.has(r.status)) break;
     failed.push(r);
   }
-  const same: any[] = [];
+  const same: Run[] = [];
   const issueId = finished.length ? runIssueId(finished[0]) : null;
   const issue = issueId ? (issuesById.get(issueId) ?? null) : null;
   if (issueId) {
@@ -166,7 +145,7 @@ export function ownPause(agent: { pausedAt?: unknown }, pauses: ClipguardPause[]
  * company_archived): the finding of ops/paused-agent carries it, with the routes to call. The server records
  * clipguard's own pause (a board call) as `manual`: `own` (see ownPause) says it was clipguard's, for budget.
  */
-export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof budgetFacts>, incidents: any[], own: ClipguardPause | null = null) {
+export function pauseFacts(agent: Agent, company: Company, budget: ReturnType<typeof budgetFacts>, incidents: Record<string, unknown>[], own: ClipguardPause | null = null) {
   const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
   const resume = `POST /api/agents/${agent.id}/resume`;
   const activity = `GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}`;
@@ -201,12 +180,12 @@ export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof b
   }
 }
 
-export function issueSummary(i: any) {
+export function issueSummary(i: Issue) {
   return { id: i.id, identifier: i.identifier, title: i.title, status: i.status, priority: i.priority, assigneeAgentId: i.assigneeAgentId ?? null, createdAt: i.createdAt, updatedAt: i.updatedAt };
 }
 
 /** "run 2df62859… (failed: HTTP adapter …)" for a message; the id alone when the run is unknown. */
-function runSummary(runId: string | null, run: any | null): string {
+function runSummary(runId: string | null, run: Run | null): string {
   if (!runId) return 'an unknown run';
   if (!run) return `run ${runId}`;
   return `run ${runId} (${run.status}${run.error ? `: ${String(run.error).slice(0, 160)}` : ''})`;
@@ -232,8 +211,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     // The issue clipguard posts its checklist on (and any it keeps for itself) is not work for an agent.
     const reserved = new Set(opts.reservedIssues ?? []);
     const waiting = issues.filter((i) => ASSIGNABLE.has(i.status) && !reserved.has(i.id) && !reserved.has(i.identifier)).sort(compareIssues);
-    const openToAll: any[] = [];
-    const waitingFor = new Map<string, any[]>();
+    const openToAll: Issue[] = [];
+    const waitingFor = new Map<string, Issue[]>();
     for (const i of waiting) {
       if (i.assigneeAgentId && !i.assigneeUserId) {
         const list = waitingFor.get(i.assigneeAgentId) ?? [];
@@ -244,13 +223,13 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       }
     }
     const runById = new Map(runs.map((r) => [r.id, r]));
-    const runsByAgent = new Map<string, any[]>();
+    const runsByAgent = new Map<string, Run[]>();
     for (const r of runs) {
       const list = runsByAgent.get(r.agentId) ?? [];
       list.push(r);
       runsByAgent.set(r.agentId, list);
     }
-    const held = new Map<string, any[]>();
+    const held = new Map<string, (ReturnType<typeof issueSummary> & { waitingOn?: string })[]>();
     for (const i of issues) {
       if (i.status === 'in_progress' && i.assigneeAgentId) {
         const list = held.get(i.assigneeAgentId) ?? [];
@@ -288,7 +267,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const ceo = agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && typeof a.runtimeConfig.heartbeat.intervalSec === 'number' && a.runtimeConfig.heartbeat.intervalSec > 0);
     const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : dispatchParams.defaultCeoIntervalSec;
     const thresholdMinutes = (dispatchParams.intervals * ceoIntervalSec) / 60;
-    const waitingSince = new Map<any, number>();
+    const waitingSince = new Map<Issue, number>();
 
     for (const agent of agents) {
       const hb = agent.runtimeConfig?.heartbeat ?? {};
@@ -390,9 +369,9 @@ function own<T>(record: Record<string, T> | undefined, key: string): T | undefin
 
 interface TicketSecrets {
   /** The company's issues, those with a secret in their text replaced by a copy with it masked. */
-  issues: any[];
+  issues: Issue[];
   /** The comments of an issue, those with a secret in their body replaced by a copy with it masked. */
-  commentsOf(issueId: string): any[];
+  commentsOf(issueId: string): Comment[];
   /** The `secrets` fact of each issue and comment with one (placed: field and line). */
   ofIssue: Map<string, Record<string, unknown>[]>;
   ofComment: Map<string, Record<string, unknown>[]>;
@@ -411,9 +390,9 @@ function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecr
   if (!detect) return out;
   const known = snap.secrets;
   // What has a secret: masked below (a few texts among many).
-  const dirtyIssues: any[] = [];
-  const dirtyComments: { issueId: string; c: any }[] = [];
-  const take = (issue: any, c: any | null, found: Record<string, unknown>[]) => {
+  const dirtyIssues: Issue[] = [];
+  const dirtyComments: { issueId: string; c: Comment }[] = [];
+  const take = (issue: Issue, c: Comment | null, found: Record<string, unknown>[]) => {
     if (!found.length) return;
     if (c === null) {
       out.ofIssue.set(issue.id, placed(found, titleOrDescription));
@@ -425,8 +404,8 @@ function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecr
   };
   // The texts to detect, and whose each is (its issue; its comment, or null for the issue's own text).
   const texts: string[] = [];
-  const ofIssue: any[] = [];
-  const ofComment: any[] = [];
+  const ofIssue: Issue[] = [];
+  const ofComment: (Comment | null)[] = [];
   for (const issue of issues) {
     const kept = own(known?.issues, issue.id);
     if (kept) take(issue, null, kept);
@@ -445,9 +424,9 @@ function ticketSecrets(snap: SnapshotCompany, detect: SubjectOptions['detectSecr
   if (!detect.spans || (!dirtyIssues.length && !dirtyComments.length)) return out;
   // Spans detected again on the text the subjects will hold. A row watch kept is masked already, and gives none.
   const spans = detect.spans([...dirtyIssues.map(issueText), ...dirtyComments.map(({ c }) => c.body as string)]);
-  const maskedIssue = new Map<string, any>();
+  const maskedIssue = new Map<string, Issue>();
   dirtyIssues.forEach((i, k) => spans[k].length && maskedIssue.set(i.id, { ...i, ...redactIssueFields(i, spans[k]) }));
-  const maskedComment = new Map<string, any>();
+  const maskedComment = new Map<string, Comment>();
   const touched = new Set<string>();
   dirtyComments.forEach(({ issueId, c }, k) => {
     const s = spans[dirtyIssues.length + k];
@@ -469,9 +448,9 @@ type Place = (m: Record<string, unknown>) => { field: string; line?: number };
 const titleOrDescription: Place = (m) => (Number(m.line) === 1 ? { field: 'title' } : { field: 'description', line: Number(m.line) - 1 });
 
 /** The first `n` issues assignable to the agent from two lists sorted by compareIssues, in that order. */
-function firstAssignable(open: any[], own: any[], agentId: string, n: number, statusOf: (id: string) => string | undefined): any[] {
+function firstAssignable(open: Issue[], own: Issue[], agentId: string, n: number, statusOf: (id: string) => string | undefined): Issue[] {
   const mine = own.filter((i) => isAssignableTo(i, agentId, statusOf));
-  const out: any[] = [];
+  const out: Issue[] = [];
   let a = 0;
   let b = 0;
   while (out.length < n && (a < open.length || b < mine.length)) {
@@ -496,7 +475,7 @@ function notStale(assigneeStatus: unknown) {
  * How long an in-progress issue's assignee has not run: since its newest run did something, or since the
  * issue went in progress if that is later (or the assignee never ran). A run in flight counts as running now.
  */
-export function staleFacts(issue: any, assignee: any | null, assigneeRuns: any[], now: Date) {
+export function staleFacts(issue: Issue, assignee: Agent | null, assigneeRuns: Run[], now: Date) {
   if (issue.status !== 'in_progress' || !issue.assigneeAgentId) return notStale(assignee?.status ?? null);
   const last = assigneeRuns[0] ?? null;
   const lastAt = last ? (LIVE_RUN.has(last.status) ? now.getTime() : runTime(last)) : NaN;
@@ -517,13 +496,13 @@ export function staleFacts(issue: any, assignee: any | null, assigneeRuns: any[]
  * An issue waits since its last update (creation, release, edit): an edit restarts the clock, so this
  * under-reports rather than blames the CEO for time it cannot see.
  */
-export function dispatchMissedFacts(agent: any, agentRuns: any[], assignable: any[], o: { now: Date; ceoIntervalSec: number; thresholdMinutes: number; waitingSince?: Map<any, number> }) {
+export function dispatchMissedFacts(agent: Agent, agentRuns: Run[], assignable: Issue[], o: { now: Date; ceoIntervalSec: number; thresholdMinutes: number; waitingSince?: Map<Issue, number> }) {
   const base = { ceoIntervalSec: o.ceoIntervalSec, thresholdMinutes: o.thresholdMinutes };
   if (agent.status !== 'idle') return { ...base, idleSince: null, issues: [] };
   const last = agentRuns[0] ?? null;
   if (last && LIVE_RUN.has(last.status)) return { ...base, idleSince: null, issues: [] };
   const idleSince = Math.max(last ? runTime(last) : -Infinity, Date.parse(agent.createdAt) || -Infinity);
-  const issues: any[] = [];
+  const issues: (ReturnType<typeof issueSummary> & { waitingSince: string; waitedMinutes: number })[] = [];
   for (const i of assignable) {
     // The issues open to all are the same for every idle agent of the company: parse their times once.
     let waitingSince = o.waitingSince?.get(i);
