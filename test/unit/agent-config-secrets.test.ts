@@ -174,7 +174,7 @@ describe('secrets in agent configuration', () => {
     for (let i = 0; i < 40; i++) deep = { a: deep };
     let deeper: unknown = 'x';
     for (let i = 0; i < 200_000; i++) deeper = { a: deeper };
-    const { agents, ofAgent } = agentConfigSecrets([{ id: 'a-4', metadata: { deep, deeper } }], maskedSecrets(config));
+    const { agents, ofAgent } = agentConfigSecrets<any>([{ id: 'a-4', metadata: { deep, deeper } }], maskedSecrets(config));
     expect(JSON.stringify(agents[0].metadata.deep)).not.toContain(s.secret);
     let v = agents[0].metadata.deeper;
     while (v && typeof v === 'object') v = v.a;

@@ -13,7 +13,8 @@ import { issueText } from '../../src/sources/paperclip/model.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeSample, fakeToken, SELF_CONTAINED_KINDS } from '../helpers/fake-secrets.js';
 
-const issue = (id: string, updatedAt: string, extra: Record<string, unknown> = {}) => ({ id, updatedAt, ...extra });
+// Only the fields the cache reads: typed loosely (a real row is an Issue, checked by validate.ts).
+const issue = (id: string, updatedAt: string, extra: Record<string, unknown> = {}): any => ({ id, updatedAt, ...extra });
 const entry = (issues: any[], fullAt = 0): CachedCompany => ({ issues: new Map(issues.map((i) => [i.id, i])), texts: new Map(), comments: new Map(), activity: new Map(), fullAt });
 const config = () => loadConfig(tempDir(), { noConfigFile: true }, {});
 const guard = textGuard(config());
@@ -114,7 +115,7 @@ describe('PaperclipReadCache: incremental reads', () => {
     // The next read takes a's row and comments from the cache, and lists b changed.
     const held = cache.lookup('u', 'c', new Date(0))!;
     const b2 = issue('b', 't2', { title: 'B', description: 'two, edited' });
-    cache.store('u', 'c', { issues: [held.issues.get('a'), b2], comments: new Map([['a', held.comments.get('a')!]]), activity: new Map(), fullAt: 0 });
+    cache.store('u', 'c', { issues: [held.issues.get('a')!, b2], comments: new Map([['a', held.comments.get('a')!]]), activity: new Map(), fullAt: 0 });
     expect(c.seen).toEqual(['B\ntwo, edited']);
   });
 });
@@ -132,10 +133,10 @@ describe('PaperclipReadCache: what it keeps on disk', () => {
     expect([...got.issues.keys()]).toEqual(['a']);
     expect(got.comments.get('a')!.comments[0].body).toBe('a comment');
     const before = statSync(file).mtimeMs;
-    two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map([['a', got.comments.get('a')!]]), activity: new Map(), fullAt: 5 });
+    two.store('http://x', 'c1', { issues: [got.issues.get('a')!], comments: new Map([['a', got.comments.get('a')!]]), activity: new Map(), fullAt: 5 });
     expect(statSync(file).mtimeMs).toBe(before);
     // A read that did not ask for a's comments (another job's) keeps them: a is unchanged. Nothing is written.
-    two.store('http://x', 'c1', { issues: [got.issues.get('a')], comments: new Map(), activity: new Map(), fullAt: 5 });
+    two.store('http://x', 'c1', { issues: [got.issues.get('a')!], comments: new Map(), activity: new Map(), fullAt: 5 });
     expect(two.held('http://x', 'c1')!.comments.get('a')!.comments[0].body).toBe('a comment');
     expect(statSync(file).mtimeMs).toBe(before);
     // Once a is gone (hidden, deleted), nothing of it is kept: the file is written without it.
@@ -200,7 +201,7 @@ describe('PaperclipReadCache: what it keeps on disk', () => {
           // And the same again from a second process, which has only the masked copy.
           const again = new PaperclipReadCache({ guard, dir });
           const held = again.lookup('http://x', 'c1', new Date(2))!;
-          const second = again.store('http://x', 'c1', { issues: [held.issues.get('i1')], comments: new Map([['i1', held.comments.get('i1')!]]), activity: new Map([['i1', held.activity.get('i1')!]]), fullAt: 1 });
+          const second = again.store('http://x', 'c1', { issues: [held.issues.get('i1')!], comments: new Map([['i1', held.comments.get('i1')!]]), activity: new Map([['i1', held.activity.get('i1')!]]), fullAt: 1 });
           expect(second).toEqual(got);
         },
       ),

@@ -71,7 +71,7 @@ interface Leaf {
  * The agents with every secret in their configuration masked (`[REDACTED:<kind>]`), and the `configSecrets`
  * fact of each agent that had one. An agent without one is returned as it was (same object).
  */
-export function agentConfigSecrets(agents: readonly any[], detect: Detect): { agents: any[]; ofAgent: Map<string, ConfigSecret[]> } {
+export function agentConfigSecrets<A extends Record<string, unknown>>(agents: readonly A[], detect: Detect): { agents: A[]; ofAgent: Map<string, ConfigSecret[]> } {
   const leavesOf = agents.map((a) => (a && typeof a === 'object' ? leaves(a) : []));
   const all = leavesOf.flat();
   const texts = all.map((l) => l.prefix + l.value);
@@ -149,7 +149,7 @@ function plainValue(leaf: Leaf): 'value' | 'hidden' | 'none' {
 }
 
 /** Every string (and key) under the configuration fields, with what the detector should see before it. */
-function leaves(agent: any): Leaf[] {
+function leaves(agent: Record<string, unknown>): Leaf[] {
   const out: Leaf[] = [];
   const walk = (v: unknown, at: (string | number)[], ctx: { name: string | null; binding: string | null; named: boolean; prefix: string }, depth: number) => {
     if (typeof v === 'string') {
@@ -184,12 +184,12 @@ function leaves(agent: any): Leaf[] {
       const here = [...at, key];
       if (parent === 'env' && typeof x === 'string') {
         walk(x, here, { name: key, binding: 'inline', named: sensitiveName(key), prefix: `${key}=` }, depth + 1);
-      } else if (parent === 'env' && x && typeof x === 'object' && !Array.isArray(x) && typeof (x as any).type === 'string') {
-        const type = (x as any).type as string;
+      } else if (parent === 'env' && x && typeof x === 'object' && !Array.isArray(x) && typeof (x as { type?: unknown }).type === 'string') {
+        const type = (x as { type: string }).type;
         // A reference to a company or user secret holds no secret (its ids are not keys).
         if (REFERENCE_BINDINGS.has(type)) continue;
         if (type === 'plain') {
-          const value = (x as any).value;
+          const value = (x as { value?: unknown }).value;
           if (typeof value === 'string' && value) out.push({ at: [...here, 'value'], value, prefix: `${key}=`, binding: 'plain', name: key, named: sensitiveName(key) });
           for (const [k2, y] of Object.entries(x)) if (k2 !== 'type' && k2 !== 'value') walk(y, [...here, k2], { name: k2, binding: null, named: false, prefix: `${k2}=` }, depth + 2);
         } else walk(x, here, { name: key, binding: null, named: false, prefix: '' }, depth + 1);
@@ -230,7 +230,7 @@ export function pathText(at: (string | number)[]): string {
 }
 
 /** A copy of the agent with each found value (and key) masked; everything else kept as it was. */
-function maskRecord(agent: any, found: Found): any {
+function maskRecord<A extends Record<string, unknown>>(agent: A, found: Found): A {
   const values = new Map<string, RedactSpan[]>();
   const keys = new Map<string, RedactSpan[]>();
   for (const f of found) (f.leaf.isKey ? keys : values).set(JSON.stringify(f.leaf.at), f.spans);
@@ -255,7 +255,7 @@ function maskRecord(agent: any, found: Found): any {
     }
     return out;
   };
-  const masked = { ...agent };
+  const masked: Record<string, unknown> = { ...agent };
   for (const f of FIELDS) if (f in agent) masked[f] = copy(agent[f], [f], 0);
-  return masked;
+  return masked as A;
 }

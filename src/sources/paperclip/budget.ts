@@ -3,11 +3,12 @@
 // month, and only budget *policies* enforce anything (the budgetMonthlyCents field alone does not).
 
 import { formatMoney } from '../../util/money.js';
+import type { BudgetPolicy, BudgetsOverview, CostRow } from './records.js';
 
 export interface BudgetInputs {
   now: Date;
-  budgets: any | null; // GET /companies/{id}/budgets/overview
-  recentCosts: { byAgent: any[]; from: string; to: string } | null; // costs/by-agent over the burn window
+  budgets: BudgetsOverview | null; // GET /companies/{id}/budgets/overview
+  recentCosts: { byAgent: CostRow[]; from: string; to: string } | null; // costs/by-agent over the burn window
   companyMonthlyCents: number | null;
   forecastWindowDays: number;
   /** Config `budget.warnPercent` (default 80); a budget policy's own warnPercent wins over it. */
@@ -29,9 +30,12 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
   return { start, end };
 }
 
-export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: BudgetInputs) {
+/** The fields of an agent or a company that budgets read. */
+type Budgeted = { id: string; budgetMonthlyCents?: unknown; spentMonthlyCents?: unknown; pausedAt?: unknown };
+
+export function budgetFacts(scope: 'agent' | 'company', entity: Budgeted, inp: BudgetInputs) {
   const { start, end } = monthWindow(inp.now);
-  const policies: any[] = inp.budgets?.policies ?? [];
+  const policies: BudgetPolicy[] = inp.budgets?.policies ?? [];
   const policy = indexed(policies, (p) => ((p.windowKind ?? 'calendar_month_utc') === 'calendar_month_utc' ? `${p.scopeType}:${p.scopeId}` : null)).get(`${scope}:${entity.id}`);
   const configured = scope === 'company' && inp.companyMonthlyCents != null ? inp.companyMonthlyCents : null;
   const budgetCents = configured ?? (policy && policy.isActive !== false ? Number(policy.amount) : Number(entity.budgetMonthlyCents ?? 0));
@@ -57,8 +61,8 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
     const at = inp.now.getTime() + ((stopCents - spentCents) / burn) * DAY;
     if (at < end.getTime()) projectedCrossDate = new Date(at).toISOString().slice(0, 10);
   }
-  const incidents: any[] = inp.budgets?.activeIncidents ?? [];
-  const pausedAt = entity.pausedAt ? Date.parse(entity.pausedAt) : NaN;
+  const incidents = inp.budgets?.activeIncidents ?? [];
+  const pausedAt = typeof entity.pausedAt === 'string' ? Date.parse(entity.pausedAt) : NaN;
   const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? DEFAULT_WARN_PERCENT);
   const level = budgetCents <= 0 ? 'none' : percent >= stopPercent ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
   const burnCentsPerDay = Math.round(burn);
@@ -95,9 +99,9 @@ export function budgetFacts(scope: 'agent' | 'company', entity: any, inp: Budget
 
 // Budget facts are built once per agent over the same company-wide lists: index each list once (the first
 // row per key wins, as Array.find would) instead of searching it per agent.
-const indexes = new WeakMap<object, Map<string, any>>();
-function indexed(rows: any[], keyOf: (row: any) => string | null): Map<string, any> {
-  let m = indexes.get(rows);
+const indexes = new WeakMap<object, Map<string, unknown>>();
+function indexed<T extends object>(rows: T[], keyOf: (row: T) => string | null): Map<string, T> {
+  let m = indexes.get(rows) as Map<string, T> | undefined;
   if (!m) {
     m = new Map();
     for (const r of rows) {

@@ -24,6 +24,8 @@ import { join } from 'node:path';
 import type { RedactSpan } from '../../detectors/secrets/redact.js';
 import { writePrivateFileAtomic } from '../../util/private-file.js';
 import { issueText, redactIssueFields, type KeptSecrets, type ReadSecrets } from './model.js';
+import * as z from 'zod';
+import { isJsonObject, type Activity, type Comment, type Issue } from './records.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
 export type { KeptSecrets, ReadSecrets };
@@ -42,25 +44,39 @@ export interface TextGuard {
 
 export interface CachedCompany {
   /** The list rows, masked; `description` is the full one (and `descriptionTruncated` false) where it was fetched. */
-  issues: Map<string, any>;
+  issues: Map<string, Issue>;
   /** issueId -> the secrets facts of its title and description as read at this updatedAt (`full`: the whole description). */
   texts: Map<string, { updatedAt: string; full: boolean; secrets: KeptSecrets }>;
   /** issueId -> comments (masked) as read when the issue had this updatedAt, with each comment body's secrets facts. */
-  comments: Map<string, { updatedAt: string; comments: any[]; secrets: KeptSecrets[] }>;
+  comments: Map<string, { updatedAt: string; comments: Comment[]; secrets: KeptSecrets[] }>;
   /** issueId -> the activity rows (masked) of a blocked issue (who blocked it), as read when it had this updatedAt. */
-  activity: Map<string, { updatedAt: string; rows: any[] }>;
+  activity: Map<string, { updatedAt: string; rows: Activity[] }>;
   /** When the last full issue list was read (ms since epoch). */
   fullAt: number;
 }
 
 /** What a read hands the cache: its final issues (raw where fresh), and the comments and activity it used. */
 export interface ReadResult {
-  issues: any[];
-  comments: Map<string, { updatedAt: string; comments: any[] }>;
-  activity: Map<string, { updatedAt: string; rows: any[] }>;
+  issues: Issue[];
+  comments: Map<string, { updatedAt: string; comments: Comment[] }>;
+  activity: Map<string, { updatedAt: string; rows: Activity[] }>;
   fullAt: number;
 }
 
+
+// What a kept file holds, as store() writes it: the rows only as far as the cache itself reads them.
+const stamped = { updatedAt: z.string() };
+const CacheFile = z.object({
+  version: z.literal(1),
+  signature: z.string(),
+  baseUrl: z.string(),
+  companyId: z.string(),
+  fullAt: z.number(),
+  issues: z.array(z.looseObject({ id: z.string(), updatedAt: z.string(), descriptionTruncated: z.unknown().optional() })),
+  texts: z.record(z.string(), z.object({ ...stamped, full: z.boolean(), secrets: z.array(z.record(z.string(), z.unknown())) })),
+  comments: z.record(z.string(), z.object({ ...stamped, comments: z.array(z.looseObject({})), secrets: z.array(z.array(z.record(z.string(), z.unknown()))) })),
+  activity: z.record(z.string(), z.object({ ...stamped, rows: z.array(z.looseObject({})) })),
+});
 
 /** Slack under the newest `updatedAt` seen: the server filters strictly after, at millisecond precision. */
 const SINCE_SLACK_MS = 2_000;
@@ -122,7 +138,7 @@ export class PaperclipReadCache {
     const entry: CachedCompany = { issues: new Map(), texts: new Map(), comments: new Map(), activity: new Map(), fullAt: read.fullAt };
 
     // Issue texts (title + description, as the issue subject scans them): detect where not known for this version.
-    const detect: any[] = [];
+    const detect: Issue[] = [];
     for (const i of read.issues) {
       const full = i.descriptionTruncated !== true;
       const t = prev?.texts.get(i.id);
@@ -133,7 +149,7 @@ export class PaperclipReadCache {
     }
 
     // Comments: an entry the read took from here is kept as it is; fresh ones are detected and masked.
-    const fresh: [string, { updatedAt: string; comments: any[] }][] = [];
+    const fresh: [string, { updatedAt: string; comments: Comment[] }][] = [];
     for (const [id, e] of read.comments) {
       const kept = prev?.comments.get(id);
       if (kept && kept.comments === e.comments) {
@@ -151,15 +167,16 @@ export class PaperclipReadCache {
       entry.texts.set(i.id, { updatedAt: i.updatedAt, full: i.descriptionTruncated !== true, secrets: found[k] });
     });
     let n = detect.length;
-    const toMask: any[] = [];
-    const slots: ((masked: any) => void)[] = [];
+    // Masking keeps each record's shape (only strings with a secret change): a masked issue is still an Issue.
+    const toMask: unknown[] = [];
+    const slots: ((masked: never) => void)[] = [];
     for (const [id, e] of fresh) {
       const secrets = e.comments.map((c) => (out.comments[c.id] = found[n++]));
-      const kept = { updatedAt: e.updatedAt, comments: [] as any[], secrets };
+      const kept = { updatedAt: e.updatedAt, comments: [] as Comment[], secrets };
       entry.comments.set(id, kept);
       e.comments.forEach((c, k) => {
         toMask.push(c);
-        slots.push((m) => (kept.comments[k] = m));
+        slots.push((m: Comment) => (kept.comments[k] = m));
       });
     }
 
@@ -183,23 +200,23 @@ export class PaperclipReadCache {
       if (prev?.issues.get(i.id) === i) entry.issues.set(i.id, i);
       else {
         toMask.push(joint.get(i.id) ?? i);
-        slots.push((m) => entry.issues.set(i.id, m));
+        slots.push((m: Issue) => entry.issues.set(i.id, m));
       }
     }
     for (const [id, a] of read.activity) {
       const kept = prev?.activity.get(id);
       if (kept && kept.rows === a.rows) entry.activity.set(id, kept);
       else {
-        const rows: any[] = [];
+        const rows: Activity[] = [];
         entry.activity.set(id, { updatedAt: a.updatedAt, rows });
         a.rows.forEach((r, k) => {
           toMask.push(activityFacts(r));
-          slots.push((m) => (rows[k] = m));
+          slots.push((m: Activity) => (rows[k] = m));
         });
       }
     }
     const masked = maskRecords(toMask, this.guard);
-    masked.forEach((m, k) => slots[k](m));
+    masked.forEach((m, k) => slots[k](m as never));
     // Rows went in read order; keep id order, as a full list gives.
     entry.issues = new Map([...entry.issues.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
@@ -241,7 +258,7 @@ export class PaperclipReadCache {
    * listed row whose `updatedAt` is the cached one's (the slack lists a few unchanged issues again) keeps the
    * full description the cache holds, so that it is not fetched again.
    */
-  static merge(c: CachedCompany, changed: any[]): any[] {
+  static merge(c: CachedCompany, changed: Issue[]): Issue[] {
     const next = new Map(c.issues);
     for (const i of changed) {
       if (i.hiddenAt) next.delete(i.id);
@@ -251,7 +268,7 @@ export class PaperclipReadCache {
   }
 
   /** A full list read again (the hourly one): the listed rows, each unchanged one with the full description held. */
-  static relist(c: CachedCompany, listed: any[]): any[] {
+  static relist(c: CachedCompany, listed: Issue[]): Issue[] {
     return listed.map((i) => withHeldDescription(c, i));
   }
 
@@ -316,34 +333,33 @@ export class PaperclipReadCache {
       this.refused.set(this.key(baseUrl, companyId), why);
       return null;
     };
-    let d: any;
+    let raw: unknown;
     try {
-      d = JSON.parse(readFileSync(f, 'utf8'));
+      raw = JSON.parse(readFileSync(f, 'utf8'));
     } catch (e) {
       return refuse(`${f}: unreadable (${(e as Error).message}); reading in full`);
     }
-    if (!d || d.version !== FILE_VERSION) return refuse(`${f}: another format (version ${JSON.stringify(d?.version)}); reading in full`);
-    if (d.signature !== this.guard.signature) return refuse(`${f}: made with other secret-detection settings or another clipguard version; reading in full`);
-    if (d.baseUrl !== baseUrl || d.companyId !== companyId) return refuse(`${f}: kept for another server or company; reading in full`);
-    const isMapOf = (o: unknown, ok: (v: any) => boolean) => o !== null && typeof o === 'object' && !Array.isArray(o) && Object.values(o as object).every(ok);
-    const stamped = (v: any) => v !== null && typeof v === 'object' && typeof v.updatedAt === 'string';
+    const version = isJsonObject(raw) ? raw.version : undefined;
+    if (version !== FILE_VERSION) return refuse(`${f}: another format (version ${JSON.stringify(version)}); reading in full`);
+    // The file as parsed, once it has the shape (zod's own copy would turn a key `__proto__` into a prototype).
+    const d = CacheFile.safeParse(raw).success ? (raw as z.infer<typeof CacheFile>) : null;
+    if (d && d.signature !== this.guard.signature) return refuse(`${f}: made with other secret-detection settings or another clipguard version; reading in full`);
+    if (d && (d.baseUrl !== baseUrl || d.companyId !== companyId)) return refuse(`${f}: kept for another server or company; reading in full`);
     const shapeOk =
-      typeof d.fullAt === 'number' &&
-      Array.isArray(d.issues) &&
-      d.issues.every((i: any) => i && typeof i.id === 'string' && typeof i.updatedAt === 'string') &&
-      isMapOf(d.texts, (t) => stamped(t) && typeof t.full === 'boolean' && Array.isArray(t.secrets)) &&
-      isMapOf(d.comments, (e) => stamped(e) && Array.isArray(e.comments) && Array.isArray(e.secrets) && e.secrets.length === e.comments.length && e.secrets.every(Array.isArray)) &&
-      isMapOf(d.activity, (e) => stamped(e) && Array.isArray(e.rows)) &&
+      d !== null &&
+      Object.values(d.comments).every((e) => e.secrets.length === e.comments.length) &&
       // Every kept row has the facts of its text: the invariant store() keeps.
-      d.issues.every((i: any) => d.texts[i.id]?.updatedAt === i.updatedAt && d.texts[i.id]?.full === (i.descriptionTruncated !== true));
+      d.issues.every((i) => own(d.texts, i.id)?.updatedAt === i.updatedAt && own(d.texts, i.id)?.full === (i.descriptionTruncated !== true));
     if (!shapeOk) return refuse(`${f}: not the shape clipguard writes; reading in full`);
+    // The rows were checked when they were read (validate.ts) and masked, which keeps their shape: the file,
+    // private to this state directory and signed with the detector settings, gives them back as they were kept.
     return {
-      issues: new Map(d.issues.map((i: any) => [i.id, i])),
+      issues: new Map(d.issues.map((i) => [i.id, i as Issue])),
       texts: new Map(Object.entries(d.texts)),
-      comments: new Map(Object.entries(d.comments)),
-      activity: new Map(Object.entries(d.activity)),
+      comments: new Map(Object.entries(d.comments).map(([k, e]) => [k, e as { updatedAt: string; comments: Comment[]; secrets: KeptSecrets[] }])),
+      activity: new Map(Object.entries(d.activity).map(([k, e]) => [k, e as { updatedAt: string; rows: Activity[] }])),
       fullAt: d.fullAt,
-    } as CachedCompany;
+    };
   }
 }
 
@@ -353,18 +369,22 @@ export class PaperclipReadCache {
  * (issue.created) and the before/after values of its edits there, each alone: a key whose context was in the
  * other field would not be found in them, so they are not kept.
  */
-function activityFacts(r: any): any {
-  if (r === null || typeof r !== 'object') return r;
+function activityFacts(r: Activity): Activity {
   const d = r.details !== null && typeof r.details === 'object' ? r.details : null;
   const details = d ? Object.fromEntries(['status', 'outcome', 'sourceRunId', 'latestRunId'].filter((k) => Object.hasOwn(d, k) && (typeof d[k] === 'string' || d[k] === null)).map((k) => [k, d[k]])) : d;
   return { id: r.id, companyId: r.companyId, actorType: r.actorType, actorId: r.actorId, action: r.action, entityType: r.entityType, entityId: r.entityId, agentId: r.agentId ?? null, runId: r.runId ?? null, details, createdAt: r.createdAt };
 }
 
 /** A truncated list row of an unchanged issue, with the full description the cache holds for it. */
-function withHeldDescription(c: CachedCompany, i: any): any {
+function withHeldDescription(c: CachedCompany, i: Issue): Issue {
   const held = c.issues.get(i.id);
   const keepFull = held && held.updatedAt === i.updatedAt && i.descriptionTruncated === true && held.descriptionTruncated !== true;
   return keepFull ? { ...i, description: held.description, descriptionTruncated: false } : i;
+}
+
+/** The value under an id the server chose (a JSON object from disk has no prototype to fall into). */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** Remove a kept file if it is there; one that cannot be removed is refused by its content or signature later. */

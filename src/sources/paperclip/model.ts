@@ -58,8 +58,9 @@ export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, me
 export const ASSIGNABLE = new Set(['backlog', 'todo']);
 
 /** Priority first (critical > high > medium > low), then oldest, then identifier for a stable order. */
-export function compareIssues(a: any, b: any): number {
-  return (PRIORITY_ORDER[a.priority] ?? 9) - (PRIORITY_ORDER[b.priority] ?? 9) || String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.identifier).localeCompare(String(b.identifier));
+type Ordered = { priority?: unknown; createdAt?: unknown; identifier?: unknown };
+export function compareIssues(a: Ordered, b: Ordered): number {
+  return (PRIORITY_ORDER[String(a.priority)] ?? 9) - (PRIORITY_ORDER[String(b.priority)] ?? 9) || String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.identifier).localeCompare(String(b.identifier));
 }
 
 /**
@@ -67,7 +68,7 @@ export function compareIssues(a: any, b: any): number {
  * refused (422). `blockedBy` comes with the list rows (read with includeBlockedBy); `statusOf` gives a
  * blocker's current status from the same read, since a row kept by watch's cache can carry an older one.
  */
-export function isAssignableTo(issue: any, agentId: string, statusOf?: (id: string) => string | undefined): boolean {
+export function isAssignableTo(issue: Pick<Issue, 'status' | 'assigneeUserId' | 'assigneeAgentId' | 'blockedBy'>, agentId: string, statusOf?: (id: string) => string | undefined): boolean {
   if (!ASSIGNABLE.has(issue.status)) return false;
   if (issue.assigneeUserId) return false;
   if (issue.assigneeAgentId && issue.assigneeAgentId !== agentId) return false;
@@ -94,7 +95,7 @@ const SYSTEM_BLOCK_ACTIONS = new Set(['issue.execution_recovery_settled', 'issue
  * (`createdByRunId` or `metadata.sourceRunId`), a system activity entry that blocked it (the sweep leaves
  * only that). A person's block has none of these.
  */
-export function systemBlock(issue: any, comments: any[], activity: any[] = []): { bySystem: boolean; systemReason: string | null; runId: string | null } {
+export function systemBlock(issue: Issue, comments: readonly Comment[], activity: readonly Activity[] = []): { bySystem: boolean; systemReason: string | null; runId: string | null } {
   const since = sinceBlocked(issue);
   const sys = comments.filter((c) => c.authorType === 'system' && !c.deletedAt && c.createdAt >= since);
   const recovery = isObj(issue.activeRecoveryAction) ? issue.activeRecoveryAction : isObj(issue.executionState?.blocker) ? issue.executionState.blocker : null;
@@ -104,7 +105,7 @@ export function systemBlock(issue: any, comments: any[], activity: any[] = []): 
   if (!sys.length && !recovery && !act) return { bySystem: false, systemReason: null, runId: null };
   const withRun = [...sys].reverse().find((c) => c.createdByRunId || c.metadata?.sourceRunId || c.metadata?.runId);
   const runId =
-    recovery?.evidence?.sourceRunId ??
+    (isObj(recovery?.evidence) ? recovery.evidence.sourceRunId : undefined) ??
     recovery?.runId ??
     withRun?.createdByRunId ??
     withRun?.metadata?.sourceRunId ??
@@ -120,15 +121,15 @@ export function systemBlock(issue: any, comments: any[], activity: any[] = []): 
     ? firstLine(c.body).slice(0, 300)
     : recovery
       ? String(recovery.kind ?? recovery.cause ?? recovery.reason ?? 'execution recovery')
-      : `${act.action}${act.details?.outcome ? ` (${act.details.outcome})` : ''}`;
+      : `${act?.action}${act?.details?.outcome ? ` (${act.details.outcome})` : ''}`;
   return { bySystem: true, systemReason, runId: typeof runId === 'string' ? runId : null };
 }
 
-export function isObj(v: unknown): v is Record<string, any> {
+export function isObj(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-export function sinceBlocked(issue: any): string {
+export function sinceBlocked(issue: { blockedTransitionAt?: unknown; updatedAt?: unknown }): string {
   const t = blockStartedAt(issue);
   return Number.isNaN(t) ? '' : new Date(t).toISOString();
 }

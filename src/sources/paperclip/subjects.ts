@@ -264,8 +264,9 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const loopOpts = { ...(opts.factParams?.loop ?? FACT_PARAM_DEFAULTS.loop) };
     const dispatchParams = opts.factParams?.dispatchMissed ?? FACT_PARAM_DEFAULTS.dispatchMissed;
     // The CEO's timer is the dispatch heartbeat; without one, the handbook's 900 s.
-    const ceo = agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && typeof a.runtimeConfig.heartbeat.intervalSec === 'number' && a.runtimeConfig.heartbeat.intervalSec > 0);
-    const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : dispatchParams.defaultCeoIntervalSec;
+    const timerOf = (a: Agent) => (a.runtimeConfig?.heartbeat?.enabled === true ? (a.runtimeConfig.heartbeat.intervalSec ?? 0) : 0);
+    const ceo = agents.find((a) => a.role === 'ceo' && timerOf(a) > 0);
+    const ceoIntervalSec: number = ceo ? timerOf(ceo) : dispatchParams.defaultCeoIntervalSec;
     const thresholdMinutes = (dispatchParams.intervals * ceoIntervalSec) / 60;
     const waitingSince = new Map<Issue, number>();
 
