@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, type Config } from './config/load.js';
 import { planActions } from './actions/planner.js';
-import { paperclipSubjects } from './sources/paperclip/subjects.js';
+import { paperclipSubjects, type SnapshotCompany } from './sources/paperclip/subjects.js';
 import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from './sources/index.js';
 import { localeFileSubject } from './sources/locale-subjects.js';
 import { detectLocale } from './sources/locale-files.js';
@@ -23,7 +23,8 @@ export interface FixtureCase {
   now?: string;
   config?: { rules?: { overrides?: Record<string, unknown> }; budget?: Record<string, unknown>; i18n?: Record<string, unknown> };
   input: {
-    paperclip?: { companies: any[] };
+    /** A snapshot as read.ts gives it, written by hand: what the rule sees (not checked against the record schemas). */
+    paperclip?: { companies: SnapshotCompany[] };
     files?: Record<string, string>;
     commits?: { sha: string; subject: string; message: string; author?: string; date?: string }[];
     diffs?: { path: string; lines: { line: number; text: string }[] }[];

@@ -21,6 +21,8 @@ import { SEVERITIES, severityRank } from './types.js';
 import { VERSION } from './version.js';
 import { nearest } from './engine/facts.js';
 import { UserFileError } from './util/json-file.js';
+import type { BudgetFacts } from './sources/paperclip/budget.js';
+import type { Agent, Company } from './sources/paperclip/records.js';
 
 export interface ScanOptions {
   only?: string[];
@@ -263,7 +265,7 @@ export function buildReport(p: { startedAt: Date; finishedAt: Date; mode: 'dry-r
 
 /** Budget figures for every company and agent read, for the budget report (not only flagged ones). */
 export function budgetSection(subjects: Subject[], currency: string): BudgetSection {
-  const row = (name: string, status: string | undefined, b: any): BudgetRow => ({
+  const row = (name: string, status: string | undefined, b: BudgetFacts): BudgetRow => ({
     name,
     status,
     spentCents: b.spentCents,
@@ -278,12 +280,12 @@ export function budgetSection(subjects: Subject[], currency: string): BudgetSect
   const companies = subjects
     .filter((s) => s.type === 'company')
     .map((c) => {
-      const company = c.facts.company as any;
+      const company = c.facts.company as Company;
       const agents = subjects
-        .filter((s) => s.type === 'agent' && (s.facts.agent as any).companyId === company.id)
-        .map((s) => row((s.facts.agent as any).name, (s.facts.agent as any).status, s.facts.budget))
+        .filter((s) => s.type === 'agent' && (s.facts.agent as Agent).companyId === company.id)
+        .map((s) => row((s.facts.agent as Agent).name, (s.facts.agent as Agent).status, s.facts.budget as BudgetFacts))
         .sort((a, b) => b.percent - a.percent || a.name.localeCompare(b.name));
-      return { id: company.id, ...row(company.name, company.status, c.facts.budget), agents };
+      return { id: company.id, ...row(company.name, company.status, c.facts.budget as BudgetFacts), agents };
     });
   return { currency, companies };
 }

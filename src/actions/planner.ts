@@ -10,6 +10,7 @@ import { subjectOfFinding } from '../engine/evaluate.js';
 import { registeredActionTypes, actionKind } from './registry.js';
 import { simulatePlan, skipDone, skipRepeats } from './simulate.js';
 import type { PlanLimits } from './kind.js';
+import type { Agent, Comment, Company } from '../sources/paperclip/records.js';
 
 export type { PlanLimits } from './kind.js';
 export { overStop } from './budget-stop.js';
@@ -43,7 +44,7 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
   skipRepeats(findings);
   for (const f of findings) {
     const facts = index(f)?.facts ?? {};
-    const companyId = (facts.company as any)?.id ?? (facts.agent as any)?.companyId ?? (facts.comment as any)?.companyId;
+    const companyId = (facts.company as Company)?.id ?? (facts.agent as Agent)?.companyId ?? (facts.comment as Comment)?.companyId;
     for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
   }
   applyLimits(findings, limits);

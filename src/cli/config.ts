@@ -3,7 +3,7 @@
 import { loadConfig, type Config, type ConfigFlags } from '../config/load.js';
 import { oneLine } from '../report/sanitize.js';
 
-export function configFrom(opts: Record<string, any>): Config {
+export function configFrom(opts: ConfigFlags): Config {
   const flags: ConfigFlags = {
     config: opts.config,
     paperclip: opts.paperclip,

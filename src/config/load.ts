@@ -8,6 +8,7 @@ import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
 import { SecretPatternError, validateSecretPatterns } from '../detectors/secrets/index.js';
+import type { SecretPattern } from '../detectors/secrets/index.js';
 import type { LocaleOverride } from '../sources/locale-files.js';
 import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
 
@@ -38,7 +39,7 @@ export interface Config {
   repos: string[] | null;
   /** actionlessPacks: packs an untrusted config file named; their rules report but ask for no action. */
   rules: { packs: string[]; overrides: Record<string, RuleOverride>; actionlessPacks: string[] };
-  secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: Record<string, unknown>[] };
+  secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: SecretPattern[] };
   i18n: { include: string[]; exclude: string[]; locales: LocaleOverride[]; allow: Record<string, string[]> };
   /** The one place for budget thresholds and currency (the budget rules have no threshold params). */
   budget: { companyMonthlyCents: number | null; currency: string; forecastWindowDays: number; warnPercent: number; stopPercent: number };
@@ -57,6 +58,27 @@ export interface Config {
   untrustedReason: string | null;
 }
 
+
+/**
+ * The config file as schema/config.json admits it (ajv checks it before anything reads it): every section
+ * optional. Sections an untrusted file may not set are taken out of it in place (withholdUntrusted).
+ */
+type Obj = Record<string, unknown>;
+export interface RawConfig {
+  paperclip?: Partial<Omit<Config['paperclip'], 'implicit' | 'apiKey'>> & { apiKeyEnv?: string } & Obj;
+  repos?: string[];
+  rules?: { packs?: string[]; overrides?: Record<string, RuleOverride & Obj> };
+  secrets?: { allowlist?: Partial<Config['secrets']['allowlist']>; patterns?: SecretPattern[] };
+  i18n?: Partial<Config['i18n']>;
+  budget?: Partial<Config['budget']>;
+  actions?: Partial<Config['actions']> & Obj;
+  deploy?: Partial<Config['deploy']>;
+  schedule?: { jobs?: unknown[] } & Obj;
+  checklist?: Partial<Config['checklist']> & Obj;
+  stateDir?: string;
+  waivers?: string;
+  failOn?: Severity;
+}
 
 export function findConfigFile(startDir: string): string | null {
   let dir = resolve(startDir);
@@ -84,7 +106,7 @@ export interface ConfigFlags {
 
 export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const named = flags.noConfigFile ? null : flags.config ? resolve(cwd, flags.config) : findConfigFile(cwd);
-  let raw: Record<string, any> = {};
+  let raw: RawConfig = {};
   const file = named;
   let real: string | null = null;
   let sha256: string | null = null;
@@ -111,7 +133,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       const key = e.keyword === 'additionalProperties' ? (e.params as { additionalProperty: string }).additionalProperty : field.split('.').pop();
       throw new UserFileError(file, `${field}: ${e.message}${extra} (schema: ${schemaHint(dirname(file))})`, lineOfKey(text, key));
     }
-    raw = parsed as Record<string, any>;
+    raw = parsed as RawConfig;
     // The user's detector rows compile here, so a bad one (a syntax error, a pattern that can backtrack
     // catastrophically and hang every commit) stops the command with exit 2, naming the row, before any read.
     if (Array.isArray(raw.secrets?.patterns) && raw.secrets.patterns.length) {
@@ -194,9 +216,10 @@ const DEFAULT_LIMITS = { maxPerScan: 20, maxPerAgent: 3 } as const;
  * read and write outside the file's own directory. Returns what was taken, as dotted keys. What is left
  * only shapes what a scan reports.
  */
-export function withholdUntrusted(raw: Record<string, any>, baseDir: string): string[] {
+export function withholdUntrusted(raw: RawConfig, baseDir: string): string[] {
   const out: string[] = [];
-  const take = (obj: Record<string, any> | undefined, key: string, name: string, when: (v: unknown) => boolean = () => true) => {
+  const take = (o: object | undefined, key: string, name: string, when: (v: unknown) => boolean = () => true) => {
+    const obj = o as Obj | undefined;
     if (obj && Object.hasOwn(obj, key) && when(obj[key])) {
       delete obj[key];
       out.push(name);
@@ -221,10 +244,12 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
   // Paths out of the file's directory: a checkout must not make clipguard read (and, for repos, push) what
   // lies elsewhere on the machine; a file that does not parse is quoted in the error, so reading is leaking.
   take(raw, 'waivers', 'waivers', (v) => !within(baseDir, v as string));
-  const keepInside = (obj: Record<string, any> | undefined, key: string, name: string) => {
-    if (!obj || !Array.isArray(obj[key])) return;
-    const kept = (obj[key] as string[]).filter((p) => within(baseDir, p));
-    if (kept.length < obj[key].length) {
+  const keepInside = (o: object | undefined, key: string, name: string) => {
+    const obj = o as Obj | undefined;
+    const list = obj?.[key];
+    if (!obj || !Array.isArray(list)) return;
+    const kept = (list as string[]).filter((p) => within(baseDir, p));
+    if (kept.length < list.length) {
       out.push(`${name} (outside the config's directory)`);
       obj[key] = kept;
     }
@@ -233,7 +258,7 @@ export function withholdUntrusted(raw: Record<string, any>, baseDir: string): st
   keepInside(raw.rules, 'packs', 'rules.packs');
   // Switching an action off is the config's to say (like disabling a rule); switching one on or giving it params is not.
   const offOnly = (x: unknown) => (x as { enabled?: unknown })?.enabled === false && (x as { params?: unknown }).params === undefined;
-  for (const [id, o] of Object.entries((raw.rules?.overrides ?? {}) as Record<string, Record<string, any>>)) {
+  for (const [id, o] of Object.entries(raw.rules?.overrides ?? {})) {
     take(o, 'action', `rules.overrides.${id}.action`, (v) => !offOnly(v));
     // A rule param an action writes into the world (the comment ops/blocked-without-reason posts, which wakes
     // the assignee) is the file's words on every blocked issue under --apply: it needs trust too.
@@ -267,7 +292,7 @@ const BUDGET_RULES = ['agent-spend-warning', 'agent-spend-exceeded', 'company-sp
 const BUDGET_KEYS = ['warnPercent', 'stopPercent', 'currency', 'companyMonthlyCents', 'forecastWindowDays'];
 
 /** `budget` with its defaults; the warn threshold must be below the stop threshold, and set here, not as rule params. */
-function budgetConfig(raw: Record<string, any>, file: string | null): Config['budget'] {
+function budgetConfig(raw: RawConfig, file: string | null): Config['budget'] {
   const fail = (message: string, key: string): never => {
     throw new UserFileError(file ?? '(config)', message, file ? lineOfKey(readFileSync(file, 'utf8'), key) : undefined);
   };

@@ -176,17 +176,19 @@ function factNamesOf(c: Condition, into = new Set<string>()): Set<string> {
 // guarded by its fact-value validator (Array.isArray for contains, a number check for the comparisons).
 // test/unit/engine-gate.test.ts checks them against the engine's own on a grid of values.
 const numeric = (a: unknown) => Number.parseFloat(a as string).toString() !== 'NaN';
-export const GATE_OPERATORS: Record<string, (a: any, b: any) => boolean> = {
+// Compared as JavaScript compares them (the engine does no coercion of its own): `as number` only types that.
+type Cmp = number;
+export const GATE_OPERATORS: Record<string, (a: unknown, b: unknown) => boolean> = {
   equal: (a, b) => a === b,
   notEqual: (a, b) => a !== b,
-  in: (a, b) => b.indexOf(a) > -1,
-  notIn: (a, b) => b.indexOf(a) === -1,
+  in: (a, b) => (b as unknown[]).indexOf(a) > -1,
+  notIn: (a, b) => (b as unknown[]).indexOf(a) === -1,
   contains: (a, b) => Array.isArray(a) && a.indexOf(b) > -1,
   doesNotContain: (a, b) => Array.isArray(a) && a.indexOf(b) === -1,
-  lessThan: (a, b) => numeric(a) && a < b,
-  lessThanInclusive: (a, b) => numeric(a) && a <= b,
-  greaterThan: (a, b) => numeric(a) && a > b,
-  greaterThanInclusive: (a, b) => numeric(a) && a >= b,
+  lessThan: (a, b) => numeric(a) && (a as Cmp) < (b as Cmp),
+  lessThanInclusive: (a, b) => numeric(a) && (a as Cmp) <= (b as Cmp),
+  greaterThan: (a, b) => numeric(a) && (a as Cmp) > (b as Cmp),
+  greaterThanInclusive: (a, b) => numeric(a) && (a as Cmp) >= (b as Cmp),
 };
 
 /** Leaves of a top-level `all` with a literal value and a plain operator: each must hold for the rule to fire. */

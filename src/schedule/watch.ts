@@ -84,9 +84,10 @@ export function jobsFromConfig(config: Config): JobDef[] {
   const jobs = raw === undefined ? defaultJobs() : raw;
   if (!Array.isArray(jobs) || !jobs.length) throw new ScheduleError('schedule.jobs: must be a non-empty array of {name, type: "scan"|"checklist", cron, timezone?, apply?}');
   const names = new Set<string>();
-  return jobs.map((j: any, i: number) => {
-    const where = `schedule.jobs[${i}]${j?.name ? ` (${j.name})` : ''}`;
-    if (!j || typeof j !== 'object') throw new ScheduleError(`${where}: must be an object`);
+  return jobs.map((job: unknown, i: number) => {
+    const j = (job ?? {}) as Record<string, unknown>;
+    const where = `schedule.jobs[${i}]${j.name ? ` (${String(j.name)})` : ''}`;
+    if (!job || typeof job !== 'object') throw new ScheduleError(`${where}: must be an object`);
     if (typeof j.name !== 'string' || !j.name) throw new ScheduleError(`${where}.name: required`);
     if (names.has(j.name)) throw new ScheduleError(`${where}.name: duplicate job name`);
     names.add(j.name);
@@ -95,18 +96,18 @@ export function jobsFromConfig(config: Config): JobDef[] {
     if (!v.valid) throw new ScheduleError(`${where}.cron: invalid cron expression ${JSON.stringify(j.cron)}: ${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`);
     if (j.timezone !== undefined) {
       try {
-        new Intl.DateTimeFormat('en-US', { timeZone: j.timezone });
+        new Intl.DateTimeFormat('en-US', { timeZone: String(j.timezone) });
       } catch {
         throw new ScheduleError(`${where}.timezone: unknown time zone ${JSON.stringify(j.timezone)} (use an IANA name such as Asia/Taipei)`);
       }
     }
     // Only `true` acts: "yes" or 1 would act through a truthiness test while looking like a typo.
     if (j.apply !== undefined && typeof j.apply !== 'boolean') throw new ScheduleError(`${where}.apply: must be true or false (got ${JSON.stringify(j.apply)})`);
-    if (j.deadlineMs !== undefined && !(Number.isInteger(j.deadlineMs) && j.deadlineMs > 0)) {
+    if (j.deadlineMs !== undefined && !(typeof j.deadlineMs === 'number' && Number.isInteger(j.deadlineMs) && j.deadlineMs > 0)) {
       throw new ScheduleError(`${where}.deadlineMs: must be a positive whole number of milliseconds (got ${JSON.stringify(j.deadlineMs)})`);
     }
-    if (j.deadlineMs > MAX_TIMER_MS) throw new ScheduleError(`${where}.deadlineMs: at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node keeps; got ${j.deadlineMs})`);
-    return j as JobDef;
+    if ((j.deadlineMs as number) > MAX_TIMER_MS) throw new ScheduleError(`${where}.deadlineMs: at most ${MAX_TIMER_MS} ms (~24.8 days, the longest timer Node keeps; got ${j.deadlineMs})`);
+    return j as unknown as JobDef;
   });
 }
 

@@ -62,7 +62,7 @@ export function budgetOptions(config: Config) {
 }
 
 export function secretOptions(config: Config) {
-  return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns as never };
+  return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns };
 }
 
 export type MaskedMatch = { kind: string; description: string; line: number; column: number; preview: string; inlineIgnored: boolean; ignoreRules?: string[]; ignoreReason?: string; fingerprintKey: string };
@@ -220,7 +220,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     const { readPaperclip } = await import('./paperclip/read.js');
     const client = await paperclipClient(config, opts.signal);
     out.paperclip = client;
-    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache, probeOnly });
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache, probeOnly });
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);

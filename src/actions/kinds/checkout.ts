@@ -8,6 +8,7 @@ import { isJsonObject, type JsonObject } from '../../sources/paperclip/records.j
 import { maskText } from '../../engine/mask.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, truncate, type ActionKind, type Outcome } from '../kind.js';
+import type { IssueSummary } from '../../sources/paperclip/subjects.js';
 
 const MAX_FALLBACKS = 25;
 
@@ -24,8 +25,8 @@ export function planCheckouts(findings: Finding[], index: (f: Finding) => Subjec
     if (why) f.actions = f.actions.map((a) => (a.type === 'checkout' ? ({ ...a, status: 'skipped', target: `agent:${f.subject.label}`, detail: `no work for ${f.subject.label}: ${why}` } as FindingAction) : a));
     return !why;
   });
-  const candidates = new Map<string, any[]>(agents.map(({ f, s }) => [f.subject.id, (s!.facts.assignableIssues as any[]) ?? []]));
-  const all = new Map<string, any>();
+  const candidates = new Map<string, IssueSummary[]>(agents.map(({ f, s }) => [f.subject.id, (s!.facts.assignableIssues as IssueSummary[]) ?? []]));
+  const all = new Map<string, IssueSummary>();
   for (const list of candidates.values()) for (const i of list) all.set(i.id, i);
   const ordered = [...all.values()].sort(compareIssues);
   // Which agents may take each issue, in name order (an inverted index of the candidate lists).
@@ -38,7 +39,7 @@ export function planCheckouts(findings: Finding[], index: (f: Finding) => Subjec
       takers.set(i.id, list);
     }
   }
-  const given = new Map<string, any>();
+  const given = new Map<string, IssueSummary>();
   const taken = new Set<string>();
   for (const issue of ordered) {
     // A pre-assigned issue is only in its assignee's list; otherwise the first free agent in name order.

@@ -3,12 +3,14 @@
 
 import { blockStartedAt, unresolvedBlocker } from '../../sources/paperclip/model.js';
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
+import type { Issue } from '../../sources/paperclip/records.js';
+import { jsonObjects } from '../../sources/paperclip/records.js';
 
 export const comment: ActionKind = {
   type: 'comment',
   needsPaperclip: true,
   plan(_f, a, s) {
-    const issue = s?.facts.issue as any;
+    const issue = s?.facts.issue as Issue;
     return issue ? [{ ...a, target: `issue:${issue.identifier}`, detail: `comment on ${issue.identifier} asking for the blocker`, params: { ...a.params, issueId: issue.id } }] : [];
   },
   simulate(world, f, a) {
@@ -27,8 +29,8 @@ export const comment: ActionKind = {
     const waits = unresolvedBlocker(issue);
     if (waits) return skip(`it waits for ${waits.identifier ?? waits.id} (${waits.status}) now: that is its reason`);
     const since = blockStartedAt(issue);
-    const comments = await client.listComments(String(p.issueId));
-    if (comments.some((c: any) => !c.deletedAt && c.authorType !== 'system' && Date.parse(c.createdAt) >= since)) return skip('a comment was added meanwhile');
+    const comments = jsonObjects(await client.listComments(String(p.issueId)));
+    if (comments.some((c) => !c.deletedAt && c.authorType !== 'system' && Date.parse(String(c.createdAt)) >= since)) return skip('a comment was added meanwhile');
     // The text is the rule's `comment` param (see effectiveActions): no second default here.
     const body = typeof p.comment === 'string' ? p.comment.trim() : '';
     if (!body) return skip('no comment text: set params.comment of the rule (rules.overrides[id].params.comment)');

@@ -6,6 +6,7 @@ import type { Finding, FindingAction } from '../../types.js';
 import { flagBody, flagEntry, flagSummary, type FlagEntry } from '../flag.js';
 import { postCommentOnce } from '../post-comment.js';
 import { ok, skip, type ActionKind } from '../kind.js';
+import type { Issue } from '../../sources/paperclip/records.js';
 
 /**
  * One flag comment per issue, however many secrets it and its comments hold. The first planned flag on an
@@ -40,7 +41,7 @@ export const flag: ActionKind = {
   plan(f, a, s) {
     // One entry per finding here; groupFlags (planAfter) makes one comment per issue out of them.
     const facts = s?.facts ?? {};
-    const issue = facts.issue as any;
+    const issue = facts.issue as Issue;
     const entry = flagEntry(f.subject.type, facts, a.params?.item);
     if (!issue || !entry) return [];
     return [{ ...a, target: `issue:${issue.identifier}`, detail: '', params: { ...a.params, issueId: issue.id, identifier: issue.identifier, entries: [entry] } }];

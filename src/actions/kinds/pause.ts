@@ -2,13 +2,14 @@
 // did not; never a running agent (a later scan pauses it). A live state: the re-read decides, not the ledger.
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
+import type { Agent } from '../../sources/paperclip/records.js';
 
 export const pause: ActionKind = {
   type: 'pause',
   needsPaperclip: true,
   liveState: true,
   plan(_f, a, s) {
-    const agent = s?.facts.agent as any;
+    const agent = s?.facts.agent as Agent;
     // Paperclip normally pauses an over-budget agent itself; act only when it did not.
     if (!agent || agent.status === 'paused') return [];
     // The executor never disturbs a heartbeat: the plan says so rather than promising a pause it will skip.

@@ -7,6 +7,16 @@ import { pushState } from '../../sources/git.js';
 import { pushLeakReason, secretKindsInRange } from '../../sources/git-leaks.js';
 import { fail, ok, skip, type ActionKind, type Outcome } from '../kind.js';
 
+/** The `git` of the git source's subject (sources/index.ts): the branch, its upstream and what is not pushed. */
+interface UnpushedFacts {
+  dir?: unknown;
+  branch?: string | null;
+  upstream?: string | null;
+  ahead?: number;
+  commits?: { sha?: unknown; subject?: unknown }[];
+  leakKinds?: string[] | null;
+}
+
 const PUSH_TIMEOUT_MS = 120_000;
 
 export const push: ActionKind = {
@@ -17,15 +27,15 @@ export const push: ActionKind = {
   plan(_f, a, s) {
     // Repository, branch and upstream come from the scan's own read (the git source), never from params a
     // rule or config could supply; the executor re-reads all of it before pushing.
-    const g = (s?.facts.source as any)?.git;
+    const g = (s?.facts.source as { git?: UnpushedFacts } | undefined)?.git;
     if (!g || typeof g.dir !== 'string') return [];
     const target = `git:${g.dir}${g.branch ? `@${g.branch}` : ''}`;
     if (!g.branch) return [{ ...a, status: 'skipped', target, detail: 'detached HEAD: no branch to push' }];
     if (!g.upstream) return [{ ...a, status: 'skipped', target, detail: `no upstream: set one with git push -u <remote> ${g.branch}` }];
     // The action refuses to push a leak; the git source read the same commits, so the plan says so already.
-    const leaks = Array.isArray(g.leakKinds) ? (g.leakKinds as string[]) : [];
+    const leaks = Array.isArray(g.leakKinds) ? g.leakKinds : [];
     if (leaks.length) return [{ ...a, status: 'skipped', target, detail: pushLeakReason(leaks) }];
-    const head = (g.commits as { sha?: unknown }[] | undefined)?.[0]?.sha;
+    const head = g.commits?.[0]?.sha;
     return [{ ...a, target, detail: `push ${g.ahead} commit(s) of ${g.branch} to ${g.upstream} (never forced)`, params: { repo: g.dir, branch: g.branch, upstream: g.upstream, head: typeof head === 'string' ? head : null } }];
   },
   /**

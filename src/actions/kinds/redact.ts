@@ -9,6 +9,7 @@ import { jsonObjects, type JsonObject } from '../../sources/paperclip/records.js
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { postCommentOnce } from '../post-comment.js';
 import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
+import type { Comment, Issue } from '../../sources/paperclip/records.js';
 
 export const redact: ActionKind = {
   type: 'redact',
@@ -16,11 +17,11 @@ export const redact: ActionKind = {
   plan(f, a, s) {
     const facts = s?.facts ?? {};
     if (f.subject.type === 'issue') {
-      const issue = facts.issue as any;
+      const issue = facts.issue as Issue;
       return [{ ...a, target: `issue:${issue.identifier}`, detail: `replace each secret in ${issue.identifier} with [REDACTED:<kind>]`, params: { ...a.params, issueId: issue.id } }];
     }
-    const c = facts.comment as any;
-    const issue = facts.issue as any;
+    const c = facts.comment as Comment;
+    const issue = facts.issue as Issue;
     const params = { ...a.params, issueId: issue.id, commentId: c.id };
     // A comment no user wrote (an agent's: most leaks) is beyond the board's reach: that is known now, so the
     // dry-run says it, and --apply does not try (no copy beside a live original) and reports the same failure.
@@ -107,10 +108,10 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
  * Delete the redacted copies of a comment that cannot be deleted (posted by an earlier version, which then
  * failed on the original): they are clipguard's own, and beside the live original they are only noise.
  */
-async function deleteCopies(client: PaperclipClient, issueId: string, body: string, comments: any[]): Promise<string> {
+async function deleteCopies(client: PaperclipClient, issueId: string, body: string, comments: JsonObject[]): Promise<string> {
   const said: string[] = [];
   for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string')) {
-    const r = await client.deleteComment(issueId, copy.id);
+    const r = await client.deleteComment(issueId, String(copy.id));
     said.push(r.status < 300 ? ` Deleted the redacted copy ${copy.id} an earlier run had posted beside it.` : ` The redacted copy ${copy.id} an earlier run posted beside it could not be deleted (HTTP ${r.status}).`);
   }
   return said.join('');

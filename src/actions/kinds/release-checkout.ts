@@ -6,14 +6,16 @@ import type { FindingAction } from '../../types.js';
 import { unresolvedBlocker } from '../../sources/paperclip/model.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, type ActionKind } from '../kind.js';
+import type { Agent } from '../../sources/paperclip/records.js';
+import type { IssueSummary } from '../../sources/paperclip/subjects.js';
 
 export const releaseCheckout: ActionKind = {
   type: 'release-checkout',
   needsPaperclip: true,
   plan(_f, a, s) {
     const facts = s?.facts ?? {};
-    const agent = facts.agent as any;
-    const held = (facts.heldIssues as any[]) ?? [];
+    const agent = facts.agent as Agent;
+    const held = (facts.heldIssues as (IssueSummary & { waitingOn?: string })[]) ?? [];
     const why = overStop(agent?.name, facts.budget);
     return held.slice(0, 1).map((i) =>
       why || i.waitingOn

@@ -2,20 +2,22 @@
 // handed out again; `whenAssignee` limits it to assignees in those states, and a running one is never disturbed.
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
+import type { Agent, Issue } from '../../sources/paperclip/records.js';
+import type { IssueSummary } from '../../sources/paperclip/subjects.js';
 
 export const release: ActionKind = {
   type: 'release',
   needsPaperclip: true,
   plan(_f, a, s) {
     const facts = s?.facts ?? {};
-    const agent = facts.agent as any;
-    const issue = (facts.issue as any) ?? ((facts.heldIssues as any[]) ?? [])[0];
+    const agent = facts.agent as Agent;
+    const issue = (facts.issue as Issue | undefined) ?? ((facts.heldIssues as IssueSummary[]) ?? [])[0];
     if (!issue) return [];
     const target = `issue:${issue.identifier}`;
     // `whenAssignee` limits the release to assignees in those states (stale work: an idle assignee only;
     // an assignee in error is the release-checkout SOP's, a running one is never disturbed).
     const when = a.params?.whenAssignee as string[] | undefined;
-    const assignee = (facts.assignee as any) ?? agent ?? null;
+    const assignee = (facts.assignee as Agent) ?? agent ?? null;
     if (when && !when.includes(assignee?.status)) {
       return [{ ...a, status: 'skipped', target, detail: `release ${issue.identifier}: not while its assignee ${assignee?.name ?? 'nobody'} is ${assignee?.status ?? 'unknown'} (only when ${when.join(' or ')})` }];
     }

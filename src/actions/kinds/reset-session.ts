@@ -3,6 +3,8 @@
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
 import { jsonObjects } from '../../sources/paperclip/records.js';
+import type { Agent } from '../../sources/paperclip/records.js';
+import type { LoopFacts } from '../../sources/paperclip/subjects.js';
 
 export const resetSession: ActionKind = {
   type: 'reset-session',
@@ -11,10 +13,10 @@ export const resetSession: ActionKind = {
   ledgerKey: (_f, p) => (typeof p.taskKey === 'string' && p.taskKey ? ['reset-session', p.agentId ?? '', '', '', p.taskKey].join(':') : ['reset-session', p.agentId ?? '', p.issueId ?? '', p.commentId ?? ''].join(':')),
   plan(_f, a, s) {
     const facts = s?.facts ?? {};
-    const agent = facts.agent as any;
+    const agent = facts.agent as Agent;
     if (!agent) return [];
     if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `reset ${agent.name}'s session: not while it is running (its heartbeat is not disturbed)` }];
-    const loop = (facts.loop as any) ?? {};
+    const loop: Partial<LoopFacts> = (facts.loop as LoopFacts | undefined) ?? {};
     const taskKey: string | null = loop.taskKey ?? null;
     const runIds: string[] = loop.runIds ?? [];
     return [{ ...a, target: `agent:${agent.name}`, detail: `reset ${agent.name}'s session${taskKey ? ` for task ${taskKey}` : ''}`, params: { ...a.params, agentId: agent.id, taskKey, newestRunId: runIds[0] ?? null } }];

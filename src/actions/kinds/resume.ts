@@ -4,6 +4,7 @@
 
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
+import type { Agent } from '../../sources/paperclip/records.js';
 
 export const resume: ActionKind = {
   type: 'resume',
@@ -11,12 +12,12 @@ export const resume: ActionKind = {
   liveState: true,
   plan(_f, a, s) {
     const facts = s?.facts ?? {};
-    const agent = facts.agent as any;
+    const agent = facts.agent as Agent;
     // The reasons come from the rule's action.params (overridable in rules.overrides[id].action.params):
     // the planner sees a finding's action, never the rule's own params.
     const given = a.params?.resumeReasons;
     const reasons = Array.isArray(given) ? given.filter((r): r is string => typeof r === 'string') : ['manual'];
-    if (!agent || !reasons.includes(agent.pauseReason)) return [];
+    if (!agent || agent.pauseReason == null || !reasons.includes(agent.pauseReason)) return [];
     const why = overStop(agent.name, facts.budget);
     const pause = facts.pause as { reasonText?: string } | undefined;
     if (why) return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `not resumed: ${why}${pause?.reasonText?.startsWith('paused by clipguard') ? ` (${pause.reasonText})` : ''}` }];

@@ -33,6 +33,9 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
 /** The fields of an agent or a company that budgets read. */
 type Budgeted = { id: string; budgetMonthlyCents?: unknown; spentMonthlyCents?: unknown; pausedAt?: unknown };
 
+/** The `budget` fact of an agent or a company subject. */
+export type BudgetFacts = ReturnType<typeof budgetFacts>;
+
 export function budgetFacts(scope: 'agent' | 'company', entity: Budgeted, inp: BudgetInputs) {
   const { start, end } = monthWindow(inp.now);
   const policies: BudgetPolicy[] = inp.budgets?.policies ?? [];

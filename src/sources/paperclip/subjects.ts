@@ -180,6 +180,11 @@ export function pauseFacts(agent: Agent, company: Company, budget: ReturnType<ty
   }
 }
 
+/** An issue as the agent facts list it (assignable, held, missed dispatches). */
+export type IssueSummary = ReturnType<typeof issueSummary>;
+/** The `loop` fact of an agent. */
+export type LoopFacts = ReturnType<typeof loopFacts>;
+
 export function issueSummary(i: Issue) {
   return { id: i.id, identifier: i.identifier, title: i.title, status: i.status, priority: i.priority, assigneeAgentId: i.assigneeAgentId ?? null, createdAt: i.createdAt, updatedAt: i.updatedAt };
 }
