@@ -8,6 +8,7 @@ import { budgetFacts, type BudgetInputs } from './budget.js';
 import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ReadSecrets } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
+import { runLogEntry, runSubjectFacts, type RunLogDetector } from './run-logs.js';
 
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
 const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
@@ -30,6 +31,11 @@ export interface SnapshotCompany {
   secrets?: ReadSecrets;
   /** agentId -> when clipguard paused it, from its `clipguard.pause` entries in the company's activity log (read.ts). */
   clipguardPauses?: Record<string, ClipguardPause[]>;
+  /**
+   * runId -> what was found in the run's log, events and record (read.ts, run-logs.ts): masked `secrets`, or,
+   * in rule fixtures, the raw texts (`log`, `events`, `record`), detected when the subjects are built.
+   */
+  runLogs?: Record<string, unknown>;
 }
 
 /** A pause clipguard made: when (ISO) and for which rule. */
@@ -93,9 +99,26 @@ function statusSince(issue: any): number | null {
  * on one issue within the window while the issue kept its status. Runs before clipguard's last session reset
  * of the agent do not count (the reset started a fresh session), and in-flight runs are not judged yet.
  */
-export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null }) {
+export function loopFacts(
+  agentRuns: any[],
+  issuesById: Map<string, any>,
+  o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null; selfWoken?: (r: any) => string | null },
+) {
   const resetMs = o.resetAt ? Date.parse(o.resetAt) : -Infinity;
   const finished = agentRuns.filter((r) => !LIVE_RUN.has(r.status) && Date.parse(r.createdAt) > resetMs);
+  // Runs woken by a comment the agent wrote itself (Paperclip #13513, #5935): each run writes the comment that
+  // starts the next. Counted within the window, like a streak on one issue.
+  const selfWake: any[] = [];
+  const selfWakeComments: string[] = [];
+  if (o.selfWoken) {
+    const since = o.now.getTime() - o.windowMinutes * MINUTE;
+    for (const r of finished) {
+      const c = Date.parse(r.createdAt) >= since ? o.selfWoken(r) : null;
+      if (!c) break;
+      selfWake.push(r);
+      selfWakeComments.push(c);
+    }
+  }
   const failed: any[] = [];
   for (const r of finished) {
     if (!FAILED_RUN.has(r.status)) break;
@@ -111,8 +134,10 @@ export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { n
       same.push(r);
     }
   }
-  const byFailure = failed.length >= same.length;
-  const streak = (byFailure ? failed : same).slice(0, o.runs);
+  const byFailure = failed.length >= same.length && failed.length >= selfWake.length;
+  // Runs woken by the agent's own comments on one issue are also a streak on that issue: the more telling reason wins.
+  const bySelfWake = !byFailure && selfWake.length >= same.length;
+  const streak = (byFailure ? failed : bySelfWake ? selfWake : same).slice(0, o.runs);
   // The reset can target the task's session only when every run of the streak shares one task key.
   const keys = new Set(streak.map((r) => r.contextSnapshot?.taskKey ?? null));
   const taskKey = keys.size === 1 ? [...keys][0] : null;
@@ -124,7 +149,9 @@ export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { n
     ? 'no run streak'
     : byFailure
       ? `its last ${failed.length} run(s) failed${lastError ? ` (${lastError})` : ''}`
-      : `${same.length} run(s) in a row on ${label} within ${o.windowMinutes} min${issue ? ` while it stayed ${issue.status}` : ''}`;
+      : bySelfWake
+        ? `its last ${selfWake.length} run(s) within ${o.windowMinutes} min were each woken by a comment it wrote itself${streakIssueLabel(selfWake, issuesById)}`
+        : `${same.length} run(s) in a row on ${label} within ${o.windowMinutes} min${issue ? ` while it stayed ${issue.status}` : ''}`;
   const resetAge = o.resetAt ? o.now.getTime() - Date.parse(o.resetAt) : Infinity;
   return {
     failedStreak: failed.length,
@@ -134,6 +161,8 @@ export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { n
     runIds: streak.map((r) => r.id),
     taskKey,
     lastError,
+    selfWakeStreak: selfWake.length,
+    selfWakeCommentIds: selfWakeComments.slice(0, o.runs),
     reason,
     windowMinutes: o.windowMinutes,
     lastResetAt: o.resetAt,
@@ -141,7 +170,48 @@ export function loopFacts(agentRuns: any[], issuesById: Map<string, any>, o: { n
   };
 }
 
-const NOT_PAUSED = Object.freeze({ reason: null, reasonText: '', byClipguard: false, byClipguardAt: null, advice: '' });
+/** " on ACM-3" when every run of the streak is on one issue, " on ACM-3, ACM-4" for a few, else "". */
+function streakIssueLabel(runs: any[], issuesById: Map<string, any>): string {
+  const ids = [...new Set(runs.map(runIssueId).filter((x): x is string => typeof x === 'string'))];
+  if (!ids.length) return '';
+  const labels = ids.slice(0, 3).map((id) => issuesById.get(id)?.identifier ?? id);
+  return ` on ${labels.join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
+}
+
+/**
+ * Runs woken by the agent's own comments, newest first: the finished runs in a row within the window whose
+ * waking comment (`contextSnapshot.wakeCommentId`) the agent wrote. Unlike the `loop` fact, clipguard's
+ * session resets do not restart the count: a loop that a reset did not stop is what ops/agent-self-wake-runaway
+ * pauses (Paperclip #5713: 44 runs overnight). A comment that was not read is not counted (under-reports).
+ */
+export function selfWakeFacts(agentRuns: any[], issuesById: Map<string, any>, o: { now: Date; windowMinutes: number; resets: string[]; selfWoken: (r: any) => string | null }) {
+  const since = o.now.getTime() - o.windowMinutes * MINUTE;
+  const streak: { r: any; c: string }[] = [];
+  for (const r of agentRuns) {
+    if (LIVE_RUN.has(r.status)) continue;
+    if (Date.parse(r.createdAt) < since) break;
+    const c = o.selfWoken(r);
+    if (!c) break;
+    streak.push({ r, c });
+  }
+  const issueIds = [...new Set(streak.map((s) => runIssueId(s.r)).filter((x): x is string => typeof x === 'string'))];
+  const firstAt = streak.length ? streak[streak.length - 1].r.createdAt : null;
+  const lastAt = streak.length ? streak[0].r.createdAt : null;
+  const inStreak = (t: string) => firstAt !== null && Date.parse(t) >= Date.parse(firstAt);
+  return {
+    streak: streak.length,
+    runIds: streak.slice(0, 10).map((s) => s.r.id),
+    commentIds: streak.slice(0, 10).map((s) => s.c),
+    issueIds,
+    issues: streakIssueLabel(streak.map((s) => s.r), issuesById).replace(/^ on /, '') || 'no issue',
+    windowMinutes: o.windowMinutes,
+    firstAt,
+    lastAt,
+    resetsDuring: o.resets.filter(inStreak).length,
+  };
+}
+
+const NOT_PAUSED = Object.freeze({ reason: null, reasonText: '', byClipguard: false, byClipguardAt: null, byClipguardFor: null, advice: '' });
 // The server records a board pause as `manual`; clipguard's own record of it is written just after the pause
 // (ledger entry, activity entry), so a pause is clipguard's when its `pausedAt` is at most this much before.
 const OWN_PAUSE_SLACK_MS = 5 * 60_000;
@@ -161,6 +231,11 @@ export function ownPause(agent: { pausedAt?: unknown }, pauses: ClipguardPause[]
   return best;
 }
 
+/** A pause clipguard made for budget (the activity log's `budget`, or a budget rule's id). */
+export function isBudgetPause(p: ClipguardPause): boolean {
+  return p.rule === 'budget' || p.rule.startsWith('budget/');
+}
+
 /**
  * What to do about a paused agent, by its pause reason (API.md: PAUSE_REASONS manual, budget, system,
  * company_archived): the finding of ops/paused-agent carries it, with the routes to call. The server records
@@ -170,7 +245,14 @@ export function pauseFacts(agent: any, company: any, budget: ReturnType<typeof b
   const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
   const resume = `POST /api/agents/${agent.id}/resume`;
   const activity = `GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}`;
-  const facts = (advice: string, reasonText = `reason: ${reason ?? 'none recorded'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, advice });
+  const facts = (advice: string, reasonText = `reason: ${reason ?? 'none recorded'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, byClipguardFor: own?.rule ?? null, advice });
+  if (own && reason === 'manual' && !isBudgetPause(own)) {
+    // A pause for a loop (ops/agent-self-wake-runaway): nothing clipguard reads says the cause is gone.
+    return facts(
+      `clipguard paused it (${own.rule}): it kept waking itself with its own comments. Find out why (its instructions, the comments it posts: GET /api/companies/${company.id}/heartbeat-runs?agentId=${agent.id}), fix that, then resume it by hand (${resume}); clipguard does not resume it`,
+      `paused by clipguard for ${own.rule} on ${own.at.slice(0, 10)}`,
+    );
+  }
   if (own && reason === 'manual') {
     const day = own.at.slice(0, 10);
     const over = budget.level === 'exceeded';
@@ -284,6 +366,15 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const issueById = new Map(issues.map((i) => [i.id, i]));
     const loopOpts = { ...(opts.factParams?.loop ?? FACT_PARAM_DEFAULTS.loop) };
     const dispatchParams = opts.factParams?.dispatchMissed ?? FACT_PARAM_DEFAULTS.dispatchMissed;
+    const selfWakeParams = opts.factParams?.selfWake ?? FACT_PARAM_DEFAULTS.selfWake;
+    // Who wrote each comment read (deleted ones too: they still woke someone), to tell a run the agent's own
+    // comment woke. Comments are read for the issues recent runs were woken on (read.ts wakeCommentsFor).
+    const commentAgent = new Map<string, string>();
+    for (const list of Object.values(snap.comments ?? {})) for (const c of list ?? []) if (c && typeof c.id === 'string' && typeof c.authorAgentId === 'string') commentAgent.set(c.id, c.authorAgentId);
+    const selfWoken = (r: any): string | null => {
+      const c = r.contextSnapshot?.wakeCommentId;
+      return typeof c === 'string' && commentAgent.get(c) === r.agentId ? c : null;
+    };
     // The CEO's timer is the dispatch heartbeat; without one, the handbook's 900 s.
     const ceo = agents.find((a) => a.role === 'ceo' && a.runtimeConfig?.heartbeat?.enabled === true && typeof a.runtimeConfig.heartbeat.intervalSec === 'number' && a.runtimeConfig.heartbeat.intervalSec > 0);
     const ceoIntervalSec: number = ceo ? ceo.runtimeConfig.heartbeat.intervalSec : dispatchParams.defaultCeoIntervalSec;
@@ -325,10 +416,25 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
-          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null }),
+          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null, selfWoken }),
+          selfWake: selfWakeFacts(agentRuns, issueById, { now: opts.now, windowMinutes: selfWakeParams.windowMinutes, resets: [own(opts.sessionResets, agent.id)].filter((x): x is string => typeof x === 'string'), selfWoken }),
           dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),
         },
       });
+    }
+
+    // One subject per run whose log was read (read.ts; raw texts in rule fixtures): its agent masked, its issue.
+    if (snap.runLogs) {
+      const detect: RunLogDetector | undefined = opts.detectSecrets?.many && opts.detectSecrets.spans ? { many: opts.detectSecrets.many, spans: opts.detectSecrets.spans } : undefined;
+      for (const r of runs) {
+        const raw = own(snap.runLogs, r.id);
+        if (raw === undefined) continue;
+        const agent = agentById.get(r.agentId) ?? null;
+        const issueId = runIssueId(r);
+        const issue = issueId ? (issueById.get(issueId) ?? null) : null;
+        const who = agent?.name ?? `agent ${String(r.agentId).slice(0, 8)}`;
+        out.push({ type: 'run', id: r.id, label: `run ${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts: runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)) });
+      }
     }
 
     for (const issue of issues) {
