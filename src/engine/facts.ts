@@ -226,6 +226,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
       taskKey: nul(S),
       lastError: nul(S),
       /** Finished runs in a row (within the window, after the last reset) woken by a comment this agent wrote. */
+      by: S,
       selfWakeStreak: N,
       selfWakeCommentIds: arr(S),
       reason: S,

@@ -161,6 +161,8 @@ export function loopFacts(
     runIds: streak.map((r) => r.id),
     taskKey,
     lastError,
+    /** Which streak `runIds` and `reason` are about. */
+    by: !streak.length ? 'none' : byFailure ? 'failure' : bySelfWake ? 'self-wake' : 'same-issue',
     selfWakeStreak: selfWake.length,
     selfWakeCommentIds: selfWakeComments.slice(0, o.runs),
     reason,
