@@ -225,7 +225,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
       runIds: arr(S),
       taskKey: nul(S),
       lastError: nul(S),
-      /** Finished runs in a row (within the window, after the last reset) woken by a comment this agent wrote. */
+      /** Finished runs within the window, after the last reset, woken by a comment this agent wrote. */
       by: S,
       selfWakeStreak: N,
       selfWakeCommentIds: arr(S),

@@ -107,14 +107,16 @@ export function loopFacts(
   const resetMs = o.resetAt ? Date.parse(o.resetAt) : -Infinity;
   const finished = agentRuns.filter((r) => !LIVE_RUN.has(r.status) && Date.parse(r.createdAt) > resetMs);
   // Runs woken by a comment the agent wrote itself (Paperclip #13513, #5935): each run writes the comment that
-  // starts the next. Counted within the window, like a streak on one issue.
+  // starts the next. Counted within the window; runs woken otherwise in between (the server's own follow-up
+  // runs, a person's comment) do not break the count: they do not stop the agent answering itself.
   const selfWake: any[] = [];
   const selfWakeComments: string[] = [];
   if (o.selfWoken) {
     const since = o.now.getTime() - o.windowMinutes * MINUTE;
     for (const r of finished) {
-      const c = Date.parse(r.createdAt) >= since ? o.selfWoken(r) : null;
-      if (!c) break;
+      if (Date.parse(r.createdAt) < since) break;
+      const c = o.selfWoken(r);
+      if (!c) continue;
       selfWake.push(r);
       selfWakeComments.push(c);
     }
@@ -150,7 +152,7 @@ export function loopFacts(
     : byFailure
       ? `its last ${failed.length} run(s) failed${lastError ? ` (${lastError})` : ''}`
       : bySelfWake
-        ? `its last ${selfWake.length} run(s) within ${o.windowMinutes} min were each woken by a comment it wrote itself${streakIssueLabel(selfWake, issuesById)}`
+        ? `${selfWake.length} of its runs within ${o.windowMinutes} min were woken by comments it wrote itself${streakIssueLabel(selfWake, issuesById)}`
         : `${same.length} run(s) in a row on ${label} within ${o.windowMinutes} min${issue ? ` while it stayed ${issue.status}` : ''}`;
   const resetAge = o.resetAt ? o.now.getTime() - Date.parse(o.resetAt) : Infinity;
   return {
@@ -181,8 +183,9 @@ function streakIssueLabel(runs: any[], issuesById: Map<string, any>): string {
 }
 
 /**
- * Runs woken by the agent's own comments, newest first: the finished runs in a row within the window whose
- * waking comment (`contextSnapshot.wakeCommentId`) the agent wrote. Unlike the `loop` fact, clipguard's
+ * Runs woken by the agent's own comments, newest first: the finished runs within the window whose waking
+ * comment (`contextSnapshot.wakeCommentId`) the agent wrote (runs woken otherwise in between do not count and
+ * do not break the count). Unlike the `loop` fact, clipguard's
  * session resets do not restart the count: a loop that a reset did not stop is what ops/agent-self-wake-runaway
  * pauses (Paperclip #5713: 44 runs overnight). A comment that was not read is not counted (under-reports).
  */
@@ -193,8 +196,7 @@ export function selfWakeFacts(agentRuns: any[], issuesById: Map<string, any>, o:
     if (LIVE_RUN.has(r.status)) continue;
     if (Date.parse(r.createdAt) < since) break;
     const c = o.selfWoken(r);
-    if (!c) break;
-    streak.push({ r, c });
+    if (c) streak.push({ r, c });
   }
   const issueIds = [...new Set(streak.map((s) => runIssueId(s.r)).filter((x): x is string => typeof x === 'string'))];
   const firstAt = streak.length ? streak[streak.length - 1].r.createdAt : null;
@@ -435,7 +437,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         const issueId = runIssueId(r);
         const issue = issueId ? (issueById.get(issueId) ?? null) : null;
         const who = agent?.name ?? `agent ${String(r.agentId).slice(0, 8)}`;
-        out.push({ type: 'run', id: r.id, label: `run ${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts: runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)) });
+        out.push({ type: 'run', id: r.id, label: `${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts: runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)) });
       }
     }
 
