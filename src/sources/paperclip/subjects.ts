@@ -137,8 +137,9 @@ export function loopFacts(
     }
   }
   const byFailure = failed.length >= same.length && failed.length >= selfWake.length;
-  // Runs woken by the agent's own comments on one issue are also a streak on that issue: the more telling reason wins.
-  const bySelfWake = !byFailure && selfWake.length >= same.length;
+  // Runs woken by the agent's own comments on one issue are also a streak on that issue (with the server's own
+  // follow-up runs between them, a longer one): past the threshold, the more telling reason wins.
+  const bySelfWake = !byFailure && (selfWake.length >= same.length || selfWake.length >= o.runs);
   const streak = (byFailure ? failed : bySelfWake ? selfWake : same).slice(0, o.runs);
   // The reset can target the task's session only when every run of the streak shares one task key.
   const keys = new Set(streak.map((r) => r.contextSnapshot?.taskKey ?? null));
@@ -201,7 +202,8 @@ export function selfWakeFacts(agentRuns: any[], issuesById: Map<string, any>, o:
   const issueIds = [...new Set(streak.map((s) => runIssueId(s.r)).filter((x): x is string => typeof x === 'string'))];
   const firstAt = streak.length ? streak[streak.length - 1].r.createdAt : null;
   const lastAt = streak.length ? streak[0].r.createdAt : null;
-  const inStreak = (t: string) => firstAt !== null && Date.parse(t) >= Date.parse(firstAt);
+  // A reset between the first and the newest run of the streak: the agent went on waking itself after it.
+  const inStreak = (t: string) => firstAt !== null && lastAt !== null && Date.parse(t) >= Date.parse(firstAt) && Date.parse(t) < Date.parse(lastAt);
   return {
     streak: streak.length,
     runIds: streak.slice(0, 10).map((s) => s.r.id),
