@@ -290,6 +290,15 @@ export class RunLogMemory {
     const same = prev.size === next.size && [...next].every(([id, e]) => prev.get(id) === e);
     const f = this.file(baseUrl, companyId);
     if (!f || (same && existsSync(f))) return;
+    // Nothing known (a company without finished runs): no file, rather than an empty one.
+    if (!next.size) {
+      try {
+        rmSync(f, { force: true });
+      } catch {
+        /* not a file clipguard wrote (a directory): the load refuses whatever is there */
+      }
+      return;
+    }
     try {
       writePrivateFileAtomic(f, JSON.stringify({ version: FILE_VERSION, signature: this.signature, baseUrl, companyId, runs: Object.fromEntries(next) }));
     } catch {
