@@ -135,6 +135,28 @@ describe('readRunLogs: which runs a read takes', () => {
   });
 });
 
+describe('readRunLogs against a server that lies', () => {
+  it('a log whose nextOffset never moves on, or runs past 8 MiB, and events that repeat their sequence: the read ends, marked truncated where it stopped early', async () => {
+    const calls = { log: 0, events: 0 };
+    const liar = {
+      getHeartbeatRun: async (id: string) => ({ id, logRef: 'x' }),
+      getRunLog: async (id: string, o: { offset: number }) => {
+        calls.log++;
+        return id === 'stuck' ? { content: 'x', nextOffset: o.offset } : { content: 'y'.repeat(10), nextOffset: o.offset + 3 * 1024 * 1024 };
+      },
+      listRunEvents: async (id: string) => {
+        calls.events++;
+        return Array.from({ length: 200 }, () => ({ seq: id === 'stuck' ? 5 : 1, eventType: 'x', message: 'm' }));
+      },
+    };
+    const r = await readRunLogs(liar as any, [{ id: 'stuck', status: 'succeeded' }, { id: 'long', status: 'succeeded' }], { detect, maxRuns: 10, limit: <T>(f: () => Promise<T>) => f() });
+    expect(Object.keys(r.logs).sort()).toEqual(['long', 'stuck']);
+    expect(r.logs.long.truncated).toBe(true);
+    expect(calls.log).toBeLessThanOrEqual(1 + 3);
+    expect(calls.events).toBeLessThanOrEqual(4);
+  });
+});
+
 describe('RunLogMemory: what is kept of the runs read', () => {
   it('keeps the runs still listed, in a 0600 file that a second process reads back; another signature or a planted shape is not used', () => {
     const dir = tempDir();
@@ -148,6 +170,8 @@ describe('RunLogMemory: what is kept of the runs read', () => {
     const file = m.file('http://pc', 'c1')!;
     expect(readFileSync(file, 'utf8')).not.toContain(fakeToken('github-pat', 31));
     writeFileSync(file, JSON.stringify({ version: 1, signature: 'sig-1', baseUrl: 'http://pc', companyId: 'c1', runs: { r1: { secrets: 'x' } } }));
+    expect(new RunLogMemory(dir, 'sig-1').held('http://pc', 'c1').size).toBe(0);
+    writeFileSync(file, JSON.stringify({ version: 1, signature: 'sig-1', baseUrl: 'http://pc', companyId: 'c1', runs: { r1: { truncated: false, secrets: [{ kind: 'x', place: 'log', preview: 'p' }] } } }));
     expect(new RunLogMemory(dir, 'sig-1').held('http://pc', 'c1').size).toBe(0);
   });
 });

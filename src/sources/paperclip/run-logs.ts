@@ -319,8 +319,10 @@ export class RunLogMemory {
       if (!d || d.version !== FILE_VERSION || d.signature !== this.signature || d.baseUrl !== baseUrl || d.companyId !== companyId) return empty;
       if (!d.runs || typeof d.runs !== 'object' || Array.isArray(d.runs)) return empty;
       const out = new Map<string, RunLogEntry>();
+      // Only the shape this module writes: masked facts with string kind, place and preview, a numeric line.
+      const fact = (m: any) => m && typeof m === 'object' && typeof m.kind === 'string' && typeof m.place === 'string' && typeof m.preview === 'string' && typeof m.description === 'string' && Number.isFinite(m.line);
       for (const [id, e] of Object.entries(d.runs as Record<string, any>)) {
-        if (!e || !Array.isArray(e.secrets) || typeof e.truncated !== 'boolean') return empty;
+        if (!e || !Array.isArray(e.secrets) || typeof e.truncated !== 'boolean' || !e.secrets.every(fact)) return empty;
         out.set(id, { secrets: e.secrets, truncated: e.truncated });
       }
       return out;
