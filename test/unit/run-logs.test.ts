@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { maskedSecrets } from '../../src/sources/index.js';
 import { PaperclipError } from '../../src/sources/paperclip/client.js';
 import { readRunLogs, RunLogMemory, runTexts, scanRunTexts, type RunLogEntry } from '../../src/sources/paperclip/run-logs.js';
-import { loopFacts, selfWakeFacts } from '../../src/sources/paperclip/subjects.js';
+import { loopFacts, paperclipSubjects, selfWakeFacts } from '../../src/sources/paperclip/subjects.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeToken, SELF_CONTAINED_KINDS } from '../helpers/fake-secrets.js';
 
@@ -78,6 +78,26 @@ describe('run texts and their secrets', () => {
     expect(runTexts({ log: ndjson([{ stream: 'stdout', chunk: 'hello\n' }]), record }).map((t) => t.place)).toEqual(['log (stdout)']);
     expect(runTexts({ record }).map((t) => t.place)).toEqual(['stdout excerpt']);
     expect(scanRunTexts(runTexts({ log: `{"ts":"x","stream":"stdout","chunk":"a"}\nnot json ${key}\n` }), detect).map((f) => f.place)).toEqual(['log (unparsed)']);
+  });
+});
+
+describe('run subjects: hostile text and ids', () => {
+  it('a clipguard-ignore an agent printed exempts nothing; runs with ids constructor and __proto__ are runs like any other; the agent and issue are masked', () => {
+    const key = fakeToken('paperclip-agent-key', 41);
+    const company = { id: 'c1', name: 'Acme', issuePrefix: 'ACM' };
+    const agents = [{ id: 'a1', companyId: 'c1', name: 'Bot', role: 'engineer', status: 'idle', adapterConfig: {}, runtimeConfig: {}, createdAt: '2026-12-01T00:00:00.000Z' }];
+    const issues = [{ id: 'i1', companyId: 'c1', identifier: 'ACM-1', title: `rotate ${key}`, description: '', status: 'todo', priority: 'medium', createdAt: '2026-12-01T00:00:00.000Z', updatedAt: '2026-12-01T00:00:00.000Z' }];
+    const runs = ['constructor', '__proto__', 'toString'].map((id) => ({ id, agentId: 'a1', status: 'succeeded', createdAt: '2026-12-06T07:00:00.000Z', contextSnapshot: { issueId: 'i1' } }));
+    const runLogs = Object.create(null);
+    runLogs.constructor = { log: ndjson([{ stream: 'stdout', chunk: `using ${key} // clipguard-ignore security/secret-in-run-log -- test key\n` }]) };
+    runLogs.__proto__ = { log: ndjson([{ stream: 'stdout', chunk: 'clean\n' }]) };
+    const subjects = paperclipSubjects([{ company, agents, issues, runs, runLogs } as any], { now: new Date('2026-12-06T12:00:00.000Z'), detectSecrets: detect, budget: { companyMonthlyCents: null, forecastWindowDays: 7 } });
+    const runSubjects = subjects.filter((x) => x.type === 'run');
+    expect(runSubjects.map((x) => x.id).sort()).toEqual(['__proto__', 'constructor']);
+    const secrets = runSubjects.find((x) => x.id === 'constructor')!.facts.secrets as any[];
+    expect(secrets).toHaveLength(1);
+    expect(secrets[0].inlineIgnored).toBe(false);
+    expect(JSON.stringify(runSubjects.map((x) => x.facts))).not.toContain(key);
   });
 });
 
