@@ -177,6 +177,27 @@ describe('readRunLogs against a server that lies', () => {
   });
 });
 
+describe('readRunLogs: the log bytes of one scan are bounded', () => {
+  it('past the budget, the runs not read yet are left for the next scan (pending), not errors', async () => {
+    const big = { getHeartbeatRun: async (id: string) => ({ id, logRef: 'x' }), getRunLog: async () => ({ content: 'z'.repeat(1000) }), listRunEvents: async () => [] };
+    const runs = Array.from({ length: 6 }, (_, k) => ({ id: `r${k}`, status: 'succeeded' }));
+    let active = 0;
+    const one = async <T>(f: () => Promise<T>) => {
+      while (active) await new Promise((r) => setTimeout(r, 1));
+      active++;
+      try {
+        return await f();
+      } finally {
+        active--;
+      }
+    };
+    const r = await readRunLogs(big as any, runs, { detect, maxRuns: 10, limit: one, logBytes: 2500 });
+    expect(Object.keys(r.logs)).toHaveLength(3);
+    expect(r.pending).toBe(3);
+    expect(r.errors).toEqual([]);
+  });
+});
+
 describe('RunLogMemory: what is kept of the runs read', () => {
   it('keeps the runs still listed, in a 0600 file that a second process reads back; another signature or a planted shape is not used', () => {
     const dir = tempDir();

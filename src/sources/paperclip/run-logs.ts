@@ -45,6 +45,15 @@ const PAGE_BYTES = 1024 * 1024;
 const MAX_LOG_BYTES = 8 * PAGE_BYTES;
 const EVENT_PAGE = 200;
 const MAX_EVENTS = 2000;
+/**
+ * Log bytes read per company and scan: every answer counts against the scan's byte limit
+ * (paperclip.maxScanBytes, 256 MiB), and going over it stops the whole read. Past this, the remaining runs are
+ * left for the next scan, like those past `maxRuns`.
+ */
+export const LOG_BYTES_PER_SCAN = 32 * PAGE_BYTES;
+
+/** Thrown inside a run's read when the company's log budget for this scan is spent: the run is left pending. */
+class BudgetSpent extends Error {}
 
 /** The texts of a run, each with the place its findings name. */
 export function runTexts(raw: RawRunLog): { place: string; text: string }[] {
@@ -173,7 +182,7 @@ export interface RunLogReadResult {
 export async function readRunLogs(
   client: PaperclipClient,
   runs: any[],
-  o: { detect: RunLogDetector; maxRuns: number; limit: Limiter; known?: Map<string, RunLogEntry> | null },
+  o: { detect: RunLogDetector; maxRuns: number; limit: Limiter; known?: Map<string, RunLogEntry> | null; logBytes?: number },
 ): Promise<RunLogReadResult> {
   const logs: Record<string, RunLogEntry> = Object.create(null); // keyed by run ids: no prototype
   const errors: string[] = [];
@@ -185,21 +194,24 @@ export async function readRunLogs(
     else fresh.push(r);
   }
   const todo = fresh.slice(0, Math.max(0, o.maxRuns));
+  const budget = { left: o.logBytes ?? LOG_BYTES_PER_SCAN };
+  let spent = 0;
   await Promise.all(
     todo.map(async (r) => {
       try {
-        const raw = await readRun(client, r.id, o.limit);
+        const raw = await readRun(client, r.id, o.limit, budget);
         if (raw === null) return; // the run is gone
         logs[r.id] = { secrets: scanRunTexts(runTexts(raw), o.detect), truncated: raw.truncated === true };
       } catch (e) {
-        errors.push(`run log of ${r.id}: ${e instanceof PaperclipError ? `${e.reason} (${e.method} ${e.path})` : (e as Error).message}`);
+        if (e instanceof BudgetSpent) spent++;
+        else errors.push(`run log of ${r.id}: ${e instanceof PaperclipError ? `${e.reason} (${e.method} ${e.path})` : (e as Error).message}`);
       }
     }),
   );
-  return { logs, pending: fresh.length - todo.length, errors };
+  return { logs, pending: fresh.length - todo.length + spent, errors };
 }
 
-async function readRun(client: PaperclipClient, runId: string, limit: Limiter): Promise<RawRunLog | null> {
+async function readRun(client: PaperclipClient, runId: string, limit: Limiter, budget: { left: number }): Promise<RawRunLog | null> {
   const notFound = (e: unknown) => e instanceof PaperclipError && e.status === 404;
   let record: any;
   try {
@@ -213,6 +225,7 @@ async function readRun(client: PaperclipClient, runId: string, limit: Limiter): 
   if (record.logRef || (typeof record.logBytes === 'number' && record.logBytes > 0)) {
     let offset = 0;
     for (;;) {
+      if (budget.left <= 0) throw new BudgetSpent();
       let page: any;
       try {
         page = await limit(() => client.getRunLog(runId, { offset, limitBytes: PAGE_BYTES }));
@@ -221,6 +234,7 @@ async function readRun(client: PaperclipClient, runId: string, limit: Limiter): 
         throw e;
       }
       const content = typeof page.content === 'string' ? page.content : '';
+      budget.left -= content.length;
       log += content;
       const next = Number(page.nextOffset);
       if (page.nextOffset == null || !Number.isFinite(next) || next <= offset) break;
