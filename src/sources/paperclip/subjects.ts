@@ -95,8 +95,9 @@ function statusSince(issue: any): number | null {
 }
 
 /**
- * Run streaks of one agent, newest first: its last finished runs that all failed, and its last finished runs
- * on one issue within the window while the issue kept its status. Runs before clipguard's last session reset
+ * Run streaks of one agent, newest first: its last finished runs that all failed, its last finished runs
+ * on one issue within the window while the issue kept its status, and its finished runs within the window that
+ * a comment it wrote itself woke (`selfWoken`). Runs before clipguard's last session reset
  * of the agent do not count (the reset started a fresh session), and in-flight runs are not judged yet.
  */
 export function loopFacts(
