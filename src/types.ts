@@ -14,6 +14,7 @@ export const SUBJECT_TYPES = [
   'agent',
   'issue',
   'comment',
+  'run',
   'commit',
   'diff',
   'file',

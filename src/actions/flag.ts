@@ -7,15 +7,18 @@
 export interface FlagEntry {
   kind: string;
   description: string;
-  place: 'title' | 'description' | 'comment';
+  place: 'title' | 'description' | 'comment' | 'run';
   commentId: string | null;
+  /** For a run: its id and where in what it kept (`log (stdout)`, `event 4 (adapter.invoke)`). */
+  runId?: string;
+  runPlace?: string;
   /** Line within the title, the description or the comment (1-based). */
   line: number;
   author: string | null;
 }
 
 const MAX_LINES = 20;
-const PLACE_ORDER = { title: 0, description: 1, comment: 2 } as const;
+const PLACE_ORDER = { title: 0, description: 1, comment: 2, run: 3 } as const;
 
 /** The entry for the `index`-th secret of an issue or comment subject's facts, or null when it has none. */
 export function flagEntry(subjectType: string, facts: Record<string, unknown>, index: unknown): FlagEntry | null {
@@ -24,6 +27,11 @@ export function flagEntry(subjectType: string, facts: Record<string, unknown>, i
   if (!m) return null;
   const line = Number(m.line) || 1;
   const base = { kind: String(m.kind ?? 'secret'), description: String(m.description ?? m.kind ?? 'secret') };
+  if (subjectType === 'run') {
+    const run = (facts.run ?? {}) as Record<string, unknown>;
+    const agent = (facts.agent ?? {}) as Record<string, unknown>;
+    return { ...base, place: 'run', commentId: null, runId: String(run.id ?? ''), runPlace: String(m.place ?? 'log'), line, author: typeof agent.id === 'string' ? `agent ${agent.id}` : null };
+  }
   if (subjectType === 'comment') {
     const c = (facts.comment ?? {}) as Record<string, unknown>;
     return { ...base, place: 'comment', commentId: String(c.id ?? ''), line, author: authorOf(c.authorAgentId, c.authorUserId) };
@@ -41,6 +49,7 @@ function authorOf(agentId: unknown, userId: unknown): string | null {
 }
 
 function where(e: FlagEntry): string {
+  if (e.place === 'run') return `${e.description} (${e.kind}) in the ${e.runPlace} of run ${e.runId}, line ${e.line}${e.author ? `, a run of ${e.author}` : ''} (no API removes a run log)`;
   const at = e.place === 'comment' ? `comment ${e.commentId}, line ${e.line}` : e.place === 'title' ? 'the title' : `the description, line ${e.line}`;
   return `${e.description} (${e.kind}) in ${at}${e.author ? `, written by ${e.author}` : ''}`;
 }
@@ -50,14 +59,17 @@ function where(e: FlagEntry): string {
  * a surrogate pair (see post-comment.ts); no `name: value` shapes the secret detector would read as a key.
  */
 export function flagBody(entries: FlagEntry[]): string {
-  const sorted = [...entries].sort((a, b) => PLACE_ORDER[a.place] - PLACE_ORDER[b.place] || (a.commentId ?? '').localeCompare(b.commentId ?? '') || a.line - b.line || a.kind.localeCompare(b.kind));
+  const sorted = [...entries].sort((a, b) => PLACE_ORDER[a.place] - PLACE_ORDER[b.place] || (a.commentId ?? '').localeCompare(b.commentId ?? '') || (a.runId ?? '').localeCompare(b.runId ?? '') || (a.runPlace ?? '').localeCompare(b.runPlace ?? '') || a.line - b.line || a.kind.localeCompare(b.kind));
   const counts = new Map<string, number>();
   for (const e of sorted) counts.set(where(e), (counts.get(where(e)) ?? 0) + 1);
   const lines = [...counts].map(([w, n]) => `- ${asciiOnly(w)}${n > 1 ? ` (${n} of them)` : ''}`);
   const shown = lines.length > MAX_LINES ? [...lines.slice(0, MAX_LINES), `- and ${lines.length - MAX_LINES} more`] : lines;
   const n = entries.length;
+  // A key in a run's log was written by the run, not on the issue: said so (the text for tickets is unchanged).
+  const onIssue = entries.some((e) => e.place !== 'run');
+  const found = onIssue ? (entries.some((e) => e.place === 'run') ? 'written on this issue or in the logs of its runs' : 'written on this issue') : 'in the logs of runs on this issue';
   return (
-    `clipguard found ${n === 1 ? 'a secret' : `${n} secrets`} written on this issue. Everyone who can read the issue, and every agent woken on it, has ${n === 1 ? 'it' : 'them'} now. ` +
+    `clipguard found ${n === 1 ? 'a secret' : `${n} secrets`} ${found}. Everyone who can read the issue, and every agent woken on it, has ${n === 1 ? 'it' : 'them'} now. ` +
     `To whoever wrote ${n === 1 ? 'it' : 'them'}: please rotate ${n === 1 ? 'the key' : 'each key'} (revoke it where it was issued and use a new one; agent keys belong in Paperclip secrets). ` +
     `This comment does not repeat any key. Where ${n === 1 ? 'it was' : 'they were'} found:\n\n${shown.join('\n')}\n`
   );
@@ -66,7 +78,7 @@ export function flagBody(entries: FlagEntry[]): string {
 /** Kinds in a flag, for the action's one-line detail. */
 export function flagSummary(entries: FlagEntry[]): string {
   const kinds = [...new Set(entries.map((e) => e.kind))].sort().join(', ');
-  const places = [...new Set(entries.map((e) => (e.place === 'comment' ? `comment ${String(e.commentId).slice(0, 8)}` : `the ${e.place}`)))].join(', ');
+  const places = [...new Set(entries.map((e) => (e.place === 'comment' ? `comment ${String(e.commentId).slice(0, 8)}` : e.place === 'run' ? `run ${String(e.runId).slice(0, 8)}` : `the ${e.place}`)))].join(', ');
   return `${entries.length} secret(s) (${kinds}) in ${places}`;
 }
 

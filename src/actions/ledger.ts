@@ -101,8 +101,10 @@ export function ledgerPauses(file: string): Record<string, { at: string; rule: s
   // Keyed by agent ids: no prototype (an agent `constructor` is an agent like any other).
   const out: Record<string, { at: string; rule: string }[]> = Object.create(null);
   for (const [key, e] of new Ledger(file).applied('pause:')) {
-    const agentId = key.split(':')[1];
-    if (agentId) (out[agentId] ??= []).push({ at: e.at, rule: 'budget/agent-spend-exceeded' });
+    const parts = key.split(':');
+    const agentId = parts[1];
+    // `pause:<agent>::` is a budget pause; `pause:<agent>:::<rule>` one for that rule (pause.ts ledgerKey).
+    if (agentId) (out[agentId] ??= []).push({ at: e.at, rule: parts.slice(4).join(':') || 'budget/agent-spend-exceeded' });
   }
   return out;
 }

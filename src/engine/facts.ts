@@ -122,6 +122,9 @@ export const secretMatchShape = obj(secretMatchFields);
 /** In a ticket or comment, a match also names the field it is in (title, description, body). */
 export const ticketSecretMatchShape = obj({ ...secretMatchFields, field: S });
 
+/** In a heartbeat run's log, events or record: the place (`log (stdout)`, `event 3 (adapter.invoke)`, `run result`) and the other places the same key is in. */
+export const runSecretMatchShape = obj({ ...secretMatchFields, place: S, also: S });
+
 /** A secret in an agent's configuration (sources/paperclip/agent-config.ts): where, and masked. */
 export const configSecretShape = obj({ kind: S, description: S, preview: S, path: S, field: S, binding: nul(S), name: nul(S) });
 
@@ -211,7 +214,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     heldIssues: arr(issueSummaryShape),
     budget: budgetShape,
     /** For a paused agent: its pause reason and what to do about it (empty advice otherwise). */
-    pause: obj({ reason: nul(S), reasonText: S, byClipguard: B, byClipguardAt: nul(S), advice: S }),
+    pause: obj({ reason: nul(S), reasonText: S, byClipguard: B, byClipguardAt: nul(S), byClipguardFor: nul(S), advice: S }),
     heartbeat: obj({ enabled: B, intervalSec: nul(N), wakeOnDemand: B }),
     recentRuns: arr(runShape),
     loop: obj({
@@ -222,10 +225,26 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
       runIds: arr(S),
       taskKey: nul(S),
       lastError: nul(S),
+      /** Finished runs within the window, after the last reset, woken by a comment this agent wrote. */
+      by: S,
+      selfWakeStreak: N,
+      selfWakeCommentIds: arr(S),
       reason: S,
       windowMinutes: N,
       lastResetAt: nul(S),
       coolingDown: B,
+    }),
+    /** Runs woken by the agent's own comments, counted across clipguard's session resets (sources/paperclip/subjects.ts selfWakeFacts). */
+    selfWake: obj({
+      streak: N,
+      runIds: arr(S),
+      commentIds: arr(S),
+      issueIds: arr(S),
+      issues: S,
+      windowMinutes: N,
+      firstAt: nul(S),
+      lastAt: nul(S),
+      resetsDuring: N,
     }),
     dispatchMissed: obj({
       ceoIntervalSec: N,
@@ -259,6 +278,15 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     comment: commentShape,
     issue: issueSummaryShape,
     secrets: arr(ticketSecretMatchShape),
+  },
+  run: {
+    ...common,
+    run: obj({ id: S, agentId: S, status: S, invocationSource: nul(S), issueId: nul(S), createdAt: S, startedAt: nul(S), finishedAt: nul(S), logBytes: nul(N), truncated: B }),
+    agent: obj({ id: S, name: S, role: nul(S), status: nul(S) }),
+    issue: nul(obj({ id: S, identifier: S, title: S, status: S, assigneeAgentId: nul(S) })),
+    company: companyShape,
+    /** Secrets in the run's log, events or record, masked (sources/paperclip/run-logs.ts). */
+    secrets: arr(runSecretMatchShape),
   },
   commit: {
     ...common,

@@ -90,7 +90,7 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     if (seenTypes.has(type)) add(`${where}.type`, `action type "${type}" is listed twice`, 'type');
     seenTypes.add(type);
     // A flag is a comment on the issue that holds the secret: only issue and comment subjects have one.
-    if (type === 'flag' && r.subject !== 'issue' && r.subject !== 'comment') add(`${where}.type`, `the flag action comments on the issue that holds the finding: subject must be issue or comment, not "${String(r.subject)}"`, 'type');
+    if (type === 'flag' && r.subject !== 'issue' && r.subject !== 'comment' && r.subject !== 'run') add(`${where}.type`, `the flag action comments on the issue that holds the finding (a run's: the issue it ran on): subject must be issue, comment or run, not "${String(r.subject)}"`, 'type');
   }
   const validateSchema = validatorFor('rule');
   if (!validateSchema(raw)) {

@@ -1,5 +1,5 @@
-// Two facts are built from run lists with windows a condition cannot express (a condition cannot compare
-// across the elements of a list): `loop` and `dispatchMissed`. Their windows are params of the rules that use
+// Three facts are built from run lists with windows a condition cannot express (a condition cannot compare
+// across the elements of a list): `loop`, `dispatchMissed` and `selfWake`. Their windows are params of the rules that use
 // the fact, whatever the rule's id, so a copied rule runs on its own windows, never silently on defaults.
 import type { ActiveRule } from '../engine/evaluate.js';
 import { RulePackError, type RuleProblem } from '../engine/load.js';
@@ -9,6 +9,7 @@ import { ruleUsesFact } from '../engine/rule.js';
 export const FACT_PARAM_DEFAULTS = {
   loop: { runs: 5, windowMinutes: 60, cooldownMinutes: 120 },
   dispatchMissed: { intervals: 2, defaultCeoIntervalSec: 900 },
+  selfWake: { windowMinutes: 720 },
 } as const;
 
 export type WindowedFact = keyof typeof FACT_PARAM_DEFAULTS;

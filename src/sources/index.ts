@@ -35,7 +35,7 @@ export interface ReadOptions {
   now: Date;
   /** Which facts active rules need, so unused detectors and reads are skipped. */
   /** `pushLeaks`: a push action is on, so the git source reads the secrets in the commits it would push. */
-  needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+  needs: { paperclip: boolean; comments: boolean; runLogs?: boolean; runLogRuns?: number; wakeComments?: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean };
   /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
   paperclipCache?: PaperclipReadCache;
   /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
@@ -220,7 +220,16 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     const { readPaperclip } = await import('./paperclip/read.js');
     const client = await paperclipClient(config, opts.signal);
     out.paperclip = client;
-    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache, probeOnly });
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i) => i.status === 'blocked',
+      now,
+      burnWindowDays: config.budget.forecastWindowDays,
+      cache: opts.paperclipCache,
+      probeOnly,
+      // Run logs only for a rule on `run` subjects; detected at once, only masked facts kept (run-logs.ts).
+      ...(needs.runLogs ? { runLogs: { detect: maskedSecrets(config), maxRuns: needs.runLogRuns ?? 100 } } : {}),
+      // The comments that woke runs, for the self-wake facts; over the longest self-wake window in use.
+      ...(needs.wakeComments ? { wakeComments: true, wakeCommentsHours: Math.max(24, (opts.factParams?.selfWake.windowMinutes ?? 0) / 60) } : {}),
+    });
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);

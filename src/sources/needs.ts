@@ -2,11 +2,23 @@
 // a custom rule on `diff` subjects tagged only "custom" must make the scan read the commit range, or it
 // would validate and then silently never fire.
 import type { ActiveRule } from '../engine/evaluate.js';
+import { ruleUsesFact } from '../engine/rule.js';
+
+/** Runs whose logs are read per company and scan by default, newest first (the rest in later scans of `watch`). */
+export const DEFAULT_RUNS_PER_SCAN = 100;
 
 /** The reads a scan can do (see readSources). `secrets` is the commit range: its commit and diff subjects. */
 export interface SourceNeeds {
   paperclip: boolean;
   comments: boolean;
+  /**
+   * `run` subjects: the logs, events and records of finished heartbeat runs, at most `runLogRuns` not read
+   * before per company and scan (the largest `maxRunsPerScan` param of the selected rules on runs).
+   */
+  runLogs: boolean;
+  runLogRuns: number;
+  /** The comments that woke an agent's runs (the `selfWake` and `loop` facts tell its own comments by them). */
+  wakeComments: boolean;
   secrets: boolean;
   git: boolean;
   pushLeaks: boolean;
@@ -43,7 +55,7 @@ export function sourceKindsOf(conditions: unknown): SourceKind[] {
 }
 
 export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
-  const needs: SourceNeeds = { paperclip: false, comments: false, secrets: false, git: false, pushLeaks: false, locales: false, deploy: false };
+  const needs: SourceNeeds = { paperclip: false, comments: false, runLogs: false, runLogRuns: 0, wakeComments: false, secrets: false, git: false, pushLeaks: false, locales: false, deploy: false };
   for (const r of rules) {
     if (!r.selected) continue;
     switch (r.subject) {
@@ -55,6 +67,12 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
       case 'comment':
         needs.paperclip = needs.comments = true;
         break;
+      case 'run': {
+        needs.paperclip = needs.runLogs = true;
+        const n = r.effectiveParams.maxRunsPerScan;
+        needs.runLogRuns = Math.max(needs.runLogRuns, typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : DEFAULT_RUNS_PER_SCAN);
+        break;
+      }
       case 'commit':
       case 'diff':
         needs.secrets = true;
@@ -71,6 +89,7 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
         }
         break;
     }
+    if (r.subject === 'agent' && (ruleUsesFact(r, 'selfWake') || ruleUsesFact(r, 'loop'))) needs.wakeComments = true;
     if (r.effectiveActions.some((a) => a.type === 'push' && a.enabled)) needs.git = needs.pushLeaks = true;
   }
   return needs;

@@ -19,6 +19,7 @@ const PRODUCER: Record<Exclude<SubjectType, 'source'>, keyof SourceNeeds> = {
   agent: 'paperclip',
   issue: 'paperclip',
   comment: 'comments',
+  run: 'runLogs',
   commit: 'secrets',
   diff: 'secrets',
   file: 'locales',
@@ -79,5 +80,16 @@ describe('source selection follows the rules', () => {
     const fired = new Set((JSON.parse(r.stdout).findings as { ruleId: string }[]).map((f) => f.ruleId));
     expect([...fired].sort()).toEqual(['team/any-commit', 'team/any-diff', 'team/any-file']);
     expect(r.code).toBe(0);
+  });
+
+  it('run logs are read only for a rule on runs, as many as its maxRunsPerScan asks; wake comments only for a rule on the loop or selfWake fact', () => {
+    const { rules } = loadRulePacks([BUILTIN_RULES_DIR]);
+    const rule = (id: string) => rules.find((r) => r.id === id)!;
+    const needsOf = (ids: string[], overrides: Record<string, unknown> = {}) => sourceNeeds(activateRules(ids.map(rule), overrides as never, ids));
+    expect(needsOf(['security/secret-in-run-log'])).toMatchObject({ paperclip: true, runLogs: true, runLogRuns: 100, wakeComments: false, comments: false });
+    expect(needsOf(['security/secret-in-run-log'], { 'security/secret-in-run-log': { params: { maxRunsPerScan: 7 } } }).runLogRuns).toBe(7);
+    expect(needsOf(['security/secret-in-comment', 'ops/idle-agent-backlog'])).toMatchObject({ runLogs: false, wakeComments: false });
+    expect(needsOf(['ops/agent-looping'])).toMatchObject({ runLogs: false, wakeComments: true });
+    expect(needsOf(['ops/agent-self-wake-runaway'])).toMatchObject({ runLogs: false, wakeComments: true });
   });
 });

@@ -8,13 +8,16 @@ export const pause: ActionKind = {
   type: 'pause',
   needsPaperclip: true,
   liveState: true,
-  plan(_f, a, s) {
+  // A budget pause keeps its key; a pause for another rule (a self-wake loop) names the rule, so the ledger
+  // tells clipguard's loop pauses from its budget pauses (ledger.ts ledgerPauses) and never resumes them.
+  ledgerKey: (_f, p) => ['pause', p.agentId ?? '', '', '', typeof p.for === 'string' && !p.for.startsWith('budget/') ? p.for : ''].join(':').replace(/:$/, ''),
+  plan(f, a, s) {
     const agent = s?.facts.agent as Agent;
     // Paperclip normally pauses an over-budget agent itself; act only when it did not.
     if (!agent || agent.status === 'paused') return [];
     // The executor never disturbs a heartbeat: the plan says so rather than promising a pause it will skip.
     if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `pause ${agent.name}: not while it is running (its heartbeat is not disturbed); a later scan pauses it` }];
-    return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id } }];
+    return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id, for: f.ruleId } }];
   },
   simulate(world, f, a) {
     const agentId = typeof a.params?.agentId === 'string' ? a.params.agentId : null;

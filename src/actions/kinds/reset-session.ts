@@ -2,7 +2,7 @@
 // they share one; not while it runs, and not when a successful run since the scan shows the loop broke.
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
-import { jsonObjects } from '../../sources/paperclip/records.js';
+import { isJsonObject, jsonObjects } from '../../sources/paperclip/records.js';
 import type { Agent } from '../../sources/paperclip/records.js';
 import type { LoopFacts } from '../../sources/paperclip/subjects.js';
 
@@ -19,7 +19,9 @@ export const resetSession: ActionKind = {
     const loop: Partial<LoopFacts> = (facts.loop as LoopFacts | undefined) ?? {};
     const taskKey: string | null = loop.taskKey ?? null;
     const runIds: string[] = loop.runIds ?? [];
-    return [{ ...a, target: `agent:${agent.name}`, detail: `reset ${agent.name}'s session${taskKey ? ` for task ${taskKey}` : ''}`, params: { ...a.params, agentId: agent.id, taskKey, newestRunId: runIds[0] ?? null } }];
+    // A self-wake streak: its runs succeed, so a newer successful run does not show the loop broke (see execute).
+    const selfWake = loop.by === 'self-wake';
+    return [{ ...a, target: `agent:${agent.name}`, detail: `reset ${agent.name}'s session${taskKey ? ` for task ${taskKey}` : ''}`, params: { ...a.params, agentId: agent.id, taskKey, newestRunId: runIds[0] ?? null, ...(selfWake ? { selfWake: true } : {}) } }];
   },
   async execute(ctx, _f, a) {
     const client = ctx.client!;
@@ -30,7 +32,9 @@ export const resetSession: ActionKind = {
     // The streak the scan saw may be over: a successful run since then means the loop broke by itself.
     if (typeof p.companyId === 'string') {
       const [newest] = jsonObjects(await client.listHeartbeatRuns(p.companyId, { agentId, limit: 1 }));
-      if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded') return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
+      // In a self-wake loop every run succeeds: a newer run woken by a comment is the loop going on, not over.
+      const goesOn = p.selfWake === true && isJsonObject(newest?.contextSnapshot) && typeof newest.contextSnapshot.wakeCommentId === 'string';
+      if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded' && !goesOn) return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
     }
     const taskKey = typeof p.taskKey === 'string' && p.taskKey ? p.taskKey : undefined;
     const r = await client.resetSession(agentId, taskKey);

@@ -19,7 +19,10 @@ export const resume: ActionKind = {
     const reasons = Array.isArray(given) ? given.filter((r): r is string => typeof r === 'string') : ['manual'];
     if (!agent || agent.pauseReason == null || !reasons.includes(agent.pauseReason)) return [];
     const why = overStop(agent.name, facts.budget);
-    const pause = facts.pause as { reasonText?: string } | undefined;
+    const pause = facts.pause as { reasonText?: string; byClipguardFor?: string | null } | undefined;
+    // A pause clipguard made for a loop is lifted by a person who fixed the cause, never by clipguard.
+    const loopPause = typeof pause?.byClipguardFor === 'string' && pause.byClipguardFor !== 'budget' && !pause.byClipguardFor.startsWith('budget/');
+    if (loopPause) return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `not resumed: clipguard paused it for ${pause!.byClipguardFor}; resume it by hand once the cause is fixed` }];
     if (why) return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `not resumed: ${why}${pause?.reasonText?.startsWith('paused by clipguard') ? ` (${pause.reasonText})` : ''}` }];
     return [{ ...a, target: `agent:${agent.name}`, detail: `resume ${agent.name} (${pause?.reasonText || `paused: ${agent.pauseReason}`})`, params: { ...a.params, agentId: agent.id, stopCents: stopCents(facts.budget) } }];
   },

@@ -26,6 +26,7 @@ import { writePrivateFileAtomic } from '../../util/private-file.js';
 import { issueText, redactIssueFields, type KeptSecrets, type ReadSecrets } from './model.js';
 import * as z from 'zod';
 import { isJsonObject, type Activity, type Comment, type Issue } from './records.js';
+import { RunLogMemory } from './run-logs.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
 export type { KeptSecrets, ReadSecrets };
@@ -89,11 +90,14 @@ export class PaperclipReadCache {
   readonly guard: TextGuard;
   /** Why the last load of a kept file was refused (for the log), by company key. */
   readonly refused = new Map<string, string>();
+  /** Which heartbeat runs' logs were read, and what was found in them, masked (run-logs.ts): kept in the same directory. */
+  readonly runLogs: RunLogMemory;
 
   constructor(opts: { guard: TextGuard; fullEveryMs?: number; dir?: string | null }) {
     this.fullEveryMs = opts.fullEveryMs ?? 60 * 60_000;
     this.guard = opts.guard;
     this.dir = opts.dir ?? null;
+    this.runLogs = new RunLogMemory(this.dir, this.guard.signature);
   }
 
   private key(baseUrl: string, companyId: string): string {
@@ -290,7 +294,7 @@ export class PaperclipReadCache {
       return [];
     }
     for (const name of names) {
-      if (!/^[0-9a-f]{32}\.json(?:\.\d+\.tmp)?$/.test(name)) continue; // only what save() writes
+      if (!/^[0-9a-f]{32}(?:\.runs)?\.json(?:\.\d+\.tmp)?$/.test(name)) continue; // only what save() writes
       const f = join(this.dir, name);
       try {
         if (now - statSync(f).mtimeMs > maxAgeMs) {

@@ -352,6 +352,19 @@ export class PaperclipClient {
     return this.readObject('GET', `/heartbeat-runs/${seg(runId)}`);
   }
 
+  /**
+   * One page of a run's log (`{content, nextOffset?}`: NDJSON lines `{ts, stream, chunk, seq}` from byte
+   * `offset`, at most `limitBytes`, the server's cap 1 MiB). 404 when the run kept no log.
+   */
+  getRunLog(runId: string, opts: { offset?: number; limitBytes?: number } = {}): Promise<JsonObject> {
+    return this.readObject('GET', `/heartbeat-runs/${seg(runId)}/log`, { offset: opts.offset ?? 0, limitBytes: opts.limitBytes ?? 1024 * 1024 });
+  }
+
+  /** A run's events after sequence `afterSeq`, oldest first, at most `limit` (the server's default 200). */
+  listRunEvents(runId: string, opts: { afterSeq?: number; limit?: number } = {}): Promise<unknown[]> {
+    return this.readArray(`/heartbeat-runs/${seg(runId)}/events`, { afterSeq: opts.afterSeq ?? 0, limit: opts.limit ?? 200 });
+  }
+
   budgetsOverview(companyId: string): Promise<JsonObject> {
     return this.readObject('GET', `/companies/${seg(companyId)}/budgets/overview`);
   }

@@ -4,6 +4,7 @@
 // Depends on no other Paperclip module, so none of them import each other in a circle.
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import type { Activity, Agent, BudgetsOverview, Comment, Company, CostRow, Issue, Run } from './records.js';
+import type { RunLogEntry } from './run-logs.js';
 
 /** The masked secret facts of one text, as kept by watch's cache. */
 export type KeptSecrets = Record<string, unknown>[];
@@ -52,6 +53,10 @@ export interface CompanySnapshot {
    * text is unchanged (the cache holds it masked, so it cannot be detected again). Without: absent.
    */
   secrets?: ReadSecrets;
+  /** runId -> the secrets found in the run's log, events and record (masked): when a rule reads runs (run-logs.ts). */
+  runLogs?: Record<string, RunLogEntry>;
+  /** Finished runs whose logs are left for a later scan (past the per-scan bound). */
+  runLogsPending?: number;
 }
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };

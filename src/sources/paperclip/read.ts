@@ -9,6 +9,7 @@
 import { PaperclipReadCache, type ReadSecrets } from './cache.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
 import { systemBlock, type CompanySnapshot } from './model.js';
+import { readRunLogs, type RunLogDetector, type RunLogEntry } from './run-logs.js';
 import {
   keepValid,
   validateAgent,
@@ -81,6 +82,18 @@ export interface ReadPaperclipOptions {
    * Paperclip the user named while no selected rule reads it, so that it is still reported when it does not.
    */
   probeOnly?: boolean;
+  /**
+   * Read the logs, events and records of finished runs and detect secrets in them (a rule on `run` subjects):
+   * at most `maxRuns` not read before per company, newest first. Remembered in `cache.runLogs` when there is a
+   * cache, so a later read takes only the runs finished since.
+   */
+  runLogs?: { detect: RunLogDetector; maxRuns: number };
+  /**
+   * Also read the comments of the issues that runs of the last `wakeCommentsHours` (default 24) were woken on
+   * by a comment (`contextSnapshot.wakeCommentId`): who wrote it tells a run the agent's own comment woke.
+   */
+  wakeComments?: boolean;
+  wakeCommentsHours?: number;
 }
 
 const DAY = 86_400_000;
@@ -252,7 +265,12 @@ async function readCompany(
 
   // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
   const extra = opts.commentsFor;
-  const needComments = issues.filter((i) => i.status === 'blocked' || (extra ? safe(extra, i) : false));
+  const wakeIssues = new Set<string>();
+  if (opts.wakeComments) {
+    const since = opts.now.getTime() - (opts.wakeCommentsHours ?? 24) * 3_600_000;
+    for (const r of runs) if (typeof r.contextSnapshot?.wakeCommentId === 'string' && typeof r.contextSnapshot?.issueId === 'string' && Date.parse(r.createdAt) >= since) wakeIssues.add(r.contextSnapshot.issueId);
+  }
+  const needComments = issues.filter((i) => i.status === 'blocked' || wakeIssues.has(i.id) || (extra ? safe(extra, i) : false));
   // Keyed by ids the server chose: no prototype (an issue `constructor` or `__proto__` is an issue like any other).
   const comments: Record<string, Comment[]> = Object.create(null);
   const unread: string[] = [];
@@ -352,6 +370,18 @@ async function readCompany(
     if (full.size) issues = issues.map((i) => (full.has(i.id) ? { ...i, description: full.get(i.id)!, descriptionTruncated: false } : i));
   }
 
+  // Run logs: the finished runs not read before (run-logs.ts); what was found in them is remembered.
+  let runLogs: Record<string, RunLogEntry> | undefined;
+  let runLogsPending: number | undefined;
+  if (opts.runLogs && runsRaw) {
+    const memory = opts.cache?.runLogs ?? null;
+    const r = await readRunLogs(client, runs, { detect: opts.runLogs.detect, maxRuns: opts.runLogs.maxRuns, limit, known: memory?.held(client.baseUrl, id) ?? null });
+    errors.push(...r.errors);
+    runLogs = r.logs;
+    runLogsPending = r.pending;
+    memory?.store(client.baseUrl, id, runs.map((x) => x.id), r.logs);
+  }
+
   let secrets: ReadSecrets | undefined;
   if (opts.cache) {
     // A list that failed (a 500, a reset) leaves what was kept as it was: it still says what the server held
@@ -360,7 +390,7 @@ async function readCompany(
     if (issuesRaw) secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, ...(secrets ? { secrets } : {}) };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, ...(secrets ? { secrets } : {}), ...(runLogs ? { runLogs, runLogsPending } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

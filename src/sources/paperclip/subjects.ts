@@ -9,12 +9,18 @@ import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
 import type { Agent, Company, Issue, Run, Comment } from './records.js';
+import { runLogEntry, runSubjectFacts, type RunLogDetector } from './run-logs.js';
 
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
 const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
 
-/** What subjects are built from: a company's snapshot as read.ts reads it (rule fixtures give only some of it). */
-export type SnapshotCompany = Pick<CompanySnapshot, 'company' | 'agents' | 'issues'> & Partial<Omit<CompanySnapshot, 'company' | 'agents' | 'issues' | 'errors'>>;
+/**
+ * What subjects are built from: a company's snapshot as read.ts reads it (rule fixtures give only some of it).
+ * `runLogs`: what was found in each run's log, events and record (read.ts, run-logs.ts): masked `secrets`, or,
+ * in rule fixtures, the raw texts (`log`, `events`, `record`), detected when the subjects are built.
+ */
+export type SnapshotCompany = Pick<CompanySnapshot, 'company' | 'agents' | 'issues'> &
+  Partial<Omit<CompanySnapshot, 'company' | 'agents' | 'issues' | 'errors' | 'runLogs'>> & { runLogs?: Record<string, unknown> };
 
 export interface SubjectOptions {
   now: Date;
@@ -68,13 +74,33 @@ function statusSince(issue: Issue): number | null {
 }
 
 /**
- * Run streaks of one agent, newest first: its last finished runs that all failed, and its last finished runs
- * on one issue within the window while the issue kept its status. Runs before clipguard's last session reset
+ * Run streaks of one agent, newest first: its last finished runs that all failed, its last finished runs
+ * on one issue within the window while the issue kept its status, and its finished runs within the window that
+ * a comment it wrote itself woke (`selfWoken`). Runs before clipguard's last session reset
  * of the agent do not count (the reset started a fresh session), and in-flight runs are not judged yet.
  */
-export function loopFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null }) {
+export function loopFacts(
+  agentRuns: Run[],
+  issuesById: Map<string, Issue>,
+  o: { now: Date; runs: number; windowMinutes: number; cooldownMinutes: number; resetAt: string | null; selfWoken?: (r: Run) => string | null },
+) {
   const resetMs = o.resetAt ? Date.parse(o.resetAt) : -Infinity;
   const finished = agentRuns.filter((r) => !LIVE_RUN.has(r.status) && Date.parse(r.createdAt) > resetMs);
+  // Runs woken by a comment the agent wrote itself (Paperclip #13513, #5935): each run writes the comment that
+  // starts the next. Counted within the window; runs woken otherwise in between (the server's own follow-up
+  // runs, a person's comment) do not break the count: they do not stop the agent answering itself.
+  const selfWake: Run[] = [];
+  const selfWakeComments: string[] = [];
+  if (o.selfWoken) {
+    const since = o.now.getTime() - o.windowMinutes * MINUTE;
+    for (const r of finished) {
+      if (Date.parse(r.createdAt) < since) break;
+      const c = o.selfWoken(r);
+      if (!c) continue;
+      selfWake.push(r);
+      selfWakeComments.push(c);
+    }
+  }
   const failed: Run[] = [];
   for (const r of finished) {
     if (!FAILED_RUN.has(r.status)) break;
@@ -90,8 +116,11 @@ export function loopFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: {
       same.push(r);
     }
   }
-  const byFailure = failed.length >= same.length;
-  const streak = (byFailure ? failed : same).slice(0, o.runs);
+  const byFailure = failed.length >= same.length && failed.length >= selfWake.length;
+  // Runs woken by the agent's own comments on one issue are also a streak on that issue (with the server's own
+  // follow-up runs between them, a longer one): past the threshold, the more telling reason wins.
+  const bySelfWake = !byFailure && (selfWake.length >= same.length || selfWake.length >= o.runs);
+  const streak = (byFailure ? failed : bySelfWake ? selfWake : same).slice(0, o.runs);
   // The reset can target the task's session only when every run of the streak shares one task key.
   const keys = new Set(streak.map((r) => r.contextSnapshot?.taskKey ?? null));
   const taskKey = keys.size === 1 ? [...keys][0] : null;
@@ -103,7 +132,9 @@ export function loopFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: {
     ? 'no run streak'
     : byFailure
       ? `its last ${failed.length} run(s) failed${lastError ? ` (${lastError})` : ''}`
-      : `${same.length} run(s) in a row on ${label} within ${o.windowMinutes} min${issue ? ` while it stayed ${issue.status}` : ''}`;
+      : bySelfWake
+        ? `${selfWake.length} of its runs within ${o.windowMinutes} min were woken by comments it wrote itself${streakIssueLabel(selfWake, issuesById)}`
+        : `${same.length} run(s) in a row on ${label} within ${o.windowMinutes} min${issue ? ` while it stayed ${issue.status}` : ''}`;
   const resetAge = o.resetAt ? o.now.getTime() - Date.parse(o.resetAt) : Infinity;
   return {
     failedStreak: failed.length,
@@ -113,6 +144,10 @@ export function loopFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: {
     runIds: streak.map((r) => r.id),
     taskKey,
     lastError,
+    /** Which streak `runIds` and `reason` are about. */
+    by: !streak.length ? 'none' : byFailure ? 'failure' : bySelfWake ? 'self-wake' : 'same-issue',
+    selfWakeStreak: selfWake.length,
+    selfWakeCommentIds: selfWakeComments.slice(0, o.runs),
     reason,
     windowMinutes: o.windowMinutes,
     lastResetAt: o.resetAt,
@@ -120,7 +155,49 @@ export function loopFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: {
   };
 }
 
-const NOT_PAUSED = Object.freeze({ reason: null, reasonText: '', byClipguard: false, byClipguardAt: null, advice: '' });
+/** " on ACM-3" when every run of the streak is on one issue, " on ACM-3, ACM-4" for a few, else "". */
+function streakIssueLabel(runs: Run[], issuesById: Map<string, Issue>): string {
+  const ids = [...new Set(runs.map(runIssueId).filter((x): x is string => typeof x === 'string'))];
+  if (!ids.length) return '';
+  const labels = ids.slice(0, 3).map((id) => issuesById.get(id)?.identifier ?? id);
+  return ` on ${labels.join(', ')}${ids.length > 3 ? ` and ${ids.length - 3} more` : ''}`;
+}
+
+/**
+ * Runs woken by the agent's own comments, newest first: the finished runs within the window whose waking
+ * comment (`contextSnapshot.wakeCommentId`) the agent wrote (runs woken otherwise in between do not count and
+ * do not break the count). Unlike the `loop` fact, clipguard's
+ * session resets do not restart the count: a loop that a reset did not stop is what ops/agent-self-wake-runaway
+ * pauses (Paperclip #5713: 44 runs overnight). A comment that was not read is not counted (under-reports).
+ */
+export function selfWakeFacts(agentRuns: Run[], issuesById: Map<string, Issue>, o: { now: Date; windowMinutes: number; resets: string[]; selfWoken: (r: Run) => string | null }) {
+  const since = o.now.getTime() - o.windowMinutes * MINUTE;
+  const streak: { r: Run; c: string }[] = [];
+  for (const r of agentRuns) {
+    if (LIVE_RUN.has(r.status)) continue;
+    if (Date.parse(r.createdAt) < since) break;
+    const c = o.selfWoken(r);
+    if (c) streak.push({ r, c });
+  }
+  const issueIds = [...new Set(streak.map((s) => runIssueId(s.r)).filter((x): x is string => typeof x === 'string'))];
+  const firstAt = streak.length ? streak[streak.length - 1].r.createdAt : null;
+  const lastAt = streak.length ? streak[0].r.createdAt : null;
+  // A reset between the first and the newest run of the streak: the agent went on waking itself after it.
+  const inStreak = (t: string) => firstAt !== null && lastAt !== null && Date.parse(t) >= Date.parse(firstAt) && Date.parse(t) < Date.parse(lastAt);
+  return {
+    streak: streak.length,
+    runIds: streak.slice(0, 10).map((s) => s.r.id),
+    commentIds: streak.slice(0, 10).map((s) => s.c),
+    issueIds,
+    issues: streakIssueLabel(streak.map((s) => s.r), issuesById).replace(/^ on /, '') || 'no issue',
+    windowMinutes: o.windowMinutes,
+    firstAt,
+    lastAt,
+    resetsDuring: o.resets.filter(inStreak).length,
+  };
+}
+
+const NOT_PAUSED = Object.freeze({ reason: null, reasonText: '', byClipguard: false, byClipguardAt: null, byClipguardFor: null, advice: '' });
 // The server records a board pause as `manual`; clipguard's own record of it is written just after the pause
 // (ledger entry, activity entry), so a pause is clipguard's when its `pausedAt` is at most this much before.
 const OWN_PAUSE_SLACK_MS = 5 * 60_000;
@@ -140,6 +217,11 @@ export function ownPause(agent: { pausedAt?: unknown }, pauses: ClipguardPause[]
   return best;
 }
 
+/** A pause clipguard made for budget (the activity log's `budget`, or a budget rule's id). */
+export function isBudgetPause(p: ClipguardPause): boolean {
+  return p.rule === 'budget' || p.rule.startsWith('budget/');
+}
+
 /**
  * What to do about a paused agent, by its pause reason (API.md: PAUSE_REASONS manual, budget, system,
  * company_archived): the finding of ops/paused-agent carries it, with the routes to call. The server records
@@ -149,7 +231,14 @@ export function pauseFacts(agent: Agent, company: Company, budget: ReturnType<ty
   const reason: string | null = typeof agent.pauseReason === 'string' ? agent.pauseReason : null;
   const resume = `POST /api/agents/${agent.id}/resume`;
   const activity = `GET /api/companies/${company.id}/activity?entityType=agent&entityId=${agent.id}`;
-  const facts = (advice: string, reasonText = `reason: ${reason ?? 'none recorded'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, advice });
+  const facts = (advice: string, reasonText = `reason: ${reason ?? 'none recorded'}`) => ({ reason, reasonText, byClipguard: own !== null, byClipguardAt: own?.at ?? null, byClipguardFor: own?.rule ?? null, advice });
+  if (own && reason === 'manual' && !isBudgetPause(own)) {
+    // A pause for a loop (ops/agent-self-wake-runaway): nothing clipguard reads says the cause is gone.
+    return facts(
+      `clipguard paused it (${own.rule}): it kept waking itself with its own comments. Find out why (its instructions, the comments it posts: GET /api/companies/${company.id}/heartbeat-runs?agentId=${agent.id}), fix that, then resume it by hand (${resume}); clipguard does not resume it`,
+      `paused by clipguard for ${own.rule} on ${own.at.slice(0, 10)}`,
+    );
+  }
   if (own && reason === 'manual') {
     const day = own.at.slice(0, 10);
     const over = budget.level === 'exceeded';
@@ -268,6 +357,15 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     const issueById = new Map(issues.map((i) => [i.id, i]));
     const loopOpts = { ...(opts.factParams?.loop ?? FACT_PARAM_DEFAULTS.loop) };
     const dispatchParams = opts.factParams?.dispatchMissed ?? FACT_PARAM_DEFAULTS.dispatchMissed;
+    const selfWakeParams = opts.factParams?.selfWake ?? FACT_PARAM_DEFAULTS.selfWake;
+    // Who wrote each comment read (deleted ones too: they still woke someone), to tell a run the agent's own
+    // comment woke. Comments are read for the issues recent runs were woken on (read.ts wakeCommentsFor).
+    const commentAgent = new Map<string, string>();
+    for (const list of Object.values(snap.comments ?? {})) for (const c of list ?? []) if (c && typeof c.id === 'string' && typeof c.authorAgentId === 'string') commentAgent.set(c.id, c.authorAgentId);
+    const selfWoken = (r: Run): string | null => {
+      const c = r.contextSnapshot?.wakeCommentId;
+      return typeof c === 'string' && commentAgent.get(c) === r.agentId ? c : null;
+    };
     // The CEO's timer is the dispatch heartbeat; without one, the handbook's 900 s.
     const timerOf = (a: Agent) => (a.runtimeConfig?.heartbeat?.enabled === true ? (a.runtimeConfig.heartbeat.intervalSec ?? 0) : 0);
     const ceo = agents.find((a) => a.role === 'ceo' && timerOf(a) > 0);
@@ -310,10 +408,25 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
-          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null }),
+          loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null, selfWoken }),
+          selfWake: selfWakeFacts(agentRuns, issueById, { now: opts.now, windowMinutes: selfWakeParams.windowMinutes, resets: [own(opts.sessionResets, agent.id)].filter((x): x is string => typeof x === 'string'), selfWoken }),
           dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),
         },
       });
+    }
+
+    // One subject per run whose log was read (read.ts; raw texts in rule fixtures): its agent masked, its issue.
+    if (snap.runLogs) {
+      const detect: RunLogDetector | undefined = opts.detectSecrets?.many && opts.detectSecrets.spans ? { many: opts.detectSecrets.many, spans: opts.detectSecrets.spans } : undefined;
+      for (const r of runs) {
+        const raw = own(snap.runLogs, r.id);
+        if (raw === undefined) continue;
+        const agent = agentById.get(r.agentId) ?? null;
+        const issueId = runIssueId(r);
+        const issue = issueId ? (issueById.get(issueId) ?? null) : null;
+        const who = agent?.name ?? `agent ${String(r.agentId).slice(0, 8)}`;
+        out.push({ type: 'run', id: r.id, label: `${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts: runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)) });
+      }
     }
 
     for (const issue of issues) {
