@@ -14,6 +14,7 @@ export const SUBJECT_TYPES = [
   'agent',
   'issue',
   'comment',
+  'routine',
   'commit',
   'diff',
   'file',
@@ -57,6 +58,7 @@ export const ACTION_TYPES = [
   'reset-session',
   'exec',
   'push',
+  'disable-routine',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 

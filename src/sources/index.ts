@@ -35,7 +35,7 @@ export interface ReadOptions {
   now: Date;
   /** Which facts active rules need, so unused detectors and reads are skipped. */
   /** `pushLeaks`: a push action is on, so the git source reads the secrets in the commits it would push. */
-  needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+  needs: { paperclip: boolean; comments: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean; liveRuns?: boolean; routines?: boolean };
   /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
   paperclipCache?: PaperclipReadCache;
   /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
@@ -220,7 +220,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
     const { readPaperclip } = await import('./paperclip/read.js');
     const client = await paperclipClient(config, opts.signal);
     out.paperclip = client;
-    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache, probeOnly });
+    const read = await readPaperclip({ client, companies: config.paperclip.companies, commentsFor: needs.comments ? () => true : (i: any) => i.status === 'blocked', now, burnWindowDays: config.budget.forecastWindowDays, cache: opts.paperclipCache, probeOnly, liveRuns: needs.liveRuns, routines: needs.routines });
     out.requestCount += read.requestCount;
     const status: SourceStatus = { name: 'paperclip', status: read.status, detail: read.detail };
     out.statuses.push(status);

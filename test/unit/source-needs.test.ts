@@ -19,6 +19,7 @@ const PRODUCER: Record<Exclude<SubjectType, 'source'>, keyof SourceNeeds> = {
   agent: 'paperclip',
   issue: 'paperclip',
   comment: 'comments',
+  routine: 'routines',
   commit: 'secrets',
   diff: 'secrets',
   file: 'locales',

@@ -17,7 +17,10 @@ import {
   validateCompany,
   validateCostRow,
   validateActivity,
+  validateApproval,
   validateIssue,
+  validateLiveRun,
+  validateRoutine,
   validateRun,
   type SchemaProblem,
 } from './validate.js';
@@ -53,6 +56,11 @@ export interface CompanySnapshot {
    * text is unchanged (the cache holds it masked, so it cannot be detected again). Without: absent.
    */
   secrets?: ReadSecrets;
+  /** GET /companies/{id}/live-runs (queued and running), when asked (`liveRuns`); null when not read. */
+  liveRuns?: any[] | null;
+  /** GET /companies/{id}/routines and /approvals, when asked (`routines`); null when not read. */
+  routines?: any[] | null;
+  approvals?: any[] | null;
 }
 
 export interface PaperclipRead {
@@ -111,6 +119,10 @@ export interface ReadPaperclipOptions {
    * Paperclip the user named while no selected rule reads it, so that it is still reported when it does not.
    */
   probeOnly?: boolean;
+  /** Read each company's live runs (a rule uses the agent's `liveRuns` fact). */
+  liveRuns?: boolean;
+  /** Read each company's routines and approvals (a rule is about routines). */
+  routines?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -257,6 +269,12 @@ async function readCompany(
   const held = opts.cache?.held(client.baseUrl, id) ?? null;
   const cached = opts.cache?.lookup(client.baseUrl, id, opts.now) ?? null;
   const since = cached ? PaperclipReadCache.since(cached) : null;
+  // Asked for only when a selected rule needs them (sources/needs.ts): one request each per company.
+  const optional = Promise.all([
+    opts.liveRuns ? attempt('live runs', () => limit(() => client.listLiveRuns(id))) : null,
+    opts.routines ? attempt('routines', () => limit(() => client.listRoutines(id))) : null,
+    opts.routines ? attempt('approvals', () => limit(() => client.listApprovals(id))) : null,
+  ]);
   const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),
     // Pages are read one after the other inside listIssues; one slot of the limiter is held meanwhile.
@@ -277,6 +295,10 @@ async function readCompany(
   const unchanged = (i: any, entry: { updatedAt: string } | undefined) => held !== null && issuesRaw !== null && entry !== undefined && entry.updatedAt === i.updatedAt;
   const runs = runsRaw ? keepValid<any>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
+  const [liveRaw, routinesRaw, approvalsRaw] = await optional;
+  const liveRuns = liveRaw ? keepValid<any>(liveRaw, validateLiveRun, problems, 'live runs') : null;
+  const routines = routinesRaw ? keepValid<any>(routinesRaw, validateRoutine, problems, 'routines') : null;
+  const approvals = approvalsRaw ? keepValid<any>(approvalsRaw, validateApproval, problems, 'approvals') : null;
   const recentCosts = recentRaw ? { byAgent: keepValid<any>(recentRaw, validateCostRow, problems, 'cost rows'), from: recentFrom.toISOString(), to: opts.now.toISOString() } : null;
 
   // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
@@ -389,7 +411,7 @@ async function readCompany(
     if (issuesRaw) secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, ...(secrets ? { secrets } : {}) };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, liveRuns, routines, approvals, ...(secrets ? { secrets } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

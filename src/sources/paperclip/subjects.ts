@@ -8,6 +8,8 @@ import { budgetFacts, type BudgetInputs } from './budget.js';
 import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ReadSecrets } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
+import { liveRunFacts, liveRunsByAgent } from './live-runs.js';
+import { companyCreationFacts, creationFacts, creationIndex, routineSubjects } from './runaway.js';
 
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
 const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
@@ -30,6 +32,11 @@ export interface SnapshotCompany {
   secrets?: ReadSecrets;
   /** agentId -> when clipguard paused it, from its `clipguard.pause` entries in the company's activity log (read.ts). */
   clipguardPauses?: Record<string, ClipguardPause[]>;
+  /** GET /companies/{id}/live-runs, when a rule uses the `liveRuns` fact (null or absent: not read). */
+  liveRuns?: any[] | null;
+  /** GET /companies/{id}/routines and /approvals, when a rule is about routines (null or absent: not read). */
+  routines?: any[] | null;
+  approvals?: any[] | null;
 }
 
 /** A pause clipguard made: when (ISO) and for which rule. */
@@ -262,6 +269,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     }
     const budgetIn: BudgetInputs = { now: opts.now, budgets: snap.budgets ?? null, recentCosts: snap.recentCosts ?? null, ...opts.budget };
     const prefix = company.issuePrefix ?? company.name;
+    const created = creationIndex(issues);
+    const liveByAgent = liveRunsByAgent(snap.liveRuns);
 
     out.push({
       type: 'company',
@@ -278,8 +287,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           error: agents.filter((a) => a.status === 'error').length,
           paused: agents.filter((a) => a.status === 'paused').length,
         },
+        companyIssueCreation: companyCreationFacts(created, agentById, opts.now, opts.factParams?.companyIssueCreation ?? FACT_PARAM_DEFAULTS.companyIssueCreation),
       },
     });
+    out.push(...routineSubjects(company, snap.routines, snap.approvals, agentById));
 
     const issueById = new Map(issues.map((i) => [i.id, i]));
     const loopOpts = { ...(opts.factParams?.loop ?? FACT_PARAM_DEFAULTS.loop) };
@@ -325,6 +336,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
+          liveRuns: liveRunFacts(agent.id, liveByAgent, opts.now),
+          issueCreation: creationFacts(created.get(agent.id) ?? [], opts.now, opts.factParams?.issueCreation ?? FACT_PARAM_DEFAULTS.issueCreation),
           loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null }),
           dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),
         },

@@ -89,6 +89,8 @@ const ISSUE: [string, Check][] = [
   ['executionState', optObj],
   ['originRunId', optStrOrNull],
   ['descriptionTruncated', optBool],
+  // who created it (ops/issue-burst: the rate of issues an agent creates)
+  ['createdByAgentId', optStrOrNull],
   ['createdAt', date],
   ['updatedAt', date],
 ];
@@ -156,6 +158,40 @@ const ACTIVITY: [string, Check][] = [
   ['createdAt', date],
   ['runId', optStrOrNull],
   ['details', optObj],
+];
+
+export const ROUTINE_STATUSES = ['active', 'paused', 'archived'] as const;
+export const APPROVAL_STATUSES = ['pending', 'revision_requested', 'approved', 'rejected', 'cancelled'] as const;
+
+// GET /companies/{id}/live-runs: the hard stop ends these (budget/over-stop-live-run).
+const LIVE_RUN: [string, Check][] = [
+  ['id', nonEmpty],
+  ['agentId', nonEmpty],
+  ['status', oneOf(HEARTBEAT_RUN_STATUSES)],
+  ['createdAt', date],
+  ['startedAt', optDate],
+  ['issueId', optStrOrNull],
+];
+
+// ops/routine-without-approval: who made it, whether it runs.
+const ROUTINE: [string, Check][] = [
+  ['id', nonEmpty],
+  ['title', str],
+  ['status', oneOf(ROUTINE_STATUSES)],
+  ['createdByAgentId', optStrOrNull],
+  ['createdByUserId', optStrOrNull],
+  ['assigneeAgentId', optStrOrNull],
+  ['createdAt', date],
+  ['triggers', optArr],
+];
+
+// A board approval names the routine it approves in its payload (payload.routineId).
+const APPROVAL: [string, Check][] = [
+  ['id', nonEmpty],
+  ['type', str],
+  ['status', oneOf(APPROVAL_STATUSES)],
+  ['payload', optObj],
+  ['decidedByUserId', optStrOrNull],
 ];
 
 const COST_ROW: [string, Check][] = [
@@ -228,6 +264,9 @@ export const validateComment = (c: unknown) => check('comment', c, COMMENT);
 export const validateCompany = (c: unknown) => check('company', c, COMPANY);
 export const validateRun = (r: unknown) => check('run', r, RUN);
 export const validateActivity = (a: unknown) => check('activity', a, ACTIVITY);
+export const validateLiveRun = (r: unknown) => check('live run', r, LIVE_RUN);
+export const validateRoutine = (r: unknown) => check('routine', r, ROUTINE);
+export const validateApproval = (a: unknown) => check('approval', a, APPROVAL);
 export const validateCostRow = (r: unknown) => check('cost row', r, COST_ROW, 'agentId');
 export const validateBudgetPolicy = (p: unknown) => check('budget policy', p, BUDGET_POLICY, 'policyId');
 
