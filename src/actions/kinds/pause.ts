@@ -19,6 +19,9 @@ export const pause: ActionKind = {
   type: 'pause',
   needsPaperclip: true,
   liveState: true,
+  // The hard stop is its own step after a plain pause of the same agent in one plan (it checks the runs ended),
+  // so it is not merged into it as a repeat.
+  ledgerKey: (_f, p) => (p.endLiveRuns === true ? ['pause', p.agentId ?? '', '', '', 'end-live-runs'] : ['pause', p.agentId ?? '', '', '']).join(':'),
   plan(_f, a, s) {
     const facts = s?.facts ?? {};
     const agent = facts.agent as any;

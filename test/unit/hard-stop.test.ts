@@ -1,0 +1,127 @@
+// The budget hard stop during a run (issue 24; Paperclip #11276, #769): what the plan says for a running agent
+// over its stop threshold, and what the action does against a server that does not keep its word (a pause
+// that leaves the run going, a cancel it refuses) or a world that moved (the budget raised since the scan).
+// The real server's behaviour (its pause cancels the run and kills the process) is test/e2e/hard-stop.test.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planActions } from '../../src/actions/planner.js';
+import { pause } from '../../src/actions/kinds/pause.js';
+import type { ActionContext } from '../../src/actions/kind.js';
+import { loadConfig } from '../../src/config/load.js';
+import { activateRules, Evaluator } from '../../src/engine/evaluate.js';
+import { BUILTIN_RULES_DIR, loadRulePacks } from '../../src/engine/load.js';
+import { subjectsFromInput } from '../../src/rule-tests.js';
+import { sourceNeeds } from '../../src/sources/needs.js';
+import type { Finding, FindingAction } from '../../src/types.js';
+
+const NOW = new Date('2026-11-15T12:00:00Z');
+const fixture = JSON.parse(readFileSync(join(BUILTIN_RULES_DIR, '../fixtures/budget/over-stop-live-run/running-over-budget.json'), 'utf8'));
+const rules = loadRulePacks([BUILTIN_RULES_DIR]).rules;
+
+async function plan(input: any, ids: string[]) {
+  const active = activateRules(rules.filter((r) => ids.includes(r.id)));
+  const subjects = subjectsFromInput(input, loadConfig(process.cwd(), { noConfigFile: true }, {}), NOW);
+  const findings = await new Evaluator(active).evaluate(subjects, { now: NOW });
+  planActions(findings, subjects, { maxPerScan: 100, maxPerAgent: 100, exec: {} });
+  return findings;
+}
+const actionsOf = (fs: Finding[], rule: string, label: string) => fs.filter((f) => f.ruleId === rule && f.subject.label.startsWith(label)).flatMap((f) => f.actions);
+
+describe('the plan', () => {
+  it('a running agent over its stop: the plain budget pause stays skipped, the hard stop plans the pause with its runs', async () => {
+    const fs = await plan(fixture.input, ['budget/agent-spend-exceeded', 'budget/over-stop-live-run']);
+    expect(actionsOf(fs, 'budget/agent-spend-exceeded', 'Dan')).toMatchObject([{ type: 'pause', status: 'skipped' }]);
+    expect(actionsOf(fs, 'budget/over-stop-live-run', 'Dan')).toMatchObject([{ type: 'pause', status: 'planned', params: { endLiveRuns: true, runIds: ['r-dan'], stopCents: 10000 } }]);
+    // Gus is paused (by the server) and its run goes on: the hard stop ends the run.
+    const [gus] = actionsOf(fs, 'budget/over-stop-live-run', 'Gus');
+    expect(gus).toMatchObject({ status: 'planned', detail: expect.stringMatching(/^end Gus's live run\(s\) r-gus: it is paused and its run goes on/) });
+  });
+
+  it('an idle agent with a queued run over its stop: both pauses are planned, the hard stop after the plain one is not moot (it checks the run ended)', async () => {
+    const input = structuredClone(fixture.input);
+    const snap = input.paperclip.companies[0];
+    snap.agents.find((a: any) => a.id === 'a-dan').status = 'idle';
+    snap.liveRuns.find((r: any) => r.id === 'r-dan').status = 'queued';
+    const fs = await plan(input, ['budget/agent-spend-exceeded', 'budget/over-stop-live-run']);
+    expect([...actionsOf(fs, 'budget/agent-spend-exceeded', 'Dan'), ...actionsOf(fs, 'budget/over-stop-live-run', 'Dan')].map((a) => a.status)).toEqual(['planned', 'planned']);
+  });
+
+  it('the live runs are read only when a selected rule uses the liveRuns fact; routines only for a routine rule', () => {
+    const needs = (ids: string[]) => sourceNeeds(activateRules(rules.filter((r) => ids.includes(r.id))));
+    expect(needs(['budget/agent-spend-exceeded', 'ops/agent-looping'])).toMatchObject({ paperclip: true, liveRuns: false, routines: false });
+    expect(needs(['budget/over-stop-live-run'])).toMatchObject({ paperclip: true, liveRuns: true, routines: false });
+    expect(needs(['ops/routine-without-approval'])).toMatchObject({ paperclip: true, liveRuns: false, routines: true });
+    expect(needs(['ops/issue-burst', 'ops/issue-burst-company'])).toMatchObject({ paperclip: true, liveRuns: false, routines: false });
+  });
+});
+
+/** A server with one agent and its runs; `pauseCancels` false is a server whose pause leaves the runs going. */
+function server(o: { status?: string; spent?: number; pauseCancels?: boolean; refuseCancel?: boolean; cancelFails?: boolean }) {
+  const agent: Record<string, unknown> = { id: 'a1', companyId: 'c1', name: 'Dan', status: o.status ?? 'running', spentMonthlyCents: o.spent ?? 12_000, pauseReason: o.status === 'paused' ? 'budget' : null };
+  let runs = [{ id: 'r1', agentId: 'a1', status: 'running' }, { id: 'r-other', agentId: 'a2', status: 'running' }];
+  const writes: string[] = [];
+  const client = {
+    getAgent: async () => ({ ...agent }),
+    listLiveRuns: async () => runs.map((r) => ({ ...r })),
+    pauseAgent: async () => {
+      writes.push('pause');
+      agent.status = 'paused';
+      agent.pauseReason = 'manual';
+      if (o.pauseCancels !== false) runs = runs.filter((r) => r.agentId !== 'a1');
+      return { status: 200, body: agent };
+    },
+    cancelRun: async (id: string) => {
+      writes.push(`cancel ${id}`);
+      if (o.refuseCancel) return { status: 403, body: { error: 'Board access required' } };
+      if (!o.cancelFails) runs = runs.filter((r) => r.id !== id);
+      return { status: 200, body: {} };
+    },
+  };
+  return { client, writes, runs: () => runs };
+}
+
+const action = (): FindingAction => ({ type: 'pause', status: 'planned', target: 'agent:Dan', detail: '', params: { endLiveRuns: true, agentId: 'a1', companyId: 'c1', runIds: ['r1'], stopCents: 10_000 } });
+const run = (client: object) => pause.execute({ client, ledger: null, record: () => true } as unknown as ActionContext, {} as Finding, action(), 'k');
+
+describe('the hard stop against the server', () => {
+  it('the pause ends the run (as the real server does): one write, the detail says the pause ended it', async () => {
+    const s = server({});
+    expect(await run(s.client)).toMatchObject({ status: 'applied', detail: 'paused; the pause ended run(s) r1; no run of the agent is live' });
+    expect(s.writes).toEqual(['pause']);
+  });
+
+  it('a server whose pause leaves the run going: the run is cancelled, another agent\'s run is left alone', async () => {
+    const s = server({ pauseCancels: false });
+    expect(await run(s.client)).toMatchObject({ status: 'applied', detail: 'paused; cancelled the run(s) the pause left; no run of the agent is live' });
+    expect(s.writes).toEqual(['pause', 'cancel r1']);
+    expect(s.runs().map((r) => r.id)).toEqual(['r-other']);
+  });
+
+  it('an agent already paused whose run goes on: no second pause, the run is cancelled', async () => {
+    const s = server({ status: 'paused', pauseCancels: false });
+    expect(await run(s.client)).toMatchObject({ status: 'applied', detail: expect.stringMatching(/^already paused \(budget\); cancelled the run/) });
+    expect(s.writes).toEqual(['cancel r1']);
+  });
+
+  it('after the plain budget pause of the same run (its pause ended the run): the hard stop confirms it, no write', async () => {
+    const s = server({});
+    await s.client.pauseAgent();
+    s.writes.length = 0;
+    expect(await run(s.client)).toMatchObject({ status: 'applied', detail: expect.stringMatching(/^already paused \(.*\); run\(s\) r1 had ended already; no run of the agent is live$/) });
+    expect(s.writes).toEqual([]);
+  });
+
+  it('a cancel the server refuses, or one that does not take: failed, naming the run', async () => {
+    const refused = server({ pauseCancels: false, refuseCancel: true });
+    expect(await run(refused.client)).toMatchObject({ status: 'failed', detail: expect.stringContaining('run(s) r1 still live after a cancel (refused: r1 (HTTP 403))') });
+    const lying = server({ pauseCancels: false, cancelFails: true });
+    expect(await run(lying.client)).toMatchObject({ status: 'failed', detail: expect.stringContaining('run(s) r1 still live after a cancel') });
+  });
+
+  it('the budget was raised since the scan (spend under the stop now): nothing is written', async () => {
+    const s = server({ spent: 9_000 });
+    expect(await run(s.client)).toMatchObject({ status: 'skipped', detail: expect.stringContaining('under the stop threshold (10000 cents) now') });
+    expect(s.writes).toEqual([]);
+  });
+});
