@@ -47,6 +47,20 @@ describe('the plan', () => {
     expect([...actionsOf(fs, 'budget/agent-spend-exceeded', 'Dan'), ...actionsOf(fs, 'budget/over-stop-live-run', 'Dan')].map((a) => a.status)).toEqual(['planned', 'planned']);
   });
 
+  it('a rule that asks a hard stop of an agent under its stop threshold gets a plain pause (never of a running agent)', async () => {
+    const input = structuredClone(fixture.input);
+    input.paperclip.companies[0].agents.find((a: any) => a.id === 'a-fay').status = 'idle';
+    const hardOnAll = { ...rules.find((r) => r.id === 'budget/over-stop-live-run')!, id: 'team/pause-anyone', conditions: { all: [{ fact: 'liveRuns', path: '$.count', operator: 'greaterThan', value: 0 }] } };
+    const active = activateRules([hardOnAll as any]);
+    const subjects = subjectsFromInput(input, loadConfig(process.cwd(), { noConfigFile: true }, {}), NOW);
+    const fs = await new Evaluator(active).evaluate(subjects, { now: NOW });
+    planActions(fs, subjects, { maxPerScan: 100, maxPerAgent: 100, exec: {} });
+    const fay = fs.find((f) => f.subject.label.startsWith('Fay'))!.actions[0];
+    expect(fay.status).toBe('planned');
+    expect(fay.params).not.toHaveProperty('endLiveRuns');
+    expect(fay.detail).toBe('pause Fay (idle)');
+  });
+
   it('the live runs are read only when a selected rule uses the liveRuns fact; routines only for a routine rule', () => {
     const needs = (ids: string[]) => sourceNeeds(activateRules(rules.filter((r) => ids.includes(r.id))));
     expect(needs(['budget/agent-spend-exceeded', 'ops/agent-looping'])).toMatchObject({ paperclip: true, liveRuns: false, routines: false });
@@ -117,6 +131,14 @@ describe('the hard stop against the server', () => {
     expect(await run(refused.client)).toMatchObject({ status: 'failed', detail: expect.stringContaining('run(s) r1 still live after a cancel (refused: r1 (HTTP 403))') });
     const lying = server({ pauseCancels: false, cancelFails: true });
     expect(await run(lying.client)).toMatchObject({ status: 'failed', detail: expect.stringContaining('run(s) r1 still live after a cancel') });
+  });
+
+  it('no stop threshold in the plan (no budget): nothing is written', async () => {
+    const s = server({});
+    const a = action();
+    delete a.params!.stopCents;
+    expect(await pause.execute({ client: s.client } as unknown as ActionContext, {} as Finding, a, 'k')).toMatchObject({ status: 'skipped' });
+    expect(s.writes).toEqual([]);
   });
 
   it('the budget was raised since the scan (spend under the stop now): nothing is written', async () => {

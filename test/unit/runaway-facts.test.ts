@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BUILTIN_RULES_DIR, loadRulePacks } from '../../src/engine/load.js';
+import { BUILTIN_RULES_DIR, loadRulePacks, validateRule } from '../../src/engine/load.js';
 import type { LoadedRule } from '../../src/engine/rule.js';
 import { runCase } from '../../src/rule-tests.js';
 import { companyCreationFacts, creationFacts, creationIndex, routineSubjects } from '../../src/sources/paperclip/runaway.js';
@@ -114,6 +114,15 @@ describe('routine subjects', () => {
     const [s] = routineSubjects(company, [routine('r1')], null, agents);
     expect(s.facts.approval).toMatchObject({ known: false, approved: false });
     expect(await runCase(builtin('ops/routine-without-approval'), fixture('ops/routine-without-approval/approvals-unread.json'))).toEqual([]);
+  });
+
+  it('rule files: disable-routine only on routine subjects; routine paths are checked against the routine shape', () => {
+    const rule = { id: 'team/x', title: 'x', severity: 'error', subject: 'agent', description: 'd', remediation: 'r', tags: [], conditions: { all: [{ fact: 'agent', path: '$.status', operator: 'equal', value: 'idle' }] } };
+    const problems = (r: object) => validateRule(r, 'x.json').map((p) => `${p.field}: ${p.message}`);
+    expect(problems({ ...rule, action: { type: 'disable-routine' } }).join()).toContain('the disable-routine action pauses the routine the finding is about: subject must be routine, not "agent"');
+    const onRoutine = { ...rule, subject: 'routine', conditions: { all: [{ fact: 'routine', path: '$.status', operator: 'equal', value: 'active' }] } };
+    expect(problems({ ...onRoutine, action: { type: 'disable-routine' } })).toEqual([]);
+    expect(problems({ ...onRoutine, conditions: { all: [{ fact: 'routine', path: '$.statsu', operator: 'equal', value: 'active' }] } }).join()).toContain('did you mean "status"');
   });
 
   it('routines not read (no routine rule selected): no routine subject', () => {

@@ -27,7 +27,8 @@ export const pause: ActionKind = {
     const agent = facts.agent as any;
     if (!agent) return [];
     const live = facts.liveRuns as { count?: number; runIds?: string[] } | undefined;
-    if (a.params?.endLiveRuns === true && live?.count) {
+    // The hard stop is for an agent at or over its stop threshold only, whatever rule asks for it.
+    if (a.params?.endLiveRuns === true && live?.count && (facts.budget as { level?: string } | undefined)?.level === 'exceeded') {
       const ids = live.runIds ?? [];
       const params = { ...a.params, agentId: agent.id, runIds: ids, stopCents: stopCents(facts.budget) };
       const detail =
@@ -40,7 +41,9 @@ export const pause: ActionKind = {
     if (agent.status === 'paused') return [];
     // The executor never disturbs a heartbeat: the plan says so rather than promising a pause it will skip.
     if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `pause ${agent.name}: not while it is running (its heartbeat is not disturbed); a later scan pauses it` }];
-    return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...a.params, agentId: agent.id } }];
+    // A plain pause: `endLiveRuns` without a stop exceeded and a live run is not a hard stop.
+    const { endLiveRuns: _hard, ...rest } = a.params ?? {};
+    return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...rest, agentId: agent.id } }];
   },
   simulate(world, f, a) {
     const agentId = typeof a.params?.agentId === 'string' ? a.params.agentId : null;
@@ -77,7 +80,8 @@ async function hardStop(ctx: ActionContext, a: FindingAction): Promise<Outcome> 
   const companyId = String(p.companyId);
   const agent = await client.getAgent(agentId);
   // The budget may have been raised since the scan: then it is not over the stop, and nothing is stopped.
-  if (typeof p.stopCents === 'number' && !overStopLive(agent, p)) return skip(`its spend (${agent.spentMonthlyCents} cents) is under the stop threshold (${p.stopCents} cents) now`);
+  if (typeof p.stopCents !== 'number') return skip('no stop threshold to hold the agent to (no budget)');
+  if (!overStopLive(agent, p)) return skip(`its spend (${agent.spentMonthlyCents} cents) is under the stop threshold (${p.stopCents} cents) now`);
   const before = await liveRunsOf(client, companyId, agentId);
   const steps: string[] = [];
   if (agent.status !== 'paused') {
