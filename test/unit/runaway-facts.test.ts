@@ -50,6 +50,11 @@ describe('issue creation against a baseline', () => {
         const c = companyCreationFacts(index, new Map(), NOW, w);
         const perAgent = [...index.values()].map((list) => creationFacts(list, NOW, w));
         expect(c.recent).toBe(perAgent.reduce((s, f) => s + f.recent, 0));
+        // Brute force over the issues themselves: the count in the window and the five newest of the company.
+        const start = NOW.getTime() - 24 * HOUR;
+        const inWindow = issues.filter((i) => Date.parse(i.createdAt) >= start).sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+        expect(c.recent).toBe(inWindow.length);
+        expect(c.newest.map((id) => Date.parse(issues.find((i) => i.identifier === id)!.createdAt))).toEqual(inWindow.slice(0, 5).map((i) => Date.parse(i.createdAt)));
         expect(c.baseline).toBe(perAgent.reduce((s, f) => s + f.baseline, 0));
         expect(c.topCreators.reduce((s, t) => s + t.recent, 0)).toBeLessThanOrEqual(c.recent);
         for (let k = 1; k < c.topCreators.length; k++) expect(c.topCreators[k - 1].recent).toBeGreaterThanOrEqual(c.topCreators[k].recent);

@@ -61,11 +61,21 @@ export function creationFacts(rows: { at: number; identifier: string }[], now: D
 
 /** The company's view: every agent's creations together, and the agents that created the most in the window. */
 export function companyCreationFacts(index: CreationIndex, agentsById: Map<string, any>, now: Date, w: CreationWindows) {
-  const all = [...index.values()].flat().sort((a, b) => b.at - a.at);
-  const facts = creationFacts(all, now, w);
-  const windowStart = now.getTime() - w.windowHours * HOUR;
-  const topCreators = [...index.entries()]
-    .map(([agentId, rows]) => ({ agentId, name: String(agentsById.get(agentId)?.name ?? agentId), recent: rows.filter((r) => r.at >= windowStart).length }))
+  // Each agent's list is sorted, newest first: the company's counts are their sums, and its newest five are
+  // among the agents' newest five (no sort of every issue of the company).
+  const perAgent = [...index.entries()].map(([agentId, rows]) => ({ agentId, f: creationFacts(rows, now, w), head: rows.slice(0, 5) }));
+  const recent = perAgent.reduce((n, a) => n + a.f.recent, 0);
+  const baseline = perAgent.reduce((n, a) => n + a.f.baseline, 0);
+  const facts = creationFacts(
+    perAgent.flatMap((a) => a.head).sort((x, y) => y.at - x.at),
+    now,
+    w,
+  );
+  const windows = (w.baselineDays * 24) / w.windowHours;
+  const baselinePerWindow = windows > 0 ? round2(baseline / windows) : 0;
+  Object.assign(facts, { recent, baseline, baselinePerWindow, ratio: round2(recent / Math.max(baselinePerWindow, 1)) });
+  const topCreators = perAgent
+    .map(({ agentId, f }) => ({ agentId, name: String(agentsById.get(agentId)?.name ?? agentId), recent: f.recent }))
     .filter((c) => c.recent > 0)
     .sort((a, b) => b.recent - a.recent || (a.agentId < b.agentId ? -1 : 1))
     .slice(0, 5);
