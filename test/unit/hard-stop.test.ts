@@ -12,6 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { activateRules, Evaluator } from '../../src/engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRulePacks } from '../../src/engine/load.js';
 import { subjectsFromInput } from '../../src/rule-tests.js';
+import { checklistFrom } from '../../src/checklist.js';
 import { sourceNeeds } from '../../src/sources/needs.js';
 import type { Finding, FindingAction } from '../../src/types.js';
 
@@ -59,6 +60,19 @@ describe('the plan', () => {
     expect(fay.status).toBe('planned');
     expect(fay.params).not.toHaveProperty('endLiveRuns');
     expect(fay.detail).toBe('pause Fay (idle)');
+  });
+
+  it('the daily checklist fails its budget item on the hard stop and counts an agent with both budget findings once', async () => {
+    const fs = await plan(fixture.input, ['budget/agent-spend-exceeded', 'budget/over-stop-live-run']);
+    const config = loadConfig(process.cwd(), { noConfigFile: true }, {});
+    const subjects = subjectsFromInput(fixture.input, config, NOW);
+    const report = { findings: fs, sources: [{ name: 'paperclip', status: 'ok', detail: '' }] } as any;
+    const item = checklistFrom({ report, subjects } as any, config).items[2];
+    expect(item.status).toBe('fail');
+    // Dan (both rules), Eve (spend only), Gus (hard stop only): three agents.
+    expect(item.detail).toContain('3 over budget');
+    const onlyHard = fs.filter((f) => f.ruleId === 'budget/over-stop-live-run');
+    expect(checklistFrom({ report: { ...report, findings: onlyHard }, subjects } as any, config).items[2].status).toBe('fail');
   });
 
   it('the live runs are read only when a selected rule uses the liveRuns fact; routines only for a routine rule', () => {
