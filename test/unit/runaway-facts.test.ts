@@ -72,14 +72,16 @@ describe('issue creation against a baseline', () => {
     expect(index.get('a1')!.map((r) => r.identifier)).toEqual(['X-3']);
   });
 
-  it("the agent and company rules take their windows from their own params (a 1-hour window: Hal's newest three against the 71 of the week before it)", async () => {
+  it("the rule's windows are its params: a 6-hour window sees Hal's newest four against the 22 of the week before it", async () => {
     const burst = fixture('ops/issue-burst/burst.json');
     const rule = builtin('ops/issue-burst');
     expect((await runCase(rule, burst)).map((f) => f.subject.label)).toEqual(['Hal (ACM)']);
-    // Three issues in the last hour: under minIssues 50.
-    expect(await runCase(rule, { ...burst, config: { rules: { overrides: { 'ops/issue-burst': { params: { windowHours: 1 } } } } } })).toEqual([]);
-    const [f] = await runCase(rule, { ...burst, config: { rules: { overrides: { 'ops/issue-burst': { params: { windowHours: 1, minIssues: 3 } } } } } });
-    expect(f.message).toMatch(/^Hal created 3 issue\(s\) in the last 1 h, 3x its baseline of 0\.42 per 1 h/);
+    const withParams = (params: Record<string, number>) => runCase(rule, { ...burst, config: { rules: { overrides: { 'ops/issue-burst': { params } } } } });
+    // One issue in the last hour: under minIssues 10.
+    expect(await withParams({ minIssues: 10, windowHours: 1 })).toEqual([]);
+    // Ivy's four in 6 h are 1.35x her baseline (2.96 per 6 h): under the factor 3.
+    const found = await withParams({ minIssues: 3, windowHours: 6 });
+    expect(found.map((f) => f.message)).toEqual(['Hal created 4 issue(s) in the last 6 h, 4x its baseline of 0.79 per 6 h over the 7 days before; newest: ACM-1, ACM-2, ACM-3, ACM-4']);
   });
 });
 
