@@ -13,6 +13,8 @@ import { activateRules, Evaluator } from '../../src/engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRulePacks } from '../../src/engine/load.js';
 import { subjectsFromInput } from '../../src/rule-tests.js';
 import { checklistFrom } from '../../src/checklist.js';
+import { liveRunFacts, liveRunsByAgent } from '../../src/sources/paperclip/live-runs.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
 import { sourceNeeds } from '../../src/sources/needs.js';
 import type { Finding, FindingAction } from '../../src/types.js';
 
@@ -111,6 +113,22 @@ function server(o: { status?: string; spent?: number; pauseCancels?: boolean; re
 
 const action = (): FindingAction => ({ type: 'pause', status: 'planned', target: 'agent:Dan', detail: '', params: { endLiveRuns: true, agentId: 'a1', companyId: 'c1', runIds: ['r1'], stopCents: 10_000 } });
 const run = (client: object) => pause.execute({ client, ledger: null, record: () => true } as unknown as ActionContext, {} as Finding, action(), 'k');
+
+describe('the liveRuns fact', () => {
+  it("keeps a run's id, status, issue and start, never its text (an agent's output snippet can hold a key); finished rows a server pads in are not live", () => {
+    const key = fakeToken('github-pat', 77);
+    const rows = [
+      { id: 'r1', agentId: 'a1', status: 'running', startedAt: '2026-11-15T11:30:00.000Z', issueId: 'i1', lastAssistantSnippet: `export GH=${key}`, currentStatusMessage: key },
+      { id: 'r0', agentId: 'a1', status: 'succeeded', startedAt: '2026-11-15T10:00:00.000Z' },
+      { id: 'r2', agentId: 'a2', status: 'queued', startedAt: null },
+    ];
+    const f = liveRunFacts('a1', liveRunsByAgent(rows), NOW);
+    expect(JSON.stringify(f)).not.toContain(key);
+    expect(f).toEqual({ read: true, count: 1, runIds: ['r1'], runs: [{ id: 'r1', status: 'running', issueId: 'i1', startedAt: '2026-11-15T11:30:00.000Z', minutes: 30 }], summary: 'run r1 (running 30 min)' });
+    expect(liveRunFacts('a2', liveRunsByAgent(rows), NOW).summary).toBe('run r2 (queued)');
+    expect(liveRunFacts('a1', liveRunsByAgent(null), NOW)).toMatchObject({ read: false, count: 0 });
+  });
+});
 
 describe('the hard stop against the server', () => {
   it('the pause ends the run (as the real server does): one write, the detail says the pause ended it', async () => {
