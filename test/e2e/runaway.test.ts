@@ -117,6 +117,9 @@ describe('runaway work creation, on a real Paperclip', () => {
 
     const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.filter((e) => e.action === 'disable-routine').map((e) => e.outcome)).toEqual(['started', 'applied', 'started', 'applied']);
+    // The board sees both in the company's activity log, on the routine.
+    const entries = (await seed.req('GET', `/companies/${company.id}/activity?entityType=routine&entityId=${agentRoutine.id}&limit=50`)) as any[];
+    expect(entries.filter((e) => e.action === 'clipguard.disable-routine' && e.actorId === 'clipguard')).toHaveLength(2);
 
     // The board approves it and sets it active: the rule is quiet.
     await seed.req('POST', `/approvals/${request.id}/approve`, {});
