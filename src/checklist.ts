@@ -89,12 +89,13 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   // 3. budget
   if (pcDown || pcOff) push(3, pcDown ? 'fail' : 'warn', (pcDown ?? pcOff)!);
   else {
-    const over = by((f) => f.ruleId === 'budget/agent-spend-exceeded' || (f.ruleId === 'budget/company-spend' && f.severity === 'error'));
+    // The hard stop of a running agent is an over-budget finding too (its agent is counted once).
+    const over = by((f) => f.ruleId === 'budget/agent-spend-exceeded' || f.ruleId === 'budget/over-stop-live-run' || (f.ruleId === 'budget/company-spend' && f.severity === 'error'));
     const warn = by((f) => f.ruleId.startsWith('budget/') && !over.includes(f) && f.severity !== 'info');
     const companies = report.budget?.companies ?? [];
     const money = (cents: number) => formatMoney(cents, config.budget.currency);
     const summary = companies.map((c) => `${c.name}: ${money(c.spentCents)} of ${c.budgetCents ? money(c.budgetCents) : 'no budget'}${c.budgetCents ? ` (${c.percent.toFixed(1)}%, forecast ${money(c.forecastCents)})` : ''}`).join('; ');
-    push(3, over.length ? 'fail' : warn.length ? 'warn' : 'ok', [summary, over.length ? `${over.length} over budget` : '', warn.length ? `${warn.length} warning(s)` : ''].filter(Boolean).join('; ') || 'no budget data', [...over, ...warn]);
+    push(3, over.length ? 'fail' : warn.length ? 'warn' : 'ok', [summary, over.length ? `${new Set(over.map((f) => `${f.subject.type}:${f.subject.id}`)).size} over budget` : '', warn.length ? `${warn.length} warning(s)` : ''].filter(Boolean).join('; ') || 'no budget data', [...over, ...warn]);
   }
   // 4. git
   const repos = report.sources.filter((s) => s.name.startsWith('git:'));

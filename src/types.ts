@@ -15,6 +15,7 @@ export const SUBJECT_TYPES = [
   'issue',
   'comment',
   'run',
+  'routine',
   'commit',
   'diff',
   'file',
@@ -58,6 +59,7 @@ export const ACTION_TYPES = [
   'reset-session',
   'exec',
   'push',
+  'disable-routine',
 ] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 

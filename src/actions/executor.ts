@@ -246,7 +246,7 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
   if (out.status === 'applied') {
     ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
     const companyId = (p.companyId as string) ?? null;
-    await activity(ctx, companyId, a, f, p.issueId ? 'issue' : 'agent', String(p.issueId ?? p.agentId ?? ''), out.status);
+    await activity(ctx, companyId, a, f, p.issueId ? 'issue' : p.routineId ? 'routine' : 'agent', String(p.issueId ?? p.routineId ?? p.agentId ?? ''), out.status);
   }
   return out;
 }

@@ -5,6 +5,7 @@ import { ACTION_TYPES, type ActionType } from '../types.js';
 import type { ActionKind } from './kind.js';
 import { checkout } from './kinds/checkout.js';
 import { comment } from './kinds/comment.js';
+import { disableRoutine } from './kinds/disable-routine.js';
 import { exec } from './kinds/exec.js';
 import { flag } from './kinds/flag.js';
 import { pause } from './kinds/pause.js';
@@ -15,7 +16,7 @@ import { releaseCheckout } from './kinds/release-checkout.js';
 import { resetSession } from './kinds/reset-session.js';
 import { resume } from './kinds/resume.js';
 
-const KINDS: ReadonlyMap<string, ActionKind> = new Map([checkout, releaseCheckout, release, comment, pause, resume, redact, flag, resetSession, exec, push].map((k) => [k.type, k]));
+const KINDS: ReadonlyMap<string, ActionKind> = new Map([checkout, releaseCheckout, release, comment, pause, resume, redact, flag, resetSession, exec, push, disableRoutine].map((k) => [k.type, k]));
 
 /** The action of a type; an unknown type is an error (rule validation refuses it first: ACTION_TYPES). */
 export function actionKind(type: string): ActionKind {

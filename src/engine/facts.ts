@@ -152,6 +152,46 @@ export const budgetShape = obj({
   burnCentsPerDay: N,
   openIncidents: N,
   monthRolledOverSincePause: B,
+  /** Spend past the stop threshold (0 under it): the overrun a hard stop that came late let through. */
+  overrunCents: N,
+  overrunText: S,
+});
+
+/** An agent's queued and running runs (GET /companies/{id}/live-runs; sources/paperclip/live-runs.ts). */
+export const liveRunsShape = obj({
+  read: B,
+  count: N,
+  runIds: arr(S),
+  runs: arr(obj({ id: S, status: S, issueId: nul(S), startedAt: nul(S), minutes: nul(N) })),
+  summary: S,
+});
+
+/** Issues created in a window against a baseline (sources/paperclip/runaway.ts). */
+const issueCreationProps: Record<string, Shape> = {
+  windowHours: N,
+  baselineDays: N,
+  recent: N,
+  baseline: N,
+  baselinePerWindow: N,
+  ratio: N,
+  newest: arr(S),
+};
+export const issueCreationShape = obj(issueCreationProps);
+export const companyIssueCreationShape = obj({ ...issueCreationProps, topCreators: arr(obj({ agentId: S, name: S, recent: N })), topCreatorsText: S });
+
+export const routineShape = obj({
+  id: S,
+  title: S,
+  status: S,
+  assigneeAgentId: nul(S),
+  createdByAgentId: nul(S),
+  createdByUserId: nul(S),
+  updatedByUserId: nul(S),
+  createdAt: S,
+  lastTriggeredAt: nul(S),
+  triggerCount: N,
+  schedules: arr(S),
+  schedulesText: S,
 });
 
 export const zhFindingShape = obj({
@@ -203,6 +243,7 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     company: companyShape,
     budget: budgetShape,
     agentCounts: obj({ total: N, idle: N, running: N, error: N, paused: N }),
+    companyIssueCreation: companyIssueCreationShape,
   },
   agent: {
     ...common,
@@ -217,6 +258,8 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     pause: obj({ reason: nul(S), reasonText: S, byClipguard: B, byClipguardAt: nul(S), byClipguardFor: nul(S), advice: S }),
     heartbeat: obj({ enabled: B, intervalSec: nul(N), wakeOnDemand: B }),
     recentRuns: arr(runShape),
+    liveRuns: liveRunsShape,
+    issueCreation: issueCreationShape,
     loop: obj({
       failedStreak: N,
       sameIssueStreak: N,
@@ -287,6 +330,15 @@ export const FACTS: Record<SubjectType, Record<string, Shape>> = {
     company: companyShape,
     /** Secrets in the run's log, events or record, masked (sources/paperclip/run-logs.ts). */
     secrets: arr(runSecretMatchShape),
+  },
+  routine: {
+    ...common,
+    routine: routineShape,
+    company: companyShape,
+    /** Who created the routine: an agent (with its name and role), a user, or unknown. */
+    createdBy: obj({ type: S, agentId: nul(S), name: nul(S), role: nul(S) }),
+    /** The newest approval naming the routine (payload.routineId); `known` false when approvals could not be read. */
+    approval: obj({ known: B, approved: B, pending: B, id: nul(S), status: nul(S) }),
   },
   commit: {
     ...common,

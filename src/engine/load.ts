@@ -91,6 +91,8 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     seenTypes.add(type);
     // A flag is a comment on the issue that holds the secret: only issue and comment subjects have one.
     if (type === 'flag' && r.subject !== 'issue' && r.subject !== 'comment' && r.subject !== 'run') add(`${where}.type`, `the flag action comments on the issue that holds the finding (a run's: the issue it ran on): subject must be issue, comment or run, not "${String(r.subject)}"`, 'type');
+    // It pauses the routine the finding is about: only routine subjects have one.
+    if (type === 'disable-routine' && r.subject !== 'routine') add(`${where}.type`, `the disable-routine action pauses the routine the finding is about: subject must be routine, not "${String(r.subject)}"`, 'type');
   }
   const validateSchema = validatorFor('rule');
   if (!validateSchema(raw)) {

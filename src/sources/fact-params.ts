@@ -1,5 +1,5 @@
-// Three facts are built from run lists with windows a condition cannot express (a condition cannot compare
-// across the elements of a list): `loop`, `dispatchMissed` and `selfWake`. Their windows are params of the rules that use
+// Some facts are built from lists with windows a condition cannot express (a condition cannot compare
+// across the elements of a list): `loop`, `dispatchMissed`, `selfWake`, `issueCreation` and `companyIssueCreation`. Their windows are params of the rules that use
 // the fact, whatever the rule's id, so a copied rule runs on its own windows, never silently on defaults.
 import type { ActiveRule } from '../engine/evaluate.js';
 import { RulePackError, type RuleProblem } from '../engine/load.js';
@@ -10,6 +10,10 @@ export const FACT_PARAM_DEFAULTS = {
   loop: { runs: 5, windowMinutes: 60, cooldownMinutes: 120 },
   dispatchMissed: { intervals: 2, defaultCeoIntervalSec: 900 },
   selfWake: { windowMinutes: 720 },
+  // A count over a window against a baseline (sources/paperclip/runaway.ts): the agent's and the company's
+  // are separate facts, so the agent rule and the company rule can each have their own windows.
+  issueCreation: { windowHours: 24, baselineDays: 7 },
+  companyIssueCreation: { windowHours: 24, baselineDays: 7 },
 } as const;
 
 export type WindowedFact = keyof typeof FACT_PARAM_DEFAULTS;

@@ -35,7 +35,7 @@ export interface ReadOptions {
   now: Date;
   /** Which facts active rules need, so unused detectors and reads are skipped. */
   /** `pushLeaks`: a push action is on, so the git source reads the secrets in the commits it would push. */
-  needs: { paperclip: boolean; comments: boolean; runLogs?: boolean; runLogRuns?: number; wakeComments?: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean };
+  needs: { paperclip: boolean; comments: boolean; runLogs?: boolean; runLogRuns?: number; wakeComments?: boolean; secrets: boolean; git: boolean; pushLeaks?: boolean; gitRange?: string; locales: boolean; deploy: boolean; liveRuns?: boolean; routines?: boolean };
   /** Reads kept by a long-running process, so Paperclip is read incrementally (see paperclip/cache.ts). */
   paperclipCache?: PaperclipReadCache;
   /** Effective params of the active rules by id (some facts apply a rule's window where lists are built). */
@@ -225,6 +225,8 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       burnWindowDays: config.budget.forecastWindowDays,
       cache: opts.paperclipCache,
       probeOnly,
+      liveRuns: needs.liveRuns,
+      routines: needs.routines,
       // Run logs only for a rule on `run` subjects; detected at once, only masked facts kept (run-logs.ts).
       ...(needs.runLogs ? { runLogs: { detect: maskedSecrets(config), maxRuns: needs.runLogRuns ?? 100 } } : {}),
       // The comments that woke runs, for the self-wake facts; over the longest self-wake window in use.

@@ -24,6 +24,10 @@ export interface SourceNeeds {
   pushLeaks: boolean;
   locales: boolean;
   deploy: boolean;
+  /** GET /companies/{id}/live-runs: only for a rule that uses the agent's `liveRuns` fact (one request per company). */
+  liveRuns: boolean;
+  /** GET /companies/{id}/routines and /approvals: only for a rule on `routine` subjects. */
+  routines: boolean;
 }
 
 /** The source kinds a `source` subject can have (sourceSubject's `kind`). */
@@ -55,7 +59,7 @@ export function sourceKindsOf(conditions: unknown): SourceKind[] {
 }
 
 export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
-  const needs: SourceNeeds = { paperclip: false, comments: false, runLogs: false, runLogRuns: 0, wakeComments: false, secrets: false, git: false, pushLeaks: false, locales: false, deploy: false };
+  const needs: SourceNeeds = { paperclip: false, comments: false, runLogs: false, runLogRuns: 0, wakeComments: false, secrets: false, git: false, pushLeaks: false, locales: false, deploy: false, liveRuns: false, routines: false };
   for (const r of rules) {
     if (!r.selected) continue;
     switch (r.subject) {
@@ -63,6 +67,10 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
       case 'agent':
       case 'issue':
         needs.paperclip = true;
+        if (r.subject === 'agent' && ruleUsesFact(r, 'liveRuns')) needs.liveRuns = true;
+        break;
+      case 'routine':
+        needs.paperclip = needs.routines = true;
         break;
       case 'comment':
         needs.paperclip = needs.comments = true;

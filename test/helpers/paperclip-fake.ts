@@ -15,6 +15,12 @@ export interface FakeWorld {
   /** issueId -> comments, oldest first. */
   comments: Record<string, any[]>;
   activity: any[];
+  /** Heartbeat runs that are live (queued, running): GET /companies/{id}/live-runs; the pause route cancels an agent's. */
+  liveRuns?: any[];
+  /** GET /companies/{id}/routines; PATCH /routines/{id}. */
+  routines?: any[];
+  /** GET / POST /companies/{id}/approvals. */
+  approvals?: any[];
 }
 
 export interface FakePaperclip {
@@ -62,7 +68,7 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
     if (method === 'GET' && path === '/api/health') return [200, HEALTH];
     if (method === 'GET' && path === '/api/companies') return [200, [world.company]];
     if ((r = m(/^\/api\/companies\/([^/]+)$/)) && method === 'GET') return r[1] === world.company.id ? [200, world.company] : [404, { error: 'Company not found' }];
-    if ((r = m(/^\/api\/companies\/([^/]+)\/(agents|issues|heartbeat-runs|budgets\/overview|costs\/by-agent|activity)$/))) {
+    if ((r = m(/^\/api\/companies\/([^/]+)\/(agents|issues|heartbeat-runs|budgets\/overview|costs\/by-agent|activity|live-runs|routines|approvals)$/))) {
       if (r[1] !== world.company.id) return [404, { error: 'Company not found' }];
       switch (`${method} ${r[2]}`) {
         case 'GET agents':
@@ -81,6 +87,17 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
           return [200, { companyId: world.company.id, policies: [], activeIncidents: [], pausedAgentCount: world.agents.filter((a) => a.status === 'paused').length, pausedProjectCount: 0, pendingApprovalCount: 0 }];
         case 'GET costs/by-agent':
           return [200, []];
+        case 'GET live-runs':
+          return [200, (world.liveRuns ?? []).filter((x) => x.status === 'queued' || x.status === 'running')];
+        case 'GET routines':
+          return [200, world.routines ?? []];
+        case 'GET approvals':
+          return [200, world.approvals ?? []];
+        case 'POST approvals': {
+          const ap = { id: fakeId(), companyId: world.company.id, type: body.type, requestedByAgentId: null, requestedByUserId: 'local-board', status: 'pending', payload: body.payload, decisionNote: null, decidedByUserId: null, decidedAt: null, createdAt: now(), updatedAt: now() };
+          (world.approvals ??= []).push(ap);
+          return [201, ap];
+        }
         case 'GET activity': {
           const rows = world.activity.filter((a) => (!q.get('entityType') || a.entityType === q.get('entityType')) && (!q.get('entityId') || a.entityId === q.get('entityId')));
           return [200, rows.slice().reverse().slice(0, Number(q.get('limit') ?? 100))];
@@ -98,6 +115,8 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
       if (method === 'GET' && !r[2]) return [200, a];
       if (method === 'POST' && r[2] === '/pause') {
         Object.assign(a, { status: 'paused', pauseReason: 'manual', pausedAt: now(), errorReason: null, updatedAt: now() });
+        // As the real pause route (cancelActiveForAgent; test/e2e/hard-stop.test.ts): the agent's live runs end.
+        for (const run of world.liveRuns ?? []) if (run.agentId === a.id && (run.status === 'queued' || run.status === 'running')) Object.assign(run, { status: 'cancelled', finishedAt: now() });
         return [200, a];
       }
       if (method === 'POST' && r[2] === '/resume') {
@@ -152,6 +171,21 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
           touch(i);
           return [200, c];
         }
+      }
+    }
+    if ((r = m(/^\/api\/heartbeat-runs\/([^/]+)\/cancel$/)) && method === 'POST') {
+      const run = (world.liveRuns ?? []).find((x) => x.id === r![1]);
+      if (!run) return [404, { error: 'Heartbeat run not found' }];
+      if (run.status === 'queued' || run.status === 'running') Object.assign(run, { status: 'cancelled', finishedAt: now() });
+      return [200, run];
+    }
+    if ((r = m(/^\/api\/routines\/([^/]+)$/))) {
+      const rt = (world.routines ?? []).find((x) => x.id === r![1]);
+      if (!rt) return [404, { error: 'Routine not found' }];
+      if (method === 'GET') return [200, rt];
+      if (method === 'PATCH') {
+        Object.assign(rt, body, { updatedByUserId: 'local-board', updatedAt: now() });
+        return [200, rt];
       }
     }
     return [404, { error: 'API route not found' }];

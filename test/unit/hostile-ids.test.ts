@@ -65,6 +65,9 @@ async function serve(w: ReturnType<typeof world>) {
     if (path === `/api/companies/${c}/budgets/overview`) return { ...sample('26-budgets-overview'), companyId: w.company.id, policies: [], activeIncidents: [] };
     if (path === `/api/companies/${c}/costs/by-agent`) return [];
     if (path === `/api/companies/${c}/activity`) return [];
+    if (path === `/api/companies/${c}/live-runs`) return [];
+    if (path === `/api/companies/${c}/routines`) return [];
+    if (path === `/api/companies/${c}/approvals`) return [];
     const m = /^\/api\/issues\/([^/]+)\/comments$/.exec(path);
     // Own entries only, so that the server itself is not fooled by the ids it serves.
     if (m) return Object.hasOwn(w.comments, decodeURIComponent(m[1])) ? w.comments[decodeURIComponent(m[1])] : [];

@@ -12,7 +12,7 @@ import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
-import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { fakeAgent, fakeCompany, fakeId, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const HOUR = 3_600_000;
 const servers: FakePaperclip[] = [];
@@ -35,8 +35,18 @@ const issueArb = fc.record({
   seed: fc.nat(1000),
   ageHours: fc.integer({ min: 1, max: 300 }),
 });
+// Routines: made by an agent or the board, active or paused, with no approval or the board's answer.
+const routineArb = fc.record({
+  byAgent: fc.option(fc.nat(5), { nil: null }),
+  status: fc.constantFrom('active', 'active', 'paused'),
+  approval: fc.constantFrom(null, null, 'approved', 'pending', 'rejected'),
+});
 const worldArb = fc.record({
   agents: fc.array(agentArb, { minLength: 1, maxLength: 5 }),
+  // Which agents have a live run (a running agent always has one; an idle or paused one sometimes, queued or going on).
+  live: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+  routines: fc.array(routineArb, { maxLength: 3 }),
+  disableRoutines: fc.boolean(),
   issues: fc.array(issueArb, { maxLength: 8 }),
   maxPerScan: fc.constantFrom(3, 20),
   flag: fc.boolean(),
@@ -91,7 +101,15 @@ function build(g: Gen): FakeWorld {
     const c = { id: `c0000000-0000-4000-8000-${String(n).padStart(12, '0')}`, companyId: company.id, issueId: issues[n].id, body: `use this: ${fakeToken('github-pat', i.seed + 99)} for the deploy`, ...author, deletedAt: null, createdAt: issues[n].updatedAt, updatedAt: issues[n].updatedAt };
     comments[issues[n].id] = [c];
   });
-  return { company, agents, issues, comments, activity: [] };
+  const liveRuns = agents
+    .filter((a, n) => a.status === 'running' || g.live[n])
+    .map((a) => ({ id: fakeId(), companyId: company.id, agentId: a.id, agentName: a.name, status: a.status === 'running' ? 'running' : 'queued', createdAt: at(1), startedAt: a.status === 'running' ? at(1) : null, finishedAt: null, issueId: null }));
+  const routines = g.routines.map((r, n) => {
+    const by = r.byAgent === null ? null : agents[r.byAgent % agents.length];
+    return { id: fakeId(), companyId: company.id, title: `Routine ${n + 1}`, description: null, assigneeAgentId: by?.id ?? null, status: r.status, createdByAgentId: by?.id ?? null, createdByUserId: by ? null : 'local-board', updatedByUserId: null, createdAt: at(5), updatedAt: at(5), lastTriggeredAt: null, triggers: [] };
+  });
+  const approvals = g.routines.flatMap((r, n) => (r.approval ? [{ id: fakeId(), companyId: company.id, type: 'request_board_approval', status: r.approval, payload: { routineId: routines[n].id }, requestedByUserId: 'local-board', decidedByUserId: r.approval === 'pending' ? null : 'local-board', createdAt: at(4), updatedAt: at(4) }] : []));
+  return { company, agents, issues, comments, activity: [], liveRuns, routines, approvals };
 }
 
 function config(url: string, stateDir: string, g: Gen, apply: boolean): Config {
@@ -106,6 +124,7 @@ function config(url: string, stateDir: string, g: Gen, apply: boolean): Config {
     'ops/paused-agent': { action: { enabled: true, params: { resumeReasons: ['manual'] } } },
     ...(g.flag ? { 'security/secret-in-issue': { actions: { flag: { enabled: true } } }, 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } : {}),
     ...(g.release ? { 'ops/stale-in-progress': { action: { enabled: true } } } : {}),
+    ...(g.disableRoutines ? { 'ops/routine-without-approval': { action: { enabled: true } } } : {}),
   } as Config['rules']['overrides'];
   return c;
 }
@@ -150,6 +169,8 @@ describe('plan = apply (property, against a recorded Paperclip with state)', () 
               const agentId = a.params?.agentId as string | undefined;
               if ((a.type === 'checkout' || a.type === 'release-checkout' || a.type === 'resume') && agentId) expect(over.has(agentId), `${a.type} for an agent over its stop threshold: ${a.detail}`).toBe(false);
             }
+          // The hard stop held: after --apply no agent over its stop threshold has a live run.
+          for (const run of world.liveRuns ?? []) if (over.has(run.agentId)) expect(['queued', 'running'], `live run of an agent over its stop: ${run.id}`).not.toContain(run.status);
         }
         await pc.close();
       }),

@@ -20,6 +20,7 @@ const PRODUCER: Record<Exclude<SubjectType, 'source'>, keyof SourceNeeds> = {
   issue: 'paperclip',
   comment: 'comments',
   run: 'runLogs',
+  routine: 'routines',
   commit: 'secrets',
   diff: 'secrets',
   file: 'locales',

@@ -69,6 +69,8 @@ export function budgetFacts(scope: 'agent' | 'company', entity: Budgeted, inp: B
   const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? DEFAULT_WARN_PERCENT);
   const level = budgetCents <= 0 ? 'none' : percent >= stopPercent ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
   const burnCentsPerDay = Math.round(burn);
+  // What the spend is past the stop threshold: the money a stop that came late (or not at all) let through.
+  const overrunCents = budgetCents > 0 ? Math.max(0, Math.round(spentCents - stopCents)) : 0;
   const currency = inp.currency ?? 'USD';
   const budgetText = formatMoney(budgetCents, currency);
   return {
@@ -97,6 +99,8 @@ export function budgetFacts(scope: 'agent' | 'company', entity: Budgeted, inp: B
     burnCentsPerDay,
     openIncidents: incidents.length ? incidents.filter((i) => i.scopeId === entity.id && i.status === 'open').length : 0,
     monthRolledOverSincePause: !Number.isNaN(pausedAt) && pausedAt < start.getTime(),
+    overrunCents,
+    overrunText: formatMoney(overrunCents, currency),
   };
 }
 

@@ -379,6 +379,28 @@ export class PaperclipClient {
     return this.readArray(`/companies/${seg(companyId)}/activity`, { limit: opts.limit, entityType: opts.entityType, entityId: opts.entityId, agentId: opts.agentId });
   }
 
+  /**
+   * The company's live runs (queued or running), newest first, at most 50 (the server's cap). Without
+   * `minCount` the server pads nothing in: every row is live.
+   */
+  listLiveRuns(companyId: string): Promise<unknown[]> {
+    return this.readArray(`/companies/${seg(companyId)}/live-runs`);
+  }
+
+  /** Every routine of a company, with its triggers; `createdByAgentId` says an agent made it. */
+  listRoutines(companyId: string): Promise<unknown[]> {
+    return this.readArray(`/companies/${seg(companyId)}/routines`);
+  }
+
+  getRoutine(id: string): Promise<JsonObject> {
+    return this.readObject('GET', `/routines/${seg(id)}`);
+  }
+
+  /** The company's approvals (every status); `status` narrows them. */
+  listApprovals(companyId: string, status?: string): Promise<unknown[]> {
+    return this.readArray(`/companies/${seg(companyId)}/approvals`, { status });
+  }
+
   dashboard(companyId: string): Promise<JsonObject> {
     return this.readObject('GET', `/companies/${seg(companyId)}/dashboard`);
   }
@@ -414,6 +436,21 @@ export class PaperclipClient {
   /** Board only. Cancels the agent's active runs. Idempotent: retried. */
   pauseAgent(id: string): Promise<WriteResult> {
     return this.write('POST', `/agents/${seg(id)}/pause`, undefined, 'always');
+  }
+
+  /** Board only. Cancels one heartbeat run (queued or running); a finished run is returned as it is. Idempotent: retried. */
+  cancelRun(runId: string): Promise<WriteResult> {
+    return this.write('POST', `/heartbeat-runs/${seg(runId)}/cancel`, {}, 'always');
+  }
+
+  /** Routine update (`status: "paused"` stops its triggers). Idempotent: retried. */
+  patchRoutine(id: string, patch: Record<string, unknown>): Promise<WriteResult> {
+    return this.write('PATCH', `/routines/${seg(id)}`, patch, 'always');
+  }
+
+  /** A board approval request (the board's inbox). Not retried once sent (a second would be a second request). */
+  createApproval(companyId: string, body: { type: string; payload: Record<string, unknown>; issueIds?: string[] }): Promise<WriteResult> {
+    return this.write('POST', `/companies/${seg(companyId)}/approvals`, body, 'unsent');
   }
 
   /** Board only. Idempotent: retried. */

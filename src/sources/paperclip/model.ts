@@ -3,7 +3,7 @@
 // text scanned for secrets and how its fields are redacted), and the secrets a read keeps per text.
 // Depends on no other Paperclip module, so none of them import each other in a circle.
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
-import type { Activity, Agent, BudgetsOverview, Comment, Company, CostRow, Issue, Run } from './records.js';
+import type { Activity, Agent, Approval, BudgetsOverview, Comment, Company, CostRow, Issue, LiveRun, Routine, Run } from './records.js';
 import type { RunLogEntry } from './run-logs.js';
 
 /** The masked secret facts of one text, as kept by watch's cache. */
@@ -57,6 +57,11 @@ export interface CompanySnapshot {
   runLogs?: Record<string, RunLogEntry>;
   /** Finished runs whose logs are left for a later scan (past the per-scan bound). */
   runLogsPending?: number;
+  /** GET /companies/{id}/live-runs (queued and running), when asked (`liveRuns`); null when not read. */
+  liveRuns?: LiveRun[] | null;
+  /** GET /companies/{id}/routines and /approvals, when asked (`routines`); null when not read. */
+  routines?: Routine[] | null;
+  approvals?: Approval[] | null;
 }
 
 export const PRIORITY_ORDER: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };

@@ -18,11 +18,14 @@ import {
   validateCompany,
   validateCostRow,
   validateActivity,
+  validateApproval,
   validateIssue,
+  validateLiveRun,
+  validateRoutine,
   validateRun,
   type SchemaProblem,
 } from './validate.js';
-import type { Activity, Agent, BudgetsOverview, Comment, Company, CostRow, Issue, JsonObject, Run } from './records.js';
+import type { Activity, Agent, Approval, BudgetsOverview, Comment, Company, CostRow, Issue, JsonObject, LiveRun, Routine, Run } from './records.js';
 
 export type { CompanySnapshot } from './model.js';
 
@@ -94,6 +97,10 @@ export interface ReadPaperclipOptions {
    */
   wakeComments?: boolean;
   wakeCommentsHours?: number;
+  /** Read each company's live runs (a rule uses the agent's `liveRuns` fact). */
+  liveRuns?: boolean;
+  /** Read each company's routines and approvals (a rule is about routines). */
+  routines?: boolean;
 }
 
 const DAY = 86_400_000;
@@ -241,6 +248,12 @@ async function readCompany(
   const held = opts.cache?.held(client.baseUrl, id) ?? null;
   const cached = opts.cache?.lookup(client.baseUrl, id, opts.now) ?? null;
   const since = cached ? PaperclipReadCache.since(cached) : null;
+  // Asked for only when a selected rule needs them (sources/needs.ts): one request each per company.
+  const optional = Promise.all([
+    opts.liveRuns ? attempt('live runs', () => limit(() => client.listLiveRuns(id))) : null,
+    opts.routines ? attempt('routines', () => limit(() => client.listRoutines(id))) : null,
+    opts.routines ? attempt('approvals', () => limit(() => client.listApprovals(id))) : null,
+  ]);
   const [agentsRaw, issuesRaw, runsRaw, budgetsRaw, recentRaw] = await Promise.all([
     attempt('agents', () => limit(() => client.listAgents(id))),
     // Pages are read one after the other inside listIssues; one slot of the limiter is held meanwhile.
@@ -261,6 +274,10 @@ async function readCompany(
   const unchanged = (i: Issue, entry: { updatedAt: string } | undefined) => held !== null && issuesRaw !== null && entry !== undefined && entry.updatedAt === i.updatedAt;
   const runs = runsRaw ? keepValid<Run>(runsRaw, validateRun, problems, 'heartbeat runs') : [];
   const budgets = budgetsRaw ? validateBudgetsOverview(budgetsRaw, id, problems) : null;
+  const [liveRaw, routinesRaw, approvalsRaw] = await optional;
+  const liveRuns = liveRaw ? keepValid<LiveRun>(liveRaw, validateLiveRun, problems, 'live runs') : null;
+  const routines = routinesRaw ? keepValid<Routine>(routinesRaw, validateRoutine, problems, 'routines') : null;
+  const approvals = approvalsRaw ? keepValid<Approval>(approvalsRaw, validateApproval, problems, 'approvals') : null;
   const recentCosts = recentRaw ? { byAgent: keepValid<CostRow>(recentRaw, validateCostRow, problems, 'cost rows'), from: recentFrom.toISOString(), to: opts.now.toISOString() } : null;
 
   // Comments: blocked issues always (rules tell people's blocks from the server's by them), plus whatever the caller asks for.
@@ -390,7 +407,7 @@ async function readCompany(
     if (issuesRaw) secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, ...(secrets ? { secrets } : {}), ...(runLogs ? { runLogs, runLogsPending } : {}) };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, liveRuns, routines, approvals, ...(secrets ? { secrets } : {}), ...(runLogs ? { runLogs, runLogsPending } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

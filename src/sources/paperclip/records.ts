@@ -92,6 +92,8 @@ export const IssueRecord = z.looseObject({
   executionState: optObj,
   originRunId: optStr,
   descriptionTruncated: optBool,
+  // who created it (ops/issue-burst: the rate of issues an agent creates)
+  createdByAgentId: optStr,
   createdAt: isoDate,
   updatedAt: isoDate,
 });
@@ -157,6 +159,43 @@ export const ActivityRecord = z.looseObject({
   details: optObj,
 });
 export type Activity = z.infer<typeof ActivityRecord>;
+
+export const ROUTINE_STATUSES = ['active', 'paused', 'archived'] as const;
+export const APPROVAL_STATUSES = ['pending', 'revision_requested', 'approved', 'rejected', 'cancelled'] as const;
+
+// GET /companies/{id}/live-runs: the hard stop ends these (budget/over-stop-live-run).
+export const LiveRunRecord = z.looseObject({
+  id: nonEmpty,
+  agentId: nonEmpty,
+  status: oneOf(HEARTBEAT_RUN_STATUSES),
+  createdAt: isoDate,
+  startedAt: optDate,
+  issueId: optStr,
+});
+export type LiveRun = z.infer<typeof LiveRunRecord>;
+
+// ops/routine-without-approval: who made it, whether it runs.
+export const RoutineRecord = z.looseObject({
+  id: nonEmpty,
+  title: str,
+  status: oneOf(ROUTINE_STATUSES),
+  createdByAgentId: optStr,
+  createdByUserId: optStr,
+  assigneeAgentId: optStr,
+  createdAt: isoDate,
+  triggers: z.array(z.unknown(), { error: 'array' }).nullish(),
+});
+export type Routine = z.infer<typeof RoutineRecord>;
+
+// A board approval names the routine it approves in its payload (payload.routineId).
+export const ApprovalRecord = z.looseObject({
+  id: nonEmpty,
+  type: str,
+  status: oneOf(APPROVAL_STATUSES),
+  payload: optObj,
+  decidedByUserId: optStr,
+});
+export type Approval = z.infer<typeof ApprovalRecord>;
 
 export const CostRowRecord = z.looseObject({
   agentId: nonEmpty,

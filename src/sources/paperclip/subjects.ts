@@ -10,6 +10,8 @@ import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
 import type { Agent, Company, Issue, Run, Comment } from './records.js';
 import { runLogEntry, runSubjectFacts, type RunLogDetector } from './run-logs.js';
+import { liveRunFacts, liveRunsByAgent } from './live-runs.js';
+import { companyCreationFacts, creationFacts, creationIndex, routineSubjects } from './runaway.js';
 
 // The `blocked` fact of every issue that is not blocked (most of them): one shared, frozen object.
 const NOT_BLOCKED = Object.freeze({ bySystem: false, systemReason: null, runId: null, run: null, runSummary: null, blockedSince: null, commentsSinceBlocked: 0, evidenceRead: true, waitingOn: null });
@@ -335,6 +337,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     }
     const budgetIn: BudgetInputs = { now: opts.now, budgets: snap.budgets ?? null, recentCosts: snap.recentCosts ?? null, ...opts.budget };
     const prefix = company.issuePrefix ?? company.name;
+    const created = creationIndex(issues);
+    const liveByAgent = liveRunsByAgent(snap.liveRuns);
 
     out.push({
       type: 'company',
@@ -351,8 +355,10 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
           error: agents.filter((a) => a.status === 'error').length,
           paused: agents.filter((a) => a.status === 'paused').length,
         },
+        companyIssueCreation: companyCreationFacts(created, agentById, opts.now, opts.factParams?.companyIssueCreation ?? FACT_PARAM_DEFAULTS.companyIssueCreation),
       },
     });
+    out.push(...routineSubjects(company, snap.routines, snap.approvals, agentById));
 
     const issueById = new Map(issues.map((i) => [i.id, i]));
     const loopOpts = { ...(opts.factParams?.loop ?? FACT_PARAM_DEFAULTS.loop) };
@@ -408,6 +414,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
               : NOT_PAUSED,
           heartbeat: { enabled: hb.enabled === true, intervalSec: typeof hb.intervalSec === 'number' ? hb.intervalSec : null, wakeOnDemand: hb.wakeOnDemand !== false },
           recentRuns,
+          liveRuns: liveRunFacts(agent.id, liveByAgent, opts.now),
+          issueCreation: creationFacts(created.get(agent.id) ?? [], opts.now, opts.factParams?.issueCreation ?? FACT_PARAM_DEFAULTS.issueCreation),
           loop: loopFacts(agentRuns, issueById, { now: opts.now, ...loopOpts, resetAt: own(opts.sessionResets, agent.id) ?? null, selfWoken }),
           selfWake: selfWakeFacts(agentRuns, issueById, { now: opts.now, windowMinutes: selfWakeParams.windowMinutes, resets: [own(opts.sessionResets, agent.id)].filter((x): x is string => typeof x === 'string'), selfWoken }),
           dispatchMissed: dispatchMissedFacts(agent, agentRuns, assignable, { now: opts.now, ceoIntervalSec, thresholdMinutes, waitingSince }),

@@ -10,6 +10,9 @@ import {
   CompanyRecord,
   CostRowRecord,
   IssueRecord,
+  ApprovalRecord,
+  LiveRunRecord,
+  RoutineRecord,
   RunRecord,
   type BudgetPolicy,
   type BudgetsOverview,
@@ -83,6 +86,9 @@ export const validateRun = (r: unknown) => check('run', r, RunRecord);
 export const validateActivity = (a: unknown) => check('activity', a, ActivityRecord);
 export const validateCostRow = (r: unknown) => check('cost row', r, CostRowRecord, 'agentId');
 export const validateBudgetPolicy = (p: unknown) => check('budget policy', p, BudgetPolicyRecord, 'policyId');
+export const validateLiveRun = (r: unknown) => check('live run', r, LiveRunRecord);
+export const validateRoutine = (r: unknown) => check('routine', r, RoutineRecord);
+export const validateApproval = (a: unknown) => check('approval', a, ApprovalRecord);
 
 /** Keep the records without problems; report the others. */
 export function keepValid<T>(records: unknown, validate: (r: unknown) => SchemaProblem[], problems: SchemaProblem[], entity = 'records'): T[] {

@@ -1,0 +1,68 @@
+// disable-routine: pause a routine an agent created without the board's approval (ops/routine-without-approval,
+// Paperclip #4388) and ask the board, in its approvals inbox, to approve it. Opt-in (off in the rule).
+// PATCH /api/routines/:id {"status":"paused"} stops its triggers; the request is a `request_board_approval`
+// naming the routine (payload.routineId): once the board approves it, the rule is quiet and the board sets the
+// routine active again. A live state: the agent may set its routine active again (Paperclip lets a routine's
+// assignee do that), and the next --apply pauses it again, without filing a second request while one is open.
+
+import { failHttp, ok, skip, truncate, type ActionKind } from '../kind.js';
+import { isJsonObject, jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
+
+export const disableRoutine: ActionKind = {
+  type: 'disable-routine',
+  needsPaperclip: true,
+  liveState: true,
+  ledgerKey: (_f, p) => ['disable-routine', p.routineId ?? ''].join(':'),
+  plan(_f, a, s) {
+    const facts = s?.facts ?? {};
+    const r = facts.routine as { id: string; title: string; status: string } | undefined;
+    const by = (facts.createdBy as { agentId?: string | null; name?: string | null } | undefined) ?? {};
+    if (!r || r.status !== 'active') return [];
+    const who = by.name ?? by.agentId ?? 'an agent';
+    return [
+      {
+        ...a,
+        target: `routine:${truncate(r.title)}`,
+        detail: `pause routine "${truncate(r.title)}" (created by ${who} without board approval) and ask the board to approve it`,
+        params: { ...a.params, routineId: r.id, title: r.title, createdByAgentId: by.agentId ?? null, createdByName: by.name ?? null },
+      },
+    ];
+  },
+  async execute(ctx, _f, a) {
+    const client = ctx.client!;
+    const p = a.params ?? {};
+    const routineId = String(p.routineId);
+    const companyId = String(p.companyId);
+    let routine: JsonObject;
+    try {
+      routine = await client.getRoutine(routineId);
+    } catch (e) {
+      if ((e as { status?: number }).status === 404) return skip('the routine is gone');
+      throw e;
+    }
+    if (routine.status !== 'active') return skip(`the routine is ${routine.status} now`);
+    // The board may have answered since the scan: its newest approval naming the routine decides.
+    const mine = jsonObjects(await client.listApprovals(companyId))
+      .filter((x) => isJsonObject(x.payload) && x.payload.routineId === routineId)
+      .sort((x, y) => Date.parse(String(y.createdAt)) - Date.parse(String(x.createdAt)));
+    if (mine[0]?.status === 'approved') return skip(`the board approved it since the scan (approval ${mine[0].id})`);
+    const r = await client.patchRoutine(routineId, { status: 'paused' });
+    if (r.status >= 300) return failHttp('pause the routine: ', r);
+    const open = mine.find((x) => x.status === 'pending' || x.status === 'revision_requested');
+    if (open) return ok(`paused the routine; the board's approval request ${open.id} is already open`);
+    const who = typeof p.createdByName === 'string' ? p.createdByName : (p.createdByAgentId ?? 'an agent');
+    const ask = await client.createApproval(companyId, {
+      type: 'request_board_approval',
+      payload: {
+        title: `Approve routine "${truncate(String(p.title ?? routine.title), 120)}"`,
+        summary: `${who} created this routine without board approval; clipguard paused it (ops/routine-without-approval, Paperclip #4388: agent routines filed 400+ issues in 48 hours).`,
+        recommendedAction: 'Approve it if the routine should run, then set it active again (PATCH /api/routines/{id} {"status":"active"}); reject it to leave it paused.',
+        source: 'clipguard',
+        routineId,
+        createdByAgentId: p.createdByAgentId ?? null,
+      },
+    });
+    if (ask.status >= 300) return failHttp('paused the routine, but the approval request failed: ', ask);
+    return ok(`paused the routine; asked the board to approve it (approval ${String((ask.body as { id?: unknown } | null)?.id ?? '?')})`);
+  },
+};
