@@ -351,7 +351,8 @@ export function parsePatch(out: string, marker?: string): PatchBlocks[] {
     if (runAt < 0) return;
     let text = out.slice(runAt + 1, runEnd);
     // Each line without its '+' and without one trailing '\r' (CRLF files), as the line reader had it.
-    if (text.includes('\n')) text = text.replace(/\r?\n\+/g, '\n');
+    // (replaceAll of a plain string is a memchr-speed search; the regex only for CRLF text.)
+    if (text.includes('\n')) text = text.includes('\r') ? text.replace(/\r?\n\+/g, '\n') : text.replaceAll('\n+', '\n');
     if (text.endsWith('\r')) text = text.slice(0, -1);
     const blocks = cur!.blocks;
     if (blocks.length && blockNext === runLine) blocks[blocks.length - 1].text += '\n' + text;
