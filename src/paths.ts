@@ -5,7 +5,7 @@
 // file holds in only one of them, so every such file is found from the package root: the nearest folder
 // above this module holding a package.json (node_modules/clipguard/ when installed).
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 function findRoot(): string {
@@ -23,6 +23,6 @@ export const PACKAGE_ROOT = findRoot();
  * The build's generated files (dist/generated/: the Ajv validators, the zh tables), or undefined when running
  * from src/ (vitest), which must not pick up a build made from another version of the sources.
  */
-export const GENERATED_DIR: string | undefined = fileURLToPath(import.meta.url).startsWith(join(PACKAGE_ROOT, 'src') + '/')
+export const GENERATED_DIR: string | undefined = fileURLToPath(import.meta.url).startsWith(join(PACKAGE_ROOT, 'src') + sep)
   ? undefined
   : join(PACKAGE_ROOT, 'dist', 'generated');

@@ -107,6 +107,9 @@ describe('modules loaded at start-up', () => {
     expect(po.code, po.out).toBe(1);
     expect(zhTables(po.modules)).not.toEqual([]);
     expect(pkg(po.modules, 'yaml')).toEqual([]);
+    // The tables compiled at build time (dist/generated/, found from the bundle's chunks): opencc-js, which
+    // compiles them when that file is not found, is not loaded.
+    expect(pkg(po.modules, 'opencc-js')).toEqual([]);
     writeTrustedConfig(join(repo.dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, deploy: { urls: [{ url: 'http://127.0.0.1:9/', timeoutMs: 2000 }] } }));
     const deploy = traced(['scan', '--no-paperclip', '--only', 'deploy'], repo.dir);
     expect(deploy.out).toContain('deploy/url-down');
