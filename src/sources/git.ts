@@ -141,23 +141,63 @@ interface Git {
   raw(args: string[]): Promise<string>;
 }
 
+/** A git process started now whose output is read later, or never (then cancel() ends it). */
+interface StartedGit {
+  read(): Promise<string>;
+  cancel(): void;
+}
+
 // git is run directly (child_process), not through simple-git: this module is on the path of
 // `clipguard precommit`, which runs on every commit, and simple-git with its dependencies costs ~50 ms
 // to load. The contract is simple-git's `raw()`: stdout untrimmed; a rejection only when git exits
 // non-zero AND wrote to stderr (`rev-parse --verify -q` exits 1 silently); the error message is git's
 // output.
 function git(repoDir: string, input?: string): Git {
+  return { raw: (args) => startGit(repoDir, args, input).read() };
+}
+
+/** Output of a git started ahead (startGit) held before anyone asks for it; past this git waits on its pipe. */
+const AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Starts git now. Its output is kept from the start (a child's pipe that nobody reads is closed, its data
+ * lost, once the child exits), but only up to AHEAD_BYTES until read() is called: past that the pipe is
+ * paused and git waits, so a started git whose output is never wanted costs bounded memory; cancel() ends it.
+ */
+function startGit(repoDir: string, args: string[], input?: string): StartedGit {
+  // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
+  const child = spawn('git', ['-c', 'core.quotePath=false', '-c', 'color.ui=false', ...args], { cwd: repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let held = 0;
+  let wanted = false;
+  let failed: Error | null = null;
+  let closed: { code: number | null } | null = null;
+  let settle = () => {};
+  child.stdout.on('data', (b: Buffer) => {
+    out.push(b);
+    held += b.length;
+    if (!wanted && held >= AHEAD_BYTES) child.stdout.pause();
+  });
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.on('error', (e) => {
+    failed = e;
+    settle();
+  });
+  child.on('close', (code) => {
+    closed = { code };
+    settle();
+  });
+  child.stdin.on('error', () => {}); // git may exit before reading all of stdin
+  child.stdin.end(input ?? '');
   return {
-    raw: (args) =>
+    read: () =>
       new Promise((resolvePromise, reject) => {
-        // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
-        const child = spawn('git', ['-c', 'core.quotePath=false', '-c', 'color.ui=false', ...args], { cwd: repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        child.on('error', reject);
-        child.on('close', (code) => {
+        wanted = true;
+        child.stdout.resume();
+        settle = () => {
+          if (failed) return reject(failed);
+          if (!closed) return;
           let stdout: string;
           try {
             stdout = Buffer.concat(out).toString('utf8');
@@ -165,12 +205,15 @@ function git(repoDir: string, input?: string): Git {
             // Over V8's string limit (~512 MB): a rejection, not an exception thrown in an event handler.
             return reject(e as Error);
           }
-          if (code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
+          if (closed.code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
           else resolvePromise(stdout);
-        });
-        child.stdin.on('error', () => {}); // git may exit before reading all of stdin
-        child.stdin.end(input ?? '');
+        };
+        settle();
       }),
+    cancel: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      child.stdout.destroy();
+    },
   };
 }
 
@@ -434,13 +477,22 @@ function assemble(patches: PatchBlocks[], keep: RawEntry[]): { files: StagedFile
 export async function readStagedDiff(repoDir: string, options: DiffReadOptions = {}): Promise<StagedDiff> {
   const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const g = git(repoDir);
-  const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
-  const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
-  const { keep, blobs, skipped } = triage(entries, sizes, max);
-  if (!keep.length) return { files: [], blobs, skipped };
-  const patch = await g.raw(['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...excludes(blobs, entries)]);
-  const read = assemble(parsePatch(patch), keep);
-  return { files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+  // The whole patch is asked for now, beside the raw entries and their sizes (one git round trip less on every
+  // commit), and read only when no file must be left out of it (too large, or of unknown size): then it is
+  // the same command as below. Otherwise it is dropped unread (git waits on its full pipe) and asked again.
+  const early = startGit(repoDir, ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS]);
+  try {
+    const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
+    const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
+    const { keep, blobs, skipped } = triage(entries, sizes, max);
+    if (!keep.length) return { files: [], blobs, skipped };
+    const ex = excludes(blobs, entries);
+    const patch = ex.length ? await g.raw(['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...ex]) : await early.read();
+    const read = assemble(parsePatch(patch), keep);
+    return { files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+  } finally {
+    early.cancel();
+  }
 }
 
 /**
