@@ -252,6 +252,21 @@ describe('unpushedCommits and defaultRange', () => {
   });
 });
 
+describe('readStagedDiff, the patch started ahead', () => {
+  it('reads a patch larger than what a git started ahead holds before it is read (8 MiB) whole', async () => {
+    const { dir, git, write } = repo();
+    // Five files under the patch size limit (2 MiB each), ~9.5 MB of patch: git may fill the held output and
+    // wait on its paused pipe before readStagedDiff has the sizes; every line must still arrive.
+    const lines = 48_000;
+    for (let f = 0; f < 5; f++) write(`f${f}.txt`, Array.from({ length: lines }, (_, i) => `file ${f} line ${i} ${'x'.repeat(24)}`).join('\n') + '\n');
+    git('add', '-A');
+    const r = await readStagedDiff(dir);
+    expect(r.blobs).toEqual([]);
+    expect(r.files.map((f) => [f.path, f.added, f.blocks.length])).toEqual([0, 1, 2, 3, 4].map((f) => [`f${f}.txt`, lines, 1]));
+    expect(r.files[4].blocks[0].text.split('\n').at(-1)).toBe(`file 4 line ${lines - 1} ${'x'.repeat(24)}`);
+  });
+});
+
 describe('parsePatch (the staged diff\'s reader)', () => {
   // The reader cuts each run of '+' lines out of the patch as one text; the oracle is the line-by-line reader
   // it replaced (kept verbatim in test/helpers/git-range-whole.ts), grouped the way the detector reads lines.
