@@ -7,11 +7,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const [before, after, runsArg = '15'] = process.argv.slice(2);
 if (!before || !after) throw new Error('usage: node bench/startup-before-after.mjs <before-bin> <after-bin> [runs]');
+// The commands run in temp folders: a relative bin would not be found there (every run an instant exit 1).
+const sides = { before: resolve(before), after: resolve(after) };
 const runs = Number(runsArg);
 const CORPUS = fileURLToPath(new URL('../fixtures/locales-real/', import.meta.url));
 
@@ -38,7 +40,6 @@ const cases = [
   { name: 'i18n <19 .po files>', cwd: po, args: ['i18n', '.', '-f', 'json'] },
   { name: 'precommit (1 staged file)', cwd: repo, args: ['precommit'] },
 ];
-const sides = { before, after };
 const res = {};
 const run = (cmd, cwd) => {
   const t0 = performance.now();

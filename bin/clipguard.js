@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm install` via "prepare").
+// Thin launcher: the CLI is compiled and bundled to dist/bundle/ by `npm run build` (run by `npm install` via "prepare").
 // On Node 22.1+ the on-disk V8 compile cache makes later starts (every `git commit`) cheaper; Node 20
 // has no such cache and ignores this.
 import module from 'node:module';
@@ -13,7 +13,7 @@ for (const stream of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE') throw e;
   });
 }
-const built = new URL('../dist/cli/main.js', import.meta.url);
+const built = new URL('../dist/bundle/clipguard.js', import.meta.url);
 let main;
 try {
   ({ main } = await import(built.href));

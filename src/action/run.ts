@@ -1,4 +1,4 @@
-// The GitHub Action's entry (action.yml runs `node dist/action/run.js`): one clipguard run (scan, i18n, or the
+// The GitHub Action's entry (action.yml runs `node dist/bundle/action.js`): one clipguard run (scan, i18n, or the
 // budget report), read once as the json report, then turned into what a workflow wants: the SARIF file for
 // code scanning, the Markdown step summary, the budget HTML, step outputs, and the text report in the log.
 //

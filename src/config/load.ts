@@ -2,8 +2,8 @@
 
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { validatorFor } from '../util/validators.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
@@ -13,7 +13,7 @@ import type { LocaleOverride } from '../sources/locale-files.js';
 import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
 
 /** The config schema this clipguard ships (node_modules/clipguard/schema/ in a user's repository). */
-export const CONFIG_SCHEMA_FILE = resolve(dirname(fileURLToPath(import.meta.url)), '../../schema/config.schema.json');
+export const CONFIG_SCHEMA_FILE = join(PACKAGE_ROOT, 'schema', 'config.schema.json');
 
 /**
  * Where a config error sends the user: the schema file of the installed clipguard, as a path from the config

@@ -3,9 +3,9 @@
 // fact or operator and the rule then never fires.
 
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, join, relative, sep } from 'node:path';
 import { validatorFor } from '../util/validators.js';
+import { PACKAGE_ROOT } from '../paths.js';
 import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
 import { lineOfKey, parseJsonText } from '../util/json-file.js';
 import { FACTS, checkPathAgainstShape, closest } from './facts.js';
@@ -32,7 +32,7 @@ export class RulePackError extends Error {
 }
 
 
-export const BUILTIN_RULES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../rules');
+export const BUILTIN_RULES_DIR = join(PACKAGE_ROOT, 'rules');
 
 /**
  * A pack's rule-test fixtures live in `<pack>/fixtures/<rule-id>/*.json` (see rule-tests.ts): JSON files that

@@ -8,7 +8,7 @@
 
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, renameSync, unlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../paths.js';
 
 export const HOOK_NAMES = ['pre-commit', 'commit-msg'] as const;
 export type HookName = (typeof HOOK_NAMES)[number];
@@ -18,7 +18,7 @@ const MARKER = '# clipguard-hook v1';
 const CHAINED_SUFFIX = '.clipguard-chained';
 
 /** This package's launcher, the file `clipguard hook install` itself was started from. */
-export const OWN_BIN = fileURLToPath(new URL('../../bin/clipguard.js', import.meta.url));
+export const OWN_BIN = join(PACKAGE_ROOT, 'bin', 'clipguard.js');
 
 export interface HookInstallOptions {
   /** How the hook runs clipguard, as one shell command line (default: `node <the bin>`, see hookBinPath). */

@@ -26,6 +26,48 @@ export interface DiffFile {
   commit?: string;
 }
 
+/** A run of added lines with consecutive line numbers: the first one's number and the lines joined by '\n'. */
+export interface AddedBlock {
+  line: number;
+  text: string;
+}
+
+/**
+ * A staged file's added lines as runs (what the secret detector reads: one call per run, so that a private
+ * key's armour and body are seen together). A line per object cost ~100,000 objects on a 200-file commit.
+ */
+export interface StagedFile {
+  path: string;
+  blocks: AddedBlock[];
+  /** How many lines were added. */
+  added: number;
+  commit?: string;
+}
+
+/** Added lines grouped into runs of consecutive line numbers (the stream's files, read line by line). */
+export function blocksOfLines(lines: readonly DiffLine[]): AddedBlock[] {
+  const blocks: AddedBlock[] = [];
+  let texts: string[] = [];
+  let first = 0;
+  let last = 0;
+  for (const l of lines) {
+    if (texts.length && l.line === last + 1) texts.push(l.text);
+    else {
+      if (texts.length) blocks.push({ line: first, text: texts.join('\n') });
+      texts = [l.text];
+      first = l.line;
+    }
+    last = l.line;
+  }
+  if (texts.length) blocks.push({ line: first, text: texts.join('\n') });
+  return blocks;
+}
+
+/** The inverse of blocksOfLines (no line holds a '\n'). */
+export function linesOfBlocks(blocks: readonly AddedBlock[]): DiffLine[] {
+  return blocks.flatMap((b) => b.text.split('\n').map((text, i) => ({ line: b.line + i, text })));
+}
+
 export type SkipReason = 'symlink' | 'submodule';
 
 /**
@@ -49,7 +91,7 @@ export interface SkippedFile {
 }
 
 export interface StagedDiff {
-  files: DiffFile[];
+  files: StagedFile[];
   /** Binary and large files: read from their blob, not from the patch. */
   blobs: BlobFile[];
   skipped: SkippedFile[];
@@ -99,23 +141,63 @@ interface Git {
   raw(args: string[]): Promise<string>;
 }
 
+/** A git process started now whose output is read later, or never (then cancel() ends it). */
+interface StartedGit {
+  read(): Promise<string>;
+  cancel(): void;
+}
+
 // git is run directly (child_process), not through simple-git: this module is on the path of
 // `clipguard precommit`, which runs on every commit, and simple-git with its dependencies costs ~50 ms
 // to load. The contract is simple-git's `raw()`: stdout untrimmed; a rejection only when git exits
 // non-zero AND wrote to stderr (`rev-parse --verify -q` exits 1 silently); the error message is git's
 // output.
 function git(repoDir: string, input?: string): Git {
+  return { raw: (args) => startGit(repoDir, args, input).read() };
+}
+
+/** Output of a git started ahead (startGit) held before anyone asks for it; past this git waits on its pipe. */
+const AHEAD_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Starts git now. Its output is kept from the start (a child's pipe that nobody reads is closed, its data
+ * lost, once the child exits), but only up to AHEAD_BYTES until read() is called: past that the pipe is
+ * paused and git waits, so a started git whose output is never wanted costs bounded memory; cancel() ends it.
+ */
+function startGit(repoDir: string, args: string[], input?: string): StartedGit {
+  // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
+  const child = spawn('git', ['-c', 'core.quotePath=false', '-c', 'color.ui=false', ...args], { cwd: repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let held = 0;
+  let wanted = false;
+  let failed: Error | null = null;
+  let closed: { code: number | null } | null = null;
+  let settle = () => {};
+  child.stdout.on('data', (b: Buffer) => {
+    out.push(b);
+    held += b.length;
+    if (!wanted && held >= AHEAD_BYTES) child.stdout.pause();
+  });
+  child.stderr.on('data', (b: Buffer) => err.push(b));
+  child.on('error', (e) => {
+    failed = e;
+    settle();
+  });
+  child.on('close', (code) => {
+    closed = { code };
+    settle();
+  });
+  child.stdin.on('error', () => {}); // git may exit before reading all of stdin
+  child.stdin.end(input ?? '');
   return {
-    raw: (args) =>
+    read: () =>
       new Promise((resolvePromise, reject) => {
-        // core.quotePath=false: non-ASCII paths arrive as UTF-8, not octal escapes.
-        const child = spawn('git', ['-c', 'core.quotePath=false', '-c', 'color.ui=false', ...args], { cwd: repoDir, windowsHide: true, stdio: ['pipe', 'pipe', 'pipe'] });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on('data', (b: Buffer) => out.push(b));
-        child.stderr.on('data', (b: Buffer) => err.push(b));
-        child.on('error', reject);
-        child.on('close', (code) => {
+        wanted = true;
+        child.stdout.resume();
+        settle = () => {
+          if (failed) return reject(failed);
+          if (!closed) return;
           let stdout: string;
           try {
             stdout = Buffer.concat(out).toString('utf8');
@@ -123,12 +205,15 @@ function git(repoDir: string, input?: string): Git {
             // Over V8's string limit (~512 MB): a rejection, not an exception thrown in an event handler.
             return reject(e as Error);
           }
-          if (code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
+          if (closed.code && err.length) reject(new Error(`${stdout}${Buffer.concat(err).toString('utf8')}`));
           else resolvePromise(stdout);
-        });
-        child.stdin.on('error', () => {}); // git may exit before reading all of stdin
-        child.stdin.end(input ?? '');
+        };
+        settle();
       }),
+    cancel: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+      child.stdout.destroy();
+    },
   };
 }
 
@@ -235,6 +320,15 @@ export interface PatchFile {
   lines: DiffLine[];
 }
 
+/** A file's section of a whole patch, its added lines as runs (parsePatch). */
+export interface PatchBlocks {
+  commit?: string;
+  path: string | null;
+  binary: boolean;
+  blocks: AddedBlock[];
+  added: number;
+}
+
 /** Undo git's C-style quoting of a path ("a\tb", "\303\274.txt"). */
 function unquote(s: string): string {
   if (!s.startsWith('"') || !s.endsWith('"')) return s;
@@ -278,32 +372,69 @@ function pathFromDiffLine(rest: string): string | null {
   return null;
 }
 
-/** The whole-string patch parser of the staged diff (exported for the stream parser's equivalence property). */
-export function parsePatch(out: string, marker?: string): PatchFile[] {
-  const files: PatchFile[] = [];
+/**
+ * The whole-string patch parser of the staged diff: each file's added lines as runs of consecutive line
+ * numbers (equal to blocksOfLines of its lines: test/unit/git-source.test.ts checks it against the
+ * line-by-line reader of test/helpers/git-range-whole.ts).
+ */
+export function parsePatch(out: string, marker?: string): PatchBlocks[] {
+  const files: PatchBlocks[] = [];
   let commit: string | undefined;
-  let cur: PatchFile | null = null;
+  let cur: PatchBlocks | null = null;
   let adds = 0;
   let dels = 0;
   let next = 0; // next new-file line number
-  const lines = out.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
+  // Lines with indexOf, not split('\n'), and each run of '+' lines cut out of the patch as one slice: a
+  // 200-file commit is ~100,000 lines, and a string and an object per line were most of precommit's time.
+  let runAt = -1; // index of the first '+' of the current run of added lines, or -1
+  let runEnd = 0; // end (the newline's index) of its last line
+  let runLine = 0; // its first line's number
+  let blockNext = -1; // the line number after the last block of `cur`
+  const flush = () => {
+    if (runAt < 0) return;
+    let text = out.slice(runAt + 1, runEnd);
+    // Each line without its '+' and without one trailing '\r' (CRLF files), as the line reader had it.
+    // (replaceAll of a plain string is a memchr-speed search; the regex only for CRLF text.)
+    if (text.includes('\n')) text = text.includes('\r') ? text.replace(/\r?\n\+/g, '\n') : text.replaceAll('\n+', '\n');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+    const blocks = cur!.blocks;
+    if (blocks.length && blockNext === runLine) blocks[blocks.length - 1].text += '\n' + text;
+    else blocks.push({ line: runLine, text });
+    blockNext = next;
+    runAt = -1;
+  };
+  for (let pos = 0; pos <= out.length; ) {
+    let end = out.indexOf('\n', pos);
+    if (end === -1) end = out.length;
+    const at = pos;
+    pos = end + 1;
     if (adds > 0 || dels > 0) {
       // Inside a hunk: exactly `adds` '+' lines and `dels` '-' lines, whatever they contain.
-      const c = line[0];
-      if (c === '+') {
-        cur!.lines.push({ line: next++, text: line.slice(1).replace(/\r$/, '') });
+      const c = out.charCodeAt(at);
+      if (c === 43 /* + */) {
+        if (runAt < 0) {
+          runAt = at;
+          runLine = next;
+        }
+        runEnd = end;
+        next++;
+        cur!.added++;
         adds--;
-      } else if (c === '-') dels--;
-      else if (c === ' ') next++;
+        continue;
+      }
+      flush();
+      if (c === 45 /* - */) dels--;
+      else if (c === 32 /* space */) next++;
       continue; // '\ No newline at end of file'
     }
+    flush();
+    const line = out.slice(at, end);
     if (marker && line.startsWith(marker)) {
       commit = line.slice(marker.length).trim();
       cur = null;
     } else if (line.startsWith('diff --git ')) {
-      cur = { commit, path: pathFromDiffLine(line.slice(11)), binary: false, lines: [] };
+      cur = { commit, path: pathFromDiffLine(line.slice(11)), binary: false, blocks: [], added: 0 };
+      blockNext = -1;
       files.push(cur);
     } else if (!cur) {
       continue;
@@ -313,7 +444,7 @@ export function parsePatch(out: string, marker?: string): PatchFile[] {
       dels = m[1] === undefined ? 1 : Number(m[1]);
       next = Number(m[2]);
       adds = m[3] === undefined ? 1 : Number(m[3]);
-    } else if (cur.lines.length === 0) {
+    } else if (cur.added === 0) {
       // Extended header lines (only before the first hunk).
       if (line.startsWith('+++ ')) cur.path = sidePath(line.slice(4), 'b/');
       else if (line.startsWith('rename to ') || line.startsWith('copy to ')) cur.path = unquote(line.slice(line.indexOf(' to ') + 4));
@@ -321,19 +452,20 @@ export function parsePatch(out: string, marker?: string): PatchFile[] {
       else if (line.startsWith('Binary files ') || line === 'GIT binary patch') cur.binary = true;
     }
   }
+  flush();
   return files;
 }
 
 /** Join patch sections to the kept raw entries by (commit, path); binary sections are read as blobs. */
-function assemble(patches: PatchFile[], keep: RawEntry[]): { files: DiffFile[]; blobs: BlobFile[] } {
+function assemble(patches: PatchBlocks[], keep: RawEntry[]): { files: StagedFile[]; blobs: BlobFile[] } {
   const wanted = new Map(keep.map((e) => [`${e.commit ?? ''}\0${e.path}`, e]));
-  const files: DiffFile[] = [];
+  const files: StagedFile[] = [];
   const blobs: BlobFile[] = [];
   for (const p of patches) {
     const e = p.path === null ? undefined : wanted.get(`${p.commit ?? ''}\0${p.path}`);
     if (!e || p.path === null) continue;
     if (p.binary) blobs.push(blobFile(e, 'binary'));
-    else if (p.lines.length) files.push({ path: p.path, lines: p.lines, ...(p.commit ? { commit: p.commit } : {}) });
+    else if (p.added) files.push({ path: p.path, blocks: p.blocks, added: p.added, ...(p.commit ? { commit: p.commit } : {}) });
   }
   return { files, blobs };
 }
@@ -345,13 +477,22 @@ function assemble(patches: PatchFile[], keep: RawEntry[]): { files: DiffFile[]; 
 export async function readStagedDiff(repoDir: string, options: DiffReadOptions = {}): Promise<StagedDiff> {
   const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const g = git(repoDir);
-  const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
-  const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
-  const { keep, blobs, skipped } = triage(entries, sizes, max);
-  if (!keep.length) return { files: [], blobs, skipped };
-  const patch = await g.raw(['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...excludes(blobs, entries)]);
-  const read = assemble(parsePatch(patch), keep);
-  return { files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+  // The whole patch is asked for now, beside the raw entries and their sizes (one git round trip less on every
+  // commit), and read only when no file must be left out of it (too large, or of unknown size): then it is
+  // the same command as below. Otherwise it is dropped unread (git waits on its full pipe) and asked again.
+  const early = startGit(repoDir, ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS]);
+  try {
+    const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
+    const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
+    const { keep, blobs, skipped } = triage(entries, sizes, max);
+    if (!keep.length) return { files: [], blobs, skipped };
+    const ex = excludes(blobs, entries);
+    const patch = ex.length ? await g.raw(['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...ex]) : await early.read();
+    const read = assemble(parsePatch(patch), keep);
+    return { files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+  } finally {
+    early.cancel();
+  }
 }
 
 /**
@@ -926,7 +1067,8 @@ async function readCommitRangeWhole(repoDir: string, args: string[], options: Di
   const ex = excludes(blobs, entries);
   const patch = await g.raw([...log, '-p', '--unified=0', ...DIFF_FLAGS, ...args, ...(ex.length ? ex : ['--'])]);
   const read = assemble(parsePatch(patch, marker), keep);
-  return { commits, files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+  const files = read.files.map((f) => ({ path: f.path, lines: linesOfBlocks(f.blocks), ...(f.commit ? { commit: f.commit } : {}) }));
+  return { commits, files, blobs: [...blobs, ...read.blobs], skipped };
 }
 
 /** A whole range gathered in memory (tests, and callers that know their range is small: prefer the stream). */

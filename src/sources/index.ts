@@ -15,7 +15,7 @@ import type { PaperclipClient } from './paperclip/client.js';
 import type { PaperclipReadCache, TextGuard } from './paperclip/cache.js';
 import type { MissingCompany } from './paperclip/read.js';
 import type { FactParams } from './fact-params.js';
-import { readBlob, readSmallBlobs, streamCommitRange, unpushedCommits, defaultRange, type BlobFile } from './git.js';
+import { blocksOfLines, readBlob, readSmallBlobs, streamCommitRange, unpushedCommits, defaultRange, type BlobFile, type DiffFile, type StagedFile } from './git.js';
 import { blobSecrets } from './blob-secrets.js';
 import { globMatcher } from '../util/glob.js';
 // The locale side (opencc-js, the extractors' YAML parser) loads only when locale files are read: it costs
@@ -388,9 +388,11 @@ function maskCommit<T extends { subject: string; message: string }>(c: T, spans:
   return { ...c, subject, message: redactSecrets(c.message, spans) };
 }
 
-export function diffSubjects(repo: string, files: { path: string; commit?: string; lines: { line: number; text: string }[] }[], config: Config): Subject[] {
+/** Subjects of files' added lines: as runs (the staged diff) or line by line (a commit range's stream). */
+export function diffSubjects(repo: string, files: readonly (StagedFile | DiffFile)[], config: Config): Subject[] {
   const out: Subject[] = [];
-  for (const f of files) {
+  for (const file of files) {
+    const f = 'blocks' in file ? file : { path: file.path, commit: file.commit, blocks: blocksOfLines(file.lines), added: file.lines.length };
     const detect = maskedSecrets(config, f.path);
     // Detect per run of consecutive added lines (a private key spans many lines: line by line, its armour and
     // body are never seen together; and one call per block is what makes a 20,000-line commit fast), then map
@@ -399,17 +401,23 @@ export function diffSubjects(repo: string, files: { path: string; commit?: strin
     // variable set to a new key) is a new secret, not the one a baseline recorded.
     const at = f.commit ? `@${f.commit.slice(0, 12)}` : '';
     const secrets = numberRepeats(
-      addedBlocks(f.lines).flatMap((block) =>
-        detect(block.map((l) => l.text).join('\n')).map((m) => {
-          const l = block[m.line - 1] ?? block[0];
+      f.blocks.flatMap((block) =>
+        detect(block.text).map((m) => {
+          const line = m.line >= 1 && m.line <= lineCount(block.text) ? block.line + m.line - 1 : block.line;
           // Repeats are numbered across the whole file below, not per block.
-          return { ...m, line: l.line, fingerprintKey: m.fingerprintKey.replace(/#\d+$/, '') + at };
+          return { ...m, line, fingerprintKey: m.fingerprintKey.replace(/#\d+$/, '') + at };
         }),
       ),
     );
-    out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.lines.length }, secrets } });
+    out.push({ type: 'diff', id: f.path, label: f.path, source: 'git', location: { file: f.path, line: 1, column: 1 }, facts: { diff: { path: f.path, addedLines: f.added }, secrets } });
   }
   return out;
+}
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** A whole-blob file that could not be read, so nothing in it was scanned. */
@@ -469,17 +477,6 @@ export async function blobSubjects(repo: string, blobs: readonly BlobFile[], con
     await read.return(undefined); // ends the batch process if it is still running
   }
   return { subjects, unread };
-}
-
-/** Added lines grouped into runs of consecutive line numbers. */
-function addedBlocks(lines: { line: number; text: string }[]): { line: number; text: string }[][] {
-  const blocks: { line: number; text: string }[][] = [];
-  for (const l of lines) {
-    const cur = blocks[blocks.length - 1];
-    if (cur && cur[cur.length - 1].line + 1 === l.line) cur.push(l);
-    else blocks.push([l]);
-  }
-  return blocks;
 }
 
 /** "a.json (binary ...), b.po (...)", shortened: a status line, not a listing. */

@@ -6,9 +6,11 @@
 // it is missing (running from src/ under vitest) compiles the schemas with Ajv, on first use.
 
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
 import { configJsonSchema } from '../config/schema.js';
 import { ruleJsonSchema } from '../engine/rule.js';
+import { GENERATED_DIR } from '../paths.js';
 
 const require = createRequire(import.meta.url);
 type Name = 'rule' | 'config';
@@ -24,7 +26,7 @@ export function validatorFor(name: Name): ValidateFunction {
   if (hit) return hit;
   if (generated === undefined) {
     try {
-      generated = require('../generated/validators.cjs') as Partial<Record<Name, ValidateFunction>>;
+      generated = GENERATED_DIR ? (require(join(GENERATED_DIR, 'validators.cjs')) as Partial<Record<Name, ValidateFunction>>) : null;
     } catch {
       generated = null;
     }

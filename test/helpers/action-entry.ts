@@ -1,4 +1,4 @@
-// The GitHub Action's entry run as the runner runs it: `node "$GITHUB_ACTION_PATH/dist/action/run.js"` with the
+// The GitHub Action's entry run as the runner runs it: `node "$GITHUB_ACTION_PATH/dist/bundle/action.js"` with the
 // environment GitHub sets and every input action.yml declares (its default unless given). Shared by the unit
 // test and the e2e one (the budget report on a real Paperclip).
 import { spawnSync } from 'node:child_process';
@@ -35,7 +35,7 @@ export function runEntry(workspace: string, inputs: Record<string, string>, extr
     ...extraEnv,
   };
   for (const [k, v] of Object.entries(ACTION.inputs as Record<string, { default?: string }>)) env[`INPUT_${k.toUpperCase()}`] = inputs[k] ?? v.default ?? '';
-  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'action', 'run.js')], { cwd: workspace, env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'bundle', 'action.js')], { cwd: workspace, env, encoding: 'utf8' });
   const outputs = Object.fromEntries(
     readFileSync(output, 'utf8')
       .split('\n')

@@ -266,7 +266,7 @@ function pathFromDiffLine(rest: string): string | null {
   return null;
 }
 
-function parsePatch(out: string, marker?: string): PatchFile[] {
+export function parsePatch(out: string, marker?: string): PatchFile[] {
   const files: PatchFile[] = [];
   let commit: string | undefined;
   let cur: PatchFile | null = null;

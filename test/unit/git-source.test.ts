@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultRange, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits } from '../../src/sources/git.js';
+import fc from 'fast-check';
+import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, type DiffReadOptions } from '../../src/sources/git.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
+import { parsePatch as parseLines } from '../helpers/git-range-whole.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -44,6 +46,19 @@ describe('readSmallBlobs / readBlob', () => {
   });
 });
 
+/** readStagedDiff's files line by line (their runs split back), each checked to count its added lines. */
+async function stagedLines(dir: string, options?: DiffReadOptions) {
+  const r = await readStagedDiff(dir, options);
+  return {
+    ...r,
+    files: r.files.map((f) => {
+      const lines = linesOfBlocks(f.blocks);
+      expect(f.added).toBe(lines.length);
+      return { path: f.path, lines };
+    }),
+  };
+}
+
 describe('readStagedDiff', () => {
   it('returns added lines only, with their line numbers in the new file', async () => {
     const { dir, git, write } = repo();
@@ -53,11 +68,16 @@ describe('readStagedDiff', () => {
     write('a.txt', 'one\nTWO\nthree\ninserted 1\ninserted 2\nfour\nlast\n');
     write('new.md', '# title\n\nbody\n');
     git('add', '-A');
-    const r = await readStagedDiff(dir);
+    const r = await stagedLines(dir);
     expect(r.skipped).toEqual([]);
     expect(r.files).toEqual([
       { path: 'a.txt', lines: [{ line: 2, text: 'TWO' }, { line: 4, text: 'inserted 1' }, { line: 5, text: 'inserted 2' }, { line: 7, text: 'last' }] },
       { path: 'new.md', lines: [{ line: 1, text: '# title' }, { line: 2, text: '' }, { line: 3, text: 'body' }] },
+    ]);
+    // As the detector reads them: runs of consecutive line numbers, one text each.
+    expect((await readStagedDiff(dir)).files).toEqual([
+      { path: 'a.txt', added: 4, blocks: [{ line: 2, text: 'TWO' }, { line: 4, text: 'inserted 1\ninserted 2' }, { line: 7, text: 'last' }] },
+      { path: 'new.md', added: 3, blocks: [{ line: 1, text: '# title\n\nbody' }] },
     ]);
   });
 
@@ -71,7 +91,7 @@ describe('readStagedDiff', () => {
     write('dir with space/新 名字.txt', 'shared line 1\nshared line 2\nshared line 3\nshared line 4\nadded after rename\n');
     write('we"ird\tname.txt', 'q\r\nno newline at end');
     git('add', '-A');
-    const r = await readStagedDiff(dir);
+    const r = await stagedLines(dir);
     expect(r.files).toEqual([
       { path: 'dir with space/新 名字.txt', lines: [{ line: 5, text: 'added after rename' }] },
       { path: 'we"ird\tname.txt', lines: [{ line: 1, text: 'q' }, { line: 2, text: 'no newline at end' }] },
@@ -82,7 +102,7 @@ describe('readStagedDiff', () => {
     const { dir, git, write } = repo();
     write('x.patch', 'diff --git a/evil b/evil\n+++ b/evil\n--- a/evil\n@@ -1 +1 @@\n+fake\n');
     git('add', '-A');
-    const r = await readStagedDiff(dir);
+    const r = await stagedLines(dir);
     expect(r.files).toEqual([{ path: 'x.patch', lines: ['diff --git a/evil b/evil', '+++ b/evil', '--- a/evil', '@@ -1 +1 @@', '+fake'].map((text, i) => ({ line: i + 1, text })) }]);
   });
 
@@ -103,7 +123,7 @@ describe('readStagedDiff', () => {
     git('add', '-A');
     // A submodule is a gitlink entry (mode 160000) naming a commit of another repository.
     git('update-index', '--add', '--cacheinfo', `160000,${'ab'.repeat(20)},vendored`);
-    const r = await readStagedDiff(dir, { maxFileBytes: 1000 });
+    const r = await stagedLines(dir, { maxFileBytes: 1000 });
     expect(r.files).toEqual([{ path: 'small.txt', lines: [{ line: 1, text: 'ok' }] }]);
     const blobId = (p: string) => git('rev-parse', `:${p}`).trim();
     expect(r.blobs.sort((a, b) => a.path.localeCompare(b.path))).toEqual([
@@ -122,7 +142,7 @@ describe('readStagedDiff', () => {
     expect(await readStagedDiff(dir)).toEqual({ files: [], blobs: [], skipped: [] });
     write('first.txt', 'hello\n');
     git('add', '-A');
-    expect((await readStagedDiff(dir)).files).toEqual([{ path: 'first.txt', lines: [{ line: 1, text: 'hello' }] }]);
+    expect((await stagedLines(dir)).files).toEqual([{ path: 'first.txt', lines: [{ line: 1, text: 'hello' }] }]);
   });
 });
 
@@ -229,5 +249,66 @@ describe('unpushedCommits and defaultRange', () => {
 
     git('checkout', '-q', '--detach', 'origin/main');
     expect(await unpushedCommits(dir)).toMatchObject({ branch: null, upstream: null, ahead: 0 });
+  });
+});
+
+describe('readStagedDiff, the patch started ahead', () => {
+  it('reads a patch larger than what a git started ahead holds before it is read (8 MiB) whole', async () => {
+    const { dir, git, write } = repo();
+    // Five files under the patch size limit (2 MiB each), ~9.5 MB of patch: git may fill the held output and
+    // wait on its paused pipe before readStagedDiff has the sizes; every line must still arrive.
+    const lines = 48_000;
+    for (let f = 0; f < 5; f++) write(`f${f}.txt`, Array.from({ length: lines }, (_, i) => `file ${f} line ${i} ${'x'.repeat(24)}`).join('\n') + '\n');
+    git('add', '-A');
+    const r = await readStagedDiff(dir);
+    expect(r.blobs).toEqual([]);
+    expect(r.files.map((f) => [f.path, f.added, f.blocks.length])).toEqual([0, 1, 2, 3, 4].map((f) => [`f${f}.txt`, lines, 1]));
+    expect(r.files[4].blocks[0].text.split('\n').at(-1)).toBe(`file 4 line ${lines - 1} ${'x'.repeat(24)}`);
+  });
+});
+
+describe('parsePatch (the staged diff\'s reader)', () => {
+  // The reader cuts each run of '+' lines out of the patch as one text; the oracle is the line-by-line reader
+  // it replaced (kept verbatim in test/helpers/git-range-whole.ts), grouped the way the detector reads lines.
+  it('reads the same added lines as the line-by-line reader, as runs of consecutive line numbers (property)', () => {
+    const text = fc.array(fc.constantFrom('a', 'Z', ' ', '+', '-', '\r', '\\', '@', 'diff --git a/x b/x', '+++ b/y', '@@ -1 +1 @@', 'é', '\t'), { maxLength: 6 }).map((cs) => cs.join(''));
+    const hunk = fc.record({
+      gap: fc.nat(2), // 0: the hunk's first added line follows the previous hunk's last one (one run)
+      dels: fc.nat(2),
+      body: fc.array(fc.record({ context: fc.nat(4).map((n) => n === 0), text }), { maxLength: 5 }),
+      shortCounts: fc.boolean(),
+      noNewline: fc.boolean(),
+    });
+    const section = fc.record({ path: fc.constantFrom('a.txt', 'b c.txt', 'é.md'), binary: fc.boolean(), crlf: fc.boolean(), hunks: fc.array(hunk, { maxLength: 3 }) });
+    const patch = fc.array(section, { maxLength: 4 }).map((sections) =>
+      sections
+        .map((s) => {
+          let out = `diff --git a/${s.path} b/${s.path}\nindex ${'1'.repeat(40)}..${'2'.repeat(40)} 100644\n`;
+          if (s.binary) return out + `Binary files a/${s.path} and b/${s.path} differ\n`;
+          out += `--- a/${s.path}\n+++ b/${s.path}\n`;
+          let next = 1;
+          for (const h of s.hunks) {
+            const start = next + h.gap;
+            const adds = h.body.length;
+            const ctx = h.body.filter((b) => b.context).length;
+            const count = (n: number) => (h.shortCounts && n === 1 ? '' : `,${n}`);
+            out += `@@ -${start}${count(h.dels + ctx)} +${start}${count(adds)} @@\n`;
+            for (let i = 0; i < h.dels; i++) out += `-old ${i}\n`;
+            for (const b of h.body) out += `${b.context ? ' ' : '+'}${b.text}${s.crlf ? '\r' : ''}\n`;
+            if (h.noNewline) out += '\\ No newline at end of file\n';
+            next = start + adds;
+          }
+          return out;
+        })
+        .join(''),
+    );
+    fc.assert(
+      fc.property(patch, (p) => {
+        const oracle = parseLines(p).map((f) => ({ path: f.path, binary: f.binary, blocks: blocksOfLines(f.lines), added: f.lines.length }));
+        expect(parsePatch(p)).toEqual(oracle);
+        expect(parsePatch(p).map((f) => linesOfBlocks(f.blocks))).toEqual(parseLines(p).map((f) => f.lines));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -1,4 +1,4 @@
-// The GitHub Action: action.yml's wiring, and its entry (dist/action/run.js) run as the runner runs it, with
+// The GitHub Action: action.yml's wiring, and its entry (dist/bundle/action.js) run as the runner runs it, with
 // the environment GitHub sets (GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT, GITHUB_ACTION_PATH,
 // INPUT_*), in temp git repositories: the files it writes, its outputs, its exit code, and the SARIF against
 // the SARIF 2.1.0 schema. Needs `npm run build`.
@@ -21,7 +21,7 @@ describe('action.yml', () => {
 
   it('is a composite action whose entry ships in the package and whose step passes every input it reads', () => {
     expect(action.runs.using).toBe('composite');
-    expect(step.run).toContain('"$GITHUB_ACTION_PATH/dist/action/run.js"');
+    expect(step.run).toContain('"$GITHUB_ACTION_PATH/dist/bundle/action.js"');
     expect(existsSync(join(ROOT, 'dist', 'action', 'run.js'))).toBe(true);
     const declared = Object.keys(action.inputs);
     const passed = Object.keys(step.env).filter((k) => k.startsWith('INPUT_')).map((k) => k.slice(6).toLowerCase());

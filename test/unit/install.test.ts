@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_RULES_DIR, listRuleFiles, loadRulePacks } from '../../src/engine/load.js';
 import { cli, tempDir } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -73,7 +74,7 @@ describe('npm pack', () => {
   });
 
   it('ships the bin, dist, the schemas, the GitHub Action, every built-in rule and every built-in rule\'s fixtures', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/clipguard.js', 'dist/cli/main.js', 'dist/generated/validators.cjs', 'schema/config.schema.json', 'schema/rule.schema.json', 'schema/report.schema.json', 'action.yml', 'dist/action/run.js', 'package.json', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/clipguard.js', 'dist/bundle/clipguard.js', 'dist/generated/validators.cjs', 'dist/generated/zh-tables.json', 'schema/config.schema.json', 'schema/rule.schema.json', 'schema/report.schema.json', 'action.yml', 'dist/bundle/action.js', 'package.json', 'README.md']));
     const rules = listRuleFiles(BUILTIN_RULES_DIR).map((f) => relative(ROOT, f));
     expect(rules.length).toBeGreaterThan(20);
     expect(files).toEqual(expect.arrayContaining(rules));
@@ -117,6 +118,31 @@ describe('clipguard installed from the tarball', () => {
     expect(scan.stderr).not.toMatch(/required property/);
     expect(scan.code).toBe(0);
   });
+  it('ships the bundle only: no per-module tsc output, which nothing at run time may need', () => {
+    expect(existsSync(join(app, 'node_modules', 'clipguard', 'dist', 'bundle', 'clipguard.js'))).toBe(true);
+    for (const d of ['cli', 'engine', 'detectors', 'action']) expect(existsSync(join(app, 'node_modules', 'clipguard', 'dist', d)), d).toBe(false);
+  });
+
+  it('the hooks `hook install` writes run the installed bundle: a staged key blocks the commit, a clean change passes', () => {
+    const repo = tempDir('clipguard-app-hooks-');
+    const git = (...a: string[]) => spawnSync('git', a, { cwd: repo, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.invalid', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.invalid' } });
+    git('init', '-q');
+    symlinkSync(join(app, 'node_modules'), join(repo, 'node_modules'));
+    writeFileSync(join(repo, '.gitignore'), 'node_modules\n');
+    const install = runInstalled(join(repo, 'node_modules', 'clipguard', 'bin', 'clipguard.js'), ['hook', 'install'], repo);
+    expect(install.code, install.stderr).toBe(0);
+    expect(readFileSync(join(repo, '.git', 'hooks', 'pre-commit'), 'utf8')).toContain('node_modules/clipguard/bin/clipguard.js');
+    writeFileSync(join(repo, 'config.js'), `export const token = '${fakeToken('github-pat', 3)}';\n`);
+    git('add', '.gitignore', 'config.js');
+    const blocked = git('commit', '-qm', 'add config');
+    expect(blocked.status).not.toBe(0);
+    expect(blocked.stdout + blocked.stderr).toContain('security/secret-in-diff');
+    writeFileSync(join(repo, 'config.js'), 'export const token = process.env.TOKEN;\n');
+    git('add', 'config.js');
+    const clean = git('commit', '-qm', 'read the token from the environment');
+    expect(clean.status, clean.stdout + clean.stderr).toBe(0);
+  });
+
   it('init in the project writes a config whose $schema is the installed schema, which exists', () => {
     execFileSync('git', ['init', '-q'], { cwd: app });
     const r = runInstalled(bin, ['init', '--no-hooks'], app);

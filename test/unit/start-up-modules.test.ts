@@ -4,7 +4,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv } from '../helpers/cli.js';
@@ -16,20 +16,36 @@ const TRACER = fileURLToPath(new URL('../helpers/module-trace.mjs', import.meta.
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Runs the CLI in `cwd` with the tracer; the modules it loaded, and its exit code. */
-function traced(args: string[], cwd: string): { code: number | null; modules: string[]; out: string } {
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const BUNDLE = join(ROOT, 'dist', 'bundle') + '/';
+/** esbuild's metafile of the build (scripts/bundle.mjs): which source modules each chunk of dist/bundle/ holds. */
+const META = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+
+/**
+ * Runs the CLI in `cwd` with the tracer; the modules it loaded, and its exit code. The CLI runs from the bundle
+ * (dist/bundle/), so each chunk it loaded stands for the source modules in it (`<root>/src/...ts`, and the
+ * dependencies bundled in, `<root>/node_modules/...`); `files` is what the process itself opened.
+ */
+function traced(args: string[], cwd: string): { code: number | null; modules: string[]; files: string[]; out: string } {
   const trace = join(mkdtempSync(join(tmpdir(), 'clipguard-trace-')), 'modules.txt');
   dirs.push(join(trace, '..'));
   writeFileSync(trace, '');
   const r = spawnSync(process.execPath, ['--import', TRACER, BIN, ...args], { cwd, encoding: 'utf8', env: { ...cliEnv(args, cwd), CLIPGUARD_MODULE_TRACE: trace } });
-  return { code: r.status, modules: [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean))], out: r.stdout + r.stderr };
+  const files = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((m) => (m.startsWith('file://') ? fileURLToPath(m) : m)))];
+  const modules = files.flatMap((f) => {
+    if (!f.startsWith(BUNDLE)) return [f];
+    const chunk = META.outputs[relative(ROOT, f)];
+    if (!chunk) throw new Error(`${f} is not in dist/bundle-meta.json: a stale build?`);
+    return Object.keys(chunk.inputs).map((i) => join(ROOT, i));
+  });
+  return { code: r.status, modules: [...new Set(modules)], files, out: r.stdout + r.stderr };
 }
 
 const pkg = (modules: string[], name: string) => modules.filter((m) => m.includes(`/node_modules/${name}/`));
 /** The zh detector beyond the locale names (its tables and converters). */
-const zhTables = (modules: string[]) => modules.filter((m) => /\/dist\/detectors\/chinese\//.test(m) && !m.endsWith('/locale.js'));
+const zhTables = (modules: string[]) => modules.filter((m) => /\/src\/detectors\/chinese\//.test(m) && !m.endsWith('/locale.ts'));
 const HEAVY = ['json-rules-engine', 'opencc-js', 'undici', 'yaml', 'node-cron', 'simple-git'];
-const unusedByTheHook = (m: string) => /\/dist\/(actions\/(planner|executor|registry|kinds\/)|sources\/paperclip\/subjects|sources\/git-leaks|hooks\/install)/.test(m);
+const unusedByTheHook = (m: string) => /\/src\/(actions\/(planner|executor|registry|kinds\/)|sources\/paperclip\/subjects|sources\/git-leaks|hooks\/install)/.test(m);
 
 describe('modules loaded at start-up', () => {
   it('precommit on a 1-file change, clean or blocked, loads none of the heavy dependencies', () => {
@@ -37,9 +53,11 @@ describe('modules loaded at start-up', () => {
     repo.stage('src/app.js', 'export const answer = 42;\n');
     const clean = traced(['precommit'], repo.dir);
     expect(clean.code, clean.out).toBe(0);
-    expect(clean.modules.some((m) => m.endsWith('/dist/cli/precommit.js'))).toBe(true);
+    expect(clean.modules.some((m) => m.endsWith('/src/cli/precommit.ts'))).toBe(true);
     for (const name of HEAVY) expect(pkg(clean.modules, name), name).toEqual([]);
     expect(zhTables(clean.modules)).toEqual([]);
+    // It runs from the bundle: no file of tsc's per-module output (dist/cli/, dist/engine/...) is opened.
+    expect(clean.files.filter((f) => f.startsWith(join(ROOT, 'dist')) && !f.startsWith(BUNDLE) && !f.startsWith(join(ROOT, 'dist', 'generated')))).toEqual([]);
 
     // A blocked commit too: the secret rule is decided without json-rules-engine.
     repo.stage('src/config.js', `export const token = '${fakeToken('github-pat', 5)}';\n`);
@@ -60,9 +78,9 @@ describe('modules loaded at start-up', () => {
     repo.stage('src/app.js', 'export const answer = 42;\n');
     execFileSync('git', ['commit', '-qm', 'one unpushed commit'], { cwd: repo.dir });
     const dry = traced(['scan', '--no-paperclip', '--only', 'git/unpushed-commits'], repo.dir);
-    expect(dry.modules.some((m) => m.endsWith('/dist/actions/executor.js'))).toBe(false);
+    expect(dry.modules.some((m) => m.endsWith('/src/actions/executor.ts'))).toBe(false);
     const acting = traced(['scan', '--no-paperclip', '--only', 'git/unpushed-commits', '--apply'], repo.dir);
-    expect(acting.modules.some((m) => m.endsWith('/dist/actions/executor.js')), acting.out).toBe(true);
+    expect(acting.modules.some((m) => m.endsWith('/src/actions/executor.ts')), acting.out).toBe(true);
   });
 
   it('a scan with no zh file and no deploy URL loads neither the zh tables, undici nor the YAML parser; a zh file and a deploy URL do', () => {
@@ -89,6 +107,9 @@ describe('modules loaded at start-up', () => {
     expect(po.code, po.out).toBe(1);
     expect(zhTables(po.modules)).not.toEqual([]);
     expect(pkg(po.modules, 'yaml')).toEqual([]);
+    // The tables compiled at build time (dist/generated/, found from the bundle's chunks): opencc-js, which
+    // compiles them when that file is not found, is not loaded.
+    expect(pkg(po.modules, 'opencc-js')).toEqual([]);
     writeTrustedConfig(join(repo.dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { enabled: false }, deploy: { urls: [{ url: 'http://127.0.0.1:9/', timeoutMs: 2000 }] } }));
     const deploy = traced(['scan', '--no-paperclip', '--only', 'deploy'], repo.dir);
     expect(deploy.out).toContain('deploy/url-down');

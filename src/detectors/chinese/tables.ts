@@ -9,6 +9,8 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { GENERATED_DIR } from '../../paths.js';
 import type * as OpenCCModule from 'opencc-js';
 
 const require = createRequire(import.meta.url);
@@ -185,8 +187,10 @@ let loaded: CompiledTables | undefined;
 export function loadTables(): CompiledTables {
   if (loaded) return loaded;
   try {
-    const t = JSON.parse(readFileSync(new URL('../../generated/zh-tables.json', import.meta.url), 'utf8')) as CompiledTables;
-    if (t.version === TABLES_VERSION) loaded = t;
+    if (GENERATED_DIR) {
+      const t = JSON.parse(readFileSync(join(GENERATED_DIR, 'zh-tables.json'), 'utf8')) as CompiledTables;
+      if (t.version === TABLES_VERSION) loaded = t;
+    }
   } catch {
     // not built (running from src/): compile below
   }
