@@ -3,7 +3,7 @@
 // delete it, and clipguard acts as the board: an agent's comment is known beforehand to be beyond its reach.
 
 import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
-import type { PaperclipClient } from '../../sources/paperclip/client.js';
+import type { ActingClient } from '../../sources/paperclip/client.js';
 import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { postCommentOnce } from '../post-comment.js';
@@ -12,7 +12,7 @@ import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind,
 export const redact: ActionKind = {
   type: 'redact',
   needsPaperclip: true,
-  plan(f, a, s) {
+  plan(f, a, s, limits) {
     const facts = s?.facts ?? {};
     if (f.subject.type === 'issue') {
       const issue = facts.issue as any;
@@ -24,6 +24,7 @@ export const redact: ActionKind = {
     // A comment no user wrote (an agent's: most leaks) is beyond the board's reach: that is known now, so the
     // dry-run says it, and --apply does not try (no copy beside a live original) and reports the same failure.
     const author = nonUserAuthor(c);
+    if (!author && limits.noCommentDelete) return [{ ...a, status: 'failed', target: `comment:${c.id}`, detail: `${limits.noCommentDelete}; ${keyStays(String(c.id))}`, params }];
     if (author) {
       const runKey = ((facts.secrets as { kind?: string }[] | undefined) ?? []).some((m) => m.kind === RUN_KEY_KIND);
       return [{ ...a, status: 'failed', target: `comment:${c.id}`, detail: `${cannotDelete(author)}; ${keyStays(String(c.id))}${runKey ? sharedRunKeyNote(null) : ''}`, params }];
@@ -105,7 +106,7 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
  * Delete the redacted copies of a comment that cannot be deleted (posted by an earlier version, which then
  * failed on the original): they are clipguard's own, and beside the live original they are only noise.
  */
-async function deleteCopies(client: PaperclipClient, issueId: string, body: string, comments: any[]): Promise<string> {
+async function deleteCopies(client: ActingClient, issueId: string, body: string, comments: any[]): Promise<string> {
   const said: string[] = [];
   for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string')) {
     const r = await client.deleteComment(issueId, copy.id);
