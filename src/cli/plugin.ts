@@ -2,7 +2,7 @@
 // from this very package (a local-path install: the server runs dist/plugin/worker.js in place, no npm).
 // Installed plain it reports only (the dry-run); `--apply` switches acting on, per company, in the plugin's config.
 
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -102,13 +102,19 @@ Examples:
         throw new UserFileError(PACKAGE_ROOT, 'the plugin is not built (dist/plugin/worker.js): run npm run build');
       }
       const before = await findPlugin(api);
-      const r = await api.call('POST', '/plugins/install', { packageName: PACKAGE_ROOT, isLocalPath: true });
+      const root = realpathSync(PACKAGE_ROOT);
+      // Installed from this package already: an upgrade (the server re-reads the package in place). Installed
+      // from another directory (another checkout or version): that one is removed first (its plugin state and
+      // config stay), or the server would keep running the other copy.
+      if (before && before.packagePath !== root) await api.ok('DELETE', `/plugins/${before.id}`);
+      const upgrade = before && before.packagePath === root;
+      const r = upgrade ? await api.call('POST', `/plugins/${before.id}/upgrade`, {}) : await api.call('POST', '/plugins/install', { packageName: root, isLocalPath: true });
       if (r.status === 403 || (r.status >= 400 && /local/i.test(errorOf(r.body)))) {
         throw new UserFileError(api.url, `the server refuses to install the plugin from a local path (HTTP ${r.status} ${errorOf(r.body)}); run \`clipguard watch --paperclip ${api.url}\` instead (scheduled scans, no plugin)`);
       }
-      if (r.status >= 300) throw new UserFileError(api.url, `installing the plugin failed: HTTP ${r.status} ${errorOf(r.body)}`);
+      if (r.status >= 300) throw new UserFileError(api.url, `${upgrade ? 'upgrading' : 'installing'} the plugin failed: HTTP ${r.status} ${errorOf(r.body)}`);
       const timeoutMs = Math.max(1, Number(opts.timeout) || 90) * 1000;
-      const plugin = await waitReady(api, String(r.body?.id ?? before?.id ?? PLUGIN_KEY), timeoutMs);
+      const plugin = await waitReady(api, timeoutMs);
       const config: LiveGuardConfig = { apply: opts.apply === true, flag: opts.flag === true, paperclipUrl: (opts.restUrl ?? api.url).replace(/\/+$/, '') };
       if (opts.stateDir) config.stateDir = opts.stateDir;
       const companies = await companyIds(api, opts.company);
@@ -186,12 +192,14 @@ function dataOf(r: { status: number; body: any } | null): unknown {
   return r.body && typeof r.body === 'object' && 'data' in r.body ? r.body.data : r.body;
 }
 
-async function waitReady(api: Api, id: string, timeoutMs: number): Promise<any> {
+async function waitReady(api: Api, timeoutMs: number): Promise<any> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const p = (await findPlugin(api)) ?? (await api.call('GET', `/plugins/${id}`)).body;
+    const p = await findPlugin(api);
     if (p?.status === 'ready') return p;
-    if (p?.status === 'error' || p?.status === 'upgrade_pending') throw new UserFileError(api.url, `the plugin is ${p.status}${p.lastError ? `: ${oneLine(String(p.lastError), 300)}` : ''}`);
+    if (p?.status === 'error') throw new UserFileError(api.url, `the plugin is in error${p.lastError ? `: ${oneLine(String(p.lastError), 300)}` : ''}`);
+    // A new version asking for more capabilities waits for the operator's approval (the server's plugin page).
+    if (p?.status === 'upgrade_pending') throw new UserFileError(api.url, 'the new version asks for more capabilities: approve the upgrade on the server\'s plugin page, then run this again');
     if (Date.now() > until) throw new UserFileError(api.url, `the plugin was not ready after ${Math.round(timeoutMs / 1000)} s (status ${p?.status ?? 'unknown'})`);
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -12,7 +12,7 @@ import { runScan } from '../scan.js';
 import { budgetOptions, maskedSecrets } from '../sources/index.js';
 import { paperclipSubjects } from '../sources/paperclip/subjects.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
-import type { Finding } from '../types.js';
+import type { Finding, Subject } from '../types.js';
 import type { HostClient } from './host-client.js';
 
 /** The rules the live guard runs on each event. */
@@ -59,13 +59,16 @@ export async function guardIssue(client: HostClient, issueId: string, s: GuardSe
   const prefix = identifier.includes('-') ? identifier.slice(0, identifier.lastIndexOf('-')) : identifier;
   const company = { id: client.companyId, name: prefix, issuePrefix: prefix };
   const subjects = paperclipSubjects([{ company, agents: [], issues: [issue], comments: { [issue.id]: comments } }], { now, detectSecrets: maskedSecrets(config), budget: budgetOptions(config) });
-  const { report } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete });
-  return { issueId: String(issue.id), identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map(guardFinding) };
+  const { report, subjects: seen } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete });
+  return { issueId: String(issue.id), identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
 }
 
-function guardFinding(f: Finding): GuardFinding {
-  // The rule's `each` item (the masked match) rides on the action's params; only its kind and line are kept.
-  const item = (f.actions.find((a) => a.params?.item)?.params?.item ?? {}) as { kind?: unknown; line?: unknown };
+function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {
+  // A rule with `each` gives its actions the item's index in the subject's `secrets` fact (masked matches):
+  // only their kind and line are kept.
+  const index = f.actions.find((a) => typeof a.params?.item === 'number')?.params?.item as number | undefined;
+  const subject = subjects.find((s) => s.type === f.subject.type && s.id === f.subject.id);
+  const item = ((subject?.facts.secrets as { kind?: unknown; line?: unknown }[] | undefined)?.[index ?? 0] ?? {}) as { kind?: unknown; line?: unknown };
   return {
     rule: f.ruleId,
     subject: `${f.subject.type}:${f.subject.id}`,
