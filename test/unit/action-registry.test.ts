@@ -21,8 +21,8 @@ describe('action registry', () => {
     expect(() => planActions([f], [], { maxPerScan: 10, maxPerAgent: 10, exec: {} })).toThrow(/unknown action type/);
   });
 
-  it('only pause and resume are live states (the ledger never skips them); only exec and push act without Paperclip', () => {
-    expect(ACTION_TYPES.filter((t) => actionKind(t).liveState)).toEqual(['pause', 'resume']);
+  it('only pause, resume and redact are live states (the ledger never skips them: a redacted text can hold a key again); only exec and push act without Paperclip', () => {
+    expect(ACTION_TYPES.filter((t) => actionKind(t).liveState).sort()).toEqual(['pause', 'redact', 'resume']);
     expect(ACTION_TYPES.filter((t) => !actionKind(t).needsPaperclip).sort()).toEqual(['exec', 'push']);
   });
 

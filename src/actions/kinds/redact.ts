@@ -12,6 +12,10 @@ import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind,
 export const redact: ActionKind = {
   type: 'redact',
   needsPaperclip: true,
+  // A text can hold a key again after its redaction (the same issue edited again, with another key or the same
+  // one): the ledger must not skip that as done for its hour. The re-read decides, as for a pause: an issue or
+  // comment with no secret left is skipped, a deleted comment is skipped, a copy already posted is reused.
+  liveState: true,
   plan(f, a, s, limits) {
     const facts = s?.facts ?? {};
     if (f.subject.type === 'issue') {
