@@ -1,0 +1,88 @@
+// The live guard's worker (src/plugin/worker.ts) in the SDK's in-memory host (its test harness): what it decides
+// on an event: dry-run unless the company's config says apply, its own writes not guarded again, a comment not
+// redacted (and no copy posted) without the REST URL, the check-text tool and the plugin state never holding a
+// key. The real server's behaviour (latency, deletes, restart) is test/e2e/plugin.test.ts.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTestHarness } from '@paperclipai/plugin-sdk/testing';
+import { describe, expect, it } from 'vitest';
+import { manifest } from '../../src/plugin/manifest.js';
+import { setupGuard, type GuardStats } from '../../src/plugin/worker.js';
+import { tempDir } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+
+const CO = 'c0000000-0000-4000-8000-0000000000c0';
+const OWN = 'p0000000-0000-4000-8000-0000000000f0';
+process.env.PAPERCLIP_PLUGIN_ID = OWN;
+
+function world(config: Record<string, unknown>, description: string, comments: string[] = []) {
+  const h = createTestHarness({ manifest: manifest as never, config });
+  const now = new Date();
+  const issue = { id: 'i0000000-0000-4000-8000-000000000001', companyId: CO, identifier: 'LIV-1', title: 'Deploy', description, status: 'todo', createdAt: now, updatedAt: now };
+  const rows = comments.map((body, k) => ({ id: `k000000${k}-0000-4000-8000-000000000001`, companyId: CO, issueId: issue.id, body, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, createdAt: now, updatedAt: now }));
+  h.seed({ companies: [{ id: CO, name: 'Live', issuePrefix: 'LIV' } as never], issues: [issue as never], issueComments: rows as never });
+  setupGuard(h.ctx);
+  const emit = (type: 'issue.created' | 'issue.updated' | 'issue.comment.created', base: Record<string, unknown> = {}) => h.emit(type, {}, { companyId: CO, entityType: 'issue', entityId: issue.id, ...base });
+  return { h, issue, emit, stats: () => h.getState({ scopeKind: 'instance', stateKey: 'stats' }) as GuardStats, findings: () => h.getState({ scopeKind: 'company', scopeId: CO, stateKey: 'findings' }) as Record<string, any> };
+}
+
+describe('the live guard worker', () => {
+  it('installed plain (no apply in the config): it keeps what it would do, changes nothing, writes no audit log, keeps no key', async () => {
+    const state = tempDir();
+    const key = fakeToken('github-pat', 61);
+    const w = world({ stateDir: state }, `deploy with ${key} today`);
+    await w.emit('issue.created');
+    expect((await w.h.ctx.issues.get(w.issue.id, CO))!.description).toBe(`deploy with ${key} today`);
+    const kept = w.findings()[w.issue.id];
+    expect(kept).toMatchObject({ identifier: 'LIV-1', mode: 'dry-run' });
+    expect(kept.findings.map((f: any) => [f.rule, f.kind, f.line, f.actions.map((a: any) => a.status)])).toEqual([['security/secret-in-issue', 'github-pat', 1, ['planned']]]);
+    expect(existsSync(join(state, 'audit.jsonl'))).toBe(false);
+    expect(JSON.stringify([w.findings(), w.stats(), w.h.logs, w.h.activity])).not.toContain(key);
+  });
+
+  it('with apply: the description is redacted, the rest kept, the audit log written; its own PATCH coming back is not guarded again', async () => {
+    const state = tempDir();
+    const key = fakeToken('gitlab-pat', 62);
+    const w = world({ apply: true, stateDir: state }, `Steps:\n1. export TOKEN=${key}\n2. deploy`);
+    await w.emit('issue.created', { actorType: 'user', actorId: 'local-board' });
+    expect((await w.h.ctx.issues.get(w.issue.id, CO))!.description).toBe('Steps:\n1. export TOKEN=[REDACTED:gitlab-pat]\n2. deploy');
+    expect(w.stats()).toMatchObject({ events: 1, guarded: 1, acted: 1, ownSkipped: 0, errors: 0 });
+    expect(w.findings()[w.issue.id]).toBeUndefined();
+    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8');
+    expect(audit).toContain('"outcome":"started"');
+    expect(audit).not.toContain(key);
+
+    // An event the guard's own write caused (the host marks it actorType plugin, actorId this plugin): skipped,
+    // even with a key in the text (it could only be there if the guard had put it, which it never does).
+    const again = fakeToken('gitlab-pat', 63);
+    await w.h.ctx.issues.update(w.issue.id, { description: `new ${again}` }, CO);
+    await w.emit('issue.updated', { actorType: 'plugin', actorId: OWN });
+    expect(w.stats()).toMatchObject({ events: 2, guarded: 1, ownSkipped: 1 });
+    expect((await w.h.ctx.issues.get(w.issue.id, CO))!.description).toBe(`new ${again}`);
+    // Another plugin's write is guarded like anyone's.
+    await w.emit('issue.updated', { actorType: 'plugin', actorId: 'another-plugin' });
+    expect((await w.h.ctx.issues.get(w.issue.id, CO))!.description).toBe('new [REDACTED:gitlab-pat]');
+  });
+
+  it('a comment, with apply but no paperclipUrl: the redaction fails saying why (a plugin cannot delete a comment), and no copy is posted beside it', async () => {
+    const key = fakeToken('openai-project-key', 64);
+    const w = world({ apply: true, stateDir: tempDir() }, 'clean', [`the key: ${key}`]);
+    await w.emit('issue.comment.created');
+    const comments = await w.h.ctx.issues.listComments(w.issue.id, CO);
+    expect(comments.map((c) => c.body)).toEqual([`the key: ${key}`]);
+    const f = w.findings()[w.issue.id].findings;
+    expect(f).toEqual([expect.objectContaining({ rule: 'security/secret-in-comment', kind: 'openai-project-key', actions: [expect.objectContaining({ type: 'redact', status: 'failed', detail: expect.stringContaining('a plugin cannot delete a comment') })] })]);
+    expect(f[0].actions[0].detail).toContain('rotate it');
+    expect(JSON.stringify(w.findings())).not.toContain(key);
+  });
+
+  it('check-text answers kinds and places, never the value nor a piece of it', async () => {
+    const w = world({}, 'clean');
+    const key = fakeToken('anthropic-api-key', 65);
+    const r = (await w.h.executeTool('check-text', { text: `hello\nmy key is ${key}.` })) as { content: string; data: any };
+    expect(r.data.secrets).toEqual([{ kind: 'anthropic-api-key', description: expect.any(String), line: 2, column: 11, length: key.length }]);
+    expect(JSON.stringify(r)).not.toContain(key.slice(-12));
+    expect(await w.h.executeTool('check-text', { text: 'nothing here' })).toEqual({ content: 'No secret found in this text.', data: { secrets: [] } });
+    expect(await w.h.executeTool('check-text', {})).toEqual({ error: 'give the text to check as {"text": "..."}' });
+  });
+});
