@@ -53,7 +53,6 @@ export function setupGuard(ctx: PluginContext): void {
     // Its own writes (a redacted copy, a PATCH, a flag) come back as events: not guarded again (no loop).
     if (event.actorType === 'plugin' && ownId && event.actorId === ownId) {
       stats.ownSkipped++;
-      await writeStats(stats);
       return;
     }
     const issueId = event.entityType === 'issue' || !event.entityType ? event.entityId : ((event.payload as { issueId?: string } | null)?.issueId ?? undefined);
@@ -89,11 +88,19 @@ export function setupGuard(ctx: PluginContext): void {
     return c;
   }
 
+  // The counters live in memory (read once from plugin state, so they survive a restart) and are written back
+  // after each guarded event; an event of its own only counts: no host round trip for it (a burst of redactions
+  // brings as many events of its own as it handles).
+  let statsCache: GuardStats | null = null;
   async function readStats(): Promise<GuardStats> {
-    const s = (await ctx.state.get({ scopeKind: 'instance', stateKey: STATS_KEY })) as GuardStats | null;
-    return { events: 0, ownSkipped: 0, guarded: 0, acted: 0, errors: 0, lastError: null, lastEventAt: null, handledMs: [], ...(s ?? {}) };
+    if (!statsCache) {
+      const s = (await ctx.state.get({ scopeKind: 'instance', stateKey: STATS_KEY })) as GuardStats | null;
+      statsCache = { events: 0, ownSkipped: 0, guarded: 0, acted: 0, errors: 0, lastError: null, lastEventAt: null, handledMs: [], ...(s ?? {}) };
+    }
+    return statsCache;
   }
   async function writeStats(s: GuardStats): Promise<void> {
+    statsCache = s;
     await ctx.state.set({ scopeKind: 'instance', stateKey: STATS_KEY }, s);
   }
 
@@ -102,6 +109,7 @@ export function setupGuard(ctx: PluginContext): void {
     const key = { scopeKind: 'company' as const, scopeId: companyId, stateKey: FINDINGS_KEY };
     const all = ((await ctx.state.get(key)) ?? {}) as Record<string, unknown>;
     const open = r.findings.filter((f) => !f.actions.length || f.actions.some((a) => a.status !== 'applied'));
+    if (!open.length && !Object.hasOwn(all, r.issueId)) return; // nothing kept, nothing to keep
     const next = { ...all };
     if (open.length) next[r.issueId] = { identifier: r.identifier, mode: r.mode, at: new Date().toISOString(), findings: open };
     else delete next[r.issueId];

@@ -23,7 +23,7 @@ function world(config: Record<string, unknown>, description: string, comments: s
   h.seed({ companies: [{ id: CO, name: 'Live', issuePrefix: 'LIV' } as never], issues: [issue as never], issueComments: rows as never });
   setupGuard(h.ctx);
   const emit = (type: 'issue.created' | 'issue.updated' | 'issue.comment.created', base: Record<string, unknown> = {}) => h.emit(type, {}, { companyId: CO, entityType: 'issue', entityId: issue.id, ...base });
-  return { h, issue, emit, stats: () => h.getState({ scopeKind: 'instance', stateKey: 'stats' }) as GuardStats, findings: () => h.getState({ scopeKind: 'company', scopeId: CO, stateKey: 'findings' }) as Record<string, any> };
+  return { h, issue, emit, stats: () => h.getData<GuardStats>('stats'), findings: () => h.getState({ scopeKind: 'company', scopeId: CO, stateKey: 'findings' }) as Record<string, any> };
 }
 
 describe('the live guard worker', () => {
@@ -37,7 +37,7 @@ describe('the live guard worker', () => {
     expect(kept).toMatchObject({ identifier: 'LIV-1', mode: 'dry-run' });
     expect(kept.findings.map((f: any) => [f.rule, f.kind, f.line, f.actions.map((a: any) => a.status)])).toEqual([['security/secret-in-issue', 'github-pat', 1, ['planned']]]);
     expect(existsSync(join(state, 'audit.jsonl'))).toBe(false);
-    expect(JSON.stringify([w.findings(), w.stats(), w.h.logs, w.h.activity])).not.toContain(key);
+    expect(JSON.stringify([w.findings(), await w.stats(), w.h.logs, w.h.activity])).not.toContain(key);
   });
 
   it('with apply: the description is redacted, the rest kept, the audit log written; its own PATCH coming back is not guarded again', async () => {
@@ -46,8 +46,8 @@ describe('the live guard worker', () => {
     const w = world({ apply: true, stateDir: state }, `Steps:\n1. export TOKEN=${key}\n2. deploy`);
     await w.emit('issue.created', { actorType: 'user', actorId: 'local-board' });
     expect((await w.h.ctx.issues.get(w.issue.id, CO))!.description).toBe('Steps:\n1. export TOKEN=[REDACTED:gitlab-pat]\n2. deploy');
-    expect(w.stats()).toMatchObject({ events: 1, guarded: 1, acted: 1, ownSkipped: 0, errors: 0 });
-    expect(w.findings()[w.issue.id]).toBeUndefined();
+    expect(await w.stats()).toMatchObject({ events: 1, guarded: 1, acted: 1, ownSkipped: 0, errors: 0 });
+    expect(w.findings()?.[w.issue.id]).toBeUndefined();
     const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8');
     expect(audit).toContain('"outcome":"started"');
     expect(audit).not.toContain(key);
@@ -57,7 +57,7 @@ describe('the live guard worker', () => {
     const again = fakeToken('gitlab-pat', 63);
     await w.h.ctx.issues.update(w.issue.id, { description: `new ${again}` }, CO);
     await w.emit('issue.updated', { actorType: 'plugin', actorId: OWN });
-    expect(w.stats()).toMatchObject({ events: 2, guarded: 1, ownSkipped: 1 });
+    expect(await w.stats()).toMatchObject({ events: 2, guarded: 1, ownSkipped: 1 });
     expect((await w.h.ctx.issues.get(w.issue.id, CO))!.description).toBe(`new ${again}`);
     // Another plugin's write is guarded like anyone's.
     await w.emit('issue.updated', { actorType: 'plugin', actorId: 'another-plugin' });
