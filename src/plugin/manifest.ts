@@ -25,6 +25,7 @@ export const manifest = {
   categories: ['automation' as const],
   capabilities: [
     'events.subscribe',
+    'companies.read',
     'issues.read',
     'issue.comments.read',
     'issues.update',

@@ -26,6 +26,11 @@ export interface GuardStats {
   lastEventAt: string | null;
   /** Milliseconds from the event's time to the end of its handling, the last 50. */
   handledMs: number[];
+  /** When this guard last knew itself running (a start, a guarded issue): a restart sweeps what changed since. */
+  aliveAt: string | null;
+  starts: number;
+  /** Issues guarded by the sweep after a start. */
+  caughtUp: number;
 }
 
 const NO_DELETE = 'the live guard has no paperclipUrl (the REST API) configured, and a plugin cannot delete a comment';
@@ -57,9 +62,17 @@ export function setupGuard(ctx: PluginContext): void {
     }
     const issueId = event.entityType === 'issue' || !event.entityType ? event.entityId : ((event.payload as { issueId?: string } | null)?.issueId ?? undefined);
     if (!issueId) return writeStats(stats);
+    await guardOne(stats, event.companyId, issueId, event.eventType);
+    const ms = Date.now() - Date.parse(event.occurredAt);
+    if (Number.isFinite(ms)) stats.handledMs = [...stats.handledMs, ms].slice(-50);
+    await writeStats(stats);
+  }
+
+  /** One issue through the guard; counted in `stats`, whose caller writes them back. */
+  async function guardOne(stats: GuardStats, companyId: string, issueId: string, why: string): Promise<void> {
     try {
-      const config = (await ctx.config.get(event.companyId)) as LiveGuardConfig;
-      const client = new HostClient(ctx, event.companyId, config.paperclipUrl ? restClient(config.paperclipUrl) : null);
+      const config = (await ctx.config.get(companyId)) as LiveGuardConfig;
+      const client = new HostClient(ctx, companyId, config.paperclipUrl ? restClient(config.paperclipUrl) : null);
       const result = await guardIssue(client, issueId, {
         apply: config.apply === true,
         flag: config.flag === true,
@@ -67,20 +80,51 @@ export function setupGuard(ctx: PluginContext): void {
         noCommentDelete: config.paperclipUrl ? undefined : NO_DELETE,
       });
       stats.guarded++;
+      stats.aliveAt = new Date().toISOString();
       const applied = result.findings.flatMap((f) => f.actions.filter((a) => a.status === 'applied'));
       stats.acted += applied.length;
-      await keepFindings(event.companyId, result);
-      for (const f of result.findings) for (const a of f.actions.filter((x) => x.status === 'applied' || x.status === 'failed')) await logActivity(event.companyId, result, f, a);
-      const ms = Date.now() - Date.parse(event.occurredAt);
-      if (Number.isFinite(ms)) stats.handledMs = [...stats.handledMs, ms].slice(-50);
+      await keepFindings(companyId, result);
+      for (const f of result.findings) for (const a of f.actions.filter((x) => x.status === 'applied' || x.status === 'failed')) await logActivity(companyId, result, f, a);
     } catch (e) {
       stats.errors++;
       // The message of a failed read or write: server words, no ticket text.
-      stats.lastError = `${new Date().toISOString()} ${event.eventType} ${issueId}: ${(e as Error).message}`.slice(0, 300);
-      ctx.logger.error('live guard failed on an event', { eventType: event.eventType, issueId, error: (e as Error).message.slice(0, 300) });
+      stats.lastError = `${new Date().toISOString()} ${why} ${issueId}: ${(e as Error).message}`.slice(0, 300);
+      ctx.logger.error('live guard failed on an issue', { why, issueId, error: (e as Error).message.slice(0, 300) });
+    }
+  }
+
+  /**
+   * After a start (a server restart, an upgrade): the server marks the plugin ready before its worker runs, and
+   * events in between reach no one. The issues changed since this guard last knew itself alive (a comment moves
+   * its issue's updatedAt too) go through the guard once. A first install has no such time: the issues that
+   * exist then are `scan`'s and `watch`'s to check, not swept here.
+   */
+  async function catchUp(): Promise<void> {
+    const stats = await readStats();
+    const since = stats.aliveAt ? Date.parse(stats.aliveAt) - 60_000 : null;
+    stats.aliveAt = new Date().toISOString();
+    stats.starts++;
+    if (since !== null && Number.isFinite(since)) {
+      for (const co of await ctx.companies.list({ limit: 1000 })) {
+        for (let offset = 0; ; offset += 500) {
+          const page = await ctx.issues.list({ companyId: co.id, limit: 500, offset });
+          for (const i of page) {
+            if (Date.parse(String(i.updatedAt)) < since) continue;
+            stats.caughtUp++;
+            await guardOne(stats, co.id, i.id, 'catch-up after a start');
+          }
+          if (page.length < 500) break;
+        }
+      }
     }
     await writeStats(stats);
   }
+  // First in the queue, so the events that arrive meanwhile wait behind it (and do not move `aliveAt` before it
+  // is read); it starts once setup has returned (host calls from inside setup are not relied on). Not awaited.
+  void serial(async () => {
+    await new Promise((r) => setTimeout(r, 100));
+    await catchUp();
+  }).catch((e) => ctx.logger.error('live guard catch-up failed', { error: String((e as Error).message).slice(0, 300) }));
 
   function restClient(url: string): PaperclipClient {
     let c = rest.get(url);
@@ -95,7 +139,7 @@ export function setupGuard(ctx: PluginContext): void {
   async function readStats(): Promise<GuardStats> {
     if (!statsCache) {
       const s = (await ctx.state.get({ scopeKind: 'instance', stateKey: STATS_KEY })) as GuardStats | null;
-      statsCache = { events: 0, ownSkipped: 0, guarded: 0, acted: 0, errors: 0, lastError: null, lastEventAt: null, handledMs: [], ...(s ?? {}) };
+      statsCache = { events: 0, ownSkipped: 0, guarded: 0, acted: 0, errors: 0, lastError: null, lastEventAt: null, handledMs: [], aliveAt: null, starts: 0, caughtUp: 0, ...(s ?? {}) };
     }
     return statsCache;
   }
@@ -156,6 +200,9 @@ const plugin = definePlugin({
   async setup(ctx) {
     setupGuard(ctx);
   },
+  // The config is read on each event (ctx.config.get): a change needs no restart. Without this hook the host
+  // restarts the worker on every config save (one per company at `plugin install`).
+  async onConfigChanged() {},
   async onHealth() {
     return { status: 'ok', message: 'clipguard live guard' };
   },

@@ -126,7 +126,9 @@ describe('the live guard on a real Paperclip', () => {
     // Exactly one redacted copy per comment (its own copies came back as events and were not guarded again),
     // and no key left in any comment.
     for (const text of copies) expect(alive.filter((x: any) => String(x.body).includes(text)).length, text).toBe(1);
-    expect(alive.length).toBe(KINDS.length + 1);
+    // (On a mismatch: who wrote what, with every key masked.)
+    const shown = alive.map((x: any) => `${x.authorUserId ?? x.authorAgentId ?? 'plugin'} ${x.createdAt}: ${planted.reduce((t, k) => t.split(k).join('<KEY>'), String(x.body)).slice(0, 160)}`);
+    expect(alive.length, shown.join('\n')).toBe(KINDS.length + 1);
     for (const k of planted) expect(JSON.stringify(all)).not.toContain(k);
     const stats = await data('stats');
     expect(stats.ownSkipped).toBeGreaterThan(0);
@@ -141,6 +143,11 @@ describe('the live guard on a real Paperclip', () => {
     expect(audit.filter((e) => e.outcome === 'applied' && e.action === 'redact').length).toBe(KINDS.length + 1);
     expect(audit.filter((e) => e.outcome === 'started').length).toBe(KINDS.length + 1);
     for (const text of filesUnder(state)) for (const k of planted) expect(text).not.toContain(k);
+    // What the plugin wrote to the company's activity log says what it did, by kind and place, never the key
+    // (the server's own entries for the original comments keep their 120-character snippet: no API removes it).
+    const mine = ((await call('GET', `/companies/${co.id}/activity?limit=500`)) as any[]).filter((e) => e.actorType === 'plugin');
+    expect(mine.some((e) => /clipguard live guard: redact applied on comment:/.test(JSON.stringify(e)))).toBe(true);
+    for (const k of planted) expect(JSON.stringify(mine)).not.toContain(k);
   });
 
   it('a scan --apply after the guard acted finds nothing left to do on that company (one action per finding)', async () => {
@@ -184,11 +191,19 @@ describe('the live guard on a real Paperclip', () => {
     const started = spawnSync('bash', [join(scripts, 'start.sh')], { env, encoding: 'utf8', timeout: 240_000 });
     expect(started.status, started.stderr).toBe(0);
     expect(started.stdout.trim().split('\n').pop()).toBe(seed.url);
+    // The test's own pooled connections went with the old server: one request to open a new one.
+    await until(async () => (await fetch(`${seed.api}/health`).then((r) => r.ok).catch(() => false)), { timeoutMs: 10_000 });
+    // A key written at once, while the server still starts its plugin workers (it marks the plugin ready
+    // before): the event reaches no one, and the guard's sweep after its start catches it.
+    const during = await commentLatency(call, acting!.issue.id, { before: 'while starting: ', secret: key('github-pat', 51), after: ' (kept)', kind: 'github-pat' }, 60_000);
+    expect(during.ms, 'a key written while the worker started was not redacted within 60 s').not.toBeNull();
     const ready = await until(async () => (await pluginRow().catch(() => null))?.status === 'ready', { timeoutMs: 60_000, everyMs: 250 });
     expect(ready).toBe(true);
     const m = await commentLatency(call, acting!.issue.id, { before: 'after the restart: ', secret: key('github-pat', 50), after: ' (kept)', kind: 'github-pat' });
     expect(m.ms, 'not redacted within 20 s of the write after a restart').not.toBeNull();
-    console.log(`[live guard] after a restart: key gone ${m.ms!.toFixed(0)} ms after the write`);
+    const stats = await data('stats');
+    expect(stats.starts).toBeGreaterThanOrEqual(2);
+    console.log(`[live guard] after a restart: a key written as start.sh returned gone after ${during.ms!.toFixed(0)} ms (swept: ${stats.caughtUp} issue(s)); the next one ${m.ms!.toFixed(0)} ms after its write`);
   });
 });
 

@@ -76,6 +76,32 @@ describe('the live guard worker', () => {
     expect(JSON.stringify(w.findings())).not.toContain(key);
   });
 
+  it('after a start, the issues changed since it last knew itself alive go through the guard once (events while its worker was down reach no one); older ones, and everything on a first install, are left to scan', async () => {
+    const h = createTestHarness({ manifest: manifest as never, config: { apply: true, stateDir: tempDir() } });
+    const ago = (min: number) => new Date(Date.now() - min * 60_000);
+    const recent = fakeToken('github-pat', 71);
+    const old = fakeToken('github-pat', 72);
+    const mk = (n: number, description: string, at: Date) => ({ id: `i000000${n}-0000-4000-8000-000000000001`, companyId: CO, identifier: `LIV-${n}`, title: 'Deploy', description, status: 'todo', createdAt: at, updatedAt: at });
+    h.seed({ companies: [{ id: CO, name: 'Live', issuePrefix: 'LIV' } as never], issues: [mk(1, `down: ${recent}`, ago(2)), mk(2, `long ago: ${old}`, ago(120))] as never });
+    await h.ctx.state.set({ scopeKind: 'instance', stateKey: 'stats' }, { aliveAt: ago(10).toISOString(), starts: 1 });
+    setupGuard(h.ctx);
+    // The sweep writes its counters back when it is done.
+    const kept = () => h.getState({ scopeKind: 'instance', stateKey: 'stats' }) as GuardStats;
+    for (let i = 0; i < 100 && kept().starts < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(kept()).toMatchObject({ starts: 2, caughtUp: 1, guarded: 1, acted: 1 });
+    expect((await h.ctx.issues.get(mk(1, '', ago(0)).id, CO))!.description).toBe('down: [REDACTED:github-pat]');
+    expect((await h.ctx.issues.get(mk(2, '', ago(0)).id, CO))!.description).toBe(`long ago: ${old}`);
+
+    // A first install (no aliveAt kept): nothing swept.
+    const fresh = createTestHarness({ manifest: manifest as never, config: { apply: true, stateDir: tempDir() } });
+    fresh.seed({ companies: [{ id: CO, name: 'Live', issuePrefix: 'LIV' } as never], issues: [mk(1, `down: ${recent}`, ago(2))] as never });
+    setupGuard(fresh.ctx);
+    const keptFresh = () => (fresh.getState({ scopeKind: 'instance', stateKey: 'stats' }) ?? { starts: 0 }) as GuardStats;
+    for (let i = 0; i < 100 && keptFresh().starts < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(keptFresh()).toMatchObject({ starts: 1, caughtUp: 0, guarded: 0 });
+    expect((await fresh.ctx.issues.get(mk(1, '', ago(0)).id, CO))!.description).toBe(`down: ${recent}`);
+  });
+
   it('check-text answers kinds and places, never the value nor a piece of it', async () => {
     const w = world({}, 'clean');
     const key = fakeToken('anthropic-api-key', 65);
