@@ -4,11 +4,14 @@
 // key. The real server's behaviour (latency, deletes, restart) is test/e2e/plugin.test.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createTestHarness } from '@paperclipai/plugin-sdk/testing';
 import { describe, expect, it } from 'vitest';
 import { manifest } from '../../src/plugin/manifest.js';
 import { setupGuard, type GuardStats } from '../../src/plugin/worker.js';
 import { tempDir } from '../helpers/cli.js';
+import { cliAsync } from '../helpers/cli-async.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 
 const CO = 'c0000000-0000-4000-8000-0000000000c0';
@@ -110,5 +113,32 @@ describe('the live guard worker', () => {
     expect(JSON.stringify(r)).not.toContain(key.slice(-12));
     expect(await w.h.executeTool('check-text', { text: 'nothing here' })).toEqual({ content: 'No secret found in this text.', data: { secrets: [] } });
     expect(await w.h.executeTool('check-text', {})).toEqual({ error: 'give the text to check as {"text": "..."}' });
+  });
+});
+
+describe('clipguard plugin install against a server that refuses it', () => {
+  it('a cloud-managed server refusing local paths: exit 2, saying so and pointing at watch; status says it is not installed', async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const [status, body] = req.url === '/api/plugins' && req.method === 'GET' ? [200, []] : req.url === '/api/plugins/install' ? [403, { error: 'cloud-managed instances may only install plugins from the bundled plugin catalog' }] : [404, { error: 'API route not found' }];
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const r = await cliAsync(['plugin', 'install', '--paperclip', url, '--apply']);
+      expect(r.code, r.stdout).toBe(2);
+      expect(r.stderr).toContain('the server refuses to install the plugin from a local path (HTTP 403 cloud-managed instances may only install plugins from the bundled plugin catalog)');
+      expect(r.stderr).toContain(`clipguard watch --paperclip ${url}`);
+      // Nothing configured after the refusal.
+      expect(seen.filter((x) => x.includes('/config'))).toEqual([]);
+      const st = await cliAsync(['plugin', 'status', '--paperclip', url]);
+      expect(st.code).toBe(1);
+      expect(st.stdout).toContain(`the live guard is not installed on ${url}`);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
