@@ -2,7 +2,7 @@
 // plugin SDK's host services from inside the server. What the SDK cannot do, it does not pretend to: a plugin
 // cannot delete a comment (the host has no such service), so `deleteComment` goes to the server's REST API
 // when the operator gave its URL (`paperclipUrl`, set by `clipguard plugin install`), and answers 501 with the
-// reason otherwise. Everything else an action of another rule would need (checkout, pause, ...) is not part of
+// reason otherwise; the redacted copy is then posted there too (see addComment). Everything else an action of another rule would need (checkout, pause, ...) is not part of
 // the live guard: it throws, and the executor records the action as failed with that message.
 
 import type { ActingClient, ActivityEntry, PaperclipClient, WriteResult } from '../sources/paperclip/client.js';
@@ -33,7 +33,7 @@ export class HostClient implements ActingClient {
     private readonly host: GuardHost,
     readonly companyId: string,
     /** The server's REST API (the board's reach), or null: then no comment can be deleted. */
-    private readonly rest: Pick<PaperclipClient, 'deleteComment'> | null,
+    private readonly rest: Pick<PaperclipClient, 'deleteComment' | 'addComment'> | null,
   ) {}
 
   /** Whether a comment can be deleted at all (the plan says so before any copy is posted). */
@@ -52,6 +52,10 @@ export class HostClient implements ActingClient {
   }
 
   async addComment(issueId: string, body: string): Promise<WriteResult> {
+    // Through the REST API when it is there: the copy is then the board's, like the original it replaces and
+    // like the copy `scan --apply` posts, so either can delete an identical copy the other posted at the same
+    // moment (a comment the plugin writes through its API can be deleted by no one: only its author may).
+    if (this.rest) return this.rest.addComment(issueId, body);
     try {
       return { status: 201, body: await this.host.issues.createComment(issueId, body, this.companyId) };
     } catch (e) {

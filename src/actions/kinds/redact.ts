@@ -102,8 +102,21 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
     const copy = undo.status < 300 ? `The redacted copy ${copyId} was deleted again.` : `The redacted copy ${copyId} could not be deleted (HTTP ${undo.status}): the next run tries again.`;
     return fail(`Paperclip refused to delete the original (${reason}); ${stays} ${copy}`);
   }
-  if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
-  return ok(`posted redacted copy ${copyId} and deleted the original`);
+  // Another process acting on the same comment at the same moment (the live guard and a `watch` run, each with
+  // its own state directory) may have posted the same copy between the re-read and the post, and deleted the
+  // original first. The copy is the same text for the same original, so the earliest one stays and every later
+  // one goes, whoever posted it: both processes converge on one copy.
+  const after = await client.listComments(issueId);
+  const orig = after.find((x: any) => x.id === p.commentId);
+  const originalGone = !orig || Boolean(orig.deletedAt);
+  if (del.status >= 300 && !originalGone) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
+  const copies = after.filter((x: any) => !x.deletedAt && x.body === body && typeof x.id === 'string').sort((a: any, b: any) => String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.id).localeCompare(String(b.id)));
+  const kept = copies[0]?.id ?? copyId;
+  let extra = 0;
+  for (const d of copies.slice(1)) if ((await client.deleteComment(issueId, d.id)).status < 300) extra++;
+  const also = extra ? ` (and deleted ${extra} identical cop${extra === 1 ? 'y' : 'ies'} posted at the same moment by another process)` : '';
+  if (del.status >= 300) return ok(`the original was deleted meanwhile by another process; the redacted copy is ${kept}${also}`);
+  return ok(`posted redacted copy ${kept} and deleted the original${also}`);
 }
 
 /**
