@@ -55,7 +55,9 @@ export function setupGuard(ctx: PluginContext): void {
     const stats = await readStats();
     stats.events++;
     stats.lastEventAt = new Date().toISOString();
-    // Its own writes (a redacted copy, a PATCH, a flag) come back as events: not guarded again (no loop).
+    // Its own writes through the plugin API (a PATCH; a copy or a flag when no REST URL is set) come back as
+    // events marked as this plugin's: not guarded again (no loop). Copies posted as the board come back as the
+    // board's: guarded, and they hold nothing.
     if (event.actorType === 'plugin' && ownId && event.actorId === ownId) {
       stats.ownSkipped++;
       return;
