@@ -4,6 +4,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
+import type { ActingClient } from './sources/paperclip/client.js';
 import { activateRules, Evaluator, matchesSelector, type ActiveRule } from './engine/evaluate.js';
 import { loadRulePacks, RulePackError, withoutActionsFrom } from './engine/load.js';
 import { ruleActions, type LoadedRule } from './engine/rule.js';
@@ -31,8 +32,15 @@ export interface ScanOptions {
   writeBaseline?: string;
   gitRange?: string;
   now?: Date;
-  /** Subjects supplied by the caller (precommit, i18n, rule tests) instead of reading sources. */
+  /** Subjects supplied by the caller (precommit, i18n, rule tests, the live guard) instead of reading sources. */
   subjects?: Subject[];
+  /**
+   * With `subjects`: the Paperclip the actions re-read and write (the live guard's plugin client). Without it,
+   * supplied subjects have no Paperclip and its actions are skipped ("Paperclip is not connected").
+   */
+  client?: ActingClient;
+  /** Why this run cannot delete a comment (the live guard without a REST URL): see PlanLimits.noCommentDelete. */
+  noCommentDelete?: string;
   statuses?: Report['sources'];
   /** Validate only the rules `only` selects (the pre-commit hook; a scan validates every loaded rule). */
   validateOnlySelected?: boolean;
@@ -206,13 +214,13 @@ async function evaluateAndAct(
     // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
     // skipped in the dry-run too: the plan is what --apply does.
     const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
-    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger });
+    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger, noCommentDelete: opts.noCommentDelete });
   }
   const lock = opts.lock;
   let acted: ExecutorResult = { problem: null, skipped: 0 };
   if (mode === 'apply') {
     const { executeActions } = await import('./actions/executor.js');
-    acted = await executeActions(findings, { mode, client: sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem });
+    acted = await executeActions(findings, { mode, client: opts.client ?? sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem });
   }
   // What kept the executor from acting (a state dir that takes no writes, a lock taken over) is reported, whatever --only selected.
   if (acted.problem) {

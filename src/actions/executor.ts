@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Finding, FindingAction } from '../types.js';
 import type { detectSecrets } from '../detectors/secrets/index.js';
-import type { PaperclipClient } from '../sources/paperclip/client.js';
+import type { ActingClient } from '../sources/paperclip/client.js';
 import { AuditLog, type AuditEntry } from './audit.js';
 import { maskText } from '../engine/mask.js';
 import { Ledger } from './ledger.js';
@@ -18,7 +18,7 @@ import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
-  client: PaperclipClient | null;
+  client: ActingClient | null;
   stateDir: string;
   activityLog: boolean;
   now: Date;

@@ -4,7 +4,7 @@
 // circuit breakers, kill switch); nothing about one action lives outside its module.
 
 import type { Finding, FindingAction, Subject, ActionType } from '../types.js';
-import type { PaperclipClient } from '../sources/paperclip/client.js';
+import type { ActingClient } from '../sources/paperclip/client.js';
 import type { detectSecrets } from '../detectors/secrets/index.js';
 import type { Ledger, LedgerEntry } from './ledger.js';
 
@@ -16,6 +16,11 @@ export interface PlanLimits {
   execUntrusted?: boolean;
   /** The idempotency ledger, read only: what it records as done is planned as skipped. */
   ledger?: LedgerView;
+  /**
+   * Why no comment can be deleted by this run (the live guard without the server's REST URL: a plugin has no
+   * delete), or undefined: a comment redaction is then planned as failed, and no copy is posted beside it.
+   */
+  noCommentDelete?: string;
 }
 
 /** What the planner needs of the ledger: a read. A dry-run never writes it. */
@@ -29,7 +34,7 @@ export type Outcome = { status: 'applied' | 'skipped' | 'failed'; detail: string
 /** What an action may use when it is done. */
 export interface ActionContext {
   /** Never null for an action that `needsPaperclip` (the executor skips it when not connected). */
-  client: PaperclipClient | null;
+  client: ActingClient | null;
   ledger: Ledger;
   secretOptions?: Parameters<typeof detectSecrets>[1];
   /** Record one step of a multi-step action in the audit log (false when the write failed). */

@@ -4,7 +4,7 @@
 // same text already there is that earlier post) and again after a 5xx or a lost answer, before it counts as
 // a failure.
 
-import type { PaperclipClient } from '../sources/paperclip/client.js';
+import type { ActingClient } from '../sources/paperclip/client.js';
 import { jsonObjects, type JsonObject } from '../sources/paperclip/records.js';
 
 export type PostOutcome = { id: string; reused: boolean } | { error: string };
@@ -12,7 +12,7 @@ export type PostOutcome = { id: string; reused: boolean } | { error: string };
 const sameText = (body: string) => (c: JsonObject) => !c.deletedAt && c.body === body && typeof c.id === 'string';
 
 /** `comments`: the issue's comments when the caller has just read them (saves a request). */
-export async function postCommentOnce(client: PaperclipClient, issueId: string, body: string, comments?: readonly unknown[]): Promise<PostOutcome> {
+export async function postCommentOnce(client: ActingClient, issueId: string, body: string, comments?: readonly unknown[]): Promise<PostOutcome> {
   const before = jsonObjects(comments ?? (await client.listComments(issueId))).find(sameText(body));
   if (before) return { id: before.id as string, reused: true };
   let posted: { status: number; body: unknown } | undefined;

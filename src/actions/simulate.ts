@@ -22,8 +22,8 @@ export function skipDone(findings: Finding[], ledger: LedgerView | undefined): v
     for (const a of f.actions) {
       if (a.status !== 'planned') continue;
       const kind = actionKind(a.type);
-      if (kind.liveState) continue;
-      const done = ledger.get(ledgerKey(f, a));
+      // A live state (a pause, a text that can hold a key again) is never done for good: the re-read decides.
+      const done = kind.liveState ? null : ledger.get(ledgerKey(f, a));
       if (done?.status === 'applied') skipped(a, `already done at ${done.at} (idempotency ledger)`);
       const known = kind.knownOutcome?.(ledger, a);
       if (known) Object.assign(a, { status: known.status, detail: known.detail });

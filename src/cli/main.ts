@@ -16,6 +16,7 @@ import { registerI18n } from './i18n.js';
 import { registerWatch } from './watch.js';
 import { registerTrust } from './trust.js';
 import { registerInit } from './init.js';
+import { registerPlugin } from './plugin.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -119,6 +120,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
   registerWatch(program);
   registerTrust(program);
   registerInit(program);
+  registerPlugin(program);
   return program;
 }
 

@@ -21,9 +21,8 @@ describe('action registry', () => {
     expect(() => planActions([f], [], { maxPerScan: 10, maxPerAgent: 10, exec: {} })).toThrow(/unknown action type/);
   });
 
-  it('only pause, resume and disable-routine are live states (the ledger never skips them); only exec and push act without Paperclip', () => {
-    // disable-routine: the agent may set its routine active again, and the next --apply pauses it again.
-    expect(ACTION_TYPES.filter((t) => actionKind(t).liveState)).toEqual(['pause', 'resume', 'disable-routine']);
+  it('only pause, resume, disable-routine and redact are live states (the ledger never skips them: a redacted text can hold a key again; an agent may set its routine active again, and the next --apply pauses it again); only exec and push act without Paperclip', () => {
+    expect(ACTION_TYPES.filter((t) => actionKind(t).liveState).sort()).toEqual(['disable-routine', 'pause', 'redact', 'resume']);
     expect(ACTION_TYPES.filter((t) => !actionKind(t).needsPaperclip).sort()).toEqual(['exec', 'push']);
   });
 

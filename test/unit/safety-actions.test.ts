@@ -209,6 +209,26 @@ describe('what the plan shows skipped, --apply skips', () => {
     expect(w.issues[0].title).toBe('Deploy with [REDACTED:github-pat]');
     expect(w.issues[0].description).not.toContain(b);
   });
+
+  it('a key written again into an issue redacted minutes ago is redacted again (the ledger does not hold a redaction done for its hour)', async () => {
+    const w = company();
+    const a = fakeToken('github-pat', 21);
+    Object.assign(w.issues[0], { description: `export TOKEN=${a}` });
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const state = join(tempDir(), 's');
+    const id = w.issues[0].identifier;
+    const first = await runScan(config(pc.url, state, true), { only: ['security/secret-in-issue'] });
+    expect(acts(first)).toEqual([`security/secret-in-issue redact issue:${id} applied`]);
+    // The live guard sees an edit seconds later; a watch run within the ledger's hour the same.
+    const b = fakeToken('gitlab-pat', 22);
+    w.issues[0].description = `export TOKEN=[REDACTED:github-pat]\nand the new one: ${b}`;
+    const dry = await runScan(config(pc.url, state, false), { only: ['security/secret-in-issue'] });
+    expect(acts(dry)).toEqual([`security/secret-in-issue redact issue:${id} planned`]);
+    const again = await runScan(config(pc.url, state, true), { only: ['security/secret-in-issue'] });
+    expect(acts(again)).toEqual([`security/secret-in-issue redact issue:${id} applied`]);
+    expect(w.issues[0].description).toBe('export TOKEN=[REDACTED:github-pat]\nand the new one: [REDACTED:gitlab-pat]');
+  });
 });
 
 describe('the dry-run reads the ledger (read only)', () => {

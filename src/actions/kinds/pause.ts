@@ -8,7 +8,7 @@
 // re-reads the live runs after the pause and cancels any still live itself (POST /api/heartbeat-runs/:id/cancel:
 // a server whose pause does not, or a paused agent whose run went on).
 
-import type { PaperclipClient } from '../../sources/paperclip/client.js';
+import type { ActingClient } from '../../sources/paperclip/client.js';
 import { overStopLive, stopCents } from '../budget-stop.js';
 import { fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
 import type { FindingAction } from '../../types.js';
@@ -72,7 +72,7 @@ export const pause: ActionKind = {
 };
 
 /** The agent's live runs, from the company's list (every agent's runs are in it). */
-async function liveRunsOf(client: PaperclipClient, companyId: string, agentId: string): Promise<JsonObject[]> {
+async function liveRunsOf(client: ActingClient, companyId: string, agentId: string): Promise<JsonObject[]> {
   return jsonObjects(await client.listLiveRuns(companyId)).filter((r) => r.agentId === agentId && LIVE.has(String(r.status)));
 }
 

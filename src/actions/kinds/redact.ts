@@ -3,7 +3,7 @@
 // delete it, and clipguard acts as the board: an agent's comment is known beforehand to be beyond its reach.
 
 import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
-import type { PaperclipClient } from '../../sources/paperclip/client.js';
+import type { ActingClient } from '../../sources/paperclip/client.js';
 import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
@@ -14,7 +14,11 @@ import type { Comment, Issue } from '../../sources/paperclip/records.js';
 export const redact: ActionKind = {
   type: 'redact',
   needsPaperclip: true,
-  plan(f, a, s) {
+  // A text can hold a key again after its redaction (the same issue edited again, with another key or the same
+  // one): the ledger must not skip that as done for its hour. The re-read decides, as for a pause: an issue or
+  // comment with no secret left is skipped, a deleted comment is skipped, a copy already posted is reused.
+  liveState: true,
+  plan(f, a, s, limits) {
     const facts = s?.facts ?? {};
     if (f.subject.type === 'issue') {
       const issue = facts.issue as Issue;
@@ -26,6 +30,7 @@ export const redact: ActionKind = {
     // A comment no user wrote (an agent's: most leaks) is beyond the board's reach: that is known now, so the
     // dry-run says it, and --apply does not try (no copy beside a live original) and reports the same failure.
     const author = nonUserAuthor(c);
+    if (!author && limits.noCommentDelete) return [{ ...a, status: 'failed', target: `comment:${c.id}`, detail: `${limits.noCommentDelete}; ${keyStays(String(c.id))}`, params }];
     if (author) {
       const runKey = ((facts.secrets as { kind?: string }[] | undefined) ?? []).some((m) => m.kind === RUN_KEY_KIND);
       return [{ ...a, status: 'failed', target: `comment:${c.id}`, detail: `${cannotDelete(author)}; ${keyStays(String(c.id))}${runKey ? sharedRunKeyNote(null) : ''}`, params }];
@@ -100,15 +105,28 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
     const copy = undo.status < 300 ? `The redacted copy ${copyId} was deleted again.` : `The redacted copy ${copyId} could not be deleted (HTTP ${undo.status}): the next run tries again.`;
     return fail(`Paperclip refused to delete the original (${reason}); ${stays} ${copy}`);
   }
-  if (del.status >= 300) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
-  return ok(`posted redacted copy ${copyId} and deleted the original`);
+  // Another process acting on the same comment at the same moment (the live guard and a `watch` run, each with
+  // its own state directory) may have posted the same copy between the re-read and the post, and deleted the
+  // original first. The copy is the same text for the same original, so the earliest one stays and every later
+  // one goes, whoever posted it: both processes converge on one copy.
+  const after = jsonObjects(await client.listComments(issueId));
+  const orig = after.find((x) => x.id === p.commentId);
+  const originalGone = !orig || Boolean(orig.deletedAt);
+  if (del.status >= 300 && !originalGone) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
+  const copies = after.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string').sort((a, b) => String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.id).localeCompare(String(b.id)));
+  const kept = String(copies[0]?.id ?? copyId);
+  let extra = 0;
+  for (const d of copies.slice(1)) if ((await client.deleteComment(issueId, String(d.id))).status < 300) extra++;
+  const also = extra ? ` (and deleted ${extra} identical cop${extra === 1 ? 'y' : 'ies'} posted at the same moment by another process)` : '';
+  if (del.status >= 300) return ok(`the original was deleted meanwhile by another process; the redacted copy is ${kept}${also}`);
+  return ok(`posted redacted copy ${kept} and deleted the original${also}`);
 }
 
 /**
  * Delete the redacted copies of a comment that cannot be deleted (posted by an earlier version, which then
  * failed on the original): they are clipguard's own, and beside the live original they are only noise.
  */
-async function deleteCopies(client: PaperclipClient, issueId: string, body: string, comments: JsonObject[]): Promise<string> {
+async function deleteCopies(client: ActingClient, issueId: string, body: string, comments: JsonObject[]): Promise<string> {
   const said: string[] = [];
   for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string')) {
     const r = await client.deleteComment(issueId, String(copy.id));

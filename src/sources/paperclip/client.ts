@@ -154,6 +154,16 @@ const RETRYABLE_STATUS = (s: number) => s === 429 || (s >= 500 && s <= 599);
 /** Network errors that happen before a request can have been sent. */
 const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EADDRNOTAVAIL']);
 
+/**
+ * What the executor and the action kinds use of a Paperclip: the reads they re-check before acting and the
+ * writes they make. The REST client is one; the live guard's plugin worker (src/plugin/) supplies another,
+ * over the plugin SDK's host services, so the same action modules act from inside the server.
+ */
+export type ActingClient = Pick<
+  PaperclipClient,
+  'getIssue' | 'listComments' | 'addComment' | 'deleteComment' | 'patchIssue' | 'postActivity' | 'getAgent' | 'listIssues' | 'listHeartbeatRuns' | 'checkout' | 'release' | 'pauseAgent' | 'resumeAgent' | 'resetSession' | 'listLiveRuns' | 'cancelRun' | 'getRoutine' | 'listApprovals' | 'patchRoutine' | 'createApproval'
+>;
+
 export class PaperclipClient {
   readonly baseUrl: string;
   private readonly origin: string;

@@ -1,0 +1,60 @@
+// The Paperclip plugin manifest of the live guard (package.json `paperclipPlugin.manifest` points at its build,
+// dist/plugin/manifest.js). Capabilities: only what the guard uses.
+
+import { VERSION } from '../version.js';
+
+export const PLUGIN_KEY = 'clipguard.live-guard';
+export const CHECK_TEXT_TOOL = 'check-text';
+
+/** What the operator sets per company (POST /api/plugins/:id/config); `clipguard plugin install` writes it. */
+export interface LiveGuardConfig {
+  apply?: boolean;
+  flag?: boolean;
+  paperclipUrl?: string;
+  stateDir?: string;
+}
+
+export const manifest = {
+  id: PLUGIN_KEY,
+  apiVersion: 1 as const,
+  version: VERSION,
+  displayName: 'clipguard live guard',
+  description:
+    'Secrets in issues and comments, seconds after they are written: the clipguard secret rules on each issue.created, issue.updated and issue.comment.created, redacting (and flagging) only when switched on (apply); a check-text tool for agents.',
+  author: 'clipguard',
+  categories: ['automation' as const],
+  capabilities: [
+    'events.subscribe',
+    'companies.read',
+    'issues.read',
+    'issue.comments.read',
+    'issues.update',
+    'issue.comments.create',
+    'activity.log.write',
+    'plugin.state.read',
+    'plugin.state.write',
+    'agent.tools.register',
+  ] as const,
+  // Relative to the package root (the host resolves it there).
+  entrypoints: { worker: 'dist/plugin/worker.js' },
+  instanceConfigSchema: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      apply: { type: 'boolean', default: false, description: 'Act: redact secrets (off: report only, the dry-run).' },
+      flag: { type: 'boolean', default: false, description: 'Also post one comment per issue asking for the rotation.' },
+      paperclipUrl: { type: 'string', description: "The server's REST API, for deleting a comment (a plugin cannot); without it a comment is not redacted." },
+      stateDir: { type: 'string', description: 'Ledger, audit log and lock of the guard (default ~/.clipguard/live-guard on the server).' },
+    },
+  },
+  tools: [
+    {
+      name: CHECK_TEXT_TOOL,
+      displayName: 'Check text for secrets',
+      description: 'Before posting a comment or description: does this text hold a secret (API key, private key, password)? Answers kinds and places (line, column, length), never the value.',
+      parametersSchema: { type: 'object', properties: { text: { type: 'string', description: 'The text to check.' } }, required: ['text'] },
+    },
+  ],
+};
+
+export default manifest;
