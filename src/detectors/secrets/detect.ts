@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { globMatcher } from '../../util/glob.js';
 import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
+import { CREDENTIAL_KEYWORDS, credentialsIn } from './credential.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
 import { assertSafeRegex, UnsafeRegexError } from './regex-safety.js';
@@ -110,6 +111,8 @@ interface Engine {
   keywordRows: number[][];
   /** Rows without keywords: always run (user rows only). */
   unconditional: number[];
+  /** The rows whose kinds the credential model reports (generic-password, generic-api-key): no regex runs for them. */
+  modelRows: { password: number; key: number };
   kinds: Set<string>;
 }
 
@@ -119,8 +122,12 @@ interface Candidate {
   matchStart: number;
   start: number;
   end: number;
-  m: RegExpExecArray;
+  /** Null for a candidate the credential model accepted (credential.ts): the row's own checks do not apply. */
+  m: RegExpExecArray | null;
 }
+
+/** Keyword id of the credential stage in keywordRows (not a row index). */
+const CREDENTIAL_STAGE = -1;
 
 // ---------------------------------------------------------------------------------------------------
 // Compilation
@@ -220,20 +227,29 @@ function buildEngine(extra: readonly SecretPattern[]): Engine {
   const keywordIndex = new Map<string, number>();
   const keywordRows: number[][] = [];
   const unconditional: number[] = [];
-  ordered.forEach(([p], r) => {
+  const modelRows = { password: -1, key: -1 };
+  const addKeyword = (k: string, r: number) => {
+    let id = keywordIndex.get(k);
+    if (id === undefined) {
+      id = keywordRows.length;
+      keywordIndex.set(k, id);
+      keywordRows.push([]);
+    }
+    if (!keywordRows[id].includes(r)) keywordRows[id].push(r);
+  };
+  // The generic rows are the credential model's kinds: their keywords go to the credential stage.
+  for (const k of CREDENTIAL_KEYWORDS) addKeyword(k, CREDENTIAL_STAGE);
+  ordered.forEach(([p, where], r) => {
+    if (where === 'built-in pattern' && GENERIC_ROWS.has(p.id) && p.id !== 'jwt') {
+      if (p.id === 'generic-password') modelRows.password = r;
+      else modelRows.key = r;
+      return;
+    }
     const keywords = p.keywords.map((k) => k.toLowerCase());
     if (!keywords.length) unconditional.push(r);
-    for (const k of new Set(keywords)) {
-      let id = keywordIndex.get(k);
-      if (id === undefined) {
-        id = keywordRows.length;
-        keywordIndex.set(k, id);
-        keywordRows.push([]);
-      }
-      keywordRows[id].push(r);
-    }
+    for (const k of new Set(keywords)) addKeyword(k, r);
   });
-  return { rows, compileAt, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, kinds: new Set(ordered.map(([p]) => p.id)) };
+  return { rows, compileAt, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, modelRows, kinds: new Set(ordered.map(([p]) => p.id)) };
 }
 
 function rowAt(engine: Engine, r: number): Row {
@@ -440,6 +456,7 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
   const row = c.row;
   const secret = text.slice(c.start, c.end);
   if (!secret) return false;
+  if (!c.m) return allowed(secret, allow); // the credential model has decided (credential.ts)
   // Cheapest first: most candidates in dense text fail entropy or the row's own structure check.
   if (row.minEntropy && shannonEntropy(secret) < row.minEntropy) return false;
   if (row.verify && !row.verify(secret, c.m)) return false;
@@ -462,6 +479,11 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
     const lineStart = text.lastIndexOf('\n', c.start - 1) + 1;
     if (row.antiContext.test(text.slice(Math.max(lineStart, c.start - row.antiContextWindow), c.start))) return false;
   }
+  return allowed(secret, allow);
+}
+
+/** Not excluded by the user's allowlist (regexes, values or their hashes). */
+function allowed(secret: string, allow: UserAllow | null): boolean {
   if (allow) {
     if (allow.regexes.some((re) => re.test(secret))) return false;
     if (allow.values.size && (allow.values.has(secret) || allow.values.has(sha256(secret)))) return false;
@@ -606,16 +628,27 @@ const PRECHECKS: Record<NonNullable<SecretPattern['precheck']>, (text: string, f
 const IDENT_CODE = new Uint8Array(65536);
 for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-') IDENT_CODE[ch.charCodeAt(0)] = 1;
 
-function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text)): Candidate[] {
+function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text), path = ''): Candidate[] {
   const out: Candidate[] = [];
   const { keywordRows } = engine;
   const keywords = engine.scanner.keywords;
   let windowHits: Map<Row, number[]> | null = null;
   let scanRows: Set<Row> | null = null;
   let runs: Map<string, number[]> | null = null;
+  let credLines: [number, number][] | null = null;
+  let lastLineEnd = -1;
   for (let i = 0; i < hits.starts.length; i++) {
     const start = hits.starts[i];
     for (const r of keywordRows[hits.ids[i]]) {
+      if (r === CREDENTIAL_STAGE) {
+        // Hits come sorted by end: one line is looked at once.
+        if (start < lastLineEnd) continue;
+        const from = text.lastIndexOf('\n', start - 1) + 1;
+        const nl = text.indexOf('\n', start);
+        lastLineEnd = nl === -1 ? text.length : nl;
+        (credLines ??= []).push([from, lastLineEnd]);
+        continue;
+      }
       const row = rowAt(engine, r);
       if (row.valueRun) {
         runs ??= new Map();
@@ -645,14 +678,36 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
   if (windowHits) for (const [row, starts] of windowHits) scanWindows(row, text, starts, out);
   for (const r of engine.unconditional) (scanRows ??= new Set()).add(rowAt(engine, r));
   if (scanRows) for (const row of scanRows) scanAll(row, text, out);
+  if (credLines) modelCandidates(text, credLines, engine, path, false, out);
   return out;
 }
 
+/** The credential model's accepted values on these lines, as candidates of the generic rows. */
+function modelCandidates(text: string, lines: Iterable<[number, number]>, engine: Engine, path: string, checkKeyword: boolean, out: Candidate[]): void {
+  const { password, key } = engine.modelRows;
+  if (password < 0 || key < 0) return;
+  for (const c of credentialsIn(text, lines, path, checkKeyword)) {
+    out.push({ row: rowAt(engine, c.password ? password : key), matchStart: c.start, start: c.start, end: c.end, m: null });
+  }
+}
+
+/** Every line of `text` as [start, end). */
+function* allLines(text: string): Generator<[number, number]> {
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    yield [from, nl === -1 ? text.length : nl];
+    if (nl === -1) return;
+    from = nl + 1;
+  }
+}
+
 /** The same rows without the prefilter: every regex over the whole text (the benchmark's baseline). */
-function collectUnfiltered(text: string, engine: Engine): Candidate[] {
+function collectUnfiltered(text: string, engine: Engine, path = ''): Candidate[] {
   const out: Candidate[] = [];
   let lower: string | null = null;
   for (let r = 0; r < engine.rows.length; r++) {
+    if (r === engine.modelRows.password || r === engine.modelRows.key) continue;
     const row = rowAt(engine, r);
     const found: Candidate[] = [];
     scanAll(row, text, found);
@@ -668,6 +723,7 @@ function collectUnfiltered(text: string, engine: Engine): Candidate[] {
       out.push(c);
     }
   }
+  modelCandidates(text, allLines(text), engine, path, true, out);
   return out;
 }
 
@@ -819,7 +875,7 @@ function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAll
 export function detectSecrets(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collect(text, run.engine);
+  const cands = collect(text, run.engine, undefined, options.path);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }
 
@@ -838,7 +894,7 @@ export function mayHoldBuiltinSecret(text: string): boolean {
   if (!text) return false;
   if (text.length > QUICK_CHECK_MAX) return true;
   // A built-in row without keywords would run on every text: then no text can be ruled out.
-  builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
+  builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set([...CREDENTIAL_KEYWORDS, ...SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase()))])];
   const lower = text.toLowerCase();
   return builtinKeywords.some((k) => lower.includes(k));
 }
@@ -861,7 +917,7 @@ export function detectSecretsMany(texts: readonly string[], options: DetectOptio
   const hits = engine.scanner.scanMany(texts);
   return texts.map((text, i) => {
     if (!text || (hits[i].starts.length === 0 && engine.unconditional.length === 0)) return [];
-    const cands = collect(text, engine, hits[i]);
+    const cands = collect(text, engine, hits[i], options.path);
     return cands.length ? finish(text, cands, engine, allow) : [];
   });
 }
@@ -873,6 +929,6 @@ export function detectSecretsMany(texts: readonly string[], options: DetectOptio
 export function detectSecretsUnfiltered(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collectUnfiltered(text, run.engine);
+  const cands = collectUnfiltered(text, run.engine, options.path);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }
