@@ -27,6 +27,8 @@ export interface CredentialCandidate {
   shape: Shape;
   /** The identifier or label the value is bound to ('' when none). */
   name: string;
+  /** Offset of the name in the scanned text (the value's start when there is none). */
+  nameStart: number;
   /** The operator between name and value ('' when none). */
   op: string;
   /** The quote around the value ('' when bare). */
@@ -74,13 +76,16 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   if (checkKeyword && !hasKeyword(line.toLowerCase())) return [];
   if (BASE64_LINE.test(line)) return []; // a line of a PEM body or of a base64 blob: a known-shape row's business
   const out: CredentialCandidate[] = [];
-  const push = (s: number, e: number, shape: Shape, name: string, op: string, quote: string) => {
+  const push = (s: number, e: number, shape: Shape, name: string, op: string, quote: string, ns = -1) => {
     if (e <= s || PUBLIC_NAME.test(name)) return;
+    // A value is a credential by what it is bound to: a name holding a keyword, or a structure that says so
+    // (Authorization scheme, password flag, URL userinfo). A keyword inside the value itself does not count.
+    if ((shape === 'assign' || shape === 'literal' || shape === 'xml' || shape === 'call') && !hasKeyword(name.toLowerCase())) return;
     const v = line.slice(s, e);
     // Never a credential in CredData's labels (fewer than 1 in 200 true values): text in another script or
     // prose (translations), and 32-bit constants in hex (status codes).
     if (NOT_A_VALUE.test(v) || NAME_WORD.test(v) || v.toLowerCase() === name.toLowerCase()) return;
-    out.push({ start: from + s, end: from + e, shape, name, op, quote });
+    out.push({ start: from + s, end: from + e, shape, name, op, quote, nameStart: from + (ns >= 0 ? ns : s) });
   };
   let m: RegExpExecArray | null;
   ASSIGN_RE.lastIndex = 0;
@@ -88,7 +93,7 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
     const v = m[4] ?? m[5];
     const vs = m.index + m[0].length - v.length - (m[3] ? 1 : 0);
     if (m[2] === ':' && line.startsWith('//', m.index + m[1].length + 1)) continue; // a URL's scheme
-    push(vs, vs + v.length, 'assign', m[1], m[2], m[3] ?? '');
+    push(vs, vs + v.length, 'assign', m[1], m[2], m[3] ?? '', m.index);
     ASSIGN_RE.lastIndex = m.index + m[1].length; // values may hold further pairs ("a=b&c=d")
   }
   LITERAL_RE.lastIndex = 0;
@@ -97,7 +102,7 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
     // Name: the last identifier-ish run before the literal, within 60 characters.
     const before = line.slice(Math.max(0, m.index - 60), m.index);
     const nm = /([A-Za-z_$@][\w$.\-]*)[^A-Za-z0-9_$@]*$/.exec(before);
-    push(s, s + m[2].length, 'literal', nm ? nm[1] : '', '', m[1]);
+    push(s, s + m[2].length, 'literal', nm ? nm[1] : '', '', m[1], nm ? m.index - before.length + nm.index : -1);
   }
   XML_RE.lastIndex = 0;
   while ((m = XML_RE.exec(line))) {
@@ -390,7 +395,7 @@ export function threshold(): number {
 // The value is the name of what it should hold, or a word every scanner knows as a stand-in.
 const NAME_WORD = /^(?:pass(?:word|wd)?s?|pwd|secrets?|tokens?|keys?|api[_-]?keys?|credentials?|auth|changeme|changeit|test|tests|admin|root|none|null|nil|true|false|undefined|example|sample|string|str|int|bool|xxx+|\*+|\.+)$/i;
 const BASE64_LINE = /^\s*[A-Za-z0-9+/]{40,}={0,2}\s*$/;
-const NOT_A_VALUE = /[^\x00-\x7f]|\\u[0-9a-f]{4}|\S\s+\S+\s+\S|^(?:0x|&h)[0-9a-f]{1,16}[ul]*$|^(?:https?|ftp|file):\/\/[^@]*$/i;
+const NOT_A_VALUE = /^\d+$|(.)\1{9,}|^sha(?:1|224|256|384|512)-[A-Za-z0-9+/]+=*$|^\$(?:2[abxy]?|argon2\w*|scrypt|pbkdf2[\w-]*|[156])\$|[^\x00-\x7f]|\\u[0-9a-f]{4}|\S\s+\S+\s+\S|^(?:0x|&h)[0-9a-f]{1,16}[ul]*$|^(?:https?|ftp|file):\/\/[^@]*$/i;
 // PublicKeyToken=…, public_key, pubkey: published by design.
 const PUBLIC_NAME = /public|(?:^|[^a-z])pub[_-]?key/i;
 
@@ -403,8 +408,8 @@ export function isPasswordName(name: string, shape: Shape): boolean {
  * The accepted credentials of the lines text[from, to) for each [from, to) in `lines`: at most the best-scoring,
  * non-overlapping candidates at or above the model's threshold.
  */
-export function credentialsIn(text: string, lines: Iterable<[number, number]>, path: string, checkKeyword = false, m: CredentialModel = model, cut = m.threshold): { start: number; end: number; password: boolean; p: number }[] {
-  const out: { start: number; end: number; password: boolean; p: number }[] = [];
+export function credentialsIn(text: string, lines: Iterable<[number, number]>, path: string, checkKeyword = false, m: CredentialModel = model, cut = m.threshold): { start: number; end: number; nameStart: number; password: boolean; p: number }[] {
+  const out: { start: number; end: number; nameStart: number; password: boolean; p: number }[] = [];
   for (const [from, to] of lines) {
     const cands = lineCandidates(text, from, to, checkKeyword);
     if (!cands.length) continue;
@@ -412,7 +417,7 @@ export function credentialsIn(text: string, lines: Iterable<[number, number]>, p
     scored.sort((a, b) => b.p - a.p || a.c.start - b.c.start);
     const kept: typeof scored = [];
     for (const s of scored) if (!kept.some((k) => k.c.start < s.c.end && s.c.start < k.c.end)) kept.push(s);
-    for (const s of kept) out.push({ start: s.c.start, end: s.c.end, password: isPasswordName(s.c.name, s.c.shape), p: s.p });
+    for (const s of kept) out.push({ start: s.c.start, end: s.c.end, nameStart: s.c.nameStart, password: isPasswordName(s.c.name, s.c.shape), p: s.p });
   }
   return out;
 }

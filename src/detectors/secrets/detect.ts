@@ -61,8 +61,10 @@ export interface DetectOptions {
   /** Extra rows (clipguard.config.json `secrets.patterns`); they default to anchor 'scan'. */
   extraPatterns?: readonly SecretPattern[];
   allowlist?: SecretAllowlist;
-  /** Path of the scanned text, for `allowlist.paths`. */
+  /** Path of the scanned text, for `allowlist.paths` and the credential model's path features. */
   path?: string;
+  /** false: without the credential model (credential.ts), the rows alone; for its training and benchmarks. */
+  credentials?: boolean;
 }
 
 /** A pattern row that cannot be used; the message names the row and the field. */
@@ -237,14 +239,11 @@ function buildEngine(extra: readonly SecretPattern[]): Engine {
     }
     if (!keywordRows[id].includes(r)) keywordRows[id].push(r);
   };
-  // The generic rows are the credential model's kinds: their keywords go to the credential stage.
+  // The credential model (credential.ts) reports under the generic rows' kinds, beside their own regexes.
   for (const k of CREDENTIAL_KEYWORDS) addKeyword(k, CREDENTIAL_STAGE);
   ordered.forEach(([p, where], r) => {
-    if (where === 'built-in pattern' && GENERIC_ROWS.has(p.id) && p.id !== 'jwt') {
-      if (p.id === 'generic-password') modelRows.password = r;
-      else modelRows.key = r;
-      return;
-    }
+    if (where === 'built-in pattern' && p.id === 'generic-password') modelRows.password = r;
+    if (where === 'built-in pattern' && p.id === 'generic-api-key') modelRows.key = r;
     const keywords = p.keywords.map((k) => k.toLowerCase());
     if (!keywords.length) unconditional.push(r);
     for (const k of new Set(keywords)) addKeyword(k, r);
@@ -456,23 +455,15 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
   const row = c.row;
   const secret = text.slice(c.start, c.end);
   if (!secret) return false;
-  if (!c.m) return allowed(secret, allow); // the credential model has decided (credential.ts)
+  // The credential model has decided (credential.ts); what the generic rows never report, it does not either.
+  if (!c.m) return !PLACEHOLDER.test(secret) && !UUID.test(secret) && !stopword(row, secret) && !nameAllowed(row, text, c) && allowed(secret, allow);
   // Cheapest first: most candidates in dense text fail entropy or the row's own structure check.
   if (row.minEntropy && shannonEntropy(secret) < row.minEntropy) return false;
   if (row.verify && !row.verify(secret, c.m)) return false;
   if (PLACEHOLDER.test(secret)) return false;
-  if (row.stopwords.length) {
-    const lower = secret.toLowerCase();
-    if (row.stopwords.some((w) => lower.includes(w))) return false;
-  }
+  if (stopword(row, secret)) return false;
   if (row.allow.some((re) => re.test(secret))) return false;
-  if (row.matchAllow) {
-    // The key part: the identifier the keyword sits in (extended left, as gitleaks' `[\w.-]{0,50}?`
-    // does) up to the secret. `public_key`, `page_token` and `secretName` are decided here.
-    let keyStart = c.matchStart;
-    while (keyStart > 0 && c.matchStart - keyStart < 64 && IDENT_CODE[text.charCodeAt(keyStart - 1)] === 1) keyStart--;
-    if (row.matchAllow.test(text.slice(keyStart, c.start))) return false;
-  }
+  if (nameAllowed(row, text, c)) return false;
   // The context is looked for around the secret, never in it: a random key holding "AWs" is not an AWS key.
   if (row.context && !row.context.test(`${text.slice(Math.max(0, c.start - row.contextWindow), c.start)} ${text.slice(c.end, c.end + row.contextWindow)}`)) return false;
   if (row.antiContext) {
@@ -480,6 +471,23 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
     if (row.antiContext.test(text.slice(Math.max(lineStart, c.start - row.antiContextWindow), c.start))) return false;
   }
   return allowed(secret, allow);
+}
+
+function stopword(row: Row, secret: string): boolean {
+  if (!row.stopwords.length) return false;
+  const lower = secret.toLowerCase();
+  return row.stopwords.some((w) => lower.includes(w));
+}
+
+/**
+ * The key part matches the row's matchAllow: the identifier the keyword sits in (extended left, as gitleaks'
+ * `[\w.-]{0,50}?` does) up to the secret. `public_key`, `page_token` and `secretName` are decided here.
+ */
+function nameAllowed(row: Row, text: string, c: Candidate): boolean {
+  if (!row.matchAllow) return false;
+  let keyStart = c.matchStart;
+  while (keyStart > 0 && c.matchStart - keyStart < 64 && IDENT_CODE[text.charCodeAt(keyStart - 1)] === 1) keyStart--;
+  return row.matchAllow.test(text.slice(keyStart, c.start));
 }
 
 /** Not excluded by the user's allowlist (regexes, values or their hashes). */
@@ -628,7 +636,7 @@ const PRECHECKS: Record<NonNullable<SecretPattern['precheck']>, (text: string, f
 const IDENT_CODE = new Uint8Array(65536);
 for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-') IDENT_CODE[ch.charCodeAt(0)] = 1;
 
-function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text), path = ''): Candidate[] {
+function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text), path = '', credentials = true): Candidate[] {
   const out: Candidate[] = [];
   const { keywordRows } = engine;
   const keywords = engine.scanner.keywords;
@@ -642,7 +650,7 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
     for (const r of keywordRows[hits.ids[i]]) {
       if (r === CREDENTIAL_STAGE) {
         // Hits come sorted by end: one line is looked at once.
-        if (start < lastLineEnd) continue;
+        if (!credentials || start < lastLineEnd) continue;
         const from = text.lastIndexOf('\n', start - 1) + 1;
         const nl = text.indexOf('\n', start);
         lastLineEnd = nl === -1 ? text.length : nl;
@@ -687,7 +695,8 @@ function modelCandidates(text: string, lines: Iterable<[number, number]>, engine
   const { password, key } = engine.modelRows;
   if (password < 0 || key < 0) return;
   for (const c of credentialsIn(text, lines, path, checkKeyword)) {
-    out.push({ row: rowAt(engine, c.password ? password : key), matchStart: c.start, start: c.start, end: c.end, m: null });
+    // matchStart: where its name begins, so that the rows' name allowlists read the same key part.
+    out.push({ row: rowAt(engine, c.password ? password : key), matchStart: c.nameStart, start: c.start, end: c.end, m: null });
   }
 }
 
@@ -703,11 +712,10 @@ function* allLines(text: string): Generator<[number, number]> {
 }
 
 /** The same rows without the prefilter: every regex over the whole text (the benchmark's baseline). */
-function collectUnfiltered(text: string, engine: Engine, path = ''): Candidate[] {
+function collectUnfiltered(text: string, engine: Engine, path = '', credentials = true): Candidate[] {
   const out: Candidate[] = [];
   let lower: string | null = null;
   for (let r = 0; r < engine.rows.length; r++) {
-    if (r === engine.modelRows.password || r === engine.modelRows.key) continue;
     const row = rowAt(engine, r);
     const found: Candidate[] = [];
     scanAll(row, text, found);
@@ -723,7 +731,7 @@ function collectUnfiltered(text: string, engine: Engine, path = ''): Candidate[]
       out.push(c);
     }
   }
-  modelCandidates(text, allLines(text), engine, path, true, out);
+  if (credentials) modelCandidates(text, allLines(text), engine, path, true, out);
   return out;
 }
 
@@ -875,7 +883,7 @@ function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAll
 export function detectSecrets(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collect(text, run.engine, undefined, options.path);
+  const cands = collect(text, run.engine, undefined, options.path, options.credentials !== false);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }
 
@@ -917,7 +925,7 @@ export function detectSecretsMany(texts: readonly string[], options: DetectOptio
   const hits = engine.scanner.scanMany(texts);
   return texts.map((text, i) => {
     if (!text || (hits[i].starts.length === 0 && engine.unconditional.length === 0)) return [];
-    const cands = collect(text, engine, hits[i], options.path);
+    const cands = collect(text, engine, hits[i], options.path, options.credentials !== false);
     return cands.length ? finish(text, cands, engine, allow) : [];
   });
 }
@@ -929,6 +937,6 @@ export function detectSecretsMany(texts: readonly string[], options: DetectOptio
 export function detectSecretsUnfiltered(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collectUnfiltered(text, run.engine, options.path);
+  const cands = collectUnfiltered(text, run.engine, options.path, options.credentials !== false);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }
