@@ -52,14 +52,14 @@ const model = MODEL as CredentialModel;
 // Candidates
 
 // name op value, the value bare or quoted. The name may sit in quotes or brackets (JSON, dict, PHP arrays).
-const ASSIGN_RE = /([A-Za-z_$@][\w$.\-]{0,80})(?:['"`]\]?|\])?[ \t]{0,8}(:=|=>|==|!=|\?\?=|\|\|=|\+=|=|:|->|<-|\?=|：)[ \t]{0,8}(?:(["'`])((?:\\.|(?!\3)[^\\\n]){1,500})\3|([^\s'"`,;(){}\[\]<>|&]{1,500}))/g;
+const ASSIGN_RE = /(?<![\w$.\-@])([A-Za-z_$@][\w$.\-]{0,80})(?:['"`]\]?|\])?[ \t]{0,8}(:=|=>|==|!=|\?\?=|\|\|=|\+=|=|:|->|<-|\?=|：)[ \t]{0,8}(?:(["'`])((?:\\.|(?!\3)[^\\\n]){1,500})\3|([^\s'"`,;(){}\[\]<>|&]{1,500}))/g;
 // Any quoted literal (function arguments, lists, the value of a dict written as pairs).
 const LITERAL_RE = /(["'`])((?:\\.|(?!\1)[^\\\n]){3,500})\1/g;
 const XML_RE = /<([A-Za-z_][\w.:-]{0,60})(?:\s[^<>]{0,200})?>([^<>\n]{1,500})<\/\1>/g;
 const HEADER_RE = /\b(Basic|Bearer|Token|Digest|Bot|token|bearer|basic)[ \t]+([A-Za-z0-9+/=._~:-]{6,1000})/g;
 const FLAG_RE = /(?:^|[\s'"])(-p|-P|--password|--passwd|--pass|--token|--secret|--api-key|--apikey|--key|--auth|-pass|-password)(=|[ \t]+|)(["']?)([^\s'"`;|&]{3,300})\3/g;
 const URL_RE = /[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/([^\s:@/?#'"`<>]{0,256}):([^\s@/?#'"`<>]{1,256})@/g;
-const CALL_RE = /([A-Za-z_$][\w$.]{0,80})[ \t]*\([ \t]*(["'`])((?:\\.|(?!\2)[^\\\n]){1,500})\2/g;
+const CALL_RE = /(?<![\w$.])([A-Za-z_$][\w$.]{0,80})[ \t]*\([ \t]*(["'`])((?:\\.|(?!\2)[^\\\n]){1,500})\2/g;
 
 function hasKeyword(lower: string): boolean {
   for (const k of CREDENTIAL_KEYWORDS) if (lower.includes(k)) return true;
@@ -77,14 +77,14 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   if (BASE64_LINE.test(line)) return []; // a line of a PEM body or of a base64 blob: a known-shape row's business
   const out: CredentialCandidate[] = [];
   const push = (s: number, e: number, shape: Shape, name: string, op: string, quote: string, ns = -1) => {
-    if (e <= s || PUBLIC_NAME.test(name)) return;
+    if (e <= s || PUBLIC_NAME.test(line.slice(Math.max(0, (ns >= 0 ? ns : s) - 24), s))) return;
     // A value is a credential by what it is bound to: a name holding a keyword, or a structure that says so
     // (Authorization scheme, password flag, URL userinfo). A keyword inside the value itself does not count.
     if ((shape === 'assign' || shape === 'literal' || shape === 'xml' || shape === 'call') && !hasKeyword(name.toLowerCase())) return;
     const v = line.slice(s, e);
     // Never a credential in CredData's labels (fewer than 1 in 200 true values): text in another script or
     // prose (translations), and 32-bit constants in hex (status codes).
-    if (NOT_A_VALUE.test(v) || NAME_WORD.test(v) || v.toLowerCase() === name.toLowerCase()) return;
+    if (v.length < 8 || NOT_A_VALUE.test(v) || NAME_WORD.test(v) || v.toLowerCase() === name.toLowerCase() || sequential(v)) return;
     out.push({ start: from + s, end: from + e, shape, name, op, quote, nameStart: from + (ns >= 0 ? ns : s) });
   };
   let m: RegExpExecArray | null;
@@ -104,28 +104,30 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
     const nm = /([A-Za-z_$@][\w$.\-]*)[^A-Za-z0-9_$@]*$/.exec(before);
     push(s, s + m[2].length, 'literal', nm ? nm[1] : '', '', m[1], nm ? m.index - before.length + nm.index : -1);
   }
-  XML_RE.lastIndex = 0;
+  // Each structure's regex runs only where its marker occurs (most keyword lines have none of them).
+  const lower = line.toLowerCase();
+  XML_RE.lastIndex = line.includes('</') ? 0 : line.length;
   while ((m = XML_RE.exec(line))) {
     const s = m.index + m[0].length - m[2].length - m[1].length - 3;
     push(s, s + m[2].length, 'xml', m[1], '>', '');
   }
-  HEADER_RE.lastIndex = 0;
+  HEADER_RE.lastIndex = /basic|bearer|token|digest|bot/.test(lower) ? 0 : line.length;
   while ((m = HEADER_RE.exec(line))) {
     const s = m.index + m[0].length - m[2].length;
     push(s, s + m[2].length, 'header', m[1], ' ', '');
   }
-  FLAG_RE.lastIndex = 0;
+  FLAG_RE.lastIndex = line.includes('-p') || line.includes('-P') || line.includes('--') ? 0 : line.length;
   while ((m = FLAG_RE.exec(line))) {
     const s = m.index + m[0].length - m[4].length - m[3].length;
     push(s, s + m[4].length, 'flag', m[1], m[2] ? (m[2] === '=' ? '=' : ' ') : '', m[3]);
     FLAG_RE.lastIndex = s;
   }
-  URL_RE.lastIndex = 0;
+  URL_RE.lastIndex = line.includes('://') ? 0 : line.length;
   while ((m = URL_RE.exec(line))) {
     const s = m.index + m[0].length - 1 - m[2].length;
     push(s, s + m[2].length, 'url', m[1], ':', '');
   }
-  CALL_RE.lastIndex = 0;
+  CALL_RE.lastIndex = line.includes('(') ? 0 : line.length;
   while ((m = CALL_RE.exec(line))) {
     const s = m.index + m[0].length - 1 - m[3].length;
     push(s, s + m[3].length, 'call', m[1], '(', m[2]);
@@ -396,6 +398,13 @@ export function threshold(): number {
 const NAME_WORD = /^(?:pass(?:word|wd)?s?|pwd|secrets?|tokens?|keys?|api[_-]?keys?|credentials?|auth|changeme|changeit|test|tests|admin|root|none|null|nil|true|false|undefined|example|sample|string|str|int|bool|xxx+|\*+|\.+)$/i;
 const BASE64_LINE = /^\s*[A-Za-z0-9+/]{40,}={0,2}\s*$/;
 const NOT_A_VALUE = /^\d+$|(.)\1{9,}|^sha(?:1|224|256|384|512)-[A-Za-z0-9+/]+=*$|^\$(?:2[abxy]?|argon2\w*|scrypt|pbkdf2[\w-]*|[156])\$|[^\x00-\x7f]|\\u[0-9a-f]{4}|\S\s+\S+\s+\S|^(?:0x|&h)[0-9a-f]{1,16}[ul]*$|^(?:https?|ftp|file):\/\/[^@]*$/i;
+/** Mostly runs of consecutive characters ("abcdefgh", "12345678"): a keyboard, not a key. */
+function sequential(v: string): boolean {
+  let steps = 0;
+  for (let i = 1; i < v.length; i++) if (v.charCodeAt(i) === v.charCodeAt(i - 1) + 1) steps++;
+  return steps >= 0.5 * (v.length - 1);
+}
+
 // PublicKeyToken=…, public_key, pubkey: published by design.
 const PUBLIC_NAME = /public|(?:^|[^a-z])pub[_-]?key/i;
 
