@@ -16,7 +16,7 @@ import { shannonEntropy } from './entropy.js';
 
 /** Lowercase keywords that make a line worth looking at (the automaton folds ASCII case). */
 export const CREDENTIAL_KEYWORDS = [
-  'pass', 'pwd', 'pw', 'secret', 'token', 'key', 'auth', 'cred', 'salt', 'nonce', 'otp', 'seed', 'private', 'bearer', 'basic', 'session', 'cookie', 'signature', 'sig', 'hmac', 'login', '://', '密码', '密碼', '口令', '-p',
+  'pass', 'pwd', 'pw', 'secret', 'token', 'key', 'auth', 'cred', 'salt', 'nonce', 'otp', 'seed', 'private', 'bearer', 'basic', '://', '密码', '密碼', '口令',
 ];
 
 export interface CredentialCandidate {
@@ -55,14 +55,53 @@ const model = MODEL as CredentialModel;
 const ASSIGN_RE = /(?<![\w$.\-@])([A-Za-z_$@][\w$.\-]{0,80})(?:['"`]\]?|\])?[ \t]{0,8}(:=|=>|==|!=|\?\?=|\|\|=|\+=|=|:|->|<-|\?=|：)[ \t]{0,8}(?:(["'`])((?:\\.|(?!\3)[^\\\n]){1,500})\3|([^\s'"`,;(){}\[\]<>|&]{1,500}))/g;
 // Any quoted literal (function arguments, lists, the value of a dict written as pairs).
 const LITERAL_RE = /(["'`])((?:\\.|(?!\1)[^\\\n]){3,500})\1/g;
+// <add key="DbPassword" value="…"/>, {"name": "API_TOKEN", "value": "…"}: the name is the other attribute's value.
+const KV_RE = /\b(?:key|name)["']?\s*[=:]\s*(["'])([^"'\n]{1,80})\1[\s,]+["']?value["']?\s*[=:]\s*(["'])((?:\\.|(?!\3)[^\\\n]){1,500})\3/gi;
 const XML_RE = /<([A-Za-z_][\w.:-]{0,60})(?:\s[^<>]{0,200})?>([^<>\n]{1,500})<\/\1>/g;
 const HEADER_RE = /\b(Basic|Bearer|Token|Digest|Bot|token|bearer|basic)[ \t]+([A-Za-z0-9+/=._~:-]{6,1000})/g;
 const FLAG_RE = /(?:^|[\s'"])(-p|-P|--password|--passwd|--pass|--token|--secret|--api-key|--apikey|--key|--auth|-pass|-password)(=|[ \t]+|)(["']?)([^\s'"`;|&]{3,300})\3/g;
 const URL_RE = /[A-Za-z][A-Za-z0-9+.-]{1,20}:\/\/([^\s:@/?#'"`<>]{0,256}):([^\s@/?#'"`<>]{1,256})@/g;
 const CALL_RE = /(?<![\w$.])([A-Za-z_$][\w$.]{0,80})[ \t]*\([ \t]*(["'`])((?:\\.|(?!\2)[^\\\n]){1,500})\2/g;
 
+// Names that hold a keyword without meaning it: credit_card, keyboard, monkey, passport, compass, bypass...
+const NOT_KEYWORDS = /credit|keyboard|keystroke|keyframe|keyword|keycode|keydown|keyup|keypress|monkey|turkey|donkey|hockey|jockey|passport|compass|bypass|passive|passage|passenger|pwm|spw|sigma|signal|sign(?:ed|up|in|out)|design|assign|seeds?_?(?:data|file|er)/g;
+
 function hasKeyword(lower: string): boolean {
   for (const k of CREDENTIAL_KEYWORDS) if (lower.includes(k)) return true;
+  return false;
+}
+
+const IDENT = new Uint8Array(65536);
+for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$.-') IDENT[ch.charCodeAt(0)] = 1;
+const AFTER_NAME = new Uint8Array(65536); // what may follow the identifier of a candidate's name
+for (const ch of '=:>?(,!<+|"\'`\uff1a') AFTER_NAME[ch.charCodeAt(0)] = 1;
+
+/**
+ * Can the keyword at text[at, at + length) start a candidate? Its identifier must be followed (past a closing
+ * bracket and blanks) by an operator, a quote, "(" or ",", or the keyword is a structure's own marker. A
+ * necessary condition of every candidate shape, checked without a regex: most keyword occurrences in code
+ * (`Object.keys`, `monkey patch`) are not.
+ */
+export function keywordMayBind(text: string, at: number, length: number): boolean {
+  const c0 = text.charCodeAt(at) | 0x20;
+  if (c0 === 98 || text.charCodeAt(at) === 58) return true; // basic, bearer, ://
+  let i = at + length;
+  const end = Math.min(text.length, i + 80);
+  while (i < end && IDENT[text.charCodeAt(i)]) i++;
+  for (let k = 0; k < 8 && i < text.length; k++, i++) {
+    const c = text.charCodeAt(i);
+    if (AFTER_NAME[c]) return true;
+    if (c !== 32 && c !== 9 && c !== 93 && c !== 92) return false; // blank, ], backslash
+  }
+  return false;
+}
+
+/** Does the line text[from, to) hold a keyword that may bind (the prefilter's condition, without the automaton)? */
+function lineMayBind(text: string, from: number, to: number): boolean {
+  const lower = text.slice(from, to).toLowerCase();
+  for (const k of CREDENTIAL_KEYWORDS) {
+    for (let i = lower.indexOf(k); i !== -1; i = lower.indexOf(k, i + 1)) if (keywordMayBind(text, from + i, k.length)) return true;
+  }
   return false;
 }
 
@@ -73,14 +112,14 @@ function hasKeyword(lower: string): boolean {
 export function lineCandidates(text: string, from: number, to: number, checkKeyword = false): CredentialCandidate[] {
   const line = text.slice(from, to);
   if (line.length > 4000) return []; // minified code: no line of a config looks like this
-  if (checkKeyword && !hasKeyword(line.toLowerCase())) return [];
+  if (checkKeyword && !lineMayBind(text, from, to)) return [];
   if (BASE64_LINE.test(line)) return []; // a line of a PEM body or of a base64 blob: a known-shape row's business
   const out: CredentialCandidate[] = [];
   const push = (s: number, e: number, shape: Shape, name: string, op: string, quote: string, ns = -1) => {
     if (e <= s || PUBLIC_NAME.test(line.slice(Math.max(0, (ns >= 0 ? ns : s) - 24), s))) return;
     // A value is a credential by what it is bound to: a name holding a keyword, or a structure that says so
     // (Authorization scheme, password flag, URL userinfo). A keyword inside the value itself does not count.
-    if ((shape === 'assign' || shape === 'literal' || shape === 'xml' || shape === 'call') && !hasKeyword(name.toLowerCase())) return;
+    if ((shape === 'assign' || shape === 'literal' || shape === 'xml' || shape === 'call') && !hasKeyword(name.toLowerCase().replace(NOT_KEYWORDS, ''))) return;
     const v = line.slice(s, e);
     // Never a credential in CredData's labels (fewer than 1 in 200 true values): text in another script or
     // prose (translations), and 32-bit constants in hex (status codes).
@@ -106,6 +145,11 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   }
   // Each structure's regex runs only where its marker occurs (most keyword lines have none of them).
   const lower = line.toLowerCase();
+  KV_RE.lastIndex = lower.includes('value') ? 0 : line.length;
+  while ((m = KV_RE.exec(line))) {
+    const s = m.index + m[0].length - 1 - m[4].length;
+    push(s, s + m[4].length, 'assign', m[2], '=', m[3], m.index + m[0].indexOf(m[2]));
+  }
   XML_RE.lastIndex = line.includes('</') ? 0 : line.length;
   while ((m = XML_RE.exec(line))) {
     const s = m.index + m[0].length - m[2].length - m[1].length - 3;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { globMatcher } from '../../util/glob.js';
 import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
-import { CREDENTIAL_KEYWORDS, credentialsIn } from './credential.js';
+import { CREDENTIAL_KEYWORDS, credentialsIn, keywordMayBind } from './credential.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
 import { assertSafeRegex, UnsafeRegexError } from './regex-safety.js';
@@ -455,8 +455,9 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
   const row = c.row;
   const secret = text.slice(c.start, c.end);
   if (!secret) return false;
-  // The credential model has decided (credential.ts); what the generic rows never report, it does not either.
-  if (!c.m) return !PLACEHOLDER.test(secret) && !UUID.test(secret) && !stopword(row, secret) && !nameAllowed(row, text, c) && allowed(secret, allow);
+  // The credential model has decided (credential.ts); placeholders, UUIDs and the names the generic rows pass over
+  // (page tokens, key ids, hashes) it does not report either. (Not their stopwords: "MyPassword2024!" is a password.)
+  if (!c.m) return !PLACEHOLDER.test(secret) && !UUID.test(secret) && !nameAllowed(row, text, c) && allowed(secret, allow);
   // Cheapest first: most candidates in dense text fail entropy or the row's own structure check.
   if (row.minEntropy && shannonEntropy(secret) < row.minEntropy) return false;
   if (row.verify && !row.verify(secret, c.m)) return false;
@@ -650,7 +651,7 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
     for (const r of keywordRows[hits.ids[i]]) {
       if (r === CREDENTIAL_STAGE) {
         // Hits come sorted by end: one line is looked at once.
-        if (!credentials || start < lastLineEnd) continue;
+        if (!credentials || start < lastLineEnd || !keywordMayBind(text, start, keywords[hits.ids[i]].length)) continue;
         const from = text.lastIndexOf('\n', start - 1) + 1;
         const nl = text.indexOf('\n', start);
         lastLineEnd = nl === -1 ? text.length : nl;
