@@ -100,3 +100,28 @@ describe('credential model: the candidate stage', () => {
     );
   });
 });
+
+describe('AWS secret access key without its variable name (context across lines)', () => {
+  // 40 characters, all three classes: the shape of an AWS secret, built at run time.
+  const sec = `${b62(12, 30)}/${b62(13, 31)}+${b62(13, 32)}`;
+  const id = `AKIA${'Q3EGRJ7ZK4NW5T2Y'}`;
+
+  it.each([
+    ['the line after an access key id (commit message)', `Rotated the deploy credentials:\n${id}\n${sec}\n`, 3],
+    ['a Markdown runbook, after its label line', `## AWS secret access key\n\n    ${sec}\n`, 3],
+    ['an export split over two lines', `export AWS_SECRET_ACCESS_KEY=\\\n  ${sec}\n`, 2],
+  ])('%s', (_name, text, line) => {
+    const ms = detectSecrets(text).filter((m) => m.kind === 'aws-secret-access-key');
+    expect(ms.map((m) => m.line)).toEqual([line]);
+    expect(text.slice(ms[0].start, ms[0].end)).toBe(sec);
+    expect(detectSecretsUnfiltered(text)).toEqual(detectSecrets(text));
+  });
+
+  it.each([
+    ['a commit hash after a key id', `${id}\n${createHash('sha1').update('c').digest('hex')}\n`],
+    ['a random 40-character run with nothing about AWS near it', `## Notes\n\n    ${sec}\n`],
+    ['far from the label', `## AWS secret access key\n${'\n'.repeat(3)}${'word '.repeat(60)}\n${sec}\n`],
+  ])('not %s', (_name, text) => {
+    expect(detectSecrets(text).filter((m) => m.kind === 'aws-secret-access-key')).toEqual([]);
+  });
+});

@@ -59,7 +59,8 @@ const CONTEXTS: ((t: string) => string)[] = [
 
 describe('detectSecrets: every kind', () => {
   it('knows a fake generator for every built-in row, and a row for every fake kind', () => {
-    expect([...FAKE_KINDS].sort()).toEqual(SECRET_PATTERNS.map((p) => p.id).sort());
+    // (aws-secret-access-key has two rows: with its variable name, and on the line after its label or key id.)
+    expect([...FAKE_KINDS].sort()).toEqual([...new Set(SECRET_PATTERNS.map((p) => p.id))].sort());
   });
 
   for (const kind of SELF_CONTAINED_KINDS) {
