@@ -1,11 +1,13 @@
 // The generic-credential stage (src/detectors/secrets/credential.ts): structural candidates on keyword lines and
 // the learned filter. Every value here is built at run time from hashes: nothing a scanner would flag is committed.
 import { createHash } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, detectSecretsMany, detectSecretsUnfiltered, maskSecret } from '../../src/detectors/secrets/index.js';
 import { CREDENTIAL_KEYWORDS, lineCandidates } from '../../src/detectors/secrets/credential.js';
 import MODEL from '../../src/detectors/secrets/credential-model.json' with { type: 'json' };
+import { precommitRepo } from '../helpers/precommit-repo.js';
 
 const b64 = (n: number, seed = 1) => createHash('sha512').update(`b64${seed}`).digest('base64').repeat(4).slice(0, n);
 const b62 = (n: number, seed = 1) => b64(n * 2, seed).replace(/[+/=]/g, '').slice(0, n);
@@ -123,5 +125,29 @@ describe('AWS secret access key without its variable name (context across lines)
     ['far from the label', `## AWS secret access key\n${'\n'.repeat(3)}${'word '.repeat(60)}\n${sec}\n`],
   ])('not %s', (_name, text) => {
     expect(detectSecrets(text).filter((m) => m.kind === 'aws-secret-access-key')).toEqual([]);
+  });
+});
+
+describe('precommit: generic credentials block the commit, shown only as a masked preview', () => {
+  const dirs: string[] = [];
+  afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+  it('a password in .env and a Basic header in a script: findings with preview (<= 4 characters), never the value', () => {
+    const { stage, precommit } = precommitRepo('clipguard-credential-', dirs);
+    const pw = `${b62(11, 40)}!${b62(4, 41)}`;
+    const basic = Buffer.from(`ci:${b62(16, 42)}`).toString('base64');
+    stage('deploy/.env', `APP_ENV=production\nDB_PASSWORD=${pw}\n`);
+    stage('scripts/sync.sh', `#!/bin/sh\ncurl -H "Authorization: Basic ${basic}" https://api.internal/sync\n`);
+    const r = precommit();
+    expect(r.code, r.stderr).toBe(1);
+    const found = (r.report?.findings ?? []).map((f) => [f.ruleId, f.location?.file, f.location?.line, f.preview]);
+    expect(found.sort()).toEqual([
+      ['security/secret-in-diff', 'deploy/.env', 2, maskSecret(pw)],
+      ['security/secret-in-diff', 'scripts/sync.sh', 2, maskSecret(basic)],
+    ]);
+    for (const v of [pw, basic]) {
+      expect(r.stdout).not.toContain(v);
+      expect(r.stderr).not.toContain(v);
+    }
   });
 });
