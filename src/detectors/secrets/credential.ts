@@ -441,7 +441,7 @@ export function threshold(): number {
 // The value is the name of what it should hold, or a word every scanner knows as a stand-in.
 const NAME_WORD = /^(?:pass(?:word|wd)?s?|pwd|secrets?|tokens?|keys?|api[_-]?keys?|credentials?|auth|changeme|changeit|test|tests|admin|root|none|null|nil|true|false|undefined|example|sample|string|str|int|bool|xxx+|\*+|\.+)$/i;
 const BASE64_LINE = /^\s*[A-Za-z0-9+/]{40,}={0,2}\s*$/;
-const NOT_A_VALUE = /^\d+$|(.)\1{9,}|^sha(?:1|224|256|384|512)-[A-Za-z0-9+/]+=*$|^\$(?:2[abxy]?|argon2\w*|scrypt|pbkdf2[\w-]*|[156])\$|[^\x00-\x7f]|\\u[0-9a-f]{4}|\S\s+\S+\s+\S|^(?:0x|&h)[0-9a-f]{1,16}[ul]*$|^(?:https?|ftp|file):\/\/[^@]*$/i;
+const NOT_A_VALUE = /^\d+$|(.)\1{9,}|^sha(?:1|224|256|384|512)-[A-Za-z0-9+/]+=*$|^\$(?:2[abxy]?|argon2\w*|scrypt|pbkdf2[\w-]*|[156])\$|[^\x00-\x7f]|\\u[0-9a-f]{4}|\S\s+\S+\s+\S|^(?:0x|&h)[0-9a-f]{1,16}[ul]*$|^[a-z][a-z0-9+.-]*:\/\/(?![^\/?#@\s]*:[^\/?#@\s]*@)/i;
 /** Mostly runs of consecutive characters ("abcdefgh", "12345678"): a keyboard, not a key. */
 function sequential(v: string): boolean {
   let steps = 0;

@@ -456,8 +456,9 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
   const secret = text.slice(c.start, c.end);
   if (!secret) return false;
   // The credential model has decided (credential.ts); placeholders, UUIDs and the names the generic rows pass over
-  // (page tokens, key ids, hashes) it does not report either. (Not their stopwords: "MyPassword2024!" is a password.)
-  if (!c.m) return !PLACEHOLDER.test(secret) && !UUID.test(secret) && !nameAllowed(row, text, c) && allowed(secret, allow);
+  // (page tokens, key ids, hashes) it does not report either; their stopwords only as the whole value ("secret123", not
+  // "MyPassword2024!").
+  if (!c.m) return !PLACEHOLDER.test(secret) && !UUID.test(secret) && !row.stopwords.includes(secret.toLowerCase()) && !nameAllowed(row, text, c) && allowed(secret, allow);
   // Cheapest first: most candidates in dense text fail entropy or the row's own structure check.
   if (row.minEntropy && shannonEntropy(secret) < row.minEntropy) return false;
   if (row.verify && !row.verify(secret, c.m)) return false;
