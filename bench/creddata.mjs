@@ -127,3 +127,6 @@ for (const c of cats) {
   if (n < 5) continue;
   console.log(`| ${c} | ${n} | ${names.map((k) => f((results[k].cat.get(c)?.[1] ?? 0) / n)).join(' | ')} |`);
 }
+
+// secretlint leaves handles open: end here, the tables are printed.
+process.exit(0);
