@@ -95,6 +95,8 @@ export interface Finding {
   suppressed?: Suppression;
   /** Extra, already-masked data for reports (e.g. budget figures). */
   data?: Record<string, unknown>;
+  /** A secret finding's masked value from the detector (at most 4 characters of it and an ellipsis). */
+  preview?: string;
 }
 
 export interface SourceStatus {

@@ -23,7 +23,7 @@ export function registerI18n(program: Command): void {
     .addOption(new Option('--locale <locale>', 'treat every file given as this locale instead of reading it from the path').choices(ZH_LOCALES));
   addReportOptions(cmd).action(async (paths: string[], opts) => {
     // Loaded here, not at start-up: every command registers this one, and `precommit` runs on every commit.
-    const { readZhFileSubjects } = await import('../sources/locale-files.js');
+    const { readZhFileSubjects } = await import('../sources/zh-files.js');
     const config = configFrom({ ...program.opts(), ...opts, paperclip: false });
     if (opts.include) config.i18n.include = opts.include;
     if (opts.exclude) config.i18n.exclude = [...config.i18n.exclude, ...opts.exclude];

@@ -14,6 +14,7 @@ import { plain } from '../report/sanitize.js';
 import { registerPrecommit } from './precommit.js';
 import { registerI18n } from './i18n.js';
 import { registerWatch } from './watch.js';
+import { registerChecklist } from './checklist.js';
 import { registerTrust } from './trust.js';
 import { registerInit } from './init.js';
 import { registerPlugin } from './plugin.js';
@@ -118,6 +119,7 @@ Environment: PAPERCLIP_API_URL, PAPERCLIP_API_KEY, NO_COLOR, CLIPGUARD_KILL_SWIT
   registerPrecommit(program);
   registerI18n(program);
   registerWatch(program);
+  registerChecklist(program);
   registerTrust(program);
   registerInit(program);
   registerPlugin(program);

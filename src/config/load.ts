@@ -39,7 +39,7 @@ export interface Config {
   repos: string[] | null;
   /** actionlessPacks: packs an untrusted config file named; their rules report but ask for no action. */
   rules: { packs: string[]; overrides: Record<string, RuleOverride>; actionlessPacks: string[] };
-  secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: SecretPattern[] };
+  secrets: { allowlist: { regexes: string[]; values: string[]; paths: string[] }; patterns: SecretPattern[]; /** The credential model (detectors/secrets/credential.ts), off by default. */ credentials: boolean };
   i18n: { include: string[]; exclude: string[]; locales: LocaleOverride[]; allow: Record<string, string[]> };
   /** The one place for budget thresholds and currency (the budget rules have no threshold params). */
   budget: { companyMonthlyCents: number | null; currency: string; forecastWindowDays: number; warnPercent: number; stopPercent: number };
@@ -68,7 +68,7 @@ export interface RawConfig {
   paperclip?: Partial<Omit<Config['paperclip'], 'implicit' | 'apiKey'>> & { apiKeyEnv?: string } & Obj;
   repos?: string[];
   rules?: { packs?: string[]; overrides?: Record<string, RuleOverride & Obj> };
-  secrets?: { allowlist?: Partial<Config['secrets']['allowlist']>; patterns?: SecretPattern[] };
+  secrets?: { allowlist?: Partial<Config['secrets']['allowlist']>; patterns?: SecretPattern[]; credentials?: boolean };
   i18n?: Partial<Config['i18n']>;
   budget?: Partial<Config['budget']>;
   actions?: Partial<Config['actions']> & Obj;
@@ -172,6 +172,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     secrets: {
       allowlist: { regexes: [], values: [], paths: [], ...(raw.secrets?.allowlist ?? {}) },
       patterns: raw.secrets?.patterns ?? [],
+      credentials: raw.secrets?.credentials === true,
     },
     i18n: { include: [], exclude: [], locales: [], allow: {}, ...(raw.i18n ?? {}) },
     budget: budgetConfig(raw, file),

@@ -333,6 +333,8 @@ export class Evaluator {
         tags: rule.tags,
         actions: [],
       };
+      // The detector's masked preview of a secret (maskSecret: at most 4 characters); masked again like the message.
+      if (typeof it.preview === 'string') finding.preview = maskText(it.preview);
       // `clipguard-ignore` on the line: for every rule, or (with rule ids after it) for the rules it names.
       const named = Array.isArray(it.ignoreRules) && ignoreCovers(it.ignoreRules, rule.id);
       if (it.inlineIgnored === true || named) finding.suppressed = { kind: 'inline', reason: String(it.ignoreReason ?? 'clipguard-ignore on the line') };

@@ -49,6 +49,8 @@ export const reportJsonSchema = {
           suppressed: { type: 'object', required: ['kind', 'reason'], properties: { kind: { enum: ['inline', 'waiver', 'baseline'] }, reason: { type: 'string' }, expires: { type: 'string' } } },
           explanation: {},
           data: { type: 'object' },
+          // A secret finding's masked value (at most 4 characters of it and an ellipsis), never the secret.
+          preview: { type: 'string', maxLength: 8 },
         },
       },
     },

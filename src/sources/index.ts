@@ -62,7 +62,7 @@ export function budgetOptions(config: Config) {
 }
 
 export function secretOptions(config: Config) {
-  return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns };
+  return { allowlist: config.secrets.allowlist, extraPatterns: config.secrets.patterns, credentials: config.secrets.credentials };
 }
 
 export type MaskedMatch = { kind: string; description: string; line: number; column: number; preview: string; inlineIgnored: boolean; ignoreRules?: string[]; ignoreReason?: string; fingerprintKey: string };
@@ -340,7 +340,7 @@ export async function readSources(opts: ReadOptions): Promise<SourceOutput> {
       let detail = dir;
       if (skipped.length) detail += `; not scanned: ${skipped.join(', ')}${skippedMore ? ` and ${skippedMore} more` : ''}`;
       if (needs.locales) {
-        const { readZhFileSubjects } = await import('./locale-files.js');
+        const { readZhFileSubjects } = await import('./zh-files.js');
         const read = await readZhFileSubjects(dir, config);
         out.subjects.push(...read.subjects);
         if (read.skipped.length) detail += `; skipped ${skippedNote(read.skipped)}`;

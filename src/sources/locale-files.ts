@@ -8,7 +8,6 @@ import { join, relative, sep } from 'node:path';
 import { globMatch } from '../util/glob.js';
 import type { ZhLocale } from '../detectors/chinese/locale.js';
 import type { Config } from '../config/load.js';
-import type { Subject } from '../types.js';
 
 /** A config override: files matching `glob` are `locale` ("none": not a zh file whatever its name says). */
 export interface LocaleOverride {
@@ -149,16 +148,4 @@ export function readLocaleText(abs: string): { text: string } | { skip: string }
 /** What findLocaleFiles takes from the config's `i18n` section. */
 export function localeFindOptions(config: Config, base?: string): FindOptions {
   return { include: config.i18n.include.length ? config.i18n.include : undefined, exclude: config.i18n.exclude, overrides: config.i18n.locales, base };
-}
-
-/**
- * readLocaleSubjects (locale-subjects.ts) for the scan and `clipguard i18n`: the zh linter, its tables and the
- * format parsers load only when a zh locale file is there to lint.
- */
-export async function readZhFileSubjects(root: string, config: Config, base?: string): Promise<{ subjects: Subject[]; skipped: SkippedFile[] }> {
-  const skipped: SkippedFile[] = [];
-  const files = findLocaleFiles(root, localeFindOptions(config, base), skipped);
-  if (!files.length) return { subjects: [], skipped };
-  const { readLocaleSubjects } = await import('./locale-subjects.js');
-  return readLocaleSubjects(root, config, base, { files, skipped });
 }

@@ -105,7 +105,8 @@ describe('routine subjects', () => {
         { id: 'p1', type: 'request_board_approval', status: 'approved', payload: { routineId: 'constructor' }, createdAt: '2026-11-14T09:00:00.000Z' },
         { id: 'p2', type: 'request_board_approval', status: 'rejected', payload: { routineId: '__proto__' }, createdAt: '2026-11-14T10:00:00.000Z' },
         { id: 'p3', type: 'request_board_approval', status: 'approved', payload: { routineId: '__proto__' }, createdAt: '2026-11-14T09:00:00.000Z' },
-        // An agent can file a request for its own routine; it stays pending until the board decides.
+        // An agent can file a request of its own naming its routine: not the board's request (review finding),
+        // so it is neither an approval nor an open request that would stop clipguard filing its own.
         { id: 'p4', type: 'request_board_approval', status: 'pending', requestedByAgentId: 'a1', payload: { routineId: 'toString' }, createdAt: '2026-11-14T09:00:00.000Z' },
       ],
       agents,
@@ -114,7 +115,7 @@ describe('routine subjects', () => {
     expect(Object.keys(byId).sort()).toEqual(['__proto__', 'constructor', 'toString']);
     expect(byId['constructor']).toMatchObject({ known: true, approved: true, id: 'p1' });
     expect(byId['__proto__']).toMatchObject({ known: true, approved: false, status: 'rejected', id: 'p2' });
-    expect(byId['toString']).toMatchObject({ known: true, approved: false, pending: true });
+    expect(byId['toString']).toMatchObject({ known: true, approved: false, pending: false, id: null });
   });
 
   it('approvals not read: the approval is unknown and the rule does not fire', async () => {

@@ -6,7 +6,8 @@
 // assignee do that), and the next --apply pauses it again, without filing a second request while one is open.
 
 import { failHttp, ok, skip, truncate, type ActionKind } from '../kind.js';
-import { isJsonObject, jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
+import { jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
+import { routineAsked } from '../../sources/paperclip/runaway.js';
 
 export const disableRoutine: ActionKind = {
   type: 'disable-routine',
@@ -43,7 +44,7 @@ export const disableRoutine: ActionKind = {
     if (routine.status !== 'active') return skip(`the routine is ${routine.status} now`);
     // The board may have answered since the scan: its newest approval naming the routine decides.
     const mine = jsonObjects(await client.listApprovals(companyId))
-      .filter((x) => isJsonObject(x.payload) && x.payload.routineId === routineId)
+      .filter((x) => routineAsked(x) === routineId)
       .sort((x, y) => Date.parse(String(y.createdAt)) - Date.parse(String(x.createdAt)));
     if (mine[0]?.status === 'approved') return skip(`the board approved it since the scan (approval ${mine[0].id})`);
     const r = await client.patchRoutine(routineId, { status: 'paused' });

@@ -54,9 +54,19 @@ export const pause: ActionKind = {
   },
   simulate(world, f, a) {
     const agentId = typeof a.params?.agentId === 'string' ? a.params.agentId : null;
+    const earlier = agentId ? world.paused.get(agentId) : undefined;
     // A hard stop after a plain pause of the same agent still runs: it checks that the runs ended.
-    if (agentId && world.paused.has(agentId) && a.params?.endLiveRuns !== true) return `already paused earlier in this plan (${world.paused.get(agentId)})`;
-    if (agentId && !world.paused.has(agentId)) world.paused.set(agentId, f.ruleId);
+    if (agentId && earlier !== undefined && a.params?.endLiveRuns !== true) {
+      // A loop's pause after a budget pause is still made: it is recorded under its own rule (execute), so the
+      // pause reads as the loop's, which clipguard never lifts, not as a budget pause a raised budget would end.
+      if (isBudgetRule(earlier) && !isBudgetRule(f.ruleId)) {
+        a.detail = `${a.detail}; paused earlier in this plan (${earlier}): recorded as a pause for ${f.ruleId} too, which clipguard never lifts`;
+        world.paused.set(agentId, f.ruleId);
+        return null;
+      }
+      return `already paused earlier in this plan (${earlier})`;
+    }
+    if (agentId && earlier === undefined) world.paused.set(agentId, f.ruleId);
     return null;
   },
   async execute(ctx, _f, a) {
@@ -65,7 +75,15 @@ export const pause: ActionKind = {
     if (p.endLiveRuns === true) return hardStop(ctx, a);
     const agent = await client.getAgent(String(p.agentId));
     if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
-    if (agent.status === 'paused') return skip(`already paused (${agent.pauseReason})`);
+    if (agent.status === 'paused') {
+      // Paused by clipguard for budget in this run or a recent one (its ledger says so): a loop's pause is kept
+      // as the loop's (the outcome writes its ledger entry and its clipguard.pause activity entry).
+      const rule = typeof p.for === 'string' ? p.for : '';
+      if (rule && !isBudgetRule(rule) && budgetPausedByClipguard(ctx, String(p.agentId))) {
+        return ok(`already paused by clipguard for budget; kept as a pause for ${rule}, which clipguard never lifts`);
+      }
+      return skip(`already paused (${agent.pauseReason})`);
+    }
     const r = await client.pauseAgent(String(p.agentId));
     return r.status < 300 ? ok('paused') : failHttp('', r);
   },
@@ -114,4 +132,14 @@ async function hardStop(ctx: ActionContext, a: FindingAction): Promise<Outcome> 
   const gone = planned.filter((id) => !before.some((b) => b.id === id));
   if (gone.length) steps.push(`run(s) ${gone.join(', ')} had ended already`);
   return ok(`${steps.join('; ')}; no run of the agent is live`);
+}
+
+const isBudgetRule = (rule: string) => rule === 'budget' || rule.startsWith('budget/');
+
+/** An applied budget pause of the agent in the ledger (within its TTL): clipguard's own, recent. */
+function budgetPausedByClipguard(ctx: ActionContext, agentId: string): boolean {
+  return ctx.ledger.applied(`pause:${agentId}:`).some(([key]) => {
+    const rule = key.split(':').slice(4).join(':');
+    return (rule === '' || isBudgetRule(rule)) && ctx.ledger.get(key) !== null;
+  });
 }

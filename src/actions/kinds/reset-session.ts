@@ -2,7 +2,7 @@
 // they share one; not while it runs, and not when a successful run since the scan shows the loop broke.
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
-import { isJsonObject, jsonObjects } from '../../sources/paperclip/records.js';
+import { jsonObjects } from '../../sources/paperclip/records.js';
 import type { Agent } from '../../sources/paperclip/records.js';
 import type { LoopFacts } from '../../sources/paperclip/subjects.js';
 
@@ -32,9 +32,10 @@ export const resetSession: ActionKind = {
     // The streak the scan saw may be over: a successful run since then means the loop broke by itself.
     if (typeof p.companyId === 'string') {
       const [newest] = jsonObjects(await client.listHeartbeatRuns(p.companyId, { agentId, limit: 1 }));
-      // In a self-wake loop every run succeeds: a newer run woken by a comment is the loop going on, not over.
-      const goesOn = p.selfWake === true && isJsonObject(newest?.contextSnapshot) && typeof newest.contextSnapshot.wakeCommentId === 'string';
-      if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded' && !goesOn) return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
+      // In a self-wake loop every run succeeds, and between the comment-woken runs the server starts follow-up
+      // runs of its own: a newer successful run says nothing about the loop being over, so only a failure
+      // streak's reset is called off by one.
+      if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded' && p.selfWake !== true) return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
     }
     const taskKey = typeof p.taskKey === 'string' && p.taskKey ? p.taskKey : undefined;
     const r = await client.resetSession(agentId, taskKey);

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { globMatcher } from '../../util/glob.js';
 import { charClassCount, shannonEntropy } from './entropy.js';
 import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
+import { CREDENTIAL_KEYWORDS, credentialsIn, keywordMayBind } from './credential.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
 import { assertSafeRegex, UnsafeRegexError } from './regex-safety.js';
@@ -60,8 +61,14 @@ export interface DetectOptions {
   /** Extra rows (clipguard.config.json `secrets.patterns`); they default to anchor 'scan'. */
   extraPatterns?: readonly SecretPattern[];
   allowlist?: SecretAllowlist;
-  /** Path of the scanned text, for `allowlist.paths`. */
+  /** Path of the scanned text, for `allowlist.paths` and the credential model's path features. */
   path?: string;
+  /**
+   * true: also the credential model (credential.ts), generic credentials without a known shape; config
+   * `secrets.credentials`. Off by default: measured on CredData's held-out repositories it doubles recall but
+   * costs precision (0.85 -> 0.74) and precommit time (bench/RESULTS.md), short of issue 20's goals.
+   */
+  credentials?: boolean;
 }
 
 /** A pattern row that cannot be used; the message names the row and the field. */
@@ -110,6 +117,8 @@ interface Engine {
   keywordRows: number[][];
   /** Rows without keywords: always run (user rows only). */
   unconditional: number[];
+  /** The rows whose kinds the credential model reports (generic-password, generic-api-key): no regex runs for them. */
+  modelRows: { password: number; key: number };
   kinds: Set<string>;
 }
 
@@ -119,8 +128,12 @@ interface Candidate {
   matchStart: number;
   start: number;
   end: number;
-  m: RegExpExecArray;
+  /** Null for a candidate the credential model accepted (credential.ts): the row's own checks do not apply. */
+  m: RegExpExecArray | null;
 }
+
+/** Keyword id of the credential stage in keywordRows (not a row index). */
+const CREDENTIAL_STAGE = -1;
 
 // ---------------------------------------------------------------------------------------------------
 // Compilation
@@ -220,20 +233,26 @@ function buildEngine(extra: readonly SecretPattern[]): Engine {
   const keywordIndex = new Map<string, number>();
   const keywordRows: number[][] = [];
   const unconditional: number[] = [];
-  ordered.forEach(([p], r) => {
+  const modelRows = { password: -1, key: -1 };
+  const addKeyword = (k: string, r: number) => {
+    let id = keywordIndex.get(k);
+    if (id === undefined) {
+      id = keywordRows.length;
+      keywordIndex.set(k, id);
+      keywordRows.push([]);
+    }
+    if (!keywordRows[id].includes(r)) keywordRows[id].push(r);
+  };
+  // The credential model (credential.ts) reports under the generic rows' kinds, beside their own regexes.
+  for (const k of CREDENTIAL_KEYWORDS) addKeyword(k, CREDENTIAL_STAGE);
+  ordered.forEach(([p, where], r) => {
+    if (where === 'built-in pattern' && p.id === 'generic-password') modelRows.password = r;
+    if (where === 'built-in pattern' && p.id === 'generic-api-key') modelRows.key = r;
     const keywords = p.keywords.map((k) => k.toLowerCase());
     if (!keywords.length) unconditional.push(r);
-    for (const k of new Set(keywords)) {
-      let id = keywordIndex.get(k);
-      if (id === undefined) {
-        id = keywordRows.length;
-        keywordIndex.set(k, id);
-        keywordRows.push([]);
-      }
-      keywordRows[id].push(r);
-    }
+    for (const k of new Set(keywords)) addKeyword(k, r);
   });
-  return { rows, compileAt, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, kinds: new Set(ordered.map(([p]) => p.id)) };
+  return { rows, compileAt, scanner: new KeywordScanner([...keywordIndex.keys()]), keywordRows, unconditional, modelRows, kinds: new Set(ordered.map(([p]) => p.id)) };
 }
 
 function rowAt(engine: Engine, r: number): Row {
@@ -440,28 +459,45 @@ function accept(c: Candidate, text: string, allow: UserAllow | null): boolean {
   const row = c.row;
   const secret = text.slice(c.start, c.end);
   if (!secret) return false;
+  // The credential model has decided (credential.ts); placeholders, UUIDs and the names the generic rows pass over
+  // (page tokens, key ids, hashes) it does not report either; their stopwords only as the whole value ("secret123", not
+  // "MyPassword2024!").
+  if (!c.m) return !PLACEHOLDER.test(secret) && !UUID.test(secret) && !row.stopwords.includes(secret.toLowerCase()) && !nameAllowed(row, text, c) && allowed(secret, allow);
   // Cheapest first: most candidates in dense text fail entropy or the row's own structure check.
   if (row.minEntropy && shannonEntropy(secret) < row.minEntropy) return false;
   if (row.verify && !row.verify(secret, c.m)) return false;
   if (PLACEHOLDER.test(secret)) return false;
-  if (row.stopwords.length) {
-    const lower = secret.toLowerCase();
-    if (row.stopwords.some((w) => lower.includes(w))) return false;
-  }
+  if (stopword(row, secret)) return false;
   if (row.allow.some((re) => re.test(secret))) return false;
-  if (row.matchAllow) {
-    // The key part: the identifier the keyword sits in (extended left, as gitleaks' `[\w.-]{0,50}?`
-    // does) up to the secret. `public_key`, `page_token` and `secretName` are decided here.
-    let keyStart = c.matchStart;
-    while (keyStart > 0 && c.matchStart - keyStart < 64 && IDENT_CODE[text.charCodeAt(keyStart - 1)] === 1) keyStart--;
-    if (row.matchAllow.test(text.slice(keyStart, c.start))) return false;
-  }
+  if (nameAllowed(row, text, c)) return false;
   // The context is looked for around the secret, never in it: a random key holding "AWs" is not an AWS key.
   if (row.context && !row.context.test(`${text.slice(Math.max(0, c.start - row.contextWindow), c.start)} ${text.slice(c.end, c.end + row.contextWindow)}`)) return false;
   if (row.antiContext) {
     const lineStart = text.lastIndexOf('\n', c.start - 1) + 1;
     if (row.antiContext.test(text.slice(Math.max(lineStart, c.start - row.antiContextWindow), c.start))) return false;
   }
+  return allowed(secret, allow);
+}
+
+function stopword(row: Row, secret: string): boolean {
+  if (!row.stopwords.length) return false;
+  const lower = secret.toLowerCase();
+  return row.stopwords.some((w) => lower.includes(w));
+}
+
+/**
+ * The key part matches the row's matchAllow: the identifier the keyword sits in (extended left, as gitleaks'
+ * `[\w.-]{0,50}?` does) up to the secret. `public_key`, `page_token` and `secretName` are decided here.
+ */
+function nameAllowed(row: Row, text: string, c: Candidate): boolean {
+  if (!row.matchAllow) return false;
+  let keyStart = c.matchStart;
+  while (keyStart > 0 && c.matchStart - keyStart < 64 && IDENT_CODE[text.charCodeAt(keyStart - 1)] === 1) keyStart--;
+  return row.matchAllow.test(text.slice(keyStart, c.start));
+}
+
+/** Not excluded by the user's allowlist (regexes, values or their hashes). */
+function allowed(secret: string, allow: UserAllow | null): boolean {
   if (allow) {
     if (allow.regexes.some((re) => re.test(secret))) return false;
     if (allow.values.size && (allow.values.has(secret) || allow.values.has(sha256(secret)))) return false;
@@ -606,16 +642,27 @@ const PRECHECKS: Record<NonNullable<SecretPattern['precheck']>, (text: string, f
 const IDENT_CODE = new Uint8Array(65536);
 for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-') IDENT_CODE[ch.charCodeAt(0)] = 1;
 
-function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text)): Candidate[] {
+function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanner.scan(text), path = '', credentials = true): Candidate[] {
   const out: Candidate[] = [];
   const { keywordRows } = engine;
   const keywords = engine.scanner.keywords;
   let windowHits: Map<Row, number[]> | null = null;
   let scanRows: Set<Row> | null = null;
   let runs: Map<string, number[]> | null = null;
+  let credLines: [number, number][] | null = null;
+  let lastLineEnd = -1;
   for (let i = 0; i < hits.starts.length; i++) {
     const start = hits.starts[i];
     for (const r of keywordRows[hits.ids[i]]) {
+      if (r === CREDENTIAL_STAGE) {
+        // Hits come sorted by end: one line is looked at once.
+        if (!credentials || start < lastLineEnd || !keywordMayBind(text, start, keywords[hits.ids[i]].length)) continue;
+        const from = text.lastIndexOf('\n', start - 1) + 1;
+        const nl = text.indexOf('\n', start);
+        lastLineEnd = nl === -1 ? text.length : nl;
+        (credLines ??= []).push([from, lastLineEnd]);
+        continue;
+      }
       const row = rowAt(engine, r);
       if (row.valueRun) {
         runs ??= new Map();
@@ -645,11 +692,33 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
   if (windowHits) for (const [row, starts] of windowHits) scanWindows(row, text, starts, out);
   for (const r of engine.unconditional) (scanRows ??= new Set()).add(rowAt(engine, r));
   if (scanRows) for (const row of scanRows) scanAll(row, text, out);
+  if (credLines) modelCandidates(text, credLines, engine, path, false, out);
   return out;
 }
 
+/** The credential model's accepted values on these lines, as candidates of the generic rows. */
+function modelCandidates(text: string, lines: Iterable<[number, number]>, engine: Engine, path: string, checkKeyword: boolean, out: Candidate[]): void {
+  const { password, key } = engine.modelRows;
+  if (password < 0 || key < 0) return;
+  for (const c of credentialsIn(text, lines, path, checkKeyword)) {
+    // matchStart: where its name begins, so that the rows' name allowlists read the same key part.
+    out.push({ row: rowAt(engine, c.password ? password : key), matchStart: c.nameStart, start: c.start, end: c.end, m: null });
+  }
+}
+
+/** Every line of `text` as [start, end). */
+function* allLines(text: string): Generator<[number, number]> {
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    yield [from, nl === -1 ? text.length : nl];
+    if (nl === -1) return;
+    from = nl + 1;
+  }
+}
+
 /** The same rows without the prefilter: every regex over the whole text (the benchmark's baseline). */
-function collectUnfiltered(text: string, engine: Engine): Candidate[] {
+function collectUnfiltered(text: string, engine: Engine, path = '', credentials = true): Candidate[] {
   const out: Candidate[] = [];
   let lower: string | null = null;
   for (let r = 0; r < engine.rows.length; r++) {
@@ -668,6 +737,7 @@ function collectUnfiltered(text: string, engine: Engine): Candidate[] {
       out.push(c);
     }
   }
+  if (credentials) modelCandidates(text, allLines(text), engine, path, true, out);
   return out;
 }
 
@@ -819,7 +889,7 @@ function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAll
 export function detectSecrets(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collect(text, run.engine);
+  const cands = collect(text, run.engine, undefined, options.path, options.credentials === true);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }
 
@@ -838,7 +908,7 @@ export function mayHoldBuiltinSecret(text: string): boolean {
   if (!text) return false;
   if (text.length > QUICK_CHECK_MAX) return true;
   // A built-in row without keywords would run on every text: then no text can be ruled out.
-  builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase())))];
+  builtinKeywords ??= SECRET_PATTERNS.some((p) => !p.keywords.length) ? [''] : [...new Set([...CREDENTIAL_KEYWORDS, ...SECRET_PATTERNS.flatMap((p) => p.keywords.map((k) => k.toLowerCase()))])];
   const lower = text.toLowerCase();
   return builtinKeywords.some((k) => lower.includes(k));
 }
@@ -861,7 +931,7 @@ export function detectSecretsMany(texts: readonly string[], options: DetectOptio
   const hits = engine.scanner.scanMany(texts);
   return texts.map((text, i) => {
     if (!text || (hits[i].starts.length === 0 && engine.unconditional.length === 0)) return [];
-    const cands = collect(text, engine, hits[i]);
+    const cands = collect(text, engine, hits[i], options.path, options.credentials === true);
     return cands.length ? finish(text, cands, engine, allow) : [];
   });
 }
@@ -873,6 +943,6 @@ export function detectSecretsMany(texts: readonly string[], options: DetectOptio
 export function detectSecretsUnfiltered(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collectUnfiltered(text, run.engine);
+  const cands = collectUnfiltered(text, run.engine, options.path, options.credentials === true);
   return cands.length ? finish(text, cands, run.engine, run.allow) : [];
 }

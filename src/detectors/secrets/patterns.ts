@@ -278,6 +278,22 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
     verify: 'random-key',
     minEntropy: 4,
   },
+  {
+    // The same key without its variable name: on the line after an access key id or a "secret access key"
+    // label (a Markdown runbook, a commit message, `export …=\` split over lines). Only within 160 characters
+    // of those words, only a random-looking 40-character run (all three character classes, entropy >= 4.5).
+    id: 'aws-secret-access-key',
+    description: 'AWS secret access key',
+    keywords: ['akia', 'asia', 'secret access key', 'secret_access_key', 'secretaccesskey'],
+    anchor: 'window',
+    window: 160,
+    regex: String.raw`(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+    secretGroup: 1,
+    context: String.raw`(?<![a-z])(?:akia|asia)[A-Z2-7]{16}|secret[ _]?access[ _]?key`,
+    contextWindow: 160,
+    verify: 'random-key',
+    minEntropy: 4.5,
+  },
 
   // --- Chat.
   {

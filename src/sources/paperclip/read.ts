@@ -25,7 +25,7 @@ import {
   validateRun,
   type SchemaProblem,
 } from './validate.js';
-import type { Activity, Agent, Approval, BudgetsOverview, Comment, Company, CostRow, Issue, JsonObject, LiveRun, Routine, Run } from './records.js';
+import type { Activity, Agent, Approval, Comment, Company, CostRow, Issue, JsonObject, LiveRun, Routine, Run } from './records.js';
 
 export type { CompanySnapshot } from './model.js';
 

@@ -225,8 +225,14 @@ async function readRun(client: PaperclipClient, runId: string, limit: Limiter, b
   let truncated = false;
   if (record.logRef || (typeof record.logBytes === 'number' && record.logBytes > 0)) {
     let offset = 0;
-    for (;;) {
+    // At most the pages MAX_LOG_BYTES takes at full size: a server that answers empty pages, or creeps its
+    // offset forward a byte at a time, is not read page after page without end.
+    for (let pages = 0; ; pages++) {
       if (budget.left <= 0) throw new BudgetSpent();
+      if (pages >= MAX_LOG_BYTES / PAGE_BYTES) {
+        truncated = true;
+        break;
+      }
       let page: JsonObject;
       try {
         page = await limit(() => client.getRunLog(runId, { offset, limitBytes: PAGE_BYTES }));
@@ -238,7 +244,7 @@ async function readRun(client: PaperclipClient, runId: string, limit: Limiter, b
       budget.left -= content.length;
       log += content;
       const next = Number(page.nextOffset);
-      if (page.nextOffset == null || !Number.isFinite(next) || next <= offset) break;
+      if (!content || page.nextOffset == null || !Number.isFinite(next) || next <= offset) break;
       if (next >= MAX_LOG_BYTES) {
         truncated = true;
         break;

@@ -9,7 +9,7 @@
 
 import type { Subject } from '../../types.js';
 import { maskText } from '../../engine/mask.js';
-import { jsonObjects, type Agent, type Approval, type Company, type Issue, type Routine } from './records.js';
+import { isJsonObject, jsonObjects, type Agent, type Approval, type Company, type Issue, type JsonObject, type Routine } from './records.js';
 
 const HOUR = 3_600_000;
 
@@ -91,13 +91,26 @@ const APPROVAL_UNKNOWN = Object.freeze({ known: false, approved: false, pending:
  * is the newest one whose payload names the routine: only the board can approve (POST /approvals/:id/approve
  * is board-only), so an agent cannot approve its own routine.
  */
+/**
+ * The routine a board approval is about: a `request_board_approval` naming the routine (`payload.routineId`, as
+ * disable-routine files it) that no agent requested; null for any other. Paperclip lets an agent file an
+ * approval of any type with any payload: an agent's request (a hire, or a request of its own naming its
+ * routine), approved or pending, must not read as the board approving the routine.
+ */
+export function routineAsked(a: Approval | JsonObject): string | null {
+  const p = a.payload;
+  if (a.type !== 'request_board_approval' || !isJsonObject(p) || typeof p.routineId !== 'string') return null;
+  if (typeof a.requestedByAgentId === 'string' && a.requestedByAgentId) return null;
+  return p.routineId;
+}
+
 export function routineSubjects(company: Company, routines: Routine[] | null | undefined, approvals: Approval[] | null | undefined, agentsById: Map<string, Agent>): Subject[] {
   if (!Array.isArray(routines)) return [];
   const prefix = company.issuePrefix ?? company.name;
   const byRoutine = new Map<string, Approval>();
   for (const a of Array.isArray(approvals) ? approvals : []) {
-    const rid = a?.payload?.routineId;
-    if (typeof rid !== 'string') continue;
+    const rid = routineAsked(a);
+    if (rid === null) continue;
     const prev = byRoutine.get(rid);
     if (!prev || Date.parse(String(a.createdAt ?? '')) > Date.parse(String(prev.createdAt ?? ''))) byRoutine.set(rid, a);
   }

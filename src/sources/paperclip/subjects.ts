@@ -5,7 +5,7 @@
 import type { Subject } from '../../types.js';
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
-import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ClipguardPause, type CompanySnapshot, type ReadSecrets } from './model.js';
+import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ClipguardPause, type CompanySnapshot } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
 import type { Agent, Company, Issue, Run, Comment } from './records.js';
@@ -214,7 +214,14 @@ export function ownPause(agent: { pausedAt?: unknown }, pauses: ClipguardPause[]
   let best: ClipguardPause | null = null;
   for (const p of pauses) {
     const t = Date.parse(p.at);
-    if (t >= pausedAt - 1000 && t - pausedAt <= OWN_PAUSE_SLACK_MS && (!best || t < Date.parse(best.at))) best = p;
+    if (t < pausedAt - 1000 || t - pausedAt > OWN_PAUSE_SLACK_MS || !best) {
+      if (t >= pausedAt - 1000 && t - pausedAt <= OWN_PAUSE_SLACK_MS) best = p;
+      continue;
+    }
+    // A loop's pause of the same agent wins over a budget pause (pause.ts keeps both when both rules fire):
+    // clipguard never lifts it; among pauses of one kind, the earliest.
+    const better = isBudgetPause(best) && !isBudgetPause(p) ? true : isBudgetPause(best) === isBudgetPause(p) && t < Date.parse(best.at);
+    if (better) best = p;
   }
   return best;
 }
