@@ -3,6 +3,8 @@
 // even the masked preview the findings show. The text is a pure function of what was found, sorted, so the
 // same findings make the same comment, which is what lets postCommentOnce recognise an earlier post.
 
+import { hash } from 'node:crypto';
+
 /** One secret as the flag comment names it. */
 export interface FlagEntry {
   kind: string;
@@ -15,6 +17,11 @@ export interface FlagEntry {
   /** Line within the title, the description or the comment (1-based). */
   line: number;
   author: string | null;
+  /**
+   * Which key this is, without the key: its kind and the detector's fingerprint of the (masked) line around it.
+   * The same key written again (a new run printing the same line) has the same one.
+   */
+  key: string;
 }
 
 const MAX_LINES = 20;
@@ -26,7 +33,9 @@ export function flagEntry(subjectType: string, facts: Record<string, unknown>, i
   const m = typeof index === 'number' ? secrets?.[index] : undefined;
   if (!m) return null;
   const line = Number(m.line) || 1;
-  const base = { kind: String(m.kind ?? 'secret'), description: String(m.description ?? m.kind ?? 'secret') };
+  const kind = String(m.kind ?? 'secret');
+  const fingerprint = typeof m.fingerprintKey === 'string' && m.fingerprintKey ? m.fingerprintKey : `${subjectType}:${String(m.field ?? m.place ?? '')}:${line}`;
+  const base = { kind, description: String(m.description ?? m.kind ?? 'secret'), key: `${kind}:${fingerprint}` };
   if (subjectType === 'run') {
     const run = (facts.run ?? {}) as Record<string, unknown>;
     const agent = (facts.agent ?? {}) as Record<string, unknown>;
@@ -71,8 +80,34 @@ export function flagBody(entries: FlagEntry[]): string {
   return (
     `clipguard found ${n === 1 ? 'a secret' : `${n} secrets`} ${found}. Everyone who can read the issue, and every agent woken on it, has ${n === 1 ? 'it' : 'them'} now. ` +
     `To whoever wrote ${n === 1 ? 'it' : 'them'}: please rotate ${n === 1 ? 'the key' : 'each key'} (revoke it where it was issued and use a new one; agent keys belong in Paperclip secrets). ` +
-    `This comment does not repeat any key. Where ${n === 1 ? 'it was' : 'they were'} found:\n\n${shown.join('\n')}\n`
+    `This comment does not repeat any key. Where ${n === 1 ? 'it was' : 'they were'} found:\n\n${shown.join('\n')}\n\n${flagMarker(entries)}\n`
   );
+}
+
+const MARKER = /<!-- clipguard-flag ((?:[0-9a-f]{16} ?)+) -->/;
+
+/** The keys a flag names, each as a hash of its `key` (kind and fingerprint: no secret, no preview). */
+export function flagKeys(entries: readonly FlagEntry[]): string[] {
+  return [...new Set(entries.map((e) => hash('sha256', e.key, 'hex').slice(0, 16)))].sort();
+}
+
+/** The line that tells clipguard which keys a flag comment already asked to rotate. */
+export function flagMarker(entries: readonly FlagEntry[]): string {
+  return `<!-- clipguard-flag ${flagKeys(entries).join(' ')} -->`;
+}
+
+/**
+ * The keys clipguard's flag comments on an issue already asked to rotate: from comments a user wrote (clipguard
+ * posts as the board), so an agent cannot silence a flag by writing the marker itself.
+ */
+export function flaggedKeys(comments: readonly Record<string, unknown>[]): Set<string> {
+  const out = new Set<string>();
+  for (const c of comments) {
+    if (c.deletedAt || typeof c.body !== 'string' || typeof c.authorUserId !== 'string' || !c.authorUserId || c.authorType === 'agent') continue;
+    const m = MARKER.exec(c.body);
+    if (m) for (const k of m[1].trim().split(' ')) out.add(k);
+  }
+  return out;
 }
 
 /** Kinds in a flag, for the action's one-line detail. */

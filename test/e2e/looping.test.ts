@@ -82,7 +82,9 @@ describe('an agent looping on one issue (runs succeed, the issue stays in progre
 
   it('reports Spinner with its last five runs on the issue and plans a reset of that task; Calm is not reported', async () => {
     const issueNow = await seed.getIssue(issue.id);
-    expect(issueNow.status).toBe('in_progress');
+    // Left in progress by the successful runs, unless the server's recovery sweep has blocked it already (a CI
+    // run saw it blocked at this first read): the loop is the same runs either way.
+    expect(['in_progress', 'blocked']).toContain(issueNow.status);
     const { report, runs } = await settledScan();
     expect(runs.length).toBeGreaterThanOrEqual(sameIssueRuns.length);
     const looping = report.findings.filter((f: any) => f.ruleId === 'ops/agent-looping');

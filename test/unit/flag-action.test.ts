@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { planActions } from '../../src/actions/planner.js';
-import { flagBody, type FlagEntry } from '../../src/actions/flag.js';
+import { flagBody, flaggedKeys, flagKeys, type FlagEntry } from '../../src/actions/flag.js';
 import { loadConfig } from '../../src/config/load.js';
 import { detectSecrets } from '../../src/detectors/secrets/index.js';
 import { activateRules, Evaluator, type RuleOverride } from '../../src/engine/evaluate.js';
@@ -75,14 +75,30 @@ describe('flag action', () => {
   });
 
   it('the text is the same for the same findings whatever their order (what makes a second run recognise it)', () => {
-    const e = (over: Partial<FlagEntry>): FlagEntry => ({ kind: 'github-pat', description: 'GitHub token', place: 'description', commentId: null, line: 1, author: null, ...over });
+    const e = (over: Partial<FlagEntry>): FlagEntry => ({ kind: 'github-pat', description: 'GitHub token', place: 'description', commentId: null, line: 1, author: null, key: `${over.kind ?? 'github-pat'}:${over.place ?? 'description'}:${over.line ?? 1}`, ...over });
     const entries = [e({ line: 4 }), e({ place: 'comment', commentId: 'c9', kind: 'jwt' }), e({ place: 'title' })];
     expect(flagBody(entries)).toBe(flagBody([...entries].reverse()));
     expect(flagBody(entries)).not.toBe(flagBody(entries.slice(1)));
   });
 
+  it('a key flagged once is not asked again: the marker names the keys (not the runs that printed them), read only from comments a user wrote', () => {
+    const run = (runId: string): FlagEntry => ({ kind: 'github-pat', description: 'GitHub token', place: 'run', commentId: null, runId, runPlace: 'log (stdout)', line: 3, author: 'agent a-1', key: 'github-pat:log (stdout):f00d' });
+    const first = flagBody([run('r-1')]);
+    const again = flagBody([run('r-1'), run('r-2')]); // the flag woke the agent, whose new run printed the same key
+    expect(again).not.toBe(first);
+    const marker = (t: string) => /<!-- clipguard-flag ([0-9a-f ]+) -->/.exec(t)![1];
+    expect(marker(again)).toBe(marker(first));
+    const keys = flagKeys([run('r-2')]);
+    expect(keys.every((k) => flaggedKeys([{ id: 'c1', body: first, authorType: 'user', authorUserId: 'local-board' }]).has(k))).toBe(true);
+    // An agent writing the marker, or a deleted flag, silences nothing.
+    expect(flaggedKeys([{ id: 'c2', body: first, authorType: 'agent', authorAgentId: 'a-1', authorUserId: null }]).size).toBe(0);
+    expect(flaggedKeys([{ id: 'c3', body: first, authorType: 'user', authorUserId: 'local-board', deletedAt: '2026-12-06T00:00:00Z' }]).size).toBe(0);
+    // A new key on the issue is a new flag.
+    expect(flagKeys([{ ...run('r-3'), key: 'jwt:log (stdout):beef' }]).some((k) => !flaggedKeys([{ id: 'c1', body: first, authorType: 'user', authorUserId: 'u' }]).has(k))).toBe(true);
+  });
+
   it('the comment itself is never a secret finding, for any kind (else the next scan would redact the flag)', () => {
-    const entries: FlagEntry[] = FAKE_KINDS.map((kind, i) => ({ kind, description: detectSecrets(fakeSample(kind, 500 + i).text)[0]?.description ?? kind, place: i % 2 ? 'comment' : 'description', commentId: i % 2 ? `c-${i}` : null, line: i + 1, author: 'agent a-alice' }));
+    const entries: FlagEntry[] = FAKE_KINDS.map((kind, i) => ({ kind, description: detectSecrets(fakeSample(kind, 500 + i).text)[0]?.description ?? kind, place: i % 2 ? 'comment' : 'description', commentId: i % 2 ? `c-${i}` : null, line: i + 1, author: 'agent a-alice', key: `${kind}:${i}` }));
     const body = flagBody(entries);
     expect(body).toMatch(/^[\x20-\x7e\n]*$/);
     expect(detectSecrets(body)).toEqual([]);

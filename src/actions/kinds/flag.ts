@@ -3,7 +3,8 @@
 
 import { hash } from 'node:crypto';
 import type { Finding, FindingAction } from '../../types.js';
-import { flagBody, flagEntry, flagSummary, type FlagEntry } from '../flag.js';
+import { flagBody, flaggedKeys, flagEntry, flagKeys, flagSummary, type FlagEntry } from '../flag.js';
+import { jsonObjects } from '../../sources/paperclip/records.js';
 import { postCommentOnce } from '../post-comment.js';
 import { ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';
@@ -36,8 +37,9 @@ function groupFlags(findings: Finding[]): void {
 export const flag: ActionKind = {
   type: 'flag',
   needsPaperclip: true,
-  // By its issue and its text: the same findings are flagged once, a new secret on the same issue again.
-  ledgerKey: (_f, p) => ['flag', p.issueId ?? '', hash('sha256', String(p.body ?? ''), 'hex').slice(0, 32)].join(':'),
+  // By its issue and the keys it names (kind and fingerprint, not where they were seen): the same keys are flagged
+  // once, also when a new run prints them again; a new secret on the same issue is flagged anew.
+  ledgerKey: (_f, p) => ['flag', p.issueId ?? '', hash('sha256', flagKeys((p.entries as FlagEntry[] | undefined) ?? []).join(' ') || String(p.body ?? ''), 'hex').slice(0, 32)].join(':'),
   plan(f, a, s) {
     // One entry per finding here; groupFlags (planAfter) makes one comment per issue out of them.
     const facts = s?.facts ?? {};
@@ -68,7 +70,13 @@ export const flag: ActionKind = {
       if ((e as { status?: number }).status === 404) return skip('the issue is gone');
       throw e;
     }
-    const posted = await postCommentOnce(client, issueId, body, await client.listComments(issueId));
+    const comments = await client.listComments(issueId);
+    // Every key already named by an earlier flag of clipguard's on the issue (its marker line): not asked again.
+    // A flag wakes the assignee, and a run that prints the key again must not make a flag that wakes it again.
+    const asked = flaggedKeys(jsonObjects(comments));
+    const keys = flagKeys((p.entries as FlagEntry[] | undefined) ?? []);
+    if (keys.length && keys.every((k) => asked.has(k))) return skip('already flagged: an earlier clipguard comment on the issue asks for the rotation of these keys');
+    const posted = await postCommentOnce(client, issueId, body, comments);
     if ('error' in posted) return { status: 'failed', detail: `the flag comment could not be posted (${posted.error})`, serverFault: !/^HTTP 4/.test(posted.error) };
     if (posted.reused) return skip(`already flagged: comment ${posted.id} on the issue asks for the rotation`);
     return ok(`posted comment ${posted.id} asking to rotate the key(s)`);
