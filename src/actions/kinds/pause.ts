@@ -15,6 +15,7 @@ import type { FindingAction } from '../../types.js';
 
 const LIVE = new Set(['queued', 'running']);
 import { jsonObjects, type Agent, type JsonObject } from '../../sources/paperclip/records.js';
+import { isBudgetRule } from '../../sources/paperclip/model.js';
 
 export const pause: ActionKind = {
   type: 'pause',
@@ -28,7 +29,7 @@ export const pause: ActionKind = {
   ledgerKey: (_f, p) =>
     p.endLiveRuns === true
       ? ['pause', p.agentId ?? '', '', '', typeof p.for === 'string' && p.for ? p.for : 'budget/over-stop-live-run'].join(':')
-      : ['pause', p.agentId ?? '', '', '', typeof p.for === 'string' && !p.for.startsWith('budget/') ? p.for : ''].join(':').replace(/:$/, ''),
+      : ['pause', p.agentId ?? '', '', '', typeof p.for === 'string' && !isBudgetRule(p.for) ? p.for : ''].join(':').replace(/:$/, ''),
   plan(f, a, s) {
     const facts = s?.facts ?? {};
     const agent = facts.agent as Agent;
@@ -133,8 +134,6 @@ async function hardStop(ctx: ActionContext, a: FindingAction): Promise<Outcome> 
   if (gone.length) steps.push(`run(s) ${gone.join(', ')} had ended already`);
   return ok(`${steps.join('; ')}; no run of the agent is live`);
 }
-
-const isBudgetRule = (rule: string) => rule === 'budget' || rule.startsWith('budget/');
 
 /** An applied budget pause of the agent in the ledger (within its TTL): clipguard's own, recent. */
 function budgetPausedByClipguard(ctx: ActionContext, agentId: string): boolean {

@@ -30,12 +30,12 @@ export const resetSession: ActionKind = {
     const agent = await client.getAgent(agentId);
     if (agent.status === 'running') return skip('agent is running now: not disturbing its heartbeat');
     // The streak the scan saw may be over: a successful run since then means the loop broke by itself.
-    if (typeof p.companyId === 'string') {
+    // In a self-wake loop every run succeeds, and between the comment-woken runs the server starts follow-up
+    // runs of its own: a newer successful run says nothing about the loop being over, so only a failure
+    // streak's reset is called off by one (and only then are the runs read).
+    if (typeof p.companyId === 'string' && p.selfWake !== true) {
       const [newest] = jsonObjects(await client.listHeartbeatRuns(p.companyId, { agentId, limit: 1 }));
-      // In a self-wake loop every run succeeds, and between the comment-woken runs the server starts follow-up
-      // runs of its own: a newer successful run says nothing about the loop being over, so only a failure
-      // streak's reset is called off by one.
-      if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded' && p.selfWake !== true) return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
+      if (newest && p.newestRunId && newest.id !== p.newestRunId && newest.status === 'succeeded') return skip(`agent ran successfully since (run ${newest.id}): no reset needed`);
     }
     const taskKey = typeof p.taskKey === 'string' && p.taskKey ? p.taskKey : undefined;
     const r = await client.resetSession(agentId, taskKey);

@@ -5,6 +5,7 @@
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
 import type { Agent } from '../../sources/paperclip/records.js';
+import { isBudgetRule } from '../../sources/paperclip/model.js';
 
 export const resume: ActionKind = {
   type: 'resume',
@@ -21,7 +22,7 @@ export const resume: ActionKind = {
     const why = overStop(agent.name, facts.budget);
     const pause = facts.pause as { reasonText?: string; byClipguardFor?: string | null } | undefined;
     // A pause clipguard made for a loop is lifted by a person who fixed the cause, never by clipguard.
-    const loopPause = typeof pause?.byClipguardFor === 'string' && pause.byClipguardFor !== 'budget' && !pause.byClipguardFor.startsWith('budget/');
+    const loopPause = typeof pause?.byClipguardFor === 'string' && !isBudgetRule(pause.byClipguardFor);
     if (loopPause) return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `not resumed: clipguard paused it for ${pause!.byClipguardFor}; resume it by hand once the cause is fixed` }];
     if (why) return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `not resumed: ${why}${pause?.reasonText?.startsWith('paused by clipguard') ? ` (${pause.reasonText})` : ''}` }];
     return [{ ...a, target: `agent:${agent.name}`, detail: `resume ${agent.name} (${pause?.reasonText || `paused: ${agent.pauseReason}`})`, params: { ...a.params, agentId: agent.id, stopCents: stopCents(facts.budget) } }];

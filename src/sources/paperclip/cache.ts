@@ -23,7 +23,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import type { RedactSpan } from '../../detectors/secrets/redact.js';
 import { writePrivateFileAtomic } from '../../util/private-file.js';
-import { issueText, redactIssueFields, type KeptSecrets, type ReadSecrets } from './model.js';
+import { issueText, own, redactIssueFields, type KeptSecrets, type ReadSecrets } from './model.js';
 import * as z from 'zod';
 import { isJsonObject, type Activity, type Comment, type Issue } from './records.js';
 import { RunLogMemory } from './run-logs.js';
@@ -384,11 +384,6 @@ function withHeldDescription(c: CachedCompany, i: Issue): Issue {
   const held = c.issues.get(i.id);
   const keepFull = held && held.updatedAt === i.updatedAt && i.descriptionTruncated === true && held.descriptionTruncated !== true;
   return keepFull ? { ...i, description: held.description, descriptionTruncated: false } : i;
-}
-
-/** The value under an id the server chose (a JSON object from disk has no prototype to fall into). */
-function own<T>(record: Record<string, T>, key: string): T | undefined {
-  return Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
 /** Remove a kept file if it is there; one that cannot be removed is refused by its content or signature later. */

@@ -3,7 +3,7 @@
 // text scanned for secrets and how its fields are redacted), and the secrets a read keeps per text.
 // Depends on no other Paperclip module, so none of them import each other in a circle.
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
-import type { Activity, Agent, Approval, BudgetsOverview, Comment, Company, CostRow, Issue, LiveRun, Routine, Run } from './records.js';
+import { isJsonObject, type Activity, type Agent, type Approval, type BudgetsOverview, type Comment, type Company, type CostRow, type Issue, type LiveRun, type Routine, type Run } from './records.js';
 import type { RunLogEntry } from './run-logs.js';
 
 /** The masked secret facts of one text, as kept by watch's cache. */
@@ -135,8 +135,19 @@ export function systemBlock(issue: Issue, comments: readonly Comment[], activity
   return { bySystem: true, systemReason, runId: typeof runId === 'string' ? runId : null };
 }
 
-export function isObj(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+export const isObj = isJsonObject;
+
+/**
+ * `record[key]` when it is the record's own entry. Records here are keyed by ids the server (or a rule fixture)
+ * chose: an issue whose id is `constructor` or `toString` must not find Object.prototype's.
+ */
+export function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** A pause or an action for budget: the activity log's `budget`, or a budget rule's id. */
+export function isBudgetRule(rule: string): boolean {
+  return rule === 'budget' || rule.startsWith('budget/');
 }
 
 export function sinceBlocked(issue: { blockedTransitionAt?: unknown; updatedAt?: unknown }): string {

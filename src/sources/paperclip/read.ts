@@ -25,7 +25,7 @@ import {
   validateRun,
   type SchemaProblem,
 } from './validate.js';
-import type { Activity, Agent, Approval, Comment, Company, CostRow, Issue, JsonObject, LiveRun, Routine, Run } from './records.js';
+import { isJsonObject, type Activity, type Agent, type Approval, type Comment, type Company, type CostRow, type Issue, type JsonObject, type LiveRun, type Routine, type Run } from './records.js';
 
 export type { CompanySnapshot } from './model.js';
 
@@ -212,7 +212,7 @@ async function selectCompanies(client: PaperclipClient, wanted: string[], errors
   }
   if (!want.length) return all;
   const out: unknown[] = [];
-  const objects = all.filter(isObject);
+  const objects = all.filter(isJsonObject);
   for (const w of want) {
     const lw = w.toLowerCase();
     const c = objects.find((x) => (x.id === w || (typeof x.issuePrefix === 'string' && x.issuePrefix.toLowerCase() === lw)));
@@ -420,10 +420,6 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
 }
 
 /** An error answer to GET /api/health that is still a health report: a JSON object with a string `status`. */
-function isObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
 function isHealthBody(body: unknown): body is { status: string } {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as { status?: unknown }).status === 'string' && (body as { status: string }).status !== '';
 }

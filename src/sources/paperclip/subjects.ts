@@ -5,7 +5,7 @@
 import type { Subject } from '../../types.js';
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
 import { budgetFacts, type BudgetInputs } from './budget.js';
-import { ASSIGNABLE, compareIssues, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ClipguardPause, type CompanySnapshot } from './model.js';
+import { ASSIGNABLE, compareIssues, isBudgetRule, own, isAssignableTo, issueText, redactIssueFields, sinceBlocked, systemBlock, unresolvedBlocker, type ClipguardPause, type CompanySnapshot } from './model.js';
 import { FACT_PARAM_DEFAULTS, type FactParams } from '../fact-params.js';
 import { agentConfigSecrets } from './agent-config.js';
 import type { Agent, Company, Issue, Run, Comment } from './records.js';
@@ -214,21 +214,19 @@ export function ownPause(agent: { pausedAt?: unknown }, pauses: ClipguardPause[]
   let best: ClipguardPause | null = null;
   for (const p of pauses) {
     const t = Date.parse(p.at);
-    if (t < pausedAt - 1000 || t - pausedAt > OWN_PAUSE_SLACK_MS || !best) {
-      if (t >= pausedAt - 1000 && t - pausedAt <= OWN_PAUSE_SLACK_MS) best = p;
-      continue;
-    }
+    if (t < pausedAt - 1000 || t - pausedAt > OWN_PAUSE_SLACK_MS) continue;
     // A loop's pause of the same agent wins over a budget pause (pause.ts keeps both when both rules fire):
     // clipguard never lifts it; among pauses of one kind, the earliest.
-    const better = isBudgetPause(best) && !isBudgetPause(p) ? true : isBudgetPause(best) === isBudgetPause(p) && t < Date.parse(best.at);
-    if (better) best = p;
+    const loopOverBudget = best !== null && isBudgetPause(best) && !isBudgetPause(p);
+    const earlierOfKind = best !== null && isBudgetPause(best) === isBudgetPause(p) && t < Date.parse(best.at);
+    if (best === null || loopOverBudget || earlierOfKind) best = p;
   }
   return best;
 }
 
 /** A pause clipguard made for budget (the activity log's `budget`, or a budget rule's id). */
 export function isBudgetPause(p: ClipguardPause): boolean {
-  return p.rule === 'budget' || p.rule.startsWith('budget/');
+  return isBudgetRule(p.rule);
 }
 
 /**
@@ -492,14 +490,6 @@ function blockerLabel(b: { id?: string; identifier?: string; status: string } | 
 }
 
 const NO_SECRETS = Object.freeze([]) as unknown as Record<string, unknown>[];
-
-/**
- * `record[key]` when it is the record's own entry. Records here are keyed by ids the server (or a rule fixture)
- * chose: an issue whose id is `constructor` or `toString` must not find Object.prototype's.
- */
-function own<T>(record: Record<string, T> | undefined, key: string): T | undefined {
-  return record !== undefined && Object.hasOwn(record, key) ? record[key] : undefined;
-}
 
 interface TicketSecrets {
   /** The company's issues, those with a secret in their text replaced by a copy with it masked. */

@@ -10,6 +10,7 @@ import {
   CompanyRecord,
   CostRowRecord,
   IssueRecord,
+  isJsonObject as isObj,
   ApprovalRecord,
   LiveRunRecord,
   RoutineRecord,
@@ -28,11 +29,6 @@ export interface SchemaProblem {
   message: string;
 }
 
-type Rec = Record<string, unknown>;
-
-function isObj(v: unknown): v is Rec {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 function get(rec: unknown, path: readonly PropertyKey[]): unknown {
   let cur: unknown = rec;
