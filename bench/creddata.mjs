@@ -13,10 +13,10 @@
 // are false positives; X is ignored. Recall is given without the UUID-only units too, and per category.
 // --repos val: only the repositories scripts/train-credentials.mjs holds out for validation (the numbers that
 // are not training-set numbers); train: the others. Only counts and masked data are printed.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { devManifest, isVal, metaRows } from '../scripts/creddata-split.mjs';
 
 const arg = (n, d) => {
   const i = process.argv.indexOf(n);
@@ -25,38 +25,25 @@ const arg = (n, d) => {
 const DIR = arg('--data', process.env.CREDDATA_DIR || '/tmp/creddata-dev');
 const PREV = arg('--prev');
 const REPOS = arg('--repos', 'all');
-const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
-const heldOut = (rid) => BigInt('0x' + sha(rid)) % 10n < 3n;
-const isVal = (rid) => BigInt('0x' + sha('val:' + rid)) % 5n === 0n;
 
 if (!fs.existsSync(path.join(DIR, 'files_manifest.json'))) {
   console.log(`CredData corpus not found in ${DIR} (rebuild it with ../shared/creddata/rebuild-dev.mjs)`);
   process.exit(0);
 }
-const manifest = JSON.parse(fs.readFileSync(path.join(DIR, 'files_manifest.json'), 'utf8')).filter(
-  (m) => !heldOut(m.repo) && fs.existsSync(path.join(DIR, m.local)) && (REPOS === 'all' || (REPOS === 'val') === isVal(m.repo)),
-);
+const manifest = devManifest(DIR).filter((m) => REPOS === 'all' || (REPOS === 'val') === isVal(m.repo));
 const wanted = new Set(manifest.map((m) => m.meta_path));
 const units = new Map(); // meta_path -> Map(key -> unit)
 const covered = new Map();
-for (const f of fs.readdirSync(path.join(DIR, 'meta'))) {
-  if (!f.endsWith('.csv')) continue;
-  const lines = fs.readFileSync(path.join(DIR, 'meta', f), 'utf8').split('\n');
-  const hdr = lines[0].split(',');
-  for (const l of lines.slice(1)) {
-    if (!l) continue;
-    const c = l.split(',');
-    const r = Object.fromEntries(hdr.map((h, i) => [h, c[i]]));
-    if (!wanted.has(r.FilePath)) continue;
-    const ls = +r.LineStart, le = +r.LineEnd;
-    const byKey = units.get(r.FilePath) ?? units.set(r.FilePath, new Map()).get(r.FilePath);
-    const u = byKey.get(`${ls}|${le}`) ?? { gt: new Set(), cats: new Set(), ls, le };
-    u.gt.add(r.GroundTruth);
-    for (const x of r.Category.split(':')) u.cats.add(x);
-    byKey.set(`${ls}|${le}`, u);
-    const s = covered.get(r.FilePath) ?? covered.set(r.FilePath, new Set()).get(r.FilePath);
-    for (let i = ls; i <= le; i++) s.add(i);
-  }
+for (const r of metaRows(DIR)) {
+  if (!wanted.has(r.FilePath)) continue;
+  const ls = +r.LineStart, le = +r.LineEnd;
+  const byKey = units.get(r.FilePath) ?? units.set(r.FilePath, new Map()).get(r.FilePath);
+  const u = byKey.get(`${ls}|${le}`) ?? { gt: new Set(), cats: new Set(), ls, le };
+  u.gt.add(r.GroundTruth);
+  for (const x of r.Category.split(':')) u.cats.add(x);
+  byKey.set(`${ls}|${le}`, u);
+  const s = covered.get(r.FilePath) ?? covered.set(r.FilePath, new Set()).get(r.FilePath);
+  for (let i = ls; i <= le; i++) s.add(i);
 }
 
 const tools = {};

@@ -12,9 +12,9 @@
 // rows' findings counted as CredData's scorer counts them, stays >= TARGET_P. --write saves the weights to
 // src/detectors/secrets/credential-model.json; --val-out writes a CredData-shaped dir (symlinks) holding only the
 // validation repositories, for ../shared/creddata/score.mjs.
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { devManifest, heldOut, isVal, metaRows } from './creddata-split.mjs';
 
 const { lineCandidates, features, score, CREDENTIAL_KEYWORDS } = await import('../dist/detectors/secrets/credential.js');
 const { detectSecrets } = await import('../dist/detectors/secrets/index.js');
@@ -31,23 +31,12 @@ const TARGET_P = Number(arg('--target-p', 0.92));
 const EPOCHS = Number(arg('--epochs', 6));
 const SEED = 7;
 
-const sha = (s) => crypto.createHash('sha256').update(s).digest('hex');
-const heldOut = (rid) => BigInt('0x' + sha(rid)) % 10n < 3n;
-const isVal = (rid) => BigInt('0x' + sha('val:' + rid)) % 5n === 0n;
 
-const manifest = JSON.parse(fs.readFileSync(path.join(DIR, 'files_manifest.json'), 'utf8')).filter((m) => !heldOut(m.repo) && fs.existsSync(path.join(DIR, m.local)));
+const manifest = devManifest(DIR);
 const rows = new Map(); // meta_path -> rows
-for (const f of fs.readdirSync(path.join(DIR, 'meta'))) {
-  if (!f.endsWith('.csv')) continue;
-  const lines = fs.readFileSync(path.join(DIR, 'meta', f), 'utf8').split('\n');
-  const hdr = lines[0].split(',');
-  for (const l of lines.slice(1)) {
-    if (!l) continue;
-    const c = l.split(',');
-    const r = Object.fromEntries(hdr.map((h, i) => [h, c[i]]));
-    if (heldOut(r.RepoName)) continue;
-    (rows.get(r.FilePath) ?? rows.set(r.FilePath, []).get(r.FilePath)).push(r);
-  }
+for (const r of metaRows(DIR)) {
+  if (heldOut(r.RepoName)) continue;
+  (rows.get(r.FilePath) ?? rows.set(r.FilePath, []).get(r.FilePath)).push(r);
 }
 const train = manifest.filter((m) => !isVal(m.repo));
 const val = manifest.filter((m) => isVal(m.repo));
