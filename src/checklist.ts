@@ -4,7 +4,7 @@
 import type { Config } from './config/load.js';
 import { runScan, type ScanResult } from './scan.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
-import { jsonObjects } from './sources/paperclip/records.js';
+import { jsonObjects } from './sources/paperclip/json.js';
 import type { Finding, Report } from './types.js';
 import { markdownCell, oneLine } from './report/sanitize.js';
 import { createHash } from 'node:crypto';

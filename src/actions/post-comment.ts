@@ -5,7 +5,7 @@
 // a failure.
 
 import type { ActingClient } from '../sources/paperclip/client.js';
-import { jsonObjects, type JsonObject } from '../sources/paperclip/records.js';
+import { jsonObjects, type JsonObject } from '../sources/paperclip/json.js';
 
 export type PostOutcome = { id: string; reused: boolean } | { error: string };
 

@@ -11,7 +11,7 @@ import { PLUGIN_KEY, type LiveGuardConfig } from '../plugin/manifest.js';
 import { UserFileError } from '../util/json-file.js';
 import { oneLine } from '../report/sanitize.js';
 import { EXIT } from './output.js';
-import { isJsonObject, jsonObjects, type JsonObject } from '../sources/paperclip/records.js';
+import { isJsonObject, jsonObjects, type JsonObject } from '../sources/paperclip/json.js';
 
 /** The package root: dist/cli/plugin.js -> ../.. (what the server is given to install). */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -6,7 +6,7 @@
 // the live guard: it throws, and the executor records the action as failed with that message.
 
 import type { ActingClient, ActivityEntry, PaperclipClient, WriteResult } from '../sources/paperclip/client.js';
-import { isJsonObject, type JsonObject } from '../sources/paperclip/records.js';
+import { isJsonObject, type JsonObject } from '../sources/paperclip/json.js';
 
 /** The part of the plugin context the guard uses (the SDK's PluginContext has these members). */
 export interface GuardHost {

@@ -4,7 +4,7 @@
 
 import type { Finding, FindingAction, Subject } from '../../types.js';
 import { compareIssues, unresolvedBlocker } from '../../sources/paperclip/model.js';
-import { isJsonObject, type JsonObject } from '../../sources/paperclip/records.js';
+import { isJsonObject, type JsonObject } from '../../sources/paperclip/json.js';
 import { maskText } from '../../engine/mask.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, truncate, type ActionKind, type Outcome } from '../kind.js';

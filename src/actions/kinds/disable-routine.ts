@@ -6,7 +6,7 @@
 // assignee do that), and the next --apply pauses it again, without filing a second request while one is open.
 
 import { failHttp, ok, skip, truncate, type ActionKind } from '../kind.js';
-import { jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
+import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { routineAsked } from '../../sources/paperclip/runaway.js';
 
 export const disableRoutine: ActionKind = {

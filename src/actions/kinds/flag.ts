@@ -4,7 +4,7 @@
 import { hash } from 'node:crypto';
 import type { Finding, FindingAction } from '../../types.js';
 import { flagBody, flaggedKeys, flagEntry, flagKeys, flagSummary, type FlagEntry } from '../flag.js';
-import { jsonObjects } from '../../sources/paperclip/records.js';
+import { jsonObjects } from '../../sources/paperclip/json.js';
 import { postCommentOnce } from '../post-comment.js';
 import { ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';

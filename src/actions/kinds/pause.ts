@@ -14,7 +14,8 @@ import { fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Out
 import type { FindingAction } from '../../types.js';
 
 const LIVE = new Set(['queued', 'running']);
-import { jsonObjects, type Agent, type JsonObject } from '../../sources/paperclip/records.js';
+import type { Agent } from '../../sources/paperclip/records.js';
+import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { isBudgetRule } from '../../sources/paperclip/model.js';
 
 export const pause: ActionKind = {

@@ -5,7 +5,7 @@
 import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
 import type { ActingClient } from '../../sources/paperclip/client.js';
 import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
-import { jsonObjects, type JsonObject } from '../../sources/paperclip/records.js';
+import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { postCommentOnce } from '../post-comment.js';
 import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';

@@ -2,7 +2,7 @@
 // they share one; not while it runs, and not when a successful run since the scan shows the loop broke.
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
-import { jsonObjects } from '../../sources/paperclip/records.js';
+import { jsonObjects } from '../../sources/paperclip/json.js';
 import type { Agent } from '../../sources/paperclip/records.js';
 import type { LoopFacts } from '../../sources/paperclip/subjects.js';
 

@@ -25,7 +25,8 @@ import type { RedactSpan } from '../../detectors/secrets/redact.js';
 import { writePrivateFileAtomic } from '../../util/private-file.js';
 import { issueText, own, redactIssueFields, type KeptSecrets, type ReadSecrets } from './model.js';
 import * as z from 'zod';
-import { isJsonObject, type Activity, type Comment, type Issue } from './records.js';
+import type { Activity, Comment, Issue } from './records.js';
+import { isJsonObject } from './json.js';
 import { RunLogMemory } from './run-logs.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */

@@ -19,7 +19,7 @@
 //   a server that sends without end costs at most one limit of memory, once.
 
 import { Pool, type Dispatcher } from 'undici';
-import { isJsonObject, type JsonObject } from './records.js';
+import { isJsonObject, type JsonObject } from './json.js';
 
 /** `aborted`: the caller's signal ended the call (a `watch` run past its deadline, or a shutdown). */
 /** `too-large`: an answer, or the answers of this client together, went over a byte limit (see the header). */

@@ -3,7 +3,8 @@
 // text scanned for secrets and how its fields are redacted), and the secrets a read keeps per text.
 // Depends on no other Paperclip module, so none of them import each other in a circle.
 import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.js';
-import { isJsonObject, type Activity, type Agent, type Approval, type BudgetsOverview, type Comment, type Company, type CostRow, type Issue, type LiveRun, type Routine, type Run } from './records.js';
+import type { Activity, Agent, Approval, BudgetsOverview, Comment, Company, CostRow, Issue, LiveRun, Routine, Run } from './records.js';
+import { isJsonObject } from './json.js';
 import type { RunLogEntry } from './run-logs.js';
 
 /** The masked secret facts of one text, as kept by watch's cache. */

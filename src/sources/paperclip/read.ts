@@ -25,7 +25,8 @@ import {
   validateRun,
   type SchemaProblem,
 } from './validate.js';
-import { isJsonObject, type Activity, type Agent, type Approval, type Comment, type Company, type CostRow, type Issue, type JsonObject, type LiveRun, type Routine, type Run } from './records.js';
+import type { Activity, Agent, Approval, Comment, Company, CostRow, Issue, LiveRun, Routine, Run } from './records.js';
+import { isJsonObject, type JsonObject } from './json.js';
 
 export type { CompanySnapshot } from './model.js';
 

@@ -210,14 +210,4 @@ export interface BudgetsOverview {
   [field: string]: unknown;
 }
 
-/** A JSON object as the server sent it, not (yet) checked: read a field, then narrow what it holds. */
-export type JsonObject = Record<string, unknown>;
-
-export function isJsonObject(v: unknown): v is JsonObject {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** The rows of a list read that are objects (a re-read before a write, not checked against a schema). */
-export function jsonObjects(rows: readonly unknown[]): JsonObject[] {
-  return rows.filter(isJsonObject);
-}
+export { isJsonObject, jsonObjects, type JsonObject } from './json.js';

@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import type { RedactSpan } from '../../detectors/secrets/redact.js';
 import { writePrivateFileAtomic } from '../../util/private-file.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
-import { isJsonObject, type Agent, type Company, type Issue, type JsonObject, type Run } from './records.js';
+import type { Agent, Company, Issue, Run } from './records.js';
+import { isJsonObject, type JsonObject } from './json.js';
 
 /** What this module needs of the secret detector: masked facts, and where they are (to tell repeats apart). */
 export interface RunLogDetector {

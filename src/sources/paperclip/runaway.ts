@@ -9,7 +9,8 @@
 
 import type { Subject } from '../../types.js';
 import { maskText } from '../../engine/mask.js';
-import { isJsonObject, jsonObjects, type Agent, type Approval, type Company, type Issue, type JsonObject, type Routine } from './records.js';
+import type { Agent, Approval, Company, Issue, Routine } from './records.js';
+import { isJsonObject, jsonObjects, type JsonObject } from './json.js';
 
 const HOUR = 3_600_000;
 
