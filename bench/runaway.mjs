@@ -18,7 +18,7 @@ async function child(mode) {
     i.createdByAgentId = c.agents[Math.floor(r() * c.agents.length)].id;
     i.createdAt = new Date(now.getTime() - r() * 14 * 86_400_000).toISOString();
   }
-  const runaway = await import('../dist/sources/paperclip/runaway.js');
+  const runaway = { ...(await import('../dist/facts/issue-creation.js')), ...(await import('../dist/facts/routine.js')) };
   if (mode === 'routines') {
     const agents = new Map(snap[0].agents.map((a) => [a.id, a]));
     const routines = Array.from({ length: 1000 }, (_, k) => ({ id: `r${k}`, title: `Routine ${k}`, status: 'active', createdByAgentId: snap[0].agents[k % 100].id, createdByUserId: null, assigneeAgentId: null, createdAt: now.toISOString(), triggers: [{ kind: 'schedule', enabled: true, cronExpression: '* * * * *' }] }));

@@ -7,11 +7,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { loadConfig, type Config } from './config/load.js';
 import { planActions } from './actions/planner.js';
 import { paperclipSubjects, type SnapshotCompany } from './sources/paperclip/subjects.js';
-import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets } from './sources/index.js';
+import { snapshotProblems } from './sources/paperclip/validate.js';
+import { budgetOptions, commitSubjects, diffSubjects, maskedSecrets, sourceSubject } from './sources/index.js';
 import { localeFileSubject } from './sources/locale-subjects.js';
 import { detectLocale } from './sources/locale-files.js';
 import { factParamsOf, type FactParams } from './sources/fact-params.js';
-import type { Finding, Subject } from './types.js';
+import type { Finding, SourceStatus, Subject } from './types.js';
 import { parseJsonText } from './util/json-file.js';
 import { activateRules, Evaluator } from './engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRulePacks, RulePackError } from './engine/load.js';
@@ -23,7 +24,7 @@ export interface FixtureCase {
   now?: string;
   config?: { rules?: { overrides?: Record<string, unknown> }; budget?: Record<string, unknown>; i18n?: Record<string, unknown> };
   input: {
-    /** A snapshot as read.ts gives it, written by hand: what the rule sees (not checked against the record schemas). */
+    /** A snapshot as read.ts gives it, written by hand: what the rule sees. Its records are checked as read.ts checks the server's. */
     paperclip?: { companies: SnapshotCompany[] };
     files?: Record<string, string>;
     commits?: { sha: string; subject: string; message: string; author?: string; date?: string }[];
@@ -53,6 +54,8 @@ export function fixturesDirFor(rule: LoadedRule, packRoot: string): string | nul
 export function subjectsFromInput(input: FixtureCase['input'], config: Config, now: Date, extra: { factParams?: FactParams; sessionResets?: Record<string, string> } = {}): Subject[] {
   const out: Subject[] = [];
   if (input.paperclip) {
+    const problems = input.paperclip.companies.flatMap((c) => snapshotProblems(c as unknown as Record<string, unknown>));
+    if (problems.length) throw new Error(`the fixture's snapshot holds records the server could never send (they would be dropped and reported as source/paperclip-schema): ${problems.slice(0, 5).map((p) => p.message).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
     out.push(
       ...paperclipSubjects(input.paperclip.companies, {
         now,
@@ -67,8 +70,8 @@ export function subjectsFromInput(input: FixtureCase['input'], config: Config, n
   }
   if (input.commits) out.push(...commitSubjects('.', input.commits.map((c) => ({ author: 'test', date: '2026-01-01T00:00:00Z', ...c })), config));
   if (input.diffs) out.push(...diffSubjects('.', input.diffs, config));
-  for (const s of input.sources ?? []) {
-    out.push({ type: 'source', id: String(s.name), label: String(s.name), source: String(s.kind), facts: { source: { url: null, health: null, git: null, deploy: null, detail: '', ...s }, problems: (s.problems as unknown[]) ?? [] } });
+  for (const { name, kind, status, detail, problems, ...extra } of input.sources ?? []) {
+    out.push(sourceSubject(String(name), String(kind), status as SourceStatus['status'], String(detail ?? ''), extra, Array.isArray(problems) ? problems : []));
   }
   return out;
 }

@@ -20,9 +20,9 @@ import { factParamsOf } from './sources/fact-params.js';
 import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
 import { VERSION } from './version.js';
-import { nearest } from './engine/facts.js';
+import { nearest } from './engine/shape.js';
 import { UserFileError } from './util/json-file.js';
-import type { BudgetFacts } from './sources/paperclip/budget.js';
+import type { BudgetFacts } from './facts/budget.js';
 import type { Agent, Company } from './sources/paperclip/records.js';
 
 export interface ScanOptions {

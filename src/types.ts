@@ -19,7 +19,6 @@ export const SUBJECT_TYPES = [
   'commit',
   'diff',
   'file',
-  'locale-entry',
 ] as const;
 export type SubjectType = (typeof SUBJECT_TYPES)[number];
 

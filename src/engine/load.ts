@@ -8,7 +8,8 @@ import { validatorFor } from '../util/validators.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
 import { lineOfKey, parseJsonText } from '../util/json-file.js';
-import { FACTS, checkPathAgainstShape, closest } from './facts.js';
+import { checkPathAgainstShape, closest, type Shape } from './shape.js';
+import { FACTS } from '../facts/index.js';
 import { JsonPathError, parsePath } from './jsonpath.js';
 import { isKnownOperator, MESSAGE_PLACEHOLDER, splitPlaceholder, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
 
@@ -111,14 +112,14 @@ export function validateRule(raw: unknown, file: string, text = ''): RuleProblem
     walkConditions(r.conditions as Condition, 'conditions', (leaf, where) => checkLeaf(leaf, where, facts, subject, add));
   }
   // The shape of one `item` of `each` (null when `each` is absent or wrong: that is reported once, below).
-  let itemShape: import('./facts.js').Shape | null = null;
+  let itemShape: Shape | null = null;
   if (facts && typeof r.each === 'string') {
     const [head, ...rest] = r.each.split('.');
     const shape = facts[head];
     if (!shape) add('each', `unknown fact "${head}" for subject "${subject}"; facts: ${Object.keys(facts).join(', ')}`);
     else {
       const err = checkPathAgainstShape(shape, rest.map((name) => ({ kind: 'prop' as const, name })));
-      const leaf = rest.reduce<import('./facts.js').Shape | undefined>((s, n) => (s && typeof s === 'object' && s.kind === 'object' ? s.props[n] : undefined), shape);
+      const leaf = rest.reduce<Shape | undefined>((s, n) => (s && typeof s === 'object' && s.kind === 'object' ? s.props[n] : undefined), shape);
       if (err) add('each', err);
       else if (!(leaf && typeof leaf === 'object' && leaf.kind === 'array')) add('each', `"${r.each}" is not an array fact`);
       else itemShape = leaf.items;
@@ -173,7 +174,7 @@ function walkConditions(c: Condition, where: string, visit: (leaf: ConditionLeaf
 function checkLeaf(
   leaf: ConditionLeaf,
   where: string,
-  facts: Record<string, import('./facts.js').Shape>,
+  facts: Record<string, Shape>,
   subject: string,
   add: (field: string, message: string, key?: string) => void,
 ): void {

@@ -1,21 +1,13 @@
 // Some facts are built from lists with windows a condition cannot express (a condition cannot compare
-// across the elements of a list): `loop`, `dispatchMissed`, `selfWake`, `issueCreation` and `companyIssueCreation`. Their windows are params of the rules that use
-// the fact, whatever the rule's id, so a copied rule runs on its own windows, never silently on defaults.
+// across the elements of a list): each fact family says which and their defaults (src/facts, `params`). Their
+// windows are params of the rules that use the fact, whatever the rule's id, so a copied rule runs on its own
+// windows, never silently on defaults.
 import type { ActiveRule } from '../engine/evaluate.js';
 import { RulePackError, type RuleProblem } from '../engine/load.js';
 import { ruleUsesFact } from '../engine/rule.js';
+import { FACT_PARAM_DEFAULTS } from '../facts/index.js';
 
-/** The params each windowed fact takes, with the default when no active rule using it sets one. */
-export const FACT_PARAM_DEFAULTS = {
-  loop: { runs: 5, windowMinutes: 60, cooldownMinutes: 120 },
-  dispatchMissed: { intervals: 2, defaultCeoIntervalSec: 900 },
-  selfWake: { windowMinutes: 720 },
-  // A count over a window against a baseline (sources/paperclip/runaway.ts): the agent's and the company's
-  // are separate facts, so the agent rule and the company rule can each have their own windows.
-  issueCreation: { windowHours: 24, baselineDays: 7 },
-  companyIssueCreation: { windowHours: 24, baselineDays: 7 },
-} as const;
-
+export { FACT_PARAM_DEFAULTS };
 export type WindowedFact = keyof typeof FACT_PARAM_DEFAULTS;
 export type FactParams = { [F in WindowedFact]: { [K in keyof (typeof FACT_PARAM_DEFAULTS)[F]]: number } };
 

@@ -3,6 +3,7 @@
 // would validate and then silently never fire.
 import type { ActiveRule } from '../engine/evaluate.js';
 import { ruleUsesFact } from '../engine/rule.js';
+import { FACT_READS } from '../facts/index.js';
 
 /** Runs whose logs are read per company and scan by default, newest first (the rest in later scans of `watch`). */
 export const DEFAULT_RUNS_PER_SCAN = 100;
@@ -67,7 +68,6 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
       case 'agent':
       case 'issue':
         needs.paperclip = true;
-        if (r.subject === 'agent' && ruleUsesFact(r, 'liveRuns')) needs.liveRuns = true;
         break;
       case 'routine':
         needs.paperclip = needs.routines = true;
@@ -86,7 +86,6 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
         needs.secrets = true;
         break;
       case 'file':
-      case 'locale-entry':
         needs.locales = true;
         break;
       case 'source':
@@ -97,7 +96,8 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
         }
         break;
     }
-    if (r.subject === 'agent' && (ruleUsesFact(r, 'selfWake') || ruleUsesFact(r, 'loop'))) needs.wakeComments = true;
+    // The reads a fact the rule uses needs beyond its subject's own (the fact families' `reads`).
+    for (const [fact, reads] of Object.entries(FACT_READS)) if (ruleUsesFact(r, fact)) for (const read of reads) needs[read] = true;
     if (r.effectiveActions.some((a) => a.type === 'push' && a.enabled)) needs.git = needs.pushLeaks = true;
   }
   return needs;

@@ -13,7 +13,7 @@ import { activateRules, Evaluator } from '../../src/engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRulePacks } from '../../src/engine/load.js';
 import { subjectsFromInput } from '../../src/rule-tests.js';
 import { checklistFrom } from '../../src/checklist.js';
-import { liveRunFacts, liveRunsByAgent } from '../../src/sources/paperclip/live-runs.js';
+import { liveRunFacts, liveRunsByAgent } from '../../src/facts/live-runs.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { sourceNeeds } from '../../src/sources/needs.js';
 import type { Finding, FindingAction } from '../../src/types.js';

@@ -10,8 +10,8 @@ import { activateRules, Evaluator } from '../../src/engine/evaluate.js';
 import { BUILTIN_RULES_DIR, loadRulePacks } from '../../src/engine/load.js';
 import { subjectsFromInput } from '../../src/rule-tests.js';
 import { ledgerKey } from '../../src/actions/registry.js';
-import { routineSubjects } from '../../src/sources/paperclip/runaway.js';
-import { ownPause } from '../../src/sources/paperclip/subjects.js';
+import { routineSubjects } from '../../src/facts/routine.js';
+import { ownPause } from '../../src/facts/pause.js';
 
 const rules = loadRulePacks([BUILTIN_RULES_DIR]).rules;
 

@@ -10,7 +10,9 @@ import { loadConfig } from '../../src/config/load.js';
 import { maskedSecrets } from '../../src/sources/index.js';
 import { PaperclipError } from '../../src/sources/paperclip/client.js';
 import { readRunLogs, RunLogMemory, runTexts, scanRunTexts, type RunLogEntry } from '../../src/sources/paperclip/run-logs.js';
-import { loopFacts, paperclipSubjects, selfWakeFacts } from '../../src/sources/paperclip/subjects.js';
+import { paperclipSubjects } from '../../src/sources/paperclip/subjects.js';
+import { loopFacts } from '../../src/facts/loop.js';
+import { selfWakeFacts } from '../../src/facts/self-wake.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeToken, SELF_CONTAINED_KINDS } from '../helpers/fake-secrets.js';
 

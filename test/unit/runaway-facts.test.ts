@@ -9,7 +9,8 @@ import { describe, expect, it } from 'vitest';
 import { BUILTIN_RULES_DIR, loadRulePacks, validateRule } from '../../src/engine/load.js';
 import type { LoadedRule } from '../../src/engine/rule.js';
 import { runCase } from '../../src/rule-tests.js';
-import { companyCreationFacts, creationFacts, creationIndex, routineSubjects } from '../../src/sources/paperclip/runaway.js';
+import { companyCreationFacts, creationFacts, creationIndex } from '../../src/facts/issue-creation.js';
+import { routineSubjects } from '../../src/facts/routine.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 
 const HOUR = 3_600_000;

@@ -24,7 +24,6 @@ const PRODUCER: Record<Exclude<SubjectType, 'source'>, keyof SourceNeeds> = {
   commit: 'secrets',
   diff: 'secrets',
   file: 'locales',
-  'locale-entry': 'locales',
 };
 
 describe('source selection follows the rules', () => {

@@ -8,7 +8,7 @@ import { isJsonObject, type JsonObject } from '../../sources/paperclip/json.js';
 import { maskText } from '../../engine/mask.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, truncate, type ActionKind, type Outcome } from '../kind.js';
-import type { IssueSummary } from '../../sources/paperclip/subjects.js';
+import type { IssueSummary } from '../../facts/agent-work.js';
 
 const MAX_FALLBACKS = 25;
 

@@ -7,7 +7,7 @@
 
 import { failHttp, ok, skip, truncate, type ActionKind } from '../kind.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
-import { routineAsked } from '../../sources/paperclip/runaway.js';
+import { routineAsked } from '../../facts/routine.js';
 
 export const disableRoutine: ActionKind = {
   type: 'disable-routine',

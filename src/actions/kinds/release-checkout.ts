@@ -7,7 +7,7 @@ import { unresolvedBlocker } from '../../sources/paperclip/model.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, type ActionKind } from '../kind.js';
 import type { Agent } from '../../sources/paperclip/records.js';
-import type { IssueSummary } from '../../sources/paperclip/subjects.js';
+import type { IssueSummary } from '../../facts/agent-work.js';
 
 export const releaseCheckout: ActionKind = {
   type: 'release-checkout',

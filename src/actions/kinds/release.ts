@@ -3,7 +3,7 @@
 
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
 import type { Agent, Issue } from '../../sources/paperclip/records.js';
-import type { IssueSummary } from '../../sources/paperclip/subjects.js';
+import type { IssueSummary } from '../../facts/agent-work.js';
 
 export const release: ActionKind = {
   type: 'release',

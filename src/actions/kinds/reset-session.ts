@@ -4,7 +4,7 @@
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
 import { jsonObjects } from '../../sources/paperclip/json.js';
 import type { Agent } from '../../sources/paperclip/records.js';
-import type { LoopFacts } from '../../sources/paperclip/subjects.js';
+import type { LoopFacts } from '../../facts/loop.js';
 
 export const resetSession: ActionKind = {
   type: 'reset-session',

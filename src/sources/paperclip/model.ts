@@ -193,3 +193,29 @@ export function redactIssueFields(i: { title?: unknown; description?: unknown },
   }
   return out;
 }
+
+/** Run statuses: a failure (loop streaks), and not finished yet (in flight: not judged, counts as running now). */
+export const FAILED_RUN = new Set(['failed', 'timed_out']);
+export const LIVE_RUN = new Set(['queued', 'running', 'scheduled_retry']);
+export const MINUTE = 60_000;
+
+/** The issue a run worked on: its context's, else its own field. */
+export function runIssueId(r: Run): string | null {
+  const id = r.contextSnapshot?.issueId ?? r.issueId;
+  return typeof id === 'string' ? id : null;
+}
+
+/** When the run last did something: finished, else started, else queued. */
+export function runTime(r: Run): number {
+  return Date.parse(r.finishedAt ?? r.startedAt ?? r.createdAt);
+}
+
+/**
+ * When the issue entered its current status, where the record says (startedAt for in_progress, completedAt,
+ * cancelledAt); null when it does not. updatedAt is no use: the server bumps it on every run of the issue.
+ */
+export function statusSince(issue: Issue): number | null {
+  const at = issue.status === 'in_progress' ? issue.startedAt : issue.status === 'done' ? issue.completedAt : issue.status === 'cancelled' ? issue.cancelledAt : null;
+  const t = typeof at === 'string' ? Date.parse(at) : NaN;
+  return Number.isNaN(t) ? null : t;
+}

@@ -28,15 +28,25 @@ const isoDate = z.string({ error: 'ISO date string' }).refine((v) => !Number.isN
 const optDate = isoDate.nullish();
 /** Any object: its fields are not read by rules (or are checked where they are). */
 const optObj = z.looseObject({}, { error: 'object or null' }).nullish();
+/**
+ * A field rules may read that clipguard itself does not rely on, so it is not checked (any value passes, and
+ * its type is `unknown`). `ruleShape` is what the rule validator lets a condition's path do with it
+ * (src/facts/record-shapes.ts, generated from these schemas).
+ */
+const unchecked = (ruleShape: 'string' | 'number' | 'boolean' | 'any' = 'any') => z.unknown().optional().meta({ ruleShape });
+const uncheckedAll = (names: string) => Object.fromEntries(names.split(/\s+/).filter(Boolean).map((n) => [n, unchecked()]));
 const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { error: (issue) => (typeof issue.input === 'string' ? `one of ${values.join(', ')}` : 'string') });
 
 export const AgentRecord = z.looseObject({
+  ...uncheckedAll('urlKey title icon reportsTo capabilities adapterConfig defaultEnvironmentId permissions lastHeartbeatAt metadata orgChainHealth'),
   id: nonEmpty,
   companyId: nonEmpty,
   name: str,
   role: str,
   status: oneOf(AGENT_STATUSES),
+  adapterType: unchecked('string'),
+  updatedAt: unchecked('string'),
   budgetMonthlyCents: int,
   spentMonthlyCents: int,
   pauseReason: optStr,
@@ -51,8 +61,20 @@ export const AgentRecord = z.looseObject({
     .looseObject(
       {
         heartbeat: z
-          .looseObject({ enabled: optBool, intervalSec: optNum, wakeOnDemand: optBool }, { error: 'object or null' })
+          .looseObject(
+            {
+              enabled: optBool,
+              intervalSec: optNum,
+              wakeOnDemand: optBool,
+              maxConcurrentRuns: unchecked('number'),
+              skipTimerWhenNoActionableWork: unchecked('boolean'),
+              maxDailyRuns: unchecked('number'),
+              maxDailyCostCents: unchecked('number'),
+            },
+            { error: 'object or null' },
+          )
           .nullish(),
+        modelProfiles: unchecked(),
       },
       { error: 'object or null' },
     )
@@ -72,7 +94,11 @@ export const BlockerRecord = z.looseObject(
 export type Blocker = z.infer<typeof BlockerRecord>;
 
 export const IssueRecord = z.looseObject({
+  ...uncheckedAll(
+    'projectId projectWorkspaceId goalId parentId workMode reviewPolicy checkoutRunId executionRunId executionAgentNameKey executionLockedAt createdByUserId responsibleUserId issueNumber originKind originId requestDepth billingCode assigneeAdapterOverrides executionPolicy executionWorkspaceId hiddenAt labelIds labels blocks activeRun successfulRunHandoff scheduledRetry blockerAttention productivityReview unblockDescriptor',
+  ),
   id: nonEmpty,
+  companyId: unchecked('string'),
   identifier: str,
   title: str,
   description: optStr,
@@ -100,7 +126,11 @@ export const IssueRecord = z.looseObject({
 export type Issue = z.infer<typeof IssueRecord>;
 
 export const CommentRecord = z.looseObject({
+  ...uncheckedAll('onBehalfOfUserId derivedAuthorAgentId derivedCreatedByRunId derivedAuthorSource presentation deletedByType deletedByAgentId deletedByUserId deletedByRunId sourceTrust followUpRequested'),
   id: nonEmpty,
+  companyId: unchecked('string'),
+  issueId: unchecked('string'),
+  updatedAt: unchecked('string'),
   body: str,
   authorType: oneOf(COMMENT_AUTHOR_TYPES),
   createdAt: isoDate,
@@ -114,12 +144,17 @@ export const CommentRecord = z.looseObject({
 export type Comment = z.infer<typeof CommentRecord>;
 
 export const CompanyRecord = z.looseObject({
+  ...uncheckedAll(
+    'description pauseReason pausedAt attachmentMaxBytes defaultResponsibleUserId requireBoardApprovalForNewAgents interactionResolverGovernance feedbackDataSharingEnabled feedbackDataSharingConsentAt feedbackDataSharingConsentByUserId feedbackDataSharingTermsVersion brandColor logoAssetId logoUrl issueCounter',
+  ),
   id: nonEmpty,
   name: str,
   status: oneOf(COMPANY_STATUSES),
   issuePrefix: str,
   budgetMonthlyCents: int,
   spentMonthlyCents: int,
+  createdAt: unchecked('string'),
+  updatedAt: unchecked('string'),
 });
 export type Company = z.infer<typeof CompanyRecord>;
 

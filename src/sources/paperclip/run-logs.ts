@@ -19,6 +19,7 @@ import { writePrivateFileAtomic } from '../../util/private-file.js';
 import { PaperclipError, type PaperclipClient } from './client.js';
 import type { Agent, Company, Issue, Run } from './records.js';
 import { isJsonObject, type JsonObject } from './json.js';
+import { LIVE_RUN } from './model.js';
 
 /** What this module needs of the secret detector: masked facts, and where they are (to tell repeats apart). */
 export interface RunLogDetector {
@@ -42,7 +43,6 @@ export interface RawRunLog {
   truncated?: boolean;
 }
 
-export const LIVE_RUN = new Set(['queued', 'running', 'scheduled_retry']);
 const PAGE_BYTES = 1024 * 1024;
 const MAX_LOG_BYTES = 8 * PAGE_BYTES;
 const EVENT_PAGE = 200;

@@ -122,3 +122,31 @@ export function validateBudgetsOverview(o: unknown, companyId: string, problems:
   const activeIncidents = (o.activeIncidents as unknown[]).filter(isObj);
   return { ...o, policies, activeIncidents };
 }
+
+/**
+ * Every record of a company snapshot written by hand (a rule fixture) checked as read.ts checks what the server
+ * sends: a fixture that holds a record the server could never send would prove a rule against a world that
+ * cannot happen. The fields read.ts adds itself (errors, unread, clipguard's pauses, kept secrets) are not records.
+ */
+export function snapshotProblems(snap: Record<string, unknown>): SchemaProblem[] {
+  const problems: SchemaProblem[] = [];
+  const list = (v: unknown, validate: (r: unknown) => SchemaProblem[], entity: string) => v == null || keepValid(v, validate, problems, entity);
+  const byKey = (v: unknown, validate: (r: unknown) => SchemaProblem[], entity: string) => {
+    if (v == null) return;
+    if (!isObj(v)) problems.push({ entity, id: '?', field: '(map)', message: `${entity}: expected an object of lists by id, got ${Array.isArray(v) ? 'array' : typeof v}` });
+    else for (const rows of Object.values(v)) list(rows, validate, entity);
+  };
+  problems.push(...validateCompany(snap.company));
+  list(snap.agents, validateAgent, 'agents');
+  list(snap.issues, validateIssue, 'issues');
+  list(snap.runs, validateRun, 'runs');
+  list(snap.liveRuns, validateLiveRun, 'live runs');
+  list(snap.routines, validateRoutine, 'routines');
+  list(snap.approvals, validateApproval, 'approvals');
+  byKey(snap.comments, validateComment, 'comments');
+  byKey(snap.activity, validateActivity, 'activity');
+  if (isObj(snap.blockRuns)) for (const r of Object.values(snap.blockRuns)) problems.push(...validateRun(r));
+  if (snap.budgets != null) validateBudgetsOverview(snap.budgets, String(isObj(snap.company) ? snap.company.id : '?'), problems);
+  if (isObj(snap.recentCosts)) list(snap.recentCosts.byAgent, validateCostRow, 'cost rows');
+  return problems;
+}

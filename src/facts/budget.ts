@@ -2,8 +2,43 @@
 // policy enforces it, and a forecast at the recent burn rate. Paperclip's monthly window is the UTC calendar
 // month, and only budget *policies* enforce anything (the budgetMonthlyCents field alone does not).
 
-import { formatMoney } from '../../util/money.js';
-import type { BudgetPolicy, BudgetsOverview, CostRow } from './records.js';
+import { B, N, nul, obj, S } from '../engine/shape.js';
+import { formatMoney } from '../util/money.js';
+import type { BudgetPolicy, BudgetsOverview, CostRow } from '../sources/paperclip/records.js';
+import type { FactFamily } from './family.js';
+
+const budgetShape = obj({
+  scope: S,
+  level: S,
+  spentCents: N,
+  budgetCents: N,
+  percent: N,
+  warnPercent: N,
+  stopPercent: N,
+  spentText: S,
+  budgetText: S,
+  stopText: S,
+  forecastText: S,
+  burnPerDayText: S,
+  hasPolicy: B,
+  policyActive: B,
+  hardStopEnabled: B,
+  daysLeftInMonth: N,
+  monthEnd: S,
+  forecastCents: N,
+  forecastPercent: N,
+  projectedCrossDate: nul(S),
+  burnCentsPerDay: N,
+  openIncidents: N,
+  monthRolledOverSincePause: B,
+  /** Spend past the stop threshold (0 under it): the overrun a hard stop that came late let through. */
+  overrunCents: N,
+  overrunText: S,
+});
+
+export const budgetFamily = {
+  facts: { company: { budget: budgetShape }, agent: { budget: budgetShape } },
+} satisfies FactFamily;
 
 export interface BudgetInputs {
   now: Date;

@@ -1,9 +1,27 @@
 // The hard stop during a run (Paperclip #11276: a hard stop did not end a run in progress, $5.11 spent against
 // a $0.50 cap; #769: agents keep working after the budget is exceeded). The `liveRuns` fact of an agent: its
 // queued and running runs from GET /companies/{id}/live-runs, read only when a selected rule uses the fact
-// (sources/needs.ts). The budget fact says how far past the stop threshold the spend is (budget.ts).
+// (sources/needs.ts). The budget fact says how far past the stop threshold the spend is (facts/budget.ts).
 
-import type { LiveRun } from './records.js';
+import { arr, B, N, nul, obj, S } from '../engine/shape.js';
+import type { LiveRun } from '../sources/paperclip/records.js';
+import type { FactFamily } from './family.js';
+
+export const liveRunsFamily = {
+  facts: {
+    agent: {
+      liveRuns: obj({
+        read: B,
+        count: N,
+        runIds: arr(S),
+        runs: arr(obj({ id: S, status: S, issueId: nul(S), startedAt: nul(S), minutes: nul(N) })),
+        summary: S,
+      }),
+    },
+  },
+  // GET /companies/{id}/live-runs: one request per company, only for a rule that uses the fact.
+  reads: { liveRuns: ['liveRuns'] },
+} satisfies FactFamily;
 
 const LIVE = new Set(['queued', 'running']);
 const MINUTE = 60_000;
