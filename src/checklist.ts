@@ -6,8 +6,7 @@ import { runScan, type ScanResult } from './scan.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { jsonObjects } from './sources/paperclip/json.js';
 import type { Finding, Report } from './types.js';
-import { markdownCell, oneLine } from './report/sanitize.js';
-import { createHash } from 'node:crypto';
+import { CHECKLIST_MD_HEAD, CHECKLIST_SUBSTANCE, checklistSubstance, renderChecklistMarkdown } from './report/checklist.js';
 import { join } from 'node:path';
 import { maskText } from './engine/mask.js';
 import { formatMoney } from './util/money.js';
@@ -15,7 +14,6 @@ import { paperclipClient } from './sources/index.js';
 import type { StateLock } from './schedule/lock.js';
 
 export type Mark = 'ok' | 'warn' | 'fail';
-const ICON: Record<Mark, string> = { ok: '✅', warn: '⚠️', fail: '❌' };
 
 export interface ChecklistItem {
   n: number;
@@ -34,6 +32,8 @@ export interface Checklist {
   items: ChecklistItem[];
   ok: boolean;
   report: Report;
+  /** The rules the scan behind it ran (the SARIF and JUnit renderings of its report describe them). */
+  rules: ScanResult['rules'];
   /** The Paperclip companies scanned (where `postActivity` records the checklist). */
   companies: { id: string; name: string }[];
   /** Paperclip requests the scan behind it sent (runChecklist only). */
@@ -115,49 +115,14 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   push(6, mixed.length ? 'fail' : variants.length ? 'warn' : 'ok', mixed.length || variants.length ? `${mixed.length} script mix(es), ${variants.length} variant form(s) in ${files} locale file(s)${noted}` : `${files} zh locale file(s) clean${noted}`, [...mixed, ...variants]);
 
   const companies = subjects.filter((s) => s.type === 'company').map((s) => s.facts.company as { id: string; name: string }).map((c) => ({ id: c.id, name: c.name }));
-  return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report, companies };
-}
-
-export function renderChecklistText(c: Checklist): string {
-  const lines = [`clipguard daily checklist ${c.date.slice(0, 16).replace('T', ' ')} UTC (${c.mode})`];
-  for (const i of c.items) {
-    lines.push(`${ICON[i.status]} ${i.n}. ${i.title} — ${oneLine(i.detail, 300)}`);
-    for (const f of i.findings.slice(0, 10)) lines.push(`     · ${oneLine(f, 1000)}`);
-    if (i.findings.length > 10) lines.push(`     · … ${i.findings.length - 10} more`);
-  }
-  return lines.join('\n') + '\n';
-}
-
-const MD_HEAD = '## clipguard daily checklist';
-const SUBSTANCE = /<!-- clipguard-checklist ([0-9a-f]{16,64}) -->/;
-
-/**
- * What the checklist says, without its figures: the day, each item's status and the findings behind it (by
- * fingerprint). A forecast that moved by a cent, a spend that grew, the same agents in another order: the same
- * substance, so the comment is not posted again that day.
- */
-export function checklistSubstance(c: Pick<Checklist, 'date' | 'items'>): string {
-  const items = c.items.map((i) => [i.n, i.status, [...new Set(i.keys ?? [])].sort()]);
-  return createHash('sha256').update(JSON.stringify({ day: c.date.slice(0, 10), items })).digest('hex').slice(0, 32);
-}
-
-export function renderChecklistMarkdown(c: Checklist): string {
-  const lines = [`${MD_HEAD} — ${c.date.slice(0, 10)}`, '', '| | item | detail |', '| --- | --- | --- |'];
-  for (const i of c.items) lines.push(`| ${ICON[i.status]} | ${i.n}. ${markdownCell(i.title)} (${markdownCell(i.handbook)}) | ${markdownCell(i.detail, 500)} |`);
-  // Invisible in the rendered Markdown: what the next run compares with, instead of the text.
-  lines.push('', `<!-- clipguard-checklist ${checklistSubstance(c)} -->`);
-  return lines.join('\n') + '\n';
+  return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report, rules: result.rules, companies };
 }
 
 /** The newest checklist comment on the issue, if it has the same substance as `c`. */
 function sameChecklistPosted(comments: { id?: unknown; body?: unknown; deletedAt?: unknown; authorType?: unknown }[], c: Checklist): { id: string } | null {
-  const mine = comments.filter((x) => !x.deletedAt && typeof x.body === 'string' && x.body.startsWith(MD_HEAD) && SUBSTANCE.test(x.body));
+  const mine = comments.filter((x) => !x.deletedAt && typeof x.body === 'string' && x.body.startsWith(CHECKLIST_MD_HEAD) && CHECKLIST_SUBSTANCE.test(x.body));
   const last = mine[mine.length - 1];
-  return last && typeof last.id === 'string' && SUBSTANCE.exec(last.body as string)![1] === checklistSubstance(c) ? { id: last.id } : null;
-}
-
-export function renderChecklistJson(c: Checklist): string {
-  return JSON.stringify({ version: 1, date: c.date, mode: c.mode, ok: c.ok, items: c.items }, null, 2) + '\n';
+  return last && typeof last.id === 'string' && CHECKLIST_SUBSTANCE.exec(last.body as string)![1] === checklistSubstance(c) ? { id: last.id } : null;
 }
 
 export interface PublishTargets {

@@ -17,11 +17,15 @@ export { checkOutputPath, writeOutputFile };
 export const EXIT = { ok: 0, findings: 1, usage: 2 } as const;
 
 export function addReportOptions(cmd: Command): Command {
+  return addFormatOptions(cmd).addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]));
+}
+
+/** `-f` and `-o`, the format implied by the output file's extension: every command that writes a report. */
+export function addFormatOptions(cmd: Command, what = 'report'): Command {
   return (
     cmd
-      .addOption(new Option('-f, --format <format>', 'report format (default: from the --output extension, else text)').choices([...FORMATS]).default('text'))
-      .option('-o, --output <file>', 'write the report to a file instead of stdout')
-      .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity').choices([...SEVERITIES]))
+      .addOption(new Option('-f, --format <format>', `${what} format (default: from the --output extension, else text)`).choices([...FORMATS]).default('text'))
+      .option('-o, --output <file>', `write the ${what} to a file instead of stdout`)
       // `-o clipguard.sarif` alone must not write a text report into a .sarif file that code scanning rejects.
       .hook('preAction', (_cmd, action) => {
         const output = action.getOptionValue('output') as string | undefined;

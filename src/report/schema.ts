@@ -69,3 +69,41 @@ export const reportJsonSchema = {
     budget: { type: 'object' },
   },
 } as const;
+
+/** The checklist's JSON (`clipguard checklist -f json`, written to schema/checklist.schema.json): its items and the scan's report behind them. */
+export const checklistJsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://clipguard.dev/schema/checklist.schema.json',
+  title: 'clipguard daily checklist (version 1)',
+  type: 'object',
+  required: ['version', 'date', 'mode', 'ok', 'items', 'report'],
+  properties: {
+    version: { const: 1 },
+    tool: { type: 'object', properties: { name: { const: 'clipguard' }, version: { type: 'string' } } },
+    date: { type: 'string', format: 'date-time' },
+    mode: { enum: ['dry-run', 'apply'] },
+    /** False when an item failed (the command's exit 1). */
+    ok: { type: 'boolean' },
+    items: {
+      type: 'array',
+      minItems: 6,
+      maxItems: 6,
+      items: {
+        type: 'object',
+        required: ['n', 'title', 'handbook', 'status', 'detail', 'findings', 'keys'],
+        properties: {
+          n: { type: 'integer', minimum: 1, maximum: 6 },
+          title: { type: 'string' },
+          handbook: { type: 'string' },
+          status: { enum: ['ok', 'warn', 'fail'] },
+          detail: { type: 'string' },
+          findings: { type: 'array', items: { type: 'string' } },
+          /** The fingerprints of the findings behind the item (the report's `findings[].fingerprint`). */
+          keys: { type: 'array', items: { type: 'string', pattern: '^[0-9a-f]{32}$' } },
+        },
+      },
+    },
+    // The scan's json report, whole: the same contract as `clipguard scan -f json`.
+    report: { ...(({ $schema: _s, $id: _i, ...rest }) => rest)(reportJsonSchema) },
+  },
+} as const;

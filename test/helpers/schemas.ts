@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import Ajv4Module from 'ajv-draft-04';
 import { Ajv, type Options, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { reportJsonSchema } from '../../src/report/schema.js';
+import { checklistJsonSchema, reportJsonSchema } from '../../src/report/schema.js';
 
 const Ajv4 = ((Ajv4Module as any).default ?? Ajv4Module) as typeof import('ajv').default;
 const addFormats = ((addFormatsModule as any).default ?? addFormatsModule) as (ajv: unknown) => unknown;
@@ -24,4 +24,11 @@ export function reportValidator(logger?: Options['logger']): ValidateFunction {
   const ajv = new Ajv({ strict: false, ...(logger ? { logger } : {}) });
   addFormats(ajv);
   return ajv.compile(reportJsonSchema);
+}
+
+/** clipguard's checklist json (schema/checklist.schema.json), the scan's report inside it. */
+export function checklistValidator(): ValidateFunction {
+  const ajv = new Ajv({ strict: false });
+  addFormats(ajv);
+  return ajv.compile(checklistJsonSchema);
 }

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { writeTrustedConfig } from '../helpers/trust.js';
+import { checklistValidator, sarifValidator } from '../helpers/schemas.js';
+import { readFileSync } from 'node:fs';
 
 const git = (cwd: string, ...args: string[]) =>
   execFileSync('git', ['-c', 'user.name=Checklist Test', '-c', 'user.email=checklist@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'core.hooksPath=/dev/null', ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -99,6 +101,37 @@ describe('checklist: warn and fail marks, with their detail', () => {
     // Two Simplified characters (欢, 软); 迎, 使, 用 and 件 are the same in both scripts, 設定 is Traditional.
     expect(item[6].detail).toBe('2 script mix(es), 0 variant form(s) in 1 locale file(s)');
     expect(item[6].findings).toEqual(SIMPLIFIED);
+
+    // The shared report contract: the published schema, and the scan's json report behind the items, whole.
+    const validate = checklistValidator();
+    expect(validate(doc), JSON.stringify(validate.errors)).toBe(true);
+    expect(doc.report.version).toBe(1);
+    const fingerprints = new Set(doc.report.findings.map((f: any) => f.fingerprint));
+    for (const i of doc.items) for (const k of i.keys) expect(fingerprints.has(k)).toBe(true);
+    expect(doc.items[5].keys).toHaveLength(2);
+  });
+
+  it('-o: the format follows the extension (checklist.md is the Markdown checklist); sarif is the report behind it', async () => {
+    const md = join(cwd, 'checklist.md');
+    const r = await cliAsync(['checklist', '-o', md], { cwd });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toBe('');
+    const text = readFileSync(md, 'utf8');
+    expect(text).toMatch(/^## clipguard daily checklist — \d{4}-\d{2}-\d{2}\n/);
+    expect(text).toContain('| ❌ | 6. No Simplified characters in zh-Hant files (and the reverse)');
+
+    const sarifFile = join(cwd, 'checklist.sarif');
+    const s = await cliAsync(['checklist', '-o', sarifFile], { cwd });
+    expect(s.code, s.stderr).toBe(1);
+    const sarif = JSON.parse(readFileSync(sarifFile, 'utf8'));
+    const validate = sarifValidator();
+    expect(validate(sarif), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const ruleIds = new Set(sarif.runs[0].results.map((x: any) => x.ruleId));
+    expect([...ruleIds].sort()).toEqual(expect.arrayContaining(['deploy/url-down', 'git/unpushed-commits', 'i18n/simplified-in-hant']));
+    // A format the checklist command does not know is refused, as for scan.
+    const bad = await cliAsync(['checklist', '-f', 'pdf'], { cwd });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/pdf/);
   });
 
   it('text: the same marks and detail lines, each finding under its item', async () => {

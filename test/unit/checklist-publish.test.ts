@@ -4,7 +4,8 @@
 // ops/idle-agent-backlog hands to an agent.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checklistSubstance, publishChecklist, runChecklist } from '../../src/checklist.js';
+import { publishChecklist, runChecklist } from '../../src/checklist.js';
+import { checklistSubstance } from '../../src/report/checklist.js';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
