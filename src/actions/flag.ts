@@ -3,7 +3,7 @@
 // even the masked preview the findings show. The text is a pure function of what was found, sorted, so the
 // same findings make the same comment, which is what lets postCommentOnce recognise an earlier post.
 
-import { hash } from 'node:crypto';
+import { flaggedKeys, flagKeyHash } from '../facts/flagged.js';
 
 /** One secret as the flag comment names it. */
 export interface FlagEntry {
@@ -84,31 +84,17 @@ export function flagBody(entries: FlagEntry[]): string {
   );
 }
 
-const MARKER = /<!-- clipguard-flag ((?:[0-9a-f]{16} ?)+) -->/;
-
 /** The keys a flag names, each as a hash of its `key` (kind and fingerprint: no secret, no preview). */
 export function flagKeys(entries: readonly FlagEntry[]): string[] {
-  return [...new Set(entries.map((e) => hash('sha256', e.key, 'hex').slice(0, 16)))].sort();
+  return [...new Set(entries.map((e) => flagKeyHash(e.key)))].sort();
 }
 
-/** The line that tells clipguard which keys a flag comment already asked to rotate. */
+/** The line that tells clipguard which keys a flag comment already asked to rotate (read back by facts/flagged.ts). */
 export function flagMarker(entries: readonly FlagEntry[]): string {
   return `<!-- clipguard-flag ${flagKeys(entries).join(' ')} -->`;
 }
 
-/**
- * The keys clipguard's flag comments on an issue already asked to rotate: from comments a user wrote (clipguard
- * posts as the board), so an agent cannot silence a flag by writing the marker itself.
- */
-export function flaggedKeys(comments: readonly Record<string, unknown>[]): Set<string> {
-  const out = new Set<string>();
-  for (const c of comments) {
-    if (c.deletedAt || typeof c.body !== 'string' || typeof c.authorUserId !== 'string' || !c.authorUserId || c.authorType === 'agent') continue;
-    const m = MARKER.exec(c.body);
-    if (m) for (const k of m[1].trim().split(' ')) out.add(k);
-  }
-  return out;
-}
+export { flaggedKeys };
 
 /** Kinds in a flag, for the action's one-line detail. */
 export function flagSummary(entries: FlagEntry[]): string {

@@ -9,6 +9,7 @@ import { agentWorkFamily } from './agent-work.js';
 import { blockedFamily } from './blocked.js';
 import { budgetFamily } from './budget.js';
 import { dispatchMissedFamily } from './dispatch-missed.js';
+import { flaggedFamily } from './flagged.js';
 import { gitFamily } from './git.js';
 import { issueCreationFamily } from './issue-creation.js';
 import { liveRunsFamily } from './live-runs.js';
@@ -36,6 +37,7 @@ export const FACT_FAMILIES: readonly FactFamily[] = [
   staleFamily,
   blockedFamily,
   secretsFamily,
+  flaggedFamily,
   runFamily,
   routineFamily,
   gitFamily,

@@ -99,6 +99,9 @@ export function sourceNeeds(rules: ActiveRule[]): SourceNeeds {
     // The reads a fact the rule uses needs beyond its subject's own (the fact families' `reads`).
     for (const [fact, reads] of Object.entries(FACT_READS)) if (ruleUsesFact(r, fact)) for (const read of reads) needs[read] = true;
     if (r.effectiveActions.some((a) => a.type === 'push' && a.enabled)) needs.git = needs.pushLeaks = true;
+    // A flag is planned only for keys no earlier flag on the issue names (the `flagged` fact, from its comments):
+    // without the comments the plan could show a flag that --apply's re-read then skips.
+    if (r.effectiveActions.some((a) => a.type === 'flag' && a.enabled)) needs.paperclip = needs.comments = true;
   }
   return needs;
 }

@@ -118,6 +118,13 @@ describe('flag: one comment asking to rotate the key, on a real Paperclip', () =
       expect(statuses).not.toContain('failed');
     }
     expect(audit(state).filter((e) => e.action === 'flag' && e.outcome === 'applied')).toHaveLength(2);
+    // The dry-run says so too, with no ledger to go by: the plan reads the flags' markers on the issues, so it
+    // shows no flag that --apply would then skip.
+    const dry = scan([], cwd, tempDir());
+    const dryFlags = dry.report.findings.flatMap((f: any) => f.actions.filter((a: any) => a.type === 'flag'));
+    expect(dryFlags.length).toBeGreaterThan(0);
+    expect(dryFlags.filter((a: any) => a.status === 'planned')).toEqual([]);
+    expect(dryFlags.map((a: any) => /^already flagged/.test(a.detail))).toEqual([true, true, true]);
     expect(await flagsOn(inDescription.id)).toHaveLength(1);
     expect(await flagsOn(inComment.id)).toHaveLength(1);
     // The flag comment is not itself a secret finding.

@@ -131,4 +131,37 @@ describe('flag action', () => {
       ['flag', true],
     ]);
   });
+
+  it('the plan skips a key an earlier clipguard flag on the issue names, as --apply would after its re-read; an agent\'s marker does not count', async () => {
+    const a = fakeToken('anthropic-api-key', 421);
+    const g = fakeToken('github-pat', 422);
+    const first = await plan(snapshot(`notes\nuse ${a}`, []));
+    const body = String(flags(first).find((x) => x.status === 'planned')!.params!.body);
+    // The flag was posted (by the board: a user), then a new key came in a comment.
+    const snap = snapshot(`notes\nuse ${a}`, [`and ${g}`]);
+    const posted = { ...snap.companies[0].comments['i-7'][0], id: 'c9-0000-0000', body, authorType: 'user', authorAgentId: null, authorUserId: 'board' };
+    snap.companies[0].comments['i-7'].push(posted);
+    const second = flags(await plan(snap));
+    expect(second.map((x) => [x.status, x.detail.startsWith('already flagged') ? 'already' : 'new']).sort()).toEqual([
+      ['planned', 'new'],
+      ['skipped', 'already'],
+    ]);
+    const carrier = second.find((x) => x.status === 'planned')!;
+    expect(String(carrier.params!.body)).toContain('(github-pat) in comment');
+    expect(String(carrier.params!.body)).not.toContain('anthropic-api-key');
+    // The same marker written by an agent: not clipguard's flag, both keys planned (in one comment).
+    snap.companies[0].comments['i-7'][1] = { ...posted, authorType: 'agent', authorAgentId: 'a-alice', authorUserId: null };
+    expect(flags(await plan(snap)).map((x) => x.status).sort()).toEqual(['planned', 'skipped']);
+    expect(String(flags(await plan(snap)).find((x) => x.status === 'planned')!.params!.body)).toContain('anthropic-api-key');
+  });
+
+  it('a rule with flag switched on makes the scan read comments (the plan needs them to know what was flagged)', async () => {
+    const { sourceNeeds } = await import('../../src/sources/needs.js');
+    const { rules } = loadRulePacks([]);
+    const runRule = activateRules(rules.filter((r) => r.id === 'security/secret-in-run-log'), {});
+    expect(sourceNeeds(runRule).comments).toBe(false);
+    const withFlag = activateRules(rules.filter((r) => r.id === 'security/secret-in-run-log'), { 'security/secret-in-run-log': { actions: { flag: { enabled: true } } } });
+    expect(sourceNeeds(withFlag).comments).toBe(true);
+  });
 });
+

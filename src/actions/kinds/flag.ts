@@ -46,6 +46,12 @@ export const flag: ActionKind = {
     const issue = facts.issue as Issue;
     const entry = flagEntry(f.subject.type, facts, a.params?.item);
     if (!issue || !entry) return [];
+    // What execute's re-read would find: an earlier flag of clipguard's on the issue naming this key. Known when
+    // the issue's comments were read (a rule with flag on makes the scan read them, sources/needs.ts).
+    const flagged = facts.flagged as { read?: boolean; keys?: string[] } | undefined;
+    if (flagged?.read && flagKeys([entry]).every((k) => flagged.keys?.includes(k))) {
+      return [{ ...a, status: 'skipped', target: `issue:${issue.identifier}`, detail: `already flagged: an earlier clipguard comment on ${issue.identifier} asks for the rotation of this key` }];
+    }
     return [{ ...a, target: `issue:${issue.identifier}`, detail: '', params: { ...a.params, issueId: issue.id, identifier: issue.identifier, entries: [entry] } }];
   },
   planAfter: groupFlags,

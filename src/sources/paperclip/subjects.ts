@@ -12,6 +12,7 @@ import { runLogEntry, runSubjectFacts, type RunLogDetector } from './run-logs.js
 import { issueSummary } from '../../facts/agent-work.js';
 import { blockedFacts, blockerLabel } from '../../facts/blocked.js';
 import { budgetFacts, type BudgetInputs } from '../../facts/budget.js';
+import { flaggedFacts } from '../../facts/flagged.js';
 import { ceoTimerSec, dispatchMissedFacts } from '../../facts/dispatch-missed.js';
 import { companyCreationFacts, creationFacts, creationIndex } from '../../facts/issue-creation.js';
 import { liveRunFacts, liveRunsByAgent } from '../../facts/live-runs.js';
@@ -201,7 +202,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         const issueId = runIssueId(r);
         const issue = issueId ? (issueById.get(issueId) ?? null) : null;
         const who = agent?.name ?? `agent ${String(r.agentId).slice(0, 8)}`;
-        out.push({ type: 'run', id: r.id, label: `${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts: runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)) });
+        const facts = { ...runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)), flagged: flaggedFacts(issueId ? own(snap.comments, issueId) : undefined) };
+        out.push({ type: 'run', id: r.id, label: `${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts });
       }
     }
 
@@ -210,6 +212,8 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       let summary: ReturnType<typeof issueSummary> | undefined;
       const assigneeRuns = issue.assigneeAgentId ? (runsByAgent.get(issue.assigneeAgentId) ?? []) : [];
       const assignee = issue.assigneeAgentId ? (agentById.get(issue.assigneeAgentId) ?? null) : null;
+      // The keys clipguard's flags on the issue already named (read from its comments, when they were read).
+      const flagged = flaggedFacts(own(snap.comments, issue.id));
       const issueFacts = {
         issue,
         company,
@@ -224,11 +228,12 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         lastRunOfAssigneeAt: lastRunOfAssigneeAt(assigneeRuns),
         stale: staleFacts(issue, assignee, assigneeRuns, opts.now),
         secrets: tickets.ofIssue.get(issue.id) ?? NO_SECRETS,
+        flagged,
       };
       out.push({ type: 'issue', id: issue.id, label: issue.identifier ?? issue.id, source: 'paperclip', facts: issueFacts });
       for (const c of cs) {
         if (c.deletedAt || !c.body) continue;
-        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: tickets.ofComment.get(c.id) ?? NO_SECRETS };
+        const facts = { comment: c, issue: (summary ??= issueSummary(issue)), secrets: tickets.ofComment.get(c.id) ?? NO_SECRETS, flagged };
         out.push({ type: 'comment', id: c.id, label: `${issue.identifier ?? issue.id} comment ${String(c.id).slice(0, 8)}`, source: 'paperclip', facts });
       }
     }
