@@ -126,6 +126,21 @@ function rulesFor(cwd: string): LoadResult['rules'] {
   }
 }
 
+/**
+ * For the step summary: what the checkout's config file asked for and did not get because it is not trusted
+ * (a pull request's config cannot act, run commands, or receive the key). Said where reviewers look, not only
+ * in the log; null when the config is trusted or there is none.
+ */
+function untrustedSummary(cwd: string): string | null {
+  try {
+    const config = loadConfig(cwd);
+    if (!config.file || !config.untrusted.length) return null;
+    return `> ⚠️ \`${relative(cwd, config.file) || config.file}\` is not trusted (${config.untrustedReason ?? 'never trusted'}): clipguard ignored its ${config.untrusted.map((k) => `\`${k}\``).join(', ')}. A config that came with the checkout cannot act, run commands or receive the API key until someone trusts that exact file (\`clipguard trust\`, or the workflow's own inputs).\n\n`;
+  } catch {
+    return null;
+  }
+}
+
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let inputs: ActionInputs;
   try {
@@ -187,7 +202,12 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
       writeOutputFile(htmlFile, await render(report, 'html', rules, true));
       outputs['html-file'] = shown(htmlFile);
     }
-    if (inputs.summary) appendSummary(env, capSummary(await render(report, 'markdown', rules, true)));
+    if (inputs.summary) {
+      const md = await render(report, 'markdown', rules, true);
+      const note = untrustedSummary(cwd);
+      // Under the report's heading, before its verdict.
+      appendSummary(env, capSummary(note ? md.replace(/^(## [^\n]*\n\n)?/, (h) => h + note) : md));
+    }
     setOutputs(env, outputs);
     process.stdout.write(await render(report, 'text', rules, true));
     return code;

@@ -165,3 +165,32 @@ describe('inputs', () => {
     expect(() => readInputs({ INPUT_SUMMARY: 'yes' })).toThrow(/summary/);
   });
 });
+
+describe('the Action on a checkout someone else wrote (a pull request)', () => {
+  it('its config file is not trusted: its commands never run, its Paperclip URL never gets the key, and the summary says what was ignored', async () => {
+    const dir = gitRepo();
+    // A loopback server in its own process (runEntry blocks this one) that records every request's Authorization.
+    const log = join(tempDir('clipguard-recorder-'), 'seen.txt');
+    const probe = await import('node:net').then((net) => new Promise<number>((done) => { const s = net.createServer(); s.listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => done(p)); }); }));
+    const recorder = (await import('node:child_process')).spawn(process.execPath, ['-e', `require('http').createServer((q,r)=>{require('fs').appendFileSync(${JSON.stringify(log)}, (q.headers.authorization||'-')+' '+q.url+'\\n');r.writeHead(404);r.end('{}')}).listen(${probe},'127.0.0.1',()=>console.log('up'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((r) => recorder.stdout!.once('data', () => r()));
+    try {
+      const marker = `${dir}-MARKER`;
+      mkdirSync(join(dir, 'policy', 'team'), { recursive: true });
+      writeFileSync(join(dir, 'policy', 'team', 'every-scan.json'), JSON.stringify({ id: 'git/every-scan', title: 't', severity: 'warning', subject: 'source', description: 'd', remediation: 'r', tags: [], conditions: { all: [{ fact: 'source', path: '$.kind', operator: 'equal', value: 'git' }] }, action: { type: 'exec', enabled: true, params: { command: 'marker' } } }));
+      writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: `http://127.0.0.1:${probe}` }, rules: { packs: ['./policy'] }, actions: { apply: true, exec: { marker: [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')`] } } }));
+      execFileSync('git', ['add', '-A'], { cwd: dir });
+      execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'a pull request'], { cwd: dir });
+      const key = `pcp_${'0123456789abcdef'.repeat(2)}`;
+      // The workflow (trusted) gives the key and --apply; the checkout's config asks for the rest.
+      const r = runEntry(dir, { args: '--apply', 'api-key': key }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+      expect(existsSync(marker), r.stderr).toBe(false);
+      expect(existsSync(log) ? readFileSync(log, 'utf8') : '').toBe('');
+      expect(r.stderr).toMatch(/clipguard\.config\.json is not trusted \(never trusted\): ignored actions\.apply, actions\.exec, paperclip\.url/);
+      expect(r.summary).toMatch(/^# earlier step\n## clipguard\n\n> ⚠️ `clipguard\.config\.json` is not trusted \(never trusted\): clipguard ignored its `actions\.apply`, `actions\.exec`, `paperclip\.url`/);
+      for (const text of [r.stdout, r.stderr, r.summary]) expect(text).not.toContain(key);
+    } finally {
+      recorder.kill();
+    }
+  });
+});
