@@ -24,6 +24,7 @@ import { nearest } from './engine/shape.js';
 import { UserFileError } from './util/json-file.js';
 import type { BudgetFacts } from './facts/budget.js';
 import type { Agent, Company } from './sources/paperclip/records.js';
+import { byCodeUnits } from './util/compare.js';
 
 export interface ScanOptions {
   only?: string[];
@@ -241,10 +242,6 @@ async function evaluateAndAct(
  */
 export function compareFindings(a: Finding, b: Finding): number {
   return severityRank(b.severity) - severityRank(a.severity) || byCodeUnits(a.ruleId, b.ruleId) || byCodeUnits(a.subject.label, b.subject.label) || (a.location?.line ?? 0) - (b.location?.line ?? 0) || byCodeUnits(a.fingerprint, b.fingerprint);
-}
-
-function byCodeUnits(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function buildReport(p: { startedAt: Date; finishedAt: Date; mode: 'dry-run' | 'apply'; sources: Report['sources']; findings: Finding[]; failOn: Severity }): Report {

@@ -4,6 +4,7 @@
 // same findings make the same comment, which is what lets postCommentOnce recognise an earlier post.
 
 import { flaggedKeys, flagKeyHash } from '../facts/flagged.js';
+import { byCodeUnits } from '../util/compare.js';
 
 /** One secret as the flag comment names it. */
 export interface FlagEntry {
@@ -68,7 +69,7 @@ function where(e: FlagEntry): string {
  * a surrogate pair (see post-comment.ts); no `name: value` shapes the secret detector would read as a key.
  */
 export function flagBody(entries: FlagEntry[]): string {
-  const sorted = [...entries].sort((a, b) => PLACE_ORDER[a.place] - PLACE_ORDER[b.place] || (a.commentId ?? '').localeCompare(b.commentId ?? '') || (a.runId ?? '').localeCompare(b.runId ?? '') || (a.runPlace ?? '').localeCompare(b.runPlace ?? '') || a.line - b.line || a.kind.localeCompare(b.kind));
+  const sorted = [...entries].sort((a, b) => PLACE_ORDER[a.place] - PLACE_ORDER[b.place] || byCodeUnits(a.commentId ?? '', b.commentId ?? '') || byCodeUnits(a.runId ?? '', b.runId ?? '') || byCodeUnits(a.runPlace ?? '', b.runPlace ?? '') || a.line - b.line || byCodeUnits(a.kind, b.kind));
   const counts = new Map<string, number>();
   for (const e of sorted) counts.set(where(e), (counts.get(where(e)) ?? 0) + 1);
   const lines = [...counts].map(([w, n]) => `- ${asciiOnly(w)}${n > 1 ? ` (${n} of them)` : ''}`);

@@ -9,6 +9,7 @@ import { maskText } from '../../engine/mask.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, truncate, type ActionKind, type Outcome } from '../kind.js';
 import type { IssueSummary } from '../../facts/agent-work.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 const MAX_FALLBACKS = 25;
 
@@ -30,7 +31,7 @@ export function planCheckouts(findings: Finding[], index: (f: Finding) => Subjec
   for (const list of candidates.values()) for (const i of list) all.set(i.id, i);
   const ordered = [...all.values()].sort(compareIssues);
   // Which agents may take each issue, in name order (an inverted index of the candidate lists).
-  const byName = [...agents].sort((a, b) => a.f.subject.label.localeCompare(b.f.subject.label));
+  const byName = [...agents].sort((a, b) => byCodeUnits(a.f.subject.label, b.f.subject.label));
   const takers = new Map<string, typeof agents>();
   for (const x of byName) {
     for (const i of candidates.get(x.f.subject.id) ?? []) {

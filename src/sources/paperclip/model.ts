@@ -6,6 +6,7 @@ import { redactSecrets, type RedactSpan } from '../../detectors/secrets/redact.j
 import type { Activity, Agent, Approval, BudgetsOverview, Comment, Company, CostRow, Issue, LiveRun, Routine, Run } from './records.js';
 import { isJsonObject } from './json.js';
 import type { RunLogEntry } from './run-logs.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 /** The masked secret facts of one text, as kept by watch's cache. */
 export type KeptSecrets = Record<string, unknown>[];
@@ -71,7 +72,7 @@ export const ASSIGNABLE = new Set(['backlog', 'todo']);
 /** Priority first (critical > high > medium > low), then oldest, then identifier for a stable order. */
 type Ordered = { priority?: unknown; createdAt?: unknown; identifier?: unknown };
 export function compareIssues(a: Ordered, b: Ordered): number {
-  return (PRIORITY_ORDER[String(a.priority)] ?? 9) - (PRIORITY_ORDER[String(b.priority)] ?? 9) || String(a.createdAt).localeCompare(String(b.createdAt)) || String(a.identifier).localeCompare(String(b.identifier));
+  return (PRIORITY_ORDER[String(a.priority)] ?? 9) - (PRIORITY_ORDER[String(b.priority)] ?? 9) || byCodeUnits(String(a.createdAt), String(b.createdAt)) || byCodeUnits(String(a.identifier), String(b.identifier));
 }
 
 /**
