@@ -4,8 +4,8 @@
 // subject builder, the findings from the engine, the plan from the planner, the writes from the executor and its
 // action kinds (re-read before each write, idempotency ledger, audit log written before the write).
 //
-// What it returns, and what the worker keeps in plugin state, holds kinds and places only: never a secret, never
-// a preview of one.
+// What it returns, and what the worker keeps in plugin state, holds kinds and places and the detector's masked
+// preview (`ghp_…`, maskSecret: the first 4 characters at most): never a secret.
 
 import { loadConfig } from '../config/load.js';
 import { runScan } from '../scan.js';
@@ -37,6 +37,12 @@ export interface GuardFinding {
   subject: string;
   kind: string;
   line: number | null;
+  /** Kept since the UI slot; state kept before has none (ui-data.ts fills the severity in, shows no preview). */
+  severity?: string;
+  /** Where in the subject: `title`, `description` (an issue), `body` (a comment). */
+  field?: string;
+  /** The detector's masked preview (maskSecret): `ghp_…`. */
+  preview?: string;
   actions: { type: string; status: string; target: string; detail: string }[];
 }
 
@@ -76,12 +82,16 @@ function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {
   // only their kind and line are kept.
   const index = f.actions.find((a) => typeof a.params?.item === 'number')?.params?.item as number | undefined;
   const subject = subjects.find((s) => s.type === f.subject.type && s.id === f.subject.id);
-  const item = ((subject?.facts.secrets as { kind?: unknown; line?: unknown }[] | undefined)?.[index ?? 0] ?? {}) as { kind?: unknown; line?: unknown };
+  type Item = { kind?: unknown; line?: unknown; field?: unknown; preview?: unknown };
+  const item = ((subject?.facts.secrets as Item[] | undefined)?.[index ?? 0] ?? {}) as Item;
   return {
     rule: f.ruleId,
     subject: `${f.subject.type}:${f.subject.id}`,
     kind: typeof item.kind === 'string' ? item.kind : 'secret',
     line: typeof item.line === 'number' ? item.line : (f.location?.line ?? null),
+    severity: f.severity,
+    ...(typeof item.field === 'string' ? { field: item.field } : {}),
+    ...(typeof item.preview === 'string' ? { preview: item.preview } : {}),
     actions: f.actions.map((a) => ({ type: a.type, status: a.status, target: a.target, detail: a.detail })),
   };
 }
