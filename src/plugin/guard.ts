@@ -9,16 +9,13 @@
 
 import { loadConfig } from '../config/load.js';
 import { runScan } from '../scan.js';
-import { budgetOptions, maskedSecrets } from '../sources/index.js';
-import { paperclipSubjects } from '../sources/paperclip/subjects.js';
+import { ONE_ISSUE_RULES, oneIssueSubjects } from '../sources/paperclip/one-issue.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
 import type { Finding, Subject } from '../types.js';
 import type { HostClient } from './host-client.js';
-import { keepValid, validateComment, validateIssue, type SchemaProblem } from '../sources/paperclip/validate.js';
-import type { Comment, Company, Issue } from '../sources/paperclip/records.js';
 
 /** The rules the live guard runs on each event. */
-export const LIVE_RULES = ['security/secret-in-issue', 'security/secret-in-comment'];
+export const LIVE_RULES = ONE_ISSUE_RULES;
 
 export interface GuardSettings {
   /** Act (redact, and flag when on); otherwise report only: the dry-run. */
@@ -61,20 +58,9 @@ export async function guardIssue(client: HostClient, issueId: string, s: GuardSe
   config.actions.apply = s.apply;
   if (s.flag) for (const id of LIVE_RULES) config.rules.overrides[id] = { actions: { flag: { enabled: true } } };
 
-  const issue = await client.getIssue(issueId);
-  const comments = await client.listComments(issueId);
-  const identifier = String(issue.identifier ?? issue.id);
-  const prefix = identifier.includes('-') ? identifier.slice(0, identifier.lastIndexOf('-')) : identifier;
-  // The records pass the same schema checks as a scan's read (validate.ts): one that does not is not evaluated.
-  const problems: SchemaProblem[] = [];
-  const [checked] = keepValid<Issue>([issue], validateIssue, problems, 'issues');
-  if (!checked) throw new Error(`issue ${identifier} not checked: ${problems.map((p) => p.message).join('; ')}`);
-  const checkedComments = keepValid<Comment>(comments, validateComment, problems, 'comments');
-  // Only the company's id and prefix matter to the secret rules; the budget fields are not read here.
-  const company: Company = { id: client.companyId, name: prefix, issuePrefix: prefix, status: 'active', budgetMonthlyCents: 0, spentMonthlyCents: 0 };
-  const subjects = paperclipSubjects([{ company, agents: [], issues: [checked], comments: { [checked.id]: checkedComments } }], { now, detectSecrets: maskedSecrets(config), budget: budgetOptions(config) });
+  const { issueId: id, identifier, subjects } = await oneIssueSubjects(client, client.companyId, issueId, config, now);
   const { report, subjects: seen } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete });
-  return { issueId: String(issue.id), identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
+  return { issueId: id, identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
 }
 
 function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {

@@ -428,4 +428,9 @@ export class Watcher {
   jobState(): WatchState {
     return this.state;
   }
+
+  /** The state lock this watcher holds (`watch --live` acts under it too). */
+  get stateLock(): StateLock {
+    return this.lock;
+  }
 }

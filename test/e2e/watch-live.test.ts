@@ -1,0 +1,101 @@
+// `clipguard watch --live` against a REAL Paperclip, as a real process: Paperclip's live-events WebSocket brings
+// each write to an issue, and the scan job's secret rules (its apply, under the lock watch holds) run on that
+// issue within seconds: keys in new comments and a description edit are gone with the rest of the text kept
+// (measured: p50/p95), a clean comment is left alone, one redacted copy per comment, and no key reaches the
+// process's output or its state directory. For servers where the live guard plugin cannot be installed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BIN, tempDir } from '../helpers/cli.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+import { api, commentLatency, descriptionLatency, percentile, until } from '../helpers/live-guard.mjs';
+import { writeTrustedConfig } from '../helpers/trust.js';
+import { e2eUrl, Seed, unique } from './seed.js';
+
+const seed = new Seed();
+const call = api(seed.url);
+const KINDS = ['github-pat', 'gitlab-pat', 'openai-project-key', 'anthropic-api-key', 'stripe-secret-key', 'slack-bot-token', 'aws-access-key-id', 'paperclip-agent-key'];
+const planted: string[] = [];
+const key = (kind: string, n: number) => {
+  const k = fakeToken(kind, 700 + n);
+  planted.push(k);
+  return k;
+};
+
+let proc: ChildProcess | null = null;
+afterAll(() => {
+  proc?.kill('SIGKILL');
+});
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .map((p) => join(dir, p))
+    .filter((p) => statSync(p).isFile())
+    .map((p) => readFileSync(p, 'utf8'));
+}
+
+describe('watch --live on a real Paperclip', () => {
+  it('a key written to an issue is gone within seconds of the write (comments and a description edit), the rest kept; a clean comment untouched', async () => {
+    const co = await seed.createCompany({ name: unique('Live') });
+    const issue = await seed.createIssue(co.id, { description: 'nothing secret here' });
+    const cwd = tempDir();
+    const state = join(cwd, '.clipguard');
+    const config = join(cwd, 'clipguard.config.json');
+    // The scan job: acting, the secret rules only, once a year (its catch-up run at start is the only one).
+    writeTrustedConfig(config, JSON.stringify({ paperclip: { url: e2eUrl(), companies: [co.issuePrefix] }, repos: [], stateDir: state, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '0 0 1 1 *', apply: true, only: ['security/secret-in-issue', 'security/secret-in-comment'] }] } }));
+    const lines: Record<string, unknown>[] = [];
+    let out = '';
+    let err = '';
+    proc = spawn(process.execPath, [BIN, 'watch', '--live', '--config', config, '--jitter', '0', '--log-format', 'json'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const parts = out.split('\n');
+      out = parts.pop() ?? '';
+      for (const l of parts) if (l.trim()) lines.push(JSON.parse(l));
+    });
+    proc.stderr!.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => proc!.on('exit', (c) => r(c)));
+
+    const connected = await until(() => lines.some((l) => l.event === 'live-connected') && lines.some((l) => l.event === 'ok' && l.job === 'scan'), { timeoutMs: 60_000 });
+    expect(connected, `watch --live did not connect: ${err} ${JSON.stringify(lines)}`).toBe(true);
+
+    const latencies: number[] = [];
+    for (const [n, kind] of KINDS.entries()) {
+      const m = await commentLatency(call, issue.id, { before: `note ${n}: use `, secret: key(kind, n), after: ` for the deploy, line kept ${n}`, kind });
+      expect(m.ms, `comment ${n} (${kind}) not redacted within 20 s: ${err}`).not.toBeNull();
+      latencies.push(m.ms!);
+    }
+    for (const n of [0, 1]) {
+      const d = await descriptionLatency(call, issue.id, { before: `Steps ${n}:\n1. export TOKEN=`, secret: key('github-pat', 20 + n), after: '\n2. run the deploy\n', kind: 'github-pat' });
+      expect(d.ms, 'description not redacted within 20 s').not.toBeNull();
+      latencies.push(d.ms!);
+    }
+    const clean = await seed.addComment(issue.id, 'all good, nothing secret in this one');
+    // Its live run comes (the comment's event) and leaves it as it was.
+    const runsBefore = lines.filter((l) => l.event === 'live').length;
+    await until(() => lines.filter((l) => l.event === 'live').length > runsBefore, { timeoutMs: 10_000 });
+    const all = await call('GET', `/issues/${issue.id}/comments?order=asc`);
+    const alive = all.filter((x: any) => !x.deletedAt);
+    expect(alive.find((x: any) => x.id === clean.id)?.body).toBe('all good, nothing secret in this one');
+    for (const [n, kind] of KINDS.entries()) expect(alive.filter((x: any) => String(x.body).includes(`note ${n}: use [REDACTED:${kind}] for the deploy, line kept ${n}`)).length, `copies of comment ${n}`).toBe(1);
+    expect(alive.length).toBe(KINDS.length + 1);
+    for (const k of planted) expect(JSON.stringify(all) + JSON.stringify(await call('GET', `/issues/${issue.id}`))).not.toContain(k);
+
+    const p50 = percentile(latencies, 50);
+    const p95 = percentile(latencies, 95);
+    console.log(`[watch --live] write -> key gone, ${latencies.length} writes (${KINDS.length} comments, 2 description edits): p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
+
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    proc = null;
+    // What it logged and kept: no key (the events' payloads carry comment snippets: none of it is kept).
+    const logged = JSON.stringify(lines) + out + err;
+    for (const k of planted) expect(logged).not.toContain(k);
+    for (const text of filesUnder(state)) for (const k of planted) expect(text).not.toContain(k);
+    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.filter((e) => e.outcome === 'applied' && e.action === 'redact').length).toBe(KINDS.length + 2);
+    expect(lines.filter((l) => l.event === 'live-failed')).toEqual([]);
+  });
+});
