@@ -8,8 +8,12 @@
 // An event's payload may carry the first 120 characters of a comment (a key among them): nothing of it is
 // kept or logged; only its issue id is used, and the issue is read again.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { WebSocket } from 'undici';
 import type { Config } from '../config/load.js';
+import { matchesSelector } from '../engine/evaluate.js';
+import { BUILTIN_RULES_DIR } from '../engine/load.js';
 import { runScan } from '../scan.js';
 import { paperclipClient } from '../sources/index.js';
 import type { PaperclipClient } from '../sources/paperclip/client.js';
@@ -50,9 +54,22 @@ export interface LiveOptions {
   retryMs?: (attempt: number) => number;
 }
 
-/** The rules a live run uses: the secret rules the scan job selects (none: `watch --live` is refused). */
+/** The rules a live run uses: the secret rules the scan job selects, by id, glob or tag as `only` does (none: `watch --live` is refused). */
 export function liveRules(only: string[] | undefined): string[] {
-  return only?.length ? ONE_ISSUE_RULES.filter((r) => only.includes(r)) : ONE_ISSUE_RULES;
+  if (!only?.length) return ONE_ISSUE_RULES;
+  return ONE_ISSUE_RULES.filter((id) => {
+    const tags = builtinTags(id);
+    return only.some((sel) => matchesSelector({ id, tags }, sel));
+  });
+}
+
+function builtinTags(id: string): string[] {
+  try {
+    const r = JSON.parse(readFileSync(join(BUILTIN_RULES_DIR, `${id}.json`), 'utf8')) as { tags?: unknown };
+    return Array.isArray(r.tags) ? r.tags.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 export class LiveWatch {
@@ -108,7 +125,7 @@ export class LiveWatch {
     ws.addEventListener('close', (c) => {
       if (this.stopped) return;
       const next = opened ? 1 : attempt + 1;
-      const delay = (this.opts.retryMs ?? ((n) => Math.min(30_000, 500 * 2 ** Math.min(n, 6))))(next);
+      const delay = (this.opts.retryMs ?? ((n) => Math.min(5_000, 500 * 2 ** Math.min(n, 4))))(next);
       this.opts.log({ event: 'live-disconnected', job: 'live', company: companyId, code: c.code, retryInMs: delay });
       const t = setTimeout(() => {
         this.timers.delete(t);

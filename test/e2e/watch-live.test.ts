@@ -11,6 +11,7 @@ import { BIN, tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { api, commentLatency, descriptionLatency, percentile, until } from '../helpers/live-guard.mjs';
 import { writeTrustedConfig } from '../helpers/trust.js';
+import { stopServer } from './restart.js';
 import { e2eUrl, Seed, unique } from './seed.js';
 
 const seed = new Seed();
@@ -37,17 +38,22 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('watch --live on a real Paperclip', () => {
+  const lines: Record<string, unknown>[] = [];
+  let out = '';
+  let err = '';
+  let exited: Promise<number | null>;
+  let state = '';
+  let issueId = '';
+
   it('a key written to an issue is gone within seconds of the write (comments and a description edit), the rest kept; a clean comment untouched', async () => {
     const co = await seed.createCompany({ name: unique('Live') });
     const issue = await seed.createIssue(co.id, { description: 'nothing secret here' });
+    issueId = issue.id;
     const cwd = tempDir();
-    const state = join(cwd, '.clipguard');
+    state = join(cwd, '.clipguard');
     const config = join(cwd, 'clipguard.config.json');
     // The scan job: acting, the secret rules only, once a year (its catch-up run at start is the only one).
     writeTrustedConfig(config, JSON.stringify({ paperclip: { url: e2eUrl(), companies: [co.issuePrefix] }, repos: [], stateDir: state, schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '0 0 1 1 *', apply: true, only: ['security/secret-in-issue', 'security/secret-in-comment'] }] } }));
-    const lines: Record<string, unknown>[] = [];
-    let out = '';
-    let err = '';
     proc = spawn(process.execPath, [BIN, 'watch', '--live', '--config', config, '--jitter', '0', '--log-format', 'json'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
     proc.stdout!.on('data', (d) => {
       out += d;
@@ -56,7 +62,7 @@ describe('watch --live on a real Paperclip', () => {
       for (const l of parts) if (l.trim()) lines.push(JSON.parse(l));
     });
     proc.stderr!.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => proc!.on('exit', (c) => r(c)));
+    exited = new Promise<number | null>((r) => proc!.on('exit', (c) => r(c)));
 
     const connected = await until(() => lines.some((l) => l.event === 'live-connected') && lines.some((l) => l.event === 'ok' && l.job === 'scan'), { timeoutMs: 60_000 });
     expect(connected, `watch --live did not connect: ${err} ${JSON.stringify(lines)}`).toBe(true);
@@ -87,15 +93,43 @@ describe('watch --live on a real Paperclip', () => {
     const p95 = percentile(latencies, 95);
     console.log(`[watch --live] write -> key gone, ${latencies.length} writes (${KINDS.length} comments, 2 description edits): p50 ${p50.toFixed(0)} ms, p95 ${p95.toFixed(0)} ms, max ${Math.max(...latencies).toFixed(0)} ms`);
 
-    proc.kill('SIGTERM');
+  });
+
+  it('the server restarts: the socket comes back, the scan job runs once for what was written meanwhile, and events act again', async () => {
+    expect(proc, 'the first test started watch --live').not.toBeNull();
+    const start = stopServer(seed.url);
+    const down = await until(() => lines.some((l) => l.event === 'live-disconnected'), { timeoutMs: 20_000 });
+    expect(down, 'watch --live saw the socket close').toBe(true);
+    start();
+    await until(async () => fetch(`${seed.api}/health`).then((r) => r.ok).catch(() => false), { timeoutMs: 10_000 });
+    // Written at once, before the socket is back (it retries every 0.5-5 s): the gap's scan run catches it.
+    const t0 = performance.now();
+    const secret = key('github-pat', 40);
+    const c = await call('POST', `/issues/${issueId}/comments`, { body: `after the restart: ${secret} (kept)` });
+    const gone = await until(async () => {
+      const all = await call('GET', `/issues/${issueId}/comments?order=asc`);
+      return all.find((x: any) => x.id === c.id)?.deletedAt && all.some((x: any) => !x.deletedAt && String(x.body).includes('after the restart: [REDACTED:github-pat] (kept)'));
+    }, { timeoutMs: 60_000 });
+    expect(gone, `a key written as the server came back was not redacted within 60 s: ${err} ${JSON.stringify(lines.slice(-15))}`).toBe(true);
+    const reconnected = lines.find((l) => l.event === 'live-connected' && l.reconnect === true);
+    expect(reconnected, JSON.stringify(lines.slice(-10))).toBeDefined();
+    expect(lines.some((l) => l.event === 'ok' && l.job === 'scan' && l.reason === 'catch-up' && l.after === 'live events missed')).toBe(true);
+    const m = await commentLatency(call, issueId, { before: 'next: ', secret: key('gitlab-pat', 41), after: ' (kept)', kind: 'gitlab-pat' });
+    expect(m.ms, 'not redacted within 20 s after the reconnect').not.toBeNull();
+    console.log(`[watch --live] after a server restart: a key written as start.sh returned gone after ${(performance.now() - t0).toFixed(0)} ms; the next one ${m.ms!.toFixed(0)} ms after its write`);
+  });
+
+  it('SIGTERM stops it (exit 0); no key in what it logged or kept', async () => {
+    expect(proc).not.toBeNull();
+    proc!.kill('SIGTERM');
     expect(await exited).toBe(0);
     proc = null;
-    // What it logged and kept: no key (the events' payloads carry comment snippets: none of it is kept).
+    // The events' payloads carry comment snippets: none of it is logged or kept.
     const logged = JSON.stringify(lines) + out + err;
     for (const k of planted) expect(logged).not.toContain(k);
     for (const text of filesUnder(state)) for (const k of planted) expect(text).not.toContain(k);
     const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(audit.filter((e) => e.outcome === 'applied' && e.action === 'redact').length).toBe(KINDS.length + 2);
+    expect(audit.filter((e) => e.outcome === 'applied' && e.action === 'redact').length).toBe(KINDS.length + 4);
     expect(lines.filter((l) => l.event === 'live-failed')).toEqual([]);
   });
 });
