@@ -94,6 +94,7 @@ export function registerWatch(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      watcher.gated = liveJob !== undefined;
       try {
         await watcher.start();
       } catch (e) {
@@ -107,7 +108,7 @@ export function registerWatch(program: Command): void {
           const { event, job, ...rest } = f;
           return `${new Date().toISOString()} ${String(job)} ${String(event)} ${Object.entries(rest).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`.trimEnd();
         };
-        live = new liveMod.LiveWatch(config, { apply: liveJob.apply === true, only: liveJob.only, lock: watcher.stateLock, log: (f) => log(fmt(f)), onGap: () => void watcher.runJob(liveJob, 'catch-up', { after: 'live events missed' }) });
+        live = new liveMod.LiveWatch(config, { apply: liveJob.apply === true, only: liveJob.only, lock: watcher.stateLock, eventsKey: process.env.CLIPGUARD_LIVE_EVENTS_KEY || null, exclusive: (fn) => watcher.exclusive(fn), log: (f) => log(fmt(f)), onGap: () => void watcher.runJob(liveJob, 'catch-up', { after: 'live events missed' }) });
         try {
           const companies = await live.start();
           log(fmt({ event: 'live', job: 'live', companies: companies.length, apply: liveJob.apply === true, follows: liveJob.name }));

@@ -52,7 +52,18 @@ export interface LiveOptions {
   settleMs?: number;
   /** For tests: reconnect delays. */
   retryMs?: (attempt: number) => number;
+  /**
+   * The key for the socket, when it is not the REST key: Paperclip's live-events socket takes an agent key (or
+   * a board session), not a board API key; CLIPGUARD_LIVE_EVENTS_KEY. The REST reads and writes keep
+   * PAPERCLIP_API_KEY (the board's, which may delete a comment the board wrote; an agent may not).
+   */
+  eventsKey?: string | null;
+  /** Runs a live run one at a time with the watcher's job runs (Watcher.exclusive). */
+  exclusive?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
+
+/** Handshakes refused in a row, with the REST API answering, before a company's socket is given up. */
+const REFUSED_AFTER = 3;
 
 /** The rules a live run uses: the secret rules the scan job selects, by id, glob or tag as `only` does (none: `watch --live` is refused). */
 export function liveRules(only: string[] | undefined): string[] {
@@ -101,14 +112,15 @@ export class LiveWatch {
     return ids;
   }
 
-  private connect(companyId: string, attempt: number): void {
+  /** `upFirst`: the REST API answered just before this attempt (a refusal now is the key's, not a restart's). */
+  private connect(companyId: string, attempt: number, upFirst = false): void {
     if (this.stopped) return;
     const base = new URL(this.config.paperclip.url);
     base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
     const url = `${base.origin}${base.pathname.replace(/\/+$/, '').replace(/\/api$/, '')}/api/companies/${encodeURIComponent(companyId)}/events/ws`;
     // The key goes in a header, never in the URL (a URL is logged by proxies). The server takes an agent key
     // here; a board key is refused (403), and a board without a key is let in only by a local_trusted server.
-    const key = this.config.paperclip.apiKey;
+    const key = this.opts.eventsKey || this.config.paperclip.apiKey;
     const ws = new WebSocket(url, key ? { headers: { authorization: `Bearer ${key}` } } : undefined);
     this.sockets.set(companyId, ws);
     let opened = false;
@@ -125,17 +137,44 @@ export class LiveWatch {
     ws.addEventListener('close', (c) => {
       if (this.stopped) return;
       const next = opened ? 1 : attempt + 1;
-      const delay = (this.opts.retryMs ?? ((n) => Math.min(5_000, 500 * 2 ** Math.min(n, 4))))(next);
-      this.opts.log({ event: 'live-disconnected', job: 'live', company: companyId, code: c.code, retryInMs: delay });
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        this.connect(companyId, next);
-      }, delay);
-      this.timers.add(t);
+      if (!opened && upFirst) {
+        // Refused by a server whose REST API had just answered: this key is not let onto the socket.
+        this.opts.log({ event: 'live-refused', job: 'live', company: companyId, note: 'the live-events socket refuses this key while the REST API answers: Paperclip takes an agent key there (CLIPGUARD_LIVE_EVENTS_KEY), or no key on a local_trusted server, not a board API key; live events off for this company, the scheduled jobs go on' });
+        this.sockets.delete(companyId);
+        return;
+      }
+      if (!opened && next > REFUSED_AFTER) {
+        // Failed again and again: a server that is down, or one that refuses this key. Asked once it answers.
+        void this.restAnswers().then((up) => (up ? this.connect(companyId, next, true) : this.retry(companyId, next, c.code)));
+        return;
+      }
+      this.retry(companyId, next, c.code);
     });
     ws.addEventListener('error', () => {
       // Followed by `close`, which reconnects; the reason (a refused upgrade: 403) is in the close code.
     });
+  }
+
+  private async restAnswers(): Promise<boolean> {
+    if (this.stopped || !this.client) return false;
+    try {
+      await this.client.health();
+      await this.client.listCompanies();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private retry(companyId: string, next: number, code: number): void {
+    if (this.stopped) return;
+    const delay = (this.opts.retryMs ?? ((n) => Math.min(5_000, 500 * 2 ** Math.min(n, 4))))(next);
+    this.opts.log({ event: 'live-disconnected', job: 'live', company: companyId, code, retryInMs: delay });
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      this.connect(companyId, next);
+    }, delay);
+    this.timers.add(t);
   }
 
   private enqueue(companyId: string, issueId: string): void {
@@ -166,7 +205,12 @@ export class LiveWatch {
     }
   }
 
-  private async scanIssue(companyId: string, issueId: string): Promise<void> {
+  private scanIssue(companyId: string, issueId: string): Promise<void> {
+    const run = () => this.scanIssueNow(companyId, issueId);
+    return this.opts.exclusive ? this.opts.exclusive(run) : run();
+  }
+
+  private async scanIssueNow(companyId: string, issueId: string): Promise<void> {
     const started = Date.now();
     const lost = this.opts.lock.lostTo();
     if (lost || !this.client) return;

@@ -113,7 +113,11 @@ describe('watch --live on a real Paperclip', () => {
     expect(gone, `a key written as the server came back was not redacted within 60 s: ${err} ${JSON.stringify(lines.slice(-15))}`).toBe(true);
     const reconnected = lines.find((l) => l.event === 'live-connected' && l.reconnect === true);
     expect(reconnected, JSON.stringify(lines.slice(-10))).toBeDefined();
-    expect(lines.some((l) => l.event === 'ok' && l.job === 'scan' && l.reason === 'catch-up' && l.after === 'live events missed')).toBe(true);
+    const gapRun = await until(() => lines.some((l) => l.event === 'ok' && l.job === 'scan' && l.reason === 'catch-up' && l.after === 'live events missed'), { timeoutMs: 30_000 });
+    expect(gapRun, JSON.stringify(lines.slice(-8))).toBe(true);
+    // One copy: the gap's scan run and a live run on the same comment act one after the other (the second finds it done).
+    const copies = (await call('GET', `/issues/${issueId}/comments?order=asc`)).filter((x: any) => !x.deletedAt && String(x.body).includes('after the restart: [REDACTED:github-pat] (kept)'));
+    expect(copies.length).toBe(1);
     const m = await commentLatency(call, issueId, { before: 'next: ', secret: key('gitlab-pat', 41), after: ' (kept)', kind: 'gitlab-pat' });
     expect(m.ms, 'not redacted within 20 s after the reconnect').not.toBeNull();
     console.log(`[watch --live] after a server restart: a key written as start.sh returned gone after ${(performance.now() - t0).toFixed(0)} ms; the next one ${m.ms!.toFixed(0)} ms after its write`);
@@ -131,5 +135,48 @@ describe('watch --live on a real Paperclip', () => {
     const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.filter((e) => e.outcome === 'applied' && e.action === 'redact').length).toBe(KINDS.length + 4);
     expect(lines.filter((l) => l.event === 'live-failed')).toEqual([]);
+  });
+
+  it('with keys: a board API key is refused on the socket (said once, the scheduled jobs go on); an agent key for the socket (CLIPGUARD_LIVE_EVENTS_KEY) beside the board key for REST acts', async () => {
+    const co = await seed.createCompany({ name: unique('LiveKey') });
+    const issue = await seed.createIssue(co.id, { description: 'keys' });
+    const agent = await seed.createAgent(co.id);
+    const board = await seed.req('POST', '/board-api-keys', { name: 'watch live e2e' });
+    const agentKey = await seed.req('POST', `/agents/${agent.id}/keys`, { name: 'watch live events' });
+    const run = (env: Record<string, string>) => {
+      const cwd = tempDir();
+      const config = join(cwd, 'clipguard.config.json');
+      writeTrustedConfig(config, JSON.stringify({ paperclip: { url: e2eUrl(), companies: [co.issuePrefix] }, repos: [], stateDir: join(cwd, '.clipguard'), schedule: { jobs: [{ name: 'scan', type: 'scan', cron: '0 0 1 1 *', apply: true, only: ['security'] }] } }));
+      const got: Record<string, unknown>[] = [];
+      let buf = '';
+      const p = spawn(process.execPath, [BIN, 'watch', '--live', '--config', config, '--jitter', '0', '--log-format', 'json'], { cwd, env: { ...process.env, NO_COLOR: '1', ...env } });
+      p.stdout!.on('data', (d) => {
+        buf += d;
+        const parts = buf.split('\n');
+        buf = parts.pop() ?? '';
+        for (const l of parts) if (l.trim()) got.push(JSON.parse(l));
+      });
+      const done = new Promise<number | null>((r) => p.on('exit', (c) => r(c)));
+      return { p, got, done };
+    };
+    try {
+      const refused = run({ PAPERCLIP_API_KEY: board.token });
+      const said = await until(() => refused.got.some((l) => l.event === 'live-refused'), { timeoutMs: 30_000 });
+      expect(said, JSON.stringify(refused.got)).toBe(true);
+      expect(refused.got.some((l) => l.event === 'ok' && l.job === 'scan')).toBe(true);
+      refused.p.kill('SIGTERM');
+      expect(await refused.done).toBe(0);
+      expect(JSON.stringify(refused.got)).not.toContain(board.token);
+
+      const both = run({ PAPERCLIP_API_KEY: board.token, CLIPGUARD_LIVE_EVENTS_KEY: agentKey.token });
+      expect(await until(() => both.got.some((l) => l.event === 'live-connected'), { timeoutMs: 30_000 }), JSON.stringify(both.got)).toBe(true);
+      const m = await commentLatency(call, issue.id, { before: 'two keys: ', secret: key('openai-project-key', 50), after: ' (kept)', kind: 'openai-project-key' });
+      expect(m.ms, 'not redacted within 20 s with an agent key on the socket').not.toBeNull();
+      both.p.kill('SIGTERM');
+      expect(await both.done).toBe(0);
+      for (const k of [board.token, agentKey.token, ...planted]) expect(JSON.stringify(both.got)).not.toContain(k);
+    } finally {
+      await seed.call('DELETE', `/board-api-keys/${board.id}`);
+    }
   });
 });
