@@ -97,7 +97,7 @@ describe('the live guard UI slots in a browser on a real Paperclip', () => {
 
   it("the issue's page shows that issue's finding, masked (the page itself shows the description as written: dry-run)", async () => {
     // The default task interface (the chat shell) shows the slot in the thread's header (taskDetailView); the
-    // classic one shows it as a tab (detailTab), not tried here.
+    // classic one shows it as a tab (detailTab): the next test.
     const page = await open(`/${co.issuePrefix}/issues/${issue.identifier}`);
     await page.locator('[data-clipguard="finding"]').first().waitFor({ timeout: 30_000 });
     // Once loaded, one panel (while the page loads, its loading shell may hold a second for a moment).
@@ -110,6 +110,24 @@ describe('the live guard UI slots in a browser on a real Paperclip', () => {
     expect(await pane.locator('[data-clipguard="mode"]').getAttribute('data-mode')).toBe('dry-run');
     expect(await pane.innerHTML()).not.toContain(k);
     await page.close();
+  });
+
+  it("the classic task interface: a 'clipguard' tab on the issue shows the same", async () => {
+    await call('PATCH', '/instance/settings/experimental', { enableClassicTaskInterface: true });
+    try {
+      const page = await open(`/${co.issuePrefix}/issues/${issue.identifier}`);
+      const tab = page.getByRole('tab', { name: 'clipguard', exact: true });
+      await tab.waitFor({ timeout: 30_000 });
+      await tab.click();
+      const pane = page.locator('[data-clipguard="findings"]');
+      await pane.locator('[data-clipguard="finding"]').first().waitFor({ timeout: 15_000 });
+      const text = await pane.first().innerText();
+      for (const want of ['github-pat', 'description, line 2', `${k.slice(0, 4)}…`, 'would redact (dry-run)']) expect(text, text).toContain(want);
+      expect(await pane.first().innerHTML()).not.toContain(k);
+      await page.close();
+    } finally {
+      await call('PATCH', '/instance/settings/experimental', { enableClassicTaskInterface: false });
+    }
   });
 
   it("a data request naming another company in its params gets the company the server authorized, not the other one's findings", async () => {

@@ -2,6 +2,7 @@
 // the company asked for only, masked previews and severities, the mode, titles with their secrets masked, and
 // plugin state of another shape (an older guard, junk) shown without a key and without failing. The page itself
 // (React, the host's bridge, HTML) is proven in a browser on the real server: test/e2e/plugin-ui.test.ts.
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { createTestHarness } from '@paperclipai/plugin-sdk/testing';
 import { describe, expect, it } from 'vitest';
@@ -103,5 +104,15 @@ describe('the live guard UI data (open-findings)', () => {
     expect(showable(`a\u0000b ${k}\n<b>x</b>`)).toBe('a b [REDACTED:stripe-secret-key] <b>x</b>');
     expect(showable('x'.repeat(300), 10)).toBe(`${'x'.repeat(9)}…`);
     expect(showable({ toString: () => k })).toBe('');
+  });
+
+  it("the built UI bundle imports only what the Paperclip page provides (its React, the SDK's hooks), exports each slot's component, and writes no HTML", () => {
+    const ui = readFileSync(new URL('../../dist/plugin/ui/index.js', import.meta.url), 'utf8');
+    const imports = [...ui.matchAll(/^import\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1]);
+    expect(new Set(imports)).toEqual(new Set(['react', '@paperclipai/plugin-sdk/ui']));
+    expect(ui).not.toMatch(/import\(|require\(/);
+    const exported = /export\s*\{([^}]*)\}/.exec(ui)?.[1].split(',').map((x) => x.trim()) ?? [];
+    for (const slot of manifest.ui.slots) expect(exported).toContain(slot.exportName);
+    expect(ui).not.toMatch(/dangerouslySetInnerHTML|innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
   });
 });
