@@ -48,7 +48,7 @@ export interface LiveOptions {
   log: (fields: Record<string, unknown>) => void;
   /** After the socket was down: run the scan job once (events in between are not replayed). */
   onGap: () => void;
-  /** Wait this long after an event for more on the same issue (a comment and its issue's update come together). */
+  /** Wait this long after an event for more on the same issue (the events of one write come within milliseconds; default 30). */
   settleMs?: number;
   /** For tests: reconnect delays. */
   retryMs?: (attempt: number) => number;
@@ -185,7 +185,7 @@ export class LiveWatch {
       this.timers.delete(t);
       this.queue.push({ companyId, issueId });
       this.kick();
-    }, this.opts.settleMs ?? 100);
+    }, this.opts.settleMs ?? 30);
     this.timers.add(t);
   }
 
