@@ -20,10 +20,18 @@ const inlineVersion = {
   },
 };
 
-const presets = createPluginBundlerPresets({ outdir: 'dist/plugin', workerEntry: 'src/plugin/worker.ts', manifestEntry: 'src/plugin/manifest.ts', sourcemap: false });
+const presets = createPluginBundlerPresets({ outdir: 'dist/plugin', workerEntry: 'src/plugin/worker.ts', manifestEntry: 'src/plugin/manifest.ts', uiEntry: 'src/plugin/ui/index.ts', sourcemap: false });
 // CommonJS dependencies (undici, json-rules-engine) call require() on node built-ins: give the ESM bundle one.
 const banner = { js: "import { createRequire as __cgCreateRequire } from 'node:module'; const require = __cgCreateRequire(import.meta.url);" };
 const common = { absWorkingDir: new URL('.', root).pathname, logLevel: 'warning', plugins: [inlineVersion], target: 'node20' };
 
 await build({ ...presets.esbuild.worker, ...common, banner });
 await build({ ...presets.esbuild.manifest, ...common });
+// The UI slots (dist/plugin/ui/index.js), for the browser: React and the SDK's UI hooks stay imports (the
+// preset's externals), which the Paperclip page rewrites to its own React 19 and hooks; nothing else may be
+// imported (the page resolves no other bare name), which the check below holds to.
+const ui = await build({ ...presets.esbuild.ui, absWorkingDir: common.absWorkingDir, logLevel: 'warning', metafile: true });
+const allowed = new Set(presets.esbuild.ui.external);
+for (const out of Object.values(ui.metafile.outputs)) {
+  for (const i of out.imports) if (i.external && !allowed.has(i.path)) throw new Error(`the plugin UI imports ${i.path}: the Paperclip page cannot resolve it`);
+}

@@ -63,7 +63,7 @@ if [ ! -f "$cfg" ]; then
   },
   "logging": { "mode": "file", "logDir": "$d/logs" },
   "server": { "deploymentMode": "local_trusted", "exposure": "private", "bind": "loopback",
-              "host": "127.0.0.1", "port": $PORT, "allowedHostnames": [], "serveUi": false },
+              "host": "127.0.0.1", "port": $PORT, "allowedHostnames": [], "serveUi": true },
   "telemetry": { "enabled": false },
   "updates": { "checkEnabled": false },
   "auth": { "baseUrlMode": "auto", "disableSignUp": false },

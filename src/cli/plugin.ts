@@ -89,7 +89,7 @@ export function registerPlugin(program: Command): void {
     .addHelpText('after', `
 The server installs this package's directory in place (POST /api/plugins/install {isLocalPath: true}): it must
 be readable by the server's user, and the server must allow local-path installs (cloud-managed instances do
-not: use \`clipguard watch\` there). Installing again upgrades it and rewrites its config: without --apply the
+not: use \`clipguard watch --live\` there). Installing again upgrades it and rewrites its config: without --apply the
 guard goes back to reporting only.
 
 ${CANNOT}
@@ -119,7 +119,7 @@ Examples:
         r = await api.call('POST', '/plugins/install', { packageName: root, isLocalPath: true });
       }
       if (r.status === 403 || (r.status >= 400 && /local/i.test(errorOf(r.body)))) {
-        throw new UserFileError(api.url, `the server refuses to install the plugin from a local path (HTTP ${r.status} ${errorOf(r.body)}); run \`clipguard watch --paperclip ${api.url}\` instead (scheduled scans, no plugin)`);
+        throw new UserFileError(api.url, `the server refuses to install the plugin from a local path (HTTP ${r.status} ${errorOf(r.body)}); run \`PAPERCLIP_API_URL=${api.url} clipguard watch --live\` instead (scheduled scans, and live events to react within a second; no plugin)`);
       }
       if (r.status >= 300) throw new UserFileError(api.url, `${upgrade ? 'upgrading' : 'installing'} the plugin failed: HTTP ${r.status} ${errorOf(r.body)}`);
       const timeoutMs = Math.max(1, Number(opts.timeout) || 90) * 1000;

@@ -14,6 +14,7 @@ export function registerWatch(program: Command): void {
     .command('watch')
     .description('run the scheduled jobs (default: a compliance scan every 15 min, dry-run; the daily checklist at 09:00 local time)')
     .option('--once', 'run every job once and exit (for cron, systemd timers, Kubernetes CronJobs, CI)')
+    .option('--live', "also react within seconds: Paperclip's live events (WebSocket) run the secret rules on each issue written to, as the scan job (its apply, its rules); for servers without the live guard plugin")
     .addOption(new Option('--log-format <format>', 'one status line per run').choices(['text', 'json']).default('text'))
     .option('--jitter <ms>', 'random delay before each scheduled run', (v) => Number(v), 5000)
     .option('--state-dir <dir>', 'persisted state, lock, ledger and audit log (default .clipguard)')
@@ -39,10 +40,21 @@ export function registerWatch(program: Command): void {
         }
         throw e;
       }
+      // `--live` follows the (first) scan job: its apply and its selection of the secret rules.
+      const liveJob = opts.live ? jobs.find((j) => j.type === 'scan') : undefined;
+      const liveMod = opts.live ? await import('../schedule/live.js') : null;
+      const liveProblem = !opts.live ? null : opts.once ? '--live does not go with --once' : !config.paperclip.enabled ? '--live needs Paperclip (paperclip.enabled)' : !liveJob ? '--live follows a scan job, and there is none' : !liveMod?.liveRules(liveJob.only).length ? `--live runs the secret rules, which the scan job "${liveJob.name}" does not select (only)` : null;
+      if (liveProblem) {
+        process.stderr.write(`clipguard watch: ${liveProblem}\n`);
+        process.exitCode = EXIT.usage;
+        return;
+      }
+      let live: import('../schedule/live.js').LiveWatch | null = null;
       let lockLost: ((reason: string) => void) | null = null;
       const onLockLost = (reason: string) => {
         process.stderr.write(`clipguard watch: ${reason}; stopped (the process that took the state directory over acts now)\n`);
         process.exitCode = EXIT.usage;
+        void live?.stop(0);
         lockLost?.(reason);
       };
       const metrics = metricsMod ? new metricsMod.WatchMetrics() : null;
@@ -78,16 +90,32 @@ export function registerWatch(program: Command): void {
       // Handlers first: a SIGTERM that arrives while the catch-up run starts must still stop cleanly.
       const stopped = new Promise<void>((resolveStop) => {
         lockLost = () => resolveStop(); // the watcher stopped itself
-        const stop = (sig: string) => void watcher.stop(10_000, sig).then(() => resolveStop());
+        const stop = (sig: string) => void Promise.all([live?.stop(10_000), watcher.stop(10_000, sig)]).then(() => resolveStop());
         process.once('SIGTERM', () => stop('SIGTERM'));
         process.once('SIGINT', () => stop('SIGINT'));
       });
+      watcher.gated = liveJob !== undefined;
       try {
         await watcher.start();
       } catch (e) {
         if (!(e instanceof LockError)) throw e;
         process.stderr.write(`clipguard watch: ${e.message}\n`);
         process.exit(EXIT.usage);
+      }
+      if (liveMod && liveJob) {
+        const fmt = (f: Record<string, unknown>) => {
+          if (opts.logFormat === 'json') return JSON.stringify({ time: new Date().toISOString(), ...f });
+          const { event, job, ...rest } = f;
+          return `${new Date().toISOString()} ${String(job)} ${String(event)} ${Object.entries(rest).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`.trimEnd();
+        };
+        live = new liveMod.LiveWatch(config, { apply: liveJob.apply === true, only: liveJob.only, lock: watcher.stateLock, eventsKey: process.env.CLIPGUARD_LIVE_EVENTS_KEY || null, exclusive: (fn) => watcher.exclusive(fn), log: (f) => log(fmt(f)), onGap: () => void watcher.runJob(liveJob, 'catch-up', { after: 'live events missed' }) });
+        try {
+          const companies = await live.start();
+          log(fmt({ event: 'live', job: 'live', companies: companies.length, apply: liveJob.apply === true, follows: liveJob.name }));
+        } catch (e) {
+          // Paperclip unreachable at start: the scheduled jobs go on (they report it); live is off.
+          log(fmt({ event: 'live-failed', job: 'live', error: String((e as Error).message).slice(0, 300), note: 'live events off; the scheduled jobs go on' }));
+        }
       }
       await stopped;
       await server?.close();

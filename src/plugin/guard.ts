@@ -4,21 +4,18 @@
 // subject builder, the findings from the engine, the plan from the planner, the writes from the executor and its
 // action kinds (re-read before each write, idempotency ledger, audit log written before the write).
 //
-// What it returns, and what the worker keeps in plugin state, holds kinds and places only: never a secret, never
-// a preview of one.
+// What it returns, and what the worker keeps in plugin state, holds kinds and places and the detector's masked
+// preview (`ghp_…`, maskSecret: the first 4 characters at most): never a secret.
 
 import { loadConfig } from '../config/load.js';
 import { runScan } from '../scan.js';
-import { budgetOptions, maskedSecrets } from '../sources/index.js';
-import { paperclipSubjects } from '../sources/paperclip/subjects.js';
+import { ONE_ISSUE_RULES, oneIssueSubjects } from '../sources/paperclip/one-issue.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
 import type { Finding, Subject } from '../types.js';
 import type { HostClient } from './host-client.js';
-import { keepValid, validateComment, validateIssue, type SchemaProblem } from '../sources/paperclip/validate.js';
-import type { Comment, Company, Issue } from '../sources/paperclip/records.js';
 
 /** The rules the live guard runs on each event. */
-export const LIVE_RULES = ['security/secret-in-issue', 'security/secret-in-comment'];
+export const LIVE_RULES = ONE_ISSUE_RULES;
 
 export interface GuardSettings {
   /** Act (redact, and flag when on); otherwise report only: the dry-run. */
@@ -37,6 +34,12 @@ export interface GuardFinding {
   subject: string;
   kind: string;
   line: number | null;
+  /** Kept since the UI slot; state kept before has none (ui-data.ts fills the severity in, shows no preview). */
+  severity?: string;
+  /** Where in the subject: `title`, `description` (an issue), `body` (a comment). */
+  field?: string;
+  /** The detector's masked preview (maskSecret): `ghp_…`. */
+  preview?: string;
   actions: { type: string; status: string; target: string; detail: string }[];
 }
 
@@ -55,20 +58,9 @@ export async function guardIssue(client: HostClient, issueId: string, s: GuardSe
   config.actions.apply = s.apply;
   if (s.flag) for (const id of LIVE_RULES) config.rules.overrides[id] = { actions: { flag: { enabled: true } } };
 
-  const issue = await client.getIssue(issueId);
-  const comments = await client.listComments(issueId);
-  const identifier = String(issue.identifier ?? issue.id);
-  const prefix = identifier.includes('-') ? identifier.slice(0, identifier.lastIndexOf('-')) : identifier;
-  // The records pass the same schema checks as a scan's read (validate.ts): one that does not is not evaluated.
-  const problems: SchemaProblem[] = [];
-  const [checked] = keepValid<Issue>([issue], validateIssue, problems, 'issues');
-  if (!checked) throw new Error(`issue ${identifier} not checked: ${problems.map((p) => p.message).join('; ')}`);
-  const checkedComments = keepValid<Comment>(comments, validateComment, problems, 'comments');
-  // Only the company's id and prefix matter to the secret rules; the budget fields are not read here.
-  const company: Company = { id: client.companyId, name: prefix, issuePrefix: prefix, status: 'active', budgetMonthlyCents: 0, spentMonthlyCents: 0 };
-  const subjects = paperclipSubjects([{ company, agents: [], issues: [checked], comments: { [checked.id]: checkedComments } }], { now, detectSecrets: maskedSecrets(config), budget: budgetOptions(config) });
+  const { issueId: id, identifier, subjects } = await oneIssueSubjects(client, client.companyId, issueId, config, now);
   const { report, subjects: seen } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete });
-  return { issueId: String(issue.id), identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
+  return { issueId: id, identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
 }
 
 function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {
@@ -76,12 +68,16 @@ function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {
   // only their kind and line are kept.
   const index = f.actions.find((a) => typeof a.params?.item === 'number')?.params?.item as number | undefined;
   const subject = subjects.find((s) => s.type === f.subject.type && s.id === f.subject.id);
-  const item = ((subject?.facts.secrets as { kind?: unknown; line?: unknown }[] | undefined)?.[index ?? 0] ?? {}) as { kind?: unknown; line?: unknown };
+  type Item = { kind?: unknown; line?: unknown; field?: unknown; preview?: unknown };
+  const item = ((subject?.facts.secrets as Item[] | undefined)?.[index ?? 0] ?? {}) as Item;
   return {
     rule: f.ruleId,
     subject: `${f.subject.type}:${f.subject.id}`,
     kind: typeof item.kind === 'string' ? item.kind : 'secret',
     line: typeof item.line === 'number' ? item.line : (f.location?.line ?? null),
+    severity: f.severity,
+    ...(typeof item.field === 'string' ? { field: item.field } : {}),
+    ...(typeof item.preview === 'string' ? { preview: item.preview } : {}),
     actions: f.actions.map((a) => ({ type: a.type, status: a.status, target: a.target, detail: a.detail })),
   };
 }

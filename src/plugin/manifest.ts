@@ -34,9 +34,21 @@ export const manifest = {
     'plugin.state.read',
     'plugin.state.write',
     'agent.tools.register',
+    'ui.dashboardWidget.register',
+    'ui.detailTab.register',
   ] as const,
   // Relative to the package root (the host resolves it there).
-  entrypoints: { worker: 'dist/plugin/worker.js' },
+  entrypoints: { worker: 'dist/plugin/worker.js', ui: 'dist/plugin/ui' },
+  // The company's open findings (ui/index.ts, data from ui-data.ts): on the dashboard, and on an issue. An
+  // issue's page shows plugin tabs only in the classic task interface; the default (the chat shell) shows the
+  // task detail views in the thread's header: the issue's findings are declared as both.
+  ui: {
+    slots: [
+      { type: 'dashboardWidget' as const, id: 'open-findings', displayName: 'clipguard: open findings', exportName: 'FindingsWidget' },
+      { type: 'taskDetailView' as const, id: 'issue-findings-inline', displayName: 'clipguard', exportName: 'IssueFindingsTab', entityTypes: ['issue' as const] },
+      { type: 'detailTab' as const, id: 'issue-findings', displayName: 'clipguard', exportName: 'IssueFindingsTab', entityTypes: ['issue' as const] },
+    ],
+  },
   instanceConfigSchema: {
     type: 'object',
     additionalProperties: false,

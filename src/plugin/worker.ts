@@ -9,6 +9,7 @@ import { PaperclipClient } from '../sources/paperclip/client.js';
 import { checkText, guardIssue, type GuardFinding, type GuardResult } from './guard.js';
 import { HostClient } from './host-client.js';
 import { CHECK_TEXT_TOOL, manifest, type LiveGuardConfig } from './manifest.js';
+import { registerUiData } from './ui-data.js';
 
 export const GUARDED_EVENTS = ['issue.created', 'issue.updated', 'issue.comment.created'] as const;
 
@@ -196,6 +197,7 @@ export function setupGuard(ctx: PluginContext): void {
     return (await ctx.state.get({ scopeKind: 'company', scopeId: companyId, stateKey: FINDINGS_KEY })) ?? {};
   });
   ctx.data.register('stats', async () => readStats());
+  registerUiData(ctx, FINDINGS_KEY); // the UI slots' view of the findings
 }
 
 const plugin = definePlugin({

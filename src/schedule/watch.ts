@@ -274,7 +274,8 @@ export class Watcher {
     const ac = new AbortController();
     this.aborts.set(job.name, ac);
     try {
-      work = (this.opts.runner ?? defaultRunner)(job, this.config, this.cache, ac.signal, this.lock);
+      const run = () => (this.opts.runner ?? defaultRunner)(job, this.config, this.cache, ac.signal, this.lock);
+      work = this.gated ? this.exclusive(run) : run();
       const timeout = new Promise<never>((_, rej) => {
         timer = setTimeout(() => {
           late = true;
@@ -427,5 +428,23 @@ export class Watcher {
 
   jobState(): WatchState {
     return this.state;
+  }
+
+  /**
+   * With `watch --live`: the jobs' runs and the live runs on one issue, one at a time (set before start()). Two
+   * runs of one process acting at once on the same new comment would both redact it; one after the other, the
+   * second finds it done. A live event that comes during a scheduled run waits for it.
+   */
+  gated = false;
+  private gate: Promise<unknown> = Promise.resolve();
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.gate.then(fn, fn);
+    this.gate = next.catch(() => undefined);
+    return next;
+  }
+
+  /** The state lock this watcher holds (`watch --live` acts under it too). */
+  get stateLock(): StateLock {
+    return this.lock;
   }
 }

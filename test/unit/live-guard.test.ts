@@ -131,7 +131,7 @@ describe('clipguard plugin install against a server that refuses it', () => {
       const r = await cliAsync(['plugin', 'install', '--paperclip', url, '--apply']);
       expect(r.code, r.stdout).toBe(2);
       expect(r.stderr).toContain('the server refuses to install the plugin from a local path (HTTP 403 cloud-managed instances may only install plugins from the bundled plugin catalog)');
-      expect(r.stderr).toContain(`clipguard watch --paperclip ${url}`);
+      expect(r.stderr).toContain(`PAPERCLIP_API_URL=${url} clipguard watch --live`);
       // Nothing configured after the refusal.
       expect(seen.filter((x) => x.includes('/config'))).toEqual([]);
       const st = await cliAsync(['plugin', 'status', '--paperclip', url]);
