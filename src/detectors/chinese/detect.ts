@@ -102,37 +102,38 @@ const WINDOW_LEFT = 24;
 const WINDOW_RIGHT = 12;
 
 /**
- * Characters of the Han run around `offset` (within WINDOW_LEFT / WINDOW_RIGHT), neighbours normalised
+ * Code points of the Han run around `offset` (within WINDOW_LEFT / WINDOW_RIGHT), neighbours normalised
  * to the other script, and the index of the character itself.
  */
-function windowAt(text: string, offset: number, ch: string, dir: Direction): { chars: string[]; at: number } {
-  const left: string[] = [];
+function windowAt(text: string, offset: number, ch: string, dir: Direction): { cps: number[]; at: number } {
+  const left: number[] = [];
   let i = offset;
   while (left.length < WINDOW_LEFT && i > 0) {
     const prevUnit = text.charCodeAt(i - 1);
     const start = prevUnit >= 0xdc00 && prevUnit <= 0xdfff && i >= 2 ? i - 2 : i - 1;
     const cp = text.codePointAt(start)!;
     if (!isHan(cp)) break;
-    left.unshift(dir.normalise(String.fromCodePoint(cp)));
+    left.push(dir.normaliseCp(cp));
     i = start;
   }
-  const right: string[] = [];
+  left.reverse();
+  const at = left.length;
+  left.push(ch.codePointAt(0)!);
   let j = offset + ch.length;
-  while (right.length < WINDOW_RIGHT && j < text.length) {
+  for (let n = 0; n < WINDOW_RIGHT && j < text.length; n++) {
     const cp = text.codePointAt(j)!;
     if (!isHan(cp)) break;
-    const c = String.fromCodePoint(cp);
-    right.push(dir.normalise(c));
-    j += c.length;
+    left.push(dir.normaliseCp(cp));
+    j += cp > 0xffff ? 2 : 1;
   }
-  return { chars: [...left, ch, ...right], at: left.length };
+  return { cps: left, at };
 }
 
 /** What OpenCC makes of `ch` inside its window; the single-character conversion when lengths shift. */
 function inContext(text: string, offset: number, ch: string, dir: Direction): string {
-  const { chars, at } = windowAt(text, offset, ch, dir);
-  const out = Array.from(dir.convert(chars.join('')));
-  return out.length === chars.length ? out[at] : dir.single(ch);
+  const { cps, at } = windowAt(text, offset, ch, dir);
+  const out = Array.from(dir.convert(String.fromCodePoint(...cps)));
+  return out.length === cps.length ? out[at] : dir.single(ch);
 }
 
 /** Normalised code point of the Han neighbour on one side of [offset, offset + width), or -1. */
@@ -149,28 +150,8 @@ function neighbourCp(text: string, offset: number, width: number, side: -1 | 1, 
   return isHan(cp) ? dir.normaliseCp(cp) : -1;
 }
 
-/** Longest phrase starting at `p`: [length, value, key], length 0 when none. */
-function longestAt(chars: string[], p: number, dir: Direction): [number, string, string] {
-  let len = 0;
-  let value = '';
-  let matchedKey = '';
-  let key = chars[p];
-  // Extend only while the text is still a prefix of some phrase.
-  for (let l = 2; p + l <= chars.length; l++) {
-    key += chars[p + l - 1];
-    if (!dir.isPrefix(key)) break;
-    const v = dir.phrase(key);
-    if (v !== undefined) {
-      len = l;
-      value = v;
-      matchedKey = key;
-    }
-  }
-  return [len, value, matchedKey];
-}
-
 /**
- * What a dictionary phrase makes of `chars[at]`, or null. Two conditions, both needed:
+ * What a dictionary phrase makes of `cps[at]`, or null. Two conditions, both needed:
  * - OpenCC's own segmentation (longest match from the left), replayed from the start of the Han run,
  *   covers the character with a phrase that rewrites it. So 人吁再干面 (人 + 吁 + 再干 + 面) leaves 面 alone,
  *   and a character no phrase covers is left alone: its one-character default (里 -> 裏) is no evidence.
@@ -181,22 +162,25 @@ function longestAt(chars: string[], p: number, dir: Direction): [number, string,
  * A phrase the full OpenCC table gives another reading that keeps the character (不准 -> 不準 | 不准: "not
  * allowed"; 冷面 -> 冷麪 | 冷面: "cold face") is one reading of an ambiguous word: no verdict either.
  */
-function phraseRewrite(chars: string[], at: number, dir: Direction, alternates: Profile['alternates']): string | null {
+function phraseRewrite(cps: number[], at: number, dir: Direction, alternates: Profile['alternates']): string | null {
   let result: string | null = null;
   const walked = new Array<boolean>(at + 1).fill(false);
+  const ch = String.fromCodePoint(cps[at]);
   for (let s = 0; s <= at; s++) {
     let p = s;
     while (p <= at && !walked[p]) {
       walked[p] = true;
-      const [len, value, key] = longestAt(chars, p, dir);
-      if (len === 0) {
+      const entry = dir.longestPhrase(cps, p, cps.length);
+      if (entry < 0) {
         p++;
         continue;
       }
+      const len = dir.phraseLength(entry);
       if (p + len > at) {
-        const out = Array.from(value);
-        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(key)) return null;
-        if (Object.hasOwn(alternates, key) && alternates[key].some((alt) => Array.from(alt)[at - p] === chars[at])) return null;
+        const out = Array.from(dir.phraseValue(entry));
+        const key = String.fromCodePoint(...cps.slice(p, p + len));
+        if (out.length !== len || out[at - p] === ch || DISPUTED_PHRASES.has(key)) return null;
+        if (Object.hasOwn(alternates, key) && alternates[key].some((alt) => Array.from(alt)[at - p] === ch)) return null;
         if (s === 0) result = out[at - p];
       }
       p += len;
@@ -270,8 +254,8 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
       const prev = neighbourCp(text, i, width, -1, p.dir);
       const next = neighbourCp(text, i, width, 1, p.dir);
       if ((prev >= 0 && p.dir.rewritePair(prev, cp)) || (next >= 0 && p.dir.rewritePair(cp, next))) {
-        const { chars, at } = windowAt(text, i, ch, p.dir);
-        const r = phraseRewrite(chars, at, p.dir, p.alternates);
+        const { cps, at } = windowAt(text, i, ch, p.dir);
+        const r = phraseRewrite(cps, at, p.dir, p.alternates);
         if (r !== null) hit = rewritten(p, ch, r, i, p.preferences.has(ch) ? 'regional-variant' : p.kind);
       }
       if (!hit && ch === LOCATIVE.char && p.script === 'hant' && afterMarker(text, i, p.dir)) hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
