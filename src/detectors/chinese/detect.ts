@@ -8,8 +8,9 @@
 
 import { ZH_SETS } from './data/sets.js';
 import { direction, type Direction } from './convert.js';
+import { CHAR_CLASS, classKindOf, loadTables } from './tables.js';
 import { scriptOf, type ZhKind, type ZhLocale, type ZhScript } from './locale.js';
-import { DEFAULT_READING, DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE, LOCATIVE, VARIANT_PREFERENCES } from './tuning.js';
+import { DEFAULT_READING, DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, LOCATIVE, VARIANT_PREFERENCES } from './tuning.js';
 
 export interface ZhHit {
   kind: ZhKind;
@@ -19,10 +20,7 @@ export interface ZhHit {
   offset: number;
 }
 
-const ONLY = 1;
-const JAPANESE = 2;
-const VARIANT = 3;
-const AMBIGUOUS = 4;
+const { ONLY, JAPANESE, VARIANT } = CHAR_CLASS;
 
 interface Profile {
   script: ZhScript;
@@ -49,27 +47,16 @@ const profiles = new Map<ZhLocale, Profile>();
 /** Every Han block the detector knows ends below U+40000. */
 const TABLE_SIZE = 0x40000;
 
-function addAll(table: Uint8Array, chars: Iterable<string>, cls: number) {
-  for (const ch of chars) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < TABLE_SIZE && table[cp] === 0) table[cp] = cls;
-  }
-}
-
 function profile(locale: ZhLocale): Profile {
   let p = profiles.get(locale);
   if (p) return p;
   const script = scriptOf(locale);
   const variants = new Map<string, string>(Object.entries(locale === 'zh-TW' ? ZH_SETS.twVariants : locale === 'zh-HK' ? ZH_SETS.hkVariants : {}));
   const japanese = new Map<string, string>(Object.entries(ZH_SETS.japanese));
+  // The classes of the locale's kind (tables.ts), spread into a flat table: the scan's one lookup.
+  const list = loadTables().classes[classKindOf(locale)];
   const classes = new Uint8Array(TABLE_SIZE);
-  // Order matters: the first class a character gets wins (a TW variant such as 着 is also a valid
-  // Simplified form; in zh-TW it is a regional variant, not a Simplified slip).
-  addAll(classes, variants.keys(), VARIANT);
-  const only = Array.from(script === 'hant' ? ZH_SETS.simplifiedOnly : ZH_SETS.traditionalOnly).filter((c) => !(locale === 'zh-HK' && HK_CANTONESE.has(c)));
-  addAll(classes, only, ONLY);
-  addAll(classes, japanese.keys(), JAPANESE);
-  addAll(classes, script === 'hant' ? ZH_SETS.ambiguousHant : ZH_SETS.ambiguousHans, AMBIGUOUS);
+  for (let k = 0; k < list.cps.length; k++) if (list.cps[k] < TABLE_SIZE) classes[list.cps[k]] = list.classes[k];
   p = {
     script,
     kind: script === 'hant' ? 'simplified-in-hant' : 'traditional-in-hans',

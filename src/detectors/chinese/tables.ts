@@ -11,6 +11,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { GENERATED_DIR } from '../../paths.js';
+import { ZH_SETS } from './data/sets.js';
+import { scriptOf, type ZhLocale } from './locale.js';
+import { HK_CANTONESE } from './tuning.js';
 import type * as OpenCCModule from 'opencc-js';
 
 const require = createRequire(import.meta.url);
@@ -57,7 +60,7 @@ export interface CompiledTables {
 }
 
 /** Bumped when the layout changes: a compiled file of another version is ignored (compiled afresh). */
-export const TABLES_VERSION = 'zh-tables-9';
+export const TABLES_VERSION = 'zh-tables-10';
 
 /** One number for an ordered pair of code points. */
 export const pairKey = (a: number, b: number): number => a * 0x110000 + b;
@@ -213,7 +216,44 @@ export interface RuntimeDirection {
   single: CpMap;
 }
 
+/** What the detector does with a character on its own (detect.ts); 0: nothing. */
+export const CHAR_CLASS = { ONLY: 1, JAPANESE: 2, VARIANT: 3, AMBIGUOUS: 4 } as const;
+
+/** Locales whose character classes differ: zh-TW, zh-HK, zh-Hant, and every Simplified locale. */
+export type ClassKind = 'tw' | 'hk' | 'hant' | 'hans';
+const CLASS_KINDS: ClassKind[] = ['tw', 'hk', 'hant', 'hans'];
+export const classKindOf = (locale: ZhLocale): ClassKind => (scriptOf(locale) === 'hans' ? 'hans' : locale === 'zh-TW' ? 'tw' : locale === 'zh-HK' ? 'hk' : 'hant');
+
+/** The classed code points of a kind, ascending, and each one's class. */
+export interface ClassList {
+  cps: Uint32Array;
+  classes: Uint8Array;
+}
+
+/**
+ * The character classes of a kind of locale, from the generated sets. Order matters: the first class a
+ * character gets wins (a TW variant such as 着 is also a valid Simplified form; in zh-TW it is a regional
+ * variant, not a Simplified slip).
+ */
+function classListOf(kind: ClassKind): ClassList {
+  const m = new Map<number, number>();
+  const add = (chars: Iterable<string>, cls: number) => {
+    for (const ch of chars) {
+      const cp = ch.codePointAt(0)!;
+      if (!m.has(cp)) m.set(cp, cls);
+    }
+  };
+  add(Object.keys(kind === 'tw' ? ZH_SETS.twVariants : kind === 'hk' ? ZH_SETS.hkVariants : {}), CHAR_CLASS.VARIANT);
+  add(Array.from(kind === 'hans' ? ZH_SETS.traditionalOnly : ZH_SETS.simplifiedOnly).filter((c) => !(kind === 'hk' && HK_CANTONESE.has(c))), CHAR_CLASS.ONLY);
+  add(Object.keys(ZH_SETS.japanese), CHAR_CLASS.JAPANESE);
+  add(kind === 'hans' ? ZH_SETS.ambiguousHans : ZH_SETS.ambiguousHant, CHAR_CLASS.AMBIGUOUS);
+  const list = [...m].sort((a, b) => a[0] - b[0]);
+  return { cps: Uint32Array.from(list, ([cp]) => cp), classes: Uint8Array.from(list, ([, cls]) => cls) };
+}
+
 export interface RuntimeTables {
+  /** Character classes by kind of locale (detect.ts spreads one into a flat table, a loop of a few thousand). */
+  classes: Record<ClassKind, ClassList>;
   phrases: { st: PhraseIndex; ts: PhraseIndex };
   /** Sorted pairKey(a, b) of the pairs in CompiledTables.rewritePairs. */
   rewritePairs: { st: Float64Array; ts: Float64Array };
@@ -266,6 +306,7 @@ export function runtimeTables(t: CompiledTables): RuntimeTables {
   const pairs = (p: CpPairs) => Float64Array.from([...readPairs(p)].map(([a, b]) => pairKey(a, b))).sort();
   const dir = (d: CompiledDirection): RuntimeDirection => ({ phrases: d.phrases, normalise: cpMapOf(d.normalise), post: cpMapOf(d.post), postPhrases: d.postPhrases, single: cpMapOf(d.single) });
   return {
+    classes: { tw: classListOf('tw'), hk: classListOf('hk'), hant: classListOf('hant'), hans: classListOf('hans') },
     phrases: { st: phraseIndex(t.phrases.st), ts: phraseIndex(t.phrases.ts) },
     rewritePairs: { st: pairs(t.rewritePairs.st), ts: pairs(t.rewritePairs.ts) },
     directions: { tw: dir(t.directions.tw), hk: dir(t.directions.hk), cn: dir(t.directions.cn) },
@@ -278,6 +319,7 @@ const MAP_PARTS = ['normalise', 'post', 'single'] as const;
 
 function sectionsOf(t: RuntimeTables): [string, Section][] {
   const out: [string, Section][] = [];
+  for (const kind of CLASS_KINDS) out.push([`class.${kind}.cps`, t.classes[kind].cps], [`class.${kind}.classes`, t.classes[kind].classes]);
   for (const name of ['st', 'ts'] as const) {
     for (const part of PHRASE_PARTS) out.push([`${name}.${part}`, t.phrases[name][part]]);
     out.push([`${name}.rewritePairs`, t.rewritePairs[name]]);
@@ -328,7 +370,9 @@ export function unpackTables(buf: Buffer): RuntimeTables | null {
   const phrases = (name: 'st' | 'ts'): PhraseIndex => ({ keys: get(`${name}.keys`, 'u16'), keyStart: get(`${name}.keyStart`, 'u32'), keyCps: get(`${name}.keyCps`, 'u8'), values: get(`${name}.values`, 'u16'), valueStart: get(`${name}.valueStart`, 'u32') });
   const map = (target: Target, m: (typeof MAP_PARTS)[number]): CpMap => ({ keys: get(`${target}.${m}.keys`, 'u32'), values: get(`${target}.${m}.values`, 'u32') });
   const dir = (target: Target): RuntimeDirection => ({ phrases: header.directions[target].phrases, postPhrases: header.directions[target].postPhrases, normalise: map(target, 'normalise'), post: map(target, 'post'), single: map(target, 'single') });
+  const classes = (kind: ClassKind): ClassList => ({ cps: get(`class.${kind}.cps`, 'u32'), classes: get(`class.${kind}.classes`, 'u8') });
   return {
+    classes: { tw: classes('tw'), hk: classes('hk'), hant: classes('hant'), hans: classes('hans') },
     phrases: { st: phrases('st'), ts: phrases('ts') },
     rewritePairs: { st: get('st.rewritePairs', 'f64'), ts: get('ts.rewritePairs', 'f64') },
     directions: { tw: dir('tw'), hk: dir('hk'), cn: dir('cn') },
