@@ -299,8 +299,11 @@ export function budgetSection(subjects: Subject[], currency: string): BudgetSect
 }
 
 /** Reads line N of a repo file for inline ignores; bounded, cached, never outside the given roots. */
-function lineReader(roots: string[]) {
-  const cache = new Map<string, string[] | null>();
+/** Reads line `line` (1-based) of a file inside one of `roots`, for inline-ignore comments; null when there is none. */
+export function lineReader(roots: string[]) {
+  // Per file: its text and where each line starts (not the text split into a string per line: a finding in a
+  // 10,000-line locale file asks for two of them).
+  const cache = new Map<string, { text: string; starts: number[] } | null>();
   return (file: string, line: number): string | null => {
     let lines = cache.get(file);
     if (lines === undefined) {
@@ -314,7 +317,10 @@ function lineReader(roots: string[]) {
           const real = realpathSync(abs);
           if (!real.startsWith(realpathSync(root) + '/')) continue;
           if (statSync(real).isFile() && statSync(real).size < 5 * 1024 * 1024) {
-            lines = readFileSync(real, 'utf8').split('\n');
+            const text = readFileSync(real, 'utf8');
+            const starts = [0];
+            for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+            lines = { text, starts };
             break;
           }
         } catch {
@@ -323,6 +329,8 @@ function lineReader(roots: string[]) {
       }
       cache.set(file, lines);
     }
-    return lines?.[line - 1] ?? null;
+    if (!lines || line < 1 || line > lines.starts.length) return null;
+    // As text.split('\n')[line - 1]: up to the next \n, or the end.
+    return lines.text.slice(lines.starts[line - 1], line < lines.starts.length ? lines.starts[line] - 1 : lines.text.length);
   };
 }
