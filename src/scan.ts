@@ -299,11 +299,8 @@ export function budgetSection(subjects: Subject[], currency: string): BudgetSect
 }
 
 /** Reads line N of a repo file for inline ignores; bounded, cached, never outside the given roots. */
-/** Reads line `line` (1-based) of a file inside one of `roots`, for inline-ignore comments; null when there is none. */
-export function lineReader(roots: string[]) {
-  // Per file: its text and where each line starts (not the text split into a string per line: a finding in a
-  // 10,000-line locale file asks for two of them).
-  const cache = new Map<string, { text: string; starts: number[] } | null>();
+function lineReader(roots: string[]) {
+  const cache = new Map<string, string[] | null>();
   return (file: string, line: number): string | null => {
     let lines = cache.get(file);
     if (lines === undefined) {
@@ -317,10 +314,7 @@ export function lineReader(roots: string[]) {
           const real = realpathSync(abs);
           if (!real.startsWith(realpathSync(root) + '/')) continue;
           if (statSync(real).isFile() && statSync(real).size < 5 * 1024 * 1024) {
-            const text = readFileSync(real, 'utf8');
-            const starts = [0];
-            for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
-            lines = { text, starts };
+            lines = readFileSync(real, 'utf8').split('\n');
             break;
           }
         } catch {
@@ -329,8 +323,6 @@ export function lineReader(roots: string[]) {
       }
       cache.set(file, lines);
     }
-    if (!lines || line < 1 || line > lines.starts.length) return null;
-    // As text.split('\n')[line - 1]: up to the next \n, or the end.
-    return lines.text.slice(lines.starts[line - 1], line < lines.starts.length ? lines.starts[line] - 1 : lines.text.length);
+    return lines?.[line - 1] ?? null;
   };
 }
