@@ -214,14 +214,14 @@ export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.len
     if (unit < 0x3400) continue; // below every Han block: the common case for markup and Latin text
     const cp = unit >= 0xd800 && unit <= 0xdbff ? text.codePointAt(i)! : unit;
     const cls = cp < TABLE_SIZE ? classes[cp] : 0;
-    if (cls !== 0) judge(p, text, i, cp, cls, skip, hits);
+    if (cls !== 0) judge(p, text, i, cp, cls, from, to, skip, hits);
     if (cp > 0xffff) i++;
   }
   return hits;
 }
 
 /** The verdict on one candidate character (code point `cp` of class `cls` at `i`), appended to `hits`. */
-function judge(p: Profile, text: string, i: number, cp: number, cls: number, skip: ((offset: number, length: number) => boolean) | undefined, hits: ZhHit[]): void {
+function judge(p: Profile, text: string, i: number, cp: number, cls: number, from: number, to: number, skip: ((offset: number, length: number) => boolean) | undefined, hits: ZhHit[]): void {
   const width = cp > 0xffff ? 2 : 1;
   const ch = width === 2 ? text.slice(i, i + 2) : text[i];
   if (skip && skip(i, width)) return;
@@ -231,6 +231,9 @@ function judge(p: Profile, text: string, i: number, cp: number, cls: number, ski
   } else if (cls === VARIANT) {
     hit = { kind: 'regional-variant', char: ch, suggestion: p.variants.get(ch)!, offset: i };
   } else if (cls === JAPANESE) {
+    // A Japanese form that is the whole translated string names the character itself, as CLDR's annotations
+    // name the sign 🈺 by its glyph 営 and ¥ by 円: no prose is written in it. Within text it is a slip.
+    if (i === from && i + width === to) return;
     const kyujitai = p.japanese.get(ch)!;
     hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
   } else if (p.defaults.has(ch)) {
