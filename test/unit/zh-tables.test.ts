@@ -31,6 +31,8 @@ describe('compiled zh tables', () => {
     const shifted = Buffer.alloc(good.length + 3);
     good.copy(shifted, 3);
     expect(unpackTables(shifted.subarray(3))).toEqual(unpackTables(good));
+    // A truncated file is an error, never a table read past its end (loadTables then compiles afresh).
+    expect(() => unpackTables(good.subarray(0, good.length - 4096))).toThrow();
   });
 
   it('every phrase of the table is found by the longest-match search, and nothing longer than it', () => {

@@ -365,6 +365,8 @@ export function unpackTables(buf: Buffer): RuntimeTables | null {
   const get = <T extends SectionType>(name: string, type: T): InstanceType<(typeof SECTION_TYPES)[T]> => {
     const s = header.sections[name];
     if (!s || s.type !== type) throw new Error(`zh tables: section ${name} missing`);
+    // Within the bytes given (a view may share a larger ArrayBuffer: never read past the file's end).
+    if (dataStart + s.offset + s.length * SECTION_TYPES[type].BYTES_PER_ELEMENT > bytes.byteOffset + bytes.byteLength) throw new Error(`zh tables: section ${name} truncated`);
     return new SECTION_TYPES[type](memory, dataStart + s.offset, s.length) as InstanceType<(typeof SECTION_TYPES)[T]>;
   };
   const phrases = (name: 'st' | 'ts'): PhraseIndex => ({ keys: get(`${name}.keys`, 'u16'), keyStart: get(`${name}.keyStart`, 'u32'), keyCps: get(`${name}.keyCps`, 'u8'), values: get(`${name}.values`, 'u16'), valueStart: get(`${name}.valueStart`, 'u32') });
