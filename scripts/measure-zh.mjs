@@ -56,10 +56,8 @@ export const KNOWN_SLIPS = [
  * false alarms, listed so that a new one shows. path suffix, char, phrase in the finding's context.
  */
 export const KNOWN_FALSE_ALARMS = [
-  ['zh-Hant-HK/currencies.json', '里', '也門里雅'],
-  ['zh-Hant-HK/annotations.json', '円', '円'],
-  ['zh-Hant-HK/annotations.json', '営', '営'],
-  ['zh-Hant-HK/annotations.json', '満', '満'],
+  // None left: CLDR zh-Hant-HK's 也門里雅 (门里 is disputed, tuning.ts) and the Japanese characters its
+  // annotations name alone (円 営 満: a Japanese form that is a whole string, detect.ts) are no longer reported.
 ];
 
 const matches = (list, file, x) => list.some(([suffix, ch, phrase]) => file.endsWith(suffix) && x.char === ch && (!phrase || x.context.includes(phrase)));

@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { validatorFor } from '../util/validators.js';
-import { PACKAGE_ROOT } from '../paths.js';
+import { GENERATED_DIR, PACKAGE_ROOT } from '../paths.js';
 import { ACTION_TYPES, SUBJECT_TYPES, type SubjectType } from '../types.js';
 import { lineOfKey, parseJsonText } from '../util/json-file.js';
 import { checkPathAgainstShape, closest, type Shape } from './shape.js';
@@ -232,6 +232,26 @@ export function withoutActionsFrom(rules: LoadedRule[], packs: string[]): Loaded
   return rules.map((r) => (from(r.file) ? { ...r, action: undefined, actions: undefined } : r));
 }
 
+let builtinSnapshot: Map<string, string> | null | undefined;
+
+/**
+ * The built-in rule files as `npm run build` validated them (scripts/write-schemas.mjs ->
+ * dist/generated/builtin-rules.json: path as shown -> text), or null (not built: running from src/). A built-in
+ * file whose text is still that text is not validated again: every command started paid for loading the
+ * validators and checking rules the package ships, which cannot have changed. An edited one is validated.
+ */
+function validatedBuiltins(): Map<string, string> | null {
+  if (builtinSnapshot === undefined) {
+    try {
+      const files = GENERATED_DIR ? (JSON.parse(readFileSync(join(GENERATED_DIR, 'builtin-rules.json'), 'utf8')) as { files: Record<string, string> }).files : null;
+      builtinSnapshot = files ? new Map(Object.entries(files)) : null;
+    } catch {
+      builtinSnapshot = null;
+    }
+  }
+  return builtinSnapshot;
+}
+
 export function loadRulePacks(paths: string[], opts: { builtin?: boolean; select?: (id: string, tags: string[]) => boolean } = {}): LoadResult {
   const unselected: string[] = [];
   const all = [...(opts.builtin === false ? [] : [BUILTIN_RULES_DIR]), ...paths];
@@ -265,7 +285,8 @@ export function loadRulePacks(paths: string[], opts: { builtin?: boolean; select
         unselected.push(id);
         continue;
       }
-      const ps = validateRule(raw, shown, text);
+      const unchanged = packPath === BUILTIN_RULES_DIR && validatedBuiltins()?.get(shown) === text;
+      const ps = unchanged ? [] : validateRule(raw, shown, text);
       if (ps.length) {
         problems.push(...ps);
         continue;

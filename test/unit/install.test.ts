@@ -74,7 +74,7 @@ describe('npm pack', () => {
   });
 
   it('ships the bin, dist, the schemas, the GitHub Action, every built-in rule and every built-in rule\'s fixtures', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/clipguard.js', 'dist/bundle/clipguard.js', 'dist/generated/validators.cjs', 'dist/generated/zh-tables.json', 'schema/config.schema.json', 'schema/rule.schema.json', 'schema/report.schema.json', 'action.yml', 'dist/bundle/action.js', 'package.json', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/clipguard.js', 'dist/bundle/clipguard.js', 'dist/generated/validators.cjs', 'dist/generated/zh-tables.bin', 'schema/config.schema.json', 'schema/rule.schema.json', 'schema/report.schema.json', 'action.yml', 'dist/bundle/action.js', 'package.json', 'README.md']));
     const rules = listRuleFiles(BUILTIN_RULES_DIR).map((f) => relative(ROOT, f));
     expect(rules.length).toBeGreaterThan(20);
     expect(files).toEqual(expect.arrayContaining(rules));

@@ -1,13 +1,15 @@
 // Work a process skips to start faster must not change what it reports: `clipguard i18n` validates only the
 // i18n rules (a broken rule elsewhere is still an error for `scan` and `rules validate`), and maskText skips
 // the secret detector only for texts in which no built-in row could match.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, mayHoldBuiltinSecret, SECRET_PATTERNS } from '../../src/detectors/secrets/index.js';
 import { maskText } from '../../src/engine/mask.js';
-import { cli, tempDir } from '../helpers/cli.js';
+import { BIN, cli, cliEnv, tempDir } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { BUILTIN_RULES_DIR, listRuleFiles } from '../../src/engine/load.js';
 import { FAKE_KINDS, fakeSample, fakeToken } from '../helpers/fake-secrets.js';
 
 const dirs: string[] = [];
@@ -114,5 +116,42 @@ describe('maskText skips the detector only where nothing can match', () => {
     expect(finding.subject.label).toContain('[REDACTED');
     expect(finding.message).not.toContain(key);
     expect(finding.subject.label).not.toContain(key);
+  });
+});
+
+describe('built-in rules validated at build time', () => {
+  const ROOT = join(BIN, '..', '..');
+
+  it('the build snapshot holds every built-in rule file as it is now (npm run build validated them)', () => {
+    const { files } = JSON.parse(readFileSync(join(ROOT, 'dist', 'generated', 'builtin-rules.json'), 'utf8')) as { files: Record<string, string> };
+    const now = Object.fromEntries(listRuleFiles(BUILTIN_RULES_DIR).map((f) => [join('rules', f.slice(BUILTIN_RULES_DIR.length + 1)), readFileSync(f, 'utf8')]));
+    expect(files).toEqual(now);
+  });
+
+  it('a built-in rule edited after the build is validated again; the unedited package runs as before', () => {
+    // A copy of the installed package (what bin/clipguard.js reads at run time), its dependencies linked.
+    const pkg = tempDir('clipguard-pkg-');
+    dirs.push(pkg);
+    for (const part of ['bin', 'rules', 'package.json', join('dist', 'bundle'), join('dist', 'generated')]) cpSync(join(ROOT, part), join(pkg, part), { recursive: true });
+    symlinkSync(join(ROOT, 'node_modules'), join(pkg, 'node_modules'));
+    const dir = tempDir('clipguard-builtin-');
+    dirs.push(dir);
+    mkdirSync(join(dir, 'po'));
+    writeFileSync(join(dir, 'po', 'zh_TW.po'), 'msgid "Settings"\nmsgstr "设定"\n');
+    const run = () => {
+      const r = spawnSync(process.execPath, [join(pkg, 'bin', 'clipguard.js'), 'i18n', 'po', '-f', 'json'], { cwd: dir, env: cliEnv(['i18n'], dir), encoding: 'utf8' });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const clean = run();
+    expect(clean.code, clean.stderr).toBe(1);
+    expect(JSON.parse(clean.stdout).findings.map((f: { ruleId: string }) => f.ruleId)).toContain('i18n/simplified-in-hant');
+
+    const file = join(pkg, 'rules', 'i18n', 'simplified-in-hant.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"operator": "greaterThan"', '"operator": "greaterThann"'));
+    expect(readFileSync(file, 'utf8')).toContain('greaterThann');
+    const edited = run();
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toContain('rules/i18n/simplified-in-hant.json');
+    expect(edited.stderr).toContain('greaterThann');
   });
 });

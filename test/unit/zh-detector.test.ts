@@ -45,6 +45,10 @@ describe('simplified-in-hant', () => {
     for (const ok of ['攀岩者', '弦樂器', '管弦樂', '拐杖', '扣針', '升天', '彩帶', '彩球', '吸血僵屍', '電影膠卷', '黑面']) {
       for (const loc of ['zh-TW', 'zh-HK'] as const) expect([ok, loc, chars(ok, loc)]).toEqual([ok, loc, []]);
     }
+    // 门里 ends a transliteration (CLDR zh-Hant-HK's Yemeni rial); the locative after 在 is still a slip.
+    for (const loc of ['zh-TW', 'zh-HK'] as const) expect(chars('也門里雅', loc)).toEqual([]);
+    expect(chars('放在門里', 'zh-TW')).toEqual(['里>裡']);
+    expect(chars('放在門里', 'zh-HK')).toEqual(['里>裏']);
     // Variant preferences (卷 for 捲, 回 for 迴) are regional variants (info), not Simplified; 面 for 麵 is a slip.
     expect(chars('卷髮', 'zh-TW', 'simplified-in-hant')).toEqual([]);
     expect(chars('卷髮', 'zh-TW', 'regional-variant')).toEqual(['卷>捲']);
@@ -114,6 +118,12 @@ describe('regional-variant and japanese-form', () => {
     expect(chars('発行一覧変更歩道', 'zh-TW')).toEqual(['発>發', '覧>覽', '変>變', '歩>步']);
     expect(chars('発行一覧', 'zh-CN')).toEqual(['発>发', '覧>览']);
     expect(chars('研究概念', 'zh-TW')).toEqual([]);
+  });
+
+  it('a Japanese form that is a whole translated string names the glyph (CLDR: 🈺 is 営); within text it is reported', () => {
+    const json = '{"🈺": ["営", "按鈕"], "💴": ["円"], "a": "営業時間", "b": "円形", "c": " 円"}';
+    const found = lintLocaleFile('zh-Hant-HK/annotations.json', json, 'zh-HK');
+    expect(found.map((f) => `${f.kind}:${f.context}`)).toEqual(['japanese-form:営業時間', 'japanese-form:円形', 'japanese-form:円']);
   });
 });
 

@@ -31,4 +31,26 @@ describe('.po reader', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('reads the same segments as the reference reader on generated entries (header, context, plurals, comments between lines)', () => {
+    const str = fc.constantFrom('""', '"設定"', '"说明 %s\\n"', '"a\\"b"', '" "');
+    const comment = fc.constantFrom('# translator', '#: src/a.c:12', '#, c-format', '#~ msgid "old"', '#~ msgstr "舊"', '  # indented', '');
+    const line = (kw: fc.Arbitrary<string>) => fc.tuple(fc.constantFrom('', ' ', '\t'), kw, fc.constantFrom(' ', '\t', '  ', ''), str).map(([a, k, sp, v]) => `${a}${k}${sp}${v}`);
+    const entry = fc.tuple(
+      fc.array(comment, { maxLength: 2 }),
+      fc.option(line(fc.constant('msgctxt'))),
+      line(fc.constantFrom('msgid', 'msgid_plural', 'msgidx')),
+      fc.array(fc.oneof(str, comment), { maxLength: 2 }),
+      fc.option(line(fc.constant('msgid_plural'))),
+      fc.array(line(fc.constantFrom('msgstr', 'msgstr[0]', 'msgstr[1]', 'msgstr[]', 'msgstr[x]')), { minLength: 0, maxLength: 3 }),
+      fc.array(fc.oneof(str, comment), { maxLength: 2 }),
+    ).map((parts) => parts.flat().filter((x): x is string => typeof x === 'string'));
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 6 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), (entries, eol, finalEol) => {
+        const text = entries.flat().join(eol) + (finalEol ? eol : '');
+        expect(poSegments(text)).toEqual(poSegmentsReference(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });

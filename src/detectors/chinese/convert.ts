@@ -4,27 +4,9 @@
 // one-character conversions both ways and the regional variant step. Suggestions in context come from the
 // same tables, converted the way OpenCC converts (longest phrase from the left, else the character's own
 // conversion, then the region's variant step), so opencc-js and its tries are never built at run time.
+// Every lookup searches the packed typed arrays by halves: nothing is indexed per process.
 
-import { loadTables, type CompiledTables, type CpPairs, type Target } from './tables.js';
-
-/** Code point pairs as first -> set of seconds: small integers only, no number boxed per pair. */
-type PairSet = Map<number, Set<number>>;
-
-function pairSet(pairs: CpPairs): PairSet {
-  const m: PairSet = new Map();
-  for (let i = 0; i < pairs.length; ) {
-    const a = pairs.codePointAt(i)!;
-    i += a > 0xffff ? 2 : 1;
-    const b = pairs.codePointAt(i)!;
-    i += b > 0xffff ? 2 : 1;
-    let set = m.get(a);
-    if (!set) m.set(a, (set = new Set()));
-    set.add(b);
-  }
-  return m;
-}
-
-const hasPair = (m: PairSet, a: number, b: number): boolean => m.get(a)?.has(b) ?? false;
+import { loadTables, pairKey, type CpMap, type PhraseIndex, type Target } from './tables.js';
 
 type Convert = (text: string) => string;
 
@@ -33,14 +15,16 @@ export interface Direction {
   convert: Convert;
   /** One character to the target script. */
   single(ch: string): string;
-  /** One character to the *other* script: normalises the neighbours before a phrase lookup. */
-  normalise(ch: string): string;
   /** The region's variant step applied after the script conversion (裏 -> 裡 for TW); identity for cn. */
   post(ch: string): string;
-  /** The script-conversion phrase (two or more characters, keyed in the source script: 之后 -> 之後), if any. */
-  phrase(key: string): string | undefined;
-  /** Whether `key` (two or more characters) starts some phrase: longest-match lookup stops at the first miss. */
-  isPrefix(key: string): boolean;
+  /**
+   * The longest script-conversion phrase (two or more characters, keyed in the source script: 之后 -> 之後)
+   * that the code points cps[p ..< end] start with: its entry, or -1.
+   */
+  longestPhrase(cps: ArrayLike<number>, p: number, end: number): number;
+  /** A phrase entry's key length in code points, and its value. */
+  phraseLength(entry: number): number;
+  phraseValue(entry: number): string;
   /**
    * Whether two adjacent characters (code points) occur in some phrase that *rewrites* one of them at that
    * place. A character whose pairs with both neighbours are absent cannot be rewritten by any phrase, so the
@@ -51,103 +35,105 @@ export interface Direction {
   normaliseCp(cp: number): number;
 }
 
+/** Index of the first key in [lo, hi) whose UTF-16 unit at `depth` is >= u; a key ending at `depth` counts as -1. */
+function lowerAt(ix: PhraseIndex, lo: number, hi: number, depth: number, u: number): number {
+  const { keys, keyStart } = ix;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = keyStart[mid] + depth;
+    const unit = at < keyStart[mid + 1] ? keys[at] : -1;
+    if (unit < u) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /**
- * Phrase lookups over one compiled phrase table. The first two characters of a key are checked against
- * the phrases' starts (one number lookup); only a key that starts some phrase parses its first
- * character's bucket, once.
+ * Phrase lookups over one packed phrase table. Keys are sorted by UTF-16 units, so the keys that start with
+ * what has been read so far are one range, narrowed unit by unit: the range is empty as soon as no phrase
+ * continues (where the longest-match walk stops), and a key equal to what was read comes first in it.
  */
 class PhraseTable {
-  /** One first character's `key value` entries, sorted; null when no phrase starts with it. */
-  private readonly buckets = new Map<string, string[] | null>();
-  private readonly starts: PairSet;
-  constructor(
-    private readonly source: Readonly<Record<string, string>>,
-    starts: CpPairs,
-  ) {
-    this.starts = pairSet(starts);
-  }
+  private valueText: string | undefined;
+  constructor(private readonly ix: PhraseIndex) {}
 
-  /** Whether the first two code points of `key` start some phrase. */
-  private starting(key: string): boolean {
-    const a = key.codePointAt(0)!;
-    const b = key.codePointAt(a > 0xffff ? 2 : 1);
-    return b !== undefined && hasPair(this.starts, a, b);
-  }
-
-  private bucket(key: string): string[] | null {
-    const first = String.fromCodePoint(key.codePointAt(0)!);
-    let b = this.buckets.get(first);
-    if (b === undefined) {
-      b = Object.hasOwn(this.source, first) ? this.source[first].split('|') : null;
-      this.buckets.set(first, b);
-    }
-    return b;
-  }
-
-  /** Index of the first entry not below `key` (entries are `key value`, sorted). */
-  private static lowerBound(entries: string[], key: string): number {
+  longest(cps: ArrayLike<number>, p: number, end: number): number {
+    const ix = this.ix;
     let lo = 0;
-    let hi = entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (entries[mid] < key) lo = mid + 1;
-      else hi = mid;
+    let hi = ix.keyCps.length;
+    let depth = 0;
+    let best = -1;
+    for (let i = p; i < end; i++) {
+      const cp = cps[i];
+      if (cp > 0xffff) {
+        const high = 0xd800 + ((cp - 0x10000) >> 10);
+        lo = lowerAt(ix, lo, hi, depth, high);
+        hi = lowerAt(ix, lo, hi, depth, high + 1);
+        depth++;
+        if (lo >= hi) break;
+        const low = 0xdc00 + ((cp - 0x10000) & 0x3ff);
+        lo = lowerAt(ix, lo, hi, depth, low);
+        hi = lowerAt(ix, lo, hi, depth, low + 1);
+      } else {
+        lo = lowerAt(ix, lo, hi, depth, cp);
+        hi = lowerAt(ix, lo, hi, depth, cp + 1);
+      }
+      depth++;
+      if (lo >= hi) break;
+      if (ix.keyStart[lo + 1] - ix.keyStart[lo] === depth) best = lo;
     }
-    return lo;
+    return best;
   }
 
-  // An entry for `key` itself sorts first among those starting with it (the space after a key sorts below
-  // every character a longer key could continue with).
-  get(key: string): string | undefined {
-    if (!this.starting(key)) return undefined;
-    const b = this.bucket(key);
-    if (!b) return undefined;
-    const e = b[PhraseTable.lowerBound(b, key)];
-    return e !== undefined && e.length > key.length && e.charCodeAt(key.length) === 0x20 && e.startsWith(key) ? e.slice(key.length + 1) : undefined;
+  length(entry: number): number {
+    return this.ix.keyCps[entry];
   }
 
-  /** Whether `key` (two or more characters) is a phrase or the start of a longer one. */
-  isPrefix(key: string): boolean {
-    if (!this.starting(key)) return false;
-    const b = this.bucket(key);
-    if (!b) return false;
-    const e = b[PhraseTable.lowerBound(b, key)];
-    return e !== undefined && e.startsWith(key);
+  value(entry: number): string {
+    const { values, valueStart } = this.ix;
+    this.valueText ??= Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('utf16le');
+    return this.valueText.slice(valueStart[entry], valueStart[entry + 1]);
   }
+}
+
+/** Value of `cp` in a packed code point map, or -1. */
+function lookup(m: CpMap, cp: number): number {
+  const { keys } = m;
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < cp) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < keys.length && keys[lo] === cp ? m.values[lo] : -1;
+}
+
+/** Whether a sorted array of pairKey values holds `key`. */
+function holds(sorted: Float64Array, key: number): boolean {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < sorted.length && sorted[lo] === key;
+}
+
+/** One character through a code point map; a string of any other length is left as it is. */
+function viaMap(m: CpMap): (ch: string) => string {
+  return (ch) => {
+    const cp = ch.codePointAt(0);
+    if (cp === undefined || ch.length !== (cp > 0xffff ? 2 : 1)) return ch;
+    const out = lookup(m, cp);
+    return out < 0 ? ch : String.fromCodePoint(out);
+  };
 }
 
 const cache = new Map<Target, Direction>();
 /** Phrase tables by name: TW and HK share the Simplified -> Traditional one. */
 const phraseTables = new Map<string, PhraseTable>();
-const rewritePairSets = new Map<string, PairSet>();
-
-function phraseTable(tables: CompiledTables, name: 'st' | 'ts'): PhraseTable {
-  let t = phraseTables.get(name);
-  if (!t) phraseTables.set(name, (t = new PhraseTable(tables.phrases[name], tables.starts[name])));
-  return t;
-}
-
-function cpMap(pairs: CpPairs): Map<number, number> {
-  const m = new Map<number, number>();
-  for (let i = 0; i < pairs.length; ) {
-    const a = pairs.codePointAt(i)!;
-    i += a > 0xffff ? 2 : 1;
-    const b = pairs.codePointAt(i)!;
-    i += b > 0xffff ? 2 : 1;
-    m.set(a, b);
-  }
-  return m;
-}
-
-/** One character through a code point map; a string of any other length is left as it is. */
-function viaMap(m: Map<number, number>): (ch: string) => string {
-  return (ch) => {
-    const cp = ch.codePointAt(0);
-    if (cp === undefined || ch.length !== (cp > 0xffff ? 2 : 1)) return ch;
-    const out = m.get(cp);
-    return out === undefined ? ch : String.fromCodePoint(out);
-  };
-}
 
 /** Converted windows kept per direction before the memo starts over. */
 const MEMO_LIMIT = 4096;
@@ -158,8 +144,10 @@ export function direction(target: Target): Direction {
   if (d) return d;
   const tables = loadTables();
   const compiled = tables.directions[target];
-  const singleMap = cpMap(compiled.single);
-  const postMap = cpMap(compiled.post);
+  const { single: singleMap, post: postMap, normalise: normaliseMap } = compiled;
+  let table = phraseTables.get(compiled.phrases);
+  if (!table) phraseTables.set(compiled.phrases, (table = new PhraseTable(tables.phrases[compiled.phrases])));
+  const phrases = table;
   const postLongest = Math.max(0, ...Object.keys(compiled.postPhrases ?? {}).map((k) => Array.from(k).length));
   // Windows repeat in repetitive text (a file of 后后后... or the same string in every entry): converted
   // once each, up to a bound, so such a file costs what its distinct windows cost.
@@ -173,33 +161,20 @@ export function direction(target: Target): Direction {
     return done;
   };
   const convertWindow: Convert = (text) => {
-    const table = phraseTable(tables, compiled.phrases);
-    const chars = Array.from(text);
+    const cps = Array.from(text, (c) => c.codePointAt(0)!);
     let out = '';
-    for (let i = 0; i < chars.length; ) {
-      let len = 0;
-      let value = '';
-      let key = chars[i];
-      for (let l = 2; i + l <= chars.length; l++) {
-        key += chars[i + l - 1];
-        if (!table.isPrefix(key)) break;
-        const v = table.get(key);
-        if (v !== undefined) {
-          len = l;
-          value = v;
-        }
-      }
-      if (len) {
-        out += value;
-        i += len;
+    for (let i = 0; i < cps.length; ) {
+      const entry = phrases.longest(cps, i, cps.length);
+      if (entry >= 0) {
+        out += phrases.value(entry);
+        i += phrases.length(entry);
       } else {
-        const cp = chars[i].codePointAt(0)!;
-        const s = singleMap.get(cp);
-        out += s === undefined ? chars[i] : String.fromCodePoint(s);
+        const s = lookup(singleMap, cps[i]);
+        out += String.fromCodePoint(s < 0 ? cps[i] : s);
         i++;
       }
     }
-    if (!postMap.size && !postLongest) return out;
+    if (!postMap.keys.length && !postLongest) return out;
     // The region's variant step, as opencc-js runs it: its phrases (白臘 -> 白腊 for HK) longest first, else
     // the character's own variant.
     const outChars = Array.from(out);
@@ -218,26 +193,25 @@ export function direction(target: Target): Direction {
         i += len;
         continue;
       }
-      const cp = postMap.get(outChars[i].codePointAt(0)!);
-      posted += cp === undefined ? outChars[i] : String.fromCodePoint(cp);
+      const cp = lookup(postMap, outChars[i].codePointAt(0)!);
+      posted += cp < 0 ? outChars[i] : String.fromCodePoint(cp);
       i++;
     }
     return posted;
   };
-  const normaliseMap = cpMap(compiled.normalise);
-  let pairs = rewritePairSets.get(compiled.phrases);
-  if (!pairs) rewritePairSets.set(compiled.phrases, (pairs = pairSet(tables.rewritePairs[compiled.phrases])));
-  const rewrites = pairs;
-  const table = phraseTable(tables, compiled.phrases);
+  const rewrites = tables.rewritePairs[compiled.phrases];
   d = {
     convert,
     single: viaMap(singleMap),
-    normalise: viaMap(normaliseMap),
-    normaliseCp: (cp) => normaliseMap.get(cp) ?? cp,
+    normaliseCp: (cp) => {
+      const n = lookup(normaliseMap, cp);
+      return n < 0 ? cp : n;
+    },
     post: viaMap(postMap),
-    rewritePair: (a, b) => hasPair(rewrites, a, b),
-    phrase: (key) => table.get(key),
-    isPrefix: (key) => table.isPrefix(key),
+    rewritePair: (a, b) => holds(rewrites, pairKey(a, b)),
+    longestPhrase: (cps, p, end) => phrases.longest(cps, p, end),
+    phraseLength: (entry) => phrases.length(entry),
+    phraseValue: (entry) => phrases.value(entry),
   };
   cache.set(target, d);
   return d;

@@ -8,8 +8,9 @@
 
 import { ZH_SETS } from './data/sets.js';
 import { direction, type Direction } from './convert.js';
+import { CHAR_CLASS, classKindOf, loadTables } from './tables.js';
 import { scriptOf, type ZhKind, type ZhLocale, type ZhScript } from './locale.js';
-import { DEFAULT_READING, DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, HK_CANTONESE, LOCATIVE, VARIANT_PREFERENCES } from './tuning.js';
+import { DEFAULT_READING, DISPUTED_PHRASES, HANT_VARIANT_CHOICES, HK_ACCEPTED, LOCATIVE, VARIANT_PREFERENCES } from './tuning.js';
 
 export interface ZhHit {
   kind: ZhKind;
@@ -19,10 +20,7 @@ export interface ZhHit {
   offset: number;
 }
 
-const ONLY = 1;
-const JAPANESE = 2;
-const VARIANT = 3;
-const AMBIGUOUS = 4;
+const { ONLY, JAPANESE, VARIANT } = CHAR_CLASS;
 
 interface Profile {
   script: ZhScript;
@@ -49,27 +47,16 @@ const profiles = new Map<ZhLocale, Profile>();
 /** Every Han block the detector knows ends below U+40000. */
 const TABLE_SIZE = 0x40000;
 
-function addAll(table: Uint8Array, chars: Iterable<string>, cls: number) {
-  for (const ch of chars) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < TABLE_SIZE && table[cp] === 0) table[cp] = cls;
-  }
-}
-
 function profile(locale: ZhLocale): Profile {
   let p = profiles.get(locale);
   if (p) return p;
   const script = scriptOf(locale);
   const variants = new Map<string, string>(Object.entries(locale === 'zh-TW' ? ZH_SETS.twVariants : locale === 'zh-HK' ? ZH_SETS.hkVariants : {}));
   const japanese = new Map<string, string>(Object.entries(ZH_SETS.japanese));
+  // The classes of the locale's kind (tables.ts), spread into a flat table: the scan's one lookup.
+  const list = loadTables().classes[classKindOf(locale)];
   const classes = new Uint8Array(TABLE_SIZE);
-  // Order matters: the first class a character gets wins (a TW variant such as 着 is also a valid
-  // Simplified form; in zh-TW it is a regional variant, not a Simplified slip).
-  addAll(classes, variants.keys(), VARIANT);
-  const only = Array.from(script === 'hant' ? ZH_SETS.simplifiedOnly : ZH_SETS.traditionalOnly).filter((c) => !(locale === 'zh-HK' && HK_CANTONESE.has(c)));
-  addAll(classes, only, ONLY);
-  addAll(classes, japanese.keys(), JAPANESE);
-  addAll(classes, script === 'hant' ? ZH_SETS.ambiguousHant : ZH_SETS.ambiguousHans, AMBIGUOUS);
+  for (let k = 0; k < list.cps.length; k++) if (list.cps[k] < TABLE_SIZE) classes[list.cps[k]] = list.classes[k];
   p = {
     script,
     kind: script === 'hant' ? 'simplified-in-hant' : 'traditional-in-hans',
@@ -102,37 +89,38 @@ const WINDOW_LEFT = 24;
 const WINDOW_RIGHT = 12;
 
 /**
- * Characters of the Han run around `offset` (within WINDOW_LEFT / WINDOW_RIGHT), neighbours normalised
+ * Code points of the Han run around `offset` (within WINDOW_LEFT / WINDOW_RIGHT), neighbours normalised
  * to the other script, and the index of the character itself.
  */
-function windowAt(text: string, offset: number, ch: string, dir: Direction): { chars: string[]; at: number } {
-  const left: string[] = [];
+function windowAt(text: string, offset: number, ch: string, dir: Direction): { cps: number[]; at: number } {
+  const left: number[] = [];
   let i = offset;
   while (left.length < WINDOW_LEFT && i > 0) {
     const prevUnit = text.charCodeAt(i - 1);
     const start = prevUnit >= 0xdc00 && prevUnit <= 0xdfff && i >= 2 ? i - 2 : i - 1;
     const cp = text.codePointAt(start)!;
     if (!isHan(cp)) break;
-    left.unshift(dir.normalise(String.fromCodePoint(cp)));
+    left.push(dir.normaliseCp(cp));
     i = start;
   }
-  const right: string[] = [];
+  left.reverse();
+  const at = left.length;
+  left.push(ch.codePointAt(0)!);
   let j = offset + ch.length;
-  while (right.length < WINDOW_RIGHT && j < text.length) {
+  for (let n = 0; n < WINDOW_RIGHT && j < text.length; n++) {
     const cp = text.codePointAt(j)!;
     if (!isHan(cp)) break;
-    const c = String.fromCodePoint(cp);
-    right.push(dir.normalise(c));
-    j += c.length;
+    left.push(dir.normaliseCp(cp));
+    j += cp > 0xffff ? 2 : 1;
   }
-  return { chars: [...left, ch, ...right], at: left.length };
+  return { cps: left, at };
 }
 
 /** What OpenCC makes of `ch` inside its window; the single-character conversion when lengths shift. */
 function inContext(text: string, offset: number, ch: string, dir: Direction): string {
-  const { chars, at } = windowAt(text, offset, ch, dir);
-  const out = Array.from(dir.convert(chars.join('')));
-  return out.length === chars.length ? out[at] : dir.single(ch);
+  const { cps, at } = windowAt(text, offset, ch, dir);
+  const out = Array.from(dir.convert(String.fromCodePoint(...cps)));
+  return out.length === cps.length ? out[at] : dir.single(ch);
 }
 
 /** Normalised code point of the Han neighbour on one side of [offset, offset + width), or -1. */
@@ -149,28 +137,8 @@ function neighbourCp(text: string, offset: number, width: number, side: -1 | 1, 
   return isHan(cp) ? dir.normaliseCp(cp) : -1;
 }
 
-/** Longest phrase starting at `p`: [length, value, key], length 0 when none. */
-function longestAt(chars: string[], p: number, dir: Direction): [number, string, string] {
-  let len = 0;
-  let value = '';
-  let matchedKey = '';
-  let key = chars[p];
-  // Extend only while the text is still a prefix of some phrase.
-  for (let l = 2; p + l <= chars.length; l++) {
-    key += chars[p + l - 1];
-    if (!dir.isPrefix(key)) break;
-    const v = dir.phrase(key);
-    if (v !== undefined) {
-      len = l;
-      value = v;
-      matchedKey = key;
-    }
-  }
-  return [len, value, matchedKey];
-}
-
 /**
- * What a dictionary phrase makes of `chars[at]`, or null. Two conditions, both needed:
+ * What a dictionary phrase makes of `cps[at]`, or null. Two conditions, both needed:
  * - OpenCC's own segmentation (longest match from the left), replayed from the start of the Han run,
  *   covers the character with a phrase that rewrites it. So 人吁再干面 (人 + 吁 + 再干 + 面) leaves 面 alone,
  *   and a character no phrase covers is left alone: its one-character default (里 -> 裏) is no evidence.
@@ -181,22 +149,25 @@ function longestAt(chars: string[], p: number, dir: Direction): [number, string,
  * A phrase the full OpenCC table gives another reading that keeps the character (不准 -> 不準 | 不准: "not
  * allowed"; 冷面 -> 冷麪 | 冷面: "cold face") is one reading of an ambiguous word: no verdict either.
  */
-function phraseRewrite(chars: string[], at: number, dir: Direction, alternates: Profile['alternates']): string | null {
+function phraseRewrite(cps: number[], at: number, dir: Direction, alternates: Profile['alternates']): string | null {
   let result: string | null = null;
   const walked = new Array<boolean>(at + 1).fill(false);
+  const ch = String.fromCodePoint(cps[at]);
   for (let s = 0; s <= at; s++) {
     let p = s;
     while (p <= at && !walked[p]) {
       walked[p] = true;
-      const [len, value, key] = longestAt(chars, p, dir);
-      if (len === 0) {
+      const entry = dir.longestPhrase(cps, p, cps.length);
+      if (entry < 0) {
         p++;
         continue;
       }
+      const len = dir.phraseLength(entry);
       if (p + len > at) {
-        const out = Array.from(value);
-        if (out.length !== len || out[at - p] === chars[at] || DISPUTED_PHRASES.has(key)) return null;
-        if (Object.hasOwn(alternates, key) && alternates[key].some((alt) => Array.from(alt)[at - p] === chars[at])) return null;
+        const out = Array.from(dir.phraseValue(entry));
+        const key = String.fromCodePoint(...cps.slice(p, p + len));
+        if (out.length !== len || out[at - p] === ch || DISPUTED_PHRASES.has(key)) return null;
+        if (Object.hasOwn(alternates, key) && alternates[key].some((alt) => Array.from(alt)[at - p] === ch)) return null;
         if (s === 0) result = out[at - p];
       }
       p += len;
@@ -232,52 +203,53 @@ function afterMarker(text: string, offset: number, dir: Direction): boolean {
  */
 export function detectZh(text: string, locale: ZhLocale, from = 0, to = text.length, skip?: (offset: number, length: number) => boolean, hits: ZhHit[] = []): ZhHit[] {
   const p = profile(locale);
+  const classes = p.classes;
   // A plain loop over the code units with a flat class table: measured faster than one regex of every
-  // candidate character, even in a short-lived process.
+  // candidate character, even in a short-lived process. It stays this small on purpose: the judgement of a
+  // candidate is its own function, so the optimising compiler compiles this loop once instead of throwing
+  // it away each time a rarer branch (a variant, a Japanese form, an astral character) is first taken, which
+  // cost a short-lived process tens of milliseconds of recompiling.
   for (let i = from; i < to; i++) {
     const unit = text.charCodeAt(i);
     if (unit < 0x3400) continue; // below every Han block: the common case for markup and Latin text
-    let cp = unit;
-    let width = 1;
-    if (unit >= 0xd800 && unit <= 0xdbff) {
-      cp = text.codePointAt(i)!;
-      width = cp > 0xffff ? 2 : 1;
-    }
-    const cls = cp < TABLE_SIZE ? p.classes[cp] : 0;
-    if (cls === 0) {
-      i += width - 1;
-      continue;
-    }
-    const ch = width === 2 ? text.slice(i, i + 2) : text[i];
-    if (skip && skip(i, width)) {
-      i += width - 1;
-      continue;
-    }
-    let hit: ZhHit | null = null;
-    if (cls === ONLY) {
-      hit = { kind: p.kind, char: ch, suggestion: inContext(text, i, ch, p.dir), offset: i };
-    } else if (cls === VARIANT) {
-      hit = { kind: 'regional-variant', char: ch, suggestion: p.variants.get(ch)!, offset: i };
-    } else if (cls === JAPANESE) {
-      const kyujitai = p.japanese.get(ch)!;
-      hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
-    } else if (p.defaults.has(ch)) {
-      // 于, 后: OpenCC's conversion in context, one-character default included; its phrases keep 皇后, 于右任.
-      hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
-    } else if (!p.choices.has(ch)) {
-      // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences form no pair with
-      // either neighbour that a rewriting phrase contains, and end here without building a window.
-      const prev = neighbourCp(text, i, width, -1, p.dir);
-      const next = neighbourCp(text, i, width, 1, p.dir);
-      if ((prev >= 0 && p.dir.rewritePair(prev, cp)) || (next >= 0 && p.dir.rewritePair(cp, next))) {
-        const { chars, at } = windowAt(text, i, ch, p.dir);
-        const r = phraseRewrite(chars, at, p.dir, p.alternates);
-        if (r !== null) hit = rewritten(p, ch, r, i, p.preferences.has(ch) ? 'regional-variant' : p.kind);
-      }
-      if (!hit && ch === LOCATIVE.char && p.script === 'hant' && afterMarker(text, i, p.dir)) hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
-    }
-    if (hit) hits.push(hit);
-    i += width - 1;
+    const cp = unit >= 0xd800 && unit <= 0xdbff ? text.codePointAt(i)! : unit;
+    const cls = cp < TABLE_SIZE ? classes[cp] : 0;
+    if (cls !== 0) judge(p, text, i, cp, cls, from, to, skip, hits);
+    if (cp > 0xffff) i++;
   }
   return hits;
+}
+
+/** The verdict on one candidate character (code point `cp` of class `cls` at `i`), appended to `hits`. */
+function judge(p: Profile, text: string, i: number, cp: number, cls: number, from: number, to: number, skip: ((offset: number, length: number) => boolean) | undefined, hits: ZhHit[]): void {
+  const width = cp > 0xffff ? 2 : 1;
+  const ch = width === 2 ? text.slice(i, i + 2) : text[i];
+  if (skip && skip(i, width)) return;
+  let hit: ZhHit | null = null;
+  if (cls === ONLY) {
+    hit = { kind: p.kind, char: ch, suggestion: inContext(text, i, ch, p.dir), offset: i };
+  } else if (cls === VARIANT) {
+    hit = { kind: 'regional-variant', char: ch, suggestion: p.variants.get(ch)!, offset: i };
+  } else if (cls === JAPANESE) {
+    // A Japanese form that is the whole translated string names the character itself, as CLDR's annotations
+    // name the sign 🈺 by its glyph 営 and ¥ by 円: no prose is written in it. Within text it is a slip.
+    if (i === from && i + width === to) return;
+    const kyujitai = p.japanese.get(ch)!;
+    hit = { kind: 'japanese-form', char: ch, suggestion: p.dir.single(kyujitai), offset: i };
+  } else if (p.defaults.has(ch)) {
+    // 于, 后: OpenCC's conversion in context, one-character default included; its phrases keep 皇后, 于右任.
+    hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
+  } else if (!p.choices.has(ch)) {
+    // Valid in both scripts: only a phrase can say it is wrong here. Most occurrences form no pair with
+    // either neighbour that a rewriting phrase contains, and end here without building a window.
+    const prev = neighbourCp(text, i, width, -1, p.dir);
+    const next = neighbourCp(text, i, width, 1, p.dir);
+    if ((prev >= 0 && p.dir.rewritePair(prev, cp)) || (next >= 0 && p.dir.rewritePair(cp, next))) {
+      const { cps, at } = windowAt(text, i, ch, p.dir);
+      const r = phraseRewrite(cps, at, p.dir, p.alternates);
+      if (r !== null) hit = rewritten(p, ch, r, i, p.preferences.has(ch) ? 'regional-variant' : p.kind);
+    }
+    if (!hit && ch === LOCATIVE.char && p.script === 'hant' && afterMarker(text, i, p.dir)) hit = rewritten(p, ch, inContext(text, i, ch, p.dir), i, p.kind);
+  }
+  if (hit) hits.push(hit);
 }

@@ -31,9 +31,11 @@ export const HK_CANTONESE = new Set(['吓', '晒']);
  * the USA" (CLDR zh-Hant writes 美制 throughout); 膠卷 (a roll of film) is the dictionary's own entry, where
  * OpenCC writes 膠捲 (CLDR zh-Hant: 膠卷, 電影膠卷); 图里 ("in the picture", 圖裡) ends transliterations far
  * more often in locale files (GNOME's time zones: 美洲/圖里, Turi; 阿斯圖里亞斯); 黑面 is a dark or sulky face (Cantonese 黑面, CLDR
- * zh-Hant-HK's 🌚) where OpenCC's one reading is 黑麪 "dark flour" (its own 黑面琵鷺 keeps 面).
+ * zh-Hant-HK's 🌚) where OpenCC's one reading is 黑麪 "dark flour" (its own 黑面琵鷺 keeps 面); 门里 ("inside the door",
+ * 門裏) ends transliterations in locale files (CLDR zh-Hant-HK's Yemeni rial 也門里雅), while the locative 在…門里
+ * is still reported (LOCATIVE below).
  */
-export const DISPUTED_PHRASES = new Set(['美制', '胶卷', '黑面', '图里']);
+export const DISPUTED_PHRASES = new Set(['美制', '胶卷', '黑面', '图里', '门里']);
 
 /**
  * Characters that are standard Traditional characters in their own right, and OpenCC's own default for
