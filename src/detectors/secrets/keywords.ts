@@ -28,7 +28,7 @@ export interface LineMarks {
   before: number[];
 }
 
-const LARGE = 4096; // below this, the copy into a typed array costs more than it saves
+const LARGE = 256; // below this the JavaScript walk (no copy, no call into WebAssembly) is cheaper
 const BATCH = 1 << 20; // characters per joined batch in scanMany
 const SEPARATOR = '\n';
 const NO_HITS: KeywordHits = Object.freeze({ starts: Object.freeze([]) as unknown as number[], ids: Object.freeze([]) as unknown as number[] });
