@@ -96,21 +96,9 @@ export class KeywordScanner {
         queue[qn++] = t;
       }
     }
-    for (let qi = 0; qi < qn; qi++) {
-      const s = queue[qi];
-      const f = fail[s] * K;
-      for (let c = 0; c < K; c++) {
-        const t = go[s * K + c];
-        if (t >= 0) {
-          fail[t] = d[f + c];
-          if (out[fail[t]].length) out[t] = out[t].concat(out[fail[t]]);
-          d[s * K + c] = t;
-          queue[qn++] = t;
-        } else {
-          d[s * K + c] = d[f + c];
-        }
-      }
-    }
+    // The per-state work in small functions (expand, fillTable): V8 optimises a hot loop by compiling its
+    // whole function, and this constructor's took several milliseconds of compilation in every process.
+    for (let qi = 0; qi < qn; qi++) qn = expand(queue[qi], K, go, d, fail, out, queue, qn);
     // Renumber so that states with outputs come last (each group in state order), and store premultiplied
     // offsets (no multiplication in the hot loop). Output states start at a power of two, `outBase`: every
     // other offset is below it, so OR-ing the states of the four lanes and testing one bit tells exactly
@@ -134,10 +122,7 @@ export class KeywordScanner {
     this.stride = K;
     // 16-bit offsets for the built-in table (half the cache footprint; the WebAssembly walk needs them).
     const table = size <= 65536 ? new Uint16Array(size) : new Uint32Array(size);
-    for (let s = 0; s < n; s++) {
-      const o = offset[s];
-      for (let c = 0; c < K; c++) table[o + c] = offset[d[s * K + c]];
-    }
+    fillTable(table, offset, d, n, K);
     this.delta = table;
     this.outBase = firstOut < n ? outBase : Number.MAX_SAFE_INTEGER;
     this.outputs = new Array(n - firstOut);
@@ -318,6 +303,31 @@ export class KeywordScanner {
         states.push(lane[i + 1]);
       }
     }
+  }
+}
+
+/** Breadth-first step of the automaton's construction: state s's transitions and its children's failure links. */
+function expand(s: number, K: number, go: Int32Array, d: Int32Array, fail: Int32Array, out: number[][], queue: Int32Array, qn: number): number {
+  const f = fail[s] * K;
+  for (let c = 0; c < K; c++) {
+    const t = go[s * K + c];
+    if (t >= 0) {
+      fail[t] = d[f + c];
+      if (out[fail[t]].length) out[t] = out[t].concat(out[fail[t]]);
+      d[s * K + c] = t;
+      queue[qn++] = t;
+    } else {
+      d[s * K + c] = d[f + c];
+    }
+  }
+  return qn;
+}
+
+/** The transition table with premultiplied offsets: row offset[s] holds offset[d[s][c]] for every class c. */
+function fillTable(table: Uint16Array | Uint32Array, offset: Int32Array, d: Int32Array, n: number, K: number): void {
+  for (let s = 0; s < n; s++) {
+    const o = offset[s];
+    for (let c = 0; c < K; c++) table[o + c] = offset[d[s * K + c]];
   }
 }
 
