@@ -11,8 +11,10 @@
 //
 // Every command runs BENCH_PRECOMMIT_RUNS times (default 9) after one warm-up, the commands in turn each round
 // (a burst of load on the shared machine hits every tool alike); medians, min-max, and the peak RSS of each
-// command (GNU time's maxrss; secretlint reads every file given, clipguard the staged diff), and the median CPU
-// time (user + system, children included: less moved by the other load on a shared machine than wall time).
+// command (GNU time's maxrss; secretlint reads every file given, clipguard the staged diff), and the CPU time
+// (user + system, children included: less moved by the other load on a shared machine than wall time; GNU
+// time's resolution is 10 ms), median and min-max. The ratios printed at the end compare medians, both by wall
+// and by CPU time, with the load average before and after.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -83,7 +85,7 @@ function commands(dir) {
   };
 }
 
-/** {tool: {median, min, max, q1, q3, cpuMs (median), rssMB, status}}: a warm-up round, then RUNS rounds round-robin. */
+/** {tool: {median, min, max, q1, q3, cpuMs (median), cpuMin, cpuMax, rssMB, status}}: a warm-up round, then RUNS rounds round-robin. */
 function timeAll(dir, cmds, runs = RUNS) {
   const ms = Object.fromEntries(Object.keys(cmds).map((k) => [k, []]));
   const rss = Object.fromEntries(Object.keys(cmds).map((k) => [k, 0]));
@@ -101,7 +103,8 @@ function timeAll(dir, cmds, runs = RUNS) {
       if (r.cpuMs !== null) cpu[name].push(r.cpuMs);
     }
   }
-  return Object.fromEntries(Object.keys(cmds).map((k) => [k, { ...quantiles(ms[k]), cpuMs: cpu[k].length ? quantiles(cpu[k]).median : null, rssMB: rss[k] || null, status: status[k] }]));
+  const cpuOf = (k) => (cpu[k].length ? quantiles(cpu[k]) : { median: null, min: null, max: null });
+  return Object.fromEntries(Object.keys(cmds).map((k) => [k, { ...quantiles(ms[k]), cpuMs: cpuOf(k).median, cpuMin: cpuOf(k).min, cpuMax: cpuOf(k).max, rssMB: rss[k] || null, status: status[k] }]));
 }
 
 /** clipguard's report must show it read every staged file. */
@@ -164,4 +167,17 @@ export function benchPrecommit() {
   return rows;
 }
 
-if (process.argv[1] === SELF) console.table(benchPrecommit());
+if (process.argv[1] === SELF) {
+  const { loadavg } = await import('node:os');
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  const before = load();
+  const rows = benchPrecommit();
+  console.table(rows);
+  for (const c of [...new Set(rows.map((r) => r.case))]) {
+    const [cg, sl] = ['clipguard precommit', 'secretlint <staged>'].map((t) => rows.find((r) => r.case === c && r.tool === t));
+    if (!cg || !sl) continue;
+    const cpu = cg.cpuMs && sl.cpuMs ? `, ${(sl.cpuMs / cg.cpuMs).toFixed(1)}x by CPU time (${cg.cpuMs} vs ${sl.cpuMs} ms)` : '';
+    console.log(`${c}: clipguard is ${(sl.median / cg.median).toFixed(1)}x secretlint by wall time (${cg.median} vs ${sl.median} ms)${cpu}`);
+  }
+  console.log(`load average (1, 5, 15 min): ${before} before, ${load()} after`);
+}

@@ -83,7 +83,10 @@ export async function benchSecrets() {
 // (d) Real source, like for like: ~20 MB of JavaScript and TypeScript from node_modules (bench/real-source.mjs)
 // joined into one text (as (a)-(c) are one text), each tool in its own child process (so its peak RSS is its
 // own). The child reads the files, loads the tool, warms it up on the first 20 files, then lints the text once,
-// timed. The parent runs the children in turn, BENCH_REAL_RUNS rounds (default 5); median, min-max, peak RSS.
+// timed: wall time and CPU time (user + system of the whole child process, all its threads: process.cpuUsage
+// around the lint), and the child's total CPU (process.resourceUsage at its end). The parent runs the children
+// in turn, BENCH_REAL_RUNS rounds (default 5); medians, min-max, peak RSS. On a shared machine the CPU
+// figures move least with the other load: MB/s by CPU is megabytes per CPU second of the lint.
 // File by file is measured whole-process by bench/precommit.mjs (200 real files, and the same ~20 MB): there
 // secretlint also pays its profiler, which keeps every mark of the process and searches them linearly after
 // each file (quadratic in the file count, and deferred past any timer a library benchmark would stop).
@@ -106,14 +109,26 @@ async function childRun(tool, mode, bytes) {
   }
   for (const f of warm) await lint(f);
   let findings = 0;
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   for (const f of files) findings += await lint(f);
   const ms = performance.now() - t0;
+  const c = process.cpuUsage(c0);
   const mb = files.reduce((a, f) => a + Buffer.byteLength(f.text, 'utf8'), 0) / 1048576;
-  process.stdout.write(JSON.stringify({ ms, mb, files: files.length, findings, rssMB: process.resourceUsage().maxRSS / 1024 }));
+  const ru = process.resourceUsage();
+  process.stdout.write(JSON.stringify({ ms, cpuMs: (c.user + c.system) / 1000, processCpuMs: (ru.userCPUTime + ru.systemCPUTime) / 1000, mb, files: files.length, findings, rssMB: ru.maxRSS / 1024 }));
 }
 
-/** Rows {case, tool, mbPerSec (median), min, max, rssMB, findings, files, mb}. */
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Rows {case, tool, mbPerSec (median by wall time), min, max, cpuMs (median CPU of the lint), cpuMin, cpuMax,
+ * mbPerCpuSec, processCpuMs (median CPU of the whole child), rssMB (peak), findings, files, mb}, and `pairs`: the
+ * per-round ratios (secretlint's time / clipguard's, wall and CPU), each round's two children run back to back.
+ */
 export async function benchRealSource() {
   const { spawnSync } = await import('node:child_process');
   const runs = Number(process.env.BENCH_REAL_RUNS ?? 5);
@@ -128,13 +143,31 @@ export async function benchRealSource() {
         got[tool].push(JSON.parse(r.stdout));
       }
     }
+    const r1 = (n) => Math.round(n * 10) / 10;
     for (const tool of tools) {
       const xs = got[tool];
       const rates = xs.map((x) => x.mb / (x.ms / 1000)).sort((a, b) => a - b);
-      const r1 = (n) => Math.round(n * 10) / 10;
+      const cpu = xs.map((x) => x.cpuMs);
       const what = mode === 'files' ? 'each file on its own' : 'the files joined into one text';
-      rows.push({ case: `(d) real source from node_modules, ${what}`, tool, mbPerSec: r1(rates[Math.floor(rates.length / 2)]), min: r1(rates[0]), max: r1(rates[rates.length - 1]), rssMB: Math.round(Math.max(...xs.map((x) => x.rssMB))), findings: xs[0].findings, files: got.clipguard[0].files, mb: r1(xs[0].mb) });
+      rows.push({
+        case: `(d) real source from node_modules, ${what}`,
+        tool,
+        mbPerSec: r1(median(rates)),
+        min: r1(rates[0]),
+        max: r1(rates[rates.length - 1]),
+        cpuMs: r1(median(cpu)),
+        cpuMin: r1(Math.min(...cpu)),
+        cpuMax: r1(Math.max(...cpu)),
+        mbPerCpuSec: r1(xs[0].mb / (median(cpu) / 1000)),
+        processCpuMs: Math.round(median(xs.map((x) => x.processCpuMs))),
+        rssMB: Math.round(Math.max(...xs.map((x) => x.rssMB))),
+        findings: xs[0].findings,
+        files: got.clipguard[0].files,
+        mb: r1(xs[0].mb),
+      });
     }
+    // Not a row (console.table would print it as one).
+    Object.defineProperty(rows, 'pairs', { value: got.clipguard.map((cg, i) => ({ wall: got.secretlint[i].ms / cg.ms, cpu: got.secretlint[i].cpuMs / cg.cpuMs })) });
   }
   return rows;
 }
@@ -142,12 +175,18 @@ export async function benchRealSource() {
 if (process.argv[2] === '--child') {
   await childRun(process.argv[3], process.argv[4], Number(process.argv[5]));
 } else if (process.argv[1] === SELF && process.argv.includes('--real')) {
+  const { loadavg } = await import('node:os');
+  const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+  const before = load();
   const rows = await benchRealSource();
   console.table(rows);
   for (const c of [...new Set(rows.map((r) => r.case))]) {
     const [cg, sl] = ['clipguard', 'secretlint'].map((t) => rows.find((r) => r.case === c && r.tool === t));
-    console.log(`${c}: clipguard is ${(cg.mbPerSec / sl.mbPerSec).toFixed(1)}x secretlint (medians; ${(cg.min / sl.max).toFixed(1)}x-${(cg.max / sl.min).toFixed(1)}x)`);
+    const p = rows.pairs;
+    const spread = (k) => `${Math.min(...p.map((x) => x[k])).toFixed(1)}x-${Math.max(...p.map((x) => x[k])).toFixed(1)}x`;
+    console.log(`${c}: clipguard is ${(cg.mbPerSec / sl.mbPerSec).toFixed(1)}x secretlint by wall time (medians; rounds ${spread('wall')}), ${(sl.cpuMs / cg.cpuMs).toFixed(1)}x by CPU time (rounds ${spread('cpu')})`);
   }
+  console.log(`load average (1, 5, 15 min): ${before} before, ${load()} after`);
 } else if (process.argv[1] === SELF) {
   const rows = await benchSecrets();
   console.table(rows);

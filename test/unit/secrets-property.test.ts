@@ -2,10 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SECRET_PATTERNS, detectSecrets, detectSecretsMany, detectSecretsUnfiltered, redactSecrets, secretIgnoredFor } from '../../src/detectors/secrets/index.js';
 import { KeywordScanner } from '../../src/detectors/secrets/keywords.js';
+import { valueRunAnswers } from '../../src/detectors/secrets/detect.js';
 import { FAKE_KINDS, fakeSample, textOutside } from '../helpers/fake-secrets.js';
 
 const KEYWORDS = [...new Set(SECRET_PATTERNS.flatMap((p) => p.keywords))];
 const MARKER = /\[REDACTED:[a-z0-9._-]+\]/g;
+
+/** How many "\n" precede each chunk of `chunk` units (KeywordHits.lines.before), counted naively. */
+const newlinesBefore = (text: string, chunk: number) => Array.from({ length: Math.ceil(text.length / chunk) }, (_, j) => text.slice(0, j * chunk).split('\n').length - 1);
 
 // Text around the secrets: any Unicode, plus an alphabet heavy in the characters keywords and tokens are
 // made of, so near-misses (half keywords, token-like runs) are common.
@@ -128,14 +132,67 @@ describe('secrets detector properties', () => {
     fc.assert(
       fc.property(big, (text) => {
         fc.pre(!/[\u0130\u212a]/.test(text)); // toLowerCase() would fold these to ASCII; the scanner does not
-        const hits = scanner.scan(text);
+        const { lines, ...hits } = scanner.scan(text);
         const key = (h: { starts: number[]; ids: number[] }) => h.starts.map((p, i) => `${p}:${h.ids[i]}`).sort();
         expect(key(hits)).toEqual(naive(text));
         expect(scanner.scanWithoutWasm(text)).toEqual(hits);
+        if (lines) expect(lines.before).toEqual(newlinesBefore(text, lines.chunk));
+      }),
+      { numRuns: 60 },
+    );
+    // Walked a chunk at a time (the state carried over), with chunks small enough that keywords straddle
+    // chunk and lane edges everywhere: same hits, in the same order, and the newline counts per chunk.
+    fc.assert(
+      fc.property(big, fc.integer({ min: 16, max: 3000 }), (text, chunk) => {
+        fc.pre(!/[\u0130\u212a]/.test(text));
+        const { lines, ...hits } = new KeywordScanner(KEYWORDS, { chunk }).scan(text);
+        expect(hits).toEqual(scanner.scanWithoutWasm(text));
+        expect(lines?.chunk).toBe(chunk);
+        expect(lines?.before).toEqual(newlinesBefore(text, chunk));
       }),
       { numRuns: 60 },
     );
   });
+  it('in large texts (walked in chunks, line numbers from the walk): every planted key, the unfiltered detector\'s matches, the right line and column', () => {
+    // Filler heavy in what the large-text paths meet: newlines, surrogate pairs (columns), hex runs next to
+    // the ethereum row's keywords (its value-run search around each hit), keywords of every row.
+    const piece = fc.oneof(anyText, fc.constantFrom('\n', '😀', 'wallet ', 'private key ', 'eth:', '中文\n', ...KEYWORDS), fc.integer({ min: 50, max: 80 }).map((n) => 'a0f9'.repeat(20).slice(0, n)));
+    const filler = fc.array(piece, { minLength: 20, maxLength: 200 }).map((a) => a.join(''));
+    const big = fc.tuple(filler, fc.integer({ min: 70_000, max: 200_000 })).map(([f, n]) => (f || 'x').repeat(Math.ceil(n / (f.length || 1))).slice(0, n));
+    const planted = fc.array(fc.tuple(sample, fc.double({ min: 0, max: 1, noNaN: true })), { minLength: 1, maxLength: 4 });
+    fc.assert(
+      fc.property(big, planted, fc.boolean(), (filler, keys, credentials) => {
+        let text = filler;
+        for (const [s, at] of keys) {
+          const p = Math.floor(at * text.length);
+          text = `${text.slice(0, p)}\n${s.text}\n${text.slice(p)}`;
+        }
+        const ms = detectSecrets(text, { credentials });
+        expect(ms).toEqual(detectSecretsUnfiltered(text, { credentials }));
+        for (const m of ms) {
+          const lineStart = text.lastIndexOf('\n', m.start - 1) + 1;
+          expect(m.line).toBe(text.slice(0, m.start).split('\n').length);
+          expect(m.column).toBe([...text.slice(lineStart, m.start)].length + 1);
+        }
+        for (const [s] of keys) expect(ms.some((m) => text.slice(m.start, m.end) === s.secret), s.kind).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('the value-run search around a keyword hit answers as the search over the whole text', () => {
+    // Runs of class characters of every length, between other characters: runs crossing the window's edges.
+    const part = fc.tuple(fc.constantFrom('a', 'f', '0', '9', '0f', 'g', ' ', '\n', '中'), fc.integer({ min: 1, max: 60 })).map(([c, n]) => c.repeat(n));
+    const text = fc.array(part, { maxLength: 30 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(text, fc.integer({ min: 1, max: 40 }), fc.integer({ min: -50, max: 450 }), fc.integer({ min: 1, max: 100 }), (t, length, from, width) => {
+        const [local, whole] = valueRunAnswers(t, '0-9a-f', length, from, from + width);
+        expect(local).toBe(whole);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('detectSecretsMany gives, text by text, exactly what detectSecrets gives (batches, separators, empty texts)', () => {
     // Texts with and without secrets, empty ones, newlines at the edges, and now and then one long enough to
     // fill a batch on its own, so keyword hits near every kind of boundary are checked.

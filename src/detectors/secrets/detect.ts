@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { globMatcher } from '../../util/glob.js';
 import { charClassCount, shannonEntropy } from './entropy.js';
-import { KeywordScanner, isOneByte, type KeywordHits } from './keywords.js';
+import { KeywordScanner, isOneByte, type KeywordHits, type LineMarks } from './keywords.js';
 import { CREDENTIAL_KEYWORDS, credentialsIn, keywordMayBind } from './credential.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
@@ -219,7 +219,7 @@ function compileRow(p: SecretPattern, priority: number, where: string, defaultAn
 // Rows that match any assignment or any JWT: a specific row (built-in or the user's) wins an overlap.
 const GENERIC_ROWS = new Set(['jwt', 'generic-password', 'generic-api-key']);
 
-function buildEngine(extra: readonly SecretPattern[]): Engine {
+function buildEngine(extra: readonly SecretPattern[], credentials = true): Engine {
   if (!Array.isArray(extra)) throw new SecretPatternError('secrets.patterns: must be an array of pattern rows');
   const ordered: [SecretPattern, string, Row['mode']][] = [
     ...SECRET_PATTERNS.filter((p) => !GENERIC_ROWS.has(p.id)).map((p) => [p, `built-in pattern`, 'keyword'] as [SecretPattern, string, Row['mode']]),
@@ -244,7 +244,9 @@ function buildEngine(extra: readonly SecretPattern[]): Engine {
     if (!keywordRows[id].includes(r)) keywordRows[id].push(r);
   };
   // The credential model (credential.ts) reports under the generic rows' kinds, beside their own regexes.
-  for (const k of CREDENTIAL_KEYWORDS) addKeyword(k, CREDENTIAL_STAGE);
+  // Without it (the default) its keywords are not looked for at all: "key", "pass" and "://" are most of
+  // the keyword hits in source code.
+  if (credentials) for (const k of CREDENTIAL_KEYWORDS) addKeyword(k, CREDENTIAL_STAGE);
   ordered.forEach(([p, where], r) => {
     if (where === 'built-in pattern' && p.id === 'generic-password') modelRows.password = r;
     if (where === 'built-in pattern' && p.id === 'generic-api-key') modelRows.key = r;
@@ -259,15 +261,17 @@ function rowAt(engine: Engine, r: number): Row {
   return (engine.rows[r] ??= engine.compileAt(r));
 }
 
-let builtinEngine: Engine | null = null;
-const extraEngines = new WeakMap<readonly SecretPattern[], Engine>();
+// Index 1: with the credential stage's keywords (DetectOptions.credentials), 0: without.
+const builtinEngines: [Engine | null, Engine | null] = [null, null];
+const extraEngines = [new WeakMap<readonly SecretPattern[], Engine>(), new WeakMap<readonly SecretPattern[], Engine>()];
 
-function engineFor(extra: readonly SecretPattern[] | undefined): Engine {
-  if (!extra || (Array.isArray(extra) && extra.length === 0)) return (builtinEngine ??= buildEngine([]));
-  let e = extraEngines.get(extra);
+function engineFor(extra: readonly SecretPattern[] | undefined, credentials: boolean): Engine {
+  const c = credentials ? 1 : 0;
+  if (!extra || (Array.isArray(extra) && extra.length === 0)) return (builtinEngines[c] ??= buildEngine([], credentials));
+  let e = extraEngines[c].get(extra);
   if (!e) {
-    e = buildEngine(extra);
-    extraEngines.set(extra, e);
+    e = buildEngine(extra, credentials);
+    extraEngines[c].set(extra, e);
   }
   return e;
 }
@@ -555,29 +559,102 @@ function scanWindows(row: Row, text: string, hitStarts: number[], out: Candidate
   }
 }
 
+/** A valueRun's searches in one text: around each keyword hit, until they have read as much as the text. */
+interface RunSearch {
+  read: number;
+  /** Every run of the text (findRuns), once the searches around hits would cost more. */
+  all: number[] | null;
+}
+
+/**
+ * Is there a run of at least `run.length` class characters intersecting [from, to)? Read around the hit
+ * (most texts have a few hits of the row's keywords, and the whole text is megabytes); a text with hits
+ * everywhere gets one findRuns over the whole of it instead, so the cost is at most about twice that.
+ */
+function valueRunNear(text: string, searches: Map<string, RunSearch>, run: ValueRun, from: number, to: number): boolean {
+  let s = searches.get(run.key);
+  if (!s) searches.set(run.key, (s = { read: 0, all: null }));
+  if (!s.all) {
+    s.read += to - from + 2 * run.length;
+    if (s.read <= text.length) return runWithin(text, run, from, to);
+    s.all = findRuns(text, run);
+  }
+  return runNear(s.all, from, to);
+}
+
+/**
+ * Membership of each UTF-16 code unit in the run's class: 1 in, 0 out, UNKNOWN not asked yet. The Latin-1
+ * range is filled on first use, the rest one code unit at a time as texts hold them (inClass): testing all
+ * 65536 against the class cost ~9 ms in every process that met the row's keyword.
+ */
+function memberOf(run: ValueRun): Uint8Array {
+  if (!run.member) {
+    run.member = new Uint8Array(65536).fill(UNKNOWN);
+    for (let c = 0; c < 256; c++) run.member[c] = run.cls.test(String.fromCharCode(c)) ? 1 : 0;
+  }
+  return run.member;
+}
+
+const UNKNOWN = 2;
+
+function inClass(run: ValueRun, member: Uint8Array, c: number): boolean {
+  const m = member[c];
+  if (m !== UNKNOWN) return m === 1;
+  const is = run.cls.test(String.fromCharCode(c));
+  member[c] = is ? 1 : 0;
+  return is;
+}
+
+/**
+ * runNear(findRuns(text, run), from, to), reading only [from - L + 1, to + L - 1): a run of L or more that
+ * meets [from, to) has L consecutive characters in that range, and L consecutive characters in it belong
+ * to a run that meets [from, to) (the margins are L - 1 long).
+ */
+function runWithin(text: string, run: ValueRun, from: number, to: number): boolean {
+  const member = memberOf(run);
+  const L = run.length;
+  const a = Math.max(0, from - L + 1);
+  const b = Math.min(text.length, to + L - 1);
+  for (let i = a + L - 1; i < b; ) {
+    if (!inClass(run, member, text.charCodeAt(i))) {
+      i += L;
+      continue;
+    }
+    let s = i;
+    while (s > a && inClass(run, member, text.charCodeAt(s - 1))) s--;
+    let e = i + 1;
+    while (e < b && e - s < L && inClass(run, member, text.charCodeAt(e))) e++;
+    if (e - s >= L) return true;
+    i = e + L;
+  }
+  return false;
+}
+
+/** @internal For tests: [runWithin, runNear over findRuns] for a class body and length, which must agree. */
+export function valueRunAnswers(text: string, chars: string, length: number, from: number, to: number): [boolean, boolean] {
+  const run: ValueRun = { key: '', cls: new RegExp(`[${chars}]`, 'u'), member: null, length };
+  return [runWithin(text, run, from, to), runNear(findRuns(text, run), from, to)];
+}
+
 /**
  * Runs of at least `run.length` class characters, as sorted [start, end) pairs. Skip search: a run of
  * length L must cover one of every L-th position, so most of the text is never read.
  */
 function findRuns(text: string, run: ValueRun): number[] {
-  // Built on first use: testing the class against all 65536 code units costs a few milliseconds.
-  if (!run.member) {
-    run.member = new Uint8Array(65536);
-    for (let c = 0; c < 65536; c++) if (run.cls.test(String.fromCharCode(c))) run.member[c] = 1;
-  }
-  const { member, length: L } = run;
+  const member = memberOf(run);
+  const L = run.length;
   const n = text.length;
   const out: number[] = [];
   let floor = 0; // everything before it has been classified
   for (let i = L - 1; i < n; ) {
-    if (!member[text.charCodeAt(i)]) {
+    if (!inClass(run, member, text.charCodeAt(i))) {
       i += L;
       continue;
     }
     let s = i;
-    while (s > floor && member[text.charCodeAt(s - 1)]) s--;
+    while (s > floor && inClass(run, member, text.charCodeAt(s - 1))) s--;
     let e = i + 1;
-    while (e < n && member[text.charCodeAt(e)]) e++;
+    while (e < n && inClass(run, member, text.charCodeAt(e))) e++;
     if (e - s >= L) out.push(s, e);
     floor = e;
     i = e + L;
@@ -648,7 +725,7 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
   const keywords = engine.scanner.keywords;
   let windowHits: Map<Row, number[]> | null = null;
   let scanRows: Set<Row> | null = null;
-  let runs: Map<string, number[]> | null = null;
+  let runs: Map<string, RunSearch> | null = null;
   let credLines: [number, number][] | null = null;
   let lastLineEnd = -1;
   for (let i = 0; i < hits.starts.length; i++) {
@@ -664,12 +741,7 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
         continue;
       }
       const row = rowAt(engine, r);
-      if (row.valueRun) {
-        runs ??= new Map();
-        let list = runs.get(row.valueRun.key);
-        if (!list) runs.set(row.valueRun.key, (list = findRuns(text, row.valueRun)));
-        if (!runNear(list, start - row.window, start + row.window)) continue;
-      }
+      if (row.valueRun && !valueRunNear(text, (runs ??= new Map()), row.valueRun, start - row.window, start + row.window)) continue;
       if (row.precheck && !row.precheck(text, start + keywords[hits.ids[i]].length)) continue;
       if (row.mode === 'keyword') {
         const re = row.sticky;
@@ -828,13 +900,21 @@ function resolveOverlaps(cands: Candidate[]): Candidate[] {
   return kept;
 }
 
-function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAllow | null): SecretMatch[] {
+function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAllow | null, marks?: LineMarks): SecretMatch[] {
   const kept = resolveOverlaps(cands.filter((c) => accept(c, text, allow)));
   const oneByte = kept.length > 0 && isOneByte(text);
   const out: SecretMatch[] = [];
   let line = 1;
   let lineStart = 0;
   for (const c of kept) {
+    // Jump to the match's chunk when the keyword walk counted the newlines before it (large texts): then
+    // the walk below reads one chunk at most, not every line from the previous match.
+    const chunk = marks ? Math.floor(c.start / marks.chunk) : 0;
+    if (marks && chunk < marks.before.length && chunk * marks.chunk > lineStart) {
+      const at = chunk * marks.chunk;
+      line = marks.before[chunk] + 1;
+      lineStart = text.lastIndexOf('\n', at - 1) + 1;
+    }
     for (let nl = text.indexOf('\n', lineStart); nl !== -1 && nl < c.start; nl = text.indexOf('\n', lineStart)) {
       line++;
       lineStart = nl + 1;
@@ -889,8 +969,9 @@ function finish(text: string, cands: Candidate[], engine: Engine, allow: UserAll
 export function detectSecrets(text: string, options: DetectOptions = {}): SecretMatch[] {
   const run = text ? prepare(options) : null;
   if (!run) return [];
-  const cands = collect(text, run.engine, undefined, options.path, options.credentials === true);
-  return cands.length ? finish(text, cands, run.engine, run.allow) : [];
+  const hits = run.engine.scanner.scan(text);
+  const cands = collect(text, run.engine, hits, options.path, options.credentials === true);
+  return cands.length ? finish(text, cands, run.engine, run.allow, hits.lines) : [];
 }
 
 /** Texts up to this length are checked by mayHoldBuiltinSecret with one `includes` per keyword; longer ones go to the detector. */
@@ -917,7 +998,7 @@ export function mayHoldBuiltinSecret(text: string): boolean {
 function prepare(options: DetectOptions): { allow: UserAllow | null; engine: Engine } | null {
   const allow = userAllow(options.allowlist);
   if (options.path && allow?.paths?.(options.path)) return null;
-  return { allow, engine: engineFor(options.extraPatterns) };
+  return { allow, engine: engineFor(options.extraPatterns, options.credentials === true) };
 }
 
 /**

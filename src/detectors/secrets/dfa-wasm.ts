@@ -10,13 +10,16 @@
 // (their loads overlap), each recording (position, state) whenever it enters a state where a keyword ends.
 //
 // Memory layout (one instance per scanner):
-//   [0, 65536)            character class of each UTF-16 code unit, times 2 (a byte offset into a row)
+//   [0, 65536)            character class of each UTF-16 code unit
 //   [STATES, +4*LANES)    lane states in (set by the caller) and out
 //   [COUNTS, +4*LANES)    hits recorded per lane
-//   [TABLE, ...)          transition table: the JS table with every offset doubled (byte offsets), so a
-//                         step is one add and one load
-//   [text, ...)           the text, 1 or 2 bytes per code unit
+//   [TABLE, ...)          transition table: the JS table (premultiplied state offsets, u16), so a step is
+//                         an add, a shift (u16 entries) and a load
+//   [text, ...)           one chunk of the text (at most CHUNK code units), 1 or 2 bytes per code unit
 //   [hits, ...)           per lane: `cap` (position, state) pairs of u32
+//
+// The text goes through in chunks of CHUNK code units, so the memory stays a few hundred kilobytes whatever
+// the text's size: writing a 20 MB text at once into fresh memory cost more in page faults than the walk.
 
 // This project's tsconfig has no "dom" lib and @types/node 20 does not declare WebAssembly: the members
 // used here.
@@ -85,10 +88,15 @@ const END = [0x0b];
 const BR = (depth: number) => [0x0c, ...uleb(depth)];
 const BR_IF = (depth: number) => [0x0d, ...uleb(depth)];
 const RETURN = [0x0f];
+const V128 = 0x7b;
+const simd = (op: number) => [0xfd, ...uleb(op)];
+const V128_LOAD = [...simd(0), 4, 0]; // align 16, offset 0
+const POPCNT = [0x69];
 
 /**
  * scan(text, q, outBase, hits, cap) -> 0, or -1 when a lane recorded more than `cap` hits.
- * Lane k reads code units [k*q, (k+1)*q) of the text, starting from state STATES[k].
+ * Lane k reads code units [k*q, (k+1)*q) of the text, starting from state STATES[k]; a hit is stored as
+ * (k*q + i, state).
  */
 function kernel(bytesPerUnit: 1 | 2): number[] {
   const [TEXT, Q, OUT, HITS, CAP, I, X] = [0, 1, 2, 3, 4, 5, 6];
@@ -114,8 +122,8 @@ function kernel(bytesPerUnit: 1 | 2): number[] {
   const loop: number[] = [...BLOCK, ...LOOP, ...get(I), ...get(Q), ...GE_U, ...BR_IF(1)];
   // Offset of unit i within a lane, shared by the four lanes.
   loop.push(...get(I), ...(bytesPerUnit === 2 ? [...i32(1), ...SHL] : []), ...set(X));
-  // s = table[s + class[unit]], with states and classes stored as byte offsets: one add per step.
-  for (let k = 0; k < LANES; k++) loop.push(...get(S(k)), ...get(B(k)), ...get(X), ...ADD, ...load, ...LOAD8(0), ...ADD, ...LOAD16(TABLE), ...set(S(k)));
+  // s = table[s + class[unit]]: the JS table's premultiplied offsets, u16 entries (hence the shift).
+  for (let k = 0; k < LANES; k++) loop.push(...get(S(k)), ...get(B(k)), ...get(X), ...ADD, ...load, ...LOAD8(0), ...ADD, ...i32(1), ...SHL, ...LOAD16(TABLE), ...set(S(k)));
   loop.push(...get(S(0)));
   for (let k = 1; k < LANES; k++) loop.push(...get(S(k)), ...OR);
   loop.push(...get(OUT), ...GE_U, ...IF);
@@ -129,87 +137,131 @@ function kernel(bytesPerUnit: 1 | 2): number[] {
   return [...locals, ...body];
 }
 
-let compiled: WebAssembly.Module | null | undefined;
-
-function module(): WebAssembly.Module | null {
-  if (compiled !== undefined) return compiled;
-  try {
-    const params = vec([[I32], [I32], [I32], [I32], [I32]]);
-    const k8 = kernel(1);
-    const k16 = kernel(2);
-    const bytes = [
-      0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-      ...section(1, vec([[0x60, ...params, ...vec([[I32]])]])),
-      ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(2)]])),
-      ...section(3, vec([[0], [0]])),
-      ...section(7, vec([[...name('scan8'), 0x00, 0], [...name('scan16'), 0x00, 1]])),
-      ...section(10, vec([k8, k16].map((k) => [...uleb(k.length), ...k]))),
-    ];
-    compiled = new WebAssembly.Module(Uint8Array.from(bytes));
-  } catch {
-    compiled = null; // no WebAssembly: the JavaScript walk does the same work
-  }
-  return compiled;
+/**
+ * newlines(ptr, blocks) -> how many "\n" code units the `blocks` 16-byte blocks at ptr hold (SIMD compare,
+ * bitmask, popcount). For the line numbers of matches (KeywordHits.lines): counted here, a chunk at a time,
+ * instead of one indexOf per line of the text up to each match.
+ */
+function newlineKernel(bytesPerUnit: 1 | 2): number[] {
+  const [PTR, BLOCKS, COUNT, END_, NL] = [0, 1, 2, 3, 4];
+  const body = [
+    ...i32(10), ...simd(bytesPerUnit === 1 ? 15 : 16), ...set(NL), // i8x16.splat / i16x8.splat
+    ...get(PTR), ...get(BLOCKS), ...i32(4), ...SHL, ...ADD, ...set(END_),
+    ...BLOCK, ...LOOP, ...get(PTR), ...get(END_), ...GE_U, ...BR_IF(1),
+    ...get(COUNT), ...get(PTR), ...V128_LOAD, ...get(NL),
+    ...(bytesPerUnit === 1 ? [...simd(35), ...simd(100)] : [...simd(45), ...simd(132)]), // eq, bitmask
+    ...POPCNT, ...ADD, ...set(COUNT),
+    ...get(PTR), ...i32(16), ...ADD, ...set(PTR),
+    ...BR(0), ...END, ...END,
+    ...get(COUNT), ...END,
+  ];
+  return [...vec([[...uleb(2), I32], [...uleb(1), V128]]), ...body];
 }
 
-const MAX_TEXT = 64 * 1024 * 1024; // above this the JS walk runs, so memory never grows past ~70 MB
-const MAX_HITS_PER_LANE = 1 << 16;
+function moduleOf(exports: [string, number[]][], params: number): WebAssembly.Module | null {
+  try {
+    const bytes = [
+      0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
+      ...section(1, vec([[0x60, ...vec(Array.from({ length: params }, () => [I32])), ...vec([[I32]])]])),
+      ...section(2, vec([[...name('env'), ...name('mem'), 0x02, 0x00, ...uleb(2)]])),
+      ...section(3, vec(exports.map(() => [0]))),
+      ...section(7, vec(exports.map(([n], i) => [...name(n), 0x00, i]))),
+      ...section(10, vec(exports.map(([, k]) => [...uleb(k.length), ...k]))),
+    ];
+    return new WebAssembly.Module(Uint8Array.from(bytes));
+  } catch {
+    return null; // no WebAssembly (or no SIMD): the caller does without
+  }
+}
+
+let walkModule: WebAssembly.Module | null | undefined;
+let newlineModule: WebAssembly.Module | null | undefined;
+
+/** Code units written and walked per call: the memory holds one chunk, not the text. */
+export const CHUNK = 1 << 16;
+
+type Scan = (text: number, q: number, outBase: number, hits: number, cap: number) => number;
+type Count = (ptr: number, blocks: number) => number;
 
 /** The automaton of one KeywordScanner, in WebAssembly memory. */
 export class WasmWalker {
   private readonly memory: WebAssembly.Memory;
-  private readonly scan8: (text: number, q: number, outBase: number, hits: number, cap: number) => number;
-  private readonly scan16: WasmWalker['scan8'];
+  private readonly scan8: Scan;
+  private readonly scan16: Scan;
+  private readonly nl8: Count | null;
+  private readonly nl16: Count | null;
   private readonly textBase: number;
+  private readonly hitsBase: number;
+  private view: Buffer;
+  private mem32: Uint32Array;
 
   private constructor(mod: WebAssembly.Module, cls: Uint8Array, table: Uint16Array) {
     const tableEnd = TABLE + table.length * 2;
     this.textBase = (tableEnd + 63) & ~63;
-    this.memory = new WebAssembly.Memory({ initial: Math.ceil(this.textBase / 65536) + 1 });
+    this.hitsBase = (this.textBase + CHUNK * 2 + 63) & ~63;
+    const cap = CHUNK / LANES + 1;
+    this.memory = new WebAssembly.Memory({ initial: Math.ceil((this.hitsBase + LANES * cap * 8) / 65536) });
     const inst = new WebAssembly.Instance(mod, { env: { mem: this.memory } });
-    this.scan8 = inst.exports.scan8 as WasmWalker['scan8'];
-    this.scan16 = inst.exports.scan16 as WasmWalker['scan8'];
-    const cls2 = new Uint8Array(this.memory.buffer, 0, 65536);
-    for (let c = 0; c < 65536; c++) cls2[c] = cls[c] * 2;
-    const t2 = new Uint16Array(this.memory.buffer, TABLE, table.length);
-    for (let i = 0; i < table.length; i++) t2[i] = table[i] * 2;
+    this.scan8 = inst.exports.scan8 as Scan;
+    this.scan16 = inst.exports.scan16 as Scan;
+    newlineModule ??= moduleOf([['nl8', newlineKernel(1)], ['nl16', newlineKernel(2)]], 2);
+    const nl = newlineModule && new WebAssembly.Instance(newlineModule, { env: { mem: this.memory } });
+    this.nl8 = nl ? (nl.exports.nl8 as Count) : null;
+    this.nl16 = nl ? (nl.exports.nl16 as Count) : null;
+    this.view = Buffer.from(this.memory.buffer);
+    this.mem32 = new Uint32Array(this.memory.buffer);
+    this.view.set(cls, 0);
+    new Uint16Array(this.memory.buffer, TABLE, table.length).set(table);
   }
 
-  /** null when WebAssembly is unavailable or the table's byte offsets do not fit 16 bits. */
+  /** null when WebAssembly is unavailable or the table is not 16-bit. */
   static create(cls: Uint8Array, table: Uint16Array | Uint32Array): WasmWalker | null {
-    if (!(table instanceof Uint16Array) || table.length > 32768 || cls.some((c) => c > 127)) return null;
-    const mod = module();
-    if (!mod) return null;
-    return new WasmWalker(mod, cls, table);
+    if (!(table instanceof Uint16Array)) return null;
+    walkModule ??= moduleOf([['scan8', kernel(1)], ['scan16', kernel(2)]], 5);
+    if (!walkModule) return null;
+    return new WasmWalker(walkModule, cls, table);
+  }
+
+  /** Whether newlines() can count (the SIMD module compiled). */
+  get countsNewlines(): boolean {
+    return this.nl8 !== null;
   }
 
   /**
-   * Walk `text` (one byte per unit when `oneByte`) with lane k starting at unit k*q in state
-   * `laneStates[k]` (JS table offsets), appending hits (end position, JS state offset) in text order.
-   * Returns the last lane's final state, or -1 (text too large, or too many hits: the caller falls back to
-   * JavaScript, having received nothing).
+   * Walk text[from, to) (at most CHUNK units; one byte per unit when `oneByte`) with lane k starting at
+   * unit from + k*q, q = floor((to - from) / 4), in state `laneStates[k]` (JS table offsets), appending hits
+   * (end position in `text`, JS state offset) in text order. Returns the last lane's final state (at
+   * from + 4q), or -1 when the walk could not run (the caller then received nothing).
    */
-  walk(text: string, oneByte: boolean, q: number, laneStates: number[], outBase: number, ends: number[], states: number[]): number {
-    const unit = oneByte ? 1 : 2;
-    const n = text.length;
-    if (n > MAX_TEXT) return -1;
-    const cap = Math.min(q + 1, MAX_HITS_PER_LANE);
-    const hitsBase = (this.textBase + n * unit + 63) & ~63;
-    const need = hitsBase + LANES * cap * 8;
-    if (need > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((need - this.memory.buffer.byteLength) / 65536));
-    Buffer.from(this.memory.buffer).write(text, this.textBase, oneByte ? 'latin1' : 'utf16le');
-    const mem32 = new Uint32Array(this.memory.buffer);
-    for (let k = 0; k < LANES; k++) mem32[STATES / 4 + k] = laneStates[k] * 2;
-    const status = (oneByte ? this.scan8 : this.scan16)(this.textBase, q, outBase * 2, hitsBase, cap);
+  walkChunk(text: string, from: number, to: number, oneByte: boolean, laneStates: readonly number[], outBase: number, ends: number[], states: number[]): number {
+    const n = to - from;
+    if (n > CHUNK || n < LANES) return -1;
+    const q = Math.floor(n / LANES);
+    const cap = q + 1; // one hit per unit at most: never reached
+    this.view.write(from === 0 && to === text.length ? text : text.slice(from, to), this.textBase, oneByte ? 'latin1' : 'utf16le');
+    const mem32 = this.mem32;
+    for (let k = 0; k < LANES; k++) mem32[STATES / 4 + k] = laneStates[k];
+    const status = (oneByte ? this.scan8 : this.scan16)(this.textBase, q, outBase, this.hitsBase, cap);
     if (status !== 0) return -1;
     for (let k = 0; k < LANES; k++) {
-      const first = (hitsBase >> 2) + k * cap * 2;
+      const first = (this.hitsBase >> 2) + k * cap * 2;
       const last = first + mem32[COUNTS / 4 + k] * 2;
       for (let i = first; i < last; i += 2) {
-        ends.push(mem32[i]);
-        states.push(mem32[i + 1] / 2);
+        ends.push(from + mem32[i]);
+        states.push(mem32[i + 1]);
       }
     }
-    return mem32[STATES / 4 + LANES - 1] / 2;
+    return mem32[STATES / 4 + LANES - 1];
+  }
+
+  /** "\n" in the chunk walkChunk just wrote (text[from, to)); -1 when there is no counting kernel. */
+  newlines(text: string, from: number, to: number, oneByte: boolean): number {
+    const count = oneByte ? this.nl8 : this.nl16;
+    if (!count) return -1;
+    const perBlock = oneByte ? 16 : 8;
+    const blocks = Math.floor((to - from) / perBlock);
+    let c = count(this.textBase, blocks);
+    for (let i = from + blocks * perBlock; i < to; i++) if (text.charCodeAt(i) === 10) c++;
+    return c;
   }
 }

@@ -9,15 +9,26 @@
 // below is the fallback and the reference. Both read the text from a typed array copy, because indexing a
 // typed array is much cheaper than String.prototype.charCodeAt on sliced or cons strings.
 
-import { WASM_LANES, WasmWalker } from './dfa-wasm.js';
+import { CHUNK, WASM_LANES, WasmWalker } from './dfa-wasm.js';
 
 /** Keyword occurrences, sorted by end position: `starts[i]` is where keyword `ids[i]` begins. */
 export interface KeywordHits {
   starts: number[];
   ids: number[];
+  /** For large texts walked in WebAssembly: how many "\n" precede each chunk (see LineMarks). */
+  lines?: LineMarks;
 }
 
-const LARGE = 4096; // below this, the copy into a typed array costs more than it saves
+/**
+ * `before[j]` = number of "\n" in text[0, j * chunk): counted during the keyword walk (SIMD, ~1 ms per
+ * 20 MB), so a match's line number costs a walk from its chunk's start, not from the text's.
+ */
+export interface LineMarks {
+  chunk: number;
+  before: number[];
+}
+
+const LARGE = 256; // below this the JavaScript walk (no copy, no call into WebAssembly) is cheaper
 const BATCH = 1 << 20; // characters per joined batch in scanMany
 const SEPARATOR = '\n';
 const NO_HITS: KeywordHits = Object.freeze({ starts: Object.freeze([]) as unknown as number[], ids: Object.freeze([]) as unknown as number[] });
@@ -33,9 +44,12 @@ export class KeywordScanner {
   private readonly stride: number;
   private readonly maxLen: number;
   private wasm: WasmWalker | null | undefined;
+  /** Units per WebAssembly call (CHUNK; smaller in tests, so that chunk edges are crossed often). */
+  private readonly chunk: number;
 
-  constructor(keywords: readonly string[]) {
+  constructor(keywords: readonly string[], options: { chunk?: number } = {}) {
     this.keywords = keywords;
+    this.chunk = Math.min(CHUNK, Math.max(16, options.chunk ?? CHUNK));
     // Character classes: one per distinct (case-folded) keyword character; everything else is class 0.
     let nClasses = 1;
     for (const k of keywords) {
@@ -82,21 +96,9 @@ export class KeywordScanner {
         queue[qn++] = t;
       }
     }
-    for (let qi = 0; qi < qn; qi++) {
-      const s = queue[qi];
-      const f = fail[s] * K;
-      for (let c = 0; c < K; c++) {
-        const t = go[s * K + c];
-        if (t >= 0) {
-          fail[t] = d[f + c];
-          if (out[fail[t]].length) out[t] = out[t].concat(out[fail[t]]);
-          d[s * K + c] = t;
-          queue[qn++] = t;
-        } else {
-          d[s * K + c] = d[f + c];
-        }
-      }
-    }
+    // The per-state work in small functions (expand, fillTable): V8 optimises a hot loop by compiling its
+    // whole function, and this constructor's took several milliseconds of compilation in every process.
+    for (let qi = 0; qi < qn; qi++) qn = expand(queue[qi], K, go, d, fail, out, queue, qn);
     // Renumber so that states with outputs come last (each group in state order), and store premultiplied
     // offsets (no multiplication in the hot loop). Output states start at a power of two, `outBase`: every
     // other offset is below it, so OR-ing the states of the four lanes and testing one bit tells exactly
@@ -120,10 +122,7 @@ export class KeywordScanner {
     this.stride = K;
     // 16-bit offsets for the built-in table (half the cache footprint; the WebAssembly walk needs them).
     const table = size <= 65536 ? new Uint16Array(size) : new Uint32Array(size);
-    for (let s = 0; s < n; s++) {
-      const o = offset[s];
-      for (let c = 0; c < K; c++) table[o + c] = offset[d[s * K + c]];
-    }
+    fillTable(table, offset, d, n, K);
     this.delta = table;
     this.outBase = firstOut < n ? outBase : Number.MAX_SAFE_INTEGER;
     this.outputs = new Array(n - firstOut);
@@ -135,9 +134,18 @@ export class KeywordScanner {
   scan(text: string): KeywordHits {
     const ends: number[] = [];
     const states: number[] = [];
-    if (text.length < LARGE) this.walk(text, ends, states);
-    else if (!this.walkWasm(text, ends, states)) this.walkLanes(toCodeUnits(text), ends, states);
     const hits: KeywordHits = { starts: [], ids: [] };
+    if (text.length < LARGE) this.walk(text, ends, states);
+    else {
+      const marks: LineMarks = { chunk: this.chunk, before: [] };
+      if (this.walkWasm(text, ends, states, marks)) {
+        if (marks.before.length) hits.lines = marks; // empty when the newline kernel is missing
+      } else {
+        ends.length = 0;
+        states.length = 0;
+        this.walkLanes(toCodeUnits(text), ends, states);
+      }
+    }
     const K = this.stride;
     for (let i = 0; i < ends.length; i++) {
       for (const kw of this.outputs[(states[i] - this.outBase) / K]) {
@@ -191,28 +199,49 @@ export class KeywordScanner {
     }
   }
 
-  /** The same multi-lane walk in WebAssembly (dfa-wasm.ts); false when it cannot run (then walkLanes does). */
-  private walkWasm(text: string, ends: number[], states: number[]): boolean {
+  /**
+   * The same multi-lane walk in WebAssembly (dfa-wasm.ts), one chunk of `chunk` units at a time (the state
+   * carried from chunk to chunk); false when it cannot run (then walkLanes does). Counts newlines per chunk
+   * on the way, for the line numbers of matches (`marks`).
+   */
+  private walkWasm(text: string, ends: number[], states: number[], marks: LineMarks | null): boolean {
     if (this.wasm === undefined) this.wasm = WasmWalker.create(this.cls, this.delta);
-    if (!this.wasm) return false;
-    const { cls, delta } = this;
+    const wasm = this.wasm;
+    if (!wasm) return false;
+    const { cls, delta, outBase } = this;
     const n = text.length;
-    const q = Math.floor(n / WASM_LANES);
-    const warm = Math.min(this.maxLen - 1, q);
-    // Lane k starts in the state the automaton has after the `warm` characters before its part.
-    const start = [0];
-    for (let k = 1; k < WASM_LANES; k++) {
-      let s = 0;
-      for (let i = k * q - warm; i < k * q; i++) s = delta[s + cls[text.charCodeAt(i)]];
-      start.push(s);
-    }
-    let s = this.wasm.walk(text, isOneByte(text), q, start, this.outBase, ends, states);
-    if (s < 0) return false;
-    for (let i = WASM_LANES * q; i < n; i++) {
-      s = delta[s + cls[text.charCodeAt(i)]];
-      if (s >= this.outBase) {
-        ends.push(i);
-        states.push(s);
+    const oneByte = isOneByte(text);
+    if (!wasm.countsNewlines) marks = null;
+    const lanes = [0, 0, 0, 0];
+    let newlines = 0;
+    let s = 0;
+    for (let from = 0; from < n; from += this.chunk) {
+      const to = Math.min(n, from + this.chunk);
+      if (marks) marks.before.push(newlines);
+      const q = Math.floor((to - from) / WASM_LANES);
+      let tail = from;
+      if (q >= this.maxLen) {
+        // Lane k starts in the state the automaton has after the maxLen - 1 characters before its part
+        // (all that can be part of a keyword ending inside it); lane 0 in the state carried over.
+        lanes[0] = s;
+        for (let k = 1; k < WASM_LANES; k++) {
+          let w = 0;
+          for (let i = from + k * q - (this.maxLen - 1); i < from + k * q; i++) w = delta[w + cls[text.charCodeAt(i)]];
+          lanes[k] = w;
+        }
+        s = wasm.walkChunk(text, from, to, oneByte, lanes, outBase, ends, states);
+        if (s < 0) return false; // nothing was recorded for this chunk: the caller starts over in JavaScript
+        if (marks) newlines += wasm.newlines(text, from, to, oneByte);
+        tail = from + WASM_LANES * q;
+      } else if (marks) {
+        for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) newlines++;
+      }
+      for (let i = tail; i < to; i++) {
+        s = delta[s + cls[text.charCodeAt(i)]];
+        if (s >= outBase) {
+          ends.push(i);
+          states.push(s);
+        }
       }
     }
     return true;
@@ -274,6 +303,31 @@ export class KeywordScanner {
         states.push(lane[i + 1]);
       }
     }
+  }
+}
+
+/** Breadth-first step of the automaton's construction: state s's transitions and its children's failure links. */
+function expand(s: number, K: number, go: Int32Array, d: Int32Array, fail: Int32Array, out: number[][], queue: Int32Array, qn: number): number {
+  const f = fail[s] * K;
+  for (let c = 0; c < K; c++) {
+    const t = go[s * K + c];
+    if (t >= 0) {
+      fail[t] = d[f + c];
+      if (out[fail[t]].length) out[t] = out[t].concat(out[fail[t]]);
+      d[s * K + c] = t;
+      queue[qn++] = t;
+    } else {
+      d[s * K + c] = d[f + c];
+    }
+  }
+  return qn;
+}
+
+/** The transition table with premultiplied offsets: row offset[s] holds offset[d[s][c]] for every class c. */
+function fillTable(table: Uint16Array | Uint32Array, offset: Int32Array, d: Int32Array, n: number, K: number): void {
+  for (let s = 0; s < n; s++) {
+    const o = offset[s];
+    for (let c = 0; c < K; c++) table[o + c] = offset[d[s * K + c]];
   }
 }
 
