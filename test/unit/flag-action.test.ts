@@ -165,3 +165,29 @@ describe('flag action', () => {
   });
 });
 
+
+describe('flag action: review regressions (dry-run = apply)', () => {
+  it.fails('an agent that writes the exact flag text silences neither the plan nor --apply (execute reuses any comment with the same text)', async () => {
+    const { flag } = await import('../../src/actions/kinds/flag.js');
+    const a = fakeToken('anthropic-api-key', 431);
+    const snap = snapshot(`notes\nuse ${a}`, []);
+    const body = String(flags(await plan(snap)).find((x) => x.status === 'planned')!.params!.body);
+    // The agent posts the very text clipguard would post (it is a pure function of masked facts; a dry-run shows it).
+    const forged = { ...base.comments['i-2'][0], id: 'c8-0000-0000', issueId: 'i-7', body, authorType: 'agent', authorAgentId: 'a-alice', authorUserId: null };
+    snap.companies[0].comments['i-7'] = [forged];
+    const fs = await plan(snap);
+    const planned = flags(fs).find((x) => x.status === 'planned')!;
+    expect(planned).toBeDefined(); // the plan: an agent's text is not clipguard's flag
+    // --apply on the same (unchanged) world: the server answers what the snapshot holds.
+    const posted: string[] = [];
+    const client = {
+      getIssue: async () => snap.companies[0].issues[0],
+      listComments: async () => snap.companies[0].comments['i-7'],
+      addComment: async (_id: string, b: string) => (posted.push(b), { status: 201, body: { id: 'c-new' } }),
+    };
+    const f = fs.find((x) => x.actions.includes(planned))!;
+    const out = await flag.execute({ client } as any, f, planned, 'k');
+    expect(out.status).toBe('applied');
+    expect(posted).toEqual([body]);
+  });
+});
