@@ -191,3 +191,32 @@ describe('flag action: review regressions (dry-run = apply)', () => {
     expect(posted).toEqual([body]);
   });
 });
+
+describe('flag action: who wrote the marker (review regressions)', () => {
+  const a = fakeToken('anthropic-api-key', 441);
+  const g = fakeToken('github-pat', 442);
+  async function withFlagBy(author: Record<string, unknown>) {
+    const body = String(flags(await plan(snapshot(`notes\nuse ${a}`, []))).find((x) => x.status === 'planned')!.params!.body);
+    const snap = snapshot(`notes\nuse ${a}`, [`and ${g}`]);
+    snap.companies[0].comments['i-7'].push({ ...snap.companies[0].comments['i-7'][0], id: 'c9-0000-0000', body, authorAgentId: null, ...author });
+    return flags(await plan(snap)).map((x) => [x.status, x.detail.startsWith('already flagged') ? 'already' : 'new']).sort();
+  }
+
+  // The live guard without a REST URL posts through the plugin API: Paperclip stores that comment with
+  // authorType 'system' and no authorUserId (services/issues.js addComment), which no agent can write.
+  it.fails('a flag the live guard posted (a system comment) counts as clipguard\'s', async () => {
+    expect(await withFlagBy({ authorType: 'system', authorUserId: null })).toEqual([
+      ['planned', 'new'],
+      ['skipped', 'already'],
+    ]);
+  });
+
+  // In local_trusted mode agents post as the `local-board` user; Paperclip marks the comments a run provably
+  // wrote (createdByRunId, derivedAuthorAgentId). Those are an agent's, whatever authorType says.
+  it.fails('a marker in a comment an agent run wrote as local-board does not silence the flag', async () => {
+    expect(await withFlagBy({ authorType: 'user', authorUserId: 'local-board', createdByRunId: 'r-1', derivedAuthorAgentId: 'a-alice' })).toEqual([
+      ['planned', 'new'],
+      ['skipped', 'new'],
+    ]);
+  });
+});
