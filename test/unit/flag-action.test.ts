@@ -167,7 +167,7 @@ describe('flag action', () => {
 
 
 describe('flag action: review regressions (dry-run = apply)', () => {
-  it.fails('an agent that writes the exact flag text silences neither the plan nor --apply (execute reuses any comment with the same text)', async () => {
+  it('an agent that writes the exact flag text silences neither the plan nor --apply (execute reuses any comment with the same text)', async () => {
     const { flag } = await import('../../src/actions/kinds/flag.js');
     const a = fakeToken('anthropic-api-key', 431);
     const snap = snapshot(`notes\nuse ${a}`, []);
@@ -204,7 +204,7 @@ describe('flag action: who wrote the marker (review regressions)', () => {
 
   // The live guard without a REST URL posts through the plugin API: Paperclip stores that comment with
   // authorType 'system' and no authorUserId (services/issues.js addComment), which no agent can write.
-  it.fails('a flag the live guard posted (a system comment) counts as clipguard\'s', async () => {
+  it('a flag the live guard posted (a system comment) counts as clipguard\'s', async () => {
     expect(await withFlagBy({ authorType: 'system', authorUserId: null })).toEqual([
       ['planned', 'new'],
       ['skipped', 'already'],
@@ -213,7 +213,7 @@ describe('flag action: who wrote the marker (review regressions)', () => {
 
   // In local_trusted mode agents post as the `local-board` user; Paperclip marks the comments a run provably
   // wrote (createdByRunId, derivedAuthorAgentId). Those are an agent's, whatever authorType says.
-  it.fails('a marker in a comment an agent run wrote as local-board does not silence the flag', async () => {
+  it('a marker in a comment an agent run wrote as local-board does not silence the flag', async () => {
     expect(await withFlagBy({ authorType: 'user', authorUserId: 'local-board', createdByRunId: 'r-1', derivedAuthorAgentId: 'a-alice' })).toEqual([
       ['planned', 'new'],
       ['skipped', 'new'],
