@@ -194,3 +194,18 @@ describe('the Action on a checkout someone else wrote (a pull request)', () => {
     }
   });
 });
+
+describe('the untrusted-config note (review regressions)', () => {
+  // A workflow that names its config in args (`--config .github/clipguard.json`) still reads a file the pull
+  // request can change: the note must be about the file the scan read, not about clipguard.config.json.
+  it('names the config the scan read when args give --config', () => {
+    const dir = gitRepo();
+    mkdirSync(join(dir, 'ci'), { recursive: true });
+    writeFileSync(join(dir, 'ci', 'clipguard.json'), JSON.stringify({ actions: { apply: true } }));
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'a pull request'], { cwd: dir });
+    const r = runEntry(dir, { args: '--config ci/clipguard.json --only git' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    expect(r.stderr).toMatch(/clipguard\.json is not trusted \(never trusted\): ignored actions\.apply/);
+    expect(r.summary).toContain('`ci/clipguard.json` is not trusted');
+  });
+});
