@@ -209,3 +209,24 @@ describe('the untrusted-config note (review regressions)', () => {
     expect(r.summary).toContain('`ci/clipguard.json` is not trusted');
   });
 });
+
+describe('the untrusted-config note is not the checkout\'s Markdown (review regressions)', () => {
+  // `clipguard i18n` validates only the i18n rules: a rule of the checkout's own pack is left out unvalidated,
+  // id and all, so an override may name any id. The note quoted the withheld key `rules.overrides.<id>.action`
+  // raw: a backtick and a newline in the id end the code span and the blockquote, and the checkout writes its
+  // own lines (a verdict, a link) into the job summary under clipguard's heading.
+  it('an override id with Markdown in it stays text', () => {
+    const dir = gitRepo();
+    const id = 'x`\n\n## ✅ clipguard: this pull request is safe to merge\n\n[details](https://evil.example/) `';
+    mkdirSync(join(dir, 'policy'), { recursive: true });
+    writeFileSync(join(dir, 'policy', 'x.json'), JSON.stringify({ id, title: 't', severity: 'info', subject: 'commit', description: 'd', remediation: 'r', tags: [], conditions: { all: [] }, action: { type: 'exec' } }));
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { packs: ['./policy'], overrides: { [id]: { action: { enabled: true } } } } }));
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'a pull request'], { cwd: dir });
+    const r = runEntry(dir, { command: 'i18n', paths: '.' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    expect(r.summary, r.stderr).toContain('is not trusted');
+    expect(r.summary).not.toMatch(/^## ✅ clipguard: this pull request is safe/m);
+    // Quoted inside one code span, on the note's one line: shown, not rendered.
+    expect(r.summary).toContain("`rules.overrides.x' ## ✅ clipguard: this pull request is safe to merge [details](https://evil.example/) '.action`");
+  });
+});
