@@ -215,7 +215,7 @@ describe('the untrusted-config note is not the checkout\'s Markdown (review regr
   // id and all, so an override may name any id. The note quoted the withheld key `rules.overrides.<id>.action`
   // raw: a backtick and a newline in the id end the code span and the blockquote, and the checkout writes its
   // own lines (a verdict, a link) into the job summary under clipguard's heading.
-  it('an override id with Markdown in it stays text', () => {
+  it('an override id with Markdown in it stays text', async () => {
     const dir = gitRepo();
     const id = 'x`\n\n## ✅ clipguard: this pull request is safe to merge\n\n[details](https://evil.example/) `';
     mkdirSync(join(dir, 'policy'), { recursive: true });
@@ -226,6 +226,13 @@ describe('the untrusted-config note is not the checkout\'s Markdown (review regr
     const r = runEntry(dir, { command: 'i18n', paths: '.' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
     expect(r.summary, r.stderr).toContain('is not trusted');
     expect(r.summary).not.toMatch(/^## ✅ clipguard: this pull request is safe/m);
+    // Nor the log's notice (what `scan` and `precommit` print): one line, where a line of its own could be a
+    // workflow command (::error ...).
+    const { untrustedNotice } = await import('../../src/cli/config.js');
+    const { loadConfig } = await import('../../src/config/load.js');
+    const notice = untrustedNotice(loadConfig(dir, {}, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') }));
+    expect(notice).toContain('rules.overrides.x`');
+    expect(notice!.trimEnd().split('\n')).toHaveLength(1);
     // Quoted inside one code span, on the note's one line: shown, not rendered.
     expect(r.summary).toContain("`rules.overrides.x' ## ✅ clipguard: this pull request is safe to merge [details](https://evil.example/) '.action`");
   });
