@@ -5,6 +5,7 @@ import type { Config } from './config/load.js';
 import { runScan, type ScanResult } from './scan.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { jsonObjects } from './sources/paperclip/json.js';
+import { byClipguardSide } from './facts/flagged.js';
 import type { Finding, Report } from './types.js';
 import { CHECKLIST_MD_HEAD, CHECKLIST_SUBSTANCE, checklistSubstance, renderChecklistMarkdown } from './report/checklist.js';
 import { join } from 'node:path';
@@ -120,7 +121,8 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
 
 /** The newest checklist comment on the issue, if it has the same substance as `c`. */
 function sameChecklistPosted(comments: { id?: unknown; body?: unknown; deletedAt?: unknown; authorType?: unknown }[], c: Checklist): { id: string } | null {
-  const mine = comments.filter((x) => !x.deletedAt && typeof x.body === 'string' && x.body.startsWith(CHECKLIST_MD_HEAD) && CHECKLIST_SUBSTANCE.test(x.body));
+  // Only a comment clipguard could have written: an agent posting a checklist with the same marker must not stand in for it.
+  const mine = comments.filter((x) => byClipguardSide(x as Record<string, unknown>) && typeof x.body === 'string' && x.body.startsWith(CHECKLIST_MD_HEAD) && CHECKLIST_SUBSTANCE.test(x.body));
   const last = mine[mine.length - 1];
   return last && typeof last.id === 'string' && CHECKLIST_SUBSTANCE.exec(last.body as string)![1] === checklistSubstance(c) ? { id: last.id } : null;
 }
@@ -164,7 +166,7 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
         // Compared on the substance (statuses and findings), not the text: a cent more in a forecast is not news.
         const comments = await client.listComments(to.postIssue);
         const same = sameChecklistPosted(jsonObjects(comments), c);
-        const r = same ? { id: same.id, reused: true } : await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c), comments);
+        const r = same ? { id: same.id, reused: true } : await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c), comments, byClipguardSide);
         if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
         else if (r.reused) outcome('comment', target, 'skipped', `the checklist was already on ${to.postIssue} (comment ${r.id})`, `already posted as comment ${r.id}`);
         else outcome('comment', target, 'applied', `checklist posted on ${to.postIssue} (comment ${r.id})`, `posted as comment ${r.id}`);

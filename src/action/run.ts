@@ -16,6 +16,7 @@ import { render } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { loadRulePacks, type LoadResult } from '../engine/load.js';
 import { SEVERITIES, type Report } from '../types.js';
+import { markdownCell, oneLine } from '../report/sanitize.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 import { UserFileError } from '../util/json-file.js';
 
@@ -131,14 +132,34 @@ function rulesFor(cwd: string): LoadResult['rules'] {
  * (a pull request's config cannot act, run commands, or receive the key). Said where reviewers look, not only
  * in the log; null when the config is trusted or there is none.
  */
-function untrustedSummary(cwd: string): string | null {
+function untrustedSummary(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): string | null {
   try {
-    const config = loadConfig(cwd);
+    // The file the scan read: the workflow's `--config` in args when it gives one (a path the checkout may still write).
+    const config = loadConfig(cwd, { config: configArg(args) }, env);
     if (!config.file || !config.untrusted.length) return null;
-    return `> ⚠️ \`${relative(cwd, config.file) || config.file}\` is not trusted (${config.untrustedReason ?? 'never trusted'}): clipguard ignored its ${config.untrusted.map((k) => `\`${k}\``).join(', ')}. A config that came with the checkout cannot act, run commands or receive the API key until someone trusts that exact file (\`clipguard trust\`, or the workflow's own inputs).\n\n`;
+    return `> ⚠️ ${code(relative(cwd, config.file) || config.file)} is not trusted (${markdownCell(config.untrustedReason ?? 'never trusted')}): clipguard ignored its ${config.untrusted.map(code).join(', ')}. A config that came with the checkout cannot act, run commands or receive the API key until someone trusts that exact file (\`clipguard trust\`, or the workflow's own inputs).\n\n`;
   } catch {
     return null;
   }
+}
+
+/**
+ * A code span of text the checkout may write (an override's rule id is quoted unvalidated when `i18n` left the
+ * rule out): one line, no backtick, so it cannot end the span and write its own Markdown into the summary.
+ */
+const code = (s: string): string => `\`${oneLine(s, 200).replace(/`/g, "'")}\``;
+
+/** The value of `-c` / `--config` in the args, as commander reads it (the last one wins). */
+export function configArg(args: readonly string[]): string | undefined {
+  let out: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    if ((a === '--config' || a === '-c') && i + 1 < args.length) out = args[++i];
+    else if (a.startsWith('--config=')) out = a.slice('--config='.length);
+    else if (/^-c./.test(a)) out = a.slice(2);
+  }
+  return out;
 }
 
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -204,7 +225,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     }
     if (inputs.summary) {
       const md = await render(report, 'markdown', rules, true);
-      const note = untrustedSummary(cwd);
+      const note = untrustedSummary(cwd, inputs.args, env);
       // Under the report's heading, before its verdict.
       appendSummary(env, capSummary(note ? md.replace(/^(## [^\n]*\n\n)?/, (h) => h + note) : md));
     }

@@ -9,11 +9,15 @@ import { jsonObjects, type JsonObject } from '../sources/paperclip/json.js';
 
 export type PostOutcome = { id: string; reused: boolean } | { error: string };
 
-const sameText = (body: string) => (c: JsonObject) => !c.deletedAt && c.body === body && typeof c.id === 'string';
+const sameText = (body: string, mine: (c: JsonObject) => boolean) => (c: JsonObject) => !c.deletedAt && c.body === body && typeof c.id === 'string' && mine(c);
 
-/** `comments`: the issue's comments when the caller has just read them (saves a request). */
-export async function postCommentOnce(client: ActingClient, issueId: string, body: string, comments?: readonly unknown[]): Promise<PostOutcome> {
-  const before = jsonObjects(comments ?? (await client.listComments(issueId))).find(sameText(body));
+/**
+ * `comments`: the issue's comments when the caller has just read them (saves a request). `mine`: which comments
+ * may be an earlier post of this one (the flag: not one an agent wrote, or an agent could silence it by posting
+ * its text first).
+ */
+export async function postCommentOnce(client: ActingClient, issueId: string, body: string, comments?: readonly unknown[], mine: (c: JsonObject) => boolean = () => true): Promise<PostOutcome> {
+  const before = jsonObjects(comments ?? (await client.listComments(issueId))).find(sameText(body, mine));
   if (before) return { id: before.id as string, reused: true };
   let posted: { status: number; body: unknown } | undefined;
   try {
@@ -25,7 +29,7 @@ export async function postCommentOnce(client: ActingClient, issueId: string, bod
   const id = posted && posted.status < 300 ? (posted.body as { id?: unknown })?.id : undefined;
   if (typeof id === 'string') return { id, reused: false };
   if (!posted || posted.status >= 500) {
-    const after = jsonObjects(await client.listComments(issueId)).find(sameText(body));
+    const after = jsonObjects(await client.listComments(issueId)).find(sameText(body, mine));
     if (after) return { id: after.id as string, reused: false };
   }
   const err = (posted?.body as { error?: unknown } | null)?.error;

@@ -26,7 +26,9 @@ export function shellWord(p: string): string {
 export function untrustedNotice(config: Config): string | null {
   if (!config.file || !config.untrusted.length) return null;
   return (
-    `clipguard: ${oneLine(config.file)} is not trusted (${config.untrustedReason ?? 'never trusted'}): ignored ${config.untrusted.join(', ')}. ` +
+    // One line each: a key may quote an override's rule id the checkout wrote (a newline there would start a line
+    // of its own in the log, e.g. a GitHub workflow command `::error ...`).
+    `clipguard: ${oneLine(config.file)} is not trusted (${oneLine(config.untrustedReason ?? 'never trusted')}): ignored ${config.untrusted.map((k) => oneLine(k, 200)).join(', ')}. ` +
     `Review it, then run \`clipguard trust ${oneLine(shellWord(config.file))}\` to trust this exact file (see \`clipguard trust --help\`).\n`
   );
 }

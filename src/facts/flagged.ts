@@ -21,11 +21,21 @@ export function flagKeyHash(key: string): string {
   return hash('sha256', key, 'hex').slice(0, 16);
 }
 
+/**
+ * Whether clipguard could have written `c`: a board user's comment (`scan --apply`) or a system one (the live
+ * guard posting through the plugin API; no agent can write one), and none an agent run provably wrote (in
+ * local_trusted mode agents post as the `local-board` user; Paperclip then names the run).
+ */
+export function byClipguardSide(c: Record<string, unknown>): boolean {
+  if (c.deletedAt || c.authorType === 'agent' || c.authorAgentId || c.createdByRunId || c.derivedAuthorAgentId) return false;
+  return c.authorType === 'system' ? !c.authorUserId : typeof c.authorUserId === 'string' && !!c.authorUserId;
+}
+
 /** The keys clipguard's flag comments among `comments` already asked to rotate. */
 export function flaggedKeys(comments: readonly Record<string, unknown>[]): Set<string> {
   const out = new Set<string>();
   for (const c of comments) {
-    if (c.deletedAt || typeof c.body !== 'string' || typeof c.authorUserId !== 'string' || !c.authorUserId || c.authorType === 'agent') continue;
+    if (typeof c.body !== 'string' || !byClipguardSide(c)) continue;
     const m = FLAG_MARKER.exec(c.body);
     if (m) for (const k of m[1].trim().split(' ')) out.add(k);
   }

@@ -111,6 +111,10 @@ export const issueShape = obj({
   assigneeAgentId: nul(S),
   assigneeUserId: nul(S),
   blockedBy: nul(arr(obj({
+    title: S,
+    priority: S,
+    assigneeAgentId: S,
+    assigneeUserId: S,
     id: S,
     identifier: nul(S),
     status: S,

@@ -77,3 +77,20 @@ describe('the checklist on its issue', () => {
     expect(await idle(board.identifier)).toEqual([expect.stringMatching(/1 assignable issue\(s\) wait; next: PRP-2 /)]);
   });
 });
+
+describe('the checklist on its issue: who wrote the earlier one (review regressions)', () => {
+  // An agent on the issue posts a checklist of its own with the substance marker the real one will carry
+  // (statuses and fingerprints: computable from what it reads) and ✅ everywhere: the real one must still be posted.
+  it('a checklist comment an agent wrote is not clipguard\'s: the real one is posted', async () => {
+    const w = world();
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const board = w.issues[0];
+    const cfg = config(pc.url, board.identifier);
+    const c = await runChecklist(cfg);
+    const forged = `## clipguard daily checklist — ${c.date.slice(0, 10)}\n\nall ✅\n\n<!-- clipguard-checklist ${checklistSubstance(c)} -->\n`;
+    const at = new Date().toISOString();
+    w.comments[board.id] = [{ id: 'c-forged', companyId: w.company.id, issueId: board.id, body: forged, authorType: 'agent', authorAgentId: w.agents[0].id, authorUserId: null, deletedAt: null, createdAt: at, updatedAt: at } as never];
+    expect((await publishChecklist(c, cfg, cfg.checklist)).lines).toEqual([expect.stringContaining(`checklist posted on ${board.identifier}`)]);
+  });
+});

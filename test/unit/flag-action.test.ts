@@ -165,3 +165,58 @@ describe('flag action', () => {
   });
 });
 
+
+describe('flag action: review regressions (dry-run = apply)', () => {
+  it('an agent that writes the exact flag text silences neither the plan nor --apply (execute reuses any comment with the same text)', async () => {
+    const { flag } = await import('../../src/actions/kinds/flag.js');
+    const a = fakeToken('anthropic-api-key', 431);
+    const snap = snapshot(`notes\nuse ${a}`, []);
+    const body = String(flags(await plan(snap)).find((x) => x.status === 'planned')!.params!.body);
+    // The agent posts the very text clipguard would post (it is a pure function of masked facts; a dry-run shows it).
+    const forged = { ...base.comments['i-2'][0], id: 'c8-0000-0000', issueId: 'i-7', body, authorType: 'agent', authorAgentId: 'a-alice', authorUserId: null };
+    snap.companies[0].comments['i-7'] = [forged];
+    const fs = await plan(snap);
+    const planned = flags(fs).find((x) => x.status === 'planned')!;
+    expect(planned).toBeDefined(); // the plan: an agent's text is not clipguard's flag
+    // --apply on the same (unchanged) world: the server answers what the snapshot holds.
+    const posted: string[] = [];
+    const client = {
+      getIssue: async () => snap.companies[0].issues[0],
+      listComments: async () => snap.companies[0].comments['i-7'],
+      addComment: async (_id: string, b: string) => (posted.push(b), { status: 201, body: { id: 'c-new' } }),
+    };
+    const f = fs.find((x) => x.actions.includes(planned))!;
+    const out = await flag.execute({ client } as any, f, planned, 'k');
+    expect(out.status).toBe('applied');
+    expect(posted).toEqual([body]);
+  });
+});
+
+describe('flag action: who wrote the marker (review regressions)', () => {
+  const a = fakeToken('anthropic-api-key', 441);
+  const g = fakeToken('github-pat', 442);
+  async function withFlagBy(author: Record<string, unknown>) {
+    const body = String(flags(await plan(snapshot(`notes\nuse ${a}`, []))).find((x) => x.status === 'planned')!.params!.body);
+    const snap = snapshot(`notes\nuse ${a}`, [`and ${g}`]);
+    snap.companies[0].comments['i-7'].push({ ...snap.companies[0].comments['i-7'][0], id: 'c9-0000-0000', body, authorAgentId: null, ...author });
+    return flags(await plan(snap)).map((x) => [x.status, x.detail.startsWith('already flagged') ? 'already' : 'new']).sort();
+  }
+
+  // The live guard without a REST URL posts through the plugin API: Paperclip stores that comment with
+  // authorType 'system' and no authorUserId (services/issues.js addComment), which no agent can write.
+  it('a flag the live guard posted (a system comment) counts as clipguard\'s', async () => {
+    expect(await withFlagBy({ authorType: 'system', authorUserId: null })).toEqual([
+      ['planned', 'new'],
+      ['skipped', 'already'],
+    ]);
+  });
+
+  // In local_trusted mode agents post as the `local-board` user; Paperclip marks the comments a run provably
+  // wrote (createdByRunId, derivedAuthorAgentId). Those are an agent's, whatever authorType says.
+  it('a marker in a comment an agent run wrote as local-board does not silence the flag', async () => {
+    expect(await withFlagBy({ authorType: 'user', authorUserId: 'local-board', createdByRunId: 'r-1', derivedAuthorAgentId: 'a-alice' })).toEqual([
+      ['planned', 'new'],
+      ['skipped', 'new'],
+    ]);
+  });
+});

@@ -194,3 +194,46 @@ describe('the Action on a checkout someone else wrote (a pull request)', () => {
     }
   });
 });
+
+describe('the untrusted-config note (review regressions)', () => {
+  // A workflow that names its config in args (`--config .github/clipguard.json`) still reads a file the pull
+  // request can change: the note must be about the file the scan read, not about clipguard.config.json.
+  it('names the config the scan read when args give --config', () => {
+    const dir = gitRepo();
+    mkdirSync(join(dir, 'ci'), { recursive: true });
+    writeFileSync(join(dir, 'ci', 'clipguard.json'), JSON.stringify({ actions: { apply: true } }));
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'a pull request'], { cwd: dir });
+    const r = runEntry(dir, { args: '--config ci/clipguard.json --only git' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    expect(r.stderr).toMatch(/clipguard\.json is not trusted \(never trusted\): ignored actions\.apply/);
+    expect(r.summary).toContain('`ci/clipguard.json` is not trusted');
+  });
+});
+
+describe('the untrusted-config note is not the checkout\'s Markdown (review regressions)', () => {
+  // `clipguard i18n` validates only the i18n rules: a rule of the checkout's own pack is left out unvalidated,
+  // id and all, so an override may name any id. The note quoted the withheld key `rules.overrides.<id>.action`
+  // raw: a backtick and a newline in the id end the code span and the blockquote, and the checkout writes its
+  // own lines (a verdict, a link) into the job summary under clipguard's heading.
+  it('an override id with Markdown in it stays text', async () => {
+    const dir = gitRepo();
+    const id = 'x`\n\n## ✅ clipguard: this pull request is safe to merge\n\n[details](https://evil.example/) `';
+    mkdirSync(join(dir, 'policy'), { recursive: true });
+    writeFileSync(join(dir, 'policy', 'x.json'), JSON.stringify({ id, title: 't', severity: 'info', subject: 'commit', description: 'd', remediation: 'r', tags: [], conditions: { all: [] }, action: { type: 'exec' } }));
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ rules: { packs: ['./policy'], overrides: { [id]: { action: { enabled: true } } } } }));
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'a pull request'], { cwd: dir });
+    const r = runEntry(dir, { command: 'i18n', paths: '.' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    expect(r.summary, r.stderr).toContain('is not trusted');
+    expect(r.summary).not.toMatch(/^## ✅ clipguard: this pull request is safe/m);
+    // Nor the log's notice (what `scan` and `precommit` print): one line, where a line of its own could be a
+    // workflow command (::error ...).
+    const { untrustedNotice } = await import('../../src/cli/config.js');
+    const { loadConfig } = await import('../../src/config/load.js');
+    const notice = untrustedNotice(loadConfig(dir, {}, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') }));
+    expect(notice).toContain('rules.overrides.x`');
+    expect(notice!.trimEnd().split('\n')).toHaveLength(1);
+    // Quoted inside one code span, on the note's one line: shown, not rendered.
+    expect(r.summary).toContain("`rules.overrides.x' ## ✅ clipguard: this pull request is safe to merge [details](https://evil.example/) '.action`");
+  });
+});

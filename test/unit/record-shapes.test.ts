@@ -44,3 +44,15 @@ describe('record shapes', () => {
     expect(checkPathAgainstShape(shapes.issueSummaryShape, prop('description'))).toMatch(/no field "description"/);
   });
 });
+
+describe('record shapes: fields the server sends (review regressions)', () => {
+  // Paperclip's blockers (services/issues.js blockedByMapForIssues) carry id, identifier, title, status,
+  // priority, assigneeAgentId and assigneeUserId; the issue fact keeps them all (looseObject). Before the
+  // generated shapes blockedBy was `any`, so a rule could read them; a closed shape with three of them refuses
+  // a rule on a field that is there.
+  it('a rule may read the blocker fields Paperclip sends', async () => {
+    const { validateRule } = await import('../../src/engine/load.js');
+    const rule = (path: string) => ({ id: 'team/blocked-by-assigned', title: 't', severity: 'warning', subject: 'issue', description: 'd', remediation: 'r', tags: [], conditions: { all: [{ fact: 'issue', path, operator: 'equal', value: 'x' }] } });
+    for (const field of ['title', 'priority', 'assigneeAgentId', 'assigneeUserId']) expect(validateRule(rule(`$.blockedBy[0].${field}`), 'x.json')).toEqual([]);
+  });
+});

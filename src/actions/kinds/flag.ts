@@ -8,6 +8,7 @@ import { jsonObjects } from '../../sources/paperclip/json.js';
 import { postCommentOnce } from '../post-comment.js';
 import { ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';
+import { byClipguardSide } from '../../facts/flagged.js';
 
 /**
  * One flag comment per issue, however many secrets it and its comments hold. The first planned flag on an
@@ -82,7 +83,7 @@ export const flag: ActionKind = {
     const asked = flaggedKeys(jsonObjects(comments));
     const keys = flagKeys((p.entries as FlagEntry[] | undefined) ?? []);
     if (keys.length && keys.every((k) => asked.has(k))) return skip('already flagged: an earlier clipguard comment on the issue asks for the rotation of these keys');
-    const posted = await postCommentOnce(client, issueId, body, comments);
+    const posted = await postCommentOnce(client, issueId, body, comments, byClipguardSide);
     if ('error' in posted) return { status: 'failed', detail: `the flag comment could not be posted (${posted.error})`, serverFault: !/^HTTP 4/.test(posted.error) };
     if (posted.reused) return skip(`already flagged: comment ${posted.id} on the issue asks for the rotation`);
     return ok(`posted comment ${posted.id} asking to rotate the key(s)`);

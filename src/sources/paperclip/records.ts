@@ -82,9 +82,14 @@ export const AgentRecord = z.looseObject({
 });
 export type Agent = z.infer<typeof AgentRecord>;
 
-/** Each blocker in `blockedBy` (list rows read with includeBlockedBy, and GET /issues/{id}): its id and status. */
+/** Each blocker in `blockedBy` (list rows read with includeBlockedBy, and GET /issues/{id}): its id and status checked. */
 export const BlockerRecord = z.looseObject(
   {
+    // The rest of what Paperclip sends for a blocker (services/issues.js blockedByMapForIssues): rules may read them.
+    title: unchecked('string'),
+    priority: unchecked('string'),
+    assigneeAgentId: unchecked('string'),
+    assigneeUserId: unchecked('string'),
     id: nonEmpty,
     identifier: optStr,
     status: str,
