@@ -168,7 +168,10 @@ Examples:
         if (s) process.stdout.write(`events ${s.events ?? 0}, guarded ${s.guarded ?? 0}, actions applied ${s.acted ?? 0}, errors ${s.errors ?? 0}${s.lastError ? ` (last: ${oneLine(s.lastError, 200)})` : ''}\n`);
         for (const c of per) {
           const issues = Object.values(c.findings as Record<string, { identifier: string; findings: { kind: string; subject: string; actions: { type: string; status: string }[] }[] }>);
-          process.stdout.write(`company ${c.companyId}: ${c.config.apply ? 'acting' : 'dry-run (reports only)'}, ${issues.length} issue(s) with open findings\n`);
+          // A company created after the last install has no config: secrets reported only, agents and budgets not
+          // checked (no REST URL) until an install names it.
+          const unset = !c.config.paperclipUrl && c.config.apply === undefined;
+          process.stdout.write(`company ${c.companyId}: ${c.config.apply ? 'acting' : unset ? 'not configured: secrets reported only, agents and budgets not checked (clipguard plugin install --company <id> [--apply])' : 'dry-run (reports only)'}, ${issues.length} issue(s) with open findings\n`);
           for (const i of issues) for (const f of i.findings) process.stdout.write(`  ${i.identifier} ${f.subject.split(':')[0]}: ${f.kind}; ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}\n`);
           const ops = c.ops as { rules?: Record<string, { findings: { subject: string; actions: { type: string; status: string }[] }[] }>; unavailable?: string | null } | null;
           if (ops?.unavailable) process.stdout.write(`  agents and budgets: not checked (${oneLine(ops.unavailable, 200)})\n`);

@@ -69,7 +69,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
           stats.companyChecks++;
           stats.acted += r.findings.reduce((n, f) => n + f.actions.filter((a) => a.status === 'applied').length, 0);
           await keepOps(ctx, companyId, r, r.unavailable.length ? r.unavailable.join('; ') : null);
-          for (const f of r.findings) for (const a of f.actions.filter((x) => x.status === 'applied' || x.status === 'failed')) await logActivity(ctx, companyId, f, a);
+          await Promise.all(r.findings.flatMap((f) => f.actions.filter((x) => x.status === 'applied' || x.status === 'failed').map((a) => logActivity(ctx, companyId, f, a))));
         }
       } catch (e) {
         core.failed(stats, `company ${companyId} (${d.rules.join(', ')})`, e);
@@ -100,7 +100,7 @@ async function keepOps(ctx: PluginContext, companyId: string, r: CompanyResult |
   await ctx.state.set(key, { rules, unavailable, at } satisfies KeptOps);
 }
 
-async function logActivity(ctx: PluginContext, companyId: string, f: KeptFinding, a: KeptFinding['actions'][number]): Promise<void> {
+export async function logActivity(ctx: PluginContext, companyId: string, f: KeptFinding, a: KeptFinding['actions'][number]): Promise<void> {
   const [type, id] = f.subject.split(':');
   try {
     await ctx.activity.log({

@@ -51,6 +51,8 @@ export function companyConfig(companyId: string, s: CompanySettings): Config {
   const config = loadConfig(s.stateDir, { noConfigFile: true, paperclip: s.paperclipUrl, company: [companyId] }, { CLIPGUARD_STATE_DIR: s.stateDir });
   config.repos = [];
   config.actions.apply = s.apply;
+  // The worker writes one activity entry per action it took (company-events.ts), through the plugin API.
+  config.paperclip.activityLog = false;
   return config;
 }
 

@@ -140,8 +140,8 @@ export function setupGuard(ctx: PluginContext): GuardCore {
       stats.aliveAt = new Date().toISOString();
       const applied = result.findings.flatMap((f) => f.actions.filter((a) => a.status === 'applied'));
       stats.acted += applied.length;
-      await keepFindings(companyId, result);
-      for (const f of result.findings) for (const a of f.actions.filter((x) => x.status === 'applied' || x.status === 'failed')) await logActivity(companyId, result, f, a);
+      // Side by side, and beside the kept findings: the next task (a burst's other comments) waits for these.
+      await Promise.all([keepFindings(companyId, result), ...result.findings.flatMap((f) => f.actions.filter((x) => x.status === 'applied' || x.status === 'failed').map((a) => logActivity(companyId, result, f, a)))]);
     } catch (e) {
       // The message of a failed read or write: server words, no ticket text.
       core.failed(stats, `${why} ${issueId}`, e);

@@ -76,9 +76,12 @@ describe('the live guard on agent, run and budget events (real Paperclip)', () =
       await seed.req('PATCH', `/agents/${agent.id}`, { status: 'idle' });
       await seed.req('PATCH', `/agents/${agent.id}`, { status: 'error' });
     }
-    await until(async () => (await data('stats')).companyChecks >= checks + 2, { timeoutMs: 30_000 });
-    await new Promise((r) => setTimeout(r, 3_000));
+    await until(async () => (await data('stats')).companyChecks >= checks + 1, { timeoutMs: 30_000 });
+    await new Promise((r) => setTimeout(r, 4_000));
     expect(applied().length).toBe(1);
+    // A storm of 8 status changes (and the failed runs beside them) costs a few reads of the company, not one each.
+    const after = await data('stats');
+    expect(after.companyChecks - checks).toBeLessThanOrEqual(4);
     const f = await opsFinding(co.id, 'ops/error-agent-holding-issue', `agent:${agent.id}`);
     if (f) expect(f.actions.map((a: any) => a.status)).not.toContain('applied');
     const stats = await data('stats');
