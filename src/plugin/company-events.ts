@@ -1,8 +1,9 @@
 // The agent, run and budget events of the live guard (events.ts says which event checks which rules): one task
-// per company in the guard's queue, coalesced (every event of a company that arrives while its task waits joins
-// it) and started SETTLE_MS after the first of them, then guardCompany (the same read, rules, planner and
-// executor as `clipguard scan --company <id> --only <rules> [--apply]`). Dry-run unless the company's config
-// says apply. What it found is kept in plugin state (OPS_KEY, per company and rule) for `plugin status`.
+// per company in the guard's read lane, coalesced (every event of a company that arrives while its task waits
+// joins it) and started SETTLE_MS after the first of them, then guardCompany (the same read, rules, planner and
+// executor as `clipguard scan --company <id> --only <rules> [--apply]`), acting in the guard's queue only when
+// its plan has something to do (checkThenAct). Dry-run unless the company's config says apply. What it found is
+// kept in plugin state (OPS_KEY, per company and rule) for `plugin status`.
 //
 // Its own writes go through the REST API as the board: a release and checkout come back as issue events (the
 // secret rules find nothing new), a pause, a session reset and a run cancel as no event the guard handles; the
@@ -11,7 +12,7 @@
 
 import type { PluginContext } from '@paperclipai/plugin-sdk';
 import { COMPANY_EVENTS, routeEvent } from './events.js';
-import { guardCompany, type CompanyResult, type KeptFinding } from './company-guard.js';
+import { checkThenAct, type CompanyResult, type KeptFinding } from './company-guard.js';
 import type { GuardCore } from './worker.js';
 
 /** Plugin state key (company scope): the findings of the agent and budget rules, by rule. */
@@ -51,10 +52,14 @@ export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
   });
 }
 
-/** Queue (or join) the company's task for these rules; resolves when the task that covers it has run. */
+/**
+ * Queue (or join) the company's task for these rules; resolves when the task that covers it has run. The task
+ * waits in the guard's read lane (`core.reads`: company reads one at a time, beside the issue tasks), and only
+ * an action to take goes to the guard's queue (checkThenAct): a company read never holds up a redaction.
+ */
 export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS): Promise<void> {
-  const before = core.queue.coalesced;
-  const task = core.queue.enqueue<{ rules: string[]; occurredAt: string[] }>(
+  const before = core.reads.coalesced;
+  const task = core.reads.enqueue<{ rules: string[]; occurredAt: string[] }>(
     `company:${companyId}`,
     1,
     (prev) => ({ rules: [...new Set([...(prev?.rules ?? []), ...rules])], occurredAt: [...(prev?.occurredAt ?? []), ...(occurredAt ? [occurredAt] : [])] }),
@@ -65,7 +70,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
         if (!config.paperclipUrl) {
           await keepOps(ctx, companyId, null, 'no paperclipUrl configured: the agent and budget rules read runs, costs and budgets through the REST API (clipguard plugin install sets it)');
         } else {
-          const r = await guardCompany(companyId, d.rules, { apply: config.apply === true, paperclipUrl: config.paperclipUrl, stateDir: core.stateDir(config) });
+          const r = await checkThenAct(companyId, d.rules, { apply: config.apply === true, paperclipUrl: config.paperclipUrl, stateDir: core.stateDir(config) }, (fn) => core.act(`company:${companyId}`, fn));
           stats.companyChecks++;
           stats.acted += r.findings.reduce((n, f) => n + f.actions.filter((a) => a.status === 'applied').length, 0);
           await keepOps(ctx, companyId, r, r.unavailable.length ? r.unavailable.join('; ') : null);
@@ -79,9 +84,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
     },
     delayMs,
   );
-  void core.readStats().then((s) => {
-    if (core.queue.coalesced > before) s.coalesced++;
-  });
+  if (core.reads.coalesced > before) void core.readStats().then((s) => void s.coalesced++);
   return task;
 }
 

@@ -8,7 +8,9 @@
 // What it returns, and what the worker keeps in plugin state, are the findings' rule, subject, message (built from
 // masked facts, as every report prints them) and actions.
 
+import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/load.js';
+import { Ledger } from '../actions/ledger.js';
 import { runScan } from '../scan.js';
 import type { Finding } from '../types.js';
 
@@ -67,6 +69,22 @@ export async function guardCompany(companyId: string, only: string[], s: Company
     findings: report.findings.filter((f) => ran.includes(f.ruleId)).map(kept),
     unavailable: report.sources.filter((x) => x.status === 'unavailable').map((x) => `${x.name}: ${x.detail}`.slice(0, 300)),
   };
+}
+
+/**
+ * guardCompany in two steps, so that a read of the company (the slow part: agents, issues, runs, costs, budgets)
+ * does not hold up the guard's other work: first the dry-run, which writes nothing and takes no lock, wherever the
+ * caller runs it; then, only when acting is on and that plan holds an action to take (or the ledger an action an
+ * earlier run left half-done), the acting run inside `act` (the worker's queue: one acting run at a time, the
+ * state lock), which reads the company again and re-reads before each write as `scan --apply` does. The
+ * dry-run is the plan `--apply` follows on an unchanged world: with nothing planned there is nothing to do.
+ */
+export async function checkThenAct(companyId: string, only: string[], s: CompanySettings, act: (fn: () => Promise<CompanyResult>) => Promise<CompanyResult>): Promise<CompanyResult> {
+  const look = await guardCompany(companyId, only, { ...s, apply: false });
+  if (!s.apply) return look;
+  const planned = look.findings.some((f) => f.actions.some((a) => a.status === 'planned'));
+  if (!planned && !new Ledger(join(s.stateDir, 'ledger.json')).pending().length) return { ...look, mode: 'apply' };
+  return act(() => guardCompany(companyId, only, s));
 }
 
 export function kept(f: Finding): KeptFinding {

@@ -8,11 +8,12 @@
 //   plugin state (CHECKLIST_KEY); with apply also recorded in the company's activity log (as
 //   `checklist --post-activity`). The checklist itself acts on nothing: the compliance scan does.
 //
-// Both run in the guard's queue (one task at a time with the events, after the issue tasks waiting): a job never
-// races an event's task for the state lock.
+// Both read in the guard's read lane (one company read at a time, beside the issue tasks: a long scan does not hold
+// up a redaction), and act in the guard's queue, one acting run at a time, only when the plan has something to do
+// (checkThenAct): a job never races an event's task for the state lock.
 
 import type { PluginContext, PluginJobContext } from '@paperclipai/plugin-sdk';
-import { companyConfig, guardCompany, type KeptFinding } from './company-guard.js';
+import { checkThenAct, companyConfig, type KeptFinding } from './company-guard.js';
 import type { LiveGuardConfig } from './manifest.js';
 import type { GuardCore } from './worker.js';
 import { logActivity } from './company-events.js';
@@ -61,7 +62,7 @@ type CompanyJob = (ctx: PluginContext, core: GuardCore, companyId: string, confi
 async function perCompany(ctx: PluginContext, core: GuardCore, job: PluginJobContext, what: string, fn: CompanyJob): Promise<void> {
   const failures: string[] = [];
   const companies = await companyIds(ctx, core);
-  await core.queue.enqueue<null>(
+  await core.reads.enqueue<null>(
     `job:${job.jobKey}`,
     1,
     () => null,
@@ -108,7 +109,7 @@ export async function companyIds(ctx: PluginContext, core: GuardCore): Promise<s
 }
 
 const complianceScan: CompanyJob = async (ctx, core, companyId, config, job) => {
-  const r = await guardCompany(companyId, [], { apply: config.apply === true, paperclipUrl: config.paperclipUrl, stateDir: core.stateDir(config) });
+  const r = await checkThenAct(companyId, [], { apply: config.apply === true, paperclipUrl: config.paperclipUrl, stateDir: core.stateDir(config) }, (fn) => core.act(`compliance:${companyId}`, fn));
   const count = <K extends string>(xs: K[]) => xs.reduce<Record<string, number>>((m, x) => ((m[x] = (m[x] ?? 0) + 1), m), {});
   const sorted = [...r.findings].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity));
   const kept: KeptCompliance = {
@@ -131,7 +132,8 @@ const dailyChecklist: CompanyJob = async (ctx, core, companyId, config) => {
   const { publishChecklist, runChecklist } = await import('../checklist.js');
   const cfg = companyConfig(companyId, { apply: false, paperclipUrl: config.paperclipUrl, stateDir: core.stateDir(config) });
   const c = await runChecklist(cfg);
-  const published = config.apply === true ? await publishChecklist(c, cfg, { postActivity: true }) : { ok: true, lines: ['not published: the company is in dry-run'] };
+  // Publishing writes the audit log and the server: as an acting run, in the guard's queue.
+  const published = config.apply === true ? await core.act(`checklist:${companyId}`, () => publishChecklist(c, cfg, { postActivity: true })) : { ok: true, lines: ['not published: the company is in dry-run'] };
   await ctx.state.set(
     { scopeKind: 'company', scopeId: companyId, stateKey: CHECKLIST_KEY },
     { at: new Date().toISOString(), date: c.date, mode: c.mode, ok: c.ok, items: c.items.map((i) => ({ n: i.n, title: i.title, status: i.status, detail: i.detail, findings: i.findings.slice(0, 20) })), published: published.lines },

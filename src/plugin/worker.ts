@@ -48,7 +48,12 @@ const NO_DELETE = 'the live guard has no paperclipUrl (the REST API) configured,
 
 /** What the guard's handlers share (worker.ts makes it; company-events.ts and jobs.ts use it). */
 export interface GuardCore {
+  /** The issue tasks and every acting run (one at a time: the state lock, the ledger). */
   queue: CoalescingQueue;
+  /** Reads of a company for its agent and budget rules and the jobs: one at a time, beside `queue`. */
+  reads: CoalescingQueue;
+  /** Runs `fn` (an acting run) in `queue`, as the company's acting task. */
+  act<T>(key: string, fn: () => Promise<T>): Promise<T>;
   config(companyId: string): Promise<LiveGuardConfig>;
   stateDir(config: LiveGuardConfig): string;
   readStats(): Promise<GuardStats>;
@@ -68,9 +73,19 @@ export function setupGuard(ctx: PluginContext): GuardCore {
   const rest = new Map<string, PaperclipClient>();
   const queue = new CoalescingQueue();
   const known = new Set<string>();
+  let acts = 0;
 
   const core: GuardCore = {
     queue,
+    reads: new CoalescingQueue(),
+    async act<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      let out: { v: T } | null = null;
+      // Never coalesced: each acting run is its caller's (a plan made just before it).
+      await queue.enqueue<null>(`act:${key}:${++acts}`, 1, () => null, async () => {
+        out = { v: await fn() };
+      });
+      return (out as { v: T } | null)!.v;
+    },
     config: async (companyId) => ((await ctx.config.get(companyId)) ?? {}) as LiveGuardConfig,
     stateDir: (config) => config.stateDir || join(homedir(), '.clipguard', 'live-guard'),
     readStats,
