@@ -1,8 +1,9 @@
 // The live guard's worker, run by the Paperclip server (its own Node, a minimal environment): each issue event
 // goes through guardIssue (the same rules, planner and executor as `scan --apply`), the agent, run and budget
-// events through guardCompany (company-events.ts), the scheduled jobs through jobs.ts; one task at a time, tasks
-// for the same issue or company coalesced (queue.ts). What it found (kinds and places, never a value) is kept in
-// plugin state for `clipguard plugin status`.
+// events through guardCompany (company-events.ts), the scheduled jobs through jobs.ts. Two queues (queue.ts),
+// tasks for the same issue or company coalesced in each: `queue` for the issue tasks and every acting run, one at
+// a time; `reads` for the company reads (dry-runs), one at a time beside it. What it found (kinds and places,
+// never a value) is kept in plugin state for `clipguard plugin status`.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -79,12 +80,12 @@ export function setupGuard(ctx: PluginContext): GuardCore {
     queue,
     reads: new CoalescingQueue(),
     async act<T>(key: string, fn: () => Promise<T>): Promise<T> {
-      let out: { v: T } | null = null;
+      let out!: T;
       // Never coalesced: each acting run is its caller's (a plan made just before it).
       await queue.enqueue<null>(`act:${key}:${++acts}`, 1, () => null, async () => {
-        out = { v: await fn() };
+        out = await fn();
       });
-      return (out as { v: T } | null)!.v;
+      return out;
     },
     config: async (companyId) => ((await ctx.config.get(companyId)) ?? {}) as LiveGuardConfig,
     stateDir: (config) => config.stateDir || join(homedir(), '.clipguard', 'live-guard'),
@@ -102,6 +103,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
     },
     known,
     own(event) {
+      // Every event passes here first: the companies seen are remembered on the way.
       known.add(event.companyId);
       // Its own writes through the plugin API (a PATCH; a copy or a flag when no REST URL is set) come back as
       // events marked as this plugin's: not guarded again (no loop). Its writes through the REST API come back
