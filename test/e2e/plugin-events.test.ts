@@ -123,6 +123,29 @@ describe('the live guard on agent, run and budget events (real Paperclip)', () =
     await seed.req('POST', `/agents/${theirs.id}/pause`, {});
   });
 
+  it('agent.run.finished: an agent run five times on the same issue is reported by the loop rule (its session reset is off by default, as in scan)', async () => {
+    const LIVE = ['queued', 'running'];
+    const spinner = await seed.createAgent(co.id, { name: 'Spinner', runtimeConfig: { heartbeat: { enabled: false, wakeOnDemand: true } } });
+    const issue = await seed.createIssue(co.id, { title: 'Going round in circles', status: 'todo' });
+    await seed.req('POST', `/issues/${issue.id}/checkout`, { agentId: spinner.id, expectedStatuses: ['todo'] });
+    const runsOf = async (): Promise<any[]> => seed.req('GET', `/companies/${co.id}/heartbeat-runs?agentId=${spinner.id}&limit=100`);
+    await waitFor(
+      async () => {
+        const runs = await runsOf();
+        if (runs.filter((r) => !LIVE.includes(r.status) && r.contextSnapshot?.issueId === issue.id).length >= 5) return true;
+        if (!runs.some((r) => LIVE.includes(r.status))) await seed.call('POST', `/agents/${spinner.id}/wakeup`, { source: 'on_demand', triggerDetail: 'manual', reason: 'e2e: loop', payload: { issueId: issue.id } });
+        return false;
+      },
+      { what: 'five finished runs of Spinner on its issue', timeoutMs: 120_000, intervalMs: 500 },
+    );
+    // No scan, no job: only the runs' events (agent.run.finished) bring the guard to the loop rule.
+    const f = await until(() => opsFinding(co.id, 'ops/agent-looping', `agent:${spinner.id}`), { timeoutMs: 30_000 });
+    expect(f, JSON.stringify(await data('ops', co.id)).slice(0, 1500)).toBeTruthy();
+    expect(f.message).toMatch(/looks stuck in a loop/);
+    expect(f.actions).toEqual([]);
+    await seed.req('PATCH', `/agents/${spinner.id}`, { runtimeConfig: { heartbeat: { enabled: false, wakeOnDemand: false } } });
+  }, 180_000);
+
   it('the compliance scan and the daily checklist jobs run by hand through the jobs route and keep their results in plugin state', async () => {
     const p = await pluginRow();
     const jobs = (await seed.req('GET', `/plugins/${p.id}/jobs`)) as any[];
