@@ -20,7 +20,7 @@ export const manifest = {
   version: VERSION,
   displayName: 'clipguard live guard',
   description:
-    'clipguard inside the server: the secret rules on each issue.created, issue.updated and issue.comment.created (redact, flag); an agent in error, a looping agent and the budget rules (release + re-checkout, session reset, pause, hard stop) on agent, run and budget events; a compliance scan and the daily checklist as jobs; a check-text tool for agents. Reports only unless switched on (apply).',
+    'clipguard inside the server: the secret rules on each issue.created, issue.updated and issue.comment.created (redact, flag); an agent in error, looping agents and the budget rules (release + re-checkout, pause, the hard stop; loops reported) on agent, run and budget events; a compliance scan and the daily checklist as jobs; a check-text tool for agents. Reports only unless switched on (apply).',
   author: 'clipguard',
   categories: ['automation' as const],
   capabilities: [
