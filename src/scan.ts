@@ -42,6 +42,8 @@ export interface ScanOptions {
   client?: ActingClient;
   /** Why this run cannot delete a comment (the live guard without a REST URL): see PlanLimits.noCommentDelete. */
   noCommentDelete?: string;
+  /** Independent actions (comment redactions) run at once: ExecutorOptions.concurrency (default 1). */
+  actionConcurrency?: number;
   statuses?: Report['sources'];
   /** Validate only the rules `only` selects (the pre-commit hook; a scan validates every loaded rule). */
   validateOnlySelected?: boolean;
@@ -221,7 +223,7 @@ async function evaluateAndAct(
   let acted: ExecutorResult = { problem: null, skipped: 0 };
   if (mode === 'apply') {
     const { executeActions } = await import('./actions/executor.js');
-    acted = await executeActions(findings, { mode, client: opts.client ?? sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem });
+    acted = await executeActions(findings, { mode, client: opts.client ?? sources.paperclip, stateDir: config.stateDir, activityLog: config.paperclip.activityLog, now, secretOptions: secretOptions(config), signal: opts.signal, owner: lock ? () => lock.lostTo() : undefined, stateProblem: opts.stateProblem, concurrency: opts.actionConcurrency });
   }
   // What kept the executor from acting (a state dir that takes no writes, a lock taken over) is reported, whatever --only selected.
   if (acted.problem) {

@@ -35,6 +35,11 @@ export interface ExecutorOptions {
   owner?: () => string | null;
   /** A state-directory problem found before the executor ran (the lock could not be created): nothing is done. */
   stateProblem?: StateProblem;
+  /**
+   * How many independent actions (ActionKind.independent: one comment's redaction) may run at once; default 1.
+   * Any other action waits until those in flight are done, and starts alone.
+   */
+  concurrency?: number;
 }
 
 /** What stopped the executor from acting, if anything (the scan reports it as a finding), and how many actions it skipped for it. */
@@ -87,6 +92,9 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   result.problem ??= opts.stateProblem ?? null;
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
   const ctx: Ctx = { opts, audit, ledger, circuit, result };
+  // Independent actions in flight (at most `width`): each records its own outcome when it ends.
+  const width = Math.max(1, Math.floor(opts.concurrency ?? 1));
+  const inFlight = new Set<Promise<void>>();
   try {
     if (!stopReason(ctx)) await resumePending(ctx);
     for (const f of findings) {
@@ -109,38 +117,54 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
           }
         }
         if (a.status !== 'planned') continue;
+        const side = width > 1 && actionKind(a.type).independent?.(a) === true;
+        if (!side) await Promise.all(inFlight);
+        while (inFlight.size >= width) await Promise.race(inFlight);
         const agentId = (a.params?.agentId as string) ?? null;
         const stop = stopReason(ctx);
         const open = stop ? null : circuit.open(agentId);
-        let out: Outcome;
+        const finish = (out: Outcome) => {
+          a.status = out.status;
+          // Outcome details can quote server answers: masked like everything else that reaches a report.
+          a.detail = maskText(a.detail ? `${a.detail}: ${out.detail}` : out.detail);
+          record(ctx, f, a, out);
+        };
         if (stop) {
-          out = skip(stop);
           if (ctx.result.problem) ctx.result.skipped++;
-        } else if (open) out = skip(open);
+          finish(skip(stop));
+        } else if (open) finish(skip(open));
         else if (!record(ctx, f, a, { status: 'started', detail: 'about to act' })) {
           // The intent could not be written: the action is not taken (stopReason now says why, for the rest too).
-          out = skip(stopReason(ctx)!);
           ctx.result.skipped++;
+          finish(skip(stopReason(ctx)!));
         } else {
-          try {
-            out = await perform(ctx, f, a);
-            circuit.record(agentId, out.status !== 'failed', out.serverFault === true);
-          } catch (e) {
-            const err = e as { code?: string; status?: number; message: string };
-            const serverFault = err.code === 'unavailable' || err.code === 'timeout' || (err.status ?? 0) >= 500;
-            circuit.record(agentId, false, serverFault);
-            out = { status: 'failed', detail: err.message };
+          const run = (async () => {
+            let out: Outcome;
+            try {
+              out = await perform(ctx, f, a);
+              circuit.record(agentId, out.status !== 'failed', out.serverFault === true);
+            } catch (e) {
+              const err = e as { code?: string; status?: number; message: string };
+              const serverFault = err.code === 'unavailable' || err.code === 'timeout' || (err.status ?? 0) >= 500;
+              circuit.record(agentId, false, serverFault);
+              out = { status: 'failed', detail: err.message };
+            }
+            finish(out);
+          })();
+          if (!side) await run;
+          else {
+            const tracked: Promise<void> = run.finally(() => inFlight.delete(tracked));
+            inFlight.add(tracked);
           }
         }
-        a.status = out.status;
-        // Outcome details can quote server answers: masked like everything else that reaches a report.
-        a.detail = maskText(a.detail ? `${a.detail}: ${out.detail}` : out.detail);
-        record(ctx, f, a, out);
       }
     }
+    await Promise.all(inFlight);
     ledger.prune();
     stopReason(ctx); // a ledger write that failed on the last action is this run's problem too
   } finally {
+    // An exception out of the loop leaves none in flight writing to a closed audit log.
+    await Promise.allSettled(inFlight);
     audit.close();
   }
   return result;

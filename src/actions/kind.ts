@@ -75,6 +75,11 @@ export interface ActionKind {
   plan(f: Finding, a: FindingAction, s: Subject | undefined, limits: PlanLimits): FindingAction[];
   /** What this planned action changes for the actions after it in the same plan, or why it is moot. */
   simulate?(world: PlanWorld, f: Finding, a: FindingAction): string | null;
+  /**
+   * This action touches nothing another action of the same run touches (a redaction of one comment), so the
+   * executor may run it beside others like it when the caller asks for that (ExecutorOptions.concurrency).
+   */
+  independent?(a: FindingAction): boolean;
   /** Do it, after re-reading what it acts on. */
   execute(ctx: ActionContext, f: Finding, a: FindingAction, key: string): Promise<Outcome>;
 }

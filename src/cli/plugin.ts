@@ -132,7 +132,7 @@ Examples:
       process.stdout.write(
         `clipguard live guard ${plugin.version} ${before ? 'upgraded' : 'installed'} on ${api.url}: ${plugin.status} (plugin ${plugin.id})\n` +
           `${companies.length} compan${companies.length === 1 ? 'y' : 'ies'} configured: ${mode}\n` +
-          `events: issue.created, issue.updated, issue.comment.created; tool: check-text\n\n${CANNOT}\n`,
+          `events: issue.created, issue.updated, issue.comment.created (secrets); agent.updated, agent.run.failed, agent.run.finished, budget.incident.opened (agents in error, loops, budgets); jobs: compliance-scan, daily-checklist; tool: check-text\n\n${CANNOT}\n`,
       );
       process.exitCode = EXIT.ok;
     });
@@ -157,8 +157,8 @@ Examples:
       const per = [];
       for (const companyId of companies) {
         const cfg = await api.call('GET', `/plugins/${plugin.id}/config?companyId=${encodeURIComponent(companyId)}`);
-        const found = plugin.status === 'ready' ? await api.call('POST', `/plugins/${plugin.id}/data/findings`, { companyId, params: { companyId } }) : null;
-        per.push({ companyId, config: ((isJsonObject(cfg.body) ? cfg.body.configJson : undefined) ?? {}) as LiveGuardConfig, findings: dataOf(found) ?? {} });
+        const ask = async (key: string) => (plugin.status === 'ready' ? dataOf(await api.call('POST', `/plugins/${plugin.id}/data/${key}`, { companyId, params: { companyId } })) : null);
+        per.push({ companyId, config: ((isJsonObject(cfg.body) ? cfg.body.configJson : undefined) ?? {}) as LiveGuardConfig, findings: (await ask('findings')) ?? {}, ops: await ask('ops'), compliance: await ask('compliance') });
       }
       const out = { installed: true, id: plugin.id, version: plugin.version, status: plugin.status, lastError: plugin.lastError ?? null, stats: dataOf(stats), companies: per };
       if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
@@ -168,8 +168,16 @@ Examples:
         if (s) process.stdout.write(`events ${s.events ?? 0}, guarded ${s.guarded ?? 0}, actions applied ${s.acted ?? 0}, errors ${s.errors ?? 0}${s.lastError ? ` (last: ${oneLine(s.lastError, 200)})` : ''}\n`);
         for (const c of per) {
           const issues = Object.values(c.findings as Record<string, { identifier: string; findings: { kind: string; subject: string; actions: { type: string; status: string }[] }[] }>);
-          process.stdout.write(`company ${c.companyId}: ${c.config.apply ? 'acting' : 'dry-run (reports only)'}, ${issues.length} issue(s) with open findings\n`);
+          // A company created after the last install has no config: secrets reported only, agents and budgets not
+          // checked (no REST URL) until an install names it.
+          const unset = !c.config.paperclipUrl && c.config.apply === undefined;
+          process.stdout.write(`company ${c.companyId}: ${c.config.apply ? 'acting' : unset ? 'not configured: secrets reported only, agents and budgets not checked (clipguard plugin install --company <id> [--apply])' : 'dry-run (reports only)'}, ${issues.length} issue(s) with open findings\n`);
           for (const i of issues) for (const f of i.findings) process.stdout.write(`  ${i.identifier} ${f.subject.split(':')[0]}: ${f.kind}; ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}\n`);
+          const ops = c.ops as { rules?: Record<string, { findings: { subject: string; actions: { type: string; status: string }[] }[] }>; unavailable?: string | null } | null;
+          if (ops?.unavailable) process.stdout.write(`  agents and budgets: not checked (${oneLine(ops.unavailable, 200)})\n`);
+          for (const [rule, r] of Object.entries(ops?.rules ?? {})) for (const f of r.findings) process.stdout.write(`  ${rule} ${f.subject}: ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}\n`);
+          const comp = c.compliance as { at?: string; mode?: string; total?: number; bySeverity?: Record<string, number> } | null;
+          if (comp?.at) process.stdout.write(`  compliance scan ${comp.at} (${comp.mode}): ${comp.total} finding(s) ${JSON.stringify(comp.bySeverity ?? {})}\n`);
         }
       }
       process.exitCode = plugin.status === 'ready' ? EXIT.ok : EXIT.findings;

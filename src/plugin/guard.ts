@@ -14,6 +14,9 @@ import { detectSecrets } from '../detectors/secrets/index.js';
 import type { Finding, Subject } from '../types.js';
 import type { HostClient } from './host-client.js';
 
+/** Comment redactions of one issue at once (the server answers ~8 concurrent requests before 429s). */
+export const REDACT_CONCURRENCY = 4;
+
 /** The rules the live guard runs on each event. */
 export const LIVE_RULES = ONE_ISSUE_RULES;
 
@@ -56,10 +59,15 @@ export async function guardIssue(client: HostClient, issueId: string, s: GuardSe
   const config = loadConfig(s.stateDir, { noConfigFile: true }, { CLIPGUARD_STATE_DIR: s.stateDir });
   config.repos = [];
   config.actions.apply = s.apply;
+  // The worker writes one activity entry per action it took (what, where, and that rotation is the remedy):
+  // the executor's own entry beside it would be a second server write per comment in a burst.
+  config.paperclip.activityLog = false;
   if (s.flag) for (const id of LIVE_RULES) config.rules.overrides[id] = { actions: { flag: { enabled: true } } };
 
   const { issueId: id, identifier, subjects } = await oneIssueSubjects(client, client.companyId, issueId, config, now);
-  const { report, subjects: seen } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete });
+  // A burst of comments on one issue is redacted REDACT_CONCURRENCY at a time: each costs four round trips
+  // (list, copy, delete, list again), and one after the other ten of them took 2-3 s.
+  const { report, subjects: seen } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete, actionConcurrency: REDACT_CONCURRENCY });
   return { issueId: id, identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
 }
 

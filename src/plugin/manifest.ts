@@ -20,7 +20,7 @@ export const manifest = {
   version: VERSION,
   displayName: 'clipguard live guard',
   description:
-    'Secrets in issues and comments, seconds after they are written: the clipguard secret rules on each issue.created, issue.updated and issue.comment.created, redacting (and flagging) only when switched on (apply); a check-text tool for agents.',
+    'clipguard inside the server: the secret rules on each issue.created, issue.updated and issue.comment.created (redact, flag); an agent in error, looping agents and the budget rules (release + re-checkout, pause, the hard stop; loops reported) on agent, run and budget events; a compliance scan and the daily checklist as jobs; a check-text tool for agents. Reports only unless switched on (apply).',
   author: 'clipguard',
   categories: ['automation' as const],
   capabilities: [
@@ -36,6 +36,7 @@ export const manifest = {
     'agent.tools.register',
     'ui.dashboardWidget.register',
     'ui.detailTab.register',
+    'jobs.schedule',
   ] as const,
   // Relative to the package root (the host resolves it there).
   entrypoints: { worker: 'dist/plugin/worker.js', ui: 'dist/plugin/ui' },
@@ -53,12 +54,26 @@ export const manifest = {
     type: 'object',
     additionalProperties: false,
     properties: {
-      apply: { type: 'boolean', default: false, description: 'Act: redact secrets (off: report only, the dry-run).' },
+      apply: { type: 'boolean', default: false, description: 'Act: redact secrets, recover agents in error, pause over budget, ... (off: report only, the dry-run).' },
       flag: { type: 'boolean', default: false, description: 'Also post one comment per issue asking for the rotation.' },
-      paperclipUrl: { type: 'string', description: "The server's REST API, for deleting a comment (a plugin cannot); without it a comment is not redacted." },
+      paperclipUrl: { type: 'string', description: "The server's REST API, for deleting a comment (a plugin cannot) and for the agent and budget rules and the jobs (runs, costs, budgets, checkout, pause: no plugin API); without it a comment is not redacted and those rules do not run." },
       stateDir: { type: 'string', description: 'Ledger, audit log and lock of the guard (default ~/.clipguard/live-guard on the server).' },
     },
   },
+  jobs: [
+    {
+      jobKey: 'compliance-scan',
+      displayName: 'Compliance scan',
+      description: 'clipguard scan of each configured company (every built-in rule); acts only when the company is switched to apply. Findings kept in plugin state.',
+      schedule: '*/30 * * * *',
+    },
+    {
+      jobKey: 'daily-checklist',
+      displayName: 'Daily checklist',
+      description: "The handbook's six-item daily checklist for each configured company (clipguard checklist); recorded in the activity log when the company is switched to apply.",
+      schedule: '0 7 * * *',
+    },
+  ],
   tools: [
     {
       name: CHECK_TEXT_TOOL,

@@ -1,6 +1,9 @@
 // The live guard's worker, run by the Paperclip server (its own Node, a minimal environment): each issue event
-// goes through guardIssue (the same rules, planner and executor as `scan --apply`), one at a time, and what it
-// found (kinds and places, never a value) is kept in plugin state for `clipguard plugin status`.
+// goes through guardIssue (the same rules, planner and executor as `scan --apply`), the agent, run and budget
+// events through guardCompany (company-events.ts), the scheduled jobs through jobs.ts. Two queues (queue.ts),
+// tasks for the same issue or company coalesced in each: `queue` for the issue tasks and every acting run, one at
+// a time; `reads` for the company reads (dry-runs), one at a time beside it. What it found (kinds and places,
+// never a value) is kept in plugin state for `clipguard plugin status`.
 
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -10,8 +13,13 @@ import { checkText, guardIssue, type GuardFinding, type GuardResult } from './gu
 import { HostClient } from './host-client.js';
 import { CHECK_TEXT_TOOL, manifest, type LiveGuardConfig } from './manifest.js';
 import { registerUiData } from './ui-data.js';
+import { CoalescingQueue } from './queue.js';
+import { ISSUE_EVENTS, routeEvent } from './events.js';
+import { BUDGET_RULES, ERROR_RULES, LOOP_RULES } from './company-guard.js';
+import { checkCompany, setupCompanyGuard } from './company-events.js';
+import { companyIds, setupJobs } from './jobs.js';
 
-export const GUARDED_EVENTS = ['issue.created', 'issue.updated', 'issue.comment.created'] as const;
+export { GUARDED_EVENTS } from './events.js';
 
 /** Plugin state keys: per company, the open findings by issue; per instance, counters. */
 export const FINDINGS_KEY = 'findings';
@@ -32,102 +40,177 @@ export interface GuardStats {
   starts: number;
   /** Issues guarded by the sweep after a start. */
   caughtUp: number;
+  /** Runs of the agent and budget rules for a company (see company-events.ts). */
+  companyChecks: number;
+  /** Events served by a task already waiting for the same issue or company (see queue.ts). */
+  coalesced: number;
 }
 
 const NO_DELETE = 'the live guard has no paperclipUrl (the REST API) configured, and a plugin cannot delete a comment';
 
-export function setupGuard(ctx: PluginContext): void {
+/** What the guard's handlers share (worker.ts makes it; company-events.ts and jobs.ts use it). */
+export interface GuardCore {
+  /** The issue tasks and every acting run (one at a time: the state lock, the ledger). */
+  queue: CoalescingQueue;
+  /** Reads of a company for its agent and budget rules and the jobs: one at a time, beside `queue`. */
+  reads: CoalescingQueue;
+  /** Runs `fn` (an acting run) in `queue`, as the company's acting task. */
+  act<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  config(companyId: string): Promise<LiveGuardConfig>;
+  stateDir(config: LiveGuardConfig): string;
+  readStats(): Promise<GuardStats>;
+  writeStats(s: GuardStats): Promise<void>;
+  /** Counts a failure in `stats` (the caller writes them back) and logs it: server words only, no ticket text. */
+  failed(stats: GuardStats, what: string, e: unknown): void;
+  /** Records the end of the handling of events that occurred at `occurredAt`. */
+  handled(stats: GuardStats, occurredAt: string[]): void;
+  /** An event the plugin's own write caused (through the plugin API): counted, not handled. */
+  own(event: PluginEvent): boolean;
+  /** The companies whose events this worker has handled (what a job falls back on, see jobs.ts). */
+  known: Set<string>;
+}
+
+export function setupGuard(ctx: PluginContext): GuardCore {
   const ownId = process.env.PAPERCLIP_PLUGIN_ID ?? null;
   const rest = new Map<string, PaperclipClient>();
-  let chain: Promise<unknown> = Promise.resolve();
-  // One event at a time: each takes the state directory's lock, and the kept findings are read, changed and
-  // written back.
-  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = chain.then(fn, fn);
-    chain = next.catch(() => undefined);
-    return next;
+  const queue = new CoalescingQueue();
+  const known = new Set<string>();
+  let acts = 0;
+
+  const core: GuardCore = {
+    queue,
+    reads: new CoalescingQueue(),
+    async act<T>(key: string, fn: () => Promise<T>): Promise<T> {
+      let out!: T;
+      // Never coalesced: each acting run is its caller's (a plan made just before it).
+      await queue.enqueue<null>(`act:${key}:${++acts}`, 1, () => null, async () => {
+        out = await fn();
+      });
+      return out;
+    },
+    config: async (companyId) => ((await ctx.config.get(companyId)) ?? {}) as LiveGuardConfig,
+    stateDir: (config) => config.stateDir || join(homedir(), '.clipguard', 'live-guard'),
+    readStats,
+    writeStats,
+    failed(stats, what, e) {
+      stats.errors++;
+      stats.lastError = `${new Date().toISOString()} ${what}: ${(e as Error)?.message ?? String(e)}`.slice(0, 300);
+      ctx.logger.error('live guard failed', { what, error: String((e as Error)?.message ?? e).slice(0, 300) });
+    },
+    handled(stats, occurredAt) {
+      const end = Date.now();
+      const ms = occurredAt.map((t) => end - Date.parse(t)).filter((x) => Number.isFinite(x));
+      stats.handledMs = [...stats.handledMs, ...ms].slice(-50);
+    },
+    known,
+    own(event) {
+      // Every event passes here first: the companies seen are remembered on the way.
+      known.add(event.companyId);
+      // Its own writes through the plugin API (a PATCH; a copy or a flag when no REST URL is set) come back as
+      // events marked as this plugin's: not guarded again (no loop). Its writes through the REST API come back
+      // as the board's: guarded like anyone's, and the ledger and the re-reads make them no-ops.
+      return event.actorType === 'plugin' && !!ownId && event.actorId === ownId;
+    },
   };
 
-  for (const name of GUARDED_EVENTS) {
-    ctx.events.on(name, (event) => serial(() => onEvent(event)));
+  for (const name of ISSUE_EVENTS) {
+    ctx.events.on(name, async (event) => {
+      const stats = await readStats();
+      stats.events++;
+      stats.lastEventAt = new Date().toISOString();
+      if (core.own(event)) {
+        stats.ownSkipped++;
+        return;
+      }
+      const route = routeEvent(event);
+      if (route.kind !== 'issue') return;
+      const before = queue.coalesced;
+      const task = queue.enqueue<{ why: string; occurredAt: string[] }>(
+        `issue:${event.companyId}:${route.issueId}`,
+        0,
+        (prev) => ({ why: prev ? `${prev.why.split(' +')[0]} +more` : event.eventType, occurredAt: [...(prev?.occurredAt ?? []), event.occurredAt] }),
+        async (d) => {
+          const s = await readStats();
+          await guardOne(s, event.companyId, route.issueId, d.why);
+          core.handled(s, d.occurredAt);
+          await writeStats(s);
+        },
+      );
+      if (queue.coalesced > before) stats.coalesced++;
+      await task;
+    });
   }
-
-  async function onEvent(event: PluginEvent): Promise<void> {
-    const stats = await readStats();
-    stats.events++;
-    stats.lastEventAt = new Date().toISOString();
-    // Its own writes through the plugin API (a PATCH; a copy or a flag when no REST URL is set) come back as
-    // events marked as this plugin's: not guarded again (no loop). Copies posted as the board come back as the
-    // board's: guarded, and they hold nothing.
-    if (event.actorType === 'plugin' && ownId && event.actorId === ownId) {
-      stats.ownSkipped++;
-      return;
-    }
-    const issueId = event.entityType === 'issue' || !event.entityType ? event.entityId : ((event.payload as { issueId?: string } | null)?.issueId ?? undefined);
-    if (!issueId) return writeStats(stats);
-    await guardOne(stats, event.companyId, issueId, event.eventType);
-    const ms = Date.now() - Date.parse(event.occurredAt);
-    if (Number.isFinite(ms)) stats.handledMs = [...stats.handledMs, ms].slice(-50);
-    await writeStats(stats);
-  }
+  setupCompanyGuard(ctx, core);
+  setupJobs(ctx, core);
 
   /** One issue through the guard; counted in `stats`, whose caller writes them back. */
   async function guardOne(stats: GuardStats, companyId: string, issueId: string, why: string): Promise<void> {
     try {
-      const config = (await ctx.config.get(companyId)) as LiveGuardConfig;
+      const config = await core.config(companyId);
       const client = new HostClient(ctx, companyId, config.paperclipUrl ? restClient(config.paperclipUrl) : null);
       const result = await guardIssue(client, issueId, {
         apply: config.apply === true,
         flag: config.flag === true,
-        stateDir: config.stateDir || join(homedir(), '.clipguard', 'live-guard'),
+        stateDir: core.stateDir(config),
         noCommentDelete: config.paperclipUrl ? undefined : NO_DELETE,
       });
       stats.guarded++;
       stats.aliveAt = new Date().toISOString();
       const applied = result.findings.flatMap((f) => f.actions.filter((a) => a.status === 'applied'));
       stats.acted += applied.length;
-      await keepFindings(companyId, result);
-      for (const f of result.findings) for (const a of f.actions.filter((x) => x.status === 'applied' || x.status === 'failed')) await logActivity(companyId, result, f, a);
+      // Side by side, and beside the kept findings: the next task (a burst's other comments) waits for these.
+      await Promise.all([keepFindings(companyId, result), ...result.findings.flatMap((f) => f.actions.filter((x) => x.status === 'applied' || x.status === 'failed').map((a) => logActivity(companyId, result, f, a)))]);
     } catch (e) {
-      stats.errors++;
       // The message of a failed read or write: server words, no ticket text.
-      stats.lastError = `${new Date().toISOString()} ${why} ${issueId}: ${(e as Error).message}`.slice(0, 300);
-      ctx.logger.error('live guard failed on an issue', { why, issueId, error: (e as Error).message.slice(0, 300) });
+      core.failed(stats, `${why} ${issueId}`, e);
     }
   }
 
   /**
    * After a start (a server restart, an upgrade): the server marks the plugin ready before its worker runs, and
    * events in between reach no one. The issues changed since this guard last knew itself alive (a comment moves
-   * its issue's updatedAt too) go through the guard once. A first install has no such time: the issues that
-   * exist then are `scan`'s and `watch`'s to check, not swept here.
+   * its issue's updatedAt too) go through the guard once, and each company's agent and budget rules run once
+   * (when a REST URL is configured for it). A first install has no such time: what exists then is `scan`'s and
+   * `watch`'s to check, not swept here.
    */
   async function catchUp(): Promise<void> {
     const stats = await readStats();
-    const since = stats.aliveAt ? Date.parse(stats.aliveAt) - 60_000 : null;
+    const since = startedFrom ? Date.parse(startedFrom) - 60_000 : null;
     stats.aliveAt = new Date().toISOString();
     stats.starts++;
+    const swept: Promise<void>[] = [];
     if (since !== null && Number.isFinite(since)) {
-      for (const co of await ctx.companies.list({ limit: 1000 })) {
-        for (let offset = 0; ; offset += 500) {
-          const page = await ctx.issues.list({ companyId: co.id, limit: 500, offset });
-          for (const i of page) {
-            if (Date.parse(String(i.updatedAt)) < since) continue;
-            stats.caughtUp++;
-            await guardOne(stats, co.id, i.id, 'catch-up after a start');
+      for (const companyId of await companyIds(ctx, core)) {
+        try {
+          for (let offset = 0; ; offset += 500) {
+            const page = await ctx.issues.list({ companyId, limit: 500, offset });
+            for (const i of page) {
+              if (Date.parse(String(i.updatedAt)) < since) continue;
+              stats.caughtUp++;
+              swept.push(
+                queue.enqueue<null>(`issue:${companyId}:${i.id}`, 0, () => null, async () => {
+                  const s = await readStats();
+                  await guardOne(s, companyId, i.id, 'catch-up after a start');
+                  await writeStats(s);
+                }),
+              );
+            }
+            if (page.length < 500) break;
           }
-          if (page.length < 500) break;
+        } catch (e) {
+          // A company the plugin was never configured for: the host refuses its reads outside its events.
+          ctx.logger.warn('live guard catch-up skipped a company', { companyId, error: String((e as Error)?.message ?? e).slice(0, 300) });
+          continue;
         }
+        swept.push(checkCompany(ctx, core, companyId, [...ERROR_RULES, ...LOOP_RULES, ...BUDGET_RULES], null, 0));
       }
     }
     await writeStats(stats);
+    await Promise.allSettled(swept);
   }
-  // First in the queue, so the events that arrive meanwhile wait behind it (and do not move `aliveAt` before it
-  // is read); it starts once setup has returned (host calls from inside setup are not relied on). Not awaited.
-  void serial(async () => {
-    await new Promise((r) => setTimeout(r, 100));
-    await catchUp();
-  }).catch((e) => ctx.logger.error('live guard catch-up failed', { error: String((e as Error).message).slice(0, 300) }));
+  // It starts once setup has returned (host calls from inside setup are not relied on). The time it sweeps from
+  // is the one kept before this start, whatever event is handled first (readStats keeps it).
+  setTimeout(() => void catchUp().catch((e) => ctx.logger.error('live guard catch-up failed', { error: String((e as Error).message).slice(0, 300) })), 100);
 
   function restClient(url: string): PaperclipClient {
     let c = rest.get(url);
@@ -136,18 +219,20 @@ export function setupGuard(ctx: PluginContext): void {
   }
 
   // The counters live in memory (read once from plugin state, so they survive a restart) and are written back
-  // after each guarded event; an event of its own only counts: no host round trip for it (a burst of redactions
-  // brings as many events of its own as it handles).
-  let statsCache: GuardStats | null = null;
-  async function readStats(): Promise<GuardStats> {
-    if (!statsCache) {
-      const s = (await ctx.state.get({ scopeKind: 'instance', stateKey: STATS_KEY })) as GuardStats | null;
-      statsCache = { events: 0, ownSkipped: 0, guarded: 0, acted: 0, errors: 0, lastError: null, lastEventAt: null, handledMs: [], aliveAt: null, starts: 0, caughtUp: 0, ...(s ?? {}) };
-    }
+  // after each guarded task; an event only counts: no host round trip for it (a burst of redactions brings as
+  // many events of its own as it handles).
+  let statsCache: Promise<GuardStats> | null = null;
+  /** `aliveAt` as kept before this start: what the catch-up sweeps from. */
+  let startedFrom: string | null = null;
+  function readStats(): Promise<GuardStats> {
+    statsCache ??= (async () => {
+      const s = (await ctx.state.get({ scopeKind: 'instance', stateKey: STATS_KEY })) as Partial<GuardStats> | null;
+      startedFrom = s?.aliveAt ?? null;
+      return { events: 0, ownSkipped: 0, guarded: 0, acted: 0, errors: 0, lastError: null, lastEventAt: null, handledMs: [], aliveAt: null, starts: 0, caughtUp: 0, companyChecks: 0, coalesced: 0, ...(s ?? {}) };
+    })();
     return statsCache;
   }
   async function writeStats(s: GuardStats): Promise<void> {
-    statsCache = s;
     await ctx.state.set({ scopeKind: 'instance', stateKey: STATS_KEY }, s);
   }
 
@@ -198,6 +283,7 @@ export function setupGuard(ctx: PluginContext): void {
   });
   ctx.data.register('stats', async () => readStats());
   registerUiData(ctx, FINDINGS_KEY); // the UI slots' view of the findings
+  return core;
 }
 
 const plugin = definePlugin({

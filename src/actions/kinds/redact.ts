@@ -49,6 +49,9 @@ export const redact: ActionKind = {
     if (typeof p.issueId === 'string' && typeof p.commentId === 'string') world.commented.set(p.issueId, `${f.ruleId} redacted copy`);
     return null;
   },
+  // Each comment's redaction posts its own copy and deletes its own original (the identical-copy check after
+  // it looks for its own text only): comments can be redacted side by side. An issue's PATCH cannot.
+  independent: (a) => typeof a.params?.commentId === 'string',
   execute: (ctx, _f, a) => ((a.params ?? {}).commentId ? redactComment(ctx, a.params ?? {}) : redactIssue(ctx, a.params ?? {})),
 };
 

@@ -1,0 +1,90 @@
+// The live guard's work queue: one task at a time (each takes the state directory's lock and reads, changes and
+// writes back the kept findings), and tasks for the same key (an issue, a company's agent rules) coalesced: an
+// event whose key already has a task waiting (not started) joins it, so a burst of ten comments on one issue is
+// served by one re-read of the issue, not ten. A task re-reads everything when it starts, so it covers every event
+// that joined it (each was published after its write was stored); an event that arrives once its key's task has
+// started gets a new task, which starts after it: no write is missed.
+//
+// Two lanes: the issue tasks (a key to redact, seconds count) go before the company tasks (agents, budgets,
+// jobs), which may wait `delayMs` before they can start, so events of a run that follow each other within that
+// window share one read (the server also publishes a run's end before it settles the agent's status).
+//
+// A task runs in the async context of the event that made it (AsyncResource.bind): the host scopes a plugin's
+// calls to the company of the event being handled, and that handler waits for the task, so its scope is open.
+
+import { AsyncResource } from 'node:async_hooks';
+
+export type Lane = 0 | 1;
+
+interface Task<T> {
+  key: string;
+  lane: Lane;
+  data: T;
+  ready: boolean;
+  run: (data: T) => Promise<void>;
+  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
+}
+
+export class CoalescingQueue {
+  private readonly waiting = new Map<string, Task<unknown>>();
+  private readonly order: Task<unknown>[] = [];
+  private busy = false;
+  /** Events that joined a waiting task instead of making their own. */
+  coalesced = 0;
+
+  /**
+   * Queue `run` for `key`, or join the task already waiting for it: `merge` folds this event's data into the
+   * task's (`undefined` for a new task). Resolves when the task that covers this event has run.
+   */
+  enqueue<T>(key: string, lane: Lane, merge: (prev: T | undefined) => T, run: (data: T) => Promise<void>, delayMs = 0): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const had = this.waiting.get(key) as Task<T> | undefined;
+      if (had) {
+        had.data = merge(had.data);
+        had.waiters.push({ resolve, reject });
+        this.coalesced++;
+        return;
+      }
+      const task: Task<T> = { key, lane, data: merge(undefined), ready: delayMs <= 0, run: AsyncResource.bind(run), waiters: [{ resolve, reject }] };
+      this.waiting.set(key, task as Task<unknown>);
+      this.order.push(task as Task<unknown>);
+      if (task.ready) this.pump();
+      else
+        setTimeout(() => {
+          task.ready = true;
+          this.pump();
+        }, delayMs).unref?.();
+    });
+  }
+
+  /** Tasks not started yet. */
+  get size(): number {
+    return this.order.length;
+  }
+
+  private pump(): void {
+    if (this.busy) return;
+    const next = this.order.find((t) => t.ready && t.lane === 0) ?? this.order.find((t) => t.ready);
+    if (!next) return;
+    this.busy = true;
+    this.order.splice(this.order.indexOf(next), 1);
+    // From here on an event for this key makes a new task: this one's reads may have passed its write.
+    this.waiting.delete(next.key);
+    const done = (e?: unknown, failed = false) => {
+      for (const w of next.waiters) if (failed) w.reject(e);
+      else w.resolve();
+      this.busy = false;
+      this.pump();
+    };
+    let p: Promise<void>;
+    try {
+      p = next.run(next.data);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      () => done(),
+      (e: unknown) => done(e, true),
+    );
+  }
+}

@@ -1,0 +1,52 @@
+// The live guard's agent, run and budget events in the SDK's in-memory host (its test harness): which events
+// start a check of the company, that the plugin's own events and events of no interest start none, that a burst
+// of them is one check, and what a company without a REST URL is told. The checks themselves (the read, the rules,
+// release + re-checkout, pause) run against the real server in test/e2e/plugin-events.test.ts.
+import { createTestHarness } from '@paperclipai/plugin-sdk/testing';
+import { describe, expect, it } from 'vitest';
+import { manifest } from '../../src/plugin/manifest.js';
+import { setupGuard, type GuardStats } from '../../src/plugin/worker.js';
+import { tempDir } from '../helpers/cli.js';
+
+const CO = 'c0000000-0000-4000-8000-0000000000c1';
+const OWN = 'p0000000-0000-4000-8000-0000000000f1';
+process.env.PAPERCLIP_PLUGIN_ID = OWN;
+
+function world(config: Record<string, unknown>) {
+  const h = createTestHarness({ manifest: manifest as never, config });
+  h.seed({ companies: [{ id: CO, name: 'Ops', issuePrefix: 'OPS' } as never] });
+  setupGuard(h.ctx);
+  const emit = (type: string, payload: Record<string, unknown>, base: Record<string, unknown> = {}) => h.emit(type as never, payload, { companyId: CO, entityType: 'agent', entityId: 'a1', ...base });
+  return { h, emit, stats: () => h.getData<GuardStats>('stats'), ops: () => h.getState({ scopeKind: 'company', scopeId: CO, stateKey: 'ops' }) as any };
+}
+
+describe('the live guard on agent, run and budget events', () => {
+  it('a status change, a failed run and a budget incident arriving together: one check of the company; without a REST URL it says why nothing was read', async () => {
+    const w = world({ stateDir: tempDir() });
+    await Promise.all([
+      w.emit('agent.updated', { changedTopLevelKeys: ['status'] }),
+      w.emit('agent.run.failed', { runId: 'r1', agentId: 'a1', status: 'failed' }, { entityType: 'heartbeat_run', entityId: 'r1' }),
+      w.emit('budget.incident.opened', { agentId: 'a1' }, { entityType: 'budget_incident', entityId: 'b1' }),
+    ]);
+    const s = await w.stats();
+    expect(s).toMatchObject({ events: 3, errors: 0, coalesced: 2 });
+    expect(w.ops().unavailable).toMatch(/no paperclipUrl configured/);
+    expect(w.ops().rules).toEqual({});
+  });
+
+  it('the plugin\'s own events, an update that is not a status change, a cancelled run: no check', async () => {
+    const w = world({ stateDir: tempDir() });
+    await w.emit('agent.updated', { changedTopLevelKeys: ['status'] }, { actorType: 'plugin', actorId: OWN });
+    await w.emit('agent.updated', { changedTopLevelKeys: ['name', 'title'] });
+    await w.emit('agent.status_changed', { status: 'idle' });
+    expect(await w.stats()).toMatchObject({ events: 3, ownSkipped: 1 });
+    expect(w.ops()).toBeFalsy();
+  });
+
+  it('a REST URL nobody answers at: the check says the server could not be read (kept for plugin status), and counts no crash', async () => {
+    const w = world({ apply: true, paperclipUrl: 'http://127.0.0.1:9', stateDir: tempDir() });
+    await w.emit('budget.incident.opened', { agentId: 'a1' }, { entityType: 'budget_incident', entityId: 'b1' });
+    expect(w.ops().unavailable).toMatch(/127\.0\.0\.1:9/);
+    expect((await w.stats()).errors).toBe(0);
+  }, 60_000);
+});
