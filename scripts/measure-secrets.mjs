@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Recall and false positives of the secret detector, per kind, on the seeded corpus:
 //
-//   npx tsc -p tsconfig.build.json && node scripts/measure-secrets.mjs [--seed N] [--keep] [--secretlint]
+//   npx tsc -p tsconfig.build.json && node scripts/measure-secrets.mjs [--seed N] [--keep] [--secretlint] [--credentials]
+//
+// --credentials: with the opt-in credential model on (config `secrets.credentials: true`).
 //
 // Positives and near-misses are generated into a temporary directory at run time (they look like real
 // keys, so they are never committed); the negatives are the committed fixtures/secrets-corpus file.
@@ -19,6 +21,7 @@ const arg = (name) => {
   return i > 0 ? process.argv[i + 1] : undefined;
 };
 const seed = Number(arg('--seed') ?? 1);
+const detectOptions = process.argv.includes('--credentials') ? { credentials: true } : {};
 const dir = mkdtempSync(join(tmpdir(), 'clipguard-secrets-corpus-'));
 const files = writeCorpus(dir, seed);
 const read = (f) => readFileSync(f, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -41,7 +44,7 @@ for (const rec of positives) {
   const want = rec.expected[0].kind;
   const r = row(want);
   r.positives++;
-  const ms = detectSecrets(rec.text);
+  const ms = detectSecrets(rec.text, detectOptions);
   if (ms.some((m) => m.kind === want)) r.found++;
   else {
     misses.push({ kind: want, context: rec.context, got: ms.map((m) => m.kind) });
@@ -54,7 +57,7 @@ for (const rec of positives) {
 }
 for (const rec of [...nearMisses, ...negatives]) {
   bytes += Buffer.byteLength(rec.text);
-  for (const m of detectSecrets(rec.text)) {
+  for (const m of detectSecrets(rec.text, detectOptions)) {
     row(m.kind).falsePositives++;
     falseHits.push({ set: rec.set, context: rec.context, kind: m.kind, preview: m.preview, note: rec.note });
   }

@@ -1,22 +1,25 @@
 #!/usr/bin/env node
 // Trains the generic-credential filter (src/detectors/secrets/credential.ts) on the DEV split of Samsung's
 // CredData, rebuilt outside the repository with ../shared/creddata/rebuild-dev.mjs (real values from public
-// repositories: they stay in /tmp; only derived data, the weights and a word list, is written here).
+// repositories: they stay in /tmp; only derived data, the trees and a word list, is written here).
 //
 //   npm run build && node scripts/train-credentials.mjs [--data /tmp/creddata-dev] [--write] [--val-out DIR]
+//        [--trees 200] [--depth 5] [--lr 0.1] [--folds 4] [--target-p P]
 //
-// The dev split is split again by repository (sha256("val:" + RepoID) mod 5 == 0 -> validation), so that the
-// numbers printed for validation are not training-set numbers. The 30% held-out split of CredData is never
-// read: files of repositories in it are skipped. The model: logistic regression (AdaGrad, L2) over the sparse
-// features of credential.ts; the threshold is the lowest one whose validation precision, with the known-shape
-// rows' findings counted as CredData's scorer counts them, stays >= TARGET_P. --write saves the weights to
-// src/detectors/secrets/credential-model.json; --val-out writes a CredData-shaped dir (symlinks) holding only the
-// validation repositories, for ../shared/creddata/score.mjs.
+// Only the training repositories are read (scripts/creddata-split.mjs: not the 30% test split, not the dev
+// repositories held out for bench/creddata.mjs --repos val). The model: gradient-boosted trees (logistic loss,
+// histogram splits) over the dense features of credential.ts. The threshold is chosen by cross-validation on
+// the training repositories (folds by repository): the out-of-fold scores, together with the known-shape rows'
+// findings, are scored as CredData's benchmark scores, and the threshold is the one with the best recall at a
+// precision >= --target-p (default: the known-shape rows' own precision there; the best F1 when none reaches it). --write saves the model to
+// src/detectors/secrets/credential-model.json; --val-out writes a CredData-shaped dir (symlinks) holding only
+// the held-out repositories, for ../shared/creddata/score.mjs.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { devManifest, heldOut, isVal, metaRows } from './creddata-split.mjs';
 
-const { lineCandidates, features, score, CREDENTIAL_KEYWORDS } = await import('../dist/detectors/secrets/credential.js');
+const { lineCandidates, features, FEATURE_NAMES, CREDENTIAL_KEYWORDS } = await import('../dist/detectors/secrets/credential.js');
 const { detectSecrets } = await import('../dist/detectors/secrets/index.js');
 
 const arg = (n, d) => {
@@ -26,11 +29,15 @@ const arg = (n, d) => {
 const DIR = arg('--data', process.env.CREDDATA_DIR || '/tmp/creddata-dev');
 const WRITE = process.argv.includes('--write');
 const VAL_OUT = arg('--val-out');
-const DIM = 1 << 13;
-const TARGET_P = Number(arg('--target-p', 0.92));
-const EPOCHS = Number(arg('--epochs', 6));
-const SEED = 7;
-
+// --dump FILE (outside the repository): one JSON line per training candidate (file, line, offsets, shape, name,
+// label, out-of-fold score), to read the model's errors; no value is written.
+const DUMP = arg('--dump');
+const TARGET_P_ARG = arg('--target-p');
+const TREES = Number(arg('--trees', 200));
+const DEPTH = Number(arg('--depth', 5));
+const LR = Number(arg('--lr', 0.1));
+const FOLDS = Number(arg('--folds', 4));
+const BINS = 32, LAMBDA = 1, MIN_HESS = 2, COLS = 0.6, ROWS = 0.7;
 
 const manifest = devManifest(DIR);
 const rows = new Map(); // meta_path -> rows
@@ -40,7 +47,7 @@ for (const r of metaRows(DIR)) {
 }
 const train = manifest.filter((m) => !isVal(m.repo));
 const val = manifest.filter((m) => isVal(m.repo));
-console.log(`files: ${train.length} train (${new Set(train.map((m) => m.repo)).size} repos), ${val.length} validation (${new Set(val.map((m) => m.repo)).size} repos)`);
+console.log(`files: ${train.length} train (${new Set(train.map((m) => m.repo)).size} repos); ${val.length} held-out files not read`);
 
 // ---- word list: identifier subwords with a vowel seen in 5+ training repositories (derived data: a piece of
 // one repository's key, repeated in its files, never reaches 5 repositories)
@@ -56,9 +63,9 @@ for (const m of train) {
 for (const seen of repoWords.values()) for (const t of seen) docFreq.set(t, (docFreq.get(t) ?? 0) + 1);
 const words = [...docFreq].filter(([, n]) => n >= 5).sort((a, b) => b[1] - a[1]).slice(0, 12000).map(([w]) => w).sort();
 console.log(`word list: ${words.length} words`);
-const model = { version: 1, dim: DIM, bias: 0, w: new Array(DIM).fill(0), threshold: 0.5, words };
+const model = { version: 2, features: FEATURE_NAMES, bias: 0, trees: [], threshold: 0.5, words };
 
-// ---- candidates with labels
+// ---- candidates with labels, every one of every training file (the scorer's view needs them all)
 const kwRe = new RegExp(CREDENTIAL_KEYWORDS.map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'), 'i');
 function fileUnits(m) {
   const T = [], F = [], X = [];
@@ -70,173 +77,252 @@ function fileUnits(m) {
   }
   return { T, F, X };
 }
-function* fileCandidates(m) {
+const NF = FEATURE_NAMES.length;
+const feats = []; // Float32Array per candidate
+const y = [], fileOf = [], lineOf = [], ignoredOf = [], candOf = [];
+const files = []; // { units, shaped, repo }
+const t0 = Date.now();
+for (const m of train) {
   const text = fs.readFileSync(path.join(DIR, m.local), 'utf8');
   const p = `${m.repo}/${m.orig_path}`;
-  let from = 0, ln = 0;
-  while (from <= text.length) {
-    ln++;
-    const nl = text.indexOf('\n', from);
-    const to = nl === -1 ? text.length : nl;
-    if (to - from <= 4000 && kwRe.test(text.slice(from, to))) {
-      const cands = lineCandidates(text, from, to, true);
-      for (const c of cands) yield { ln, c, from, to, fs: features(text, c, from, to, cands.length, p, model) };
+  const units = fileUnits(m);
+  const fi = files.length;
+  files.push({ units, repo: m.repo, shaped: new Set(detectSecrets(text, { path: p, credentials: false }).map((s) => s.line)) });
+  const labelled = new Set(), ignored = new Set();
+  for (const u of [...units.T, ...units.F]) for (let i = u.ls; i <= u.le; i++) labelled.add(i);
+  for (const u of units.X) for (let i = u.ls; i <= u.le; i++) if (!labelled.has(i)) ignored.add(i);
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const lineAt = (off) => {
+    let lo = 0, hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= off) lo = mid;
+      else hi = mid - 1;
     }
-    if (nl === -1) break;
-    from = nl + 1;
-  }
-}
-function label(units, ln, c, from) {
-  for (const u of units.T) {
-    if (ln < u.ls || ln > u.le) continue;
-    if (u.vs < 0 || u.ls !== u.le) return 1;
-    if (c.start - from < u.ve && u.vs < c.end - from) return 1;
-  }
-  return 0;
-}
-
-let rng = SEED;
-const rand = () => ((rng = (Math.imul(rng, 1103515245) + 12345) >>> 0) / 4294967296);
-function collectSet(files, sampleUnlabelled) {
-  const X = [], y = [], wt = [];
-  let covered = 0, Tn = 0;
-  for (const m of files) {
-    const units = fileUnits(m);
-    const labelled = new Set(), ignored = new Set();
-    for (const u of [...units.T, ...units.F]) for (let i = u.ls; i <= u.le; i++) labelled.add(i);
-    for (const u of units.X) for (let i = u.ls; i <= u.le; i++) if (!labelled.has(i)) ignored.add(i);
-    const hitT = new Set();
-    for (const { ln, c, from, fs: f } of fileCandidates(m)) {
-      const yy = label(units, ln, c, from);
-      if (yy) for (const u of units.T) if (ln >= u.ls && ln <= u.le) hitT.add(u);
-      if (!yy && ignored.has(ln)) continue;
-      if (!yy && !labelled.has(ln) && rand() > sampleUnlabelled) continue;
-      X.push(f);
+    return lo + 1;
+  };
+  for (let li = 0; li < lineStarts.length; li++) {
+    const from = lineStarts[li];
+    const to = li + 1 < lineStarts.length ? lineStarts[li + 1] - 1 : text.length;
+    if (to - from > 4000 || !kwRe.test(text.slice(from, to))) continue;
+    const cands = lineCandidates(text, from, to, true);
+    for (const c of cands) {
+      const ln = lineAt(c.start); // the line a finding is reported on (jwk and next values lie below their label)
+      const lf = lineStarts[ln - 1];
+      let yy = 0;
+      for (const u of units.T) {
+        if (ln < u.ls || ln > u.le) continue;
+        if (u.vs < 0 || u.ls !== u.le || (c.start - lf < u.ve && u.vs < c.end - lf)) yy = 1;
+      }
+      feats.push(Float32Array.from(features(text, c, from, to, cands.length, p, model)));
       y.push(yy);
-      wt.push(!yy && !labelled.has(ln) ? 1 / sampleUnlabelled : 1);
+      fileOf.push(fi);
+      lineOf.push(ln);
+      ignoredOf.push(!yy && ignored.has(ln));
+      if (DUMP) candOf.push({ file: m.local, path: p, ln, shape: c.shape, name: c.name, start: c.start, end: c.end });
     }
-    Tn += units.T.filter((u) => !u.cats.every((c) => c === 'UUID')).length;
-    covered += [...hitT].filter((u) => !u.cats.every((c) => c === 'UUID')).length;
   }
-  return { X, y, wt, covered, Tn };
+}
+const N = y.length;
+console.log(`candidates: ${N} (${y.filter(Boolean).length} positive) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+// ---- gradient-boosted trees
+// Bins: up to BINS quantile cuts per feature; a split "x <= cut".
+const cuts = [];
+const binned = new Uint8Array(NF * N);
+for (let f = 0; f < NF; f++) {
+  const vals = new Float64Array(N);
+  for (let i = 0; i < N; i++) vals[i] = feats[i][f];
+  const sorted = Float64Array.from(vals).sort();
+  const cs = [];
+  for (let b = 1; b < BINS; b++) {
+    const q = sorted[Math.floor((b * N) / BINS)];
+    if (!cs.length || q > cs[cs.length - 1]) cs.push(q);
+  }
+  if (cs.length && cs[cs.length - 1] >= sorted[N - 1]) cs.pop(); // a cut at the maximum splits nothing
+  cuts.push(cs);
+  for (let i = 0; i < N; i++) {
+    let b = 0;
+    while (b < cs.length && vals[i] > cs[b]) b++;
+    binned[f * N + i] = b;
+  }
 }
 
-const t0 = Date.now();
-const tr = collectSet(train, 0.25);
-console.log(`train: ${tr.X.length} candidates (${tr.y.filter(Boolean).length} positive); candidates reach ${tr.covered}/${tr.Tn} non-UUID T units (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+let seed = 7;
+const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
 
-// ---- logistic regression, AdaGrad
-const pos = tr.y.filter(Boolean).length;
-const posW = Math.min(4, (tr.y.length - pos) / Math.max(1, pos) / 4);
-const g2 = new Float64Array(DIM + 1).fill(1e-8);
-const w = model.w;
-const L2 = 1e-6, LR = 0.1;
-const order = [...tr.X.keys()];
-for (let ep = 0; ep < EPOCHS; ep++) {
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  let loss = 0;
-  for (const i of order) {
-    const f = tr.X[i];
-    let z = model.bias;
-    for (const [k, x] of f) z += w[k] * x;
-    const p = 1 / (1 + Math.exp(-z));
-    const sw = tr.wt[i] * (tr.y[i] ? posW : 1);
-    loss -= sw * (tr.y[i] ? Math.log(p + 1e-12) : Math.log(1 - p + 1e-12));
-    const g = sw * (p - tr.y[i]);
-    for (const [k, x] of f) {
-      const gk = g * x + L2 * w[k];
-      g2[k] += gk * gk;
-      w[k] -= (LR * gk) / Math.sqrt(g2[k]);
+/** Trains on the rows `idx` (training rows: not on ignored lines); returns { bias, trees }. */
+function fit(idx) {
+  const n = idx.length;
+  let pos = 0;
+  for (const i of idx) pos += y[i];
+  const bias = Math.log(Math.max(1, pos) / Math.max(1, n - pos));
+  const z = new Float64Array(N).fill(bias);
+  const g = new Float64Array(N), h = new Float64Array(N);
+  const trees = [];
+  const histG = new Float64Array(BINS + 1), histH = new Float64Array(BINS + 1);
+  for (let t = 0; t < TREES; t++) {
+    for (const i of idx) {
+      const p = 1 / (1 + Math.exp(-z[i]));
+      g[i] = p - y[i];
+      h[i] = Math.max(p * (1 - p), 1e-6);
     }
-    g2[DIM] += g * g;
-    model.bias -= (LR * g) / Math.sqrt(g2[DIM]);
+    const rowsT = idx.filter(() => rand() < ROWS);
+    const colsT = [];
+    for (let f = 0; f < NF; f++) if (cuts[f].length && rand() < COLS) colsT.push(f);
+    const nodes = [];
+    const grow = (rs, depth) => {
+      let G = 0, H = 0;
+      for (const i of rs) (G += g[i]), (H += h[i]);
+      const at = nodes.length;
+      nodes.push(null);
+      let best = null;
+      if (depth < DEPTH && rs.length >= 40) {
+        const base = (G * G) / (H + LAMBDA);
+        for (const f of colsT) {
+          const nb = cuts[f].length + 1;
+          histG.fill(0, 0, nb);
+          histH.fill(0, 0, nb);
+          const off = f * N;
+          for (const i of rs) {
+            const b = binned[off + i];
+            histG[b] += g[i];
+            histH[b] += h[i];
+          }
+          let gl = 0, hl = 0;
+          for (let b = 0; b < nb - 1; b++) {
+            gl += histG[b];
+            hl += histH[b];
+            const gr = G - gl, hr = H - hl;
+            if (hl < MIN_HESS || hr < MIN_HESS) continue;
+            const gain = (gl * gl) / (hl + LAMBDA) + (gr * gr) / (hr + LAMBDA) - base;
+            if (gain > 1e-3 && (!best || gain > best.gain)) best = { gain, f, b };
+          }
+        }
+      }
+      if (!best) {
+        nodes[at] = [-1, Number(((-G / (H + LAMBDA)) * LR).toFixed(5))];
+        return at;
+      }
+      const off = best.f * N;
+      const L = [], R = [];
+      for (const i of rs) (binned[off + i] <= best.b ? L : R).push(i);
+      const node = [best.f, cuts[best.f][best.b], 0, 0];
+      nodes[at] = node;
+      node[2] = grow(L, depth + 1);
+      node[3] = grow(R, depth + 1);
+      return at;
+    };
+    grow(rowsT, 0);
+    trees.push(nodes);
+    // Update all rows' scores (the out-of-fold ones are scored afterwards, by the trees).
+    for (const i of idx) z[i] += leaf(nodes, feats[i]);
   }
-  console.log(`epoch ${ep + 1}: loss ${(loss / order.length).toFixed(4)}`);
+  return { bias, trees };
 }
+function leaf(nodes, x) {
+  let i = 0;
+  for (;;) {
+    const nd = nodes[i];
+    if (nd[0] < 0) return nd[1];
+    i = x[nd[0]] <= nd[1] ? nd[2] : nd[3];
+  }
+}
+const predict = (mdl, x) => {
+  let z = mdl.bias;
+  for (const t of mdl.trees) z += leaf(t, x);
+  return 1 / (1 + Math.exp(-z));
+};
 
-// ---- validation, scored as CredData's benchmark scores (units; unlabelled flagged lines are FPs)
-function evaluate(files) {
-  const perFile = [];
-  for (const m of files) {
-    const text = fs.readFileSync(path.join(DIR, m.local), 'utf8');
-    const units = fileUnits(m);
-    const shaped = new Set();
-    // The pattern rows as the detector runs them, without the model being trained.
-    for (const s of detectSecrets(text, { path: `${m.repo}/${m.orig_path}`, credentials: false })) shaped.add(s.line);
-    const lineP = new Map();
-    for (const { ln, fs: f } of fileCandidates(m)) lineP.set(ln, Math.max(lineP.get(ln) ?? 0, score(f, model)));
-    perFile.push({ units, shaped, lineP });
+// ---- CredData's scoring of per-line scores (units; flagged unlabelled lines are false positives)
+function evaluate(fileIdx, pOf) {
+  const lineP = new Map(); // fi -> Map(ln -> max p)
+  for (let i = 0; i < N; i++) {
+    if (!fileIdx.has(fileOf[i])) continue;
+    const mp = lineP.get(fileOf[i]) ?? lineP.set(fileOf[i], new Map()).get(fileOf[i]);
+    mp.set(lineOf[i], Math.max(mp.get(lineOf[i]) ?? 0, pOf[i]));
   }
   return (t) => {
-    let TP = 0, T = 0, FP = 0;
-    const cat = new Map();
-    for (const { units, shaped, lineP } of perFile) {
+    let TP = 0, FP = 0, Tn = 0, TPn = 0;
+    for (const fi of fileIdx) {
+      const { units, shaped } = files[fi];
       const flagged = new Set(shaped);
-      for (const [ln, p] of lineP) if (p >= t) flagged.add(ln);
+      for (const [ln, p] of lineP.get(fi) ?? []) if (p >= t) flagged.add(ln);
       const cov = new Set();
       for (const u of [...units.T, ...units.F, ...units.X]) for (let i = u.ls; i <= u.le; i++) cov.add(i);
       const hit = (u) => { for (let i = u.ls; i <= u.le; i++) if (flagged.has(i)) return true; return false; };
-      // Units are (file, ls, le): several rows may share one.
       const seen = new Map();
       for (const u of units.T) seen.set(`${u.ls}|${u.le}`, { ...u, gt: 'T', cats: [...(seen.get(`${u.ls}|${u.le}`)?.cats ?? []), ...u.cats] });
       for (const u of units.F) if (!seen.has(`${u.ls}|${u.le}`)) seen.set(`${u.ls}|${u.le}`, { ...u, gt: 'F' });
       for (const u of seen.values()) {
         const h = hit(u);
         if (u.gt === 'T') {
-          const uuidOnly = u.cats.every((c) => c === 'UUID');
           if (h) TP++;
-          if (!uuidOnly) { T++; }
-          for (const c of new Set(u.cats)) { const v = cat.get(c) ?? [0, 0]; v[0]++; if (h) v[1]++; cat.set(c, v); }
-          if (h && !uuidOnly) u.countedNoUuid = true;
+          if (!u.cats.every((c) => c === 'UUID')) (Tn++, h && TPn++);
         } else if (h) FP++;
       }
       for (const l of flagged) if (!cov.has(l)) FP++;
     }
-    let TPn = 0;
-    for (const { units, shaped, lineP } of perFile) {
-      const flagged = new Set(shaped);
-      for (const [ln, p] of lineP) if (p >= t) flagged.add(ln);
-      const seen = new Map();
-      for (const u of units.T) seen.set(`${u.ls}|${u.le}`, { ...u, cats: [...(seen.get(`${u.ls}|${u.le}`)?.cats ?? []), ...u.cats] });
-      for (const u of seen.values()) {
-        if (u.cats.every((c) => c === 'UUID')) continue;
-        for (let i = u.ls; i <= u.le; i++) if (flagged.has(i)) { TPn++; break; }
-      }
-    }
-    return { P: TP / Math.max(1, TP + FP), Rn: TPn / Math.max(1, T), TP, FP, TPn, T, cat };
+    return { P: TP / Math.max(1, TP + FP), Rn: TPn / Math.max(1, Tn), TP, FP, TPn, Tn };
   };
 }
-const evalVal = evaluate(val);
-// The threshold: the best recall at validation precision >= TARGET_P; when none reaches it, the best F1.
-let best = null, bestF1 = null;
-const f1 = (r) => (2 * r.P * r.Rn) / Math.max(1e-9, r.P + r.Rn);
-for (let t = 0.05; t < 0.995; t += 0.01) {
-  const r = evalVal(t);
-  if (r.P >= TARGET_P && (!best || r.Rn > best.r.Rn)) best = { t, r };
-  if (!bestF1 || f1(r) > f1(bestF1.r)) bestF1 = { t, r };
-}
-best ??= bestF1;
-model.threshold = Number(arg('--threshold', best.t.toFixed(2)));
-for (const t of [0.3, 0.5, 0.7, model.threshold]) {
-  const r = evalVal(t);
-  console.log(`validation t=${t.toFixed(2)}: P ${r.P.toFixed(3)} R-noUUID ${r.Rn.toFixed(3)} (TP ${r.TP}, FP ${r.FP}, T ${r.T})`);
-}
-if (process.argv.includes('--train-eval')) {
-  const evalTrain = evaluate(train);
-  for (const t of [0.5, 0.7, 0.9]) {
-    const r = evalTrain(t);
-    console.log(`train t=${t.toFixed(2)}: P ${r.P.toFixed(3)} R-noUUID ${r.Rn.toFixed(3)} (TP ${r.TP}, FP ${r.FP}, T ${r.T})`);
+const chooseThreshold = (ev, TARGET_P) => {
+  let best = null, bestF1 = null;
+  const f1 = (r) => (2 * r.P * r.Rn) / Math.max(1e-9, r.P + r.Rn);
+  for (let t = 0.05; t < 0.995; t += 0.01) {
+    const r = ev(t);
+    if (r.P >= TARGET_P && (!best || r.Rn > best.r.Rn)) best = { t, r };
+    if (!bestF1 || f1(r) > f1(bestF1.r)) bestF1 = { t, r };
   }
+  return best ?? bestF1;
+};
+
+// ---- cross-validation by repository: out-of-fold scores for every candidate
+const foldOf = (repo) => parseInt(crypto.createHash('sha256').update(`fold:${repo}`).digest('hex').slice(0, 8), 16) % FOLDS;
+const oof = new Float64Array(N);
+for (let k = 0; k < FOLDS; k++) {
+  const t1 = Date.now();
+  const trainIdx = [], testIdx = [];
+  for (let i = 0; i < N; i++) {
+    if (foldOf(files[fileOf[i]].repo) === k) testIdx.push(i);
+    else if (!ignoredOf[i]) trainIdx.push(i);
+  }
+  const mdl = fit(trainIdx);
+  for (const i of testIdx) oof[i] = predict(mdl, feats[i]);
+  console.log(`fold ${k + 1}/${FOLDS}: ${trainIdx.length} training rows, ${testIdx.length} scored (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
 }
-const r = evalVal(model.threshold);
-console.log(`validation recall by category: ${[...r.cat].sort((a, b) => b[1][0] - a[1][0]).slice(0, 20).map(([c, [n, h]]) => `${c} ${h}/${n}`).join(', ')}`);
+const allFiles = new Set(files.keys());
+if (DUMP) fs.writeFileSync(DUMP, candOf.map((c, i) => JSON.stringify({ ...c, y: y[i], p: Number(oof[i].toFixed(3)), ignored: ignoredOf[i] })).join('\n') + '\n');
+const evOof = evaluate(allFiles, oof);
+// The precision to hold: by default the known-shape rows' own precision on these repositories (the model may add
+// recall, not cost precision); the issue's 0.90 is not reached by any threshold in cross-validation.
+const rowsOnly = evOof(2);
+const target = TARGET_P_ARG ? Number(TARGET_P_ARG) : rowsOnly.P;
+console.log(`known-shape rows alone: P ${rowsOnly.P.toFixed(3)} R-noUUID ${rowsOnly.Rn.toFixed(3)}; precision to hold: ${target.toFixed(3)}`);
+const chosen = chooseThreshold(evOof, target);
+for (const t of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, chosen.t]) {
+  const r = evOof(t);
+  console.log(`cross-validation (training repos, out of fold) t=${t.toFixed(2)}: P ${r.P.toFixed(3)} R-noUUID ${r.Rn.toFixed(3)} (TP ${r.TP}, FP ${r.FP}, T-noUUID ${r.Tn})`);
+}
+{
+  // The candidates' ceiling: every candidate accepted.
+  const r = evOof(0);
+  console.log(`every candidate accepted: R-noUUID ${r.Rn.toFixed(3)}`);
+}
+
+// ---- the shipped model: all training repositories, the cross-validated threshold
+const all = [];
+for (let i = 0; i < N; i++) if (!ignoredOf[i]) all.push(i);
+const final = fit(all);
+model.bias = Number(final.bias.toFixed(5));
+model.trees = final.trees;
+model.threshold = Number(arg('--threshold', chosen.t.toFixed(2)));
+const rTrain = evaluate(allFiles, Float64Array.from(feats, (x) => predict(final, x)))(model.threshold);
+console.log(`final model: ${model.trees.length} trees of depth <= ${DEPTH}, threshold ${model.threshold}; its fit on the training repos: P ${rTrain.P.toFixed(3)} R-noUUID ${rTrain.Rn.toFixed(3)}`);
 
 if (WRITE) {
-  const out = { ...model, bias: Number(model.bias.toFixed(5)), w: model.w.map((x) => Number(x.toFixed(4))) };
-  fs.writeFileSync(new URL('../src/detectors/secrets/credential-model.json', import.meta.url), JSON.stringify(out) + '\n');
+  fs.writeFileSync(new URL('../src/detectors/secrets/credential-model.json', import.meta.url), JSON.stringify(model) + '\n');
   console.log('wrote src/detectors/secrets/credential-model.json (npm run build to use it)');
 }
 if (VAL_OUT) {
@@ -249,5 +335,5 @@ if (VAL_OUT) {
     if (!fs.existsSync(dst)) fs.symlinkSync(path.resolve(DIR, m.local), dst);
   }
   fs.writeFileSync(path.join(VAL_OUT, 'files_manifest.json'), JSON.stringify(val));
-  console.log(`validation-only corpus: ${VAL_OUT}`);
+  console.log(`held-out corpus: ${VAL_OUT}`);
 }

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, detectSecretsMany, detectSecretsUnfiltered, maskSecret } from '../../src/detectors/secrets/index.js';
-import { CREDENTIAL_KEYWORDS, lineCandidates } from '../../src/detectors/secrets/credential.js';
+import { CREDENTIAL_KEYWORDS, FEATURE_NAMES, credentialsIn, features, lineCandidates, score } from '../../src/detectors/secrets/credential.js';
 import MODEL from '../../src/detectors/secrets/credential-model.json' with { type: 'json' };
 import { precommitRepo } from '../helpers/precommit-repo.js';
 
@@ -59,7 +59,8 @@ describe('credential model: never these', () => {
     ['keyboard run', 'password=abcdefghijklmnop'],
     ['a key-like value under a name that is no credential', `build_ref: '${b62(40, 9)}'`],
     ['a keyword only inside the value', `commit = "${b62(12, 10)}pwd${b62(12, 11)}"`],
-    ['short', 'password: hunter2'],
+    ['short', 'password: abc'],
+    ['a stand-in every scanner knows', 'password: hunter2'],
     ['SRI hash', `integrity_token = "sha512-${b64(86, 12)}=="`],
   ])('%s', (_name, text) => {
     expect(kinds(text)).toEqual([]);
@@ -76,17 +77,28 @@ describe('credential model: the candidate stage', () => {
     expect(detectSecretsMany([text, text])).toEqual([found, found]);
   });
 
-  it('ships a model that is data: weights, a threshold and a word list, no value of the corpus', () => {
-    expect(MODEL.w.length).toBe(MODEL.dim);
+  it('ships a model that is data: trees over the named features, a threshold and a word list, no value of the corpus', () => {
+    expect(MODEL.features).toEqual(FEATURE_NAMES);
     expect(MODEL.threshold).toBeGreaterThan(0);
     expect(MODEL.threshold).toBeLessThan(1);
+    expect(MODEL.trees.length).toBeGreaterThan(10);
+    for (const t of MODEL.trees) {
+      // Inner nodes [feature, threshold, left, right] point forward inside the tree; leaves are [-1, value].
+      t.forEach((node, i) => {
+        if (node[0] < 0) expect(node.length).toBe(2);
+        else {
+          expect(node[0]).toBeLessThan(FEATURE_NAMES.length);
+          expect(node[2] > i && node[2] < t.length && node[3] > i && node[3] < t.length).toBe(true);
+        }
+      });
+    }
     // Words only: letters, 3-14 of them, each with a vowel (identifier pieces seen in 5+ repositories).
     for (const w of MODEL.words) expect(w).toMatch(/^(?=.*[aeiouy])[a-z]{3,14}$/);
   });
 
   it('property: filtered = unfiltered, and no match ever holds more than its span; previews mask', () => {
     const piece = fc.oneof(
-      fc.constantFrom(...CREDENTIAL_KEYWORDS.filter((k) => /^[a-z]+$/.test(k)), 'db_password', 'API_TOKEN', 'client_secret', '"', "'", '=', ': ', ' ', '\n', '(', ')', '<', '>', '</', '-p', '--password=', 'Basic ', 'https://u:', '@h/'),
+      fc.constantFrom(...CREDENTIAL_KEYWORDS.filter((k) => /^[a-z]+$/.test(k)), 'db_password', 'API_TOKEN', 'client_secret', '"', "'", '=', ': ', ' ', '\n', '(', ')', '<', '>', '</', '-p', '--password=', 'Basic ', 'https://u:', '@h/', '\\"', '{"kty":', '"d":', 'k: ', '}', ' IDENTIFIED BY ', 'ConvertTo-SecureString ', ' -Password ', '[]byte(', '=\\\n', '-----BEGIN USER NKEY SEED-----\n', '\r\n'),
       fc.stringMatching(/^[A-Za-z0-9+/#_-]{1,24}$/),
     );
     fc.assert(
@@ -108,6 +120,69 @@ describe('credential model: the candidate stage', () => {
     );
   });
 });
+
+describe('credential model: candidates beyond one assignment (issue 20)', () => {
+  const v = b62(24, 60);
+  // [name, text, the candidate's shape]: each value is found as a candidate of that structure.
+  it.each([
+    ['the value on the line after its label', `DB_PASSWORD=\\\n  ${v}\n`, 'next'],
+    ['a Markdown label, then the value', `**Admin password:**\n    ${v}\n`, 'next'],
+    ['SQL IDENTIFIED BY', `ALTER USER app IDENTIFIED BY '${v}';`, 'sql'],
+    ['MySQL IDENTIFIED WITH … BY', `CREATE USER 'app'@'%' IDENTIFIED WITH mysql_native_password BY '${v}';`, 'sql'],
+    ['PowerShell ConvertTo-SecureString', `$pw = ConvertTo-SecureString '${v}' -AsPlainText -Force`, 'literal'],
+    ['a -Password flag', `Invoke-Thing -Password ${v} -User svc`, 'flag'],
+    ['a conversion between name and literal', `var signingKey = []byte("${v}")`, 'far'],
+    ['JSON inside a string', `conn.write("CONNECT {\\"user\\":\\"svc\\",\\"pass\\":\\"${v}\\"}")`, 'assign'],
+    ['a JWK private member, lines after kty', `{\n  "kty": "oct",\n  "k": "${v}"\n}`, 'jwk'],
+  ])('%s', (_name, text, shape) => {
+    const all = [...lineSpans(text)].flatMap(([f, t]) => lineCandidates(text, f, t, true));
+    const hit = all.find((c) => text.slice(c.start, c.end) === v);
+    expect(hit?.shape, JSON.stringify(all.map((c) => [c.shape, c.name]))).toBe(shape);
+  });
+
+  it('one value is reported once, also when two label lines reach it', () => {
+    const text = `{"kty":"oct","kid":"a",\n"kty2":"x",\n"k":"${v}"}`;
+    const found = credentialsIn(text, lineSpans(text), 'jwk.json', true, undefined, 0);
+    expect(found.filter((c) => text.slice(c.start, c.end) === v)).toHaveLength(1);
+  });
+
+  it('property: candidates of any text lie inside it, start before they end, and score between 0 and 1', () => {
+    const piece = fc.oneof(
+      fc.constantFrom('password', 'secret', 'kty', 'identified by ', 'securestring ', '"', "'", '\\"', ':', '=', '\\', '\n', '\r', ' ', '-', '/', '{', '}', '(', ')', '[]byte(', '@"', '-----BEGIN X SEED-----', '**'),
+      fc.stringMatching(/^[A-Za-z0-9+/#_-]{1,30}$/),
+      fc.string({ maxLength: 6 }),
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
+        const text = parts.join('');
+        for (const [f, t] of lineSpans(text)) {
+          const cands = lineCandidates(text, f, t, false);
+          for (const c of cands) {
+            expect(c.start).toBeGreaterThanOrEqual(0);
+            expect(c.end).toBeLessThanOrEqual(text.length);
+            expect(c.start).toBeLessThan(c.end);
+            expect(c.start).toBeGreaterThanOrEqual(f); // on its line or a later one, never before
+            const x = features(text, c, f, t, cands.length, 'a/b.yml');
+            expect(x.length).toBe(FEATURE_NAMES.length);
+            const p = score(x);
+            expect(p > 0 && p < 1).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+});
+
+function* lineSpans(text: string): Generator<[number, number]> {
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    yield [from, nl === -1 ? text.length : nl];
+    if (nl === -1) return;
+    from = nl + 1;
+  }
+}
 
 describe('AWS secret access key without its variable name (context across lines)', () => {
   // 40 characters, all three classes: the shape of an AWS secret, built at run time.

@@ -65,8 +65,8 @@ export interface DetectOptions {
   path?: string;
   /**
    * true: also the credential model (credential.ts), generic credentials without a known shape; config
-   * `secrets.credentials`. Off by default: measured on CredData's held-out repositories it doubles recall but
-   * costs precision (0.85 -> 0.74) and precommit time (bench/RESULTS.md), short of issue 20's goals.
+   * `secrets.credentials`. Off by default: on CredData's held-out repositories it takes recall 0.35 -> 0.63 and
+   * precision 0.85 -> 0.89, short of issue 20's goals, and costs precommit time (bench/RESULTS.md).
    */
   credentials?: boolean;
 }
