@@ -537,4 +537,13 @@ describe('detectSecrets: large and adversarial input', () => {
     expect(a.map((m) => m.kind).sort()).toEqual([...FAKE_KINDS].sort());
     expect(detectSecretsUnfiltered(text)).toEqual(a);
   });
+
+  it('a Slack token on the line after an AWS key id stays a Slack token: the cross-line AWS secret row takes whole tokens only (not its last 40 characters)', () => {
+    const slack = fakeToken('slack-legacy-token', 7);
+    const text = `${fakeToken('paperclip-agent-key', 7)}\n\n${slack}\n\n${fakeToken('aws-access-key-id', 7)}\n`;
+    const ms = detectSecrets(text);
+    expect(ms.map((m) => m.kind).sort()).toEqual(['aws-access-key-id', 'paperclip-agent-key', 'slack-legacy-token']);
+    expect(ms.find((m) => m.kind === 'slack-legacy-token') && text.slice(ms.find((m) => m.kind === 'slack-legacy-token')!.start, ms.find((m) => m.kind === 'slack-legacy-token')!.end)).toBe(slack);
+  });
 });
+

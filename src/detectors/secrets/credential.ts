@@ -15,7 +15,9 @@
 //
 // Candidates never leave the detector except as offsets: the value is only read here, to compute features.
 
-import MODEL from './credential-model.json' with { type: 'json' };
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { GENERATED_DIR, PACKAGE_ROOT } from '../../paths.js';
 import { shannonEntropy } from './entropy.js';
 
 /** Lowercase keywords that make a line worth looking at (the automaton folds ASCII case). */
@@ -62,7 +64,16 @@ export interface CredentialModel {
   words: string[];
 }
 
-const model = MODEL as unknown as CredentialModel;
+let shipped: CredentialModel | undefined;
+
+/**
+ * The shipped model, read on first use (dist/generated/credential-model.json, copied there by the build; from
+ * src/ when running from the sources): its 200 KB are parsed only by a process that scores a candidate, not by
+ * every precommit and i18n run that loads the detector with the stage off (the default).
+ */
+export function credentialModel(): CredentialModel {
+  return (shipped ??= JSON.parse(readFileSync(GENERATED_DIR ? join(GENERATED_DIR, 'credential-model.json') : join(PACKAGE_ROOT, 'src', 'detectors', 'secrets', 'credential-model.json'), 'utf8')) as CredentialModel);
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Candidates
@@ -450,7 +461,7 @@ function occurrences(text: string, v: string, at: number): number {
 }
 
 /** The dense feature vector of a candidate (FEATURE_NAMES says what each slot is). */
-export function features(text: string, c: CredentialCandidate, lineFrom: number, lineTo: number, lineCandCount: number, path: string, m: CredentialModel = model): Float64Array {
+export function features(text: string, c: CredentialCandidate, lineFrom: number, lineTo: number, lineCandCount: number, path: string, m: CredentialModel = credentialModel()): Float64Array {
   const v = text.slice(c.start, c.end);
   const line = text.slice(lineFrom, lineTo);
   const f = new Float64Array(NF);
@@ -619,7 +630,7 @@ function flat(m: CredentialModel): FlatTrees {
 }
 
 /** The model's probability that the candidate is a credential: the boosted trees' sum, through a sigmoid. */
-export function score(f: ArrayLike<number>, m: CredentialModel = model): number {
+export function score(f: ArrayLike<number>, m: CredentialModel = credentialModel()): number {
   const { roots, feature, value, left, right } = flat(m);
   let z = m.bias;
   for (let r = 0; r < roots.length; r++) {
@@ -631,7 +642,7 @@ export function score(f: ArrayLike<number>, m: CredentialModel = model): number 
 }
 
 export function threshold(): number {
-  return model.threshold;
+  return credentialModel().threshold;
 }
 
 // The value is the name of what it should hold, or a word every scanner knows as a stand-in.
@@ -657,7 +668,7 @@ export function isPasswordName(name: string, shape: Shape): boolean {
  * The accepted credentials of the lines text[from, to) for each [from, to) in `lines`: at most the best-scoring,
  * non-overlapping candidates at or above the model's threshold.
  */
-export function credentialsIn(text: string, lines: Iterable<[number, number]>, path: string, checkKeyword = false, m: CredentialModel = model, cut = m.threshold): { start: number; end: number; nameStart: number; password: boolean; p: number }[] {
+export function credentialsIn(text: string, lines: Iterable<[number, number]>, path: string, checkKeyword = false, m: CredentialModel = credentialModel(), cut = m.threshold): { start: number; end: number; nameStart: number; password: boolean; p: number }[] {
   const out: { start: number; end: number; nameStart: number; password: boolean; p: number }[] = [];
   let last = -1; // candidates may lie on later lines (jwk, next): one value is reported once
   for (const [from, to] of lines) {

@@ -281,13 +281,14 @@ export const SECRET_PATTERNS: readonly SecretPattern[] = [
   {
     // The same key without its variable name: on the line after an access key id or a "secret access key"
     // label (a Markdown runbook, a commit message, `export …=\` split over lines). Only within 160 characters
-    // of those words, only a random-looking 40-character run (all three character classes, entropy >= 4.5).
+    // of those words, only a random-looking 40-character run (all three character classes, entropy >= 4.5), and
+    // a whole token: not the tail of a longer one such as `xoxa-2-<40 characters>` (a Slack token on the next line).
     id: 'aws-secret-access-key',
     description: 'AWS secret access key',
     keywords: ['akia', 'asia', 'secret access key', 'secret_access_key', 'secretaccesskey'],
     anchor: 'window',
     window: 160,
-    regex: String.raw`(?<![A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
+    regex: String.raw`(?<![A-Za-z0-9/+=_-])([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])`,
     secretGroup: 1,
     context: String.raw`(?<![a-z])(?:akia|asia)[A-Z2-7]{16}|secret[ _]?access[ _]?key`,
     contextWindow: 160,
