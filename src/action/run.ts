@@ -119,9 +119,10 @@ export function fromWorkspace(report: Report, sub: string): Report {
 }
 
 /** The rules the report's SARIF describes: the loaded packs (the finding ids alone when the config cannot be read). */
-function rulesFor(cwd: string): LoadResult['rules'] {
+/** The rules the scan ran, for the SARIF and JUnit descriptions: from the config it read (`--config` in args too). */
+function rulesFor(cwd: string, args: readonly string[], env: NodeJS.ProcessEnv): LoadResult['rules'] {
   try {
-    return loadRulePacks(loadConfig(cwd).rules.packs).rules;
+    return loadRulePacks(loadConfig(cwd, { config: configArg(args) }, env).rules.packs).rules;
   } catch {
     return [];
   }
@@ -206,7 +207,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
       if (inputs.summary) appendSummary(env, `## clipguard\n\n**❌ clipguard ${inputs.command} could not run (exit ${code})**: see the step's log.\n`);
       return code || 2;
     }
-    const rules = rulesFor(cwd);
+    const rules = rulesFor(cwd, inputs.args, env);
     const outputs: Record<string, string | number | boolean> = { 'exit-code': code, failed: report.summary.failed, findings: report.summary.total };
     if (inputs.json) {
       const reportFile = resolve(cwd, inputs.json);

@@ -219,4 +219,15 @@ describe('flag action: who wrote the marker (review regressions)', () => {
       ['skipped', 'new'],
     ]);
   });
+
+  it("when the issue's comments were not read, the planned flag says the plan cannot know what was flagged before (apply re-reads)", async () => {
+    const snap = snapshot(`notes\nuse ${fakeToken('anthropic-api-key', 431)}`, []);
+    const read = flags(await plan(snap)).find((x) => x.status === 'planned')!;
+    expect(read.detail).not.toMatch(/could not be read/);
+    delete (snap.companies[0].comments as Record<string, unknown>)['i-7'];
+    const unread = flags(await plan(snap)).find((x) => x.status === 'planned')!;
+    expect(unread.detail).toMatch(/the issue's comments could not be read, so an earlier flag naming these keys is not known: --apply reads them again first/);
+    expect(unread.params!.body).toBe(read.params!.body);
+  });
 });
+

@@ -208,6 +208,21 @@ describe('the untrusted-config note (review regressions)', () => {
     expect(r.stderr).toMatch(/clipguard\.json is not trusted \(never trusted\): ignored actions\.apply/);
     expect(r.summary).toContain('`ci/clipguard.json` is not trusted');
   });
+
+  it('the SARIF describes the rules of the config the scan read (--config in args), a pack rule with its own title', () => {
+    const dir = gitRepo();
+    mkdirSync(join(dir, 'ci', 'policy'), { recursive: true });
+    const rule = { id: 'git/team-every-scan', title: 'The team rule that fires on every scan', severity: 'warning', subject: 'source', description: 'd', remediation: 'r', tags: [], conditions: { all: [{ fact: 'source', path: '$.kind', operator: 'equal', value: 'git' }] } };
+    writeFileSync(join(dir, 'ci', 'policy', 'every-scan.json'), JSON.stringify(rule));
+    writeFileSync(join(dir, 'ci', 'clipguard.json'), JSON.stringify({ rules: { packs: ['./policy'] } }));
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'team policy'], { cwd: dir });
+    const r = runEntry(dir, { args: '--config ci/clipguard.json --no-paperclip --only git/team-every-scan' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    const sarif = JSON.parse(readFileSync(join(dir, 'clipguard.sarif'), 'utf8'));
+    expect(sarif.runs[0].results.map((x: { ruleId: string }) => x.ruleId), r.stderr).toContain(rule.id);
+    const described = sarif.runs[0].tool.driver.rules.find((x: { id: string }) => x.id === rule.id);
+    expect(described.shortDescription.text).toBe(rule.title);
+  });
 });
 
 describe('the untrusted-config note is not the checkout\'s Markdown (review regressions)', () => {

@@ -24,6 +24,7 @@ function groupFlags(findings: Finding[]): void {
       if (!carrier) carriers.set(issueId, a);
       else {
         carrier.params!.entries = [...(carrier.params!.entries as FlagEntry[]), ...(a.params!.entries as FlagEntry[])];
+        if (a.params!.commentsUnread) carrier.params!.commentsUnread = true;
         Object.assign(a, { status: 'skipped', detail: `in the one flag comment planned for ${a.params!.identifier} (one comment per issue)` });
       }
     }
@@ -32,6 +33,8 @@ function groupFlags(findings: Finding[]): void {
     const entries = a.params!.entries as FlagEntry[];
     a.params!.body = flagBody(entries);
     a.detail = `comment on ${a.params!.identifier} asking to rotate ${flagSummary(entries)}`;
+    // The plan could not see what was flagged before: said, so the dry-run does not promise more than it knows.
+    if (a.params!.commentsUnread) a.detail += `; the issue's comments could not be read, so an earlier flag naming these keys is not known: --apply reads them again first and skips a key one names`;
   }
 }
 
@@ -53,7 +56,8 @@ export const flag: ActionKind = {
     if (flagged?.read && flagKeys([entry]).every((k) => flagged.keys?.includes(k))) {
       return [{ ...a, status: 'skipped', target: `issue:${issue.identifier}`, detail: `already flagged: an earlier clipguard comment on ${issue.identifier} asks for the rotation of this key` }];
     }
-    return [{ ...a, target: `issue:${issue.identifier}`, detail: '', params: { ...a.params, issueId: issue.id, identifier: issue.identifier, entries: [entry] } }];
+    const commentsUnread = flagged?.read === false ? { commentsUnread: true } : {};
+    return [{ ...a, target: `issue:${issue.identifier}`, detail: '', params: { ...a.params, issueId: issue.id, identifier: issue.identifier, entries: [entry], ...commentsUnread } }];
   },
   planAfter: groupFlags,
   simulate(world, f, a) {
