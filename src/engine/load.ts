@@ -12,6 +12,7 @@ import { checkPathAgainstShape, closest, type Shape } from './shape.js';
 import { FACTS } from '../facts/index.js';
 import { JsonPathError, parsePath } from './jsonpath.js';
 import { isKnownOperator, MESSAGE_PLACEHOLDER, splitPlaceholder, type Condition, type ConditionLeaf, type LoadedRule, type RuleDef } from './rule.js';
+import { byCodeUnits } from '../util/compare.js';
 
 export interface RuleProblem {
   file: string;
@@ -48,7 +49,7 @@ export function listRuleFiles(path: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     // Entry types from the directory read itself: no stat per file (this runs in every pre-commit hook).
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => byCodeUnits(a.name, b.name))) {
       const p = join(dir, e.name);
       const isDir = e.isDirectory() || (e.isSymbolicLink() && statSync(p).isDirectory());
       if (isDir) {

@@ -15,6 +15,7 @@ import { ZH_SETS } from './data/sets.js';
 import { scriptOf, type ZhLocale } from './locale.js';
 import { HK_CANTONESE } from './tuning.js';
 import type * as OpenCCModule from 'opencc-js';
+import { byCodeUnits } from '../../util/compare.js';
 
 const require = createRequire(import.meta.url);
 
@@ -284,7 +285,7 @@ function phraseIndex(buckets: Record<string, string>): PhraseIndex {
       entries.push([e.slice(0, space), e.slice(space + 1)]);
     }
   }
-  entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  entries.sort(([a], [b]) => byCodeUnits(a, b));
   const keyStart = new Uint32Array(entries.length + 1);
   const valueStart = new Uint32Array(entries.length + 1);
   const keyCps = new Uint8Array(entries.length);

@@ -28,6 +28,7 @@ import * as z from 'zod';
 import type { Activity, Comment, Issue } from './records.js';
 import { isJsonObject } from './json.js';
 import { RunLogMemory } from './run-logs.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 /** Masked matches, as the `secrets` fact of a subject holds them. */
 export type { KeptSecrets, ReadSecrets };
@@ -223,7 +224,7 @@ export class PaperclipReadCache {
     const masked = maskRecords(toMask, this.guard);
     masked.forEach((m, k) => slots[k](m as never));
     // Rows went in read order; keep id order, as a full list gives.
-    entry.issues = new Map([...entry.issues.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    entry.issues = new Map([...entry.issues.entries()].sort(([a], [b]) => byCodeUnits(a, b)));
 
     this.companies.set(this.key(baseUrl, companyId), entry);
     const same = (a: Map<string, unknown>, b: Map<string, unknown>) => a.size === b.size && [...a.keys()].every((k) => b.has(k));
@@ -269,7 +270,7 @@ export class PaperclipReadCache {
       if (i.hiddenAt) next.delete(i.id);
       else next.set(i.id, withHeldDescription(c, i));
     }
-    return [...next.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return [...next.values()].sort((a, b) => byCodeUnits(a.id, b.id));
   }
 
   /** A full list read again (the hourly one): the listed rows, each unchanged one with the full description held. */
