@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, detectSecretsMany, detectSecretsUnfiltered, maskSecret } from '../../src/detectors/secrets/index.js';
 import { CREDENTIAL_KEYWORDS, FEATURE_NAMES, credentialsIn, features, lineCandidates, score } from '../../src/detectors/secrets/credential.js';
+import { allLines } from '../../src/detectors/secrets/detect.js';
 import MODEL from '../../src/detectors/secrets/credential-model.json' with { type: 'json' };
 import { precommitRepo } from '../helpers/precommit-repo.js';
 
@@ -135,14 +136,14 @@ describe('credential model: candidates beyond one assignment (issue 20)', () => 
     ['JSON inside a string', `conn.write("CONNECT {\\"user\\":\\"svc\\",\\"pass\\":\\"${v}\\"}")`, 'assign'],
     ['a JWK private member, lines after kty', `{\n  "kty": "oct",\n  "k": "${v}"\n}`, 'jwk'],
   ])('%s', (_name, text, shape) => {
-    const all = [...lineSpans(text)].flatMap(([f, t]) => lineCandidates(text, f, t, true));
+    const all = [...allLines(text)].flatMap(([f, t]) => lineCandidates(text, f, t, true));
     const hit = all.find((c) => text.slice(c.start, c.end) === v);
     expect(hit?.shape, JSON.stringify(all.map((c) => [c.shape, c.name]))).toBe(shape);
   });
 
   it('one value is reported once, also when two label lines reach it', () => {
     const text = `{"kty":"oct","kid":"a",\n"kty2":"x",\n"k":"${v}"}`;
-    const found = credentialsIn(text, lineSpans(text), 'jwk.json', true, undefined, 0);
+    const found = credentialsIn(text, allLines(text), 'jwk.json', true, undefined, 0);
     expect(found.filter((c) => text.slice(c.start, c.end) === v)).toHaveLength(1);
   });
 
@@ -155,7 +156,7 @@ describe('credential model: candidates beyond one assignment (issue 20)', () => 
     fc.assert(
       fc.property(fc.array(piece, { maxLength: 40 }), (parts) => {
         const text = parts.join('');
-        for (const [f, t] of lineSpans(text)) {
+        for (const [f, t] of allLines(text)) {
           const cands = lineCandidates(text, f, t, false);
           for (const c of cands) {
             expect(c.start).toBeGreaterThanOrEqual(0);
@@ -174,15 +175,6 @@ describe('credential model: candidates beyond one assignment (issue 20)', () => 
   });
 });
 
-function* lineSpans(text: string): Generator<[number, number]> {
-  let from = 0;
-  for (;;) {
-    const nl = text.indexOf('\n', from);
-    yield [from, nl === -1 ? text.length : nl];
-    if (nl === -1) return;
-    from = nl + 1;
-  }
-}
 
 describe('AWS secret access key without its variable name (context across lines)', () => {
   // 40 characters, all three classes: the shape of an AWS secret, built at run time.

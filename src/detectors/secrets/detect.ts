@@ -779,7 +779,7 @@ function modelCandidates(text: string, lines: Iterable<[number, number]>, engine
 }
 
 /** Every line of `text` as [start, end). */
-function* allLines(text: string): Generator<[number, number]> {
+export function* allLines(text: string): Generator<[number, number]> {
   let from = 0;
   for (;;) {
     const nl = text.indexOf('\n', from);
