@@ -83,6 +83,15 @@ describe('variant preferences and merged characters (issue 21)', () => {
     expect(chars('放松', 'zh-TW', 'simplified-in-hant')).toEqual(['松>鬆']);
   });
 
+  it('reports a phrase rewrite of a character a region writes otherwise as a regional variant in every zh-Hant locale', () => {
+    // 棱 is Taiwan's variant of 稜 and Traditional all the same; OpenCC's phrase 丹棱 -> 丹稜 once made it
+    // Simplified in zh-HK and zh-Hant (the random property drew it in CI).
+    for (const loc of ['zh-TW', 'zh-HK', 'zh-Hant'] as const) {
+      expect([loc, chars('丹棱所', loc, 'simplified-in-hant')]).toEqual([loc, []]);
+      expect([loc, chars('丹棱所', loc, 'regional-variant')]).toEqual([loc, ['棱>稜']]);
+    }
+  });
+
   it('reports 于 and 后 wherever OpenCC converts them, its one-character default included, and keeps its names', () => {
     // Missed before: no phrase names these contexts (GNOME calculator, gedit).
     expect(chars('數僅定義于實數', 'zh-TW')).toEqual(['于>於']);

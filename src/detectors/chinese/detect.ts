@@ -69,7 +69,9 @@ function profile(locale: ZhLocale): Profile {
     posts: script === 'hans' ? [direction('cn').post] : locale === 'zh-TW' ? [direction('tw').post] : [direction('hk').post, direction('tw').post],
     choices: script === 'hans' ? new Set() : locale === 'zh-TW' ? HANT_VARIANT_CHOICES : new Set([...HANT_VARIANT_CHOICES, ...HK_ACCEPTED]),
     alternates: script === 'hans' ? ZH_SETS.tsAlternates : ZH_SETS.stAlternates,
-    preferences: script === 'hans' ? new Set() : VARIANT_PREFERENCES,
+    // A character a region writes differently (棱: TW 稜) is a Traditional form: a phrase that rewrites it
+    // (丹棱 -> 丹稜) chooses a regional spelling, it does not mend a Simplified slip.
+    preferences: script === 'hans' ? new Set() : new Set([...VARIANT_PREFERENCES, ...Object.keys(ZH_SETS.twVariants), ...Object.keys(ZH_SETS.hkVariants)]),
     defaults: script === 'hans' ? new Set() : DEFAULT_READING,
   };
   profiles.set(locale, p);
