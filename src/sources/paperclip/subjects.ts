@@ -195,6 +195,13 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
     // One subject per run whose log was read (read.ts; raw texts in rule fixtures): its agent masked, its issue.
     if (snap.runLogs) {
       const detect: RunLogDetector | undefined = opts.detectSecrets?.many && opts.detectSecrets.spans ? { many: opts.detectSecrets.many, spans: opts.detectSecrets.spans } : undefined;
+      // Parsed once per issue: a company's runs mostly share a few issues.
+      const flaggedByIssue = new Map<string, ReturnType<typeof flaggedFacts>>();
+      const flaggedOf = (issueId: string) => {
+        let f = flaggedByIssue.get(issueId);
+        if (!f) flaggedByIssue.set(issueId, (f = flaggedFacts(own(snap.comments, issueId))));
+        return f;
+      };
       for (const r of runs) {
         const raw = own(snap.runLogs, r.id);
         if (raw === undefined) continue;
@@ -202,7 +209,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
         const issueId = runIssueId(r);
         const issue = issueId ? (issueById.get(issueId) ?? null) : null;
         const who = agent?.name ?? `agent ${String(r.agentId).slice(0, 8)}`;
-        const facts = { ...runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)), flagged: flaggedFacts(issueId ? own(snap.comments, issueId) : undefined) };
+        const facts = { ...runSubjectFacts(r, agent, issue, company, runLogEntry(raw, detect)), flagged: issueId ? flaggedOf(issueId) : flaggedFacts(undefined) };
         out.push({ type: 'run', id: r.id, label: `${String(r.id).slice(0, 8)} (${who}, ${prefix})`, source: 'paperclip', facts });
       }
     }
