@@ -10,34 +10,22 @@
 // Needs `npm run build` first (the plugin bundle in dist/plugin/).
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeToken } from '../test/helpers/fake-secrets.mjs';
-import { api, commentLatency, descriptionLatency, percentile, until } from '../test/helpers/live-guard.mjs';
+import { api, benchArg, benchServer, commentLatency, descriptionLatency, percentile, PLANT_KINDS, until } from '../test/helpers/live-guard.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+const arg = benchArg;
 const N = Number(arg('--comments', 20));
 const BURST = Number(arg('--burst', 10));
 const EDITS = Number(arg('--edits', 5));
 const BIN = fileURLToPath(new URL('../bin/clipguard.js', import.meta.url));
-const SCRIPTS = fileURLToPath(new URL('../scripts/paperclip/', import.meta.url));
-const KINDS = ['github-pat', 'gitlab-pat', 'openai-project-key', 'anthropic-api-key', 'stripe-secret-key', 'slack-bot-token', 'aws-access-key-id', 'paperclip-agent-key'];
+const KINDS = PLANT_KINDS;
 
-let url = arg('--paperclip', process.env.BENCH_PAPERCLIP_URL);
-let root = null;
-const env = { ...process.env, PAPERCLIP_PORT: process.env.BENCH_PAPERCLIP_PORT ?? '3199', PAPERCLIP_PG_PORT: process.env.BENCH_PAPERCLIP_PG_PORT ?? '55399' };
-if (!url) {
-  root = mkdtempSync(join(tmpdir(), 'clipguard-bench-live-'));
-  env.PAPERCLIP_E2E_ROOT = root;
-  const r = spawnSync('bash', [join(SCRIPTS, 'start.sh')], { env, encoding: 'utf8', timeout: 240_000 });
-  if (r.status !== 0) throw new Error(`start.sh failed: ${r.stderr}`);
-  url = r.stdout.trim().split('\n').pop();
-}
+const server = benchServer('clipguard-bench-live-');
+const url = server.url;
 const call = api(url);
 const cli = (args) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 let seq = 0;
@@ -104,8 +92,5 @@ try {
   ];
   console.log(out.join('\n'));
 } finally {
-  if (root) {
-    spawnSync('bash', [join(SCRIPTS, 'stop.sh'), '--wipe'], { env, encoding: 'utf8', timeout: 60_000 });
-    rmSync(root, { recursive: true, force: true });
-  }
+  server.stop();
 }

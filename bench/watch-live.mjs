@@ -10,33 +10,21 @@
 // Needs `npm run build` first.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fakeToken } from '../test/helpers/fake-secrets.mjs';
-import { api, commentLatency, descriptionLatency, percentile, until } from '../test/helpers/live-guard.mjs';
+import { api, benchArg, benchServer, commentLatency, descriptionLatency, percentile, PLANT_KINDS, until } from '../test/helpers/live-guard.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(name);
-  return i > 0 ? process.argv[i + 1] : dflt;
-};
+const arg = benchArg;
 const ROUNDS = Number(arg('--rounds', 12));
 const EDITS = Number(arg('--edits', 4));
 const BIN = fileURLToPath(new URL('../bin/clipguard.js', import.meta.url));
-const SCRIPTS = fileURLToPath(new URL('../scripts/paperclip/', import.meta.url));
-const KINDS = ['github-pat', 'gitlab-pat', 'openai-project-key', 'anthropic-api-key', 'stripe-secret-key', 'slack-bot-token', 'aws-access-key-id', 'paperclip-agent-key'];
+const KINDS = PLANT_KINDS;
 
-let url = arg('--paperclip', process.env.BENCH_PAPERCLIP_URL);
-let root = null;
-const env = { ...process.env, PAPERCLIP_PORT: process.env.BENCH_PAPERCLIP_PORT ?? '3199', PAPERCLIP_PG_PORT: process.env.BENCH_PAPERCLIP_PG_PORT ?? '55399' };
-if (!url) {
-  root = mkdtempSync(join(tmpdir(), 'clipguard-bench-watch-live-'));
-  env.PAPERCLIP_E2E_ROOT = root;
-  const r = spawnSync('bash', [join(SCRIPTS, 'start.sh')], { env, encoding: 'utf8', timeout: 240_000 });
-  if (r.status !== 0) throw new Error(`start.sh failed: ${r.stderr}`);
-  url = r.stdout.trim().split('\n').pop();
-}
+const server = benchServer('clipguard-bench-watch-live-');
+const url = server.url;
 const call = api(url);
 let seq = 0;
 const planted = (kind) => ({ before: `note ${++seq}: use `, secret: fakeToken(kind, 9000 + seq), after: ` for the deploy (kept ${seq})`, kind });
@@ -95,8 +83,5 @@ try {
 } finally {
   watch?.kill('SIGTERM');
   spawnSync(process.execPath, [BIN, 'plugin', 'uninstall', '--paperclip', url, '--purge'], { encoding: 'utf8' });
-  if (root) {
-    spawnSync('bash', [join(SCRIPTS, 'stop.sh'), '--wipe'], { env, encoding: 'utf8' });
-    rmSync(root, { recursive: true, force: true });
-  }
+  server.stop();
 }

@@ -2,6 +2,12 @@
 // the time from a write's request to the moment the key is gone from what the server serves, with the rest of
 // the text kept. Plain JS so that bench/ can use it.
 
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** GET/POST/... under `${url}/api`, JSON in and out; throws on a non-2xx answer. */
@@ -59,4 +65,38 @@ export async function descriptionLatency(call, issueId, { before, secret, after,
 export function percentile(xs, p) {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
+}
+
+/** `--name value` from the command line, or `dflt`. */
+export function benchArg(name, dflt) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+/** The kinds of fake key the latency benchmarks plant, one after the other. */
+export const PLANT_KINDS = ['github-pat', 'gitlab-pat', 'openai-project-key', 'anthropic-api-key', 'stripe-secret-key', 'slack-bot-token', 'aws-access-key-id', 'paperclip-agent-key'];
+
+/**
+ * The Paperclip server a benchmark talks to: `--paperclip <url>` (or BENCH_PAPERCLIP_URL), else its own instance
+ * started with scripts/paperclip/start.sh on BENCH_PAPERCLIP_PORT / BENCH_PAPERCLIP_PG_PORT (3199 / 55399),
+ * which `stop()` wipes.
+ */
+export function benchServer(prefix) {
+  const scripts = fileURLToPath(new URL('../../scripts/paperclip/', import.meta.url));
+  const env = { ...process.env, PAPERCLIP_PORT: process.env.BENCH_PAPERCLIP_PORT ?? '3199', PAPERCLIP_PG_PORT: process.env.BENCH_PAPERCLIP_PG_PORT ?? '55399' };
+  const given = benchArg('--paperclip', process.env.BENCH_PAPERCLIP_URL);
+  if (given) return { url: given, stop() {} };
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  // mkdtemp makes it 0700: as root, start.sh runs the server as uid 65534, which must traverse it.
+  chmodSync(root, 0o755);
+  env.PAPERCLIP_E2E_ROOT = root;
+  const r = spawnSync('bash', [join(scripts, 'start.sh')], { env, encoding: 'utf8', timeout: 240_000 });
+  if (r.status !== 0) throw new Error(`start.sh failed: ${r.stderr}`);
+  return {
+    url: r.stdout.trim().split('\n').pop(),
+    stop() {
+      spawnSync('bash', [join(scripts, 'stop.sh'), '--wipe'], { env, encoding: 'utf8', timeout: 60_000 });
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
