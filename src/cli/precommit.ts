@@ -10,6 +10,7 @@ import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, checkOutputPath, confirmBaseline, emit, EXIT } from './output.js';
 import { configFrom } from './config.js';
 import { UserFileError } from '../util/json-file.js';
+import { oneLine } from '../report/sanitize.js';
 
 export function registerPrecommit(program: Command): void {
   const cmd = program
@@ -55,7 +56,8 @@ export function registerPrecommit(program: Command): void {
         statuses.push({ name: 'git:staged', status: 'unavailable' as const, detail: `${detail}; ${why}` });
         subjects.push(sourceSubject('git:staged', 'git', 'unavailable', why));
       } else statuses.push({ name: 'git:staged', status: 'ok' as const, detail });
-      if (notes.length && opts.format === 'text') process.stderr.write(`clipguard: skipped ${notes.join(', ')}\n`);
+      // A staged name is the checkout's: no escape sequence of it reaches the terminal.
+      if (notes.length && opts.format === 'text') process.stderr.write(`clipguard: skipped ${oneLine(notes.join(', '), 2000)}\n`);
     }
     // A staged file that could not be read blocks too (source/git-unavailable): its content was never checked.
     const only = opts.commitMsg ? ['security/secret-in-commit-message'] : ['security/secret-in-diff', 'source/git-unavailable'];

@@ -8,6 +8,10 @@ import { configFrom, warnIfUntrusted } from './config.js';
 import { EXIT } from './output.js';
 import { lockWaitSeconds } from './lock-wait.js';
 import { SEVERITIES } from '../types.js';
+import { plain } from '../report/sanitize.js';
+
+/** A line on stderr. Lock holders, server answers and config text are shown without their control characters. */
+const say = (s: string) => process.stderr.write(`clipguard watch: ${plain(s)}\n`);
 
 export function registerWatch(program: Command): void {
   const watch = program
@@ -34,7 +38,7 @@ export function registerWatch(program: Command): void {
         jobs = jobsFromConfig(config);
       } catch (e) {
         if (e instanceof ScheduleError) {
-          process.stderr.write(`clipguard watch: ${config.file ?? 'config'}: ${e.message}\n`);
+          say(`${config.file ?? 'config'}: ${e.message}`);
           process.exitCode = EXIT.usage;
           return;
         }
@@ -45,14 +49,14 @@ export function registerWatch(program: Command): void {
       const liveMod = opts.live ? await import('../schedule/live.js') : null;
       const liveProblem = !opts.live ? null : opts.once ? '--live does not go with --once' : !config.paperclip.enabled ? '--live needs Paperclip (paperclip.enabled)' : !liveJob ? '--live follows a scan job, and there is none' : !liveMod?.liveRules(liveJob.only).length ? `--live runs the secret rules, which the scan job "${liveJob.name}" does not select (only)` : null;
       if (liveProblem) {
-        process.stderr.write(`clipguard watch: ${liveProblem}\n`);
+        say(`${liveProblem}`);
         process.exitCode = EXIT.usage;
         return;
       }
       let live: import('../schedule/live.js').LiveWatch | null = null;
       let lockLost: ((reason: string) => void) | null = null;
       const onLockLost = (reason: string) => {
-        process.stderr.write(`clipguard watch: ${reason}; stopped (the process that took the state directory over acts now)\n`);
+        say(`${reason}; stopped (the process that took the state directory over acts now)`);
         process.exitCode = EXIT.usage;
         void live?.stop(0);
         lockLost?.(reason);
@@ -68,7 +72,7 @@ export function registerWatch(program: Command): void {
           server = await metricsMod.serveMetrics(metricsMod.parseMetricsAddress(opts.metrics), metrics);
         } catch (e) {
           if (!(e instanceof metricsMod.MetricsAddressError)) throw e;
-          process.stderr.write(`clipguard watch: ${e.message}\n`);
+          say(`${e.message}`);
           process.exitCode = EXIT.usage;
           return;
         }
@@ -80,7 +84,7 @@ export function registerWatch(program: Command): void {
           if (process.exitCode !== EXIT.usage) process.exitCode = ok && !watcher.findingsFailed() ? EXIT.ok : EXIT.findings;
         } catch (e) {
           if (!(e instanceof LockError)) throw e;
-          process.stderr.write(`clipguard watch: ${e.message}\n`);
+          say(`${e.message}`);
           process.exitCode = EXIT.usage;
         } finally {
           await server?.close();
@@ -99,7 +103,7 @@ export function registerWatch(program: Command): void {
         await watcher.start();
       } catch (e) {
         if (!(e instanceof LockError)) throw e;
-        process.stderr.write(`clipguard watch: ${e.message}\n`);
+        say(`${e.message}`);
         process.exit(EXIT.usage);
       }
       if (liveMod && liveJob) {

@@ -15,6 +15,7 @@ import { fsErrorText } from '../actions/state-dir.js';
 import { loadState, saveState, type WatchState } from './state.js';
 import { SEVERITIES, type Report } from '../types.js';
 import { keepRunsOf, recordOf, rulesLine, writeRunReport, type RunRecord } from './run-reports.js';
+import { plain } from '../report/sanitize.js';
 
 export interface JobDef {
   name: string;
@@ -225,11 +226,7 @@ export class Watcher {
   }
 
   private log(fields: Record<string, unknown>): void {
-    if (this.opts.logFormat === 'json') this.opts.log(JSON.stringify({ time: new Date().toISOString(), ...fields }));
-    else {
-      const { event, job, ...rest } = fields;
-      this.opts.log(`${new Date().toISOString()} ${String(job ?? '-')} ${String(event)} ${Object.entries(rest).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}`.trimEnd());
-    }
+    this.opts.log(this.opts.logFormat === 'json' ? JSON.stringify({ time: new Date().toISOString(), ...fields }) : textLogLine(new Date(), fields));
   }
 
   /** Run a job unless it is already running (noOverlap across timer, catch-up and --once runs). */
@@ -447,4 +444,14 @@ export class Watcher {
   get stateLock(): StateLock {
     return this.lock;
   }
+}
+
+/**
+ * One line of the text log. Its values carry server answers, error messages and file names: no control
+ * character (an ANSI escape from a hostile name or answer) reaches the terminal, and one event stays one line.
+ */
+export function textLogLine(time: Date, fields: Record<string, unknown>): string {
+  const { event, job, ...rest } = fields;
+  const pairs = Object.entries(rest).filter(([, v]) => v !== undefined && v !== '').map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return plain(`${time.toISOString()} ${String(job ?? '-')} ${String(event)} ${pairs.join(' ')}`.replace(/\s*[\r\n]+\s*/g, ' ')).trimEnd();
 }

@@ -3,7 +3,7 @@
 // key in a text chunk all block the commit with the key masked; a staged file git cannot read blocks it too,
 // naming the file and the way to allow it. `scan --repo` reads committed blobs the same way.
 import { spawnSync } from 'node:child_process';
-import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -173,6 +173,17 @@ describe('precommit: memory stays bounded whatever the size of a staged file', (
 });
 
 describe('scan --repo: committed binary, UTF-16 and large files are read the same way', () => {
+  it('a skipped staged name carrying terminal escapes is named without them (no colour, title or bell from the checkout)', () => {
+    const { dir, git } = repo();
+    const name = 'link\u001b[31mRED\u001b[0m\u001b]0;pwned\u0007\u009b2J.txt';
+    symlinkSync('/etc/hostname', join(dir, name));
+    git('add', '-A');
+    const r = cli(['precommit'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('clipguard: skipped link[31mRED[0m]0;pwned2J.txt (symlink)');
+    expect(r.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+
   it('finds keys in a committed UTF-16 file and a large one, and reports an unreadable blob', () => {
     const { dir, git, stage } = repo();
     const utf16 = fakeToken('github-pat', 809);
