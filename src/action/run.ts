@@ -16,7 +16,7 @@ import { render } from '../cli/output.js';
 import { loadConfig } from '../config/load.js';
 import { loadRulePacks, type LoadResult } from '../engine/load.js';
 import { SEVERITIES, type Report } from '../types.js';
-import { markdownCell, oneLine } from '../report/sanitize.js';
+import { markdownCell, oneLine, plain } from '../report/sanitize.js';
 import { checkOutputPath, writeOutputFile } from '../util/output-file.js';
 import { UserFileError } from '../util/json-file.js';
 
@@ -168,7 +168,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   try {
     inputs = readInputs(env);
   } catch (e) {
-    process.stderr.write(`clipguard action: ${(e as Error).message}\n`);
+    process.stderr.write(`clipguard action: ${plain((e as Error).message)}\n`);
     setOutputs(env, { 'exit-code': 2, failed: true });
     return 2;
   }
@@ -180,7 +180,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
     return r && !r.startsWith('..') && !isAbsolute(r) ? r : p;
   };
   if (!isDirectory(cwd)) {
-    process.stderr.write(`clipguard action: input working-directory: ${inputs.workingDirectory} is not a directory of the workspace\n`);
+    process.stderr.write(`clipguard action: input working-directory: ${plain(inputs.workingDirectory)} is not a directory of the workspace\n`);
     setOutputs(env, { 'exit-code': 2, failed: true });
     return 2;
   }
@@ -188,7 +188,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   try {
     for (const [flag, file] of [['sarif', inputs.sarif], ['html', inputs.html], ['json', inputs.json]]) if (file) checkOutputPath(resolve(cwd, file), `input ${flag}`);
   } catch (e) {
-    process.stderr.write(`clipguard action: ${(e as Error).message}\n`);
+    process.stderr.write(`clipguard action: ${plain((e as Error).message)}\n`);
     setOutputs(env, { 'exit-code': 2, failed: true });
     return 2;
   }
@@ -236,7 +236,7 @@ export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<n
   } catch (e) {
     // A report path the checkout made a symbolic link (or a directory): refused, said, exit 2.
     if (!(e instanceof UserFileError)) throw e;
-    process.stderr.write(`clipguard action: ${e.message}\n`);
+    process.stderr.write(`clipguard action: ${plain(e.message)}\n`);
     setOutputs(env, { 'exit-code': 2, failed: true });
     return 2;
   } finally {
@@ -252,7 +252,7 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`clipguard action: unexpected error: ${(e as Error).message}\n`);
+      process.stderr.write(`clipguard action: unexpected error: ${plain((e as Error).message)}\n`);
       process.exitCode = 2;
     },
   );

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { configFrom, warnIfUntrusted } from './config.js';
 import { addFormatOptions, checkOutputPath, EXIT, render, writeOutputFile, type Format } from './output.js';
 import { lockWaitSeconds } from './lock-wait.js';
+import { plain } from '../report/sanitize.js';
 
 export function registerChecklist(program: Command): void {
   const cmd = program.command('checklist').description("the handbook's daily checklist: six ✅/⚠️/❌ items with the detail behind them");
@@ -37,7 +38,7 @@ export function registerChecklist(program: Command): void {
         else process.stdout.write(text);
         const lost = lock?.lostTo();
         const published = lost ? { ok: false, lines: [`not published: ${lost}`] } : await publishChecklist(c, config, targets);
-        for (const line of published.lines) process.stderr.write(`clipguard: ${line}\n`);
+        for (const line of published.lines) process.stderr.write(`clipguard: ${plain(line)}\n`);
         if (!published.ok) {
           process.exitCode = EXIT.findings;
           return;

@@ -12,6 +12,7 @@ import { gitRoot, runScan } from '../scan.js';
 import { addReportOptions, emit } from './output.js';
 import { configFrom } from './config.js';
 import { UserFileError } from '../util/json-file.js';
+import { plain } from '../report/sanitize.js';
 
 export function registerI18n(program: Command): void {
   const cmd = program
@@ -51,10 +52,10 @@ export function registerI18n(program: Command): void {
     const detail = `${subjects.length} locale file(s)${skipped.length ? `; skipped ${skippedNote(skipped)}` : ''}`;
     if (opts.format === 'text' && !subjects.length) {
       process.stderr.write(
-        `clipguard i18n: no zh locale file found in ${roots.join(', ')}${skipped.length ? ` (skipped ${skippedNote(skipped)})` : ''}. ` +
+        `clipguard i18n: no zh locale file found in ${plain(roots.join(', '))}${skipped.length ? ` (skipped ${plain(skippedNote(skipped))})` : ''}. ` +
           'A file\'s locale comes from its path (locales/zh-TW.json, zh_Hant/app.json, messages.zh-CN.yml), from i18n.locales in clipguard.config.json, or from --locale (clipguard i18n app.json --locale zh-TW).\n',
       );
-    } else if (opts.format === 'text' && skipped.length) process.stderr.write(`clipguard i18n: skipped ${skippedNote(skipped)}\n`);
+    } else if (opts.format === 'text' && skipped.length) process.stderr.write(`clipguard i18n: skipped ${plain(skippedNote(skipped))}\n`);
     // Only the i18n rules run, so only they are validated (as precommit does); `scan` and `rules validate` check every rule.
     const { report, rules } = await runScan(config, { only: ['i18n'], subjects, statuses: [{ name: 'locales', status: 'ok', detail }], validateOnlySelected: true });
     process.exitCode = await emit(report, opts, rules);

@@ -13,7 +13,7 @@ export function rulesList(config: Config, json: boolean): number {
   const { problems } = loaded;
   const rules = withoutActionsFrom(loaded.rules, config.rules.actionlessPacks);
   if (problems.length) {
-    process.stderr.write(problems.map(formatProblem).join('\n') + '\n');
+    process.stderr.write(plain(problems.map(formatProblem).join('\n')) + '\n');
     return EXIT.usage;
   }
   // As the config makes them: its overrides change a rule's severity, turn it off, or switch its action on.
@@ -42,7 +42,7 @@ export function rulesList(config: Config, json: boolean): number {
 export function rulesValidate(paths: string[]): number {
   const { rules, problems } = loadRulePacks(paths.map((p) => resolve(p)), { builtin: false });
   if (problems.length) {
-    process.stderr.write(problems.map(formatProblem).join('\n') + `\n${problems.length} problem(s); ${rules.length} valid rule(s)\n`);
+    process.stderr.write(plain(problems.map(formatProblem).join('\n')) + `\n${problems.length} problem(s); ${rules.length} valid rule(s)\n`);
     return EXIT.usage;
   }
   process.stdout.write(`${rules.length} rule(s) valid\n`);

@@ -145,7 +145,7 @@ export function registerWatch(program: Command): void {
       const stateDir = dir ? resolve(dir) : config.stateDir;
       const s = watchStatus(stateDir, opts.last);
       if ('refused' in s) {
-        process.stderr.write(`clipguard watch status: ${s.refused}\n`);
+        process.stderr.write(`clipguard watch status: ${plain(s.refused)}\n`);
         process.exitCode = EXIT.usage;
         return;
       }

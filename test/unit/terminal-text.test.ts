@@ -1,5 +1,7 @@
-// The watch text log: its values carry server answers, error messages and file names, which anyone can write.
-import { writeFileSync } from 'node:fs';
+// What clipguard writes to a terminal: file names, rule files, lock holders, server answers and error texts are
+// anyone's, so none of their control characters (ANSI/OSC escapes, bell, C1) gets through.
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { textLogLine } from '../../src/schedule/watch.js';
@@ -39,5 +41,23 @@ describe('watch on stderr', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('in use by another clipguard: watch31m (pid 4242 on box]0;pwned[2J,');
     expect(r.stderr.trimEnd()).not.toMatch(CONTROLS);
+  });
+});
+
+describe('i18n and rules validate on stderr', () => {
+  it('name a skipped locale file and a rule file by paths without their control characters', () => {
+    const dir = tempDir('clipguard-term-');
+    mkdirSync(join(dir, 'locales'));
+    symlinkSync('/nonexistent', join(dir, 'locales', 'zh-TW\u001b]0;x\u0007.json'));
+    const i18n = cli(['i18n', 'locales'], { cwd: dir });
+    expect(i18n.stderr).toContain('skipped locales/zh-TW]0;x.json (broken symbolic link)');
+    expect(i18n.stderr.replace(/\n/g, ' ')).not.toMatch(CONTROLS);
+    const pack = join(dir, 'p\u001b[31mk');
+    mkdirSync(pack);
+    writeFileSync(join(pack, 'bad.json'), JSON.stringify({ id: 'x' }));
+    const rules = cli(['rules', 'validate', pack], { cwd: dir });
+    expect(rules.code).toBe(2);
+    expect(rules.stderr).toContain('p[31mk/bad.json: rule "x"');
+    expect(rules.stderr.replace(/\n/g, ' ')).not.toMatch(CONTROLS);
   });
 });
