@@ -163,7 +163,7 @@ Examples:
       const out = { installed: true, id: plugin.id, version: plugin.version, status: plugin.status, lastError: plugin.lastError ?? null, stats: dataOf(stats), companies: per };
       if (opts.json) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       else {
-        process.stdout.write(`clipguard live guard ${plugin.version} on ${api.url}: ${plugin.status}${plugin.lastError ? ` (${oneLine(String(plugin.lastError), 200)})` : ''}\n`);
+        process.stdout.write(`clipguard live guard ${oneLine(String(plugin.version), 40)} on ${api.url}: ${oneLine(String(plugin.status), 40)}${plugin.lastError ? ` (${oneLine(String(plugin.lastError), 200)})` : ''}\n`);
         const s = out.stats as { events?: number; guarded?: number; acted?: number; errors?: number; lastError?: string | null } | null;
         if (s) process.stdout.write(`events ${s.events ?? 0}, guarded ${s.guarded ?? 0}, actions applied ${s.acted ?? 0}, errors ${s.errors ?? 0}${s.lastError ? ` (last: ${oneLine(s.lastError, 200)})` : ''}\n`);
         for (const c of per) {
@@ -171,11 +171,12 @@ Examples:
           // A company created after the last install has no config: secrets reported only, agents and budgets not
           // checked (no REST URL) until an install names it.
           const unset = !c.config.paperclipUrl && c.config.apply === undefined;
-          process.stdout.write(`company ${c.companyId}: ${c.config.apply ? 'acting' : unset ? 'not configured: secrets reported only, agents and budgets not checked (clipguard plugin install --company <id> [--apply])' : 'dry-run (reports only)'}, ${issues.length} issue(s) with open findings\n`);
-          for (const i of issues) for (const f of i.findings) process.stdout.write(`  ${i.identifier} ${f.subject.split(':')[0]}: ${f.kind}; ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}\n`);
+          process.stdout.write(`company ${oneLine(String(c.companyId), 80)}: ${c.config.apply ? 'acting' : unset ? 'not configured: secrets reported only, agents and budgets not checked (clipguard plugin install --company <id> [--apply])' : 'dry-run (reports only)'}, ${issues.length} issue(s) with open findings\n`);
+          // The plugin's state is the server's to answer: one line each, no control characters.
+          for (const i of issues) for (const f of i.findings) process.stdout.write(`  ${oneLine(`${i.identifier} ${f.subject.split(':')[0]}: ${f.kind}; ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}`)}\n`);
           const ops = c.ops as { rules?: Record<string, { findings: { subject: string; actions: { type: string; status: string }[] }[] }>; unavailable?: string | null } | null;
           if (ops?.unavailable) process.stdout.write(`  agents and budgets: not checked (${oneLine(ops.unavailable, 200)})\n`);
-          for (const [rule, r] of Object.entries(ops?.rules ?? {})) for (const f of r.findings) process.stdout.write(`  ${rule} ${f.subject}: ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}\n`);
+          for (const [rule, r] of Object.entries(ops?.rules ?? {})) for (const f of r.findings) process.stdout.write(`  ${oneLine(`${rule} ${f.subject}: ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}`)}\n`);
           const comp = c.compliance as { at?: string; mode?: string; total?: number; bySeverity?: Record<string, number> } | null;
           if (comp?.at) process.stdout.write(`  compliance scan ${comp.at} (${comp.mode}): ${comp.total} finding(s) ${JSON.stringify(comp.bySeverity ?? {})}\n`);
         }
