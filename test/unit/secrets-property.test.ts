@@ -64,6 +64,22 @@ describe('secrets detector properties', () => {
     );
   });
 
+  it('a found key written again elsewhere in the text, as a token of its own, is redacted there too', () => {
+    fc.assert(
+      fc.property(anyText, sample, anyText, fc.constantFrom(' ', '\n', '"', '(', ': '), (before, s, after, sep) => {
+        const text = `${before}\n${s.text}\n${after}${sep}${s.secret}${sep === '(' ? ')' : sep}again`;
+        const ms = detectSecrets(text);
+        fc.pre(ms.some((m) => text.slice(m.start, m.end) === s.secret));
+        expect(redactSecrets(text, ms)).not.toContain(s.secret);
+      }),
+      { numRuns: 300 },
+    );
+    // Found beside its keyword only; inside a longer token it is another value and stays.
+    const key = ['Zq8Lm3', 'Rt7Wx2Kp9', 'Vb4Nc6Hd1'].join('');
+    const text = `api_key: ${key}\nstaging uses ${key} too; ${key}x is another`;
+    expect(redactSecrets(text, detectSecrets(text))).toBe(`api_key: [REDACTED:generic-api-key]\nstaging uses [REDACTED:generic-api-key] too; ${key}x is another`);
+  });
+
   it('finds nothing in text that contains no keyword', () => {
     fc.assert(
       fc.property(fc.oneof(anyText, fc.string({ unit: 'binary', maxLength: 2000 }), tokenish.map((s) => s.repeat(20))), (text) => {

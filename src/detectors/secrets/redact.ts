@@ -9,12 +9,15 @@ export interface RedactSpan {
 }
 
 /**
- * Replace each secret span with `[REDACTED:<kind>]`; every other character is kept exactly. Overlapping
- * spans (possible when matches from several calls are merged) are redacted once, by the earliest.
+ * Replace each secret span with `[REDACTED:<kind>]`, and every other place the same value stands in `text` as a
+ * whole token: the detector finds a generic key beside its keyword only (`api_key: X`), and the same X written
+ * again further on ("and for staging use X") must not survive the redaction. Every other character is kept
+ * exactly. Overlapping spans (possible when matches from several calls are merged) are redacted once, by the
+ * earliest.
  */
 export function redactSecrets(text: string, matches: readonly RedactSpan[]): string {
   if (!matches.length) return text;
-  const spans = [...matches].sort((a, b) => a.start - b.start || b.end - a.end);
+  const spans = [...matches, ...repeatsOf(text, matches)].sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';
   let pos = 0;
   for (const m of spans) {
@@ -23,6 +26,35 @@ export function redactSecrets(text: string, matches: readonly RedactSpan[]): str
     pos = m.end;
   }
   return out + text.slice(pos);
+}
+
+/** Values shorter than this are not looked for again: a 4-character password would take every such word. */
+const REPEAT_MIN = 6;
+/** Each value costs one pass over the text: a text with thousands of distinct keys is bounded to this many passes. */
+const REPEAT_VALUES = 256;
+const WORD = /[\p{L}\p{N}_]/u;
+
+/** The other whole-token occurrences of each matched value in `text`. */
+function repeatsOf(text: string, matches: readonly RedactSpan[]): RedactSpan[] {
+  const out: RedactSpan[] = [];
+  const seen = new Set<string>();
+  for (const m of matches) {
+    if (m.start < 0 || m.end > text.length || m.end - m.start < REPEAT_MIN) continue;
+    const value = text.slice(m.start, m.end);
+    if (seen.has(value)) continue;
+    if (seen.size >= REPEAT_VALUES) break;
+    seen.add(value);
+    const wordStart = WORD.test(value[0]);
+    const wordEnd = WORD.test(value[value.length - 1]);
+    for (let at = text.indexOf(value); at >= 0; at = text.indexOf(value, at + 1)) {
+      if (at === m.start) continue;
+      const end = at + value.length;
+      if (wordStart && at > 0 && WORD.test(text[at - 1])) continue;
+      if (wordEnd && end < text.length && WORD.test(text[end])) continue;
+      out.push({ kind: m.kind, start: at, end });
+    }
+  }
+  return out;
 }
 
 /**
