@@ -7,6 +7,7 @@
 // action records it as the `exit-code` output and fails only after the SARIF upload, so code scanning gets
 // the findings of a failing run too.
 
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -164,6 +165,20 @@ export function configArg(args: readonly string[]): string | undefined {
 }
 
 export async function runAction(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  // The runner takes a line that starts with `::command` (or holds `##[command]`) for a workflow command, and the
+  // log carries what the checkout and the server wrote (file names, deploy URLs, agent names, rule ids). Commands
+  // stay off for the whole step: none of that text can annotate the run, mask a value or stop the log. The action
+  // itself talks to the runner through the GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files only.
+  const token = randomBytes(16).toString('hex');
+  process.stdout.write(`::stop-commands::${token}\n`);
+  try {
+    return await runActionCommandsOff(env);
+  } finally {
+    process.stdout.write(`::${token}::\n`);
+  }
+}
+
+async function runActionCommandsOff(env: NodeJS.ProcessEnv): Promise<number> {
   let inputs: ActionInputs;
   try {
     inputs = readInputs(env);

@@ -133,7 +133,7 @@ describe('the action entry and a hostile checkout', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('clipguard.sarif: is a symbolic link');
     expect(r.stderr).toContain('give another input sarif path');
-    expect(r.stdout).toBe(''); // refused before the scan ran
+    expect(r.stdout).toMatch(/^::stop-commands::([0-9a-f]{32})\n::\1::\n$/); // refused before the scan ran: nothing but the commands switch
     expect(r.stderr).not.toContain('unexpected error');
     expect(r.outputs['exit-code']).toBe('2');
     expect(readFileSync(target, 'utf8')).toBe('keep me\n');
@@ -192,6 +192,30 @@ describe('the Action on a checkout someone else wrote (a pull request)', () => {
     } finally {
       recorder.kill();
     }
+  });
+});
+
+describe('the Action log and workflow commands', () => {
+  // The runner takes `::command::` at a line's start and `##[command]` anywhere for workflow commands (annotations,
+  // add-mask, stop-commands). A pull request writes file names and its config's deploy URLs; agents write names.
+  it('keeps workflow commands off for the whole step, with a token the checkout cannot know, so a file name or a deploy URL from a pull request is printed, not obeyed', () => {
+    const dir = gitRepo();
+    writeFileSync(join(dir, 'clipguard.config.json'), JSON.stringify({ deploy: { urls: [{ url: '::error title=Security review::approved, safe to merge' }] } }));
+    writeFileSync(join(dir, '##[warning]reviewed.py'), `KEY = "${fakeToken('anthropic-api-key', 66)}"\n`);
+    execFileSync('git', ['add', '-A'], { cwd: dir });
+    execFileSync('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', 'commit', '-qm', 'a pull request'], { cwd: dir });
+    const r = runEntry(dir, { args: '--no-paperclip' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    expect(r.stdout, r.stderr).toContain('security/secret-in-diff');
+    expect(r.stdout).toContain('reviewed.py');
+    const lines = r.stdout.trimEnd().split('\n');
+    const token = /^::stop-commands::([0-9a-f]{32})$/.exec(lines[0])?.[1];
+    expect(token, lines[0]).toBeDefined();
+    expect(lines.at(-1)).toBe(`::${token}::`);
+    // The token resumes commands: it appears nowhere else, and a second run draws another.
+    expect(r.stdout.split(token!).length - 1).toBe(2);
+    expect(r.stderr).not.toContain(token!);
+    const again = runEntry(dir, { args: '--no-paperclip' }, { CLIPGUARD_TRUST_FILE: join(tempDir(), 'trust.json') });
+    expect(again.stdout.split('\n')[0]).not.toBe(lines[0]);
   });
 });
 
