@@ -144,6 +144,10 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   let ok = true;
   if (!to.postIssue && !to.postActivity) return { ok, lines };
   if (!config.paperclip.enabled) return { ok: false, lines: ['not published: Paperclip is disabled (--no-paperclip or paperclip.enabled false)'] };
+  // The kill switch stops every write clipguard makes, this one included.
+  const { killSwitchOn } = await import('./actions/executor.js');
+  const killed = killSwitchOn(config.stateDir);
+  if (killed) return { ok: false, lines: [`not published: ${killed}`] };
   // Every publication is audit-logged: a state dir that takes no writes means nothing is published.
   const { probeStateDir } = await import('./actions/state-dir.js');
   const unwritable = probeStateDir(config.stateDir);
@@ -152,13 +156,26 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   const client = await paperclipClient(config);
   const { AuditLog } = await import('./actions/audit.js');
   const audit = new AuditLog(join(config.stateDir, 'audit.jsonl'));
+  const why = (e: unknown) => (e as Error)?.message ?? String(e);
   // One line for the user per target, and every write to Paperclip in the audit log, like the executor's actions.
+  const entry = (action: string, target: string, status: 'started' | 'applied' | 'skipped' | 'failed', detail: string) =>
+    audit.append({ time: new Date().toISOString(), mode: 'apply', rule: 'checklist', subject: `checklist:${c.date.slice(0, 10)}`, action, target, outcome: status, detail });
   const outcome = (action: string, target: string, status: 'applied' | 'skipped' | 'failed', line: string, detail: string) => {
     if (status === 'failed') ok = false;
     lines.push(line);
-    audit.append({ time: new Date().toISOString(), mode: 'apply', rule: 'checklist', subject: `checklist:${c.date.slice(0, 10)}`, action, target, outcome: status, detail });
+    entry(action, target, status, detail);
   };
-  const why = (e: unknown) => (e as Error)?.message ?? String(e);
+  // The intent is logged before the write, as the executor does: an audit log that takes no entry means no write.
+  const intend = (action: string, target: string, line: string): boolean => {
+    try {
+      entry(action, target, 'started', 'about to publish');
+      return true;
+    } catch (e) {
+      ok = false;
+      lines.push(`${line}: not published, the audit log took no entry (${why(e)})`);
+      return false;
+    }
+  };
   try {
     if (to.postIssue) {
       const target = `issue:${to.postIssue}`;
@@ -166,8 +183,10 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
         // Compared on the substance (statuses and findings), not the text: a cent more in a forecast is not news.
         const comments = await client.listComments(to.postIssue);
         const same = sameChecklistPosted(jsonObjects(comments), c);
-        const r = same ? { id: same.id, reused: true } : await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c), comments, byClipguardSide);
-        if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
+        const r = same ? { id: same.id, reused: true } : intend('comment', target, `the checklist on ${to.postIssue}`) ? await postCommentOnce(client, to.postIssue, renderChecklistMarkdown(c), comments, byClipguardSide) : null;
+        if (r === null) {
+          // said by intend(); nothing was written
+        } else if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
         else if (r.reused) outcome('comment', target, 'skipped', `the checklist was already on ${to.postIssue} (comment ${r.id})`, `already posted as comment ${r.id}`);
         else outcome('comment', target, 'applied', `checklist posted on ${to.postIssue} (comment ${r.id})`, `posted as comment ${r.id}`);
       } catch (e) {
@@ -181,6 +200,7 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
       }
       for (const co of c.companies) {
         const target = `company:${co.id}`;
+        if (!intend('activity', target, `the activity entry for ${co.name}`)) continue;
         try {
           const r = await client.postActivity(co.id, {
             actorType: 'system',

@@ -48,10 +48,12 @@ describe('clipguard checklist, published', () => {
     expect(again.stderr).toContain(`the checklist was already on ${board.identifier} (comment ${posted[0].id})`);
     expect(await checklistComments()).toHaveLength(1);
 
-    // Every write is in the audit log.
+    // Every write is in the audit log, its intent before it; the second run found the checklist there and wrote nothing.
     const audit = readFileSync(join(cwd, 'state', 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(audit.map((a) => [a.action, a.target, a.outcome])).toEqual([
+      ['comment', `issue:${board.identifier}`, 'started'],
       ['comment', `issue:${board.identifier}`, 'applied'],
+      ['activity', `company:${company.id}`, 'started'],
       ['activity', `company:${company.id}`, 'applied'],
       ['comment', `issue:${board.identifier}`, 'skipped'],
     ]);
