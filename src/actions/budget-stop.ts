@@ -36,3 +36,33 @@ export function overStopLive(agent: { spentMonthlyCents?: unknown }, p: Record<s
   const spent = Number(agent.spentMonthlyCents);
   return stop !== null && Number.isFinite(spent) && spent >= stop ? `its spend (${spent} cents) is at or over the stop threshold (${stop} cents) now` : null;
 }
+
+/** What a budget pause was planned on: the scan's budget, spend and stop threshold (the fact's figures). */
+export function budgetPlanParams(budget: unknown): { stopCents: number | null; stopPercent?: number; budgetCents?: number; spentCents?: number } {
+  const b = budget as (BudgetFact & { spentCents?: number }) | undefined;
+  return {
+    stopCents: stopCents(budget),
+    ...(typeof b?.stopPercent === 'number' ? { stopPercent: b.stopPercent } : {}),
+    ...(typeof b?.budgetCents === 'number' ? { budgetCents: b.budgetCents } : {}),
+    ...(typeof b?.spentCents === 'number' ? { spentCents: b.spentCents } : {}),
+  };
+}
+
+/**
+ * Why a budget pause planned on `p` (budgetPlanParams) is not made now, or null. On an unchanged world (the same
+ * budget, a spend no lower) the plan stands, whatever rule made it. When the board changed the agent's budget
+ * (Paperclip mirrors an agent's monthly policy into budgetMonthlyCents) or a new month lowered the spend, the
+ * re-read agent is judged again against the stop threshold: under it, it is not paused.
+ */
+export function budgetMovedUnder(agent: { budgetMonthlyCents?: unknown; spentMonthlyCents?: unknown }, p: Record<string, unknown>): string | null {
+  if (typeof p.budgetCents !== 'number' || typeof p.spentCents !== 'number' || typeof p.stopPercent !== 'number') return null;
+  const budget = Number(agent.budgetMonthlyCents);
+  const spent = Number(agent.spentMonthlyCents);
+  if (!Number.isFinite(budget) || !Number.isFinite(spent)) return null;
+  if (budget === p.budgetCents && spent >= p.spentCents) return null;
+  const stop = budget > 0 ? Math.round((budget * p.stopPercent) / 100) : null;
+  if (stop !== null && spent >= stop) return null;
+  return stop === null
+    ? `its budget was removed since the scan (was ${p.budgetCents} cents): nothing to stop it at`
+    : `its budget or spend changed since the scan (now ${spent} of ${budget} cents; stop threshold ${stop} cents): under the stop threshold`;
+}

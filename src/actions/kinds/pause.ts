@@ -9,7 +9,7 @@
 // a server whose pause does not, or a paused agent whose run went on).
 
 import type { ActingClient } from '../../sources/paperclip/client.js';
-import { overStopLive, stopCents } from '../budget-stop.js';
+import { budgetMovedUnder, budgetPlanParams, overStopLive } from '../budget-stop.js';
 import { fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
 import type { FindingAction } from '../../types.js';
 
@@ -39,7 +39,7 @@ export const pause: ActionKind = {
     // The hard stop is for an agent at or over its stop threshold only, whatever rule asks for it.
     if (a.params?.endLiveRuns === true && live?.count && (facts.budget as { level?: string } | undefined)?.level === 'exceeded') {
       const ids = live.runIds ?? [];
-      const params = { ...a.params, agentId: agent.id, runIds: ids, stopCents: stopCents(facts.budget), for: f.ruleId };
+      const params = { ...a.params, agentId: agent.id, runIds: ids, ...budgetPlanParams(facts.budget), for: f.ruleId };
       const detail =
         agent.status === 'paused'
           ? `end ${agent.name}'s live run(s) ${ids.join(', ')}: it is paused and its run goes on (POST /api/heartbeat-runs/{id}/cancel)`
@@ -52,7 +52,9 @@ export const pause: ActionKind = {
     if (agent.status === 'running') return [{ ...a, status: 'skipped', target: `agent:${agent.name}`, detail: `pause ${agent.name}: not while it is running (its heartbeat is not disturbed); a later scan pauses it` }];
     // A plain pause: `endLiveRuns` without a stop exceeded and a live run is not a hard stop.
     const { endLiveRuns: _hard, ...rest } = a.params ?? {};
-    return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...rest, agentId: agent.id, for: f.ruleId } }];
+    // A budget rule's pause carries the figures it was planned on: the re-read judges a changed budget again.
+    const budget = isBudgetRule(f.ruleId) ? budgetPlanParams(facts.budget) : {};
+    return [{ ...a, target: `agent:${agent.name}`, detail: `pause ${agent.name} (${agent.status})`, params: { ...rest, ...budget, agentId: agent.id, for: f.ruleId } }];
   },
   simulate(world, f, a) {
     const agentId = typeof a.params?.agentId === 'string' ? a.params.agentId : null;
@@ -86,6 +88,8 @@ export const pause: ActionKind = {
       }
       return skip(`already paused (${agent.pauseReason})`);
     }
+    const moved = budgetMovedUnder(agent, p);
+    if (moved) return skip(moved);
     const r = await client.pauseAgent(String(p.agentId));
     return r.status < 300 ? ok('paused') : failHttp('', r);
   },
@@ -109,6 +113,8 @@ async function hardStop(ctx: ActionContext, a: FindingAction): Promise<Outcome> 
   // The budget may have been raised since the scan: then it is not over the stop, and nothing is stopped.
   if (typeof p.stopCents !== 'number') return skip('no stop threshold to hold the agent to (no budget)');
   if (!overStopLive(agent, p)) return skip(`its spend (${agent.spentMonthlyCents} cents) is under the stop threshold (${p.stopCents} cents) now`);
+  const moved = budgetMovedUnder(agent, p);
+  if (moved) return skip(moved);
   const before = await liveRunsOf(client, companyId, agentId);
   const steps: string[] = [];
   if (agent.status !== 'paused') {
