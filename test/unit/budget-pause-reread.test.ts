@@ -40,7 +40,7 @@ async function setup(change?: (agent: Record<string, unknown>) => void) {
 }
 
 const only = { only: ['budget/agent-spend-exceeded'] };
-const actions = (r: Awaited<ReturnType<typeof runScan>>) => r.report.findings.flatMap((f) => f.actions.filter((a) => a.type === 'pause').map((a) => `${a.status}: ${a.result ?? a.detail}`));
+const actions = (r: Awaited<ReturnType<typeof runScan>>) => r.report.findings.flatMap((f) => f.actions.filter((a) => a.type === 'pause').map((a) => `${a.status}: ${a.detail}`));
 
 describe('the budget pause re-reads the budget and the spend', () => {
   it('a budget raised between the scan and the pause: the agent is not paused, and the finding says why', async () => {

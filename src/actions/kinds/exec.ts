@@ -10,18 +10,29 @@ export const exec: ActionKind = {
   // By the command's name and the finding that asked for it: one command run does not hold back another, nor
   // the same command for another finding.
   ledgerKey: (f, p) => ['exec', p.command ?? (p.argv as string[] | undefined)?.[0] ?? '', f.fingerprint].join(':'),
-  plan(_f, a, _s, limits) {
+  plan(_f, a, s, limits) {
     // The command's name is in the rule's action.params.command (overridable in rules.overrides[id].action.params);
     // its argv only ever comes from the config's actions.exec.
     const name = typeof a.params?.command === 'string' ? a.params.command : '';
     if (!name) return [{ ...a, status: 'skipped', target: 'exec:', detail: 'the rule names no command: set action.params.command (rules.overrides[id].action.params.command) to a name in actions.exec of the config' }];
     // Own entries only: "toString" or "constructor" must not find Object.prototype.
     if (!Object.hasOwn(limits.exec, name) || !Array.isArray(limits.exec[name]) || !limits.exec[name].length) return [{ ...a, status: 'skipped', target: `exec:${name}`, detail: `no command "${name}" in actions.exec of the config${limits.execUntrusted ? ' (the config file is not trusted: its actions.exec is ignored; see clipguard trust --help)' : ''}` }];
-    return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}`, params: { ...a.params, argv: limits.exec[name] } }];
+    // A command for an unhealthy Paperclip (a restart kills every heartbeat in flight) runs only if the server is
+    // still unhealthy when the action comes: the health is read again first.
+    const source = s?.facts.source as { kind?: string; health?: unknown } | undefined;
+    const recheck = source?.kind === 'paperclip' && source.health ? { recheck: 'paperclip-health' } : {};
+    const unless = recheck.recheck ? ' (unless GET /api/health answers ok again by then)' : '';
+    return [{ ...a, target: `exec:${name}`, detail: `run ${limits.exec[name].join(' ')}${unless}`, params: { ...a.params, ...recheck, argv: limits.exec[name] } }];
   },
-  execute(_ctx, _f, a): Promise<Outcome> {
+  async execute(ctx, _f, a): Promise<Outcome> {
     const argv = a.params?.argv as string[] | undefined;
-    if (!argv?.length) return Promise.resolve(skip('no command configured'));
+    if (!argv?.length) return skip('no command configured');
+    const client = ctx.client as { health?: () => Promise<Record<string, unknown>> } | null;
+    if (a.params?.recheck === 'paperclip-health' && typeof client?.health === 'function') {
+      // An error answer or no answer: still unhealthy, the command runs.
+      const now = await client.health().catch(() => null);
+      if (now?.status === 'ok') return skip('the server answers healthy again (GET /api/health: ok): not run');
+    }
     // argv array, no shell: nothing in a finding or a rule can inject a command.
     return new Promise((resolve) => {
       execFile(argv[0], argv.slice(1), { timeout: 120_000, shell: false }, (err, _stdout, stderr) => {
