@@ -219,6 +219,16 @@ async function evaluateAndAct(
     const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
     planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger, noCommentDelete: opts.noCommentDelete });
   }
+  // A release + re-checkout an earlier --apply left half-done is completed by the next one: a write the dry-run
+  // shows as well (one finding each), wherever a Paperclip is connected to complete it.
+  if (opts.client ?? sources.paperclip) {
+    const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
+    if (ledger.pending().length) {
+      const { pendingFindings } = await import('./actions/pending.js');
+      findings.push(...pendingFindings(ledger, sources.subjects));
+      findings.sort(compareFindings);
+    }
+  }
   const lock = opts.lock;
   let acted: ExecutorResult = { problem: null, skipped: 0 };
   if (mode === 'apply') {

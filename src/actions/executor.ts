@@ -15,6 +15,8 @@ import { Ledger } from './ledger.js';
 import { actionKind, ledgerKey } from './registry.js';
 import { fail, ok, skip, type ActionContext, type Outcome } from './kind.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
+import { RESUME_KEY } from './pending.js';
+import { overStopLive } from './budget-stop.js';
 
 export interface ExecutorOptions {
   mode: 'dry-run' | 'apply';
@@ -96,7 +98,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   const width = Math.max(1, Math.floor(opts.concurrency ?? 1));
   const inFlight = new Set<Promise<void>>();
   try {
-    if (!stopReason(ctx)) await resumePending(ctx);
+    if (!stopReason(ctx)) await resumePending(ctx, findings);
     for (const f of findings) {
       for (const a of f.actions) {
         // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
@@ -275,15 +277,29 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
   return out;
 }
 
-/** Finish multi-step actions a previous run left half-done (e.g. the server died between release and checkout). */
-async function resumePending(ctx: Ctx): Promise<void> {
+/**
+ * Finish multi-step actions a previous run left half-done (e.g. the server died between release and checkout). The
+ * scan planned each as a finding of its own (pending.ts), which gets the outcome.
+ */
+async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
   const client = ctx.opts.client;
   if (!client) return;
   // The kill switch stops these writes too; the entries wait for a run without it.
   if (killSwitchOn(ctx.opts.stateDir, ctx.opts.env)) return;
+  const planned = new Map<string, FindingAction>();
+  for (const f of findings) for (const a of f.actions) if (typeof a.params?.[RESUME_KEY] === 'string') planned.set(a.params[RESUME_KEY] as string, a);
   for (const [key, e] of ctx.ledger.pending()) {
     if (stopReason(ctx)) return; // kept for the next run
     const p = e.resume!.params;
+    const shown = planned.get(key);
+    // Its planned action is done here: the loop over the findings does not run it again.
+    const report = (out: Outcome) => {
+      if (!shown) return;
+      shown.status = out.status;
+      shown.detail = maskText(`${shown.detail}: ${out.detail}`);
+      if (shown.params) delete shown.params[RESUME_KEY];
+    };
+    if (shown && shown.status !== 'planned') continue; // the plan already said why not (kept for a later run)
     let out: Outcome;
     try {
       const issue = await client.getIssue(String(p.issueId));
@@ -293,9 +309,16 @@ async function resumePending(ctx: Ctx): Promise<void> {
         // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
         // run), and one paused or terminated meanwhile does not get the issue back.
         const agent = await client.getAgent(String(p.agentId));
-        if (agent.status === 'running') continue;
+        const over = overStopLive(agent, p);
+        if (agent.status === 'running') {
+          report(skip('agent is running now: kept for a later run'));
+          continue;
+        }
         if (agent.status !== 'error' && agent.status !== 'idle') {
           out = skip(`agent is ${agent.status} now: the world has moved`);
+        } else if (over) {
+          // Work is never handed to an agent at or over its stop threshold, this re-checkout included.
+          out = skip(over);
         } else {
           const intent = { time: new Date().toISOString(), mode: 'apply' as const, rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: 'started' as const, detail: 'about to complete the re-checkout an earlier run left half-done' };
           if (!audited(ctx, intent)) return;
@@ -304,8 +327,10 @@ async function resumePending(ctx: Ctx): Promise<void> {
         }
       }
     } catch (err) {
+      report(skip(`not completed: ${(err as Error)?.message ?? String(err)}; kept for the next run`));
       continue; // still unreachable: keep the entry for the next run
     }
+    report(out);
     if (out.status === 'failed') continue;
     ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
     const fingerprint = e.resume!.fingerprint ?? '';

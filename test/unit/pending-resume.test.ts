@@ -1,0 +1,102 @@
+// The completion of a half-done release + re-checkout (executor.ts resumePending, planned by pending.ts): the
+// dry-run shows it, and it never hands the issue to an agent at or over its stop threshold (both found by an
+// adversarial review).
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { runScan } from '../../src/scan.js';
+import type { Finding } from '../../src/types.js';
+import { tempDir } from '../helpers/cli.js';
+import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+
+const servers: FakePaperclip[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+
+/**
+ * An agent in error whose issue an earlier `scan --apply` released and then died before the re-checkout (the
+ * ledger's `partial` entry, exactly as release-checkout.ts writes it, stopCents included). Since then the agent's
+ * spend went over its budget's stop threshold (1300 of 1000 cents).
+ */
+function halfDone(): { w: FakeWorld; state: string } {
+  const co = fakeCompany();
+  const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', budgetMonthlyCents: 1000, spentMonthlyCents: 1300, createdAt: ago(100), updatedAt: ago(1) });
+  const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(1) });
+  const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
+  const state = join(tempDir(), 'state');
+  mkdirSync(state, { recursive: true });
+  const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: 1000, companyId: co.id };
+  const key = ['release-checkout', agent.id, issue.id, ''].join(':');
+  writeFileSync(
+    join(state, 'ledger.json'),
+    JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: new Date(Date.now() - 60_000).toISOString(), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }),
+  );
+  return { w, state };
+}
+
+function config(url: string, stateDir: string, apply: boolean): Config {
+  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
+  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
+  c.repos = [];
+  c.stateDir = stateDir;
+  c.actions.apply = apply;
+  return c;
+}
+
+const planned = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.status === 'planned').map((a) => `${a.type} ${a.target}`));
+
+describe('a half-done release + re-checkout completed by the next --apply', () => {
+  // Was (src/actions/executor.ts resumePending): the completion re-reads the agent's status but not
+  // its spend. README "--apply will not: hand work (checkout, release + re-checkout) to an agent at or over its stop
+  // threshold ... the executor re-reads the agent's spend before acting". The pending entry even carries
+  // `stopCents`; release-checkout.ts checks overStopLive before its own checkout, resumePending does not.
+  it('never checks the issue out to an agent now at or over its stop threshold', async () => {
+    const { w, state } = halfDone();
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    await runScan(config(pc.url, state, true), { only: ['ops', 'budget'] });
+    expect(pc.writes.filter((x) => x.endsWith('/checkout'))).toEqual([]);
+    expect(w.issues[0].assigneeAgentId).toBeNull();
+  });
+
+  // Was (src/actions/planner.ts + executor.ts resumePending): the dry-run never shows the pending completion, so
+  // `--apply` makes a write (POST /issues/{id}/checkout, plus an activity entry) the dry-run before it did not show:
+  // "on an unchanged company, --apply applies every action the dry-run shows as planned and nothing else".
+  // Here the agent is under budget: the completion itself is legitimate, only unannounced.
+  it('the dry-run shows the re-checkout that --apply completes (plan = apply)', async () => {
+    const { w, state } = halfDone();
+    w.agents[0].spentMonthlyCents = 100;
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const dry = await runScan(config(pc.url, state, false), { only: ['ops', 'budget'] });
+    const before = pc.writes.length;
+    await runScan(config(pc.url, state, true), { only: ['ops', 'budget'] });
+    const checkouts = pc.writes.slice(before).filter((x) => x.endsWith('/checkout'));
+    expect(checkouts).toHaveLength(1); // --apply did complete it
+    expect(planned(dry.report.findings)).toContain(`release-checkout issue:${w.issues[0].identifier}`);
+  });
+
+  it('says in the dry-run and in the --apply report what became of the completion', async () => {
+    const { w, state } = halfDone();
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const shown = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout').map((a) => `${a.status}: ${a.detail}`));
+    // Over its stop threshold: the dry-run says it will not be handed back, and --apply does not.
+    const dry = await runScan(config(pc.url, state, false), { only: ['ops', 'budget'] });
+    expect(shown(dry.report.findings)).toEqual([expect.stringMatching(/^skipped: complete the re-checkout of .*: Agent1 has spent .* at or over the stop threshold/)]);
+    // Under it again: planned, then applied, once.
+    w.agents[0].spentMonthlyCents = 100;
+    const dry2 = await runScan(config(pc.url, state, false), { only: ['ops', 'budget'] });
+    expect(shown(dry2.report.findings)).toEqual([expect.stringMatching(/^planned: complete the re-checkout of .* to Agent1 that an earlier --apply left half-done/)]);
+    const applied = await runScan(config(pc.url, state, true), { only: ['ops', 'budget'] });
+    expect(shown(applied.report.findings)).toEqual([expect.stringMatching(/^applied: complete the re-checkout .*: completed the re-checkout an earlier run left half-done$/)]);
+    const after = await runScan(config(pc.url, state, false), { only: ['ops', 'budget'] });
+    // Completed: no pending finding; the agent, still in error, holds the issue again, and the ledger says that
+    // recovery was made (the rule's own action, skipped alike in the dry-run and --apply).
+    expect(shown(after.report.findings).filter((l) => l.includes('complete the re-checkout'))).toEqual([]);
+    expect(shown(after.report.findings)).toEqual([expect.stringMatching(/already done at .* \(idempotency ledger\)$/)]);
+  });
+});
