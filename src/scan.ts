@@ -25,6 +25,7 @@ import { UserFileError } from './util/json-file.js';
 import type { BudgetFacts } from './facts/budget.js';
 import type { Agent, Company } from './sources/paperclip/records.js';
 import { byCodeUnits } from './util/compare.js';
+import { maskDeep } from './engine/mask.js';
 
 export interface ScanOptions {
   only?: string[];
@@ -268,7 +269,7 @@ export function buildReport(p: { startedAt: Date; finishedAt: Date; mode: 'dry-r
     finishedAt: p.finishedAt.toISOString(),
     mode: p.mode,
     sources: p.sources,
-    findings: p.findings,
+    findings: p.findings.map(reportedFinding),
     summary: {
       total: active.length,
       suppressed: p.findings.length - active.length,
@@ -334,4 +335,14 @@ function lineReader(roots: string[]) {
     }
     return lines?.[line - 1] ?? null;
   };
+}
+
+/**
+ * A finding as the report carries it: its actions' params masked like their target and detail, and a command's
+ * argv left out (the detail names the command, masked with the whole line as context; an argument alone, such as
+ * a password after `-p`, has none). The executor keeps its own copy.
+ */
+function reportedFinding(f: Finding): Finding {
+  if (!f.actions.some((a) => a.params)) return f;
+  return { ...f, actions: f.actions.map((a) => (a.params ? { ...a, params: maskDeep(Object.fromEntries(Object.entries(a.params).filter(([k]) => k !== 'argv'))) as Record<string, unknown> } : a)) };
 }

@@ -116,7 +116,9 @@ describe('ops/server-health exec action: the command the rule names reaches the 
     const config = scanConfig(s.url, { overrides: { 'ops/server-health': { action: { enabled: true } } }, exec: { 'restart-paperclip': argv } });
     const { report } = await runScan(config, { only: ['ops/server-health'], now: NOW });
     expect(report.findings).toHaveLength(1);
-    expect(report.findings[0].actions).toEqual([expect.objectContaining({ type: 'exec', status: 'planned', target: 'exec:restart-paperclip', detail: 'run systemctl restart paperclip', params: expect.objectContaining({ command: 'restart-paperclip', argv }) })]);
+    expect(report.findings[0].actions).toEqual([expect.objectContaining({ type: 'exec', status: 'planned', target: 'exec:restart-paperclip', detail: 'run systemctl restart paperclip (unless GET /api/health answers ok again by then)', params: expect.objectContaining({ command: 'restart-paperclip', recheck: 'paperclip-health' }) })]);
+    // The argv is the executor's: the report names the command in the detail only.
+    expect(report.findings[0].actions[0].params).not.toHaveProperty('argv');
   });
 
   it('rules.overrides[id].action.params.command picks another configured command; the rule-level params.command is refused, not ignored', async () => {
@@ -128,8 +130,8 @@ describe('ops/server-health exec action: the command the rule names reaches the 
       planActions(findings, subjects, { maxPerScan: 20, maxPerAgent: 3, exec });
       return findings.flatMap((f) => f.actions).map((a) => [a.status, a.target, a.detail]);
     };
-    expect(await plan({ action: { enabled: true } })).toEqual([['planned', 'exec:restart-paperclip', 'run systemctl restart paperclip']]);
-    expect(await plan({ action: { enabled: true, params: { command: 'restart-docker' } } })).toEqual([['planned', 'exec:restart-docker', 'run docker restart paperclip']]);
+    expect(await plan({ action: { enabled: true } })).toEqual([['planned', 'exec:restart-paperclip', 'run systemctl restart paperclip (unless GET /api/health answers ok again by then)']]);
+    expect(await plan({ action: { enabled: true, params: { command: 'restart-docker' } } })).toEqual([['planned', 'exec:restart-docker', 'run docker restart paperclip (unless GET /api/health answers ok again by then)']]);
     const config = scanConfig('http://127.0.0.1:9', { overrides: { 'ops/server-health': { params: { command: 'restart-docker' }, action: { enabled: true } } }, exec });
     await expect(runScan(config, { only: ['ops/server-health'], subjects, now: NOW })).rejects.toThrow(RulePackError);
   });
