@@ -7,6 +7,7 @@ import { findConfigFile, loadConfig, withholdUntrusted, CONFIG_FILE } from '../c
 import { addTrust, readTrustStore, revokeTrust, sha256Of, trustOf, trustStorePath, TRUST_PIN_ENV } from '../config/trust.js';
 import { UserFileError } from '../util/json-file.js';
 import { oneLine } from '../report/sanitize.js';
+import { maskText } from '../engine/mask.js';
 import { EXIT } from './output.js';
 
 export const TRUST_MODEL_HELP = `
@@ -18,7 +19,7 @@ Trust is kept outside the repo ($CLIPGUARD_TRUST_FILE, else ~/.config/clipguard/
 path and sha256: one changed byte or a move loses it. CI: pin the hash (--status) in ${TRUST_PIN_ENV}.`;
 
 /** The commands and the server a config names, for the user to see what they trust (JSON-quoted: no control character reaches the terminal). */
-function whatItRuns(raw: { actions?: { exec?: Record<string, string[]> }; paperclip?: { url?: string } }): string {
+function whatItRuns(raw: { actions?: { exec?: Record<string, string[]> }; paperclip?: { url?: string; apiKeyEnv?: string } }): string {
   const lines = Object.entries(raw.actions?.exec ?? {}).map(([name, argv]) => `  actions.exec ${JSON.stringify(name)}: ${argv.map((a) => JSON.stringify(a)).join(' ')}`);
   if (raw.paperclip?.url) {
     let shown = raw.paperclip.url;
@@ -31,7 +32,9 @@ function whatItRuns(raw: { actions?: { exec?: Record<string, string[]> }; paperc
     }
     lines.push(`  paperclip.url (your API key is sent there): ${JSON.stringify(shown)}`);
   }
-  return lines.map((l) => `\n${oneLine(l, 2000)}`).join('');
+  if (typeof raw.paperclip?.apiKeyEnv === 'string') lines.push(`  paperclip.apiKeyEnv (the variable whose value is sent as your API key): ${JSON.stringify(raw.paperclip.apiKeyEnv)}`);
+  // A key written into a command's argv is masked here as everywhere: the line says where it is, not what.
+  return lines.map((l) => `\n${oneLine(maskText(l), 2000)}`).join('');
 }
 
 export function registerTrust(program: Command): void {

@@ -13,6 +13,7 @@ import { addTrust, sha256Of } from '../../src/config/trust.js';
 import { jobsFromConfig } from '../../src/schedule/watch.js';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
 
 interface Seen {
   method: string;
@@ -175,6 +176,18 @@ describe('a checked-in config file is not trusted until the user trusts that exa
     expect(JSON.parse(readFileSync(store, 'utf8')).trusted).toEqual([]);
     const help = await cliAsync(['trust', '--help'], { cwd: dir, env: e });
     expect(help.stdout).toContain('CLIPGUARD_TRUST_CONFIG_SHA256');
+  });
+
+  it('trust shows what a config runs and where the key goes, a key in a command masked and the key variable named', async () => {
+    const dir = tempDir();
+    const key = fakeToken('github-pat', 93);
+    const configFile = join(dir, 'clipguard.config.json');
+    writeFileSync(configFile, JSON.stringify({ actions: { exec: { notify: ['curl', '-H', `Authorization: Bearer ${key}`, 'https://ops.example/hook'] } }, paperclip: { url: 'http://127.0.0.1:9', apiKeyEnv: 'OPS_PAPERCLIP_KEY' } }));
+    const r = await cliAsync(['trust', configFile], { cwd: dir, env: { ...env, CLIPGUARD_TRUST_FILE: join(tempDir(), 'trusted.json') } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('actions.exec "notify": "curl" "-H" "Authorization: Bearer [REDACTED:github-pat]');
+    expect(r.stdout).toContain('paperclip.apiKeyEnv (the variable whose value is sent as your API key): "OPS_PAPERCLIP_KEY"');
+    expect(r.stdout + r.stderr).not.toContain(key);
   });
 
   it('checklist publishing (checklist.postIssue, postActivity) waits for trust, also to a server the environment names', async () => {
