@@ -47,23 +47,30 @@ export const disableRoutine: ActionKind = {
       .filter((x) => routineAsked(x) === routineId)
       .sort((x, y) => Date.parse(String(y.createdAt)) - Date.parse(String(x.createdAt)));
     if (mine[0]?.status === 'approved') return skip(`the board approved it since the scan (approval ${mine[0].id})`);
-    const r = await client.patchRoutine(routineId, { status: 'paused' });
-    if (r.status >= 300) return failHttp('pause the routine: ', r);
+    // The request first, then the pause: a request that fails leaves the routine as it was (active), so the next
+    // run tries both again; a pause that fails after it finds the request open next time. Pausing first, a failed
+    // request was never filed: the routine, no longer active, no longer fired the rule.
+    let asked = '';
     const open = mine.find((x) => x.status === 'pending' || x.status === 'revision_requested');
-    if (open) return ok(`paused the routine; the board's approval request ${open.id} is already open`);
-    const who = typeof p.createdByName === 'string' ? p.createdByName : (p.createdByAgentId ?? 'an agent');
-    const ask = await client.createApproval(companyId, {
-      type: 'request_board_approval',
-      payload: {
-        title: `Approve routine "${truncate(String(p.title ?? routine.title), 120)}"`,
-        summary: `${who} created this routine without board approval; clipguard paused it (ops/routine-without-approval, Paperclip #4388: agent routines filed 400+ issues in 48 hours).`,
-        recommendedAction: 'Approve it if the routine should run, then set it active again (PATCH /api/routines/{id} {"status":"active"}); reject it to leave it paused.',
-        source: 'clipguard',
-        routineId,
-        createdByAgentId: p.createdByAgentId ?? null,
-      },
-    });
-    if (ask.status >= 300) return failHttp('paused the routine, but the approval request failed: ', ask);
-    return ok(`paused the routine; asked the board to approve it (approval ${String((ask.body as { id?: unknown } | null)?.id ?? '?')})`);
+    if (open) asked = `the board's approval request ${open.id} is already open`;
+    else {
+      const who = typeof p.createdByName === 'string' ? p.createdByName : (p.createdByAgentId ?? 'an agent');
+      const ask = await client.createApproval(companyId, {
+        type: 'request_board_approval',
+        payload: {
+          title: `Approve routine "${truncate(String(p.title ?? routine.title), 120)}"`,
+          summary: `${who} created this routine without board approval; clipguard pauses it until the board approves (ops/routine-without-approval, Paperclip #4388: agent routines filed 400+ issues in 48 hours).`,
+          recommendedAction: 'Approve it if the routine should run, then set it active again (PATCH /api/routines/{id} {"status":"active"}); reject it to leave it paused.',
+          source: 'clipguard',
+          routineId,
+          createdByAgentId: p.createdByAgentId ?? null,
+        },
+      });
+      if (ask.status >= 300) return failHttp('the approval request failed, so the routine was not paused (tried again next run): ', ask);
+      asked = `asked the board to approve it (approval ${String((ask.body as { id?: unknown } | null)?.id ?? '?')})`;
+    }
+    const r = await client.patchRoutine(routineId, { status: 'paused' });
+    if (r.status >= 300) return failHttp(`${asked}, but pausing the routine failed (tried again next run): `, r);
+    return ok(`paused the routine; ${asked}`);
   },
 };
