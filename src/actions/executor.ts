@@ -16,6 +16,7 @@ import { actionKind, ledgerKey } from './registry.js';
 import { fail, ok, skip, type ActionContext, type Outcome } from './kind.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
 import { RESUME_KEY } from './pending.js';
+import { actingOrder } from './simulate.js';
 import { overStopLive } from './budget-stop.js';
 
 export interface ExecutorOptions {
@@ -99,65 +100,65 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   const inFlight = new Set<Promise<void>>();
   try {
     if (!stopReason(ctx)) await resumePending(ctx, findings);
-    for (const f of findings) {
-      for (const a of f.actions) {
-        // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
-        // decisions too: recorded as skipped, with its reason, like the executor's. The same skip for the same
-        // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
-        // remembers it; again once its entry is pruned, after 7 days), so the audit log does not grow by the
-        // same line every 15 minutes for months.
-        // So are the actions it knows cannot be done (a redaction of a comment only its agent author may delete):
-        // `failed` in the dry-run and here alike, recorded the same way, never tried.
-        if ((a.status === 'skipped' || a.status === 'failed') && !ctx.result.problem) {
-          const status = a.status;
-          const detail = a.detail || `${status} by the planner`;
-          const key = `planner-${status === 'skipped' ? 'skip' : 'fail'}:${f.fingerprint}:${a.type}:${a.target}`;
-          const last = ledger.get(key);
-          if (last?.status !== status || last.detail !== detail) {
-            record(ctx, f, a, status === 'skipped' ? skip(detail) : fail(detail));
-            ledger.set(key, { status, at: new Date().toISOString(), detail });
-          }
+    // Session resets first (simulate.ts plays the same order): an action that wakes the agent (a re-checkout) would
+    // find it running and the reset skipped, and the woken run would go on in the looping session.
+    for (const [f, a] of actingOrder(findings)) {
+      // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
+      // decisions too: recorded as skipped, with its reason, like the executor's. The same skip for the same
+      // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
+      // remembers it; again once its entry is pruned, after 7 days), so the audit log does not grow by the
+      // same line every 15 minutes for months.
+      // So are the actions it knows cannot be done (a redaction of a comment only its agent author may delete):
+      // `failed` in the dry-run and here alike, recorded the same way, never tried.
+      if ((a.status === 'skipped' || a.status === 'failed') && !ctx.result.problem) {
+        const status = a.status;
+        const detail = a.detail || `${status} by the planner`;
+        const key = `planner-${status === 'skipped' ? 'skip' : 'fail'}:${f.fingerprint}:${a.type}:${a.target}`;
+        const last = ledger.get(key);
+        if (last?.status !== status || last.detail !== detail) {
+          record(ctx, f, a, status === 'skipped' ? skip(detail) : fail(detail));
+          ledger.set(key, { status, at: new Date().toISOString(), detail });
         }
-        if (a.status !== 'planned') continue;
-        const side = width > 1 && actionKind(a.type).independent?.(a) === true;
-        if (!side) await Promise.all(inFlight);
-        while (inFlight.size >= width) await Promise.race(inFlight);
-        const agentId = (a.params?.agentId as string) ?? null;
-        const stop = stopReason(ctx);
-        const open = stop ? null : circuit.open(agentId);
-        const finish = (out: Outcome) => {
-          a.status = out.status;
-          // Outcome details can quote server answers: masked like everything else that reaches a report.
-          a.detail = maskText(a.detail ? `${a.detail}: ${out.detail}` : out.detail);
-          record(ctx, f, a, out);
-        };
-        if (stop) {
-          if (ctx.result.problem) ctx.result.skipped++;
-          finish(skip(stop));
-        } else if (open) finish(skip(open));
-        else if (!record(ctx, f, a, { status: 'started', detail: 'about to act' })) {
-          // The intent could not be written: the action is not taken (stopReason now says why, for the rest too).
-          ctx.result.skipped++;
-          finish(skip(stopReason(ctx)!));
-        } else {
-          const run = (async () => {
-            let out: Outcome;
-            try {
-              out = await perform(ctx, f, a);
-              circuit.record(agentId, out.status !== 'failed', out.serverFault === true);
-            } catch (e) {
-              const err = e as { code?: string; status?: number; message: string };
-              const serverFault = err.code === 'unavailable' || err.code === 'timeout' || (err.status ?? 0) >= 500;
-              circuit.record(agentId, false, serverFault);
-              out = { status: 'failed', detail: err.message };
-            }
-            finish(out);
-          })();
-          if (!side) await run;
-          else {
-            const tracked: Promise<void> = run.finally(() => inFlight.delete(tracked));
-            inFlight.add(tracked);
+      }
+      if (a.status !== 'planned') continue;
+      const side = width > 1 && actionKind(a.type).independent?.(a) === true;
+      if (!side) await Promise.all(inFlight);
+      while (inFlight.size >= width) await Promise.race(inFlight);
+      const agentId = (a.params?.agentId as string) ?? null;
+      const stop = stopReason(ctx);
+      const open = stop ? null : circuit.open(agentId);
+      const finish = (out: Outcome) => {
+        a.status = out.status;
+        // Outcome details can quote server answers: masked like everything else that reaches a report.
+        a.detail = maskText(a.detail ? `${a.detail}: ${out.detail}` : out.detail);
+        record(ctx, f, a, out);
+      };
+      if (stop) {
+        if (ctx.result.problem) ctx.result.skipped++;
+        finish(skip(stop));
+      } else if (open) finish(skip(open));
+      else if (!record(ctx, f, a, { status: 'started', detail: 'about to act' })) {
+        // The intent could not be written: the action is not taken (stopReason now says why, for the rest too).
+        ctx.result.skipped++;
+        finish(skip(stopReason(ctx)!));
+      } else {
+        const run = (async () => {
+          let out: Outcome;
+          try {
+            out = await perform(ctx, f, a);
+            circuit.record(agentId, out.status !== 'failed', out.serverFault === true);
+          } catch (e) {
+            const err = e as { code?: string; status?: number; message: string };
+            const serverFault = err.code === 'unavailable' || err.code === 'timeout' || (err.status ?? 0) >= 500;
+            circuit.record(agentId, false, serverFault);
+            out = { status: 'failed', detail: err.message };
           }
+          finish(out);
+        })();
+        if (!side) await run;
+        else {
+          const tracked: Promise<void> = run.finally(() => inFlight.delete(tracked));
+          inFlight.add(tracked);
         }
       }
     }

@@ -50,17 +50,26 @@ export function skipRepeats(findings: Finding[]): void {
 }
 
 /**
- * Walk the planned actions in the executor's order (findings, then each finding's actions) and skip those an
+ * Walk the planned actions in the executor's order (actingOrder) and skip those an
  * earlier action of the same plan makes moot: work for an agent the plan pauses, an issue handed out twice,
  * a release the pause makes the executor refuse (its assignee is no longer in a `whenAssignee` state).
  */
 export function simulatePlan(findings: Finding[]): void {
   const world: PlanWorld = { paused: new Map(), handed: new Map(), commented: new Map() };
-  for (const f of findings) {
-    for (const a of f.actions) {
-      if (a.status !== 'planned') continue;
-      const moot = actionKind(a.type).simulate?.(world, f, a);
-      if (moot) skipped(a, moot);
-    }
+  for (const [f, a] of actingOrder(findings)) {
+    if (a.status !== 'planned') continue;
+    const moot = actionKind(a.type).simulate?.(world, f, a);
+    if (moot) skipped(a, moot);
   }
+}
+
+/** Actions that calm an agent before any that wake it: a session reset first, then the findings' order. */
+const FIRST = new Set(['reset-session']);
+
+/** The order the executor acts in, and this simulation plays: findings in report order, session resets first. */
+export function actingOrder(findings: readonly Finding[]): [Finding, FindingAction][] {
+  const first: [Finding, FindingAction][] = [];
+  const rest: [Finding, FindingAction][] = [];
+  for (const f of findings) for (const a of f.actions) (FIRST.has(a.type) ? first : rest).push([f, a]);
+  return [...first, ...rest];
 }

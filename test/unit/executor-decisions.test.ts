@@ -163,8 +163,9 @@ describe("the planner's skips reach the audit log in apply mode", () => {
     expect(seen).toEqual([]);
     expect(findings.map((f) => f.actions[0].status)).toEqual(['skipped', 'skipped']);
     expect(audit(state)).toMatchObject([
-      { mode: 'apply', rule: 'ops/idle-agent-backlog', subject: 'agent:a-late', action: 'checkout', outcome: 'skipped', detail: 'every assignable issue went to another idle agent this scan' },
+      // Session resets are acted on first (simulate.ts actingOrder), their skips recorded first too.
       { mode: 'apply', rule: 'ops/agent-looping', subject: 'agent:a-busy', action: 'reset-session', outcome: 'skipped', detail: expect.stringContaining('limit of 3 actions per agent') },
+      { mode: 'apply', rule: 'ops/idle-agent-backlog', subject: 'agent:a-late', action: 'checkout', outcome: 'skipped', detail: 'every assignable issue went to another idle agent this scan' },
     ]);
   });
 
@@ -179,8 +180,8 @@ describe("the planner's skips reach the audit log in apply mode", () => {
     changed[1].actions[0].detail = "reset Busy's session; skipped: limit of 20 actions per scan (actions.maxPerScan)";
     await apply(changed, state);
     expect(audit(state).map((e) => e.detail)).toEqual([
-      'every assignable issue went to another idle agent this scan',
       expect.stringContaining('limit of 3 actions per agent'),
+      'every assignable issue went to another idle agent this scan',
       expect.stringContaining('limit of 20 actions per scan'),
     ]);
   });
