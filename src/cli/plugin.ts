@@ -178,7 +178,7 @@ Examples:
           if (ops?.unavailable) process.stdout.write(`  agents and budgets: not checked (${oneLine(ops.unavailable, 200)})\n`);
           for (const [rule, r] of Object.entries(ops?.rules ?? {})) for (const f of r.findings) process.stdout.write(`  ${oneLine(`${rule} ${f.subject}: ${f.actions.map((a) => `${a.type} ${a.status}`).join(', ') || 'no action'}`)}\n`);
           const comp = c.compliance as { at?: string; mode?: string; total?: number; bySeverity?: Record<string, number> } | null;
-          if (comp?.at) process.stdout.write(`  compliance scan ${comp.at} (${comp.mode}): ${comp.total} finding(s) ${JSON.stringify(comp.bySeverity ?? {})}\n`);
+          if (comp?.at) process.stdout.write(`  ${oneLine(`compliance scan ${comp.at} (${comp.mode}): ${comp.total} finding(s) ${JSON.stringify(comp.bySeverity ?? {})}`)}\n`);
         }
       }
       process.exitCode = plugin.status === 'ready' ? EXIT.ok : EXIT.findings;
