@@ -153,7 +153,7 @@ describe('detectSecrets: every kind', () => {
     }
   });
 
-  it('finds a generated generic key whose parts look like syllables (Bta, Ihs, Lyqr): letter pairs no identifier holds make them no words', () => {
+  it('finds a generated generic key whose parts look like syllables (Jyc, Lyqr, Dvxooz): a letter pair no identifier holds makes such a part no word', () => {
     // Seeds the e2e properties met (`api_key: ` + 24-25 random letters and digits), missed before: the value split
     // into capitalised 3-5 letter parts with a vowel plus short acronyms, which read as an identifier.
     for (const [seed, style] of [

@@ -365,7 +365,7 @@ for (let c = 65; c <= 90; c++) CHAR_CLASS[c] = 4;
 for (const ch of 'aeiouyAEIOUY') VOWEL[ch.charCodeAt(0)] = 1;
 // Letter pairs (case folded) that English identifiers almost never hold: fewer than 1 in a million letter pairs of
 // TypeScript's own lib .d.ts and compiler identifiers, less the ones of common names (gzip, ffmpeg, nginx, vue,
-// opencv, kvm, mkdir...). Random text has them: `Jyc`, `Ihs`, `Lyqr` are syllables with a vowel, not words; a part
+// opencv, kvm, mkdir...). Random text has them: `Jyc`, `Lyqr`, `Dvxooz` are syllables with a vowel, not words; a part
 // holding one is no word. Indexed (first << 7) | second, both lowercase.
 const RARE_PAIR = new Uint8Array(128 * 128);
 for (const p of 'bh bn bq bx cg cx cz dk dq dz fh fj fk fp fq fx fz gj gk gq gx hf hg hq hv hx hz jc jd jf jg jh jj jk jl jm jn jp jr jt jv jx jy jz kj km kq kx kz lx mv mw mz nz oq pj pq px pz qc qd qe qg qh qi qj qk ql qm qo qp qq qr qs qt qv qw qx qy qz rj rz sz tj tq uj uq uz vd vf vh vj vk vn vp vq vv vw vx vy vz wf wg wj wq wv wx wz xb xg xj xk xn xq xv xw xx xz yh yj yk yq yx yz zb zc zd zf zg zj zk zl zm zn zp zq zr zs zt zv zw zx'.split(' ')) RARE_PAIR[(p.charCodeAt(0) << 7) | p.charCodeAt(1)] = 1;
