@@ -1,11 +1,13 @@
 // `clipguard precommit` start-up, two builds side by side: node bench/precommit-before-after.mjs <before-bin>
 // <after-bin> <repo> [runs]. The sides alternate run by run (the machine's load hits both alike); prints the
-// median, IQR, min-max and the median peak RSS (/usr/bin/time -f %M) of each.
+// median, IQR, min-max and the median peak RSS (/usr/bin/time -f %M) of each. BENCH_OK_EXIT=0,1: the exit codes
+// that count as a run (a repository whose staged files hold a finding blocks the commit: exit 1).
 import { spawnSync } from 'node:child_process';
 
 const [before, after, repo, runs = '21'] = process.argv.slice(2);
 if (!before || !after || !repo) throw new Error('usage: node bench/precommit-before-after.mjs <before-bin> <after-bin> <repo> [runs]');
 const sides = { before, after };
+const OK_EXIT = (process.env.BENCH_OK_EXIT ?? '0').split(',').map(Number);
 const t = { before: [], after: [] };
 const rss = { before: [], after: [] };
 for (let i = 0; i < Number(runs); i++) {
@@ -14,7 +16,7 @@ for (let i = 0; i < Number(runs); i++) {
     const r = spawnSync('/usr/bin/time', ['-f', '%M', process.execPath, sides[k], 'precommit'], { cwd: repo, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     t[k].push(Number(process.hrtime.bigint() - s) / 1e6);
     rss[k].push(Number(r.stderr.trim().split('\n').pop()));
-    if (r.status !== 0) throw new Error(`${k}: exit ${r.status}: ${r.stderr}`);
+    if (!OK_EXIT.includes(r.status)) throw new Error(`${k}: exit ${r.status}: ${r.stderr}`);
   }
 }
 const q = (a, p) => [...a].sort((x, y) => x - y)[Math.floor(p * (a.length - 1))];

@@ -4,7 +4,7 @@
 // repositories: they stay in /tmp; only derived data, the trees and a word list, is written here).
 //
 //   npm run build && node scripts/train-credentials.mjs [--data /tmp/creddata-dev] [--write] [--val-out DIR]
-//        [--trees 200] [--depth 5] [--lr 0.1] [--folds 4] [--target-p P]
+//        [--trees 200] [--depth 5] [--lr 0.1] [--folds 4] [--target-p P] [--seed 7] [--weight] [--bpe <module>]
 //
 // Only the training repositories are read (scripts/creddata-split.mjs: not the 30% test split, not the dev
 // repositories held out for bench/creddata.mjs --repos val). The model: gradient-boosted trees (logistic loss,
@@ -37,6 +37,9 @@ const TREES = Number(arg('--trees', 200));
 const DEPTH = Number(arg('--depth', 5));
 const LR = Number(arg('--lr', 0.1));
 const FOLDS = Number(arg('--folds', 4));
+// --weight: a row's weight is 1/sqrt(rows of its file with the same name and shape), so that a file repeating one
+// fixture 40 times does not outvote 40 repositories.
+const WEIGHT = process.argv.includes('--weight');
 const BINS = 32, LAMBDA = 1, MIN_HESS = 2, COLS = 0.6, ROWS = 0.7;
 
 const manifest = devManifest(DIR);
@@ -77,9 +80,11 @@ function fileUnits(m) {
   }
   return { T, F, X };
 }
-const NF = FEATURE_NAMES.length;
+// --bpe <module>: two extra columns from a BPE tokenizer (an experiment; the model is not written with them).
+const BPE = arg('--bpe') ? await import(arg('--bpe')) : null;
+const NF = FEATURE_NAMES.length + (BPE ? 2 : 0);
 const feats = []; // Float32Array per candidate
-const y = [], fileOf = [], lineOf = [], ignoredOf = [], candOf = [];
+const y = [], fileOf = [], lineOf = [], ignoredOf = [], candOf = [], candKey = [];
 const files = []; // { units, shaped, repo }
 const t0 = Date.now();
 for (const m of train) {
@@ -115,9 +120,16 @@ for (const m of train) {
         if (ln < u.ls || ln > u.le) continue;
         if (u.vs < 0 || u.ls !== u.le || (c.start - lf < u.ve && u.vs < c.end - lf)) yy = 1;
       }
-      feats.push(Float32Array.from(features(text, c, from, to, cands.length, p, model)));
+      const fv = features(text, c, from, to, cands.length, p, model);
+      if (BPE) {
+        // Experiment (not shipped): a BPE tokenizer's "token efficiency", characters per token of the value.
+        const v = text.slice(c.start, c.end).slice(0, 200);
+        const nt = BPE.encode(v).length;
+        feats.push(Float32Array.from([...fv, v.length / Math.max(1, nt) / 8, Math.min(nt, 64) / 64]));
+      } else feats.push(Float32Array.from(fv));
       y.push(yy);
       fileOf.push(fi);
+      candKey.push(`${c.shape}|${c.name.toLowerCase()}`);
       lineOf.push(ln);
       ignoredOf.push(!yy && ignored.has(ln));
       if (DUMP) candOf.push({ file: m.local, path: p, ln, shape: c.shape, name: c.name, start: c.start, end: c.end });
@@ -125,6 +137,13 @@ for (const m of train) {
   }
 }
 const N = y.length;
+const wOf = new Float64Array(N).fill(1);
+if (WEIGHT) {
+  const groups = new Map();
+  const key = (i) => `${fileOf[i]}|${candKey[i]}`;
+  for (let i = 0; i < N; i++) groups.set(key(i), (groups.get(key(i)) ?? 0) + 1);
+  for (let i = 0; i < N; i++) wOf[i] = 1 / Math.sqrt(groups.get(key(i)));
+}
 console.log(`candidates: ${N} (${y.filter(Boolean).length} positive) in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
 // ---- gradient-boosted trees
@@ -149,7 +168,7 @@ for (let f = 0; f < NF; f++) {
   }
 }
 
-let seed = 7;
+let seed = Number(arg('--seed', 7));
 const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
 
 /** Trains on the rows `idx` (training rows: not on ignored lines); returns { bias, trees }. */
@@ -165,8 +184,8 @@ function fit(idx) {
   for (let t = 0; t < TREES; t++) {
     for (const i of idx) {
       const p = 1 / (1 + Math.exp(-z[i]));
-      g[i] = p - y[i];
-      h[i] = Math.max(p * (1 - p), 1e-6);
+      g[i] = (p - y[i]) * wOf[i];
+      h[i] = Math.max(p * (1 - p), 1e-6) * wOf[i];
     }
     const rowsT = idx.filter(() => rand() < ROWS);
     const colsT = [];
@@ -321,7 +340,7 @@ model.threshold = Number(arg('--threshold', chosen.t.toFixed(2)));
 const rTrain = evaluate(allFiles, Float64Array.from(feats, (x) => predict(final, x)))(model.threshold);
 console.log(`final model: ${model.trees.length} trees of depth <= ${DEPTH}, threshold ${model.threshold}; its fit on the training repos: P ${rTrain.P.toFixed(3)} R-noUUID ${rTrain.Rn.toFixed(3)}`);
 
-if (WRITE) {
+if (WRITE && !BPE) {
   fs.writeFileSync(new URL('../src/detectors/secrets/credential-model.json', import.meta.url), JSON.stringify(model) + '\n');
   console.log('wrote src/detectors/secrets/credential-model.json (npm run build to use it)');
 }

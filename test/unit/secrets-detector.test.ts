@@ -153,6 +153,23 @@ describe('detectSecrets: every kind', () => {
     }
   });
 
+  it('finds a generated generic key whose parts look like syllables (Jyc, Lyqr, Dvxooz): a letter pair no identifier holds makes such a part no word', () => {
+    // Seeds the e2e properties met (`api_key: ` + 24-25 random letters and digits), missed before: the value split
+    // into capitalised 3-5 letter parts with a vowel plus short acronyms, which read as an identifier.
+    for (const [seed, style] of [
+      [2027296828, 0],
+      [1580234565, 0],
+      [2138941470, 2],
+      [146044733, 2],
+    ]) {
+      const s = fakeSample('generic-api-key', seed, style);
+      expect(detectSecrets(s.text).map((m) => s.text.slice(m.start, m.end)), `seed ${seed}`).toEqual([s.secret]);
+    }
+    // Identifiers of real words with a digit stay identifiers, common tool names included (gzip, nginx, vue,
+    // ffmpeg, mkdir, opencv: the pairs they hold are not in the rare list).
+    for (const v of ['nginxGzipUpstream2', 'vueRouterHistory3', 'ffmpegMkdirOutput2', 'opencvBuilderStep2', 'awsS3BucketName2']) expect(detectSecrets(`api_key: ${v}`), v).toEqual([]);
+  });
+
   it('allowlists key metadata by whole identifier words only', () => {
     const v = 'Q7f' + b62(20, 23) + '9zK';
     for (const key of ['prev_token', 'revoke_token', 'hashicorp_token', 'secret_id', 'SECRET_KEY', 'api_key_v2']) expect(only(`${key} = ${v}`).kind, key).toBe('generic-api-key');

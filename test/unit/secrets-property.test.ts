@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SECRET_PATTERNS, detectSecrets, detectSecretsMany, detectSecretsUnfiltered, redactSecrets, secretIgnoredFor } from '../../src/detectors/secrets/index.js';
+import { SECRET_PATTERNS, detectSecrets, detectSecretsMany, detectSecretsUnfiltered, redactSecrets, secretIgnoredFor, shannonEntropy } from '../../src/detectors/secrets/index.js';
 import { KeywordScanner } from '../../src/detectors/secrets/keywords.js';
 import { valueRunAnswers } from '../../src/detectors/secrets/detect.js';
 import { FAKE_KINDS, fakeSample, textOutside } from '../helpers/fake-secrets.js';
@@ -225,6 +225,24 @@ describe('secrets detector properties', () => {
         expect(detectSecretsMany(texts)).toEqual(texts.map((t) => detectSecrets(t)));
       }),
       { numRuns: 150 },
+    );
+  });
+  it('reads a random key made of capitalised syllables and short acronyms as a key, not as identifier words', () => {
+    // The shape the e2e generator met (`BtaVeeTwi…S1ZF65G4…`): each syllable has a vowel and would pass for a
+    // word; a letter pair no English identifier holds (jy, qr, vx…) inside it says it is random.
+    const U = 'BCDFGHKLMNPRSTVW';
+    const syllable = fc.tuple(fc.constantFrom(...U), fc.constantFrom('jy', 'qr', 'vx', 'zk', 'xq', 'fz', 'wq', 'jz'), fc.constantFrom('a', 'e', 'i', 'o', 'u')).map(([a, b, c]) => a + b + c);
+    const acronym = fc.tuple(fc.constantFrom(...U), fc.integer({ min: 1, max: 99 })).map(([a, n]) => `${a}${n}`);
+    const key = fc
+      .tuple(fc.array(syllable, { minLength: 4, maxLength: 7 }), fc.array(acronym, { minLength: 1, maxLength: 2 }))
+      .map(([ss, as]) => ss.slice(0, 2).join('') + as.join('') + ss.slice(2).join(''))
+      .filter((v) => shannonEntropy(v) >= 3.5 && /[a-z]/.test(v) && /[A-Z]/.test(v) && /[0-9]/.test(v));
+    fc.assert(
+      fc.property(key, fc.constantFrom('api_key: ', 'X_API_KEY="', 'client_secret = '), (v, before) => {
+        const text = before + v + (before.endsWith('"') ? '"' : '');
+        expect(detectSecrets(text).map((m) => text.slice(m.start, m.end))).toEqual([v]);
+      }),
+      { numRuns: 300 },
     );
   });
 });

@@ -330,6 +330,7 @@ function looksLikeWords(s: string): boolean {
     let digits = 0;
     let vowel = false;
     let digitThenLetter = false;
+    let rarePair = false;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
       if (c === 45 || c === 95 || c === 46 || c === 47 || c === 43 || c === 61 || c === 126) break; // - _ . / + = ~
@@ -341,13 +342,14 @@ function looksLikeWords(s: string): boolean {
       else return false;
       if (!isUpper && c >= 97 && digits > 0) digitThenLetter = true;
       if (VOWEL[c]) vowel = true;
+      if (i > start && RARE_PAIR[((s.charCodeAt(i - 1) | 0x20) << 7) | (c | 0x20)]) rarePair = true;
     }
     if (i < n && CHAR_CLASS[s.charCodeAt(i)] === 0) i++; // skip the separator
     const len = upper + lower + digits;
     if (len === 0) continue;
     letters += upper + lower;
     const first = s.charCodeAt(start);
-    const word = upper <= 1 && (upper === 0 || (first >= 65 && first <= 90)) && lower >= 2 && upper + lower >= 3 && digits <= 3 && !digitThenLetter && vowel && !(first >= 48 && first <= 57);
+    const word = upper <= 1 && (upper === 0 || (first >= 65 && first <= 90)) && lower >= 2 && upper + lower >= 3 && digits <= 3 && !digitThenLetter && vowel && !rarePair && !(first >= 48 && first <= 57);
     if (word) wordLetters += upper + lower;
     else if (!((lower === 0 && upper >= 1 && upper <= 5 && digits <= 3 && !(first >= 48 && first <= 57)) || (upper + lower === 0 && digits <= 4) || (upper === 0 && lower === 1 && first === 118 && digits >= 1 && digits <= 3) || (upper === 0 && digits === 0 && lower <= 2))) return false;
   }
@@ -361,6 +363,12 @@ for (let c = 97; c <= 122; c++) CHAR_CLASS[c] = 1;
 for (let c = 48; c <= 57; c++) CHAR_CLASS[c] = 2;
 for (let c = 65; c <= 90; c++) CHAR_CLASS[c] = 4;
 for (const ch of 'aeiouyAEIOUY') VOWEL[ch.charCodeAt(0)] = 1;
+// Letter pairs (case folded) that English identifiers almost never hold: fewer than 1 in a million letter pairs of
+// TypeScript's own lib .d.ts and compiler identifiers, less the ones of common names (gzip, ffmpeg, nginx, vue,
+// opencv, kvm, mkdir...). Random text has them: `Jyc`, `Lyqr`, `Dvxooz` are syllables with a vowel, not words; a part
+// holding one is no word. Indexed (first << 7) | second, both lowercase.
+const RARE_PAIR = new Uint8Array(128 * 128);
+for (const p of 'bh bn bq bx cg cx cz dk dq dz fh fj fk fp fq fx fz gj gk gq gx hf hg hq hv hx hz jc jd jf jg jh jj jk jl jm jn jp jr jt jv jx jy jz kj km kq kx kz lx mv mw mz nz oq pj pq px pz qc qd qe qg qh qi qj qk ql qm qo qp qq qr qs qt qv qw qx qy qz rj rz sz tj tq uj uq uz vd vf vh vj vk vn vp vq vv vw vx vy vz wf wg wj wq wv wx wz xb xg xj xk xn xq xv xw xx xz yh yj yk yq yx yz zb zc zd zf zg zj zk zl zm zn zp zq zr zs zt zv zw zx'.split(' ')) RARE_PAIR[(p.charCodeAt(0) << 7) | p.charCodeAt(1)] = 1;
 
 function genericValue(s: string): boolean {
   if (s.includes('://')) return false; // a URL: its credentials are url-basic-auth's business
