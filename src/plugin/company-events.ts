@@ -74,7 +74,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
           stats.companyChecks++;
           stats.acted += r.findings.reduce((n, f) => n + f.actions.filter((a) => a.status === 'applied').length, 0);
           await keepOps(ctx, companyId, r, r.unavailable.length ? r.unavailable.join('; ') : null);
-          await Promise.all(r.findings.flatMap((f) => f.actions.filter((x) => x.status === 'applied' || x.status === 'failed').map((a) => logActivity(ctx, companyId, f, a))));
+          await Promise.all(r.findings.flatMap((f) => f.actions.filter(loggedOutcome(config.apply === true)).map((a) => logActivity(ctx, companyId, f, a))));
         }
       } catch (e) {
         core.failed(stats, `company ${companyId} (${d.rules.join(', ')})`, e);
@@ -102,6 +102,13 @@ async function keepOps(ctx: PluginContext, companyId: string, r: CompanyResult |
     }
   await ctx.state.set(key, { rules, unavailable, at } satisfies KeptOps);
 }
+
+/**
+ * The outcomes worth an activity entry: what an acting company's run did or failed to do. A company in dry-run
+ * writes nothing to Paperclip, this log included (the planner already marks `failed` a redaction it knows cannot
+ * be made; its decision is in the plugin's state).
+ */
+export const loggedOutcome = (apply: boolean) => (a: { status: string }): boolean => apply && (a.status === 'applied' || a.status === 'failed');
 
 export async function logActivity(ctx: PluginContext, companyId: string, f: KeptFinding, a: KeptFinding['actions'][number]): Promise<void> {
   const [type, id] = f.subject.split(':');

@@ -16,7 +16,7 @@ import type { PluginContext, PluginJobContext } from '@paperclipai/plugin-sdk';
 import { checkThenAct, companyConfig, type KeptFinding } from './company-guard.js';
 import type { LiveGuardConfig } from './manifest.js';
 import type { GuardCore } from './worker.js';
-import { logActivity } from './company-events.js';
+import { loggedOutcome, logActivity } from './company-events.js';
 
 export const COMPLIANCE_JOB = 'compliance-scan';
 export const CHECKLIST_JOB = 'daily-checklist';
@@ -125,7 +125,7 @@ const complianceScan: CompanyJob = async (ctx, core, companyId, config, job) => 
   await ctx.state.set({ scopeKind: 'company', scopeId: companyId, stateKey: COMPLIANCE_KEY }, kept);
   const stats = await core.readStats();
   stats.acted += kept.actions.applied ?? 0;
-  await Promise.all(r.findings.flatMap((f) => f.actions.filter((x) => x.status === 'applied' || x.status === 'failed').map((a) => logActivity(ctx, companyId, f, a))));
+  await Promise.all(r.findings.flatMap((f) => f.actions.filter(loggedOutcome(config.apply === true)).map((a) => logActivity(ctx, companyId, f, a))));
 };
 
 const dailyChecklist: CompanyJob = async (ctx, core, companyId, config) => {

@@ -16,7 +16,7 @@ import { registerUiData } from './ui-data.js';
 import { CoalescingQueue } from './queue.js';
 import { ISSUE_EVENTS, routeEvent } from './events.js';
 import { BUDGET_RULES, ERROR_RULES, LOOP_RULES } from './company-guard.js';
-import { checkCompany, setupCompanyGuard } from './company-events.js';
+import { checkCompany, loggedOutcome, setupCompanyGuard } from './company-events.js';
 import { companyIds, setupJobs } from './jobs.js';
 
 export { GUARDED_EVENTS } from './events.js';
@@ -159,7 +159,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
       const applied = result.findings.flatMap((f) => f.actions.filter((a) => a.status === 'applied'));
       stats.acted += applied.length;
       // Side by side, and beside the kept findings: the next task (a burst's other comments) waits for these.
-      await Promise.all([keepFindings(companyId, result), ...result.findings.flatMap((f) => f.actions.filter((x) => x.status === 'applied' || x.status === 'failed').map((a) => logActivity(companyId, result, f, a)))]);
+      await Promise.all([keepFindings(companyId, result), ...result.findings.flatMap((f) => f.actions.filter(loggedOutcome(config.apply === true)).map((a) => logActivity(companyId, result, f, a)))]);
     } catch (e) {
       // The message of a failed read or write: server words, no ticket text.
       core.failed(stats, `${why} ${issueId}`, e);
