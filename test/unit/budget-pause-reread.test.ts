@@ -1,39 +1,20 @@
 // The budget pause re-reads the agent's budget and spend before it pauses: a budget the board raised (or a new month)
 // between the scan and the action means no pause; on an unchanged world the plan stands (found by an adversarial
 // review: the plain pause re-read the status only). A stateful fake Paperclip behind the fault proxy.
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import { tempDir } from '../helpers/cli.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { fakeAgent, fakeCompany, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, hoursAgo } from '../helpers/fault-world.js';
+import { fakeAgent, fakeCompany, type FakeWorld } from '../helpers/paperclip-fake.js';
 
-const servers: FakePaperclip[] = [];
-const proxies: FaultProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
-
-function config(url: string, apply: boolean): Config {
-  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
-  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
-  c.repos = [];
-  c.stateDir = join(tempDir(), 'state');
-  c.actions.apply = apply;
-  return c;
-}
+const { serve } = faultWorld();
+const ago = hoursAgo;
+const config = (url: string, apply: boolean) => actingConfig(url, { apply });
 
 async function setup(change?: (agent: Record<string, unknown>) => void) {
   const co = fakeCompany();
   const agent = fakeAgent(co.id, 1, { budgetMonthlyCents: 1000, spentMonthlyCents: 1300, createdAt: ago(100) });
   const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [] };
-  const pc = await serveFakePaperclip(w);
-  servers.push(pc);
-  const proxy = await new FaultProxy(pc.url).start();
-  proxies.push(proxy);
+  const { pc, proxy } = await serve(w);
   // The board acts just before the executor's re-read of the agent (GET /api/agents/{id}).
   if (change) proxy.decide = (r) => (r.method === 'GET' && r.path.startsWith(`/api/agents/${agent.id}`) ? { kind: 'race', before: async () => change(agent as unknown as Record<string, unknown>) } : { kind: 'pass' });
   return { agent, pc, proxy };

@@ -3,35 +3,22 @@
 // the scan's read). A stateful fake Paperclip behind the fault proxy; the command touches a file.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { fakeCompany, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld } from '../helpers/fault-world.js';
+import { fakeCompany, type FakeWorld } from '../helpers/paperclip-fake.js';
 
-const servers: FakePaperclip[] = [];
-const proxies: FaultProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
+const { serve } = faultWorld();
 
 async function run(unhealthyChecks: number, apply = true) {
   const w: FakeWorld = { company: fakeCompany(), agents: [], issues: [], comments: {}, activity: [] };
-  const pc = await serveFakePaperclip(w);
-  servers.push(pc);
-  const proxy = await new FaultProxy(pc.url).start();
-  proxies.push(proxy);
+  const { proxy } = await serve(w);
   let checks = 0;
   proxy.decide = (r) => (r.method === 'GET' && r.path === '/api/health' && checks++ < unhealthyChecks ? { kind: 'status', status: 503, body: '{"status":"unhealthy","error":"database_unreachable"}' } : { kind: 'pass' });
   const marker = join(tempDir(), 'restarted');
-  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: proxy.url }, {});
-  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
-  c.repos = [];
-  c.stateDir = join(tempDir(), 'state');
-  c.actions.apply = apply;
-  c.rules.overrides = { 'ops/server-health': { action: { enabled: true } } } as Config['rules']['overrides'];
+  const c = actingConfig(proxy.url, { apply, overrides: { 'ops/server-health': { action: { enabled: true } } } as Config['rules']['overrides'] });
   c.actions.exec = { 'restart-paperclip': ['touch', marker] };
   const r = await runScan(c, { only: ['ops/server-health'] });
   const actions = r.report.findings.filter((f) => f.ruleId === 'ops/server-health').flatMap((f) => f.actions.map((a) => `${a.status}: ${a.detail}`));

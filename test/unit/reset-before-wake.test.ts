@@ -1,32 +1,15 @@
 // A looping agent in error: the session reset the dry-run plans is made before the re-checkout wakes the agent
 // (found by an adversarial review: actions ran in severity order, the re-checkout first, and the reset found the
 // agent running and skipped). A stateful fake Paperclip behind the fault proxy plays the wake on checkout.
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
-import { tempDir } from '../helpers/cli.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { fakeAgent, fakeCompany, fakeId, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, hoursAgo } from '../helpers/fault-world.js';
+import { fakeAgent, fakeCompany, fakeId, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 import { sample } from '../helpers/samples.js';
 
-const servers: FakePaperclip[] = [];
-const proxies: FaultProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
-
-function config(url: string, stateDir: string, overrides: Config['rules']['overrides']): Config {
-  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
-  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
-  c.repos = [];
-  c.stateDir = stateDir;
-  c.actions.apply = true;
-  c.rules.overrides = overrides;
-  return c;
-}
+const { serve } = faultWorld();
+const ago = hoursAgo;
 
 describe('an agent in error and in a failure loop (release-checkout, then reset-session)', () => {
   // Was: the two actions the handbook pairs for a looping agent in error ran in the report's order, severity first:
@@ -39,10 +22,7 @@ describe('an agent in error and in a failure loop (release-checkout, then reset-
     const template = sample('42-heartbeat-runs-failing')[0];
     // Five failed runs in a row on its issue, the newest 2 minutes ago.
     const runs = [2, 8, 14, 20, 26].map((m) => ({ ...template, id: fakeId(), companyId: co.id, agentId: agent.id, status: 'failed', error: 'adapter failed', errorCode: 'adapter_failed', exitCode: 1, createdAt: new Date(Date.now() - m * 60_000).toISOString(), startedAt: new Date(Date.now() - m * 60_000).toISOString(), finishedAt: new Date(Date.now() - m * 60_000 + 5_000).toISOString(), updatedAt: new Date(Date.now() - m * 60_000 + 5_000).toISOString(), contextSnapshot: { issueId: issue.id, taskId: issue.id, taskKey: issue.id, wakeReason: 'issue_assigned' } }));
-    const pc = await serveFakePaperclip(w);
-    servers.push(pc);
-    const proxy = await new FaultProxy(pc.url).start();
-    proxies.push(proxy);
+    const { proxy } = await serve(w);
     let checkedOut = false;
     proxy.decide = (r) => {
       if (r.method === 'GET' && r.path.startsWith(`/api/companies/${co.id}/heartbeat-runs`)) return { kind: 'status', status: 200, body: JSON.stringify(runs) };
@@ -52,10 +32,10 @@ describe('an agent in error and in a failure loop (release-checkout, then reset-
       return { kind: 'pass' };
     };
     const overrides = { 'ops/agent-looping': { action: { enabled: true } } } as Config['rules']['overrides'];
-    const dry = await runScan({ ...config(proxy.url, join(tempDir(), 'state'), overrides), actions: { ...config(proxy.url, '', {}).actions, apply: false } }, { only: ['ops'] });
+    const dry = await runScan(actingConfig(proxy.url, { overrides, apply: false }), { only: ['ops'] });
     const planned = dry.report.findings.flatMap((f) => f.actions.filter((a) => a.status === 'planned').map((a) => a.type)).sort();
     expect(planned).toEqual(['release-checkout', 'reset-session']);
-    const applied = await runScan(config(proxy.url, join(tempDir(), 'state'), overrides), { only: ['ops'] });
+    const applied = await runScan(actingConfig(proxy.url, { overrides }), { only: ['ops'] });
     const done = applied.report.findings.flatMap((f) => f.actions.filter((a) => a.status === 'applied').map((a) => a.type)).sort();
     expect(done).toEqual(planned);
   });

@@ -2,30 +2,15 @@
 // once leaves the routine active, and a later run files it and pauses (found by an adversarial review: paused
 // first, a failed request was never filed again). A stateful fake Paperclip behind the fault proxy.
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import { describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
-import { FaultProxy } from '../helpers/fault-proxy.js';
-import { fakeAgent, fakeCompany, fakeId, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, hoursAgo } from '../helpers/fault-world.js';
+import { fakeAgent, fakeCompany, fakeId, type FakeWorld } from '../helpers/paperclip-fake.js';
 
-const servers: FakePaperclip[] = [];
-const proxies: FaultProxy[] = [];
-afterEach(async () => {
-  await Promise.all(proxies.splice(0).map((p) => p.stop()));
-  await Promise.all(servers.splice(0).map((s) => s.close()));
-});
-const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
-
-function config(url: string, stateDir: string, overrides: Config['rules']['overrides']): Config {
-  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
-  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
-  c.repos = [];
-  c.stateDir = stateDir;
-  c.actions.apply = true;
-  c.rules.overrides = overrides;
-  return c;
-}
+const { serve } = faultWorld();
+const ago = hoursAgo;
 
 describe('a routine without approval, when the server refuses the request once', () => {
   // Was (src/actions/kinds/disable-routine.ts execute): the routine was paused first, then the approval request
@@ -40,14 +25,11 @@ describe('a routine without approval, when the server refuses the request once',
     const agent = fakeAgent(co.id, 1, { createdAt: ago(100) });
     const routine = { id: fakeId(), companyId: co.id, title: 'Nightly issues', description: null, assigneeAgentId: agent.id, status: 'active', createdByAgentId: agent.id, createdByUserId: null, updatedByUserId: null, createdAt: ago(5), updatedAt: ago(5), lastTriggeredAt: null, triggers: [] };
     const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [], routines: [routine], approvals: [] };
-    const pc = await serveFakePaperclip(w);
-    servers.push(pc);
-    const proxy = await new FaultProxy(pc.url).start();
-    proxies.push(proxy);
+    const { proxy } = await serve(w);
     let failed = 0;
     proxy.decide = (r) => (r.method === 'POST' && r.path.endsWith('/approvals') && failed++ === 0 ? { kind: 'status', status: 503, body: '{"error":"busy"}' } : { kind: 'pass' });
     const state = join(tempDir(), 'state');
-    const cfg = () => config(proxy.url, state, { 'ops/routine-without-approval': { action: { enabled: true } } } as Config['rules']['overrides']);
+    const cfg = () => actingConfig(proxy.url, { stateDir: state, overrides: { 'ops/routine-without-approval': { action: { enabled: true } } } as Config['rules']['overrides'] });
     const first = await runScan(cfg(), { only: ['ops/routine-without-approval'] });
     expect(first.report.findings.flatMap((f) => f.actions.map((a) => a.status))).toEqual(['failed']);
     expect(routine.status).toBe('active'); // not paused without its request

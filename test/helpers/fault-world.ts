@@ -1,0 +1,40 @@
+// A stateful fake Paperclip behind the fault proxy, stopped after each test, and the config of a scan that acts on
+// it: the setting of the tests that play a server fault, a second process or a change in the middle of a run.
+import { join } from 'node:path';
+import { afterEach } from 'vitest';
+import { loadConfig, type Config } from '../../src/config/load.js';
+import { tempDir } from './cli.js';
+import { FaultProxy } from './fault-proxy.js';
+import { serveFakePaperclip, type FakePaperclip, type FakeWorld } from './paperclip-fake.js';
+
+/** Call at a test file's top level: `serve(w)` starts the fake and its proxy, both stopped after each test. */
+export function faultWorld(): { serve: (w: FakeWorld) => Promise<{ pc: FakePaperclip; proxy: FaultProxy }> } {
+  const servers: FakePaperclip[] = [];
+  const proxies: FaultProxy[] = [];
+  afterEach(async () => {
+    await Promise.all(proxies.splice(0).map((p) => p.stop()));
+    await Promise.all(servers.splice(0).map((s) => s.close()));
+  });
+  return {
+    async serve(w) {
+      const pc = await serveFakePaperclip(w);
+      servers.push(pc);
+      const proxy = await new FaultProxy(pc.url).start();
+      proxies.push(proxy);
+      return { pc, proxy };
+    },
+  };
+}
+
+/** A scan of `url` alone (no repository), no retries, its own state dir unless given; apply unless said. */
+export function actingConfig(url: string, o: { stateDir?: string; overrides?: Config['rules']['overrides']; apply?: boolean } = {}): Config {
+  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
+  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
+  c.repos = [];
+  c.stateDir = o.stateDir ?? join(tempDir(), 'state');
+  c.actions.apply = o.apply ?? true;
+  if (o.overrides) c.rules.overrides = o.overrides;
+  return c;
+}
+
+export const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
