@@ -5,6 +5,7 @@
 import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
 import type { ActingClient } from '../../sources/paperclip/client.js';
 import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
+import { quietCopy } from '../../sources/paperclip/mentions.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { postCommentOnce } from '../post-comment.js';
@@ -160,13 +161,15 @@ function runKeyNote(text: string, ms: SecretMatch[]): string {
 
 /**
  * The replacement comment. Its first 120 UTF-16 units are ASCII whatever the original holds (the header alone
- * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it.
+ * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it. It mentions no one.
  */
 function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
   const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : String(c.authorType ?? 'someone');
   const kinds = [...new Set(ms.map((m) => m.kind))].join(', ');
   const header = `clipguard replaced a comment that contained ${ms.length} secret(s) (${kinds}). Rotate the exposed key(s). It was written by ${asciiOnly(author)} at ${asciiOnly(String(c.createdAt))}. The comment, redacted:\n\n`;
-  return header + redactSecrets(c.body, ms);
+  // Quiet: the original already woke the agents it mentioned, and a marker in it is not clipguard's (mentions.ts).
+  // After the redaction, which could itself make a link of `<key>(agent://...)`.
+  return quietCopy(header + redactSecrets(c.body, ms));
 }
 
 const asciiOnly = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');

@@ -1,9 +1,8 @@
-// Adversarial review (wt-review), on the REAL Paperclip: the redacted copy of a board comment that mentions an agent
-// (`[@CEO](agent://<id>)`, how the board's editor writes a mention) wakes that agent a second time: Paperclip wakes
-// every agent a new comment mentions (`issue_comment_mentioned`), and the copy repeats the original's text. A run
-// costs money; the original already woke it once. Unit twin: test/unit/review-mentions.test.ts.
-// This test FAILS on the code it was written against (marked `it.fails`, so the suite stays green until the fix
-// lands; the fix should turn it into a plain `it`).
+// On the REAL Paperclip: the redacted copy of a board comment that mentions an agent (`[@CEO](agent://<id>)`, how
+// the board's editor writes a mention) does not wake that agent a second time. Paperclip wakes every agent a new
+// comment mentions (`issue_comment_mentioned`), a paid run each; the original already woke it once. Was (found by
+// the review helper): the copy repeated the original's text, links included, and woke it again. Now the copy's
+// link is written `[@CEO]\(agent://<id>)` (sources/paperclip/mentions.ts). Unit twin: test/unit/quiet-copy.test.ts.
 import { describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
@@ -12,9 +11,8 @@ import { e2eUrl, Seed, unique, waitFor } from './seed.js';
 const seed = new Seed();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('review: a redacted copy does not wake the agents its original mentioned', () => {
-  // DEFECT (src/actions/kinds/redact.ts redactedCopy): see test/unit/review-mentions.test.ts.
-  it.fails('the CEO mentioned in a comment with a key is woken by the comment, not again by clipguard\'s copy', async () => {
+describe('a redacted copy does not wake the agents its original mentioned', () => {
+  it('the CEO mentioned in a comment with a key is woken by the comment, not again by clipguard\'s copy', async () => {
     const company = await seed.createCompany({ name: unique('Mention') });
     // A `process` agent running `true` that wakes on demand (a mention is a demand), nothing else.
     const ceo = await seed.createAgent(company.id, { name: unique('CEO'), role: 'ceo', quiet: false, runtimeConfig: { heartbeat: { enabled: false, wakeOnDemand: true } } });
@@ -36,5 +34,9 @@ describe('review: a redacted copy does not wake the agents its original mentione
     await sleep(8_000);
     await waitFor(settled, { timeoutMs: 30_000, what: 'the CEO to be idle' });
     expect((await runsOf()).length).toBe(before);
+    // The copy is stored and still names the CEO, as text.
+    const copies = ((await seed.req('GET', `/issues/${issue.id}/comments`)) as any[]).filter((c) => !c.deletedAt && String(c.body).startsWith('clipguard replaced a comment'));
+    expect(copies).toHaveLength(1);
+    expect(copies[0].body).toContain(`[@${ceo.name}]\\(agent://${ceo.id}) please rotate this one: [REDACTED:`);
   }, 150_000);
 });
