@@ -1,13 +1,15 @@
-// Adversarial review (wt-review): a forged flag marker laundered through clipguard's own redacted copy.
+// A forged flag marker laundered through clipguard's own redacted copy does not silence the flag.
 // facts/flagged.ts byClipguardSide refuses a marker in a comment an agent run wrote (createdByRunId, the
 // local_trusted case where agents post as the `local-board` user), but redact.ts treats that same comment as a
-// user's (authorUserId is set), posts a copy of its text as the board, without a run id, marker included: the copy
-// passes byClipguardSide, and the keys it names count as flagged. This test FAILS on the code it was written
-// against (marked `it.fails`, so the suite stays green until the fix lands; the fix should turn it into a plain `it`).
+// user's (authorUserId is set) and posts a copy of its text as the board, without a run id. Was (found by the
+// review helper): the marker went into the copy, the copy passed byClipguardSide, and the keys it named counted as
+// flagged. Now the copy writes the marker as `&lt;!-- clipguard-flag` (sources/paperclip/mentions.ts quietCopy),
+// and a marker counts only in a comment that starts as a flag does (facts/flagged.ts FLAG_HEAD).
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
-import { flagKeyHash } from '../../src/facts/flagged.js';
+import { flaggedKeys, flagKeyHash } from '../../src/facts/flagged.js';
+import { quietCopy } from '../../src/sources/paperclip/mentions.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
@@ -29,14 +31,10 @@ function config(url: string, stateDir: string, apply: boolean): Config {
   return c;
 }
 
-describe('review: the flag cannot be silenced through a redacted copy', () => {
-  // DEFECT (src/actions/kinds/redact.ts redactedCopy + facts/flagged.ts flaggedKeys): an agent run that leaks keys
-  // (in the description and in its comment) and adds `<!-- clipguard-flag <hashes> -->` to its comment gets its
-  // marker re-posted by clipguard as the board; the flag on the issue is then skipped as "already flagged", and no
-  // one is ever asked to rotate the keys. Suggested fix: strip clipguard's marker lines (flag and checklist) from
-  // the text of a redacted copy, and/or only trust a marker in a comment whose body clipguard could have produced
-  // (a flag body, not a redacted copy).
-  it.fails('keys leaked by an agent run are flagged even when its comment carries a forged marker', async () => {
+describe('the flag cannot be silenced through a redacted copy', () => {
+  // An agent run that leaks keys (in the description and in its comment) and adds `<!-- clipguard-flag <hashes> -->`
+  // to its comment: the issue is flagged all the same, once.
+  it('keys leaked by an agent run are flagged even when its comment carries a forged marker', async () => {
     const co = fakeCompany();
     const dev = fakeAgent(co.id, 1, { name: 'Dev', createdAt: ago(100) });
     const issue = fakeIssue(co, 1, { title: 'Deploy', description: `export TOKEN=${fakeToken('openai-api-key', 5)}`, status: 'todo', assigneeAgentId: dev.id, createdByAgentId: dev.id, createdAt: ago(3), updatedAt: ago(1) });
@@ -57,5 +55,14 @@ describe('review: the flag cannot be silenced through a redacted copy', () => {
     expect(live.some((c) => String(c.body).startsWith('clipguard replaced a comment'))).toBe(true); // redacted by copy
     const flags = live.filter((c) => String(c.body).startsWith('clipguard found'));
     expect(flags).toHaveLength(1);
+  });
+
+  it('a flag marker counts only in a flag comment clipguard could have posted', () => {
+    const marker = '<!-- clipguard-flag 0123456789abcdef -->';
+    const board = { id: 'c1', authorType: 'user', authorUserId: 'local-board' };
+    expect([...flaggedKeys([{ ...board, body: `clipguard found a secret written on this issue.\n\n${marker}\n` }])]).toEqual(['0123456789abcdef']);
+    // A redacted copy (or any other board-side text) repeating a marker does not count, nor does the copy keep it.
+    expect(flaggedKeys([{ ...board, body: `clipguard replaced a comment ...\n\nthe key ${marker}` }]).size).toBe(0);
+    expect(flaggedKeys([{ ...board, body: quietCopy(`clipguard found ${marker}`) }]).size).toBe(0);
   });
 });
