@@ -3,7 +3,7 @@
 // (test/helpers/paperclip-fake.ts, its PATCH answering `changes` as paperclipai 2026.916.1 does) behind the fault
 // proxy (test/helpers/fault-proxy.ts), whose `race` fault stores the other writer's write just before clipguard's
 // request reaches the server. Found by the review helper (its reproductions, now plain tests); e2e twin for the
-// issue redaction: test/e2e/redact-race.test.ts.
+// issue redaction: test/e2e/write-races.test.ts.
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
@@ -99,5 +99,63 @@ describe('an issue redaction and an edit at the same moment', () => {
     expect(actions.map((a) => [a.status, /same moment/.test(String(a.detail))])).toEqual([['applied', false]]);
     expect(issue.description).toBe('export TOKEN=[REDACTED:github-pat]');
     expect(pc.writes.filter((x) => x.startsWith('PATCH'))).toHaveLength(1);
+  });
+});
+
+describe('two clipguards (separate state directories) flag one issue at the same moment', () => {
+  // Was (src/actions/kinds/flag.ts execute + post-comment.ts postCommentOnce): the flag re-read the comments before
+  // posting, but a second process (the live guard with flag on, and `watch`, each with its own state directory) may
+  // post the same flag between that read and this POST; the issue got two identical flag comments, each waking the
+  // assignee (a paid run). Now, after posting, a flag with an earlier flag of clipguard's naming all its keys is
+  // deleted again, as redact.ts does for its copies: the earliest stays.
+  it('one flag comment on the issue, whoever posted first', async () => {
+    const co = fakeCompany();
+    const agent = fakeAgent(co.id, 1, { createdAt: ago(100) });
+    const issue = fakeIssue(co, 1, { title: 'Deploy', status: 'todo', assigneeAgentId: agent.id, createdAt: ago(3), updatedAt: ago(1) });
+    // An agent's comment holding a key: not deletable by the board, so only the flag writes.
+    const leak = { id: fakeId(), companyId: co.id, issueId: issue.id, body: `use this: ${fakeToken('github-pat', 7)} for the deploy`, authorType: 'agent', authorUserId: null, authorAgentId: agent.id, deletedAt: null, createdAt: ago(1), updatedAt: ago(1) };
+    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: { [issue.id]: [leak] }, activity: [] };
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const proxy = await new FaultProxy(pc.url).start();
+    proxies.push(proxy);
+    let raced = false;
+    proxy.decide = (r) => {
+      if (r.method !== 'POST' || !r.path.endsWith(`/issues/${issue.id}/comments`) || raced) return { kind: 'pass' };
+      raced = true;
+      // The other process's identical flag lands first (same text: the flag is a pure function of the findings).
+      const body = JSON.parse(r.body).body as string;
+      return { kind: 'race', before: async () => void w.comments[issue.id].push({ ...leak, id: fakeId(), body, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, createdAt: new Date().toISOString() }) };
+    };
+    const flagOn = { 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } as Config['rules']['overrides'];
+    await runScan(config(proxy.url, join(tempDir(), 'state'), flagOn), { only: ['security'] });
+    const flags = w.comments[issue.id].filter((c) => !c.deletedAt && String(c.body).includes('<!-- clipguard-flag'));
+    expect(flags).toHaveLength(1);
+  });
+
+  it('the other process posting the same flag just after: this one stays (the other deletes its own)', async () => {
+    const co = fakeCompany();
+    const agent = fakeAgent(co.id, 1, { createdAt: ago(100) });
+    const issue = fakeIssue(co, 1, { title: 'Deploy', status: 'todo', assigneeAgentId: agent.id, createdAt: ago(3), updatedAt: ago(1) });
+    const leak = { id: fakeId(), companyId: co.id, issueId: issue.id, body: `use this: ${fakeToken('github-pat', 13)} for the deploy`, authorType: 'agent', authorUserId: null, authorAgentId: agent.id, deletedAt: null, createdAt: ago(1), updatedAt: ago(1) };
+    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: { [issue.id]: [leak] }, activity: [] };
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const proxy = await new FaultProxy(pc.url).start();
+    proxies.push(proxy);
+    let raced = false;
+    proxy.decide = (r) => {
+      if (r.method !== 'POST' || !r.path.endsWith(`/issues/${issue.id}/comments`) || raced) return { kind: 'pass' };
+      raced = true;
+      const body = JSON.parse(r.body).body as string;
+      // Stored at the same moment, but a minute later by the server's clock than this process's.
+      return { kind: 'race', before: async () => void w.comments[issue.id].push({ ...leak, id: fakeId(), body, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, createdAt: new Date(Date.now() + 60_000).toISOString() }) };
+    };
+    const flagOn = { 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } as Config['rules']['overrides'];
+    const r = await runScan(config(proxy.url, join(tempDir(), 'state'), flagOn), { only: ['security'] });
+    expect(r.report.findings.flatMap((f) => f.actions.filter((a) => a.type === 'flag').map((a) => a.status))).toContain('applied');
+    const mine = w.comments[issue.id].filter((c) => !c.deletedAt && String(c.body).includes('<!-- clipguard-flag'));
+    expect(mine).toHaveLength(2); // this one and the later one, which is the other process's to delete
+    expect(pc.writes.filter((x) => x.startsWith('DELETE'))).toEqual([]);
   });
 });
