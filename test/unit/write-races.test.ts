@@ -94,6 +94,25 @@ describe('an issue redaction and an edit at the same moment', () => {
     expect(issue.description).toContain('[REDACTED:github-pat]'); // the key is gone all the same
   });
 
+  it('an issue edited again at every write: three PATCHes at most, then failed, saying an edit was not written back', async () => {
+    const co = fakeCompany();
+    const dev = fakeAgent(co.id, 1, { createdAt: ago(100) });
+    const issue = fakeIssue(co, 1, { title: 'Deploy', description: `export TOKEN=${fakeToken('github-pat', 16)}`, status: 'in_progress', assigneeAgentId: dev.id, createdAt: ago(3), updatedAt: ago(1) });
+    const w: FakeWorld = { company: co, agents: [dev], issues: [issue], comments: {}, activity: [] };
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const proxy = await new FaultProxy(pc.url).start();
+    proxies.push(proxy);
+    let n = 0;
+    proxy.decide = (r) => (r.method === 'PATCH' && r.path === `/api/issues/${issue.id}` ? { kind: 'race', before: async () => void Object.assign(issue, { description: `${issue.description}\nedit ${++n}`, updatedAt: new Date().toISOString() }) } : { kind: 'pass' });
+    const r = await runScan(config(proxy.url, join(tempDir(), 'state'), {}), { only: ['security/secret-in-issue'] });
+    const actions = r.report.findings.flatMap((f) => f.actions);
+    expect(actions.map((a) => a.status)).toEqual(['failed']);
+    expect(actions[0].detail).toMatch(/edited again at each write: an overwritten edit was not written back/);
+    expect(pc.writes.filter((x) => x.startsWith('PATCH'))).toHaveLength(3);
+    expect(issue.description).not.toContain(fakeToken('github-pat', 16));
+  });
+
   it('no race: one PATCH, applied, nothing said about an edit', async () => {
     const { issue, pc, actions } = await racedIssue(`export TOKEN=${fakeToken('github-pat', 11)}`, (d) => d);
     expect(actions.map((a) => [a.status, /same moment/.test(String(a.detail))])).toEqual([['applied', false]]);

@@ -100,6 +100,8 @@ async function redactIssue(ctx: ActionContext, p: Record<string, unknown>): Prom
       held[f] = patch[f];
     }
     if (!Object.keys(held).length) break;
+    // Bounded: an issue edited at every PATCH is left to the next run, said.
+    if (round === 2) return fail(`redacted ${count} secret(s) in ${[...fields].join(' and ')}, but the issue was edited again at each write: an overwritten edit was not written back; Paperclip's activity log keeps it: restore it by hand, and rotate the key(s)`);
     restored++;
   }
   const back = restored ? `; an edit stored at the same moment (between the re-read and the PATCH) was overwritten and has been written back, redacted` : '';
