@@ -3,7 +3,7 @@
 // even the masked preview the findings show. The text is a pure function of what was found, sorted, so the
 // same findings make the same comment, which is what lets postCommentOnce recognise an earlier post.
 
-import { flaggedKeys, flagKeyHash } from '../facts/flagged.js';
+import { FLAG_HEAD, flaggedKeys, flagKeyHash } from '../facts/flagged.js';
 import { byCodeUnits } from '../util/compare.js';
 
 /** One secret as the flag comment names it. */
@@ -79,7 +79,7 @@ export function flagBody(entries: FlagEntry[]): string {
   const onIssue = entries.some((e) => e.place !== 'run');
   const found = onIssue ? (entries.some((e) => e.place === 'run') ? 'written on this issue or in the logs of its runs' : 'written on this issue') : 'in the logs of runs on this issue';
   return (
-    `clipguard found ${n === 1 ? 'a secret' : `${n} secrets`} ${found}. Everyone who can read the issue, and every agent woken on it, has ${n === 1 ? 'it' : 'them'} now. ` +
+    `${FLAG_HEAD}${n === 1 ? 'a secret' : `${n} secrets`} ${found}. Everyone who can read the issue, and every agent woken on it, has ${n === 1 ? 'it' : 'them'} now. ` +
     `To whoever wrote ${n === 1 ? 'it' : 'them'}: please rotate ${n === 1 ? 'the key' : 'each key'} (revoke it where it was issued and use a new one; agent keys belong in Paperclip secrets). ` +
     `This comment does not repeat any key. Where ${n === 1 ? 'it was' : 'they were'} found:\n\n${shown.join('\n')}\n\n${flagMarker(entries)}\n`
   );

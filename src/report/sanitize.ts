@@ -42,5 +42,8 @@ export function markdownCell(s: string, max = 300): string {
     .replace(/\|/g, '\\|')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([`*_[\]])/g, '\\$1');
+    .replace(/([`*_[\]])/g, '\\$1')
+    // Paperclip takes `[label](agent://<id>)` for a mention and wakes that agent, `\[` or not: a `(` right after a
+    // `]` is escaped too (a cell never renders a link anyway), so a posted table mentions no one.
+    .replace(/\]\(/g, ']\\(');
 }

@@ -131,9 +131,15 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
       const sub = r[2];
       if (method === 'GET' && !sub) return [200, withBlockers(i)];
       if (method === 'PATCH' && !sub) {
+        // As paperclipai 2026.916.1 answers (services/issue-change-receipt.js buildIssueChanges): what each field
+        // held just before, a description (and a title over 200 code points) cut to its first 200 code points.
+        const cut = (v: unknown) => (typeof v === 'string' ? Array.from(v).slice(0, 200).join('') : v);
+        const long = (k: string, a: unknown, b: unknown) => k === 'description' || (k === 'title' && [a, b].some((v) => typeof v === 'string' && Array.from(v).length > 200));
+        const changes: Record<string, unknown> = {};
+        for (const k of Object.keys(body ?? {})) if (JSON.stringify(i[k]) !== JSON.stringify(body[k])) changes[k] = long(k, i[k], body[k]) ? { from: cut(i[k]), to: cut(body[k]), updated: true } : { from: i[k], to: body[k] };
         Object.assign(i, body);
         touch(i);
-        return [200, withBlockers(i)];
+        return [200, { ...withBlockers(i), changes }];
       }
       if (method === 'POST' && sub === '/checkout') {
         const blockers = withBlockers(i).blockedBy.filter((b: any) => b.status !== 'done' && b.status !== 'cancelled');

@@ -9,6 +9,8 @@ import { postCommentOnce } from '../post-comment.js';
 import { ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';
 import { byClipguardSide } from '../../facts/flagged.js';
+import type { ActingClient } from '../../sources/paperclip/client.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 /**
  * One flag comment per issue, however many secrets it and its comments hold. The first planned flag on an
@@ -90,6 +92,30 @@ export const flag: ActionKind = {
     const posted = await postCommentOnce(client, issueId, body, comments, byClipguardSide);
     if ('error' in posted) return { status: 'failed', detail: `the flag comment could not be posted (${posted.error})`, serverFault: !/^HTTP 4/.test(posted.error) };
     if (posted.reused) return skip(`already flagged: comment ${posted.id} on the issue asks for the rotation`);
+    // A second clipguard (the live guard with flag on and a `watch`, each with its own state directory) may have
+    // posted its flag between the re-read above and this post. As for redacted copies (redact.ts): whoever posted
+    // first stays; a flag with an earlier flag of clipguard's naming all its keys goes again. The other process
+    // finds this one later than its own and keeps its own: both converge on one comment.
+    const earlier = await earlierFlag(client, issueId, posted.id, keys);
+    if (earlier) {
+      const del = await client.deleteComment(issueId, posted.id);
+      if (del.status < 300) return ok(`posted comment ${posted.id} asking to rotate the key(s), then deleted it again: comment ${earlier}, posted at the same moment by another process, asks for them already`);
+      return ok(`posted comment ${posted.id} asking to rotate the key(s); comment ${earlier}, posted at the same moment by another process, asks for them already, and deleting this one failed (HTTP ${del.status})`);
+    }
     return ok(`posted comment ${posted.id} asking to rotate the key(s)`);
   },
 };
+
+/** An undeleted flag of clipguard's on the issue posted before `mine` (createdAt, then id) naming every key in `keys`. */
+async function earlierFlag(client: ActingClient, issueId: string, mine: string, keys: readonly string[]): Promise<string | null> {
+  const all = jsonObjects(await client.listComments(issueId));
+  const me = all.find((c) => c.id === mine);
+  if (!me || !keys.length) return null;
+  const order = (c: Record<string, unknown>) => [String(c.createdAt ?? ''), String(c.id)] as const;
+  const before = (c: Record<string, unknown>) => {
+    const [a, b] = [order(c), order(me)];
+    return byCodeUnits(a[0], b[0]) < 0 || (a[0] === b[0] && byCodeUnits(a[1], b[1]) < 0);
+  };
+  const first = all.filter((c) => c.id !== mine && typeof c.id === 'string' && before(c) && keys.every((k) => flaggedKeys([c]).has(k))).sort((x, y) => byCodeUnits(order(x)[0], order(y)[0]) || byCodeUnits(order(x)[1], order(y)[1]))[0];
+  return first ? String(first.id) : null;
+}

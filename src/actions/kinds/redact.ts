@@ -5,6 +5,7 @@
 import { detectSecrets, redactSecrets, type SecretMatch } from '../../detectors/secrets/index.js';
 import type { ActingClient } from '../../sources/paperclip/client.js';
 import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
+import { quietCopy } from '../../sources/paperclip/mentions.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { postCommentOnce } from '../post-comment.js';
@@ -57,18 +58,84 @@ export const redact: ActionKind = {
 
 async function redactIssue(ctx: ActionContext, p: Record<string, unknown>): Promise<Outcome> {
   const client = ctx.client!;
+  const id = String(p.issueId);
   // Re-read the full issue: list rows truncate descriptions to 1200 characters. Detected as the finding was, on
   // the title and description joined (a key in the title may be one only for a word in the description), each
   // span then redacted in the field it lies in. A `clipguard-ignore` in ticket text is not honoured (placed() in
   // subjects.ts): whoever writes a ticket cannot keep a key in it.
-  const issue = await client.getIssue(String(p.issueId));
-  const ms = detectSecrets(issueText(issue), ctx.secretOptions);
-  const patch = redactIssueFields(issue, ms);
-  const fields = Object.keys(patch);
-  if (!fields.length) return skip('no secret left in the issue (already redacted?)');
-  const r = await client.patchIssue(String(p.issueId), patch);
+  let issue: Record<string, unknown> = await client.getIssue(id);
+  // What the server is believed to hold, field by field, just before each PATCH (the read; later, our own write).
+  let held: Record<string, string> = {};
+  let count = 0;
+  const fields = new Set<string>();
+  let restored = 0;
+  // Paperclip's PATCH takes no precondition (no If-Match, no expected updatedAt): an edit stored between the re-read
+  // and the PATCH is overwritten. Its answer says what each field held just before (`changes[field].from`), so the
+  // loss is seen, and the lost text is written back, redacted, in a second PATCH checked the same way.
+  for (let round = 0; round < 3; round++) {
+    const ms = detectSecrets(issueText(issue), ctx.secretOptions);
+    const patch: Record<string, string> = { ...redactIssueFields(issue, ms) };
+    // A lost edit is written back whether or not it holds a key.
+    for (const f of Object.keys(held)) if (!(f in patch) && typeof issue[f] === 'string' && issue[f] !== held[f]) patch[f] = issue[f] as string;
+    if (!Object.keys(patch).length) {
+      if (round === 0) return skip('no secret left in the issue (already redacted?)');
+      break;
+    }
+    if (round === 0) for (const f of Object.keys(patch)) held[f] = typeof issue[f] === 'string' ? (issue[f] as string) : '';
+    const r = await client.patchIssue(id, patch);
+    if (r.status >= 300) return round === 0 ? failHttp('', r) : failHttp(`an edit made at the same moment was overwritten by the redaction, and writing it back failed (Paperclip's activity log keeps it: restore it by hand): `, r);
+    count += ms.length;
+    for (const f of Object.keys(patch)) fields.add(f);
+    const lost = overwritten(held, patch, (r.body as { changes?: unknown } | null)?.changes);
+    if (!lost.fields.length) break;
+    if (lost.unknown.length) return fail(`redacted ${count} secret(s) in ${[...fields].join(' and ')}, but an edit stored at the same moment was overwritten (${lost.unknown.join(' and ')}: its text is longer than what the server's answer shows); Paperclip's activity log keeps it: restore it by hand, and rotate the key(s)`);
+    // Round 2: the lost text, with the fields this PATCH did not touch as the server holds them now.
+    const now: Record<string, unknown> = await client.getIssue(id);
+    issue = { ...now };
+    held = {};
+    for (const f of lost.fields) {
+      // Written again since our PATCH: that newer edit stands (its writer saw our text), nothing is restored.
+      if (now[f] !== patch[f]) continue;
+      issue[f] = lost.values[f];
+      held[f] = patch[f];
+    }
+    if (!Object.keys(held).length) break;
+    // Bounded: an issue edited at every PATCH is left to the next run, said.
+    if (round === 2) return fail(`redacted ${count} secret(s) in ${[...fields].join(' and ')}, but the issue was edited again at each write: an overwritten edit was not written back; Paperclip's activity log keeps it: restore it by hand, and rotate the key(s)`);
+    restored++;
+  }
+  const back = restored ? `; an edit stored at the same moment (between the re-read and the PATCH) was overwritten and has been written back, redacted` : '';
   // Redaction stops further spread only: the key was exposed, and Paperclip's activity log keeps the old values.
-  return r.status < 300 ? ok(`redacted ${ms.length} secret(s) in ${fields.join(' and ')}; rotate the key(s): Paperclip's activity log keeps the old ${fields.join(' and ')}`) : failHttp('', r);
+  const f = [...fields].join(' and ');
+  return ok(`redacted ${count} secret(s) in ${f}${back}; rotate the key(s): Paperclip's activity log keeps the old ${f}`);
+}
+
+/** The first 200 code points: Paperclip's `changes` answer cuts a description (and a longer title) there. */
+const CHANGE_TEXT_BUDGET = 200;
+const cut = (s: string): string => Array.from(s).slice(0, CHANGE_TEXT_BUDGET).join('');
+
+/**
+ * Which patched fields held something else than `held` just before the PATCH, by the answer's `changes` (paperclipai
+ * 2026.916.1: `{ from, to }`, a long text cut to 200 code points with `updated: true`): `values` holds the lost
+ * texts known whole, `unknown` the fields whose lost text was cut. A field not in `changes` held our text already (a
+ * second clipguard wrote the same): nothing lost. An answer without `changes` (the plugin host) tells nothing.
+ */
+function overwritten(held: Record<string, string>, patch: Record<string, string>, changes: unknown): { fields: string[]; values: Record<string, string>; unknown: string[] } {
+  const out = { fields: [] as string[], values: {} as Record<string, string>, unknown: [] as string[] };
+  if (!changes || typeof changes !== 'object') return out;
+  for (const f of Object.keys(patch)) {
+    if (!(f in held)) continue;
+    const c = (changes as Record<string, unknown>)[f] as { from?: unknown; updated?: unknown } | undefined;
+    if (!c || typeof c !== 'object') continue;
+    const from = typeof c.from === 'string' ? c.from : c.from == null ? '' : null;
+    if (from === null) continue;
+    const whole = !c.updated || Array.from(from).length < CHANGE_TEXT_BUDGET;
+    if (whole ? from === held[f] : from === cut(held[f])) continue;
+    out.fields.push(f);
+    if (whole) out.values[f] = from;
+    else out.unknown.push(f);
+  }
+  return out;
 }
 
 async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Promise<Outcome> {
@@ -160,13 +227,15 @@ function runKeyNote(text: string, ms: SecretMatch[]): string {
 
 /**
  * The replacement comment. Its first 120 UTF-16 units are ASCII whatever the original holds (the header alone
- * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it.
+ * is longer), so Paperclip's activity snippet never cuts a surrogate pair in it. It mentions no one.
  */
 function redactedCopy(c: { body: string; createdAt?: unknown; authorAgentId?: unknown; authorUserId?: unknown; authorType?: unknown }, ms: SecretMatch[]): string {
   const author = c.authorAgentId ? `agent ${c.authorAgentId}` : c.authorUserId ? `user ${c.authorUserId}` : String(c.authorType ?? 'someone');
   const kinds = [...new Set(ms.map((m) => m.kind))].join(', ');
   const header = `clipguard replaced a comment that contained ${ms.length} secret(s) (${kinds}). Rotate the exposed key(s). It was written by ${asciiOnly(author)} at ${asciiOnly(String(c.createdAt))}. The comment, redacted:\n\n`;
-  return header + redactSecrets(c.body, ms);
+  // Quiet: the original already woke the agents it mentioned, and a marker in it is not clipguard's (mentions.ts).
+  // After the redaction, which could itself make a link of `<key>(agent://...)`.
+  return quietCopy(header + redactSecrets(c.body, ms));
 }
 
 const asciiOnly = (s: string): string => s.replace(/[^\x20-\x7e]/g, '?');

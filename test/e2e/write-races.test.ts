@@ -1,0 +1,74 @@
+// On the REAL Paperclip: writes that race a second writer. An issue redaction and an edit at the same moment. Paperclip's PATCH of an issue takes no
+// precondition (no If-Match, no expected updatedAt), so an edit stored between clipguard's re-read and its PATCH is
+// overwritten; the PATCH's answer says what each field held just before (`changes[field].from`), and clipguard
+// writes the lost text back, redacted. A fault-injecting proxy (test/helpers/fault-proxy.ts) stores the other
+// writer's edit on the real server just before clipguard's PATCH reaches it. Was (found by the review helper): the
+// edit was lost and the redaction said `applied`. And two clipguards (separate state directories) flagging one issue
+// at the same moment: was, two identical flag comments (each waking the assignee); now the earliest stays.
+// Unit twin: test/unit/write-races.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { tempDir } from '../helpers/cli.js';
+import { writeTrustedConfig } from '../helpers/trust.js';
+import { cliAsync } from '../helpers/cli-async.js';
+import { fakeToken } from '../helpers/fake-secrets.js';
+import { FaultProxy, startProxy } from '../helpers/fault-proxy.js';
+import { e2eUrl, Seed, unique } from './seed.js';
+
+const seed = new Seed();
+let proxy: FaultProxy;
+beforeAll(async () => {
+  proxy = await startProxy(e2eUrl());
+});
+afterAll(async () => {
+  await proxy?.stop();
+});
+
+describe('an issue redaction and an edit at the same moment (real server)', () => {
+  it('the edit stored between the re-read and the PATCH is written back, its new key redacted, and a second --apply does nothing', async () => {
+    const company = await seed.createCompany({ name: unique('Race') });
+    const issue = await seed.createIssue(company.id, { title: 'Deploy', description: `Steps:\nexport TOKEN=${fakeToken('github-pat', 12)}` });
+    const second = fakeToken('openai-api-key', 12);
+    let raced = false;
+    proxy.reset(({ method, path }) => {
+      if (raced || method !== 'PATCH' || path !== `/api/issues/${issue.id}`) return { kind: 'pass' };
+      raced = true;
+      // The assignee appends its progress (and, carelessly, another key) on the real server, from the read it had.
+      return { kind: 'race', before: async () => void (await seed.req('PATCH', `/issues/${issue.id}`, { description: `${issue.description}\nProgress: step 2 done, OPENAI_API_KEY=${second}` })) };
+    });
+    const state = tempDir();
+    const run = () => cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--only', 'security/secret-in-issue', '--apply', '--format', 'json'], { cwd: tempDir(), env: { CLIPGUARD_STATE_DIR: join(state, 's') } });
+    const r = await run();
+    expect(raced).toBe(true);
+    const actions = JSON.parse(r.stdout).findings.flatMap((f: any) => f.actions);
+    expect(actions.map((a: any) => `${a.type} ${a.status}`)).toEqual(['redact applied']);
+    expect(actions[0].detail).toMatch(/overwritten and has been written back, redacted/);
+    expect((await seed.getIssue(issue.id)).description).toBe('Steps:\nexport TOKEN=[REDACTED:github-pat]\nProgress: step 2 done, OPENAI_API_KEY=[REDACTED:openai-api-key]');
+    expect(r.stdout + r.stderr).not.toContain(second);
+    // Nothing left to do.
+    const again = JSON.parse((await run()).stdout).findings.flatMap((f: any) => f.actions);
+    expect(again).toEqual([]);
+  }, 120_000);
+});
+
+describe('two clipguards flag one issue at the same moment (real server)', () => {
+  it('the other process\'s identical flag lands just before this one\'s POST: one flag comment stays, the earliest', async () => {
+    const company = await seed.createCompany({ name: unique('Flags') });
+    const issue = await seed.createIssue(company.id, { title: 'Deploy', description: `export TOKEN=${fakeToken('github-pat', 14)}` });
+    let other: any = null;
+    proxy.reset(({ method, path, body }) => {
+      if (other || method !== 'POST' || path !== `/api/issues/${issue.id}/comments`) return { kind: 'pass' };
+      // The other process's flag: the same text (a pure function of the findings), posted by the board as well.
+      return { kind: 'race', before: async () => void (other = await seed.req('POST', `/issues/${issue.id}/comments`, { body: JSON.parse(body).body })) };
+    });
+    const cwd = tempDir();
+    writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ repos: [], rules: { overrides: { 'security/secret-in-issue': { actions: { redact: { enabled: false }, flag: { enabled: true } } } } } }));
+    const r = await cliAsync(['scan', '--paperclip', proxy.url, '--company', company.issuePrefix, '--only', 'security/secret-in-issue', '--apply', '--format', 'json'], { cwd, env: { CLIPGUARD_STATE_DIR: join(cwd, 'state') } });
+    expect(other?.id).toBeTruthy();
+    const actions = JSON.parse(r.stdout).findings.flatMap((f: any) => f.actions);
+    expect(actions.map((a: any) => `${a.type} ${a.status}`)).toEqual(['flag applied']);
+    expect(actions[0].detail).toMatch(/then deleted it again: comment .* posted at the same moment by another process/);
+    const flags = ((await seed.req('GET', `/issues/${issue.id}/comments`)) as any[]).filter((c) => !c.deletedAt && String(c.body).includes('<!-- clipguard-flag'));
+    expect(flags.map((c) => c.id)).toEqual([other.id]);
+  }, 120_000);
+});
