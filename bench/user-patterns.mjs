@@ -45,7 +45,7 @@ const fmt = (q) => `${q.median.toFixed(0)} (${q.min.toFixed(0)}-${q.max.toFixed(
 
 const load = () => spawnSync('cat', ['/proc/loadavg'], { encoding: 'utf8' }).stdout.trim();
 console.log(`load before: ${load()}`);
-for (const bytes of [10_000, 1_000_000]) {
+for (const bytes of process.env.BENCH_USER_PATTERNS_PRECOMMIT === '0' ? [] : [10_000, 1_000_000]) {
   const repos = CASES.map(([name, patterns], i) => [name, repo(`user-patterns-${bytes}-${i}`, bytes, patterns)]);
   const clis = [['this build', join(ROOT, 'bin/clipguard.js')], ...(BASE ? [['base', join(BASE, 'bin/clipguard.js')]] : [])];
   const results = new Map();
@@ -75,9 +75,10 @@ for (const bytes of [10_000, 1_000_000]) {
 const { LinearRegExp } = await import(join(ROOT, 'dist/detectors/secrets/linear-regex.js'));
 const HOSTILE = [
   ['(a+)+$', 'a', '!'],
-  ['\\w{0,99}\\w{0,99}\\w{0,99}\\w{0,99}!', 'a', ''],
-  ['(a{1,10}){1,10}(b{1,10}){1,10}!', 'a', ''],
-  ['(?:a{1,10}){0,10}(?:a{1,10}){0,10}!', 'a', ''],
+  // A tail with the literal the pattern requires: RE2's prefilter cannot skip the text.
+  ['\\w{0,60}\\w{0,60}\\w{0,60}\\w{0,60}!', 'a', '-!'],
+  ['(a{1,10}){1,10}(b{1,10}){1,10}!', 'a', '!'],
+  ['(?:a{1,10}){0,10}(?:a{1,10}){0,10}!', 'a', '-!'],
   ['^ghp_(\\w+)+!', 'ghp_', 'a'],
 ];
 console.log('\nLinearRegExp global search over a run of the hostile text (ms, median of 5)');
@@ -85,7 +86,7 @@ console.log('| pattern | 10 KB | 100 KB | 1 MB |\n| --- | --- | --- | --- |');
 for (const [src, head, tail] of HOSTILE) {
   const cells = [];
   for (const n of [10_000, 100_000, 1_000_000]) {
-    const text = head === 'ghp_' ? `ghp_${'a'.repeat(n)}` : head.repeat(n) + tail;
+    const text = head === 'ghp_' ? `ghp_${'a'.repeat(n)}-!` : head.repeat(n) + tail;
     const ts = [];
     for (let i = 0; i < 5; i++) {
       const re = new LinearRegExp(src, 'gd');

@@ -25,7 +25,7 @@ const CATASTROPHIC = ['(a+)+$', '(a|a)*$', '(a|ab)*c', '(\\w+\\s?)*$', '([a-z]{1
 // run by hand). RE2 runs these in linear time; a fourth level of nesting, (?:(?:(?:a{1,9}){1,9}){1,9}){1,9}!,
 // it refuses (a repeat count over 1000 once expanded): refused at load, below.
 const PASSED_THE_OLD_CHECK: [string, string][] = [
-  ['\\w{0,99}\\w{0,99}\\w{0,99}\\w{0,99}!', 'a'.repeat(400)],
+  ['\\w{0,60}\\w{0,60}\\w{0,60}\\w{0,60}!', 'a'.repeat(400)],
   ['(a{1,10}){1,10}(b{1,10}){1,10}!', 'a'.repeat(100)],
   ['(?:a{1,10}){0,10}(?:a{1,10}){0,10}!', 'a'.repeat(200)],
 ];
@@ -59,7 +59,7 @@ describe('a config\'s regexes run in linear time (RE2)', () => {
 
   it('a hostile secrets.allowlist.regexes (run on every secret found; it was not checked at all and hung precommit on one token): the hook ends and the key is reported', () => {
     const key = fakeToken('github-pat', 3);
-    const r = precommit(repo({ secrets: { allowlist: { regexes: ['^ghp_(\\w+)+!', '^(?:(?:(?:\\w{1,9}){1,9}){1,9})!'] } } }, `GITHUB_TOKEN=${key}\n`));
+    const r = precommit(repo({ secrets: { allowlist: { regexes: ['^ghp_(\\w+)+!', '^ghp_(?:\\w|[a-z0-9])+!'] } } }, `GITHUB_TOKEN=${key}\n`));
     expect(r.signal, 'the hook was killed: it did not end').toBeNull();
     expect(r.status, r.stderr).toBe(1);
     expect(r.stdout).not.toContain(key);
@@ -82,6 +82,8 @@ describe('a config\'s regexes run in linear time (RE2)', () => {
       ['tok_(?<id>[A-Z0-9]{8})_\\k<id>', /backreferences/],
       ['a{1001}', /invalid repeat count/],
       ['(?:(?:(?:a{1,9}){1,9}){1,9}){1,9}!', /invalid repeat count/],
+      // RE2's time grows with the program's size: capped (MAX_PROGRAM).
+      ['\\w{0,99}\\w{0,99}\\w{0,99}\\w{0,99}!', /too large for the linear-time engine.*795 instructions, at most 500/],
       ['(', /Invalid regular expression/],
     ];
     for (const [re, why] of refused) {
@@ -130,7 +132,15 @@ describe('a config\'s regexes run in linear time (RE2)', () => {
           }
           return out;
         };
-        expect(spans(new LinearRegExp(src, 'gd')), src).toEqual(spans(new RegExp(src, 'gd')));
+        let linear: LinearRegExp;
+        try {
+          linear = new LinearRegExp(src, 'gd');
+        } catch (e) {
+          // Over RE2's size cap (refused at load, tested above): nothing to compare.
+          fc.pre(!/too large for the linear-time engine/.test((e as Error).message));
+          throw e;
+        }
+        expect(spans(linear), src).toEqual(spans(new RegExp(src, 'gd')));
         // Sticky at positions in any order, on the same objects (the linear one keeps its last search).
         const js = new RegExp(src, 'yd');
         const lin = new LinearRegExp(src, 'yd');
@@ -140,7 +150,7 @@ describe('a config\'s regexes run in linear time (RE2)', () => {
           expect(lin.lastIndex).toBe(js.lastIndex);
         }
       }),
-      { numRuns: 1500 },
+      { numRuns: 1000 },
     );
   });
 });
