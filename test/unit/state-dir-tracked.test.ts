@@ -116,6 +116,17 @@ describe('a state directory that comes with the checkout', () => {
     expect(pushAction(r.stdout).status).toBe('applied');
   });
 
+  it('a checkout\'s own config naming a tracked directory as its state directory (untrusted: honoured inside its directory) is refused the same way', () => {
+    const c = checkout();
+    mkdirSync(join(c.clone, 'state'));
+    writeFileSync(join(c.clone, 'state', 'ledger.json'), '{"version":1,"entries":{}}');
+    writeFileSync(join(c.clone, 'clipguard.config.json'), JSON.stringify({ stateDir: 'state', paperclip: { enabled: false } }));
+    c.git('add', 'state/ledger.json', 'clipguard.config.json');
+    const r = cli(['scan', '--no-paperclip', '--only', 'git'], { cwd: c.clone, env: { CLIPGUARD_STATE_DIR: '' } });
+    expect(r.code, r.stdout + r.stderr).toBe(2);
+    expect(r.stderr).toContain(`${join(c.clone, 'state')}: git tracks files in this state directory (ledger.json)`);
+  });
+
   it('a `.clipguard` that is a submodule is its own repository: its files count', () => {
     const c = checkout();
     const sub = join(c.root, 'state-repo');
