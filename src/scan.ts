@@ -11,7 +11,7 @@ import { ruleActions, type LoadedRule } from './engine/rule.js';
 import { applySuppressions, loadWaivers, readBaseline, writeBaseline } from './engine/suppress.js';
 import type { ExecutorResult } from './actions/executor.js';
 import { Ledger, ledgerPauses, sessionResets } from './actions/ledger.js';
-import { stateProblemFinding } from './actions/state-dir.js';
+import { refuseTrackedStateDir, stateProblemFinding } from './actions/state-dir.js';
 import type { StateLock } from './schedule/lock.js';
 import type { StateProblem } from './actions/state-dir.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
@@ -165,6 +165,9 @@ async function scanLocked(config: Config, opts: ScanOptions): Promise<ScanResult
     config.repos = root ? [root] : [];
   }
 
+  // The state a scan reads (the ledger here, and for the planner) must not be the checkout's. The pre-commit
+  // hook hands its subjects in and reads no state unless a finding asks for an action (below).
+  if (!opts.subjects) refuseTrackedStateDir(config.stateDir);
   let sources: SourceOutput;
   if (opts.subjects) {
     sources = { statuses: opts.statuses ?? [], subjects: opts.subjects, paperclip: null, requestCount: 0 };
@@ -215,6 +218,7 @@ async function evaluateAndAct(
   // the pre-commit hook and `clipguard i18n` do not pay for them.
   if (findings.some((f) => f.actions.length)) {
     const { planActions } = await import('./actions/planner.js');
+    if (opts.subjects) refuseTrackedStateDir(config.stateDir);
     // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
     // skipped in the dry-run too: the plan is what --apply does.
     const ledger = new Ledger(join(config.stateDir, 'ledger.json'));

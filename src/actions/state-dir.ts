@@ -3,10 +3,12 @@
 // stops the executor here (a state dir that cannot be written, a state lock another process took over) becomes
 // a finding, so the report and the exit code say so, never a stack trace.
 
+import { spawnSync } from 'node:child_process';
 import { hash, randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Finding } from '../types.js';
+import { UserFileError } from '../util/json-file.js';
 
 export interface StateProblem {
   kind: 'state-dir-unwritable' | 'state-lock-lost';
@@ -47,6 +49,51 @@ export function symlinkedStateDir(stateDir: string): string | null {
   // The same trick one level down: a real `.clipguard/` holding `audit.jsonl -> ~/.bashrc`.
   const link = STATE_FILES.find((name) => isLink(join(stateDir, name)));
   return link ? `${join(stateDir, link)} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): remove it, or give another state directory with --state-dir or CLIPGUARD_STATE_DIR` : null;
+}
+
+/**
+ * A state directory whose files git tracks came with the checkout, and a checkout must not decide what
+ * clipguard does: a committed `ledger.json` says actions are "already done" (and future-dated entries never
+ * expire), claims pauses as clipguard's, records session resets that keep ops/agent-looping quiet; a committed
+ * `KILL` stops every action; kept reads in `paperclip/` stand in for the server. Throws (exit 2) naming the
+ * files and the fix; returns when git tracks nothing there (also: no such directory, not in a git work tree).
+ * A checkout that brings one untracked (a tarball) cannot be told from the user's own state: README, Trust model.
+ */
+export function refuseTrackedStateDir(stateDir: string): void {
+  const dir = resolve(stateDir);
+  if (!existsSync(dir) || !insideWorkTree(dir)) return;
+  // Git finds the repository from the state dir itself: a `.clipguard` that is a submodule is its own repository,
+  // whose files count too. The variables a hook sets (GIT_DIR, GIT_INDEX_FILE) would point it elsewhere.
+  const env: NodeJS.ProcessEnv = { ...process.env, GIT_OPTIONAL_LOCKS: '0' };
+  for (const k of ['GIT_DIR', 'GIT_WORK_TREE', 'GIT_INDEX_FILE', 'GIT_PREFIX', 'GIT_COMMON_DIR']) delete env[k];
+  const r = spawnSync('git', ['-c', 'core.quotePath=false', 'ls-files', '-z', '--', '.'], { cwd: dir, env, encoding: 'utf8', windowsHide: true, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const fix = `give a state directory outside the checkout with --state-dir or CLIPGUARD_STATE_DIR`;
+  if (r.error || r.status !== 0) {
+    const why = r.error ? fsErrorText(r.error) : (r.stderr.trim().split('\n').pop() ?? `git exited ${r.status}`);
+    // A `.git` above that is not a repository, or a link to a directory outside any: git tracks nothing there.
+    if (/not a git repository/.test(why)) return;
+    throw new UserFileError(dir, `could not ask git whether the checkout carries this state directory (${why}); clipguard reads no state a checkout could have written: ${fix}`);
+  }
+  const files = r.stdout.split('\0').filter(Boolean);
+  if (!files.length) return;
+  const shown = files.slice(0, 5).join(', ') + (files.length > 5 ? ` and ${files.length - 5} more` : '');
+  const rel = relative(process.cwd(), dir) || '.';
+  throw new UserFileError(
+    dir,
+    `git tracks files in this state directory (${shown}): state that comes with the checkout would decide what clipguard does (actions "already done", pauses claimed as its own, a kill switch), so clipguard refuses it. If it is yours, untrack it: git rm -r --cached -- ${rel} and add ${rel}/ to .gitignore (clipguard init does); or ${fix}`,
+  );
+}
+
+/**
+ * Is `dir` in a git work tree: is there a `.git` (directory or file) on the way up? Not inside a `.git`
+ * directory itself (a state dir kept there): git tracks nothing in it, and `ls-files` run there lists the repository.
+ */
+function insideWorkTree(dir: string): boolean {
+  for (let d = dir; ; d = dirname(d)) {
+    if (basename(d) === '.git') return false;
+    if (existsSync(join(d, '.git'))) return true;
+    if (dirname(d) === d) return false;
+  }
 }
 
 /** What clipguard writes in a state directory (and `KILL`, which it only reads). */

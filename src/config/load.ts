@@ -7,7 +7,7 @@ import { PACKAGE_ROOT } from '../paths.js';
 import { SEVERITIES, type Severity } from '../types.js';
 import type { RuleOverride } from '../engine/evaluate.js';
 import { UserFileError, lineOfKey, parseJsonText } from '../util/json-file.js';
-import { SecretPatternError, validateSecretPatterns } from '../detectors/secrets/index.js';
+import { SecretPatternError, validateSecretAllowlist, validateSecretPatterns } from '../detectors/secrets/index.js';
 import type { SecretPattern } from '../detectors/secrets/index.js';
 import type { LocaleOverride } from '../sources/locale-files.js';
 import { pinnedHashes, sha256Of, trustOf, TRUST_PIN_ENV } from './trust.js';
@@ -134,13 +134,22 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       throw new UserFileError(file, `${field}: ${e.message}${extra} (schema: ${schemaHint(dirname(file))})`, lineOfKey(text, key));
     }
     raw = parsed as RawConfig;
-    // The user's detector rows compile here, so a bad one (a syntax error, a pattern that can backtrack
-    // catastrophically and hang every commit) stops the command with exit 2, naming the row, before any read.
+    // The user's detector rows and allowlist regexes compile here (on RE2: linear time, whatever the pattern),
+    // so a bad one (a syntax error, a lookaround RE2 cannot run) stops the command with exit 2, naming the row,
+    // before any read.
     if (Array.isArray(raw.secrets?.patterns) && raw.secrets.patterns.length) {
       try {
         validateSecretPatterns(raw.secrets.patterns);
       } catch (e) {
         if (e instanceof SecretPatternError) throw new UserFileError(file, e.message, lineOfKey(text, 'patterns'));
+        throw e;
+      }
+    }
+    if (Array.isArray(raw.secrets?.allowlist?.regexes) && raw.secrets.allowlist.regexes.length) {
+      try {
+        validateSecretAllowlist(raw.secrets.allowlist);
+      } catch (e) {
+        if (e instanceof SecretPatternError) throw new UserFileError(file, e.message, lineOfKey(text, 'regexes'));
         throw e;
       }
     }

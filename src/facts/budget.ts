@@ -66,7 +66,7 @@ export function monthWindow(now: Date): { start: Date; end: Date } {
 }
 
 /** The fields of an agent or a company that budgets read. */
-type Budgeted = { id: string; budgetMonthlyCents?: unknown; spentMonthlyCents?: unknown; pausedAt?: unknown };
+type Budgeted = { id: string; budgetMonthlyCents?: unknown; spentMonthlyCents?: unknown; pausedAt?: unknown; status?: unknown };
 
 /** The `budget` fact of an agent or a company subject. */
 export type BudgetFacts = ReturnType<typeof budgetFacts>;
@@ -90,13 +90,16 @@ export function budgetFacts(scope: 'agent' | 'company', entity: Budgeted, inp: B
   const windowDays = Math.max((inp.now.getTime() - windowStart) / DAY, 1 / 24);
   const burn = inp.recentCosts ? windowSpend / windowDays : 0;
   const daysLeft = (end.getTime() - inp.now.getTime()) / DAY;
-  const forecastCents = Math.round(spentCents + burn * daysLeft);
+  // A paused agent (or company) spends nothing more while it stays paused: its forecast is what it has spent,
+  // and it reaches no threshold, whatever it burned before the pause (burnCentsPerDay still says that).
+  const forecastBurn = entity.status === 'paused' ? 0 : burn;
+  const forecastCents = Math.round(spentCents + forecastBurn * daysLeft);
   // The date spend reaches the stop threshold (budget.stopPercent of the budget, 100% by default).
   const stopPercent = inp.stopPercent ?? DEFAULT_STOP_PERCENT;
   const stopCents = (budgetCents * stopPercent) / 100;
   let projectedCrossDate: string | null = null;
-  if (budgetCents > 0 && spentCents < stopCents && burn > 0) {
-    const at = inp.now.getTime() + ((stopCents - spentCents) / burn) * DAY;
+  if (budgetCents > 0 && spentCents < stopCents && forecastBurn > 0) {
+    const at = inp.now.getTime() + ((stopCents - spentCents) / forecastBurn) * DAY;
     if (at < end.getTime()) projectedCrossDate = new Date(at).toISOString().slice(0, 10);
   }
   const incidents = inp.budgets?.activeIncidents ?? [];

@@ -33,15 +33,9 @@ export interface KeptOps {
 export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
   for (const name of COMPANY_EVENTS) {
     ctx.events.on(name, async (event) => {
-      const stats = await core.readStats();
-      stats.events++;
-      stats.lastEventAt = new Date().toISOString();
-      if (core.own(event)) {
-        stats.ownSkipped++;
-        return;
-      }
+      const { own, saved } = await core.received(event);
       const route = routeEvent(event);
-      if (route.kind !== 'company') return;
+      if (own || route.kind !== 'company') return saved;
       await checkCompany(ctx, core, event.companyId, route.rules, event.occurredAt);
     });
   }
@@ -80,7 +74,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
         core.failed(stats, `company ${companyId} (${d.rules.join(', ')})`, e);
       }
       core.handled(stats, d.occurredAt);
-      await core.writeStats(stats);
+      await core.writeStats();
     },
     delayMs,
   );

@@ -83,7 +83,7 @@ async function perCompany(ctx: PluginContext, core: GuardCore, job: PluginJobCon
           failures.push(`${id}: ${String((e as Error)?.message ?? e).slice(0, 200)}`);
         }
       }
-      await core.writeStats(stats);
+      await core.writeStats();
     },
   );
   if (failures.length) throw new Error(`${what} failed for ${failures.length} compan${failures.length === 1 ? 'y' : 'ies'}: ${failures.join('; ')}`);

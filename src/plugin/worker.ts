@@ -58,14 +58,24 @@ export interface GuardCore {
   act<T>(key: string, fn: () => Promise<T>): Promise<T>;
   config(companyId: string): Promise<LiveGuardConfig>;
   stateDir(config: LiveGuardConfig): string;
+  /** The guard's counters: one object in memory for the whole worker, read once from plugin state. */
   readStats(): Promise<GuardStats>;
-  writeStats(s: GuardStats): Promise<void>;
+  /**
+   * Saves the counters in plugin state as they are when the write starts. One write at a time: one asked while
+   * another is in flight is made once after it, for every caller that asked meanwhile, so no write of older
+   * counts lands after a newer one and no count is lost.
+   */
+  writeStats(): Promise<void>;
+  /**
+   * Every event passes here first: counted (`events`, `lastEventAt`; the plugin's own in `ownSkipped`) and the
+   * counts saved. `own`: the plugin's own write came back (not handled). `saved`: the save, which a handler that
+   * has nothing more to do awaits (its task writes the counts again otherwise).
+   */
+  received(event: PluginEvent): Promise<{ own: boolean; saved: Promise<void> }>;
   /** Counts a failure in `stats` (the caller writes them back) and logs it: server words only, no ticket text. */
   failed(stats: GuardStats, what: string, e: unknown): void;
   /** Records the end of the handling of events that occurred at `occurredAt`. */
   handled(stats: GuardStats, occurredAt: string[]): void;
-  /** An event the plugin's own write caused (through the plugin API): counted, not handled. */
-  own(event: PluginEvent): boolean;
   /** The companies whose events this worker has handled (what a job falls back on, see jobs.ts). */
   known: Set<string>;
 }
@@ -103,27 +113,29 @@ export function setupGuard(ctx: PluginContext): GuardCore {
       stats.handledMs = [...stats.handledMs, ...ms].slice(-50);
     },
     known,
-    own(event) {
-      // Every event passes here first: the companies seen are remembered on the way.
+    async received(event) {
+      // The companies seen are remembered on the way (what a job falls back on).
       known.add(event.companyId);
+      const stats = await readStats();
+      stats.events++;
+      stats.lastEventAt = new Date().toISOString();
       // Its own writes through the plugin API (a PATCH; a copy or a flag when no REST URL is set) come back as
       // events marked as this plugin's: not guarded again (no loop). Its writes through the REST API come back
       // as the board's: guarded like anyone's, and the ledger and the re-reads make them no-ops.
-      return event.actorType === 'plugin' && !!ownId && event.actorId === ownId;
+      const own = event.actorType === 'plugin' && !!ownId && event.actorId === ownId;
+      if (own) stats.ownSkipped++;
+      const saved = writeStats();
+      saved.catch(() => undefined); // a caller that does not await it: the next save carries the counts
+      return { own, saved };
     },
   };
 
   for (const name of ISSUE_EVENTS) {
     ctx.events.on(name, async (event) => {
-      const stats = await readStats();
-      stats.events++;
-      stats.lastEventAt = new Date().toISOString();
-      if (core.own(event)) {
-        stats.ownSkipped++;
-        return;
-      }
+      const { own, saved } = await core.received(event);
       const route = routeEvent(event);
-      if (route.kind !== 'issue') return;
+      if (own || route.kind !== 'issue') return saved;
+      const stats = await readStats();
       const before = queue.coalesced;
       const task = queue.enqueue<{ why: string; occurredAt: string[] }>(
         `issue:${event.companyId}:${route.issueId}`,
@@ -133,7 +145,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
           const s = await readStats();
           await guardOne(s, event.companyId, route.issueId, d.why);
           core.handled(s, d.occurredAt);
-          await writeStats(s);
+          await writeStats();
         },
       );
       if (queue.coalesced > before) stats.coalesced++;
@@ -191,7 +203,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
                 queue.enqueue<null>(`issue:${companyId}:${i.id}`, 0, () => null, async () => {
                   const s = await readStats();
                   await guardOne(s, companyId, i.id, 'catch-up after a start');
-                  await writeStats(s);
+                  await writeStats();
                 }),
               );
             }
@@ -205,7 +217,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
         swept.push(checkCompany(ctx, core, companyId, [...ERROR_RULES, ...LOOP_RULES, ...BUDGET_RULES], null, 0));
       }
     }
-    await writeStats(stats);
+    await writeStats();
     await Promise.allSettled(swept);
   }
   // It starts once setup has returned (host calls from inside setup are not relied on). The time it sweeps from
@@ -218,9 +230,9 @@ export function setupGuard(ctx: PluginContext): GuardCore {
     return c;
   }
 
-  // The counters live in memory (read once from plugin state, so they survive a restart) and are written back
-  // after each guarded task; an event only counts: no host round trip for it (a burst of redactions brings as
-  // many events of its own as it handles).
+  // The counters live in memory (read once from plugin state, so they survive a restart) and are saved on each
+  // event and after each task. The saves are serialized and coalesced (writeStats): a burst of events costs one
+  // write in flight and one after it, whatever its size.
   let statsCache: Promise<GuardStats> | null = null;
   /** `aliveAt` as kept before this start: what the catch-up sweeps from. */
   let startedFrom: string | null = null;
@@ -232,8 +244,27 @@ export function setupGuard(ctx: PluginContext): GuardCore {
     })();
     return statsCache;
   }
-  async function writeStats(s: GuardStats): Promise<void> {
-    await ctx.state.set({ scopeKind: 'instance', stateKey: STATS_KEY }, s);
+  let writing: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  function writeStats(): Promise<void> {
+    if (next) return next; // a write after the one in flight is asked already: it carries these counts too
+    if (writing) {
+      next = writing.catch(() => undefined).then(() => {
+        next = null;
+        return writeNow();
+      });
+      return next;
+    }
+    return writeNow();
+  }
+  function writeNow(): Promise<void> {
+    const w = readStats().then((s) => ctx.state.set({ scopeKind: 'instance', stateKey: STATS_KEY }, structuredClone(s)));
+    writing = w;
+    w.then(
+      () => (writing === w ? (writing = null) : null),
+      () => (writing === w ? (writing = null) : null),
+    );
+    return w;
   }
 
   /** The company's open findings by issue: this issue's replaced by what this run found (none: removed). */

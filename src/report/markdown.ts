@@ -40,7 +40,9 @@ export function renderBudgetMarkdown(report: Report): string {
     out.push('| agent | spent | budget | % | status | forecast |', '| --- | ---: | ---: | ---: | --- | --- |');
     for (const a of c.agents) {
       const icon = a.level === 'exceeded' ? '❌' : a.level === 'warning' ? '⚠️' : '✅';
-      out.push(`| ${markdownCell(a.name)} | ${money(a.spentCents)} | ${a.budgetCents ? money(a.budgetCents) : '—'} | ${a.budgetCents ? `${a.percent.toFixed(1)}%` : '—'} | ${icon} ${markdownCell(a.status ?? '')} | ${money(a.forecastCents)}${a.projectedCrossDate ? ` (${a.stopPercent}% on ${markdownCell(a.projectedCrossDate)})` : ''} |`);
+      // A paused agent spends nothing more while paused: its forecast is its spend, and the cell says why.
+      const forecast = a.status === 'paused' ? `${money(a.spentCents)} (paused: no further spend)` : `${money(a.forecastCents)}${a.projectedCrossDate ? ` (${a.stopPercent}% on ${markdownCell(a.projectedCrossDate)})` : ''}`;
+      out.push(`| ${markdownCell(a.name)} | ${money(a.spentCents)} | ${a.budgetCents ? money(a.budgetCents) : '—'} | ${a.budgetCents ? `${a.percent.toFixed(1)}%` : '—'} | ${icon} ${markdownCell(a.status ?? '')} | ${forecast} |`);
     }
     out.push('');
   }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeSync, constants } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fsErrorText, symlinkedStateDir } from '../actions/state-dir.js';
+import { fsErrorText, refuseTrackedStateDir, symlinkedStateDir } from '../actions/state-dir.js';
 
 export interface LockInfo {
   pid: number;
@@ -85,6 +85,8 @@ export class StateLock {
   acquire(now = new Date()): string | null {
     const link = symlinkedStateDir(dirname(this.file));
     if (link) throw new LockError(link, null, true);
+    // Before the lock file is written into it: a state directory the checkout brought is refused (exit 2).
+    refuseTrackedStateDir(dirname(this.file));
     try {
       mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     } catch (e) {

@@ -11,7 +11,7 @@ import { PaperclipReadCache } from '../sources/paperclip/cache.js';
 import { textGuard } from '../sources/index.js';
 import { publishChecklist, runChecklist } from '../checklist.js';
 import { StateLock, stateLockFile } from './lock.js';
-import { fsErrorText } from '../actions/state-dir.js';
+import { fsErrorText, refuseTrackedStateDir } from '../actions/state-dir.js';
 import { loadState, saveState, type WatchState } from './state.js';
 import { SEVERITIES, type Report } from '../types.js';
 import { keepRunsOf, recordOf, rulesLine, writeRunReport, type RunRecord } from './run-reports.js';
@@ -210,6 +210,8 @@ export class Watcher {
     readonly jobs: JobDef[],
     readonly opts: WatchOptions,
   ) {
+    // Before its state, kept reads and run reports are read (or pruned): not a state directory the checkout brought.
+    refuseTrackedStateDir(config.stateDir);
     this.stateFile = join(config.stateDir, 'state.json');
     this.lock = new StateLock(stateLockFile(config.stateDir), opts.lockStaleMs, 'watch');
     // A holder that was paused past the stale time and taken over must not act again: its runs are abandoned

@@ -2,9 +2,11 @@
 // patch size limit. A key does not stop being a key because it sits in a 2 MB bundle or a UTF-16 .env, so
 // these are scanned, in bounded memory, instead of being skipped.
 //
-// Bytes -> text: a BOM decides (UTF-8, UTF-16LE, UTF-16BE), and BOM-less UTF-16 is recognised by its
-// NUL-every-other-byte pattern; else a file whose first 4 KB are more than 2% control bytes is binary, and
-// the rest is read as UTF-8. In text, control bytes (NUL included) and bytes that are not UTF-8 become
+// Bytes -> text: a BOM decides (UTF-8, UTF-16LE/BE, UTF-32LE/BE), and BOM-less UTF-16 is recognised by its
+// NUL-every-other-byte pattern when it is mostly ASCII; bytes that are not plain UTF-8 text (a NUL, control
+// bytes, invalid UTF-8) are tried as UTF-32 and UTF-16 (mostly CJK text has no NUL pattern): read so, nearly
+// every character must be one text is made of (wideText); else a file whose first 4 KB are more than 2%
+// control bytes is binary, and the rest is read as UTF-8. In text, control bytes (NUL included) and bytes that are not UTF-8 become
 // spaces, so a text file with a stray NUL reads as text. Of a binary file (an image, an archive) only its
 // printable ASCII is kept, the other bytes become spaces, so its printable runs stand apart as `strings`
 // shows them: a key in a PNG text chunk is found, compressed data yields nothing. Line numbers count the
@@ -20,7 +22,7 @@ import { TextDecoder } from 'node:util';
 import { detectSecrets, type DetectOptions, type SecretMatch } from '../detectors/secrets/index.js';
 
 /** How a blob's bytes are read: as text in one of three encodings, or as binary data (its printable ASCII). */
-export type BlobEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'binary';
+export type BlobEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be' | 'binary';
 
 /** Characters the detector reads per call (memory stays at a few times this, whatever the file's size). */
 export const WINDOW = 1 << 20;
@@ -48,6 +50,9 @@ export interface BlobScan {
  */
 export function sniffEncoding(head: Uint8Array): BlobEncoding {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  // UTF-32LE's BOM begins with UTF-16LE's: looked at first.
+  if (head[0] === 0xff && head[1] === 0xfe && head[2] === 0 && head[3] === 0 && head.length >= 8) return 'utf-32le';
+  if (head[0] === 0 && head[1] === 0 && head[2] === 0xfe && head[3] === 0xff) return 'utf-32be';
   if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
   if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
   const pairs = Math.min(head.length, SNIFF) >> 1;
@@ -64,7 +69,95 @@ export function sniffEncoding(head: Uint8Array): BlobEncoding {
   const n = Math.min(head.length, SNIFF);
   let control = 0;
   for (let i = 0; i < n; i++) if (head[i] < 0x80 && PRINTABLE[head[i]] !== head[i]) control++;
+  const sample = head.subarray(0, n);
+  // Not plain UTF-8 text: UTF-32, or UTF-16 that is mostly not ASCII (CJK), before "binary" is decided.
+  if (control > n * 0.02 || sample.includes(0) || !validUtf8(sample)) {
+    const wide = wideText(sample);
+    if (wide) return wide;
+  }
   return control > n * 0.02 ? 'binary' : 'utf-8';
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Valid UTF-8 (a sequence cut by the end of the sample allowed). */
+function validUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes, { stream: true });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    utf8.decode(); // reset the stream
+  }
+}
+
+/**
+ * A character text is made of: tab, newline, carriage return, printable ASCII, and the blocks of the world's
+ * scripts, symbols and CJK (not C0/C1 controls, lone surrogates, private use, noncharacters, unassigned
+ * stretches). Read as UTF-16, random bytes give about 80% of these; a real binary's NULs and small numbers
+ * give controls.
+ */
+function textChar(cp: number): boolean {
+  if (cp < 0x80) return cp >= 0x20 ? cp < 0x7f : cp === 0x09 || cp === 0x0a || cp === 0x0d;
+  return (
+    (cp >= 0xa0 && cp <= 0x2fff) || // Latin to Cyrillic, Indic, Thai..., punctuation, symbols
+    (cp >= 0x2e80 && cp <= 0x9fff) || // CJK radicals, punctuation, kana, Bopomofo, CJK ideographs
+    (cp >= 0xac00 && cp <= 0xd7a3) || // Hangul syllables
+    (cp >= 0xf900 && cp <= 0xfaff) || // CJK compatibility ideographs
+    (cp >= 0xfe30 && cp <= 0xfe4f) || // CJK compatibility forms
+    (cp >= 0xff00 && cp <= 0xffef) || // fullwidth and halfwidth forms
+    (cp >= 0x10000 && cp <= 0x2ffff && (cp & 0xfffe) !== 0xfffe) // emoji, CJK extensions
+  );
+}
+
+/** Code units read from a sample as UTF-16 or UTF-32: the share that are text characters, and how many units. */
+function textShare(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be'): { share: number; units: number; asciiPairs: number } {
+  const width = encoding.startsWith('utf-32') ? 4 : 2;
+  const le = encoding.endsWith('le');
+  const units = Math.floor(bytes.length / width);
+  const unit = (k: number): number => {
+    const i = k * width;
+    if (width === 4) return le ? (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0 : ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+    return le ? bytes[i] | (bytes[i + 1] << 8) : (bytes[i] << 8) | bytes[i + 1];
+  };
+  let good = 0;
+  let asciiPairs = 0;
+  for (let k = 0; k < units; k++) {
+    let cp = unit(k);
+    if (width === 2) {
+      const lo = cp & 0xff;
+      const hi = cp >> 8;
+      if (lo >= 0x20 && lo < 0x7f && hi >= 0x20 && hi < 0x7f) asciiPairs++;
+      if (cp >= 0xd800 && cp <= 0xdbff && k + 1 < units) {
+        const next = unit(k + 1);
+        if (next >= 0xdc00 && next <= 0xdfff) {
+          cp = 0x10000 + ((cp - 0xd800) << 10) + (next - 0xdc00);
+          k++;
+          good++; // a pair is two units of text
+        }
+      }
+    }
+    if (textChar(cp)) good++;
+  }
+  return { share: units ? good / units : 0, units, asciiPairs: units ? asciiPairs / units : 0 };
+}
+
+/** Least code units a sample needs to be read as UTF-16 or UTF-32 text (a few random bytes often pass). */
+const WIDE_MIN_UNITS = 64;
+/** Share of the units that must be text characters. */
+const WIDE_TEXT_SHARE = 0.97;
+
+/**
+ * UTF-32 or UTF-16 text without a BOM, from a sample that is not plain UTF-8 text, or null. UTF-16 read from
+ * ASCII or Latin-1 bytes is two letters a unit, which are CJK ideographs too: a reading where most units are
+ * two printable ASCII bytes is not taken (real CJK text has about a fifth of them).
+ */
+function wideText(sample: Uint8Array): BlobEncoding | null {
+  for (const encoding of ['utf-32le', 'utf-32be', 'utf-16le', 'utf-16be'] as const) {
+    const t = textShare(sample, encoding);
+    if (t.units >= WIDE_MIN_UNITS && t.share >= WIDE_TEXT_SHARE && t.asciiPairs < 0.5) return encoding;
+  }
+  return null;
 }
 
 const SPACE = 0x20;
@@ -88,8 +181,37 @@ interface Decoder {
 
 function decoderFor(encoding: BlobEncoding): Decoder {
   if (encoding === 'binary') return { decode: (bytes) => (bytes ? printable(bytes) : '') };
+  if (encoding === 'utf-32le' || encoding === 'utf-32be') return utf32Decoder(encoding === 'utf-32le');
   const text = new TextDecoder(encoding); // drops the BOM
   return { decode: (bytes, options) => text.decode(bytes, options).replace(UNREADABLE, ' ') };
+}
+
+/** UTF-32 (TextDecoder has none): four bytes a code point, a unit cut by a chunk kept for the next; the BOM dropped. */
+function utf32Decoder(le: boolean): Decoder {
+  let rest: Uint8Array = new Uint8Array(0);
+  let first = true;
+  return {
+    decode(bytes, options) {
+      const buf = bytes ? (rest.length ? Buffer.concat([rest, bytes]) : bytes) : rest;
+      const whole = options?.stream ? buf.length - (buf.length % 4) : buf.length;
+      const parts: string[] = [];
+      const cps: number[] = [];
+      for (let i = 0; i + 4 <= whole; i += 4) {
+        const cp = le ? (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)) >>> 0 : ((buf[i] << 24) | (buf[i + 1] << 16) | (buf[i + 2] << 8) | buf[i + 3]) >>> 0;
+        if (first) {
+          first = false;
+          if (cp === 0xfeff) continue;
+        }
+        cps.push(cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ? 0xfffd : cp);
+        if (cps.length === 8192) parts.push(String.fromCodePoint(...cps.splice(0)));
+      }
+      // A last unit cut short (not streaming): one unreadable character.
+      if (!options?.stream && whole % 4) cps.push(0xfffd);
+      parts.push(String.fromCodePoint(...cps));
+      rest = options?.stream ? Uint8Array.from(buf.subarray(whole)) : new Uint8Array(0);
+      return parts.join('').replace(UNREADABLE, ' ');
+    },
+  };
 }
 
 /** Decoded text of a byte stream, piece by piece (the encoding sniffed from the first SNIFF bytes). */

@@ -180,4 +180,38 @@ describe('the live guard on agent, run and budget events (real Paperclip)', () =
     expect(checklist.items.map((i: any) => i.n)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(checklist.items[0].status).toBe('fail'); // agents in error and paused
   });
+
+  it('the event counters survive a restart of the worker: events it does not handle, arriving together, are each counted in plugin state', async () => {
+    const agents = await Promise.all(Array.from({ length: 6 }, (_, i) => seed.createAgent(co.id, { name: `Counted ${i}` })));
+    // Quiet first: whatever the creations brought has been counted.
+    let last = -1;
+    await until(async () => {
+      const n = (await data('stats')).events;
+      const quiet = n === last;
+      last = n;
+      return quiet;
+    }, { timeoutMs: 20_000, everyMs: 1500 });
+    const before = await data('stats');
+    // Six renames at once: six agent.updated events the guard counts and does not handle (not a status change).
+    await Promise.all(agents.map((a, i) => seed.req('PATCH', `/agents/${a.id}`, { name: `Renamed ${i}` })));
+    const counted = await until(async () => {
+      const s = await data('stats');
+      return s.events >= before.events + 6 ? s : null;
+    });
+    expect(counted?.events, JSON.stringify(counted)).toBe(before.events + 6);
+    // A new worker reads the counters back from plugin state: the same counts, not those of the last task.
+    const p = await pluginRow();
+    await seed.req('POST', `/plugins/${p.id}/disable`, {});
+    await seed.req('POST', `/plugins/${p.id}/enable`, {});
+    const back = await until(async () => {
+      const row = await pluginRow();
+      if (row.status !== 'ready') return null;
+      const s = await data('stats').catch(() => null);
+      return s && s.starts > before.starts ? s : null;
+    }, { timeoutMs: 60_000, everyMs: 500 });
+    expect(back, 'the worker did not come back').not.toBeNull();
+    // At least (the sweep after the start may bring events of its own): none of the six lost.
+    expect(back.events, JSON.stringify({ before, counted, back })).toBeGreaterThanOrEqual(counted.events);
+    expect(back.ownSkipped).toBeGreaterThanOrEqual(counted.ownSkipped);
+  });
 });

@@ -91,6 +91,101 @@ describe('blobSecrets: bytes to text', () => {
     expect(sniffEncoding(Buffer.from('caf\xe9 = 1\nna\xefve = 2\n', 'latin1'))).toBe('utf-8');
   });
 
+  // Text that is mostly CJK (or Hangul, kana) has no NUL-every-other-byte pattern in UTF-16, and it used to be
+  // read as binary: its printable bytes only, so an ASCII key in it was lost between the NULs of its letters.
+  const CJK = fc.constantFrom('漢字', '中文的設定', '日本語のテキスト', '한국어 설정', 'カタカナ', '，。、「」', '𠀋𡈽', '😀', ' ', '\n', 'é', 'x');
+  const cjkText = fc.array(CJK, { minLength: 80, maxLength: 400 }).map((a) => a.join(''));
+  const encode = (text: string, encoding: 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be'): Buffer => {
+    if (encoding === 'utf-16le') return Buffer.from(text, 'utf16le');
+    if (encoding === 'utf-16be') return Buffer.from(text, 'utf16le').swap16();
+    const cps = [...text].map((c) => c.codePointAt(0)!);
+    const out = Buffer.alloc(cps.length * 4);
+    cps.forEach((cp, i) => (encoding === 'utf-32le' ? out.writeUInt32LE(cp, i * 4) : out.writeUInt32BE(cp, i * 4)));
+    return out;
+  };
+
+  it('property: BOM-less UTF-16 and UTF-32 text that is mostly CJK is read as text: an ASCII key in it is found at its line and column, whatever the chunks', async () => {
+    await fc.assert(
+      fc.asyncProperty(cjkText, cjkText, fc.constantFrom('utf-16le', 'utf-16be', 'utf-32le', 'utf-32be'), fc.integer({ min: 1, max: 10_000 }), fc.array(fc.integer({ min: 1, max: 3000 }), { minLength: 1, maxLength: 4 }), async (before, after, encoding, seed, sizes) => {
+          const key = fakeToken('github-pat', seed);
+          const text = `${before}\nGITHUB_TOKEN=${key}\n${after}`;
+          const scan = await blobSecrets(chunked(encode(text, encoding), sizes));
+          expect(scan.encoding).toBe(encoding);
+          const line = before.split('\n').length + 1;
+          expect(scan.matches.map((m) => [m.kind, m.line, m.column])).toEqual([['github-pat', line, 14]]);
+          expect(scan.lines).toBe(text.split('\n').length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('UTF-32 by its BOM (whose first bytes are UTF-16LE\'s), with a code unit cut by every chunk', async () => {
+    const key = fakeToken('github-pat', 74);
+    for (const encoding of ['utf-32le', 'utf-32be'] as const) {
+      const bom = encoding === 'utf-32le' ? [0xff, 0xfe, 0, 0] : [0, 0, 0xfe, 0xff];
+      const scan = await blobSecrets(chunked(Buffer.concat([Buffer.from(bom), encode(env(key), encoding)]), [3, 5, 7]));
+      expect(scan.encoding, encoding).toBe(encoding);
+      expect(scan.matches.map((m) => [m.kind, m.line, m.column]), encoding).toEqual([['github-pat', 2, 14]]);
+    }
+  });
+
+  it('property: binaries are not read as UTF-16 or UTF-32 text: random bytes, compressed data, PNG, gzip, number arrays, a .mo catalogue, the binaries in node_modules', async () => {
+    const { deflateSync, gzipSync } = await import('node:zlib');
+    const { readFileSync, readdirSync, statSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const wide = (e: string) => e.startsWith('utf-16') || e.startsWith('utf-32');
+    const png = (data: Uint8Array) => {
+      const chunk = (type: string, body: Uint8Array) => {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(body.length);
+        return Buffer.concat([len, Buffer.from(type, 'latin1'), body, Buffer.alloc(4, 0x5a)]);
+      };
+      const ihdr = Buffer.from([0, 0, 1, 0, 0, 0, 1, 0, 8, 6, 0, 0, 0]);
+      return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('tEXt', Buffer.from('Comment\0made by hand')), chunk('IDAT', deflateSync(data)), chunk('IEND', new Uint8Array(0))]);
+    };
+    const numbers = (xs: number[], width: 2 | 4 | 8) => {
+      const b = Buffer.alloc(xs.length * width);
+      xs.forEach((x, i) => (width === 2 ? b.writeUInt16LE(x & 0xffff, i * 2) : width === 4 ? b.writeUInt32LE(x >>> 0, i * 4) : b.writeDoubleLE(x, i * 8)));
+      return b;
+    };
+    const mo = (strings: string[]) => {
+      // A gettext catalogue: a header of 32-bit numbers, then offset tables and the strings (UTF-8, CJK too).
+      const body = Buffer.from(strings.join('\0'), 'utf8');
+      return Buffer.concat([numbers([0x950412de, 0, strings.length, 28, 28 + strings.length * 8, 0, 0], 4), numbers(strings.flatMap((s, i) => [s.length, 100 + i * 40]), 4), body]);
+    };
+    const bytes = fc.uint8Array({ minLength: 128, maxLength: 6000 });
+    const binary = fc.oneof(
+      bytes,
+      bytes.map((b) => deflateSync(b)),
+      fc.array(CJK, { minLength: 50, maxLength: 800 }).map((a) => gzipSync(a.join(''))),
+      bytes.map(png),
+      fc.array(fc.integer({ min: 0, max: 70_000 }), { minLength: 64, maxLength: 1500 }).chain((xs) => fc.constantFrom(2 as const, 4 as const, 8 as const).map((w) => numbers(xs, w))),
+      fc.array(cjkText, { minLength: 2, maxLength: 20 }).map(mo),
+    );
+    fc.assert(
+      fc.property(binary, (b) => {
+        expect(wide(sniffEncoding(b))).toBe(false);
+      }),
+      { numRuns: 600 },
+    );
+    // Real ones: every file under node_modules whose name says binary (wasm, .node, images, archives, fonts).
+    const found: string[] = [];
+    const walk = (dir: string, depth: number) => {
+      if (depth > 6 || found.length > 400) return;
+      for (const name of readdirSync(dir)) {
+        const p = join(dir, name);
+        const st = statSync(p, { throwIfNoEntry: false });
+        if (!st) continue;
+        if (st.isDirectory()) walk(p, depth + 1);
+        else if (/\.(wasm|node|png|jpe?g|gif|ico|zip|gz|tgz|woff2?|ttf|otf|pdf|bin|dat|mo)$/.test(name) && st.size > 256) found.push(p);
+      }
+    };
+    walk('node_modules', 0);
+    expect(found.length).toBeGreaterThan(0);
+    for (const f of found) expect(wide(sniffEncoding(readFileSync(f).subarray(0, 4096))), f).toBe(false);
+  });
+
   it('a stream that fails (git could not read the blob) rejects: the caller must not pass the file', async () => {
     async function* broken(): AsyncGenerator<Uint8Array> {
       yield Buffer.from('partial ');

@@ -83,6 +83,28 @@ function table(md: string): { heading: string; header: string[]; align: string[]
 }
 
 describe('the Markdown budget report', () => {
+  it('a paused agent that spent in the forecast window is not forecast to spend more: its cell says so, no threshold date, no budget/forecast finding', async () => {
+    // Cid spent $14 in the last 7 days, then was paused (Nov 14) at $80 of $100: at $2/day it would reach 100%
+    // on Nov 25 if it were not paused.
+    const saved = { agents: [...agents], costs: [...recentCosts] };
+    agents[2] = agent(3, 'Cid', 10000, 8000, 'paused');
+    recentCosts.push(cost(agents[2], 1400));
+    try {
+      const report = await budgetReport({ companyMonthlyCents: 34000 });
+      const rows = table(renderBudgetMarkdown(report)).rows;
+      expect(rows.find((r) => r[0] === 'Cid')).toEqual(['Cid', '$80.00', '$100.00', '80.0%', '⚠️ paused', '$80.00 (paused: no further spend)']);
+      // Bob, not paused, burning the same, is forecast as before.
+      expect(rows.find((r) => r[0] === 'Bob')?.[5]).toBe('$116.00 (100% on 2026-11-23)');
+      const forecasts = report.findings.filter((f) => f.ruleId === 'budget/forecast').map((f) => f.subject.label);
+      expect(forecasts.some((l) => l.startsWith('Bob'))).toBe(true);
+      expect(forecasts.some((l) => l.startsWith('Cid'))).toBe(false);
+      expect(report.budget!.companies[0].agents.find((a) => a.name === 'Cid')).toMatchObject({ forecastCents: 8000, projectedCrossDate: null });
+    } finally {
+      agents.splice(0, agents.length, ...saved.agents);
+      recentCosts.splice(0, recentCosts.length, ...saved.costs);
+    }
+  });
+
   it('one row per agent, most spent first: spent, budget, %, status and forecast, under the company total', async () => {
     const report = await budgetReport({ companyMonthlyCents: 34000 });
     const md = renderBudgetMarkdown(report);
@@ -93,7 +115,7 @@ describe('the Markdown budget report', () => {
     expect(t.header).toEqual(['agent', 'spent', 'budget', '%', 'status', 'forecast']);
     expect(t.align).toEqual(['---', '---:', '---:', '---:', '---', '---']);
     expect(t.rows).toEqual([
-      ['Cid', '$120.00', '$100.00', '120.0%', '❌ paused', '$120.00'],
+      ['Cid', '$120.00', '$100.00', '120.0%', '❌ paused', '$120.00 (paused: no further spend)'],
       // $85 + $2/day × 15.5 days = $116; 100% ($100) is reached after 7.5 days: Nov 23.
       ['Bob', '$85.00', '$100.00', '85.0%', '⚠️ idle', '$116.00 (100% on 2026-11-23)'],
       ['Ann', '$50.00', '$100.00', '50.0%', '✅ idle', '$50.00'],
@@ -108,7 +130,7 @@ describe('the Markdown budget report', () => {
     const rows = table(renderBudgetMarkdown(report)).rows;
     // Bob reaches 110% ($110) after 12.5 days at $2/day: Nov 28.
     expect(rows.find((r) => r[0] === 'Bob')).toEqual(['Bob', '$85.00', '$100.00', '85.0%', '⚠️ idle', '$116.00 (110% on 2026-11-28)']);
-    expect(rows.find((r) => r[0] === 'Cid')).toEqual(['Cid', '$120.00', '$100.00', '120.0%', '❌ paused', '$120.00']);
+    expect(rows.find((r) => r[0] === 'Cid')).toEqual(['Cid', '$120.00', '$100.00', '120.0%', '❌ paused', '$120.00 (paused: no further spend)']);
     expect(renderBudgetMarkdown(report)).not.toContain('100% on');
     // The HTML chart says the same threshold.
     expect(renderHtml(report)).toContain('crosses 110% on 2026-11-28');

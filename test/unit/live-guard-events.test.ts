@@ -50,3 +50,46 @@ describe('the live guard on agent, run and budget events', () => {
     expect((await w.stats()).errors).toBe(0);
   }, 60_000);
 });
+
+describe('the live guard\'s event counters are saved in plugin state (what a restart reads back)', () => {
+  const saved = (w: ReturnType<typeof world>) => w.h.getState({ scopeKind: 'instance', stateKey: 'stats' }) as GuardStats | undefined;
+
+  it('an event the guard does not handle and the plugin\'s own event are counted in plugin state, not only in memory', async () => {
+    const w = world({ stateDir: tempDir() });
+    await w.emit('agent.updated', { changedTopLevelKeys: ['name'] });
+    await w.emit('agent.updated', { changedTopLevelKeys: ['status'] }, { actorType: 'plugin', actorId: OWN });
+    await w.h.emit('issue.updated' as never, {}, { companyId: CO, entityType: 'issue', entityId: 'i1', actorType: 'plugin', actorId: OWN } as never);
+    expect(saved(w)).toMatchObject({ events: 3, ownSkipped: 2 });
+    expect(await w.stats()).toMatchObject({ events: 3, ownSkipped: 2 });
+  });
+
+  it('property: events arriving together, against a host whose writes answer in any order, lose no count and never land older counts last', async () => {
+    const fc = await import('fast-check');
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 1, maxLength: 40 }), fc.array(fc.nat(5), { minLength: 1, maxLength: 40 }), async (owns, delays) => {
+        const w = world({ stateDir: tempDir() });
+        // The host's state writes take a varying time (a later write may answer first); what it stores is what
+        // each write carried, in the order the writes are answered.
+        const set = w.h.ctx.state.set.bind(w.h.ctx.state);
+        let n = 0;
+        let inFlight = 0;
+        let overlapped = false;
+        w.h.ctx.state.set = async (key, value) => {
+          const d = delays[n++ % delays.length];
+          inFlight++;
+          if (inFlight > 1) overlapped = true;
+          for (let i = 0; i < d; i++) await new Promise((r) => setImmediate(r));
+          inFlight--;
+          return set(key, value);
+        };
+        await Promise.all(owns.map((own) => w.emit('agent.updated', { changedTopLevelKeys: ['title'] }, own ? { actorType: 'plugin', actorId: OWN } : {})));
+        const s = saved(w);
+        expect(s).toMatchObject({ events: owns.length, ownSkipped: owns.filter(Boolean).length });
+        // One write at a time, coalesced: fewer writes than events once they pile up.
+        expect(overlapped).toBe(false);
+        expect(n).toBeLessThanOrEqual(owns.length);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

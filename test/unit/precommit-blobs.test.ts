@@ -85,6 +85,27 @@ describe('precommit: files git calls binary, or too large for the patch', () => 
     expect(r.stdout + r.stderr).not.toContain(be);
   });
 
+  it('BOM-less UTF-16BE and UTF-32LE files that are mostly CJK block, at the line of the key (they were read as binary, and the key was missed)', () => {
+    const { stage, precommit } = repo();
+    const a = fakeToken('github-pat', 806);
+    const b = fakeToken('gitlab-pat', 807);
+    const notes = '設定ファイルの説明：本番環境では使わないこと。認証情報は秘密管理から読み込む。\n'.repeat(30);
+    stage('zh.conf', Buffer.from(`${notes}GITHUB_TOKEN=${a}\n`, 'utf16le').swap16());
+    const text = `${notes}GITLAB_TOKEN=${b}\n`;
+    const cps = [...text].map((c) => c.codePointAt(0)!);
+    const u32 = Buffer.alloc(cps.length * 4);
+    cps.forEach((cp, i) => u32.writeUInt32LE(cp, i * 4));
+    stage('ja.conf', u32);
+    const r = precommit();
+    expect(r.code, r.stderr).toBe(1);
+    expect(where(r.report)).toEqual([
+      ['security/secret-in-diff', 'ja.conf', 31, 14],
+      ['security/secret-in-diff', 'zh.conf', 31, 14],
+    ]);
+    expect(r.stdout + r.stderr).not.toContain(a);
+    expect(r.stdout + r.stderr).not.toContain(b);
+  });
+
   it('a text file with one NUL byte blocks (the NUL is a separator, not a reason to skip)', () => {
     const { dir, stage } = repo();
     const key = fakeToken('github-pat', 805);

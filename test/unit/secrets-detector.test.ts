@@ -462,8 +462,9 @@ describe('detectSecrets: options', () => {
   });
 
   it('supports window anchors and valueRun in extra rows (a secret before or after its keyword, near it)', () => {
+    // A user's row runs on RE2 (no lookarounds): the hex run's borders are matched, the key is group 1.
     const extra: SecretPattern[] = [
-      { id: 'acme-signing-key', description: 'ACME signing key', keywords: ['acme signing'], anchor: 'window', window: 80, regex: '(?<![0-9a-f])([0-9a-f]{40})(?![0-9a-f])', secretGroup: 1, valueRun: { chars: '0-9a-f', length: 40 }, minEntropy: 3 },
+      { id: 'acme-signing-key', description: 'ACME signing key', keywords: ['acme signing'], anchor: 'window', window: 80, regex: '(?:^|[^0-9a-f])([0-9a-f]{40})(?:[^0-9a-f]|$)', secretGroup: 1, valueRun: { chars: '0-9a-f', length: 40 }, minEntropy: 3 },
     ];
     const key = hex(40, 95);
     expect(detectSecrets(`${key}\n# the acme signing key above`, { extraPatterns: extra }).map((m) => m.kind)).toEqual(['acme-signing-key']);

@@ -11,7 +11,7 @@ import { KeywordScanner, isOneByte, type KeywordHits, type LineMarks } from './k
 import { CREDENTIAL_KEYWORDS, credentialsIn, keywordMayBind } from './credential.js';
 import { SECRET_PATTERNS, type SecretPattern } from './patterns.js';
 import { maskSecret, redactSecrets } from './redact.js';
-import { assertSafeRegex, UnsafeRegexError } from './regex-safety.js';
+import { LinearRegExp, type RegexLike } from './linear-regex.js';
 import { ignoreCovers } from '../../util/rule-id.js';
 
 export interface SecretMatch {
@@ -83,17 +83,18 @@ interface Row {
   priority: number;
   mode: 'keyword' | 'window' | 'scan';
   window: number;
-  sticky: RegExp;
-  global: RegExp;
+  // A user's row: LinearRegExp (RE2, linear time); a built-in row: RegExp (reviewed and tested, regex-safety.ts).
+  sticky: RegexLike;
+  global: RegexLike;
   groups: number[];
   keywords: string[];
   minEntropy: number;
-  context: RegExp | null;
+  context: RegexLike | null;
   contextWindow: number;
-  antiContext: RegExp | null;
+  antiContext: RegexLike | null;
   antiContextWindow: number;
-  allow: RegExp[];
-  matchAllow: RegExp | null;
+  allow: RegexLike[];
+  matchAllow: RegexLike | null;
   stopwords: string[];
   verify: Verifier | null;
   valueRun: ValueRun | null;
@@ -103,7 +104,7 @@ interface Row {
 /** Compiled `valueRun`: the class, and its membership table once a text needs it. */
 interface ValueRun {
   key: string;
-  cls: RegExp;
+  cls: RegexLike;
   member: Uint8Array | null;
   length: number;
 }
@@ -148,20 +149,19 @@ function compileRow(p: SecretPattern, priority: number, where: string, defaultAn
   if (typeof p.id !== 'string' || !/^[a-z0-9][a-z0-9._-]*$/i.test(p.id)) fail('id', 'required: letters, digits, ".", "_" or "-"');
   if (p.description !== undefined && typeof p.description !== 'string') fail('description', 'must be a string');
   if (!Array.isArray(p.keywords) || p.keywords.some((k) => typeof k !== 'string' || !k)) fail('keywords', 'must be an array of non-empty strings');
-  if (typeof p.regex !== 'string' || !p.regex) fail('regex', 'required (JavaScript RegExp source)');
+  if (typeof p.regex !== 'string' || !p.regex) fail('regex', 'required (JavaScript RegExp source; a user row runs on RE2: no lookarounds, no backreferences)');
   const flags = p.flags ?? '';
   if (typeof flags !== 'string' || !ALLOWED_FLAGS.test(flags)) fail('flags', 'only i, m, s and u are allowed');
-  // A user's row can hang the detector (and every commit) with catastrophic backtracking: refused here, at
-  // load, with the reason (regex-safety.ts). The built-in table is checked by its own tests.
+  // A user's row could hang the detector (and every commit) with catastrophic backtracking, in ways no
+  // load-time check of the pattern foresees: its regexes run on RE2, in linear time (linear-regex.ts); what
+  // RE2 cannot run (lookarounds, backreferences) is refused here, at load, with the reason. The built-in
+  // table runs on JavaScript's engine, checked by its own tests (regex-safety.ts).
   const user = where !== 'built-in pattern';
-  const compile = (src: string, f: string, field: string): RegExp => {
+  const compile = (src: string, f: string, field: string): RegexLike => {
     try {
-      const re = new RegExp(src, f);
-      // A 'scan' row's regex runs over whole texts (1 MB windows of a large file); the rest over short spans.
-      if (user) assertSafeRegex(src, f, field === 'regex' && (p.anchor ?? defaultAnchor) === 'scan');
-      return re;
+      return user ? new LinearRegExp(src, f) : new RegExp(src, f);
     } catch (e) {
-      return fail(field, e instanceof UnsafeRegexError ? `may take exponential time on some input (catastrophic backtracking): ${e.message}` : (e as Error).message);
+      return fail(field, (e as Error).message);
     }
   };
   const sticky = compile(p.regex, flags + 'yd', 'regex');
@@ -274,6 +274,29 @@ function engineFor(extra: readonly SecretPattern[] | undefined, credentials: boo
     extraEngines[c].set(extra, e);
   }
   return e;
+}
+
+/** The compiled regexes of the user's rows, by row and field: which engine runs each (the tests look). */
+export function userRowRegexes(extra: readonly SecretPattern[]): { row: string; field: string; re: RegexLike }[] {
+  const engine = buildEngine(extra);
+  const out: { row: string; field: string; re: RegexLike }[] = [];
+  engine.rows.forEach((r) => {
+    if (!r) return;
+    const at = (field: string, re: RegexLike | null) => re && out.push({ row: r.pattern.id, field, re });
+    at('regex (sticky)', r.sticky);
+    at('regex', r.global);
+    at('context', r.context);
+    at('antiContext', r.antiContext);
+    r.allow.forEach((re, i) => at(`allowlist.regexes[${i}]`, re));
+    at('allowlist.matchRegexes', r.matchAllow);
+    at('valueRun.chars', r.valueRun?.cls ?? null);
+  });
+  return out;
+}
+
+/** The compiled `secrets.allowlist.regexes` (which engine runs them: the tests look). */
+export function userAllowRegexes(a: SecretAllowlist): RegexLike[] {
+  return userAllow(a)?.regexes ?? [];
 }
 
 /** Compile rows as the detector would (built-ins plus `extra`); throws SecretPatternError on a bad row. */
@@ -436,12 +459,17 @@ const VERIFIERS: Record<NonNullable<SecretPattern['verify']>, Verifier> = {
 };
 
 interface UserAllow {
-  regexes: RegExp[];
+  regexes: RegexLike[];
   values: Set<string>;
   paths: ((p: string) => boolean) | null;
 }
 
 const userAllowCache = new WeakMap<SecretAllowlist, UserAllow>();
+
+/** Compile `secrets.allowlist` as the detector will; throws SecretPatternError on a regex that cannot run. */
+export function validateSecretAllowlist(a: SecretAllowlist): void {
+  userAllow(a);
+}
 
 function userAllow(a: SecretAllowlist | undefined): UserAllow | null {
   if (!a) return null;
@@ -450,7 +478,8 @@ function userAllow(a: SecretAllowlist | undefined): UserAllow | null {
     u = {
       regexes: (a.regexes ?? []).map((r, i) => {
         try {
-          return new RegExp(r);
+          // A config's regex: RE2, linear time (linear-regex.ts); it is run on every secret found.
+          return new LinearRegExp(r);
         } catch (e) {
           throw new SecretPatternError(`secrets.allowlist.regexes[${i}]: ${(e as Error).message}`);
         }
