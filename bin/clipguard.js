@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Thin launcher: the CLI is compiled and bundled to dist/bundle/ by `npm run build` (run by `npm install` via "prepare").
-// On Node 22.1+ the on-disk V8 compile cache makes later starts (every `git commit`) cheaper; Node 20
-// has no such cache and ignores this.
+// Thin launcher: the CLI is compiled and bundled to dist/bundle/ by `npm run build` (run by `npm install` via
+// "prepare"): one CommonJS file, clipguard.cjs, which dist/bundle/loader.js (src/bundle-loader.ts) compiles
+// with the V8 code cache the build wrote beside it, so that later starts (every `git commit`) skip compiling
+// what the hook runs. On Node 22.1+ Node's own compile cache also covers the dependencies loaded from
+// node_modules; Node 20 has none and ignores this.
 import module from 'node:module';
 
 module.enableCompileCache?.();
@@ -13,14 +15,17 @@ for (const stream of [process.stdout, process.stderr]) {
     if (e.code !== 'EPIPE') throw e;
   });
 }
-const built = new URL('../dist/bundle/clipguard.js', import.meta.url);
+const dir = new URL('../dist/bundle/', import.meta.url);
+const bundle = new URL('clipguard.cjs', dir).pathname;
 let main;
 try {
-  ({ main } = await import(built.href));
+  const { loadBundle } = await import(new URL('loader.js', dir).href);
+  ({ main } = loadBundle(bundle, `${bundle}.cache`));
 } catch (e) {
   // A checkout that was never built (or whose dist/ was removed): say what to do, exit 2 (a git hook blocks).
-  if (e?.code !== 'ERR_MODULE_NOT_FOUND' || !String(e.message).includes(built.pathname)) throw e;
-  process.stderr.write(`clipguard: ${built.pathname} is missing: run \`npm run build\` (or npm install) in ${new URL('..', import.meta.url).pathname}\n`);
+  const missing = (e?.code === 'ERR_MODULE_NOT_FOUND' && String(e.message).includes(dir.pathname)) || (e?.code === 'ENOENT' && e.path === bundle);
+  if (!missing) throw e;
+  process.stderr.write(`clipguard: ${bundle} is missing: run \`npm run build\` (or npm install) in ${new URL('..', import.meta.url).pathname}\n`);
   process.exit(2);
 }
 process.exitCode = await main(process.argv);
