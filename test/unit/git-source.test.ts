@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, type DiffReadOptions } from '../../src/sources/git.js';
+import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, parsePatchBytes, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, type DiffReadOptions } from '../../src/sources/git.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { parsePatch as parseLines } from '../helpers/git-range-whole.js';
 
@@ -271,7 +271,8 @@ describe('parsePatch (the staged diff\'s reader)', () => {
   // The reader cuts each run of '+' lines out of the patch as one text; the oracle is the line-by-line reader
   // it replaced (kept verbatim in test/helpers/git-range-whole.ts), grouped the way the detector reads lines.
   it('reads the same added lines as the line-by-line reader, as runs of consecutive line numbers (property)', () => {
-    const text = fc.array(fc.constantFrom('a', 'Z', ' ', '+', '-', '\r', '\\', '@', 'diff --git a/x b/x', '+++ b/y', '@@ -1 +1 @@', 'é', '\t'), { maxLength: 6 }).map((cs) => cs.join(''));
+    // \u0001 stands for a byte that is not UTF-8 (parsePatchBytes' check below).
+    const text = fc.array(fc.constantFrom('a', 'Z', ' ', '+', '-', '\r', '\\', '@', 'diff --git a/x b/x', '+++ b/y', '@@ -1 +1 @@', 'é', '\t', '中', '\u0001'), { maxLength: 6 }).map((cs) => cs.join(''));
     const hunk = fc.record({
       gap: fc.nat(2), // 0: the hunk's first added line follows the previous hunk's last one (one run)
       dels: fc.nat(2),
@@ -302,13 +303,25 @@ describe('parsePatch (the staged diff\'s reader)', () => {
         })
         .join(''),
     );
+    let bytesChecked = 0;
     fc.assert(
       fc.property(patch, (p) => {
         const oracle = parseLines(p).map((f) => ({ path: f.path, binary: f.binary, blocks: blocksOfLines(f.lines), added: f.lines.length }));
         expect(parsePatch(p)).toEqual(oracle);
         expect(parsePatch(p).map((f) => linesOfBlocks(f.blocks))).toEqual(parseLines(p).map((f) => f.lines));
+        // From the bytes, a file section at a time (ASCII ones as Latin-1): the same as the whole patch decoded
+        // as UTF-8, bytes that are not UTF-8 included (each \u0001 made one). On patches as git writes them with
+        // --unified=0, without context lines: a context line is not counted down by either reader, which then
+        // reads the next file's header as part of the hunk (the whole-patch reader; the other starts afresh).
+        if (/^ /m.test(p)) return;
+        bytesChecked++;
+        const bytes = Buffer.from(p, 'utf8');
+        for (let i = 0, k = 0; i < bytes.length; i++) if (bytes[i] === 1) bytes[i] = [0x80, 0xc3, 0xe2, 0xff][k++ % 4];
+        expect(parsePatchBytes(bytes)).toEqual(parsePatch(bytes.toString('utf8')));
+        expect(parsePatchBytes(Buffer.from(p, 'utf8'))).toEqual(oracle);
       }),
       { numRuns: 500 },
     );
+    expect(bytesChecked).toBeGreaterThan(100);
   });
 });
