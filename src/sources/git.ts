@@ -525,25 +525,129 @@ function assemble(patches: PatchBlocks[], keep: RawEntry[]): { files: StagedFile
 // ---------------------------------------------------------------------------------------------------
 // Public API
 
-/** Added lines of the staged change (`git diff --cached`), what a pre-commit hook must check. */
-export async function readStagedDiff(repoDir: string, options: DiffReadOptions = {}): Promise<StagedDiff> {
+/** `git check-attr diff` of each path: 'unspecified', 'unset', 'set' or the name of a diff driver. */
+async function diffAttributes(repoDir: string, paths: string[]): Promise<Map<string, string>> {
+  const attrs = new Map<string, string>();
+  if (!paths.length) return attrs;
+  const f = (await git(repoDir, paths.map((p) => `${p}\0`).join('')).raw(['check-attr', '-z', '--stdin', 'diff'])).split('\0');
+  for (let i = 0; i + 2 < f.length; i += 3) attrs.set(f[i], f[i + 2]);
+  return attrs;
+}
+
+/** git's test of a binary file when no attribute decides (diff.c, buffer_is_binary): a NUL in the first 8000 bytes. */
+const FIRST_FEW_BYTES = 8000;
+
+/**
+ * A new file's added lines from its blob, as the patch has them: every line, each without one trailing '\r'
+ * (parsePatch), in one run from line 1; null when the file is empty. Decoded as Latin-1 when ASCII.
+ */
+function newFileLines(path: string, bytes: Buffer): StagedFile | null {
+  if (!bytes.length) return null;
+  // Without the last newline, decoded as such: a string of its own (a slice of a longer one is not).
+  const last = bytes[bytes.length - 1] === 10;
+  const body = last ? bytes.subarray(0, -1) : bytes;
+  let text = body.toString(isAscii(body) ? 'latin1' : 'utf8');
+  const added = 1 + newlinesIn(text); // the last line: '\ No newline at end of file' in the patch when it has no newline
+  if (!last && !text.length) return null;
+  if (text.includes('\r')) {
+    text = text.replace(/\r\n/g, '\n');
+    if (text.endsWith('\r')) text = text.slice(0, -1);
+  }
+  return { path, blocks: [{ line: 1, text }], added };
+}
+
+/** Its own small function, so that V8 optimises this loop alone (newFileLines whole took it 3-15 ms of compilation). */
+function newlinesIn(text: string): number {
+  let n = 0;
+  for (let p = text.indexOf('\n'); p >= 0; p = text.indexOf('\n', p + 1)) n++;
+  return n;
+}
+
+/** The blobs of `shas` through one `git cat-file --batch`, whole, in order; null for one git did not find. */
+async function smallBlobs(repoDir: string, shas: string[]): Promise<(Buffer | null)[]> {
+  const out = await startGit(repoDir, ['cat-file', '--batch'], shas.map((s) => `${s}\n`).join('')).readBytes();
+  const blobs: (Buffer | null)[] = [];
+  // Records: "<sha> blob <size>\n<bytes>\n", or "<name> missing\n".
+  for (let at = 0; at < out.length && blobs.length < shas.length; ) {
+    const nl = out.indexOf(10, at);
+    if (nl < 0) break;
+    const header = out.toString('latin1', at, nl).split(' ');
+    if (header[1] !== 'blob') {
+      blobs.push(null);
+      at = nl + 1;
+      continue;
+    }
+    const end = nl + 1 + Number(header[2]);
+    blobs.push(out.subarray(nl + 1, end));
+    at = end + 1;
+  }
+  while (blobs.length < shas.length) blobs.push(null);
+  return blobs;
+}
+
+/** Past this many other files beside new ones, the patch is read for all of them (a pathspec per file is matched against every index entry). */
+const MAX_PATHSPECS = 256;
+
+/**
+ * Added lines of the staged change (`git diff --cached`), what a pre-commit hook must check.
+ *
+ * A new regular file's added lines are the whole of its blob: those files are read with `git cat-file --batch`
+ * and only the other files from the patch. On 200 new files (2.7 MB) the patch cost git ~21 ms of CPU and
+ * clipguard ~20 ms to decode it and cut the '+' out of every line; the blobs cost git ~15 ms and clipguard
+ * ~9. A new file is still read from the patch when its `diff` attribute names a driver (whose config may call
+ * it binary); one whose attribute is unset is binary, one with it set is text, one without it binary when git
+ * would say so (a NUL in its first 8000 bytes). `viaPatch` reads every file from the patch (the tests compare).
+ */
+export async function readStagedDiff(repoDir: string, options: DiffReadOptions & { viaPatch?: boolean } = {}): Promise<StagedDiff> {
   const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const g = git(repoDir);
-  // The whole patch is asked for now, beside the raw entries and their sizes (one git round trip less on every
-  // commit), and read only when no file must be left out of it (too large, or of unknown size): then it is
+  const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
+  const isNew = (e: RawEntry) => e.status === 'A' && /^100/.test(e.dstMode);
+  const fresh = options.viaPatch ? [] : entries.filter(isNew);
+  const patchArgs = ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS];
+  // Without a new file the whole patch is what is read: asked for now, beside the blob sizes (one git round
+  // trip less), and read only when no file must be left out of it (too large, or of unknown size): then it is
   // the same command as below. Otherwise it is dropped unread (git waits on its full pipe) and asked again.
-  const early = startGit(repoDir, ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS]);
+  const early = fresh.length ? null : startGit(repoDir, patchArgs);
   try {
-    const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
-    const sizes = await blobSizes(repoDir, entries.map((e) => e.dstSha));
+    const [sizes, attrs] = await Promise.all([blobSizes(repoDir, entries.map((e) => e.dstSha)), diffAttributes(repoDir, fresh.map((e) => e.path))]);
     const { keep, blobs, skipped } = triage(entries, sizes, max);
     if (!keep.length) return { files: [], blobs, skipped };
-    const ex = excludes(blobs, entries);
-    const patch = ex.length ? await startGit(repoDir, ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...ex]).readBytes() : await early.readBytes();
-    const read = assemble(parsePatchBytes(patch), keep);
-    return { files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+    let whole = keep.filter((e) => isNew(e) && (attrs.get(e.path) === 'unspecified' || attrs.get(e.path) === 'set'));
+    if (keep.length - whole.length > MAX_PATHSPECS) whole = [];
+    const fromBlob = new Set(whole);
+    const rest = keep.filter((e) => !fromBlob.has(e));
+    let patch: Promise<Buffer | null> = Promise.resolve(null);
+    if (rest.length && !whole.length) {
+      const ex = excludes(blobs, entries);
+      patch = ex.length || !early ? startGit(repoDir, [...patchArgs, ...ex]).readBytes() : early.readBytes();
+    } else if (rest.length) {
+      // Only the other files (a renamed file's old path too, so that git pairs them as before).
+      const only = new Set<string>();
+      for (const e of rest) only.add(e.path).add(e.srcPath);
+      patch = startGit(repoDir, [...patchArgs, '--', ...[...only].map((p) => `:(literal,top)${p}`)]).readBytes();
+    }
+    const [patchBytes, contents] = await Promise.all([patch, whole.length ? smallBlobs(repoDir, whole.map((e) => e.dstSha)) : []]);
+    const read = patchBytes ? assemble(parsePatchBytes(patchBytes), rest) : { files: [], blobs: [] };
+    if (!whole.length) return { files: read.files, blobs: [...blobs, ...read.blobs], skipped };
+    // Both in the patch's order, which is the raw entries' order.
+    const order = new Map(entries.map((e, i) => [e.path, i]));
+    const files = read.files.map((f) => ({ at: order.get(f.path)!, f }));
+    const binary = read.blobs.map((b) => ({ at: order.get(b.path)!, b }));
+    whole.forEach((e, i) => {
+      const bytes = contents[i];
+      const at = order.get(e.path)!;
+      if (!bytes) binary.push({ at, b: blobFile(e, 'unknown size') });
+      else if (attrs.get(e.path) !== 'set' && bytes.subarray(0, FIRST_FEW_BYTES).includes(0)) binary.push({ at, b: blobFile(e, 'binary') });
+      else {
+        const f = newFileLines(e.path, bytes);
+        if (f) files.push({ at, f });
+      }
+    });
+    const byAt = (a: { at: number }, b: { at: number }) => a.at - b.at;
+    return { files: files.sort(byAt).map((x) => x.f), blobs: [...blobs, ...binary.sort(byAt).map((x) => x.b)], skipped };
   } finally {
-    early.cancel();
+    early?.cancel();
   }
 }
 
