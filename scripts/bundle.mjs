@@ -63,8 +63,8 @@ const action = await build({
   banner: { js: "import { createRequire as __clipguardCreateRequire } from 'node:module'; const require = __clipguardCreateRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
 });
-// The loader bin/clipguard.js imports (Node built-ins only).
-await build({ ...common, entryPoints: { loader: 'src/bundle-loader.ts' }, format: 'esm', metafile: false });
+// The loader bin/clipguard.js requires (Node built-ins only), CommonJS like it.
+await build({ ...common, entryPoints: { loader: 'src/bundle-loader.ts' }, format: 'cjs', outExtension: { '.js': '.cjs' }, metafile: false });
 writeFileSync(new URL('dist/bundle-meta.json', root), JSON.stringify({ inputs: { ...cli.metafile.inputs, ...action.metafile.inputs }, outputs: { ...cli.metafile.outputs, ...action.metafile.outputs } }));
 
 // The credential filter's model is read on first use (detectors/secrets/credential.ts), not bundled: 200 KB of

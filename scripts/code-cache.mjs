@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadBundle, writeCodeCache } from '../dist/bundle/loader.js';
+import { loadBundle, writeCodeCache } from '../dist/bundle/loader.cjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const bundle = join(root, 'dist/bundle/clipguard.cjs');

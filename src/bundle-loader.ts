@@ -12,7 +12,7 @@
 //     compares the source's length only), and the SHA-256 of the cache data that follows (a torn or damaged
 //     file);
 // and V8 still checks its version and flags. Anything else: the bundle is compiled from source as before.
-// Built by esbuild into dist/bundle/loader.js (scripts/bundle.mjs); bin/clipguard.js imports it.
+// Built by esbuild into dist/bundle/loader.cjs (scripts/bundle.mjs); bin/clipguard.js requires it.
 import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, type Stats } from 'node:fs';
 import { createRequire } from 'node:module';

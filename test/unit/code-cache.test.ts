@@ -2,7 +2,7 @@
 // only the source's length, so a cache is used only when it was made for these very bytes, by this Node, is
 // whole, and is no more writable than the bundle. Every other case compiles from source and runs the same.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
@@ -104,8 +104,24 @@ describe('the code cache', () => {
 
   it('written by the build, is used by a plain `node` running the built CLI', () => {
     const cli = join(ROOT, 'dist', 'bundle', 'clipguard.cjs');
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(join(ROOT, 'dist', 'bundle', 'loader.js'))}); process.stdout.write(loadBundle(${JSON.stringify(cli)}, ${JSON.stringify(`${cli}.cache`)}).cache);`], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(join(ROOT, 'dist', 'bundle', 'loader.cjs'))}); process.stdout.write(loadBundle(${JSON.stringify(cli)}, ${JSON.stringify(`${cli}.cache`)}).cache);`], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('used');
+  });
+
+  it('the launcher of a checkout that was never built says what to do and exits 2 (a hook blocks)', () => {
+    const pkg = tempDir('clipguard-unbuilt-');
+    dirs.push(pkg);
+    cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
+    copyFileSync(join(ROOT, 'package.json'), join(pkg, 'package.json'));
+    for (const built of [[], ['loader.cjs']]) {
+      for (const f of built) {
+        mkdirSync(join(pkg, 'dist', 'bundle'), { recursive: true });
+        copyFileSync(join(ROOT, 'dist', 'bundle', f), join(pkg, 'dist', 'bundle', f));
+      }
+      const r = spawnSync(process.execPath, [join(pkg, 'bin', 'clipguard.js'), 'precommit'], { cwd: pkg, encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toBe(`clipguard: ${join(pkg, 'dist', 'bundle', 'clipguard.cjs')} is missing: run \`npm run build\` (or npm install) in ${pkg}\n`);
+    }
   });
 });
