@@ -29,6 +29,7 @@ const dir = mkdtempSync(join(tmpdir(), 'clipguard-code-cache-'));
 const here = process.cwd();
 // What the CLI prints here is not the build's output.
 const write = { out: process.stdout.write, err: process.stderr.write };
+let trained = true;
 try {
   const git = (...args) => execFileSync('git', ['-c', 'user.name=build', '-c', 'user.email=build@example.invalid', '-c', 'commit.gpgsign=false', '-c', 'init.defaultBranch=main', ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
   git('init', '-q');
@@ -52,6 +53,10 @@ try {
   }
   writeFileSync(join(dir, 'MSG'), 'Add the settings\n\n# Please enter the commit message\n');
   await loaded.main(['node', 'clipguard', 'precommit', '--commit-msg', join(dir, 'MSG')]);
+} catch (e) {
+  // No git here, say: the cache then holds what ran (the bundle's top level) and the build goes on.
+  trained = false;
+  write.err.call(process.stderr, `code cache: the hooks' commands did not run (${e.message.split('\n')[0]}); caching the top level only\n`);
 } finally {
   process.stdout.write = write.out;
   process.stderr.write = write.err;
@@ -60,4 +65,4 @@ try {
 }
 process.exitCode = 0;
 const bytes = writeCodeCache(loaded, `${bundle}.cache`);
-process.stderr.write(`code cache: ${(bytes / 1024).toFixed(0)} KB for ${process.version}\n`);
+process.stderr.write(`code cache: ${(bytes / 1024).toFixed(0)} KB for ${process.version}${trained ? '' : ' (top level only)'}\n`);
