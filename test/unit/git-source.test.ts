@@ -385,6 +385,7 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
         write(`nul-${i}.txt`, c);
         write(`changed-${i}.txt`, Buffer.concat([c, Buffer.from('more\n')]));
       });
+      write('empty.txt', ''); // no line to add: not binary either, whatever the attribute
       git('add', '-A');
       const r = await readStagedDiff(dir);
       expect(r, gitattributes).toEqual(await readStagedDiff(dir, { viaPatch: true }));
@@ -392,7 +393,7 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
     }
   });
 
-  it('20 new files beside more than 256 changed ones are read from the patch, the same', async () => {
+  it('20 new files beside 260 changed ones (CRLF, no final newline): the same as the whole patch', async () => {
     const { dir, git, write } = repo();
     for (let i = 0; i < 260; i++) write(`m/${i}.txt`, `old ${i}\n`);
     git('add', '-A');
