@@ -600,14 +600,15 @@ export async function readStagedDiff(repoDir: string, options: DiffReadOptions &
   const max = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const g = git(repoDir);
   const patchArgs = ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, ...(options.viaPatch ? [] : ['--diff-filter=a'])];
-  // The patch is asked for now, beside the raw entries and their sizes (one git round trip less on every
-  // commit), and read only when no file must be left out of it (too large, or of unknown size): then it is
-  // the same command as below. Otherwise it is dropped unread (git waits on its full pipe) and asked again.
-  const early = startGit(repoDir, patchArgs);
+  const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
+  const isNew = (e: RawEntry) => !options.viaPatch && e.status === 'A' && /^100/.test(e.dstMode);
+  const fresh = entries.filter(isNew);
+  // When a file other than a new or deleted one is staged, the patch is asked for now, beside the blob sizes
+  // (one git round trip less), and read only when no file must be left out of it (too large, or of unknown
+  // size): then it is the same command as below. Otherwise it is dropped unread (git waits on its full pipe)
+  // and asked again. A commit of new files only starts no patch at all.
+  const early = entries.some((e) => !isNew(e) && e.status !== 'D') ? startGit(repoDir, patchArgs) : null;
   try {
-    const entries = parseRaw(await g.raw(['diff', '--cached', '--raw', '-z', ...DIFF_FLAGS]));
-    const isNew = (e: RawEntry) => !options.viaPatch && e.status === 'A' && /^100/.test(e.dstMode);
-    const fresh = entries.filter(isNew);
     const [sizes, attrs] = await Promise.all([blobSizes(repoDir, entries.map((e) => e.dstSha)), diffAttributes(repoDir, fresh.map((e) => e.path))]);
     const { keep, blobs, skipped } = triage(entries, sizes, max);
     if (!keep.length) return { files: [], blobs, skipped };
@@ -618,7 +619,7 @@ export async function readStagedDiff(repoDir: string, options: DiffReadOptions &
     const ex = excludes(blobs, entries);
     const none = Promise.resolve(null);
     const [main, byDriver, contents] = await Promise.all([
-      others.length ? (ex.length ? startGit(repoDir, [...patchArgs, ...ex]).readBytes() : early.readBytes()) : none,
+      others.length ? (ex.length || !early ? startGit(repoDir, [...patchArgs, ...ex]).readBytes() : early.readBytes()) : none,
       driven.length ? startGit(repoDir, ['diff', '--cached', '-p', '--unified=0', ...DIFF_FLAGS, '--', ...driven.map((e) => `:(literal,top)${e.path}`)]).readBytes() : none,
       whole.length ? smallBlobs(repoDir, whole.map((e) => e.dstSha)) : Promise.resolve([]),
     ]);
@@ -643,7 +644,7 @@ export async function readStagedDiff(repoDir: string, options: DiffReadOptions &
     const byAt = (a: { at: number }, b: { at: number }) => a.at - b.at;
     return { files: files.sort(byAt).map((x) => x.f), blobs: [...blobs, ...binary.sort(byAt).map((x) => x.b)], skipped };
   } finally {
-    early.cancel();
+    early?.cancel();
   }
 }
 
