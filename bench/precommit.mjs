@@ -9,6 +9,9 @@
 //
 //   npm run build && node bench/precommit.mjs
 //
+// BENCH_CLIPGUARD_BIN=<bin/clipguard.js of another built checkout> measures that build instead (a before side,
+// in this checkout's scratch repositories).
+//
 // Every command runs BENCH_PRECOMMIT_RUNS times (default 9) after one warm-up, the commands in turn each round
 // (a burst of load on the shared machine hits every tool alike); medians, min-max, and the peak RSS of each
 // command (GNU time's maxrss; secretlint reads every file given, clipguard the staged diff), and the CPU time
@@ -30,6 +33,7 @@ const FILES = 200;
 const LINES = 20_000;
 const BIG_RUNS = Number(process.env.BENCH_PRECOMMIT_BIG_RUNS ?? 3);
 const BIG_BYTES = 20 * 1024 * 1024;
+const CLIPGUARD = process.env.BENCH_CLIPGUARD_BIN ?? join(ROOT, 'bin/clipguard.js');
 
 const git = (cwd, ...args) => {
   const r = spawnSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', '-c', 'commit.gpgsign=false', ...args], { cwd, encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -80,7 +84,7 @@ function staged(dir) {
 function commands(dir) {
   return {
     'node -e 0 (floor)': ['node', ['-e', '0']],
-    'clipguard precommit': ['node', [join(ROOT, 'bin/clipguard.js'), 'precommit']],
+    'clipguard precommit': ['node', [CLIPGUARD, 'precommit']],
     'secretlint <staged>': ['node', [join(ROOT, 'node_modules/secretlint/bin/secretlint.js'), ...staged(dir)]],
   };
 }
@@ -109,7 +113,7 @@ function timeAll(dir, cmds, runs = RUNS) {
 
 /** clipguard's report must show it read every staged file. */
 function checkRead(dir, files) {
-  const check = spawnSync('node', [join(ROOT, 'bin/clipguard.js'), 'precommit', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const check = spawnSync('node', [CLIPGUARD, 'precommit', '--format', 'json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 26 });
   const report = JSON.parse(check.stdout);
   const detail = report.sources.find((s) => s.name === 'git:staged')?.detail ?? '';
   const whole = detail.split('read whole: ')[1]?.split('; skipped')[0] ?? '';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, type DiffReadOptions } from '../../src/sources/git.js';
+import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, parsePatchBytes, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, type DiffReadOptions } from '../../src/sources/git.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { parsePatch as parseLines } from '../helpers/git-range-whole.js';
 
@@ -271,7 +271,8 @@ describe('parsePatch (the staged diff\'s reader)', () => {
   // The reader cuts each run of '+' lines out of the patch as one text; the oracle is the line-by-line reader
   // it replaced (kept verbatim in test/helpers/git-range-whole.ts), grouped the way the detector reads lines.
   it('reads the same added lines as the line-by-line reader, as runs of consecutive line numbers (property)', () => {
-    const text = fc.array(fc.constantFrom('a', 'Z', ' ', '+', '-', '\r', '\\', '@', 'diff --git a/x b/x', '+++ b/y', '@@ -1 +1 @@', 'é', '\t'), { maxLength: 6 }).map((cs) => cs.join(''));
+    // \u0001 stands for a byte that is not UTF-8 (parsePatchBytes' check below).
+    const text = fc.array(fc.constantFrom('a', 'Z', ' ', '+', '-', '\r', '\\', '@', 'diff --git a/x b/x', '+++ b/y', '@@ -1 +1 @@', 'é', '\t', '中', '\u0001'), { maxLength: 6 }).map((cs) => cs.join(''));
     const hunk = fc.record({
       gap: fc.nat(2), // 0: the hunk's first added line follows the previous hunk's last one (one run)
       dels: fc.nat(2),
@@ -302,13 +303,106 @@ describe('parsePatch (the staged diff\'s reader)', () => {
         })
         .join(''),
     );
+    let bytesChecked = 0;
     fc.assert(
       fc.property(patch, (p) => {
         const oracle = parseLines(p).map((f) => ({ path: f.path, binary: f.binary, blocks: blocksOfLines(f.lines), added: f.lines.length }));
         expect(parsePatch(p)).toEqual(oracle);
         expect(parsePatch(p).map((f) => linesOfBlocks(f.blocks))).toEqual(parseLines(p).map((f) => f.lines));
+        // From the bytes, a file section at a time (ASCII ones as Latin-1): the same as the whole patch decoded
+        // as UTF-8, bytes that are not UTF-8 included (each \u0001 made one). On patches as git writes them with
+        // --unified=0, without context lines: a context line is not counted down by either reader, which then
+        // reads the next file's header as part of the hunk (the whole-patch reader; the other starts afresh).
+        if (/^ /m.test(p)) return;
+        bytesChecked++;
+        const bytes = Buffer.from(p, 'utf8');
+        for (let i = 0, k = 0; i < bytes.length; i++) if (bytes[i] === 1) bytes[i] = [0x80, 0xc3, 0xe2, 0xff][k++ % 4];
+        expect(parsePatchBytes(bytes)).toEqual(parsePatch(bytes.toString('utf8')));
+        expect(parsePatchBytes(Buffer.from(p, 'utf8'))).toEqual(oracle);
       }),
       { numRuns: 500 },
     );
+    expect(bytesChecked).toBeGreaterThan(100);
+  });
+});
+
+describe('readStagedDiff: new files read whole from their blobs', () => {
+  // New regular files are read with `git cat-file --batch`, the rest from a patch limited to them; the oracle is
+  // the same function reading every file from the whole patch (viaPatch), on real repositories: the same
+  // files, runs, line counts, whole-blob reads and skips, in the same order.
+  const piece = fc.constantFrom('a', 'key = 1', ' ', '\r', '\r\n', '\n', '\n\n', 'é', '中文', '\0', '\t', '+', '-', 'diff --git a/x b/x', '\\ No newline', '\uFEFF');
+  const content = fc.oneof(
+    fc.array(piece, { maxLength: 12 }).map((p) => Buffer.from(p.join(''), 'utf8')),
+    // bytes that are not UTF-8, a NUL after git's first 8000 bytes, UTF-16
+    fc.array(fc.constantFrom(0x80, 0xc3, 0xe2, 0xff, 0x0a, 0x0d, 0x61), { maxLength: 12 }).map((b) => Buffer.from(b)),
+    fc.nat(3).map((n) => Buffer.concat([Buffer.from('x\n'.repeat(4000 + n)), Buffer.from([0]), Buffer.from('\ny\n')])),
+    fc.constant(Buffer.from('\uFEFFa = 1\r\n', 'utf16le')),
+  );
+  const file = fc.record({
+    name: fc.constantFrom('a.txt', 'b c.txt', 'é.md', 'dir/d.js', 'dir/e.bin', 'f.dat', 'g.txt', 'h.txt'),
+    before: fc.option(content, { nil: undefined }), // committed first (undefined: new)
+    after: fc.option(content, { nil: undefined }), // staged (undefined: deleted, or renamed when `rename`)
+    rename: fc.boolean(),
+  });
+  const attrs = fc.constantFrom('', '*.bin -diff\n', '*.dat binary\n', '*.txt diff\n', '*.md diff=markdown\n', 'dir/** -diff\n*.dat diff\n');
+  it('reads what the whole patch gives (property, real repositories)', async () => {
+    let compared = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.uniqueArray(file, { selector: (f) => f.name, minLength: 1, maxLength: 6 }), attrs, fc.constantFrom(undefined, 40), async (files, gitattributes, maxFileBytes) => {
+        const { dir, git, write } = repo();
+        write('README', 'base\n');
+        if (gitattributes) write('.gitattributes', gitattributes);
+        for (const f of files) if (f.before) write(f.name, f.before);
+        git('add', '-A');
+        git('commit', '-qm', 'base');
+        for (const f of files) {
+          if (f.after === undefined) {
+            if (f.before && f.rename) git('mv', f.name, `moved-${f.name.replace('/', '-')}`);
+            else if (f.before) git('rm', '-q', f.name);
+            continue;
+          }
+          write(f.name, f.after);
+          git('add', f.name);
+        }
+        const options = maxFileBytes ? { maxFileBytes } : {};
+        expect(await readStagedDiff(dir, options)).toEqual(await readStagedDiff(dir, { ...options, viaPatch: true }));
+        compared++;
+      }),
+      { numRuns: 60 },
+    );
+    expect(compared).toBe(60);
+  }, 120_000);
+
+  it('each diff attribute and git\'s own binary test, for new and changed files, as the patch says', async () => {
+    const contents = [Buffer.from('a\0b\nkey = 1\n'), Buffer.concat([Buffer.from('x\n'.repeat(4000)), Buffer.from('\0\n')]), Buffer.from('plain\r\ntext'), Buffer.from('\uFEFFk = 1\n', 'utf16le')];
+    for (const gitattributes of ['', '* -diff\n', '* binary\n', '* diff\n', '* diff=markdown\n', '* diff\nnul-* -diff\n']) {
+      const { dir, git, write } = repo();
+      write('.gitattributes', gitattributes);
+      contents.forEach((c, i) => write(`changed-${i}.txt`, c));
+      git('add', '-A');
+      git('commit', '-qm', 'base');
+      contents.forEach((c, i) => {
+        write(`nul-${i}.txt`, c);
+        write(`changed-${i}.txt`, Buffer.concat([c, Buffer.from('more\n')]));
+      });
+      write('empty.txt', ''); // no line to add: not binary either, whatever the attribute
+      git('add', '-A');
+      const r = await readStagedDiff(dir);
+      expect(r, gitattributes).toEqual(await readStagedDiff(dir, { viaPatch: true }));
+      expect(r.files.length + r.blobs.length, gitattributes).toBe(2 * contents.length);
+    }
+  });
+
+  it('20 new files beside 260 changed ones (CRLF, no final newline): the same as the whole patch', async () => {
+    const { dir, git, write } = repo();
+    for (let i = 0; i < 260; i++) write(`m/${i}.txt`, `old ${i}\n`);
+    git('add', '-A');
+    git('commit', '-qm', 'base');
+    for (let i = 0; i < 260; i++) write(`m/${i}.txt`, `new ${i}\r\n`);
+    for (let i = 0; i < 20; i++) write(`n/${i}.txt`, `fresh ${i}\nsecond`);
+    git('add', '-A');
+    const r = await readStagedDiff(dir);
+    expect(r.files.length).toBe(280);
+    expect(r).toEqual(await readStagedDiff(dir, { viaPatch: true }));
   });
 });

@@ -74,7 +74,7 @@ describe('npm pack', () => {
   });
 
   it('ships the bin, dist, the schemas, the GitHub Action, every built-in rule and every built-in rule\'s fixtures', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/clipguard.js', 'dist/bundle/clipguard.js', 'dist/generated/validators.cjs', 'dist/generated/zh-tables.bin', 'schema/config.schema.json', 'schema/rule.schema.json', 'schema/report.schema.json', 'action.yml', 'dist/bundle/action.js', 'package.json', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/clipguard.js', 'dist/bundle/clipguard.cjs', 'dist/bundle/clipguard.cjs.cache', 'dist/bundle/loader.cjs', 'dist/generated/validators.cjs', 'dist/generated/zh-tables.bin', 'schema/config.schema.json', 'schema/rule.schema.json', 'schema/report.schema.json', 'action.yml', 'dist/bundle/action.js', 'package.json', 'README.md']));
     const rules = listRuleFiles(BUILTIN_RULES_DIR).map((f) => relative(ROOT, f));
     expect(rules.length).toBeGreaterThan(20);
     expect(files).toEqual(expect.arrayContaining(rules));
@@ -119,8 +119,15 @@ describe('clipguard installed from the tarball', () => {
     expect(scan.code).toBe(0);
   });
   it('ships the bundle only: no per-module tsc output, which nothing at run time may need', () => {
-    expect(existsSync(join(app, 'node_modules', 'clipguard', 'dist', 'bundle', 'clipguard.js'))).toBe(true);
+    expect(existsSync(join(app, 'node_modules', 'clipguard', 'dist', 'bundle', 'clipguard.cjs'))).toBe(true);
     for (const d of ['cli', 'engine', 'detectors', 'action']) expect(existsSync(join(app, 'node_modules', 'clipguard', 'dist', d)), d).toBe(false);
+  });
+
+  it('the installed CLI uses the code cache the build wrote (same Node), after npm unpacked it', () => {
+    const bundle = join(app, 'node_modules', 'clipguard', 'dist', 'bundle', 'clipguard.cjs');
+    const loader = join(app, 'node_modules', 'clipguard', 'dist', 'bundle', 'loader.cjs');
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { loadBundle } = await import(${JSON.stringify(loader)}); process.stdout.write(loadBundle(${JSON.stringify(bundle)}, ${JSON.stringify(`${bundle}.cache`)}).cache);`], { cwd: app, encoding: 'utf8' });
+    expect(r.stdout, r.stderr).toBe('used');
   });
 
   it('the hooks `hook install` writes run the installed bundle: a staged key blocks the commit, a clean change passes', () => {

@@ -1,11 +1,11 @@
-// What a process loads is what it pays at start-up (Node 20 has no compile cache): the hook runs on every
+// What a process loads is what it pays at start-up: the hook runs on every
 // commit, and a scan of a repository with no zh file and no deploy URL should not pay for the zh tables,
 // undici or the YAML parser. Checked by tracing the modules a real CLI process loads.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BIN, cliEnv } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
@@ -18,27 +18,40 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const BUNDLE = join(ROOT, 'dist', 'bundle') + '/';
-/** esbuild's metafile of the build (scripts/bundle.mjs): which source modules each chunk of dist/bundle/ holds. */
+const CLI = join(BUNDLE, 'clipguard.cjs');
+/** esbuild's metafile of the build (scripts/bundle.mjs): the source modules in the CLI's one file. */
 const META = JSON.parse(readFileSync(join(ROOT, 'dist', 'bundle-meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+const IN_CLI = Object.keys(META.outputs[relative(ROOT, CLI)].inputs);
+/**
+ * The modules of the file that are wrapped in a function esbuild names after them (`"src/x.ts"() {...}`), run
+ * when first imported (those reached through a dynamic import(), and the CommonJS ones); the others run
+ * whenever the file does.
+ */
+const WRAPPED = new Set(IN_CLI.filter((m) => readFileSync(CLI, 'utf8').includes(`  ${JSON.stringify(m)}(`)));
 
 /**
- * Runs the CLI in `cwd` with the tracer; the modules it loaded, and its exit code. The CLI runs from the bundle
- * (dist/bundle/), so each chunk it loaded stands for the source modules in it (`<root>/src/...ts`, and the
- * dependencies bundled in, `<root>/node_modules/...`); `files` is what the process itself opened.
+ * Runs the CLI in `cwd` with the tracer; the modules it loaded, and its exit code. The CLI is one file
+ * (dist/bundle/clipguard.cjs): its modules that ran (`<root>/src/...ts`, and the dependencies bundled in,
+ * `<root>/node_modules/...`) are those not wrapped and those whose wrapper V8's coverage (NODE_V8_COVERAGE)
+ * saw called; `files` is what the process itself loaded as modules (the launcher, the loader, dependencies).
  */
 function traced(args: string[], cwd: string): { code: number | null; modules: string[]; files: string[]; out: string } {
   const trace = join(mkdtempSync(join(tmpdir(), 'clipguard-trace-')), 'modules.txt');
+  const coverage = join(trace, '..', 'coverage');
   dirs.push(join(trace, '..'));
   writeFileSync(trace, '');
-  const r = spawnSync(process.execPath, ['--import', TRACER, BIN, ...args], { cwd, encoding: 'utf8', env: { ...cliEnv(args, cwd), CLIPGUARD_MODULE_TRACE: trace } });
+  const r = spawnSync(process.execPath, ['--import', TRACER, BIN, ...args], { cwd, encoding: 'utf8', env: { ...cliEnv(args, cwd), CLIPGUARD_MODULE_TRACE: trace, NODE_V8_COVERAGE: coverage } });
   const files = [...new Set(readFileSync(trace, 'utf8').split('\n').filter(Boolean).map((m) => (m.startsWith('file://') ? fileURLToPath(m) : m)))];
-  const modules = files.flatMap((f) => {
-    if (!f.startsWith(BUNDLE)) return [f];
-    const chunk = META.outputs[relative(ROOT, f)];
-    if (!chunk) throw new Error(`${f} is not in dist/bundle-meta.json: a stale build?`);
-    return Object.keys(chunk.inputs).map((i) => join(ROOT, i));
-  });
-  return { code: r.status, modules: [...new Set(modules)], files, out: r.stdout + r.stderr };
+  const ran = new Set<string>();
+  for (const f of readdirSync(coverage)) {
+    const { result } = JSON.parse(readFileSync(join(coverage, f), 'utf8')) as { result: { url: string; functions: { functionName: string; ranges: { count: number }[] }[] }[] };
+    for (const script of result.filter((s) => s.url === CLI || s.url === pathToFileURL(CLI).href)) {
+      for (const fn of script.functions) if (WRAPPED.has(fn.functionName) && fn.ranges[0].count > 0) ran.add(fn.functionName);
+    }
+  }
+  if (!ran.size) throw new Error(`no coverage of ${CLI}: did the CLI run from it?\n${r.stderr}`);
+  const bundled = IN_CLI.filter((m) => !WRAPPED.has(m) || ran.has(m)).map((m) => join(ROOT, m));
+  return { code: r.status, modules: [...new Set([...files, ...bundled])], files, out: r.stdout + r.stderr };
 }
 
 const pkg = (modules: string[], name: string) => modules.filter((m) => m.includes(`/node_modules/${name}/`));

@@ -146,13 +146,7 @@ export class KeywordScanner {
         this.walkLanes(toCodeUnits(text), ends, states);
       }
     }
-    const K = this.stride;
-    for (let i = 0; i < ends.length; i++) {
-      for (const kw of this.outputs[(states[i] - this.outBase) / K]) {
-        hits.starts.push(ends[i] - this.keywords[kw].length + 1);
-        hits.ids.push(kw);
-      }
-    }
+    hitsOf(ends, states, this.outputs, this.keywords, this.outBase, this.stride, hits);
     return hits;
   }
 
@@ -224,25 +218,15 @@ export class KeywordScanner {
         // Lane k starts in the state the automaton has after the maxLen - 1 characters before its part
         // (all that can be part of a keyword ending inside it); lane 0 in the state carried over.
         lanes[0] = s;
-        for (let k = 1; k < WASM_LANES; k++) {
-          let w = 0;
-          for (let i = from + k * q - (this.maxLen - 1); i < from + k * q; i++) w = delta[w + cls[text.charCodeAt(i)]];
-          lanes[k] = w;
-        }
+        for (let k = 1; k < WASM_LANES; k++) lanes[k] = walkFrom(cls, delta, 0, text, from + k * q - (this.maxLen - 1), from + k * q);
         s = wasm.walkChunk(text, from, to, oneByte, lanes, outBase, ends, states);
         if (s < 0) return false; // nothing was recorded for this chunk: the caller starts over in JavaScript
         if (marks) newlines += wasm.newlines(text, from, to, oneByte);
         tail = from + WASM_LANES * q;
       } else if (marks) {
-        for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) newlines++;
+        newlines += countNewlines(text, from, to);
       }
-      for (let i = tail; i < to; i++) {
-        s = delta[s + cls[text.charCodeAt(i)]];
-        if (s >= outBase) {
-          ends.push(i);
-          states.push(s);
-        }
-      }
+      s = walkRecording(cls, delta, outBase, s, text, tail, to, ends, states);
     }
     return true;
   }
@@ -334,6 +318,48 @@ function fillTable(table: Uint16Array | Uint32Array, offset: Int32Array, d: Int3
 /** Whether a string holds only Latin-1 characters (then UTF-16 offsets are code point offsets too). */
 export function isOneByte(text: string): boolean {
   return !ONE_BYTE.test(text);
+}
+
+// walkWasm's own loops are these small functions: run a few hundred steps a text, inline they made walkWasm
+// "hot" for V8, whose optimising compiler then spent 10-45 ms of CPU (a background thread) on it in every
+// precommit of 200 files; each of these compiles in about a millisecond.
+
+/**
+ * The keywords ending at each recorded end (a state's outputs), as start offsets and ids. Its own function, as
+ * the walks' loops are: in scan() this loop (one turn per keyword hit, ~12,000 on 20 MB of source) made scan()
+ * hot, and V8 then compiled it with every walk inlined, 20-30 ms of background CPU in the middle of the lint.
+ */
+function hitsOf(ends: number[], states: number[], outputs: readonly Int32Array[], keywords: readonly string[], outBase: number, stride: number, hits: KeywordHits): void {
+  for (let i = 0; i < ends.length; i++) {
+    for (const kw of outputs[(states[i] - outBase) / stride]) {
+      hits.starts.push(ends[i] - keywords[kw].length + 1);
+      hits.ids.push(kw);
+    }
+  }
+}
+
+/** The automaton's state after text[from, to) from `s`. */
+function walkFrom(cls: Uint8Array, delta: Uint16Array | Uint32Array, s: number, text: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) s = delta[s + cls[text.charCodeAt(i)]];
+  return s;
+}
+
+/** The same, recording each keyword end (index and state); the state after. */
+function walkRecording(cls: Uint8Array, delta: Uint16Array | Uint32Array, outBase: number, s: number, text: string, from: number, to: number, ends: number[], states: number[]): number {
+  for (let i = from; i < to; i++) {
+    s = delta[s + cls[text.charCodeAt(i)]];
+    if (s >= outBase) {
+      ends.push(i);
+      states.push(s);
+    }
+  }
+  return s;
+}
+
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) === 10) n++;
+  return n;
 }
 
 // One scratch buffer reused across calls: copying 5 MB into a fresh Buffer per call costs little, but the
