@@ -111,7 +111,7 @@ function textChar(cp: number): boolean {
 }
 
 /** Code units read from a sample as UTF-16 or UTF-32: the share that are text characters, and how many units. */
-function textShare(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be'): { share: number; units: number; asciiPairs: number } {
+function textShare(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be' | 'utf-32le' | 'utf-32be'): { share: number; units: number; asciiPairs: number; zeroLow: number } {
   const width = encoding.startsWith('utf-32') ? 4 : 2;
   const le = encoding.endsWith('le');
   const units = Math.floor(bytes.length / width);
@@ -122,12 +122,14 @@ function textShare(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be' | 'utf-3
   };
   let good = 0;
   let asciiPairs = 0;
+  let zeroLow = 0;
   for (let k = 0; k < units; k++) {
     let cp = unit(k);
     if (width === 2) {
       const lo = cp & 0xff;
       const hi = cp >> 8;
       if (lo >= 0x20 && lo < 0x7f && hi >= 0x20 && hi < 0x7f) asciiPairs++;
+      if (lo === 0 && hi !== 0) zeroLow++;
       if (cp >= 0xd800 && cp <= 0xdbff && k + 1 < units) {
         const next = unit(k + 1);
         if (next >= 0xdc00 && next <= 0xdfff) {
@@ -139,23 +141,28 @@ function textShare(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be' | 'utf-3
     }
     if (textChar(cp)) good++;
   }
-  return { share: units ? good / units : 0, units, asciiPairs: units ? asciiPairs / units : 0 };
+  return { share: units ? good / units : 0, units, asciiPairs: units ? asciiPairs / units : 0, zeroLow: units ? zeroLow / units : 0 };
 }
 
 /** Least code units a sample needs to be read as UTF-16 or UTF-32 text (a few random bytes often pass). */
 const WIDE_MIN_UNITS = 64;
 /** Share of the units that must be text characters. */
 const WIDE_TEXT_SHARE = 0.97;
+/** Share of UTF-16 units with a zero low byte beyond which a reading is numbers, not text. */
+const WIDE_ZERO_LOW = 0.125;
 
 /**
  * UTF-32 or UTF-16 text without a BOM, from a sample that is not plain UTF-8 text, or null. UTF-16 read from
  * ASCII or Latin-1 bytes is two letters a unit, which are CJK ideographs too: a reading where most units are
- * two printable ASCII bytes is not taken (real CJK text has about a fifth of them).
+ * two printable ASCII bytes is not taken (real CJK text has about a fifth of them). Small little-endian numbers
+ * read as UTF-16BE (06 00 -> U+0600) are letters of the 0x0100-0x2fff blocks too, all with a zero low byte: a
+ * reading where more than an eighth of the units have one is not taken (real text has about 1 in 256, U+3000
+ * and 一 U+4E00 a few more).
  */
 function wideText(sample: Uint8Array): BlobEncoding | null {
   for (const encoding of ['utf-32le', 'utf-32be', 'utf-16le', 'utf-16be'] as const) {
     const t = textShare(sample, encoding);
-    if (t.units >= WIDE_MIN_UNITS && t.share >= WIDE_TEXT_SHARE && t.asciiPairs < 0.5) return encoding;
+    if (t.units >= WIDE_MIN_UNITS && t.share >= WIDE_TEXT_SHARE && t.asciiPairs < 0.5 && t.zeroLow <= WIDE_ZERO_LOW) return encoding;
   }
   return null;
 }

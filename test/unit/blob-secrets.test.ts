@@ -163,8 +163,13 @@ describe('blobSecrets: bytes to text', () => {
       fc.array(fc.integer({ min: 0, max: 70_000 }), { minLength: 64, maxLength: 1500 }).chain((xs) => fc.constantFrom(2 as const, 4 as const, 8 as const).map((w) => numbers(xs, w))),
       fc.array(cjkText, { minLength: 2, maxLength: 20 }).map(mo),
     );
+    // CI drew this one: small little-endian numbers, read as UTF-16BE, are letters of the 0x0100-0x2fff blocks.
+    const drawn = [102, 17, 13, 0, 6, 0, 104, 17, 160, 199, 101, 17, 2, 0, 10, 75, 10, 0, 128, 5, 3, 0, 78, 63, 191, 92, 105, 253, 7, 0, 52, 2, 72, 137, 151, 27, 110, 157, 86, 156, 7, 0, 14, 0, 105, 17, 119, 183, 100, 17, 209, 222, 192, 167, 2, 0, 9, 0, 16, 188, 2, 0, 16, 0, 16, 0, 10, 0, 101, 17, 180, 73, 124, 25, 101, 227, 5, 0, 11, 0, 127, 154, 61, 138, 200, 154, 130, 183, 133, 253, 14, 0, 11, 0, 11, 0, 7, 158, 79, 186, 130, 71, 26, 131, 1, 89, 103, 123, 20, 124, 105, 17, 13, 0, 81, 44, 128, 133, 36, 66, 198, 242, 9, 0, 2, 0, 2, 0];
+    expect(sniffEncoding(Buffer.from(drawn))).toBe('binary');
     fc.assert(
       fc.property(binary, (b) => {
+        // A byte-order mark is the file's own word for its encoding (random bytes draw FF FE now and then).
+        fc.pre(!((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff) || (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff)));
         expect(wide(sniffEncoding(b))).toBe(false);
       }),
       { numRuns: 600 },
