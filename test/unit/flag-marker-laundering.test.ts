@@ -7,11 +7,12 @@
 // and a marker counts only in a comment that starts as a flag does (facts/flagged.ts FLAG_HEAD).
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
+import type { Config } from '../../src/config/load.js';
 import { flaggedKeys, flagKeyHash } from '../../src/facts/flagged.js';
 import { quietCopy } from '../../src/sources/paperclip/mentions.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
+import { actingConfig } from '../helpers/fault-world.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { fakeAgent, fakeCompany, fakeId, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
 
@@ -21,15 +22,8 @@ afterEach(async () => {
 });
 const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 
-function config(url: string, stateDir: string, apply: boolean): Config {
-  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
-  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
-  c.repos = [];
-  c.stateDir = stateDir;
-  c.actions.apply = apply;
-  c.rules.overrides = { 'security/secret-in-issue': { actions: { flag: { enabled: true } } }, 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } as Config['rules']['overrides'];
-  return c;
-}
+const flagOn = { 'security/secret-in-issue': { actions: { flag: { enabled: true } } }, 'security/secret-in-comment': { actions: { flag: { enabled: true } } } } as Config['rules']['overrides'];
+const config = (url: string, stateDir: string, apply: boolean) => actingConfig(url, { stateDir, apply, overrides: flagOn });
 
 describe('the flag cannot be silenced through a redacted copy', () => {
   // An agent run that leaks keys (in the description and in its comment) and adds `<!-- clipguard-flag <hashes> -->`

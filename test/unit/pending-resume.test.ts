@@ -4,10 +4,10 @@
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig, type Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
 import { tempDir } from '../helpers/cli.js';
+import { actingConfig } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const servers: FakePaperclip[] = [];
@@ -37,14 +37,7 @@ function halfDone(): { w: FakeWorld; state: string } {
   return { w, state };
 }
 
-function config(url: string, stateDir: string, apply: boolean): Config {
-  const c = loadConfig(tempDir(), { noConfigFile: true, paperclip: url }, {});
-  Object.assign(c.paperclip, { retries: 0, timeoutMs: 5_000 });
-  c.repos = [];
-  c.stateDir = stateDir;
-  c.actions.apply = apply;
-  return c;
-}
+const config = (url: string, stateDir: string, apply: boolean) => actingConfig(url, { stateDir, apply });
 
 const planned = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.status === 'planned').map((a) => `${a.type} ${a.target}`));
 
