@@ -5,6 +5,8 @@ import { blockStartedAt, unresolvedBlocker } from '../../sources/paperclip/model
 import { failHttp, ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';
 import { jsonObjects } from '../../sources/paperclip/records.js';
+import { byClipguardSide } from '../../facts/flagged.js';
+import { byCodeUnits } from '../../util/compare.js';
 
 export const comment: ActionKind = {
   type: 'comment',
@@ -35,6 +37,27 @@ export const comment: ActionKind = {
     const body = typeof p.comment === 'string' ? p.comment.trim() : '';
     if (!body) return skip('no comment text: set params.comment of the rule (rules.overrides[id].params.comment)');
     const r = await client.addComment(String(p.issueId), body);
-    return r.status < 300 ? ok('asked for the blocker in a comment') : failHttp('', r);
+    if (r.status >= 300) return failHttp('', r);
+    // A second clipguard (the live guard and a `watch`, each with its own state directory) may have asked between
+    // the re-read above and this post: the same text, each waking the assignee. As flag.ts and redact.ts do, the
+    // earliest stays; this one goes again when an earlier clipguard comment with the same text is there.
+    const mine = typeof (r.body as { id?: unknown } | null)?.id === 'string' ? String((r.body as { id: string }).id) : null;
+    const earlier = mine ? earlierSame(jsonObjects(await client.listComments(String(p.issueId))), mine, body, since) : null;
+    if (mine && earlier) {
+      const del = await client.deleteComment(String(p.issueId), mine);
+      return ok(`asked for the blocker in comment ${mine}, then deleted it again: comment ${earlier}, posted at the same moment by another process, asks already${del.status < 300 ? '' : ` (deleting this one failed: HTTP ${del.status})`}`);
+    }
+    return ok('asked for the blocker in a comment');
   },
 };
+
+/** An undeleted clipguard-side comment with the same text, since the block, posted before `mine` (createdAt, then id). */
+function earlierSame(all: Record<string, unknown>[], mine: string, body: string, since: number): string | null {
+  const me = all.find((c) => c.id === mine);
+  if (!me) return null;
+  const key = (c: Record<string, unknown>) => [String(c.createdAt ?? ''), String(c.id)] as const;
+  const before = (c: Record<string, unknown>) => byCodeUnits(key(c)[0], key(me)[0]) < 0 || (key(c)[0] === key(me)[0] && byCodeUnits(key(c)[1], key(me)[1]) < 0);
+  const same = all.filter((c) => c.id !== mine && !c.deletedAt && typeof c.id === 'string' && byClipguardSide(c) && String(c.body ?? '').trim() === body && Date.parse(String(c.createdAt)) >= since && before(c));
+  same.sort((x, y) => byCodeUnits(key(x)[0], key(y)[0]) || byCodeUnits(key(x)[1], key(y)[1]));
+  return same.length ? String(same[0].id) : null;
+}
