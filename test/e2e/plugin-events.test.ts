@@ -116,7 +116,11 @@ describe('the live guard on agent, run and budget events (real Paperclip)', () =
     expect(theirsFound.actions.map((a: any) => a.status)).toEqual(['planned']);
     expect((await seed.getAgent(theirs.id)).status).not.toBe('paused');
     expect((await live(other.id, theirs.id)).length).toBeGreaterThan(0);
-    const pauses = audit(state).filter((e) => e.action === 'pause' && e.outcome === 'applied');
+    // The hard stop's outcome is logged when it ends (after its re-read of the live runs), which can come after the
+    // agent shows paused and its run gone: wait for the entry, then count.
+    const applied = () => audit(state).filter((e) => e.action === 'pause' && e.outcome === 'applied');
+    await until(async () => (applied().length > pausesBefore ? true : null), { timeoutMs: 20_000 });
+    const pauses = applied();
     expect(pauses.length - pausesBefore).toBe(1);
     expect(JSON.stringify(pauses.at(-1))).toContain(burner.id);
     // Cleanup: the other company's run is stopped by hand.
