@@ -6,6 +6,7 @@
 
 import type { ActingClient } from '../sources/paperclip/client.js';
 import { jsonObjects, type JsonObject } from '../sources/paperclip/json.js';
+import { byCodeUnits } from '../util/compare.js';
 
 export type PostOutcome = { id: string; reused: boolean } | { error: string };
 
@@ -34,4 +35,20 @@ export async function postCommentOnce(client: ActingClient, issueId: string, bod
   }
   const err = (posted?.body as { error?: unknown } | null)?.error;
   return { error: posted ? `HTTP ${posted.status}${typeof err === 'string' ? ` ${err.slice(0, 200)}` : ''}` : 'no answer' };
+}
+
+/**
+ * The order two clipguards posting the same comment at the same moment agree on: createdAt, then id (code units,
+ * so every process and locale sorts alike). The earliest stays; each process deletes its own later ones.
+ */
+export function byPostingOrder(a: Record<string, unknown>, b: Record<string, unknown>): number {
+  return byCodeUnits(String(a.createdAt ?? ''), String(b.createdAt ?? '')) || byCodeUnits(String(a.id), String(b.id));
+}
+
+/** The id of the earliest undeleted comment in `all` that `match` takes and that was posted before `mine`, or null. */
+export function postedBefore(all: readonly Record<string, unknown>[], mine: string, match: (c: Record<string, unknown>) => boolean): string | null {
+  const me = all.find((c) => c.id === mine);
+  if (!me) return null;
+  const first = all.filter((c) => c.id !== mine && !c.deletedAt && typeof c.id === 'string' && byPostingOrder(c, me) < 0 && match(c)).sort(byPostingOrder)[0];
+  return first ? String(first.id) : null;
 }

@@ -6,7 +6,7 @@ import { failHttp, ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';
 import { jsonObjects } from '../../sources/paperclip/records.js';
 import { byClipguardSide } from '../../facts/flagged.js';
-import { byCodeUnits } from '../../util/compare.js';
+import { postedBefore } from '../post-comment.js';
 
 export const comment: ActionKind = {
   type: 'comment',
@@ -51,13 +51,7 @@ export const comment: ActionKind = {
   },
 };
 
-/** An undeleted clipguard-side comment with the same text, since the block, posted before `mine` (createdAt, then id). */
+/** A clipguard-side comment with the same text, since the block, posted before `mine` (byPostingOrder). */
 function earlierSame(all: Record<string, unknown>[], mine: string, body: string, since: number): string | null {
-  const me = all.find((c) => c.id === mine);
-  if (!me) return null;
-  const key = (c: Record<string, unknown>) => [String(c.createdAt ?? ''), String(c.id)] as const;
-  const before = (c: Record<string, unknown>) => byCodeUnits(key(c)[0], key(me)[0]) < 0 || (key(c)[0] === key(me)[0] && byCodeUnits(key(c)[1], key(me)[1]) < 0);
-  const same = all.filter((c) => c.id !== mine && !c.deletedAt && typeof c.id === 'string' && byClipguardSide(c) && String(c.body ?? '').trim() === body && Date.parse(String(c.createdAt)) >= since && before(c));
-  same.sort((x, y) => byCodeUnits(key(x)[0], key(y)[0]) || byCodeUnits(key(x)[1], key(y)[1]));
-  return same.length ? String(same[0].id) : null;
+  return postedBefore(all, mine, (c) => byClipguardSide(c) && String(c.body ?? '').trim() === body && Date.parse(String(c.createdAt)) >= since);
 }

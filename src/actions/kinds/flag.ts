@@ -5,12 +5,11 @@ import { hash } from 'node:crypto';
 import type { Finding, FindingAction } from '../../types.js';
 import { flagBody, flaggedKeys, flagEntry, flagKeys, flagSummary, type FlagEntry } from '../flag.js';
 import { jsonObjects } from '../../sources/paperclip/json.js';
-import { postCommentOnce } from '../post-comment.js';
+import { postCommentOnce, postedBefore } from '../post-comment.js';
 import { ok, skip, type ActionKind } from '../kind.js';
 import type { Issue } from '../../sources/paperclip/records.js';
 import { byClipguardSide } from '../../facts/flagged.js';
 import type { ActingClient } from '../../sources/paperclip/client.js';
-import { byCodeUnits } from '../../util/compare.js';
 
 /**
  * One flag comment per issue, however many secrets it and its comments hold. The first planned flag on an
@@ -106,16 +105,8 @@ export const flag: ActionKind = {
   },
 };
 
-/** An undeleted flag of clipguard's on the issue posted before `mine` (createdAt, then id) naming every key in `keys`. */
+/** An undeleted flag of clipguard's on the issue posted before `mine` (byPostingOrder) naming every key in `keys`. */
 async function earlierFlag(client: ActingClient, issueId: string, mine: string, keys: readonly string[]): Promise<string | null> {
-  const all = jsonObjects(await client.listComments(issueId));
-  const me = all.find((c) => c.id === mine);
-  if (!me || !keys.length) return null;
-  const order = (c: Record<string, unknown>) => [String(c.createdAt ?? ''), String(c.id)] as const;
-  const before = (c: Record<string, unknown>) => {
-    const [a, b] = [order(c), order(me)];
-    return byCodeUnits(a[0], b[0]) < 0 || (a[0] === b[0] && byCodeUnits(a[1], b[1]) < 0);
-  };
-  const first = all.filter((c) => c.id !== mine && typeof c.id === 'string' && before(c) && keys.every((k) => flaggedKeys([c]).has(k))).sort((x, y) => byCodeUnits(order(x)[0], order(y)[0]) || byCodeUnits(order(x)[1], order(y)[1]))[0];
-  return first ? String(first.id) : null;
+  if (!keys.length) return null;
+  return postedBefore(jsonObjects(await client.listComments(issueId)), mine, (c) => keys.every((k) => flaggedKeys([c]).has(k)));
 }

@@ -8,10 +8,9 @@ import { issueText, redactIssueFields } from '../../sources/paperclip/model.js';
 import { quietCopy } from '../../sources/paperclip/mentions.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
-import { postCommentOnce } from '../post-comment.js';
+import { byPostingOrder, postCommentOnce } from '../post-comment.js';
 import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
 import type { Comment, Issue } from '../../sources/paperclip/records.js';
-import { byCodeUnits } from '../../util/compare.js';
 
 export const redact: ActionKind = {
   type: 'redact',
@@ -184,7 +183,7 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
   const orig = after.find((x) => x.id === p.commentId);
   const originalGone = !orig || Boolean(orig.deletedAt);
   if (del.status >= 300 && !originalGone) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
-  const copies = after.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string').sort((a, b) => byCodeUnits(String(a.createdAt), String(b.createdAt)) || byCodeUnits(String(a.id), String(b.id)));
+  const copies = after.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string').sort(byPostingOrder);
   const kept = String(copies[0]?.id ?? copyId);
   let extra = 0;
   for (const d of copies.slice(1)) if ((await client.deleteComment(issueId, String(d.id))).status < 300) extra++;
