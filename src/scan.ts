@@ -216,21 +216,22 @@ async function evaluateAndAct(
   // finding with an action to plan, or a run that acts (which also resumes what an earlier run left pending).
   // With neither, both are no-ops (the planner only rewrites actions; the dry-run executor returns at once):
   // the pre-commit hook and `clipguard i18n` do not pay for them.
+  // Read once, for the planner and for what an earlier --apply left pending.
+  let ledger: Ledger | undefined;
+  const readLedger = () => (ledger ??= new Ledger(join(config.stateDir, 'ledger.json')));
   if (findings.some((f) => f.actions.length)) {
     const { planActions } = await import('./actions/planner.js');
     if (opts.subjects) refuseTrackedStateDir(config.stateDir);
     // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
     // skipped in the dry-run too: the plan is what --apply does.
-    const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
-    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger, noCommentDelete: opts.noCommentDelete });
+    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger: readLedger(), noCommentDelete: opts.noCommentDelete });
   }
   // A release + re-checkout an earlier --apply left half-done is completed by the next one: a write the dry-run
   // shows as well (one finding each), wherever a Paperclip is connected to complete it.
   if (opts.client ?? sources.paperclip) {
-    const ledger = new Ledger(join(config.stateDir, 'ledger.json'));
-    if (ledger.pending().length) {
+    if (readLedger().pending().length) {
       const { pendingFindings } = await import('./actions/pending.js');
-      findings.push(...pendingFindings(ledger, sources.subjects));
+      findings.push(...pendingFindings(readLedger(), sources.subjects));
       findings.sort(compareFindings);
     }
   }
