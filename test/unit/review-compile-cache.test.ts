@@ -80,7 +80,8 @@ describe.skipIf(!existsSync(NODE24) || !existsSync(join(ROOT, 'dist/bundle/loade
     }
     expect(patched).toBe(1);
     // Owned by another user (nobody), as the attacker's files would be: Node does not look.
-    for (const p of [join(shared, 'node-compile-cache'), tagDir, ...readdirSync(tagDir).map((n) => join(tagDir, n))]) chownSync(p, 65534, 65534);
+    // (Only root can give files away; as another user the test plants them as its own, which Node accepts alike.)
+    if (process.getuid?.() === 0) for (const p of [join(shared, 'node-compile-cache'), tagDir, ...readdirSync(tagDir).map((n) => join(tagDir, n))]) chownSync(p, 65534, 65534);
 
     // The victim runs clipguard with its real, unchanged package.
     expect(readFileSync(loaderFile).equals(real)).toBe(true);
