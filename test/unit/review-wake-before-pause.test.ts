@@ -9,6 +9,11 @@
 //
 // Why it matters: the dry-run promise (planned = applied on an unchanged world) and the budget stop (a run of an
 // agent at or over its stop, started by clipguard's own comment).
+// On the real server (paperclipai 2026.916.1, one run of an e2e twin, not committed) the copy did wake the assignee
+// (an issue_commented run), but the pause came ~0.1 s later, before that run had started, and the pause route
+// cancelled the queued run: paused, no spend. So it is a race the executor's order loses whenever the woken run
+// starts first (a busy server, more writes between the copy and the pause: several comments, a flag); the fake
+// here plays that case, as test/unit/reset-before-wake.test.ts plays the checkout's.
 // Suggested fix: pauses are calming actions too: FIRST = new Set(['reset-session', 'pause']) in simulate.ts (the
 // simulation then skips work handed to the paused agent, as release-checkout/checkout simulate already say). The
 // fake below plays the wake on the comment, as test/unit/reset-before-wake.test.ts plays it on a checkout.
