@@ -17,9 +17,18 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { runScan } from '../../src/scan.js';
 import { cli, tempDir } from '../helpers/cli.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
+import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip } from '../helpers/paperclip-fake.js';
+
+const servers: FakePaperclip[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 
 describe('a clipguard.config.json another user left in a shared parent directory (review)', () => {
   it.fails("does not switch off the pre-commit hook of a repository under it", () => {
@@ -36,5 +45,34 @@ describe('a clipguard.config.json another user left in a shared parent directory
     const r = cli(['precommit'], { cwd: repo });
     // Fails here: exit 0, "dry-run: no findings" (the planted allowlist took the key).
     expect({ code: r.code, out: r.stdout.trim().split('\n')[0] }).toEqual({ code: 1, out: 'CRITICAL (1)' });
+  });
+
+  // The same file, even empty, also moves the state directory there: `.clipguard` beside the config, i.e. the
+  // shared directory's. Its planted ledger (not git-tracked, so refuseTrackedStateDir lets it be) then drives
+  // `scan --apply`: a `partial` entry naming any issue and agent is "completed" with a checkout on the user's
+  // Paperclip (and the user's audit log is written where the other user reads it).
+  it.fails("does not make a ledger another user left there drive the user's scan --apply", async () => {
+    const shared = tempDir('clipguard-review-shared-tmp-');
+    chmodSync(shared, 0o1777);
+    writeFileSync(join(shared, 'clipguard.config.json'), '{}');
+    const co = fakeCompany();
+    const agent = fakeAgent(co.id, 1, { status: 'idle' });
+    const issue = fakeIssue(co, 1, { title: 'Wire transfer approval', status: 'todo', assigneeAgentId: null, createdAt: ago(5), updatedAt: ago(5) });
+    const pc = await serveFakePaperclip({ company: co, agents: [agent], issues: [issue], comments: {}, activity: [] });
+    servers.push(pc);
+    const state = join(shared, '.clipguard');
+    mkdirSync(state, { mode: 0o777 });
+    const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId: co.id };
+    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [`release-checkout:${agent.id}:${issue.id}:`]: { status: 'partial', at: ago(0.1), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'x' } } } }));
+    if (process.getuid?.() === 0) for (const f of [join(shared, 'clipguard.config.json'), state, join(state, 'ledger.json')]) chownSync(f, 65534, 65534);
+    const repo = join(shared, 'alice', 'project');
+    mkdirSync(repo, { recursive: true });
+    execFileSync('git', ['init', '-q'], { cwd: repo });
+    const config = loadConfig(repo, { paperclip: pc.url, apply: true }, {});
+    Object.assign(config.paperclip, { retries: 0 });
+    config.repos = [];
+    await runScan(config, { only: ['ops'] });
+    // Fails here: ["POST /api/issues/<id>/checkout", ...]: the planted entry handed the issue to the agent.
+    expect(pc.writes.filter((x) => x.endsWith('/checkout'))).toEqual([]);
   });
 });
