@@ -3,12 +3,13 @@
 // "prepare"): one CommonJS file, clipguard.cjs, which dist/bundle/loader.cjs (src/bundle-loader.ts) compiles
 // with the V8 code cache the build wrote beside it, so that later starts (every `git commit`) skip compiling
 // what the hook runs. CommonJS itself (bin/package.json), like the two files it loads: a process that loads no
-// ES module never starts Node's ES module loader (~5 ms a start). On Node 22.1+ Node's own compile cache
-// also covers the dependencies loaded from node_modules; Node 20 has none and ignores this.
+// ES module never starts Node's ES module loader (~5 ms a start). Node 22+'s own compile cache
+// (module.enableCompileCache) is not used: it lives in the shared os.tmpdir(), and Node takes an entry another
+// local user planted there (it checks sizes and CRC32s, not owners), which would run in place of the loader
+// (test/unit/review-compile-cache.test.ts).
 'use strict';
 const { join } = require('node:path');
 
-require('node:module').enableCompileCache?.();
 // A reader that stops early (`clipguard rules list | head -1`) closes the pipe: stop writing quietly, as Unix
 // tools do, instead of dying on an unhandled EPIPE. The process still ends with its own exit code, so a
 // failing scan piped into `head` under `set -o pipefail` still fails.

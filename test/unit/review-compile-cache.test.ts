@@ -1,4 +1,4 @@
-// Review (stop 20): bin/clipguard.js calls require('node:module').enableCompileCache() with no directory. On Node
+// Review (stop 20), fixed: bin/clipguard.js no longer calls enableCompileCache(). It called require('node:module').enableCompileCache() with no directory. On Node
 // 22.1+ that is Node's own on-disk compile cache in path.join(os.tmpdir(), 'node-compile-cache'): /tmp, shared
 // by every local user. Node appends the uid to the version folder but never checks who owns the folder or its
 // files; an entry is accepted when its header's source size and CRC32 match (both computable from the public
@@ -33,7 +33,7 @@ const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 describe.skipIf(!existsSync(NODE24) || !existsSync(join(ROOT, 'dist/bundle/loader.cjs')))('compile cache in the shared temp folder (Node 22+)', () => {
-  it.fails('a cache entry another user planted in os.tmpdir() does not run in place of dist/bundle/loader.cjs', () => {
+  it('a cache entry another user planted in os.tmpdir() does not run in place of dist/bundle/loader.cjs', () => {
     const pkg = tempDir('clipguard-review-ncc-');
     dirs.push(pkg);
     cpSync(join(ROOT, 'bin'), join(pkg, 'bin'), { recursive: true });
@@ -61,7 +61,9 @@ describe.skipIf(!existsSync(NODE24) || !existsSync(join(ROOT, 'dist/bundle/loade
     expect(evil.length).toBe(real.length);
     rmSync(join(shared, 'node-compile-cache'), { recursive: true, force: true });
     writeFileSync(loaderFile, evil);
-    expect(clipguard().stdout).toContain('planted code ran');
+    // The attacker's own Node writes the entry (NODE_COMPILE_CACHE names the folder enableCompileCache() uses).
+    const planted = spawnSync(NODE24, [join(pkg, 'bin/clipguard.js'), '--version'], { encoding: 'utf8', env: { ...env, NODE_COMPILE_CACHE: join(shared, 'node-compile-cache') } });
+    expect(planted.stdout).toContain('planted code ran');
     writeFileSync(loaderFile, real);
     const tagDir = join(shared, 'node-compile-cache', readdirSync(join(shared, 'node-compile-cache'))[0]!);
     const le = (n: number) => {
