@@ -14,7 +14,9 @@ export function configFrom(opts: ConfigFlags): Config {
     apply: opts.apply,
     failOn: opts.failOn,
   };
-  return loadConfig(process.cwd(), flags);
+  const config = loadConfig(process.cwd(), flags);
+  for (const s of config.skippedConfigs) process.stderr.write(`clipguard: ignored ${oneLine(s)}; to read it anyway, name it with --config\n`);
+  return config;
 }
 
 /** A path as one shell word, for a command the user is told to run. */

@@ -1,6 +1,6 @@
 // Configuration: built-in defaults < clipguard.config.json (found upward from the cwd, or --config) < env < flags.
 
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { validatorFor } from '../util/validators.js';
 import { PACKAGE_ROOT } from '../paths.js';
@@ -56,6 +56,8 @@ export interface Config {
   untrusted: string[];
   /** Why the file is not trusted ("never trusted", "it changed since it was trusted", ...); null when it is. */
   untrustedReason: string | null;
+  /** Config files found upward and not read, each with why (findConfigFile): the CLI says so on stderr. */
+  skippedConfigs: string[];
 }
 
 
@@ -80,15 +82,39 @@ export interface RawConfig {
   failOn?: Severity;
 }
 
-export function findConfigFile(startDir: string): string | null {
+export function findConfigFile(startDir: string, skipped?: (file: string, why: string) => void): string | null {
   let dir = resolve(startDir);
   for (;;) {
     const p = join(dir, CONFIG_FILE);
-    if (existsSync(p)) return p;
+    if (existsSync(p)) {
+      const why = notTheUsers(p);
+      if (!why) return p;
+      skipped?.(p, why);
+    }
+    // Not above the repository's top: a parent checkout's or a shared folder's config is not this repository's.
+    if (existsSync(join(dir, '.git'))) return null;
     const up = dirname(dir);
     if (up === dir) return null;
     dir = up;
   }
+}
+
+/**
+ * Why a config found upward is not taken as the user's own (null when it is): another user's file, or one others
+ * could replace. A clipguard.config.json another local user left in /tmp would otherwise be the config of every
+ * repository cloned under it: its allowlists switch the pre-commit hook off and its state dir holds a ledger that
+ * drives `scan --apply` (git's safe.directory refuses others' repositories for the same reason). `--config` names a
+ * file on purpose and is read whoever owns it.
+ */
+function notTheUsers(file: string): string | null {
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  const st = statSync(file);
+  if (st.uid !== uid && st.uid !== 0) return `owned by uid ${st.uid}, not you (uid ${uid})`;
+  if (st.mode & 0o002) return 'writable by every user';
+  const parent = statSync(dirname(file));
+  if (parent.mode & 0o002 && !(parent.mode & 0o1000)) return 'in a folder every user can write to';
+  return null;
 }
 
 export interface ConfigFlags {
@@ -105,7 +131,8 @@ export interface ConfigFlags {
 }
 
 export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const named = flags.noConfigFile ? null : flags.config ? resolve(cwd, flags.config) : findConfigFile(cwd);
+  const skippedConfigs: string[] = [];
+  const named = flags.noConfigFile ? null : flags.config ? resolve(cwd, flags.config) : findConfigFile(cwd, (f, why) => skippedConfigs.push(`${f}: ${why}`));
   let raw: RawConfig = {};
   const file = named;
   let real: string | null = null;
@@ -195,6 +222,7 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
     sha256,
     untrusted,
     untrustedReason: verdict && !verdict.trusted ? verdict.reason : null,
+    skippedConfigs,
   };
   // env
   if (env.CLIPGUARD_FAIL_ON) {

@@ -1,4 +1,4 @@
-// Review (stop 20): the config file is found upward from the current directory all the way to `/`
+// Review (stop 20), fixed (findConfigFile: not above the repository top, not another user's file): the config file is found upward from the current directory all the way to `/`
 // (src/config/load.ts findConfigFile), past the repository's top and whoever owns the directories on the way. A
 // clipguard.config.json another local user leaves in /tmp (world-writable) is then the config of every repository
 // cloned under /tmp that has none of its own, the pre-commit hook's included; an untrusted file keeps its
@@ -31,7 +31,7 @@ afterEach(async () => {
 const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 
 describe('a clipguard.config.json another user left in a shared parent directory (review)', () => {
-  it.fails("does not switch off the pre-commit hook of a repository under it", () => {
+  it("does not switch off the pre-commit hook of a repository under it", () => {
     const shared = tempDir('clipguard-review-shared-tmp-');
     chmodSync(shared, 0o1777);
     const planted = join(shared, 'clipguard.config.json');
@@ -51,7 +51,7 @@ describe('a clipguard.config.json another user left in a shared parent directory
   // shared directory's. Its planted ledger (not git-tracked, so refuseTrackedStateDir lets it be) then drives
   // `scan --apply`: a `partial` entry naming any issue and agent is "completed" with a checkout on the user's
   // Paperclip (and the user's audit log is written where the other user reads it).
-  it.fails("does not make a ledger another user left there drive the user's scan --apply", async () => {
+  it("does not make a ledger another user left there drive the user's scan --apply", async () => {
     const shared = tempDir('clipguard-review-shared-tmp-');
     chmodSync(shared, 0o1777);
     writeFileSync(join(shared, 'clipguard.config.json'), '{}');
@@ -71,8 +71,38 @@ describe('a clipguard.config.json another user left in a shared parent directory
     const config = loadConfig(repo, { paperclip: pc.url, apply: true }, {});
     Object.assign(config.paperclip, { retries: 0 });
     config.repos = [];
-    await runScan(config, { only: ['ops'] });
-    // Fails here: ["POST /api/issues/<id>/checkout", ...]: the planted entry handed the issue to the agent.
-    expect(pc.writes.filter((x) => x.endsWith('/checkout'))).toEqual([]);
+    const res = await runScan(config, { only: ['ops'] });
+    // The planted ledger is not read: its state dir is not this scan's, and no pending completion (its finding
+    // carries the half-done action's rule) is planned or made. (The idle agent does get the waiting issue, from
+    // the user's own idle-agent-backlog rule: that checkout is legitimate.)
+    expect(config.stateDir).toBe(join(repo, '.clipguard'));
+    expect(res.report.findings.filter((f) => f.ruleId === 'ops/error-agent-holding-issue')).toEqual([]);
+    expect(res.report.findings.find((f) => f.ruleId === 'ops/idle-agent-backlog')?.actions.map((a) => a.status)).toEqual(['applied']);
+  });
+
+  it('says on stderr which config it ignored, and reads it when named with --config', () => {
+    const shared = tempDir('clipguard-review-shared-tmp-');
+    chmodSync(shared, 0o777); // no sticky bit: anyone can replace a file there, whoever owns it
+    writeFileSync(join(shared, 'clipguard.config.json'), JSON.stringify({ failOn: 'critical', secrets: { allowlist: { paths: ['**'] } } }));
+    const work = join(shared, 'ops');
+    mkdirSync(work);
+    const ignored = cli(['rules', 'list'], { cwd: work });
+    expect(ignored.code).toBe(0);
+    expect(ignored.stderr).toContain(`clipguard: ignored ${join(shared, 'clipguard.config.json')}: in a folder every user can write to; to read it anyway, name it with --config`);
+    expect(loadConfig(work, {}, {}).file).toBeNull();
+    expect(loadConfig(work, { config: join(shared, 'clipguard.config.json') }, {}).failOn).toBe('critical');
+  });
+
+  it("a parent checkout's config is not the config of a repository cloned inside it; a subfolder of a repository still finds the repository's", () => {
+    const outer = tempDir('clipguard-review-outer-');
+    execFileSync('git', ['init', '-q'], { cwd: outer });
+    writeFileSync(join(outer, 'clipguard.config.json'), JSON.stringify({ failOn: 'critical' }));
+    const inner = join(outer, 'vendor', 'lib');
+    mkdirSync(join(inner, 'src'), { recursive: true });
+    execFileSync('git', ['init', '-q'], { cwd: inner });
+    expect(loadConfig(join(inner, 'src'), {}, {}).file).toBeNull();
+    expect(loadConfig(join(outer, 'vendor'), {}, {}).file).toBe(join(outer, 'clipguard.config.json'));
+    writeFileSync(join(inner, 'clipguard.config.json'), '{}');
+    expect(loadConfig(join(inner, 'src'), {}, {}).file).toBe(join(inner, 'clipguard.config.json'));
   });
 });
