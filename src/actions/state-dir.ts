@@ -5,7 +5,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { hash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Finding } from '../types.js';
 import { UserFileError } from '../util/json-file.js';
@@ -48,7 +48,28 @@ export function symlinkedStateDir(stateDir: string): string | null {
   if (isLink(stateDir)) return `the state directory ${stateDir} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): give a real directory with --state-dir or CLIPGUARD_STATE_DIR`;
   // The same trick one level down: a real `.clipguard/` holding `audit.jsonl -> ~/.bashrc`.
   const link = STATE_FILES.find((name) => isLink(join(stateDir, name)));
-  return link ? `${join(stateDir, link)} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): remove it, or give another state directory with --state-dir or CLIPGUARD_STATE_DIR` : null;
+  if (link) return `${join(stateDir, link)} is a symbolic link (a checkout can plant one to have clipguard write elsewhere): remove it, or give another state directory with --state-dir or CLIPGUARD_STATE_DIR`;
+  return foreignStateDir(stateDir);
+}
+
+/**
+ * A state directory another local user owns, or can write in, is refused as well: run in a shared folder (`/tmp`),
+ * the default `.clipguard` there may be theirs, and its ledger would decide what clipguard does (a `partial`
+ * entry is completed with a checkout by `scan --apply`), its audit log be read by them.
+ */
+function foreignStateDir(stateDir: string): string | null {
+  const uid = process.getuid?.();
+  if (uid === undefined) return null;
+  let st;
+  try {
+    st = statSync(stateDir); // the directory a link names (a link's own mode is 0777; links are refused above)
+  } catch {
+    return null;
+  }
+  const fix = 'give a state directory of your own with --state-dir or CLIPGUARD_STATE_DIR';
+  if (st.uid !== uid && st.uid !== 0) return `the state directory ${stateDir} is owned by uid ${st.uid}, not you (uid ${uid}): another user's state would decide what clipguard does; ${fix}`;
+  if (st.mode & 0o002) return `every user can write in the state directory ${stateDir}: another user could plant what clipguard reads there; chmod 700 it, or ${fix}`;
+  return null;
 }
 
 /**
@@ -61,6 +82,9 @@ export function symlinkedStateDir(stateDir: string): string | null {
  */
 export function refuseTrackedStateDir(stateDir: string): void {
   const dir = resolve(stateDir);
+  // Nor one another local user owns or can write in (foreignStateDir): the same state, planted from outside.
+  const foreign = foreignStateDir(dir);
+  if (foreign) throw new UserFileError(dir, foreign);
   if (!existsSync(dir) || !insideWorkTree(dir)) return;
   // Git finds the repository from the state dir itself: a `.clipguard` that is a submodule is its own repository,
   // whose files count too. The variables a hook sets (GIT_DIR, GIT_INDEX_FILE) would point it elsewhere.

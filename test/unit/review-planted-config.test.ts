@@ -105,4 +105,25 @@ describe('a clipguard.config.json another user left in a shared parent directory
     writeFileSync(join(inner, 'clipguard.config.json'), '{}');
     expect(loadConfig(join(inner, 'src'), {}, {}).file).toBe(join(inner, 'clipguard.config.json'));
   });
+
+  it("a state directory another user owns or every user can write in is refused, in the dry-run too", () => {
+    const shared = tempDir('clipguard-review-shared-tmp-');
+    chmodSync(shared, 0o1777);
+    const state = join(shared, '.clipguard');
+    mkdirSync(state);
+    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: {} }));
+    chmodSync(state, 0o777);
+    const r = cli(['scan', '--no-paperclip'], { cwd: shared });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`every user can write in the state directory ${state}`);
+    chmodSync(state, 0o700);
+    if (process.getuid?.() === 0) {
+      chownSync(state, 65534, 65534);
+      const owned = cli(['scan', '--no-paperclip'], { cwd: shared });
+      expect(owned.code).toBe(2);
+      expect(owned.stderr).toContain(`the state directory ${state} is owned by uid 65534, not you (uid 0)`);
+      chownSync(state, 0, 0);
+    }
+    expect(cli(['scan', '--no-paperclip'], { cwd: shared }).code).toBe(0);
+  });
 });
