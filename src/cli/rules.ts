@@ -5,7 +5,7 @@ import type { Config } from '../config/load.js';
 import { activateRules } from '../engine/evaluate.js';
 import { formatProblem, loadRulePacks, withoutActionsFrom } from '../engine/load.js';
 import { ruleActions } from '../engine/rule.js';
-import { plain } from '../report/sanitize.js';
+import { oneLine, plain } from '../report/sanitize.js';
 import { EXIT } from './output.js';
 
 export function rulesList(config: Config, json: boolean): number {
@@ -32,10 +32,11 @@ export function rulesList(config: Config, json: boolean): number {
   const lines = [`${'id'.padEnd(w)}  ${'severity'.padEnd(8)}  ${'subject'.padEnd(12)}  title`];
   for (const r of rows) {
     const action = r.actions.length ? `  [action${r.actions.length > 1 ? 's' : ''}: ${r.actions.map((a) => `${a.type}${a.enabled ? '' : ', off'}`).join('; ')}]` : '';
-    lines.push(`${r.id.padEnd(w)}  ${(r.enabled ? r.severity : 'off').padEnd(8)}  ${r.subject.padEnd(12)}  ${r.title}${action}`);
+    lines.push(`${r.id.padEnd(w)}  ${(r.enabled ? r.severity : 'off').padEnd(8)}  ${r.subject.padEnd(12)}  ${oneLine(r.title, 200)}${action}`);
   }
   const off = rows.filter((r) => !r.enabled).length;
-  process.stdout.write(lines.join('\n') + `\n\n${rules.length} rules${off ? ` (${off} turned off in the config)` : ''}. Details: clipguard explain <id>\n`);
+  // A checkout's rule pack wrote the titles (rules.packs is honoured untrusted): no escape sequence reaches the terminal.
+  process.stdout.write(plain(lines.join('\n')) + `\n\n${rules.length} rules${off ? ` (${off} turned off in the config)` : ''}. Details: clipguard explain <id>\n`);
   return EXIT.ok;
 }
 
@@ -55,10 +56,10 @@ export async function rulesTest(paths: string[], only?: string[]): Promise<numbe
   const results = await runRuleTests(paths.map((p) => resolve(p)), { only });
   let failed = 0;
   for (const r of results) {
-    if (r.ok) process.stdout.write(`ok    ${r.ruleId}  ${r.file}\n`);
+    if (r.ok) process.stdout.write(plain(`ok    ${r.ruleId}  ${r.file}`) + '\n');
     else {
       failed++;
-      process.stdout.write(`FAIL  ${r.ruleId}  ${r.file}\n${r.errors.map((e) => `      ${e}`).join('\n')}\n`);
+      process.stdout.write(plain(`FAIL  ${r.ruleId}  ${r.file}\n${r.errors.map((e) => `      ${e}`).join('\n')}`) + '\n');
     }
   }
   const passed = results.length - failed;
@@ -71,7 +72,7 @@ export function explainRule(config: Config, id: string): number {
   const r = rules.find((x) => x.id === id);
   if (!r) {
     const near = rules.filter((x) => x.id.includes(id.split('/').pop() ?? id)).map((x) => x.id);
-    process.stderr.write(`clipguard: no rule "${id}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (clipguard rules list)\n`);
+    process.stderr.write(`clipguard: no rule "${oneLine(id, 200)}"${near.length ? `; did you mean ${near.join(', ')}?` : ''} (clipguard rules list)\n`);
     return EXIT.usage;
   }
   const actions = ruleActions(r);

@@ -1,4 +1,4 @@
-// Review (stop 20): `clipguard rules list` prints each rule's title as the rule file has it (src/cli/rules.ts
+// Review (stop 20), fixed (oneLine/plain in src/cli/rules.ts): `clipguard rules list` prints each rule's title as the rule file has it (src/cli/rules.ts
 // rulesList: `${r.title}` into the line, no plain()/oneLine()). A checkout's clipguard.config.json may name a rule
 // pack inside it (rules.packs is honoured untrusted: its rules report), and a rule's title is any JSON string
 // (schema: a string of length >= 1). So `npx clipguard rules list` in a cloned repository writes the pack's escape
@@ -17,7 +17,7 @@ import { cli, tempDir } from '../helpers/cli.js';
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe('rules list in a checkout whose config names its own rule pack (review)', () => {
-  it.fails("prints none of the pack's control characters (OSC 52, window title, screen clear)", () => {
+  it("prints none of the pack's control characters (OSC 52, window title, screen clear)", () => {
     const repo = tempDir('clipguard-review-rules-list-');
     execFileSync('git', ['init', '-q'], { cwd: repo });
     mkdirSync(join(repo, 'policy'));
