@@ -63,10 +63,14 @@ export function simulatePlan(findings: Finding[]): void {
   }
 }
 
-/** Actions that calm an agent before any that wake it: a session reset first, then the findings' order. */
-const FIRST = new Set(['reset-session']);
+/**
+ * Actions that calm an agent before any that wake it: session resets and pauses first, then the findings' order. A
+ * comment clipguard posts (a redacted copy, a flag) or a checkout wakes the issue's assignee; a pause made after it
+ * would find the agent running (a paid run of an agent over its stop, started by clipguard) and be skipped.
+ */
+const FIRST = new Set(['reset-session', 'pause']);
 
-/** The order the executor acts in, and this simulation plays: findings in report order, session resets first. */
+/** The order the executor acts in, and this simulation plays: findings in report order, resets and pauses first. */
 export function actingOrder(findings: readonly Finding[]): [Finding, FindingAction][] {
   const first: [Finding, FindingAction][] = [];
   const rest: [Finding, FindingAction][] = [];

@@ -1,4 +1,4 @@
-// Review (stop 20): actingOrder (simulate.ts) puts session resets before the actions that wake an agent, but not
+// Review (stop 20), fixed (pauses are in actingOrder's FIRST): actingOrder (simulate.ts) puts session resets before the actions that wake an agent, but not
 // pauses. A redacted copy (redact is on by default for security/secret-in-comment), a flag, the blocked-issue
 // comment and a checkout all wake the issue's assignee on Paperclip, and they come first in report order (critical
 // before error). So an agent over its stop threshold that Paperclip did not pause, whose issue holds a board user's
@@ -26,7 +26,7 @@ import { fakeToken } from '../helpers/fake-secrets.js';
 const { serve } = faultWorld();
 
 describe('an agent over its stop threshold whose issue holds a key in a board comment (review)', () => {
-  it.fails('the budget pause the dry-run plans is made, not skipped because the redacted copy woke the agent first', async () => {
+  it('the budget pause the dry-run plans is made, not skipped because the redacted copy woke the agent first', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { name: 'Spender', status: 'idle', budgetMonthlyCents: 1_000, spentMonthlyCents: 1_500, createdAt: ago(100), updatedAt: ago(0.5) });
     const issue = fakeIssue(co, 1, { title: 'Wire the deploy', status: 'todo', assigneeAgentId: agent.id, createdAt: ago(3), updatedAt: ago(1) });
