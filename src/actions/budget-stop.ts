@@ -2,6 +2,8 @@
 // spend is at or over budget.stopPercent. The planner reads the scan's budget fact; the executor re-reads the
 // agent's live spend against the threshold the planner computed.
 
+import { thresholdCents } from '../util/money.js';
+
 interface BudgetFact {
   level?: string;
   spentText?: string;
@@ -24,7 +26,7 @@ export function overStop(name: string, budget: unknown): string | null {
 /** The spend (cents) at which the executor's re-read refuses work and resumes for the agent. */
 export function stopCents(budget: unknown): number | null {
   const b = budget as BudgetFact | undefined;
-  return b && typeof b.budgetCents === 'number' && b.budgetCents > 0 && typeof b.stopPercent === 'number' ? Math.round((b.budgetCents * b.stopPercent) / 100) : null;
+  return b && typeof b.budgetCents === 'number' && b.budgetCents > 0 && typeof b.stopPercent === 'number' ? thresholdCents(b.budgetCents, b.stopPercent) : null;
 }
 
 /**
@@ -60,7 +62,7 @@ export function budgetMovedUnder(agent: { budgetMonthlyCents?: unknown; spentMon
   const spent = Number(agent.spentMonthlyCents);
   if (!Number.isFinite(budget) || !Number.isFinite(spent)) return null;
   if (budget === p.budgetCents && spent >= p.spentCents) return null;
-  const stop = budget > 0 ? Math.round((budget * p.stopPercent) / 100) : null;
+  const stop = budget > 0 ? thresholdCents(budget, p.stopPercent) : null;
   if (stop !== null && spent >= stop) return null;
   return stop === null
     ? `its budget was removed since the scan (was ${p.budgetCents} cents): nothing to stop it at`

@@ -3,7 +3,7 @@
 // month, and only budget *policies* enforce anything (the budgetMonthlyCents field alone does not).
 
 import { B, N, nul, obj, S } from '../engine/shape.js';
-import { formatMoney } from '../util/money.js';
+import { formatMoney, thresholdCents } from '../util/money.js';
 import type { BudgetPolicy, BudgetsOverview, CostRow } from '../sources/paperclip/records.js';
 import type { FactFamily } from './family.js';
 
@@ -105,7 +105,8 @@ export function budgetFacts(scope: 'agent' | 'company', entity: Budgeted, inp: B
   const incidents = inp.budgets?.activeIncidents ?? [];
   const pausedAt = typeof entity.pausedAt === 'string' ? Date.parse(entity.pausedAt) : NaN;
   const warnPercent = Number(policy?.warnPercent ?? inp.warnPercent ?? DEFAULT_WARN_PERCENT);
-  const level = budgetCents <= 0 ? 'none' : percent >= stopPercent ? 'exceeded' : percent >= warnPercent ? 'warning' : 'ok';
+  // Decided in cents, not on the rounded percent (display only): the executor re-reads cents against the same threshold.
+  const level = budgetCents <= 0 ? 'none' : spentCents >= thresholdCents(budgetCents, stopPercent) ? 'exceeded' : spentCents >= thresholdCents(budgetCents, warnPercent) ? 'warning' : 'ok';
   const burnCentsPerDay = Math.round(burn);
   // What the spend is past the stop threshold: the money a stop that came late (or not at all) let through.
   const overrunCents = budgetCents > 0 ? Math.max(0, Math.round(spentCents - stopCents)) : 0;

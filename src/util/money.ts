@@ -26,3 +26,12 @@ let known: Set<string> | null = null;
 function knownCurrencies(): Set<string> {
   return (known ??= new Set(Intl.supportedValuesOf('currency')));
 }
+
+/**
+ * The spend, in whole cents, at which `percent` of a budget is reached: spent >= this exactly when
+ * spent / budget >= percent / 100. The budget fact's level and the executor's re-reads both use it, so the plan
+ * and the act agree to the cent (a percent rounded for display once made 99,999 of 100,000 cents "exceeded").
+ */
+export function thresholdCents(budgetCents: number, percent: number): number {
+  return Math.ceil((budgetCents * percent) / 100 - 1e-9);
+}

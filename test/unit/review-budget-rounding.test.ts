@@ -1,4 +1,4 @@
-// Review (stop 20): the budget fact's level compares a percent rounded to two decimals with stopPercent
+// Review (stop 20), fixed (thresholdCents in src/util/money.ts, used by the fact and the executor): the budget fact's level compares a percent rounded to two decimals with stopPercent
 // (src/facts/budget.ts: percent = round2(spent / budget * 100); level 'exceeded' when percent >= stopPercent),
 // while the executor's re-reads compare cents (budget-stop.ts overStopLive: spent >= round(budget * stop / 100)).
 // An agent 1 cent under a $1,000 stop (99,999 of 100,000 cents: 99.999% -> 100.00%) is "exceeded" for the
@@ -12,7 +12,9 @@
 // Suggested fix: decide the level in cents, unrounded (spentCents >= budgetCents * stopPercent / 100, and the
 // warning likewise); keep the rounded percent for display only. stopCents() should then not round either (or
 // both sides use one helper).
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { thresholdCents } from '../../src/util/money.js';
 import { runScan } from '../../src/scan.js';
 import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeId, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
@@ -20,7 +22,7 @@ import { fakeAgent, fakeCompany, fakeId, fakeIssue, type FakeWorld } from '../he
 const { serve } = faultWorld();
 
 describe('an agent one cent under its stop threshold, with a run in progress (review)', () => {
-  it.fails('the hard stop the dry-run plans is what --apply does (an unchanged world)', async () => {
+  it('the hard stop the dry-run plans is what --apply does (an unchanged world)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { name: 'Spender', status: 'running', budgetMonthlyCents: 100_000, spentMonthlyCents: 99_999, createdAt: ago(100), updatedAt: ago(0.1) });
     const issue = fakeIssue(co, 1, { status: 'in_progress', assigneeAgentId: agent.id, createdAt: ago(3), updatedAt: ago(1) });
@@ -40,7 +42,7 @@ describe('an agent one cent under its stop threshold, with a run in progress (re
 
   // README 'Guarantees': "--apply will: pause an idle agent whose spend is at or over budget.stopPercent". This
   // one is 1 cent under it and --apply pauses it (the plain pause re-reads only a changed budget or spend).
-  it.fails('an idle agent 1 cent under its stop threshold is not paused', async () => {
+  it('an idle agent 1 cent under its stop threshold is not paused', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { name: 'Saver', status: 'idle', budgetMonthlyCents: 100_000, spentMonthlyCents: 99_999, createdAt: ago(100), updatedAt: ago(0.1) });
     const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [] };
@@ -49,5 +51,20 @@ describe('an agent one cent under its stop threshold, with a run in progress (re
     // Fails here: [".../pause"].
     expect(pc.writes.filter((x) => x.includes('/pause'))).toEqual([]);
     expect(agent.status).toBe('idle');
+  });
+});
+
+describe('thresholdCents', () => {
+  it('a spend is at or over the threshold exactly when spent / budget >= percent / 100 (integers, exact arithmetic)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10_000_000_000 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 20_000_000_000 }), (budget, percent, spent) => {
+        const exact = BigInt(spent) * 100n >= BigInt(budget) * BigInt(percent);
+        expect(spent >= thresholdCents(budget, percent)).toBe(exact);
+        // Around the threshold too, where rounding bites.
+        const t = thresholdCents(budget, percent);
+        for (const s of [t - 1, t, t + 1]) expect(s >= t).toBe(BigInt(s) * 100n >= BigInt(budget) * BigInt(percent));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
