@@ -1,4 +1,4 @@
-// Review (stop 20): a comment's redaction takes any comment with the copy's exact text for its own copy. redact.ts
+// Review (stop 20), fixed (byClipguardSide in redact.ts's post and convergence): a comment's redaction takes any comment with the copy's exact text for its own copy. redact.ts
 // redactComment calls postCommentOnce(client, issueId, body, comments) with the default `mine` (every comment), and
 // its convergence step keeps the earliest comment with that text whoever wrote it, where the flag passes
 // byClipguardSide ("not one an agent wrote, or an agent could silence it by posting its text first"). The copy's
@@ -21,7 +21,7 @@ import { fakeToken } from '../helpers/fake-secrets.js';
 const { serve } = faultWorld();
 
 describe('a board comment with a key, and an agent that posted its redacted copy first (review)', () => {
-  it.fails("the user's comment is deleted only once clipguard's own redacted copy stands", async () => {
+  it("the user's comment is deleted only once clipguard's own redacted copy stands", async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { name: 'Mallory', status: 'idle' });
     const issue = fakeIssue(co, 1, { title: 'Keys', status: 'todo', createdAt: ago(3), updatedAt: ago(1) });

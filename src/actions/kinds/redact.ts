@@ -9,6 +9,7 @@ import { quietCopy } from '../../sources/paperclip/mentions.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
 import { cannotDelete, keyStays, nonUserAuthor, refusedEarlier, refusedKey, RUN_KEY_KIND, runKeyNote as sharedRunKeyNote } from '../comment-author.js';
 import { byPostingOrder, postCommentOnce } from '../post-comment.js';
+import { byClipguardSide } from '../../facts/flagged.js';
 import { errText, fail, failHttp, ok, skip, type ActionContext, type ActionKind, type Outcome } from '../kind.js';
 import type { Comment, Issue } from '../../sources/paperclip/records.js';
 
@@ -163,7 +164,9 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
   // Copy first, delete second: if the copy is not stored, the original stays and the finding says so. The copy
   // is the same text for the same original, so one already on the issue (an earlier run whose answer was lost)
   // is used, not posted twice.
-  const posted = await postCommentOnce(client, issueId, body, comments);
+  // Only a copy clipguard's side wrote counts: the copy's text follows from what anyone on the issue can read, so
+  // an agent posting it first would otherwise have the user's original deleted for a copy only the agent keeps.
+  const posted = await postCommentOnce(client, issueId, body, comments, byClipguardSide);
   if ('error' in posted) return fail(`the redacted copy could not be stored (${posted.error}); the original comment was left in place`);
   const copyId = posted.id;
   const del = await client.deleteComment(issueId, String(p.commentId));
@@ -183,7 +186,7 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
   const orig = after.find((x) => x.id === p.commentId);
   const originalGone = !orig || Boolean(orig.deletedAt);
   if (del.status >= 300 && !originalGone) return fail(`the redacted copy was stored (${copyId}) but deleting the original failed: HTTP ${del.status}`);
-  const copies = after.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string').sort(byPostingOrder);
+  const copies = after.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string' && byClipguardSide(x)).sort(byPostingOrder);
   const kept = String(copies[0]?.id ?? copyId);
   let extra = 0;
   for (const d of copies.slice(1)) if ((await client.deleteComment(issueId, String(d.id))).status < 300) extra++;
@@ -198,7 +201,7 @@ async function redactComment(ctx: ActionContext, p: Record<string, unknown>): Pr
  */
 async function deleteCopies(client: ActingClient, issueId: string, body: string, comments: JsonObject[]): Promise<string> {
   const said: string[] = [];
-  for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string')) {
+  for (const copy of comments.filter((x) => !x.deletedAt && x.body === body && typeof x.id === 'string' && byClipguardSide(x))) {
     const r = await client.deleteComment(issueId, String(copy.id));
     said.push(r.status < 300 ? ` Deleted the redacted copy ${copy.id} an earlier run had posted beside it.` : ` The redacted copy ${copy.id} an earlier run posted beside it could not be deleted (HTTP ${r.status}).`);
   }
