@@ -16,7 +16,7 @@ import { actionKind, ledgerKey } from './registry.js';
 import { fail, ok, skip, type ActionContext, type Outcome } from './kind.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
 import { RESUME_KEY } from './pending.js';
-import { actingOrder } from './simulate.js';
+import { actingOrder, calming } from './simulate.js';
 import { overStopLive } from './budget-stop.js';
 
 export interface ExecutorOptions {
@@ -99,10 +99,17 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   const width = Math.max(1, Math.floor(opts.concurrency ?? 1));
   const inFlight = new Set<Promise<void>>();
   try {
-    if (!stopReason(ctx)) await resumePending(ctx, findings);
-    // Session resets first (simulate.ts plays the same order): an action that wakes the agent (a re-checkout) would
-    // find it running and the reset skipped, and the woken run would go on in the looping session.
+    // Session resets and pauses first (simulate.ts plays the same order): an action that wakes the agent (a
+    // re-checkout, a comment) would find it running and the reset or pause skipped. The completions of half-done
+    // re-checkouts wake their agent too: they come right after that group, before the rest.
+    let resumed = false;
+    const resume = async () => {
+      resumed = true;
+      await Promise.all(inFlight);
+      if (!stopReason(ctx)) await resumePending(ctx, findings);
+    };
     for (const [f, a] of actingOrder(findings)) {
+      if (!resumed && !calming(a.type)) await resume();
       // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
       // decisions too: recorded as skipped, with its reason, like the executor's. The same skip for the same
       // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
@@ -162,6 +169,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
         }
       }
     }
+    if (!resumed) await resume();
     await Promise.all(inFlight);
     ledger.prune();
     stopReason(ctx); // a ledger write that failed on the last action is this run's problem too
@@ -293,19 +301,28 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     if (stopReason(ctx)) return; // kept for the next run
     const p = e.resume!.params;
     const shown = planned.get(key);
-    // Its planned action is done here: the loop over the findings does not run it again.
+    // Its planned action is done here: the loop over the findings does not run it again. What the plan showed: planned, or skipped with the scan's reason. A skipped one is still re-read, so that an
+    // entry the world has closed (the issue went elsewhere, the agent moved on) goes; it is never checked out here.
+    const shownPlanned = !shown || shown.status === 'planned';
     const report = (out: Outcome) => {
-      if (!shown) return;
+      if (!shown || !shownPlanned) return;
       shown.status = out.status;
       shown.detail = maskText(`${shown.detail}: ${out.detail}`);
       if (shown.params) delete shown.params[RESUME_KEY];
     };
-    if (shown && shown.status !== 'planned') continue; // the plan already said why not (kept for a later run)
     let out: Outcome;
     try {
       const issue = await client.getIssue(String(p.issueId));
-      if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) out = ok('already checked out again');
-      else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
+      if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) {
+        // Someone else made the re-checkout: nothing of clipguard's to complete, nor to credit it with in the
+        // activity log. The entry goes (not `applied`: the key is the rule's own, and its release + re-checkout of
+        // an agent in error holding the issue again is a new action this plan may hold).
+        ctx.ledger.delete(key);
+        const done = skip('already checked out again by someone else: nothing left to complete');
+        report(done);
+        audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: done.status, detail: done.detail });
+        continue;
+      } else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
       else {
         // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
         // run), and one paused or terminated meanwhile does not get the issue back.
@@ -320,6 +337,8 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         } else if (over) {
           // Work is never handed to an agent at or over its stop threshold, this re-checkout included.
           out = skip(over);
+        } else if (!shownPlanned) {
+          continue; // the dry-run did not show this re-checkout: kept for a later run that does
         } else {
           const intent = { time: new Date().toISOString(), mode: 'apply' as const, rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: 'started' as const, detail: 'about to complete the re-checkout an earlier run left half-done' };
           if (!audited(ctx, intent)) return;
@@ -333,7 +352,9 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     }
     report(out);
     if (out.status === 'failed') continue;
-    ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
+    // Only a re-checkout clipguard made holds the rule's key as done; one the world closed frees it.
+    if (out.status === 'applied') ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
+    else ctx.ledger.delete(key);
     const fingerprint = e.resume!.fingerprint ?? '';
     audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) });
     // The board sees the completion in the activity log, as it sees a release + checkout done in one run.

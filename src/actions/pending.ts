@@ -20,8 +20,14 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const a = agent?.facts.agent as { name?: string; status?: string } | undefined;
     const name = a?.name ?? `agent ${String(p.agentId).slice(0, 8)}`;
     const issue = typeof p.identifier === 'string' ? p.identifier : r.target.replace(/^issue:/, '');
+    // The issue as the scan read it, decided as the executor's re-read decides (resumePending).
+    const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as { status?: string; assigneeAgentId?: string | null } | null;
     const why =
-      a?.status === 'running'
+      held?.status === 'in_progress' && held.assigneeAgentId === p.agentId
+        ? 'already checked out again by someone else: nothing left to complete'
+        : held?.assigneeAgentId && held.assigneeAgentId !== p.agentId
+          ? 'issue went to another agent meanwhile'
+          : a?.status === 'running'
         ? `${name} is running now: kept for a later run (its heartbeat is not disturbed)`
         : a && a.status !== 'error' && a.status !== 'idle'
           ? `${name} is ${a.status} now: the world has moved, the issue is not handed back`

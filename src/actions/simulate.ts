@@ -70,6 +70,11 @@ export function simulatePlan(findings: Finding[]): void {
  */
 const FIRST = new Set(['reset-session', 'pause']);
 
+/** Whether an action calms an agent, and so acts before every action that may wake it (and the pending completions). */
+export function calming(type: string): boolean {
+  return FIRST.has(type);
+}
+
 /** The order the executor acts in, and this simulation plays: findings in report order, resets and pauses first. */
 export function actingOrder(findings: readonly Finding[]): [Finding, FindingAction][] {
   const first: [Finding, FindingAction][] = [];

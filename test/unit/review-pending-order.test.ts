@@ -1,4 +1,4 @@
-// Review (stop 20): the completion of a half-done release + re-checkout (executor.ts resumePending) runs before
+// Review (stop 20), fixed (the executor completes pending re-checkouts after the resets and pauses): the completion of a half-done release + re-checkout (executor.ts resumePending) runs before
 // every other action, outside actingOrder, while the dry-run's simulation (simulate.ts simulatePlan) plays the
 // pending finding in actingOrder, after the session resets. bed7b2a put session resets first precisely because a
 // re-checkout wakes the agent (Paperclip starts a run on checkout) and the reset then finds it running and is
@@ -24,7 +24,7 @@ import { sample } from '../helpers/samples.js';
 const { serve } = faultWorld();
 
 describe('a looping agent in error with a half-done re-checkout (review)', () => {
-  it.fails('the session reset the dry-run plans is applied, not skipped because the pending re-checkout woke the agent first', async () => {
+  it('the session reset the dry-run plans is applied, not skipped because the pending re-checkout woke the agent first', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { name: 'Looper', status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(0.1) });
     // Released by an earlier --apply that stopped before the re-checkout: todo, nobody's.
