@@ -413,7 +413,7 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
     const { dir, git, write } = repo();
     const outside = mkdtempSync(join(tmpdir(), 'clipguard-outside-'));
     dirs.push(outside);
-    const names = ['same.txt', 'edited.txt', 'linked.txt', 'fifo.txt', 'in-linked-dir/x.txt', 'deep/er/ok.txt', 'big.txt', 'dir.txt'];
+    const names = ['same.txt', 'edited.txt', 'linked.txt', 'fifo.txt', 'in-linked-dir/x.txt', 'deep/er/ok.txt', 'deep/linked/y.txt', 'big.txt', 'dir.txt'];
     names.forEach((n, i) => write(n, n === 'big.txt' ? 'b'.repeat(100) : `content ${i}\n`));
     git('add', '-A');
     const ids = Object.fromEntries(names.map((n) => [n, git('rev-parse', `:${n}`).trim()]));
@@ -426,6 +426,10 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
     writeFileSync(join(outside, 'd', 'x.txt'), 'content 4\n');
     renameSync(join(dir, 'in-linked-dir'), join(dir, 'moved-away'));
     symlinkSync(join(outside, 'd'), join(dir, 'in-linked-dir'));
+    mkdirSync(join(outside, 'e'));
+    writeFileSync(join(outside, 'e', 'y.txt'), 'content 6\n');
+    renameSync(join(dir, 'deep', 'linked'), join(dir, 'deep', 'moved-away'));
+    symlinkSync(join(outside, 'e'), join(dir, 'deep', 'linked'));
     // A FIFO where the staged file was: opened without blocking, not read (no writer would ever come).
     rmSync(join(dir, 'fifo.txt'));
     execFileSync('mkfifo', [join(dir, 'fifo.txt')]);
