@@ -445,6 +445,20 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
     expect(r.blobs).toEqual([{ path: 'big.txt', blob: ids['big.txt'], why: 'too large' }]);
   });
 
+  it('a work tree whose copies all differ from their blobs (CRLF conversion, say) is given up after 32 misses; git reads them all the same', async () => {
+    const { dir, git, write } = repo();
+    for (let i = 0; i < 45; i++) write(`f/${String(i).padStart(2, '0')}.txt`, `line ${i}\nkey = value${i}\n`);
+    git('add', '-A');
+    const staged = git('ls-files', '-s').trim().split('\n').map((l) => ({ path: l.split('\t')[1], dstSha: l.split(' ')[1] }));
+    // The first 40 changed after `git add`, the last 5 kept: the walk has stopped before it reaches them.
+    staged.slice(0, 40).forEach((f) => write(f.path, 'changed\r\n'));
+    expect(workTreeBlobs(dir, staged, 1 << 20).size).toBe(0);
+    expect(workTreeBlobs(dir, staged.slice(40), 1 << 20).size).toBe(5);
+    const r = await readStagedDiff(dir);
+    expect(r.files).toHaveLength(45);
+    expect(r).toEqual(await readStagedDiff(dir, { viaPatch: true }));
+  });
+
   it('20 new files beside 260 changed ones (CRLF, no final newline): the same as the whole patch', async () => {
     const { dir, git, write } = repo();
     for (let i = 0; i < 260; i++) write(`m/${i}.txt`, `old ${i}\n`);
