@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, existsSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, parsePatchBytes, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, type DiffReadOptions } from '../../src/sources/git.js';
+import { blocksOfLines, defaultRange, linesOfBlocks, parsePatch, parsePatchBytes, rangeArgs, readBlob, readCommitRange, readSmallBlobs, readStagedDiff, unpushedCommits, workTreeBlobs, type DiffReadOptions } from '../../src/sources/git.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { parsePatch as parseLines } from '../helpers/git-range-whole.js';
 
@@ -345,10 +345,12 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
     rename: fc.boolean(),
   });
   const attrs = fc.constantFrom('', '*.bin -diff\n', '*.dat binary\n', '*.txt diff\n', '*.md diff=markdown\n', 'dir/** -diff\n*.dat diff\n');
-  it('reads what the whole patch gives (property, real repositories)', async () => {
+  // What happens to the work tree after `git add` (a new file is read from its copy only when that is its blob).
+  const later = fc.constantFrom('same', 'same', 'same', 'edited', 'crlf', 'deleted', 'directory', 'symlink to the same bytes');
+  it('reads what the whole patch gives, from the work tree or from git (property, real repositories)', async () => {
     let compared = 0;
     await fc.assert(
-      fc.asyncProperty(fc.uniqueArray(file, { selector: (f) => f.name, minLength: 1, maxLength: 6 }), attrs, fc.constantFrom(undefined, 40), async (files, gitattributes, maxFileBytes) => {
+      fc.asyncProperty(fc.uniqueArray(file, { selector: (f) => f.name, minLength: 1, maxLength: 6 }), attrs, fc.constantFrom(undefined, 40), fc.array(later, { minLength: 6, maxLength: 6 }), async (files, gitattributes, maxFileBytes, afterAdd) => {
         const { dir, git, write } = repo();
         write('README', 'base\n');
         if (gitattributes) write('.gitattributes', gitattributes);
@@ -364,8 +366,22 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
           write(f.name, f.after);
           git('add', f.name);
         }
+        files.forEach((f, i) => {
+          if (f.after === undefined || afterAdd[i] === 'same') return;
+          const at = join(dir, f.name);
+          rmSync(at, { recursive: true, force: true });
+          if (afterAdd[i] === 'edited') write(f.name, Buffer.concat([f.after, Buffer.from('\nedited = 1\n')]));
+          else if (afterAdd[i] === 'crlf') write(f.name, Buffer.from(f.after.toString('latin1').replace(/\n/g, '\r\n'), 'latin1'));
+          else if (afterAdd[i] === 'directory') mkdirSync(at);
+          else if (afterAdd[i] === 'symlink to the same bytes') {
+            write(`.git/outside-${i}`, f.after);
+            symlinkSync(join(dir, '.git', `outside-${i}`), at);
+          }
+        });
         const options = maxFileBytes ? { maxFileBytes } : {};
-        expect(await readStagedDiff(dir, options)).toEqual(await readStagedDiff(dir, { ...options, viaPatch: true }));
+        const got = await readStagedDiff(dir, options);
+        expect(got).toEqual(await readStagedDiff(dir, { ...options, viaPatch: true }));
+        expect(got).toEqual(await readStagedDiff(dir, { ...options, workTree: false }));
         compared++;
       }),
       { numRuns: 60 },
@@ -391,6 +407,56 @@ describe('readStagedDiff: new files read whole from their blobs', () => {
       expect(r, gitattributes).toEqual(await readStagedDiff(dir, { viaPatch: true }));
       expect(r.files.length + r.blobs.length, gitattributes).toBe(2 * contents.length);
     }
+  });
+
+  it('a new file is read from the work tree only as a regular file under plain directories, with its blob\'s bytes', async () => {
+    const { dir, git, write } = repo();
+    const outside = mkdtempSync(join(tmpdir(), 'clipguard-outside-'));
+    dirs.push(outside);
+    const names = ['same.txt', 'edited.txt', 'linked.txt', 'fifo.txt', 'in-linked-dir/x.txt', 'deep/er/ok.txt', 'deep/linked/y.txt', 'big.txt', 'dir.txt'];
+    names.forEach((n, i) => write(n, n === 'big.txt' ? 'b'.repeat(100) : `content ${i}\n`));
+    git('add', '-A');
+    const ids = Object.fromEntries(names.map((n) => [n, git('rev-parse', `:${n}`).trim()]));
+    write('edited.txt', 'content 1\nmore\n');
+    // The same bytes outside the repository, reached through a link: not opened, so not a work-tree copy.
+    writeFileSync(join(outside, 'linked.txt'), 'content 2\n');
+    rmSync(join(dir, 'linked.txt'));
+    symlinkSync(join(outside, 'linked.txt'), join(dir, 'linked.txt'));
+    mkdirSync(join(outside, 'd'));
+    writeFileSync(join(outside, 'd', 'x.txt'), 'content 4\n');
+    renameSync(join(dir, 'in-linked-dir'), join(dir, 'moved-away'));
+    symlinkSync(join(outside, 'd'), join(dir, 'in-linked-dir'));
+    mkdirSync(join(outside, 'e'));
+    writeFileSync(join(outside, 'e', 'y.txt'), 'content 6\n');
+    renameSync(join(dir, 'deep', 'linked'), join(dir, 'deep', 'moved-away'));
+    symlinkSync(join(outside, 'e'), join(dir, 'deep', 'linked'));
+    // A FIFO where the staged file was: opened without blocking, not read (no writer would ever come).
+    rmSync(join(dir, 'fifo.txt'));
+    execFileSync('mkfifo', [join(dir, 'fifo.txt')]);
+    rmSync(join(dir, 'dir.txt'));
+    mkdirSync(join(dir, 'dir.txt'));
+    const found = workTreeBlobs(dir, names.map((path) => ({ path, dstSha: ids[path] })), 64);
+    expect([...found.keys()].sort()).toEqual([ids['same.txt'], ids['deep/er/ok.txt']].sort());
+    expect(found.get(ids['same.txt'])).toEqual(Buffer.from('content 0\n'));
+    // Everything else comes from git, as if the work tree were not there.
+    const r = await readStagedDiff(dir, { maxFileBytes: 64 });
+    expect(r).toEqual(await readStagedDiff(dir, { maxFileBytes: 64, viaPatch: true }));
+    expect(r.files.map((f) => f.path).sort()).toEqual(names.filter((n) => n !== 'big.txt').sort());
+    expect(r.blobs).toEqual([{ path: 'big.txt', blob: ids['big.txt'], why: 'too large' }]);
+  });
+
+  it('a work tree whose copies all differ from their blobs (CRLF conversion, say) is given up after 32 misses; git reads them all the same', async () => {
+    const { dir, git, write } = repo();
+    for (let i = 0; i < 45; i++) write(`f/${String(i).padStart(2, '0')}.txt`, `line ${i}\nkey = value${i}\n`);
+    git('add', '-A');
+    const staged = git('ls-files', '-s').trim().split('\n').map((l) => ({ path: l.split('\t')[1], dstSha: l.split(' ')[1] }));
+    // The first 40 changed after `git add`, the last 5 kept: the walk has stopped before it reaches them.
+    staged.slice(0, 40).forEach((f) => write(f.path, 'changed\r\n'));
+    expect(workTreeBlobs(dir, staged, 1 << 20).size).toBe(0);
+    expect(workTreeBlobs(dir, staged.slice(40), 1 << 20).size).toBe(5);
+    const r = await readStagedDiff(dir);
+    expect(r.files).toHaveLength(45);
+    expect(r).toEqual(await readStagedDiff(dir, { viaPatch: true }));
   });
 
   it('20 new files beside 260 changed ones (CRLF, no final newline): the same as the whole patch', async () => {

@@ -168,6 +168,13 @@ describe('secrets detector properties', () => {
       }),
       { numRuns: 60 },
     );
+    // Whole chunks of nothing but newlines, one and two bytes a unit: the most each 16-bit lane of the SIMD
+    // count adds up in one call.
+    for (const filler of ['\n', '\n\n\n\n\n\n\n中']) {
+      const text = `${filler.repeat(Math.ceil(300_000 / filler.length))}${KEYWORDS[0]}`;
+      const { lines } = scanner.scan(text);
+      expect(lines?.before).toEqual(newlinesBefore(text, lines!.chunk));
+    }
   });
   it('in large texts (walked in chunks, line numbers from the walk): every planted key, the unfiltered detector\'s matches, the right line and column', () => {
     // Filler heavy in what the large-text paths meet: newlines, surrogate pairs (columns), hex runs next to

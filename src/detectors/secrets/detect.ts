@@ -767,7 +767,9 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
   let lastLineEnd = -1;
   for (let i = 0; i < hits.starts.length; i++) {
     const start = hits.starts[i];
-    for (const r of keywordRows[hits.ids[i]]) {
+    const rowsOf = keywordRows[hits.ids[i]];
+    for (let j = 0; j < rowsOf.length; j++) {
+      const r = rowsOf[j];
       if (r === CREDENTIAL_STAGE) {
         // Hits come sorted by end: one line is looked at once.
         if (!credentials || start < lastLineEnd || !keywordMayBind(text, start, keywords[hits.ids[i]].length)) continue;
