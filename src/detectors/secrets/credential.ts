@@ -681,21 +681,30 @@ function charClass(ch: number): number {
  */
 export function charGrams(text: string, c: CredentialCandidate, from: number, to: number, path: string, bits: number): Int32Array {
   const mask = (1 << bits) - 1;
-  const out = new Set<number>();
+  // A set of bucket numbers without a Set: a bucket is new when its stamp is not this call's.
+  if (stamp.length !== mask + 1) stamp = new Uint32Array(mask + 1);
+  if (++gen === 0xffffffff) (stamp.fill(0), (gen = 1));
+  let n = 0;
+  const add = (h: number) => {
+    const k = (h >>> 0) & mask;
+    if (stamp[k] === gen) return;
+    stamp[k] = gen;
+    if (n === buf.length) {
+      const bigger = new Int32Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    buf[n++] = k;
+  };
   // Every n-gram (n in [lo, hi]) of s, behind the tag character.
   const grams = (tag: number, s: string, lo: number, hi: number) => {
     for (let i = 0; i < s.length; i++) {
       let h = Math.imul(FNV_OFFSET ^ tag, FNV_PRIME);
-      for (let n = 1; n <= hi && i + n <= s.length; n++) {
-        h = Math.imul(h ^ s.charCodeAt(i + n - 1), FNV_PRIME);
-        if (n >= lo) out.add((h >>> 0) & mask);
+      for (let k = 1; k <= hi && i + k <= s.length; k++) {
+        h = Math.imul(h ^ s.charCodeAt(i + k - 1), FNV_PRIME);
+        if (k >= lo) add(h);
       }
     }
-  };
-  const whole = (tag: number, s: string) => {
-    let h = Math.imul(FNV_OFFSET ^ tag, FNV_PRIME);
-    for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-    out.add((h >>> 0) & mask);
   };
   const v = text.slice(c.start, c.end);
   const v64 = v.slice(0, 64);
@@ -705,37 +714,58 @@ export function charGrams(text: string, c: CredentialCandidate, from: number, to
     if (!(cls.length >= 2 && cls.charCodeAt(cls.length - 1) === k && cls.charCodeAt(cls.length - 2) === k)) cls += String.fromCharCode(k);
   }
   grams(67 /* C */, cls + '$', 2, 4);
-  whole(76 /* L */, String(Math.min(v.length, 48)));
+  add(hashWhole(76 /* L */, String(Math.min(v.length, 48))));
   grams(118 /* v */, '^' + v64.toLowerCase() + '$', 1, 3);
   const nm = c.name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
-  for (const w of nm.split(/[^a-z0-9]+/)) if (w) whole(78 /* N */, w);
+  for (const w of nm.split(/[^a-z0-9]+/)) if (w) add(hashWhole(78 /* N */, w));
   grams(110 /* n */, '^' + nm.replace(/[^a-z0-9]+/g, '_') + '$', 3, 3);
-  whole(83 /* S */, c.shape + c.op + c.quote);
+  add(hashWhole(83 /* S */, c.shape + c.op + c.quote));
   const vs = Math.max(from, Math.min(c.start, to));
   const ve = Math.max(vs, Math.min(c.end, to));
   grams(108 /* l */, (text.slice(Math.max(from, vs - 60), vs) + '\u0001' + text.slice(ve, Math.min(to, ve + 30))).toLowerCase().replace(/\s+/g, ' '), 3, 4);
-  for (const w of text.slice(from, to).toLowerCase().split(/[^a-z]+/)) if (w.length >= 2 && w.length <= 20) whole(87 /* W */, w);
-  const rel = path.slice(path.indexOf('/') + 1).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-  for (const w of rel.split(/[^a-z]+/)) if (w.length >= 2) whole(80 /* P */, w);
-  const ext = /\.([a-z0-9]{1,8})$/.exec(rel);
-  whole(69 /* E */, ext ? ext[1] : '');
-  whole(66 /* B */, '');
-  return Int32Array.from(out);
+  // The line's words and the path's words are the same for every candidate of a line, of a file: hashed once.
+  if (lineMemo.text !== text || lineMemo.from !== from || lineMemo.to !== to) {
+    const hs: number[] = [];
+    for (const w of text.slice(from, to).toLowerCase().split(/[^a-z]+/)) if (w.length >= 2 && w.length <= 20) hs.push(hashWhole(87 /* W */, w));
+    lineMemo = { text, from, to, hs };
+  }
+  for (const h of lineMemo.hs) add(h);
+  if (pathMemo.path !== path) {
+    const hs: number[] = [];
+    const rel = path.slice(path.indexOf('/') + 1).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    for (const w of rel.split(/[^a-z]+/)) if (w.length >= 2) hs.push(hashWhole(80 /* P */, w));
+    const ext = /\.([a-z0-9]{1,8})$/.exec(rel);
+    hs.push(hashWhole(69 /* E */, ext ? ext[1] : ''));
+    hs.push(hashWhole(66 /* B */, ''));
+    pathMemo = { path, hs };
+  }
+  for (const h of pathMemo.hs) add(h);
+  return buf.slice(0, n);
+}
+let stamp = new Uint32Array(0);
+let gen = 0;
+let buf = new Int32Array(512);
+let lineMemo: { text: string; from: number; to: number; hs: number[] } = { text: '', from: -1, to: -1, hs: [] };
+let pathMemo: { path: string; hs: number[] } = { path: '\u0000', hs: [] };
+/** FNV-1a of a tag character and a string. */
+function hashWhole(tag: number, s: string): number {
+  let h = Math.imul(FNV_OFFSET ^ tag, FNV_PRIME);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
-const charWeights = new WeakMap<CharModel, Float32Array>();
+const charWeights = new WeakMap<CharModel, Int8Array>();
 /** The char model's logit for a candidate's n-grams. */
 export function charLogit(g: ArrayLike<number>, cm: CharModel): number {
   let w = charWeights.get(cm);
   if (!w) {
     const raw = Buffer.from(cm.weights, 'base64');
-    w = new Float32Array(raw.length);
-    for (let i = 0; i < raw.length; i++) w[i] = ((raw[i] << 24) >> 24) * cm.scale; // int8
+    w = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
     charWeights.set(cm, w);
   }
-  let z = cm.bias;
+  let z = 0;
   for (let i = 0; i < g.length; i++) z += w[g[i]];
-  return z;
+  return cm.bias + z * cm.scale;
 }
 
 /** The feature vector the model reads: the dense features, and the char model's logit when it has one. */
