@@ -5,6 +5,14 @@
 //
 //   npm run build && node scripts/train-credentials.mjs [--data /tmp/creddata-dev] [--write] [--val-out DIR]
 //        [--trees 200] [--depth 5] [--lr 0.1] [--folds 4] [--target-p P] [--seed 7] [--weight] [--bpe <module>]
+//        [--char --stack [--char-bits 16] [--blend-ship 0.25]] [--nn] [--blend w,w,…] [--cv-only]
+//
+// The shipped model (round 4): node scripts/train-credentials.mjs --char --stack --char-bits 16 --write. --char
+// trains a hashed character n-gram logistic model (credential.ts charGrams) per fold; --stack makes its logit the
+// trees' last feature (from inner folds by repository for the rows the trees learn from) and adds it, times
+// --blend-ship, to the trees' sum. --nn: an experiment (not shipped), a small network over the n-grams'
+// embeddings and the dense features instead of the linear char model. The out-of-fold curve (best recall at
+// each precision) is printed for each char weight in --blend (-1: the char model alone). --cv-only: stop there.
 //
 // Only the training repositories are read (scripts/creddata-split.mjs: not the 30% test split, not the dev
 // repositories held out for bench/creddata.mjs --repos val). The model: gradient-boosted trees (logistic loss,
