@@ -389,7 +389,7 @@ const EXTS = ['', 'md', 'txt', 'rst', 'adoc', 'html', 'json', 'yml', 'yaml', 'xm
 const OPS = ['', '=', ':', '=>', '==', ':=', '(', '>', ' ', 'by', '!='];
 const QUOTES = ['', '"', "'", '`'];
 
-/** The names of the dense feature vector `features()` returns, in order (the model's `features` must equal it). */
+/** The names of the dense feature vector `features()` returns, in order (the model's `features`: these, then 'char' when it has a char model). */
 export const FEATURE_NAMES: string[] = [
   'len', 'loglen', 'H', 'Hnorm', 'lower', 'upper', 'digit', 'special', 'classes', 'fDigit', 'fUpper', 'fSpecial', 'hex', 'b64', 'eq', 'space',
   'words', 'wordCover', 'segs', 'ident', 'dotted', 'template', 'placeholder', 'call', 'startsSym', 'repeat', 'seq', 'uuid', 'path', 'number', 'url', 'email',
@@ -778,7 +778,7 @@ export function modelInput(text: string, c: CredentialCandidate, from: number, t
   return x;
 }
 
-/** The model's probability that the candidate is a credential: the boosted trees' sum (and the char model's blended logit), through a sigmoid. */
+/** The model's probability that the candidate is a credential: the boosted trees' sum (and the char model's blended logit), through a sigmoid. `f`: `modelInput()`. */
 export function score(f: ArrayLike<number>, m: CredentialModel = credentialModel()): number {
   const { roots, feature, value, left, right } = flat(m);
   let z = m.bias;
