@@ -5,10 +5,13 @@
 // BENCH_OK_EXIT=0,1: the exit codes that count as a run (a repository whose staged files hold a finding blocks the
 // commit: exit 1).
 import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 
 const [before, after, repo, runs = '21'] = process.argv.slice(2);
 if (!before || !after || !repo) throw new Error('usage: node bench/precommit-before-after.mjs <before-bin> <after-bin> <repo> [runs]');
-const sides = { before, after };
+// Absolute: the runs start in <repo>, where a relative bin path would be a missing module (exit 1, which
+// BENCH_OK_EXIT=0,1 would count as a run).
+const sides = { before: path.resolve(before), after: path.resolve(after) };
 const OK_EXIT = (process.env.BENCH_OK_EXIT ?? '0').split(',').map(Number);
 const t = { before: [], after: [] };
 const rss = { before: [], after: [] };

@@ -5,6 +5,14 @@
 //
 //   npm run build && node scripts/train-credentials.mjs [--data /tmp/creddata-dev] [--write] [--val-out DIR]
 //        [--trees 200] [--depth 5] [--lr 0.1] [--folds 4] [--target-p P] [--seed 7] [--weight] [--bpe <module>]
+//        [--char --stack [--char-bits 16] [--blend-ship 0.25]] [--nn] [--blend w,w,…] [--cv-only]
+//
+// The shipped model (round 4): node scripts/train-credentials.mjs --char --stack --char-bits 16 --write. --char
+// trains a hashed character n-gram logistic model (credential.ts charGrams) per fold; --stack makes its logit the
+// trees' last feature (from inner folds by repository for the rows the trees learn from) and adds it, times
+// --blend-ship, to the trees' sum. --nn: an experiment (not shipped), a small network over the n-grams'
+// embeddings and the dense features instead of the linear char model. The out-of-fold curve (best recall at
+// each precision) is printed for each char weight in --blend (-1: the char model alone). --cv-only: stop there.
 //
 // Only the training repositories are read (scripts/creddata-split.mjs: not the 30% test split, not the dev
 // repositories held out for bench/creddata.mjs --repos val). The model: gradient-boosted trees (logistic loss,
@@ -19,7 +27,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { devManifest, heldOut, isVal, metaRows } from './creddata-split.mjs';
 
-const { lineCandidates, features, FEATURE_NAMES, CREDENTIAL_KEYWORDS } = await import('../dist/detectors/secrets/credential.js');
+const { lineCandidates, features, charGrams, FEATURE_NAMES, CREDENTIAL_KEYWORDS } = await import('../dist/detectors/secrets/credential.js');
 const { detectSecrets } = await import('../dist/detectors/secrets/index.js');
 
 const arg = (n, d) => {
@@ -41,6 +49,14 @@ const FOLDS = Number(arg('--folds', 4));
 // fixture 40 times does not outvote 40 repositories.
 const WEIGHT = process.argv.includes('--weight');
 const BINS = 32, LAMBDA = 1, MIN_HESS = 2, COLS = 0.6, ROWS = 0.7;
+// --char: a hashed character n-gram logistic model of the value, the name, the line around the value and the path,
+// trained per fold beside the trees and blended with them (an experiment, round 4).
+const CHAR = process.argv.includes('--char');
+const CHAR_BITS = Number(arg('--char-bits', 18));
+const CHAR_EPOCHS = Number(arg('--char-epochs', 4));
+const CHAR_L2 = Number(arg('--char-l2', 1e-5));
+const CHAR_LR = Number(arg('--char-lr', 0.1));
+const BLEND = Number(arg('--blend-ship', 0.25)); // the char logit's weight added to the trees' sum
 
 const manifest = devManifest(DIR);
 const rows = new Map(); // meta_path -> rows
@@ -82,10 +98,13 @@ function fileUnits(m) {
 }
 // --bpe <module>: two extra columns from a BPE tokenizer (an experiment; the model is not written with them).
 const BPE = arg('--bpe') ? await import(arg('--bpe')) : null;
-const NF = FEATURE_NAMES.length + (BPE ? 2 : 0);
+const STACK = process.argv.includes('--stack'); // the char model's out-of-fold logit as one more tree feature
+const NF = FEATURE_NAMES.length + (BPE ? 2 : 0) + (STACK ? 1 : 0);
 const feats = []; // Float32Array per candidate
 const y = [], fileOf = [], lineOf = [], ignoredOf = [], candOf = [], candKey = [];
 const files = []; // { units, shaped, repo }
+const grams = []; // Int32Array of hashed n-grams per candidate (--char)
+const charGramsOf = (text, c, from, to, p) => charGrams(text, c, from, to, p, CHAR_BITS);
 const t0 = Date.now();
 for (const m of train) {
   const text = fs.readFileSync(path.join(DIR, m.local), 'utf8');
@@ -121,12 +140,13 @@ for (const m of train) {
         if (u.vs < 0 || u.ls !== u.le || (c.start - lf < u.ve && u.vs < c.end - lf)) yy = 1;
       }
       const fv = features(text, c, from, to, cands.length, p, model);
+      if (CHAR) grams.push(charGramsOf(text, c, from, to, p));
       if (BPE) {
         // Experiment (not shipped): a BPE tokenizer's "token efficiency", characters per token of the value.
         const v = text.slice(c.start, c.end).slice(0, 200);
         const nt = BPE.encode(v).length;
         feats.push(Float32Array.from([...fv, v.length / Math.max(1, nt) / 8, Math.min(nt, 64) / 64]));
-      } else feats.push(Float32Array.from(fv));
+      } else feats.push(Float32Array.from(STACK ? [...fv, 0] : fv));
       y.push(yy);
       fileOf.push(fi);
       candKey.push(`${c.shape}|${c.name.toLowerCase()}`);
@@ -150,7 +170,7 @@ console.log(`candidates: ${N} (${y.filter(Boolean).length} positive) in ${((Date
 // Bins: up to BINS quantile cuts per feature; a split "x <= cut".
 const cuts = [];
 const binned = new Uint8Array(NF * N);
-for (let f = 0; f < NF; f++) {
+function binColumn(f) {
   const vals = new Float64Array(N);
   for (let i = 0; i < N; i++) vals[i] = feats[i][f];
   const sorted = Float64Array.from(vals).sort();
@@ -160,13 +180,14 @@ for (let f = 0; f < NF; f++) {
     if (!cs.length || q > cs[cs.length - 1]) cs.push(q);
   }
   if (cs.length && cs[cs.length - 1] >= sorted[N - 1]) cs.pop(); // a cut at the maximum splits nothing
-  cuts.push(cs);
+  cuts[f] = cs;
   for (let i = 0; i < N; i++) {
     let b = 0;
     while (b < cs.length && vals[i] > cs[b]) b++;
     binned[f * N + i] = b;
   }
 }
+for (let f = 0; f < NF; f++) binColumn(f);
 
 let seed = Number(arg('--seed', 7));
 const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
@@ -254,6 +275,123 @@ const predict = (mdl, x) => {
   return 1 / (1 + Math.exp(-z));
 };
 
+// ---- the character n-gram model (--char): logistic regression, AdaGrad, L2 on the weights it touches
+function fitChar(idx) {
+  const W = new Float32Array(1 << CHAR_BITS), G2 = new Float32Array(1 << CHAR_BITS).fill(1e-8);
+  const order = Int32Array.from(idx);
+  let bias = 0, gb = 1e-8;
+  for (let e = 0; e < CHAR_EPOCHS; e++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const r of order) {
+      const gs = grams[r];
+      let z = bias;
+      for (const k of gs) z += W[k];
+      const g = (1 / (1 + Math.exp(-z)) - y[r]) * wOf[r];
+      for (const k of gs) {
+        const gk = g + CHAR_L2 * W[k] * order.length / 1000;
+        G2[k] += gk * gk;
+        W[k] -= (CHAR_LR * gk) / Math.sqrt(G2[k]);
+      }
+      gb += g * g;
+      bias -= (CHAR_LR * g) / Math.sqrt(gb);
+    }
+  }
+  // int8, as shipped
+  let mx = 0;
+  for (let k = 0; k < W.length; k++) mx = Math.max(mx, Math.abs(W[k]));
+  const scale = mx / 127 || 1;
+  const Q = new Int8Array(W.length);
+  for (let k = 0; k < W.length; k++) (Q[k] = Math.round(W[k] / scale)), (W[k] = Q[k] * scale);
+  return { W, bias, scale, Q };
+}
+// --nn: a small network instead of the linear char model: the hashed n-grams' embeddings (NN_DIM wide, summed and
+// scaled by 1/sqrt(count)) beside the standardized hand features, one hidden layer (NN_H, relu), a logistic output.
+const NN = process.argv.includes('--nn');
+const NN_DIM = Number(arg('--nn-dim', 8)), NN_H = Number(arg('--nn-h', 32)), NN_EPOCHS = Number(arg('--nn-epochs', 6)), NN_LR = Number(arg('--nn-lr', 0.01));
+const NFH = FEATURE_NAMES.length;
+function fitNN(idx) {
+  const B = 1 << CHAR_BITS;
+  const rnd = () => (rand() - 0.5) * 0.2;
+  const E = Float32Array.from({ length: B * NN_DIM }, rnd);
+  const IN = NN_DIM + NFH;
+  const W1 = Float32Array.from({ length: IN * NN_H }, () => (rand() - 0.5) * 2 * Math.sqrt(3 / IN)), b1 = new Float32Array(NN_H);
+  const W2 = Float32Array.from({ length: NN_H }, () => (rand() - 0.5) * 0.2);
+  let b2 = 0;
+  // standardization of the hand features, from the training rows
+  const mu = new Float64Array(NFH), sd = new Float64Array(NFH);
+  for (const i of idx) for (let f = 0; f < NFH; f++) mu[f] += feats[i][f];
+  for (let f = 0; f < NFH; f++) mu[f] /= idx.length;
+  for (const i of idx) for (let f = 0; f < NFH; f++) sd[f] += (feats[i][f] - mu[f]) ** 2;
+  for (let f = 0; f < NFH; f++) sd[f] = Math.sqrt(sd[f] / idx.length) || 1;
+  const x = new Float32Array(IN), hpre = new Float32Array(NN_H), hh = new Float32Array(NN_H), gx = new Float32Array(IN);
+  const forward = (r) => {
+    const gs = grams[r], sc = 1 / Math.sqrt(gs.length);
+    x.fill(0, 0, NN_DIM);
+    for (const k of gs) for (let d = 0; d < NN_DIM; d++) x[d] += E[k * NN_DIM + d] * sc;
+    const fr = feats[r];
+    for (let f = 0; f < NFH; f++) x[NN_DIM + f] = Math.max(-5, Math.min(5, (fr[f] - mu[f]) / sd[f]));
+    let z = b2;
+    for (let j = 0; j < NN_H; j++) {
+      let a = b1[j];
+      for (let q = 0; q < IN; q++) a += x[q] * W1[q * NN_H + j];
+      hpre[j] = a;
+      hh[j] = a > 0 ? a : 0;
+      z += hh[j] * W2[j];
+    }
+    return z;
+  };
+  const order = Int32Array.from(idx);
+  for (let e = 0; e < NN_EPOCHS; e++) {
+    const lr = NN_LR / (1 + e);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (const r of order) {
+      const z = forward(r);
+      const g = (1 / (1 + Math.exp(-z)) - y[r]) * wOf[r];
+      gx.fill(0);
+      for (let j = 0; j < NN_H; j++) {
+        const gh = hpre[j] > 0 ? g * W2[j] : 0;
+        W2[j] -= lr * (g * hh[j] + 1e-5 * W2[j]);
+        if (gh === 0) continue;
+        b1[j] -= lr * gh;
+        for (let q = 0; q < IN; q++) {
+          gx[q] += gh * W1[q * NN_H + j];
+          W1[q * NN_H + j] -= lr * (gh * x[q] + 1e-5 * W1[q * NN_H + j]);
+        }
+      }
+      b2 -= lr * g;
+      const gs = grams[r], sc = 1 / Math.sqrt(gs.length);
+      for (const k of gs) for (let d = 0; d < NN_DIM; d++) E[k * NN_DIM + d] -= lr * 5 * (gx[d] * sc + 1e-5 * E[k * NN_DIM + d]);
+    }
+  }
+  return { nn: true, forward };
+}
+const charZ = (cm, r) => {
+  if (cm.nn) return cm.forward(r);
+  let z = cm.bias;
+  for (const k of grams[r]) z += cm.W[k];
+  return z;
+};
+
+// --stack: the last column is the char model's logit: for the rows the trees learn from, from inner folds (by
+// repository) that did not see them; for the rows scored, from a char model of all the training rows.
+function stackColumn(trainIdx, testIdx, k) {
+  const inner = (repo) => parseInt(crypto.createHash('sha256').update(`inner:${k}:${repo}`).digest('hex').slice(0, 8), 16) % 3;
+  for (let j = 0; j < 3; j++) {
+    const a = trainIdx.filter((i) => inner(files[fileOf[i]].repo) !== j);
+    const cm = fitChar(a);
+    for (const i of trainIdx) if (inner(files[fileOf[i]].repo) === j) feats[i][NF - 1] = charZ(cm, i);
+  }
+  const cm = fitChar(trainIdx);
+  for (const i of testIdx) feats[i][NF - 1] = charZ(cm, i);
+  binColumn(NF - 1);
+}
+
 // ---- CredData's scoring of per-line scores (units; flagged unlabelled lines are false positives)
 function evaluate(fileIdx, pOf) {
   const lineP = new Map(); // fi -> Map(ln -> max p)
@@ -300,6 +438,7 @@ const chooseThreshold = (ev, TARGET_P) => {
 // ---- cross-validation by repository: out-of-fold scores for every candidate
 const foldOf = (repo) => parseInt(crypto.createHash('sha256').update(`fold:${repo}`).digest('hex').slice(0, 8), 16) % FOLDS;
 const oof = new Float64Array(N);
+const oofChar = new Float64Array(N); // the char model's logit, out of fold
 for (let k = 0; k < FOLDS; k++) {
   const t1 = Date.now();
   const trainIdx = [], testIdx = [];
@@ -307,12 +446,36 @@ for (let k = 0; k < FOLDS; k++) {
     if (foldOf(files[fileOf[i]].repo) === k) testIdx.push(i);
     else if (!ignoredOf[i]) trainIdx.push(i);
   }
+  if (STACK) stackColumn(trainIdx, testIdx, k);
   const mdl = fit(trainIdx);
   for (const i of testIdx) oof[i] = predict(mdl, feats[i]);
+  if (CHAR) {
+    const t2 = Date.now();
+    const cm = NN ? fitNN(trainIdx) : fitChar(trainIdx);
+    for (const i of testIdx) oofChar[i] = charZ(cm, i);
+    console.log(`  char model: ${((Date.now() - t2) / 1000).toFixed(0)} s`);
+  }
   console.log(`fold ${k + 1}/${FOLDS}: ${trainIdx.length} training rows, ${testIdx.length} scored (${((Date.now() - t1) / 1000).toFixed(0)} s)`);
 }
 const allFiles = new Set(files.keys());
+{
+  // The out-of-fold curve: the best recall at each precision (w: the char logit's weight, -1 the char model alone).
+  const logit = (p) => Math.log(Math.max(1e-9, p) / Math.max(1e-9, 1 - p));
+  const rowsP = evaluate(allFiles, oof)(2).P;
+  for (const w of (arg('--blend', CHAR ? '0,0.25,0.5,1,-1' : '0')).split(',').map(Number)) {
+    // w = -1: the char model alone
+    const bl = Float64Array.from(oof, (p, i) => 1 / (1 + Math.exp(-(w < 0 ? oofChar[i] : logit(p) + w * oofChar[i]))));
+    const ev = evaluate(allFiles, bl);
+    const ch = chooseThreshold(ev, rowsP);
+    const pts = [0.3, 0.5, 0.7, 0.8, 0.9].map((t) => { const r = ev(t); return `${t}: ${r.P.toFixed(3)}/${r.Rn.toFixed(3)}`; }).join('  ');
+    const sweep = []; for (let t = 0.02; t < 0.999; t += 0.01) sweep.push(ev(t));
+    const at = [0.83, 0.84, 0.85, 0.86, 0.87, 0.88].map((tp) => { let b = 0; for (const r of sweep) if (r.P >= tp) b = Math.max(b, r.Rn); return `P>=${tp}: R ${b.toFixed(3)}`; }).join('  ');
+    console.log(`blend w=${w}: ${at}`);
+    console.log(`blend w=${w}: at P>=${rowsP.toFixed(3)} t ${ch.t.toFixed(2)} P ${ch.r.P.toFixed(3)} R-noUUID ${ch.r.Rn.toFixed(3)} | ${pts}`);
+  }
+}
 if (DUMP) fs.writeFileSync(DUMP, candOf.map((c, i) => JSON.stringify({ ...c, y: y[i], p: Number(oof[i].toFixed(3)), ignored: ignoredOf[i] })).join('\n') + '\n');
+if (CHAR && STACK) for (let i = 0; i < N; i++) oof[i] = 1 / (1 + Math.exp(-(Math.log(oof[i] / (1 - oof[i])) + BLEND * oofChar[i])));
 const evOof = evaluate(allFiles, oof);
 // The precision to hold: by default the known-shape rows' own precision on these repositories (the model may add
 // recall, not cost precision); the issue's 0.90 is not reached by any threshold in cross-validation.
@@ -330,14 +493,28 @@ for (const t of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, chosen.t]) {
   console.log(`every candidate accepted: R-noUUID ${r.Rn.toFixed(3)}`);
 }
 
+if (process.argv.includes('--cv-only')) process.exit(0);
 // ---- the shipped model: all training repositories, the cross-validated threshold
 const all = [];
 for (let i = 0; i < N; i++) if (!ignoredOf[i]) all.push(i);
+let shipChar = null;
+if (CHAR && STACK) {
+  // The trees learn from the char model's logits of inner folds; the shipped char model learns from every row.
+  const inner = (repo) => parseInt(crypto.createHash('sha256').update(`inner:final:${repo}`).digest('hex').slice(0, 8), 16) % 3;
+  for (let j = 0; j < 3; j++) {
+    const cm = fitChar(all.filter((i) => inner(files[fileOf[i]].repo) !== j));
+    for (let i = 0; i < N; i++) if (inner(files[fileOf[i]].repo) === j) feats[i][NF - 1] = charZ(cm, i);
+  }
+  binColumn(NF - 1);
+  shipChar = fitChar(all);
+  model.features = [...FEATURE_NAMES, 'char'];
+  model.char = { bits: CHAR_BITS, scale: Number(shipChar.scale.toPrecision(6)), bias: Number(shipChar.bias.toFixed(5)), blend: BLEND, weights: Buffer.from(shipChar.Q.buffer).toString('base64') };
+}
 const final = fit(all);
 model.bias = Number(final.bias.toFixed(5));
 model.trees = final.trees;
 model.threshold = Number(arg('--threshold', chosen.t.toFixed(2)));
-const rTrain = evaluate(allFiles, Float64Array.from(feats, (x) => predict(final, x)))(model.threshold);
+const rTrain = evaluate(allFiles, Float64Array.from(feats, (x, i) => (shipChar ? 1 / (1 + Math.exp(-(Math.log(predict(final, x) / (1 - predict(final, x))) + BLEND * charZ(shipChar, i)))) : predict(final, x))))(model.threshold);
 console.log(`final model: ${model.trees.length} trees of depth <= ${DEPTH}, threshold ${model.threshold}; its fit on the training repos: P ${rTrain.P.toFixed(3)} R-noUUID ${rTrain.Rn.toFixed(3)}`);
 
 if (WRITE && !BPE) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, detectSecretsMany, detectSecretsUnfiltered, maskSecret } from '../../src/detectors/secrets/index.js';
-import { CREDENTIAL_KEYWORDS, FEATURE_NAMES, credentialsIn, features, lineCandidates, score } from '../../src/detectors/secrets/credential.js';
+import { CREDENTIAL_KEYWORDS, FEATURE_NAMES, charGrams, credentialsIn, features, lineCandidates, modelInput, score } from '../../src/detectors/secrets/credential.js';
 import { allLines } from '../../src/detectors/secrets/detect.js';
 import MODEL from '../../src/detectors/secrets/credential-model.json' with { type: 'json' };
 import { precommitRepo } from '../helpers/precommit-repo.js';
@@ -79,7 +79,10 @@ describe('credential model: the candidate stage', () => {
   });
 
   it('ships a model that is data: trees over the named features, a threshold and a word list, no value of the corpus', () => {
-    expect(MODEL.features).toEqual(FEATURE_NAMES);
+    // The dense features, then the char n-gram model's logit (its weights: int8 in base64, one per hash bucket).
+    expect(MODEL.features).toEqual([...FEATURE_NAMES, 'char']);
+    expect(Buffer.from(MODEL.char.weights, 'base64').length).toBe(2 ** MODEL.char.bits);
+    expect(MODEL.char.bits).toBeLessThanOrEqual(16);
     expect(MODEL.threshold).toBeGreaterThan(0);
     expect(MODEL.threshold).toBeLessThan(1);
     expect(MODEL.trees.length).toBeGreaterThan(10);
@@ -88,7 +91,7 @@ describe('credential model: the candidate stage', () => {
       t.forEach((node, i) => {
         if (node[0] < 0) expect(node.length).toBe(2);
         else {
-          expect(node[0]).toBeLessThan(FEATURE_NAMES.length);
+          expect(node[0]).toBeLessThanOrEqual(FEATURE_NAMES.length);
           expect(node[2] > i && node[2] < t.length && node[3] > i && node[3] < t.length).toBe(true);
         }
       });
@@ -135,10 +138,25 @@ describe('credential model: candidates beyond one assignment (issue 20)', () => 
     ['a conversion between name and literal', `var signingKey = []byte("${v}")`, 'far'],
     ['JSON inside a string', `conn.write("CONNECT {\\"user\\":\\"svc\\",\\"pass\\":\\"${v}\\"}")`, 'assign'],
     ['a JWK private member, lines after kty', `{\n  "kty": "oct",\n  "k": "${v}"\n}`, 'jwk'],
+    ['a query parameter of a URL', `<a href="https://share.example/s/abc?password=${v}&amp;x=1">`, 'assign'],
+    ['an access token in a URL after its scheme', `curl https://api.example/v1/info?access_token=${v}`, 'assign'],
+    ['a prefixed long flag', `--jwt-secret ${v} \\`, 'flag'],
+    ['a prefixed flag with =', `"--client-secret=${v}",`, 'flag'],
+    ['a PowerShell parameter ending in Password', `.\\Run.ps1 -CertFilePassword ${v} -Force`, 'flag'],
+    ['SQL ROLE … PASSWORD inside a shell string', `psql -c "ALTER ROLE app PASSWORD '${v}'; SELECT 1"`, 'sql'],
+    ['curl -u user:password', `curl -u deploy:${v} https://ci.example/api`, 'flag'],
   ])('%s', (_name, text, shape) => {
     const all = [...allLines(text)].flatMap(([f, t]) => lineCandidates(text, f, t, true));
     const hit = all.find((c) => text.slice(c.start, c.end) === v);
     expect(hit?.shape, JSON.stringify(all.map((c) => [c.shape, c.name]))).toBe(shape);
+  });
+
+  it.each([
+    ['a flag whose keyword is inside another word', `--monkey ${v}`],
+    ['a URL path segment, not a query parameter', `https://cdn.example/tokens/${v}/logo.png`],
+  ])('no candidate: %s', (_name, text) => {
+    const all = [...allLines(text)].flatMap(([f, t]) => lineCandidates(text, f, t, true));
+    expect(all.filter((c) => text.slice(c.start, c.end) === v)).toEqual([]);
   });
 
   it('one value is reported once, also when two label lines reach it', () => {
@@ -163,8 +181,12 @@ describe('credential model: candidates beyond one assignment (issue 20)', () => 
             expect(c.end).toBeLessThanOrEqual(text.length);
             expect(c.start).toBeLessThan(c.end);
             expect(c.start).toBeGreaterThanOrEqual(f); // on its line or a later one, never before
-            const x = features(text, c, f, t, cands.length, 'a/b.yml');
-            expect(x.length).toBe(FEATURE_NAMES.length);
+            expect(features(text, c, f, t, cands.length, 'a/b.yml').length).toBe(FEATURE_NAMES.length);
+            const x = modelInput(text, c, f, t, cands.length, 'a/b.yml');
+            expect(x.length).toBe(FEATURE_NAMES.length + 1);
+            const g = charGrams(text, c, f, t, 'a/b.yml', 16);
+            for (const k of g) expect(k >= 0 && k < 2 ** 16).toBe(true);
+            expect(new Set(g).size).toBe(g.length);
             const p = score(x);
             expect(p > 0 && p < 1).toBe(true);
           }

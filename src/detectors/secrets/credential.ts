@@ -62,6 +62,21 @@ export interface CredentialModel {
   trees: number[][][];
   threshold: number;
   words: string[];
+  /** The character n-gram model (round 4), when present: its logit is the trees' last feature and is added to their sum times `blend`. */
+  char?: CharModel;
+}
+
+/**
+ * A logistic model over hashed character n-grams of the value (its characters and its character classes), the
+ * name, the line around the value and the path: `weights` are int8 (times `scale`) in base64, one per hash bucket
+ * (2^bits buckets, FNV-1a of a part's tag and the gram).
+ */
+export interface CharModel {
+  bits: number;
+  scale: number;
+  bias: number;
+  blend: number;
+  weights: string;
 }
 
 let shipped: CredentialModel | undefined;
@@ -86,8 +101,12 @@ const LITERAL_RE = /(["'`])((?:\\.|(?!\1)[^\\\n]){3,500})\1/g;
 const KV_RE = /\b(?:key|name)["']?\s*[=:]\s*(["'])([^"'\n]{1,80})\1[\s,]+["']?value["']?\s*[=:]\s*(["'])((?:\\.|(?!\3)[^\\\n]){1,500})\3/gi;
 const XML_RE = /<([A-Za-z_][\w.:-]{0,60})(?:\s[^<>]{0,200})?>([^<>\n]{1,500})<\/\1>/g;
 const HEADER_RE = /\b(Basic|Bearer|Token|Digest|Bot|token|bearer|basic)[ \t]+([A-Za-z0-9+/=._~:-]{6,1000})/g;
-const FLAG_RE = /(?:^|[\s'"(])((?:--?|\/)(?:password|passwd|pass|pwd|token|secret|api-?key|key|auth)(?![\w-])|-p)(=|:|[ \t]+|)(["']?)([^\s'"`;|&]{3,300})\3/gi;
+const FLAG_RE = /(?:^|[\s'"(])((?:--?[A-Za-z0-9-]{0,24}?|\/)(?:password|passwd|pass|pwd|token|secret|api-?key|key|auth)(?![\w-])|-p)(=|:|[ \t]+|)(["']?)([^\s'"`;|&]{3,300})\3/gi;
 const SQL_RE = /\bidentified(?:[ \t]+with[ \t]+[\w'"]+)?[ \t]+by[ \t]+(?:password[ \t]+)?(["']?)([^\s'";]{1,300})\1/gi;
+// CREATE/ALTER ROLE|USER … [WITH] [ENCRYPTED] PASSWORD '…' (also inside a string of another language).
+const SQL_PASSWORD_RE = /\b(?:role|user|login)\b[^;\n'"]{0,80}?\bpassword[ \t]+(["'])([^\s'"]{1,300})\1/gi;
+// curl -u user:password
+const CURL_USER_RE = /(?<=\s)(?:-u|--user)[ \t]+(["']?)([^\s:'"]{1,64}):([^\s'"]{3,300})\1/g;
 // JSON inside a string literal: {\"pass\":\"…\"}.
 const ESCAPED_JSON_RE = /\\"([A-Za-z_$][\w$.\-]{0,80})\\"[ \t]*:[ \t]*\\"((?:(?!\\")[^\n]){1,500}?)\\"/g;
 const JWK_RE = /["']?\b(d|p|q|dp|dq|qi|k)["']?[ \t]*[:=][ \t]*(["'])([A-Za-z0-9_-]{16,2000})\2/g;
@@ -178,7 +197,11 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   while ((m = ASSIGN_RE.exec(line))) {
     const v = m[4] ?? m[5];
     const vs = m.index + m[0].length - v.length - (m[3] ? 1 : 0);
-    if (m[2] === ':' && line.startsWith('//', m.index + m[1].length + 1)) continue; // a URL's scheme
+    if (m[2] === ':' && line.startsWith('//', m.index + m[1].length + 1)) {
+      // A URL's scheme: no value, but its query may hold one (`?password=…`, `&access_token=…`).
+      ASSIGN_RE.lastIndex = m.index + m[1].length + 3;
+      continue;
+    }
     push(vs, vs + v.length, 'assign', m[1], m[2], m[3] ?? '', m.index);
     ASSIGN_RE.lastIndex = m.index + m[1].length; // values may hold further pairs ("a=b&c=d")
   }
@@ -202,6 +225,7 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   FLAG_RE.lastIndex = line.includes('-') || line.includes('/') ? 0 : line.length;
   while ((m = FLAG_RE.exec(line))) {
     const s = m.index + m[0].length - m[4].length - m[3].length;
+    if (m[1].length > 2 && !credentialName(m[1])) continue; // --monkey, --turkey
     push(s, s + m[4].length, 'flag', m[1], m[2] ? (m[2] === '=' || m[2] === ':' ? m[2] : ' ') : '', m[3]);
     FLAG_RE.lastIndex = s;
   }
@@ -209,6 +233,11 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   while ((m = URL_RE.exec(line))) {
     const s = m.index + m[0].length - 1 - m[2].length;
     push(s, s + m[2].length, 'url', m[1], ':', '');
+  }
+  CURL_USER_RE.lastIndex = lower.includes('curl') ? 0 : line.length;
+  while ((m = CURL_USER_RE.exec(line))) {
+    const s = m.index + m[0].length - m[1].length - m[3].length;
+    push(s, s + m[3].length, 'flag', '--user', ' ', m[1]);
   }
   CALL_RE.lastIndex = line.includes('(') ? 0 : line.length;
   while ((m = CALL_RE.exec(line))) {
@@ -224,6 +253,11 @@ export function lineCandidates(text: string, from: number, to: number, checkKeyw
   while ((m = SQL_RE.exec(line))) {
     const s = m.index + m[0].length - m[1].length - m[2].length;
     push(s, s + m[2].length, 'sql', 'identified by', 'by', m[1], m.index);
+  }
+  SQL_PASSWORD_RE.lastIndex = lower.includes('password') && /role|user|login/.test(lower) ? 0 : line.length;
+  while ((m = SQL_PASSWORD_RE.exec(line))) {
+    const s = m.index + m[0].length - 1 - m[2].length;
+    push(s, s + m[2].length, 'sql', 'password', 'by', m[1], m.index);
   }
   // Other quoted literals last: a span found above keeps the structure that found it.
   LITERAL_RE.lastIndex = 0;
@@ -355,7 +389,7 @@ const EXTS = ['', 'md', 'txt', 'rst', 'adoc', 'html', 'json', 'yml', 'yaml', 'xm
 const OPS = ['', '=', ':', '=>', '==', ':=', '(', '>', ' ', 'by', '!='];
 const QUOTES = ['', '"', "'", '`'];
 
-/** The names of the dense feature vector `features()` returns, in order (the model's `features` must equal it). */
+/** The names of the dense feature vector `features()` returns, in order (the model's `features`: these, then 'char' when it has a char model). */
 export const FEATURE_NAMES: string[] = [
   'len', 'loglen', 'H', 'Hnorm', 'lower', 'upper', 'digit', 'special', 'classes', 'fDigit', 'fUpper', 'fSpecial', 'hex', 'b64', 'eq', 'space',
   'words', 'wordCover', 'segs', 'ident', 'dotted', 'template', 'placeholder', 'call', 'startsSym', 'repeat', 'seq', 'uuid', 'path', 'number', 'url', 'email',
@@ -629,7 +663,122 @@ function flat(m: CredentialModel): FlatTrees {
   return t;
 }
 
-/** The model's probability that the candidate is a credential: the boosted trees' sum, through a sigmoid. */
+// ---------------------------------------------------------------------------------------------------
+// The character n-gram model
+
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+/** Character class of a code unit: a lower, A upper, 0 digit, itself otherwise. */
+function charClass(ch: number): number {
+  return ch >= 97 && ch <= 122 ? 97 : ch >= 65 && ch <= 90 ? 65 : ch >= 48 && ch <= 57 ? 48 : ch;
+}
+
+/**
+ * The hashed n-grams of a candidate (a set of bucket numbers below 2^bits): the value's character-class 2-4-grams
+ * (runs squeezed to two) and its length; the value's lower-cased 1-3-grams; the name's words, 3-grams and the
+ * shape; the line's lower-cased 3-4-grams around the value (60 characters before, 30 after, the value itself one
+ * mark); the line's words; the path's words and extension. The training script hashes with this same function.
+ */
+export function charGrams(text: string, c: CredentialCandidate, from: number, to: number, path: string, bits: number): Int32Array {
+  const mask = (1 << bits) - 1;
+  // A set of bucket numbers without a Set: a bucket is new when its stamp is not this call's.
+  if (stamp.length !== mask + 1) stamp = new Uint32Array(mask + 1);
+  if (++gen === 0xffffffff) (stamp.fill(0), (gen = 1));
+  let n = 0;
+  const add = (h: number) => {
+    const k = (h >>> 0) & mask;
+    if (stamp[k] === gen) return;
+    stamp[k] = gen;
+    if (n === buf.length) {
+      const bigger = new Int32Array(buf.length * 2);
+      bigger.set(buf);
+      buf = bigger;
+    }
+    buf[n++] = k;
+  };
+  // Every n-gram (n in [lo, hi]) of s, behind the tag character.
+  const grams = (tag: number, s: string, lo: number, hi: number) => {
+    for (let i = 0; i < s.length; i++) {
+      let h = Math.imul(FNV_OFFSET ^ tag, FNV_PRIME);
+      for (let k = 1; k <= hi && i + k <= s.length; k++) {
+        h = Math.imul(h ^ s.charCodeAt(i + k - 1), FNV_PRIME);
+        if (k >= lo) add(h);
+      }
+    }
+  };
+  const v = text.slice(c.start, c.end);
+  const v64 = v.slice(0, 64);
+  let cls = '^';
+  for (let i = 0; i < v64.length; i++) {
+    const k = charClass(v64.charCodeAt(i));
+    if (!(cls.length >= 2 && cls.charCodeAt(cls.length - 1) === k && cls.charCodeAt(cls.length - 2) === k)) cls += String.fromCharCode(k);
+  }
+  grams(67 /* C */, cls + '$', 2, 4);
+  add(hashWhole(76 /* L */, String(Math.min(v.length, 48))));
+  grams(118 /* v */, '^' + v64.toLowerCase() + '$', 1, 3);
+  const nm = c.name.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  for (const w of nm.split(/[^a-z0-9]+/)) if (w) add(hashWhole(78 /* N */, w));
+  grams(110 /* n */, '^' + nm.replace(/[^a-z0-9]+/g, '_') + '$', 3, 3);
+  add(hashWhole(83 /* S */, c.shape + c.op + c.quote));
+  const vs = Math.max(from, Math.min(c.start, to));
+  const ve = Math.max(vs, Math.min(c.end, to));
+  grams(108 /* l */, (text.slice(Math.max(from, vs - 60), vs) + '\u0001' + text.slice(ve, Math.min(to, ve + 30))).toLowerCase().replace(/\s+/g, ' '), 3, 4);
+  // The line's words and the path's words are the same for every candidate of a line, of a file: hashed once.
+  if (lineMemo.text !== text || lineMemo.from !== from || lineMemo.to !== to) {
+    const hs: number[] = [];
+    for (const w of text.slice(from, to).toLowerCase().split(/[^a-z]+/)) if (w.length >= 2 && w.length <= 20) hs.push(hashWhole(87 /* W */, w));
+    lineMemo = { text, from, to, hs };
+  }
+  for (const h of lineMemo.hs) add(h);
+  if (pathMemo.path !== path) {
+    const hs: number[] = [];
+    const rel = path.slice(path.indexOf('/') + 1).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    for (const w of rel.split(/[^a-z]+/)) if (w.length >= 2) hs.push(hashWhole(80 /* P */, w));
+    const ext = /\.([a-z0-9]{1,8})$/.exec(rel);
+    hs.push(hashWhole(69 /* E */, ext ? ext[1] : ''));
+    hs.push(hashWhole(66 /* B */, ''));
+    pathMemo = { path, hs };
+  }
+  for (const h of pathMemo.hs) add(h);
+  return buf.slice(0, n);
+}
+let stamp = new Uint32Array(0);
+let gen = 0;
+let buf = new Int32Array(512);
+let lineMemo: { text: string; from: number; to: number; hs: number[] } = { text: '', from: -1, to: -1, hs: [] };
+let pathMemo: { path: string; hs: number[] } = { path: '\u0000', hs: [] };
+/** FNV-1a of a tag character and a string. */
+function hashWhole(tag: number, s: string): number {
+  let h = Math.imul(FNV_OFFSET ^ tag, FNV_PRIME);
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
+}
+
+const charWeights = new WeakMap<CharModel, Int8Array>();
+/** The char model's logit for a candidate's n-grams. */
+export function charLogit(g: ArrayLike<number>, cm: CharModel): number {
+  let w = charWeights.get(cm);
+  if (!w) {
+    const raw = Buffer.from(cm.weights, 'base64');
+    w = new Int8Array(raw.buffer, raw.byteOffset, raw.length);
+    charWeights.set(cm, w);
+  }
+  let z = 0;
+  for (let i = 0; i < g.length; i++) z += w[g[i]];
+  return cm.bias + z * cm.scale;
+}
+
+/** The feature vector the model reads: the dense features, and the char model's logit when it has one. */
+export function modelInput(text: string, c: CredentialCandidate, from: number, to: number, lineCandCount: number, path: string, m: CredentialModel = credentialModel()): Float64Array {
+  const f = features(text, c, from, to, lineCandCount, path, m);
+  if (!m.char) return f;
+  const x = new Float64Array(NF + 1);
+  x.set(f);
+  x[NF] = charLogit(charGrams(text, c, from, to, path, m.char.bits), m.char);
+  return x;
+}
+
+/** The model's probability that the candidate is a credential: the boosted trees' sum (and the char model's blended logit), through a sigmoid. `f`: `modelInput()`. */
 export function score(f: ArrayLike<number>, m: CredentialModel = credentialModel()): number {
   const { roots, feature, value, left, right } = flat(m);
   let z = m.bias;
@@ -638,6 +787,7 @@ export function score(f: ArrayLike<number>, m: CredentialModel = credentialModel
     while (feature[i] >= 0) i = f[feature[i]] <= value[i] ? left[i] : right[i];
     z += value[i];
   }
+  if (m.char) z += m.char.blend * f[NF];
   return 1 / (1 + Math.exp(-z));
 }
 
@@ -674,7 +824,7 @@ export function credentialsIn(text: string, lines: Iterable<[number, number]>, p
   for (const [from, to] of lines) {
     const cands = lineCandidates(text, from, to, checkKeyword);
     if (!cands.length) continue;
-    const scored = cands.map((c) => ({ c, p: score(features(text, c, from, to, cands.length, path, m), m) })).filter((x) => x.p >= cut);
+    const scored = cands.map((c) => ({ c, p: score(modelInput(text, c, from, to, cands.length, path, m), m) })).filter((x) => x.p >= cut);
     scored.sort((a, b) => b.p - a.p || a.c.start - b.c.start);
     const kept: typeof scored = [];
     for (const s of scored) if (s.c.start >= last && !kept.some((k) => k.c.start < s.c.end && s.c.start < k.c.end)) kept.push(s);
