@@ -10,7 +10,7 @@
 // Needs `npm run build` first (the plugin bundle in dist/plugin/).
 
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { chownSync, mkdtempSync } from 'node:fs';
 import { loadavg, tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +37,8 @@ try {
   const load = loadavg()[0];
   const co = await call('POST', '/companies', { name: `bench live ${Date.now().toString(36)}` });
   const state = mkdtempSync(join(tmpdir(), 'clipguard-bench-live-state-'));
-  chmodSync(state, 0o777);
+  // The server's worker (uid 65534 as root) writes there; not writable by all: clipguard refuses that.
+  if (process.getuid?.() === 0) chownSync(state, 65534, 65534);
   const inst = cli(['plugin', 'install', '--paperclip', url, '--apply', '--state-dir', state]);
   if (inst.status !== 0) throw new Error(`plugin install failed: ${inst.stderr}`);
   const issue = await call('POST', `/companies/${co.id}/issues`, { title: 'bench: live guard', description: 'nothing secret', allowDuplicate: true });

@@ -10,7 +10,7 @@
 // Needs `npm run build` first.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chownSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,7 +39,8 @@ try {
   const liveCo = await call('POST', '/companies', { name: `bench watch-live ${stamp}` });
   // The plugin acts on its company only; watch --live listens to its own only.
   const pstate = mkdtempSync(join(tmpdir(), 'clipguard-bench-plugin-state-'));
-  chmodSync(pstate, 0o777);
+  // The server's worker (uid 65534 as root) writes there; not writable by all: clipguard refuses that.
+  if (process.getuid?.() === 0) chownSync(pstate, 65534, 65534);
   const inst = spawnSync(process.execPath, [BIN, 'plugin', 'install', '--paperclip', url, '--apply', '--company', plugCo.id, '--state-dir', pstate], { encoding: 'utf8' });
   if (inst.status !== 0) throw new Error(`plugin install failed: ${inst.stderr}`);
   const cwd = mkdtempSync(join(tmpdir(), 'clipguard-bench-watch-live-cwd-'));

@@ -3,10 +3,10 @@
 // switched to apply; an agent failing again and again after its recovery is recovered once (the ledger); a budget
 // incident pauses the agent over its stop threshold and ends its run; another company's events act on nothing of
 // this one and follow that company's own config; the jobs run by hand through the server's jobs route.
-import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { serverStateDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { api, until } from '../helpers/live-guard.mjs';
 import { Seed, unique, waitFor } from './seed.js';
@@ -30,8 +30,7 @@ async function configure(companyId: string, configJson: Record<string, unknown>)
 const audit = (state: string): any[] => (existsSync(join(state, 'audit.jsonl')) ? readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 const opsFinding = async (companyId: string, rule: string, subject: string) => ((await data('ops', companyId))?.rules?.[rule]?.findings ?? []).find((f: any) => f.subject === subject);
 
-const state = tempDir('clipguard-live-events-');
-chmodSync(state, 0o777);
+const state = serverStateDir('clipguard-live-events-');
 
 afterAll(async () => {
   await plugin(['uninstall', '--purge']);

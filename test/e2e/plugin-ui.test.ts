@@ -4,10 +4,10 @@
 // no raw key anywhere in the page's HTML; a title holding markup is shown as text (no element made, no script
 // run); the issue's page shows that issue's finding; a data request naming another company gets the company the
 // server authorized.
-import { chmodSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { serverStateDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { api, until } from '../helpers/live-guard.mjs';
@@ -57,8 +57,7 @@ describe('the live guard UI slots in a browser on a real Paperclip', () => {
 
   it('installed plain: the dashboard widget shows the finding masked and the dry-run mode; no key in the page; a title with markup is text', async () => {
     co = await seed.createCompany();
-    const state = tempDir('clipguard-live-ui-');
-    chmodSync(state, 0o777); // the server's user (uid 65534 as root) writes there
+    const state = serverStateDir('clipguard-live-ui-'); // the server's user (uid 65534 as root) writes there
     const r = await plugin(['install', '--state-dir', state]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(r.stdout).toMatch(/dry-run: reports only/);
@@ -139,8 +138,7 @@ describe('the live guard UI slots in a browser on a real Paperclip', () => {
   });
 
   it('switched to acting: the widget says so, and once the guard redacted the key the finding is gone from it', async () => {
-    const state = tempDir('clipguard-live-ui-');
-    chmodSync(state, 0o777);
+    const state = serverStateDir('clipguard-live-ui-');
     const r = await plugin(['install', '--apply', '--company', co.id, '--state-dir', state]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     // The next write to the issue brings it to the guard, which redacts it now.

@@ -2,13 +2,13 @@
 // (reports, acts on nothing), with --apply it redacts keys in comments and descriptions seconds after the write
 // (measured: p50/p95), leaves clean text alone, never loops on its own writes, leaves nothing for a later
 // `scan --apply` to do twice, keeps no key anywhere, and comes back after a server restart.
-import { chmodSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../helpers/cli.js';
+import { serverStateDir, tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
 import { api, commentLatency, descriptionLatency, percentile, until } from '../helpers/live-guard.mjs';
@@ -26,9 +26,7 @@ const key = (kind: string, n: number) => {
 
 /** The guard's state directory: the server's user (uid 65534 as root) writes there. */
 function stateDir(): string {
-  const d = tempDir('clipguard-live-');
-  chmodSync(d, 0o777);
-  return d;
+  return serverStateDir('clipguard-live-');
 }
 
 const plugin = (args: string[]) => cliAsync(['plugin', ...args, '--paperclip', seed.url]);

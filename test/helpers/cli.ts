@@ -1,6 +1,6 @@
 // Runs the built CLI (dist/) as a real process, the way users and git hooks run it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, chownSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,4 +37,15 @@ export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEn
 
 export function tempDir(prefix = 'clipguard-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/**
+ * A state directory for the live guard, which the server's plugin worker writes: the server runs as uid 65534
+ * when the tests run as root (scripts/paperclip/start.sh), so the directory is given to it. Not made writable by
+ * every user: clipguard refuses such a state directory (another user could plant its ledger).
+ */
+export function serverStateDir(prefix = 'clipguard-live-'): string {
+  const d = tempDir(prefix);
+  if (process.getuid?.() === 0) chownSync(d, 65534, 65534);
+  return d;
 }
