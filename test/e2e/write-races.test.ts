@@ -72,3 +72,28 @@ describe('two clipguards flag one issue at the same moment (real server)', () =>
     expect(flags.map((c) => c.id)).toEqual([other.id]);
   }, 120_000);
 });
+
+describe('two clipguards post the daily checklist at the same moment (real server)', () => {
+  // Was: two processes with their own state directories (a `watch` and a `checklist --post-issue`) each read the
+  // issue, found no checklist of the day, and both posted it: two comments, each waking the assignee.
+  it("the other process's checklist lands just before this one's POST: one stays, the earliest; the next run posts nothing", async () => {
+    const company = await seed.createCompany({ name: unique('Checklists') });
+    await seed.createAgent(company.id, { name: 'Kit', role: 'engineer' });
+    const board = await seed.createIssue(company.id, { title: 'Daily ops', status: 'in_review', priority: 'low' });
+    let other: any = null;
+    proxy.reset(({ method, path, body }) => {
+      if (other || method !== 'POST' || !new RegExp(`^/api/issues/(${board.id}|${board.identifier})/comments$`).test(path)) return { kind: 'pass' };
+      return { kind: 'race', before: async () => void (other = await seed.req('POST', `/issues/${board.id}/comments`, { body: JSON.parse(body).body })) };
+    });
+    const cwd = tempDir();
+    writeTrustedConfig(join(cwd, 'clipguard.config.json'), JSON.stringify({ paperclip: { url: proxy.url, companies: [company.issuePrefix] }, repos: [], stateDir: join(cwd, 'state') }));
+    const r = await cliAsync(['checklist', '--post-issue', board.identifier], { cwd });
+    expect(other?.id).toBeTruthy();
+    expect(r.stderr).toMatch(new RegExp(`checklist on ${board.identifier}: posted as comment \\S+, then deleted it again: comment ${other.id}, posted at the same moment by another process, says the same`));
+    const live = async () => ((await seed.req('GET', `/issues/${board.id}/comments?order=asc`)) as any[]).filter((c) => !c.deletedAt && String(c.body).startsWith('## clipguard daily checklist'));
+    expect((await live()).map((c) => c.id)).toEqual([other.id]);
+    const again = await cliAsync(['checklist', '--post-issue', board.identifier], { cwd });
+    expect(again.stderr).toContain(`the checklist was already on ${board.identifier} (comment ${other.id})`);
+    expect((await live()).map((c) => c.id)).toEqual([other.id]);
+  }, 180_000);
+});
