@@ -179,8 +179,9 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
       }
     }
     await Promise.all(inFlight);
-    ledger.prune();
-    stopReason(ctx); // a ledger write that failed on the last action is this run's problem too
+    // Pruning writes the ledger: not by a run that lost the state lock (or must stop for another reason).
+    if (!stopReason(ctx)) ledger.prune();
+    stopReason(ctx); // a ledger write that failed on the last action (or the prune) is this run's problem too
   } finally {
     // An exception out of the loop leaves none in flight writing to a closed audit log.
     await Promise.allSettled(inFlight);
@@ -317,7 +318,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
       if (shown.params) delete shown.params[RESUME_KEY];
     };
     if (shown && shown.status !== 'planned') continue; // the plan already said why not (kept for a later run)
-    let out: Outcome;
+    let out!: Outcome;
     try {
       const issue = await client.getIssue(String(p.issueId));
       if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) out = ok('already checked out again');
@@ -344,8 +345,13 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         }
       }
     } catch (err) {
-      report(skip(`not completed: ${(err as Error)?.message ?? String(err)}; kept for the next run`));
-      continue; // still unreachable: keep the entry for the next run
+      // The issue or the agent is gone (404): nothing is left to hand back, and an entry kept for it would be
+      // tried on every run for good (partial entries are never pruned by age, ledger.ts). Said, and settled.
+      if ((err as { status?: number })?.status === 404) out = skip(`${String((err as { path?: unknown }).path ?? '').includes('/agents/') ? 'the agent' : 'the issue'} is gone (HTTP 404): nothing to hand back`);
+      else {
+        report(skip(`not completed: ${(err as Error)?.message ?? String(err)}; kept for the next run`));
+        continue; // still unreachable: keep the entry for the next run
+      }
     }
     report(out);
     if (out.status === 'failed') continue;
