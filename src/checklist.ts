@@ -167,7 +167,6 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   const { probeStateDir } = await import('./actions/state-dir.js');
   const unwritable = probeStateDir(config.stateDir);
   if (unwritable) return { ok: false, lines: [`not published: ${unwritable.message}`] };
-
   const client = await paperclipClient(config);
   const { AuditLog } = await import('./actions/audit.js');
   const audit = new AuditLog(join(config.stateDir, 'audit.jsonl'));
@@ -208,13 +207,20 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
           // have posted the same checklist between the read above and this post: each wakes the assignee. As
           // for flags (actions/kinds/flag.ts), the earliest stays; this one goes again when the checklist posted
           // just before it says the same. The other process finds this one later than its own and keeps its own.
-          const earlier = sameChecklistBefore(jsonObjects(await client.listComments(to.postIssue)), r.id, checklistSubstance(c));
-          const del = earlier ? await client.deleteComment(to.postIssue, r.id) : null;
-          if (!earlier) outcome('comment', target, 'applied', `checklist posted on ${to.postIssue} (comment ${r.id})`, `posted as comment ${r.id}`);
-          else {
-            const d = `posted as comment ${r.id}, then ${del!.status < 300 ? 'deleted it again' : `deleting it failed (HTTP ${del!.status})`}: comment ${earlier}, posted at the same moment by another process, says the same`;
-            outcome('comment', target, 'applied', `checklist on ${to.postIssue}: ${d}`, d);
+          // The checklist is posted whatever follows: a read or a delete that fails here is said, not a failure.
+          let earlier: string | null = null;
+          let then = '';
+          try {
+            earlier = sameChecklistBefore(jsonObjects(await client.listComments(to.postIssue)), r.id, checklistSubstance(c));
+            if (earlier) {
+              const del = await client.deleteComment(to.postIssue, r.id);
+              then = `, then ${del.status < 300 ? 'deleted it again' : `deleting it failed (HTTP ${del.status})`}: comment ${earlier}, posted at the same moment by another process, says the same`;
+            }
+          } catch (e) {
+            then = `; whether another process posted it at the same moment is not known (${why(e)})`;
           }
+          const d = `posted as comment ${r.id}${then}`;
+          outcome('comment', target, 'applied', earlier ? `checklist on ${to.postIssue}: ${d}` : `checklist posted on ${to.postIssue} (comment ${r.id})${then}`, d);
         }
       } catch (e) {
         outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${why(e)}`, why(e));

@@ -78,6 +78,25 @@ describe('two clipguards ask the board to approve one routine at the same moment
   });
 });
 
+describe('the read after filing fails', () => {
+  it('a 503 on the approvals list after the request was filed: the routine is paused all the same, the detail says what is not known', async () => {
+    const co = fakeCompany();
+    const agent = fakeAgent(co.id, 1, { createdAt: hoursAgo(100) });
+    const routine = { id: fakeId(), companyId: co.id, title: 'Nightly issues', description: null, assigneeAgentId: agent.id, status: 'active', createdByAgentId: agent.id, createdByUserId: null, updatedByUserId: null, createdAt: hoursAgo(5), updatedAt: hoursAgo(5), lastTriggeredAt: null, triggers: [] };
+    const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [], routines: [routine], approvals: [] };
+    const { proxy } = await serve(w);
+    let filed = false;
+    proxy.decide = (r) => {
+      if (r.method === 'POST' && r.path.endsWith('/approvals')) filed = true;
+      return filed && r.method === 'GET' && r.path.endsWith('/approvals') ? { kind: 'status', status: 503, body: '{"error":"busy"}' } : { kind: 'pass' };
+    };
+    const r = await runScan(actingConfig(proxy.url, { overrides }), { only: [RULE] });
+    expect(r.report.findings.flatMap((f) => f.actions.map((a) => `${a.status}: ${a.detail}`))).toEqual([expect.stringMatching(/^applied: .*: paused the routine; asked the board to approve it \(approval \S+\); whether another process filed one at the same moment is not known \(.*503/)]);
+    expect(routine.status).toBe('paused');
+    expect(w.approvals).toHaveLength(1);
+  });
+});
+
 describe('standingRequest: the board answer a routine has', () => {
   const req = (id: string, status: string, createdAt: string, decidedAt: string | null = null) => ({ id, type: 'request_board_approval', status, payload: { routineId: 'r' }, createdAt, decidedAt });
   const t = (m: number) => new Date(Date.UTC(2026, 10, 14, 9, m)).toISOString();

@@ -105,4 +105,21 @@ describe('the daily checklist, posted by two clipguards at the same moment', () 
     expect(p.lines).toEqual([expect.stringMatching(/^checklist posted on PRP-1 \(comment \S+\)$/)]);
     expect(w.comments[board.id].filter((k) => !k.deletedAt)).toHaveLength(2);
   });
+
+  it('the read after posting fails (a 503): the checklist is posted all the same, said applied, with what is not known', async () => {
+    const w = world();
+    const board = w.issues[0];
+    const { proxy } = await serve(w);
+    const cfg = actingConfig(proxy.url, { apply: false });
+    cfg.checklist = { postIssue: board.identifier, postActivity: false };
+    let posted = false;
+    proxy.decide = (r) => {
+      if (r.method === 'POST' && /\/comments$/.test(r.path)) posted = true;
+      return posted && r.method === 'GET' && /\/comments/.test(r.path) ? { kind: 'status', status: 503, body: '{"error":"busy"}' } : { kind: 'pass' };
+    };
+    const p = await publishChecklist(await runChecklist(cfg), cfg, cfg.checklist);
+    expect(p.ok).toBe(true);
+    expect(p.lines).toEqual([expect.stringMatching(/^checklist posted on PRP-1 \(comment \S+\); whether another process posted it at the same moment is not known \(.*503/)]);
+    expect(w.comments[board.id].filter((k) => !k.deletedAt)).toHaveLength(1);
+  });
 });

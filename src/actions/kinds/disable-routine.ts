@@ -73,7 +73,8 @@ export const disableRoutine: ActionKind = {
       if (ask.status >= 300) return failHttp('the approval request failed, so the routine was not paused (tried again next run): ', ask);
       const id = (ask.body as { id?: unknown } | null)?.id;
       asked = `asked the board to approve it (approval ${typeof id === 'string' ? id : '?'})`;
-      if (typeof id === 'string') asked += await markDuplicate(client, companyId, routineId, id);
+      // A courtesy for the board: whatever it meets (a read or the comment failing), the pause below is made.
+      if (typeof id === 'string') asked += await markDuplicate(client, companyId, routineId, id).catch((e) => `; whether another process filed one at the same moment is not known (${(e as Error)?.message ?? String(e)})`);
     }
     const r = await client.patchRoutine(routineId, { status: 'paused' });
     if (r.status >= 300) return failHttp(`${asked}, but pausing the routine failed (tried again next run): `, r);
