@@ -6,6 +6,7 @@ import { runScan, type ScanResult } from './scan.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import { jsonObjects } from './sources/paperclip/json.js';
 import { byClipguardSide } from './facts/flagged.js';
+import { byPostingOrder, postCommentOnce } from './actions/post-comment.js';
 import type { Finding, Report } from './types.js';
 import { CHECKLIST_MD_HEAD, CHECKLIST_SUBSTANCE, checklistSubstance, renderChecklistMarkdown } from './report/checklist.js';
 import { join } from 'node:path';
@@ -119,12 +120,26 @@ export function checklistFrom(result: ScanResult, config: Config): Checklist {
   return { date: report.finishedAt, mode: report.mode, items, ok: items.every((i) => i.status !== 'fail'), report, rules: result.rules, companies };
 }
 
-/** The newest checklist comment on the issue, if it has the same substance as `c`. */
-function sameChecklistPosted(comments: { id?: unknown; body?: unknown; deletedAt?: unknown; authorType?: unknown }[], c: Checklist): { id: string } | null {
-  // Only a comment clipguard could have written: an agent posting a checklist with the same marker must not stand in for it.
-  const mine = comments.filter((x) => byClipguardSide(x as Record<string, unknown>) && typeof x.body === 'string' && x.body.startsWith(CHECKLIST_MD_HEAD) && CHECKLIST_SUBSTANCE.test(x.body));
-  const last = mine[mine.length - 1];
-  return last && typeof last.id === 'string' && CHECKLIST_SUBSTANCE.exec(last.body as string)![1] === checklistSubstance(c) ? { id: last.id } : null;
+/** A checklist comment clipguard could have written (an agent posting one with the same marker must not stand in for it). */
+const isChecklist = (x: Record<string, unknown>): boolean => byClipguardSide(x) && typeof x.body === 'string' && x.body.startsWith(CHECKLIST_MD_HEAD) && CHECKLIST_SUBSTANCE.test(x.body);
+const substanceOf = (x: Record<string, unknown>): string => CHECKLIST_SUBSTANCE.exec(String(x.body))![1];
+
+/** The newest checklist comment on the issue (posting order, whatever order the server listed them in), if it has the same substance as `c`. */
+function sameChecklistPosted(comments: Record<string, unknown>[], c: Checklist): { id: string } | null {
+  const last = comments.filter(isChecklist).sort(byPostingOrder).at(-1);
+  return last && typeof last.id === 'string' && substanceOf(last) === checklistSubstance(c) ? { id: last.id } : null;
+}
+
+/**
+ * After posting `mine`: the checklist comment posted just before it, when that one says the same (a second
+ * clipguard, another state directory, posted the same day's checklist at the same moment), or null. The newest
+ * before mine, not any with the same substance: a checklist that went X, Y, then X again is news each time.
+ */
+function sameChecklistBefore(comments: Record<string, unknown>[], mine: string, substance: string): string | null {
+  const me = comments.find((x) => x.id === mine);
+  if (!me) return null;
+  const prev = comments.filter((x) => x.id !== mine && typeof x.id === 'string' && isChecklist(x) && byPostingOrder(x, me) < 0).sort(byPostingOrder).at(-1);
+  return prev && substanceOf(prev) === substance ? String(prev.id) : null;
 }
 
 export interface PublishTargets {
@@ -152,7 +167,6 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
   const { probeStateDir } = await import('./actions/state-dir.js');
   const unwritable = probeStateDir(config.stateDir);
   if (unwritable) return { ok: false, lines: [`not published: ${unwritable.message}`] };
-  const { postCommentOnce } = await import('./actions/post-comment.js');
   const client = await paperclipClient(config);
   const { AuditLog } = await import('./actions/audit.js');
   const audit = new AuditLog(join(config.stateDir, 'audit.jsonl'));
@@ -188,7 +202,26 @@ export async function publishChecklist(c: Checklist, config: Config, to: Publish
           // said by intend(); nothing was written
         } else if ('error' in r) outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${r.error}`, r.error);
         else if (r.reused) outcome('comment', target, 'skipped', `the checklist was already on ${to.postIssue} (comment ${r.id})`, `already posted as comment ${r.id}`);
-        else outcome('comment', target, 'applied', `checklist posted on ${to.postIssue} (comment ${r.id})`, `posted as comment ${r.id}`);
+        else {
+          // A second clipguard (a `watch` and a `checklist --post-issue`, each with its own state directory) may
+          // have posted the same checklist between the read above and this post: each wakes the assignee. As
+          // for flags (actions/kinds/flag.ts), the earliest stays; this one goes again when the checklist posted
+          // just before it says the same. The other process finds this one later than its own and keeps its own.
+          // The checklist is posted whatever follows: a read or a delete that fails here is said, not a failure.
+          let earlier: string | null = null;
+          let then = '';
+          try {
+            earlier = sameChecklistBefore(jsonObjects(await client.listComments(to.postIssue)), r.id, checklistSubstance(c));
+            if (earlier) {
+              const del = await client.deleteComment(to.postIssue, r.id);
+              then = `, then ${del.status < 300 ? 'deleted it again' : `deleting it failed (HTTP ${del.status})`}: comment ${earlier}, posted at the same moment by another process, says the same`;
+            }
+          } catch (e) {
+            then = `; whether another process posted it at the same moment is not known (${why(e)})`;
+          }
+          const d = `posted as comment ${r.id}${then}`;
+          outcome('comment', target, 'applied', earlier ? `checklist on ${to.postIssue}: ${d}` : `checklist posted on ${to.postIssue} (comment ${r.id})${then}`, d);
+        }
       } catch (e) {
         outcome('comment', target, 'failed', `posting the checklist on ${to.postIssue} failed: ${why(e)}`, why(e));
       }

@@ -17,7 +17,7 @@ import type { StateProblem } from './actions/state-dir.js';
 import { readSources, secretOptions, type SourceOutput } from './sources/index.js';
 import { sourceNeeds } from './sources/needs.js';
 import { factParamsOf } from './sources/fact-params.js';
-import type { BudgetRow, BudgetSection, Finding, Report, Severity, Subject } from './types.js';
+import type { BudgetRow, BudgetSection, Finding, FindingAction, Report, Severity, Subject } from './types.js';
 import { SEVERITIES, severityRank } from './types.js';
 import { VERSION } from './version.js';
 import { nearest } from './engine/shape.js';
@@ -78,6 +78,8 @@ export interface ScanResult {
   requestCount: number;
   /** With `writeBaseline`: how many fingerprints the baseline file holds. */
   baselineWritten?: number;
+  /** `--apply`: the planner's decisions not to act that an earlier run recorded already (ExecutorResult.repeated), among the report's actions. */
+  repeated?: ReadonlySet<FindingAction>;
 }
 
 /** Find the enclosing git work tree of `dir`, or null. */
@@ -250,7 +252,9 @@ async function evaluateAndAct(
   const baselineWritten = opts.writeBaseline ? writeBaseline(resolve(opts.writeBaseline), findings) : undefined;
   const report = buildReport({ startedAt, finishedAt: new Date(), mode, sources: sources.statuses, findings, failOn: config.failOn });
   if (active.some((r) => r.tags.includes('budget'))) report.budget = budgetSection(sources.subjects, config.budget.currency);
-  return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount, baselineWritten };
+  // The report's actions are copies (params masked): the repeated decisions, as the report has them.
+  const repeated = acted.repeated?.size ? new Set(findings.flatMap((f, i) => f.actions.flatMap((a, j) => (acted.repeated!.has(a) ? [report.findings[i].actions[j]] : [])))) : undefined;
+  return { report, rules: active, subjects: sources.subjects, requestCount: sources.requestCount, baselineWritten, repeated };
 }
 
 /**

@@ -49,6 +49,23 @@ export interface ExecutorOptions {
 export interface ExecutorResult {
   problem: StateProblem | null;
   skipped: number;
+  /**
+   * The planner's decisions not to act (skipped, or failed: known not doable) that an earlier run recorded already
+   * for the same finding and reason (the ledger): not recorded again, and not worth another activity entry (the live
+   * guard meets the same redaction it cannot make on every event of the issue).
+   */
+  repeated?: Set<FindingAction>;
+}
+
+/** The ledger key of a planner decision not to act: one per finding, action and target (its reason in the entry). */
+export function plannerKey(f: Pick<Finding, 'fingerprint'>, a: FindingAction): string {
+  return `planner-${a.status === 'skipped' ? 'skip' : 'fail'}:${f.fingerprint}:${a.type}:${a.target}`;
+}
+
+/** Whether the ledger recorded this planner decision (skipped or failed), with this reason, already. */
+export function plannerRecorded(ledger: Ledger, f: Pick<Finding, 'fingerprint'>, a: FindingAction): boolean {
+  const last = ledger.get(plannerKey(f, a));
+  return last?.status === a.status && last.detail === (a.detail || `${a.status} by the planner`);
 }
 
 export const KILL_SWITCH_ENV = 'CLIPGUARD_KILL_SWITCH';
@@ -82,7 +99,7 @@ class Circuit {
 }
 
 export async function executeActions(findings: Finding[], opts: ExecutorOptions): Promise<ExecutorResult> {
-  const result: ExecutorResult = { problem: null, skipped: 0 };
+  const result: ExecutorResult = { problem: null, skipped: 0, repeated: new Set() };
   if (opts.mode !== 'apply') return result;
   const audit = new AuditLog(join(opts.stateDir, 'audit.jsonl'));
   const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
@@ -120,11 +137,10 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
       if ((a.status === 'skipped' || a.status === 'failed') && !ctx.result.problem) {
         const status = a.status;
         const detail = a.detail || `${status} by the planner`;
-        const key = `planner-${status === 'skipped' ? 'skip' : 'fail'}:${f.fingerprint}:${a.type}:${a.target}`;
-        const last = ledger.get(key);
-        if (last?.status !== status || last.detail !== detail) {
+        if (plannerRecorded(ledger, f, a)) result.repeated!.add(a);
+        else {
           record(ctx, f, a, status === 'skipped' ? skip(detail) : fail(detail));
-          ledger.set(key, { status, at: new Date().toISOString(), detail });
+          ledger.set(plannerKey(f, a), { status, at: new Date().toISOString(), detail });
         }
       }
       if (a.status !== 'planned') continue;
@@ -171,8 +187,9 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
     }
     if (!resumed) await resume();
     await Promise.all(inFlight);
-    ledger.prune();
-    stopReason(ctx); // a ledger write that failed on the last action is this run's problem too
+    // Pruning writes the ledger: not by a run that lost the state lock (or must stop for another reason).
+    if (!stopReason(ctx)) ledger.prune();
+    stopReason(ctx); // a ledger write that failed on the last action (or the prune) is this run's problem too
   } finally {
     // An exception out of the loop leaves none in flight writing to a closed audit log.
     await Promise.allSettled(inFlight);
@@ -310,7 +327,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
       shown.detail = maskText(`${shown.detail}: ${out.detail}`);
       if (shown.params) delete shown.params[RESUME_KEY];
     };
-    let out: Outcome;
+    let out!: Outcome;
     try {
       const issue = await client.getIssue(String(p.issueId));
       if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) {
@@ -347,8 +364,13 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         }
       }
     } catch (err) {
-      report(skip(`not completed: ${(err as Error)?.message ?? String(err)}; kept for the next run`));
-      continue; // still unreachable: keep the entry for the next run
+      // The issue or the agent is gone (404): nothing is left to hand back, and an entry kept for it would be
+      // tried on every run for good (partial entries are never pruned by age, ledger.ts). Said, and settled.
+      if ((err as { status?: number })?.status === 404) out = skip(`${String((err as { path?: unknown }).path ?? '').includes('/agents/') ? 'the agent' : 'the issue'} is gone (HTTP 404): nothing to hand back`);
+      else {
+        report(skip(`not completed: ${(err as Error)?.message ?? String(err)}; kept for the next run`));
+        continue; // still unreachable: keep the entry for the next run
+      }
     }
     report(out);
     if (out.status === 'failed') continue;

@@ -64,8 +64,19 @@ export class Ledger {
     return Object.entries(this.entries).filter(([, e]) => e.status === 'partial' && e.resume);
   }
 
+  /**
+   * Forgets entries older than 7 days (the ledger's window, if longer), except a `partial` one: a half-done action
+   * (an issue released, its re-checkout not made) is the only record that the issue was left without its agent, and
+   * the pending finding every report shows for it (pending.ts) comes from it. It goes when the world settles it (the
+   * completion, or the issue or agent taken, paused or gone: executor.ts resumePending), never by age: one that still
+   * cannot be completed after 7 days (an agent running all week, a server unreachable) is what must stay in sight.
+   */
   prune(now = Date.now()): void {
-    for (const [k, e] of Object.entries(this.entries)) if (now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) delete this.entries[k];
+    let gone = 0;
+    for (const [k, e] of Object.entries(this.entries)) if (e.status !== 'partial' && now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) (delete this.entries[k], gone++);
+    // Saved: the executor prunes last, after its last write (before, the pruned entries stayed on disk, so a planner
+    // decision was never recorded again after 7 days, nor a refused write tried again, as the entries say).
+    if (gone) this.save();
   }
 
   private save(): void {

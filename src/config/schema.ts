@@ -65,7 +65,7 @@ export const configJsonSchema = {
           additionalProperties: false,
           properties: { regexes: stringList, values: stringList, paths: stringList },
         },
-        patterns: { type: 'array', items: { type: 'object' }, description: 'Extra detector rows (same shape as the built-in table).' },
+        patterns: { type: 'array', items: { type: 'object' }, description: 'Extra detector rows (same shape as the built-in table); at most 50 (MAX_SECRET_PATTERNS): more are refused at load.' },
         credentials: { type: 'boolean', description: 'Also find generic credentials without a known shape (passwords, tokens, Authorization headers, URL userinfo) with the trained credential model: more found, more false alarms, slower (see the README). Default false.' },
       },
     },

@@ -8,6 +8,7 @@ import type { Agent, Approval, Company, Routine } from '../sources/paperclip/rec
 import { isJsonObject, jsonObjects, type JsonObject } from '../sources/paperclip/json.js';
 import { companyShape } from './record-shapes.js';
 import type { FactFamily } from './family.js';
+import { byCodeUnits } from '../util/compare.js';
 
 export const routineFamily = {
   facts: {
@@ -29,7 +30,10 @@ export const routineFamily = {
       company: companyShape,
       /** Who created the routine: an agent (with its name and role), a user, or unknown. */
       createdBy: obj({ type: S, agentId: nul(S), name: nul(S), role: nul(S) }),
-      /** The newest approval naming the routine (payload.routineId); `known` false when approvals could not be read. */
+      /**
+       * The board's answer on the routine: the newest request naming it (payload.routineId), a rejected duplicate left
+       * out (standingRequest); `pending` when any request is open; `known` false when approvals could not be read.
+       */
       approval: obj({ known: B, approved: B, pending: B, id: nul(S), status: nul(S) }),
     },
   },
@@ -50,20 +54,39 @@ export function routineAsked(a: Approval | JsonObject): string | null {
   return p.routineId;
 }
 
+/** A request the board has not answered yet. */
+export const isOpen = (a: Approval | JsonObject): boolean => a.status === 'pending' || a.status === 'revision_requested';
+
+const at = (a: Approval | JsonObject, field: 'createdAt' | 'decidedAt'): number => Date.parse(String(a[field] ?? ''));
+const older = (p: Approval | JsonObject, q: Approval | JsonObject): boolean => at(p, 'createdAt') < at(q, 'createdAt') || (at(p, 'createdAt') === at(q, 'createdAt') && byCodeUnits(String(p.id), String(q.id)) < 0);
+
+/**
+ * The request that stands for the board's answer on a routine, among the board's requests naming it: the newest,
+ * except a rejected duplicate. Two clipguards (separate state directories) can file two requests at the same
+ * moment, and Paperclip has no route to withdraw one (disable-routine.ts): a request filed while an earlier one
+ * was still open is a duplicate, and a board that approves the first and rejects the second as a duplicate has
+ * approved the routine. A request filed after the earlier one was decided is not a duplicate: its answer is the
+ * board's newest word (a rejection then takes an approval back). An approved duplicate counts: the board approved.
+ */
+export function standingRequest<T extends Approval | JsonObject>(requests: readonly T[]): T | undefined {
+  const duplicate = (q: T) => requests.some((p) => p !== q && older(p, q) && (isOpen(p) || at(p, 'decidedAt') > at(q, 'createdAt')));
+  let best: T | undefined;
+  for (const q of requests) if ((q.status === 'approved' || !duplicate(q)) && (!best || older(best, q))) best = q;
+  return best;
+}
+
 /**
  * One subject per routine. An agent-written title is masked (a key in it reaches no report). The approval
- * is the newest one whose payload names the routine: only the board can approve (POST /approvals/:id/approve
- * is board-only), so an agent cannot approve its own routine.
+ * is the standing request naming the routine (standingRequest): only the board can approve (POST
+ * /approvals/:id/approve is board-only), so an agent cannot approve its own routine.
  */
 export function routineSubjects(company: Company, routines: Routine[] | null | undefined, approvals: Approval[] | null | undefined, agentsById: Map<string, Agent>): Subject[] {
   if (!Array.isArray(routines)) return [];
   const prefix = company.issuePrefix ?? company.name;
-  const byRoutine = new Map<string, Approval>();
+  const asked = new Map<string, Approval[]>();
   for (const a of Array.isArray(approvals) ? approvals : []) {
     const rid = routineAsked(a);
-    if (rid === null) continue;
-    const prev = byRoutine.get(rid);
-    if (!prev || Date.parse(String(a.createdAt ?? '')) > Date.parse(String(prev.createdAt ?? ''))) byRoutine.set(rid, a);
+    if (rid !== null) asked.set(rid, [...(asked.get(rid) ?? []), a]);
   }
   return routines.map((r) => {
     const title = maskText(String(r.title ?? ''));
@@ -71,10 +94,11 @@ export function routineSubjects(company: Company, routines: Routine[] | null | u
     const createdBy = r.createdByAgentId
       ? { type: 'agent', agentId: String(r.createdByAgentId), name: agent ? String(agent.name) : null, role: agent ? String(agent.role) : null }
       : { type: r.createdByUserId ? 'user' : 'unknown', agentId: null, name: null, role: null };
-    const a = byRoutine.get(r.id);
+    const requests = asked.get(r.id) ?? [];
+    const a = standingRequest(requests);
     const approval = !Array.isArray(approvals)
       ? APPROVAL_UNKNOWN
-      : { known: true, approved: a?.status === 'approved', pending: a?.status === 'pending' || a?.status === 'revision_requested', id: a ? String(a.id) : null, status: a ? String(a.status) : null };
+      : { known: true, approved: a?.status === 'approved', pending: requests.some(isOpen), id: a ? String(a.id) : null, status: a ? String(a.status) : null };
     const triggers = jsonObjects(Array.isArray(r.triggers) ? r.triggers : []);
     const routine = {
       id: String(r.id),

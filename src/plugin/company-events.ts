@@ -68,7 +68,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
           stats.companyChecks++;
           stats.acted += r.findings.reduce((n, f) => n + f.actions.filter((a) => a.status === 'applied').length, 0);
           await keepOps(ctx, companyId, r, r.unavailable.length ? r.unavailable.join('; ') : null);
-          await Promise.all(r.findings.flatMap((f) => f.actions.filter(loggedOutcome(config.apply === true)).map((a) => logActivity(ctx, companyId, f, a))));
+          await Promise.all(r.findings.flatMap((f) => f.actions.filter((a) => loggedOutcome(config.apply === true)(a) && !r.quiet?.has(a)).map((a) => logActivity(ctx, companyId, f, a))));
         }
       } catch (e) {
         core.failed(stats, `company ${companyId} (${d.rules.join(', ')})`, e);

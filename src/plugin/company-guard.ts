@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { loadConfig, type Config } from '../config/load.js';
 import { Ledger } from '../actions/ledger.js';
 import { runScan } from '../scan.js';
-import type { Finding } from '../types.js';
+import type { Finding, FindingAction } from '../types.js';
+import { plannerRecorded } from '../actions/executor.js';
 
 /** What one kind of event re-checks (rule ids or areas, as `--only` takes them). */
 export const ERROR_RULES = ['ops/error-agent-holding-issue'];
@@ -43,6 +44,13 @@ export interface CompanyResult {
   findings: KeptFinding[];
   /** A source that could not be read (the REST API down, the company not found): the run evaluated nothing of it. */
   unavailable: string[];
+  /**
+   * Actions of `findings` that get no activity entry: the planner's decisions an earlier acting run recorded
+   * already for the same finding and reason (ledger), and, when the acting run was not needed, the plan's.
+   */
+  quiet?: ReadonlySet<KeptFinding['actions'][number]>;
+  /** The dry-run holds a planner decision not to act that the ledger has not recorded (the acting run records it). */
+  unrecorded?: boolean;
 }
 
 /**
@@ -60,14 +68,22 @@ export function companyConfig(companyId: string, s: CompanySettings): Config {
 
 export async function guardCompany(companyId: string, only: string[], s: CompanySettings, now = new Date()): Promise<CompanyResult> {
   const config = companyConfig(companyId, s);
-  const { report, rules } = await runScan(config, { only, now, lockCommand: 'live guard (plugin)' });
+  const { report, rules, repeated } = await runScan(config, { only, now, lockCommand: 'live guard (plugin)' });
   const ran = rules.filter((r) => r.selected).map((r) => r.id);
+  const mine = report.findings.filter((f) => ran.includes(f.ruleId));
+  const quiet = new Set<KeptFinding['actions'][number]>();
+  const findings = mine.map((f) => kept(f, repeated, quiet));
+  // The dry-run reads the ledger read only (as the planner does): a decision not to act it has not recorded yet.
+  const ledger = report.mode === 'dry-run' ? new Ledger(join(s.stateDir, 'ledger.json')) : null;
+  const unrecorded = !!ledger && mine.some((f) => f.actions.some((a) => (a.status === 'skipped' || a.status === 'failed') && !plannerRecorded(ledger, f, a)));
   return {
     mode: report.mode,
     rules: ran,
     // The source rules report a source that could not be read, also when not selected: kept as `unavailable`.
-    findings: report.findings.filter((f) => ran.includes(f.ruleId)).map(kept),
+    findings,
     unavailable: report.sources.filter((x) => x.status === 'unavailable').map((x) => `${x.name}: ${x.detail}`.slice(0, 300)),
+    quiet,
+    unrecorded,
   };
 }
 
@@ -83,16 +99,23 @@ export async function checkThenAct(companyId: string, only: string[], s: Company
   const look = await guardCompany(companyId, only, { ...s, apply: false });
   if (!s.apply) return look;
   const planned = look.findings.some((f) => f.actions.some((a) => a.status === 'planned'));
-  if (!planned && !new Ledger(join(s.stateDir, 'ledger.json')).pending().length) return { ...look, mode: 'apply' };
+  // A planner decision not to act (a redaction it knows cannot be made) that no run recorded yet: the acting run
+  // records it in the audit log, once, and it gets its one activity entry. Otherwise the plan's decisions were
+  // recorded by an earlier run: no activity entry again on every event.
+  if (!planned && !look.unrecorded && !new Ledger(join(s.stateDir, 'ledger.json')).pending().length) return { ...look, mode: 'apply', quiet: new Set(look.findings.flatMap((f) => f.actions)) };
   return act(() => guardCompany(companyId, only, s));
 }
 
-export function kept(f: Finding): KeptFinding {
+export function kept(f: Finding, repeated?: ReadonlySet<FindingAction>, quiet?: Set<KeptFinding['actions'][number]>): KeptFinding {
   return {
     rule: f.ruleId,
     severity: f.severity,
     subject: `${f.subject.type}:${f.subject.id}`,
     message: f.message.slice(0, 500),
-    actions: f.actions.map((a) => ({ type: a.type, status: a.status, target: a.target, detail: a.detail.slice(0, 300) })),
+    actions: f.actions.map((a) => {
+      const k = { type: a.type, status: a.status, target: a.target, detail: a.detail.slice(0, 300) };
+      if (repeated?.has(a)) quiet?.add(k);
+      return k;
+    }),
   };
 }

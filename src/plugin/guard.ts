@@ -11,7 +11,7 @@ import { loadConfig } from '../config/load.js';
 import { runScan } from '../scan.js';
 import { ONE_ISSUE_RULES, oneIssueSubjects } from '../sources/paperclip/one-issue.js';
 import { detectSecrets } from '../detectors/secrets/index.js';
-import type { Finding, Subject } from '../types.js';
+import type { Finding, FindingAction, Subject } from '../types.js';
 import type { HostClient } from './host-client.js';
 
 /** Comment redactions of one issue at once (the server answers ~8 concurrent requests before 429s). */
@@ -51,6 +51,11 @@ export interface GuardResult {
   identifier: string;
   mode: 'dry-run' | 'apply';
   findings: GuardFinding[];
+  /**
+   * Actions of `findings` that get no activity entry: the planner's decisions an earlier run recorded already for
+   * the same finding and reason (a redaction it knows cannot be made, met again on every event of the issue).
+   */
+  quiet?: ReadonlySet<GuardFinding['actions'][number]>;
 }
 
 export async function guardIssue(client: HostClient, issueId: string, s: GuardSettings, now = new Date()): Promise<GuardResult> {
@@ -67,11 +72,13 @@ export async function guardIssue(client: HostClient, issueId: string, s: GuardSe
   const { issueId: id, identifier, subjects } = await oneIssueSubjects(client, client.companyId, issueId, config, now);
   // A burst of comments on one issue is redacted REDACT_CONCURRENCY at a time: each costs four round trips
   // (list, copy, delete, list again), and one after the other ten of them took 2-3 s.
-  const { report, subjects: seen } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete, actionConcurrency: REDACT_CONCURRENCY });
-  return { issueId: id, identifier, mode: report.mode, findings: report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen)) };
+  const { report, subjects: seen, repeated } = await runScan(config, { only: LIVE_RULES, subjects, statuses: [], client, now, lockCommand: 'live guard (plugin)', noCommentDelete: s.noCommentDelete, actionConcurrency: REDACT_CONCURRENCY });
+  const quiet = new Set<GuardFinding['actions'][number]>();
+  const findings = report.findings.filter((f) => LIVE_RULES.includes(f.ruleId)).map((f) => guardFinding(f, seen, repeated, quiet));
+  return { issueId: id, identifier, mode: report.mode, findings, quiet };
 }
 
-function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {
+function guardFinding(f: Finding, subjects: Subject[], repeated?: ReadonlySet<FindingAction>, quiet?: Set<GuardFinding['actions'][number]>): GuardFinding {
   // A rule with `each` gives its actions the item's index in the subject's `secrets` fact (masked matches):
   // only their kind and line are kept.
   const index = f.actions.find((a) => typeof a.params?.item === 'number')?.params?.item as number | undefined;
@@ -86,7 +93,11 @@ function guardFinding(f: Finding, subjects: Subject[]): GuardFinding {
     severity: f.severity,
     ...(typeof item.field === 'string' ? { field: item.field } : {}),
     ...(typeof item.preview === 'string' ? { preview: item.preview } : {}),
-    actions: f.actions.map((a) => ({ type: a.type, status: a.status, target: a.target, detail: a.detail })),
+    actions: f.actions.map((a) => {
+      const kept = { type: a.type, status: a.status, target: a.target, detail: a.detail };
+      if (repeated?.has(a)) quiet?.add(kept);
+      return kept;
+    }),
   };
 }
 

@@ -127,6 +127,9 @@ export class HostClient implements ActingClient {
   createApproval(): Promise<WriteResult> {
     return notHere('createApproval');
   }
+  addApprovalComment(): Promise<WriteResult> {
+    return notHere('addApprovalComment');
+  }
 }
 
 /**

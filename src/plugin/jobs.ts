@@ -125,7 +125,7 @@ const complianceScan: CompanyJob = async (ctx, core, companyId, config, job) => 
   await ctx.state.set({ scopeKind: 'company', scopeId: companyId, stateKey: COMPLIANCE_KEY }, kept);
   const stats = await core.readStats();
   stats.acted += kept.actions.applied ?? 0;
-  await Promise.all(r.findings.flatMap((f) => f.actions.filter(loggedOutcome(config.apply === true)).map((a) => logActivity(ctx, companyId, f, a))));
+  await Promise.all(r.findings.flatMap((f) => f.actions.filter((a) => loggedOutcome(config.apply === true)(a) && !r.quiet?.has(a)).map((a) => logActivity(ctx, companyId, f, a))));
 };
 
 const dailyChecklist: CompanyJob = async (ctx, core, companyId, config) => {

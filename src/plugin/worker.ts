@@ -171,7 +171,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
       const applied = result.findings.flatMap((f) => f.actions.filter((a) => a.status === 'applied'));
       stats.acted += applied.length;
       // Side by side, and beside the kept findings: the next task (a burst's other comments) waits for these.
-      await Promise.all([keepFindings(companyId, result), ...result.findings.flatMap((f) => f.actions.filter(loggedOutcome(config.apply === true)).map((a) => logActivity(companyId, result, f, a)))]);
+      await Promise.all([keepFindings(companyId, result), ...result.findings.flatMap((f) => f.actions.filter((a) => loggedOutcome(config.apply === true)(a) && !result.quiet?.has(a)).map((a) => logActivity(companyId, result, f, a)))]);
     } catch (e) {
       // The message of a failed read or write: server words, no ticket text.
       core.failed(stats, `${why} ${issueId}`, e);

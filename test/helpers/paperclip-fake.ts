@@ -19,8 +19,10 @@ export interface FakeWorld {
   liveRuns?: any[];
   /** GET /companies/{id}/routines; PATCH /routines/{id}. */
   routines?: any[];
-  /** GET / POST /companies/{id}/approvals. */
+  /** GET / POST /companies/{id}/approvals; POST /approvals/{id}/approve | reject. */
   approvals?: any[];
+  /** approvalId -> comments: GET / POST /approvals/{id}/comments. */
+  approvalComments?: Record<string, any[]>;
 }
 
 export interface FakePaperclip {
@@ -184,6 +186,24 @@ export async function serveFakePaperclip(world: FakeWorld): Promise<FakePapercli
       if (!run) return [404, { error: 'Heartbeat run not found' }];
       if (run.status === 'queued' || run.status === 'running') Object.assign(run, { status: 'cancelled', finishedAt: now() });
       return [200, run];
+    }
+    if ((r = m(/^\/api\/approvals\/([^/]+)\/(comments|approve|reject)$/))) {
+      const ap = (world.approvals ?? []).find((x) => x.id === r![1]);
+      if (!ap) return [404, { error: 'Approval not found' }];
+      if (r[2] === 'comments') {
+        if (method === 'GET') return [200, world.approvalComments?.[ap.id] ?? []];
+        if (method === 'POST') {
+          const c = { id: fakeId(), companyId: ap.companyId, approvalId: ap.id, authorAgentId: null, authorUserId: 'local-board', body: body.body, createdAt: now(), updatedAt: now() };
+          ((world.approvalComments ??= {})[ap.id] ??= []).push(c);
+          return [201, c];
+        }
+      }
+      // As Paperclip: the board decides a pending or revision_requested request once.
+      if (method === 'POST' && (ap.status === 'pending' || ap.status === 'revision_requested')) {
+        Object.assign(ap, { status: r[2] === 'approve' ? 'approved' : 'rejected', decidedByUserId: 'local-board', decidedAt: now(), updatedAt: now() });
+        return [200, ap];
+      }
+      if (method === 'POST') return [422, { error: 'Only pending or revision requested approvals can be decided' }];
     }
     if ((r = m(/^\/api\/routines\/([^/]+)$/))) {
       const rt = (world.routines ?? []).find((x) => x.id === r![1]);

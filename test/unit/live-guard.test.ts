@@ -79,6 +79,30 @@ describe('the live guard worker', () => {
     expect(JSON.stringify(w.findings())).not.toContain(key);
   });
 
+  it('a redaction the planner knows cannot be made is logged to the activity log and the audit log once per finding and reason, not on every event of the issue', async () => {
+    // Was: the worker logged every `failed` action of each run, so each event on the issue (a comment, an edit) wrote
+    // the same "redact failed" entry again; the executor recorded it in the audit log once already (the ledger).
+    const key = fakeToken('openai-project-key', 65);
+    const state = tempDir();
+    const w = world({ apply: true, stateDir: state }, 'clean', [`the key: ${key}`]);
+    const failures = () => w.h.activity.filter((a: any) => a.metadata?.outcome === 'failed');
+    await w.emit('issue.comment.created');
+    expect(failures()).toHaveLength(1);
+    for (const type of ['issue.updated', 'issue.comment.created', 'issue.updated'] as const) await w.emit(type);
+    expect((await w.stats()).guarded).toBe(4);
+    expect(failures()).toHaveLength(1);
+    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.filter((e) => e.outcome === 'failed')).toHaveLength(1);
+    // A second key in another comment is another finding: its own entry, once; the first one's is not repeated.
+    const second = fakeToken('openai-project-key', 66);
+    await w.h.ctx.issues.createComment(w.issue.id, `and: ${second}`, CO);
+    await w.emit('issue.comment.created');
+    await w.emit('issue.updated');
+    expect(failures()).toHaveLength(2);
+    expect(new Set(failures().map((a: any) => a.metadata.target)).size).toBe(2);
+    expect(JSON.stringify(w.h.activity)).not.toContain(key);
+  });
+
   it('after a start, the issues changed since it last knew itself alive go through the guard once (events while its worker was down reach no one); older ones, and everything on a first install, are left to scan', async () => {
     const h = createTestHarness({ manifest: manifest as never, config: { apply: true, stateDir: tempDir() } });
     const ago = (min: number) => new Date(Date.now() - min * 60_000);

@@ -1,10 +1,11 @@
 // The completion of a half-done release + re-checkout (executor.ts resumePending, planned by pending.ts): the
 // dry-run shows it, and it never hands the issue to an agent at or over its stop threshold (both found by an
 // adversarial review).
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
+import { Ledger } from '../../src/actions/ledger.js';
 import type { Finding } from '../../src/types.js';
 import { tempDir } from '../helpers/cli.js';
 import { actingConfig } from '../helpers/fault-world.js';
@@ -21,9 +22,9 @@ const ago = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
  * ledger's `partial` entry, exactly as release-checkout.ts writes it, stopCents included). Since then the agent's
  * spend went over its budget's stop threshold (1300 of 1000 cents).
  */
-function halfDone(): { w: FakeWorld; state: string } {
+function halfDone(o: { atHoursAgo?: number; agent?: Record<string, unknown> } = {}): { w: FakeWorld; state: string } {
   const co = fakeCompany();
-  const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', budgetMonthlyCents: 1000, spentMonthlyCents: 1300, createdAt: ago(100), updatedAt: ago(1) });
+  const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', budgetMonthlyCents: 1000, spentMonthlyCents: 1300, createdAt: ago(100), updatedAt: ago(1), ...o.agent });
   const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(1) });
   const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
   const state = join(tempDir(), 'state');
@@ -32,7 +33,7 @@ function halfDone(): { w: FakeWorld; state: string } {
   const key = ['release-checkout', agent.id, issue.id, ''].join(':');
   writeFileSync(
     join(state, 'ledger.json'),
-    JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: new Date(Date.now() - 60_000).toISOString(), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }),
+    JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: o.atHoursAgo ? ago(o.atHoursAgo) : new Date(Date.now() - 60_000).toISOString(), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }),
   );
   return { w, state };
 }
@@ -91,5 +92,48 @@ describe('a half-done release + re-checkout completed by the next --apply', () =
     // recovery was made (the rule's own action, skipped alike in the dry-run and --apply).
     expect(shown(after.report.findings).filter((l) => l.includes('complete the re-checkout'))).toEqual([]);
     expect(shown(after.report.findings)).toEqual([expect.stringMatching(/already done at .* \(idempotency ledger\)$/)]);
+  });
+});
+
+describe('a half-done release + re-checkout older than the ledger\'s 7 days', () => {
+  // Was (src/actions/ledger.ts prune, at the end of every --apply): every entry older than 7 days was forgotten, the
+  // `partial` one too, so an issue released and never given back (its agent running all week, the server unreachable)
+  // lost its pending finding without a word: no report line, no audit line, the issue left unassigned.
+  it('is kept: a run that cannot complete it (the agent running) leaves it, and every report still shows it', async () => {
+    const { w, state } = halfDone({ atHoursAgo: 30 * 24, agent: { status: 'running', spentMonthlyCents: 0 } });
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    for (let i = 0; i < 2; i++) {
+      const r = await runScan(config(pc.url, state, true), { only: ['ops', 'budget'] });
+      expect(r.report.findings.filter((f) => f.title.startsWith('A release + re-checkout')).flatMap((f) => f.actions.map((a) => `${a.status}: ${a.detail}`))).toEqual([expect.stringMatching(/^skipped: complete the re-checkout of PRP-1: Agent1 is running now: kept for a later run/)]);
+    }
+    expect(JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries).toMatchObject({ [`release-checkout:${w.agents[0].id}:${w.issues[0].id}:`]: { status: 'partial' } });
+    // The agent's run ends: the next run completes it.
+    Object.assign(w.agents[0], { status: 'idle' });
+    await runScan(config(pc.url, state, true), { only: ['ops', 'budget'] });
+    expect(w.issues[0]).toMatchObject({ status: 'in_progress', assigneeAgentId: w.agents[0].id });
+  });
+
+  it('whose issue is gone is settled, said in the audit log, and no longer reported', async () => {
+    const { w, state } = halfDone({ atHoursAgo: 30 * 24, agent: { spentMonthlyCents: 0 } });
+    w.issues.splice(0, 1);
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    await runScan(config(pc.url, state, true), { only: ['ops', 'budget'] });
+    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit.filter((e) => e.action === 'release-checkout').map((e) => `${e.outcome}: ${e.detail}`)).toContain('skipped: the issue is gone (HTTP 404): nothing to hand back');
+    expect(Object.values(JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries).filter((e: any) => e.status === 'partial')).toEqual([]);
+    const next = await runScan(config(pc.url, state, false), { only: ['ops', 'budget'] });
+    expect(next.report.findings.filter((f) => f.title.startsWith('A release + re-checkout'))).toEqual([]);
+  });
+});
+
+describe('the ledger prunes by age, and saves it', () => {
+  it('forgets entries older than 7 days, on disk too, but never a partial one', () => {
+    const file = join(tempDir(), 'ledger.json');
+    const old = ago(8 * 24);
+    writeFileSync(file, JSON.stringify({ version: 1, entries: { skip: { status: 'skipped', at: old, detail: 'x' }, refused: { status: 'refused', at: old }, half: { status: 'partial', at: old, resume: { type: 'checkout-after-release', params: {}, rule: 'r', target: 't' } }, fresh: { status: 'skipped', at: ago(1), detail: 'y' } } }));
+    new Ledger(file).prune();
+    expect(Object.keys(JSON.parse(readFileSync(file, 'utf8')).entries).sort()).toEqual(['fresh', 'half']);
   });
 });

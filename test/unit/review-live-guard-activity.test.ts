@@ -1,4 +1,4 @@
-// Review (stop 20): the live guard with apply on logs the same known failure to Paperclip's activity log on every
+// Review (stop 20), fixed (wt-trust: the executor reports repeated planner decisions, the guard logs them once): the live guard with apply on logs the same known failure to Paperclip's activity log on every
 // event of the issue. The planner marks `failed` a redaction it knows cannot be made (an agent's comment, the most
 // common leak: only its author may delete it); the CLI executor records such a planner decision once (a ledger
 // key, "so the audit log does not grow by the same line every 15 minutes for months"), but the plugin's
@@ -22,7 +22,7 @@ const CO = 'c0000000-0000-4000-8000-0000000000c2';
 process.env.PAPERCLIP_PLUGIN_ID = 'p0000000-0000-4000-8000-0000000000f2';
 
 describe('the live guard acting (apply)', () => {
-  it.fails('logs a redaction it cannot make once, not once per event on the issue', async () => {
+  it('logs a redaction it cannot make once, not once per event on the issue', async () => {
     const h = createTestHarness({ manifest: manifest as never, config: { stateDir: tempDir(), apply: true } });
     const now = new Date();
     const issue = { id: 'i0000000-0000-4000-8000-000000000021', companyId: CO, identifier: 'LIV-2', title: 'Deploy', description: 'clean', status: 'todo', priority: 'medium', createdAt: now, updatedAt: now };

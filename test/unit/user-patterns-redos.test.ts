@@ -15,7 +15,7 @@ import { fakeToken } from '../helpers/fake-secrets.js';
 import { assertSafeRegex, UnsafeRegexError } from '../../src/detectors/secrets/regex-safety.js';
 import { LinearRegExp } from '../../src/detectors/secrets/linear-regex.js';
 import { userAllowRegexes, userRowRegexes } from '../../src/detectors/secrets/detect.js';
-import { detectSecrets, SECRET_PATTERNS, SecretPatternError, validateSecretPatterns, type SecretPattern } from '../../src/detectors/secrets/index.js';
+import { detectSecrets, SECRET_PATTERNS, SecretPatternError, validateSecretPatterns, MAX_SECRET_PATTERNS, type SecretPattern } from '../../src/detectors/secrets/index.js';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -98,6 +98,26 @@ describe('a config\'s regexes run in linear time (RE2)', () => {
     const a = precommit(repo({ secrets: { allowlist: { regexes: ['(?!x)'] } } }, 'x\n'));
     expect(a.status, a.stderr).toBe(2);
     expect(a.stderr).toMatch(/secrets\.allowlist\.regexes\[0\]: .*RE2/);
+  });
+
+  it('more rows than MAX_SECRET_PATTERNS are refused at load, naming the limit and the count; the CLI exits 2 before compiling them; at the limit they load and run', () => {
+    // Was: no limit. Each row is linear, but the rows add up: one matching all over a text reads it again for
+    // ~155 ms per MB (bench/user-pattern-rows.mjs), so a config with a few hundred such rows made every commit of a
+    // 1 MB file take minutes.
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => row(`acme${i}_[a-z0-9]{24}`, { id: `acme-${i}`, description: `ACME token ${i}` }));
+    expect(MAX_SECRET_PATTERNS).toBe(50);
+    expect(() => validateSecretPatterns(rows(MAX_SECRET_PATTERNS))).not.toThrow();
+    expect(() => validateSecretPatterns(rows(MAX_SECRET_PATTERNS + 1))).toThrow(new RegExp(`^secrets\\.patterns: ${MAX_SECRET_PATTERNS + 1} rows, over the limit of ${MAX_SECRET_PATTERNS}\\.`));
+    // Ten thousand rows, one a bad regex RE2 refuses: the count is the error (nothing was compiled).
+    const many = [...rows(9_999), row('acme(?=_)')];
+    const r = precommit(repo({ secrets: { patterns: many } }, 'x\n'));
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/clipguard\.config\.json:\d+: secrets\.patterns: 10000 rows, over the limit of 50\./);
+    // At the limit the rows run: the last one still finds its key.
+    const key = `acme${MAX_SECRET_PATTERNS - 1}_${'q7'.repeat(12)}`;
+    const ok = precommit(repo({ secrets: { patterns: rows(MAX_SECRET_PATTERNS) } }, `token ${key}\n`));
+    expect(ok.status, ok.stderr).toBe(1);
+    expect(JSON.parse(ok.stdout).findings.map((f: any) => f.message)).toEqual([`ACME token ${MAX_SECRET_PATTERNS - 1} added in x.txt:1: acme…`]);
   });
 
   it('a user row on RE2 finds what it found on JavaScript\'s engine: spans, groups and the secret group', () => {

@@ -7,7 +7,9 @@
 
 import { failHttp, ok, skip, truncate, type ActionKind } from '../kind.js';
 import { jsonObjects, type JsonObject } from '../../sources/paperclip/json.js';
-import { routineAsked } from '../../facts/routine.js';
+import { isOpen, routineAsked, standingRequest } from '../../facts/routine.js';
+import { byPostingOrder } from '../post-comment.js';
+import type { ActingClient } from '../../sources/paperclip/client.js';
 
 export const disableRoutine: ActionKind = {
   type: 'disable-routine',
@@ -42,16 +44,18 @@ export const disableRoutine: ActionKind = {
       throw e;
     }
     if (routine.status !== 'active') return skip(`the routine is ${routine.status} now`);
-    // The board may have answered since the scan: its newest approval naming the routine decides.
+    // The board may have answered since the scan: its standing request naming the routine decides (as the routine
+    // fact reads it, facts/routine.ts: a rejected duplicate does not take an approval back).
     const mine = jsonObjects(await client.listApprovals(companyId))
       .filter((x) => routineAsked(x) === routineId)
       .sort((x, y) => Date.parse(String(y.createdAt)) - Date.parse(String(x.createdAt)));
-    if (mine[0]?.status === 'approved') return skip(`the board approved it since the scan (approval ${mine[0].id})`);
+    const standing = standingRequest(mine);
+    if (standing?.status === 'approved') return skip(`the board approved it since the scan (approval ${standing.id})`);
     // The request first, then the pause: a request that fails leaves the routine as it was (active), so the next
     // run tries both again; a pause that fails after it finds the request open next time. Pausing first, a failed
     // request was never filed: the routine, no longer active, no longer fired the rule.
     let asked = '';
-    const open = mine.find((x) => x.status === 'pending' || x.status === 'revision_requested');
+    const open = mine.find(isOpen);
     if (open) asked = `the board's approval request ${open.id} is already open`;
     else {
       const who = typeof p.createdByName === 'string' ? p.createdByName : (p.createdByAgentId ?? 'an agent');
@@ -67,10 +71,31 @@ export const disableRoutine: ActionKind = {
         },
       });
       if (ask.status >= 300) return failHttp('the approval request failed, so the routine was not paused (tried again next run): ', ask);
-      asked = `asked the board to approve it (approval ${String((ask.body as { id?: unknown } | null)?.id ?? '?')})`;
+      const id = (ask.body as { id?: unknown } | null)?.id;
+      asked = `asked the board to approve it (approval ${typeof id === 'string' ? id : '?'})`;
+      // A courtesy for the board: whatever it meets (a read or the comment failing), the pause below is made.
+      if (typeof id === 'string') asked += await markDuplicate(client, companyId, routineId, id).catch((e) => `; whether another process filed one at the same moment is not known (${(e as Error)?.message ?? String(e)})`);
     }
     const r = await client.patchRoutine(routineId, { status: 'paused' });
     if (r.status >= 300) return failHttp(`${asked}, but pausing the routine failed (tried again next run): `, r);
     return ok(`paused the routine; ${asked}`);
   },
 };
+
+/**
+ * A second clipguard (another state directory: a `watch` and a `scan --apply`) may have filed its request between
+ * the re-read above and this one. Paperclip has no route to withdraw or cancel a request (approve, reject and
+ * request-revision are the board's decisions; resubmit only reopens one the board sent back), so the later one
+ * cannot go again as a duplicate comment does. It stays open, and says in a comment whose duplicate it is; a
+ * decision on either counts (the routine fact and the re-read above leave a rejected duplicate out:
+ * standingRequest). Rejecting it in the board's name would be a decision clipguard never makes. Returns the words for
+ * the action's detail ('' when no earlier request is open).
+ */
+async function markDuplicate(client: ActingClient, companyId: string, routineId: string, mine: string): Promise<string> {
+  const all = jsonObjects(await client.listApprovals(companyId)).filter((x) => routineAsked(x) === routineId && typeof x.id === 'string');
+  const me = all.find((x) => x.id === mine);
+  const earlier = me ? all.filter((x) => x.id !== mine && isOpen(x) && byPostingOrder(x, me) < 0).sort(byPostingOrder)[0] : undefined;
+  if (!earlier) return '';
+  const r = await client.addApprovalComment(mine, `Duplicate of approval ${String(earlier.id)}, filed for the same routine at the same moment by another clipguard process. A decision on either one counts: clipguard takes an approval of either as the board's approval of the routine.`);
+  return `; approval ${String(earlier.id)}, filed at the same moment by another process, asks the same: ${r.status < 300 ? 'a comment on this one says it is a duplicate' : `commenting on this one failed (HTTP ${r.status})`}, and a decision on either counts`;
+}

@@ -71,6 +71,14 @@ export interface DetectOptions {
   credentials?: boolean;
 }
 
+/**
+ * Most rows a config's `secrets.patterns` may hold (refused at load above it). Measured on 1 MB of source text
+ * (bench/user-pattern-rows.mjs): a row with a literal prefix costs ~1 ms, one RE2 must run its automaton over
+ * every character for ~11-15 ms, one matching all over the text ~120-155 ms. At 50 rows: under a second for the
+ * common shapes, 6-8 s for the densest, per MB scanned.
+ */
+export const MAX_SECRET_PATTERNS = 50;
+
 /** A pattern row that cannot be used; the message names the row and the field. */
 export class SecretPatternError extends Error {
   override name = 'SecretPatternError';
@@ -301,6 +309,12 @@ export function userAllowRegexes(a: SecretAllowlist): RegexLike[] {
 
 /** Compile rows as the detector would (built-ins plus `extra`); throws SecretPatternError on a bad row. */
 export function validateSecretPatterns(extra: readonly SecretPattern[]): void {
+  // Before anything is compiled: a config with ten thousand rows is refused at once, not after compiling them.
+  if (extra.length > MAX_SECRET_PATTERNS) {
+    throw new SecretPatternError(
+      `secrets.patterns: ${extra.length} rows, over the limit of ${MAX_SECRET_PATTERNS}. Each row is linear in the text, but the rows add up: a row without keywords (or whose keyword occurs) reads the whole text again, 1-15 ms per MB for most rows and up to ~120-155 ms per MB for one that matches all over the text (bench/RESULTS.md). Keep the rows you need, and give each keywords so that it runs only near them`,
+    );
+  }
   const engine = buildEngine(extra);
   for (let r = 0; r < engine.rows.length; r++) rowAt(engine, r);
 }

@@ -1,5 +1,5 @@
 // Public API of the leaked-secret detector.
-export { detectSecrets, detectSecretsMany, mayHoldBuiltinSecret, detectSecretsUnfiltered, secretIgnoredFor, validateSecretAllowlist, validateSecretPatterns, SecretPatternError } from './detect.js';
+export { detectSecrets, detectSecretsMany, mayHoldBuiltinSecret, detectSecretsUnfiltered, secretIgnoredFor, validateSecretAllowlist, validateSecretPatterns, SecretPatternError, MAX_SECRET_PATTERNS } from './detect.js';
 export type { SecretMatch, SecretAllowlist, DetectOptions } from './detect.js';
 export { redactSecrets, maskSecret } from './redact.js';
 export type { RedactSpan } from './redact.js';

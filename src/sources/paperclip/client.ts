@@ -161,7 +161,7 @@ const UNSENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUN
  */
 export type ActingClient = Pick<
   PaperclipClient,
-  'getIssue' | 'listComments' | 'addComment' | 'deleteComment' | 'patchIssue' | 'postActivity' | 'getAgent' | 'listIssues' | 'listHeartbeatRuns' | 'checkout' | 'release' | 'pauseAgent' | 'resumeAgent' | 'resetSession' | 'listLiveRuns' | 'cancelRun' | 'getRoutine' | 'listApprovals' | 'patchRoutine' | 'createApproval'
+  'getIssue' | 'listComments' | 'addComment' | 'deleteComment' | 'patchIssue' | 'postActivity' | 'getAgent' | 'listIssues' | 'listHeartbeatRuns' | 'checkout' | 'release' | 'pauseAgent' | 'resumeAgent' | 'resetSession' | 'listLiveRuns' | 'cancelRun' | 'getRoutine' | 'listApprovals' | 'patchRoutine' | 'createApproval' | 'addApprovalComment'
 >;
 
 export class PaperclipClient {
@@ -461,6 +461,11 @@ export class PaperclipClient {
   /** A board approval request (the board's inbox). Not retried once sent (a second would be a second request). */
   createApproval(companyId: string, body: { type: string; payload: Record<string, unknown>; issueIds?: string[] }): Promise<WriteResult> {
     return this.write('POST', `/companies/${seg(companyId)}/approvals`, body, 'unsent');
+  }
+
+  /** A comment on an approval request (shown with it in the board's inbox). Not retried once sent. */
+  addApprovalComment(approvalId: string, body: string): Promise<WriteResult> {
+    return this.write('POST', `/approvals/${seg(approvalId)}/comments`, { body }, 'unsent');
   }
 
   /** Board only. Idempotent: retried. */
