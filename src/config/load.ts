@@ -84,10 +84,14 @@ export interface RawConfig {
 
 export function findConfigFile(startDir: string, skipped?: (file: string, why: string) => void): string | null {
   let dir = resolve(startDir);
+  // In a repository the search ends at its top, and what it finds there is the checkout's own config, whoever owns
+  // the checkout (a CI container's root over the runner's files): trust decides what it may do. Outside one, a
+  // file found upward must be the user's (notTheUsers).
+  const inRepo = workTreeTop(dir) !== null;
   for (;;) {
     const p = join(dir, CONFIG_FILE);
     if (existsSync(p)) {
-      const why = notTheUsers(p);
+      const why = inRepo ? null : notTheUsers(p);
       if (!why) return p;
       skipped?.(p, why);
     }
@@ -99,8 +103,16 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
   }
 }
 
+/** The nearest folder at or above `dir` that holds a `.git` (a repository's top), or null. */
+function workTreeTop(dir: string): string | null {
+  for (let d = dir; ; d = dirname(d)) {
+    if (existsSync(join(d, '.git'))) return d;
+    if (dirname(d) === d) return null;
+  }
+}
+
 /**
- * Why a config found upward is not taken as the user's own (null when it is): another user's file, or one others
+ * Why a config found upward outside any repository is not taken as the user's own (null when it is): another user's file, or one others
  * could replace. A clipguard.config.json another local user left in /tmp would otherwise be the config of every
  * repository cloned under it: its allowlists switch the pre-commit hook off and its state dir holds a ledger that
  * drives `scan --apply` (git's safe.directory refuses others' repositories for the same reason). `--config` names a
@@ -181,7 +193,9 @@ export function loadConfig(cwd: string, flags: ConfigFlags = {}, env: NodeJS.Pro
       }
     }
   }
-  const baseDir = file ? dirname(file) : cwd;
+  // Relative paths mean what they mean beside the real file, the one trust is keyed on: a checkout's link to a
+  // trusted config must not lend that trust to the checkout's own rule packs, commands or state.
+  const baseDir = real ? dirname(real) : file ? dirname(file) : cwd;
   const verdict = real && sha256 ? trustOf(real, sha256, env) : null;
   const untrusted = verdict && !verdict.trusted ? withholdUntrusted(raw, baseDir) : [];
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));

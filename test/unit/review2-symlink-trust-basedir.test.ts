@@ -1,4 +1,4 @@
-// Review 2 (config found upward / trust; src/config/load.ts loadConfig, `baseDir = dirname(file)`). DEFECT,
+// Review 2, FIXED (baseDir is now the real file's folder; src/config/load.ts loadConfig, was `baseDir = dirname(file)`). DEFECT,
 // reproduced with it.fails:
 // Trust follows a symlinked config to its real file (trustOf(realpath, sha256): by design, config-trust.test.ts),
 // but every relative path in it (rules.packs, repos, stateDir, waivers) is resolved against the directory of the
@@ -25,7 +25,7 @@ import { addTrust, sha256Of } from '../../src/config/trust.js';
 import { cli, tempDir } from '../helpers/cli.js';
 
 describe('review2: a checkout whose clipguard.config.json links to the user\'s trusted config elsewhere', () => {
-  it.fails("does not run the trusted file's command for the checkout's own rule (fails: relative packs resolve in the checkout)", () => {
+  it("does not run the trusted file's command for the checkout's own rule (fails: relative packs resolve in the checkout)", () => {
     // The user's own, trusted config, with its own (empty) policy pack beside it.
     const ops = tempDir('clipguard-review2-ops-');
     const marker = join(tempDir(), 'MARKER');
@@ -52,8 +52,8 @@ describe('review2: a checkout whose clipguard.config.json links to the user\'s t
     };
     writeFileSync(join(repo, 'policy', 'team', 'every-scan.json'), JSON.stringify(rule, null, 2));
     const r = cli(['scan', '--only', 'git/every-scan', 'source/', '--format', 'json'], { cwd: repo, env });
-    // Precondition: the scan ran (exit 0 or 1: findings), with the trusted file.
-    expect([0, 1]).toContain(r.code);
+    // With the fix the checkout's pack is not the trusted file's `./policy`: its rule is not even known (exit 2, named).
+    expect({ code: r.code, unknown: /git\/every-scan/.test(r.stderr) }).toEqual({ code: 2, unknown: true });
     // Fails here: the trusted file's command ran for the checkout's rule.
     expect(existsSync(marker)).toBe(false);
   });
