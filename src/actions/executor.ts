@@ -15,7 +15,7 @@ import { Ledger } from './ledger.js';
 import { actionKind, ledgerKey } from './registry.js';
 import { fail, ok, skip, type ActionContext, type Outcome } from './kind.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
-import { RESUME_KEY } from './pending.js';
+import { CHECKOUT_FROM, RESUME_KEY } from './pending.js';
 import { actingOrder, calming } from './simulate.js';
 import { overStopLive } from './budget-stop.js';
 
@@ -330,7 +330,10 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     let out!: Outcome;
     try {
       const issue = await client.getIssue(String(p.issueId));
-      if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) {
+      if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId && e.resume!.attemptedAt) {
+        // clipguard's own re-checkout, whose answer an earlier run lost (it marked the attempt before the POST).
+        out = ok('already checked out again (by an earlier run of clipguard, whose answer was lost)');
+      } else if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) {
         // Someone else made the re-checkout: nothing of clipguard's to complete, nor to credit it with in the
         // activity log. The entry goes (not `applied`: the key is the rule's own, and its release + re-checkout of
         // an agent in error holding the issue again is a new action this plan may hold).
@@ -340,6 +343,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: done.status, detail: done.detail });
         continue;
       } else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
+      else if (!CHECKOUT_FROM.includes(String(issue.status))) out = skip(`the issue is ${issue.status} now: nothing to check out`);
       else {
         // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
         // run), and one paused or terminated meanwhile does not get the issue back.
@@ -359,7 +363,10 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         } else {
           const intent = { time: new Date().toISOString(), mode: 'apply' as const, rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: 'started' as const, detail: 'about to complete the re-checkout an earlier run left half-done' };
           if (!audited(ctx, intent)) return;
-          const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
+          // Marked before the POST: should its answer be lost, the next run knows the re-checkout it finds is its own.
+          ctx.ledger.set(key, { ...e, resume: { ...e.resume!, attemptedAt: new Date().toISOString() } });
+          if (stopReason(ctx)) return; // the mark could not be saved: no write it could not account for
+          const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
           out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
         }
       }

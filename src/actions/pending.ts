@@ -8,6 +8,9 @@ import type { Finding, FindingAction, Subject } from '../types.js';
 import type { Ledger } from './ledger.js';
 import { overStop } from './budget-stop.js';
 
+/** The states a pending re-checkout checks an issue out from (Paperclip answers 409 from any other). */
+export const CHECKOUT_FROM = ['todo', 'backlog'];
+
 /** The ledger key a pending completion's action carries, so that the executor reports its outcome there. */
 export const RESUME_KEY = 'resumeKey';
 
@@ -22,11 +25,15 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const issue = typeof p.identifier === 'string' ? p.identifier : r.target.replace(/^issue:/, '');
     // The issue as the scan read it, decided as the executor's re-read decides (resumePending).
     const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as { status?: string; assigneeAgentId?: string | null } | null;
-    const why =
-      held?.status === 'in_progress' && held.assigneeAgentId === p.agentId
+    const ownLost = held?.status === 'in_progress' && held.assigneeAgentId === p.agentId && Boolean(r.attemptedAt);
+    const why = ownLost
+      ? null
+      : held?.status === 'in_progress' && held.assigneeAgentId === p.agentId
         ? 'already checked out again by someone else: nothing left to complete'
         : held?.assigneeAgentId && held.assigneeAgentId !== p.agentId
           ? 'issue went to another agent meanwhile'
+          : held?.status && !CHECKOUT_FROM.includes(held.status)
+            ? `the issue is ${held.status} now: nothing to check out`
           : a?.status === 'running'
         ? `${name} is running now: kept for a later run (its heartbeat is not disturbed)`
         : a && a.status !== 'error' && a.status !== 'idle'
@@ -34,7 +41,9 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
           : overStop(name, agent?.facts.budget);
     const action: FindingAction = why
       ? { type: 'release-checkout', status: 'skipped', target: r.target, detail: `complete the re-checkout of ${issue}: ${why}`, params: { ...p, [RESUME_KEY]: key } }
-      : { type: 'release-checkout', status: 'planned', target: r.target, detail: `complete the re-checkout of ${issue} to ${name} that an earlier --apply left half-done (released at ${e.at}, not checked out again)`, params: { ...p, [RESUME_KEY]: key } };
+      : ownLost
+        ? { type: 'release-checkout', status: 'planned', target: r.target, detail: `record the re-checkout of ${issue} to ${name} that an earlier --apply made (its answer was lost)`, params: { ...p, [RESUME_KEY]: key } }
+        : { type: 'release-checkout', status: 'planned', target: r.target, detail: `complete the re-checkout of ${issue} to ${name} that an earlier --apply left half-done (released at ${e.at}, not checked out again)`, params: { ...p, [RESUME_KEY]: key } };
     out.push({
       ruleId: r.rule,
       severity: 'warning',

@@ -1,4 +1,4 @@
-// Review 2 (pending.ts pendingFindings vs executor.ts resumePending, commit 0800bf9). DEFECT, reproduced with it.fails:
+// Review 2, FIXED (both skip an issue not in todo/backlog: CHECKOUT_FROM in pending.ts). Was:
 // pendingFindings now reads the issue from the scan, but only its assignee: an issue someone closed after the
 // earlier run released it (done or cancelled, no assignee) is planned "complete the re-checkout of PRP-1 to Agent1".
 // --apply asks the server to check it out from todo/backlog only (client.checkout(..., ['todo', 'backlog'])), gets
@@ -22,7 +22,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout').map((a) => a.status));
 
 describe('review2: a half-done re-checkout whose issue was closed since', () => {
-  it.fails('is not planned when --apply will not make it (fails: planned, then skipped on a 409)', async () => {
+  it('is not planned when --apply will not make it (fails: planned, then skipped on a 409)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'idle', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'cancelled', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });

@@ -1,4 +1,4 @@
-// Review 2 (executor.ts resumePending, commit 0800bf9). DEFECT, reproduced with it.fails:
+// Review 2, FIXED (the completion marks its attempt in the ledger before the POST; executor.ts resumePending, pending.ts). Was:
 // resumePending takes "the issue is in_progress with the agent" as "someone else made the re-checkout": it deletes
 // the rule's ledger key, audits `skipped: already checked out again by someone else` and writes no activity entry.
 // But the one who made it can be clipguard itself: the previous run audited `started` for the completion, POSTed the
@@ -28,7 +28,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout').map((a) => `${a.status}: ${a.detail}`));
 
 describe('review2: the pending re-checkout whose answer was lost', () => {
-  it.fails('is clipguard\'s own on the next run (fails: "by someone else", and the rule releases and re-checks out again)', async () => {
+  it('is clipguard\'s own on the next run (fails: "by someone else", and the rule releases and re-checks out again)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
