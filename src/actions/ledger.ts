@@ -17,6 +17,16 @@ export interface LedgerEntry {
   resume?: { type: string; params: Record<string, unknown>; rule: string; target: string; fingerprint?: string; attemptedAt?: string };
 }
 
+/**
+ * Entries that record a standing state, never forgotten by age: a half-done action (`partial`, above), and a pause
+ * clipguard made (applied `pause:`): with the activity log off it is the only record that the pause is clipguard's,
+ * and forgotten it would read as a person's, which ops/paused-agent may resume (a runaway loop or a budget stop
+ * undone by clipguard itself, after 7 days). One key per agent and rule, so they do not pile up.
+ */
+function standing(key: string, e: LedgerEntry): boolean {
+  return e.status === 'partial' || (e.status === 'applied' && key.startsWith('pause:'));
+}
+
 export class Ledger {
   private entries: Record<string, LedgerEntry> = {};
   /**
@@ -65,7 +75,8 @@ export class Ledger {
   }
 
   /**
-   * Forgets entries older than 7 days (the ledger's window, if longer), except a `partial` one: a half-done action
+   * Forgets entries older than 7 days (the ledger's window, if longer), except standing ones (clipguard's pauses, and a
+   * `partial` one): a half-done action
    * (an issue released, its re-checkout not made) is the only record that the issue was left without its agent, and
    * the pending finding every report shows for it (pending.ts) comes from it. It goes when the world settles it (the
    * completion, or the issue or agent taken, paused or gone: executor.ts resumePending), never by age: one that still
@@ -73,7 +84,7 @@ export class Ledger {
    */
   prune(now = Date.now()): void {
     let gone = 0;
-    for (const [k, e] of Object.entries(this.entries)) if (e.status !== 'partial' && now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) (delete this.entries[k], gone++);
+    for (const [k, e] of Object.entries(this.entries)) if (!standing(k, e) && now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) (delete this.entries[k], gone++);
     // Saved: the executor prunes last, after its last write (before, the pruned entries stayed on disk, so a planner
     // decision was never recorded again after 7 days, nor a refused write tried again, as the entries say).
     if (gone) this.save();

@@ -1,4 +1,4 @@
-// Review 2 (branch wt-trust, commit 797634a "ledger: ... The prune now saves what it forgets"). DEFECT, reproduced
+// Review 2, FIXED (applied pause: entries are standing: never pruned by age, ledger.ts). Was (branch wt-trust, commit 797634a). DEFECT, reproduced
 // with it.fails where the prune is saved (wt-trust); on main the prune is never written, so the scenario cannot
 // arise there and the test does not run.
 // clipguard tells its own pauses from a person's by the ledger's applied `pause:` entries (ledger.ts ledgerPauses)
@@ -34,7 +34,7 @@ function pruneSaves(): boolean {
 }
 
 describe('review2: a pause clipguard made for a loop, 8 days on, with the activity log off', () => {
-  it.runIf(pruneSaves()).fails('is never lifted by clipguard (fails: the prune forgets it, the next run resumes the agent)', async () => {
+  it.runIf(pruneSaves())('is never lifted by clipguard (fails: the prune forgets it, the next run resumes the agent)', async () => {
     const co = fakeCompany();
     const pausedAt = ago(24 * 8);
     const agent = fakeAgent(co.id, 1, { status: 'paused', pauseReason: 'manual', pausedAt, createdAt: ago(24 * 30), updatedAt: pausedAt });
