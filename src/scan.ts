@@ -221,21 +221,24 @@ async function evaluateAndAct(
   // Read once, for the planner and for what an earlier --apply left pending.
   let ledger: Ledger | undefined;
   const readLedger = () => (ledger ??= new Ledger(join(config.stateDir, 'ledger.json')));
+  // A release + re-checkout an earlier --apply left half-done is completed by the next one: a write the dry-run
+  // shows as well (one finding each), wherever a Paperclip is connected to complete it. Made before the plan, which
+  // plays them where the executor acts them (the issue they hand out is not handed out again).
+  let pending: Finding[] = [];
+  if ((opts.client ?? sources.paperclip) && readLedger().pending().length) {
+    const { pendingFindings } = await import('./actions/pending.js');
+    pending = pendingFindings(readLedger(), sources.subjects);
+  }
   if (findings.some((f) => f.actions.length)) {
     const { planActions } = await import('./actions/planner.js');
     if (opts.subjects) refuseTrackedStateDir(config.stateDir);
     // The planner reads the ledger (read-only: a dry-run writes nothing) so that what it would skip shows as
     // skipped in the dry-run too: the plan is what --apply does.
-    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger: readLedger(), noCommentDelete: opts.noCommentDelete });
+    planActions(findings, sources.subjects, { maxPerScan: config.actions.maxPerScan, maxPerAgent: config.actions.maxPerAgent, exec: config.actions.exec, execUntrusted: config.untrusted.includes('actions.exec'), ledger: readLedger(), noCommentDelete: opts.noCommentDelete, pending });
   }
-  // A release + re-checkout an earlier --apply left half-done is completed by the next one: a write the dry-run
-  // shows as well (one finding each), wherever a Paperclip is connected to complete it.
-  if (opts.client ?? sources.paperclip) {
-    if (readLedger().pending().length) {
-      const { pendingFindings } = await import('./actions/pending.js');
-      findings.push(...pendingFindings(readLedger(), sources.subjects));
-      findings.sort(compareFindings);
-    }
+  if (pending.length) {
+    findings.push(...pending);
+    findings.sort(compareFindings);
   }
   const lock = opts.lock;
   let acted: ExecutorResult = { problem: null, skipped: 0 };

@@ -111,7 +111,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   if (toWrite) result.problem = probeStateDir(opts.stateDir) ?? openAudit(audit);
   result.problem ??= opts.stateProblem ?? null;
   const circuit = new Circuit(opts.breaker ?? { perAgent: 3, server: 5 });
-  const ctx: Ctx = { opts, audit, ledger, circuit, result };
+  const ctx: Ctx = { opts, audit, ledger, circuit, result, settled: new Set() };
   // Independent actions in flight (at most `width`): each records its own outcome when it ends.
   const width = Math.max(1, Math.floor(opts.concurrency ?? 1));
   const inFlight = new Set<Promise<void>>();
@@ -127,6 +127,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
     };
     for (const [f, a] of actingOrder(findings)) {
       if (!resumed && !calming(a.type)) await resume();
+      if (ctx.settled.has(a)) continue;
       // The planner's own decisions not to act (caps, an issue given to another agent, a missing command) are
       // decisions too: recorded as skipped, with its reason, like the executor's. The same skip for the same
       // reason comes back on every run of `watch` while the finding stands: it is recorded once (the ledger
@@ -236,6 +237,8 @@ interface Ctx {
   ledger: Ledger;
   circuit: Circuit;
   result: ExecutorResult;
+  /** The pending completions' actions resumePending settled and recorded: the loop records them no second time. */
+  settled: Set<FindingAction>;
 }
 
 /** Append to the audit log; false (and the run's problem set) when the write failed. */
@@ -321,6 +324,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     // Its planned action is done here: the loop over the findings does not run it again. What the plan showed: planned, or skipped with the scan's reason. A skipped one is still re-read, so that an
     // entry the world has closed (the issue went elsewhere, the agent moved on) goes; it is never checked out here.
     const shownPlanned = !shown || shown.status === 'planned';
+    if (shown) ctx.settled.add(shown);
     const report = (out: Outcome) => {
       if (!shown || !shownPlanned) return;
       shown.status = out.status;

@@ -21,6 +21,12 @@ export interface PlanLimits {
    * delete), or undefined: a comment redaction is then planned as failed, and no copy is posted beside it.
    */
   noCommentDelete?: string;
+  /**
+   * The completions of half-done actions (pending.ts), planned already: not planned again, nor capped, but played in
+   * the simulation where the executor acts them, so that the plan knows the issue they hand out and the pauses
+   * before them.
+   */
+  pending?: Finding[];
 }
 
 /** What the planner needs of the ledger: a read. A dry-run never writes it. */

@@ -48,7 +48,7 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
     for (const a of f.actions) if (companyId) a.params = { ...a.params, companyId };
   }
   applyLimits(findings, limits);
-  simulatePlan(findings);
+  simulatePlan([...findings, ...(limits.pending ?? [])]);
   // Targets and details quote titles and names people and agents wrote: they go to every report and the
   // audit log, so a secret in them is masked here, once, for all of them.
   for (const f of findings) for (const a of f.actions) Object.assign(a, { target: maskText(a.target), detail: maskText(a.detail) });

@@ -7,6 +7,7 @@
 import type { Finding, FindingAction } from '../types.js';
 import type { LedgerView, PlanWorld } from './kind.js';
 import { actionKind, ledgerKey } from './registry.js';
+import { RESUME_KEY } from './pending.js';
 
 export type { LedgerView } from './kind.js';
 
@@ -75,10 +76,14 @@ export function calming(type: string): boolean {
   return FIRST.has(type);
 }
 
-/** The order the executor acts in, and this simulation plays: findings in report order, resets and pauses first. */
+/**
+ * The order the executor acts in, and this simulation plays: findings in report order, resets and pauses first, then
+ * the completions of half-done actions (executor.ts resumePending), then the rest.
+ */
 export function actingOrder(findings: readonly Finding[]): [Finding, FindingAction][] {
   const first: [Finding, FindingAction][] = [];
+  const resumed: [Finding, FindingAction][] = [];
   const rest: [Finding, FindingAction][] = [];
-  for (const f of findings) for (const a of f.actions) (FIRST.has(a.type) ? first : rest).push([f, a]);
-  return [...first, ...rest];
+  for (const f of findings) for (const a of f.actions) (FIRST.has(a.type) ? first : typeof a.params?.[RESUME_KEY] === 'string' ? resumed : rest).push([f, a]);
+  return [...first, ...resumed, ...rest];
 }
