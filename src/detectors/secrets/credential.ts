@@ -745,7 +745,8 @@ export function charGrams(text: string, c: CredentialCandidate, from: number, to
 let stamp = new Uint32Array(0);
 let gen = 0;
 let buf = new Int32Array(512);
-let lineMemo: { text: string; from: number; to: number; hs: number[] } = { text: '', from: -1, to: -1, hs: [] };
+const NO_LINE: { text: string; from: number; to: number; hs: number[] } = { text: '', from: -1, to: -1, hs: [] };
+let lineMemo = NO_LINE;
 let pathMemo: { path: string; hs: number[] } = { path: '\u0000', hs: [] };
 /** FNV-1a of a tag character and a string. */
 function hashWhole(tag: number, s: string): number {
@@ -832,5 +833,7 @@ export function credentialsIn(text: string, lines: Iterable<[number, number]>, p
     for (const s of kept) out.push({ start: s.c.start, end: s.c.end, nameStart: s.c.nameStart, password: isPasswordName(s.c.name, s.c.shape), p: s.p });
     for (const s of kept) if (s.c.end > to) last = Math.max(last, s.c.end);
   }
+  // The memo holds the scanned text: not kept past the scan (the live guard's worker lives on, and the text may hold a key).
+  lineMemo = NO_LINE;
   return out;
 }
