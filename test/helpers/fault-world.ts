@@ -1,5 +1,6 @@
 // A stateful fake Paperclip behind the fault proxy, stopped after each test, and the config of a scan that acts on
 // it: the setting of the tests that play a server fault, a second process or a change in the middle of a run.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
@@ -38,3 +39,17 @@ export function actingConfig(url: string, o: { stateDir?: string; overrides?: Co
 }
 
 export const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+
+/**
+ * A state directory whose ledger holds a release + re-checkout an earlier `--apply` left half-done (the issue
+ * released from `agent`, the re-checkout not made), `hours` ago: what pending.ts and resumePending work from.
+ */
+export function halfDoneState(agent: { id: string }, issue: { id: string; identifier: string }, companyId: string, hours = 1): { state: string; key: string } {
+  const state = join(tempDir(), 'state');
+  mkdirSync(state, { recursive: true });
+  const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId };
+  const key = ['release-checkout', agent.id, issue.id, ''].join(':');
+  const resume = { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' };
+  writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: hoursAgo(hours), resume } } }));
+  return { state, key };
+}

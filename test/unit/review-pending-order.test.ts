@@ -11,13 +11,10 @@
 // Suggested fix: run the pending completions inside the actingOrder loop (at their finding's place, which the
 // simulation already plays), or play them first in actingOrder / simulatePlan too and skip the reset there
 // (the simpler: resumePending after the FIRST group, i.e. actingOrder yields reset-session, then pending, then rest).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
-import { tempDir } from '../helpers/cli.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeId, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 import { sample } from '../helpers/samples.js';
 
@@ -32,11 +29,7 @@ describe('a looping agent in error with a half-done re-checkout (review)', () =>
     const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
     const template = sample('42-heartbeat-runs-failing')[0];
     const runs = [2, 8, 14, 20, 26].map((m) => ({ ...template, id: fakeId(), companyId: co.id, agentId: agent.id, status: 'failed', error: 'adapter failed', errorCode: 'adapter_failed', exitCode: 1, createdAt: new Date(Date.now() - m * 60_000).toISOString(), startedAt: new Date(Date.now() - m * 60_000).toISOString(), finishedAt: new Date(Date.now() - m * 60_000 + 5_000).toISOString(), updatedAt: new Date(Date.now() - m * 60_000 + 5_000).toISOString(), contextSnapshot: { issueId: issue.id, taskId: issue.id, taskKey: issue.id, wakeReason: 'issue_assigned' } }));
-    const state = join(tempDir(), 'state');
-    mkdirSync(state, { recursive: true });
-    const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId: co.id };
-    const key = ['release-checkout', agent.id, issue.id, ''].join(':');
-    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: ago(0.5), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }));
+    const { state } = halfDoneState(agent, issue, co.id, 0.5);
     const { proxy } = await serve(w);
     let checkedOut = false;
     proxy.decide = (r) => {

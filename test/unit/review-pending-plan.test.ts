@@ -13,13 +13,10 @@
 // Suggested fix: pendingFindings reads the issue from the scan's subjects (sources.subjects has it) and plans as
 // resumePending decides: skipped "went to another agent" / "already checked out again" (and the ledger entry
 // cleared as done without an activity entry); the completion's ledger key should not be the rule's action's key.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { tempDir } from '../helpers/cli.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
@@ -30,11 +27,7 @@ function halfDone(assignee: 'other' | 'same'): { w: FakeWorld; state: string } {
   const other = fakeAgent(co.id, 2, { status: 'idle', createdAt: ago(100), updatedAt: ago(1) });
   const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: assignee === 'other' ? other.id : agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
   const w: FakeWorld = { company: co, agents: [agent, other], issues: [issue], comments: {}, activity: [] };
-  const state = join(tempDir(), 'state');
-  mkdirSync(state, { recursive: true });
-  const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId: co.id };
-  const key = ['release-checkout', agent.id, issue.id, ''].join(':');
-  writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: ago(1), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }));
+  const { state } = halfDoneState(agent, issue, co.id);
   return { w, state };
 }
 

@@ -8,13 +8,10 @@
 // will hand a closed issue back to its agent.
 // Suggested fix: in pendingFindings, skip when the scan's issue is not in todo/backlog ("PRP-1 is done now: nothing
 // to hand back"), and have resumePending decide the same from its re-read before the POST (and free the key).
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { tempDir } from '../helpers/cli.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
@@ -27,11 +24,7 @@ describe('review2: a half-done re-checkout whose issue was closed since', () => 
     const agent = fakeAgent(co.id, 1, { status: 'idle', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'cancelled', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
     const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const state = join(tempDir(), 'state');
-    mkdirSync(state, { recursive: true });
-    const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId: co.id };
-    const key = ['release-checkout', agent.id, issue.id, ''].join(':');
-    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: ago(1), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }));
+    const { state } = halfDoneState(agent, issue, co.id);
     const { pc } = await serve(w);
     const dry = pending((await runScan(actingConfig(pc.url, { stateDir: state, apply: false }), { only: ['ops'] })).report.findings);
     const applied = pending((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);

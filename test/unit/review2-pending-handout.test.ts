@@ -14,13 +14,10 @@
 // them, played where the executor plays them (after the calming group, before the rest): the pending completion marks
 // world.handed (and is skipped when world.paused has its agent), and planCheckouts leaves its issue out of the
 // candidates (or the checkout is skipped "this plan already hands PRP-1 out").
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { tempDir } from '../helpers/cli.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
@@ -32,11 +29,7 @@ function world(): { w: FakeWorld; state: string } {
   const idle = fakeAgent(co.id, 2, { status: 'idle', createdAt: ago(100), updatedAt: ago(1) });
   const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
   const w: FakeWorld = { company: co, agents: [agent, idle], issues: [issue], comments: {}, activity: [] };
-  const state = join(tempDir(), 'state');
-  mkdirSync(state, { recursive: true });
-  const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId: co.id };
-  const key = ['release-checkout', agent.id, issue.id, ''].join(':');
-  writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: ago(1), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }));
+  const { state } = halfDoneState(agent, issue, co.id);
   return { w, state };
 }
 

@@ -14,13 +14,10 @@
 // Suggested fix: before the completion's POST, mark the ledger entry as attempted (e.g. `resume.attemptedAt`, saved
 // with the intent); a later run that finds the issue in_progress with the agent after an attempt treats it as its own
 // (applied, activity entry, key kept applied), and only one never attempted as someone else's.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { tempDir } from '../helpers/cli.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
@@ -33,11 +30,7 @@ describe('review2: the pending re-checkout whose answer was lost', () => {
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
     const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const state = join(tempDir(), 'state');
-    mkdirSync(state, { recursive: true });
-    const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: null, companyId: co.id };
-    const key = ['release-checkout', agent.id, issue.id, ''].join(':');
-    writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: ago(1), resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' } } } }));
+    const { state } = halfDoneState(agent, issue, co.id);
     const { pc, proxy } = await serve(w);
     // Run 1: the completion's checkout is made by the server, its answer lost.
     proxy.decide = (r) => (r.method === 'POST' && /\/checkout$/.test(r.path) ? { kind: 'reset-after-forward' } : { kind: 'pass' });
