@@ -87,7 +87,7 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
   // In a repository the search ends at its top, and what it finds there is the checkout's own config, whoever owns
   // the checkout (a CI container's root over the runner's files): trust decides what it may do. Outside one, a
   // file found upward must be the user's (notTheUsers).
-  const inRepo = workTreeTop(dir) !== null;
+  const inRepo = ownRepository(dir);
   for (;;) {
     const p = join(dir, CONFIG_FILE);
     if (existsSync(p)) {
@@ -103,11 +103,20 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
   }
 }
 
-/** The nearest folder at or above `dir` that holds a `.git` (a repository's top), or null. */
-function workTreeTop(dir: string): string | null {
+/**
+ * Is `dir` in a repository, as far as the config search goes: a `.git` at or above it, in a folder not every user
+ * can write to. Anyone can make `/tmp/.git`: that does not make `/tmp` a checkout whose config is its own.
+ */
+function ownRepository(dir: string): boolean {
   for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, '.git'))) return d;
-    if (dirname(d) === d) return null;
+    if (existsSync(join(d, '.git'))) {
+      try {
+        return (statSync(d).mode & 0o002) === 0;
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(d) === d) return false;
   }
 }
 

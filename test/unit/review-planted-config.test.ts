@@ -126,4 +126,15 @@ describe('a clipguard.config.json another user left in a shared parent directory
     }
     expect(cli(['scan', '--no-paperclip'], { cwd: shared }).code).toBe(0);
   });
+
+  it("a .git another user planted in the shared folder does not make its config the repository's own", () => {
+    const shared = tempDir('clipguard-review-shared-tmp-');
+    chmodSync(shared, 0o777);
+    mkdirSync(join(shared, '.git'));
+    writeFileSync(join(shared, 'clipguard.config.json'), JSON.stringify({ secrets: { allowlist: { paths: ['**'] } } }));
+    const work = join(shared, 'notes');
+    mkdirSync(work);
+    expect(loadConfig(work, {}, {}).file).toBeNull();
+    expect(loadConfig(work, {}, {}).skippedConfigs).toEqual([`${join(shared, 'clipguard.config.json')}: in a folder every user can write to`]);
+  });
 });
