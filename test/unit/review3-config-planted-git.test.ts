@@ -1,4 +1,4 @@
-// Review 3, OPEN. findConfigFile (src/config/load.ts:90) skips the owner checks (notTheUsers) whenever ANY folder at
+// Review 3, FIXED by 464807e (a .git in a folder every user can write to does not make it a repository). Was: findConfigFile (src/config/load.ts:90) skips the owner checks (notTheUsers) whenever ANY folder at
 // or above the start holds something named `.git` (workTreeTop: a bare existsSync, no owner check, no git). Another
 // local user can plant both in a shared folder: `/tmp/.git` (an empty file is enough) and
 // `/tmp/clipguard.config.json`. Anyone who then runs clipguard in a folder under /tmp that is not a repository
@@ -42,7 +42,7 @@ describe('review3: a .git planted in a shared folder switches the config owner c
     expect(skipped.join()).toMatch(/owned by uid 1001/);
   });
 
-  it.runIf(root).fails('another user\'s config beside a planted /tmp/.git is still skipped (fails: it is taken as the repository\'s own)', () => {
+  it.runIf(root)('another user\'s config beside a planted /tmp/.git is still skipped (fails: it is taken as the repository\'s own)', () => {
     const { shared, work } = sharedWithPlantedConfig();
     const git = join(shared, '.git');
     writeFileSync(git, ''); // not a repository: git itself says "not a git repository" here
