@@ -97,6 +97,8 @@ describe('the live guard on agent, run and budget events (real Paperclip)', () =
 
   it('a budget incident: the agent over its stop threshold with a run in progress is paused and its run ended; another company\'s incident acts only by that company\'s (dry-run) config', async () => {
     const SLEEP = String(700 + (process.pid % 89) + 0.5);
+    // Acting on this company (the test before, now skipped, set it so).
+    await configure(co.id, { apply: true, paperclipUrl: seed.url, stateDir: state });
     const other = await seed.createCompany({ name: unique('LiveOther') });
     await configure(other.id, { apply: false, paperclipUrl: seed.url, stateDir: state });
     const mk = async (companyId: string, name: string) => {
