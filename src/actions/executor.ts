@@ -324,7 +324,9 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     // Its planned action is done here: the loop over the findings does not run it again. What the plan showed: planned, or skipped with the scan's reason. A skipped one is still re-read, so that an
     // entry the world has closed (the issue went elsewhere, the agent moved on) goes; it is never checked out here.
     const shownPlanned = !shown || shown.status === 'planned';
-    if (shown) ctx.settled.add(shown);
+    // Once its outcome is in the audit log here, the loop does not record it again; on the paths that record
+    // nothing here (kept for a later run), the loop records the skip as it records the planner's.
+    const settle = () => shown && ctx.settled.add(shown);
     const report = (out: Outcome) => {
       if (!shown || !shownPlanned) return;
       shown.status = out.status;
@@ -344,6 +346,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         ctx.ledger.delete(key);
         const done = skip('already checked out again by someone else: nothing left to complete');
         report(done);
+        settle();
         audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: done.status, detail: done.detail });
         continue;
       } else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
@@ -365,13 +368,27 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         } else if (!shownPlanned) {
           continue; // the dry-run did not show this re-checkout: kept for a later run that does
         } else {
+          // A stop that came during the re-reads (the kill switch, a lost lock): nothing is begun.
+          const stop = stopReason(ctx);
+          if (stop) {
+            report(skip(stop));
+            return;
+          }
           const intent = { time: new Date().toISOString(), mode: 'apply' as const, rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: 'started' as const, detail: 'about to complete the re-checkout an earlier run left half-done' };
-          if (!audited(ctx, intent)) return;
+          if (!audited(ctx, intent)) {
+            report(skip(stopReason(ctx) ?? 'the audit log takes no writes'));
+            return;
+          }
           // Marked before the POST: should its answer be lost, the next run knows the re-checkout it finds is its own.
           ctx.ledger.set(key, { ...e, resume: { ...e.resume!, attemptedAt: new Date().toISOString() } });
-          if (stopReason(ctx)) return; // the mark could not be saved: no write it could not account for
-          const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
-          out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
+          const unsaved = stopReason(ctx); // the mark could not be saved: no write it could not account for
+          if (unsaved) out = skip(unsaved);
+          else {
+            const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
+            // An answer came: nothing was lost, so the mark goes (a later hand-made re-checkout is not clipguard's).
+            if (co.status >= 300) ctx.ledger.set(key, e);
+            out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
+          }
         }
       }
     } catch (err) {
@@ -384,11 +401,12 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
       }
     }
     report(out);
-    if (out.status === 'failed') continue;
-    // Only a re-checkout clipguard made holds the rule's key as done; one the world closed frees it.
-    if (out.status === 'applied') ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
-    else ctx.ledger.delete(key);
+    settle();
     const fingerprint = e.resume!.fingerprint ?? '';
+    // Only a re-checkout clipguard made holds the rule's key as done; one the world closed frees it; a failed one
+    // (or one whose mark could not be saved) keeps its entry for the next run.
+    if (out.status === 'applied') ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
+    else if (out.status !== 'failed' && !stopReason(ctx)) ctx.ledger.delete(key);
     audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) });
     // The board sees the completion in the activity log, as it sees a release + checkout done in one run.
     if (out.status === 'applied') {

@@ -7,7 +7,8 @@
 import type { Finding, Subject } from '../types.js';
 import { maskText } from '../engine/mask.js';
 import { subjectOfFinding } from '../engine/evaluate.js';
-import { registeredActionTypes, actionKind } from './registry.js';
+import { registeredActionTypes, actionKind, ledgerKey } from './registry.js';
+import { RESUME_KEY } from './pending.js';
 import { simulatePlan, skipDone, skipRepeats } from './simulate.js';
 import type { PlanLimits } from './kind.js';
 import type { Agent, Comment, Company } from '../sources/paperclip/records.js';
@@ -41,6 +42,7 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
   }
   for (const k of kinds) k.planAfter?.(findings);
   skipDone(findings, limits.ledger);
+  skipCompleted(findings, limits.pending ?? []);
   skipRepeats(findings);
   for (const f of findings) {
     const facts = index(f)?.facts ?? {};
@@ -52,6 +54,21 @@ export function planActions(findings: Finding[], subjects: Subject[], limits: Pl
   // Targets and details quote titles and names people and agents wrote: they go to every report and the
   // audit log, so a secret in them is masked here, once, for all of them.
   for (const f of findings) for (const a of f.actions) Object.assign(a, { target: maskText(a.target), detail: maskText(a.detail) });
+}
+
+/**
+ * A planned completion of a half-done release + re-checkout holds that action's ledger key as done once it is made
+ * (executor.ts resumePending, before the rest): the same action planned again by its rule is skipped, as the
+ * executor then skips it ("already done").
+ */
+function skipCompleted(findings: Finding[], pending: Finding[]): void {
+  const keys = new Set(pending.flatMap((f) => f.actions.filter((a) => a.status === 'planned' && typeof a.params?.[RESUME_KEY] === 'string').map((a) => a.params![RESUME_KEY] as string)));
+  if (!keys.size) return;
+  for (const f of findings) {
+    for (const a of f.actions) {
+      if (a.status === 'planned' && keys.has(ledgerKey(f, a))) Object.assign(a, { status: 'skipped', detail: `${a.detail}; skipped: done by the completion of the half-done ${a.type} planned before it` });
+    }
+  }
 }
 
 /** Cap write actions per scan and per agent (blast radius); the rest are skipped, saying why. */

@@ -1,4 +1,4 @@
-// Review 3, OPEN. resumePending (src/actions/executor.ts, the `attemptedAt` mark before the POST, 49bb1a3) keeps the
+// Review 3, FIXED (executor.ts resumePending / planner.ts skipCompleted). Was: resumePending (src/actions/executor.ts, the `attemptedAt` mark before the POST, 49bb1a3) keeps the
 // mark when the POST got a definite refusal: `fail(HTTP 4xx)` → `continue` leaves the partial entry with attemptedAt
 // set. The mark is meant for a LOST answer (the write may have been made); here the server answered that it did not
 // make it. If a person then checks the issue out to the same agent by hand, the next run takes that checkout for
@@ -21,7 +21,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => `${a.status}: ${a.detail}`));
 
 describe('review3: a pending re-checkout the server refused, then made by a person', () => {
-  it.fails('is not credited to clipguard (fails: "by an earlier run of clipguard, whose answer was lost")', async () => {
+  it('is not credited to clipguard (fails: "by an earlier run of clipguard, whose answer was lost")', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });

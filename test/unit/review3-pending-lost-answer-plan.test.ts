@@ -1,4 +1,4 @@
-// Review 3, OPEN. After 49bb1a3, a completion whose answer an earlier run lost is recorded as clipguard's own: the
+// Review 3, FIXED (executor.ts resumePending / planner.ts skipCompleted). Was: After 49bb1a3, a completion whose answer an earlier run lost is recorded as clipguard's own: the
 // executor (resumePending) sets the rule's ledger key `applied`, and the rule's own release-checkout of the same agent
 // and issue (ops/error-agent-holding-issue: the agent still in error, holding the issue clipguard checked out to it
 // again) is then skipped by perform() "already done (idempotency ledger)". The dry-run does not know that: pending.ts
@@ -23,7 +23,7 @@ const { serve } = faultWorld();
 const actions = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout').map((a) => `${f.ruleId} ${/earlier/.test(f.title) ? 'completion' : 'rule'}: ${a.status}`)).sort();
 
 describe('review3: the dry-run after a lost completion answer', () => {
-  it.fails('shows what --apply then does (fails: plans the rule\'s release + re-checkout, which --apply skips as already done)', async () => {
+  it('shows what --apply then does (fails: plans the rule\'s release + re-checkout, which --apply skips as already done)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });

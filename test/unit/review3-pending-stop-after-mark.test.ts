@@ -1,4 +1,4 @@
-// Review 3, OPEN. In resumePending (src/actions/executor.ts, after `ctx.ledger.set(key, {... attemptedAt })`) the
+// Review 3, FIXED (executor.ts resumePending / planner.ts skipCompleted). Was: In resumePending (src/actions/executor.ts, after `ctx.ledger.set(key, {... attemptedAt })`) the
 // guard `if (stopReason(ctx)) return; // the mark could not be saved` also fires for every other stop: the kill
 // switch turned on, the run abandoned (signal), the state lock lost. It fires AFTER the intent was audited and the
 // attempt mark was saved, and BEFORE the POST. Then (1) the completion's action was already added to ctx.settled,
@@ -27,7 +27,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => a.status));
 
 describe('review3: the kill switch turned on while a pending completion re-reads its agent', () => {
-  it.fails('stops it cleanly: skipped, recorded, no attempt mark (fails: left planned, intent without outcome, marked attempted)', async () => {
+  it('stops it cleanly: skipped, recorded, no attempt mark (fails: left planned, intent without outcome, marked attempted)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });

@@ -1,4 +1,4 @@
-// Review 3, OPEN. Since 7c416f6 resumePending (src/actions/executor.ts ~line 327) adds every shown completion to
+// Review 3, FIXED (executor.ts resumePending / planner.ts skipCompleted). Was: Since 7c416f6 resumePending (src/actions/executor.ts ~line 327) adds every shown completion to
 // ctx.settled before it knows whether it will record an outcome, and the loop then passes it by. Three paths settle
 // it and record nothing: the agent running at the re-read (`report(skip(...)); continue`: no audit line), a completion
 // the plan showed skipped (`!shownPlanned ... continue`), and a stop between the intent and the POST (`return` after
@@ -26,7 +26,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout').map((a) => `${a.status}: ${a.detail}`));
 
 describe('review3: a pending completion skipped by --apply', () => {
-  it.fails('is recorded in the audit log (fails: the report says skipped, the audit log has no line)', async () => {
+  it('is recorded in the audit log (fails: the report says skipped, the audit log has no line)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'running', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
