@@ -1,6 +1,7 @@
 // The agent, run and budget events of the live guard (events.ts says which event checks which rules): one task
 // per company in the guard's read lane, coalesced (every event of a company that arrives while its task waits
-// joins it) and started SETTLE_MS after the first of them, then guardCompany (the same read, rules, planner and
+// joins it) and started SETTLE_MS after the first of them (a failed run's company once more LATE_SETTLE_MS later,
+// for the agent-in-error rule), then guardCompany (the same read, rules, planner and
 // executor as `clipguard scan --company <id> --only <rules> [--apply]`), acting in the guard's queue only when
 // its plan has something to do (checkThenAct). Dry-run unless the company's config says apply. What it found is
 // kept in plugin state (OPS_KEY, per company and rule) for `plugin status`.
@@ -12,7 +13,7 @@
 
 import type { PluginContext } from '@paperclipai/plugin-sdk';
 import { COMPANY_EVENTS, routeEvent } from './events.js';
-import { checkThenAct, type CompanyResult, type KeptFinding } from './company-guard.js';
+import { checkThenAct, ERROR_RULES, type CompanyResult, type KeptFinding } from './company-guard.js';
 import type { GuardCore } from './worker.js';
 
 /** Plugin state key (company scope): the findings of the agent and budget rules, by rule. */
@@ -22,6 +23,12 @@ export const OPS_KEY = 'ops';
  * the agent's status to error, and a run's end brings several events (finished, costs, a budget incident).
  */
 export const SETTLE_MS = 1500;
+/**
+ * A failed run's second look, this long after its first check: the server sets the agent to `error` after it
+ * publishes agent.run.failed, and publishes no event for that change; on a busy server that comes later than
+ * SETTLE_MS, and the first check sees the agent not in error yet. Coalesced per company like the first.
+ */
+export const LATE_SETTLE_MS = 10_000;
 
 export interface KeptOps {
   rules: Record<string, { at: string; mode: CompanyResult['mode']; findings: KeptFinding[] }>;
@@ -37,6 +44,8 @@ export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
       const route = routeEvent(event);
       if (own || route.kind !== 'company') return saved;
       await checkCompany(ctx, core, event.companyId, route.rules, event.occurredAt);
+      // Awaited, so the event's company scope stays open for the second look's calls to the host.
+      if (event.eventType === 'agent.run.failed') await checkCompany(ctx, core, event.companyId, ERROR_RULES, null, LATE_SETTLE_MS, 'late');
     });
   }
   ctx.data.register('ops', async (params) => {
@@ -51,10 +60,11 @@ export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
  * waits in the guard's read lane (`core.reads`: company reads one at a time, beside the issue tasks), and only
  * an action to take goes to the guard's queue (checkThenAct): a company read never holds up a redaction.
  */
-export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS): Promise<void> {
+export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS, lane = ''): Promise<void> {
   const before = core.reads.coalesced;
+  // The second looks wait in their own task (`lane`): an event joining a waiting task waits as long as it does.
   const task = core.reads.enqueue<{ rules: string[]; occurredAt: string[] }>(
-    `company:${companyId}`,
+    `company:${companyId}${lane ? `:${lane}` : ''}`,
     1,
     (prev) => ({ rules: [...new Set([...(prev?.rules ?? []), ...rules])], occurredAt: [...(prev?.occurredAt ?? []), ...(occurredAt ? [occurredAt] : [])] }),
     async (d) => {

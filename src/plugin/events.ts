@@ -11,6 +11,10 @@
 //   loop rules (a failure streak) and the budget rules (the run's cost). agent.run.finished (succeeded only) ->
 //   the loop rules and the budget rules. Their payload: runId, agentId, status, issueId; the rules re-read the
 //   runs.
+// - issue.checked_out: payload.agentId, the agent the issue went to (details of the activity entry). Checked out to
+//   an agent by someone else (a person, the board, another agent) -> the agent-in-error rule: an agent already in
+//   error that is handed an issue gets no other event (its wake-up run may never start). An agent's checkout for
+//   itself is skipped: an agent that runs is not in error.
 // - budget.incident.opened (a soft or hard threshold crossed) and cost_event.created (declared, not published
 //   by this server: POST /cost-events logs `cost.reported`) -> the budget rules, with the hard stop.
 //
@@ -21,12 +25,12 @@ import type { PluginEvent } from '@paperclipai/plugin-sdk';
 import { BUDGET_RULES, ERROR_RULES, LOOP_RULES } from './company-guard.js';
 
 export const ISSUE_EVENTS = ['issue.created', 'issue.updated', 'issue.comment.created'] as const;
-export const COMPANY_EVENTS = ['agent.updated', 'agent.status_changed', 'agent.run.failed', 'agent.run.finished', 'budget.incident.opened', 'cost_event.created'] as const;
+export const COMPANY_EVENTS = ['issue.checked_out', 'agent.updated', 'agent.status_changed', 'agent.run.failed', 'agent.run.finished', 'budget.incident.opened', 'cost_event.created'] as const;
 export const GUARDED_EVENTS = [...ISSUE_EVENTS, ...COMPANY_EVENTS] as const;
 
 export type Route = { kind: 'issue'; issueId: string } | { kind: 'company'; rules: string[] } | { kind: 'none'; why: string };
 
-type EventLike = Pick<PluginEvent, 'eventType' | 'entityId' | 'entityType' | 'payload'>;
+type EventLike = Pick<PluginEvent, 'eventType' | 'entityId' | 'entityType' | 'payload'> & Partial<Pick<PluginEvent, 'actorType' | 'actorId'>>;
 
 const field = (payload: unknown, name: string): unknown => (payload && typeof payload === 'object' ? (payload as Record<string, unknown>)[name] : undefined);
 
@@ -38,6 +42,11 @@ export function routeEvent(e: EventLike): Route {
       const fromPayload = field(e.payload, 'issueId');
       const issueId = e.entityType === 'issue' || !e.entityType ? e.entityId : typeof fromPayload === 'string' ? fromPayload : undefined;
       return issueId ? { kind: 'issue', issueId } : { kind: 'none', why: 'no issue id' };
+    }
+    case 'issue.checked_out': {
+      const to = field(e.payload, 'agentId');
+      if (typeof to !== 'string') return { kind: 'none', why: 'no agent in the checkout' };
+      return e.actorType === 'agent' && e.actorId === to ? { kind: 'none', why: 'an agent checking out for itself' } : { kind: 'company', rules: ERROR_RULES };
     }
     case 'agent.updated': {
       const keys = field(e.payload, 'changedTopLevelKeys');

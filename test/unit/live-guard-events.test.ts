@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { manifest } from '../../src/plugin/manifest.js';
 import { setupGuard, type GuardStats } from '../../src/plugin/worker.js';
 import { tempDir } from '../helpers/cli.js';
+import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip } from '../helpers/paperclip-fake.js';
+import { LATE_SETTLE_MS, SETTLE_MS } from '../../src/plugin/company-events.js';
 
 const CO = 'c0000000-0000-4000-8000-0000000000c1';
 const OWN = 'p0000000-0000-4000-8000-0000000000f1';
@@ -48,6 +50,36 @@ describe('the live guard on agent, run and budget events', () => {
     await w.emit('budget.incident.opened', { agentId: 'a1' }, { entityType: 'budget_incident', entityId: 'b1' });
     expect(w.ops().unavailable).toMatch(/127\.0\.0\.1:9/);
     expect((await w.stats()).errors).toBe(0);
+  }, 60_000);
+});
+
+describe('a failed run whose agent the server sets to error only after the first check', () => {
+  // paperclipai publishes agent.run.failed before it sets the agent's status (and publishes no event for that): on a
+  // busy server the first check, SETTLE_MS after the event, still sees the agent running. A recorded server here,
+  // whose agent turns to error only once that first check has read it.
+  it('is released and checked out again by the second look, once', async () => {
+    const company = fakeCompany();
+    const agent = fakeAgent(company.id, 1, { status: 'running' });
+    const issue = fakeIssue(company, 1, { status: 'in_progress', assigneeAgentId: agent.id });
+    const pc = await serveFakePaperclip({ company, agents: [agent], issues: [issue], comments: {}, activity: [] });
+    try {
+      const h = createTestHarness({ manifest: manifest as never, config: { apply: true, paperclipUrl: pc.url, stateDir: tempDir() } });
+      h.seed({ companies: [{ id: company.id, name: 'Prop', issuePrefix: 'PRP' } as never] });
+      setupGuard(h.ctx);
+      const stats = () => h.getData<GuardStats>('stats');
+      const t0 = Date.now();
+      const handled = h.emit('agent.run.failed' as never, { runId: 'r1', agentId: agent.id, status: 'failed', issueId: issue.id }, { companyId: company.id, entityType: 'heartbeat_run', entityId: 'r1' });
+      while ((await stats()).companyChecks < 1) await new Promise((r) => setTimeout(r, 50));
+      expect(pc.writes, 'the first check saw it running: nothing to do').toEqual([]);
+      agent.status = 'error';
+      await handled;
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(SETTLE_MS + LATE_SETTLE_MS);
+      expect((await stats()).companyChecks).toBe(2);
+      expect(pc.writes.filter((w) => /\/(release|checkout)$/.test(w))).toEqual([`POST /api/issues/${issue.id}/release`, `POST /api/issues/${issue.id}/checkout`]);
+      expect([issue.assigneeAgentId, issue.status]).toEqual([agent.id, 'in_progress']);
+    } finally {
+      await pc.close();
+    }
   }, 60_000);
 });
 

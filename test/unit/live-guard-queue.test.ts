@@ -106,6 +106,15 @@ describe('which event checks what', () => {
     expect(ev('agent.status_changed', { status: 'idle' }).kind).toBe('none');
     expect(ev('agent.status_changed', null)).toEqual({ kind: 'company', rules: ERROR_RULES });
   });
+  it('a checkout: handed to an agent by someone else checks the agent-in-error rule; an agent checking out for itself, nothing', () => {
+    const co = (payload: unknown, actorType?: 'agent' | 'user' | 'system' | 'plugin', actorId?: string) => routeEvent({ eventType: 'issue.checked_out', payload, entityType: 'issue', entityId: 'i1', actorType, actorId });
+    expect(co({ agentId: 'a1' }, 'user', 'u1')).toEqual({ kind: 'company', rules: ERROR_RULES });
+    expect(co({ agentId: 'a1' }, 'agent', 'a2')).toEqual({ kind: 'company', rules: ERROR_RULES });
+    expect(co({ agentId: 'a1' })).toEqual({ kind: 'company', rules: ERROR_RULES });
+    expect(co({ agentId: 'a1' }, 'agent', 'a1').kind).toBe('none');
+    expect(co({}, 'user', 'u1').kind).toBe('none');
+    expect(co(null, 'user', 'u1').kind).toBe('none');
+  });
   it('runs and budgets', () => {
     expect(ev('agent.run.failed')).toEqual({ kind: 'company', rules: [...ERROR_RULES, ...LOOP_RULES, ...BUDGET_RULES] });
     expect(ev('agent.run.finished')).toEqual({ kind: 'company', rules: [...LOOP_RULES, ...BUDGET_RULES] });
