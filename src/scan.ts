@@ -1,7 +1,8 @@
 // The scan pipeline: sources -> subjects -> engine -> findings -> suppressions -> planner -> executor -> report.
 
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { gitRoot } from './util/git-root.js';
 import type { Config } from './config/load.js';
 import type { PaperclipReadCache } from './sources/paperclip/cache.js';
 import type { ActingClient } from './sources/paperclip/client.js';
@@ -80,17 +81,6 @@ export interface ScanResult {
   baselineWritten?: number;
   /** `--apply`: the planner's decisions not to act that an earlier run recorded already (ExecutorResult.repeated), among the report's actions. */
   repeated?: ReadonlySet<FindingAction>;
-}
-
-/** Find the enclosing git work tree of `dir`, or null. */
-export function gitRoot(dir: string): string | null {
-  let d = resolve(dir);
-  for (;;) {
-    if (existsSync(join(d, '.git'))) return d;
-    const up = dirname(d);
-    if (up === d) return null;
-    d = up;
-  }
 }
 
 export function loadActiveRules(config: Config, only?: string[], validateOnlySelected = false): { all: LoadedRule[]; active: ActiveRule[] } {

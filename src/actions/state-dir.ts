@@ -6,7 +6,8 @@
 import { spawnSync } from 'node:child_process';
 import { hash, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
+import { gitRoot } from '../util/git-root.js';
 import type { Finding } from '../types.js';
 import { UserFileError } from '../util/json-file.js';
 
@@ -113,11 +114,8 @@ export function refuseTrackedStateDir(stateDir: string): void {
  * directory itself (a state dir kept there): git tracks nothing in it, and `ls-files` run there lists the repository.
  */
 function insideWorkTree(dir: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    if (basename(d) === '.git') return false;
-    if (existsSync(join(d, '.git'))) return true;
-    if (dirname(d) === d) return false;
-  }
+  const top = gitRoot(dir);
+  return top !== null && relative(top, dir).split(sep)[0] !== '.git';
 }
 
 /** What clipguard writes in a state directory (and `KILL`, which it only reads). */

@@ -11,7 +11,7 @@ import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Command } from 'commander';
 import type { InstalledHook } from '../hooks/install.js';
-import { gitRoot } from '../scan.js';
+import { gitRoot } from '../util/git-root.js';
 import { UserFileError } from '../util/json-file.js';
 import { writeOutputFile } from '../util/output-file.js';
 import { EXIT } from './output.js';

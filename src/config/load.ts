@@ -2,6 +2,7 @@
 
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { gitRoot } from '../util/git-root.js';
 import { validatorFor } from '../util/validators.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { SEVERITIES, type Severity } from '../types.js';
@@ -108,15 +109,12 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
  * can write to. Anyone can make `/tmp/.git`: that does not make `/tmp` a checkout whose config is its own.
  */
 function ownRepository(dir: string): boolean {
-  for (let d = dir; ; d = dirname(d)) {
-    if (existsSync(join(d, '.git'))) {
-      try {
-        return (statSync(d).mode & 0o002) === 0;
-      } catch {
-        return false;
-      }
-    }
-    if (dirname(d) === d) return false;
+  const top = gitRoot(dir);
+  if (!top) return false;
+  try {
+    return (statSync(top).mode & 0o002) === 0;
+  } catch {
+    return false;
   }
 }
 
