@@ -6,7 +6,7 @@ import { afterEach } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
 import { tempDir } from './cli.js';
 import { FaultProxy } from './fault-proxy.js';
-import { serveFakePaperclip, type FakePaperclip, type FakeWorld } from './paperclip-fake.js';
+import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from './paperclip-fake.js';
 
 /** Call at a test file's top level: `serve(w)` starts the fake and its proxy, both stopped after each test. */
 export function faultWorld(): { serve: (w: FakeWorld) => Promise<{ pc: FakePaperclip; proxy: FaultProxy }> } {
@@ -52,4 +52,16 @@ export function halfDoneState(agent: { id: string }, issue: { id: string; identi
   const resume = { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp' };
   writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries: { [key]: { status: 'partial', at: hoursAgo(hours), resume } } }));
   return { state, key };
+}
+
+/**
+ * The world most pending-completion tests start from: an agent in error (or `agent` fields) whose issue an earlier
+ * run released and did not check out again (todo, unassigned; or `issue` fields), with that half-done entry.
+ */
+export function halfDoneWorld(fields: { agent?: Record<string, unknown>; issue?: Record<string, unknown> } = {}) {
+  const co = fakeCompany();
+  const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: hoursAgo(100), updatedAt: hoursAgo(1), ...fields.agent });
+  const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: hoursAgo(10), updatedAt: hoursAgo(0.5), ...fields.issue });
+  const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
+  return { co, agent, issue, w, ...halfDoneState(agent, issue, co.id) };
 }

@@ -17,8 +17,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -26,11 +25,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review2: the pending re-checkout whose answer was lost', () => {
   it('is clipguard\'s own on the next run (fails: "by someone else", and the rule releases and re-checks out again)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state } = halfDoneState(agent, issue, co.id);
+    const { w, state } = halfDoneWorld();
     const { pc, proxy } = await serve(w);
     // Run 1: the completion's checkout is made by the server, its answer lost.
     proxy.decide = (r) => (r.method === 'POST' && /\/checkout$/.test(r.path) ? { kind: 'reset-after-forward' } : { kind: 'pass' });

@@ -13,8 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -22,11 +21,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review3: a pending re-checkout the server refused, then made by a person', () => {
   it('is not credited to clipguard (fails: "by an earlier run of clipguard, whose answer was lost")', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state } = halfDoneState(agent, issue, co.id);
+    const { agent, w, state } = halfDoneWorld();
     const { proxy } = await serve(w);
     // Run 1: the server refuses the completion's checkout (a definite answer: not made).
     proxy.decide = (r) => (r.method === 'POST' && /\/checkout$/.test(r.path) ? { kind: 'status', status: 422, body: '{"error":"blocked"}' } : { kind: 'pass' });

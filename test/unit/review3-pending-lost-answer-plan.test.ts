@@ -15,8 +15,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -24,11 +23,7 @@ const actions = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review3: the dry-run after a lost completion answer', () => {
   it('shows what --apply then does (fails: plans the rule\'s release + re-checkout, which --apply skips as already done)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state } = halfDoneState(agent, issue, co.id);
+    const { w, state } = halfDoneWorld();
     const { pc, proxy } = await serve(w);
     // Run 1: the completion's checkout is made by the server, its answer lost (attemptedAt marked).
     proxy.decide = (r) => (r.method === 'POST' && /\/checkout$/.test(r.path) ? { kind: 'reset-after-forward' } : { kind: 'pass' });

@@ -19,8 +19,7 @@ import { describe, expect, it } from 'vitest';
 import { KILL_SWITCH_FILE } from '../../src/actions/executor.js';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -28,11 +27,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review3: the kill switch turned on while a pending completion re-reads its agent', () => {
   it('stops it cleanly: skipped, recorded, no attempt mark (fails: left planned, intent without outcome, marked attempted)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state, key } = halfDoneState(agent, issue, co.id);
+    const { agent, issue, w, state, key } = halfDoneWorld();
     const { pc, proxy } = await serve(w);
     // The scan's reads are done by the time the executor's issue re-read comes: the agent's re-read turns the switch on.
     let reread = false;

@@ -18,8 +18,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -27,11 +26,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review3: a pending completion skipped by --apply', () => {
   it('is recorded in the audit log (fails: the report says skipped, the audit log has no line)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'running', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state } = halfDoneState(agent, issue, co.id);
+    const { w, state } = halfDoneWorld({ agent: { status: 'running', errorReason: null } });
     const { pc } = await serve(w);
     const applied = pending((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);
     expect(applied).toEqual([expect.stringMatching(/^skipped: complete the re-checkout .*running now/)]);
