@@ -15,7 +15,7 @@ import { Ledger } from './ledger.js';
 import { actionKind, ledgerKey } from './registry.js';
 import { fail, ok, skip, type ActionContext, type Outcome } from './kind.js';
 import { probeStateDir, writeProblem, type StateProblem } from './state-dir.js';
-import { CHECKOUT_FROM, RESUME_KEY } from './pending.js';
+import { agentVerdict, CHECKOUT_FROM, issueVerdict, RESUME_KEY } from './pending.js';
 import { actingOrder, calming } from './simulate.js';
 import { overStopLive } from './budget-stop.js';
 
@@ -336,32 +336,36 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     let out!: Outcome;
     try {
       const issue = await client.getIssue(String(p.issueId));
-      if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId && e.resume!.attemptedAt) {
+      const byIssue = issueVerdict(issue, p.agentId, Boolean(e.resume!.attemptedAt));
+      if (byIssue?.kind === 'own') {
         // clipguard's own re-checkout, whose answer an earlier run lost (it marked the attempt before the POST).
-        out = ok('already checked out again (by an earlier run of clipguard, whose answer was lost)');
-      } else if (issue.status === 'in_progress' && issue.assigneeAgentId === p.agentId) {
+        out = ok(byIssue.why);
+      } else if (byIssue?.kind === 'done') {
         // Someone else made the re-checkout: nothing of clipguard's to complete, nor to credit it with in the
         // activity log. The entry goes (not `applied`: the key is the rule's own, and its release + re-checkout of
         // an agent in error holding the issue again is a new action this plan may hold).
         ctx.ledger.delete(key);
-        const done = skip('already checked out again by someone else: nothing left to complete');
+        const done = skip(byIssue.why);
         report(done);
         settle();
         audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: done.status, detail: done.detail });
         continue;
-      } else if (issue.assigneeAgentId && issue.assigneeAgentId !== p.agentId) out = skip('issue went to another agent meanwhile');
-      else if (!CHECKOUT_FROM.includes(String(issue.status))) out = skip(`the issue is ${issue.status} now: nothing to check out`);
+      } else if (byIssue?.kind === 'later') {
+        report(skip(byIssue.why));
+        continue;
+      } else if (byIssue) out = skip(byIssue.why);
       else {
         // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
         // run), and one paused or terminated meanwhile does not get the issue back.
         const agent = await client.getAgent(String(p.agentId));
         const over = overStopLive(agent, p);
-        if (agent.status === 'running') {
-          report(skip('agent is running now: kept for a later run'));
+        const byAgent = agentVerdict(agent.status);
+        if (byAgent?.later) {
+          report(skip(`agent ${byAgent.why}`));
           continue;
         }
-        if (agent.status !== 'error' && agent.status !== 'idle') {
-          out = skip(`agent is ${agent.status} now: the world has moved`);
+        if (byAgent) {
+          out = skip(`agent ${byAgent.why}`);
         } else if (over) {
           // Work is never handed to an agent at or over its stop threshold, this re-checkout included.
           out = skip(over);

@@ -51,8 +51,8 @@ export interface ActionContext {
 export interface PlanWorld {
   /** agentId -> the rule whose action pauses it */
   paused: Map<string, string>;
-  /** issueId -> the agent it is handed to */
-  handed: Map<string, string>;
+  /** issueId -> the agent it is handed to (and the issue's identifier, for the reason a later action is skipped) */
+  handed: Map<string, { agentId: string; identifier: string }>;
   /** issueId -> the action that posts a comment on it first */
   commented: Map<string, string>;
 }

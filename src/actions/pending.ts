@@ -7,12 +7,47 @@ import { createHash } from 'node:crypto';
 import type { Finding, FindingAction, Subject } from '../types.js';
 import type { Ledger } from './ledger.js';
 import { overStop } from './budget-stop.js';
+import { unresolvedBlocker } from '../sources/paperclip/model.js';
 
 /** The states a pending re-checkout checks an issue out from (Paperclip answers 409 from any other). */
 export const CHECKOUT_FROM = ['todo', 'backlog'];
 
 /** The ledger key a pending completion's action carries, so that the executor reports its outcome there. */
 export const RESUME_KEY = 'resumeKey';
+
+/** The issue of a pending re-checkout as read. */
+export interface PendingIssue {
+  status?: unknown;
+  assigneeAgentId?: unknown;
+  blockedBy?: unknown;
+}
+
+/**
+ * What the issue says of a pending re-checkout, for the plan (the scan's read) and the executor (its re-read) alike:
+ * `own`, clipguard's re-checkout whose answer was lost (its attempt was marked); `done`, someone else made it;
+ * `skip`, the world closed it; `later`, it waits for an open blocker (its checkout would be refused, 422: the entry
+ * stays for a run after the blocker is done); null, the agent decides (agentVerdict, then its stop threshold).
+ */
+export function issueVerdict(issue: PendingIssue, agentId: unknown, attempted: boolean): { kind: 'own' | 'done' | 'skip' | 'later'; why: string } | null {
+  const held = issue.status === 'in_progress' && issue.assigneeAgentId === agentId;
+  if (held && attempted) return { kind: 'own', why: 'already checked out again (by an earlier run of clipguard, whose answer was lost)' };
+  if (held) return { kind: 'done', why: 'already checked out again by someone else: nothing left to complete' };
+  if (issue.assigneeAgentId && issue.assigneeAgentId !== agentId) return { kind: 'skip', why: 'issue went to another agent meanwhile' };
+  if (!CHECKOUT_FROM.includes(String(issue.status))) return { kind: 'skip', why: `the issue is ${String(issue.status)} now: nothing to check out` };
+  const waits = unresolvedBlocker(issue);
+  if (waits) return { kind: 'later', why: `it waits for ${String(waits.identifier ?? waits.id)} (${waits.status}), so its checkout would be refused: kept for a later run` };
+  return null;
+}
+
+/**
+ * What the agent's status says (after the issue's): running, kept for a later run (`later`: its heartbeat is never
+ * disturbed); paused, terminated and the like, the world has moved on; error or idle, null (it may have the issue back).
+ */
+export function agentVerdict(status: unknown): { later: boolean; why: string } | null {
+  if (status === 'running') return { later: true, why: 'is running now: kept for a later run' };
+  if (status !== 'error' && status !== 'idle') return { later: false, why: `is ${String(status)} now: the world has moved` };
+  return null;
+}
 
 export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): Finding[] {
   const out: Finding[] = [];
@@ -23,22 +58,12 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const a = agent?.facts.agent as { name?: string; status?: string } | undefined;
     const name = a?.name ?? `agent ${String(p.agentId).slice(0, 8)}`;
     const issue = typeof p.identifier === 'string' ? p.identifier : r.target.replace(/^issue:/, '');
-    // The issue as the scan read it, decided as the executor's re-read decides (resumePending).
-    const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as { status?: string; assigneeAgentId?: string | null } | null;
-    const ownLost = held?.status === 'in_progress' && held.assigneeAgentId === p.agentId && Boolean(r.attemptedAt);
-    const why = ownLost
-      ? null
-      : held?.status === 'in_progress' && held.assigneeAgentId === p.agentId
-        ? 'already checked out again by someone else: nothing left to complete'
-        : held?.assigneeAgentId && held.assigneeAgentId !== p.agentId
-          ? 'issue went to another agent meanwhile'
-          : held?.status && !CHECKOUT_FROM.includes(held.status)
-            ? `the issue is ${held.status} now: nothing to check out`
-          : a?.status === 'running'
-        ? `${name} is running now: kept for a later run (its heartbeat is not disturbed)`
-        : a && a.status !== 'error' && a.status !== 'idle'
-          ? `${name} is ${a.status} now: the world has moved, the issue is not handed back`
-          : overStop(name, agent?.facts.budget);
+    // The issue and the agent as the scan read them, decided as the executor's re-reads decide (resumePending).
+    const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as PendingIssue | null;
+    const byIssue = held ? issueVerdict(held, p.agentId, Boolean(r.attemptedAt)) : null;
+    const ownLost = byIssue?.kind === 'own';
+    const byAgent = !byIssue && a ? agentVerdict(a.status) : null;
+    const why = ownLost ? null : byIssue ? byIssue.why : byAgent ? `${name} ${byAgent.why}` : overStop(name, agent?.facts.budget);
     const action: FindingAction = why
       ? { type: 'release-checkout', status: 'skipped', target: r.target, detail: `complete the re-checkout of ${issue}: ${why}`, params: { ...p, [RESUME_KEY]: key } }
       : ownLost

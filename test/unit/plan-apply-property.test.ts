@@ -2,9 +2,11 @@
 // waiting, held, blocked and done issues, some blocked by others; secrets in titles, descriptions and
 // comments), served by a loopback Paperclip with state (test/helpers/paperclip-fake.ts): every action a
 // dry-run shows as planned is applied by the --apply that follows, and nothing is applied that the dry-run did
-// not show as planned; the same again after that first --apply (the ledger's skips are in the dry-run); no
+// not show as planned; the same again after that first --apply (the ledger's skips are in the dry-run), also with
+// release + re-checkouts an earlier --apply left half-done in the ledger; no
 // agent at or over its stop threshold is handed work or resumed.
 import fc from 'fast-check';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
@@ -49,6 +51,9 @@ const worldArb = fc.record({
   disableRoutines: fc.boolean(),
   issues: fc.array(issueArb, { maxLength: 8 }),
   maxPerScan: fc.constantFrom(3, 20),
+  // Release + re-checkouts an earlier --apply left half-done (the ledger's partial entries), some with the attempt
+  // of their completion marked (its answer lost).
+  halfDone: fc.array(fc.record({ agent: fc.nat(5), issue: fc.nat(8), attempted: fc.boolean(), hours: fc.integer({ min: 1, max: 200 }) }), { maxLength: 2 }),
   flag: fc.boolean(),
   release: fc.boolean(),
 });
@@ -144,6 +149,25 @@ async function dryThenApply(pc: FakePaperclip, stateDir: string, g: Gen) {
   return { dry, applied, planned, done, detail, wrote: pc.writes.slice(writesBefore) };
 }
 
+/** The ledger an earlier --apply left: its half-done release + re-checkouts (as executor.ts and pending.ts keep them). */
+function halfDoneLedger(state: string, world: FakeWorld, g: Gen): void {
+  if (!world.issues.length || !g.halfDone.length) return;
+  const entries: Record<string, unknown> = {};
+  for (const h of g.halfDone) {
+    const agent = world.agents[h.agent % world.agents.length];
+    const issue = world.issues[h.issue % world.issues.length];
+    const params = { agentId: agent.id, issueId: issue.id, identifier: issue.identifier, stopCents: agent.budgetMonthlyCents > 0 ? agent.budgetMonthlyCents : null, companyId: world.company.id };
+    const at = new Date(Date.now() - h.hours * HOUR).toISOString();
+    entries[['release-checkout', agent.id, issue.id, ''].join(':')] = {
+      status: 'partial',
+      at,
+      resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp', ...(h.attempted ? { attemptedAt: at } : {}) },
+    };
+  }
+  mkdirSync(state, { recursive: true });
+  writeFileSync(join(state, 'ledger.json'), JSON.stringify({ version: 1, entries }));
+}
+
 describe('plan = apply (property, against a recorded Paperclip with state)', () => {
   it('every action a dry-run plans is applied by the --apply that follows, nothing else is; again after that --apply; no work for or resume of an agent at or over its stop threshold', async () => {
     await fc.assert(
@@ -153,6 +177,7 @@ describe('plan = apply (property, against a recorded Paperclip with state)', () 
         const pc = await serveFakePaperclip(world);
         servers.push(pc);
         const state = join(tempDir(), 'state');
+        halfDoneLedger(state, world, g);
         for (const round of [1, 2]) {
           const r = await dryThenApply(pc, state, g);
           expect(r.done, `round ${round}: planned but not applied: ${r.detail.join(' | ')}`).toEqual(r.planned);

@@ -76,7 +76,11 @@ export const checkout: ActionKind = {
     const issueId = typeof p.issueId === 'string' ? p.issueId : null;
     if (agentId && world.paused.has(agentId)) return `this plan pauses the agent first (${world.paused.get(agentId)}): no work is handed to it`;
     if (issueId && world.handed.has(issueId)) return `this plan already hands ${String(p.identifier ?? issueId)} out`;
-    if (issueId && agentId) world.handed.set(issueId, agentId);
+    // An issue an earlier action of this plan hands the agent (a pending re-checkout completed first): --apply's
+    // re-read finds the agent holding it in progress, and skips.
+    const holds = agentId ? [...world.handed.values()].find((h) => h.agentId === agentId) : undefined;
+    if (holds) return `this plan checks ${holds.identifier} out to the agent first: it holds that in progress`;
+    if (issueId && agentId) world.handed.set(issueId, { agentId, identifier: String(p.identifier ?? issueId) });
     return null;
   },
   async execute(ctx, f, a): Promise<Outcome> {

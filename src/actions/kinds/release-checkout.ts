@@ -28,7 +28,7 @@ export const releaseCheckout: ActionKind = {
     const agentId = typeof p.agentId === 'string' ? p.agentId : null;
     const issueId = typeof p.issueId === 'string' ? p.issueId : null;
     if (agentId && world.paused.has(agentId)) return `this plan pauses the agent first (${world.paused.get(agentId)}): no work is handed to it`;
-    if (issueId && agentId) world.handed.set(issueId, agentId);
+    if (issueId && agentId) world.handed.set(issueId, { agentId, identifier: String(p.identifier ?? issueId) });
     return null;
   },
   async execute(ctx, f, a, key) {

@@ -1,0 +1,59 @@
+// Two plan != apply cases of pending completions that the plan = apply property (plan-apply-property.test.ts) found
+// once half-done ledger entries were among its worlds:
+// - an IDLE agent whose released issue is completed back to it: the plan also gave it another waiting issue, which
+//   --apply then skipped ("agent already holds PRP-1 in progress"). The plan now plays that the completion hands it
+//   one: its checkout is skipped in the dry-run too.
+// - a released issue now waiting for an open blocker: the completion was planned, then refused by the server (422,
+//   "failed", retried on every run). Now skipped in both, saying so, and kept until the blocker is done.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScan } from '../../src/scan.js';
+import type { Finding } from '../../src/types.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
+import { fakeIssue } from '../helpers/paperclip-fake.js';
+
+const { serve } = faultWorld();
+
+const handouts = (fs: Finding[]) =>
+  fs
+    .flatMap((f) => f.actions.filter((a) => a.type === 'checkout' || a.type === 'release-checkout'))
+    .map((a) => `${a.type} ${a.status}: ${a.detail}`)
+    .sort();
+
+describe('pending completions in the plan = apply promise', () => {
+  it('an idle agent whose issue the completion gives back gets no second issue in the plan, as in --apply', async () => {
+    const { co, agent, issue, w, state } = halfDoneWorld({ agent: { status: 'idle', errorReason: null } });
+    const other = fakeIssue(co, 2, { title: 'Also waiting', status: 'backlog', priority: 'critical', assigneeAgentId: null });
+    w.issues.push(other);
+    const { pc } = await serve(w);
+    const dry = handouts((await runScan(actingConfig(pc.url, { stateDir: state, apply: false }), { only: ['ops'] })).report.findings);
+    expect(dry).toEqual([
+      expect.stringMatching(/^checkout skipped: .*this plan checks PRP-1 out to the agent first: it holds that in progress$/),
+      expect.stringMatching(/^release-checkout planned: complete the re-checkout of PRP-1 to Agent1/),
+    ]);
+    const applied = handouts((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);
+    expect(applied.map((x) => x.split(':')[0])).toEqual(['checkout skipped', 'release-checkout applied']);
+    expect([issue.assigneeAgentId, issue.status, other.assigneeAgentId, other.status]).toEqual([agent.id, 'in_progress', null, 'backlog']);
+  });
+
+  it('a released issue that now waits for an open blocker: skipped by both, kept for a run after the blocker is done', async () => {
+    const { co, issue, w, state, key } = halfDoneWorld();
+    const blocker = fakeIssue(co, 2, { title: 'Do this first', status: 'todo', priority: 'high', assigneeAgentId: null });
+    w.issues.push(blocker);
+    issue.blockedBy = [{ id: blocker.id, identifier: blocker.identifier, title: blocker.title, status: blocker.status, priority: blocker.priority }];
+    const { pc } = await serve(w);
+    const dry = handouts((await runScan(actingConfig(pc.url, { stateDir: state, apply: false }), { only: ['ops'] })).report.findings);
+    expect(dry).toEqual([expect.stringMatching(/^release-checkout skipped: .*it waits for PRP-2 \(todo\), so its checkout would be refused: kept for a later run$/)]);
+    const writes = pc.writes.length;
+    const applied = handouts((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);
+    expect(applied).toEqual([expect.stringMatching(/^release-checkout skipped: .*kept for a later run$/)]);
+    expect(pc.writes.slice(writes).filter((x) => /checkout/.test(x))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries[key]).toMatchObject({ status: 'partial' });
+    // The blocker is done: the next --apply completes it.
+    blocker.status = 'done';
+    const after = handouts((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);
+    expect(after.map((x) => x.split(':')[0])).toEqual(['release-checkout applied']);
+    expect(issue.status).toBe('in_progress');
+  });
+});
