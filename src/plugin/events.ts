@@ -11,10 +11,11 @@
 //   loop rules (a failure streak) and the budget rules (the run's cost). agent.run.finished (succeeded only) ->
 //   the loop rules and the budget rules. Their payload: runId, agentId, status, issueId; the rules re-read the
 //   runs.
-// - issue.checked_out: payload.agentId, the agent the issue went to (details of the activity entry). Checked out to
-//   an agent by someone else (a person, the board, another agent) -> the agent-in-error rule: an agent already in
-//   error that is handed an issue gets no other event (its wake-up run may never start). An agent's checkout for
-//   itself is skipped: an agent that runs is not in error.
+// - issue.checked_out: the issue (entityId); its payload does not say to whom (the server spreads the activity's
+//   details, then overwrites their agentId with the actor's, null for a person). Checked out by a person, the board
+//   or the system -> the agent-in-error rule: an agent already in error that is handed an issue gets no other event
+//   (its wake-up run may never start). By an agent (as a rule, for itself: an agent that runs is not in error) ->
+//   nothing, so the guard does not read the company on every checkout agents make.
 // - budget.incident.opened (a soft or hard threshold crossed) and cost_event.created (declared, not published
 //   by this server: POST /cost-events logs `cost.reported`) -> the budget rules, with the hard stop.
 //
@@ -43,11 +44,8 @@ export function routeEvent(e: EventLike): Route {
       const issueId = e.entityType === 'issue' || !e.entityType ? e.entityId : typeof fromPayload === 'string' ? fromPayload : undefined;
       return issueId ? { kind: 'issue', issueId } : { kind: 'none', why: 'no issue id' };
     }
-    case 'issue.checked_out': {
-      const to = field(e.payload, 'agentId');
-      if (typeof to !== 'string') return { kind: 'none', why: 'no agent in the checkout' };
-      return e.actorType === 'agent' && e.actorId === to ? { kind: 'none', why: 'an agent checking out for itself' } : { kind: 'company', rules: ERROR_RULES };
-    }
+    case 'issue.checked_out':
+      return e.actorType === 'agent' ? { kind: 'none', why: 'a checkout by an agent' } : { kind: 'company', rules: ERROR_RULES };
     case 'agent.updated': {
       const keys = field(e.payload, 'changedTopLevelKeys');
       return Array.isArray(keys) && keys.includes('status') ? { kind: 'company', rules: ERROR_RULES } : { kind: 'none', why: 'not a status change' };

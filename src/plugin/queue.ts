@@ -5,9 +5,10 @@
 // that joined it (each was published after its write was stored); an event that arrives once its key's task has
 // started gets a new task, which starts after it: no write is missed.
 //
-// Two lanes: the issue tasks (a key to redact, seconds count) go before the company tasks (agents, budgets,
-// jobs), which may wait `delayMs` before they can start, so events of a run that follow each other within that
-// window share one read (the server also publishes a run's end before it settles the agent's status).
+// Two lanes: the issue tasks of live events (a key to redact, seconds count) go before the rest (lane 1: the acting
+// runs, the catch-up's sweep of issues after a start). A task may wait `delayMs` before it can start (the company
+// reads), so events of a run that follow each other within that window share one read (the server also publishes a
+// run's end before it settles the agent's status).
 //
 // A task runs in the async context of the event that made it (AsyncResource.bind): the host scopes a plugin's
 // calls to the company of the event being handled, and that handler waits for the task, so its scope is open.
@@ -40,6 +41,8 @@ export class CoalescingQueue {
     return new Promise<void>((resolve, reject) => {
       const had = this.waiting.get(key) as Task<T> | undefined;
       if (had) {
+        // A live event joining a catch-up task (lane 1) takes it to the front lane: it waits no longer than its own.
+        if (lane < had.lane) had.lane = lane;
         had.data = merge(had.data);
         had.waiters.push({ resolve, reject });
         this.coalesced++;

@@ -200,7 +200,9 @@ export function setupGuard(ctx: PluginContext): GuardCore {
               if (Date.parse(String(i.updatedAt)) < since) continue;
               stats.caughtUp++;
               swept.push(
-                queue.enqueue<null>(`issue:${companyId}:${i.id}`, 0, () => null, async () => {
+                // Behind the live events (lane 1): a sweep of hundreds of issues changed while the guard was down
+                // must not hold up the redaction of a key written now.
+                queue.enqueue<null>(`issue:${companyId}:${i.id}`, 1, () => null, async () => {
                   const s = await readStats();
                   await guardOne(s, companyId, i.id, 'catch-up after a start');
                   await writeStats();

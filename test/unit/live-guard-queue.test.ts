@@ -81,6 +81,23 @@ describe('the coalescing queue', () => {
     expect(q.coalesced).toBe(8);
   });
 
+  it('the catch-up sweep (lane 1) waits behind live issue events; a live event on a swept issue takes its task to the front', async () => {
+    const q = new CoalescingQueue();
+    const ran: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const busy = q.enqueue<null>('issue:busy', 0, () => null, async () => {
+      await gate;
+    });
+    const sweep = ['a', 'b', 'c'].map((k) => q.enqueue<string>(`issue:${k}`, 1, () => 'sweep', async (d) => void ran.push(`${k} ${d}`)));
+    const live = q.enqueue<string>('issue:new', 0, () => 'live', async (d) => void ran.push(`new ${d}`));
+    const joined = q.enqueue<string>('issue:c', 0, () => 'live', async () => undefined);
+    await tick();
+    release();
+    await Promise.all([busy, ...sweep, live, joined]);
+    expect(ran).toEqual(['c live', 'new live', 'a sweep', 'b sweep']);
+  });
+
   it('a delayed task waits, and events within the delay join it', async () => {
     const q = new CoalescingQueue();
     const seen: string[][] = [];
@@ -106,14 +123,13 @@ describe('which event checks what', () => {
     expect(ev('agent.status_changed', { status: 'idle' }).kind).toBe('none');
     expect(ev('agent.status_changed', null)).toEqual({ kind: 'company', rules: ERROR_RULES });
   });
-  it('a checkout: handed to an agent by someone else checks the agent-in-error rule; an agent checking out for itself, nothing', () => {
-    const co = (payload: unknown, actorType?: 'agent' | 'user' | 'system' | 'plugin', actorId?: string) => routeEvent({ eventType: 'issue.checked_out', payload, entityType: 'issue', entityId: 'i1', actorType, actorId });
-    expect(co({ agentId: 'a1' }, 'user', 'u1')).toEqual({ kind: 'company', rules: ERROR_RULES });
-    expect(co({ agentId: 'a1' }, 'agent', 'a2')).toEqual({ kind: 'company', rules: ERROR_RULES });
-    expect(co({ agentId: 'a1' })).toEqual({ kind: 'company', rules: ERROR_RULES });
-    expect(co({ agentId: 'a1' }, 'agent', 'a1').kind).toBe('none');
-    expect(co({}, 'user', 'u1').kind).toBe('none');
-    expect(co(null, 'user', 'u1').kind).toBe('none');
+  it('a checkout by a person, the board or the system checks the agent-in-error rule; one by an agent, nothing', () => {
+    // paperclipai 2026.916.1's payload: the details spread, then agentId overwritten by the actor's (null for a person).
+    const co = (actorType?: 'agent' | 'user' | 'system' | 'plugin', actorId?: string, agentId: string | null = null) => routeEvent({ eventType: 'issue.checked_out', payload: { agentId, runId: null, responsibleUserId: null }, entityType: 'issue', entityId: 'i1', actorType, actorId });
+    expect(co('user', 'local-board')).toEqual({ kind: 'company', rules: ERROR_RULES });
+    expect(co('system', 'heartbeat')).toEqual({ kind: 'company', rules: ERROR_RULES });
+    expect(co()).toEqual({ kind: 'company', rules: ERROR_RULES });
+    expect(co('agent', 'a1', 'a1').kind).toBe('none');
   });
   it('runs and budgets', () => {
     expect(ev('agent.run.failed')).toEqual({ kind: 'company', rules: [...ERROR_RULES, ...LOOP_RULES, ...BUDGET_RULES] });
