@@ -79,12 +79,12 @@ describe('review4: an event of company B and a half-done re-checkout of company 
     // A person of B checks B's issue out to B's agent (the new issue.checked_out route).
     await h.emit('issue.checked_out' as never, { agentId: agentB.id }, { companyId: coB.id, entityType: 'issue', entityId: issueB.id, actorType: 'user', actorId: 'board' } as never);
     const bState = JSON.stringify(h.getState({ scopeKind: 'company', scopeId: coB.id, stateKey: 'ops' }) ?? {});
-    const bActivity = h.activity.filter((e: { companyId?: string }) => e.companyId === coB.id).map((e: { message?: string }) => e.message ?? '');
+    const bActivity = (h.activity as { companyId?: string; message?: string }[]).filter((e) => e.companyId === coB.id).map((e) => e.message ?? '');
     // Fails here: { writesToA: ['POST /api/issues/<A's issue>/checkout'], aInBsState: true, aInBsActivity: true }.
     expect({
       writesToA: pa.writes,
       aInBsState: bState.includes(issueA.identifier) || bState.includes(agentA.id),
-      aInBsActivity: bActivity.some((m: string) => m.includes(issueA.identifier)),
+      aInBsActivity: bActivity.some((m) => m.includes(issueA.identifier)),
     }).toEqual({ writesToA: [], aInBsState: false, aInBsActivity: false });
   }, 60_000);
 });
