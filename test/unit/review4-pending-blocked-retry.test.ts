@@ -1,6 +1,6 @@
 // Review 4 (7751743, executor.ts resumePending and pending.ts; the live guard makes it churn). What is wrong: the
 // completion of a half-done release + re-checkout re-reads the issue but not its blockers, so an issue that got an
-// unresolved blocker after it was released (any agent or person can add one to a `todo` issue) has its checkout
+// unresolved blocker after it was released (whoever may edit the `todo` issue can add one) has its checkout
 // POSTed on every run, refused every time (422), audited `started` + `failed`, and kept for the next run. In the live
 // guard "the next run" is every company check: checkThenAct acts whenever the ledger holds a pending entry, and each
 // agent/run/budget event (now also every failed run twice, and issue.checked_out) is one. Each brings one more
@@ -10,7 +10,7 @@
 //
 // Why it matters: a write known to be refused is made again and again (every write is re-read first: the blocker is
 // in the re-read); the audit and the board's activity log fill with the same failure on every event; a hostile agent
-// can cause it by adding a blocker to the released issue.
+// allowed to edit the released issue (or a person) causes it by adding a blocker to it.
 // Suggested fix: in resumePending (and pendingFindings, so the plan says the same) skip with "waits for <blocker>:
 // kept for a later run" when `unresolvedBlocker(issue)` (model.ts) is set, as release-checkout.ts does.
 import { readFileSync } from 'node:fs';
