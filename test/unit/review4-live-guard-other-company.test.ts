@@ -1,9 +1,9 @@
-// Review 4 (78e9859 makes it reachable from more events; the cause is older: company-guard.ts checkThenAct, scan.ts
-// pendingFindings, executor.ts resumePending). What is wrong: the live guard keeps ONE state directory (one ledger) for
+// Review 4 (78e9859 adds events that check a company: every failed run twice; the cause is older: company-guard.ts
+// checkThenAct, scan.ts pendingFindings, executor.ts resumePending). What is wrong: the live guard keeps ONE state directory (one ledger) for
 // every company, and a company's check (`runScan --company B`) plans and makes the completions of EVERY half-done
 // release + re-checkout in that ledger, whatever company they belong to (the entry carries its companyId; nothing
 // filters on it). checkThenAct also goes to the acting run whenever the ledger holds any pending entry. So an event of
-// company B (here the new route: an issue of B checked out to one of B's agents by a person of B) makes the guard
+// company B (here a status change of one of B's agents; any company event does it) makes the guard
 // check out company A's issue to company A's agent, under company B's settings (B says apply, A says dry-run), and
 // report it into company B: B's activity log gets an entry naming A's issue, B's kept findings (plugin status, the
 // UI) show A's agent and issue.
@@ -76,8 +76,8 @@ describe('review4: an event of company B and a half-done re-checkout of company 
     // Per company, as the host keeps it: A's operator has switched acting off since; B acts.
     h.ctx.config.get = (async (companyId?: string) => ({ paperclipUrl: url, stateDir: state, apply: companyId === coB.id })) as never;
     setupGuard(h.ctx);
-    // A person of B checks B's issue out to B's agent (the new issue.checked_out route).
-    await h.emit('issue.checked_out' as never, { agentId: agentB.id }, { companyId: coB.id, entityType: 'issue', entityId: issueB.id, actorType: 'user', actorId: 'board' } as never);
+    // One of B's agents changes status (agent.updated, as the server publishes it).
+    await h.emit('agent.updated' as never, { changedTopLevelKeys: ['status'] }, { companyId: coB.id, entityType: 'agent', entityId: agentB.id });
     const bState = JSON.stringify(h.getState({ scopeKind: 'company', scopeId: coB.id, stateKey: 'ops' }) ?? {});
     const bActivity = (h.activity as { companyId?: string; message?: string }[]).filter((e) => e.companyId === coB.id).map((e) => e.message ?? '');
     // Fails here: { writesToA: ['POST /api/issues/<A's issue>/checkout'], aInBsState: true, aInBsActivity: true }.
