@@ -1,4 +1,4 @@
-// Review 4 (78e9859, events.ts routeEvent 'issue.checked_out'). What is wrong: the route reads the agent the issue
+// Review 4, FIXED (04a6887: routed by actor, not payload). Was (78e9859, events.ts routeEvent 'issue.checked_out'): the route reads the agent the issue
 // went to from `payload.agentId`, but paperclipai 2026.916.1 builds a plugin event's payload as
 // `{ ...details, agentId: <the ACTOR's agent id> ?? null, runId, responsibleUserId }` (server
 // services/activity-log.js persistActivity): the checkout route's `details.agentId` (the agent the issue went to) is
@@ -56,7 +56,7 @@ describe('review4: an issue checked out by the board to an agent already in erro
     expect(entry).toMatchObject({ actorType: 'user', agentId: null, details: { agentId: agent.id } });
   });
 
-  it.fails('starts a check of the company (fails: payload.agentId is the actor\'s, null: routed to nothing)', async () => {
+  it('starts a check of the company (failed: payload.agentId is the actor\'s, null: routed to nothing)', async () => {
     const agent = await seed.createAgent(co.id, { name: unique('Stalled') });
     let s = await stats();
     const checks0 = s.companyChecks;

@@ -1,4 +1,4 @@
-// Review 4 (7751743, executor.ts resumePending and pending.ts; the live guard makes it churn). What is wrong: the
+// Review 4, FIXED (42b1ce9: issueVerdict keeps a completion whose issue waits for an open blocker for a later run). Was (7751743; the live guard makes it churn): the
 // completion of a half-done release + re-checkout re-reads the issue but not its blockers, so an issue that got an
 // unresolved blocker after it was released (whoever may edit the `todo` issue can add one) has its checkout
 // POSTed on every run, refused every time (422), audited `started` + `failed`, and kept for the next run. In the live
@@ -23,7 +23,7 @@ import { halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip } from '../helpers/paperclip-fake.js';
 
 describe('review4: a half-done re-checkout whose issue got an unresolved blocker since its release, in the live guard', () => {
-  it.fails('is not POSTed again on every event (fails: one refused checkout, and one failure in the activity log, per event)', async () => {
+  it('is not POSTed again on every event (failed: one refused checkout, and one failure in the activity log, per event)', async () => {
     const company = fakeCompany();
     const agent = fakeAgent(company.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const blocker = fakeIssue(company, 2, { title: 'Blocker', status: 'todo', assigneeAgentId: null, createdAt: ago(5), updatedAt: ago(0.2) });
