@@ -321,6 +321,8 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     if (stopReason(ctx)) return; // kept for the next run
     const p = e.resume!.params;
     const shown = planned.get(key);
+    // Only what the plan shows (pendingFindings: the companies this run read); the rest waits for its own run.
+    if (!shown) continue;
     // Its planned action is done here: the loop over the findings does not run it again. What the plan showed: planned, or skipped with the scan's reason. A skipped one is still re-read, so that an
     // entry the world has closed (the issue went elsewhere, the agent moved on) goes; it is never checked out here.
     const shownPlanned = !shown || shown.status === 'planned';

@@ -51,9 +51,13 @@ export function agentVerdict(status: unknown): { later: boolean; why: string } |
 
 export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): Finding[] {
   const out: Finding[] = [];
+  // Only the companies this scan read: one state directory may serve several (the live guard's does), and another
+  // company's entry is for a run of that company, under its own settings.
+  const read = new Set(subjects.filter((s) => s.type === 'company').map((s) => s.id));
   for (const [key, e] of ledger.pending()) {
     const r = e.resume!;
     const p = r.params;
+    if (typeof p.companyId === 'string' && !read.has(p.companyId)) continue;
     const agent = subjects.find((s) => s.type === 'agent' && s.id === p.agentId);
     const a = agent?.facts.agent as { name?: string; status?: string } | undefined;
     const name = a?.name ?? `agent ${String(p.agentId).slice(0, 8)}`;

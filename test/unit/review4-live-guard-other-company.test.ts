@@ -1,4 +1,4 @@
-// Review 4 (78e9859 adds events that check a company: every failed run twice; the cause is older: company-guard.ts
+// Review 4, FIXED (pendingFindings takes only the companies the scan read; resumePending makes only what the plan shows; checkThenAct counts this company's entries). Was (78e9859 adds events that check a company: every failed run twice; the cause is older: company-guard.ts
 // checkThenAct, scan.ts pendingFindings, executor.ts resumePending). What is wrong: the live guard keeps ONE state directory (one ledger) for
 // every company, and a company's check (`runScan --company B`) plans and makes the completions of EVERY half-done
 // release + re-checkout in that ledger, whatever company they belong to (the entry carries its companyId; nothing
@@ -59,7 +59,7 @@ async function twoCompanies(a: FakeWorld, b: FakeWorld): Promise<{ url: string; 
 }
 
 describe('review4: an event of company B and a half-done re-checkout of company A in the guard\'s one ledger', () => {
-  it.fails('B\'s check leaves A alone (fails: it checks A\'s issue out under B\'s "apply" and reports it to B)', async () => {
+  it('B\'s check leaves A alone (failed: it checks A\'s issue out under B\'s "apply" and reports it to B)', async () => {
     const coA = fakeCompany({ name: 'Alpha', issuePrefix: 'ALP' });
     const agentA = fakeAgent(coA.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issueA = fakeIssue(coA, 1, { title: 'Alpha secret project', status: 'todo', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
