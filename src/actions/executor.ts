@@ -387,12 +387,17 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
           }
           // Marked before the POST: should its answer be lost, the next run knows the re-checkout it finds is its own.
           ctx.ledger.set(key, { ...e, resume: { ...e.resume!, attemptedAt: new Date().toISOString() } });
-          const unsaved = stopReason(ctx); // the mark could not be saved: no write it could not account for
+          // Only a mark that could not be saved stops it here (no write it could not account for); any other stop
+          // was asked just before the intent, and a write whose intent and mark are recorded is made.
+          const unsaved = ctx.ledger.writeError ? stopReason(ctx) : null;
           if (unsaved) out = skip(unsaved);
           else {
             const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
             // An answer came: nothing was lost, so the mark goes (a later hand-made re-checkout is not clipguard's).
-            if (co.status >= 300) ctx.ledger.set(key, e);
+            if (co.status >= 300) {
+              const { attemptedAt: _answered, ...resume } = e.resume!;
+              ctx.ledger.set(key, { ...e, resume }); // an earlier run's mark too: this answer says what was made
+            }
             out = co.status < 300 ? ok('completed the re-checkout an earlier run left half-done') : co.status === 409 ? skip('409 on the pending re-checkout') : fail(`HTTP ${co.status}`);
           }
         }

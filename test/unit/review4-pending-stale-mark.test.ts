@@ -1,4 +1,4 @@
-// Review 4 (7751743, executor.ts resumePending). What is wrong: when the completion's checkout POST gets an answer
+// Review 4, FIXED (resumePending: an answered refusal drops any attempt mark, an earlier run's too). Was (7751743, executor.ts resumePending): when the completion's checkout POST gets an answer
 // that is not a success, the code drops "the mark" by saving the entry as it was read at the start of this run:
 // `if (co.status >= 300) ctx.ledger.set(key, e)`. But `e` may carry the attempt mark of an EARLIER run whose answer
 // was lost (a reset before the server got the POST). That mark then survives a definite refusal: the entry keeps
@@ -25,7 +25,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => `${a.status}: ${a.detail}`));
 
 describe('review4: a lost completion POST, then a refused one, then a checkout by a person', () => {
-  it.fails('is not credited to clipguard (fails: the first run\'s attempt mark survives the refusal)', async () => {
+  it('is not credited to clipguard (failed: the first run\'s attempt mark survives the refusal)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });

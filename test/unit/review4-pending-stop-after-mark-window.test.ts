@@ -1,4 +1,4 @@
-// Review 4 (7751743, executor.ts resumePending). What is wrong: after the completion saves its attempt mark
+// Review 4, FIXED (resumePending: after the mark, only an unsaved mark stops it). Was (7751743, executor.ts resumePending): after the completion saves its attempt mark
 // (`attemptedAt`, "the POST is sent, its answer maybe lost") it asks `stopReason(ctx)` again, meaning "the mark could
 // not be saved". But stopReason also answers for the kill switch, an abandoned run and a lost state lock. A stop that
 // comes right after the mark was saved (here: the state lock taken over by another process at that moment) skips the
@@ -25,7 +25,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => `${a.status}: ${a.detail}`));
 
 describe('review4: the state lock taken over right after the completion saved its attempt mark', () => {
-  it.fails('leaves no mark of a POST it did not send (fails: the mark stays, and a person\'s later checkout is credited to clipguard)', async () => {
+  it('leaves no mark of a POST it did not send (failed: the mark stays, and a person\'s later checkout is credited to clipguard)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
