@@ -1,4 +1,4 @@
-// Review 4 (release-checkout.ts execute, with the attempt mark 7751743 re-applies for completions only). What is
+// Review 4, FIXED (release-checkout.ts: its partial entry is marked attempted before the POST, unmarked on an answered refusal). Was (release-checkout.ts execute):
 // wrong: the rule's own release + re-checkout saves its `partial` entry (released, re-checkout pending) WITHOUT the
 // attempt mark, then POSTs the checkout. When the server makes that checkout and the answer is lost (a reset after
 // the server answered), the next run finds the issue in progress with the agent and no mark: resumePending calls it
@@ -22,7 +22,7 @@ import { tempDir } from '../helpers/cli.js';
 const { serve } = faultWorld();
 
 describe('review4: the rule\'s own re-checkout made by the server, its answer lost', () => {
-  it.fails('is known as clipguard\'s own on the next run: no second release + re-checkout within the hour (fails: "by someone else", released again)', async () => {
+  it('is known as clipguard\'s own on the next run: no second release + re-checkout within the hour (failed: "by someone else", released again)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });

@@ -48,13 +48,18 @@ export const releaseCheckout: ActionKind = {
     const rel = await client.release(String(p.issueId));
     if (rel.status >= 300) return failHttp('release: ', rel);
     // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
-    // completed by the next run instead of leaving the issue orphaned.
-    ctx.ledger.set(key, { status: 'partial', at: new Date().toISOString(), resume: { type: 'checkout-after-release', params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint } });
+    // completed by the next run instead of leaving the issue orphaned. Marked attempted, as the completion's own
+    // POST is (executor.ts resumePending): should the checkout's answer be lost, the next run knows it as its own.
+    const at = new Date().toISOString();
+    const resume = { type: 'checkout-after-release' as const, params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint };
+    ctx.ledger.set(key, { status: 'partial', at, resume: { ...resume, attemptedAt: at } });
     const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
     if (co.status === 409) {
       ctx.ledger.delete(key);
       return skip('released; the re-checkout got 409: someone else took the issue');
     }
+    // An answer came: nothing made, so no mark (a later hand-made re-checkout is not clipguard's).
+    if (co.status >= 300) ctx.ledger.set(key, { status: 'partial', at, resume });
     if (co.status >= 300) return { ...failHttp('released, but checkout failed: ', co), detail: `released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)` };
     return ok('released and checked out again to the same agent');
   },
