@@ -1,5 +1,5 @@
 // Review 4, FIXED (release-checkout.ts: its partial entry is marked attempted before the POST, unmarked on an answered refusal). Was (release-checkout.ts execute):
-// wrong: the rule's own release + re-checkout saves its `partial` entry (released, re-checkout pending) WITHOUT the
+// the rule's own release + re-checkout saves its `partial` entry (released, re-checkout pending) WITHOUT the
 // attempt mark, then POSTs the checkout. When the server makes that checkout and the answer is lost (a reset after
 // the server answered), the next run finds the issue in progress with the agent and no mark: resumePending calls it
 // "already checked out again by someone else", drops the rule's key, and the rule, seeing the agent (in error again)
