@@ -360,7 +360,8 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
         // run), and one paused or terminated meanwhile does not get the issue back.
         const agent = await client.getAgent(String(p.agentId));
-        const over = overStopLive(agent, p);
+        // Against the threshold the plan showed (this scan's), not the one saved at the release.
+        const over = overStopLive(agent, { ...p, stopCents: shown.params?.stopCents ?? p.stopCents });
         const byAgent = agentVerdict(agent.status);
         if (byAgent?.later) {
           report(skip(`agent ${byAgent.why}`));

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, FindingAction, Subject } from '../types.js';
 import type { Ledger } from './ledger.js';
-import { overStop } from './budget-stop.js';
+import { overStop, stopCents } from './budget-stop.js';
 import { unresolvedBlocker } from '../sources/paperclip/model.js';
 
 /** The states a pending re-checkout checks an issue out from (Paperclip answers 409 from any other). */
@@ -68,11 +68,14 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const ownLost = byIssue?.kind === 'own';
     const byAgent = !byIssue && a ? agentVerdict(a.status) : null;
     const why = ownLost ? null : byIssue ? byIssue.why : byAgent ? `${name} ${byAgent.why}` : overStop(name, agent?.facts.budget);
+    // The stop threshold as this scan reads it (the executor judges by it, not by the one saved at the release: a
+    // budget raised since counts for both).
+    const params = { ...p, ...(agent ? { stopCents: stopCents(agent.facts.budget) } : {}), [RESUME_KEY]: key };
     const action: FindingAction = why
-      ? { type: 'release-checkout', status: 'skipped', target: r.target, detail: `complete the re-checkout of ${issue}: ${why}`, params: { ...p, [RESUME_KEY]: key } }
+      ? { type: 'release-checkout', status: 'skipped', target: r.target, detail: `complete the re-checkout of ${issue}: ${why}`, params }
       : ownLost
-        ? { type: 'release-checkout', status: 'planned', target: r.target, detail: `record the re-checkout of ${issue} to ${name} that an earlier --apply made (its answer was lost)`, params: { ...p, [RESUME_KEY]: key } }
-        : { type: 'release-checkout', status: 'planned', target: r.target, detail: `complete the re-checkout of ${issue} to ${name} that an earlier --apply left half-done (released at ${e.at}, not checked out again)`, params: { ...p, [RESUME_KEY]: key } };
+        ? { type: 'release-checkout', status: 'planned', target: r.target, detail: `record the re-checkout of ${issue} to ${name} that an earlier --apply made (its answer was lost)`, params }
+        : { type: 'release-checkout', status: 'planned', target: r.target, detail: `complete the re-checkout of ${issue} to ${name} that an earlier --apply left half-done (released at ${e.at}, not checked out again)`, params };
     out.push({
       ruleId: r.rule,
       severity: 'warning',

@@ -192,7 +192,8 @@ describe('plan = apply (property, against a recorded Paperclip with state)', () 
             for (const a of f.actions) {
               if (a.status !== 'applied') continue;
               const agentId = a.params?.agentId as string | undefined;
-              if ((a.type === 'checkout' || a.type === 'release-checkout' || a.type === 'resume') && agentId) expect(over.has(agentId), `${a.type} for an agent over its stop threshold: ${a.detail}`).toBe(false);
+              // (Recording a re-checkout an earlier run made, whose answer was lost, hands nothing now.)
+              if ((a.type === 'checkout' || a.type === 'release-checkout' || a.type === 'resume') && agentId && !a.detail.startsWith('record the re-checkout')) expect(over.has(agentId), `${a.type} for an agent over its stop threshold: ${a.detail}`).toBe(false);
             }
           // The hard stop held: after --apply no agent over its stop threshold has a live run, but one whose hard stop
           // the caps left for the next run (actions.maxPerScan / maxPerAgent: planned as skipped, said so in the dry-run).

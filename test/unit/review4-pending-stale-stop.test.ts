@@ -1,4 +1,4 @@
-// Review 4 (pending.ts pendingFindings / executor.ts resumePending, the pending completion's budget stop; older than
+// Review 4, FIXED (the completion is judged by the plan's stop threshold, this scan's, in both). Was (pending.ts / executor.ts, the completion's budget stop; older than
 // 7751743, in the code it re-applies). What is wrong: the dry-run decides the completion's budget stop on the scan's
 // budget fact (`overStop`: the agent's spend against its budget NOW), the executor on the threshold saved in the
 // ledger entry when the earlier run released the issue (`overStopLive(agent, p)`, `p.stopCents`). When the board has
@@ -24,7 +24,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => a.status));
 
 describe('review4: a half-done re-checkout of an agent whose budget the board raised since', () => {
-  it.fails('--apply does what the dry-run showed (fails: planned, then skipped on the old threshold and the entry dropped)', async () => {
+  it('--apply does what the dry-run showed (failed: planned, then skipped on the old threshold and the entry dropped)', async () => {
     const co = fakeCompany();
     // Released when its budget was 1000 cents and it had spent 1500; the board has raised the budget to 5000 since.
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', budgetMonthlyCents: 5000, spentMonthlyCents: 1500, createdAt: ago(100), updatedAt: ago(1) });
