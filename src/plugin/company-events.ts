@@ -24,7 +24,8 @@ export const OPS_KEY = 'ops';
  */
 export const SETTLE_MS = 1500;
 /**
- * A failed run's second look, this long after its first check: the server sets the agent to `error` after it
+ * A failed run's second look, this long after its first check (a later failure joining it pushes it back to its own
+ * 10 s, for at most 30 s after the first, so a stream of failures cannot hold it off): the server sets the agent to `error` after it
  * publishes agent.run.failed, and publishes no event for that change; on a busy server that comes later than
  * SETTLE_MS, and the first check sees the agent not in error yet. Coalesced per company like the first.
  */
@@ -45,7 +46,7 @@ export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
       if (own || route.kind !== 'company') return saved;
       await checkCompany(ctx, core, event.companyId, route.rules, event.occurredAt);
       // Awaited, so the event's company scope stays open for the second look's calls to the host.
-      if (event.eventType === 'agent.run.failed') await checkCompany(ctx, core, event.companyId, ERROR_RULES, null, LATE_SETTLE_MS, 'late');
+      if (event.eventType === 'agent.run.failed') await checkCompany(ctx, core, event.companyId, ERROR_RULES, null, LATE_SETTLE_MS, 'late', LATE_SETTLE_MS * 3);
     });
   }
   ctx.data.register('ops', async (params) => {
@@ -60,7 +61,7 @@ export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
  * waits in the guard's read lane (`core.reads`: company reads one at a time, beside the issue tasks), and only
  * an action to take goes to the guard's queue (checkThenAct): a company read never holds up a redaction.
  */
-export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS, lane = ''): Promise<void> {
+export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS, lane = '', rearmForMs = 0): Promise<void> {
   const before = core.reads.coalesced;
   // The second looks wait in their own task (`lane`): an event joining a waiting task waits as long as it does.
   const task = core.reads.enqueue<{ rules: string[]; occurredAt: string[] }>(
@@ -87,6 +88,7 @@ export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: str
       await core.writeStats();
     },
     delayMs,
+    rearmForMs,
   );
   if (core.reads.coalesced > before) void core.readStats().then((s) => void s.coalesced++);
   return task;

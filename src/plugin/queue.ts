@@ -22,6 +22,8 @@ interface Task<T> {
   lane: Lane;
   data: T;
   ready: boolean;
+  /** A delayed task that an event joining it pushes back to the event's own delay, until `until` (epoch ms). */
+  rearm?: { delayMs: number; until: number; timer?: ReturnType<typeof setTimeout> };
   run: (data: T) => Promise<void>;
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
 }
@@ -37,10 +39,12 @@ export class CoalescingQueue {
    * Queue `run` for `key`, or join the task already waiting for it: `merge` folds this event's data into the
    * task's (`undefined` for a new task). Resolves when the task that covers this event has run.
    */
-  enqueue<T>(key: string, lane: Lane, merge: (prev: T | undefined) => T, run: (data: T) => Promise<void>, delayMs = 0): Promise<void> {
+  enqueue<T>(key: string, lane: Lane, merge: (prev: T | undefined) => T, run: (data: T) => Promise<void>, delayMs = 0, rearmForMs = 0): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const had = this.waiting.get(key) as Task<T> | undefined;
       if (had) {
+        // Each event its own delay (a failed run's second look), within the cap, so a stream cannot hold it off.
+        if (had.rearm && !had.ready) this.arm(had as Task<unknown>, Math.min(Date.now() + had.rearm.delayMs, had.rearm.until));
         // A live event joining a catch-up task (lane 1) takes it to the front lane: it waits no longer than its own.
         if (lane < had.lane) had.lane = lane;
         had.data = merge(had.data);
@@ -49,15 +53,25 @@ export class CoalescingQueue {
         return;
       }
       const task: Task<T> = { key, lane, data: merge(undefined), ready: delayMs <= 0, run: AsyncResource.bind(run), waiters: [{ resolve, reject }] };
+      if (rearmForMs > 0 && delayMs > 0) task.rearm = { delayMs, until: Date.now() + rearmForMs };
       this.waiting.set(key, task as Task<unknown>);
       this.order.push(task as Task<unknown>);
       if (task.ready) this.pump();
-      else
-        setTimeout(() => {
-          task.ready = true;
-          this.pump();
-        }, delayMs).unref?.();
+      else this.arm(task as Task<unknown>, Date.now() + delayMs);
     });
+  }
+
+  /** (Re)set when a delayed task becomes ready. */
+  private arm(task: Task<unknown>, at: number): void {
+    const start = () => {
+      task.ready = true;
+      this.pump();
+    };
+    if (task.rearm) {
+      clearTimeout(task.rearm.timer);
+      task.rearm.timer = setTimeout(start, Math.max(0, at - Date.now()));
+      task.rearm.timer.unref?.();
+    } else setTimeout(start, Math.max(0, at - Date.now())).unref?.();
   }
 
   /** Tasks not started yet. */

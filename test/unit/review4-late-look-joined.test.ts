@@ -1,4 +1,4 @@
-// Review 4 (78e9859, company-events.ts: the failed run's second look). What is wrong: the second look is one task per
+// Review 4, FIXED (queue.ts rearm: a failure joining a waiting second look pushes it to its own 10 s, capped at 30 s after the first). Was (78e9859, company-events.ts): the second look is one task per
 // company (`company:<id>:late`), and a later agent.run.failed of the same company JOINS the one already waiting
 // instead of getting its own 10 s. Its second look then comes whenever the earlier failure's was due: here ~8 s
 // before its own, ~1.5 s after its first check. A busy server that sets that second agent's status later than that
@@ -18,7 +18,7 @@ import { tempDir } from '../helpers/cli.js';
 import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip } from '../helpers/paperclip-fake.js';
 
 describe('review4: two failed runs of one company, the second while the first\'s second look waits', () => {
-  it.fails('the second agent gets its own second look (fails: it shares the first one\'s, too early, and is missed)', async () => {
+  it('the second agent gets its own second look (failed: it shared the first one\'s, too early, and was missed)', async () => {
     const company = fakeCompany();
     const a1 = fakeAgent(company.id, 1, { status: 'running' });
     const a2 = fakeAgent(company.id, 2, { status: 'running' });
@@ -32,12 +32,15 @@ describe('review4: two failed runs of one company, the second while the first\'s
         while ((await h.getData<GuardStats>('stats')).companyChecks < n) await new Promise((r) => setTimeout(r, 50));
       };
       const failed = (agentId: string, runId: string) => h.emit('agent.run.failed' as never, { runId, agentId, status: 'failed' }, { companyId: company.id, entityType: 'heartbeat_run', entityId: runId });
+      const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
       const first = failed(a1.id, 'r1');
       await checks(1); // a1's first check is done: its second look waits (10 s)
+      await sleep(4_300); // a2 fails ~6 s after a1, while a1's second look waits (due ~10 s after a1's check)
       const second = failed(a2.id, 'r2');
-      await checks(2); // a2's first check: the server has not set a2's status yet
-      await checks(3); // the next look of the company: the waiting one a2's event joined
-      a2.status = 'error'; // the server sets a2's status now, before a2's own 10 s are up
+      await checks(2); // a2's first check (1.5 s on): the server has not set a2's status yet; a2's second look joins a1's
+      expect(pc.writes).toEqual([]);
+      await sleep(5_300); // the server sets a2's status ~7 s after its failure: after a1's second look was due, before a2's own
+      a2.status = 'error';
       await Promise.all([first, second]);
       // Fails here: [] (a2's issue stays held by an agent in error: no look after the status landed).
       expect(pc.writes.filter((w) => /\/(release|checkout)$/.test(w))).toEqual([`POST /api/issues/${issue.id}/release`, `POST /api/issues/${issue.id}/checkout`]);
