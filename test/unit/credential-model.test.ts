@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, detectSecretsMany, detectSecretsUnfiltered, maskSecret } from '../../src/detectors/secrets/index.js';
 import { CREDENTIAL_KEYWORDS, FEATURE_NAMES, charGrams, credentialsIn, features, lineCandidates, modelInput, score } from '../../src/detectors/secrets/credential.js';
-import { allLines } from '../../src/detectors/secrets/detect.js';
+import { allLines, spanIndex } from '../../src/detectors/secrets/detect.js';
 import MODEL from '../../src/detectors/secrets/credential-model.json' with { type: 'json' };
 import { precommitRepo } from '../helpers/precommit-repo.js';
 
@@ -225,6 +225,17 @@ describe('credential model: it judges the generic rows and url-basic-auth (round
     expect(scored.length).toBeGreaterThan(0);
     expect(Math.max(...scored.map((c) => c.p))).toBeLessThan(MODEL.threshold); // what makes this test mean something
     expect(on(text, '').map((m) => [m.kind, m.start])).toEqual([['generic-password', at]]);
+  });
+
+  it('property: the overlap index answers as a scan of every span would', () => {
+    const span = fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 40 })).map(([s, n]) => [s, s + n] as [number, number]);
+    fc.assert(
+      fc.property(fc.array(span, { maxLength: 30 }), fc.array(span, { minLength: 1, maxLength: 10 }), (spans, queries) => {
+        const has = spanIndex(spans.flat());
+        for (const [s, e] of queries) expect(has(s, e)).toBe(spans.some(([a, b]) => a < e && s < b));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('property: a random-looking value (12+ characters, three classes) the rows find is found with the model on too', () => {

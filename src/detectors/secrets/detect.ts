@@ -838,6 +838,31 @@ function looksRandom(text: string, start: number, end: number): boolean {
 }
 
 /**
+ * Does [s, e) overlap one of the spans `pairs` ([start, end) flat)? Sorted by start with the running maximum of
+ * the ends, a binary search each: a file with as many row findings as candidates costs n log n, not n².
+ */
+export function spanIndex(pairs: number[]): (s: number, e: number) => boolean {
+  const n = pairs.length >> 1;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => pairs[2 * a] - pairs[2 * b]);
+  const starts = new Float64Array(n), maxEnd = new Float64Array(n);
+  let mx = -1;
+  order.forEach((k, i) => {
+    starts[i] = pairs[2 * k];
+    maxEnd[i] = mx = Math.max(mx, pairs[2 * k + 1]);
+  });
+  return (s, e) => {
+    // the last span starting before e
+    let lo = 0, hi = n - 1, at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < e) (at = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    return at >= 0 && maxEnd[at] > s;
+  };
+}
+
+/**
  * The credential model's accepted values on these lines, as candidates of the generic rows; the judged rows'
  * candidates in `out` whose value does not look random and overlaps a value the model scored and rejected (and
  * none it accepted) are dropped.
@@ -848,14 +873,12 @@ function modelCandidates(text: string, lines: Iterable<[number, number]>, engine
   const judged: number[] = [];
   const accepted = credentialsIn(text, lines, path, checkKeyword, undefined, undefined, judged);
   if (judged.length) {
+    const scored = spanIndex(judged);
+    const kept = spanIndex(accepted.flatMap((a) => [a.start, a.end]));
     let w = 0;
     for (const c of out) {
-      let drop = false;
-      if (c.m && JUDGED_ROWS.has(c.row.pattern) && !looksRandom(text, c.start, c.end)) {
-        for (let k = 0; k < judged.length && !drop; k += 2) drop = judged[k] < c.end && c.start < judged[k + 1];
-        // An accepted value keeps the row's finding (and its kind: url-basic-auth, not the model's generic-password).
-        if (drop) for (const a of accepted) if (a.start < c.end && c.start < a.end) drop = false;
-      }
+      // An accepted value keeps the row's finding (and its kind: url-basic-auth, not the model's generic-password).
+      const drop = c.m !== null && JUDGED_ROWS.has(c.row.pattern) && !looksRandom(text, c.start, c.end) && scored(c.start, c.end) && !kept(c.start, c.end);
       if (!drop) out[w++] = c;
     }
     out.length = w;
