@@ -7,7 +7,8 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { detectSecrets, detectSecretsMany, detectSecretsUnfiltered, maskSecret } from '../../src/detectors/secrets/index.js';
 import { CREDENTIAL_KEYWORDS, FEATURE_NAMES, charGrams, credentialsIn, features, lineCandidates, modelInput, score } from '../../src/detectors/secrets/credential.js';
-import { allLines } from '../../src/detectors/secrets/detect.js';
+import { allLines, spanIndex } from '../../src/detectors/secrets/detect.js';
+import { shannonEntropy } from '../../src/detectors/secrets/entropy.js';
 import MODEL from '../../src/detectors/secrets/credential-model.json' with { type: 'json' };
 import { precommitRepo } from '../helpers/precommit-repo.js';
 
@@ -197,6 +198,72 @@ describe('credential model: candidates beyond one assignment (issue 20)', () => 
   });
 });
 
+
+describe('credential model: it judges the generic rows and url-basic-auth (round 5)', () => {
+  const on = (text: string, path: string) => detectSecrets(text, { path, credentials: true });
+  const off = (text: string, path: string) => detectSecrets(text, { path });
+
+  it.each([
+    // Not secrets the rows report: a C++ expression after a name, a test URL with a word for a password.
+    ['an expression after a password name, in a test', `    ${'pass'}word_ = std::make_shared<std::string>(`, 'test/cc/session_test.cc', 'generic-password'],
+    ['a word for a password in a test URL', `url = 'http://user:${'pass'}_word@example.com/x'`, 'test/http_test.py', 'url-basic-auth'],
+  ])('%s: the row finds it, the model (on) drops it', (_name, text, path, kind) => {
+    expect(off(text, path).map((m) => m.kind)).toEqual([kind]);
+    expect(on(text, path)).toEqual([]);
+    expect(detectSecretsUnfiltered(text, { path, credentials: true })).toEqual([]);
+  });
+
+  it("a user's row is never judged, also under a built-in row's id", () => {
+    const text = `url = 'http://user:${'pass'}_word@example.com/x'`;
+    for (const id of ['url-basic-auth', 'acme-url']) {
+      const extraPatterns = [{ id, description: 'test row', keywords: ['http://'], regex: 'http://user:(pass_word)@', secretGroup: 1 }];
+      expect(detectSecrets(text, { path: 'test/http_test.py', credentials: true, extraPatterns }).map((m) => m.kind)).toEqual([id]);
+    }
+  });
+
+  it('a URL password the model accepts keeps the row and its kind', () => {
+    const text = `proxy = "https://someuser:${b62(14, 40)}@proxy.local/a"`;
+    expect(on(text, 'tests/test_url.py').map((m) => m.kind)).toEqual(['url-basic-auth']);
+  });
+
+  it('a value that looks random stays the row\'s finding even where the model scores it below its threshold', () => {
+    const v = `%${'zqqmAHD5dLT'}&XQK`;
+    const text = `# service settings\nLOG_LEVEL=info\nsmtp_password = ${v}\nPORT=8080\n`;
+    const at = text.indexOf(v);
+    const scored = credentialsIn(text, allLines(text), '', true, undefined, 0).filter((c) => c.start < at + v.length && at < c.end);
+    expect(scored.length).toBeGreaterThan(0);
+    expect(Math.max(...scored.map((c) => c.p))).toBeLessThan(MODEL.threshold); // what makes this test mean something
+    expect(on(text, '').map((m) => [m.kind, m.start])).toEqual([['generic-password', at]]);
+  });
+
+  it('property: the overlap index answers as a scan of every span would', () => {
+    const span = fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 40 })).map(([s, n]) => [s, s + n] as [number, number]);
+    fc.assert(
+      fc.property(fc.array(span, { maxLength: 30 }), fc.array(span, { minLength: 1, maxLength: 10 }), (spans, queries) => {
+        const has = spanIndex(spans.flat());
+        for (const [s, e] of queries) expect(has(s, e)).toBe(spans.some(([a, b]) => a < e && s < b));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: a random-looking value (12+ characters, three classes) the rows find is found with the model on too', () => {
+    const chars = fc.constantFrom(...'abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789!#%&*+-_~^'.split(''));
+    fc.assert(
+      fc.property(fc.array(chars, { minLength: 12, maxLength: 28 }), fc.constantFrom('smtp_password = ', 'password: ', 'api_key = ', 'AUTH_TOKEN=', 'url: https://deploy:'), (cs, prefix) => {
+        const v = cs.join('');
+        const text = `${prefix}${v}${prefix.startsWith('url') ? '@db.internal/x' : ''}\n`;
+        const found = off(text, 'app/config.txt').filter((m) => text.slice(m.start, m.end) === v);
+        const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((r) => r.test(v)).length;
+        // The guard's own condition (detect.ts looksRandom): url-basic-auth has no entropy floor of its own.
+        fc.pre(found.length > 0 && classes >= 3 && shannonEntropy(v) >= 3);
+        const withModel = on(text, 'app/config.txt');
+        for (const f of found) expect(withModel.some((m) => m.start <= f.start && f.end <= m.end)).toBe(true);
+      }),
+      { numRuns: Number(process.env.CRED_PROP_RUNS ?? 300) },
+    );
+  });
+});
 
 describe('AWS secret access key without its variable name (context across lines)', () => {
   // 40 characters, all three classes: the shape of an AWS secret, built at run time.

@@ -817,14 +817,16 @@ export function isPasswordName(name: string, shape: Shape): boolean {
 
 /**
  * The accepted credentials of the lines text[from, to) for each [from, to) in `lines`: at most the best-scoring,
- * non-overlapping candidates at or above the model's threshold.
+ * non-overlapping candidates at or above the model's threshold. `judged`, when given, receives the [start, end)
+ * of every candidate scored, accepted or not.
  */
-export function credentialsIn(text: string, lines: Iterable<[number, number]>, path: string, checkKeyword = false, m: CredentialModel = credentialModel(), cut = m.threshold): { start: number; end: number; nameStart: number; password: boolean; p: number }[] {
+export function credentialsIn(text: string, lines: Iterable<[number, number]>, path: string, checkKeyword = false, m: CredentialModel = credentialModel(), cut = m.threshold, judged?: number[]): { start: number; end: number; nameStart: number; password: boolean; p: number }[] {
   const out: { start: number; end: number; nameStart: number; password: boolean; p: number }[] = [];
   let last = -1; // candidates may lie on later lines (jwk, next): one value is reported once
   for (const [from, to] of lines) {
     const cands = lineCandidates(text, from, to, checkKeyword);
     if (!cands.length) continue;
+    if (judged) for (const c of cands) judged.push(c.start, c.end);
     const scored = cands.map((c) => ({ c, p: score(modelInput(text, c, from, to, cands.length, path, m), m) })).filter((x) => x.p >= cut);
     scored.sort((a, b) => b.p - a.p || a.c.start - b.c.start);
     const kept: typeof scored = [];

@@ -821,11 +821,69 @@ function collect(text: string, engine: Engine, hits: KeywordHits = engine.scanne
   return out;
 }
 
-/** The credential model's accepted values on these lines, as candidates of the generic rows. */
+// Built-in rows whose findings the credential model judges when it is on: where it scored a candidate overlapping
+// one of their values, its verdict replaces theirs (they match any assignment or URL userinfo; on CredData's
+// training repositories, out of fold, their findings there were a fifth of the false positives).
+// The built-in rows' objects, not ids: a user's row of the same id keeps its findings.
+const JUDGED_ROWS = new Set<SecretPattern>(SECRET_PATTERNS.filter((p) => p.id === 'generic-password' || p.id === 'generic-api-key' || p.id === 'url-basic-auth'));
+
+/**
+ * A value of 12+ characters from three classes with entropy >= 3: the rows keep these whatever the model says
+ * (it scores some random planted passwords low; what it removes well are words, identifiers and fixtures).
+ */
+function looksRandom(text: string, start: number, end: number): boolean {
+  if (end - start < 12) return false;
+  const v = text.slice(start, end);
+  return charClassCount(v) >= 3 && shannonEntropy(v) >= 3;
+}
+
+/**
+ * Does [s, e) overlap one of the spans `pairs` ([start, end) flat)? Sorted by start with the running maximum of
+ * the ends, a binary search each: a file with as many row findings as candidates costs n log n, not n².
+ */
+export function spanIndex(pairs: number[]): (s: number, e: number) => boolean {
+  const n = pairs.length >> 1;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => pairs[2 * a] - pairs[2 * b]);
+  const starts = new Float64Array(n), maxEnd = new Float64Array(n);
+  let mx = -1;
+  order.forEach((k, i) => {
+    starts[i] = pairs[2 * k];
+    maxEnd[i] = mx = Math.max(mx, pairs[2 * k + 1]);
+  });
+  return (s, e) => {
+    // the last span starting before e
+    let lo = 0, hi = n - 1, at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid] < e) (at = mid), (lo = mid + 1);
+      else hi = mid - 1;
+    }
+    return at >= 0 && maxEnd[at] > s;
+  };
+}
+
+/**
+ * The credential model's accepted values on these lines, as candidates of the generic rows; the judged rows'
+ * candidates in `out` whose value does not look random and overlaps a value the model scored and rejected (and
+ * none it accepted) are dropped.
+ */
 function modelCandidates(text: string, lines: Iterable<[number, number]>, engine: Engine, path: string, checkKeyword: boolean, out: Candidate[]): void {
   const { password, key } = engine.modelRows;
   if (password < 0 || key < 0) return;
-  for (const c of credentialsIn(text, lines, path, checkKeyword)) {
+  const judged: number[] = [];
+  const accepted = credentialsIn(text, lines, path, checkKeyword, undefined, undefined, judged);
+  if (judged.length) {
+    const scored = spanIndex(judged);
+    const kept = spanIndex(accepted.flatMap((a) => [a.start, a.end]));
+    let w = 0;
+    for (const c of out) {
+      // An accepted value keeps the row's finding (and its kind: url-basic-auth, not the model's generic-password).
+      const drop = c.m !== null && JUDGED_ROWS.has(c.row.pattern) && !looksRandom(text, c.start, c.end) && scored(c.start, c.end) && !kept(c.start, c.end);
+      if (!drop) out[w++] = c;
+    }
+    out.length = w;
+  }
+  for (const c of accepted) {
     // matchStart: where its name begins, so that the rows' name allowlists read the same key part.
     out.push({ row: rowAt(engine, c.password ? password : key), matchStart: c.nameStart, start: c.start, end: c.end, m: null });
   }
