@@ -64,10 +64,13 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const issue = typeof p.identifier === 'string' ? p.identifier : r.target.replace(/^issue:/, '');
     // The issue and the agent as the scan read them, decided as the executor's re-reads decide (resumePending).
     const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as PendingIssue | null;
+    // Not in a list the scan read whole: gone, as the executor's re-read would answer (404).
+    const listed = subjects.find((s) => s.type === 'company' && s.id === p.companyId)?.facts.listed as { agents?: boolean; issues?: boolean } | null | undefined;
+    const gone = !held && listed?.issues ? 'the issue is gone: nothing to hand back' : !agent && listed?.agents ? 'the agent is gone: nothing to hand back' : null;
     const byIssue = held ? issueVerdict(held, p.agentId, Boolean(r.attemptedAt)) : null;
     const ownLost = byIssue?.kind === 'own';
     const byAgent = !byIssue && a ? agentVerdict(a.status) : null;
-    const why = ownLost ? null : byIssue ? byIssue.why : byAgent ? `${name} ${byAgent.why}` : overStop(name, agent?.facts.budget);
+    const why = gone ?? (ownLost ? null : byIssue ? byIssue.why : byAgent ? `${name} ${byAgent.why}` : overStop(name, agent?.facts.budget));
     // The stop threshold as this scan reads it (the executor judges by it, not by the one saved at the release: a
     // budget raised since counts for both).
     const params = { ...p, ...(agent ? { stopCents: stopCents(agent.facts.budget) } : {}), [RESUME_KEY]: key };

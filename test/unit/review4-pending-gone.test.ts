@@ -1,4 +1,4 @@
-// Review 4 (pending.ts pendingFindings, with 7751743's promise that the dry-run shows what --apply does). What is
+// Review 4, FIXED (read.ts says which lists were read whole; pendingFindings plans an absent issue or agent as gone). Was (pending.ts pendingFindings). What is
 // wrong: the dry-run decides a half-done re-checkout from the scan's subjects, and when the issue (deleted since
 // the release) or the agent (deleted) is not among them it has no reason to skip: it plans "complete the
 // re-checkout of <issue> to <agent>". --apply on the same world re-reads, gets 404 and skips it ("the issue is gone
@@ -20,7 +20,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review4: a half-done re-checkout whose issue or agent was deleted since', () => {
   for (const gone of ['issue', 'agent'] as const) {
-    it.fails(`${gone} deleted: the dry-run shows what --apply does (fails: planned, then skipped as gone)`, async () => {
+    it(`${gone} deleted: the dry-run shows what --apply does (failed: planned, then skipped as gone)`, async () => {
       const co = fakeCompany();
       const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
       const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });

@@ -46,6 +46,11 @@ export interface CompanySnapshot {
   recentCosts: { byAgent: CostRow[]; from: string; to: string } | null;
   /** Per-company partial failures, e.g. `issues: GET /api/...: HTTP 500 Internal server error`. */
   errors: string[];
+  /**
+   * Whether the agent and issue lists were read whole, every record valid: then one not in them is gone (what a
+   * re-read would answer with a 404). Absent: not known.
+   */
+  listed?: { agents: boolean; issues: boolean };
   /** Issues whose comments or activity could not be read: what they say (who blocked it, why) is unknown. */
   unread: string[];
   /** agentId -> clipguard's own pauses of that agent (its `clipguard.pause` activity entries), for agents paused `manual`. */

@@ -264,8 +264,13 @@ async function readCompany(
     attempt('recent costs', () => limit(() => client.costsByAgent(id, { from: recentFrom, to: opts.now }))),
   ]);
 
+  const before = problems.length;
   const agents = agentsRaw ? keepValid<Agent>(agentsRaw, validateAgent, problems, 'agents') : [];
+  const afterAgents = problems.length;
   const listed = issuesRaw ? keepValid<Issue>(issuesRaw, validateIssue, problems, 'issues') : [];
+  // Read whole, every record valid: one not in the list is gone (pending completions plan by it).
+  const agentsWhole = agentsRaw !== null && afterAgents === before;
+  const issuesWhole = issuesRaw !== null && problems.length === afterAgents;
   // With a cache and an incremental list, `listed` holds only the changed issues.
   const incremental = Boolean(cached && since && issuesRaw);
   let issues = incremental ? PaperclipReadCache.merge(cached!, listed) : held && issuesRaw ? PaperclipReadCache.relist(held, listed) : listed;
@@ -408,7 +413,7 @@ async function readCompany(
     if (issuesRaw) secrets = opts.cache.store(client.baseUrl, id, { issues, comments: commentsRead, activity: activityRead, fullAt: incremental ? cached!.fullAt : opts.now.getTime() });
   }
 
-  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, unread, clipguardPauses, liveRuns, routines, approvals, ...(secrets ? { secrets } : {}), ...(runLogs ? { runLogs, runLogsPending } : {}) };
+  return { company, agents, issues, comments, runs, activity, blockRuns, budgets, recentCosts, errors, listed: { agents: agentsWhole, issues: issuesWhole }, unread, clipguardPauses, liveRuns, routines, approvals, ...(secrets ? { secrets } : {}), ...(runLogs ? { runLogs, runLogsPending } : {}) };
 }
 
 // ------------------------------------------------------------------ helpers

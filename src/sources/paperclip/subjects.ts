@@ -117,6 +117,7 @@ export function paperclipSubjects(companies: SnapshotCompany[], opts: SubjectOpt
       source: 'paperclip',
       facts: {
         company,
+        listed: snap.listed ?? null,
         budget: budgetFacts('company', company, budgetIn),
         agentCounts: {
           total: agents.length,
