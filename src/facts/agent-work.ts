@@ -28,6 +28,8 @@ export const agentWorkFamily = {
     },
     company: {
       agentCounts: obj({ total: N, idle: N, running: N, error: N, paused: N }),
+      /** The agent and issue lists read whole (every record valid): one not in them is gone (the pending completions). */
+      listed: nul(obj({ agents: B, issues: B })),
     },
   },
 } satisfies FactFamily;
