@@ -8,21 +8,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverStateDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
-import { api, until } from '../helpers/live-guard.mjs';
+import { api, guardData, guardRow, until } from '../helpers/live-guard.mjs';
 import { Seed, unique, waitFor } from './seed.js';
 
 const seed = new Seed();
 const call = api(seed.url);
 const plugin = (args: string[]) => cliAsync(['plugin', ...args, '--paperclip', seed.url]);
 
-async function pluginRow(): Promise<any> {
-  return ((await call('GET', '/plugins')) as any[]).find((p) => p.pluginKey === 'clipguard.live-guard');
-}
-async function data(key: string, companyId?: string): Promise<any> {
-  const p = await pluginRow();
-  const r = await call('POST', `/plugins/${p.id}/data/${key}`, companyId ? { companyId, params: { companyId } } : { params: {} });
-  return r && typeof r === 'object' && 'data' in r ? r.data : r;
-}
+const pluginRow = () => guardRow(call);
+const data = (key: string, companyId?: string) => guardData(call, key, companyId);
 async function configure(companyId: string, configJson: Record<string, unknown>): Promise<void> {
   const p = await pluginRow();
   await seed.req('POST', `/plugins/${p.id}/config`, { companyId, configJson });

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverStateDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
-import { api, until } from '../helpers/live-guard.mjs';
+import { api, guardData, until } from '../helpers/live-guard.mjs';
 import { Seed } from './seed.js';
 
 const CHROMIUM = process.env.CLIPGUARD_E2E_CHROMIUM ?? '/usr/bin/chromium';
@@ -18,15 +18,8 @@ const seed = new Seed();
 const call = api(seed.url);
 const plugin = (args: string[]) => cliAsync(['plugin', ...args, '--paperclip', seed.url]);
 
-async function pluginRow(): Promise<any> {
-  return ((await call('GET', '/plugins')) as any[]).find((p) => p.pluginKey === 'clipguard.live-guard');
-}
 /** The bridge call the page makes (POST /api/plugins/:id/data/:key, the page's company in `companyId`). */
-async function bridge(key: string, companyId: string | undefined, params: Record<string, unknown>): Promise<any> {
-  const p = await pluginRow();
-  const r = await call('POST', `/plugins/${p.id}/data/${key}`, { ...(companyId ? { companyId } : {}), params });
-  return r && typeof r === 'object' && 'data' in r ? r.data : r;
-}
+const bridge = (key: string, companyId: string | undefined, params: Record<string, unknown>) => guardData(call, key, companyId, params);
 
 // Markup in a title: shown as these characters, never parsed (the page would run the handler or the script).
 const HOSTILE_TITLE = 'Deploy <img src=x onerror="window.__cgXss=1"><script>window.__cgXss=2</script> & "quotes"';

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { serverStateDir, tempDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
 import { fakeToken } from '../helpers/fake-secrets.js';
-import { api, commentLatency, descriptionLatency, percentile, until } from '../helpers/live-guard.mjs';
+import { api, commentLatency, descriptionLatency, guardData, guardRow, percentile, until } from '../helpers/live-guard.mjs';
 import { Seed } from './seed.js';
 
 const seed = new Seed();
@@ -31,14 +31,8 @@ function stateDir(): string {
 
 const plugin = (args: string[]) => cliAsync(['plugin', ...args, '--paperclip', seed.url]);
 
-async function pluginRow(): Promise<any> {
-  return ((await call('GET', '/plugins')) as any[]).find((p) => p.pluginKey === 'clipguard.live-guard');
-}
-async function data(key: string, companyId?: string): Promise<any> {
-  const p = await pluginRow();
-  const r = await call('POST', `/plugins/${p.id}/data/${key}`, companyId ? { companyId, params: { companyId } } : { params: {} });
-  return r && typeof r === 'object' && 'data' in r ? r.data : r;
-}
+const pluginRow = () => guardRow(call);
+const data = (key: string, companyId?: string) => guardData(call, key, companyId);
 
 function filesUnder(dir: string): string[] {
   if (!existsSync(dir)) return [];

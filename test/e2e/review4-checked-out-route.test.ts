@@ -19,20 +19,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverStateDir } from '../helpers/cli.js';
 import { cliAsync } from '../helpers/cli-async.js';
-import { api, until } from '../helpers/live-guard.mjs';
+import { api, guardData, until } from '../helpers/live-guard.mjs';
 import { Seed, unique } from './seed.js';
 
 const seed = new Seed();
 const call = api(seed.url);
 const plugin = (args: string[]) => cliAsync(['plugin', ...args, '--paperclip', seed.url]);
-async function pluginRow(): Promise<any> {
-  return ((await call('GET', '/plugins')) as any[]).find((p) => p.pluginKey === 'clipguard.live-guard');
-}
-async function stats(): Promise<any> {
-  const p = await pluginRow();
-  const r = await call('POST', `/plugins/${p.id}/data/stats`, { params: {} });
-  return r && typeof r === 'object' && 'data' in r ? (r as any).data : r;
-}
+const stats = () => guardData(call, 'stats');
 const state = serverStateDir('clipguard-review4-checkout-');
 
 afterAll(async () => {

@@ -100,3 +100,15 @@ export function benchServer(prefix) {
     },
   };
 }
+
+/** The live guard's row in the server's plugin list (its id is in the bridge's paths). */
+export async function guardRow(call) {
+  return (await call('GET', '/plugins')).find((p) => p.pluginKey === 'clipguard.live-guard');
+}
+
+/** A data handler of the live guard through the bridge a page uses (POST /api/plugins/:id/data/:key); `companyId` scopes it. */
+export async function guardData(call, key, companyId, params = companyId ? { companyId } : {}) {
+  const p = await guardRow(call);
+  const r = await call('POST', `/plugins/${p.id}/data/${key}`, { ...(companyId ? { companyId } : {}), params });
+  return r && typeof r === 'object' && 'data' in r ? r.data : r;
+}

@@ -17,8 +17,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -26,11 +25,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review4: a lost completion POST, then a refused one, then a checkout by a person', () => {
   it('is not credited to clipguard (failed: the first run\'s attempt mark survives the refusal)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state, key } = halfDoneState(agent, issue, co.id);
+    const { agent, w, state, key } = halfDoneWorld();
     const { pc, proxy } = await serve(w);
     const mark = () => (JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')) as { entries: Record<string, { resume?: { attemptedAt?: string } }> }).entries[key]?.resume?.attemptedAt;
     // Run 1: the completion's POST is cut before the server gets it (no answer): the mark stays, rightly.

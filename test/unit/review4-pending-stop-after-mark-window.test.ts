@@ -17,8 +17,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
@@ -26,11 +25,7 @@ const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.t
 
 describe('review4: the state lock taken over right after the completion saved its attempt mark', () => {
   it('leaves no mark of a POST it did not send (failed: the mark stays, and a person\'s later checkout is credited to clipguard)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const { state, key } = halfDoneState(agent, issue, co.id);
+    const { agent, w, state, key } = halfDoneWorld();
     const { pc } = await serve(w);
     const ledgerFile = join(state, 'ledger.json');
     const mark = () => (JSON.parse(readFileSync(ledgerFile, 'utf8')) as { entries: Record<string, { resume?: { attemptedAt?: string } }> }).entries[key]?.resume?.attemptedAt;
