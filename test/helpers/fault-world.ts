@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
+import type { Finding } from '../../src/types.js';
 import { tempDir } from './cli.js';
 import { FaultProxy } from './fault-proxy.js';
 import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from './paperclip-fake.js';
@@ -65,3 +66,10 @@ export function halfDoneWorld(fields: { agent?: Record<string, unknown>; issue?:
   const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
   return { co, agent, issue, w, ...halfDoneState(agent, issue, co.id) };
 }
+
+/** Every checkout and release + re-checkout of a report, as `type status: detail`, sorted: what a plan hands out. */
+export const handouts = (fs: Finding[]): string[] =>
+  fs
+    .flatMap((f) => f.actions.filter((a) => a.type === 'checkout' || a.type === 'release-checkout'))
+    .map((a) => `${a.type} ${a.status}: ${a.detail}`)
+    .sort();

@@ -9,17 +9,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, handouts, halfDoneWorld } from '../helpers/fault-world.js';
 import { fakeIssue } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
-
-const handouts = (fs: Finding[]) =>
-  fs
-    .flatMap((f) => f.actions.filter((a) => a.type === 'checkout' || a.type === 'release-checkout'))
-    .map((a) => `${a.type} ${a.status}: ${a.detail}`)
-    .sort();
 
 describe('pending completions in the plan = apply promise', () => {
   it('an idle agent whose issue the completion gives back gets no second issue in the plan, as in --apply', async () => {

@@ -16,8 +16,7 @@
 // candidates (or the checkout is skipped "this plan already hands PRP-1 out").
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, handouts, halfDoneState, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
@@ -32,12 +31,6 @@ function world(): { w: FakeWorld; state: string } {
   const { state } = halfDoneState(agent, issue, co.id);
   return { w, state };
 }
-
-const handouts = (fs: Finding[]) =>
-  fs
-    .flatMap((f) => f.actions.filter((a) => a.type === 'checkout' || a.type === 'release-checkout'))
-    .map((a) => `${a.type} ${a.status}: ${a.detail}`)
-    .sort();
 
 describe('review2: a pending completion and the plan\'s own checkout of the same released issue', () => {
   it('the dry-run plans exactly the handouts --apply makes (fails: it plans PRP-1 to Agent2 and to Agent1)', async () => {
