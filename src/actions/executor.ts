@@ -325,12 +325,12 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     if (!shown) continue;
     // Its planned action is done here: the loop over the findings does not run it again. What the plan showed: planned, or skipped with the scan's reason. A skipped one is still re-read, so that an
     // entry the world has closed (the issue went elsewhere, the agent moved on) goes; it is never checked out here.
-    const shownPlanned = !shown || shown.status === 'planned';
+    const shownPlanned = shown.status === 'planned';
     // Once its outcome is in the audit log here, the loop does not record it again; on the paths that record
     // nothing here (kept for a later run), the loop records the skip as it records the planner's.
-    const settle = () => shown && ctx.settled.add(shown);
+    const settle = () => ctx.settled.add(shown);
     const report = (out: Outcome) => {
-      if (!shown || !shownPlanned) return;
+      if (!shownPlanned) return;
       shown.status = out.status;
       shown.detail = maskText(`${shown.detail}: ${out.detail}`);
       if (shown.params) delete shown.params[RESUME_KEY];
@@ -360,8 +360,8 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         // Re-read the agent as every other action does: a running agent is never disturbed (kept for a later
         // run), and one paused or terminated meanwhile does not get the issue back.
         const agent = await client.getAgent(String(p.agentId));
-        // Against the threshold the plan showed (this scan's), not the one saved at the release.
-        const over = overStopLive(agent, { ...p, stopCents: shown.params?.stopCents ?? p.stopCents });
+        // Against the threshold the plan showed (this scan's, in its params), not the one saved at the release.
+        const over = overStopLive(agent, shown.params ?? p);
         const byAgent = agentVerdict(agent.status);
         if (byAgent?.later) {
           report(skip(`agent ${byAgent.why}`));

@@ -6,6 +6,7 @@ import type { FindingAction } from '../../types.js';
 import { unresolvedBlocker } from '../../sources/paperclip/model.js';
 import { overStop, overStopLive, stopCents } from '../budget-stop.js';
 import { errText, failHttp, ok, skip, type ActionKind } from '../kind.js';
+import { CHECKOUT_FROM } from '../pending.js';
 import type { Agent } from '../../sources/paperclip/records.js';
 import type { IssueSummary } from '../../facts/agent-work.js';
 
@@ -53,14 +54,16 @@ export const releaseCheckout: ActionKind = {
     const at = new Date().toISOString();
     const resume = { type: 'checkout-after-release' as const, params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint };
     ctx.ledger.set(key, { status: 'partial', at, resume: { ...resume, attemptedAt: at } });
-    const co = await client.checkout(String(p.issueId), String(p.agentId), ['todo', 'backlog']);
+    const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
     if (co.status === 409) {
       ctx.ledger.delete(key);
       return skip('released; the re-checkout got 409: someone else took the issue');
     }
-    // An answer came: nothing made, so no mark (a later hand-made re-checkout is not clipguard's).
-    if (co.status >= 300) ctx.ledger.set(key, { status: 'partial', at, resume });
-    if (co.status >= 300) return { ...failHttp('released, but checkout failed: ', co), detail: `released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)` };
+    if (co.status >= 300) {
+      // An answer came: nothing made, so no mark (a later hand-made re-checkout is not clipguard's).
+      ctx.ledger.set(key, { status: 'partial', at, resume });
+      return { ...failHttp('released, but checkout failed: ', co), detail: `released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)` };
+    }
     return ok('released and checked out again to the same agent');
   },
 };
