@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../../src/config/load.js';
 import type { Finding } from '../../src/types.js';
 import { tempDir } from './cli.js';
 import { FaultProxy } from './fault-proxy.js';
-import { fakeAgent, fakeCompany, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from './paperclip-fake.js';
+import { fakeAgent, fakeCompany, fakeId, fakeIssue, serveFakePaperclip, type FakePaperclip, type FakeWorld } from './paperclip-fake.js';
 
 /** Call at a test file's top level: `serve(w)` starts the fake and its proxy, both stopped after each test. */
 export function faultWorld(): { serve: (w: FakeWorld) => Promise<{ pc: FakePaperclip; proxy: FaultProxy }> } {
@@ -73,3 +73,12 @@ export const handouts = (fs: Finding[]): string[] =>
     .flatMap((f) => f.actions.filter((a) => a.type === 'checkout' || a.type === 'release-checkout'))
     .map((a) => `${a.type} ${a.status}: ${a.detail}`)
     .sort();
+
+/** A company whose agent made an active routine, with no approval yet: what ops/routine-without-approval acts on. */
+export function agentRoutineWorld() {
+  const co = fakeCompany();
+  const agent = fakeAgent(co.id, 1, { createdAt: hoursAgo(100) });
+  const routine = { id: fakeId(), companyId: co.id, title: 'Nightly issues', description: null, assigneeAgentId: agent.id, status: 'active', createdByAgentId: agent.id, createdByUserId: null, updatedByUserId: null, createdAt: hoursAgo(5), updatedAt: hoursAgo(5), lastTriggeredAt: null, triggers: [] };
+  const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [], routines: [routine], approvals: [] };
+  return { co, agent, routine, w };
+}

@@ -6,11 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { tempDir } from '../helpers/cli.js';
-import { actingConfig, faultWorld, hoursAgo } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeId, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, agentRoutineWorld, faultWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
-const ago = hoursAgo;
 
 describe('a routine without approval, when the server refuses the request once', () => {
   // Was (src/actions/kinds/disable-routine.ts execute): the routine was paused first, then the approval request
@@ -21,10 +19,7 @@ describe('a routine without approval, when the server refuses the request once',
   // board approval request for it"). Suggested fix: file (or find) the request first and pause after, or keep a
   // ledger `partial` entry that a later run completes, as release-checkout does.
   it('a routine paused by clipguard ends with one board approval request, also when the first request failed', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { createdAt: ago(100) });
-    const routine = { id: fakeId(), companyId: co.id, title: 'Nightly issues', description: null, assigneeAgentId: agent.id, status: 'active', createdByAgentId: agent.id, createdByUserId: null, updatedByUserId: null, createdAt: ago(5), updatedAt: ago(5), lastTriggeredAt: null, triggers: [] };
-    const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [], routines: [routine], approvals: [] };
+    const { routine, w } = agentRoutineWorld();
     const { proxy } = await serve(w);
     let failed = 0;
     proxy.decide = (r) => (r.method === 'POST' && r.path.endsWith('/approvals') && failed++ === 0 ? { kind: 'status', status: 503, body: '{"error":"busy"}' } : { kind: 'pass' });

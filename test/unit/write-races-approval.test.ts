@@ -10,18 +10,15 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/load.js';
 import { runScan } from '../../src/scan.js';
 import { standingRequest } from '../../src/facts/routine.js';
-import { actingConfig, faultWorld, hoursAgo } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeId, type FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, agentRoutineWorld, faultWorld } from '../helpers/fault-world.js';
+import { fakeId } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
 const RULE = 'ops/routine-without-approval';
 const overrides = { [RULE]: { action: { enabled: true } } } as Config['rules']['overrides'];
 
 async function race(otherAt: (now: number) => number) {
-  const co = fakeCompany();
-  const agent = fakeAgent(co.id, 1, { createdAt: hoursAgo(100) });
-  const routine = { id: fakeId(), companyId: co.id, title: 'Nightly issues', description: null, assigneeAgentId: agent.id, status: 'active', createdByAgentId: agent.id, createdByUserId: null, updatedByUserId: null, createdAt: hoursAgo(5), updatedAt: hoursAgo(5), lastTriggeredAt: null, triggers: [] };
-  const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [], routines: [routine], approvals: [] };
+  const { co, routine, w } = agentRoutineWorld();
   const { proxy } = await serve(w);
   let other: any = null;
   proxy.decide = (r) => {
@@ -80,10 +77,7 @@ describe('two clipguards ask the board to approve one routine at the same moment
 
 describe('the read after filing fails', () => {
   it('a 503 on the approvals list after the request was filed: the routine is paused all the same, the detail says what is not known', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { createdAt: hoursAgo(100) });
-    const routine = { id: fakeId(), companyId: co.id, title: 'Nightly issues', description: null, assigneeAgentId: agent.id, status: 'active', createdByAgentId: agent.id, createdByUserId: null, updatedByUserId: null, createdAt: hoursAgo(5), updatedAt: hoursAgo(5), lastTriggeredAt: null, triggers: [] };
-    const w: FakeWorld = { company: co, agents: [agent], issues: [], comments: {}, activity: [], routines: [routine], approvals: [] };
+    const { routine, w } = agentRoutineWorld();
     const { proxy } = await serve(w);
     let filed = false;
     proxy.decide = (r) => {

@@ -22,12 +22,18 @@ function world(): FakeWorld {
 /** The other process's comment: the board's, `body`, created at `at`. */
 const boardComment = (issue: any, body: string, at: number) => ({ id: fakeId(), companyId: issue.companyId, issueId: issue.id, body, authorType: 'user', authorUserId: 'local-board', authorAgentId: null, deletedAt: null, createdAt: new Date(at).toISOString(), updatedAt: new Date().toISOString() });
 
-async function race(other: (body: string, now: number) => { body: string; at: number } | null) {
+/** A world with the checklist's issue, served behind the fault proxy, and a config that posts the checklist there. */
+async function posting() {
   const w = world();
   const board = w.issues[0];
   const { proxy } = await serve(w);
   const cfg = actingConfig(proxy.url, { apply: false });
   cfg.checklist = { postIssue: board.identifier, postActivity: false };
+  return { w, board, proxy, cfg };
+}
+
+async function race(other: (body: string, now: number) => { body: string; at: number } | null) {
+  const { w, board, proxy, cfg } = await posting();
   let raced = false;
   proxy.decide = (r) => {
     if (raced || r.method !== 'POST' || !/^\/api\/issues\/[^/]+\/comments$/.test(r.path)) return { kind: 'pass' };
@@ -72,11 +78,7 @@ describe('the daily checklist, posted by two clipguards at the same moment', () 
   });
 
   it('the same checklist posted earlier, then another, then this one: X, Y, X again is news, not a duplicate', async () => {
-    const w = world();
-    const board = w.issues[0];
-    const { proxy } = await serve(w);
-    const cfg = actingConfig(proxy.url, { apply: false });
-    cfg.checklist = { postIssue: board.identifier, postActivity: false };
+    const { w, board, cfg } = await posting();
     const c = await runChecklist(cfg);
     const x = renderChecklistMarkdown(c);
     const y = x.replace(/<!-- clipguard-checklist [0-9a-f]+ -->/, `<!-- clipguard-checklist ${'0'.repeat(32)} -->`);
@@ -88,11 +90,7 @@ describe('the daily checklist, posted by two clipguards at the same moment', () 
   });
 
   it('an agent\'s comment with the same text posted just before is not taken for the checklist: this one stays', async () => {
-    const w = world();
-    const board = w.issues[0];
-    const { proxy } = await serve(w);
-    const cfg = actingConfig(proxy.url, { apply: false });
-    cfg.checklist = { postIssue: board.identifier, postActivity: false };
+    const { w, board, proxy, cfg } = await posting();
     let raced = false;
     proxy.decide = (r) => {
       if (raced || r.method !== 'POST' || !/\/comments$/.test(r.path)) return { kind: 'pass' };
@@ -107,11 +105,7 @@ describe('the daily checklist, posted by two clipguards at the same moment', () 
   });
 
   it('the read after posting fails (a 503): the checklist is posted all the same, said applied, with what is not known', async () => {
-    const w = world();
-    const board = w.issues[0];
-    const { proxy } = await serve(w);
-    const cfg = actingConfig(proxy.url, { apply: false });
-    cfg.checklist = { postIssue: board.identifier, postActivity: false };
+    const { w, board, proxy, cfg } = await posting();
     let posted = false;
     proxy.decide = (r) => {
       if (r.method === 'POST' && /\/comments$/.test(r.path)) posted = true;
