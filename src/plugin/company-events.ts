@@ -61,11 +61,11 @@ export function setupCompanyGuard(ctx: PluginContext, core: GuardCore): void {
  * waits in the guard's read lane (`core.reads`: company reads one at a time, beside the issue tasks), and only
  * an action to take goes to the guard's queue (checkThenAct): a company read never holds up a redaction.
  */
-export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS, lane = '', rearmForMs = 0): Promise<void> {
+export function checkCompany(ctx: PluginContext, core: GuardCore, companyId: string, rules: string[], occurredAt: string | null, delayMs = SETTLE_MS, keySuffix = '', rearmForMs = 0): Promise<void> {
   const before = core.reads.coalesced;
-  // The second looks wait in their own task (`lane`): an event joining a waiting task waits as long as it does.
+  // The second looks wait in their own task (`keySuffix`): an event joining a waiting task waits as long as it does.
   const task = core.reads.enqueue<{ rules: string[]; occurredAt: string[] }>(
-    `company:${companyId}${lane ? `:${lane}` : ''}`,
+    `company:${companyId}${keySuffix ? `:${keySuffix}` : ''}`,
     1,
     (prev) => ({ rules: [...new Set([...(prev?.rules ?? []), ...rules])], occurredAt: [...(prev?.occurredAt ?? []), ...(occurredAt ? [occurredAt] : [])] }),
     async (d) => {

@@ -22,8 +22,10 @@ interface Task<T> {
   lane: Lane;
   data: T;
   ready: boolean;
+  /** A delayed task's timer, until it is ready. */
+  timer?: ReturnType<typeof setTimeout>;
   /** A delayed task that an event joining it pushes back to the event's own delay, until `until` (epoch ms). */
-  rearm?: { delayMs: number; until: number; timer?: ReturnType<typeof setTimeout> };
+  rearm?: { delayMs: number; until: number };
   run: (data: T) => Promise<void>;
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
 }
@@ -63,15 +65,12 @@ export class CoalescingQueue {
 
   /** (Re)set when a delayed task becomes ready. */
   private arm(task: Task<unknown>, at: number): void {
-    const start = () => {
+    clearTimeout(task.timer);
+    task.timer = setTimeout(() => {
       task.ready = true;
       this.pump();
-    };
-    if (task.rearm) {
-      clearTimeout(task.rearm.timer);
-      task.rearm.timer = setTimeout(start, Math.max(0, at - Date.now()));
-      task.rearm.timer.unref?.();
-    } else setTimeout(start, Math.max(0, at - Date.now())).unref?.();
+    }, Math.max(0, at - Date.now()));
+    task.timer.unref?.();
   }
 
   /** Tasks not started yet. */

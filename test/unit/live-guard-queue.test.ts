@@ -98,6 +98,25 @@ describe('the coalescing queue', () => {
     expect(ran).toEqual(['c live', 'new live', 'a sweep', 'b sweep']);
   });
 
+  it('a re-armed delayed task: each joining event pushes its start back to its own delay, never past the cap', async () => {
+    const q = new CoalescingQueue();
+    const started: number[] = [];
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    let sent = 0;
+    const joins: Promise<void>[] = [];
+    // A join every 10 ms for 400 ms, each asking 50 ms more; the cap is 150 ms after the first.
+    joins.push(q.enqueue<number>('company:x:late', 1, (p) => (p ?? 0) + 1, async () => void started.push(sent), 50, 150));
+    for (; sent < 40; sent++) {
+      await sleep(10);
+      joins.push(q.enqueue<number>('company:x:late', 1, (p) => (p ?? 0) + 1, async () => void started.push(sent), 50, 150));
+    }
+    await Promise.all(joins);
+    // Started while the stream went on (the cap), not after it; and not at the first event's own 50 ms (pushed back).
+    expect(started.length).toBeGreaterThanOrEqual(2);
+    expect(started[0]).toBeGreaterThan(5);
+    expect(started[0]).toBeLessThan(40);
+  });
+
   it('a delayed task waits, and events within the delay join it', async () => {
     const q = new CoalescingQueue();
     const seen: string[][] = [];
