@@ -53,7 +53,8 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
   const out: Finding[] = [];
   // Only the companies this scan read: one state directory may serve several (the live guard's does), and another
   // company's entry is for a run of that company, under its own settings.
-  const read = new Set(subjects.filter((s) => s.type === 'company').map((s) => s.id));
+  // Each read company: whether its agent and issue lists were read whole (then one not in them is gone).
+  const read = new Map(subjects.filter((s) => s.type === 'company').map((s) => [s.id, s.facts.listed as { agents?: boolean; issues?: boolean } | null | undefined]));
   for (const [key, e] of ledger.pending()) {
     const r = e.resume!;
     const p = r.params;
@@ -65,7 +66,7 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     // The issue and the agent as the scan read them, decided as the executor's re-reads decide (resumePending).
     const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as PendingIssue | null;
     // Not in a list the scan read whole: gone, as the executor's re-read would answer (404).
-    const listed = subjects.find((s) => s.type === 'company' && s.id === p.companyId)?.facts.listed as { agents?: boolean; issues?: boolean } | null | undefined;
+    const listed = read.get(p.companyId as string);
     const gone = !held && listed?.issues ? 'the issue is gone: nothing to hand back' : !agent && listed?.agents ? 'the agent is gone: nothing to hand back' : null;
     const byIssue = held ? issueVerdict(held, p.agentId, Boolean(r.attemptedAt)) : null;
     const ownLost = byIssue?.kind === 'own';
