@@ -88,7 +88,8 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
   // In a repository the search ends at its top, and what it finds there is the checkout's own config, whoever owns
   // the checkout (a CI container's root over the runner's files): trust decides what it may do. Outside one, a
   // file found upward must be the user's (notTheUsers).
-  const inRepo = ownRepository(dir);
+  const top = gitRoot(dir);
+  const inRepo = top !== null && ownRepository(top);
   for (;;) {
     const p = join(dir, CONFIG_FILE);
     if (existsSync(p)) {
@@ -97,7 +98,7 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
       skipped?.(p, why);
     }
     // Not above the repository's top: a parent checkout's or a shared folder's config is not this repository's.
-    if (existsSync(join(dir, '.git'))) return null;
+    if (dir === top) return null;
     const up = dirname(dir);
     if (up === dir) return null;
     dir = up;
@@ -105,12 +106,10 @@ export function findConfigFile(startDir: string, skipped?: (file: string, why: s
 }
 
 /**
- * Is `dir` in a repository, as far as the config search goes: a `.git` at or above it, in a folder not every user
- * can write to. Anyone can make `/tmp/.git`: that does not make `/tmp` a checkout whose config is its own.
+ * Is the folder holding a `.git` (gitRoot) a repository, as far as the config search goes: one not every user can
+ * write to. Anyone can make `/tmp/.git`: that does not make `/tmp` a checkout whose config is its own.
  */
-function ownRepository(dir: string): boolean {
-  const top = gitRoot(dir);
-  if (!top) return false;
+function ownRepository(top: string): boolean {
   try {
     return (statSync(top).mode & 0o002) === 0;
   } catch {
