@@ -8,7 +8,7 @@
 // What must hold: no POST for a mark that is not on disk (else a lost answer could never be told from someone
 // else's checkout), the entry kept as it was (no mark), the problem named, no temporary file; and the next run, on
 // a disk with room, completes it as its own fresh attempt (not "an earlier run whose answer was lost").
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
