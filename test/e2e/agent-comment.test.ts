@@ -7,7 +7,7 @@
 // rotation. A copy an earlier version left beside such an original is deleted (clipguard wrote it). A comment
 // by a user the server refuses to let clipguard delete gets its copy removed again. The run key outlives its
 // run: rotation is the remedy for it too.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { executeActions } from '../../src/actions/executor.js';

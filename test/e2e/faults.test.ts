@@ -4,7 +4,7 @@
 // interrupted `scan --apply` must be completed by the next run without doing anything twice, and 409 storms
 // must be outcomes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
 import { cliAsync, startCli } from '../helpers/cli-async.js';

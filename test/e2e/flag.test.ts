@@ -2,7 +2,7 @@
 // that holds a secret (in its description or in one of its comments) asking whoever wrote it to rotate the
 // key; the comment names the kind and where, never the key; it is audit-logged; a second `--apply` posts
 // nothing (the ledger), nor does one with a fresh state directory (the same text is already on the issue).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, tempDir } from '../helpers/cli.js';

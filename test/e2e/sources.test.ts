@@ -3,7 +3,6 @@
 // item 5); an answer without end, behind the fault proxy, stops the read with a finding naming the limit and
 // the process stays under 512 MB (issue 17 item 7).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cli, tempDir } from '../helpers/cli.js';

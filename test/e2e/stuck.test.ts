@@ -4,7 +4,7 @@
 // itself (ops/server-blocked-issue naming the run; ops/blocked-without-reason silent), and an idle agent the
 // CEO's dispatch missed (ops/dispatch-missed).
 import { describe, expect, it, beforeAll } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, tempDir } from '../helpers/cli.js';
 import { e2eUrl, QUIET, Seed, waitFor, unique } from './seed.js';

@@ -1,7 +1,7 @@
 // A `watch` run that passes its deadline stops acting, on a REAL Paperclip: the deadline cancels the request in
 // flight and no further action starts, so a late run never checks an issue out after the watcher has given up
 // on it (and, with a short period, behind the next run's back). The fault proxy stalls the first checkout.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/cli.js';

@@ -2,7 +2,7 @@
 // previous process kept in <stateDir>/paperclip/ make its first scan of an unchanged company cost the same
 // few requests as a repeat scan in one process, with exactly the findings a full read gives (the secrets
 // facts were kept; the texts are kept masked), and no planted secret is in any file of the state directory.
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';

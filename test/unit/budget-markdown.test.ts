@@ -28,7 +28,7 @@ const agent = (n: number, name: string, budget: number, spent: number, status = 
   });
 // Ann 50%, Bob 85% and still burning $2/day, Cid 120% (paused by the server's hard stop), Dee without a budget.
 const agents = [agent(1, 'Ann', 10000, 5000), agent(2, 'Bob', 10000, 8500), agent(3, 'Cid', 10000, 12000, 'paused'), agent(4, 'Dee', 0, 300)];
-const [ann, bob, cid, dee] = agents;
+const [ann, bob, cid] = agents;
 const company = { ...sample('35-company-get'), spentMonthlyCents: 25800 };
 const overview = sample('34-budgets-overview-after-spend');
 const [companyPolicy, agentPolicy] = overview.policies;

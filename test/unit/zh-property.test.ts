@@ -1,6 +1,6 @@
 // Properties of the zh detector (fast-check), over text built from characters of the genuine locale files,
 // so generated strings look like the Chinese the detector meets.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import * as OpenCC from 'opencc-js';
