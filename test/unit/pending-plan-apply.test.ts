@@ -5,12 +5,15 @@
 //   one: its checkout is skipped in the dry-run too.
 // - a released issue now waiting for an open blocker: the completion was planned, then refused by the server (422,
 //   "failed", retried on every run). Now skipped in both, saying so, and kept until the blocker is done.
-import { readFileSync } from 'node:fs';
+// - two half-done re-checkouts of ONE issue (released from one agent, then from the next it went to): both were
+//   planned, and --apply skipped the second ("issue went to another agent meanwhile"). The plan now plays that the
+//   first completion hands the issue out.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import { actingConfig, faultWorld, handouts, halfDoneWorld } from '../helpers/fault-world.js';
-import { fakeIssue } from '../helpers/paperclip-fake.js';
+import { fakeAgent, fakeIssue } from '../helpers/paperclip-fake.js';
 
 const { serve } = faultWorld();
 
@@ -48,5 +51,32 @@ describe('pending completions in the plan = apply promise', () => {
     const after = handouts((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);
     expect(after.map((x) => x.split(':')[0])).toEqual(['release-checkout applied']);
     expect(issue.status).toBe('in_progress');
+  });
+
+  it('two half-done re-checkouts of one issue to two agents: the plan completes the first and skips the second, as --apply does', async () => {
+    const { co, agent, issue, w, state, key } = halfDoneWorld({ agent: { status: 'idle', errorReason: null } });
+    const second = fakeAgent(co.id, 2, { status: 'idle' });
+    w.agents.push(second);
+    const ledgerFile = join(state, 'ledger.json');
+    const ledger = JSON.parse(readFileSync(ledgerFile, 'utf8'));
+    const secondKey = ['release-checkout', second.id, issue.id, ''].join(':');
+    const e = ledger.entries[key];
+    ledger.entries[secondKey] = { ...e, resume: { ...e.resume, params: { ...e.resume.params, agentId: second.id } } };
+    writeFileSync(ledgerFile, JSON.stringify(ledger));
+    const { pc } = await serve(w);
+    // The idle agents' own checkouts of PRP-1 are skipped in both (the plan hands PRP-1 out): the completions are the case.
+    const completions = (fs: Parameters<typeof handouts>[0]) => handouts(fs).filter((x) => x.startsWith('release-checkout'));
+    const dry = completions((await runScan(actingConfig(pc.url, { stateDir: state, apply: false }), { only: ['ops'] })).report.findings);
+    expect(dry).toEqual([
+      expect.stringMatching(/^release-checkout planned: complete the re-checkout of PRP-1 to Agent1/),
+      expect.stringMatching(/^release-checkout skipped: complete the re-checkout of PRP-1 to Agent2 .*this plan checks PRP-1 out to another agent first$/),
+    ]);
+    const applied = completions((await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops'] })).report.findings);
+    expect(applied.map((x) => x.split(':')[0])).toEqual(['release-checkout applied', 'release-checkout skipped']);
+    expect(pc.writes.filter((x) => /checkout/.test(x))).toHaveLength(1);
+    expect([issue.assigneeAgentId, issue.status]).toEqual([agent.id, 'in_progress']);
+    // The second entry is settled (the world closed it); nothing is pending after.
+    expect(Object.keys(JSON.parse(readFileSync(ledgerFile, 'utf8')).entries)).not.toContain(secondKey);
+    expect(completions((await runScan(actingConfig(pc.url, { stateDir: state, apply: false }), { only: ['ops'] })).report.findings)).toEqual([]);
   });
 });

@@ -29,6 +29,10 @@ export const releaseCheckout: ActionKind = {
     const agentId = typeof p.agentId === 'string' ? p.agentId : null;
     const issueId = typeof p.issueId === 'string' ? p.issueId : null;
     if (agentId && world.paused.has(agentId)) return `this plan pauses the agent first (${world.paused.get(agentId)}): no work is handed to it`;
+    // Two half-done re-checkouts of one issue (released from one agent, then from the next it went to): the first
+    // completion hands it out, and the executor's re-read of the issue then finds it with that other agent.
+    const earlier = issueId ? world.handed.get(issueId) : undefined;
+    if (earlier && earlier.agentId !== agentId) return `this plan checks ${earlier.identifier} out to another agent first`;
     if (issueId && agentId) world.handed.set(issueId, { agentId, identifier: String(p.identifier ?? issueId) });
     return null;
   },
