@@ -151,11 +151,11 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
       const agentId = (a.params?.agentId as string) ?? null;
       const stop = stopReason(ctx);
       const open = stop ? null : circuit.open(agentId);
-      const finish = (out: Outcome) => {
+      const finish = (out: Outcome, closesIntent = false) => {
         a.status = out.status;
         // Outcome details can quote server answers: masked like everything else that reaches a report.
         a.detail = maskText(a.detail ? `${a.detail}: ${out.detail}` : out.detail);
-        record(ctx, f, a, out);
+        record(ctx, f, a, out, closesIntent);
       };
       if (stop) {
         if (ctx.result.problem) ctx.result.skipped++;
@@ -177,7 +177,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
             circuit.record(agentId, false, serverFault);
             out = { status: 'failed', detail: err.message };
           }
-          finish(out);
+          finish(out, true);
         })();
         if (!side) await run;
         else {
@@ -241,22 +241,28 @@ interface Ctx {
   settled: Set<FindingAction>;
 }
 
-/** Append to the audit log; false (and the run's problem set) when the write failed. */
-function audited(ctx: Ctx, entry: AuditEntry): boolean {
+/**
+ * Append to the audit log; false (and the run's problem set) when the write failed. `closesIntent`: the entry is
+ * the outcome of an action whose intent this run wrote.
+ */
+function audited(ctx: Ctx, entry: AuditEntry, closesIntent = false): boolean {
   // Once the state dir refuses writes, or the lock went to another process, this one writes nothing more there
-  // (the report carries what happened).
-  if (ctx.result.problem) return false;
+  // (the report carries what happened), but for the outcome of an action it began: a dangling intent reads "maybe
+  // done", so that line is still written if it can be. Not after the audit log itself failed (a line after a torn
+  // one is torn too), nor once another process holds the state dir.
+  const p = ctx.result.problem;
+  if (p && !(closesIntent && p.kind !== 'state-lock-lost' && p.path !== ctx.audit.file)) return false;
   try {
     ctx.audit.append(entry);
     return true;
   } catch (e) {
-    ctx.result.problem = writeProblem(ctx.audit.file, e, 'appending to the audit log');
+    ctx.result.problem ??= writeProblem(ctx.audit.file, e, 'appending to the audit log');
     return false;
   }
 }
 
-function record(ctx: Ctx, f: Finding, a: FindingAction, out: Outcome | { status: 'started'; detail: string }): boolean {
-  return audited(ctx, {
+function record(ctx: Ctx, f: Finding, a: FindingAction, out: Outcome | { status: 'started'; detail: string }, closesIntent = false): boolean {
+  const entry: AuditEntry = {
     time: new Date().toISOString(),
     mode: 'apply',
     rule: f.ruleId,
@@ -266,7 +272,8 @@ function record(ctx: Ctx, f: Finding, a: FindingAction, out: Outcome | { status:
     outcome: out.status,
     detail: out.detail,
     fingerprint: f.fingerprint,
-  });
+  };
+  return audited(ctx, entry, closesIntent);
 }
 
 async function activity(ctx: Ctx, companyId: unknown, a: FindingAction, f: Finding, entityType: string, entityId: string, outcome: string): Promise<void> {
@@ -336,6 +343,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
       if (shown.params) delete shown.params[RESUME_KEY];
     };
     let out!: Outcome;
+    let intended = false; // this run wrote the completion's intent: its outcome closes it
     try {
       const issue = await client.getIssue(String(p.issueId));
       const byIssue = issueVerdict(issue, p.agentId, Boolean(e.resume!.attemptedAt));
@@ -386,6 +394,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
             report(skip(stopReason(ctx) ?? 'the audit log takes no writes'));
             return;
           }
+          intended = true;
           // Marked before the POST: should its answer be lost, the next run knows the re-checkout it finds is its own.
           ctx.ledger.set(key, { ...e, resume: { ...e.resume!, attemptedAt: new Date().toISOString() } });
           // Only a mark that could not be saved stops it here (no write it could not account for); any other stop
@@ -419,7 +428,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     // (or one whose mark could not be saved) keeps its entry for the next run.
     if (out.status === 'applied') ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
     else if (out.status !== 'failed' && !stopReason(ctx)) ctx.ledger.delete(key);
-    audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) });
+    audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) }, intended);
     // The board sees the completion in the activity log, as it sees a release + checkout done in one run.
     if (out.status === 'applied') {
       const a = { type: 'release-checkout', status: 'applied', target: e.resume!.target, detail: out.detail, params: p } as FindingAction;

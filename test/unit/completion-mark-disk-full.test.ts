@@ -6,7 +6,8 @@
 // (tmpfs counts whole pages); the ledger's atomic rewrite needs a new one, and fails.
 //
 // What must hold: no POST for a mark that is not on disk (else a lost answer could never be told from someone
-// else's checkout), the entry kept as it was (no mark), the problem named, no temporary file; and the next run, on
+// else's checkout), the entry kept as it was (no mark), the audit log's intent closed by its outcome (skipped),
+// the problem named, no temporary file; and the next run, on
 // a disk with room, completes it as its own fresh attempt (not "an earlier run whose answer was lost").
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,11 +70,14 @@ process.stdout.write(JSON.stringify(report.findings.map((f) => ({ ruleId: f.rule
 
     // No POST: the checkout was never sent.
     expect(pc.writes.filter((x) => /checkout/.test(x))).toEqual([]);
-    // The audit log holds the intent (its append fitted) and nothing after it: once a write of the state dir fails,
-    // the run writes nothing more there (executor.ts audited); the report carries the rest.
+    // The audit log holds the intent (its append fitted), then its outcome: skipped for the unsaved mark. After a
+    // failed write the run writes nothing more to the state dir but the outcome of what it began (a dangling intent
+    // reads "maybe done").
     const audit = readFileSync(join(copy, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(audit.map((e) => e.outcome)).toEqual(['partial', 'started']);
+    expect(audit.map((e) => e.outcome)).toEqual(['partial', 'started', 'skipped']);
     expect(audit[1]).toMatchObject({ action: 'release-checkout', subject: `agent:${agent.id}`, detail: 'about to complete the re-checkout an earlier run left half-done' });
+    expect(audit[2]).toMatchObject({ action: 'release-checkout', subject: `agent:${agent.id}` });
+    expect(audit[2].detail).toMatch(/not acting: saving the idempotency ledger .*ledger\.json failed \(ENOSPC/);
     // The report says what happened: the completion skipped for the unsaved ledger, and the state dir's problem.
     const completion = findings.flatMap((f) => f.actions).filter((a) => a.type === 'release-checkout');
     expect(completion.map((a) => a.status)).toEqual(['skipped']);

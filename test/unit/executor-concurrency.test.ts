@@ -3,7 +3,7 @@
 // those in flight and runs alone; every action's intent is in the audit log before its write and its outcome
 // after; the default (1, what `scan --apply` uses) runs one at a time. The Paperclip here is an in-memory issue
 // whose every call takes a few milliseconds, so that calls of different actions can overlap.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { executeActions } from '../../src/actions/executor.js';
@@ -88,5 +88,33 @@ describe('the executor with concurrency', () => {
     const w = world(4);
     await executeActions([0, 1, 2, 3].map((k) => w.redact(k)), { mode: 'apply', client: w.client, stateDir: tempDir(), activityLog: false, now: new Date() });
     expect(w.most()).toBe(1);
+  });
+
+  it('a ledger that stops taking writes while two redactions are in flight: both outcomes close their intents; the next action is not begun', async () => {
+    const w = world(3);
+    const state = tempDir();
+    const ledgerFile = join(state, 'ledger.json');
+    // A real fault, not a mock: once c0's original is deleted, ledger.json becomes a directory, so every atomic
+    // rewrite of the ledger fails (the rename onto it). c1's delete answers later: it is still in flight when
+    // the loop, about to begin c2, finds the ledger unsaved and stops.
+    const del = w.client.deleteComment.bind(w.client);
+    w.client.deleteComment = async (i: string, id: string) => {
+      if (id === 'c1') await new Promise((r) => setTimeout(r, 60));
+      const r = await del(i, id);
+      if (id === 'c0') {
+        rmSync(ledgerFile, { force: true });
+        mkdirSync(ledgerFile);
+      }
+      return r;
+    };
+    const findings = [0, 1, 2].map((k) => w.redact(k));
+    const result = await executeActions(findings, { mode: 'apply', client: w.client, stateDir: state, activityLog: false, now: new Date(), concurrency: 2 });
+    expect(findings.map((f) => f.actions[0].status)).toEqual(['applied', 'applied', 'skipped']);
+    expect(result.problem).toMatchObject({ kind: 'state-dir-unwritable', path: ledgerFile });
+    const audit = readFileSync(join(state, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const outcomes = (k: number) => audit.filter((e) => e.target === `comment:c${k}`).map((e) => e.outcome);
+    // c1's redaction was made: its intent is closed by its outcome, not left reading "maybe done".
+    expect([outcomes(0), outcomes(1), outcomes(2)]).toEqual([['started', 'applied'], ['started', 'applied'], []]);
+    expect(w.comments.filter((c) => !c.deletedAt).map((c) => c.id).sort()).toEqual(['c2', 'copy1', 'copy2']);
   });
 });
