@@ -5,8 +5,9 @@
 // that joined it (each was published after its write was stored); an event that arrives once its key's task has
 // started gets a new task, which starts after it: no write is missed.
 //
-// Two lanes: the issue tasks of live events (a key to redact, seconds count) go before the rest (lane 1: the acting
-// runs, the catch-up's sweep of issues after a start). A task may wait `delayMs` before it can start (the company
+// Three lanes: the issue tasks of live events (a key to redact, seconds count) go first, then the acting runs (lane
+// 1: a plan made just before, a budget pause or an agent's recovery among them), then the catch-up's sweep of issues
+// after a start (lane 2: hundreds of issue re-reads must not hold up a pause). A task may wait `delayMs` before it can start (the company
 // reads), so events of a run that follow each other within that window share one read (the server also publishes a
 // run's end before it settles the agent's status).
 //
@@ -15,7 +16,7 @@
 
 import { AsyncResource } from 'node:async_hooks';
 
-export type Lane = 0 | 1;
+export type Lane = 0 | 1 | 2;
 
 interface Task<T> {
   key: string;
@@ -47,7 +48,7 @@ export class CoalescingQueue {
       if (had) {
         // Each event its own delay (a failed run's second look), within the cap, so a stream cannot hold it off.
         if (had.rearm && !had.ready) this.arm(had as Task<unknown>, Math.min(Date.now() + had.rearm.delayMs, had.rearm.until));
-        // A live event joining a catch-up task (lane 1) takes it to the front lane: it waits no longer than its own.
+        // A live event joining a catch-up task (lane 2) takes it to the front lane: it waits no longer than its own.
         if (lane < had.lane) had.lane = lane;
         had.data = merge(had.data);
         had.waiters.push({ resolve, reject });
@@ -80,7 +81,8 @@ export class CoalescingQueue {
 
   private pump(): void {
     if (this.busy) return;
-    const next = this.order.find((t) => t.ready && t.lane === 0) ?? this.order.find((t) => t.ready);
+    let next: Task<unknown> | undefined;
+    for (const t of this.order) if (t.ready && (!next || t.lane < next.lane)) next = t; // the first of the lowest lane
     if (!next) return;
     this.busy = true;
     this.order.splice(this.order.indexOf(next), 1);

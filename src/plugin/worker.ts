@@ -200,9 +200,9 @@ export function setupGuard(ctx: PluginContext): GuardCore {
               if (Date.parse(String(i.updatedAt)) < since) continue;
               stats.caughtUp++;
               swept.push(
-                // Behind the live events (lane 1): a sweep of hundreds of issues changed while the guard was down
-                // must not hold up the redaction of a key written now.
-                queue.enqueue<null>(`issue:${companyId}:${i.id}`, 1, () => null, async () => {
+                // Last (lane 2): a sweep of hundreds of issues changed while the guard was down must not hold up
+                // the redaction of a key written now, nor an acting run (a budget pause) planned now.
+                queue.enqueue<null>(`issue:${companyId}:${i.id}`, 2, () => null, async () => {
                   const s = await readStats();
                   await guardOne(s, companyId, i.id, 'catch-up after a start');
                   await writeStats();

@@ -81,7 +81,7 @@ describe('the coalescing queue', () => {
     expect(q.coalesced).toBe(8);
   });
 
-  it('the catch-up sweep (lane 1) waits behind live issue events; a live event on a swept issue takes its task to the front', async () => {
+  it('the catch-up sweep (lane 2) waits behind live issue events; a live event on a swept issue takes its task to the front', async () => {
     const q = new CoalescingQueue();
     const ran: string[] = [];
     let release!: () => void;
@@ -89,13 +89,32 @@ describe('the coalescing queue', () => {
     const busy = q.enqueue<null>('issue:busy', 0, () => null, async () => {
       await gate;
     });
-    const sweep = ['a', 'b', 'c'].map((k) => q.enqueue<string>(`issue:${k}`, 1, () => 'sweep', async (d) => void ran.push(`${k} ${d}`)));
+    const sweep = ['a', 'b', 'c'].map((k) => q.enqueue<string>(`issue:${k}`, 2, () => 'sweep', async (d) => void ran.push(`${k} ${d}`)));
     const live = q.enqueue<string>('issue:new', 0, () => 'live', async (d) => void ran.push(`new ${d}`));
     const joined = q.enqueue<string>('issue:c', 0, () => 'live', async () => undefined);
     await tick();
     release();
     await Promise.all([busy, ...sweep, live, joined]);
     expect(ran).toEqual(['c live', 'new live', 'a sweep', 'b sweep']);
+  });
+
+  it('an acting run (lane 1: a budget pause planned now) goes before the rest of a catch-up sweep (lane 2), after live issue events', async () => {
+    const q = new CoalescingQueue();
+    const ran: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const sweep = ['a', 'b', 'c'].map((k, n) =>
+      q.enqueue<null>(`issue:${k}`, 2, () => null, async () => {
+        ran.push(`sweep ${k}`);
+        if (n === 0) await gate;
+      }),
+    );
+    await tick(); // sweep a has started: the rest of the sweep waits
+    const act = q.enqueue<null>('act:company:x:1', 1, () => null, async () => void ran.push('act'));
+    const live = q.enqueue<null>('issue:new', 0, () => null, async () => void ran.push('live'));
+    release();
+    await Promise.all([...sweep, act, live]);
+    expect(ran).toEqual(['sweep a', 'live', 'act', 'sweep b', 'sweep c']);
   });
 
   it('a re-armed delayed task: each joining event pushes its start back to its own delay, never past the cap', async () => {
