@@ -18,7 +18,7 @@
 import { describe, expect, it } from 'vitest';
 import { CoalescingQueue } from '../../src/plugin/queue.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('review5: a failure joining a second look that is ready but waits behind another read', () => {
   it.fails('the joined look still waits its own delay (within the cap) (fails: it runs as soon as the other read ends)', async () => {
