@@ -349,7 +349,8 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
       const byIssue = issueVerdict(issue, p.agentId, Boolean(e.resume!.attemptedAt));
       if (byIssue?.kind === 'own') {
         // clipguard's own re-checkout, whose answer an earlier run lost (it marked the attempt before the POST).
-        out = ok(byIssue.why);
+        // Recorded as made only where the plan showed it; otherwise the entry goes as one the world has closed.
+        out = shownPlanned ? ok(byIssue.why) : skip(`${byIssue.why}; not recorded as this run's: its plan showed it skipped`);
       } else if (byIssue?.kind === 'done') {
         // Someone else made the re-checkout: nothing of clipguard's to complete, nor to credit it with in the
         // activity log. The entry goes (not `applied`: the key is the rule's own, and its release + re-checkout of

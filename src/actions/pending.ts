@@ -67,8 +67,9 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as PendingIssue | null;
     // Not in a list the scan read whole: gone, as the executor's re-read would answer (404).
     const listed = read.get(p.companyId as string);
-    const gone = !held && listed?.issues ? 'the issue is gone: nothing to hand back' : !agent && listed?.agents ? 'the agent is gone: nothing to hand back' : null;
     const byIssue = held ? issueVerdict(held, p.agentId, Boolean(r.attemptedAt)) : null;
+    // In the executor's order: the issue first; the agent is re-read (and found gone) only when the issue says nothing.
+    const gone = !held && listed?.issues ? 'the issue is gone: nothing to hand back' : !byIssue && !agent && listed?.agents ? 'the agent is gone: nothing to hand back' : null;
     const ownLost = byIssue?.kind === 'own';
     const byAgent = !byIssue && a ? agentVerdict(a.status) : null;
     const why = gone ?? (ownLost ? null : byIssue ? byIssue.why : byAgent ? `${name} ${byAgent.why}` : overStop(name, agent?.facts.budget));

@@ -1,4 +1,4 @@
-// Review 5. What is wrong (pending.ts pendingFindings, 92ac371 "an issue or agent absent from a list the scan read
+// Review 5, FIXED (pending.ts: the agent judged gone only where the issue says nothing, as the executor; executor.ts: an own re-checkout the plan showed skipped is not recorded as made). What is wrong (pending.ts pendingFindings, 92ac371 "an issue or agent absent from a list the scan read
 // whole ... is planned as gone"): the plan's "the agent is gone" verdict is taken BEFORE the issue's, while the
 // executor (executor.ts resumePending) decides by the issue first and asks the agent only when the issue says
 // nothing. For a completion whose answer an earlier run lost (the entry marked `attemptedAt`, the issue in progress
@@ -30,7 +30,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => a.status));
 
 describe('review5: a lost re-checkout answer, then the agent terminated (no longer listed)', () => {
-  it.fails('the dry-run shows what --apply does: no applied completion nor activity entry for one shown skipped (fails: dry skipped, --apply audits applied and posts to the activity log)', async () => {
+  it('the dry-run shows what --apply does: no applied completion nor activity entry for one shown skipped (fails: dry skipped, --apply audits applied and posts to the activity log)', async () => {
     // The server made run 1's re-checkout; its answer was lost: the entry is marked, the issue in progress with the agent.
     const { co, agent, w, state, key } = halfDoneWorld({ agent: { status: 'terminated', errorReason: null }, issue: { status: 'in_progress', assigneeAgentId: undefined } });
     w.issues[0].assigneeAgentId = agent.id;

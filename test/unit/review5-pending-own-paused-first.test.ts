@@ -1,4 +1,4 @@
-// Review 5. What is wrong (executor.ts resumePending, the `own` branch; made reachable for a shown-skipped
+// Review 5, FIXED (pending.ts: the agent judged gone only where the issue says nothing, as the executor; executor.ts: an own re-checkout the plan showed skipped is not recorded as made). What is wrong (executor.ts resumePending, the `own` branch; made reachable for a shown-skipped
 // completion by the plan's own simulation, simulate.ts + kinds/release-checkout.ts simulate): a completion whose
 // answer an earlier run lost (entry marked `attemptedAt`, the issue in progress with the agent) is planned
 // `record the re-checkout ...`, but when the same plan pauses that agent first (budget/agent-spend-exceeded: the
@@ -29,7 +29,7 @@ const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => `${a.status}: ${a.detail}`));
 
 describe('review5: a lost re-checkout answer, then the agent over its stop and paused by the same plan', () => {
-  it.fails('the completion the plan shows skipped is not recorded applied nor posted to the activity log (fails: audit applied + activity POST)', async () => {
+  it('the completion the plan shows skipped is not recorded applied nor posted to the activity log (fails: audit applied + activity POST)', async () => {
     const { co, agent, w, state, key } = halfDoneWorld({ agent: { budgetMonthlyCents: 1000, spentMonthlyCents: 1500 }, issue: { status: 'in_progress' } });
     w.issues[0].assigneeAgentId = agent.id;
     const file = join(state, 'ledger.json');
