@@ -404,8 +404,9 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
           if (unsaved) out = skip(unsaved);
           else {
             const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
-            // An answer came: nothing was lost, so the mark goes (a later hand-made re-checkout is not clipguard's).
-            if (co.status >= 300) {
+            // A refusal (4xx) says nothing was made, so the mark goes (a later hand-made re-checkout is not
+            // clipguard's). A 5xx does not (the server commits the checkout before its activity entry): it stays.
+            if (co.status >= 300 && co.status < 500) {
               const { attemptedAt: _answered, ...resume } = e.resume!;
               ctx.ledger.set(key, { ...e, resume }); // an earlier run's mark too: this answer says what was made
             }

@@ -1,4 +1,4 @@
-// Review 5. What is wrong (release-checkout.ts execute, 3a17d90 / e70b2bc; the same in executor.ts resumePending,
+// Review 5, FIXED (release-checkout.ts and executor.ts resumePending: the mark is dropped only on a 4xx refusal; a 5xx keeps it). What is wrong (release-checkout.ts execute, 3a17d90 / e70b2bc; the same in executor.ts resumePending,
 // 7fe7206): after the checkout POST, ANY answer >= 300 is taken as "an answer came: nothing made, so no mark" and the
 // attempt mark is dropped. A 5xx does not say that nothing was made: Paperclip's checkout route commits the checkout
 // (svc.checkout) and only then awaits logActivity(db, ...) (routes/issues.js POST /issues/:id/checkout), so a failure
@@ -20,14 +20,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneWorld, hoursAgo as ago } from '../helpers/fault-world.js';
 import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
 import { tempDir } from '../helpers/cli.js';
 
 const { serve } = faultWorld();
 
 describe("review5: the rule's re-checkout made by the server, answered 500 (its activity insert failed after the commit)", () => {
-  it.fails("is known as clipguard's own on the next run: no second release within the hour (fails: \"by someone else\", released again)", async () => {
+  it("is known as clipguard's own on the next run: no second release within the hour (fails: \"by someone else\", released again)", async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
@@ -52,5 +52,27 @@ describe("review5: the rule's re-checkout made by the server, answered 500 (its 
     const calledSomeoneElse = audit.some((e) => /by someone else/.test(e.detail ?? ''));
     // Fails here: { releases: 2, calledSomeoneElse: true }.
     expect({ releases, calledSomeoneElse }).toEqual({ releases: 1, calledSomeoneElse: false });
+  });
+
+  it("the completion of a half-done re-checkout, made by the server and answered 500: its mark stays; the next run records it as its own", async () => {
+    const { agent, w, state, key } = halfDoneWorld();
+    const { pc, proxy } = await serve(w);
+    proxy.decide = (r) => {
+      if (r.method === 'POST' && /\/checkout$/.test(r.path)) {
+        Object.assign(w.issues[0], { status: 'in_progress', assigneeAgentId: agent.id, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
+        return { kind: 'status', status: 500, body: '{"error":"Internal server error"}' };
+      }
+      return { kind: 'pass' };
+    };
+    await runScan(actingConfig(proxy.url, { stateDir: state }), { only: ['ops'] });
+    const entry = () => JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries[key];
+    expect(entry()).toMatchObject({ status: 'partial', resume: { attemptedAt: expect.any(String) } });
+    proxy.reset();
+    const second = await runScan(actingConfig(proxy.url, { stateDir: state }), { only: ['ops'] });
+    const completion = second.report.findings.filter((f) => /earlier run left half-done/.test(f.title)).flatMap((f) => f.actions);
+    expect(completion.map((a) => a.status)).toEqual(['applied']);
+    expect(completion[0].detail).toMatch(/answer was lost/);
+    expect(entry()).toMatchObject({ status: 'applied' });
+    expect(pc.writes.filter((x) => /^POST .*\/(release|checkout)$/.test(x))).toEqual([]); // the proxy answered run 1's POST; run 2 writes none
   });
 });

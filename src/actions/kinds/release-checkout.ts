@@ -64,8 +64,9 @@ export const releaseCheckout: ActionKind = {
       return skip('released; the re-checkout got 409: someone else took the issue');
     }
     if (co.status >= 300) {
-      // An answer came: nothing made, so no mark (a later hand-made re-checkout is not clipguard's).
-      ctx.ledger.set(key, { status: 'partial', at, resume });
+      // A refusal (4xx) says nothing was made: no mark (a later hand-made re-checkout is not clipguard's). A 5xx does
+      // not (the server commits the checkout, then writes its activity entry): the mark stays, the next run re-reads.
+      if (co.status < 500) ctx.ledger.set(key, { status: 'partial', at, resume });
       return { ...failHttp('released, but checkout failed: ', co), detail: `released, but checkout failed: HTTP ${co.status} ${errText(co.body)} (will be retried next run)` };
     }
     return ok('released and checked out again to the same agent');
