@@ -46,8 +46,12 @@ export class CoalescingQueue {
     return new Promise<void>((resolve, reject) => {
       const had = this.waiting.get(key) as Task<T> | undefined;
       if (had) {
-        // Each event its own delay (a failed run's second look), within the cap, so a stream cannot hold it off.
-        if (had.rearm && !had.ready) this.arm(had as Task<unknown>, Math.min(Date.now() + had.rearm.delayMs, had.rearm.until));
+        // Each event its own delay (a failed run's second look), within the cap, so a stream cannot hold it off; a
+        // look already due but waiting behind another task is pushed back too (it would run as soon as that ends).
+        if (had.rearm) {
+          had.ready = false;
+          this.arm(had as Task<unknown>, Math.min(Date.now() + had.rearm.delayMs, had.rearm.until));
+        }
         // A live event joining a catch-up task (lane 2) takes it to the front lane: it waits no longer than its own.
         if (lane < had.lane) had.lane = lane;
         had.data = merge(had.data);
