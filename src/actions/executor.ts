@@ -103,6 +103,7 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   if (opts.mode !== 'apply') return result;
   const audit = new AuditLog(join(opts.stateDir, 'audit.jsonl'));
   const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
+  ledger.lostTo = opts.owner ?? null;
   // Before anything is written or done: the state dir takes writes and the audit log opens for append.
   // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
   const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status !== 'applied'));

@@ -34,6 +34,14 @@ export class Ledger {
    * for this run; the executor stops acting once the ledger cannot be saved (see executeActions).
    */
   writeError: unknown = null;
+  /**
+   * Asked before each save: why this process no longer holds the state lock (another process took it over), or
+   * null. A save writes the whole map as this process read it at its start; after a takeover that would erase every
+   * entry the new holder saved, so the save then merges only this process's own changes into the file as it is.
+   */
+  lostTo: (() => string | null) | null = null;
+  /** Every key this process set (its entry) or deleted (null): what a merge after a takeover writes. */
+  private readonly changed = new Map<string, LedgerEntry | null>();
   constructor(
     readonly file: string,
     readonly ttlMs = 60 * 60 * 1000,
@@ -57,11 +65,13 @@ export class Ledger {
 
   set(key: string, entry: LedgerEntry): void {
     this.entries[key] = entry;
+    this.changed.set(key, entry);
     this.save();
   }
 
   delete(key: string): void {
     delete this.entries[key];
+    this.changed.set(key, null);
     this.save();
   }
 
@@ -84,7 +94,7 @@ export class Ledger {
    */
   prune(now = Date.now()): void {
     let gone = 0;
-    for (const [k, e] of Object.entries(this.entries)) if (!standing(k, e) && now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) (delete this.entries[k], gone++);
+    for (const [k, e] of Object.entries(this.entries)) if (!standing(k, e) && now - Date.parse(e.at) > Math.max(this.ttlMs, 7 * 86_400_000)) (delete this.entries[k], this.changed.set(k, null), gone++);
     // Saved: the executor prunes last, after its last write (before, the pruned entries stayed on disk, so a planner
     // decision was never recorded again after 7 days, nor a refused write tried again, as the entries say).
     if (gone) this.save();
@@ -92,10 +102,26 @@ export class Ledger {
 
   private save(): void {
     try {
-      writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries: this.entries }, null, 1));
+      const entries = this.lostTo?.() ? this.mergedIntoFile() : this.entries;
+      writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries }, null, 1));
     } catch (e) {
       this.writeError = e;
     }
+  }
+
+  /** The file's entries as they are now (the new lock holder's), with this process's own changes over them. */
+  private mergedIntoFile(): Record<string, LedgerEntry> {
+    let disk: Record<string, LedgerEntry> = {};
+    try {
+      disk = JSON.parse(readFileSync(this.file, 'utf8')).entries ?? {};
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
+    }
+    for (const [k, e] of this.changed) {
+      if (e) disk[k] = e;
+      else delete disk[k];
+    }
+    return disk;
   }
 }
 

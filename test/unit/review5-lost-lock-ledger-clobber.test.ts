@@ -1,4 +1,4 @@
-// Review 5. What is wrong (executor.ts resumePending, the save after the completion's POST; ledger.ts Ledger.save
+// Review 5, FIXED (ledger.ts: after a takeover a save merges only this process's changes into the file as it is). What is wrong (executor.ts resumePending, the save after the completion's POST; ledger.ts Ledger.save
 // writes the whole in-memory map read at the run's start): a run whose state lock is taken over while its completion
 // POST is in flight (or, since 7fe7206 "after the mark only an unsaved mark stops the POST", right after it saved
 // the attempt mark: it no longer stops there) makes the POST and then saves the ledger
@@ -29,7 +29,7 @@ import { fakeAgent, fakeIssue } from '../helpers/paperclip-fake.js';
 const { serve } = faultWorld();
 
 describe('review5: the state lock taken over right after a completion saved its mark', () => {
-  it.fails("the other process's entries saved meanwhile stay in the ledger (fails: run 1's ledger save after its POST erases them)", async () => {
+  it("the other process's entries saved meanwhile stay in the ledger (fails: run 1's ledger save after its POST erases them)", async () => {
     const { co, w, state, key } = halfDoneWorld();
     // The other process's own half-done release + re-checkout: another agent's issue, released, not checked out again.
     const agent2 = fakeAgent(co.id, 2, { status: 'error', errorReason: 'adapter_failed', createdAt: hoursAgo(100), updatedAt: hoursAgo(1) });
@@ -61,5 +61,8 @@ describe('review5: the state lock taken over right after a completion saved its 
     expect(takenOver).toBe(true);
     // Fails here: run 1 (which knew it had lost the lock) saved its own map after its POST: the other process's entry is gone.
     expect(read().entries[key2]?.status).toBe('partial');
+    // And run 1's own completion is recorded beside it (merged into the file as the new holder left it).
+    expect(read().entries[key]?.status).toBe('applied');
+    expect(pc.writes.filter((x) => /checkout$/.test(x))).toHaveLength(1);
   });
 });
