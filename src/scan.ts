@@ -217,7 +217,8 @@ async function evaluateAndAct(
   let pending: Finding[] = [];
   if ((opts.client ?? sources.paperclip) && readLedger().pending().length) {
     const { pendingFindings } = await import('./actions/pending.js');
-    pending = pendingFindings(readLedger(), sources.subjects);
+    // A completion is its rule's action: with --only, made (and shown) by a run that selected that rule.
+    pending = pendingFindings(readLedger(), sources.subjects, opts.only?.length ? new Set(active.map((r) => r.id)) : undefined);
   }
   if (findings.some((f) => f.actions.length)) {
     const { planActions } = await import('./actions/planner.js');

@@ -49,7 +49,8 @@ export function agentVerdict(status: unknown): { later: boolean; why: string } |
   return null;
 }
 
-export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): Finding[] {
+/** `rules`: only the entries these rules left (a run with `--only`); all when absent. */
+export function pendingFindings(ledger: Ledger, subjects: readonly Subject[], rules?: ReadonlySet<string>): Finding[] {
   const out: Finding[] = [];
   // Only the companies this scan read: one state directory may serve several (the live guard's does), and another
   // company's entry is for a run of that company, under its own settings.
@@ -59,6 +60,7 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[]): F
     const r = e.resume!;
     const p = r.params;
     if (typeof p.companyId === 'string' && !read.has(p.companyId)) continue;
+    if (rules && !rules.has(r.rule)) continue;
     const agent = subjects.find((s) => s.type === 'agent' && s.id === p.agentId);
     const a = agent?.facts.agent as { name?: string; status?: string } | undefined;
     const name = a?.name ?? `agent ${String(p.agentId).slice(0, 8)}`;

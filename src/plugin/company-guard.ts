@@ -102,8 +102,9 @@ export async function checkThenAct(companyId: string, only: string[], s: Company
   // A planner decision not to act (a redaction it knows cannot be made) that no run recorded yet: the acting run
   // records it in the audit log, once, and it gets its one activity entry. Otherwise the plan's decisions were
   // recorded by an earlier run: no activity entry again on every event.
-  // A half-done completion of this company's (pendingFindings leaves other companies' to their own checks).
-  const pending = new Ledger(join(s.stateDir, 'ledger.json')).pending().some(([, e]) => e.resume?.params.companyId === companyId);
+  // A half-done completion of this company's, left by a rule this check runs (pendingFindings leaves other companies'
+  // to their own checks, and other rules' to a check that runs them: its findings are kept and logged by rule).
+  const pending = new Ledger(join(s.stateDir, 'ledger.json')).pending().some(([, e]) => e.resume?.params.companyId === companyId && look.rules.includes(e.resume.rule));
   if (!planned && !look.unrecorded && !pending) return { ...look, mode: 'apply', quiet: new Set(look.findings.flatMap((f) => f.actions)) };
   return act(() => guardCompany(companyId, only, s));
 }

@@ -79,4 +79,16 @@ describe('pending completions in the plan = apply promise', () => {
     expect(Object.keys(JSON.parse(readFileSync(ledgerFile, 'utf8')).entries)).not.toContain(secondKey);
     expect(completions((await runScan(actingConfig(pc.url, { stateDir: state, apply: false }), { only: ['ops'] })).report.findings)).toEqual([]);
   });
+
+  it('a completion is its rule\'s action: a run with --only that leaves out ops/error-agent-holding-issue neither shows nor makes it', async () => {
+    const { issue, w, state, key } = halfDoneWorld();
+    const { pc } = await serve(w);
+    const budgetOnly = await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['budget'] });
+    expect(handouts(budgetOnly.report.findings)).toEqual([]);
+    expect(pc.writes.filter((x) => /checkout/.test(x))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries[key]).toMatchObject({ status: 'partial' });
+    const withRule = await runScan(actingConfig(pc.url, { stateDir: state }), { only: ['ops/error-agent-holding-issue'] });
+    expect(handouts(withRule.report.findings).map((x) => x.split(':')[0])).toEqual(['release-checkout applied']);
+    expect(issue.status).toBe('in_progress');
+  });
 });

@@ -1,4 +1,4 @@
-// Review 5. What is wrong (company-guard.ts guardCompany + checkThenAct, 650dddf): checkThenAct goes to the acting
+// Review 5, FIXED (a completion is its rule's action: made and shown by a check that runs ops/error-agent-holding-issue; pendingFindings' `rules`, checkThenAct). What is wrong (company-guard.ts guardCompany + checkThenAct, 650dddf): checkThenAct goes to the acting
 // run whenever the ledger holds a half-done re-checkout of this company, whatever rules the event checks; the acting
 // run (runScan --only <the event's rules>) plans and makes that completion (pendingFindings is not narrowed by
 // --only), but guardCompany keeps only the findings of the rules that ran (`mine = report.findings.filter((f) =>
@@ -32,7 +32,7 @@ afterEach(async () => {
 });
 
 describe('review5: a budget event of a company whose ledger holds a half-done re-checkout', () => {
-  it.fails('a re-checkout the guard makes gets its activity entry (fails: made on the cost event, nothing logged or kept)', async () => {
+  it('a re-checkout the guard makes gets its activity entry (fails: made on the cost event, nothing logged or kept)', async () => {
     const { co, issue, w, state } = halfDoneWorld();
     const pc = await serveFakePaperclip(w);
     servers.push(pc);
@@ -47,5 +47,22 @@ describe('review5: a budget event of a company whose ledger holds a half-done re
     // Either fix passes: no completion on a budget event (it waits for the error rule's check), or one made and logged and kept.
     // Fails here: { checkedOut: true, logged: false, kept: false }.
     expect({ checkedOut, logged, kept }).toEqual({ checkedOut, logged: checkedOut, kept: checkedOut });
+  }, 60_000);
+
+  it('the same world on an agent status event (the error rule runs): the completion is made, logged and kept', async () => {
+    const { co, agent, issue, w, state } = halfDoneWorld();
+    const pc = await serveFakePaperclip(w);
+    servers.push(pc);
+    const h = createTestHarness({ manifest: manifest as never, config: {} });
+    h.seed({ companies: [{ id: co.id, name: co.name, issuePrefix: co.issuePrefix } as never] });
+    h.ctx.config.get = (async () => ({ paperclipUrl: pc.url, stateDir: state, apply: true })) as never;
+    setupGuard(h.ctx);
+    await h.emit('cost_event.created' as never, {}, { companyId: co.id, entityType: 'cost_event', entityId: '00000000-0000-4000-8000-0000000c0570' });
+    expect(pc.writes.filter((x) => /checkout$/.test(x))).toEqual([]); // the budget event left it to the error rule
+    await h.emit('agent.updated' as never, { changedTopLevelKeys: ['status'] }, { companyId: co.id, entityType: 'agent', entityId: agent.id });
+    expect(pc.writes.filter((x) => /checkout$/.test(x))).toEqual([`POST /api/issues/${issue.id}/checkout`]);
+    const logged = (h.activity as { companyId?: string; message?: string }[]).filter((e) => e.companyId === co.id && /release-checkout applied/.test(e.message ?? ''));
+    expect(logged).toHaveLength(1);
+    expect(JSON.stringify(h.getState({ scopeKind: 'company', scopeId: co.id, stateKey: 'ops' }) ?? {})).toContain(issue.identifier);
   }, 60_000);
 });
