@@ -347,7 +347,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     let intended = false; // this run wrote the completion's intent: its outcome closes it
     try {
       const issue = await client.getIssue(String(p.issueId));
-      const byIssue = issueVerdict(issue, p.agentId, Boolean(e.resume!.attemptedAt));
+      const byIssue = issueVerdict(issue, e.resume!);
       if (byIssue?.kind === 'own') {
         // clipguard's own re-checkout, whose answer an earlier run lost (it marked the attempt before the POST).
         // Recorded as made only where the plan showed it; otherwise the entry goes as one the world has closed.

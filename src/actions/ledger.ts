@@ -14,7 +14,7 @@ export interface LedgerEntry {
   /** For `skipped` and `failed`: the reason recorded. */
   detail?: string;
   /** For a multi-step action interrupted half-way (release done, checkout not): what is left. */
-  resume?: { type: string; params: Record<string, unknown>; rule: string; target: string; fingerprint?: string; attemptedAt?: string };
+  resume?: { type: string; params: Record<string, unknown>; rule: string; target: string; fingerprint?: string; attemptedAt?: string; releaseSentAt?: string };
 }
 
 /**

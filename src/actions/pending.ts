@@ -28,9 +28,13 @@ export interface PendingIssue {
  * `skip`, the world closed it; `later`, it waits for an open blocker (its checkout would be refused, 422: the entry
  * stays for a run after the blocker is done); null, the agent decides (agentVerdict, then its stop threshold).
  */
-export function issueVerdict(issue: PendingIssue, agentId: unknown, attempted: boolean): { kind: 'own' | 'done' | 'skip' | 'later'; why: string } | null {
+export function issueVerdict(issue: PendingIssue, resume: { params: Record<string, unknown>; attemptedAt?: string; releaseSentAt?: string }): { kind: 'own' | 'done' | 'skip' | 'later'; why: string } | null {
+  const agentId = resume.params.agentId;
   const held = issue.status === 'in_progress' && issue.assigneeAgentId === agentId;
-  if (held && attempted) return { kind: 'own', why: 'already checked out again (by an earlier run of clipguard, whose answer was lost)' };
+  if (held && resume.attemptedAt) return { kind: 'own', why: 'already checked out again (by an earlier run of clipguard, whose answer was lost)' };
+  // Recorded before a release whose answer was an error or lost: still held, the release was not made (or the issue
+  // went back to the agent since). Either way nothing is left to complete.
+  if (held && resume.releaseSentAt) return { kind: 'done', why: 'still in progress with the agent: the release an earlier run sent (its answer an error or lost) was not made, or the issue went back to it since; nothing left to complete' };
   if (held) return { kind: 'done', why: 'already checked out again by someone else: nothing left to complete' };
   if (issue.assigneeAgentId && issue.assigneeAgentId !== agentId) return { kind: 'skip', why: 'issue went to another agent meanwhile' };
   if (!CHECKOUT_FROM.includes(String(issue.status))) return { kind: 'skip', why: `the issue is ${String(issue.status)} now: nothing to check out` };
@@ -69,7 +73,7 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[], ru
     const held = (subjects.find((s) => s.type === 'issue' && s.id === p.issueId)?.facts.issue ?? null) as PendingIssue | null;
     // Not in a list the scan read whole: gone, as the executor's re-read would answer (404).
     const listed = read.get(p.companyId as string);
-    const byIssue = held ? issueVerdict(held, p.agentId, Boolean(r.attemptedAt)) : null;
+    const byIssue = held ? issueVerdict(held, r) : null;
     // In the executor's order: the issue first; the agent is re-read (and found gone) only when the issue says nothing.
     const gone = !held && listed?.issues ? 'the issue is gone: nothing to hand back' : !byIssue && !agent && listed?.agents ? 'the agent is gone: nothing to hand back' : null;
     const ownLost = byIssue?.kind === 'own';

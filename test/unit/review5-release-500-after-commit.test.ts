@@ -1,4 +1,4 @@
-// Review 5. What is wrong (release-checkout.ts execute, the release step; older than the reviewed commits, same
+// Review 5, FIXED (release-checkout.ts: the partial entry is saved before the release, marked releaseSentAt, dropped on a 4xx; the next run re-reads). What is wrong (release-checkout.ts execute, the release step; older than the reviewed commits, same
 // machinery): `if (rel.status >= 300) return failHttp('release: ', rel)` takes any answer that is not a success as
 // "nothing released", and saves no ledger entry. Paperclip's release route commits the release (svc.release) and
 // only then awaits logActivity(db, ...) (routes/issues.js POST /issues/:id/release); a failure there answers 500
@@ -16,6 +16,7 @@
 // pendingFindings/resumePending judge it by the re-read (issue still in progress with the agent: nothing was
 // released, drop it; todo and unassigned: complete the re-checkout); or, after a release answered 5xx or lost,
 // re-read the issue and record the partial entry when it was released.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
@@ -26,7 +27,7 @@ import { tempDir } from '../helpers/cli.js';
 const { serve } = faultWorld();
 
 describe('review5: the release made by the server and answered 500 (its activity insert failed after the commit)', () => {
-  it.fails('the released issue is checked out again to its agent by the next run (fails: released, no entry, left without its agent)', async () => {
+  it('the released issue is checked out again to its agent by the next run (fails: released, no entry, left without its agent)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
@@ -48,4 +49,28 @@ describe('review5: the release made by the server and answered 500 (its activity
     // Fails here: ['todo', null]: nothing completes the re-checkout.
     expect([w.issues[0].status, w.issues[0].assigneeAgentId]).toEqual(['in_progress', agent.id]);
   });
+
+  for (const status of [500, 422] as const) {
+    it(`a release NOT made, answered ${status}: ${status === 500 ? 'the next run finds the issue still held, settles the entry (saying so) and releases it again once' : 'refused, so no entry is left; the next run releases it again'}`, async () => {
+      const co = fakeCompany();
+      const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
+      const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
+      const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
+      const state = join(tempDir(), 'state');
+      const { pc, proxy } = await serve(w);
+      let answered = 0;
+      proxy.decide = (r) => (r.method === 'POST' && /\/release$/.test(r.path) && answered++ === 0 ? { kind: 'status', status, body: '{"error":"no"}' } : { kind: 'pass' });
+      await runScan(actingConfig(proxy.url, { stateDir: state }), { only: ['ops'] });
+      const entries = () => Object.values(JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries) as { status: string; resume?: { releaseSentAt?: string } }[];
+      expect(entries().filter((e) => e.status === 'partial')).toHaveLength(status === 500 ? 1 : 0);
+      const second = await runScan(actingConfig(proxy.url, { stateDir: state }), { only: ['ops'] });
+      const settled = second.report.findings.filter((f) => /earlier run left half-done/.test(f.title)).flatMap((f) => f.actions);
+      if (status === 500) expect(settled.map((a) => `${a.status}: ${a.detail}`)).toEqual([expect.stringMatching(/^skipped: .*still in progress with the agent: the release an earlier run sent .* was not made/)]);
+      else expect(settled).toEqual([]);
+      // The rule's own release + re-checkout then runs once: one release reaches the server, the issue is back with its agent.
+      expect(pc.writes.filter((x) => /^POST .*\/release$/.test(x))).toHaveLength(1);
+      expect([w.issues[0].status, w.issues[0].assigneeAgentId]).toEqual(['in_progress', agent.id]);
+      expect(entries().filter((e) => e.status === 'partial')).toEqual([]);
+    });
+  }
 });

@@ -50,13 +50,21 @@ export const releaseCheckout: ActionKind = {
     // A blocked issue cannot be checked out again (422): releasing it would leave it released.
     const waits = unresolvedBlocker(issue);
     if (waits) return skip(`not released: it waits for ${waits.identifier ?? waits.id} (${waits.status}), so its re-checkout would be refused`);
+    // Recorded before the release: the server commits a release before its activity entry, so an answer that is an
+    // error (5xx) or lost does not say it was not made; the next run re-reads the issue (pending.ts issueVerdict).
+    const resume = { type: 'checkout-after-release' as const, params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint };
+    const sent = new Date().toISOString();
+    ctx.ledger.set(key, { status: 'partial', at: sent, resume: { ...resume, releaseSentAt: sent } });
+    if (ctx.ledger.writeError) return skip('not released: the ledger, which must record the release first, could not be saved');
     const rel = await client.release(String(p.issueId));
-    if (rel.status >= 300) return failHttp('release: ', rel);
+    if (rel.status >= 300) {
+      if (rel.status < 500) ctx.ledger.delete(key); // refused: nothing was released
+      return failHttp('release: ', rel);
+    }
     // Between the two writes the issue is released but not re-checked-out: record that, so a crash here is
     // completed by the next run instead of leaving the issue orphaned. Marked attempted, as the completion's own
     // POST is (executor.ts resumePending): should the checkout's answer be lost, the next run knows it as its own.
     const at = new Date().toISOString();
-    const resume = { type: 'checkout-after-release' as const, params: p, rule: f.ruleId, target: a.target, fingerprint: f.fingerprint };
     ctx.ledger.set(key, { status: 'partial', at, resume: { ...resume, attemptedAt: at } });
     const co = await client.checkout(String(p.issueId), String(p.agentId), CHECKOUT_FROM);
     if (co.status === 409) {
