@@ -1,6 +1,6 @@
 // A stateful fake Paperclip behind the fault proxy, stopped after each test, and the config of a scan that acts on
 // it: the setting of the tests that play a server fault, a second process or a change in the middle of a run.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/load.js';
@@ -65,6 +65,23 @@ export function halfDoneWorld(fields: { agent?: Record<string, unknown>; issue?:
   const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'todo', priority: 'high', assigneeAgentId: null, createdAt: hoursAgo(10), updatedAt: hoursAgo(0.5), ...fields.issue });
   const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
   return { co, agent, issue, w, ...halfDoneState(agent, issue, co.id) };
+}
+
+/** An agent in error holding an in-progress issue: what ops/error-agent-holding-issue releases and checks out again. */
+export function errorHolderWorld() {
+  const co = fakeCompany();
+  const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: hoursAgo(100), updatedAt: hoursAgo(1) });
+  const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: hoursAgo(10), updatedAt: hoursAgo(0.5) });
+  const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
+  return { co, agent, issue, w, state: join(tempDir(), 'state') };
+}
+
+/** Marks a half-done entry's re-checkout as sent (`attemptedAt`), as a run whose answer was lost leaves it. */
+export function markAttempted(state: string, key: string): void {
+  const file = join(state, 'ledger.json');
+  const l = JSON.parse(readFileSync(file, 'utf8'));
+  l.entries[key].resume.attemptedAt = l.entries[key].at;
+  writeFileSync(file, JSON.stringify(l));
 }
 
 /** Every checkout and release + re-checkout of a report, as `type status: detail`, sorted: what a plan hands out. */

@@ -15,19 +15,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
-import { tempDir } from '../helpers/cli.js';
+import { actingConfig, errorHolderWorld, faultWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
 describe('review4: the rule\'s own re-checkout made by the server, its answer lost', () => {
   it('is known as clipguard\'s own on the next run: no second release + re-checkout within the hour (failed: "by someone else", released again)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const state = join(tempDir(), 'state');
+    const { agent, w, state } = errorHolderWorld();
     const { pc, proxy } = await serve(w);
     // Run 1: release, then the checkout is made by the server and the connection cut before the answer.
     proxy.decide = (r) => (r.method === 'POST' && /\/checkout$/.test(r.path) ? { kind: 'reset-after-forward' } : { kind: 'pass' });

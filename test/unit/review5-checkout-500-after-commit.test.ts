@@ -20,28 +20,27 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import { actingConfig, faultWorld, halfDoneWorld, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
-import { tempDir } from '../helpers/cli.js';
+import type { FaultProxy } from '../helpers/fault-proxy.js';
+import type { FakeWorld } from '../helpers/paperclip-fake.js';
+import { actingConfig, errorHolderWorld, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
+/** The server makes the checkout, then answers 500 (as routes/issues.js does when logActivity throws after svc.checkout). */
+const madeThen500 =
+  (w: FakeWorld, agentId: string): FaultProxy['decide'] =>
+  (r) => {
+    if (r.method !== 'POST' || !/\/checkout$/.test(r.path)) return { kind: 'pass' };
+    Object.assign(w.issues[0], { status: 'in_progress', assigneeAgentId: agentId, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
+    return { kind: 'status', status: 500, body: '{"error":"Internal server error"}' };
+  };
+
 describe("review5: the rule's re-checkout made by the server, answered 500 (its activity insert failed after the commit)", () => {
   it("is known as clipguard's own on the next run: no second release within the hour (fails: \"by someone else\", released again)", async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const state = join(tempDir(), 'state');
+    const { agent, w, state } = errorHolderWorld();
     const { pc, proxy } = await serve(w);
     // Run 1: the server commits the checkout, then answers 500 (as routes/issues.js does when logActivity throws after svc.checkout).
-    proxy.decide = (r) => {
-      if (r.method === 'POST' && /\/checkout$/.test(r.path)) {
-        Object.assign(w.issues[0], { status: 'in_progress', assigneeAgentId: agent.id, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
-        return { kind: 'status', status: 500, body: '{"error":"Internal server error"}' };
-      }
-      return { kind: 'pass' };
-    };
+    proxy.decide = madeThen500(w, agent.id);
     await runScan(actingConfig(proxy.url, { stateDir: state }), { only: ['ops'] });
     expect([w.issues[0].status, w.issues[0].assigneeAgentId]).toEqual(['in_progress', agent.id]); // the server made it
     // The woken agent fails again at once (still in error); run 2, nothing faulty.
@@ -57,13 +56,7 @@ describe("review5: the rule's re-checkout made by the server, answered 500 (its 
   it("the completion of a half-done re-checkout, made by the server and answered 500: its mark stays; the next run records it as its own", async () => {
     const { agent, w, state, key } = halfDoneWorld();
     const { pc, proxy } = await serve(w);
-    proxy.decide = (r) => {
-      if (r.method === 'POST' && /\/checkout$/.test(r.path)) {
-        Object.assign(w.issues[0], { status: 'in_progress', assigneeAgentId: agent.id, startedAt: new Date().toISOString(), updatedAt: new Date().toISOString() });
-        return { kind: 'status', status: 500, body: '{"error":"Internal server error"}' };
-      }
-      return { kind: 'pass' };
-    };
+    proxy.decide = madeThen500(w, agent.id);
     await runScan(actingConfig(proxy.url, { stateDir: state }), { only: ['ops'] });
     const entry = () => JSON.parse(readFileSync(join(state, 'ledger.json'), 'utf8')).entries[key];
     expect(entry()).toMatchObject({ status: 'partial', resume: { attemptedAt: expect.any(String) } });

@@ -31,15 +31,21 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
+/** The live guard of the world's company, acting (apply), on a fake Paperclip. */
+async function actingGuard(w: ReturnType<typeof halfDoneWorld>['w'], state: string) {
+  const pc = await serveFakePaperclip(w);
+  servers.push(pc);
+  const h = createTestHarness({ manifest: manifest as never, config: {} });
+  h.seed({ companies: [{ id: w.company.id, name: w.company.name, issuePrefix: w.company.issuePrefix } as never] });
+  h.ctx.config.get = (async () => ({ paperclipUrl: pc.url, stateDir: state, apply: true })) as never;
+  setupGuard(h.ctx);
+  return { pc, h };
+}
+
 describe('review5: a budget event of a company whose ledger holds a half-done re-checkout', () => {
   it('a re-checkout the guard makes gets its activity entry (fails: made on the cost event, nothing logged or kept)', async () => {
     const { co, issue, w, state } = halfDoneWorld();
-    const pc = await serveFakePaperclip(w);
-    servers.push(pc);
-    const h = createTestHarness({ manifest: manifest as never, config: {} });
-    h.seed({ companies: [{ id: co.id, name: co.name, issuePrefix: co.issuePrefix } as never] });
-    h.ctx.config.get = (async () => ({ paperclipUrl: pc.url, stateDir: state, apply: true })) as never;
-    setupGuard(h.ctx);
+    const { pc, h } = await actingGuard(w, state);
     await h.emit('cost_event.created' as never, {}, { companyId: co.id, entityType: 'cost_event', entityId: '00000000-0000-4000-8000-0000000c0570' });
     const checkedOut = pc.writes.includes(`POST /api/issues/${issue.id}/checkout`);
     const logged = (h.activity as { companyId?: string; message?: string }[]).some((e) => e.companyId === co.id && /release-checkout applied/.test(e.message ?? ''));
@@ -51,12 +57,7 @@ describe('review5: a budget event of a company whose ledger holds a half-done re
 
   it('the same world on an agent status event (the error rule runs): the completion is made, logged and kept', async () => {
     const { co, agent, issue, w, state } = halfDoneWorld();
-    const pc = await serveFakePaperclip(w);
-    servers.push(pc);
-    const h = createTestHarness({ manifest: manifest as never, config: {} });
-    h.seed({ companies: [{ id: co.id, name: co.name, issuePrefix: co.issuePrefix } as never] });
-    h.ctx.config.get = (async () => ({ paperclipUrl: pc.url, stateDir: state, apply: true })) as never;
-    setupGuard(h.ctx);
+    const { pc, h } = await actingGuard(w, state);
     await h.emit('cost_event.created' as never, {}, { companyId: co.id, entityType: 'cost_event', entityId: '00000000-0000-4000-8000-0000000c0570' });
     expect(pc.writes.filter((x) => /checkout$/.test(x))).toEqual([]); // the budget event left it to the error rule
     await h.emit('agent.updated' as never, { changedTopLevelKeys: ['status'] }, { companyId: co.id, entityType: 'agent', entityId: agent.id });

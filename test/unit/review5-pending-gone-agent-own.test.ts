@@ -19,12 +19,12 @@
 // Suggested fix: in pendingFindings decide "the agent is gone" only where the executor would ask the agent (no issue
 // verdict: `!byIssue`), i.e. `gone` for the agent after byIssue; and in resumePending treat the `own` (and `done`)
 // outcomes of a completion the plan showed skipped like the others (no `applied`, no activity entry for it).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneWorld, markAttempted } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => a.status));
@@ -34,10 +34,7 @@ describe('review5: a lost re-checkout answer, then the agent terminated (no long
     // The server made run 1's re-checkout; its answer was lost: the entry is marked, the issue in progress with the agent.
     const { co, agent, w, state, key } = halfDoneWorld({ agent: { status: 'terminated', errorReason: null }, issue: { status: 'in_progress', assigneeAgentId: undefined } });
     w.issues[0].assigneeAgentId = agent.id;
-    const file = join(state, 'ledger.json');
-    const l = JSON.parse(readFileSync(file, 'utf8'));
-    l.entries[key].resume.attemptedAt = l.entries[key].at;
-    writeFileSync(file, JSON.stringify(l));
+    markAttempted(state, key);
     const { pc, proxy } = await serve(w);
     // As the real server lists agents: terminated ones are left out (services/agents.js list).
     proxy.decide = (r) => (r.method === 'GET' && r.path === `/api/companies/${co.id}/agents` ? { kind: 'status', status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(w.agents.filter((a) => a.status !== 'terminated')) } : { kind: 'pass' });

@@ -18,12 +18,12 @@
 // Suggested fix: in resumePending, for `own` with !shownPlanned, do as for the other outcomes of a shown-skipped
 // completion: no `applied`, no activity entry (settle the entry as the plan said, or keep it for a run that shows
 // it planned); or have the simulation not skip a `record` (it hands out no work).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
 import type { Finding } from '../../src/types.js';
-import { actingConfig, faultWorld, halfDoneWorld } from '../helpers/fault-world.js';
+import { actingConfig, faultWorld, halfDoneWorld, markAttempted } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 const pending = (fs: Finding[]) => fs.flatMap((f) => f.actions.filter((a) => a.type === 'release-checkout' && /earlier/.test(f.title)).map((a) => `${a.status}: ${a.detail}`));
@@ -32,10 +32,7 @@ describe('review5: a lost re-checkout answer, then the agent over its stop and p
   it('the completion the plan shows skipped is not recorded applied nor posted to the activity log (fails: audit applied + activity POST)', async () => {
     const { co, agent, w, state, key } = halfDoneWorld({ agent: { budgetMonthlyCents: 1000, spentMonthlyCents: 1500 }, issue: { status: 'in_progress' } });
     w.issues[0].assigneeAgentId = agent.id;
-    const file = join(state, 'ledger.json');
-    const l = JSON.parse(readFileSync(file, 'utf8'));
-    l.entries[key].resume.attemptedAt = l.entries[key].at;
-    writeFileSync(file, JSON.stringify(l));
+    markAttempted(state, key);
     const { pc, proxy } = await serve(w);
     const dry = pending((await runScan(actingConfig(proxy.url, { stateDir: state, apply: false }), { only: ['ops', 'budget'] })).report.findings);
     const writesBefore = pc.writes.length;

@@ -20,19 +20,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScan } from '../../src/scan.js';
-import { actingConfig, faultWorld, hoursAgo as ago } from '../helpers/fault-world.js';
-import { fakeAgent, fakeCompany, fakeIssue, type FakeWorld } from '../helpers/paperclip-fake.js';
-import { tempDir } from '../helpers/cli.js';
+import { actingConfig, errorHolderWorld, faultWorld } from '../helpers/fault-world.js';
 
 const { serve } = faultWorld();
 
 describe('review5: the release made by the server and answered 500 (its activity insert failed after the commit)', () => {
   it('the released issue is checked out again to its agent by the next run (fails: released, no entry, left without its agent)', async () => {
-    const co = fakeCompany();
-    const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-    const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
-    const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-    const state = join(tempDir(), 'state');
+    const { agent, w, state } = errorHolderWorld();
     const { proxy } = await serve(w);
     proxy.decide = (r) => {
       if (r.method === 'POST' && /\/release$/.test(r.path)) {
@@ -52,11 +46,7 @@ describe('review5: the release made by the server and answered 500 (its activity
 
   for (const status of [500, 422] as const) {
     it(`a release NOT made, answered ${status}: ${status === 500 ? 'the next run finds the issue still held, settles the entry (saying so) and releases it again once' : 'refused, so no entry is left; the next run releases it again'}`, async () => {
-      const co = fakeCompany();
-      const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
-      const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, createdAt: ago(10), updatedAt: ago(0.5) });
-      const w: FakeWorld = { company: co, agents: [agent], issues: [issue], comments: {}, activity: [] };
-      const state = join(tempDir(), 'state');
+      const { agent, w, state } = errorHolderWorld();
       const { pc, proxy } = await serve(w);
       let answered = 0;
       proxy.decide = (r) => (r.method === 'POST' && /\/release$/.test(r.path) && answered++ === 0 ? { kind: 'status', status, body: '{"error":"no"}' } : { kind: 'pass' });
