@@ -11,7 +11,11 @@
 // error holding it), saves that release's `partial` entry under the same key (the rule's own key). Run 1's POST
 // returns; its save after the POST merges `changed` = {first key: deleted, second key: applied} into the file and
 // deletes the new holder's entry. Should the new holder's checkout then be answered 5xx or lost (it keeps its mark
-// and saves nothing more: release-checkout.ts), or should it die there, the issue is left released with no record.
+// and saves nothing more for that key: release-checkout.ts), or should it die there, the issue is left released
+// with no record, unless the new holder happens to save its ledger again later in its run (it writes its whole map,
+// which still holds the entry): so the loss is for good when that action was its last ledger write, or it died.
+// The same root cause overwrites an entry the new holder changed with this run's older value (a mark it saved before
+// the takeover over the new holder's `applied`: the next run records and posts the re-checkout again).
 //
 // Why it matters: "the ledger never loses an entry that still matters (a released issue must never be left
 // without a record)", after a second process took the lock: exactly what daf620e set out to fix, for any key this
