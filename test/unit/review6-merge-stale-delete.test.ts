@@ -41,7 +41,7 @@ describe('review6: the merge after a takeover re-applies changes made before it'
     w.agents.push(agent2);
     w.issues.push(issue2);
     const file = join(state, 'ledger.json');
-    const read = () => JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, { status: string; resume?: Record<string, unknown> }> };
+    const read = () => JSON.parse(readFileSync(file, 'utf8')) as { entries: Record<string, { status: string; at?: string; resume?: Record<string, unknown> }> };
     const key2 = ['release-checkout', agent2.id, issue2.id, ''].join(':');
     const resume2 = { type: 'checkout-after-release', params: { agentId: agent2.id, issueId: issue2.id, identifier: issue2.identifier, stopCents: null, companyId: co.id }, rule: 'ops/error-agent-holding-issue', target: `issue:${issue2.identifier}`, fingerprint: 'fp2' };
     const l0 = read();
