@@ -35,12 +35,11 @@ export class Ledger {
    */
   writeError: unknown = null;
   /**
-   * Asked before each save: why this process no longer holds the state lock (another process took it over), or
-   * null. A save writes the whole map as this process read it at its start; after a takeover that would erase every
-   * entry the new holder saved, so the save then merges only this process's own changes into the file as it is.
+   * Why this process no longer holds the state lock (another process took it over), or null: set by the executor,
+   * asked by an action before a write that must be recorded first (kinds/release-checkout.ts).
    */
   lostTo: (() => string | null) | null = null;
-  /** Every key this process set (its entry) or deleted (null): what a merge after a takeover writes. */
+  /** The keys this process set (its entry) or deleted (null) since its last save: what a save merges. */
   private readonly changed = new Map<string, LedgerEntry | null>();
   constructor(
     readonly file: string,
@@ -100,28 +99,35 @@ export class Ledger {
     if (gone) this.save();
   }
 
+  /**
+   * Merges this process's changes into the file as it is now, not the whole map it read at its start: a process
+   * whose lock was taken over while an action was in flight still saves that action, and neither it nor the new
+   * holder erases what the other saved (an entry may be the only record of an issue left without its agent).
+   */
   private save(): void {
     try {
-      const entries = this.lostTo?.() ? this.mergedIntoFile() : this.entries;
+      const entries = this.onDisk() ?? { ...this.entries };
+      for (const [k, e] of this.changed) {
+        if (e) entries[k] = e;
+        else delete entries[k];
+      }
       writePrivateFileAtomic(this.file, JSON.stringify({ version: 1, entries }, null, 1));
+      this.entries = entries;
+      this.changed.clear();
     } catch (e) {
       this.writeError = e;
     }
   }
 
-  /** The file's entries as they are now (the new lock holder's), with this process's own changes over them. */
-  private mergedIntoFile(): Record<string, LedgerEntry> {
-    let disk: Record<string, LedgerEntry> = {};
+  /** The file's entries now; null when it is missing or unreadable as a ledger (then this process's map stands). */
+  private onDisk(): Record<string, LedgerEntry> | null {
     try {
-      disk = JSON.parse(readFileSync(this.file, 'utf8')).entries ?? {};
+      const entries = JSON.parse(readFileSync(this.file, 'utf8')).entries;
+      return entries && typeof entries === 'object' && !Array.isArray(entries) ? entries : null;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' && !(e instanceof SyntaxError)) throw e;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT' || e instanceof SyntaxError) return null;
+      throw e;
     }
-    for (const [k, e] of this.changed) {
-      if (e) disk[k] = e;
-      else delete disk[k];
-    }
-    return disk;
   }
 }
 

@@ -91,7 +91,10 @@ export function pendingFindings(ledger: Ledger, subjects: readonly Subject[], ru
       ruleId: r.rule,
       severity: 'warning',
       title: 'A release + re-checkout an earlier run left half-done',
-      message: `An earlier clipguard --apply released ${issue} from ${name} and stopped before checking it out again: the issue is left without its agent until the re-checkout is made.`,
+      message:
+        r.releaseSentAt && !r.attemptedAt
+          ? `An earlier clipguard --apply sent the release of ${issue} from ${name} and got no clear answer (an error or none): if the release was made, the issue is left without its agent until the re-checkout is made; the next --apply re-reads it and settles which.`
+          : `An earlier clipguard --apply released ${issue} from ${name} and stopped before checking it out again: the issue is left without its agent until the re-checkout is made.`,
       subject: { type: 'agent', id: String(p.agentId), label: name },
       location: null,
       // Its own fingerprint: not the finding that planned the release (a baseline or waiver of that one is not this).

@@ -80,6 +80,9 @@ export interface GuardCore {
   known: Set<string>;
 }
 
+/** What an issue task's events carry: why it runs, and when each event it covers occurred. */
+type IssueTask = { why: string; occurredAt: string[] };
+
 export function setupGuard(ctx: PluginContext): GuardCore {
   const ownId = process.env.PAPERCLIP_PLUGIN_ID ?? null;
   const rest = new Map<string, PaperclipClient>();
@@ -137,16 +140,11 @@ export function setupGuard(ctx: PluginContext): GuardCore {
       if (own || route.kind !== 'issue') return saved;
       const stats = await readStats();
       const before = queue.coalesced;
-      const task = queue.enqueue<{ why: string; occurredAt: string[] }>(
+      const task = queue.enqueue<IssueTask>(
         `issue:${event.companyId}:${route.issueId}`,
         0,
         (prev) => ({ why: prev ? `${prev.why.split(' +')[0]} +more` : event.eventType, occurredAt: [...(prev?.occurredAt ?? []), event.occurredAt] }),
-        async (d) => {
-          const s = await readStats();
-          await guardOne(s, event.companyId, route.issueId, d.why);
-          core.handled(s, d.occurredAt);
-          await writeStats();
-        },
+        issueTask(event.companyId, route.issueId),
       );
       if (queue.coalesced > before) stats.coalesced++;
       await task;
@@ -154,6 +152,19 @@ export function setupGuard(ctx: PluginContext): GuardCore {
   }
   setupCompanyGuard(ctx, core);
   setupJobs(ctx, core);
+
+  /**
+   * An issue's task, for a live event and the catch-up sweep alike: one data shape per key, since either may join
+   * the other's waiting task (the sweep's data once wiped a live event's, whose task then failed).
+   */
+  function issueTask(companyId: string, issueId: string): (d: IssueTask) => Promise<void> {
+    return async (d) => {
+      const s = await readStats();
+      await guardOne(s, companyId, issueId, d.why);
+      core.handled(s, d.occurredAt);
+      await writeStats();
+    };
+  }
 
   /** One issue through the guard; counted in `stats`, whose caller writes them back. */
   async function guardOne(stats: GuardStats, companyId: string, issueId: string, why: string): Promise<void> {
@@ -202,11 +213,7 @@ export function setupGuard(ctx: PluginContext): GuardCore {
               swept.push(
                 // Last (lane 2): a sweep of hundreds of issues changed while the guard was down must not hold up
                 // the redaction of a key written now, nor an acting run (a budget pause) planned now.
-                queue.enqueue<null>(`issue:${companyId}:${i.id}`, 2, () => null, async () => {
-                  const s = await readStats();
-                  await guardOne(s, companyId, i.id, 'catch-up after a start');
-                  await writeStats();
-                }),
+                queue.enqueue<IssueTask>(`issue:${companyId}:${i.id}`, 2, (prev) => prev ?? { why: 'catch-up after a start', occurredAt: [] }, issueTask(companyId, i.id)),
               );
             }
             if (page.length < 500) break;

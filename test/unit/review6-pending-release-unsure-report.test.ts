@@ -1,4 +1,4 @@
-// Review 6. What is wrong (src/actions/pending.ts pendingFindings, the finding it builds; the `releaseSentAt` entry of
+// Review 6, FIXED (pending.ts: a releaseSentAt entry says what is known). What was wrong (src/actions/pending.ts pendingFindings, the finding it builds; the `releaseSentAt` entry of
 // 6a01e98): an entry saved BEFORE a release whose answer was an error or lost (`releaseSentAt`: the release may not
 // have been made) gets the same finding as a release that was made: title "A release + re-checkout an earlier run
 // left half-done", message "An earlier clipguard --apply released PRP-1 from <agent> and stopped before checking it
@@ -24,7 +24,7 @@ import { actingConfig, faultWorld, halfDoneWorld, hoursAgo } from '../helpers/fa
 const { serve } = faultWorld();
 
 describe('review6: the pending finding of a release that may not have been made', () => {
-  it.fails('does not say the issue was released and left without its agent when the issue is still with it (fails: it does)', async () => {
+  it('does not say the issue was released and left without its agent when the issue is still with it (fails: it does)', async () => {
     // The agent in error still holds its issue: run 1's release (answered 500) was not made.
     const { w, state, key, issue } = halfDoneWorld({ issue: { status: 'in_progress', startedAt: hoursAgo(2) } });
     w.issues[0].assigneeAgentId = w.agents[0].id;

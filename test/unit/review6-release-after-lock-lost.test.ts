@@ -1,4 +1,4 @@
-// Review 6. What is wrong (src/actions/kinds/release-checkout.ts execute, the pre-release save of 6a01e98, with the
+// Review 6, FIXED (release-checkout.ts: no release once the lock is lost). What was wrong (src/actions/kinds/release-checkout.ts execute, the pre-release save of 6a01e98, with the
 // ledger merge of daf620e): the save made right before the release asks the lock (Ledger.save calls lostTo) and, the
 // lock lost, merges its entry into the new holder's file; execute then checks only `ctx.ledger.writeError` and sends
 // the release anyway. An action whose intent was written before the takeover releases and re-checks out an issue
@@ -29,7 +29,7 @@ import { readFileSync } from 'node:fs';
 const { serve } = faultWorld();
 
 describe('review6: a release + re-checkout whose lock is taken over during its re-reads', () => {
-  it.fails('is not made again by the run that lost the lock (fails: released and checked out twice)', async () => {
+  it('is not made again by the run that lost the lock (fails: released and checked out twice)', async () => {
     const co = fakeCompany();
     const agent = fakeAgent(co.id, 1, { status: 'error', errorReason: 'adapter_failed', createdAt: ago(100), updatedAt: ago(1) });
     const issue = fakeIssue(co, 1, { title: 'Ship it', status: 'in_progress', priority: 'high', assigneeAgentId: agent.id, startedAt: ago(2), createdAt: ago(10), updatedAt: ago(0.5) });

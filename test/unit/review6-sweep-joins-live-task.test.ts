@@ -1,4 +1,4 @@
-// Review 6. What is wrong (src/plugin/worker.ts catchUp, the sweep's enqueue, and queue.ts CoalescingQueue.enqueue;
+// Review 6, FIXED (worker.ts: one data shape and one run for an issue task, live or swept). What was wrong (src/plugin/worker.ts catchUp, the sweep's enqueue, and queue.ts CoalescingQueue.enqueue;
 // the lane moved to 2 in 87d1642, the join itself older): the catch-up sweep and a live issue event queue the same
 // key (`issue:<company>:<issue>`) with different data: the live task's `merge` builds `{ why, occurredAt }` and its
 // `run` reads `d.why`; the sweep's merge is `() => null`. When the sweep joins a live task that is waiting (the guard
@@ -28,7 +28,7 @@ process.env.PAPERCLIP_PLUGIN_ID = 'p0000000-0000-4000-8000-0000000000f0';
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 describe('review6: the catch-up sweep joining a waiting live issue task', () => {
-  it.fails("the live event's issue is still guarded (fails: its task's data is nulled, its run throws, the key stays)", async () => {
+  it("the live event's issue is still guarded (fails: its task's data is nulled, its run throws, the key stays)", async () => {
     const h = createTestHarness({ manifest: manifest as never, config: { apply: true, stateDir: tempDir() } });
     const ago = (min: number) => new Date(Date.now() - min * 60_000);
     const keyB = fakeToken('github-pat', 81);
