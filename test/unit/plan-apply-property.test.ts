@@ -53,7 +53,9 @@ const worldArb = fc.record({
   maxPerScan: fc.constantFrom(3, 20),
   // Release + re-checkouts an earlier --apply left half-done (the ledger's partial entries), some with the attempt
   // of their completion marked (its answer lost).
-  halfDone: fc.array(fc.record({ agent: fc.nat(5), issue: fc.nat(8), attempted: fc.boolean(), hours: fc.integer({ min: 1, max: 200 }) }), { maxLength: 2 }),
+  // Half-done entries as the three writes leave them: before the release (its answer an error or lost), after it
+  // (the re-checkout not made), after the re-checkout was sent (its answer lost).
+  halfDone: fc.array(fc.record({ agent: fc.nat(5), issue: fc.nat(8), stage: fc.constantFrom('release-sent', 'released', 'attempted'), hours: fc.integer({ min: 1, max: 200 }) }), { maxLength: 2 }),
   flag: fc.boolean(),
   release: fc.boolean(),
 });
@@ -161,7 +163,7 @@ function halfDoneLedger(state: string, world: FakeWorld, g: Gen): void {
     entries[['release-checkout', agent.id, issue.id, ''].join(':')] = {
       status: 'partial',
       at,
-      resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp', ...(h.attempted ? { attemptedAt: at } : {}) },
+      resume: { type: 'checkout-after-release', params, rule: 'ops/error-agent-holding-issue', target: `issue:${issue.identifier}`, fingerprint: 'fp', ...(h.stage === 'attempted' ? { attemptedAt: at } : h.stage === 'release-sent' ? { releaseSentAt: at } : {}) },
     };
   }
   mkdirSync(state, { recursive: true });
