@@ -68,7 +68,12 @@ describe('the live guard on agent, run and budget events (real Paperclip)', () =
     const first = await until(() => (applied().length ? applied() : null), { timeoutMs: 60_000 });
     // On failure, also what the audit log holds for this agent (masked, as every audit entry).
     const mine = () => audit(state).filter((e) => String(e.subject).includes(agent.id)).map((e) => `${e.time} ${e.action} ${e.outcome}: ${String(e.detail).slice(0, 120)}`);
-    expect(first, JSON.stringify([await data('ops', co.id), await data('stats'), mine().slice(-12)]).slice(0, 4000)).not.toBeNull();
+    // And the server's view at that moment (did the agent reach error while holding the issue, and when).
+    const now = async () => {
+      const [a, i] = await Promise.all([seed.req('GET', `/agents/${agent.id}`), seed.getIssue(issue.id)]);
+      return { agent: { status: a.status, updatedAt: a.updatedAt }, issue: { status: i.status, assigned: i.assigneeAgentId === agent.id, updatedAt: i.updatedAt } };
+    };
+    expect(first, JSON.stringify([await now(), await data('ops', co.id), await data('stats'), mine().slice(-12)]).slice(0, 4000)).not.toBeNull();
     // The re-checkout woke it; it fails again: more agent.run.failed events. Then it puts itself in error a few
     // times more (PATCH status: agent.updated events). The ledger holds the recovery for an hour: no second one.
     const checks = (await data('stats')).companyChecks;
