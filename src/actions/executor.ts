@@ -103,7 +103,6 @@ export async function executeActions(findings: Finding[], opts: ExecutorOptions)
   if (opts.mode !== 'apply') return result;
   const audit = new AuditLog(join(opts.stateDir, 'audit.jsonl'));
   const ledger = new Ledger(join(opts.stateDir, 'ledger.json'));
-  ledger.lostTo = opts.owner ?? null;
   // Before anything is written or done: the state dir takes writes and the audit log opens for append.
   // Otherwise no action runs (each is skipped with the reason), rather than an action done and then not recorded.
   const toWrite = ledger.pending().length > 0 || findings.some((f) => f.actions.some((a) => a.status !== 'applied'));
@@ -304,7 +303,7 @@ async function perform(ctx: Ctx, f: Finding, a: FindingAction): Promise<Outcome>
   const client = ctx.opts.client;
   const p = a.params ?? {};
   if (kind.needsPaperclip && !client) return skip('Paperclip is not connected');
-  const actx: ActionContext = { client, ledger: ctx.ledger, secretOptions: ctx.opts.secretOptions, record: (g, b, out) => record(ctx, g, b, out) };
+  const actx: ActionContext = { client, ledger: ctx.ledger, secretOptions: ctx.opts.secretOptions, record: (g, b, out) => record(ctx, g, b, out), lostTo: ctx.opts.owner };
   const out = await kind.execute(actx, f, a, key);
   if (out.status === 'applied') {
     ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
@@ -343,6 +342,8 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
       shown.detail = maskText(`${shown.detail}: ${out.detail}`);
       if (shown.params) delete shown.params[RESUME_KEY];
     };
+    // The completion's audit lines: its intent, and its outcome.
+    const line = (outcome: AuditEntry['outcome'], detail: string): AuditEntry => ({ time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome, detail });
     let out!: Outcome;
     let intended = false; // this run wrote the completion's intent: its outcome closes it
     try {
@@ -360,7 +361,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
         const done = skip(byIssue.why);
         report(done);
         settle();
-        audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: done.status, detail: done.detail });
+        audited(ctx, line(done.status, done.detail));
         continue;
       } else if (byIssue?.kind === 'later') {
         report(skip(byIssue.why));
@@ -391,8 +392,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
             report(skip(stop));
             return;
           }
-          const intent = { time: new Date().toISOString(), mode: 'apply' as const, rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: 'started' as const, detail: 'about to complete the re-checkout an earlier run left half-done' };
-          if (!audited(ctx, intent)) {
+          if (!audited(ctx, line('started', 'about to complete the re-checkout an earlier run left half-done'))) {
             report(skip(stopReason(ctx) ?? 'the audit log takes no writes'));
             return;
           }
@@ -431,7 +431,7 @@ async function resumePending(ctx: Ctx, findings: Finding[]): Promise<void> {
     // (or one whose mark could not be saved) keeps its entry for the next run.
     if (out.status === 'applied') ctx.ledger.set(key, { status: 'applied', at: new Date().toISOString() });
     else if (out.status !== 'failed' && !stopReason(ctx)) ctx.ledger.delete(key);
-    audited(ctx, { time: new Date().toISOString(), mode: 'apply', rule: e.resume!.rule, subject: `agent:${p.agentId}`, action: 'release-checkout', target: e.resume!.target, outcome: out.status, detail: out.detail, ...(fingerprint ? { fingerprint } : {}) }, intended);
+    audited(ctx, { ...line(out.status, out.detail), ...(fingerprint ? { fingerprint } : {}) }, intended);
     // The board sees the completion in the activity log, as it sees a release + checkout done in one run.
     if (out.status === 'applied') {
       const a = { type: 'release-checkout', status: 'applied', target: e.resume!.target, detail: out.detail, params: p } as FindingAction;

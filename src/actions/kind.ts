@@ -45,6 +45,8 @@ export interface ActionContext {
   secretOptions?: Parameters<typeof detectSecrets>[1];
   /** Record one step of a multi-step action in the audit log (false when the write failed). */
   record(f: Finding, a: FindingAction, out: Outcome): boolean;
+  /** Why this process no longer holds the state lock (another process took it over), or null: asked before a write. */
+  lostTo?: () => string | null;
 }
 
 /** The world as an earlier action of the same plan leaves it (see simulate.ts). */

@@ -1,7 +1,7 @@
 // The idempotency ledger: what clipguard already did (or started doing), persisted in the state dir, so a
 // repeated or interrupted `scan --apply` never does an action twice. Written atomically (tmp + rename).
 
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { writePrivateFileAtomic } from '../util/private-file.js';
 
 export interface LedgerEntry {
@@ -34,24 +34,17 @@ export class Ledger {
    * for this run; the executor stops acting once the ledger cannot be saved (see executeActions).
    */
   writeError: unknown = null;
-  /**
-   * Why this process no longer holds the state lock (another process took it over), or null: set by the executor,
-   * asked by an action before a write that must be recorded first (kinds/release-checkout.ts).
-   */
-  lostTo: (() => string | null) | null = null;
   /** The keys this process set (its entry) or deleted (null) since its last save: what a save merges. */
   private readonly changed = new Map<string, LedgerEntry | null>();
   constructor(
     readonly file: string,
     readonly ttlMs = 60 * 60 * 1000,
   ) {
-    if (existsSync(file)) {
-      try {
-        this.entries = JSON.parse(readFileSync(file, 'utf8')).entries ?? {};
-      } catch {
-        // A corrupt ledger must not stop the scan: start empty; re-read-before-act still prevents repeats.
-        this.entries = {};
-      }
+    try {
+      this.entries = this.onDisk() ?? {};
+    } catch {
+      // An unreadable ledger must not stop the scan: start empty; re-read-before-act still prevents repeats.
+      this.entries = {};
     }
   }
 

@@ -57,7 +57,7 @@ export const releaseCheckout: ActionKind = {
     ctx.ledger.set(key, { status: 'partial', at: sent, resume: { ...resume, releaseSentAt: sent } });
     if (ctx.ledger.writeError) return skip('not released: the ledger, which must record the release first, could not be saved');
     // A lock taken over during the re-reads: the new holder may be making this very release + re-checkout.
-    const lost = ctx.ledger.lostTo?.();
+    const lost = ctx.lostTo?.();
     if (lost) return skip(`not released: ${lost}`);
     const rel = await client.release(String(p.issueId));
     if (rel.status >= 300) {
